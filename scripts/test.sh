@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Builds the project (Release) and runs every test with ctest. Installs missing Debian packages.
+#   scripts/test.sh              the normal build, in build/
+#   scripts/test.sh --sanitize   AddressSanitizer + UndefinedBehaviorSanitizer, in build-sanitize/
+set -euo pipefail
+STRONGHOLD_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+source "$STRONGHOLD_ROOT/scripts/deps.sh"
+
+build_dir="$STRONGHOLD_ROOT/build"
+options=()
+case "${1:-}" in
+  "") ;;
+  --sanitize)
+    build_dir="$STRONGHOLD_ROOT/build-sanitize"
+    options=(-DSTRONGHOLD_SANITIZE=ON -DSTRONGHOLD_BUILD_BENCH=OFF)
+    export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+    export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+    ;;
+  *) echo "usage: scripts/test.sh [--sanitize]" >&2; exit 1 ;;
+esac
+
+ensure_packages
+configure_and_build "$build_dir" "${options[@]}"
+ctest --test-dir "$build_dir" --output-on-failure --parallel "$(nproc)"

@@ -1,0 +1,27 @@
+// Where a record lives: a vault path and a record path, written "VAULT/RECORD".
+#pragma once
+
+#include <compare>
+#include <string>
+#include <string_view>
+
+#include "stronghold/runtime/status.hpp"
+
+namespace stronghold::vault {
+
+inline constexpr std::size_t kMaxPathLength = 255;
+
+struct Location {
+  std::string vault;
+  std::string record;
+
+  // Checks both parts: 1 to 255 bytes, no control characters, and no '/' in the vault part.
+  static Result<Location> make(std::string_view vault, std::string_view record);
+  // "VAULT/RECORD": the vault is everything before the first '/'.
+  static Result<Location> parse(std::string_view text);
+  std::string to_string() const { return vault + "/" + record; }
+
+  auto operator<=>(const Location&) const = default;
+};
+
+}  // namespace stronghold::vault
