@@ -18,10 +18,15 @@ Status check_path(std::string_view what, std::string_view path, bool allow_slash
 
 }  // namespace
 
-Result<Location> Location::make(std::string_view vault, std::string_view record) {
+Status Location::check() const {
   SH_RETURN_IF_ERROR(check_path("vault", vault, false));
-  SH_RETURN_IF_ERROR(check_path("record", record, true));
-  return Location{std::string(vault), std::string(record)};
+  return check_path("record", record, true);
+}
+
+Result<Location> Location::make(std::string_view vault, std::string_view record) {
+  Location location{std::string(vault), std::string(record)};
+  SH_RETURN_IF_ERROR(location.check());
+  return location;
 }
 
 Result<Location> Location::parse(std::string_view text) {

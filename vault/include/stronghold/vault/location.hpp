@@ -20,6 +20,8 @@ struct Location {
   // "VAULT/RECORD": the vault is everything before the first '/'.
   static Result<Location> parse(std::string_view text);
   std::string to_string() const { return vault + "/" + record; }
+  // The checks of make() on an existing value (a Location is a plain struct).
+  Status check() const;
 
   auto operator<=>(const Location&) const = default;
 };

@@ -1,0 +1,263 @@
+#include <algorithm>
+
+#include <doctest/doctest.h>
+
+#include "fixture.hpp"
+#include "stronghold/runtime/scratch.hpp"
+#include "stronghold/vault/exchange.hpp"
+#include "stronghold/vault/sign.hpp"
+#include "stronghold/vault/verify.hpp"
+
+using namespace stronghold;
+using namespace stronghold::vault;
+using stronghold::test::KeystoreFixture;
+
+namespace {
+
+const Bytes kSeed(32, 0x11);
+const Bytes kMessage = {'h', 'e', 'l', 'l', 'o'};
+
+PutRecord& only_record(ChangeSet& set) {
+  for (Change& change : set.changes)
+    if (auto* put = std::get_if<PutRecord>(&change))
+      return *put;
+  FAIL("no record in change set");
+  throw;
+}
+
+}  // namespace
+
+TEST_CASE_FIXTURE(KeystoreFixture, "a stored key signs, lists and reports its metadata, never its secret") {
+  const Bytes public_key = put("wallet/main", KeyType::ed25519, kSeed);
+  CHECK(public_key.size() == 32);
+  CHECK(keystore.exists(at("wallet/main")));
+  CHECK(keystore.public_key(at("wallet/main")).value() == public_key);
+  auto signature = sign_ed25519(keystore, at("wallet/main"), kMessage);
+  REQUIRE(signature.ok());
+  CHECK(verify_ed25519(public_key, kMessage, *signature));
+  CHECK(runtime::thread_scratch_is_clear());
+
+  const auto listed = keystore.list();
+  REQUIRE(listed.size() == 1);
+  CHECK(listed[0].location.to_string() == "wallet/main");
+  CHECK(listed[0].type == KeyType::ed25519);
+  CHECK(listed[0].version == 1);
+  CHECK(listed[0].created_at == *clock);
+}
+
+TEST_CASE_FIXTURE(KeystoreFixture, "unknown locations, wrong key types and bad locations are clear errors") {
+  put("wallet/ed", KeyType::ed25519, kSeed);
+  CHECK(sign_ed25519(keystore, at("wallet/none"), kMessage).code() == Errc::not_found);
+  CHECK(sign_ed25519(keystore, at("other/none"), kMessage).code() == Errc::not_found);
+  CHECK(sign_ecdsa(keystore, at("wallet/ed"), kMessage).code() == Errc::wrong_key_type);
+  CHECK(sign_ed25519(keystore, Location{"bad/vault", "r"}, kMessage).code() == Errc::invalid_argument);
+  CHECK(hmac(keystore, at("wallet/ed"), Hash::sha256, kMessage).code() == Errc::wrong_key_type);
+}
+
+TEST_CASE_FIXTURE(KeystoreFixture, "ids are keyed hashes that reveal neither the path nor repeat across snapshots") {
+  put("wallet/main", KeyType::ed25519, kSeed);
+  ChangeSet state = keystore.state();
+  const Record& record = only_record(state).record;
+  const std::string id(record.id.begin(), record.id.end());
+  CHECK(id.find("main") == std::string::npos);
+
+  KeystoreFixture other;
+  other.keystore = other.make(0x43);
+  other.put("wallet/main", KeyType::ed25519, kSeed);
+  ChangeSet other_state = other.keystore.state();
+  CHECK(only_record(other_state).record.id != record.id);
+}
+
+TEST_CASE_FIXTURE(KeystoreFixture, "a record is rejected after tampering, moving or rollback") {
+  put("wallet/a", KeyType::ed25519, kSeed);
+  const ChangeSet first = keystore.state();
+  put("wallet/a", KeyType::ed25519, Bytes(32, 0x22));  // version 2
+  put("wallet/b", KeyType::ed25519, Bytes(32, 0x33));
+
+  auto reload = [&](ChangeSet set) {
+    Keystore copy = make();
+    REQUIRE(copy.apply(set).ok());
+    return copy;
+  };
+  ChangeSet current = keystore.state();
+  auto record_at = [&](ChangeSet& set, std::string_view path) -> Record& {
+    for (Change& change : set.changes)
+      if (auto* put = std::get_if<PutRecord>(&change); put && put->record.path == path)
+        return put->record;
+    FAIL("missing record");
+    throw;
+  };
+  SUBCASE("untouched state signs") { CHECK(sign_ed25519(reload(current), at("wallet/a"), kMessage).ok()); }
+  SUBCASE("a flipped bit") {
+    record_at(current, "a").sealed[30] ^= 1;
+    CHECK(sign_ed25519(reload(current), at("wallet/a"), kMessage).code() == Errc::corrupted);
+  }
+  SUBCASE("a blob moved to another record") {
+    record_at(current, "b").sealed = record_at(current, "a").sealed;
+    CHECK(sign_ed25519(reload(current), at("wallet/b"), kMessage).code() == Errc::corrupted);
+  }
+  SUBCASE("a blob rolled back to an older version") {
+    ChangeSet old = first;
+    record_at(current, "a").sealed = record_at(old, "a").sealed;
+    CHECK(sign_ed25519(reload(current), at("wallet/a"), kMessage).code() == Errc::corrupted);
+  }
+  SUBCASE("a relabelled public key") {
+    record_at(current, "a").public_key = record_at(current, "b").public_key;
+    CHECK(sign_ed25519(reload(current), at("wallet/a"), kMessage).code() == Errc::corrupted);
+  }
+}
+
+TEST_CASE_FIXTURE(KeystoreFixture, "state does not open under another snapshot key") {
+  put("wallet/a", KeyType::ed25519, kSeed);
+  Keystore other = make(0x99);
+  CHECK(other.apply(keystore.state()).code() == Errc::corrupted);
+  CHECK(other.list().empty());
+}
+
+TEST_CASE_FIXTURE(KeystoreFixture, "a rented key stops working when it expires and is collected afterwards") {
+  Transaction tx(keystore);
+  REQUIRE(import_key(tx, at("rent/key"), KeyType::symmetric, Bytes(32, 5), {"rented", *clock + 48 * 3600}).ok());
+  REQUIRE(keystore.commit(std::move(tx)).ok());
+  CHECK(hmac(keystore, at("rent/key"), Hash::sha256, kMessage).ok());
+  *clock += 48 * 3600 - 1;
+  CHECK(hmac(keystore, at("rent/key"), Hash::sha256, kMessage).ok());
+  CHECK(keystore.garbage().empty());
+  *clock += 1;
+  CHECK(hmac(keystore, at("rent/key"), Hash::sha256, kMessage).code() == Errc::expired);
+  CHECK_FALSE(keystore.exists(at("rent/key")));
+  REQUIRE(keystore.apply(keystore.garbage()).ok());
+  CHECK(keystore.list().empty());
+}
+
+TEST_CASE_FIXTURE(KeystoreFixture, "delete revokes at once; garbage collection removes the record") {
+  put("wallet/a", KeyType::ed25519, kSeed);
+  Transaction tx(keystore);
+  REQUIRE(tx.revoke(at("wallet/a")).ok());
+  REQUIRE(keystore.commit(std::move(tx)).ok());
+  CHECK(sign_ed25519(keystore, at("wallet/a"), kMessage).code() == Errc::not_found);
+  REQUIRE(keystore.list().size() == 1);
+  CHECK(keystore.list()[0].revoked);
+  Transaction again(keystore);
+  CHECK(again.revoke(at("wallet/a")).code() == Errc::not_found);
+  REQUIRE(keystore.apply(keystore.garbage()).ok());
+  CHECK(keystore.list().empty());
+  // A new record at the same place gets a version never used before.
+  put("wallet/a", KeyType::ed25519, kSeed);
+  CHECK(keystore.list()[0].version == 3);
+}
+
+TEST_CASE_FIXTURE(KeystoreFixture, "copy and move re-seal under the target vault") {
+  const Bytes public_key = put("hot/key", KeyType::ed25519, kSeed);
+  Transaction copy(keystore);
+  REQUIRE(copy_record(copy, at("hot/key"), at("cold/key")).ok());
+  REQUIRE(keystore.commit(std::move(copy)).ok());
+  CHECK(keystore.public_key(at("cold/key")).value() == public_key);
+  CHECK(verify_ed25519(public_key, kMessage, sign_ed25519(keystore, at("cold/key"), kMessage).value()));
+
+  Transaction move(keystore);
+  REQUIRE(move_record(move, at("cold/key"), at("archive/key")).ok());
+  REQUIRE(keystore.commit(std::move(move)).ok());
+  CHECK_FALSE(keystore.exists(at("cold/key")));
+  CHECK(sign_ed25519(keystore, at("archive/key"), kMessage).ok());
+}
+
+TEST_CASE_FIXTURE(KeystoreFixture, "a failed multi-write leaves nothing behind") {
+  put("wallet/a", KeyType::ed25519, kSeed);
+  const auto before = keystore.list();
+  SUBCASE("a procedure that fails half-way is never committed") {
+    Transaction tx(keystore);
+    REQUIRE(import_key(tx, at("wallet/b"), KeyType::ed25519, kSeed).ok());
+    CHECK(import_key(tx, at("wallet/c"), KeyType::secp256k1, Bytes(32, 0)).code() == Errc::invalid_key);
+  }
+  SUBCASE("a change set with one bad change applies none of its changes") {
+    Transaction tx(keystore);
+    REQUIRE(import_key(tx, at("new-vault/b"), KeyType::ed25519, kSeed).ok());
+    REQUIRE(tx.revoke(at("wallet/a")).ok());
+    ChangeSet set = std::move(tx).take();
+    set.changes.emplace_back(RemoveRecord{VaultId{}, RecordId{}, 1});  // refers to nothing
+    CHECK(keystore.apply(set).code() == Errc::not_found);
+  }
+  const auto after = keystore.list();
+  REQUIRE(after.size() == before.size());
+  CHECK(after[0].location == before[0].location);
+  CHECK(after[0].version == before[0].version);
+  CHECK_FALSE(after[0].revoked);
+}
+
+TEST_CASE_FIXTURE(KeystoreFixture, "the secret store reads values back into self-wiping buffers") {
+  const Bytes password = {'h', 'u', 'n', 't', 'e', 'r', '2'};
+  Transaction tx(keystore);
+  REQUIRE(tx.put_secret("mail", password).ok());
+  REQUIRE(tx.put_secret("bank", Bytes{'x'}).ok());
+  CHECK(tx.put_secret("", password).code() == Errc::invalid_argument);
+  REQUIRE(keystore.commit(std::move(tx)).ok());
+
+  CHECK(keystore.secret_names() == std::vector<std::string>{"bank", "mail"});
+  CHECK(keystore.list().empty());  // secrets are not records
+  auto value = keystore.read_secret("mail");
+  REQUIRE(value.ok());
+  auto view = value->read();
+  CHECK(std::equal(view.bytes().begin(), view.bytes().end(), password.begin(), password.end()));
+  CHECK(keystore.read_secret("none").code() == Errc::not_found);
+
+  Transaction remove(keystore);
+  REQUIRE(remove.delete_secret("mail").ok());
+  CHECK(remove.delete_secret("none").code() == Errc::not_found);
+  REQUIRE(keystore.commit(std::move(remove)).ok());
+  CHECK(keystore.secret_names() == std::vector<std::string>{"bank"});
+}
+
+TEST_CASE_FIXTURE(KeystoreFixture, "the whole state reloads into an equal keystore") {
+  put("a/1", KeyType::ed25519, kSeed);
+  put("a/2", KeyType::secp256k1, Bytes(32, 7));
+  put("b/1", KeyType::symmetric, Bytes(48, 9));
+  Keystore copy = make();
+  REQUIRE(copy.apply(keystore.state()).ok());
+  CHECK(copy.list().size() == 3);
+  CHECK(sign_ed25519(copy, at("a/1"), kMessage).value() == sign_ed25519(keystore, at("a/1"), kMessage).value());
+  CHECK(hmac(copy, at("b/1"), Hash::sha512, kMessage).value() == hmac(keystore, at("b/1"), Hash::sha512, kMessage).value());
+}
+
+TEST_CASE_FIXTURE(KeystoreFixture, "empty and malformed public inputs are refused, never a crash") {
+  put("k/secp", KeyType::secp256k1, Bytes(32, 7));
+  put("k/x", KeyType::x25519, Bytes(32, 7));
+  const Bytes empty;
+  CHECK_FALSE(verify_ecdsa(empty, kMessage, Bytes(64, 1)));
+  CHECK_FALSE(verify_ecdsa(Bytes(33, 2), kMessage, empty, {EcdsaEncoding::der, false, true}));
+  CHECK_FALSE(verify_ecdsa(Bytes(33, 2), kMessage, empty));
+  CHECK_FALSE(verify_ed25519(empty, kMessage, empty));
+  CHECK_FALSE(verify_schnorr(empty, kMessage, empty));
+  Transaction tx(keystore);
+  CHECK(ecdh_secp256k1(tx, at("k/secp"), empty, at("k/shared")).code() == Errc::invalid_key);
+  CHECK(ecdh_secp256k1(tx, at("k/secp"), Bytes(33, 0xff), at("k/shared")).code() == Errc::invalid_key);
+  CHECK(x25519_agree(tx, at("k/x"), empty, at("k/shared")).code() == Errc::invalid_argument);
+  CHECK(x25519_agree(tx, at("k/x"), Bytes(32, 0), at("k/shared")).code() == Errc::invalid_key);
+  CHECK(import_key(tx, at("k/bad"), KeyType::ed25519, Bytes(31, 1)).code() == Errc::invalid_argument);
+  CHECK(import_key(tx, at("k/bad"), KeyType::secp256k1, from_hex(std::string(64, 'f')).value()).code() ==
+        Errc::invalid_key);
+  CHECK(sign_ecdsa(keystore, at("k/secp"), Bytes(31, 0), {true, EcdsaFormat::compact}).code() ==
+        Errc::invalid_argument);
+  CHECK(sign_schnorr(keystore, at("k/secp"), empty).ok());  // BIP340 signs any length, even none
+  CHECK(std::move(tx).take().empty());
+}
+
+TEST_CASE_FIXTURE(KeystoreFixture, "secp256k1 signatures come in every format, always low-S") {
+  const Bytes compressed = put("k/secp", KeyType::secp256k1, Bytes(32, 9));
+  const Bytes uncompressed = public_key_uncompressed(keystore, at("k/secp")).value();
+  CHECK(compressed.size() == 33);
+  CHECK(uncompressed.size() == 65);
+  for (int i = 0; i < 20; ++i) {
+    const Bytes message = {static_cast<std::uint8_t>(i)};
+    const Bytes compact = sign_ecdsa(keystore, at("k/secp"), message).value();
+    CHECK(verify_ecdsa(compressed, message, compact));  // require_low_s by default
+    CHECK(verify_ecdsa(uncompressed, message, compact));
+    const Bytes der = sign_ecdsa(keystore, at("k/secp"), message, {false, EcdsaFormat::der}).value();
+    CHECK(verify_ecdsa(compressed, message, der, {EcdsaEncoding::der, false, true}));
+    const Bytes recoverable = sign_ecdsa(keystore, at("k/secp"), message, {false, EcdsaFormat::recoverable}).value();
+    CHECK(recoverable.size() == 65);
+    CHECK(Bytes(recoverable.begin(), recoverable.begin() + 64) == compact);  // RFC 6979: deterministic
+    CHECK(recoverable[64] <= 1);
+  }
+  const Bytes schnorr = sign_schnorr(keystore, at("k/secp"), kMessage).value();
+  CHECK(verify_schnorr(Bytes(compressed.begin() + 1, compressed.end()), kMessage, schnorr));
+}

@@ -1,0 +1,123 @@
+// The state of one snapshot's secrets and the only way to change it.
+//
+// Key hierarchy: the snapshot key (given by the snapshot floor) wraps one random 256-bit key
+// per vault, which seals that vault's records. In memory the snapshot key and the vault keys
+// are shielded and records stay sealed; plaintext exists only in the thread's scratch area
+// while one operation runs.
+//
+// Reading: `use` unseals one live record for the span of a callback. Writing: procedures put
+// their writes into a Transaction; `commit` applies its change set all or nothing, so a
+// procedure that fails half-way leaves no write behind. The snapshot floor persists the same
+// change sets.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "stronghold/runtime/secret_buffer.hpp"
+#include "stronghold/vault/function_ref.hpp"
+#include "stronghold/vault/record.hpp"
+
+namespace stronghold::vault {
+
+inline constexpr std::size_t kSnapshotKeySize = 32;
+
+// A set of key types, written key_types(KeyType::ed25519, ...).
+struct KeyTypes {
+  std::uint32_t bits = 0;
+  bool contains(KeyType type) const noexcept { return (bits >> static_cast<unsigned>(type)) & 1u; }
+};
+template <class... Types>
+constexpr KeyTypes key_types(Types... types) noexcept {
+  return KeyTypes{((1u << static_cast<unsigned>(types)) | ...)};
+}
+
+using SecretUse = FunctionRef<Status(ByteView secret, const Record& record)>;
+
+class Transaction;
+
+class Keystore {
+ public:
+  using Clock = std::function<std::int64_t()>;  // unix seconds
+
+  // An empty keystore under `snapshot_key` (32 bytes; the caller wipes its copy). `clock`
+  // defaults to the system clock; tests pass their own to exercise expiry.
+  static Result<Keystore> create(ByteView snapshot_key, Clock clock = {});
+
+  Keystore(Keystore&&) noexcept;
+  Keystore& operator=(Keystore&&) noexcept;
+  ~Keystore();
+
+  // Applies every change or none. Fails on changes that do not fit the state (an unknown
+  // vault, a wrapped key that does not open under the snapshot key) without touching it.
+  Status apply(const ChangeSet& changes);
+  Status commit(Transaction&& transaction);
+  // The whole state as one change set: what a snapshot body holds.
+  ChangeSet state() const;
+  // Removal of every revoked or expired record (garbage collection), ready to apply.
+  ChangeSet garbage() const;
+
+  // Live and revoked records, sorted by location; secret-store entries are not listed.
+  std::vector<RecordInfo> list() const;
+  Result<RecordInfo> info(const Location& location) const;
+  // True when a usable record is there (not revoked, not expired).
+  bool exists(const Location& location) const;
+  // The stored public key of a usable record (none for seeds and symmetric keys).
+  Result<Bytes> public_key(const Location& location) const;
+
+  // Unseals the usable record at `location` into scratch and calls `use` with it; the
+  // plaintext is wiped when `use` returns. Errors: invalid_argument (bad location),
+  // not_found (no record or deleted), expired, wrong_key_type (not in `allowed`).
+  Status use(const Location& location, KeyTypes allowed, SecretUse use) const;
+
+  // The secret store: named values for password-manager use, the only secrets that are ever
+  // read back (into a buffer that wipes itself).
+  Result<runtime::SecretBuffer> read_secret(std::string_view name) const;
+  std::vector<std::string> secret_names() const;
+
+  std::int64_t now() const;
+
+ private:
+  friend class Transaction;
+  struct State;
+  explicit Keystore(std::unique_ptr<State> state) noexcept;
+  std::unique_ptr<State> state_;
+};
+
+class Transaction {
+ public:
+  explicit Transaction(const Keystore& keystore);
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  ~Transaction();
+
+  const Keystore& keystore() const noexcept { return keystore_; }
+
+  // Seals `secret` at `location`, replacing whatever is there, creating the vault if needed.
+  Status put(const Location& location, KeyType type, ByteView secret, ByteView public_key,
+             const RecordOptions& options = {});
+  // Marks the record revoked and drops its sealed secret (not_found if there is none).
+  Status revoke(const Location& location);
+
+  Status put_secret(std::string_view name, ByteView value);
+  // not_found when there is no such entry.
+  Status delete_secret(std::string_view name);
+
+  ChangeSet take() &&;
+
+ private:
+  struct Staged;
+  struct StagedVault;
+  Result<StagedVault*> stage_vault(const std::string& path);
+  Status put_at(const Location& location, KeyType type, ByteView secret, ByteView public_key,
+                const RecordOptions& options);
+  const Keystore& keystore_;
+  ChangeSet changes_;
+  std::unique_ptr<Staged> staged_;
+};
+
+}  // namespace stronghold::vault

@@ -1,0 +1,28 @@
+// Signing with keys that stay inside the vault.
+#pragma once
+
+#include "stronghold/vault/keystore.hpp"
+
+namespace stronghold::vault {
+
+// RFC 8032 Ed25519: 64 bytes.
+Result<Bytes> sign_ed25519(const Keystore& keystore, const Location& location, ByteView message);
+
+enum class EcdsaFormat {
+  compact,      // r || s, 64 bytes
+  recoverable,  // r || s || recovery id (0 or 1), 65 bytes
+  der,          // ASN.1 DER, at most 72 bytes
+};
+struct EcdsaOptions {
+  bool prehashed = false;  // the message is already a 32-byte digest
+  EcdsaFormat format = EcdsaFormat::compact;
+};
+// ECDSA over SHA-256 of the message (or the given digest) with RFC 6979 nonces; always low-S.
+Result<Bytes> sign_ecdsa(const Keystore& keystore, const Location& location, ByteView message,
+                         const EcdsaOptions& options = {});
+// BIP340 Schnorr: 64 bytes. `aux_random` (32 bytes) is for reproducing test vectors; empty
+// means fresh randomness, which is what callers want.
+Result<Bytes> sign_schnorr(const Keystore& keystore, const Location& location, ByteView message,
+                           ByteView aux_random = {});
+
+}  // namespace stronghold::vault

@@ -1,0 +1,475 @@
+#include "stronghold/vault/keystore.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <sodium.h>
+
+#include "stronghold/runtime/guarded_key.hpp"
+#include "stronghold/runtime/random.hpp"
+#include "stronghold/runtime/scratch.hpp"
+#include "stronghold/runtime/shield.hpp"
+#include "stronghold/vault/seal.hpp"
+
+namespace stronghold::vault {
+namespace {
+
+using runtime::ScratchFrame;
+using runtime::ShieldedSecret;
+
+// The secret store is a vault whose path no user location can name (control characters are
+// refused by Location::check).
+const std::string kSecretStoreVault("\x01secret-store", 13);
+
+constexpr std::uint8_t kVaultIdDomain = 1;
+constexpr std::uint8_t kRecordIdDomain = 2;
+constexpr std::string_view kIdKeyContext = "stronghold.ids.v1";
+
+constexpr std::size_t kMaxPublicKeySize = 65;
+
+// Associated data of a record seal: vault id || record id || version || type || public key,
+// so the metadata that signing relies on is bound to the secret too.
+struct RecordAd {
+  std::uint8_t bytes[16 + 16 + 8 + 1 + kMaxPublicKeySize];
+  std::size_t size;
+  RecordAd(const VaultId& vault, const Record& record) noexcept : size(41 + record.public_key.size()) {
+    std::memcpy(bytes, vault.data(), 16);
+    std::memcpy(bytes + 16, record.id.data(), 16);
+    for (int i = 0; i < 8; ++i)
+      bytes[32 + i] = static_cast<std::uint8_t>(record.version >> (8 * i));
+    bytes[40] = static_cast<std::uint8_t>(record.type);
+    std::memcpy(bytes + 41, record.public_key.data(), record.public_key.size());
+  }
+  ByteView view() const noexcept { return {bytes, size}; }
+};
+
+// Associated data of a wrapped vault key.
+struct VaultKeyAd {
+  std::uint8_t bytes[10 + 16];
+  explicit VaultKeyAd(const VaultId& vault) noexcept {
+    std::memcpy(bytes, "vault-key:", 10);
+    std::memcpy(bytes + 10, vault.data(), 16);
+  }
+};
+
+std::int64_t system_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+std::string_view key_type_name(KeyType type) noexcept {
+  switch (type) {
+    case KeyType::seed: return "seed";
+    case KeyType::ed25519: return "ed25519";
+    case KeyType::x25519: return "x25519";
+    case KeyType::secp256k1: return "secp256k1";
+    case KeyType::symmetric: return "symmetric";
+    case KeyType::opaque: return "opaque";
+  }
+  return "unknown";
+}
+
+Result<KeyType> parse_key_type(std::string_view name) {
+  for (const KeyType type : {KeyType::seed, KeyType::ed25519, KeyType::x25519, KeyType::secp256k1,
+                             KeyType::symmetric, KeyType::opaque})
+    if (key_type_name(type) == name)
+      return type;
+  return error(Errc::invalid_argument, "unknown key type '{}'", name);
+}
+
+struct Keystore::State {
+  struct Vault {
+    VaultId id{};
+    std::string path;
+    Bytes wrapped_key;
+    ShieldedSecret key;
+    std::uint64_t last_version = 0;
+    std::unordered_map<RecordId, Record, IdHash> records;
+  };
+
+  ShieldedSecret snapshot_key;
+  runtime::GuardedKey id_key;  // SipHash key for ids, read on every lookup
+  std::unordered_map<VaultId, Vault, IdHash> vaults;
+  Clock clock;
+
+  VaultId vault_id(std::string_view path) const noexcept {
+    std::uint8_t input[1 + kMaxPathLength];
+    input[0] = kVaultIdDomain;
+    std::memcpy(input + 1, path.data(), path.size());
+    VaultId id;
+    crypto_shorthash_siphashx24(id.data(), input, 1 + path.size(), id_key.bytes().data());
+    return id;
+  }
+
+  RecordId record_id(const VaultId& vault, std::string_view path) const noexcept {
+    std::uint8_t input[1 + 16 + kMaxPathLength];
+    input[0] = kRecordIdDomain;
+    std::memcpy(input + 1, vault.data(), 16);
+    std::memcpy(input + 17, path.data(), path.size());
+    RecordId id;
+    crypto_shorthash_siphashx24(id.data(), input, 17 + path.size(), id_key.bytes().data());
+    return id;
+  }
+
+  struct Found {
+    const Vault* vault = nullptr;
+    const Record* record = nullptr;
+  };
+
+  // The record at `location`, revoked or not; not_found when there is none.
+  Result<Found> find(const Location& location) const {
+    const auto vault = vaults.find(vault_id(location.vault));
+    if (vault != vaults.end()) {
+      const auto record = vault->second.records.find(record_id(vault->first, location.record));
+      if (record != vault->second.records.end())
+        return Found{&vault->second, &record->second};
+    }
+    return error(Errc::not_found, "no record at {}", location.to_string());
+  }
+
+  // A record that may be used now.
+  Result<Found> find_usable(const Location& location) const {
+    SH_ASSIGN_OR_RETURN(Found found, find(location));
+    if (found.record->revoked)
+      return error(Errc::not_found, "the record at {} was deleted", location.to_string());
+    if (found.record->expired_at(clock()))
+      return error(Errc::expired, "the record at {} has expired", location.to_string());
+    return found;
+  }
+
+  Status use(const Location& location, KeyTypes allowed, SecretUse use) const {
+    SH_ASSIGN_OR_RETURN(Found found, find_usable(location));
+    const Record& record = *found.record;
+    if (!allowed.contains(record.type))
+      return error(Errc::wrong_key_type, "the record at {} holds a {} key, which this operation does not take",
+                   location.to_string(), key_type_name(record.type));
+    ScratchFrame frame;
+    SH_ASSIGN_OR_RETURN(auto vault_key, frame.take(kSealKeySize));
+    SH_ASSIGN_OR_RETURN(auto secret, frame.take(record.secret_size()));
+    SH_RETURN_IF_ERROR(found.vault->key.open(vault_key));
+    const RecordAd ad(found.vault->id, record);
+    if (Status opened = open(vault_key, ad.view(), record.sealed, secret); !opened.ok())
+      return error(Errc::corrupted, "the record at {} failed to authenticate (tampered, moved or rolled back)",
+                   location.to_string());
+    return use(secret, record);
+  }
+
+  // Unwraps a vault key read from a change into a shielded key.
+  Result<ShieldedSecret> unwrap_vault_key(const PutVault& put) const {
+    ScratchFrame frame;
+    SH_ASSIGN_OR_RETURN(auto kek, frame.take(kSnapshotKeySize));
+    SH_ASSIGN_OR_RETURN(auto key, frame.take(kSealKeySize));
+    if (put.wrapped_key.size() != kSealKeySize + kSealOverhead)
+      return error(Errc::corrupted, "the key of vault {} has a wrong size", put.path);
+    SH_RETURN_IF_ERROR(snapshot_key.open(kek));
+    const VaultKeyAd ad(put.id);
+    if (!open(kek, ad.bytes, put.wrapped_key, key).ok())
+      return error(Errc::corrupted, "the key of vault {} does not open under this snapshot key", put.path);
+    return ShieldedSecret::seal(key);
+  }
+};
+
+Keystore::Keystore(std::unique_ptr<State> state) noexcept : state_(std::move(state)) {}
+Keystore::Keystore(Keystore&&) noexcept = default;
+Keystore& Keystore::operator=(Keystore&&) noexcept = default;
+Keystore::~Keystore() = default;
+
+Result<Keystore> Keystore::create(ByteView snapshot_key, Clock clock) {
+  if (snapshot_key.size() != kSnapshotKeySize)
+    return error(Errc::invalid_argument, "a snapshot key is {} bytes, not {}", kSnapshotKeySize, snapshot_key.size());
+  auto state = std::make_unique<State>();
+  SH_ASSIGN_OR_RETURN(state->snapshot_key, ShieldedSecret::seal(snapshot_key));
+  // Derived rather than stored: the same snapshot key always gives the same ids.
+  std::uint8_t id_key[crypto_shorthash_siphashx24_KEYBYTES];
+  crypto_generichash(id_key, sizeof id_key, reinterpret_cast<const std::uint8_t*>(kIdKeyContext.data()),
+                     kIdKeyContext.size(), snapshot_key.data(), snapshot_key.size());
+  auto guarded = runtime::GuardedKey::from(id_key);
+  sodium_memzero(id_key, sizeof id_key);
+  if (!guarded.ok())
+    return guarded.status();
+  state->id_key = std::move(*guarded);
+  state->clock = clock ? std::move(clock) : Clock(system_now);
+  return Keystore(std::move(state));
+}
+
+std::int64_t Keystore::now() const { return state_->clock(); }
+
+Status Keystore::use(const Location& location, KeyTypes allowed, SecretUse use) const {
+  SH_RETURN_IF_ERROR(location.check());
+  return state_->use(location, allowed, use);
+}
+
+bool Keystore::exists(const Location& location) const {
+  return location.check().ok() && state_->find_usable(location).ok();
+}
+
+Result<Bytes> Keystore::public_key(const Location& location) const {
+  SH_RETURN_IF_ERROR(location.check());
+  SH_ASSIGN_OR_RETURN(State::Found found, state_->find_usable(location));
+  if (found.record->public_key.empty())
+    return error(Errc::wrong_key_type, "the record at {} holds a {} key, which has no public key",
+                 location.to_string(), key_type_name(found.record->type));
+  return found.record->public_key;
+}
+
+namespace {
+
+RecordInfo info_of(const std::string& vault_path, const Record& record) {
+  return {Location{vault_path, record.path}, record.type,       record.hint,   record.version,
+          record.created_at,                 record.expires_at, record.revoked};
+}
+
+}  // namespace
+
+Result<RecordInfo> Keystore::info(const Location& location) const {
+  SH_RETURN_IF_ERROR(location.check());
+  SH_ASSIGN_OR_RETURN(State::Found found, state_->find(location));
+  return info_of(found.vault->path, *found.record);
+}
+
+std::vector<RecordInfo> Keystore::list() const {
+  std::vector<RecordInfo> infos;
+  for (const auto& [id, vault] : state_->vaults)
+    if (vault.path != kSecretStoreVault)
+      for (const auto& [record_id, record] : vault.records)
+        infos.push_back(info_of(vault.path, record));
+  std::sort(infos.begin(), infos.end(),
+            [](const RecordInfo& a, const RecordInfo& b) { return a.location < b.location; });
+  return infos;
+}
+
+Result<runtime::SecretBuffer> Keystore::read_secret(std::string_view name) const {
+  Result<runtime::SecretBuffer> value = Status(Errc::internal, "secret was not read");
+  SH_RETURN_IF_ERROR(state_->use(Location{kSecretStoreVault, std::string(name)}, key_types(KeyType::opaque),
+                                 [&](ByteView secret, const Record&) {
+                                   value = runtime::SecretBuffer::from(secret);
+                                   return value.status();
+                                 }));
+  return value;
+}
+
+std::vector<std::string> Keystore::secret_names() const {
+  std::vector<std::string> names;
+  const auto vault = state_->vaults.find(state_->vault_id(kSecretStoreVault));
+  if (vault != state_->vaults.end())
+    for (const auto& [id, record] : vault->second.records)
+      if (!record.revoked)
+        names.push_back(record.path);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+ChangeSet Keystore::state() const {
+  ChangeSet set;
+  for (const auto& [id, vault] : state_->vaults) {
+    set.changes.emplace_back(PutVault{id, vault.path, vault.wrapped_key, vault.last_version});
+    for (const auto& [record_id, record] : vault.records)
+      set.changes.emplace_back(PutRecord{id, record});
+  }
+  return set;
+}
+
+ChangeSet Keystore::garbage() const {
+  ChangeSet set;
+  const std::int64_t now = state_->clock();
+  for (const auto& [id, vault] : state_->vaults)
+    for (const auto& [record_id, record] : vault.records)
+      if (record.revoked || record.expired_at(now))
+        set.changes.emplace_back(RemoveRecord{id, record_id, record.version});
+  return set;
+}
+
+namespace {
+
+Status check_record(const Record& record) {
+  if (record.path.empty() || record.path.size() > kMaxPathLength || record.hint.size() > kMaxHintLength ||
+      record.public_key.size() > kMaxPublicKeySize)
+    return Status(Errc::corrupted, "a record has out-of-range fields");
+  if (record.revoked ? !record.sealed.empty()
+                     : record.sealed.size() < kSealOverhead || record.secret_size() > kMaxSecretSize)
+    return Status(Errc::corrupted, "a record has a sealed secret of impossible size");
+  return {};
+}
+
+}  // namespace
+
+Status Keystore::apply(const ChangeSet& set) {
+  State& state = *state_;
+  // Validate everything and unwrap new vault keys first; only then change the state, which
+  // cannot fail past that point.
+  std::unordered_map<VaultId, ShieldedSecret, IdHash> new_keys;
+  std::unordered_set<VaultId, IdHash> live_vaults;
+  for (const auto& [id, vault] : state.vaults)
+    live_vaults.insert(id);
+  std::unordered_set<RecordId, IdHash> put_records;
+  for (const Change& change : set.changes) {
+    if (const auto* put = std::get_if<PutVault>(&change)) {
+      const auto existing = state.vaults.find(put->id);
+      const bool same_key = existing != state.vaults.end() && existing->second.wrapped_key == put->wrapped_key;
+      if (live_vaults.contains(put->id) && !same_key)
+        return error(Errc::already_exists, "vault {} already exists with another key", put->path);
+      if (!same_key && !new_keys.contains(put->id)) {
+        SH_ASSIGN_OR_RETURN(ShieldedSecret key, state.unwrap_vault_key(*put));
+        new_keys.emplace(put->id, std::move(key));
+      }
+      live_vaults.insert(put->id);
+    } else if (const auto* record = std::get_if<PutRecord>(&change)) {
+      if (!live_vaults.contains(record->vault))
+        return Status(Errc::corrupted, "a record refers to a vault that does not exist");
+      SH_RETURN_IF_ERROR(check_record(record->record));
+      put_records.insert(record->record.id);
+    } else if (const auto* remove = std::get_if<RemoveRecord>(&change)) {
+      const auto vault = state.vaults.find(remove->vault);
+      const bool present = put_records.contains(remove->record) ||
+                           (vault != state.vaults.end() && vault->second.records.contains(remove->record));
+      if (!live_vaults.contains(remove->vault) || !present)
+        return Status(Errc::not_found, "a removal refers to a record that does not exist");
+    } else if (const auto* remove_vault = std::get_if<RemoveVault>(&change)) {
+      if (!live_vaults.erase(remove_vault->id))
+        return Status(Errc::not_found, "a removal refers to a vault that does not exist");
+    }
+  }
+
+  for (const Change& change : set.changes) {
+    if (const auto* put = std::get_if<PutVault>(&change)) {
+      State::Vault& vault = state.vaults[put->id];
+      vault.id = put->id;
+      vault.path = put->path;
+      vault.last_version = std::max(vault.last_version, put->last_version);
+      if (auto key = new_keys.find(put->id); key != new_keys.end()) {
+        vault.wrapped_key = put->wrapped_key;
+        vault.key = std::move(key->second);
+        new_keys.erase(key);
+      }
+    } else if (const auto* record = std::get_if<PutRecord>(&change)) {
+      State::Vault& vault = state.vaults[record->vault];
+      vault.last_version = std::max(vault.last_version, record->record.version);
+      vault.records.insert_or_assign(record->record.id, record->record);
+    } else if (const auto* remove = std::get_if<RemoveRecord>(&change)) {
+      State::Vault& vault = state.vaults[remove->vault];
+      vault.last_version = std::max(vault.last_version, remove->version);
+      if (auto found = vault.records.find(remove->record); found != vault.records.end()) {
+        sodium_memzero(found->second.sealed.data(), found->second.sealed.size());
+        vault.records.erase(found);
+      }
+    } else if (const auto* remove_vault = std::get_if<RemoveVault>(&change)) {
+      auto found = state.vaults.find(remove_vault->id);
+      for (auto& [id, record] : found->second.records)
+        sodium_memzero(record.sealed.data(), record.sealed.size());
+      state.vaults.erase(found);
+    }
+  }
+  return {};
+}
+
+Status Keystore::commit(Transaction&& transaction) { return apply(std::move(transaction).take()); }
+
+// ---- Transaction
+
+struct Transaction::StagedVault {
+  const ShieldedSecret* key = nullptr;  // the keystore's, or `own_key` for a new vault
+  ShieldedSecret own_key;
+  std::uint64_t last_version = 0;
+};
+
+struct Transaction::Staged {
+  std::unordered_map<VaultId, StagedVault, IdHash> vaults;  // nodes are stable: `key` may point into one
+};
+
+Transaction::Transaction(const Keystore& keystore) : keystore_(keystore), staged_(std::make_unique<Staged>()) {}
+Transaction::~Transaction() = default;
+
+ChangeSet Transaction::take() && { return std::move(changes_); }
+
+Status Transaction::put(const Location& location, KeyType type, ByteView secret, ByteView public_key,
+                        const RecordOptions& options) {
+  SH_RETURN_IF_ERROR(location.check());
+  return put_at(location, type, secret, public_key, options);
+}
+
+// The vault a write goes to, as this transaction sees it; a missing vault is created with a
+// random key, shielded for the transaction and wrapped under the snapshot key for the change.
+Result<Transaction::StagedVault*> Transaction::stage_vault(const std::string& path) {
+  const Keystore::State& state = *keystore_.state_;
+  const VaultId id = state.vault_id(path);
+  if (auto staged = staged_->vaults.find(id); staged != staged_->vaults.end())
+    return &staged->second;
+  if (const auto existing = state.vaults.find(id); existing != state.vaults.end())
+    return &staged_->vaults.emplace(id, StagedVault{&existing->second.key, {}, existing->second.last_version})
+                .first->second;
+  ScratchFrame frame;
+  SH_ASSIGN_OR_RETURN(auto kek, frame.take(kSnapshotKeySize));
+  SH_ASSIGN_OR_RETURN(auto key, frame.take(kSealKeySize));
+  runtime::random_bytes(key);
+  SH_RETURN_IF_ERROR(state.snapshot_key.open(kek));
+  const VaultKeyAd ad(id);
+  SH_ASSIGN_OR_RETURN(Bytes wrapped, seal(kek, ad.bytes, key));
+  SH_ASSIGN_OR_RETURN(ShieldedSecret shielded, ShieldedSecret::seal(key));
+  changes_.changes.emplace_back(PutVault{id, path, std::move(wrapped), 0});
+  StagedVault& vault = staged_->vaults.emplace(id, StagedVault{nullptr, std::move(shielded), 0}).first->second;
+  vault.key = &vault.own_key;
+  return &vault;
+}
+
+Status Transaction::put_at(const Location& location, KeyType type, ByteView secret, ByteView public_key,
+                           const RecordOptions& options) {
+  const Keystore::State& state = *keystore_.state_;
+  if (secret.size() > kMaxSecretSize)
+    return error(Errc::invalid_argument, "a secret holds at most {} bytes, not {}", kMaxSecretSize, secret.size());
+  if (options.hint.size() > kMaxHintLength)
+    return error(Errc::invalid_argument, "a hint holds at most {} bytes", kMaxHintLength);
+  if (public_key.size() > kMaxPublicKeySize)
+    return Status(Errc::invalid_argument, "a public key holds at most 65 bytes");
+  SH_ASSIGN_OR_RETURN(StagedVault* vault, stage_vault(location.vault));
+
+  Record record;
+  const VaultId vault_id = state.vault_id(location.vault);
+  record.id = state.record_id(vault_id, location.record);
+  record.path = location.record;
+  record.type = type;
+  record.hint = options.hint;
+  record.version = ++vault->last_version;
+  record.created_at = state.clock();
+  record.expires_at = options.expires_at;
+  record.public_key.assign(public_key.begin(), public_key.end());
+  ScratchFrame frame;
+  SH_ASSIGN_OR_RETURN(auto key, frame.take(kSealKeySize));
+  SH_RETURN_IF_ERROR(vault->key->open(key));
+  const RecordAd ad(vault_id, record);
+  SH_ASSIGN_OR_RETURN(record.sealed, seal(key, ad.view(), secret));
+  changes_.changes.emplace_back(PutRecord{vault_id, std::move(record)});
+  return {};
+}
+
+Status Transaction::revoke(const Location& location) {
+  SH_RETURN_IF_ERROR(location.check());
+  SH_ASSIGN_OR_RETURN(Keystore::State::Found found, keystore_.state_->find(location));
+  if (found.record->revoked)
+    return error(Errc::not_found, "the record at {} was already deleted", location.to_string());
+  SH_ASSIGN_OR_RETURN(StagedVault* vault, stage_vault(location.vault));
+  Record revoked = *found.record;
+  revoked.revoked = true;
+  revoked.sealed.clear();
+  revoked.version = ++vault->last_version;
+  changes_.changes.emplace_back(PutRecord{found.vault->id, std::move(revoked)});
+  return {};
+}
+
+Status Transaction::put_secret(std::string_view name, ByteView value) {
+  SH_RETURN_IF_ERROR(Location::make("secrets", name).status());  // a name follows the record-path rules
+  return put_at(Location{kSecretStoreVault, std::string(name)}, KeyType::opaque, value, {}, {});
+}
+
+Status Transaction::delete_secret(std::string_view name) {
+  SH_ASSIGN_OR_RETURN(Keystore::State::Found found,
+                      keystore_.state_->find(Location{kSecretStoreVault, std::string(name)}));
+  changes_.changes.emplace_back(RemoveRecord{found.vault->id, found.record->id, found.record->version});
+  return {};
+}
+
+}  // namespace stronghold::vault

@@ -1,0 +1,121 @@
+#include "stronghold/vault/mac.hpp"
+
+#include <openssl/evp.h>
+#include <sodium.h>
+
+#include "stronghold/runtime/scratch.hpp"
+
+namespace stronghold::vault {
+namespace {
+
+using runtime::ScratchFrame;
+
+// Incremental HMAC over either hash, with keys of any length.
+class Hmac {
+ public:
+  Hmac(Hash hash, ByteView key) noexcept : hash_(hash) {
+    if (hash_ == Hash::sha256)
+      crypto_auth_hmacsha256_init(&state_.sha256, key.data(), key.size());
+    else
+      crypto_auth_hmacsha512_init(&state_.sha512, key.data(), key.size());
+  }
+  ~Hmac() { sodium_memzero(&state_, sizeof state_); }
+  Hmac(const Hmac&) = delete;
+  Hmac& operator=(const Hmac&) = delete;
+
+  void update(ByteView bytes) noexcept {
+    if (hash_ == Hash::sha256)
+      crypto_auth_hmacsha256_update(&state_.sha256, bytes.data(), bytes.size());
+    else
+      crypto_auth_hmacsha512_update(&state_.sha512, bytes.data(), bytes.size());
+  }
+  // `out` holds hash_size(hash) bytes.
+  void final(std::uint8_t* out) noexcept {
+    if (hash_ == Hash::sha256)
+      crypto_auth_hmacsha256_final(&state_.sha256, out);
+    else
+      crypto_auth_hmacsha512_final(&state_.sha512, out);
+  }
+
+ private:
+  Hash hash_;
+  union {
+    crypto_auth_hmacsha256_state sha256;
+    crypto_auth_hmacsha512_state sha512;
+  } state_;
+};
+
+}  // namespace
+
+std::size_t hash_size(Hash hash) noexcept { return hash == Hash::sha256 ? 32 : 64; }
+
+void hmac_raw(Hash hash, ByteView key, ByteView message, std::span<std::uint8_t> out) noexcept {
+  Hmac mac(hash, key);
+  mac.update(message);
+  mac.final(out.data());
+}
+
+Status hkdf_raw(Hash hash, ByteView ikm, ByteView salt, ByteView info, std::span<std::uint8_t> out) {
+  const std::size_t block = hash_size(hash);
+  if (out.empty() || out.size() > 255 * block)
+    return error(Errc::invalid_argument, "HKDF output must be 1 to {} bytes, not {}", 255 * block, out.size());
+  ScratchFrame frame;
+  SH_ASSIGN_OR_RETURN(auto prk, frame.take(block));
+  SH_ASSIGN_OR_RETURN(auto previous, frame.take(block));
+  hmac_raw(hash, salt, ikm, prk);  // an empty salt is the same HMAC key as hash_size zero bytes
+  std::size_t done = 0;
+  for (std::uint8_t counter = 1; done < out.size(); ++counter) {
+    Hmac mac(hash, prk);
+    if (counter > 1)
+      mac.update(previous);
+    mac.update(info);
+    mac.update(ByteView(&counter, 1));
+    mac.final(previous.data());
+    const std::size_t take = std::min(block, out.size() - done);
+    std::copy_n(previous.begin(), take, out.begin() + static_cast<std::ptrdiff_t>(done));
+    done += take;
+  }
+  return {};
+}
+
+Status pbkdf2_sha512_raw(ByteView password, ByteView salt, std::uint32_t iterations, std::span<std::uint8_t> out) {
+  if (iterations == 0 || out.empty() || iterations > (1u << 31) || out.size() > (1u << 20))
+    return Status(Errc::invalid_argument, "PBKDF2 needs 1 to 2^31 iterations and 1 byte to 1 MiB of output");
+  if (PKCS5_PBKDF2_HMAC(reinterpret_cast<const char*>(password.data()), static_cast<int>(password.size()),
+                        salt.data(), static_cast<int>(salt.size()), static_cast<int>(iterations), EVP_sha512(),
+                        static_cast<int>(out.size()), out.data()) != 1)
+    return Status(Errc::internal, "PBKDF2 failed in libcrypto");
+  return {};
+}
+
+Result<Bytes> hmac(const Keystore& keystore, const Location& key, Hash hash, ByteView message) {
+  Bytes tag(hash_size(hash));
+  SH_RETURN_IF_ERROR(keystore.use(key, key_types(KeyType::symmetric, KeyType::seed), [&](ByteView secret, const Record&) {
+    hmac_raw(hash, secret, message, tag);
+    return Status{};
+  }));
+  return tag;
+}
+
+Status hkdf(Transaction& tx, const Location& key, Hash hash, ByteView salt, ByteView info, std::size_t length,
+            const Location& into, const RecordOptions& options) {
+  return tx.keystore().use(key, key_types(KeyType::symmetric, KeyType::seed), [&](ByteView secret, const Record&) {
+    ScratchFrame frame;
+    SH_ASSIGN_OR_RETURN(auto derived, frame.take(length));
+    SH_RETURN_IF_ERROR(hkdf_raw(hash, secret, salt, info, derived));
+    return tx.put(into, KeyType::symmetric, derived, {}, options);
+  });
+}
+
+Status pbkdf2_sha512(Transaction& tx, const Location& password, ByteView salt, std::uint32_t iterations,
+                     std::size_t length, const Location& into, const RecordOptions& options) {
+  return tx.keystore().use(password, key_types(KeyType::symmetric, KeyType::opaque),
+                           [&](ByteView secret, const Record&) {
+                             ScratchFrame frame;
+                             SH_ASSIGN_OR_RETURN(auto derived, frame.take(length));
+                             SH_RETURN_IF_ERROR(pbkdf2_sha512_raw(secret, salt, iterations, derived));
+                             return tx.put(into, KeyType::symmetric, derived, {}, options);
+                           });
+}
+
+}  // namespace stronghold::vault

@@ -1,0 +1,113 @@
+#include "stronghold/vault/sign.hpp"
+
+#include <cstring>
+
+#include <secp256k1.h>
+#include <secp256k1_extrakeys.h>
+#include <secp256k1_recovery.h>
+#include <secp256k1_schnorrsig.h>
+#include <sodium.h>
+
+#include "secp256k1_context.hpp"
+#include "stronghold/runtime/random.hpp"
+#include "stronghold/runtime/scratch.hpp"
+
+namespace stronghold::vault {
+namespace {
+
+using runtime::ScratchFrame;
+
+Result<std::array<std::uint8_t, 32>> ecdsa_digest(ByteView message, bool prehashed) {
+  std::array<std::uint8_t, 32> digest;
+  if (prehashed) {
+    if (message.size() != digest.size())
+      return error(Errc::invalid_argument, "a prehashed message is a 32-byte digest, not {} bytes", message.size());
+    std::memcpy(digest.data(), message.data(), digest.size());
+  } else {
+    crypto_hash_sha256(digest.data(), message.data(), message.size());
+  }
+  return digest;
+}
+
+Bytes serialize_ecdsa(const secp256k1_ecdsa_signature& signature, EcdsaFormat format) {
+  if (format == EcdsaFormat::der) {
+    Bytes der(72);
+    std::size_t size = der.size();
+    secp256k1_ecdsa_signature_serialize_der(secp256k1_context_static, der.data(), &size, &signature);
+    der.resize(size);
+    return der;
+  }
+  Bytes compact(64);
+  secp256k1_ecdsa_signature_serialize_compact(secp256k1_context_static, compact.data(), &signature);
+  return compact;
+}
+
+}  // namespace
+
+Result<Bytes> sign_ed25519(const Keystore& keystore, const Location& location, ByteView message) {
+  Bytes signature(crypto_sign_BYTES);
+  SH_RETURN_IF_ERROR(keystore.use(location, key_types(KeyType::ed25519), [&](ByteView seed, const Record& record) {
+    // libsodium signs with seed || public key; the public key is bound to the seal.
+    ScratchFrame frame;
+    SH_ASSIGN_OR_RETURN(auto secret_key, frame.take(crypto_sign_SECRETKEYBYTES));
+    std::memcpy(secret_key.data(), seed.data(), crypto_sign_SEEDBYTES);
+    std::memcpy(secret_key.data() + crypto_sign_SEEDBYTES, record.public_key.data(), crypto_sign_PUBLICKEYBYTES);
+    crypto_sign_detached(signature.data(), nullptr, message.data(), message.size(), secret_key.data());
+    return Status{};
+  }));
+  return signature;
+}
+
+Result<Bytes> sign_ecdsa(const Keystore& keystore, const Location& location, ByteView message,
+                         const EcdsaOptions& options) {
+  SH_ASSIGN_OR_RETURN(const auto digest, ecdsa_digest(message, options.prehashed));
+  Bytes out;
+  SH_RETURN_IF_ERROR(keystore.use(location, key_types(KeyType::secp256k1), [&](ByteView secret, const Record&) {
+    const secp256k1_context* context = secret_key_context();
+    if (options.format == EcdsaFormat::recoverable) {
+      secp256k1_ecdsa_recoverable_signature signature;
+      if (!secp256k1_ecdsa_sign_recoverable(context, &signature, digest.data(), secret.data(), nullptr, nullptr))
+        return Status(Errc::invalid_key, "libsecp256k1 refused to sign with this key");
+      out.resize(65);
+      int recovery_id = 0;
+      secp256k1_ecdsa_recoverable_signature_serialize_compact(secp256k1_context_static, out.data(), &recovery_id,
+                                                              &signature);
+      out[64] = static_cast<std::uint8_t>(recovery_id);
+      return Status{};
+    }
+    secp256k1_ecdsa_signature signature;  // libsecp256k1 always produces the low-S form
+    if (!secp256k1_ecdsa_sign(context, &signature, digest.data(), secret.data(), nullptr, nullptr))
+      return Status(Errc::invalid_key, "libsecp256k1 refused to sign with this key");
+    out = serialize_ecdsa(signature, options.format);
+    return Status{};
+  }));
+  return out;
+}
+
+Result<Bytes> sign_schnorr(const Keystore& keystore, const Location& location, ByteView message,
+                           ByteView aux_random) {
+  if (!aux_random.empty() && aux_random.size() != 32)
+    return error(Errc::invalid_argument, "BIP340 auxiliary randomness is 32 bytes, not {}", aux_random.size());
+  std::array<std::uint8_t, 32> aux;
+  if (aux_random.empty())
+    runtime::random_bytes(aux);
+  else
+    std::memcpy(aux.data(), aux_random.data(), aux.size());
+  Bytes signature(64);
+  SH_RETURN_IF_ERROR(keystore.use(location, key_types(KeyType::secp256k1), [&](ByteView secret, const Record&) {
+    const secp256k1_context* context = secret_key_context();
+    ScratchFrame frame;
+    SH_ASSIGN_OR_RETURN(auto keypair_bytes, frame.take(sizeof(secp256k1_keypair)));
+    auto* keypair = reinterpret_cast<secp256k1_keypair*>(keypair_bytes.data());
+    if (!secp256k1_keypair_create(context, keypair, secret.data()))
+      return Status(Errc::invalid_key, "libsecp256k1 refused this key");
+    secp256k1_schnorrsig_extraparams extra = SECP256K1_SCHNORRSIG_EXTRAPARAMS_INIT;
+    extra.ndata = aux.data();
+    if (!secp256k1_schnorrsig_sign_custom(context, signature.data(), message.data(), message.size(), keypair, &extra))
+      return Status(Errc::internal, "BIP340 signing failed");
+    return Status{};
+  }));
+  return signature;
+}
+
+}  // namespace stronghold::vault
