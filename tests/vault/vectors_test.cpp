@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "fixture.hpp"
+#include "stronghold/vault/aead.hpp"
 #include "stronghold/vault/exchange.hpp"
 #include "stronghold/vault/sign.hpp"
 #include "stronghold/vault/verify.hpp"
@@ -225,4 +226,74 @@ TEST_CASE_FIXTURE(KeystoreFixture, "Wycheproof PBKDF2-HMAC-SHA512 with the passw
     CHECK_MESSAGE(holds(derived, hex_field(test, "dk")), "tcId " << test["tcId"].number());
   });
   CHECK(count == 58);
+}
+
+namespace {
+
+// Wycheproof AEAD files: encryption reproduces every valid case, decryption refuses every
+// invalid one.
+void check_aead_file(KeystoreFixture& fixture, const char* file, Aead aead, std::size_t expected_count,
+                     std::size_t expected_run, std::size_t expected_long_nonces = 0) {
+  std::size_t ran = 0;
+  std::size_t long_nonces = 0;
+  const auto count = for_each_wycheproof(file, [&](const Json& group, const Json& test) {
+    if (group["keySize"].number() != 256)
+      return;  // AES-128 and AES-192 are not offered
+    ++ran;
+    const std::string where = case_location(file, test);
+    fixture.put(where, KeyType::symmetric, hex_field(test, "key"));
+    const Bytes nonce = hex_field(test, "iv");
+    if (nonce.size() > kMaxAeadNonceSize) {  // valid GCM, but past what libcrypto accepts: refused
+      CHECK(aead_encrypt_with_nonce(fixture.keystore, fixture.at(where), aead, nonce, {}, {}).code() ==
+            Errc::invalid_argument);
+      ++long_nonces;
+      return;
+    }
+    const Bytes message = hex_field(test, "msg");
+    const Bytes aad = hex_field(test, "aad");
+    Bytes expected = hex_field(test, "ct");
+    const Bytes tag = hex_field(test, "tag");
+    expected.insert(expected.end(), tag.begin(), tag.end());
+    const auto opened = aead_decrypt(fixture.keystore, fixture.at(where), aead, nonce, expected, aad);
+    if (test["result"].string() == "valid") {
+      const auto sealed = aead_encrypt_with_nonce(fixture.keystore, fixture.at(where), aead, nonce, message, aad);
+      CHECK_MESSAGE((sealed.ok() && *sealed == expected),
+                    std::string(file) << " tcId " << test["tcId"].number() << ": " << sealed.status().to_string());
+      CHECK_MESSAGE((opened.ok() && *opened == message), std::string(file) << " tcId " << test["tcId"].number());
+    } else {
+      CHECK_MESSAGE(!opened.ok(), std::string(file) << " tcId " << test["tcId"].number() << " opened");
+    }
+  });
+  CHECK(count == expected_count);
+  CHECK(ran == expected_run);
+  CHECK(long_nonces == expected_long_nonces);
+  MESSAGE(std::string(file) << ": " << count << " cases, " << ran << " with 256-bit keys, " << long_nonces
+                            << " with a nonce over 128 bytes refused");
+}
+
+}  // namespace
+
+TEST_CASE_FIXTURE(KeystoreFixture, "Wycheproof XChaCha20-Poly1305 with the key in a record") {
+  check_aead_file(*this, "xchacha20_poly1305_test.json", Aead::xchacha20poly1305, 315, 315);
+}
+
+TEST_CASE_FIXTURE(KeystoreFixture, "Wycheproof AES-256-GCM with the key in a record") {
+  check_aead_file(*this, "aes_gcm_test.json", Aead::aes256gcm, 316, 105, 1);
+}
+
+TEST_CASE_FIXTURE(KeystoreFixture, "AEAD round trip with fresh nonces, and refusal of a changed byte") {
+  put("aead/key", KeyType::symmetric, Bytes(32, 3));
+  for (const Aead aead : {Aead::xchacha20poly1305, Aead::aes256gcm}) {
+    const Bytes message = {'s', 'e', 'c', 'r', 'e', 't'};
+    const Bytes aad = {'h', 'd', 'r'};
+    auto sealed = aead_encrypt(keystore, at("aead/key"), aead, message, aad);
+    REQUIRE(sealed.ok());
+    CHECK(sealed->nonce.size() == aead_nonce_size(aead));
+    CHECK(aead_decrypt(keystore, at("aead/key"), aead, sealed->nonce, sealed->ciphertext, aad).value() == message);
+    sealed->ciphertext[0] ^= 1;
+    CHECK(aead_decrypt(keystore, at("aead/key"), aead, sealed->nonce, sealed->ciphertext, aad).code() ==
+          Errc::authentication_failed);
+    CHECK(aead_decrypt(keystore, at("aead/key"), aead, sealed->nonce, Bytes(3), aad).code() ==
+          Errc::invalid_argument);
+  }
 }
