@@ -60,7 +60,8 @@ Status ecdh_secp256k1(Transaction& tx, const Location& key, ByteView peer_public
   return tx.keystore().use(key, key_types(KeyType::secp256k1), [&](ByteView secret, const Record&) {
     ScratchFrame frame;
     SH_ASSIGN_OR_RETURN(auto shared, frame.take(32));
-    if (!secp256k1_ecdh(secret_key_context(), shared.data(), &point, secret.data(), copy_x_coordinate, nullptr))
+    SH_ASSIGN_OR_RETURN(const secp256k1_context* context, secret_key_context());
+    if (!secp256k1_ecdh(context, shared.data(), &point, secret.data(), copy_x_coordinate, nullptr))
       return Status(Errc::invalid_key, "secp256k1 ECDH failed for this key");
     return tx.put(into, KeyType::symmetric, shared, {}, options);
   });

@@ -41,7 +41,7 @@ Result<Bytes> public_key_of(KeyType type, ByteView secret) {
     }
     case KeyType::secp256k1: {
       SH_RETURN_IF_ERROR(expect_size(type, secret, 32));
-      const secp256k1_context* context = secret_key_context();
+      SH_ASSIGN_OR_RETURN(const secp256k1_context* context, secret_key_context());
       secp256k1_pubkey point;
       if (!secp256k1_ec_seckey_verify(context, secret.data()) ||
           !secp256k1_ec_pubkey_create(context, &point, secret.data()))

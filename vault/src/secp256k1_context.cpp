@@ -22,9 +22,11 @@ std::unique_ptr<secp256k1_context, ContextDeleter> make_context() noexcept {
 
 }  // namespace
 
-const secp256k1_context* secret_key_context() noexcept {
+Result<const secp256k1_context*> secret_key_context() {
   thread_local const auto context = make_context();
-  return context ? context.get() : secp256k1_context_static;
+  if (!context)
+    return Status(Errc::resource_exhausted, "libsecp256k1 could not create a signing context");
+  return static_cast<const secp256k1_context*>(context.get());
 }
 
 bool parse_public_key(const std::uint8_t* data, std::size_t size, secp256k1_pubkey* point) noexcept {

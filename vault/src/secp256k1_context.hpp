@@ -8,9 +8,13 @@
 
 #include <secp256k1.h>
 
+#include "stronghold/runtime/status.hpp"
+
 namespace stronghold::vault {
 
-const secp256k1_context* secret_key_context() noexcept;
+// resource_exhausted when libsecp256k1 cannot allocate one (never the static context, which
+// aborts the process when asked to do secret-key work).
+Result<const secp256k1_context*> secret_key_context();
 
 // Parses a 33- or 65-byte SEC1 public key. Lengths are checked here because libsecp256k1 aborts
 // the process on a null input.

@@ -63,7 +63,7 @@ Result<Bytes> sign_ecdsa(const Keystore& keystore, const Location& location, Byt
   SH_ASSIGN_OR_RETURN(const auto digest, ecdsa_digest(message, options.prehashed));
   Bytes out;
   SH_RETURN_IF_ERROR(keystore.use(location, key_types(KeyType::secp256k1), [&](ByteView secret, const Record&) {
-    const secp256k1_context* context = secret_key_context();
+    SH_ASSIGN_OR_RETURN(const secp256k1_context* context, secret_key_context());
     if (options.format == EcdsaFormat::recoverable) {
       secp256k1_ecdsa_recoverable_signature signature;
       if (!secp256k1_ecdsa_sign_recoverable(context, &signature, digest.data(), secret.data(), nullptr, nullptr))
@@ -95,7 +95,7 @@ Result<Bytes> sign_schnorr(const Keystore& keystore, const Location& location, B
     std::memcpy(aux.data(), aux_random.data(), aux.size());
   Bytes signature(64);
   SH_RETURN_IF_ERROR(keystore.use(location, key_types(KeyType::secp256k1), [&](ByteView secret, const Record&) {
-    const secp256k1_context* context = secret_key_context();
+    SH_ASSIGN_OR_RETURN(const secp256k1_context* context, secret_key_context());
     ScratchFrame frame;
     SH_ASSIGN_OR_RETURN(auto keypair_bytes, frame.take(sizeof(secp256k1_keypair)));
     auto* keypair = reinterpret_cast<secp256k1_keypair*>(keypair_bytes.data());
