@@ -80,7 +80,7 @@ Result<Bytes> from_base58check(std::string_view text) {
   const auto sum = checksum(payload);
   if (!std::equal(sum.begin(), sum.end(), data.end() - 4))
     return Status(Errc::invalid_argument, "base58check checksum mismatch");
-  data.resize(data.size() - 4);
+  data.erase(data.end() - 4, data.end());
   return data;
 }
 

@@ -1,6 +1,7 @@
 #include "stronghold/vault/keystore.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <unordered_map>
@@ -41,7 +42,8 @@ struct RecordAd {
     for (int i = 0; i < 8; ++i)
       bytes[32 + i] = static_cast<std::uint8_t>(record.version >> (8 * i));
     bytes[40] = static_cast<std::uint8_t>(record.type);
-    std::memcpy(bytes + 41, record.public_key.data(), record.public_key.size());
+    if (!record.public_key.empty())
+      std::memcpy(bytes + 41, record.public_key.data(), record.public_key.size());
   }
   ByteView view() const noexcept { return {bytes, size}; }
 };
@@ -83,13 +85,29 @@ Result<KeyType> parse_key_type(std::string_view name) {
 }
 
 struct Keystore::State {
+  // A record as stored, plus its secret shielded under the process key once it has been used:
+  // the first use checks the seal (and with it the record's place, version and type) and later
+  // uses open the shielded copy, which skips unshielding the vault key and the XChaCha20
+  // unseal. Published through an atomic pointer, so concurrent readers are safe.
+  struct Stored {
+    explicit Stored(Record from) : record(std::move(from)) {}
+    Stored(const Stored&) = delete;
+    Stored& operator=(const Stored&) = delete;
+    ~Stored() {
+      delete shielded.load(std::memory_order_relaxed);
+      sodium_memzero(record.sealed.data(), record.sealed.size());
+    }
+    Record record;
+    mutable std::atomic<const ShieldedSecret*> shielded{nullptr};
+  };
+
   struct Vault {
     VaultId id{};
     std::string path;
     Bytes wrapped_key;
     ShieldedSecret key;
     std::uint64_t last_version = 0;
-    std::unordered_map<RecordId, Record, IdHash> records;
+    std::unordered_map<RecordId, Stored, IdHash> records;  // nodes are stable: `shielded` stays put
   };
 
   ShieldedSecret snapshot_key;
@@ -119,6 +137,7 @@ struct Keystore::State {
   struct Found {
     const Vault* vault = nullptr;
     const Record* record = nullptr;
+    const Stored* stored = nullptr;
   };
 
   // The record at `location`, revoked or not; not_found when there is none.
@@ -127,7 +146,7 @@ struct Keystore::State {
     if (vault != vaults.end()) {
       const auto record = vault->second.records.find(record_id(vault->first, location.record));
       if (record != vault->second.records.end())
-        return Found{&vault->second, &record->second};
+        return Found{&vault->second, &record->second.record, &record->second};
     }
     return error(Errc::not_found, "no record at {}", location.to_string());
   }
@@ -149,14 +168,35 @@ struct Keystore::State {
       return error(Errc::wrong_key_type, "the record at {} holds a {} key, which this operation does not take",
                    location.to_string(), key_type_name(record.type));
     ScratchFrame frame;
-    SH_ASSIGN_OR_RETURN(auto vault_key, frame.take(kSealKeySize));
     SH_ASSIGN_OR_RETURN(auto secret, frame.take(record.secret_size()));
-    SH_RETURN_IF_ERROR(found.vault->key.open(vault_key));
-    const RecordAd ad(found.vault->id, record);
-    if (Status opened = open(vault_key, ad.view(), record.sealed, secret); !opened.ok())
-      return error(Errc::corrupted, "the record at {} failed to authenticate (tampered, moved or rolled back)",
-                   location.to_string());
+    const ShieldedSecret* shielded = found.stored->shielded.load(std::memory_order_acquire);
+    if (shielded == nullptr) {
+      SH_ASSIGN_OR_RETURN(shielded, unseal_first_use(location, found, secret));
+    } else {
+      SH_RETURN_IF_ERROR(shielded->open(secret));
+    }
     return use(secret, record);
+  }
+
+  // Opens the record's seal into `secret` and publishes a shielded copy for later uses.
+  Result<const ShieldedSecret*> unseal_first_use(const Location& location, const Found& found,
+                                                 std::span<std::uint8_t> secret) const {
+    {
+      ScratchFrame frame;
+      SH_ASSIGN_OR_RETURN(auto vault_key, frame.take(kSealKeySize));
+      SH_RETURN_IF_ERROR(found.vault->key.open(vault_key));
+      const RecordAd ad(found.vault->id, *found.record);
+      if (!open(vault_key, ad.view(), found.record->sealed, secret).ok())
+        return error(Errc::corrupted, "the record at {} failed to authenticate (tampered, moved or rolled back)",
+                     location.to_string());
+    }
+    SH_ASSIGN_OR_RETURN(ShieldedSecret fresh, ShieldedSecret::seal(secret));
+    auto* mine = new ShieldedSecret(std::move(fresh));
+    const ShieldedSecret* expected = nullptr;
+    if (found.stored->shielded.compare_exchange_strong(expected, mine, std::memory_order_acq_rel))
+      return static_cast<const ShieldedSecret*>(mine);
+    delete mine;  // another thread published first; both hold the same secret
+    return expected;
   }
 
   // Unwraps a vault key read from a change into a shielded key.
@@ -236,8 +276,8 @@ std::vector<RecordInfo> Keystore::list() const {
   std::vector<RecordInfo> infos;
   for (const auto& [id, vault] : state_->vaults)
     if (vault.path != kSecretStoreVault)
-      for (const auto& [record_id, record] : vault.records)
-        infos.push_back(info_of(vault.path, record));
+      for (const auto& [record_id, stored] : vault.records)
+        infos.push_back(info_of(vault.path, stored.record));
   std::sort(infos.begin(), infos.end(),
             [](const RecordInfo& a, const RecordInfo& b) { return a.location < b.location; });
   return infos;
@@ -257,9 +297,9 @@ std::vector<std::string> Keystore::secret_names() const {
   std::vector<std::string> names;
   const auto vault = state_->vaults.find(state_->vault_id(kSecretStoreVault));
   if (vault != state_->vaults.end())
-    for (const auto& [id, record] : vault->second.records)
-      if (!record.revoked)
-        names.push_back(record.path);
+    for (const auto& [id, stored] : vault->second.records)
+      if (!stored.record.revoked)
+        names.push_back(stored.record.path);
   std::sort(names.begin(), names.end());
   return names;
 }
@@ -268,8 +308,8 @@ ChangeSet Keystore::state() const {
   ChangeSet set;
   for (const auto& [id, vault] : state_->vaults) {
     set.changes.emplace_back(PutVault{id, vault.path, vault.wrapped_key, vault.last_version});
-    for (const auto& [record_id, record] : vault.records)
-      set.changes.emplace_back(PutRecord{id, record});
+    for (const auto& [record_id, stored] : vault.records)
+      set.changes.emplace_back(PutRecord{id, stored.record});
   }
   return set;
 }
@@ -278,9 +318,9 @@ ChangeSet Keystore::garbage() const {
   ChangeSet set;
   const std::int64_t now = state_->clock();
   for (const auto& [id, vault] : state_->vaults)
-    for (const auto& [record_id, record] : vault.records)
-      if (record.revoked || record.expired_at(now))
-        set.changes.emplace_back(RemoveRecord{id, record_id, record.version});
+    for (const auto& [record_id, stored] : vault.records)
+      if (stored.record.revoked || stored.record.expired_at(now))
+        set.changes.emplace_back(RemoveRecord{id, record_id, stored.record.version});
   return set;
 }
 
@@ -349,19 +389,14 @@ Status Keystore::apply(const ChangeSet& set) {
     } else if (const auto* record = std::get_if<PutRecord>(&change)) {
       State::Vault& vault = state.vaults[record->vault];
       vault.last_version = std::max(vault.last_version, record->record.version);
-      vault.records.insert_or_assign(record->record.id, record->record);
+      vault.records.erase(record->record.id);  // drops the old secret and its shielded copy
+      vault.records.try_emplace(record->record.id, record->record);
     } else if (const auto* remove = std::get_if<RemoveRecord>(&change)) {
       State::Vault& vault = state.vaults[remove->vault];
       vault.last_version = std::max(vault.last_version, remove->version);
-      if (auto found = vault.records.find(remove->record); found != vault.records.end()) {
-        sodium_memzero(found->second.sealed.data(), found->second.sealed.size());
-        vault.records.erase(found);
-      }
+      vault.records.erase(remove->record);  // ~Stored wipes
     } else if (const auto* remove_vault = std::get_if<RemoveVault>(&change)) {
-      auto found = state.vaults.find(remove_vault->id);
-      for (auto& [id, record] : found->second.records)
-        sodium_memzero(record.sealed.data(), record.sealed.size());
-      state.vaults.erase(found);
+      state.vaults.erase(remove_vault->id);  // ~Stored wipes each record
     }
   }
   return {};

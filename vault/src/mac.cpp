@@ -14,10 +14,12 @@ using runtime::ScratchFrame;
 class Hmac {
  public:
   Hmac(Hash hash, ByteView key) noexcept : hash_(hash) {
+    static constexpr std::uint8_t kNoKey = 0;  // libsodium declares the key pointer non-null
+    const std::uint8_t* key_bytes = key.empty() ? &kNoKey : key.data();
     if (hash_ == Hash::sha256)
-      crypto_auth_hmacsha256_init(&state_.sha256, key.data(), key.size());
+      crypto_auth_hmacsha256_init(&state_.sha256, key_bytes, key.size());
     else
-      crypto_auth_hmacsha512_init(&state_.sha512, key.data(), key.size());
+      crypto_auth_hmacsha512_init(&state_.sha512, key_bytes, key.size());
   }
   ~Hmac() { sodium_memzero(&state_, sizeof state_); }
   Hmac(const Hmac&) = delete;
