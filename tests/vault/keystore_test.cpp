@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <thread>
 
 #include <doctest/doctest.h>
 
@@ -260,4 +261,24 @@ TEST_CASE_FIXTURE(KeystoreFixture, "secp256k1 signatures come in every format, a
   }
   const Bytes schnorr = sign_schnorr(keystore, at("k/secp"), kMessage).value();
   CHECK(verify_schnorr(Bytes(compressed.begin() + 1, compressed.end()), kMessage, schnorr));
+}
+
+TEST_CASE_FIXTURE(KeystoreFixture, "concurrent first uses of a record agree") {
+  for (int i = 0; i < 20; ++i)
+    put(fmt::format("shared/{}", i), KeyType::ed25519, Bytes(32, static_cast<std::uint8_t>(i + 1)));
+  constexpr int kThreads = 4;
+  std::vector<std::vector<Bytes>> signatures(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 50; ++round)
+        for (int i = 0; i < 20; ++i)
+          signatures[t].push_back(sign_ed25519(keystore, at(fmt::format("shared/{}", i)), kMessage).value());
+    });
+  for (auto& thread : threads)
+    thread.join();
+  for (int t = 1; t < kThreads; ++t)
+    CHECK(signatures[t] == signatures[0]);
+  for (int i = 0; i < 20; ++i)
+    CHECK(verify_ed25519(keystore.public_key(at(fmt::format("shared/{}", i))).value(), kMessage, signatures[0][i]));
 }
