@@ -282,3 +282,20 @@ TEST_CASE_FIXTURE(KeystoreFixture, "concurrent first uses of a record agree") {
   for (int i = 0; i < 20; ++i)
     CHECK(verify_ed25519(keystore.public_key(at(fmt::format("shared/{}", i))).value(), kMessage, signatures[0][i]));
 }
+
+TEST_CASE_FIXTURE(KeystoreFixture, "a vault removed and put back in one change set keeps working") {
+  put("v/a", KeyType::ed25519, kSeed);
+  ChangeSet state = keystore.state();
+  const auto& vault = std::get<PutVault>(state.changes.front());
+  ChangeSet replace;
+  replace.changes.emplace_back(RemoveVault{vault.id});
+  for (const Change& change : state.changes)
+    replace.changes.push_back(change);
+  REQUIRE(keystore.apply(replace).ok());
+  CHECK(sign_ed25519(keystore, at("v/a"), kMessage).ok());
+  // prepare + apply, the two halves used by the snapshot floor
+  auto prepared = keystore.prepare(replace);
+  REQUIRE(prepared.ok());
+  keystore.apply(std::move(*prepared));
+  CHECK(sign_ed25519(keystore, at("v/a"), kMessage).ok());
+}

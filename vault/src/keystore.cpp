@@ -338,24 +338,25 @@ Status check_record(const Record& record) {
 
 }  // namespace
 
-Status Keystore::apply(const ChangeSet& set) {
-  State& state = *state_;
-  // Validate everything and unwrap new vault keys first; only then change the state, which
-  // cannot fail past that point.
-  std::unordered_map<VaultId, ShieldedSecret, IdHash> new_keys;
+Result<PreparedChanges> Keystore::prepare(ChangeSet set) const {
+  const State& state = *state_;
+  PreparedChanges prepared;
   std::unordered_set<VaultId, IdHash> live_vaults;
   for (const auto& [id, vault] : state.vaults)
     live_vaults.insert(id);
+  std::unordered_set<VaultId, IdHash> new_vaults;
   std::unordered_set<RecordId, IdHash> put_records;
   for (const Change& change : set.changes) {
     if (const auto* put = std::get_if<PutVault>(&change)) {
+      // Re-putting a live vault with its own key changes only its metadata.
       const auto existing = state.vaults.find(put->id);
-      const bool same_key = existing != state.vaults.end() && existing->second.wrapped_key == put->wrapped_key;
+      const bool same_key = live_vaults.contains(put->id) && !new_vaults.contains(put->id) &&
+                            existing != state.vaults.end() && existing->second.wrapped_key == put->wrapped_key;
       if (live_vaults.contains(put->id) && !same_key)
         return error(Errc::already_exists, "vault {} already exists with another key", put->path);
-      if (!same_key && !new_keys.contains(put->id)) {
+      if (!same_key && new_vaults.insert(put->id).second) {
         SH_ASSIGN_OR_RETURN(ShieldedSecret key, state.unwrap_vault_key(*put));
-        new_keys.emplace(put->id, std::move(key));
+        prepared.new_keys_.emplace_back(put->id, std::move(key));
       }
       live_vaults.insert(put->id);
     } else if (const auto* record = std::get_if<PutRecord>(&change)) {
@@ -374,17 +375,23 @@ Status Keystore::apply(const ChangeSet& set) {
         return Status(Errc::not_found, "a removal refers to a vault that does not exist");
     }
   }
+  prepared.changes_ = std::move(set);
+  return prepared;
+}
 
-  for (const Change& change : set.changes) {
+void Keystore::apply(PreparedChanges&& prepared) {
+  State& state = *state_;
+  for (const Change& change : prepared.changes_.changes) {
     if (const auto* put = std::get_if<PutVault>(&change)) {
       State::Vault& vault = state.vaults[put->id];
       vault.id = put->id;
       vault.path = put->path;
       vault.last_version = std::max(vault.last_version, put->last_version);
-      if (auto key = new_keys.find(put->id); key != new_keys.end()) {
+      const auto key = std::find_if(prepared.new_keys_.begin(), prepared.new_keys_.end(),
+                                    [&](const auto& entry) { return entry.first == put->id && !entry.second.empty(); });
+      if (key != prepared.new_keys_.end()) {
         vault.wrapped_key = put->wrapped_key;
         vault.key = std::move(key->second);
-        new_keys.erase(key);
       }
     } else if (const auto* record = std::get_if<PutRecord>(&change)) {
       State::Vault& vault = state.vaults[record->vault];
@@ -399,6 +406,11 @@ Status Keystore::apply(const ChangeSet& set) {
       state.vaults.erase(remove_vault->id);  // ~Stored wipes each record
     }
   }
+}
+
+Status Keystore::apply(const ChangeSet& set) {
+  SH_ASSIGN_OR_RETURN(PreparedChanges prepared, prepare(set));
+  apply(std::move(prepared));
   return {};
 }
 

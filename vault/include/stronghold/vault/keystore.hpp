@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "stronghold/runtime/secret_buffer.hpp"
+#include "stronghold/runtime/shield.hpp"
 #include "stronghold/vault/function_ref.hpp"
 #include "stronghold/vault/record.hpp"
 
@@ -40,6 +41,18 @@ using SecretUse = FunctionRef<Status(ByteView secret, const Record& record)>;
 
 class Transaction;
 
+// A change set checked against a keystore, with the keys of its new vaults unwrapped: applying
+// it cannot fail. For callers that persist a change set between checking and applying it.
+class PreparedChanges {
+ public:
+  const ChangeSet& changes() const noexcept { return changes_; }
+
+ private:
+  friend class Keystore;
+  ChangeSet changes_;
+  std::vector<std::pair<VaultId, runtime::ShieldedSecret>> new_keys_;
+};
+
 class Keystore {
  public:
   using Clock = std::function<std::int64_t()>;  // unix seconds
@@ -56,6 +69,9 @@ class Keystore {
   // vault, a wrapped key that does not open under the snapshot key) without touching it.
   Status apply(const ChangeSet& changes);
   Status commit(Transaction&& transaction);
+  // apply() in two steps. The keystore must not change between them.
+  Result<PreparedChanges> prepare(ChangeSet changes) const;
+  void apply(PreparedChanges&& prepared);
   // The whole state as one change set: what a snapshot body holds.
   ChangeSet state() const;
   // Removal of every revoked or expired record (garbage collection), ready to apply.
