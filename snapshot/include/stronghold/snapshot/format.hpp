@@ -1,8 +1,20 @@
-// Identification of snapshot files.
+// The snapshot file format, version 1 (all integers little-endian):
+//
+//   header   magic "SHLDSNAP" | version u16 | KDF id u8 | 0 u8 | KDF ops u32 | KDF memory u64
+//            | salt 16 | file id 16 | snapshot key sealed under the password key 72
+//            | BLAKE2b-256 of everything before it 32                           (160 bytes)
+//   body     length u64 | the whole state, sealed under the snapshot key
+//   journal  entries, each: length u32 | length xor 0xffffffff u32 | one change set, sealed
+//
+// Seals are XChaCha20-Poly1305. The body's associated data binds the file id; an entry's binds
+// the file id, its sequence number and the tag of the seal before it, so entries cannot be
+// dropped from the middle, reordered or spliced in from another file. The header checksum tells
+// a damaged header from a wrong password (a sound header whose key does not open).
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <string_view>
 
 #include "stronghold/runtime/hex.hpp"
 
@@ -10,6 +22,37 @@ namespace stronghold::snapshot {
 
 inline constexpr std::array<std::uint8_t, 8> kMagic = {'S', 'H', 'L', 'D', 'S', 'N', 'A', 'P'};
 inline constexpr std::uint16_t kFormatVersion = 1;
+inline constexpr std::size_t kHeaderSize = 160;
+inline constexpr std::uint8_t kKdfArgon2id = 1;
+
+// Argon2id cost presets, recorded in each file's header.
+enum class KdfPreset {
+  fast,      // 1 pass, 8 MiB: tests and caches, not for real passwords
+  standard,  // the default: 2 passes, 256 MiB
+  strong,    // 4 passes, 1 GiB
+};
+struct KdfParams {
+  std::uint32_t ops = 0;
+  std::uint64_t memory = 0;  // bytes
+};
+KdfParams kdf_params(KdfPreset preset) noexcept;
+// "fast", "default" or "strong".
+Result<KdfPreset> parse_kdf_preset(std::string_view name);
+
+struct Header {
+  std::uint16_t version = kFormatVersion;
+  KdfParams kdf;
+  std::array<std::uint8_t, 16> salt{};
+  std::array<std::uint8_t, 16> file_id{};
+  std::array<std::uint8_t, 72> wrapped_key{};
+};
+
+Bytes encode_header(const Header& header);
+// corrupted for a damaged header or one that asks for an absurd KDF cost; unsupported for a
+// version this build cannot read.
+Result<Header> decode_header(ByteView file);
+// The part of the header that the wrapped key's seal binds.
+ByteView header_key_context(ByteView encoded_header) noexcept;
 
 // True when `prefix` starts with the snapshot magic.
 bool has_snapshot_magic(ByteView prefix) noexcept;

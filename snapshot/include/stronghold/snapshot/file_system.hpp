@@ -1,0 +1,48 @@
+// All file access of the snapshot floor goes through this interface, so that tests can replace
+// it with one that fails or loses power at any step.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "stronghold/runtime/hex.hpp"
+
+namespace stronghold::snapshot {
+
+// A file opened for appending. Nothing is durable before sync() returns.
+class AppendFile {
+ public:
+  virtual ~AppendFile() = default;
+  virtual Status append(ByteView bytes) = 0;
+  virtual Status sync() = 0;  // fdatasync
+};
+
+// An advisory lock held for as long as the object lives.
+class FileLock {
+ public:
+  virtual ~FileLock() = default;
+};
+
+class FileSystem {
+ public:
+  virtual ~FileSystem() = default;
+  // The whole file; not_found when absent, resource_exhausted when larger than `max_size`.
+  virtual Result<Bytes> read_file(const std::string& path, std::uint64_t max_size) = 0;
+  virtual bool exists(const std::string& path) = 0;
+  // Opens `path` for appending; `create` makes a new, empty file and fails if one exists.
+  virtual Result<std::unique_ptr<AppendFile>> open_append(const std::string& path, bool create) = 0;
+  // Shortens `path` to `size` bytes and makes that durable.
+  virtual Status truncate(const std::string& path, std::uint64_t size) = 0;
+  virtual Status rename(const std::string& from, const std::string& to) = 0;
+  virtual Status remove(const std::string& path) = 0;
+  // Makes renames and creations in the directory of `path` durable.
+  virtual Status sync_directory(const std::string& path) = 0;
+  // An exclusive lock on `path` (created if missing); busy when another process holds it.
+  virtual Result<std::unique_ptr<FileLock>> lock(const std::string& path) = 0;
+};
+
+// The operating system's files.
+FileSystem& posix_file_system();
+
+}  // namespace stronghold::snapshot

@@ -1,0 +1,83 @@
+// An open snapshot file: the keystore it holds, and the journal its changes go to.
+//
+//   auto snapshot = Snapshot::create(posix_file_system(), "wallet.stronghold", password, {});
+//   vault::Transaction tx(snapshot->keystore());
+//   vault::generate_key(tx, location, vault::KeyType::ed25519);
+//   snapshot->commit(std::move(tx));   // one journal entry, one fdatasync
+//
+// The password KDF runs only in create, open and change_password; the snapshot key stays
+// shielded while the snapshot is open. A commit appends one sealed entry, so its cost does not
+// grow with the number of records; compaction folds the journal into a new body (temporary
+// file, fsync, rename, fsync of the directory), automatically past a threshold. Only one
+// process opens a snapshot at a time (a lock on PATH.lock).
+//
+// Not thread-safe: one owner (the snapshot actor) drives it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "stronghold/snapshot/file_system.hpp"
+#include "stronghold/snapshot/format.hpp"
+#include "stronghold/vault/keystore.hpp"
+
+namespace stronghold::snapshot {
+
+enum class Durability {
+  sync,   // each commit is synced before it returns (the default)
+  group,  // commits are written, and made durable together by sync()
+  none,   // never synced (tests, caches)
+};
+
+struct SnapshotOptions {
+  KdfPreset kdf = KdfPreset::standard;  // for create and change_password
+  Durability durability = Durability::sync;
+  std::uint64_t compaction_threshold = 4 << 20;  // journal bytes that trigger compaction
+  std::uint64_t max_file_size = std::uint64_t{16} << 30;
+  vault::Keystore::Clock clock;  // for the keystore; the system clock when empty
+};
+
+struct OpenReport {
+  std::uint64_t journal_entries = 0;
+  std::uint64_t dropped_tail_bytes = 0;  // a torn final entry, dropped
+};
+
+class Snapshot {
+ public:
+  // A new snapshot at `path`; already_exists rather than overwrite.
+  static Result<std::unique_ptr<Snapshot>> create(FileSystem& fs, const std::string& path, ByteView password,
+                                                  const SnapshotOptions& options = {});
+  // wrong_password, corrupted (naming the damaged part), unsupported, busy (open elsewhere),
+  // not_found.
+  static Result<std::unique_ptr<Snapshot>> open(FileSystem& fs, const std::string& path, ByteView password,
+                                                const SnapshotOptions& options = {});
+  ~Snapshot();
+  Snapshot(const Snapshot&) = delete;
+  Snapshot& operator=(const Snapshot&) = delete;
+
+  const vault::Keystore& keystore() const noexcept;
+
+  // Checks the changes, appends them to the journal (synced in sync mode), then applies them.
+  // On any error nothing is applied and the file keeps only whole entries.
+  Status commit(vault::ChangeSet changes);
+  Status commit(vault::Transaction&& transaction);
+  // Makes every commit so far durable (group mode; harmless otherwise).
+  Status sync();
+  // Folds the journal into a new body.
+  Status compact();
+  // Re-wraps the snapshot key under a key derived from `new_password` (with the preset of the
+  // options); records are not touched.
+  Status change_password(ByteView new_password);
+
+  const OpenReport& open_report() const noexcept;
+  std::uint64_t journal_bytes() const noexcept;
+  std::uint64_t file_bytes() const noexcept;
+
+ private:
+  struct State;
+  explicit Snapshot(std::unique_ptr<State> state) noexcept;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace stronghold::snapshot

@@ -1,0 +1,159 @@
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "stronghold/snapshot/file_system.hpp"
+
+namespace stronghold::snapshot {
+namespace {
+
+Status os_error(std::string_view what, const std::string& path) {
+  const int code = errno;
+  const Errc errc = code == ENOENT ? Errc::not_found
+                    : code == EEXIST ? Errc::already_exists
+                    : code == EWOULDBLOCK ? Errc::busy
+                    : code == ENOSPC || code == EDQUOT ? Errc::resource_exhausted
+                                                       : Errc::io_error;
+  return error(errc, "{} {}: {}", what, path, std::strerror(code));
+}
+
+class Descriptor {
+ public:
+  explicit Descriptor(int fd) noexcept : fd_(fd) {}
+  Descriptor(const Descriptor&) = delete;
+  Descriptor& operator=(const Descriptor&) = delete;
+  ~Descriptor() {
+    if (fd_ >= 0)
+      ::close(fd_);
+  }
+  int get() const noexcept { return fd_; }
+
+ private:
+  int fd_;
+};
+
+class PosixAppendFile final : public AppendFile {
+ public:
+  PosixAppendFile(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  Status append(ByteView bytes) override {
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+      const ssize_t written = ::write(fd_.get(), bytes.data() + done, bytes.size() - done);
+      if (written < 0 && errno == EINTR)
+        continue;
+      if (written <= 0)
+        return os_error("cannot write", path_);
+      done += static_cast<std::size_t>(written);
+    }
+    return {};
+  }
+  Status sync() override {
+    if (::fdatasync(fd_.get()) != 0)
+      return os_error("cannot sync", path_);
+    return {};
+  }
+
+ private:
+  Descriptor fd_;
+  std::string path_;
+};
+
+class PosixLock final : public FileLock {
+ public:
+  explicit PosixLock(int fd) : fd_(fd) {}
+
+ private:
+  Descriptor fd_;  // closing it releases the lock
+};
+
+class PosixFileSystem final : public FileSystem {
+ public:
+  Result<Bytes> read_file(const std::string& path, std::uint64_t max_size) override {
+    Descriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd.get() < 0)
+      return os_error("cannot open", path);
+    struct stat info {};
+    if (::fstat(fd.get(), &info) != 0)
+      return os_error("cannot stat", path);
+    if (static_cast<std::uint64_t>(info.st_size) > max_size)
+      return error(Errc::resource_exhausted, "{} is larger than {} bytes", path, max_size);
+    Bytes content(static_cast<std::size_t>(info.st_size));
+    std::size_t done = 0;
+    while (done < content.size()) {
+      const ssize_t got = ::read(fd.get(), content.data() + done, content.size() - done);
+      if (got < 0 && errno == EINTR)
+        continue;
+      if (got < 0)
+        return os_error("cannot read", path);
+      if (got == 0)
+        break;  // shrank while reading
+      done += static_cast<std::size_t>(got);
+    }
+    content.resize(done);
+    return content;
+  }
+
+  bool exists(const std::string& path) override { return ::access(path.c_str(), F_OK) == 0; }
+
+  Result<std::unique_ptr<AppendFile>> open_append(const std::string& path, bool create) override {
+    const int flags = O_WRONLY | O_APPEND | O_CLOEXEC | (create ? O_CREAT | O_EXCL : 0);
+    const int fd = ::open(path.c_str(), flags, 0600);
+    if (fd < 0)
+      return os_error(create ? "cannot create" : "cannot open", path);
+    return std::unique_ptr<AppendFile>(std::make_unique<PosixAppendFile>(fd, path));
+  }
+
+  Status truncate(const std::string& path, std::uint64_t size) override {
+    Descriptor fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+    if (fd.get() < 0 || ::ftruncate(fd.get(), static_cast<off_t>(size)) != 0 || ::fdatasync(fd.get()) != 0)
+      return os_error("cannot truncate", path);
+    return {};
+  }
+
+  Status rename(const std::string& from, const std::string& to) override {
+    if (::rename(from.c_str(), to.c_str()) != 0)
+      return os_error("cannot rename", from);
+    return {};
+  }
+
+  Status remove(const std::string& path) override {
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT)
+      return os_error("cannot remove", path);
+    return {};
+  }
+
+  Status sync_directory(const std::string& path) override {
+    const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+    const std::string directory = parent.empty() ? std::string(".") : parent.string();
+    Descriptor fd(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (fd.get() < 0 || ::fsync(fd.get()) != 0)
+      return os_error("cannot sync directory", directory);
+    return {};
+  }
+
+  Result<std::unique_ptr<FileLock>> lock(const std::string& path) override {
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0)
+      return os_error("cannot open", path);
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      const Status status = os_error("another process holds", path);
+      ::close(fd);
+      return status;
+    }
+    return std::unique_ptr<FileLock>(std::make_unique<PosixLock>(fd));
+  }
+};
+
+}  // namespace
+
+FileSystem& posix_file_system() {
+  static PosixFileSystem file_system;
+  return file_system;
+}
+
+}  // namespace stronghold::snapshot

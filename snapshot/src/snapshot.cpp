@@ -1,0 +1,353 @@
+#include "stronghold/snapshot/snapshot.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <optional>
+
+#include <sodium.h>
+
+#include "byte_codec.hpp"
+#include "stronghold/runtime/random.hpp"
+#include "stronghold/runtime/scratch.hpp"
+#include "stronghold/runtime/shield.hpp"
+#include "stronghold/snapshot/change_codec.hpp"
+#include "stronghold/vault/seal.hpp"
+
+namespace stronghold::snapshot {
+namespace {
+
+using runtime::ScratchFrame;
+using runtime::ShieldedSecret;
+
+constexpr std::size_t kKeySize = 32;
+constexpr std::size_t kEntryHeaderSize = 8;
+constexpr std::uint32_t kMaxEntrySize = 64u << 20;
+constexpr std::size_t kTagSize = vault::kSealTagSize;
+using Tag = std::array<std::uint8_t, kTagSize>;
+
+Tag tag_of(ByteView sealed) {
+  Tag tag;
+  std::memcpy(tag.data(), sealed.data() + sealed.size() - kTagSize, kTagSize);
+  return tag;
+}
+
+Bytes labelled_context(std::string_view label, const Header& header) {
+  const ByteView label_bytes = as_bytes(label);
+  Bytes ad(label_bytes.begin(), label_bytes.end());
+  ad.insert(ad.end(), header.file_id.begin(), header.file_id.end());
+  return ad;
+}
+
+Bytes body_context(const Header& header) { return labelled_context("stronghold.body", header); }
+
+Bytes entry_context(const Header& header, std::uint64_t sequence, const Tag& previous) {
+  Bytes ad = labelled_context("stronghold.journal", header);
+  ByteWriter(ad).u64(sequence);
+  ad.insert(ad.end(), previous.begin(), previous.end());
+  return ad;
+}
+
+// The key that wraps the snapshot key, from the password (Argon2id with the header's cost).
+Status derive_password_key(ByteView password, const Header& header, std::span<std::uint8_t> out) {
+  if (crypto_pwhash(out.data(), out.size(), reinterpret_cast<const char*>(password.data()), password.size(),
+                    header.salt.data(), header.kdf.ops, header.kdf.memory, crypto_pwhash_ALG_ARGON2ID13) != 0)
+    return error(Errc::resource_exhausted, "not enough memory for the password KDF ({} MiB)", header.kdf.memory >> 20);
+  return {};
+}
+
+// Wraps `snapshot_key` for a header with a fresh salt and the cost of `preset`.
+Status wrap_snapshot_key(ByteView password, KdfPreset preset, ByteView snapshot_key, Header& header) {
+  header.kdf = kdf_params(preset);
+  runtime::random_bytes(header.salt);
+  ScratchFrame frame;
+  SH_ASSIGN_OR_RETURN(auto password_key, frame.take(kKeySize));
+  SH_RETURN_IF_ERROR(derive_password_key(password, header, password_key));
+  const Bytes context = encode_header(header);
+  SH_ASSIGN_OR_RETURN(Bytes wrapped, vault::seal(password_key, header_key_context(context), snapshot_key));
+  std::copy(wrapped.begin(), wrapped.end(), header.wrapped_key.begin());
+  return {};
+}
+
+bool all_zero(ByteView bytes) { return std::all_of(bytes.begin(), bytes.end(), [](auto b) { return b == 0; }); }
+
+}  // namespace
+
+struct Snapshot::State {
+  FileSystem& fs;
+  std::string path;
+  SnapshotOptions options;
+  std::unique_ptr<FileLock> lock;
+  Header header;
+  ShieldedSecret snapshot_key;
+  std::optional<vault::Keystore> keystore;
+  std::unique_ptr<AppendFile> journal;
+  std::uint64_t next_sequence = 1;
+  Tag previous_tag{};
+  std::uint64_t file_bytes = 0;
+  std::uint64_t journal_bytes = 0;
+  bool broken = false;  // a write failed and could not be undone: reopen
+  OpenReport report;
+
+  State(FileSystem& file_system, std::string file_path, const SnapshotOptions& snapshot_options)
+      : fs(file_system), path(std::move(file_path)), options(snapshot_options) {}
+
+  Result<Bytes> seal(ByteView associated_data, ByteView plaintext) const {
+    ScratchFrame frame;
+    SH_ASSIGN_OR_RETURN(auto key, frame.take(kKeySize));
+    SH_RETURN_IF_ERROR(snapshot_key.open(key));
+    return vault::seal(key, associated_data, plaintext);
+  }
+
+  Status open_sealed(ByteView associated_data, ByteView sealed, Bytes& plaintext) const {
+    if (sealed.size() < vault::kSealNonceSize + kTagSize)
+      return Status(Errc::corrupted, "sealed data too short");
+    plaintext.resize(sealed.size() - vault::kSealNonceSize - kTagSize);
+    ScratchFrame frame;
+    SH_ASSIGN_OR_RETURN(auto key, frame.take(kKeySize));
+    SH_RETURN_IF_ERROR(snapshot_key.open(key));
+    return vault::open(key, associated_data, sealed, plaintext);
+  }
+
+  // Writes header and body to a temporary file, syncs it, renames it over `path`, syncs the
+  // directory, and continues the journal in the new file.
+  Status write_file() {
+    const std::string temporary = path + ".compact";
+    Bytes file = encode_header(header);
+    SH_ASSIGN_OR_RETURN(Bytes body, seal(body_context(header), encode_changes(keystore->state())));
+    ByteWriter(file).u64(body.size());
+    file.insert(file.end(), body.begin(), body.end());
+    SH_RETURN_IF_ERROR(fs.remove(temporary));
+    {
+      auto out = fs.open_append(temporary, true);
+      Status written = out.ok() ? (*out)->append(file) : out.status();
+      if (written.ok())
+        written = (*out)->sync();
+      if (!written.ok()) {
+        (void)fs.remove(temporary);
+        return written;
+      }
+    }
+    SH_RETURN_IF_ERROR(fs.rename(temporary, path));
+    // From here the file at `path` is the new one: the old journal handle must not be used.
+    journal.reset();
+    Status synced = fs.sync_directory(path);
+    auto reopened = fs.open_append(path, false);
+    if (!synced.ok() || !reopened.ok()) {
+      broken = true;
+      return synced.ok() ? reopened.status() : synced;
+    }
+    journal = std::move(*reopened);
+    previous_tag = tag_of(body);
+    next_sequence = 1;
+    journal_bytes = 0;
+    file_bytes = file.size();
+    return {};
+  }
+
+  Status load(ByteView file) {
+    std::size_t offset = kHeaderSize;
+    ByteReader in(file.subspan(offset));
+    std::uint64_t body_size = 0;
+    ByteView body;
+    if (!in.u64(body_size) || body_size > in.remaining() || !in.raw(static_cast<std::size_t>(body_size), body))
+      return Status(Errc::corrupted, "the snapshot body is truncated");
+    Bytes plaintext;
+    if (!open_sealed(body_context(header), body, plaintext).ok())
+      return Status(Errc::corrupted, "the snapshot body is damaged (it failed to authenticate)");
+    SH_ASSIGN_OR_RETURN(vault::ChangeSet state, decode_changes(plaintext));
+    if (Status applied = keystore->apply(state); !applied.ok())
+      return error(Errc::corrupted, "the snapshot body is inconsistent: {}", applied.message());
+    previous_tag = tag_of(body);
+    offset += 8 + body.size();
+    return replay_journal(file, offset);
+  }
+
+  Status replay_journal(ByteView file, std::size_t offset) {
+    std::size_t torn_at = file.size();
+    while (offset < file.size()) {
+      const ByteView rest = file.subspan(offset);
+      std::uint32_t size = 0;
+      std::uint32_t check = 0;
+      ByteReader in(rest);
+      if (!in.u32(size) || !in.u32(check)) {
+        torn_at = offset;  // a torn entry header
+        break;
+      }
+      const std::uint64_t entry = next_sequence;
+      if (check != ~size) {
+        if (all_zero(rest)) {  // space the file system allocated but never wrote
+          torn_at = offset;
+          break;
+        }
+        return error(Errc::corrupted, "journal entry {} at byte {} has a damaged length", entry, offset);
+      }
+      if (size > kMaxEntrySize || size < vault::kSealNonceSize + kTagSize + 1)
+        return error(Errc::corrupted, "journal entry {} at byte {} has an impossible length", entry, offset);
+      if (size > in.remaining()) {
+        torn_at = offset;  // written in part
+        break;
+      }
+      const ByteView sealed = rest.subspan(kEntryHeaderSize, size);
+      const bool last = offset + kEntryHeaderSize + size == file.size();
+      Bytes plaintext;
+      if (!open_sealed(entry_context(header, entry, previous_tag), sealed, plaintext).ok()) {
+        if (last) {  // the final entry did not make it to disk whole
+          torn_at = offset;
+          break;
+        }
+        return error(Errc::corrupted, "journal entry {} at byte {} is damaged (it failed to authenticate)", entry,
+                     offset);
+      }
+      auto changes = decode_changes(plaintext);
+      if (!changes.ok())
+        return error(Errc::corrupted, "journal entry {} at byte {}: {}", entry, offset, changes.status().message());
+      if (Status applied = keystore->apply(*changes); !applied.ok())
+        return error(Errc::corrupted, "journal entry {} at byte {} does not fit the state: {}", entry, offset,
+                     applied.message());
+      previous_tag = tag_of(sealed);
+      ++next_sequence;
+      ++report.journal_entries;
+      offset += kEntryHeaderSize + size;
+      journal_bytes += kEntryHeaderSize + size;
+    }
+    file_bytes = torn_at;
+    report.dropped_tail_bytes = file.size() - torn_at;
+    if (torn_at < file.size())
+      SH_RETURN_IF_ERROR(fs.truncate(path, torn_at));
+    SH_ASSIGN_OR_RETURN(journal, fs.open_append(path, false));
+    return {};
+  }
+
+  // Puts the file back to its last whole entry after a failed append.
+  void undo_partial_append() {
+    journal.reset();
+    auto reopened = fs.truncate(path, file_bytes).ok() ? fs.open_append(path, false)
+                                                       : Result<std::unique_ptr<AppendFile>>(Status(Errc::io_error, ""));
+    if (reopened.ok())
+      journal = std::move(*reopened);
+    else
+      broken = true;
+  }
+};
+
+Snapshot::Snapshot(std::unique_ptr<State> state) noexcept : state_(std::move(state)) {}
+Snapshot::~Snapshot() = default;
+
+Result<std::unique_ptr<Snapshot>> Snapshot::create(FileSystem& fs, const std::string& path, ByteView password,
+                                                   const SnapshotOptions& options) {
+  auto state = std::make_unique<State>(fs, path, options);
+  SH_ASSIGN_OR_RETURN(state->lock, fs.lock(path + ".lock"));
+  if (fs.exists(path))
+    return error(Errc::already_exists, "{} already exists; it is not overwritten", path);
+  ScratchFrame frame;
+  SH_ASSIGN_OR_RETURN(auto snapshot_key, frame.take(kKeySize));
+  runtime::random_bytes(snapshot_key);
+  runtime::random_bytes(state->header.file_id);
+  SH_RETURN_IF_ERROR(wrap_snapshot_key(password, options.kdf, snapshot_key, state->header));
+  SH_ASSIGN_OR_RETURN(state->snapshot_key, ShieldedSecret::seal(snapshot_key));
+  SH_ASSIGN_OR_RETURN(vault::Keystore keystore, vault::Keystore::create(snapshot_key, options.clock));
+  state->keystore.emplace(std::move(keystore));
+  SH_RETURN_IF_ERROR(state->write_file());
+  return std::unique_ptr<Snapshot>(new Snapshot(std::move(state)));
+}
+
+Result<std::unique_ptr<Snapshot>> Snapshot::open(FileSystem& fs, const std::string& path, ByteView password,
+                                                 const SnapshotOptions& options) {
+  auto state = std::make_unique<State>(fs, path, options);
+  if (!fs.exists(path))
+    return error(Errc::not_found, "no snapshot at {}", path);
+  SH_ASSIGN_OR_RETURN(state->lock, fs.lock(path + ".lock"));
+  SH_ASSIGN_OR_RETURN(const Bytes file, fs.read_file(path, options.max_file_size));
+  SH_ASSIGN_OR_RETURN(state->header, decode_header(file));
+
+  ScratchFrame frame;
+  SH_ASSIGN_OR_RETURN(auto password_key, frame.take(kKeySize));
+  SH_ASSIGN_OR_RETURN(auto snapshot_key, frame.take(kKeySize));
+  SH_RETURN_IF_ERROR(derive_password_key(password, state->header, password_key));
+  if (!vault::open(password_key, header_key_context(file), state->header.wrapped_key, snapshot_key).ok())
+    return Status(Errc::wrong_password, "wrong password");
+  SH_ASSIGN_OR_RETURN(state->snapshot_key, ShieldedSecret::seal(snapshot_key));
+  SH_ASSIGN_OR_RETURN(vault::Keystore keystore, vault::Keystore::create(snapshot_key, options.clock));
+  state->keystore.emplace(std::move(keystore));
+  SH_RETURN_IF_ERROR(state->load(file));
+  auto snapshot = std::unique_ptr<Snapshot>(new Snapshot(std::move(state)));
+  if (snapshot->journal_bytes() > options.compaction_threshold)
+    SH_RETURN_IF_ERROR(snapshot->compact());
+  return snapshot;
+}
+
+const vault::Keystore& Snapshot::keystore() const noexcept { return *state_->keystore; }
+const OpenReport& Snapshot::open_report() const noexcept { return state_->report; }
+std::uint64_t Snapshot::journal_bytes() const noexcept { return state_->journal_bytes; }
+std::uint64_t Snapshot::file_bytes() const noexcept { return state_->file_bytes; }
+
+Status Snapshot::commit(vault::Transaction&& transaction) { return commit(std::move(transaction).take()); }
+
+Status Snapshot::commit(vault::ChangeSet changes) {
+  State& state = *state_;
+  if (state.broken || !state.journal)
+    return Status(Errc::io_error, "an earlier write to the snapshot failed; close and reopen it");
+  if (changes.empty())
+    return {};
+  SH_ASSIGN_OR_RETURN(vault::PreparedChanges prepared, state.keystore->prepare(std::move(changes)));
+  SH_ASSIGN_OR_RETURN(Bytes sealed, state.seal(entry_context(state.header, state.next_sequence, state.previous_tag),
+                                               encode_changes(prepared.changes())));
+  if (sealed.size() > kMaxEntrySize)
+    return Status(Errc::invalid_argument, "a change set larger than 64 MiB; commit it in parts");
+  Bytes entry;
+  entry.reserve(kEntryHeaderSize + sealed.size());
+  ByteWriter out(entry);
+  out.u32(static_cast<std::uint32_t>(sealed.size()));
+  out.u32(~static_cast<std::uint32_t>(sealed.size()));
+  out.raw(sealed);
+  Status written = state.journal->append(entry);
+  if (written.ok() && state.options.durability == Durability::sync)
+    written = state.journal->sync();
+  if (!written.ok()) {
+    state.undo_partial_append();
+    return written;
+  }
+  state.keystore->apply(std::move(prepared));
+  state.previous_tag = tag_of(sealed);
+  ++state.next_sequence;
+  state.journal_bytes += entry.size();
+  state.file_bytes += entry.size();
+  if (state.journal_bytes > state.options.compaction_threshold)
+    (void)compact();  // the commit is already in the journal; compaction is retried next time
+  return {};
+}
+
+Status Snapshot::sync() {
+  State& state = *state_;
+  if (state.broken || !state.journal)
+    return Status(Errc::io_error, "an earlier write to the snapshot failed; close and reopen it");
+  if (Status synced = state.journal->sync(); !synced.ok()) {
+    state.broken = true;  // after a failed fsync the page cache can no longer be trusted
+    return synced;
+  }
+  return {};
+}
+
+Status Snapshot::compact() {
+  if (state_->broken)
+    return Status(Errc::io_error, "an earlier write to the snapshot failed; close and reopen it");
+  return state_->write_file();
+}
+
+Status Snapshot::change_password(ByteView new_password) {
+  State& state = *state_;
+  const Header previous = state.header;
+  {
+    ScratchFrame frame;
+    SH_ASSIGN_OR_RETURN(auto snapshot_key, frame.take(kKeySize));
+    SH_RETURN_IF_ERROR(state.snapshot_key.open(snapshot_key));
+    SH_RETURN_IF_ERROR(wrap_snapshot_key(new_password, state.options.kdf, snapshot_key, state.header));
+  }
+  if (Status written = compact(); !written.ok()) {
+    state.header = previous;
+    return written;
+  }
+  return {};
+}
+
+}  // namespace stronghold::snapshot

@@ -1,0 +1,244 @@
+#include <doctest/doctest.h>
+#include <sodium.h>
+
+#include "fixture.hpp"
+#include "stronghold/snapshot/change_codec.hpp"
+#include "stronghold/vault/sign.hpp"
+#include "stronghold/vault/verify.hpp"
+
+using namespace stronghold;
+using namespace stronghold::snapshot;
+using stronghold::test::kPassword;
+using stronghold::test::SnapshotFixture;
+using stronghold::test::TempDir;
+
+namespace {
+
+const Bytes kMessage = {'m', 's', 'g'};
+
+// Five keys in five commits; returns their public keys.
+std::vector<Bytes> five_keys(SnapshotFixture& fixture) {
+  auto snapshot = fixture.create();
+  std::vector<Bytes> keys;
+  for (int i = 0; i < 5; ++i)
+    keys.push_back(SnapshotFixture::add_key(*snapshot, fmt::format("w/k{}", i)));
+  return keys;
+}
+
+}  // namespace
+
+TEST_CASE_FIXTURE(SnapshotFixture, "a snapshot reopens with every committed key, secret and vault") {
+  Bytes public_key;
+  {
+    auto snapshot = create();
+    public_key = add_key(*snapshot, "wallet/main");
+    vault::Transaction tx(snapshot->keystore());
+    REQUIRE(tx.put_secret("mail", Bytes{'p', 'w'}).ok());
+    REQUIRE(snapshot->commit(std::move(tx)).ok());
+    CHECK(snapshot->journal_bytes() > 0);
+  }
+  auto reopened = open();
+  REQUIRE_MESSAGE(reopened.ok(), reopened.status().to_string());
+  const auto& keystore = (*reopened)->keystore();
+  CHECK((*reopened)->open_report().journal_entries == 2);
+  CHECK(keystore.public_key(at("wallet/main")).value() == public_key);
+  CHECK(vault::verify_ed25519(public_key, kMessage, vault::sign_ed25519(keystore, at("wallet/main"), kMessage).value()));
+  auto secret = keystore.read_secret("mail");
+  REQUIRE(secret.ok());
+  CHECK(secret->read().bytes()[1] == 'w');
+}
+
+TEST_CASE_FIXTURE(SnapshotFixture, "create refuses to overwrite, and a second opener is refused while one holds it") {
+  auto snapshot = create();
+  CHECK(Snapshot::create(posix_file_system(), path, kPassword, options).code() == Errc::busy);
+  CHECK(open().code() == Errc::busy);
+  snapshot.reset();
+  CHECK(Snapshot::create(posix_file_system(), path, kPassword, options).code() == Errc::already_exists);
+  CHECK(open().ok());
+  CHECK(Snapshot::open(posix_file_system(), dir.file("none"), kPassword, options).code() == Errc::not_found);
+}
+
+TEST_CASE_FIXTURE(SnapshotFixture, "a wrong password is told apart from a damaged header") {
+  five_keys(*this);
+  CHECK(open(Bytes{'n', 'o', 'p', 'e'}).code() == Errc::wrong_password);
+  Bytes file = read_file();
+  for (const std::size_t offset : {std::size_t{9}, std::size_t{30}, std::size_t{100}, std::size_t{150}}) {
+    Bytes damaged = file;
+    damaged[offset] ^= 0x01;
+    write_file(damaged);
+    const auto opened = open();
+    CHECK_MESSAGE(opened.code() == Errc::corrupted, offset << ": " << opened.status().to_string());
+  }
+  Bytes not_a_snapshot = file;
+  not_a_snapshot[0] = 'X';
+  write_file(not_a_snapshot);
+  CHECK(open().status().message().find("not a stronghold snapshot") != std::string::npos);
+}
+
+TEST_CASE_FIXTURE(SnapshotFixture, "a file of a future format version is unsupported, not corrupted") {
+  five_keys(*this);
+  const Bytes file = read_file();
+  Header header = decode_header(file).value();
+  header.version = 2;
+  Bytes future = encode_header(header);
+  future.insert(future.end(), file.begin() + kHeaderSize, file.end());
+  write_file(future);
+  CHECK(open().code() == Errc::unsupported);
+}
+
+TEST_CASE_FIXTURE(SnapshotFixture, "damage in the body or inside the journal is a corrupted error naming the place") {
+  five_keys(*this);
+  const Bytes file = read_file();
+  SUBCASE("body") {
+    Bytes damaged = file;
+    damaged[kHeaderSize + 8 + 30] ^= 0x80;
+    write_file(damaged);
+    const auto opened = open();
+    CHECK(opened.code() == Errc::corrupted);
+    CHECK(opened.status().message().find("body") != std::string::npos);
+  }
+  SUBCASE("a journal entry in the middle") {
+    auto snapshot = open();
+    REQUIRE(snapshot.ok());
+    const std::uint64_t journal_start = (*snapshot)->file_bytes() - (*snapshot)->journal_bytes();
+    snapshot->reset();
+    Bytes damaged = file;
+    damaged[journal_start + 8 + 50] ^= 0x01;  // inside the first entry's seal
+    write_file(damaged);
+    const auto opened = open();
+    CHECK(opened.code() == Errc::corrupted);
+    CHECK(opened.status().message().find("journal entry 1") != std::string::npos);
+  }
+}
+
+TEST_CASE_FIXTURE(SnapshotFixture, "a torn final entry is dropped on open and the rest is kept") {
+  const auto keys = five_keys(*this);
+  const Bytes file = read_file();
+  SUBCASE("cut short") { write_file(ByteView(file).first(file.size() - 20)); }
+  SUBCASE("zero-filled tail") {
+    Bytes zeros = file;
+    zeros.insert(zeros.end(), 300, 0);
+    write_file(zeros);
+  }
+  auto opened = open();
+  REQUIRE_MESSAGE(opened.ok(), opened.status().to_string());
+  CHECK((*opened)->open_report().dropped_tail_bytes > 0);
+  const auto& keystore = (*opened)->keystore();
+  for (int i = 0; i < 4; ++i)
+    CHECK(keystore.public_key(at(fmt::format("w/k{}", i))).value() == keys[static_cast<std::size_t>(i)]);
+  // The file was trimmed to whole entries: new commits follow and survive another reopen.
+  add_key(**opened, "w/after");
+  opened->reset();
+  auto again = open();
+  REQUIRE(again.ok());
+  CHECK((*again)->open_report().dropped_tail_bytes == 0);
+  CHECK((*again)->keystore().exists(at("w/after")));
+}
+
+TEST_CASE_FIXTURE(SnapshotFixture, "every truncation and every flipped bit gives a clear error or a prefix of the commits") {
+  const auto keys = five_keys(*this);
+  const Bytes file = read_file();
+  options.kdf = KdfPreset::fast;
+  int opened_count = 0;
+  auto check = [&](ByteView bytes, const std::string& what) {
+    write_file(bytes);
+    const auto opened = open();
+    if (opened.ok()) {
+      ++opened_count;
+      // Whatever opened holds the first n keys for some n, and nothing else.
+      const auto listed = (*opened)->keystore().list();
+      for (std::size_t i = 0; i < listed.size(); ++i)
+        CHECK_MESSAGE(listed[i].location.to_string() == fmt::format("w/k{}", i), what);
+    } else {
+      const Errc code = opened.code();
+      CHECK_MESSAGE((code == Errc::corrupted || code == Errc::wrong_password || code == Errc::unsupported),
+                    what << ": " << opened.status().to_string());
+    }
+  };
+  for (std::size_t size = 0; size < file.size(); size += 7)
+    check(ByteView(file).first(size), fmt::format("truncated to {}", size));
+  for (std::size_t offset = 0; offset < file.size(); offset += 5) {
+    Bytes flipped = file;
+    flipped[offset] ^= static_cast<std::uint8_t>(1u << (offset % 8));
+    check(flipped, fmt::format("bit flipped at {}", offset));
+  }
+  CHECK(opened_count > 0);
+}
+
+TEST_CASE_FIXTURE(SnapshotFixture, "group and no-sync durability keep every commit once synced or closed") {
+  for (const Durability durability : {Durability::group, Durability::none}) {
+    TempDir other;
+    path = other.file("d.stronghold");
+    options.durability = durability;
+    {
+      auto snapshot = create();
+      for (int i = 0; i < 10; ++i)
+        add_key(*snapshot, fmt::format("g/{}", i));
+      REQUIRE(snapshot->sync().ok());
+    }
+    auto reopened = open();
+    REQUIRE(reopened.ok());
+    CHECK((*reopened)->keystore().list().size() == 10);
+  }
+}
+
+TEST_CASE_FIXTURE(SnapshotFixture, "changing the password re-wraps the key and leaves the records as they were") {
+  Bytes public_key;
+  {
+    auto snapshot = create();
+    public_key = add_key(*snapshot, "w/key");
+    const Bytes new_password = {'n', 'e', 'w'};
+    REQUIRE(snapshot->change_password(new_password).ok());
+    add_key(*snapshot, "w/later");
+  }
+  CHECK(open().code() == Errc::wrong_password);
+  auto reopened = open(Bytes{'n', 'e', 'w'});
+  REQUIRE(reopened.ok());
+  CHECK((*reopened)->keystore().public_key(at("w/key")).value() == public_key);
+  CHECK((*reopened)->keystore().exists(at("w/later")));
+}
+
+TEST_CASE_FIXTURE(SnapshotFixture, "compaction folds the journal into the body, by hand and past the threshold") {
+  options.compaction_threshold = 2000;
+  auto snapshot = create();
+  for (int i = 0; i < 40; ++i) {
+    add_key(*snapshot, fmt::format("c/{}", i));
+    CHECK(snapshot->journal_bytes() <= 2000 + 600);
+  }
+  REQUIRE(snapshot->compact().ok());
+  CHECK(snapshot->journal_bytes() == 0);
+  snapshot.reset();
+  auto reopened = open();
+  REQUIRE(reopened.ok());
+  CHECK((*reopened)->keystore().list().size() == 40);
+  CHECK((*reopened)->open_report().journal_entries == 0);
+}
+
+TEST_CASE("the change codec round-trips and refuses malformed input without large allocations") {
+  Bytes key(32, 7);
+  auto keystore = vault::Keystore::create(key).value();
+  vault::Transaction tx(keystore);
+  for (int i = 0; i < 10; ++i)
+    REQUIRE(vault::generate_key(tx, SnapshotFixture::at(fmt::format("v{}/r", i % 3)), vault::KeyType::secp256k1).ok());
+  const vault::ChangeSet set = std::move(tx).take();
+  const Bytes encoded = encode_changes(set);
+  const auto decoded = decode_changes(encoded);
+  REQUIRE(decoded.ok());
+  CHECK(encode_changes(*decoded) == encoded);
+  for (std::size_t size = 0; size < encoded.size(); ++size)
+    CHECK(decode_changes(ByteView(encoded).first(size)).code() == Errc::corrupted);
+  // A count or a length that claims far more than the input holds.
+  CHECK(decode_changes(Bytes{0xff, 0xff, 0xff, 0xff, 0x0f}).code() == Errc::corrupted);
+  Bytes huge_path = {1, 1};  // one change: PutVault
+  huge_path.insert(huge_path.end(), 16, 0);
+  huge_path.insert(huge_path.end(), {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f});
+  CHECK(decode_changes(huge_path).code() == Errc::corrupted);
+}
+
+TEST_CASE("KDF presets parse from their names") {
+  CHECK(parse_kdf_preset("fast").value() == KdfPreset::fast);
+  CHECK(parse_kdf_preset("default").value() == KdfPreset::standard);
+  CHECK(parse_kdf_preset("strong").value() == KdfPreset::strong);
+  CHECK(parse_kdf_preset("weak").code() == Errc::invalid_argument);
+  CHECK(kdf_params(KdfPreset::strong).memory > kdf_params(KdfPreset::standard).memory);
+}
