@@ -1,6 +1,9 @@
 #include "stronghold/runtime/shield.hpp"
 
+#include <pthread.h>
+
 #include <atomic>
+#include <mutex>
 #include <cstring>
 #include <ostream>
 
@@ -12,7 +15,7 @@
 namespace stronghold::runtime {
 namespace {
 
-constexpr std::uint64_t kKeyMagic = 0x5348'4c44'4b45'5931;  // wiped to zero in a forked child
+constexpr std::uint64_t kKeyMagic = 0x5348'4c44'4b45'5931;  // zero once wiped on fork
 constexpr std::size_t kHeaderSize = 8;
 constexpr std::size_t kTagSize = 16;
 constexpr std::uint64_t kMaxCounter = (std::uint64_t{1} << 48) - 1;
@@ -28,31 +31,52 @@ struct ShieldKey {
   bool use_aes;
 };
 
-const ShieldKey* make_shield_key() noexcept {
-  if (!ensure_initialized().ok())
-    return nullptr;
-  auto* shield = static_cast<ShieldKey*>(guarded_alloc(sizeof(ShieldKey)));
-  if (shield == nullptr)
-    return nullptr;
+// A forked child must not seal with its parent's key: both would continue the same nonce
+// counter. The pages are wiped on fork where the kernel allows; this flag covers the rest.
+std::atomic<bool> g_forked{false};
+std::atomic<bool> g_rekeyed_after_fork{false};
+std::mutex g_rekey_mutex;
+
+void fill_key(ShieldKey* shield) noexcept {
   randombytes_buf(shield->key, sizeof shield->key);
   shield->use_aes = crypto_aead_aes256gcm_is_available() == 1;
   if (shield->use_aes)
     crypto_aead_aes256gcm_beforenm(&shield->aes_state, shield->key);
   shield->magic = kKeyMagic;
+}
+
+ShieldKey* make_shield_key() noexcept {
+  if (!ensure_initialized().ok())
+    return nullptr;
+  auto* shield = static_cast<ShieldKey*>(guarded_alloc(sizeof(ShieldKey)));
+  if (shield == nullptr)
+    return nullptr;
+  fill_key(shield);
   if (!guarded_protect(shield, Protection::read_only)) {
     guarded_free(shield);
     return nullptr;
   }
+  pthread_atfork(nullptr, nullptr, [] { g_forked.store(true, std::memory_order_relaxed); });
   return shield;
 }
 
 Result<const ShieldKey*> shield_key() {
-  static const ShieldKey* const key = make_shield_key();
+  static ShieldKey* const key = make_shield_key();
   if (key == nullptr)
     return Status(Errc::resource_exhausted, "no guarded memory for the shielding key");
-  if (key->magic != kKeyMagic)
-    return Status(Errc::unavailable, "the shielding key was wiped by fork(); shielded secrets stay in the parent");
-  return key;
+  if (g_forked.load(std::memory_order_relaxed) || key->magic != kKeyMagic) {
+    std::lock_guard lock(g_rekey_mutex);
+    if (g_forked.load(std::memory_order_relaxed) || key->magic != kKeyMagic) {
+      if (!guarded_protect(key, Protection::read_write))
+        return Status(Errc::internal, "the kernel refused to renew the shielding key");
+      fill_key(key);
+      if (!guarded_protect(key, Protection::read_only))
+        return Status(Errc::internal, "the kernel refused to protect the shielding key");
+      g_forked.store(false, std::memory_order_relaxed);
+      g_rekeyed_after_fork.store(true, std::memory_order_relaxed);
+    }
+  }
+  return static_cast<const ShieldKey*>(key);
 }
 
 std::atomic<std::uint64_t> g_counter{1};
@@ -126,6 +150,8 @@ Status ShieldedSecret::open(std::span<std::uint8_t> out) const {
                                                                0, nonce, key->key);
   if (rc != 0) {
     sodium_memzero(out.data(), out.size());
+    if (g_rekeyed_after_fork.load(std::memory_order_relaxed))
+      return Status(Errc::unavailable, "secrets shielded before fork() cannot be opened in the child process");
     return Status(Errc::authentication_failed, "a shielded secret failed to authenticate");
   }
   return {};

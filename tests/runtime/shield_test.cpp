@@ -64,13 +64,17 @@ TEST_CASE("opening into a wrong-sized output or from an empty secret is an error
   CHECK(ShieldedSecret::seal(huge).code() == Errc::invalid_argument);
 }
 
-TEST_CASE("secrets shielded before fork() cannot be opened in the child") {
+TEST_CASE("a forked child cannot open its parent's shielded secrets, and shields its own") {
   const std::uint8_t secret[32] = {7, 7, 7};
   auto shielded = ShieldedSecret::seal(secret);
   REQUIRE(shielded.ok());
   const auto outcome = stronghold::test::run_in_child([&] {
     std::uint8_t out[32];
-    return shielded->open(out).code() == Errc::unavailable ? 0 : 1;
+    if (shielded->open(out).code() != Errc::unavailable)
+      return 1;
+    const std::uint8_t mine[32] = {9};
+    auto fresh = ShieldedSecret::seal(mine);
+    return fresh.ok() && opens_to(*fresh, mine, 32) ? 0 : 2;
   });
   CHECK(outcome.exit_code == 0);
   CHECK(opens_to(*shielded, secret, 32));  // the parent is unaffected

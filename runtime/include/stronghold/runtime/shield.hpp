@@ -5,8 +5,9 @@
 //
 // The cipher is AES-256-GCM where the CPU has AES instructions, ChaCha20-Poly1305 otherwise;
 // nonces come from a process-wide counter, so they never repeat under the key. A 32-byte
-// secret takes 56 bytes plus its pointer. Secrets shielded before fork() are unreadable in
-// the child: the key's pages are wiped on fork.
+// secret takes 56 bytes plus its pointer. A forked child gets a new shielding key on first use
+// (the old one's pages are wiped on fork): it shields new secrets, while those shielded before
+// the fork are `unavailable` to it.
 #pragma once
 
 #include <cstddef>
