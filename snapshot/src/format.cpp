@@ -20,7 +20,7 @@ constexpr std::uint64_t kMaxKdfMemory = std::uint64_t{4} << 30;
 
 KdfParams kdf_params(KdfPreset preset) noexcept {
   switch (preset) {
-    case KdfPreset::fast: return {1, std::uint64_t{8} << 20};
+    case KdfPreset::fast: return {1, std::uint64_t{1} << 20};
     case KdfPreset::standard: return {2, std::uint64_t{256} << 20};
     case KdfPreset::strong: return {4, std::uint64_t{1} << 30};
   }

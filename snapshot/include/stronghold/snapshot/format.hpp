@@ -27,7 +27,7 @@ inline constexpr std::uint8_t kKdfArgon2id = 1;
 
 // Argon2id cost presets, recorded in each file's header.
 enum class KdfPreset {
-  fast,      // 1 pass, 8 MiB: tests and caches, not for real passwords
+  fast,      // 1 pass, 1 MiB: tests, fuzzing and caches, never for real passwords
   standard,  // the default: 2 passes, 256 MiB
   strong,    // 4 passes, 1 GiB
 };

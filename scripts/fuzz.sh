@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Builds the snapshot fuzzer with clang (libFuzzer, ASan, UBSan) and runs it on fresh seeds.
+#   scripts/fuzz.sh [SECONDS]   default 90
+set -euo pipefail
+STRONGHOLD_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+source "$STRONGHOLD_ROOT/scripts/deps.sh"
+seconds=${1:-90}
+
+ensure_packages clang libclang-rt-14-dev
+build="$STRONGHOLD_ROOT/build-fuzz"
+CC=clang CXX=clang++ cmake -S "$STRONGHOLD_ROOT" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  -DSTRONGHOLD_FUZZ=ON -DSTRONGHOLD_BUILD_BENCH=OFF
+cmake --build "$build" --parallel "$(nproc)" --target snapshot_open_fuzzer make_snapshot_seeds
+corpus="$build/corpus"
+rm -rf "$corpus" && mkdir -p "$corpus"
+"$build/tests/make_snapshot_seeds" "$corpus"
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+"$build/tests/snapshot_open_fuzzer" -max_total_time="$seconds" -rss_limit_mb=2048 -max_len=65536 \
+  -timeout=10 -print_final_stats=1 "$corpus"
