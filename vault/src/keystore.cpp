@@ -93,8 +93,13 @@ struct Keystore::State {
     explicit Stored(Record from) : record(std::move(from)) {}
     Stored(const Stored&) = delete;
     Stored& operator=(const Stored&) = delete;
-    ~Stored() {
-      delete shielded.load(std::memory_order_relaxed);
+    ~Stored() { wipe(); }
+    void replace(Record from) {
+      wipe();
+      record = std::move(from);
+    }
+    void wipe() noexcept {
+      delete shielded.exchange(nullptr, std::memory_order_relaxed);
       sodium_memzero(record.sealed.data(), record.sealed.size());
     }
     Record record;
@@ -345,6 +350,9 @@ Result<PreparedChanges> Keystore::prepare(ChangeSet set) const {
   for (const auto& [id, vault] : state.vaults)
     live_vaults.insert(id);
   std::unordered_set<VaultId, IdHash> new_vaults;
+  // Records put earlier in the set, for removals that follow them (rare: only tracked then).
+  const bool has_removals = std::any_of(set.changes.begin(), set.changes.end(),
+                                        [](const Change& change) { return std::holds_alternative<RemoveRecord>(change); });
   std::unordered_set<RecordId, IdHash> put_records;
   for (const Change& change : set.changes) {
     if (const auto* put = std::get_if<PutVault>(&change)) {
@@ -363,7 +371,8 @@ Result<PreparedChanges> Keystore::prepare(ChangeSet set) const {
       if (!live_vaults.contains(record->vault))
         return Status(Errc::corrupted, "a record refers to a vault that does not exist");
       SH_RETURN_IF_ERROR(check_record(record->record));
-      put_records.insert(record->record.id);
+      if (has_removals)
+        put_records.insert(record->record.id);
     } else if (const auto* remove = std::get_if<RemoveRecord>(&change)) {
       const auto vault = state.vaults.find(remove->vault);
       const bool present = put_records.contains(remove->record) ||
@@ -381,23 +390,31 @@ Result<PreparedChanges> Keystore::prepare(ChangeSet set) const {
 
 void Keystore::apply(PreparedChanges&& prepared) {
   State& state = *state_;
-  for (const Change& change : prepared.changes_.changes) {
-    if (const auto* put = std::get_if<PutVault>(&change)) {
+  // Room for the records each vault receives, so a large body fills its tables without rehashing.
+  std::unordered_map<VaultId, std::size_t, IdHash> incoming;
+  for (const Change& change : prepared.changes_.changes)
+    if (const auto* record = std::get_if<PutRecord>(&change))
+      ++incoming[record->vault];
+  for (Change& change : prepared.changes_.changes) {
+    if (auto* put = std::get_if<PutVault>(&change)) {
       State::Vault& vault = state.vaults[put->id];
       vault.id = put->id;
-      vault.path = put->path;
+      vault.path = std::move(put->path);
       vault.last_version = std::max(vault.last_version, put->last_version);
+      vault.records.reserve(vault.records.size() + incoming[put->id]);
       const auto key = std::find_if(prepared.new_keys_.begin(), prepared.new_keys_.end(),
                                     [&](const auto& entry) { return entry.first == put->id && !entry.second.empty(); });
       if (key != prepared.new_keys_.end()) {
-        vault.wrapped_key = put->wrapped_key;
+        vault.wrapped_key = std::move(put->wrapped_key);
         vault.key = std::move(key->second);
       }
-    } else if (const auto* record = std::get_if<PutRecord>(&change)) {
+    } else if (auto* record = std::get_if<PutRecord>(&change)) {
       State::Vault& vault = state.vaults[record->vault];
       vault.last_version = std::max(vault.last_version, record->record.version);
-      vault.records.erase(record->record.id);  // drops the old secret and its shielded copy
-      vault.records.try_emplace(record->record.id, record->record);
+      const RecordId id = record->record.id;
+      auto [slot, inserted] = vault.records.try_emplace(id, std::move(record->record));
+      if (!inserted)
+        slot->second.replace(std::move(record->record));  // drops the old secret and its shielded copy
     } else if (const auto* remove = std::get_if<RemoveRecord>(&change)) {
       State::Vault& vault = state.vaults[remove->vault];
       vault.last_version = std::max(vault.last_version, remove->version);
