@@ -319,6 +319,38 @@ ChangeSet Keystore::state() const {
   return set;
 }
 
+Result<ChangeSet> Keystore::export_vaults(const std::vector<std::string>& vault_paths, ByteView transfer_key) const {
+  const State& state = *state_;
+  if (transfer_key.size() != kSealKeySize)
+    return Status(Errc::invalid_argument, "a transfer key is 32 bytes");
+  std::vector<const State::Vault*> chosen;
+  if (vault_paths.empty()) {
+    for (const auto& [id, vault] : state.vaults)
+      chosen.push_back(&vault);
+  } else {
+    for (const std::string& path : vault_paths) {
+      const auto found = state.vaults.find(state.vault_id(path));
+      if (found == state.vaults.end())
+        return error(Errc::not_found, "no vault {}", path);
+      chosen.push_back(&found->second);
+    }
+  }
+  ChangeSet set;
+  for (const State::Vault* vault : chosen) {
+    ScratchFrame frame;
+    SH_ASSIGN_OR_RETURN(auto key, frame.take(kSealKeySize));
+    SH_RETURN_IF_ERROR(vault->key.open(key));
+    const VaultKeyAd ad(vault->id);
+    SH_ASSIGN_OR_RETURN(Bytes wrapped, seal(transfer_key, ad.bytes, key));
+    set.changes.emplace_back(PutVault{vault->id, vault->path, std::move(wrapped), vault->last_version});
+    const std::int64_t now = state.clock();
+    for (const auto& [record_id, stored] : vault->records)
+      if (!stored.record.revoked && !stored.record.expired_at(now))
+        set.changes.emplace_back(PutRecord{vault->id, stored.record});
+  }
+  return set;
+}
+
 ChangeSet Keystore::garbage() const {
   ChangeSet set;
   const std::int64_t now = state_->clock();
@@ -522,6 +554,49 @@ Status Transaction::revoke(const Location& location) {
   revoked.version = ++vault->last_version;
   changes_.changes.emplace_back(PutRecord{found.vault->id, std::move(revoked)});
   return {};
+}
+
+Result<Transaction::ImportCounts> Transaction::import_vaults(const ChangeSet& exported, ByteView transfer_key,
+                                                           bool replace) {
+  if (transfer_key.size() != kSealKeySize)
+    return Status(Errc::invalid_argument, "a transfer key is 32 bytes");
+  ImportCounts counts;
+  ScratchFrame frame;
+  SH_ASSIGN_OR_RETURN(auto vault_key, frame.take(kSealKeySize));
+  const PutVault* vault = nullptr;
+  for (const Change& change : exported.changes) {
+    if (const auto* put = std::get_if<PutVault>(&change)) {
+      const VaultKeyAd ad(put->id);
+      if (put->wrapped_key.size() != kSealKeySize + kSealOverhead || !open(transfer_key, ad.bytes, put->wrapped_key, vault_key).ok())
+        return error(Errc::corrupted, "the key of vault {} does not open with this transfer key", put->path);
+      vault = put;
+      continue;
+    }
+    const auto* record = std::get_if<PutRecord>(&change);
+    if (record == nullptr || vault == nullptr || record->vault != vault->id || record->record.revoked)
+      return Status(Errc::corrupted, "an export holds a change that is not a vault or one of its records");
+    const Location location{vault->path, record->record.path};
+    // The export is untrusted: its paths follow the usual rules (the secret store's entry
+    // names those of record paths) and its seals have a possible size.
+    const Status valid_location = vault->path == kSecretStoreVault
+                                      ? Location::make("secrets", record->record.path).status()
+                                      : location.check();
+    if (!valid_location.ok() || !check_record(record->record).ok())
+      return error(Errc::corrupted, "an export holds an invalid record: {}", valid_location.message());
+    if (!replace && keystore_.state_->find(location).ok()) {
+      ++counts.kept;
+      continue;
+    }
+    ScratchFrame record_frame;
+    SH_ASSIGN_OR_RETURN(auto secret, record_frame.take(record->record.secret_size()));
+    const RecordAd ad(vault->id, record->record);
+    if (!open(vault_key, ad.view(), record->record.sealed, secret).ok())
+      return error(Errc::corrupted, "the record {} of the export failed to authenticate", location.to_string());
+    SH_RETURN_IF_ERROR(put_at(location, record->record.type, secret, record->record.public_key,
+                              RecordOptions{record->record.hint, record->record.expires_at}));
+    ++counts.imported;
+  }
+  return counts;
 }
 
 Status Transaction::put_secret(std::string_view name, ByteView value) {

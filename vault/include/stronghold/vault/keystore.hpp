@@ -97,6 +97,11 @@ class Keystore {
 
   std::int64_t now() const;
 
+  // Sharing with another snapshot: the live records of the vaults at `vault_paths` (every vault,
+  // secret store included, when empty) as a change set whose vault keys are wrapped under
+  // `transfer_key` (32 bytes) instead of this snapshot's key. Records stay sealed.
+  Result<ChangeSet> export_vaults(const std::vector<std::string>& vault_paths, ByteView transfer_key) const;
+
  private:
   friend class Transaction;
   struct State;
@@ -122,6 +127,15 @@ class Transaction {
   Status put_secret(std::string_view name, ByteView value);
   // not_found when there is no such entry.
   Status delete_secret(std::string_view name);
+
+  // Re-seals every record of an exported change set (see Keystore::export_vaults) at the same
+  // location here. An existing record is kept, or replaced when `replace`. corrupted when a key
+  // or record does not open under `transfer_key`.
+  struct ImportCounts {
+    std::size_t imported = 0;
+    std::size_t kept = 0;  // already here, left as they were
+  };
+  Result<ImportCounts> import_vaults(const ChangeSet& exported, ByteView transfer_key, bool replace);
 
   ChangeSet take() &&;
 
