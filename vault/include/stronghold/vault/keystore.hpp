@@ -109,6 +109,8 @@ class Keystore {
   std::unique_ptr<State> state_;
 };
 
+// The writes of one unit of work. Procedures read the committed keystore: a transaction does
+// not see its own writes (recover a seed and derive from it in two transactions).
 class Transaction {
  public:
   explicit Transaction(const Keystore& keystore);
