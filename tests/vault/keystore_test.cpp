@@ -299,3 +299,19 @@ TEST_CASE_FIXTURE(KeystoreFixture, "a vault removed and put back in one change s
   keystore.apply(std::move(*prepared));
   CHECK(sign_ed25519(keystore, at("v/a"), kMessage).ok());
 }
+
+TEST_CASE_FIXTURE(KeystoreFixture, "signing material signs elsewhere exactly as the keystore does") {
+  put("m/ed", KeyType::ed25519, kSeed);
+  put("m/k1", KeyType::secp256k1, Bytes(32, 3));
+  const auto ed = keystore.signing_material(at("m/ed"), key_types(KeyType::ed25519, KeyType::secp256k1)).value();
+  const auto k1 = keystore.signing_material(at("m/k1"), key_types(KeyType::ed25519, KeyType::secp256k1)).value();
+  CHECK(ed.type == KeyType::ed25519);
+  CHECK(ed.public_key == keystore.public_key(at("m/ed")).value());
+  Bytes from_thread;
+  std::thread([&] { from_thread = sign_ed25519(ed, kMessage).value(); }).join();
+  CHECK(from_thread == sign_ed25519(keystore, at("m/ed"), kMessage).value());
+  CHECK(sign_ecdsa(k1, kMessage).value() == sign_ecdsa(keystore, at("m/k1"), kMessage).value());
+  CHECK(sign_ecdsa(ed, kMessage).code() == Errc::wrong_key_type);
+  CHECK(keystore.signing_material(at("m/ed"), key_types(KeyType::x25519)).code() == Errc::wrong_key_type);
+  CHECK(keystore.signing_material(at("m/none"), key_types(KeyType::ed25519)).code() == Errc::not_found);
+}

@@ -99,11 +99,11 @@ struct Keystore::State {
       record = std::move(from);
     }
     void wipe() noexcept {
-      delete shielded.exchange(nullptr, std::memory_order_relaxed);
+      shielded.store(nullptr, std::memory_order_relaxed);
       sodium_memzero(record.sealed.data(), record.sealed.size());
     }
     Record record;
-    mutable std::atomic<const ShieldedSecret*> shielded{nullptr};
+    mutable std::atomic<std::shared_ptr<const ShieldedSecret>> shielded;
   };
 
   struct Vault {
@@ -174,18 +174,26 @@ struct Keystore::State {
                    location.to_string(), key_type_name(record.type));
     ScratchFrame frame;
     SH_ASSIGN_OR_RETURN(auto secret, frame.take(record.secret_size()));
-    const ShieldedSecret* shielded = found.stored->shielded.load(std::memory_order_acquire);
-    if (shielded == nullptr) {
-      SH_ASSIGN_OR_RETURN(shielded, unseal_first_use(location, found, secret));
-    } else {
+    if (const auto shielded = found.stored->shielded.load(std::memory_order_acquire)) {
       SH_RETURN_IF_ERROR(shielded->open(secret));
+    } else {
+      SH_RETURN_IF_ERROR(unseal_first_use(location, found, secret).status());
     }
     return use(secret, record);
   }
 
+  // The record's shielded copy, made on first use.
+  Result<std::shared_ptr<const ShieldedSecret>> shielded_secret(const Location& location, const Found& found) const {
+    if (auto shielded = found.stored->shielded.load(std::memory_order_acquire))
+      return shielded;
+    ScratchFrame frame;
+    SH_ASSIGN_OR_RETURN(auto secret, frame.take(found.record->secret_size()));
+    return unseal_first_use(location, found, secret);
+  }
+
   // Opens the record's seal into `secret` and publishes a shielded copy for later uses.
-  Result<const ShieldedSecret*> unseal_first_use(const Location& location, const Found& found,
-                                                 std::span<std::uint8_t> secret) const {
+  Result<std::shared_ptr<const ShieldedSecret>> unseal_first_use(const Location& location, const Found& found,
+                                                                 std::span<std::uint8_t> secret) const {
     {
       ScratchFrame frame;
       SH_ASSIGN_OR_RETURN(auto vault_key, frame.take(kSealKeySize));
@@ -196,12 +204,11 @@ struct Keystore::State {
                      location.to_string());
     }
     SH_ASSIGN_OR_RETURN(ShieldedSecret fresh, ShieldedSecret::seal(secret));
-    auto* mine = new ShieldedSecret(std::move(fresh));
-    const ShieldedSecret* expected = nullptr;
+    std::shared_ptr<const ShieldedSecret> mine = std::make_shared<const ShieldedSecret>(std::move(fresh));
+    std::shared_ptr<const ShieldedSecret> expected;
     if (found.stored->shielded.compare_exchange_strong(expected, mine, std::memory_order_acq_rel))
-      return static_cast<const ShieldedSecret*>(mine);
-    delete mine;  // another thread published first; both hold the same secret
-    return expected;
+      return mine;
+    return expected;  // another thread published first; both hold the same secret
   }
 
   // Unwraps a vault key read from a change into a shielded key.
@@ -247,6 +254,16 @@ std::int64_t Keystore::now() const { return state_->clock(); }
 Status Keystore::use(const Location& location, KeyTypes allowed, SecretUse use) const {
   SH_RETURN_IF_ERROR(location.check());
   return state_->use(location, allowed, use);
+}
+
+Result<SigningMaterial> Keystore::signing_material(const Location& location, KeyTypes allowed) const {
+  SH_RETURN_IF_ERROR(location.check());
+  SH_ASSIGN_OR_RETURN(State::Found found, state_->find_usable(location));
+  if (!allowed.contains(found.record->type))
+    return error(Errc::wrong_key_type, "the record at {} holds a {} key, which this operation does not take",
+                 location.to_string(), key_type_name(found.record->type));
+  SH_ASSIGN_OR_RETURN(auto secret, state_->shielded_secret(location, found));
+  return SigningMaterial{found.record->type, found.record->public_key, std::move(secret)};
 }
 
 bool Keystore::exists(const Location& location) const {

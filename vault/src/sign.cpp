@@ -42,18 +42,64 @@ Bytes serialize_ecdsa(const secp256k1_ecdsa_signature& signature, EcdsaFormat fo
   return compact;
 }
 
+
+// The signing steps, on a secret already in scratch.
+Status ed25519_with(ByteView seed, ByteView public_key, ByteView message, Bytes& signature) {
+  // libsodium signs with seed || public key; the public key is bound to the seal.
+  ScratchFrame frame;
+  SH_ASSIGN_OR_RETURN(auto secret_key, frame.take(crypto_sign_SECRETKEYBYTES));
+  std::memcpy(secret_key.data(), seed.data(), crypto_sign_SEEDBYTES);
+  std::memcpy(secret_key.data() + crypto_sign_SEEDBYTES, public_key.data(), crypto_sign_PUBLICKEYBYTES);
+  signature.resize(crypto_sign_BYTES);
+  crypto_sign_detached(signature.data(), nullptr, message.data(), message.size(), secret_key.data());
+  return {};
+}
+
+Status ecdsa_with(ByteView secret, const std::array<std::uint8_t, 32>& digest, EcdsaFormat format, Bytes& out) {
+  SH_ASSIGN_OR_RETURN(const secp256k1_context* context, secret_key_context());
+  if (format == EcdsaFormat::recoverable) {
+    secp256k1_ecdsa_recoverable_signature signature;
+    if (!secp256k1_ecdsa_sign_recoverable(context, &signature, digest.data(), secret.data(), nullptr, nullptr))
+      return Status(Errc::invalid_key, "libsecp256k1 refused to sign with this key");
+    out.resize(65);
+    int recovery_id = 0;
+    secp256k1_ecdsa_recoverable_signature_serialize_compact(secp256k1_context_static, out.data(), &recovery_id,
+                                                            &signature);
+    out[64] = static_cast<std::uint8_t>(recovery_id);
+    return {};
+  }
+  secp256k1_ecdsa_signature signature;  // libsecp256k1 always produces the low-S form
+  if (!secp256k1_ecdsa_sign(context, &signature, digest.data(), secret.data(), nullptr, nullptr))
+    return Status(Errc::invalid_key, "libsecp256k1 refused to sign with this key");
+  out = serialize_ecdsa(signature, format);
+  return {};
+}
+
+// Opens shielded material into scratch and hands the secret to `use`.
+Status with_material(const SigningMaterial& key, KeyType expected, FunctionRef<Status(ByteView)> use) {
+  if (key.type != expected || !key.secret)
+    return error(Errc::wrong_key_type, "this operation needs a {} key, not {}", key_type_name(expected),
+                 key_type_name(key.type));
+  ScratchFrame frame;
+  SH_ASSIGN_OR_RETURN(auto secret, frame.take(key.secret->size()));
+  SH_RETURN_IF_ERROR(key.secret->open(secret));
+  return use(secret);
+}
+
 }  // namespace
 
 Result<Bytes> sign_ed25519(const Keystore& keystore, const Location& location, ByteView message) {
-  Bytes signature(crypto_sign_BYTES);
+  Bytes signature;
   SH_RETURN_IF_ERROR(keystore.use(location, key_types(KeyType::ed25519), [&](ByteView seed, const Record& record) {
-    // libsodium signs with seed || public key; the public key is bound to the seal.
-    ScratchFrame frame;
-    SH_ASSIGN_OR_RETURN(auto secret_key, frame.take(crypto_sign_SECRETKEYBYTES));
-    std::memcpy(secret_key.data(), seed.data(), crypto_sign_SEEDBYTES);
-    std::memcpy(secret_key.data() + crypto_sign_SEEDBYTES, record.public_key.data(), crypto_sign_PUBLICKEYBYTES);
-    crypto_sign_detached(signature.data(), nullptr, message.data(), message.size(), secret_key.data());
-    return Status{};
+    return ed25519_with(seed, record.public_key, message, signature);
+  }));
+  return signature;
+}
+
+Result<Bytes> sign_ed25519(const SigningMaterial& key, ByteView message) {
+  Bytes signature;
+  SH_RETURN_IF_ERROR(with_material(key, KeyType::ed25519, [&](ByteView seed) {
+    return ed25519_with(seed, key.public_key, message, signature);
   }));
   return signature;
 }
@@ -63,23 +109,16 @@ Result<Bytes> sign_ecdsa(const Keystore& keystore, const Location& location, Byt
   SH_ASSIGN_OR_RETURN(const auto digest, ecdsa_digest(message, options.prehashed));
   Bytes out;
   SH_RETURN_IF_ERROR(keystore.use(location, key_types(KeyType::secp256k1), [&](ByteView secret, const Record&) {
-    SH_ASSIGN_OR_RETURN(const secp256k1_context* context, secret_key_context());
-    if (options.format == EcdsaFormat::recoverable) {
-      secp256k1_ecdsa_recoverable_signature signature;
-      if (!secp256k1_ecdsa_sign_recoverable(context, &signature, digest.data(), secret.data(), nullptr, nullptr))
-        return Status(Errc::invalid_key, "libsecp256k1 refused to sign with this key");
-      out.resize(65);
-      int recovery_id = 0;
-      secp256k1_ecdsa_recoverable_signature_serialize_compact(secp256k1_context_static, out.data(), &recovery_id,
-                                                              &signature);
-      out[64] = static_cast<std::uint8_t>(recovery_id);
-      return Status{};
-    }
-    secp256k1_ecdsa_signature signature;  // libsecp256k1 always produces the low-S form
-    if (!secp256k1_ecdsa_sign(context, &signature, digest.data(), secret.data(), nullptr, nullptr))
-      return Status(Errc::invalid_key, "libsecp256k1 refused to sign with this key");
-    out = serialize_ecdsa(signature, options.format);
-    return Status{};
+    return ecdsa_with(secret, digest, options.format, out);
+  }));
+  return out;
+}
+
+Result<Bytes> sign_ecdsa(const SigningMaterial& key, ByteView message, const EcdsaOptions& options) {
+  SH_ASSIGN_OR_RETURN(const auto digest, ecdsa_digest(message, options.prehashed));
+  Bytes out;
+  SH_RETURN_IF_ERROR(with_material(key, KeyType::secp256k1, [&](ByteView secret) {
+    return ecdsa_with(secret, digest, options.format, out);
   }));
   return out;
 }

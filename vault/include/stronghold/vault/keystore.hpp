@@ -39,6 +39,15 @@ constexpr KeyTypes key_types(Types... types) noexcept {
 
 using SecretUse = FunctionRef<Status(ByteView secret, const Record& record)>;
 
+// What a signer needs to use a key away from its keystore: the key type, the public key and the
+// secret shielded under this process's shielding key (ciphertext, meaningless to another
+// process). Immutable and cheap to copy.
+struct SigningMaterial {
+  KeyType type = KeyType::opaque;
+  Bytes public_key;
+  std::shared_ptr<const runtime::ShieldedSecret> secret;
+};
+
 class Transaction;
 
 // A change set checked against a keystore, with the keys of its new vaults unwrapped: applying
@@ -89,6 +98,9 @@ class Keystore {
   // plaintext is wiped when `use` returns. Errors: invalid_argument (bad location),
   // not_found (no record or deleted), expired, wrong_key_type (not in `allowed`).
   Status use(const Location& location, KeyTypes allowed, SecretUse use) const;
+
+  // The material to sign with the usable record at `location` elsewhere (a signer thread).
+  Result<SigningMaterial> signing_material(const Location& location, KeyTypes allowed) const;
 
   // The secret store: named values for password-manager use, the only secrets that are ever
   // read back (into a buffer that wipes itself).

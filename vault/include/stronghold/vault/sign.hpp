@@ -20,6 +20,10 @@ struct EcdsaOptions {
 // ECDSA over SHA-256 of the message (or the given digest) with RFC 6979 nonces; always low-S.
 Result<Bytes> sign_ecdsa(const Keystore& keystore, const Location& location, ByteView message,
                          const EcdsaOptions& options = {});
+// The same with material a keystore handed over (Keystore::signing_material), on any thread.
+Result<Bytes> sign_ed25519(const SigningMaterial& key, ByteView message);
+Result<Bytes> sign_ecdsa(const SigningMaterial& key, ByteView message, const EcdsaOptions& options = {});
+
 // BIP340 Schnorr: 64 bytes. `aux_random` (32 bytes) is for reproducing test vectors; empty
 // means fresh randomness, which is what callers want.
 Result<Bytes> sign_schnorr(const Keystore& keystore, const Location& location, ByteView message,
