@@ -80,12 +80,12 @@ struct Snapshot::State {
   Header header;
   ShieldedSecret snapshot_key;
   std::optional<vault::Keystore> keystore;
-  std::unique_ptr<AppendFile> journal;
+  std::unique_ptr<JournalFile> journal;  // null once handed to another owner
+  // The journal chain: the next entry's sequence number and the tag it follows.
   std::uint64_t next_sequence = 1;
   Tag previous_tag{};
-  std::uint64_t file_bytes = 0;
+  std::uint64_t base_bytes = 0;  // header and body
   std::uint64_t journal_bytes = 0;
-  bool broken = false;  // a write failed and could not be undone: reopen
   OpenReport report;
 
   State(FileSystem& file_system, std::string file_path, const SnapshotOptions& snapshot_options)
@@ -108,39 +108,55 @@ struct Snapshot::State {
     return vault::open(key, associated_data, sealed, plaintext);
   }
 
-  // Writes header and body to a temporary file, syncs it, renames it over `path`, syncs the
-  // directory, and continues the journal in the new file.
-  Status write_file() {
-    const std::string temporary = path + ".compact";
-    Bytes file = encode_header(header);
+  // Header and body of the current state; the journal chain starts again after it.
+  Result<Bytes> compaction_image() {
+    Bytes image = encode_header(header);
     SH_ASSIGN_OR_RETURN(Bytes body, seal(body_context(header), encode_changes(keystore->state())));
-    ByteWriter(file).u64(body.size());
-    file.insert(file.end(), body.begin(), body.end());
-    SH_RETURN_IF_ERROR(fs.remove(temporary));
-    {
-      auto out = fs.open_append(temporary, true);
-      Status written = out.ok() ? (*out)->append(file) : out.status();
-      if (written.ok())
-        written = (*out)->sync();
-      if (!written.ok()) {
-        (void)fs.remove(temporary);
-        return written;
-      }
-    }
-    SH_RETURN_IF_ERROR(fs.rename(temporary, path));
-    // From here the file at `path` is the new one: the old journal handle must not be used.
-    journal.reset();
-    Status synced = fs.sync_directory(path);
-    auto reopened = fs.open_append(path, false);
-    if (!synced.ok() || !reopened.ok()) {
-      broken = true;
-      return synced.ok() ? reopened.status() : synced;
-    }
-    journal = std::move(*reopened);
+    ByteWriter(image).u64(body.size());
+    image.insert(image.end(), body.begin(), body.end());
     previous_tag = tag_of(body);
     next_sequence = 1;
     journal_bytes = 0;
-    file_bytes = file.size();
+    base_bytes = image.size();
+    return image;
+  }
+
+  // The sealed journal entry for `changes`, next in the chain (the chain is not advanced).
+  Result<Bytes> make_entry(const vault::ChangeSet& changes) const {
+    SH_ASSIGN_OR_RETURN(Bytes sealed, seal(entry_context(header, next_sequence, previous_tag), encode_changes(changes)));
+    if (sealed.size() > kMaxEntrySize)
+      return Status(Errc::invalid_argument, "a change set larger than 64 MiB; commit it in parts");
+    Bytes entry;
+    entry.reserve(kEntryHeaderSize + sealed.size());
+    ByteWriter out(entry);
+    out.u32(static_cast<std::uint32_t>(sealed.size()));
+    out.u32(~static_cast<std::uint32_t>(sealed.size()));
+    out.raw(sealed);
+    return entry;
+  }
+
+  void advance_chain(ByteView entry) {
+    previous_tag = tag_of(entry);
+    ++next_sequence;
+    journal_bytes += entry.size();
+  }
+
+  Status own_journal() const {
+    if (!journal)
+      return Status(Errc::busy, "the journal of this snapshot is written by another owner");
+    return {};
+  }
+
+  // A new file for `path` holding the current state (create, compaction, password change).
+  Status rewrite() {
+    SH_RETURN_IF_ERROR(own_journal());
+    const std::uint64_t sequence = next_sequence, journal_size = journal_bytes, base_size = base_bytes;
+    const Tag tag = previous_tag;
+    SH_ASSIGN_OR_RETURN(const Bytes image, compaction_image());
+    if (Status replaced = journal->replace(image); !replaced.ok()) {
+      next_sequence = sequence, journal_bytes = journal_size, base_bytes = base_size, previous_tag = tag;
+      return replaced;
+    }
     return {};
   }
 
@@ -159,6 +175,7 @@ struct Snapshot::State {
       return error(Errc::corrupted, "the snapshot body is inconsistent: {}", applied.message());
     previous_tag = tag_of(body);
     offset += 8 + body.size();
+    base_bytes = offset;
     return replay_journal(file, offset);
   }
 
@@ -210,23 +227,12 @@ struct Snapshot::State {
       offset += kEntryHeaderSize + size;
       journal_bytes += kEntryHeaderSize + size;
     }
-    file_bytes = torn_at;
     report.dropped_tail_bytes = file.size() - torn_at;
     if (torn_at < file.size())
       SH_RETURN_IF_ERROR(fs.truncate(path, torn_at));
-    SH_ASSIGN_OR_RETURN(journal, fs.open_append(path, false));
+    SH_ASSIGN_OR_RETURN(auto append, fs.open_append(path, false));
+    journal = std::make_unique<JournalFile>(fs, path, std::move(append), torn_at);
     return {};
-  }
-
-  // Puts the file back to its last whole entry after a failed append.
-  void undo_partial_append() {
-    journal.reset();
-    auto reopened = fs.truncate(path, file_bytes).ok() ? fs.open_append(path, false)
-                                                       : Result<std::unique_ptr<AppendFile>>(Status(Errc::io_error, ""));
-    if (reopened.ok())
-      journal = std::move(*reopened);
-    else
-      broken = true;
   }
 };
 
@@ -247,7 +253,19 @@ Result<std::unique_ptr<Snapshot>> Snapshot::create(FileSystem& fs, const std::st
   SH_ASSIGN_OR_RETURN(state->snapshot_key, ShieldedSecret::seal(snapshot_key));
   SH_ASSIGN_OR_RETURN(vault::Keystore keystore, vault::Keystore::create(snapshot_key, options.clock));
   state->keystore.emplace(std::move(keystore));
-  SH_RETURN_IF_ERROR(state->write_file());
+  // The first file is written like a compacted one: temporary file, rename, directory sync.
+  SH_ASSIGN_OR_RETURN(const Bytes image, state->compaction_image());
+  const std::string temporary = path + ".compact";
+  SH_RETURN_IF_ERROR(fs.remove(temporary));
+  {
+    SH_ASSIGN_OR_RETURN(auto out, fs.open_append(temporary, true));
+    SH_RETURN_IF_ERROR(out->append(image));
+    SH_RETURN_IF_ERROR(out->sync());
+  }
+  SH_RETURN_IF_ERROR(fs.rename(temporary, path));
+  SH_RETURN_IF_ERROR(fs.sync_directory(path));
+  SH_ASSIGN_OR_RETURN(auto append, fs.open_append(path, false));
+  state->journal = std::make_unique<JournalFile>(fs, path, std::move(append), image.size());
   return std::unique_ptr<Snapshot>(new Snapshot(std::move(state)));
 }
 
@@ -279,63 +297,53 @@ Result<std::unique_ptr<Snapshot>> Snapshot::open(FileSystem& fs, const std::stri
 const vault::Keystore& Snapshot::keystore() const noexcept { return *state_->keystore; }
 const OpenReport& Snapshot::open_report() const noexcept { return state_->report; }
 std::uint64_t Snapshot::journal_bytes() const noexcept { return state_->journal_bytes; }
-std::uint64_t Snapshot::file_bytes() const noexcept { return state_->file_bytes; }
+std::uint64_t Snapshot::file_bytes() const noexcept { return state_->base_bytes + state_->journal_bytes; }
 
 Status Snapshot::commit(vault::Transaction&& transaction) { return commit(std::move(transaction).take()); }
 
 Status Snapshot::commit(vault::ChangeSet changes) {
   State& state = *state_;
-  if (state.broken || !state.journal)
-    return Status(Errc::io_error, "an earlier write to the snapshot failed; close and reopen it");
+  SH_RETURN_IF_ERROR(state.own_journal());
   if (changes.empty())
     return {};
   SH_ASSIGN_OR_RETURN(vault::PreparedChanges prepared, state.keystore->prepare(std::move(changes)));
-  SH_ASSIGN_OR_RETURN(Bytes sealed, state.seal(entry_context(state.header, state.next_sequence, state.previous_tag),
-                                               encode_changes(prepared.changes())));
-  if (sealed.size() > kMaxEntrySize)
-    return Status(Errc::invalid_argument, "a change set larger than 64 MiB; commit it in parts");
-  Bytes entry;
-  entry.reserve(kEntryHeaderSize + sealed.size());
-  ByteWriter out(entry);
-  out.u32(static_cast<std::uint32_t>(sealed.size()));
-  out.u32(~static_cast<std::uint32_t>(sealed.size()));
-  out.raw(sealed);
-  Status written = state.journal->append(entry);
-  if (written.ok() && state.options.durability == Durability::sync)
-    written = state.journal->sync();
-  if (!written.ok()) {
-    state.undo_partial_append();
-    return written;
-  }
+  SH_ASSIGN_OR_RETURN(const Bytes entry, state.make_entry(prepared.changes()));
+  SH_RETURN_IF_ERROR(state.journal->append(entry));
+  if (state.options.durability == Durability::sync)
+    SH_RETURN_IF_ERROR(state.journal->sync());
   state.keystore->apply(std::move(prepared));
-  state.previous_tag = tag_of(sealed);
-  ++state.next_sequence;
-  state.journal_bytes += entry.size();
-  state.file_bytes += entry.size();
+  state.advance_chain(entry);
   if (state.journal_bytes > state.options.compaction_threshold)
-    (void)compact();  // the commit is already in the journal; compaction is retried next time
+    (void)state.rewrite();  // the commit is already in the journal; compaction is retried next time
   return {};
+}
+
+Result<Bytes> Snapshot::stage(vault::ChangeSet changes) {
+  State& state = *state_;
+  SH_ASSIGN_OR_RETURN(vault::PreparedChanges prepared, state.keystore->prepare(std::move(changes)));
+  SH_ASSIGN_OR_RETURN(Bytes entry, state.make_entry(prepared.changes()));
+  state.keystore->apply(std::move(prepared));
+  state.advance_chain(entry);
+  return entry;
+}
+
+Result<Bytes> Snapshot::compaction_image() { return state_->compaction_image(); }
+
+Result<std::unique_ptr<JournalFile>> Snapshot::take_journal() {
+  SH_RETURN_IF_ERROR(state_->own_journal());
+  return std::move(state_->journal);
 }
 
 Status Snapshot::sync() {
-  State& state = *state_;
-  if (state.broken || !state.journal)
-    return Status(Errc::io_error, "an earlier write to the snapshot failed; close and reopen it");
-  if (Status synced = state.journal->sync(); !synced.ok()) {
-    state.broken = true;  // after a failed fsync the page cache can no longer be trusted
-    return synced;
-  }
-  return {};
+  SH_RETURN_IF_ERROR(state_->own_journal());
+  return state_->journal->sync();
 }
 
-Status Snapshot::compact() {
-  if (state_->broken)
-    return Status(Errc::io_error, "an earlier write to the snapshot failed; close and reopen it");
-  return state_->write_file();
-}
+Status Snapshot::compact() { return state_->rewrite(); }
 
 Status Snapshot::change_password(ByteView new_password) {
   State& state = *state_;
+  SH_RETURN_IF_ERROR(state.own_journal());
   const Header previous = state.header;
   {
     ScratchFrame frame;
@@ -343,7 +351,7 @@ Status Snapshot::change_password(ByteView new_password) {
     SH_RETURN_IF_ERROR(state.snapshot_key.open(snapshot_key));
     SH_RETURN_IF_ERROR(wrap_snapshot_key(new_password, state.options.kdf, snapshot_key, state.header));
   }
-  if (Status written = compact(); !written.ok()) {
+  if (Status written = state.rewrite(); !written.ok()) {
     state.header = previous;
     return written;
   }

@@ -242,3 +242,34 @@ TEST_CASE("KDF presets parse from their names") {
   CHECK(parse_kdf_preset("weak").code() == Errc::invalid_argument);
   CHECK(kdf_params(KdfPreset::strong).memory > kdf_params(KdfPreset::standard).memory);
 }
+
+TEST_CASE_FIXTURE(SnapshotFixture, "a journal handed to another owner receives staged entries and compaction images") {
+  auto snapshot = create();
+  auto journal = snapshot->take_journal();
+  REQUIRE(journal.ok());
+  CHECK(snapshot->take_journal().code() == Errc::busy);
+  CHECK(snapshot->commit(vault::ChangeSet{}).code() == Errc::busy);
+  auto stage_key = [&](const std::string& where) {
+    vault::Transaction tx(snapshot->keystore());
+    REQUIRE(vault::generate_key(tx, at(where), vault::KeyType::ed25519).ok());
+    auto entry = snapshot->stage(std::move(tx).take());
+    REQUIRE(entry.ok());
+    CHECK(snapshot->keystore().exists(at(where)));  // applied at once, durable once written
+    REQUIRE((*journal)->append(*entry).ok());
+  };
+  for (int i = 0; i < 3; ++i)
+    stage_key(fmt::format("h/{}", i));
+  REQUIRE((*journal)->sync().ok());
+  const auto image = snapshot->compaction_image();
+  REQUIRE(image.ok());
+  REQUIRE((*journal)->replace(*image).ok());
+  for (int i = 3; i < 6; ++i)
+    stage_key(fmt::format("h/{}", i));
+  REQUIRE((*journal)->sync().ok());
+  snapshot.reset();
+  journal->reset();
+  auto reopened = open();
+  REQUIRE(reopened.ok());
+  CHECK((*reopened)->keystore().list().size() == 6);
+  CHECK((*reopened)->open_report().journal_entries == 3);
+}

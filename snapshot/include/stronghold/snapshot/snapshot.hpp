@@ -20,6 +20,7 @@
 
 #include "stronghold/snapshot/file_system.hpp"
 #include "stronghold/snapshot/format.hpp"
+#include "stronghold/snapshot/journal_file.hpp"
 #include "stronghold/vault/keystore.hpp"
 
 namespace stronghold::snapshot {
@@ -64,6 +65,16 @@ class Snapshot {
   Status commit(vault::Transaction&& transaction);
   // Makes every commit so far durable (group mode; harmless otherwise).
   Status sync();
+
+  // For an owner that writes the journal on another thread (the snapshot actor): take_journal()
+  // hands the file over; then stage() checks, seals and applies a change set and returns the
+  // entry to append, and compaction_image() returns a whole new file for JournalFile::replace,
+  // after which staged entries chain from it. Memory runs ahead of the file until the entries
+  // are written and synced; if that fails, reopen the snapshot. commit(), sync(), compact() and
+  // change_password() answer busy once the journal is taken.
+  Result<std::unique_ptr<JournalFile>> take_journal();
+  Result<Bytes> stage(vault::ChangeSet changes);
+  Result<Bytes> compaction_image();
   // Folds the journal into a new body.
   Status compact();
   // Re-wraps the snapshot key under a key derived from `new_password` (with the preset of the

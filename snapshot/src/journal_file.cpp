@@ -1,0 +1,68 @@
+#include "stronghold/snapshot/journal_file.hpp"
+
+namespace stronghold::snapshot {
+
+JournalFile::JournalFile(FileSystem& fs, std::string path, std::unique_ptr<AppendFile> file, std::uint64_t size)
+    : fs_(fs), path_(std::move(path)), file_(std::move(file)), size_(size) {}
+
+Status JournalFile::refuse_if_broken() const {
+  if (broken_ || !file_)
+    return Status(Errc::io_error, "an earlier write to the snapshot failed; close and reopen it");
+  return {};
+}
+
+Status JournalFile::append(ByteView entry) {
+  SH_RETURN_IF_ERROR(refuse_if_broken());
+  if (Status written = file_->append(entry); !written.ok()) {
+    // Cut a partial entry back off, so the next one follows whole entries.
+    file_.reset();
+    auto reopened = fs_.truncate(path_, size_).ok() ? fs_.open_append(path_, false)
+                                                    : Result<std::unique_ptr<AppendFile>>(written);
+    if (reopened.ok())
+      file_ = std::move(*reopened);
+    else
+      broken_ = true;
+    return written;
+  }
+  size_ += entry.size();
+  return {};
+}
+
+Status JournalFile::sync() {
+  SH_RETURN_IF_ERROR(refuse_if_broken());
+  if (Status synced = file_->sync(); !synced.ok()) {
+    broken_ = true;
+    return synced;
+  }
+  return {};
+}
+
+Status JournalFile::replace(ByteView image) {
+  SH_RETURN_IF_ERROR(refuse_if_broken());
+  const std::string temporary = path_ + ".compact";
+  SH_RETURN_IF_ERROR(fs_.remove(temporary));
+  {
+    auto out = fs_.open_append(temporary, true);
+    Status written = out.ok() ? (*out)->append(image) : out.status();
+    if (written.ok())
+      written = (*out)->sync();
+    if (!written.ok()) {
+      (void)fs_.remove(temporary);
+      return written;
+    }
+  }
+  SH_RETURN_IF_ERROR(fs_.rename(temporary, path_));
+  // From here the file at the path is the new one: the old handle must not be used.
+  file_.reset();
+  Status synced = fs_.sync_directory(path_);
+  auto reopened = fs_.open_append(path_, false);
+  if (!synced.ok() || !reopened.ok()) {
+    broken_ = true;
+    return synced.ok() ? reopened.status() : synced;
+  }
+  file_ = std::move(*reopened);
+  size_ = image.size();
+  return {};
+}
+
+}  // namespace stronghold::snapshot
