@@ -269,29 +269,64 @@ Result<std::unique_ptr<Snapshot>> Snapshot::create(FileSystem& fs, const std::st
   return std::unique_ptr<Snapshot>(new Snapshot(std::move(state)));
 }
 
-Result<std::unique_ptr<Snapshot>> Snapshot::open(FileSystem& fs, const std::string& path, ByteView password,
-                                                 const SnapshotOptions& options) {
-  auto state = std::make_unique<State>(fs, path, options);
+namespace {
+
+// Opens `path` with a snapshot key obtained by `unlock` from the file's header.
+Result<std::unique_ptr<Snapshot::State>> open_with(
+    FileSystem& fs, const std::string& path, const SnapshotOptions& options,
+    vault::FunctionRef<Status(ByteView file, const Header& header, std::span<std::uint8_t> snapshot_key)> unlock) {
+  auto state = std::make_unique<Snapshot::State>(fs, path, options);
   if (!fs.exists(path))
     return error(Errc::not_found, "no snapshot at {}", path);
   SH_ASSIGN_OR_RETURN(state->lock, fs.lock(path + ".lock"));
   SH_ASSIGN_OR_RETURN(const Bytes file, fs.read_file(path, options.max_file_size));
   SH_ASSIGN_OR_RETURN(state->header, decode_header(file));
-
   ScratchFrame frame;
-  SH_ASSIGN_OR_RETURN(auto password_key, frame.take(kKeySize));
   SH_ASSIGN_OR_RETURN(auto snapshot_key, frame.take(kKeySize));
-  SH_RETURN_IF_ERROR(derive_password_key(password, state->header, password_key));
-  if (!vault::open(password_key, header_key_context(file), state->header.wrapped_key, snapshot_key).ok())
-    return Status(Errc::wrong_password, "wrong password");
+  SH_RETURN_IF_ERROR(unlock(file, state->header, snapshot_key));
   SH_ASSIGN_OR_RETURN(state->snapshot_key, ShieldedSecret::seal(snapshot_key));
   SH_ASSIGN_OR_RETURN(vault::Keystore keystore, vault::Keystore::create(snapshot_key, options.clock));
   state->keystore.emplace(std::move(keystore));
   SH_RETURN_IF_ERROR(state->load(file));
+  return state;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Snapshot>> Snapshot::open(FileSystem& fs, const std::string& path, ByteView password,
+                                                 const SnapshotOptions& options) {
+  SH_ASSIGN_OR_RETURN(auto state, open_with(fs, path, options, [&](ByteView file, const Header& header,
+                                                                   std::span<std::uint8_t> snapshot_key) {
+    ScratchFrame frame;
+    SH_ASSIGN_OR_RETURN(auto password_key, frame.take(kKeySize));
+    SH_RETURN_IF_ERROR(derive_password_key(password, header, password_key));
+    if (!vault::open(password_key, header_key_context(file), header.wrapped_key, snapshot_key).ok())
+      return Status(Errc::wrong_password, "wrong password");
+    return Status{};
+  }));
   auto snapshot = std::unique_ptr<Snapshot>(new Snapshot(std::move(state)));
   if (snapshot->journal_bytes() > options.compaction_threshold)
     SH_RETURN_IF_ERROR(snapshot->compact());
   return snapshot;
+}
+
+Result<std::unique_ptr<Snapshot>> Snapshot::reopen(const ReopenToken& token) {
+  if (token.fs == nullptr || !token.snapshot_key)
+    return Status(Errc::invalid_argument, "an empty reopen token");
+  SH_ASSIGN_OR_RETURN(auto state, open_with(*token.fs, token.path, token.options,
+                                            [&](ByteView, const Header&, std::span<std::uint8_t> snapshot_key) {
+                                              return token.snapshot_key->open(snapshot_key);
+                                            }));
+  return std::unique_ptr<Snapshot>(new Snapshot(std::move(state)));
+}
+
+Result<ReopenToken> Snapshot::reopen_token() const {
+  ScratchFrame frame;
+  SH_ASSIGN_OR_RETURN(auto key, frame.take(kKeySize));
+  SH_RETURN_IF_ERROR(state_->snapshot_key.open(key));
+  SH_ASSIGN_OR_RETURN(ShieldedSecret copy, ShieldedSecret::seal(key));
+  return ReopenToken{&state_->fs, state_->path, state_->options,
+                     std::make_shared<const ShieldedSecret>(std::move(copy))};
 }
 
 const vault::Keystore& Snapshot::keystore() const noexcept { return *state_->keystore; }

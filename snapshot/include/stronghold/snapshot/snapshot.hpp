@@ -21,6 +21,7 @@
 #include "stronghold/snapshot/file_system.hpp"
 #include "stronghold/snapshot/format.hpp"
 #include "stronghold/snapshot/journal_file.hpp"
+#include "stronghold/runtime/shield.hpp"
 #include "stronghold/vault/keystore.hpp"
 
 namespace stronghold::snapshot {
@@ -44,6 +45,15 @@ struct OpenReport {
   std::uint64_t dropped_tail_bytes = 0;  // a torn final entry, dropped
 };
 
+// What it takes to open a snapshot again without its password (a supervisor restarting the
+// snapshot's owner): the snapshot key, shielded, and where the file is.
+struct ReopenToken {
+  FileSystem* fs = nullptr;
+  std::string path;
+  SnapshotOptions options;
+  std::shared_ptr<const runtime::ShieldedSecret> snapshot_key;
+};
+
 class Snapshot {
  public:
   // A new snapshot at `path`; already_exists rather than overwrite.
@@ -53,6 +63,9 @@ class Snapshot {
   // not_found.
   static Result<std::unique_ptr<Snapshot>> open(FileSystem& fs, const std::string& path, ByteView password,
                                                 const SnapshotOptions& options = {});
+  // Opens the file again with the key of `token` (no KDF); corrupted if it does not match.
+  static Result<std::unique_ptr<Snapshot>> reopen(const ReopenToken& token);
+  Result<ReopenToken> reopen_token() const;
   ~Snapshot();
   Snapshot(const Snapshot&) = delete;
   Snapshot& operator=(const Snapshot&) = delete;
@@ -85,8 +98,9 @@ class Snapshot {
   std::uint64_t journal_bytes() const noexcept;
   std::uint64_t file_bytes() const noexcept;
 
+ struct State;  // the implementation's, public only so that its helpers can name it
+
  private:
-  struct State;
   explicit Snapshot(std::unique_ptr<State> state) noexcept;
   std::unique_ptr<State> state_;
 };

@@ -1,0 +1,60 @@
+// The typed actor interfaces of one open snapshot, and how to start them.
+//
+//   supervisor ──delegate──▶ vault actor ──delegate──▶ signer (one per core)
+//       │                        │ entries
+//       │ monitors, restarts     ▼
+//       └──────────────────▶ snapshot actor (detached: writes and syncs the journal)
+//
+// The supervisor is the entry point: it forwards each request to the vault actor with the
+// original response id, and the vault actor forwards a signing request, with the key's
+// shielded material, to a signer that answers the requester directly. A change is answered
+// once the snapshot actor has made its journal entry durable (group commit: one sync for all
+// entries that arrived together). Signers that crash are restarted; if the vault actor or the
+// snapshot actor fails, both are restarted from the file, which holds every acknowledged change.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include <caf/typed_actor.hpp>
+
+#include "stronghold/actors/messages.hpp"
+#include "stronghold/snapshot/snapshot.hpp"
+
+namespace stronghold::actors {
+
+using engine_actor = caf::typed_actor<
+    caf::replies_to<generate_atom, vault::Location, vault::KeyType>::with<Bytes>,
+    caf::replies_to<import_atom, vault::Location, vault::KeyType, SharedShielded>::with<Bytes>,
+    caf::replies_to<public_atom, vault::Location>::with<Bytes>,
+    // Ed25519 for an Ed25519 key, ECDSA over SHA-256 (compact, low-S) for a secp256k1 key.
+    caf::replies_to<sign_atom, vault::Location, Bytes>::with<Bytes>,
+    caf::replies_to<ecdsa_atom, vault::Location, Bytes, vault::EcdsaOptions>::with<Bytes>,
+    caf::replies_to<batch_atom, vault::Location, ByteList>::with<ByteList>,
+    caf::replies_to<derive_atom, vault::Location, std::string, vault::Curve, vault::Location>::with<Bytes>,
+    caf::replies_to<delete_atom, vault::Location>::with<caf::ok_atom>,
+    caf::replies_to<put_secret_atom, std::string, SharedShielded>::with<caf::ok_atom>,
+    caf::replies_to<get_secret_atom, std::string>::with<SharedShielded>,
+    caf::replies_to<sync_atom>::with<caf::ok_atom>>;
+
+using supervisor_actor = engine_actor::extend<caf::replies_to<stats_atom>::with<EngineStats>>;
+
+using signer_actor = caf::typed_actor<
+    caf::replies_to<sign_atom, vault::SigningMaterial, Bytes>::with<Bytes>,
+    caf::replies_to<ecdsa_atom, vault::SigningMaterial, Bytes, vault::EcdsaOptions>::with<Bytes>,
+    caf::replies_to<batch_atom, vault::SigningMaterial, ByteList>::with<ByteList>>;
+
+struct EngineOptions {
+  unsigned signers = 0;  // 0: one per core
+  std::chrono::milliseconds journal_timeout{30'000};
+  snapshot::Durability durability = snapshot::Durability::sync;
+};
+
+// Starts the actors of `snapshot` (the engine takes it over) in `system` and returns the
+// supervisor. To stop them: send it an exit message (caf::exit_reason::user_shutdown) and wait
+// for it; everything acknowledged is durable by then.
+Result<supervisor_actor> spawn_engine(caf::actor_system& system, std::unique_ptr<snapshot::Snapshot> snapshot,
+                                      const EngineOptions& options);
+
+}  // namespace stronghold::actors

@@ -1,0 +1,90 @@
+// The message vocabulary of the actor floor: atoms, the inspectable types and their type-ID
+// block, and the conversion between Status and caf::error.
+//
+// No plaintext secret travels in a message (ARCHITECTURE.md, invariant 2). Secrets that must
+// move (a key to import, a secret-store value) travel shielded: ciphertext under this
+// process's shielding key, by shared pointer. Such values, and SigningMaterial, are allowed as
+// local-only message types: they mean nothing to another process and are never serialized.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/all.hpp>
+
+#include "stronghold/runtime/shield.hpp"
+#include "stronghold/vault/keystore.hpp"
+#include "stronghold/vault/sign.hpp"
+#include "stronghold/vault/slip10.hpp"
+
+namespace stronghold::actors {
+
+using SharedShielded = std::shared_ptr<const runtime::ShieldedSecret>;
+using ByteList = std::vector<Bytes>;
+
+using generate_atom = caf::atom_constant<caf::atom("generate")>;
+using import_atom = caf::atom_constant<caf::atom("import")>;
+using public_atom = caf::atom_constant<caf::atom("public")>;
+using sign_atom = caf::atom_constant<caf::atom("sign")>;
+using ecdsa_atom = caf::atom_constant<caf::atom("ecdsa")>;
+using batch_atom = caf::atom_constant<caf::atom("batch")>;
+using derive_atom = caf::atom_constant<caf::atom("derive")>;
+using delete_atom = caf::atom_constant<caf::atom("delete")>;
+using put_secret_atom = caf::atom_constant<caf::atom("putsecret")>;
+using get_secret_atom = caf::atom_constant<caf::atom("getsecret")>;
+using sync_atom = caf::atom_constant<caf::atom("sync")>;
+using append_atom = caf::atom_constant<caf::atom("append")>;
+using replace_atom = caf::atom_constant<caf::atom("replace")>;
+using flush_atom = caf::atom_constant<caf::atom("flush")>;
+using signers_atom = caf::atom_constant<caf::atom("signers")>;
+using stats_atom = caf::atom_constant<caf::atom("stats")>;
+
+// Counters a supervisor reports (tests and monitoring).
+struct EngineStats {
+  std::uint32_t signer_restarts = 0;
+  std::uint32_t vault_restarts = 0;
+};
+
+// caf::error in the "stronghold" category, with the Status message as context.
+caf::error to_error(const Status& status);
+// The Status an error stands for: stronghold errors keep their code, request timeouts become
+// timeout, a stopped actor unavailable, anything else internal.
+Status to_status(const caf::error& error);
+
+// Registers the inspectable message types (needed once messages cross a process boundary).
+void register_message_types(caf::actor_system_config& config);
+
+}  // namespace stronghold::actors
+
+namespace stronghold::vault {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, Location& x) {
+  return f(caf::meta::type_name("stronghold.Location"), x.vault, x.record);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, EcdsaOptions& x) {
+  return f(caf::meta::type_name("stronghold.EcdsaOptions"), x.prehashed, x.format);
+}
+
+}  // namespace stronghold::vault
+
+namespace stronghold::actors {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, EngineStats& x) {
+  return f(caf::meta::type_name("stronghold.EngineStats"), x.signer_restarts, x.vault_restarts);
+}
+
+}  // namespace stronghold::actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stronghold::actors::SharedShielded)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stronghold::vault::SigningMaterial)
+
+CAF_BEGIN_TYPE_ID_BLOCK(stronghold, caf::first_custom_type_id)
+  CAF_ADD_TYPE_ID(stronghold, (stronghold::vault::Location))
+  CAF_ADD_TYPE_ID(stronghold, (stronghold::vault::EcdsaOptions))
+  CAF_ADD_TYPE_ID(stronghold, (stronghold::actors::EngineStats))
+CAF_END_TYPE_ID_BLOCK(stronghold)
