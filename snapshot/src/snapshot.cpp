@@ -331,6 +331,7 @@ Result<ReopenToken> Snapshot::reopen_token() const {
 
 const vault::Keystore& Snapshot::keystore() const noexcept { return *state_->keystore; }
 const OpenReport& Snapshot::open_report() const noexcept { return state_->report; }
+const SnapshotOptions& Snapshot::options() const noexcept { return state_->options; }
 std::uint64_t Snapshot::journal_bytes() const noexcept { return state_->journal_bytes; }
 std::uint64_t Snapshot::file_bytes() const noexcept { return state_->base_bytes + state_->journal_bytes; }
 

@@ -38,7 +38,10 @@ using engine_actor = caf::typed_actor<
     caf::replies_to<get_secret_atom, std::string>::with<SharedShielded>,
     caf::replies_to<sync_atom>::with<caf::ok_atom>>;
 
-using supervisor_actor = engine_actor::extend<caf::replies_to<stats_atom>::with<EngineStats>>;
+// The supervisor also reports restart counts and its children (the vault actor, the snapshot
+// actor, then the signers), for monitoring and for tests that make them fail.
+using supervisor_actor = engine_actor::extend<caf::replies_to<stats_atom>::with<EngineStats>,
+                                              caf::replies_to<children_atom>::with<std::vector<caf::actor>>>;
 
 using signer_actor = caf::typed_actor<
     caf::replies_to<sign_atom, vault::SigningMaterial, Bytes>::with<Bytes>,

@@ -39,6 +39,7 @@ using replace_atom = caf::atom_constant<caf::atom("replace")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using signers_atom = caf::atom_constant<caf::atom("signers")>;
 using stats_atom = caf::atom_constant<caf::atom("stats")>;
+using children_atom = caf::atom_constant<caf::atom("children")>;
 
 // Counters a supervisor reports (tests and monitoring).
 struct EngineStats {

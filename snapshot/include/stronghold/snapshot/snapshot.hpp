@@ -95,6 +95,7 @@ class Snapshot {
   Status change_password(ByteView new_password);
 
   const OpenReport& open_report() const noexcept;
+  const SnapshotOptions& options() const noexcept;
   std::uint64_t journal_bytes() const noexcept;
   std::uint64_t file_bytes() const noexcept;
 

@@ -1,0 +1,422 @@
+#include "stronghold/actors/engine.hpp"
+
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "stronghold/runtime/scratch.hpp"
+#include "stronghold/vault/keys.hpp"
+
+namespace stronghold::actors {
+namespace {
+
+using vault::KeyType;
+using vault::Location;
+
+// A Result as a handler's return value.
+template <class T>
+caf::result<T> reply(Result<T> result) {
+  if (!result.ok())
+    return to_error(result.status());
+  return std::move(result).value();
+}
+
+// ---- signers: stateless, one per core, answer the original requester
+
+signer_actor::behavior_type signer(signer_actor::pointer) {
+  return {
+      [](sign_atom, const vault::SigningMaterial& key, const Bytes& message) -> caf::result<Bytes> {
+        if (key.type == KeyType::secp256k1)
+          return reply(vault::sign_ecdsa(key, message));
+        return reply(vault::sign_ed25519(key, message));
+      },
+      [](ecdsa_atom, const vault::SigningMaterial& key, const Bytes& message,
+         const vault::EcdsaOptions& options) -> caf::result<Bytes> {
+        return reply(vault::sign_ecdsa(key, message, options));
+      },
+      [](batch_atom, const vault::SigningMaterial& key, const ByteList& messages) -> caf::result<ByteList> {
+        ByteList signatures;
+        signatures.reserve(messages.size());
+        for (const Bytes& message : messages) {
+          auto signature =
+              key.type == KeyType::secp256k1 ? vault::sign_ecdsa(key, message) : vault::sign_ed25519(key, message);
+          if (!signature.ok())
+            return to_error(signature.status());
+          signatures.push_back(std::move(*signature));
+        }
+        return signatures;
+      },
+  };
+}
+
+// ---- the snapshot actor: owns the journal file, detached because it blocks in fdatasync
+
+using snapshot_actor = caf::typed_actor<caf::replies_to<append_atom, Bytes>::with<caf::ok_atom>,
+                                        caf::replies_to<replace_atom, Bytes>::with<caf::ok_atom>,
+                                        caf::reacts_to<flush_atom>>;
+
+struct SnapshotActorState {
+  std::unique_ptr<snapshot::JournalFile> journal;
+  snapshot::Durability durability = snapshot::Durability::sync;
+  std::vector<caf::typed_response_promise<caf::ok_atom>> waiting;  // appended, answered after the next sync
+  bool flush_scheduled = false;
+  static const char* name;
+};
+const char* SnapshotActorState::name = "stronghold.snapshot";
+
+// Syncs once for every append since the last flush, then answers them all: group commit. A
+// failed write or sync answers everyone with the error and stops the actor, which makes the
+// supervisor restart the state from the file.
+using WriterSelf = snapshot_actor::stateful_pointer<SnapshotActorState>;
+
+// Answers every waiting append with `failure` and stops: the supervisor restarts from the file.
+caf::error fail_writer(WriterSelf self, const Status& failure) {
+  const caf::error reason = to_error(failure);
+  for (auto& promise : self->state.waiting)
+    promise.deliver(reason);
+  self->state.waiting.clear();
+  self->quit(reason);
+  return reason;
+}
+
+void flush(WriterSelf self) {
+  auto& state = self->state;
+  state.flush_scheduled = false;
+  if (state.durability != snapshot::Durability::none && !state.waiting.empty()) {
+    if (Status synced = state.journal->sync(); !synced.ok()) {
+      fail_writer(self, synced);
+      return;
+    }
+  }
+  for (auto& promise : state.waiting)
+    promise.deliver(caf::ok_atom::value);
+  state.waiting.clear();
+}
+
+snapshot_actor::behavior_type snapshot_writer(WriterSelf self,
+                                              std::shared_ptr<std::unique_ptr<snapshot::JournalFile>> journal,
+                                              snapshot::Durability durability) {
+  self->state.journal = std::move(*journal);
+  self->state.durability = durability;
+  return {
+      [self](append_atom, const Bytes& entry) -> caf::result<caf::ok_atom> {
+        auto& state = self->state;
+        if (Status written = state.journal->append(entry); !written.ok())
+          return fail_writer(self, written);
+        auto promise = self->make_response_promise<caf::ok_atom>();
+        state.waiting.push_back(promise);
+        if (!state.flush_scheduled) {
+          // Queued behind whatever else arrived meanwhile: those appends share this sync.
+          state.flush_scheduled = true;
+          self->send(self, flush_atom::value);
+        }
+        return promise;
+      },
+      [self](replace_atom, const Bytes& image) -> caf::result<caf::ok_atom> {
+        flush(self);  // earlier entries first
+        if (Status replaced = self->state.journal->replace(image); !replaced.ok())
+          return fail_writer(self, replaced);
+        return caf::ok_atom::value;
+      },
+      [self](flush_atom) { flush(self); },
+  };
+}
+
+// ---- the vault actor: sole owner of the state
+
+struct VaultActorState {
+  std::unique_ptr<snapshot::Snapshot> snapshot;
+  // Requests waiting for their journal entry, failed if this actor stops first.
+  std::shared_ptr<std::map<std::uint64_t, std::function<void(const caf::error&)>>> waiting =
+      std::make_shared<std::map<std::uint64_t, std::function<void(const caf::error&)>>>();
+  std::uint64_t next_waiting = 0;
+  snapshot_actor writer;
+  std::vector<signer_actor> signers;
+  std::size_t next_signer = 0;
+  std::chrono::milliseconds journal_timeout{30'000};
+  std::uint64_t compaction_threshold = 0;
+  static const char* name;
+
+  const vault::Keystore& keystore() const { return snapshot->keystore(); }
+  signer_actor pick_signer() { return signers[next_signer++ % signers.size()]; }
+};
+const char* VaultActorState::name = "stronghold.vault";
+
+using vault_actor = engine_actor::extend<caf::reacts_to<signers_atom, std::vector<signer_actor>>>;
+using VaultSelf = vault_actor::stateful_pointer<VaultActorState>;
+
+// Stages the transaction's changes, has the snapshot actor make them durable, then answers with
+// `value`. The state already holds the changes while they are written; if writing fails the
+// snapshot actor stops and the supervisor restarts both from the file.
+template <class T>
+caf::result<T> persist(VaultSelf self, vault::Transaction&& tx, T value) {
+  auto& state = self->state;
+  auto entry = state.snapshot->stage(std::move(tx).take());
+  if (!entry.ok())
+    return to_error(entry.status());
+  auto promise = self->make_response_promise<T>();
+  const std::uint64_t id = state.next_waiting++;
+  state.waiting->emplace(id, [promise](const caf::error& failure) mutable { promise.deliver(failure); });
+  self->request(state.writer, state.journal_timeout, append_atom::value, std::move(*entry))
+      .then(
+          [self, id, promise, value](caf::ok_atom) mutable {
+            self->state.waiting->erase(id);
+            promise.deliver(std::move(value));
+          },
+          [self](caf::error& failure) {
+            self->quit(failure);  // memory is ahead of the file: restart from the file
+          });
+  if (state.snapshot->journal_bytes() > state.compaction_threshold) {
+    if (auto image = state.snapshot->compaction_image(); image.ok())
+      self->request(state.writer, state.journal_timeout, replace_atom::value, std::move(*image))
+          .then([](caf::ok_atom) {}, [self](caf::error& failure) { self->quit(failure); });
+  }
+  return promise;
+}
+
+// Opens a shielded secret from a message into scratch for `use`.
+template <class Use>
+Status with_shielded(const SharedShielded& shielded, Use&& use) {
+  if (!shielded)
+    return Status(Errc::invalid_argument, "no secret given");
+  runtime::ScratchFrame frame;
+  SH_ASSIGN_OR_RETURN(auto secret, frame.take(shielded->size()));
+  SH_RETURN_IF_ERROR(shielded->open(secret));
+  return use(ByteView(secret));
+}
+
+constexpr vault::KeyTypes kSigningKeys = vault::key_types(KeyType::ed25519, KeyType::secp256k1);
+
+vault_actor::behavior_type vault_behavior(VaultSelf self, std::shared_ptr<std::unique_ptr<snapshot::Snapshot>> snapshot,
+                                          snapshot_actor writer, std::vector<signer_actor> signers,
+                                          std::chrono::milliseconds journal_timeout) {
+  auto& state = self->state;
+  state.snapshot = std::move(*snapshot);
+  state.writer = std::move(writer);
+  state.signers = std::move(signers);
+  state.journal_timeout = journal_timeout;
+  state.compaction_threshold = state.snapshot->options().compaction_threshold;
+  // CAF 0.17 has no broken-promise error: answer every waiting request when this actor stops.
+  self->attach_functor([waiting = state.waiting](const caf::error& reason) {
+    const caf::error failure = reason ? reason : to_error(Status(Errc::unavailable, "the engine stopped"));
+    for (auto& [id, fail] : *waiting)
+      fail(failure);
+    waiting->clear();
+  });
+  return {
+      [self](generate_atom, const Location& location, KeyType type) -> caf::result<Bytes> {
+        vault::Transaction tx(self->state.keystore());
+        auto public_key = vault::generate_key(tx, location, type);
+        if (!public_key.ok())
+          return to_error(public_key.status());
+        return persist(self, std::move(tx), std::move(*public_key));
+      },
+      [self](import_atom, const Location& location, KeyType type, const SharedShielded& secret) -> caf::result<Bytes> {
+        vault::Transaction tx(self->state.keystore());
+        Bytes public_key;
+        const Status imported = with_shielded(secret, [&](ByteView plain) {
+          auto result = vault::import_key(tx, location, type, plain);
+          if (result.ok())
+            public_key = std::move(*result);
+          return result.status();
+        });
+        if (!imported.ok())
+          return to_error(imported);
+        return persist(self, std::move(tx), std::move(public_key));
+      },
+      [self](public_atom, const Location& location) -> caf::result<Bytes> {
+        return reply(self->state.keystore().public_key(location));
+      },
+      [self](sign_atom sign, const Location& location, Bytes& message) -> caf::result<Bytes> {
+        auto key = self->state.keystore().signing_material(location, kSigningKeys);
+        if (!key.ok())
+          return to_error(key.status());
+        return self->delegate(self->state.pick_signer(), sign, std::move(*key), std::move(message));
+      },
+      [self](ecdsa_atom ecdsa, const Location& location, Bytes& message,
+             const vault::EcdsaOptions& options) -> caf::result<Bytes> {
+        auto key = self->state.keystore().signing_material(location, vault::key_types(KeyType::secp256k1));
+        if (!key.ok())
+          return to_error(key.status());
+        return self->delegate(self->state.pick_signer(), ecdsa, std::move(*key), std::move(message), options);
+      },
+      [self](batch_atom batch, const Location& location, ByteList& messages) -> caf::result<ByteList> {
+        auto key = self->state.keystore().signing_material(location, kSigningKeys);
+        if (!key.ok())
+          return to_error(key.status());
+        return self->delegate(self->state.pick_signer(), batch, std::move(*key), std::move(messages));
+      },
+      [self](derive_atom, const Location& seed, const std::string& path, vault::Curve curve,
+             const Location& into) -> caf::result<Bytes> {
+        vault::Transaction tx(self->state.keystore());
+        auto public_key = vault::derive_key(tx, seed, path, curve, into);
+        if (!public_key.ok())
+          return to_error(public_key.status());
+        return persist(self, std::move(tx), std::move(*public_key));
+      },
+      [self](delete_atom, const Location& location) -> caf::result<caf::ok_atom> {
+        vault::Transaction tx(self->state.keystore());
+        if (Status revoked = tx.revoke(location); !revoked.ok())
+          return to_error(revoked);
+        return persist(self, std::move(tx), caf::ok_atom::value);
+      },
+      [self](put_secret_atom, const std::string& name, const SharedShielded& value) -> caf::result<caf::ok_atom> {
+        vault::Transaction tx(self->state.keystore());
+        if (Status put = with_shielded(value, [&](ByteView plain) { return tx.put_secret(name, plain); }); !put.ok())
+          return to_error(put);
+        return persist(self, std::move(tx), caf::ok_atom::value);
+      },
+      [self](get_secret_atom, const std::string& name) -> caf::result<SharedShielded> {
+        auto value = self->state.keystore().read_secret(name);
+        if (!value.ok())
+          return to_error(value.status());
+        auto view = value->read();
+        auto shielded = runtime::ShieldedSecret::seal(view.bytes());
+        if (!shielded.ok())
+          return to_error(shielded.status());
+        return SharedShielded(std::make_shared<const runtime::ShieldedSecret>(std::move(*shielded)));
+      },
+      [self](sync_atom) -> caf::result<caf::ok_atom> {
+        // An empty round through the snapshot actor: answered after everything before it is synced.
+        auto promise = self->make_response_promise<caf::ok_atom>();
+        self->request(self->state.writer, self->state.journal_timeout, flush_atom::value)
+            .then([promise]() mutable { promise.deliver(caf::ok_atom::value); },
+                  [promise](caf::error& failure) mutable { promise.deliver(failure); });
+        return promise;
+      },
+      [self](signers_atom, std::vector<signer_actor>& signers) { self->state.signers = std::move(signers); },
+  };
+}
+
+// ---- the supervisor: the entry point, restarts what fails
+
+struct SupervisorState {
+  snapshot::ReopenToken token;
+  EngineOptions options;
+  vault_actor vault;
+  snapshot_actor writer;
+  std::vector<signer_actor> signers;
+  int core_down = 0;  // of the vault and snapshot actors, during a restart
+  EngineStats stats;
+  static const char* name;
+};
+const char* SupervisorState::name = "stronghold.supervisor";
+
+using SupervisorSelf = supervisor_actor::stateful_pointer<SupervisorState>;
+
+// Starts the vault actor and the snapshot actor on an open snapshot.
+Status start_core(SupervisorSelf self, std::unique_ptr<snapshot::Snapshot> snapshot) {
+  auto& state = self->state;
+  SH_ASSIGN_OR_RETURN(auto journal, snapshot->take_journal());
+  state.writer = self->spawn<caf::detached + caf::monitored>(
+      snapshot_writer, std::make_shared<std::unique_ptr<snapshot::JournalFile>>(std::move(journal)),
+      state.options.durability);
+  state.vault = self->spawn<caf::monitored>(
+      vault_behavior, std::make_shared<std::unique_ptr<snapshot::Snapshot>>(std::move(snapshot)), state.writer,
+      state.signers, state.options.journal_timeout);
+  state.core_down = 0;
+  return {};
+}
+
+void on_down(SupervisorSelf self, const caf::down_msg& down) {
+  auto& state = self->state;
+  for (auto& signer : state.signers) {
+    if (down.source == signer.address()) {
+      signer = self->spawn<caf::monitored>(actors::signer);
+      ++state.stats.signer_restarts;
+      self->send(state.vault, signers_atom::value, state.signers);
+      return;
+    }
+  }
+  if (down.source != state.vault.address() && down.source != state.writer.address())
+    return;
+  // The vault actor and the snapshot actor restart together, from the file, once both are down
+  // (the old state must have released the file's lock).
+  if (++state.core_down == 1) {
+    self->send_exit(down.source == state.vault.address() ? caf::actor_cast<caf::actor>(state.writer)
+                                                         : caf::actor_cast<caf::actor>(state.vault),
+                    caf::exit_reason::kill);
+    return;
+  }
+  auto reopened = snapshot::Snapshot::reopen(state.token);
+  Status started = reopened.ok() ? start_core(self, std::move(*reopened)) : reopened.status();
+  if (!started.ok()) {
+    self->quit(to_error(started));
+    return;
+  }
+  ++state.stats.vault_restarts;
+}
+
+supervisor_actor::behavior_type supervisor(SupervisorSelf self,
+                                           std::shared_ptr<std::unique_ptr<snapshot::Snapshot>> snapshot,
+                                           snapshot::ReopenToken token, EngineOptions options) {
+  auto& state = self->state;
+  state.token = std::move(token);
+  state.options = options;
+  const unsigned signer_count = options.signers > 0 ? options.signers : std::max(1u, std::thread::hardware_concurrency());
+  for (unsigned i = 0; i < signer_count; ++i)
+    state.signers.push_back(self->spawn<caf::monitored>(signer));
+  if (Status started = start_core(self, std::move(*snapshot)); !started.ok())
+    self->quit(to_error(started));  // the behavior below is never used then
+  self->set_down_handler([self](caf::down_msg& down) { on_down(self, down); });
+  // Stopping the supervisor stops everything it started, so the actor system can shut down.
+  self->set_exit_handler([self](caf::exit_msg& exit) {
+    auto& children = self->state;
+    self->demonitor(children.vault.address());
+    self->demonitor(children.writer.address());
+    self->send_exit(children.vault, exit.reason);
+    self->send_exit(children.writer, exit.reason);
+    for (auto& signer : children.signers) {
+      self->demonitor(signer.address());
+      self->send_exit(signer, exit.reason);
+    }
+    self->quit(exit.reason);
+  });
+  return {
+      [self](generate_atom a, Location& l, KeyType t) { return self->delegate(self->state.vault, a, std::move(l), t); },
+      [self](import_atom a, Location& l, KeyType t, SharedShielded& s) {
+        return self->delegate(self->state.vault, a, std::move(l), t, std::move(s));
+      },
+      [self](public_atom a, Location& l) { return self->delegate(self->state.vault, a, std::move(l)); },
+      [self](sign_atom a, Location& l, Bytes& m) { return self->delegate(self->state.vault, a, std::move(l), std::move(m)); },
+      [self](ecdsa_atom a, Location& l, Bytes& m, const vault::EcdsaOptions& o) {
+        return self->delegate(self->state.vault, a, std::move(l), std::move(m), o);
+      },
+      [self](batch_atom a, Location& l, ByteList& m) {
+        return self->delegate(self->state.vault, a, std::move(l), std::move(m));
+      },
+      [self](derive_atom a, Location& seed, std::string& path, vault::Curve c, Location& into) {
+        return self->delegate(self->state.vault, a, std::move(seed), std::move(path), c, std::move(into));
+      },
+      [self](delete_atom a, Location& l) { return self->delegate(self->state.vault, a, std::move(l)); },
+      [self](put_secret_atom a, std::string& n, SharedShielded& v) {
+        return self->delegate(self->state.vault, a, std::move(n), std::move(v));
+      },
+      [self](get_secret_atom a, std::string& n) { return self->delegate(self->state.vault, a, std::move(n)); },
+      [self](sync_atom a) { return self->delegate(self->state.vault, a); },
+      [self](stats_atom) { return self->state.stats; },
+      [self](children_atom) {
+        auto& children = self->state;
+        std::vector<caf::actor> all{caf::actor_cast<caf::actor>(children.vault), caf::actor_cast<caf::actor>(children.writer)};
+        for (const auto& signer : children.signers)
+          all.push_back(caf::actor_cast<caf::actor>(signer));
+        return all;
+      },
+  };
+}
+
+}  // namespace
+
+Result<supervisor_actor> spawn_engine(caf::actor_system& system, std::unique_ptr<snapshot::Snapshot> snapshot,
+                                      const EngineOptions& options) {
+  if (!snapshot)
+    return Status(Errc::invalid_argument, "no snapshot to serve");
+  SH_ASSIGN_OR_RETURN(snapshot::ReopenToken token, snapshot->reopen_token());
+  return system.spawn(supervisor, std::make_shared<std::unique_ptr<snapshot::Snapshot>>(std::move(snapshot)),
+                      std::move(token), options);
+}
+
+}  // namespace stronghold::actors

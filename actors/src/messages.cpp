@@ -1,0 +1,42 @@
+#include "stronghold/actors/messages.hpp"
+
+namespace stronghold::actors {
+namespace {
+
+const caf::atom_value kCategory = caf::atom("stronghold");
+
+}  // namespace
+
+caf::error to_error(const Status& status) {
+  return caf::error(static_cast<std::uint8_t>(status.code()), kCategory, caf::make_message(status.message()));
+}
+
+Status to_status(const caf::error& error) {
+  if (!error)
+    return {};
+  if (error.category() == kCategory) {
+    std::string message;
+    if (error.context().match_elements<std::string>())
+      message = error.context().get_as<std::string>(0);
+    return Status(static_cast<Errc>(error.code()), std::move(message));
+  }
+  if (error == caf::sec::request_timeout)
+    return Status(Errc::timeout, "the engine did not answer in time");
+  if (error == caf::sec::request_receiver_down)
+    return Status(Errc::unavailable, "the actor serving this request stopped (it is being restarted)");
+  if (error.category() == caf::atom("exit") || error == caf::sec::runtime_error)
+    return Status(Errc::unavailable, "the actor serving this request failed (it is being restarted)");
+  return Status(Errc::internal, "actor system error " + caf::to_string(error));
+}
+
+void register_message_types(caf::actor_system_config& config) {
+  config.add_message_types<caf::id_block::stronghold>();
+  config.add_error_category(kCategory, [](std::uint8_t code, caf::atom_value, const caf::message& context) {
+    std::string text(errc_name(static_cast<Errc>(code)));
+    if (context.match_elements<std::string>())
+      text += ": " + context.get_as<std::string>(0);
+    return text;
+  });
+}
+
+}  // namespace stronghold::actors

@@ -1,0 +1,83 @@
+// The C++ façade: one open snapshot served by its actors.
+//
+//   auto engine = stronghold::Engine::open("wallet.stronghold", password, {});
+//   auto location = stronghold::vault::Location::parse("wallet/main").value();
+//   auto public_key = (*engine)->generate(location, stronghold::vault::KeyType::ed25519);
+//   auto signature = (*engine)->sign(location, message);
+//
+// Every call sends a request to the engine's actors and waits for the reply, with a timeout;
+// the asynchronous calls return at once and run a callback (on an engine thread: keep it short,
+// never block in it) when the reply comes. Errors come back as Status values. Private keys never
+// come out; secret-store values come back in self-wiping buffers. Thread-safe. Several engines
+// may live in one process, each in its own actor system or in one the application provides.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <future>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "stronghold/actors/engine.hpp"
+#include "stronghold/runtime/secret_buffer.hpp"
+
+namespace stronghold {
+
+struct EngineOptions {
+  snapshot::SnapshotOptions snapshot;
+  actors::EngineOptions actors;
+  std::chrono::milliseconds timeout{10'000};  // for every request
+  // Run in this actor system (its config must have called actors::register_message_types);
+  // when null, the engine starts its own with one worker thread per core.
+  caf::actor_system* system = nullptr;
+};
+
+class Engine {
+ public:
+  static Result<std::unique_ptr<Engine>> create(const std::string& path, ByteView password,
+                                                const EngineOptions& options = {});
+  static Result<std::unique_ptr<Engine>> open(const std::string& path, ByteView password,
+                                              const EngineOptions& options = {});
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  Result<Bytes> generate(const vault::Location& location, vault::KeyType type);
+  // The private key is shielded before it is sent; the caller wipes its own copy.
+  Result<Bytes> import_key(const vault::Location& location, vault::KeyType type, ByteView secret);
+  Result<Bytes> public_key(const vault::Location& location);
+  // Ed25519 for an Ed25519 key; ECDSA over SHA-256 (compact, low-S) for a secp256k1 key.
+  Result<Bytes> sign(const vault::Location& location, ByteView message);
+  Result<Bytes> sign_ecdsa(const vault::Location& location, ByteView message, const vault::EcdsaOptions& options);
+  // One request, many messages, one signature each.
+  Result<std::vector<Bytes>> sign_batch(const vault::Location& location, std::vector<Bytes> messages);
+  Result<Bytes> derive(const vault::Location& seed, const std::string& path, vault::Curve curve,
+                       const vault::Location& into);
+  Status remove(const vault::Location& location);
+  Status put_secret(const std::string& name, ByteView value);
+  Result<runtime::SecretBuffer> get_secret(const std::string& name);
+  // Everything acknowledged so far is durable (it already is in sync durability).
+  Status sync();
+  // Stops the actors; later calls answer unavailable. Also done by the destructor.
+  void close();
+
+  using SignCallback = std::function<void(Result<Bytes>)>;
+  using BatchCallback = std::function<void(Result<std::vector<Bytes>>)>;
+  void sign_async(const vault::Location& location, Bytes message, SignCallback done);
+  void sign_batch_async(const vault::Location& location, std::vector<Bytes> messages, BatchCallback done);
+  std::future<Result<Bytes>> sign_future(const vault::Location& location, Bytes message);
+
+  // The typed handle, for an application's own actors (in the same actor system).
+  actors::supervisor_actor handle() const;
+  Result<actors::EngineStats> stats();
+
+ private:
+  struct State;
+  explicit Engine(std::unique_ptr<State> state) noexcept;
+  static Result<std::unique_ptr<Engine>> start(std::unique_ptr<snapshot::Snapshot> snapshot,
+                                               const EngineOptions& options);
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace stronghold

@@ -1,0 +1,242 @@
+#include "stronghold/engine.hpp"
+
+#include <optional>
+
+#include "stronghold/actors/system_config.hpp"
+
+namespace stronghold {
+namespace {
+
+using actors::batch_atom;
+using actors::ByteList;
+using actors::delete_atom;
+using actors::derive_atom;
+using actors::ecdsa_atom;
+using actors::EngineStats;
+using actors::generate_atom;
+using actors::get_secret_atom;
+using actors::import_atom;
+using actors::public_atom;
+using actors::put_secret_atom;
+using actors::SharedShielded;
+using actors::sign_atom;
+using actors::stats_atom;
+using actors::supervisor_actor;
+using actors::sync_atom;
+using actors::to_status;
+
+using sign_async_atom = caf::atom_constant<caf::atom("signasync")>;
+using batch_async_atom = caf::atom_constant<caf::atom("batchasync")>;
+using SharedSignCallback = std::shared_ptr<Engine::SignCallback>;
+using SharedBatchCallback = std::shared_ptr<Engine::BatchCallback>;
+
+}  // namespace
+}  // namespace stronghold
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stronghold::SharedSignCallback)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stronghold::SharedBatchCallback)
+
+namespace stronghold {
+namespace {
+
+// Issues asynchronous requests for non-actor callers: many in flight, each answered by its
+// callback.
+using client_actor =
+    caf::typed_actor<caf::reacts_to<sign_async_atom, vault::Location, Bytes, SharedSignCallback>,
+                     caf::reacts_to<batch_async_atom, vault::Location, ByteList, SharedBatchCallback>>;
+
+client_actor::behavior_type async_client(client_actor::pointer self, supervisor_actor engine,
+                                         std::chrono::milliseconds timeout) {
+  return {
+      [=](sign_async_atom, vault::Location& location, Bytes& message, const SharedSignCallback& done) {
+        self->request(engine, timeout, sign_atom::value, std::move(location), std::move(message))
+            .then([done](Bytes& signature) { (*done)(std::move(signature)); },
+                  [done](caf::error& failure) { (*done)(to_status(failure)); });
+      },
+      [=](batch_async_atom, vault::Location& location, ByteList& messages, const SharedBatchCallback& done) {
+        self->request(engine, timeout, batch_atom::value, std::move(location), std::move(messages))
+            .then([done](ByteList& signatures) { (*done)(std::move(signatures)); },
+                  [done](caf::error& failure) { (*done)(to_status(failure)); });
+      },
+  };
+}
+
+// An actor system of the engine's own, with its configuration (which the system refers to for
+// its whole life).
+struct OwnSystem {
+  caf::actor_system_config config;
+  std::optional<caf::actor_system> system;
+  OwnSystem() {
+    actors::register_message_types(config);
+    actors::configure_scheduler(config);
+    system.emplace(config);
+  }
+};
+
+Result<std::shared_ptr<const runtime::ShieldedSecret>> shield(ByteView secret) {
+  SH_ASSIGN_OR_RETURN(runtime::ShieldedSecret shielded, runtime::ShieldedSecret::seal(secret));
+  return std::make_shared<const runtime::ShieldedSecret>(std::move(shielded));
+}
+
+}  // namespace
+
+struct Engine::State {
+  std::unique_ptr<OwnSystem> own_system;  // when the application gave none
+  caf::actor_system* system = nullptr;
+  supervisor_actor engine;
+  client_actor client;
+  std::chrono::milliseconds timeout{};
+  bool closed = false;
+
+  // Sends one request and waits for its reply.
+  template <class T, class... Args>
+  Result<T> call(Args&&... args) {
+    if (closed)
+      return Status(Errc::unavailable, "the engine is closed");
+    caf::scoped_actor self{*system};
+    std::optional<Result<T>> result;
+    self->request(engine, timeout, std::forward<Args>(args)...)
+        .receive([&](T& value) { result.emplace(std::move(value)); },
+                 [&](caf::error& failure) { result.emplace(to_status(failure)); });
+    return std::move(*result);
+  }
+
+  Status call_ok(auto&&... args) { return call<caf::ok_atom>(std::forward<decltype(args)>(args)...).status(); }
+};
+
+Engine::Engine(std::unique_ptr<State> state) noexcept : state_(std::move(state)) {}
+Engine::~Engine() { close(); }
+
+namespace {
+
+// The engine's actors write the journal themselves, with group commit: the file is opened in
+// group mode and the snapshot actor syncs before it acknowledges (unless durability is none).
+snapshot::SnapshotOptions file_options(const EngineOptions& options) {
+  snapshot::SnapshotOptions file = options.snapshot;
+  file.durability = snapshot::Durability::group;
+  return file;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Engine>> Engine::start(std::unique_ptr<snapshot::Snapshot> snapshot,
+                                              const EngineOptions& options) {
+  auto state = std::make_unique<State>();
+  if (options.system == nullptr)
+    state->own_system = std::make_unique<OwnSystem>();
+  state->system = options.system != nullptr ? options.system : &*state->own_system->system;
+  state->timeout = options.timeout;
+  actors::EngineOptions actor_options = options.actors;
+  actor_options.durability = options.snapshot.durability;
+  SH_ASSIGN_OR_RETURN(state->engine, actors::spawn_engine(*state->system, std::move(snapshot), actor_options));
+  state->client = state->system->spawn(async_client, state->engine, options.timeout);
+  return std::unique_ptr<Engine>(new Engine(std::move(state)));
+}
+
+Result<std::unique_ptr<Engine>> Engine::create(const std::string& path, ByteView password, const EngineOptions& options) {
+  SH_ASSIGN_OR_RETURN(auto snapshot, snapshot::Snapshot::create(snapshot::posix_file_system(), path, password,
+                                                                file_options(options)));
+  return start(std::move(snapshot), options);
+}
+
+Result<std::unique_ptr<Engine>> Engine::open(const std::string& path, ByteView password, const EngineOptions& options) {
+  SH_ASSIGN_OR_RETURN(auto snapshot,
+                      snapshot::Snapshot::open(snapshot::posix_file_system(), path, password, file_options(options)));
+  return start(std::move(snapshot), options);
+}
+
+void Engine::close() {
+  State& state = *state_;
+  if (state.closed)
+    return;
+  state.closed = true;
+  {
+    caf::scoped_actor self{*state.system};
+    self->send_exit(state.client, caf::exit_reason::user_shutdown);
+    self->send_exit(state.engine, caf::exit_reason::user_shutdown);
+    self->wait_for(state.engine, state.client);
+  }
+  state.engine = nullptr;
+  state.client = nullptr;
+  state.own_system.reset();  // waits for every actor of its own system
+}
+
+Result<Bytes> Engine::generate(const vault::Location& location, vault::KeyType type) {
+  return state_->call<Bytes>(generate_atom::value, location, type);
+}
+
+Result<Bytes> Engine::import_key(const vault::Location& location, vault::KeyType type, ByteView secret) {
+  SH_ASSIGN_OR_RETURN(auto shielded, shield(secret));
+  return state_->call<Bytes>(import_atom::value, location, type, std::move(shielded));
+}
+
+Result<Bytes> Engine::public_key(const vault::Location& location) {
+  return state_->call<Bytes>(public_atom::value, location);
+}
+
+Result<Bytes> Engine::sign(const vault::Location& location, ByteView message) {
+  return state_->call<Bytes>(sign_atom::value, location, Bytes(message.begin(), message.end()));
+}
+
+Result<Bytes> Engine::sign_ecdsa(const vault::Location& location, ByteView message, const vault::EcdsaOptions& options) {
+  return state_->call<Bytes>(ecdsa_atom::value, location, Bytes(message.begin(), message.end()), options);
+}
+
+Result<std::vector<Bytes>> Engine::sign_batch(const vault::Location& location, std::vector<Bytes> messages) {
+  return state_->call<ByteList>(batch_atom::value, location, std::move(messages));
+}
+
+Result<Bytes> Engine::derive(const vault::Location& seed, const std::string& path, vault::Curve curve,
+                             const vault::Location& into) {
+  return state_->call<Bytes>(derive_atom::value, seed, path, curve, into);
+}
+
+Status Engine::remove(const vault::Location& location) { return state_->call_ok(delete_atom::value, location); }
+
+Status Engine::put_secret(const std::string& name, ByteView value) {
+  SH_ASSIGN_OR_RETURN(auto shielded, shield(value));
+  return state_->call_ok(put_secret_atom::value, name, std::move(shielded));
+}
+
+Result<runtime::SecretBuffer> Engine::get_secret(const std::string& name) {
+  SH_ASSIGN_OR_RETURN(const SharedShielded shielded, state_->call<SharedShielded>(get_secret_atom::value, name));
+  SH_ASSIGN_OR_RETURN(runtime::SecretBuffer value, runtime::SecretBuffer::create(shielded->size()));
+  {
+    auto view = value.write();
+    SH_RETURN_IF_ERROR(shielded->open(view.bytes()));
+  }
+  return value;
+}
+
+Status Engine::sync() { return state_->call_ok(sync_atom::value); }
+
+void Engine::sign_async(const vault::Location& location, Bytes message, SignCallback done) {
+  if (state_->closed) {
+    done(Status(Errc::unavailable, "the engine is closed"));
+    return;
+  }
+  caf::anon_send(state_->client, sign_async_atom::value, location, std::move(message),
+                 std::make_shared<SignCallback>(std::move(done)));
+}
+
+void Engine::sign_batch_async(const vault::Location& location, std::vector<Bytes> messages, BatchCallback done) {
+  if (state_->closed) {
+    done(Status(Errc::unavailable, "the engine is closed"));
+    return;
+  }
+  caf::anon_send(state_->client, batch_async_atom::value, location, std::move(messages),
+                 std::make_shared<BatchCallback>(std::move(done)));
+}
+
+std::future<Result<Bytes>> Engine::sign_future(const vault::Location& location, Bytes message) {
+  auto promise = std::make_shared<std::promise<Result<Bytes>>>();
+  auto future = promise->get_future();
+  sign_async(location, std::move(message), [promise](Result<Bytes> result) { promise->set_value(std::move(result)); });
+  return future;
+}
+
+actors::supervisor_actor Engine::handle() const { return state_->engine; }
+
+Result<actors::EngineStats> Engine::stats() { return state_->call<EngineStats>(stats_atom::value); }
+
+}  // namespace stronghold

@@ -1,0 +1,171 @@
+#include <atomic>
+#include <thread>
+
+#include <doctest/doctest.h>
+
+#include "stronghold/engine.hpp"
+#include "stronghold/vault/verify.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace stronghold;
+using vault::KeyType;
+using vault::Location;
+
+namespace {
+
+const Bytes kPassword = {'e', 'n', 'g', 'i', 'n', 'e'};
+const Bytes kMessage = {'h', 'i'};
+
+Location at(std::string_view text) { return Location::parse(text).value(); }
+
+EngineOptions fast_options() {
+  EngineOptions options;
+  options.snapshot.kdf = snapshot::KdfPreset::fast;
+  options.actors.signers = 2;
+  return options;
+}
+
+struct EngineFixture {
+  test::TempDir dir;
+  std::string path = dir.file("engine.stronghold");
+  EngineOptions options = fast_options();
+
+  std::unique_ptr<Engine> create() {
+    auto engine = Engine::create(path, kPassword, options);
+    REQUIRE_MESSAGE(engine.ok(), engine.status().to_string());
+    return std::move(engine).value();
+  }
+  std::unique_ptr<Engine> open() {
+    auto engine = Engine::open(path, kPassword, options);
+    REQUIRE_MESSAGE(engine.ok(), engine.status().to_string());
+    return std::move(engine).value();
+  }
+};
+
+// A child of the engine's supervisor (0: vault actor, 1: snapshot actor, 2...: signers).
+caf::actor child(Engine& engine, caf::actor_system& system, std::size_t index) {
+  caf::scoped_actor self{system};
+  caf::actor found;
+  self->request(engine.handle(), std::chrono::seconds(5), actors::children_atom::value)
+      .receive([&](std::vector<caf::actor>& children) { found = children.at(index); }, [](caf::error&) {});
+  return found;
+}
+
+}  // namespace
+
+TEST_CASE_FIXTURE(EngineFixture, "the façade generates, signs, derives, deletes and keeps secrets, durably") {
+  Bytes ed_public, k1_public;
+  {
+    auto engine = create();
+    ed_public = engine->generate(at("w/ed"), KeyType::ed25519).value();
+    k1_public = engine->generate(at("w/k1"), KeyType::secp256k1).value();
+    CHECK(engine->public_key(at("w/ed")).value() == ed_public);
+    CHECK(vault::verify_ed25519(ed_public, kMessage, engine->sign(at("w/ed"), kMessage).value()));
+    CHECK(vault::verify_ecdsa(k1_public, kMessage, engine->sign(at("w/k1"), kMessage).value()));
+    const Bytes der = engine->sign_ecdsa(at("w/k1"), kMessage, {false, vault::EcdsaFormat::der}).value();
+    CHECK(vault::verify_ecdsa(k1_public, kMessage, der, {vault::EcdsaEncoding::der, false, true}));
+    const auto batch = engine->sign_batch(at("w/ed"), {Bytes{1}, Bytes{2}, Bytes{3}}).value();
+    REQUIRE(batch.size() == 3);
+    CHECK(vault::verify_ed25519(ed_public, Bytes{3}, batch[2]));
+
+    REQUIRE(engine->import_key(at("w/seed"), KeyType::seed, Bytes(32, 9)).ok());
+    const Bytes derived = engine->derive(at("w/seed"), "m/44'/4218'/0'", vault::Curve::ed25519, at("w/acct")).value();
+    CHECK(engine->public_key(at("w/acct")).value() == derived);
+
+    REQUIRE(engine->put_secret("mail", Bytes{'p', 'w'}).ok());
+    auto secret = engine->get_secret("mail");
+    REQUIRE(secret.ok());
+    CHECK(secret->read().bytes()[1] == 'w');
+
+    REQUIRE(engine->generate(at("w/gone"), KeyType::ed25519).ok());
+    REQUIRE(engine->remove(at("w/gone")).ok());
+    CHECK(engine->sign(at("w/gone"), kMessage).code() == Errc::not_found);
+    REQUIRE(engine->sync().ok());
+  }
+  auto reopened = open();
+  CHECK(reopened->public_key(at("w/ed")).value() == ed_public);
+  CHECK(reopened->public_key(at("w/k1")).value() == k1_public);
+  CHECK(reopened->get_secret("mail").ok());
+  CHECK(reopened->sign(at("w/gone"), kMessage).code() == Errc::not_found);
+}
+
+TEST_CASE_FIXTURE(EngineFixture, "errors come back as clear values") {
+  auto engine = create();
+  REQUIRE(engine->generate(at("w/x"), KeyType::x25519).ok());
+  CHECK(engine->sign(at("w/x"), kMessage).code() == Errc::wrong_key_type);
+  CHECK(engine->sign(at("w/none"), kMessage).code() == Errc::not_found);
+  CHECK(engine->sign(Location{"bad/vault", "r"}, kMessage).code() == Errc::invalid_argument);
+  CHECK(engine->import_key(at("w/bad"), KeyType::secp256k1, Bytes(32, 0)).code() == Errc::invalid_key);
+  CHECK(engine->get_secret("none").code() == Errc::not_found);
+  CHECK(engine->remove(at("w/none")).code() == Errc::not_found);
+  engine->close();
+  CHECK(engine->sign(at("w/x"), kMessage).code() == Errc::unavailable);
+}
+
+TEST_CASE_FIXTURE(EngineFixture, "many asynchronous requests in flight all get their answer") {
+  auto engine = create();
+  const Bytes public_key = engine->generate(at("w/ed"), KeyType::ed25519).value();
+  constexpr int kRequests = 2000;
+  std::vector<std::future<Result<Bytes>>> futures;
+  for (int i = 0; i < kRequests; ++i)
+    futures.push_back(engine->sign_future(at("w/ed"), Bytes{static_cast<std::uint8_t>(i), 1}));
+  std::atomic<int> batches{0};
+  engine->sign_batch_async(at("w/ed"), {Bytes{1}, Bytes{2}}, [&](Result<std::vector<Bytes>> result) {
+    batches += result.ok() && result->size() == 2;
+  });
+  int valid = 0;
+  for (int i = 0; i < kRequests; ++i) {
+    auto signature = futures[static_cast<std::size_t>(i)].get();
+    valid += signature.ok() && vault::verify_ed25519(public_key, Bytes{static_cast<std::uint8_t>(i), 1}, *signature);
+  }
+  CHECK(valid == kRequests);
+  engine->sync().ok();
+  CHECK(batches == 1);
+}
+
+TEST_CASE_FIXTURE(EngineFixture, "a crashed signer is restarted and later requests succeed") {
+  caf::actor_system_config config;
+  actors::register_message_types(config);
+  caf::actor_system system{config};
+  options.system = &system;
+  {
+    auto engine = create();
+    const Bytes public_key = engine->generate(at("w/ed"), KeyType::ed25519).value();
+    for (int round = 0; round < 3; ++round) {
+      caf::anon_send_exit(child(*engine, system, 2), caf::exit_reason::kill);
+      int answered = 0;
+      for (int i = 0; i < 50; ++i) {
+        auto signature = engine->sign(at("w/ed"), kMessage);
+        answered += signature.ok() || signature.code() == Errc::unavailable;  // in flight: an error, never a hang
+      }
+      CHECK(answered == 50);
+    }
+    CHECK(engine->stats().value().signer_restarts == 3);
+    for (int i = 0; i < 20; ++i)
+      CHECK(vault::verify_ed25519(public_key, kMessage, engine->sign(at("w/ed"), kMessage).value()));
+  }
+}
+
+TEST_CASE_FIXTURE(EngineFixture, "a failed vault actor is restarted from the file with every acknowledged change") {
+  caf::actor_system_config config;
+  actors::register_message_types(config);
+  caf::actor_system system{config};
+  options.system = &system;
+  auto engine = create();
+  std::vector<Bytes> keys;
+  for (int i = 0; i < 10; ++i)
+    keys.push_back(engine->generate(at(fmt::format("w/{}", i)), KeyType::ed25519).value());
+  caf::anon_send_exit(child(*engine, system, 0), caf::exit_reason::kill);  // the vault actor
+  // Requests during the restart fail or succeed; none hangs. Then everything is back.
+  Result<Bytes> probe = Status(Errc::internal, "");
+  for (int attempt = 0; attempt < 200 && !probe.ok(); ++attempt) {
+    probe = engine->public_key(at("w/0"));
+    if (!probe.ok())
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  REQUIRE(probe.ok());
+  CHECK(engine->stats().value().vault_restarts == 1);
+  for (int i = 0; i < 10; ++i)
+    CHECK(engine->public_key(at(fmt::format("w/{}", i))).value() == keys[static_cast<std::size_t>(i)]);
+  CHECK(engine->generate(at("w/after"), KeyType::ed25519).ok());
+}
