@@ -13,6 +13,7 @@ void configure_scheduler(caf::actor_system_config& config, unsigned threads) {
   if (threads == 0)
     threads = std::max(1u, std::thread::hardware_concurrency());
   config.set("scheduler.max-threads", static_cast<std::size_t>(threads));
+  config.set("scheduler.policy", caf::atom("sharing"));
 }
 
 }  // namespace stronghold::actors

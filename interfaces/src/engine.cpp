@@ -1,6 +1,8 @@
 #include "stronghold/engine.hpp"
 
+#include <map>
 #include <optional>
+#include <utility>
 
 #include "stronghold/actors/system_config.hpp"
 
@@ -39,22 +41,77 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stronghold::SharedBatchCallback)
 namespace stronghold {
 namespace {
 
-// Issues asynchronous requests for non-actor callers: many in flight, each answered by its
-// callback.
+// Issues asynchronous requests for non-actor callers. Signing requests for one key that arrive
+// together go out as batches (a flush message queues behind them), so many requests in flight
+// cost about what batches cost; each still gets its own callback.
 using client_actor =
     caf::typed_actor<caf::reacts_to<sign_async_atom, vault::Location, Bytes, SharedSignCallback>,
-                     caf::reacts_to<batch_async_atom, vault::Location, ByteList, SharedBatchCallback>>;
+                     caf::reacts_to<batch_async_atom, vault::Location, ByteList, SharedBatchCallback>,
+                     caf::reacts_to<actors::flush_atom>>;
 
-client_actor::behavior_type async_client(client_actor::pointer self, supervisor_actor engine,
-                                         std::chrono::milliseconds timeout) {
+constexpr std::size_t kMaxCoalesced = 512;
+
+struct ClientState {
+  struct Waiting {
+    ByteList messages;
+    std::vector<SharedSignCallback> callbacks;
+  };
+  std::map<vault::Location, Waiting> waiting;
+  supervisor_actor engine;
+  std::chrono::milliseconds timeout{};
+  bool flush_scheduled = false;
+  static const char* name;
+};
+const char* ClientState::name = "stronghold.client";
+
+using ClientSelf = client_actor::stateful_pointer<ClientState>;
+
+void send_waiting(ClientSelf self, const vault::Location& location, ClientState::Waiting waiting) {
+  auto& state = self->state;
+  if (waiting.messages.size() == 1) {
+    self->request(state.engine, state.timeout, sign_atom::value, location, std::move(waiting.messages.front()))
+        .then([done = waiting.callbacks.front()](Bytes& signature) { (*done)(std::move(signature)); },
+              [done = waiting.callbacks.front()](caf::error& failure) { (*done)(to_status(failure)); });
+    return;
+  }
+  auto callbacks = std::make_shared<std::vector<SharedSignCallback>>(std::move(waiting.callbacks));
+  self->request(state.engine, state.timeout, batch_atom::value, location, std::move(waiting.messages))
+      .then(
+          [callbacks](ByteList& signatures) {
+            for (std::size_t i = 0; i < callbacks->size(); ++i)
+              (*(*callbacks)[i])(std::move(signatures[i]));
+          },
+          [callbacks](caf::error& failure) {
+            for (const auto& done : *callbacks)
+              (*done)(to_status(failure));
+          });
+}
+
+client_actor::behavior_type async_client(ClientSelf self, supervisor_actor engine, std::chrono::milliseconds timeout) {
+  self->state.engine = std::move(engine);
+  self->state.timeout = timeout;
   return {
-      [=](sign_async_atom, vault::Location& location, Bytes& message, const SharedSignCallback& done) {
-        self->request(engine, timeout, sign_atom::value, std::move(location), std::move(message))
-            .then([done](Bytes& signature) { (*done)(std::move(signature)); },
-                  [done](caf::error& failure) { (*done)(to_status(failure)); });
+      [=](sign_async_atom, vault::Location& location, Bytes& message, SharedSignCallback& done) {
+        auto& waiting = self->state.waiting[location];
+        waiting.messages.push_back(std::move(message));
+        waiting.callbacks.push_back(std::move(done));
+        if (waiting.messages.size() == kMaxCoalesced)
+          send_waiting(self, location, std::exchange(waiting, {}));
+        if (!self->state.flush_scheduled) {
+          self->state.flush_scheduled = true;
+          self->send(self, actors::flush_atom::value);
+        }
+      },
+      [=](actors::flush_atom) {
+        self->state.flush_scheduled = false;
+        for (auto& [location, waiting] : self->state.waiting)
+          if (!waiting.messages.empty())
+            send_waiting(self, location, std::move(waiting));
+        self->state.waiting.clear();
       },
       [=](batch_async_atom, vault::Location& location, ByteList& messages, const SharedBatchCallback& done) {
-        self->request(engine, timeout, batch_atom::value, std::move(location), std::move(messages))
+        self->request(self->state.engine, self->state.timeout, batch_atom::value, std::move(location),
+                      std::move(messages))
             .then([done](ByteList& signatures) { (*done)(std::move(signatures)); },
                   [done](caf::error& failure) { (*done)(to_status(failure)); });
       },

@@ -1,0 +1,184 @@
+// Signing through the engine's actors against the raw libraries, all in one run:
+//   throughput with many asynchronous requests in flight, and with batches, as a ratio of raw
+//   signing on the same number of threads; the latency of one blocking request at a time.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <filesystem>
+#include <thread>
+
+#include <fmt/format.h>
+#include <secp256k1.h>
+#include <sodium.h>
+
+#include "stronghold/engine.hpp"
+#include "stronghold/runtime/random.hpp"
+
+namespace {
+
+using namespace stronghold;
+using Clock = std::chrono::steady_clock;
+
+constexpr double kSeconds = 1.5;
+const Bytes kMessage(64, 0x5a);
+
+double elapsed(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+// Signatures per second of `sign` run on `threads` threads for kSeconds.
+template <class Sign>
+double raw_rate(unsigned threads, Sign sign) {
+  std::atomic<std::uint64_t> done{0};
+  std::vector<std::thread> workers;
+  const auto start = Clock::now();
+  for (unsigned t = 0; t < threads; ++t)
+    workers.emplace_back([&] {
+      auto local = sign;
+      std::uint64_t count = 0;
+      while (elapsed(start) < kSeconds) {
+        local();
+        ++count;
+      }
+      done += count;
+    });
+  for (auto& worker : workers)
+    worker.join();
+  return static_cast<double>(done) / elapsed(start);
+}
+
+struct RawEd25519 {
+  std::uint8_t public_key[32], secret_key[64], signature[64];
+  RawEd25519() { crypto_sign_keypair(public_key, secret_key); }
+  void operator()() { crypto_sign_detached(signature, nullptr, kMessage.data(), kMessage.size(), secret_key); }
+};
+
+struct RawSecp256k1 {
+  std::shared_ptr<secp256k1_context> context{secp256k1_context_create(SECP256K1_CONTEXT_NONE), secp256k1_context_destroy};
+  std::uint8_t secret_key[32];
+  RawSecp256k1() {
+    do
+      runtime::random_bytes(secret_key);
+    while (!secp256k1_ec_seckey_verify(context.get(), secret_key));
+  }
+  void operator()() {
+    std::uint8_t digest[32], compact[64];
+    crypto_hash_sha256(digest, kMessage.data(), kMessage.size());
+    secp256k1_ecdsa_signature signature;
+    if (!secp256k1_ecdsa_sign(context.get(), &signature, digest, secret_key, nullptr, nullptr))
+      std::abort();
+    secp256k1_ecdsa_signature_serialize_compact(context.get(), compact, &signature);
+  }
+};
+
+// Keeps `in_flight` requests outstanding for kSeconds; `submit(done)` issues one request whose
+// callback calls done(count).
+template <class Submit>
+double pipelined_rate(int in_flight, Submit submit) {
+  std::mutex mutex;
+  std::condition_variable changed;
+  int outstanding = 0;
+  std::uint64_t done = 0;
+  auto finished = [&](std::uint64_t count) {
+    std::lock_guard guard(mutex);
+    --outstanding, done += count;
+    changed.notify_one();
+  };
+  const auto start = Clock::now();
+  while (elapsed(start) < kSeconds) {
+    std::unique_lock lock(mutex);
+    changed.wait(lock, [&] { return outstanding < in_flight; });
+    ++outstanding;
+    lock.unlock();
+    submit(finished);
+  }
+  std::unique_lock lock(mutex);
+  changed.wait(lock, [&] { return outstanding == 0; });
+  return static_cast<double>(done) / elapsed(start);
+}
+
+double async_rate(Engine& engine, const vault::Location& key, int in_flight) {
+  return pipelined_rate(in_flight, [&](auto& finished) {
+    engine.sign_async(key, kMessage, [&finished](Result<Bytes> signature) {
+      if (!signature.ok())
+        std::abort();
+      finished(1);
+    });
+  });
+}
+
+double batch_rate(Engine& engine, const vault::Location& key, int batch, int in_flight) {
+  const std::vector<Bytes> messages(static_cast<std::size_t>(batch), kMessage);
+  return pipelined_rate(in_flight, [&](auto& finished) {
+    engine.sign_batch_async(key, messages, [&finished](Result<std::vector<Bytes>> signatures) {
+      if (!signatures.ok())
+        std::abort();
+      finished(signatures->size());
+    });
+  });
+}
+
+struct Latency {
+  double median_us, p99_us;
+};
+
+template <class Call>
+Latency latency(int samples, Call call) {
+  std::vector<double> us;
+  for (int i = 0; i < samples; ++i) {
+    const auto start = Clock::now();
+    call();
+    us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - start).count());
+  }
+  std::sort(us.begin(), us.end());
+  return {us[us.size() / 2], us[us.size() * 99 / 100]};
+}
+
+}  // namespace
+
+int main() {
+  const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+  const std::filesystem::path dir = std::filesystem::path("bench-data") / "engine";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  EngineOptions options;
+  options.snapshot.kdf = snapshot::KdfPreset::fast;
+  options.actors.signers = threads;
+  auto engine = Engine::create((dir / "engine.stronghold").string(), Bytes{'b'}, options).value();
+  const auto ed = vault::Location::parse("bench/ed25519").value();
+  const auto k1 = vault::Location::parse("bench/secp256k1").value();
+  if (!engine->generate(ed, vault::KeyType::ed25519).ok() || !engine->generate(k1, vault::KeyType::secp256k1).ok())
+    return 1;
+
+  fmt::print("signing throughput on {} threads (signatures per second, ratio to raw on the same threads)\n", threads);
+  struct Row {
+    const char* curve;
+    double raw, async, batch;
+    Latency raw_latency, blocking;
+  };
+  std::vector<Row> rows;
+  for (const bool secp : {false, true}) {
+    const auto& key = secp ? k1 : ed;
+    Row row{secp ? "secp256k1 ECDSA" : "Ed25519", 0, 0, 0, {}, {}};
+    row.raw = secp ? raw_rate(threads, RawSecp256k1{}) : raw_rate(threads, RawEd25519{});
+    row.async = async_rate(*engine, key, 256);
+    row.batch = batch_rate(*engine, key, 64, 8);
+    RawEd25519 raw_ed;
+    RawSecp256k1 raw_k1;
+    row.raw_latency = secp ? latency(3000, [&] { raw_k1(); }) : latency(3000, [&] { raw_ed(); });
+    row.blocking = latency(3000, [&] {
+      if (!engine->sign(key, kMessage).ok())
+        std::abort();
+    });
+    rows.push_back(row);
+    fmt::print("  {:<16} raw {:>8.0f}/s   async {:>8.0f}/s = {:.2f}   batch(64) {:>8.0f}/s = {:.2f}\n", row.curve, row.raw,
+               row.async, row.async / row.raw, row.batch, row.batch / row.raw);
+    fmt::print("  {:<16} one raw signature: median {:.1f} us; blocking façade one at a time: median {:.1f} us "
+               "(= {:.2f} x raw), p99 {:.1f} us\n",
+               row.curve, row.raw_latency.median_us, row.blocking.median_us,
+               row.blocking.median_us / row.raw_latency.median_us, row.blocking.p99_us);
+  }
+  engine->close();
+  std::filesystem::remove_all(dir);
+  return 0;
+}
