@@ -24,6 +24,27 @@ caf::result<T> reply(Result<T> result) {
   return std::move(result).value();
 }
 
+}  // namespace
+
+std::size_t KeyGenerations::slot(const vault::Location& location) const noexcept {
+  const std::size_t vault_hash = std::hash<std::string>{}(location.vault);
+  const std::size_t record_hash = std::hash<std::string>{}(location.record);
+  return (vault_hash * 31 + record_hash) % kCounters;
+}
+
+std::uint64_t KeyGenerations::current(const vault::Location& location) const noexcept {
+  return counters_[slot(location)].load(std::memory_order_acquire) +
+         (epoch_.load(std::memory_order_acquire) << 40);
+}
+
+void KeyGenerations::bump(const vault::Location& location) noexcept {
+  counters_[slot(location)].fetch_add(1, std::memory_order_acq_rel);
+}
+
+void KeyGenerations::bump_all() noexcept { epoch_.fetch_add(1, std::memory_order_acq_rel); }
+
+namespace {
+
 // ---- signers: stateless, one per core, answer the original requester
 
 signer_actor::behavior_type signer(signer_actor::pointer) {
@@ -129,6 +150,7 @@ snapshot_actor::behavior_type snapshot_writer(WriterSelf self,
 
 struct VaultActorState {
   std::unique_ptr<snapshot::Snapshot> snapshot;
+  std::shared_ptr<KeyGenerations> generations;
   // Requests waiting for their journal entry, failed if this actor stops first.
   std::shared_ptr<std::map<std::uint64_t, std::function<void(const caf::error&)>>> waiting =
       std::make_shared<std::map<std::uint64_t, std::function<void(const caf::error&)>>>();
@@ -192,9 +214,11 @@ constexpr vault::KeyTypes kSigningKeys = vault::key_types(KeyType::ed25519, KeyT
 
 vault_actor::behavior_type vault_behavior(VaultSelf self, std::shared_ptr<std::unique_ptr<snapshot::Snapshot>> snapshot,
                                           snapshot_actor writer, std::vector<signer_actor> signers,
-                                          std::chrono::milliseconds journal_timeout) {
+                                          std::chrono::milliseconds journal_timeout,
+                                          std::shared_ptr<KeyGenerations> generations) {
   auto& state = self->state;
   state.snapshot = std::move(*snapshot);
+  state.generations = std::move(generations);
   state.writer = std::move(writer);
   state.signers = std::move(signers);
   state.journal_timeout = journal_timeout;
@@ -208,6 +232,7 @@ vault_actor::behavior_type vault_behavior(VaultSelf self, std::shared_ptr<std::u
   });
   return {
       [self](generate_atom, const Location& location, KeyType type) -> caf::result<Bytes> {
+        self->state.generations->bump(location);
         vault::Transaction tx(self->state.keystore());
         auto public_key = vault::generate_key(tx, location, type);
         if (!public_key.ok())
@@ -215,6 +240,7 @@ vault_actor::behavior_type vault_behavior(VaultSelf self, std::shared_ptr<std::u
         return persist(self, std::move(tx), std::move(*public_key));
       },
       [self](import_atom, const Location& location, KeyType type, const SharedShielded& secret) -> caf::result<Bytes> {
+        self->state.generations->bump(location);
         vault::Transaction tx(self->state.keystore());
         Bytes public_key;
         const Status imported = with_shielded(secret, [&](ByteView plain) {
@@ -251,6 +277,7 @@ vault_actor::behavior_type vault_behavior(VaultSelf self, std::shared_ptr<std::u
       },
       [self](derive_atom, const Location& seed, const std::string& path, vault::Curve curve,
              const Location& into) -> caf::result<Bytes> {
+        self->state.generations->bump(into);
         vault::Transaction tx(self->state.keystore());
         auto public_key = vault::derive_key(tx, seed, path, curve, into);
         if (!public_key.ok())
@@ -258,6 +285,7 @@ vault_actor::behavior_type vault_behavior(VaultSelf self, std::shared_ptr<std::u
         return persist(self, std::move(tx), std::move(*public_key));
       },
       [self](delete_atom, const Location& location) -> caf::result<caf::ok_atom> {
+        self->state.generations->bump(location);
         vault::Transaction tx(self->state.keystore());
         if (Status revoked = tx.revoke(location); !revoked.ok())
           return to_error(revoked);
@@ -286,6 +314,9 @@ vault_actor::behavior_type vault_behavior(VaultSelf self, std::shared_ptr<std::u
             .then([promise]() mutable { promise.deliver(caf::ok_atom::value); },
                   [promise](caf::error& failure) mutable { promise.deliver(failure); });
         return promise;
+      },
+      [self](material_atom, const Location& location) -> caf::result<vault::SigningMaterial> {
+        return reply(self->state.keystore().signing_material(location, kSigningKeys));
       },
       [self](signers_atom, std::vector<signer_actor>& signers) { self->state.signers = std::move(signers); },
   };
@@ -316,7 +347,7 @@ Status start_core(SupervisorSelf self, std::unique_ptr<snapshot::Snapshot> snaps
       state.options.durability);
   state.vault = self->spawn<caf::monitored>(
       vault_behavior, std::make_shared<std::unique_ptr<snapshot::Snapshot>>(std::move(snapshot)), state.writer,
-      state.signers, state.options.journal_timeout);
+      state.signers, state.options.journal_timeout, state.options.generations);
   state.core_down = 0;
   return {};
 }
@@ -341,6 +372,7 @@ void on_down(SupervisorSelf self, const caf::down_msg& down) {
                     caf::exit_reason::kill);
     return;
   }
+  state.options.generations->bump_all();  // changes not yet acknowledged may be gone
   auto reopened = snapshot::Snapshot::reopen(state.token);
   Status started = reopened.ok() ? start_core(self, std::move(*reopened)) : reopened.status();
   if (!started.ok()) {
@@ -397,6 +429,7 @@ supervisor_actor::behavior_type supervisor(SupervisorSelf self,
       },
       [self](get_secret_atom a, std::string& n) { return self->delegate(self->state.vault, a, std::move(n)); },
       [self](sync_atom a) { return self->delegate(self->state.vault, a); },
+      [self](material_atom a, Location& l) { return self->delegate(self->state.vault, a, std::move(l)); },
       [self](stats_atom) { return self->state.stats; },
       [self](children_atom) {
         auto& children = self->state;
@@ -415,8 +448,11 @@ Result<supervisor_actor> spawn_engine(caf::actor_system& system, std::unique_ptr
   if (!snapshot)
     return Status(Errc::invalid_argument, "no snapshot to serve");
   SH_ASSIGN_OR_RETURN(snapshot::ReopenToken token, snapshot->reopen_token());
+  EngineOptions with_generations = options;
+  if (!with_generations.generations)
+    with_generations.generations = std::make_shared<KeyGenerations>();
   return system.spawn(supervisor, std::make_shared<std::unique_ptr<snapshot::Snapshot>>(std::move(snapshot)),
-                      std::move(token), options);
+                      std::move(token), with_generations);
 }
 
 }  // namespace stronghold::actors

@@ -1,6 +1,7 @@
 #include "stronghold/engine.hpp"
 
 #include <map>
+#include <shared_mutex>
 #include <optional>
 #include <utility>
 
@@ -139,6 +140,16 @@ Result<std::shared_ptr<const runtime::ShieldedSecret>> shield(ByteView secret) {
 
 struct Engine::State {
   std::unique_ptr<OwnSystem> own_system;  // when the application gave none
+  // Blocking signatures run on the caller's thread with material the vault actor handed out,
+  // trusted while the location's change counter is unchanged (see actors::KeyGenerations).
+  struct CachedKey {
+    vault::SigningMaterial material;
+    std::uint64_t generation = 0;
+  };
+  std::shared_ptr<actors::KeyGenerations> generations = std::make_shared<actors::KeyGenerations>();
+  std::shared_mutex cache_mutex;
+  std::map<vault::Location, CachedKey> cache;
+  vault::Keystore::Clock clock;
   caf::actor_system* system = nullptr;
   supervisor_actor engine;
   client_actor client;
@@ -159,6 +170,28 @@ struct Engine::State {
   }
 
   Status call_ok(auto&&... args) { return call<caf::ok_atom>(std::forward<decltype(args)>(args)...).status(); }
+
+  // The key's material: cached while its location is unchanged, else one request.
+  Result<vault::SigningMaterial> material(const vault::Location& location) {
+    const std::uint64_t generation = generations->current(location);
+    {
+      std::shared_lock lock(cache_mutex);
+      if (const auto found = cache.find(location); found != cache.end() && found->second.generation == generation)
+        return check_expiry(found->second.material, location);
+    }
+    SH_ASSIGN_OR_RETURN(vault::SigningMaterial fetched, call<vault::SigningMaterial>(actors::material_atom::value, location));
+    {
+      std::unique_lock lock(cache_mutex);
+      cache.insert_or_assign(location, CachedKey{fetched, generation});
+    }
+    return check_expiry(std::move(fetched), location);
+  }
+
+  Result<vault::SigningMaterial> check_expiry(vault::SigningMaterial material, const vault::Location& location) const {
+    if (material.expires_at != 0 && clock() >= material.expires_at)
+      return error(Errc::expired, "the record at {} has expired", location.to_string());
+    return material;
+  }
 };
 
 Engine::Engine(std::unique_ptr<State> state) noexcept : state_(std::move(state)) {}
@@ -183,8 +216,12 @@ Result<std::unique_ptr<Engine>> Engine::start(std::unique_ptr<snapshot::Snapshot
     state->own_system = std::make_unique<OwnSystem>();
   state->system = options.system != nullptr ? options.system : &*state->own_system->system;
   state->timeout = options.timeout;
+  state->clock = options.snapshot.clock ? options.snapshot.clock : [] {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  };
   actors::EngineOptions actor_options = options.actors;
   actor_options.durability = options.snapshot.durability;
+  actor_options.generations = state->generations;
   SH_ASSIGN_OR_RETURN(state->engine, actors::spawn_engine(*state->system, std::move(snapshot), actor_options));
   state->client = state->system->spawn(async_client, state->engine, options.timeout);
   return std::unique_ptr<Engine>(new Engine(std::move(state)));
@@ -232,11 +269,17 @@ Result<Bytes> Engine::public_key(const vault::Location& location) {
 }
 
 Result<Bytes> Engine::sign(const vault::Location& location, ByteView message) {
-  return state_->call<Bytes>(sign_atom::value, location, Bytes(message.begin(), message.end()));
+  if (state_->closed)
+    return Status(Errc::unavailable, "the engine is closed");
+  SH_ASSIGN_OR_RETURN(const vault::SigningMaterial key, state_->material(location));
+  return key.type == vault::KeyType::secp256k1 ? vault::sign_ecdsa(key, message) : vault::sign_ed25519(key, message);
 }
 
 Result<Bytes> Engine::sign_ecdsa(const vault::Location& location, ByteView message, const vault::EcdsaOptions& options) {
-  return state_->call<Bytes>(ecdsa_atom::value, location, Bytes(message.begin(), message.end()), options);
+  if (state_->closed)
+    return Status(Errc::unavailable, "the engine is closed");
+  SH_ASSIGN_OR_RETURN(const vault::SigningMaterial key, state_->material(location));
+  return vault::sign_ecdsa(key, message, options);
 }
 
 Result<std::vector<Bytes>> Engine::sign_batch(const vault::Location& location, std::vector<Bytes> messages) {

@@ -263,7 +263,7 @@ Result<SigningMaterial> Keystore::signing_material(const Location& location, Key
     return error(Errc::wrong_key_type, "the record at {} holds a {} key, which this operation does not take",
                  location.to_string(), key_type_name(found.record->type));
   SH_ASSIGN_OR_RETURN(auto secret, state_->shielded_secret(location, found));
-  return SigningMaterial{found.record->type, found.record->public_key, std::move(secret)};
+  return SigningMaterial{found.record->type, found.record->public_key, std::move(secret), found.record->expires_at};
 }
 
 bool Keystore::exists(const Location& location) const {

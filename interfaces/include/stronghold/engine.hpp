@@ -7,7 +7,10 @@
 //
 // Every call sends a request to the engine's actors and waits for the reply, with a timeout;
 // the asynchronous calls return at once and run a callback (on an engine thread: keep it short,
-// never block in it) when the reply comes. Errors come back as Status values. Private keys never
+// never block in it) when the reply comes. A blocking signature is the exception: it runs on
+// the caller's thread (which would only wait otherwise) with the key's shielded material,
+// fetched from the vault actor on first use and trusted while the key's location is unchanged,
+// so it costs about one signature rather than a round trip through three actors. Errors come back as Status values. Private keys never
 // come out; secret-store values come back in self-wiping buffers. Thread-safe. Several engines
 // may live in one process, each in its own actor system or in one the application provides.
 #pragma once

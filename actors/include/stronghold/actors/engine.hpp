@@ -13,6 +13,8 @@
 // snapshot actor fails, both are restarted from the file, which holds every acknowledged change.
 #pragma once
 
+#include <array>
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -36,7 +38,9 @@ using engine_actor = caf::typed_actor<
     caf::replies_to<delete_atom, vault::Location>::with<caf::ok_atom>,
     caf::replies_to<put_secret_atom, std::string, SharedShielded>::with<caf::ok_atom>,
     caf::replies_to<get_secret_atom, std::string>::with<SharedShielded>,
-    caf::replies_to<sync_atom>::with<caf::ok_atom>>;
+    caf::replies_to<sync_atom>::with<caf::ok_atom>,
+    // The shielded material of an Ed25519 or secp256k1 key, for signing on the caller's thread.
+    caf::replies_to<material_atom, vault::Location>::with<vault::SigningMaterial>>;
 
 // The supervisor also reports restart counts and its children (the vault actor, the snapshot
 // actor, then the signers), for monitoring and for tests that make them fail.
@@ -48,10 +52,28 @@ using signer_actor = caf::typed_actor<
     caf::replies_to<ecdsa_atom, vault::SigningMaterial, Bytes, vault::EcdsaOptions>::with<Bytes>,
     caf::replies_to<batch_atom, vault::SigningMaterial, ByteList>::with<ByteList>>;
 
+// Per-location change counters, shared by the vault actor (which bumps a location's counter
+// before it acknowledges any change there) and by readers that cache signing material (which
+// trust a cached entry only while its counter is unchanged). Locations share 4096 counters; a
+// restart of the vault actor invalidates everything.
+class KeyGenerations {
+ public:
+  std::uint64_t current(const vault::Location& location) const noexcept;
+  void bump(const vault::Location& location) noexcept;
+  void bump_all() noexcept;
+
+ private:
+  static constexpr std::size_t kCounters = 4096;
+  std::size_t slot(const vault::Location& location) const noexcept;
+  std::array<std::atomic<std::uint64_t>, kCounters> counters_{};
+  std::atomic<std::uint64_t> epoch_{0};
+};
+
 struct EngineOptions {
   unsigned signers = 0;  // 0: one per core
   std::chrono::milliseconds journal_timeout{30'000};
   snapshot::Durability durability = snapshot::Durability::sync;
+  std::shared_ptr<KeyGenerations> generations;  // made by spawn_engine when null
 };
 
 // Starts the actors of `snapshot` (the engine takes it over) in `system` and returns the

@@ -40,6 +40,7 @@ using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using signers_atom = caf::atom_constant<caf::atom("signers")>;
 using stats_atom = caf::atom_constant<caf::atom("stats")>;
 using children_atom = caf::atom_constant<caf::atom("children")>;
+using material_atom = caf::atom_constant<caf::atom("material")>;
 
 // Counters a supervisor reports (tests and monitoring).
 struct EngineStats {

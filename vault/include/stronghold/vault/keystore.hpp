@@ -46,6 +46,7 @@ struct SigningMaterial {
   KeyType type = KeyType::opaque;
   Bytes public_key;
   std::shared_ptr<const runtime::ShieldedSecret> secret;
+  std::int64_t expires_at = 0;  // unix seconds; 0 for never: holders check it before each use
 };
 
 class Transaction;
