@@ -20,8 +20,8 @@ constexpr std::uint16_t kExportVersion = 1;
 constexpr std::uint8_t kToRecipient = 1;
 constexpr std::uint8_t kWithPassword = 2;
 constexpr std::size_t kKeySize = 32;
-constexpr std::uint32_t kMaxKdfOps = 64;
-constexpr std::uint64_t kMaxKdfMemory = std::uint64_t{4} << 30;
+// An export comes from someone else: it may ask for no more than the strong preset.
+const KdfParams kMaxImportKdf = kdf_params(KdfPreset::strong);
 
 // transfer key = BLAKE2b-256 keyed by the X25519 shared secret over both public keys.
 void transfer_key_from_shared(ByteView shared, ByteView ephemeral_public, ByteView recipient_public,
@@ -161,8 +161,8 @@ Result<vault::Transaction::ImportCounts> import_with_password(vault::Transaction
   SH_ASSIGN_OR_RETURN(const ParsedExport parsed, parse_export(file));
   if (parsed.mode != kWithPassword)
     return Status(Errc::invalid_argument, "this export is sealed to a key, not to a password");
-  if (parsed.ops < 1 || parsed.ops > kMaxKdfOps || parsed.memory < 8192 || parsed.memory > kMaxKdfMemory)
-    return Status(Errc::corrupted, "the export asks for an out-of-range KDF cost");
+  if (parsed.ops < 1 || parsed.ops > kMaxImportKdf.ops || parsed.memory < 8192 || parsed.memory > kMaxImportKdf.memory)
+    return Status(Errc::corrupted, "the export asks for a KDF cost beyond the strong preset");
   ScratchFrame frame;
   SH_ASSIGN_OR_RETURN(auto transfer_key, frame.take(kKeySize));
   if (crypto_pwhash(transfer_key.data(), transfer_key.size(), reinterpret_cast<const char*>(password.data()),

@@ -101,3 +101,14 @@ TEST_CASE("a damaged or truncated export is refused and nothing is imported") {
   }
   CHECK(devices.phone->keystore().list().empty());
 }
+
+TEST_CASE("an export that asks for an excessive KDF cost is refused before any work") {
+  TwoDevices devices;
+  Bytes file = export_with_password(devices.laptop->keystore(), kExportPassword, KdfPreset::fast, {}).value();
+  // mode 2 header: magic 8 | version 2 | mode 1 | ops 4 | memory 8 | salt 16
+  const std::uint64_t two_gib = std::uint64_t{2} << 30;
+  for (int i = 0; i < 8; ++i)
+    file[15 + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(two_gib >> (8 * i));
+  vault::Transaction tx(devices.phone->keystore());
+  CHECK(import_with_password(tx, file, kExportPassword, MergePolicy::replace).code() == Errc::corrupted);
+}
