@@ -191,3 +191,20 @@ TEST_CASE_FIXTURE(EngineFixture, "blocking signatures never use a key after it w
     CHECK(engine->sign(at("w/k"), kMessage).code() == Errc::not_found);
   }
 }
+
+TEST_CASE_FIXTURE(EngineInSystemFixture, "an application's own actor uses the engine's typed handle") {
+  auto engine = create();
+  const Bytes public_key = engine->generate(at("w/ed"), KeyType::ed25519).value();
+  auto signature = std::make_shared<std::promise<Result<Bytes>>>();
+  auto answer = signature->get_future();
+  // An event-based actor of the application: asks the engine, never blocks.
+  system.spawn([handle = engine->handle(), signature](caf::event_based_actor* self) {
+    self->request(handle, std::chrono::seconds(5), actors::sign_atom::value, at("w/ed"), kMessage)
+        .then([signature](Bytes& bytes) { signature->set_value(std::move(bytes)); },
+              [signature](caf::error& failure) { signature->set_value(actors::to_status(failure)); });
+  });
+  REQUIRE(answer.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  const auto result = answer.get();
+  REQUIRE(result.ok());
+  CHECK(vault::verify_ed25519(public_key, kMessage, *result));
+}
