@@ -160,6 +160,13 @@ struct Snapshot::State {
     return {};
   }
 
+  // Applies a decoded change set without copying its records.
+  Status apply_moved(vault::ChangeSet changes) {
+    SH_ASSIGN_OR_RETURN(vault::PreparedChanges prepared, keystore->prepare(std::move(changes)));
+    keystore->apply(std::move(prepared));
+    return {};
+  }
+
   Status load(ByteView file) {
     std::size_t offset = kHeaderSize;
     ByteReader in(file.subspan(offset));
@@ -171,7 +178,7 @@ struct Snapshot::State {
     if (!open_sealed(body_context(header), body, plaintext).ok())
       return Status(Errc::corrupted, "the snapshot body is damaged (it failed to authenticate)");
     SH_ASSIGN_OR_RETURN(vault::ChangeSet state, decode_changes(plaintext));
-    if (Status applied = keystore->apply(state); !applied.ok())
+    if (Status applied = apply_moved(std::move(state)); !applied.ok())
       return error(Errc::corrupted, "the snapshot body is inconsistent: {}", applied.message());
     previous_tag = tag_of(body);
     offset += 8 + body.size();
@@ -218,7 +225,7 @@ struct Snapshot::State {
       auto changes = decode_changes(plaintext);
       if (!changes.ok())
         return error(Errc::corrupted, "journal entry {} at byte {}: {}", entry, offset, changes.status().message());
-      if (Status applied = keystore->apply(*changes); !applied.ok())
+      if (Status applied = apply_moved(std::move(*changes)); !applied.ok())
         return error(Errc::corrupted, "journal entry {} at byte {} does not fit the state: {}", entry, offset,
                      applied.message());
       previous_tag = tag_of(sealed);
