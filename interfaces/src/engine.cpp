@@ -216,9 +216,7 @@ Result<std::unique_ptr<Engine>> Engine::start(std::unique_ptr<snapshot::Snapshot
     state->own_system = std::make_unique<OwnSystem>();
   state->system = options.system != nullptr ? options.system : &*state->own_system->system;
   state->timeout = options.timeout;
-  state->clock = options.snapshot.clock ? options.snapshot.clock : [] {
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-  };
+  state->clock = options.snapshot.clock ? options.snapshot.clock : vault::Keystore::Clock(vault::unix_now);
   actors::EngineOptions actor_options = options.actors;
   actor_options.durability = options.snapshot.durability;
   actor_options.generations = state->generations;

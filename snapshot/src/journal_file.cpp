@@ -37,20 +37,33 @@ Status JournalFile::sync() {
   return {};
 }
 
+namespace {
+
+// The steps before the rename: a failure there leaves `path` as it was.
+Status write_temporary(FileSystem& fs, const std::string& temporary, ByteView image) {
+  SH_RETURN_IF_ERROR(fs.remove(temporary));
+  auto out = fs.open_append(temporary, true);
+  Status written = out.ok() ? (*out)->append(image) : out.status();
+  if (written.ok())
+    written = (*out)->sync();
+  if (!written.ok())
+    (void)fs.remove(temporary);
+  return written;
+}
+
+}  // namespace
+
+Status write_file_atomically(FileSystem& fs, const std::string& path, ByteView image) {
+  const std::string temporary = path + ".compact";
+  SH_RETURN_IF_ERROR(write_temporary(fs, temporary, image));
+  SH_RETURN_IF_ERROR(fs.rename(temporary, path));
+  return fs.sync_directory(path);
+}
+
 Status JournalFile::replace(ByteView image) {
   SH_RETURN_IF_ERROR(refuse_if_broken());
   const std::string temporary = path_ + ".compact";
-  SH_RETURN_IF_ERROR(fs_.remove(temporary));
-  {
-    auto out = fs_.open_append(temporary, true);
-    Status written = out.ok() ? (*out)->append(image) : out.status();
-    if (written.ok())
-      written = (*out)->sync();
-    if (!written.ok()) {
-      (void)fs_.remove(temporary);
-      return written;
-    }
-  }
+  SH_RETURN_IF_ERROR(write_temporary(fs_, temporary, image));
   SH_RETURN_IF_ERROR(fs_.rename(temporary, path_));
   // From here the file at the path is the new one: the old handle must not be used.
   file_.reset();

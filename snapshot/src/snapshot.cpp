@@ -260,17 +260,9 @@ Result<std::unique_ptr<Snapshot>> Snapshot::create(FileSystem& fs, const std::st
   SH_ASSIGN_OR_RETURN(state->snapshot_key, ShieldedSecret::seal(snapshot_key));
   SH_ASSIGN_OR_RETURN(vault::Keystore keystore, vault::Keystore::create(snapshot_key, options.clock));
   state->keystore.emplace(std::move(keystore));
-  // The first file is written like a compacted one: temporary file, rename, directory sync.
+  // The first file is written like a compacted one.
   SH_ASSIGN_OR_RETURN(const Bytes image, state->compaction_image());
-  const std::string temporary = path + ".compact";
-  SH_RETURN_IF_ERROR(fs.remove(temporary));
-  {
-    SH_ASSIGN_OR_RETURN(auto out, fs.open_append(temporary, true));
-    SH_RETURN_IF_ERROR(out->append(image));
-    SH_RETURN_IF_ERROR(out->sync());
-  }
-  SH_RETURN_IF_ERROR(fs.rename(temporary, path));
-  SH_RETURN_IF_ERROR(fs.sync_directory(path));
+  SH_RETURN_IF_ERROR(write_file_atomically(fs, path, image));
   SH_ASSIGN_OR_RETURN(auto append, fs.open_append(path, false));
   state->journal = std::make_unique<JournalFile>(fs, path, std::move(append), image.size());
   return std::unique_ptr<Snapshot>(new Snapshot(std::move(state)));

@@ -315,3 +315,10 @@ TEST_CASE_FIXTURE(KeystoreFixture, "signing material signs elsewhere exactly as 
   CHECK(keystore.signing_material(at("m/ed"), key_types(KeyType::x25519)).code() == Errc::wrong_key_type);
   CHECK(keystore.signing_material(at("m/none"), key_types(KeyType::ed25519)).code() == Errc::not_found);
 }
+
+TEST_CASE("key types print and parse by name") {
+  for (const KeyType type : {KeyType::seed, KeyType::ed25519, KeyType::x25519, KeyType::secp256k1, KeyType::symmetric,
+                             KeyType::opaque})
+    CHECK(parse_key_type(key_type_name(type)).value() == type);
+  CHECK(parse_key_type("rsa").code() == Errc::invalid_argument);
+}

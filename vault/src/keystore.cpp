@@ -57,12 +57,12 @@ struct VaultKeyAd {
   }
 };
 
-std::int64_t system_now() {
+}  // namespace
+
+std::int64_t unix_now() noexcept {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
-
-}  // namespace
 
 std::string_view key_type_name(KeyType type) noexcept {
   switch (type) {
@@ -245,11 +245,9 @@ Result<Keystore> Keystore::create(ByteView snapshot_key, Clock clock) {
   if (!guarded.ok())
     return guarded.status();
   state->id_key = std::move(*guarded);
-  state->clock = clock ? std::move(clock) : Clock(system_now);
+  state->clock = clock ? std::move(clock) : Clock(unix_now);
   return Keystore(std::move(state));
 }
-
-std::int64_t Keystore::now() const { return state_->clock(); }
 
 Status Keystore::use(const Location& location, KeyTypes allowed, SecretUse use) const {
   SH_RETURN_IF_ERROR(location.check());

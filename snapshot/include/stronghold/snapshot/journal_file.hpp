@@ -12,6 +12,10 @@
 
 namespace stronghold::snapshot {
 
+// Writes `image` to `path` + ".compact", syncs it, renames it over `path` and syncs the
+// directory: `path` then holds the old file or the new one, whole, after any crash.
+Status write_file_atomically(FileSystem& fs, const std::string& path, ByteView image);
+
 class JournalFile {
  public:
   JournalFile(FileSystem& fs, std::string path, std::unique_ptr<AppendFile> file, std::uint64_t size);

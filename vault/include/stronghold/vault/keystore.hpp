@@ -108,8 +108,6 @@ class Keystore {
   Result<runtime::SecretBuffer> read_secret(std::string_view name) const;
   std::vector<std::string> secret_names() const;
 
-  std::int64_t now() const;
-
   // Sharing with another snapshot: the live records of the vaults at `vault_paths` (every vault,
   // secret store included, when empty) as a change set whose vault keys are wrapped under
   // `transfer_key` (32 bytes) instead of this snapshot's key. Records stay sealed.

@@ -29,6 +29,8 @@ enum class KeyType : std::uint8_t {
 };
 
 std::string_view key_type_name(KeyType type) noexcept;
+// The system clock in unix seconds: the default clock for expiry.
+std::int64_t unix_now() noexcept;
 Result<KeyType> parse_key_type(std::string_view name);
 
 // Ids are keyed hashes of the paths (SipHash-128 under a per-snapshot key): they identify a
