@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <thread>
 #include <utility>
@@ -170,6 +171,14 @@ const char* VaultActorState::name = "stronghold.vault";
 using vault_actor = engine_actor::extend<caf::reacts_to<signers_atom, std::vector<signer_actor>>>;
 using VaultSelf = vault_actor::stateful_pointer<VaultActorState>;
 
+// Registers a promise to fail if this actor stops before delivering it; returns its id.
+template <class T>
+std::uint64_t fail_on_stop(VaultSelf self, caf::typed_response_promise<T> promise) {
+  const std::uint64_t id = self->state.next_waiting++;
+  self->state.waiting->emplace(id, [promise](const caf::error& failure) mutable { promise.deliver(failure); });
+  return id;
+}
+
 // Stages the transaction's changes, has the snapshot actor make them durable, then answers with
 // `value`. The state already holds the changes while they are written; if writing fails the
 // snapshot actor stops and the supervisor restarts both from the file.
@@ -180,8 +189,7 @@ caf::result<T> persist(VaultSelf self, vault::Transaction&& tx, T value) {
   if (!entry.ok())
     return to_error(entry.status());
   auto promise = self->make_response_promise<T>();
-  const std::uint64_t id = state.next_waiting++;
-  state.waiting->emplace(id, [promise](const caf::error& failure) mutable { promise.deliver(failure); });
+  const std::uint64_t id = fail_on_stop(self, promise);
   self->request(state.writer, state.journal_timeout, append_atom::value, std::move(*entry))
       .then(
           [self, id, promise, value](caf::ok_atom) mutable {
@@ -197,6 +205,58 @@ caf::result<T> persist(VaultSelf self, vault::Transaction&& tx, T value) {
           .then([](caf::ok_atom) {}, [self](caf::error& failure) { self->quit(failure); });
   }
   return promise;
+}
+
+// A batch is shared among the signers when every share keeps at least kMinShare messages, so one
+// large batch (or many coalesced requests) uses every core.
+constexpr std::size_t kMinShare = 8;
+
+std::size_t share_count(std::size_t messages, std::size_t signers) {
+  return std::max<std::size_t>(1, std::min(signers, messages / kMinShare));
+}
+
+// Splits a batch into one share per signer and answers with the signatures in order, or with the
+// first error.
+caf::result<ByteList> sign_shared(VaultSelf self, vault::SigningMaterial key, ByteList messages) {
+  struct Join {
+    caf::typed_response_promise<ByteList> promise;
+    std::vector<ByteList> shares;
+    std::size_t missing = 0;
+    std::uint64_t id = 0;
+    bool failed = false;
+  };
+  auto join = std::make_shared<Join>();
+  join->promise = self->make_response_promise<ByteList>();
+  join->id = fail_on_stop(self, join->promise);
+  const std::size_t count = share_count(messages.size(), self->state.signers.size());
+  join->shares.resize(count);
+  join->missing = count;
+  const std::size_t total = messages.size();
+  auto next = std::make_move_iterator(messages.begin());
+  for (std::size_t share = 0; share < count; ++share) {
+    const std::size_t size = total / count + (share < total % count ? 1 : 0);
+    ByteList part(next, next + static_cast<std::ptrdiff_t>(size));
+    next += static_cast<std::ptrdiff_t>(size);
+    self->request(self->state.pick_signer(), self->state.journal_timeout, batch_atom::value, key, std::move(part))
+        .then(
+            [self, join, share](ByteList& signatures) {
+              join->shares[share] = std::move(signatures);
+              if (--join->missing > 0 || join->failed)
+                return;
+              self->state.waiting->erase(join->id);
+              ByteList all;
+              for (auto& part_signatures : join->shares)
+                std::move(part_signatures.begin(), part_signatures.end(), std::back_inserter(all));
+              join->promise.deliver(std::move(all));
+            },
+            [self, join](caf::error& failure) {
+              if (std::exchange(join->failed, true))
+                return;
+              self->state.waiting->erase(join->id);
+              join->promise.deliver(failure);
+            });
+  }
+  return join->promise;
 }
 
 // Opens a shielded secret from a message into scratch for `use`.
@@ -273,6 +333,8 @@ vault_actor::behavior_type vault_behavior(VaultSelf self, std::shared_ptr<std::u
         auto key = self->state.keystore().signing_material(location, kSigningKeys);
         if (!key.ok())
           return to_error(key.status());
+        if (share_count(messages.size(), self->state.signers.size()) > 1)
+          return sign_shared(self, std::move(*key), std::move(messages));
         return self->delegate(self->state.pick_signer(), batch, std::move(*key), std::move(messages));
       },
       [self](derive_atom, const Location& seed, const std::string& path, vault::Curve curve,

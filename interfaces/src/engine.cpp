@@ -50,7 +50,7 @@ using client_actor =
                      caf::reacts_to<batch_async_atom, vault::Location, ByteList, SharedBatchCallback>,
                      caf::reacts_to<actors::flush_atom>>;
 
-constexpr std::size_t kMaxCoalesced = 512;
+constexpr std::size_t kMaxCoalesced = 64;
 
 struct ClientState {
   struct Waiting {

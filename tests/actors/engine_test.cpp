@@ -1,4 +1,5 @@
 #include <atomic>
+#include <future>
 #include <thread>
 
 #include <doctest/doctest.h>
@@ -123,6 +124,27 @@ TEST_CASE_FIXTURE(EngineFixture, "many asynchronous requests in flight all get t
   CHECK(batches == 1);
 }
 
+TEST_CASE_FIXTURE(EngineFixture, "a large batch is shared among the signers and answered in order") {
+  options.actors.signers = 3;
+  auto engine = create();
+  const Bytes ed_public = engine->generate(at("w/ed"), KeyType::ed25519).value();
+  const Bytes k1_public = engine->generate(at("w/k1"), KeyType::secp256k1).value();
+  for (const std::size_t size : {1u, 15u, 16u, 17u, 100u, 1001u}) {
+    std::vector<Bytes> messages;
+    for (std::size_t i = 0; i < size; ++i)
+      messages.push_back(Bytes{static_cast<std::uint8_t>(i), static_cast<std::uint8_t>(i >> 8)});
+    const auto ed = engine->sign_batch(at("w/ed"), messages).value();
+    const auto k1 = engine->sign_batch(at("w/k1"), messages).value();
+    REQUIRE(ed.size() == size);
+    REQUIRE(k1.size() == size);
+    std::size_t valid = 0;
+    for (std::size_t i = 0; i < size; ++i)
+      valid += vault::verify_ed25519(ed_public, messages[i], ed[i]) && vault::verify_ecdsa(k1_public, messages[i], k1[i]);
+    CHECK(valid == size);
+  }
+  CHECK(engine->sign_batch(at("w/ed"), {}).value().empty());
+}
+
 // An engine in an actor system of the test's own, so that the test can reach its actors.
 struct EngineInSystemFixture : EngineFixture {
   caf::actor_system_config config = [] {
@@ -142,7 +164,13 @@ TEST_CASE_FIXTURE(EngineInSystemFixture, "a crashed signer is restarted; request
     std::vector<std::future<Result<Bytes>>> in_flight;
     for (int i = 0; i < 200; ++i)
       in_flight.push_back(engine->sign_future(at("w/ed"), kMessage));
+    // And a batch large enough to be shared among the signers.
+    auto shared_batch = std::async(std::launch::async, [&] { return engine->sign_batch(at("w/ed"), std::vector<Bytes>(400, kMessage)); });
     caf::anon_send_exit(child(*engine, system, 2), caf::exit_reason::kill);
+    REQUIRE(shared_batch.wait_for(std::chrono::seconds(20)) == std::future_status::ready);
+    const auto batch = shared_batch.get();
+    CHECK((batch.ok() ? batch->size() == 400 && vault::verify_ed25519(public_key, kMessage, batch->back())
+                      : batch.code() == Errc::unavailable));
     int answered = 0;
     for (auto& future : in_flight) {
       REQUIRE(future.wait_for(std::chrono::seconds(20)) == std::future_status::ready);  // never a hang
