@@ -1,6 +1,7 @@
 #include "stronghold/engine.hpp"
 
 #include <map>
+#include <mutex>
 #include <shared_mutex>
 #include <optional>
 #include <utility>
@@ -28,93 +29,142 @@ using actors::supervisor_actor;
 using actors::sync_atom;
 using actors::to_status;
 
-using sign_async_atom = caf::atom_constant<caf::atom("signasync")>;
+using drain_atom = caf::atom_constant<caf::atom("drain")>;
 using batch_async_atom = caf::atom_constant<caf::atom("batchasync")>;
-using SharedSignCallback = std::shared_ptr<Engine::SignCallback>;
 using SharedBatchCallback = std::shared_ptr<Engine::BatchCallback>;
+
+struct PendingSign {
+  vault::Location location;
+  Bytes message;
+  Engine::SignCallback done;
+};
+
+// Asynchronous signing requests from any thread wait here until the client actor takes them all
+// at once: one actor message per burst rather than one per request.
+class SubmitQueue {
+ public:
+  enum class Pushed { wake_client, queued, closed };
+
+  Pushed push(PendingSign& request) {
+    std::lock_guard guard(mutex_);
+    if (closed_)
+      return Pushed::closed;
+    queue_.push_back(std::move(request));
+    return std::exchange(idle_, false) ? Pushed::wake_client : Pushed::queued;
+  }
+  std::vector<PendingSign> take() {
+    std::lock_guard guard(mutex_);
+    idle_ = true;
+    return std::exchange(queue_, {});
+  }
+  // Refuses further requests; returns those never taken.
+  std::vector<PendingSign> close() {
+    std::lock_guard guard(mutex_);
+    closed_ = true;
+    return std::exchange(queue_, {});
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<PendingSign> queue_;
+  bool idle_ = true;
+  bool closed_ = false;
+};
+
+Status engine_closed() { return Status(Errc::unavailable, "the engine is closed"); }
 
 }  // namespace
 }  // namespace stronghold
 
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stronghold::SharedSignCallback)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stronghold::SharedBatchCallback)
 
 namespace stronghold {
 namespace {
 
-// Issues asynchronous requests for non-actor callers. Signing requests for one key that arrive
-// together go out as batches (a flush message queues behind them), so many requests in flight
-// cost about what batches cost; each still gets its own callback.
-using client_actor =
-    caf::typed_actor<caf::reacts_to<sign_async_atom, vault::Location, Bytes, SharedSignCallback>,
-                     caf::reacts_to<batch_async_atom, vault::Location, ByteList, SharedBatchCallback>,
-                     caf::reacts_to<actors::flush_atom>>;
+// Issues asynchronous requests for non-actor callers. Signing requests for one key taken from
+// the queue together go out as batches, so many requests in flight cost about what batches cost
+// (the vault actor shares a large batch among the signers); each still gets its own callback.
+using client_actor = caf::typed_actor<caf::reacts_to<drain_atom>,
+                                      caf::reacts_to<batch_async_atom, vault::Location, ByteList, SharedBatchCallback>>;
 
-constexpr std::size_t kMaxCoalesced = 64;
+constexpr std::size_t kMaxCoalesced = 64;  // a few batches in flight keep every signer busy
 
 struct ClientState {
-  struct Waiting {
-    ByteList messages;
-    std::vector<SharedSignCallback> callbacks;
-  };
-  std::map<vault::Location, Waiting> waiting;
+  std::shared_ptr<SubmitQueue> queue;
   supervisor_actor engine;
   std::chrono::milliseconds timeout{};
-  bool flush_scheduled = false;
+  // Callbacks of requests in flight, failed if this actor stops before their answer.
+  using FailAll = std::function<void(const Status&)>;
+  std::shared_ptr<std::map<std::uint64_t, FailAll>> in_flight = std::make_shared<std::map<std::uint64_t, FailAll>>();
+  std::uint64_t next_id = 0;
   static const char* name;
 };
 const char* ClientState::name = "stronghold.client";
 
 using ClientSelf = client_actor::stateful_pointer<ClientState>;
 
-void send_waiting(ClientSelf self, const vault::Location& location, ClientState::Waiting waiting) {
+// Sends one batch request; `answer` gets the signatures or the failure, exactly once.
+template <class Answer>
+void request_batch(ClientSelf self, const vault::Location& location, ByteList messages, Answer answer) {
   auto& state = self->state;
-  if (waiting.messages.size() == 1) {
-    self->request(state.engine, state.timeout, sign_atom::value, location, std::move(waiting.messages.front()))
-        .then([done = waiting.callbacks.front()](Bytes& signature) { (*done)(std::move(signature)); },
-              [done = waiting.callbacks.front()](caf::error& failure) { (*done)(to_status(failure)); });
-    return;
-  }
-  auto callbacks = std::make_shared<std::vector<SharedSignCallback>>(std::move(waiting.callbacks));
-  self->request(state.engine, state.timeout, batch_atom::value, location, std::move(waiting.messages))
+  const std::uint64_t id = state.next_id++;
+  auto shared = std::make_shared<Answer>(std::move(answer));
+  state.in_flight->emplace(id, [shared](const Status& failure) { (*shared)(failure); });
+  self->request(state.engine, state.timeout, batch_atom::value, location, std::move(messages))
       .then(
-          [callbacks](ByteList& signatures) {
-            for (std::size_t i = 0; i < callbacks->size(); ++i)
-              (*(*callbacks)[i])(std::move(signatures[i]));
+          [self, id, shared](ByteList& signatures) {
+            self->state.in_flight->erase(id);
+            (*shared)(std::move(signatures));
           },
-          [callbacks](caf::error& failure) {
-            for (const auto& done : *callbacks)
-              (*done)(to_status(failure));
+          [self, id, shared](caf::error& failure) {
+            self->state.in_flight->erase(id);
+            (*shared)(to_status(failure));
           });
 }
 
-client_actor::behavior_type async_client(ClientSelf self, supervisor_actor engine, std::chrono::milliseconds timeout) {
+void send_signs(ClientSelf self, const vault::Location& location, std::vector<PendingSign*> requests) {
+  ByteList messages;
+  messages.reserve(requests.size());
+  std::vector<Engine::SignCallback> callbacks;
+  callbacks.reserve(requests.size());
+  for (PendingSign* request : requests) {
+    messages.push_back(std::move(request->message));
+    callbacks.push_back(std::move(request->done));
+  }
+  request_batch(self, location, std::move(messages),
+                [callbacks = std::move(callbacks)](Result<ByteList> signatures) mutable {
+                  for (std::size_t i = 0; i < callbacks.size(); ++i)
+                    callbacks[i](signatures.ok() ? Result<Bytes>(std::move((*signatures)[i]))
+                                                 : Result<Bytes>(signatures.status()));
+                });
+}
+
+client_actor::behavior_type async_client(ClientSelf self, supervisor_actor engine, std::chrono::milliseconds timeout,
+                                         std::shared_ptr<SubmitQueue> queue) {
   self->state.engine = std::move(engine);
   self->state.timeout = timeout;
+  self->state.queue = std::move(queue);
+  self->attach_functor([in_flight = self->state.in_flight](const caf::error&) {
+    for (auto& [id, fail] : *in_flight)
+      fail(engine_closed());
+    in_flight->clear();
+  });
   return {
-      [=](sign_async_atom, vault::Location& location, Bytes& message, SharedSignCallback& done) {
-        auto& waiting = self->state.waiting[location];
-        waiting.messages.push_back(std::move(message));
-        waiting.callbacks.push_back(std::move(done));
-        if (waiting.messages.size() == kMaxCoalesced)
-          send_waiting(self, location, std::exchange(waiting, {}));
-        if (!self->state.flush_scheduled) {
-          self->state.flush_scheduled = true;
-          self->send(self, actors::flush_atom::value);
+      [self](drain_atom) {
+        std::vector<PendingSign> taken = self->state.queue->take();
+        std::map<vault::Location, std::vector<PendingSign*>> by_key;
+        for (PendingSign& request : taken) {
+          auto& waiting = by_key[request.location];
+          waiting.push_back(&request);
+          if (waiting.size() == kMaxCoalesced)
+            send_signs(self, request.location, std::exchange(waiting, {}));
         }
+        for (auto& [location, waiting] : by_key)
+          if (!waiting.empty())
+            send_signs(self, location, std::move(waiting));
       },
-      [=](actors::flush_atom) {
-        self->state.flush_scheduled = false;
-        for (auto& [location, waiting] : self->state.waiting)
-          if (!waiting.messages.empty())
-            send_waiting(self, location, std::move(waiting));
-        self->state.waiting.clear();
-      },
-      [=](batch_async_atom, vault::Location& location, ByteList& messages, const SharedBatchCallback& done) {
-        self->request(self->state.engine, self->state.timeout, batch_atom::value, std::move(location),
-                      std::move(messages))
-            .then([done](ByteList& signatures) { (*done)(std::move(signatures)); },
-                  [done](caf::error& failure) { (*done)(to_status(failure)); });
+      [self](batch_async_atom, const vault::Location& location, ByteList& messages, const SharedBatchCallback& done) {
+        request_batch(self, location, std::move(messages), [done](Result<ByteList> signatures) { (*done)(std::move(signatures)); });
       },
   };
 }
@@ -153,6 +203,7 @@ struct Engine::State {
   caf::actor_system* system = nullptr;
   supervisor_actor engine;
   client_actor client;
+  std::shared_ptr<SubmitQueue> submitted = std::make_shared<SubmitQueue>();
   std::chrono::milliseconds timeout{};
   bool closed = false;
 
@@ -160,7 +211,7 @@ struct Engine::State {
   template <class T, class... Args>
   Result<T> call(Args&&... args) {
     if (closed)
-      return Status(Errc::unavailable, "the engine is closed");
+      return engine_closed();
     caf::scoped_actor self{*system};
     std::optional<Result<T>> result;
     self->request(engine, timeout, std::forward<Args>(args)...)
@@ -221,7 +272,7 @@ Result<std::unique_ptr<Engine>> Engine::start(std::unique_ptr<snapshot::Snapshot
   actor_options.durability = options.snapshot.durability;
   actor_options.generations = state->generations;
   SH_ASSIGN_OR_RETURN(state->engine, actors::spawn_engine(*state->system, std::move(snapshot), actor_options));
-  state->client = state->system->spawn(async_client, state->engine, options.timeout);
+  state->client = state->system->spawn(async_client, state->engine, options.timeout, state->submitted);
   return std::unique_ptr<Engine>(new Engine(std::move(state)));
 }
 
@@ -248,6 +299,8 @@ void Engine::close() {
     self->send_exit(state.engine, caf::exit_reason::user_shutdown);
     self->wait_for(state.engine, state.client);
   }
+  for (PendingSign& never_sent : state.submitted->close())
+    never_sent.done(engine_closed());
   state.engine = nullptr;
   state.client = nullptr;
   state.own_system.reset();  // waits for every actor of its own system
@@ -268,14 +321,14 @@ Result<Bytes> Engine::public_key(const vault::Location& location) {
 
 Result<Bytes> Engine::sign(const vault::Location& location, ByteView message) {
   if (state_->closed)
-    return Status(Errc::unavailable, "the engine is closed");
+    return engine_closed();
   SH_ASSIGN_OR_RETURN(const vault::SigningMaterial key, state_->material(location));
   return key.type == vault::KeyType::secp256k1 ? vault::sign_ecdsa(key, message) : vault::sign_ed25519(key, message);
 }
 
 Result<Bytes> Engine::sign_ecdsa(const vault::Location& location, ByteView message, const vault::EcdsaOptions& options) {
   if (state_->closed)
-    return Status(Errc::unavailable, "the engine is closed");
+    return engine_closed();
   SH_ASSIGN_OR_RETURN(const vault::SigningMaterial key, state_->material(location));
   return vault::sign_ecdsa(key, message, options);
 }
@@ -309,17 +362,17 @@ Result<runtime::SecretBuffer> Engine::get_secret(const std::string& name) {
 Status Engine::sync() { return state_->call_ok(sync_atom::value); }
 
 void Engine::sign_async(const vault::Location& location, Bytes message, SignCallback done) {
-  if (state_->closed) {
-    done(Status(Errc::unavailable, "the engine is closed"));
-    return;
+  PendingSign request{location, std::move(message), std::move(done)};
+  switch (state_->submitted->push(request)) {
+    case SubmitQueue::Pushed::wake_client: caf::anon_send(state_->client, drain_atom::value); break;
+    case SubmitQueue::Pushed::queued: break;
+    case SubmitQueue::Pushed::closed: request.done(engine_closed()); break;
   }
-  caf::anon_send(state_->client, sign_async_atom::value, location, std::move(message),
-                 std::make_shared<SignCallback>(std::move(done)));
 }
 
 void Engine::sign_batch_async(const vault::Location& location, std::vector<Bytes> messages, BatchCallback done) {
   if (state_->closed) {
-    done(Status(Errc::unavailable, "the engine is closed"));
+    done(engine_closed());
     return;
   }
   caf::anon_send(state_->client, batch_async_atom::value, location, std::move(messages),

@@ -145,6 +145,25 @@ TEST_CASE_FIXTURE(EngineFixture, "a large batch is shared among the signers and 
   CHECK(engine->sign_batch(at("w/ed"), {}).value().empty());
 }
 
+TEST_CASE_FIXTURE(EngineFixture, "closing the engine answers every asynchronous request still in flight") {
+  auto engine = create();
+  const Bytes public_key = engine->generate(at("w/ed"), KeyType::ed25519).value();
+  std::vector<std::future<Result<Bytes>>> futures;
+  for (int i = 0; i < 3000; ++i)
+    futures.push_back(engine->sign_future(at("w/ed"), kMessage));
+  engine->close();
+  futures.push_back(engine->sign_future(at("w/ed"), kMessage));  // after close: refused at once
+  int signed_ok = 0, refused = 0;
+  for (auto& future : futures) {
+    REQUIRE(future.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+    const auto signature = future.get();  // throws if a callback was dropped (broken promise)
+    signed_ok += signature.ok() && vault::verify_ed25519(public_key, kMessage, *signature);
+    refused += signature.code() == Errc::unavailable;
+  }
+  CHECK(signed_ok + refused == 3001);
+  CHECK(refused >= 1);
+}
+
 // An engine in an actor system of the test's own, so that the test can reach its actors.
 struct EngineInSystemFixture : EngineFixture {
   caf::actor_system_config config = [] {
