@@ -21,6 +21,7 @@ std::string_view errc_name(Errc code) noexcept {
     case Errc::timeout: return "timeout";
     case Errc::unavailable: return "unavailable";
     case Errc::internal: return "internal";
+    case Errc::did_not_found: return "did_not_found";
   }
   return "unknown";
 }

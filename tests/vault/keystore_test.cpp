@@ -204,6 +204,8 @@ TEST_CASE_FIXTURE(KeystoreFixture, "the secret store reads values back into self
   Transaction remove(keystore);
   REQUIRE(remove.delete_secret("mail").ok());
   CHECK(remove.delete_secret("none").code() == Errc::not_found);
+  CHECK(keystore.read_secret(std::string(300, 'n')).code() == Errc::invalid_argument);  // no overflow of the id buffer
+  CHECK(remove.delete_secret(std::string(300, 'n')).code() == Errc::invalid_argument);
   REQUIRE(keystore.commit(std::move(remove)).ok());
   CHECK(keystore.secret_names() == std::vector<std::string>{"bank"});
 }

@@ -304,6 +304,7 @@ std::vector<RecordInfo> Keystore::list() const {
 }
 
 Result<runtime::SecretBuffer> Keystore::read_secret(std::string_view name) const {
+  SH_RETURN_IF_ERROR(Location::make("secrets", name).status());  // a name follows the record-path rules
   Result<runtime::SecretBuffer> value = Status(Errc::internal, "secret was not read");
   SH_RETURN_IF_ERROR(state_->use(Location{kSecretStoreVault, std::string(name)}, key_types(KeyType::opaque),
                                  [&](ByteView secret, const Record&) {
@@ -322,6 +323,17 @@ std::vector<std::string> Keystore::secret_names() const {
         names.push_back(stored.record.path);
   std::sort(names.begin(), names.end());
   return names;
+}
+
+bool Keystore::has_secret(std::string_view name) const {
+  if (name.size() > kMaxPathLength)
+    return false;
+  const auto found = state_->find(Location{kSecretStoreVault, std::string(name)});
+  return found.ok() && !found->record->revoked;
+}
+
+bool Keystore::has_vault(std::string_view path) const {
+  return path.size() <= kMaxPathLength && state_->vaults.contains(state_->vault_id(path));
 }
 
 ChangeSet Keystore::state() const {
@@ -620,9 +632,17 @@ Status Transaction::put_secret(std::string_view name, ByteView value) {
 }
 
 Status Transaction::delete_secret(std::string_view name) {
+  SH_RETURN_IF_ERROR(Location::make("secrets", name).status());
   SH_ASSIGN_OR_RETURN(Keystore::State::Found found,
                       keystore_.state_->find(Location{kSecretStoreVault, std::string(name)}));
   changes_.changes.emplace_back(RemoveRecord{found.vault->id, found.record->id, found.record->version});
+  return {};
+}
+
+Status Transaction::remove_vault(std::string_view path) {
+  if (!keystore_.has_vault(path))
+    return error(Errc::not_found, "there is no vault {}", path);
+  changes_.changes.emplace_back(RemoveVault{keystore_.state_->vault_id(path)});
   return {};
 }
 

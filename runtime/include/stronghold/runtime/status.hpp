@@ -31,6 +31,7 @@ enum class Errc : std::uint8_t {
   timeout,
   unavailable,            // the component that would answer has stopped
   internal,
+  did_not_found,          // an identity (DID) the storage does not hold
 };
 
 std::string_view errc_name(Errc code) noexcept;

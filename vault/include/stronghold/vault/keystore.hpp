@@ -107,6 +107,8 @@ class Keystore {
   // read back (into a buffer that wipes itself).
   Result<runtime::SecretBuffer> read_secret(std::string_view name) const;
   std::vector<std::string> secret_names() const;
+  bool has_secret(std::string_view name) const;
+  bool has_vault(std::string_view path) const;
 
   // Sharing with another snapshot: the live records of the vaults at `vault_paths` (every vault,
   // secret store included, when empty) as a change set whose vault keys are wrapped under
@@ -140,6 +142,8 @@ class Transaction {
   Status put_secret(std::string_view name, ByteView value);
   // not_found when there is no such entry.
   Status delete_secret(std::string_view name);
+  // Removes a vault with every record in it (not_found if there is none).
+  Status remove_vault(std::string_view path);
 
   // Re-seals every record of an exported change set (see Keystore::export_vaults) at the same
   // location here. An existing record is kept, or replaced when `replace`. corrupted when a key

@@ -1,0 +1,176 @@
+// Identity building blocks: SeaHash, DIDs, key locations, the Concat KDF and JWE encryption,
+// with the known answers of the identity storage design, RFC 7518 Appendix C and RFC 8037 A.6.
+#include <doctest/doctest.h>
+#include <sodium.h>
+
+#include "stronghold/vault/identity.hpp"
+#include "stronghold/vault/seahash.hpp"
+
+using namespace stronghold;
+using namespace stronghold::vault;
+
+namespace {
+
+Bytes hex(std::string_view text) { return from_hex(text).value(); }
+Bytes text_bytes(std::string_view text) { return Bytes(text.begin(), text.end()); }
+
+const Bytes kRfc8032Test2Public = hex("3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c");
+
+}  // namespace
+
+TEST_CASE("SeaHash gives the known answers") {
+  CHECK(seahash_diffuse(1) == 15197155197312260123ull);
+  CHECK(seahash_diffuse(0xDEADBEEF) == 12110756357096144265ull);
+  CHECK(seahash(Bytes{187, 104, 26, 87, 133, 152, 0, 180, 17, 232, 218, 46, 190, 140, 102, 34,
+                      42, 94, 9, 101, 87, 249, 167, 237, 194, 182, 240, 2, 150, 78, 110, 218}) == 74874706796298672ull);
+  CHECK(seahash(Bytes{125, 153, 99, 21, 23, 190, 149, 109, 84, 120, 40, 91, 181, 57, 67, 254,
+                      11, 25, 152, 214, 84, 46, 105, 186, 16, 39, 141, 151, 100, 163, 138, 222}) ==
+        10201576743536852223ull);
+  CHECK(seahash(kRfc8032Test2Public) == 15534036041411610771ull);
+}
+
+TEST_CASE("DIDs derive, print, parse and normalise") {
+  const Did main = Did::from_public_key("main", kRfc8032Test2Public).value();
+  CHECK(main.to_string() == "did:iota:8TURG5VChANzPVSsrfwhqbHqNDPWHr6cFg2RuzyUoFke");
+  const Did dev = Did::from_public_key("dev", kRfc8032Test2Public).value();
+  CHECK(dev.to_string() == "did:iota:dev:8TURG5VChANzPVSsrfwhqbHqNDPWHr6cFg2RuzyUoFke");
+  CHECK(dev.network() == "dev");
+  CHECK(Did::parse(dev.to_string()).value() == dev);
+  CHECK(Did::parse("did:iota:main:8TURG5VChANzPVSsrfwhqbHqNDPWHr6cFg2RuzyUoFke").value() == main);
+  CHECK(Did::parse(main.to_string()).value().network() == "main");
+  for (const char* bad : {"", "did:iota:", "did:web:8TURG5VChANzPVSsrfwhqbHqNDPWHr6cFg2RuzyUoFke",
+                          "did:iota:DEV:8TURG5VChANzPVSsrfwhqbHqNDPWHr6cFg2RuzyUoFke",
+                          "did:iota:toolong:8TURG5VChANzPVSsrfwhqbHqNDPWHr6cFg2RuzyUoFke",
+                          "did:iota::8TURG5VChANzPVSsrfwhqbHqNDPWHr6cFg2RuzyUoFke",
+                          "did:iota:8TURG5VChANzPVSsrfwhqbHqNDPWHr6cFg2Ru",  // 26 bytes
+                          "did:iota:8TURG5VChANzPVSsrfwhqbHqNDPWHr6cFg2RuzyUoFk0",  // not base58
+                          "did:iota:dev:x:8TURG5VChANzPVSsrfwhqbHqNDPWHr6cFg2RuzyUoFke"})
+    CHECK_MESSAGE(Did::parse(bad).code() == Errc::invalid_argument, std::string(bad));
+  CHECK(Did::from_public_key("Main", kRfc8032Test2Public).code() == Errc::invalid_argument);
+  CHECK(Did::from_public_key("dev", Bytes(31, 1)).code() == Errc::invalid_key);
+}
+
+TEST_CASE("key locations: canonical form, equality without the type, bad input") {
+  const auto ed = KeyLocation::make(IdentityKeyType::ed25519, "sign-0", kRfc8032Test2Public).value();
+  CHECK(ed.canonical() == "sign-0:15534036041411610771");
+  const auto x = KeyLocation::parse(IdentityKeyType::x25519, ed.canonical()).value();
+  CHECK(x == ed);
+  CHECK(x.type() == IdentityKeyType::x25519);
+  CHECK(KeyLocation::parse(IdentityKeyType::ed25519, "a:b:7").value().fragment() == "a:b");
+  CHECK(ed.names(kRfc8032Test2Public));
+  CHECK_FALSE(ed.names(Bytes(32, 0)));
+  for (const char* bad : {"", "sign-0", ":1", "sign-0:", "sign-0:-1", "sign-0:18446744073709551616", "sign-0:1x", "a\nb:1"})
+    CHECK_MESSAGE(KeyLocation::parse(IdentityKeyType::ed25519, bad).code() == Errc::invalid_argument, bad);
+  CHECK(KeyLocation::make(IdentityKeyType::ed25519, std::string(201, 'f'), kRfc8032Test2Public).code() ==
+        Errc::invalid_argument);
+  CHECK(KeyLocation::make(IdentityKeyType::ed25519, "f", Bytes(33, 0)).code() == Errc::invalid_key);
+}
+
+TEST_CASE("the Concat KDF gives RFC 7518 Appendix C's key") {
+  const Bytes z = {158, 86, 217, 29, 129, 113, 53, 211, 114, 131, 66, 131, 191, 132, 38, 156,
+                   251, 49, 110, 163, 218, 128, 106, 72, 246, 218, 167, 121, 140, 254, 144, 196};
+  Bytes derived(16);
+  REQUIRE(concat_kdf(z, "A128GCM", AgreementInfo{text_bytes("Alice"), text_bytes("Bob"), {}, {}}, derived).ok());
+  CHECK(derived == Bytes{86, 170, 141, 234, 248, 35, 109, 32, 92, 34, 40, 205, 113, 167, 16, 26});
+  Bytes longer(80);  // three rounds; the first 16 bytes differ since keydatalen is part of the input
+  REQUIRE(concat_kdf(z, "A128GCM", AgreementInfo{text_bytes("Alice"), text_bytes("Bob"), {}, {}}, longer).ok());
+  CHECK(Bytes(longer.begin(), longer.begin() + 16) != derived);
+  Bytes none;
+  CHECK(concat_kdf(z, "A128GCM", {}, none).code() == Errc::invalid_argument);
+}
+
+TEST_CASE("JWE to an X25519 key: RFC 8037 A.6's agreement, round trips, and every tamper refused") {
+  // RFC 8037 A.6: the ephemeral secret and Bob's key (from RFC 7748 §6.1) and their shared secret.
+  const Bytes ephemeral = hex("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a");
+  const Bytes bob_secret = hex("5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb");
+  const Bytes bob_public = hex("de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f");
+  Bytes shared(32);
+  REQUIRE(crypto_scalarmult(shared.data(), ephemeral.data(), bob_public.data()) == 0);
+  CHECK(to_hex(shared) == "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742");
+
+  const AgreementInfo agreement{text_bytes("Alice"), text_bytes("Bob"), {}, {}};
+  const Bytes plaintext = text_bytes("a message for Bob");
+  const Bytes associated = text_bytes("header");
+  for (const KeyManagement management : {KeyManagement::ecdh_es, KeyManagement::ecdh_es_a256kw}) {
+    CAPTURE(static_cast<int>(management));
+    const EncryptedData data = jwe_encrypt_with_ephemeral(plaintext, associated, ContentEncryption::aes256gcm,
+                                                          management, agreement, bob_public, ephemeral)
+                                   .value();
+    CHECK(to_hex(data.ephemeral_public_key) == "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a");
+    CHECK(data.encrypted_cek.size() == (management == KeyManagement::ecdh_es ? 0u : 40u));
+    CHECK(jwe_decrypt_with_secret(bob_secret, data, ContentEncryption::aes256gcm, management, agreement).value() ==
+          plaintext);
+
+    const auto refused = [&](EncryptedData changed, const AgreementInfo& info = {text_bytes("Alice"), text_bytes("Bob"), {}, {}}) {
+      return jwe_decrypt_with_secret(bob_secret, changed, ContentEncryption::aes256gcm, management, info).code();
+    };
+    auto flipped = data;
+    flipped.ciphertext[0] ^= 1;
+    CHECK(refused(flipped) == Errc::authentication_failed);
+    flipped = data;
+    flipped.tag[3] ^= 1;
+    CHECK(refused(flipped) == Errc::authentication_failed);
+    flipped = data;
+    flipped.associated_data.push_back('!');
+    CHECK(refused(flipped) == Errc::authentication_failed);
+    CHECK(refused(data, AgreementInfo{text_bytes("Alice"), text_bytes("Eve"), {}, {}}) == Errc::authentication_failed);
+    CHECK(refused(data, AgreementInfo{text_bytes("Alice"), text_bytes("Bob"), {1}, {}}) == Errc::authentication_failed);
+    flipped = data;
+    flipped.nonce.pop_back();
+    CHECK(refused(flipped) == Errc::invalid_argument);
+    flipped = data;
+    flipped.ephemeral_public_key = Bytes(32, 0);  // low order
+    CHECK(refused(flipped) == Errc::invalid_key);
+    flipped = data;
+    flipped.encrypted_cek.push_back(0);
+    CHECK(refused(flipped) == Errc::invalid_argument);
+    if (management == KeyManagement::ecdh_es_a256kw) {
+      flipped = data;
+      flipped.encrypted_cek[5] ^= 1;
+      CHECK(refused(flipped) == Errc::authentication_failed);
+    }
+  }
+  // A fresh ephemeral key each time.
+  const auto first = jwe_encrypt(plaintext, {}, ContentEncryption::aes256gcm, KeyManagement::ecdh_es, agreement, bob_public).value();
+  const auto second = jwe_encrypt(plaintext, {}, ContentEncryption::aes256gcm, KeyManagement::ecdh_es, agreement, bob_public).value();
+  CHECK(first.ephemeral_public_key != second.ephemeral_public_key);
+  CHECK(jwe_encrypt(plaintext, {}, ContentEncryption::aes256gcm, KeyManagement::ecdh_es, agreement, Bytes(32, 0)).code() ==
+        Errc::invalid_key);
+}
+
+TEST_CASE("identity procedures keep DIDs, keys and values in one keystore") {
+  auto keystore = Keystore::create(Bytes(32, 7)).value();
+  Transaction create(keystore);
+  const Bytes seed = hex("4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb");
+  const CreatedDid created = create_did(create, "main", "sign-0", seed).value();
+  REQUIRE(keystore.commit(std::move(create)).ok());
+  CHECK(created.did.to_string() == "did:iota:8TURG5VChANzPVSsrfwhqbHqNDPWHr6cFg2RuzyUoFke");
+  CHECK(created.location.canonical() == "sign-0:15534036041411610771");
+  CHECK(identity_public_key(keystore, created.did, created.location).value() == kRfc8032Test2Public);
+  CHECK(list_dids(keystore) == std::vector<Did>{created.did});
+  Transaction again(keystore);
+  CHECK(create_did(again, "main", "other", seed).code() == Errc::already_exists);
+
+  // A key location whose hash does not name the key is refused; a type mismatch is not found.
+  Transaction insert(keystore);
+  const auto wrong = KeyLocation::make(IdentityKeyType::ed25519, "k", Bytes(32, 1)).value();
+  CHECK(insert_identity_key(insert, created.did, wrong, Bytes(32, 2)).code() == Errc::invalid_key);
+  const auto as_x25519 = KeyLocation::parse(IdentityKeyType::x25519, created.location.canonical()).value();
+  CHECK_FALSE(identity_key_exists(keystore, created.did, as_x25519));
+  CHECK(identity_signing_record(keystore, created.did, as_x25519).code() == Errc::wrong_key_type);
+
+  const Did unknown = Did::from_public_key("dev", Bytes(32, 3)).value();
+  Transaction on_unknown(keystore);
+  CHECK(generate_identity_key(on_unknown, unknown, IdentityKeyType::ed25519, "k").code() == Errc::did_not_found);
+  CHECK(set_identity_value(on_unknown, unknown, IdentityValue::document, "{}").code() == Errc::did_not_found);
+  CHECK_FALSE(identity_value(keystore, unknown, IdentityValue::document).value().has_value());
+  CHECK(std::move(on_unknown).take().empty());
+
+  Transaction purge(keystore);
+  CHECK(purge_did(purge, created.did).value());
+  REQUIRE(keystore.commit(std::move(purge)).ok());
+  CHECK(list_dids(keystore).empty());
+  CHECK_FALSE(keystore.has_vault(created.did.to_string()));
+  Transaction purge_again(keystore);
+  CHECK_FALSE(purge_did(purge_again, created.did).value());
+}

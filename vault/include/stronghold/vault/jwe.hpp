@@ -1,0 +1,65 @@
+// JWE-style encryption to an X25519 public key (RFC 7518 §4.6 with RFC 8037): ECDH-ES (the
+// agreed key is the content key) or ECDH-ES+A256KW (the agreed key wraps a random content key,
+// RFC 3394), content encrypted with AES-256-GCM, keys derived with the Concat KDF (SHA-256).
+//
+// Concat KDF OtherInfo, as RFC 7518 §4.6.2 defines it, extended by the agreement info's two free
+// fields: AlgorithmID || PartyUInfo || PartyVInfo || SuppPubInfo || SuppPrivInfo with
+// AlgorithmID = len32(alg) || alg ("A256GCM" for ECDH-ES, "ECDH-ES+A256KW" for key wrapping),
+// PartyUInfo = len32(apu) || apu, PartyVInfo = len32(apv) || apv,
+// SuppPubInfo = keydatalen in bits (32-bit big-endian) || pub_info, SuppPrivInfo = priv_info.
+// With empty pub_info and priv_info this is exactly RFC 7518.
+#pragma once
+
+#include <span>
+#include <string_view>
+
+#include "stronghold/vault/keystore.hpp"
+
+namespace stronghold::vault {
+
+struct AgreementInfo {
+  Bytes apu;  // about the producer
+  Bytes apv;  // about the recipient
+  Bytes pub_info;
+  Bytes priv_info;
+  bool operator==(const AgreementInfo&) const = default;
+};
+
+enum class ContentEncryption { aes256gcm };
+enum class KeyManagement { ecdh_es, ecdh_es_a256kw };
+
+struct EncryptedData {
+  Bytes associated_data;
+  Bytes nonce;  // 12 bytes
+  Bytes tag;    // 16 bytes
+  Bytes ciphertext;
+  Bytes encrypted_cek;         // 40 bytes with ECDH-ES+A256KW, empty with ECDH-ES
+  Bytes ephemeral_public_key;  // X25519, 32 bytes
+  bool operator==(const EncryptedData&) const = default;
+};
+
+// The Concat KDF alone: fills `out` (at most 2^16 bytes), as the comment above describes.
+Status concat_kdf(ByteView shared_secret, std::string_view algorithm_id, const AgreementInfo& agreement,
+                  std::span<std::uint8_t> out);
+
+// Encrypts with a fresh ephemeral key. invalid_key for a recipient key that gives an all-zero
+// shared secret (a low-order point).
+Result<EncryptedData> jwe_encrypt(ByteView plaintext, ByteView associated_data, ContentEncryption content,
+                                  KeyManagement management, const AgreementInfo& agreement,
+                                  ByteView recipient_public_key);
+// The same with a caller's ephemeral secret (32 bytes), for known-answer tests only.
+Result<EncryptedData> jwe_encrypt_with_ephemeral(ByteView plaintext, ByteView associated_data,
+                                                 ContentEncryption content, KeyManagement management,
+                                                 const AgreementInfo& agreement, ByteView recipient_public_key,
+                                                 ByteView ephemeral_secret);
+
+// Decrypts with the recipient's X25519 secret key (32 bytes, in scratch). authentication_failed
+// when the data, the agreement info or the key does not match; invalid_argument for malformed
+// fields.
+Result<Bytes> jwe_decrypt_with_secret(ByteView recipient_secret, const EncryptedData& data, ContentEncryption content,
+                                      KeyManagement management, const AgreementInfo& agreement);
+// The same with the X25519 record at `key`.
+Result<Bytes> jwe_decrypt(const Keystore& keystore, const Location& key, const EncryptedData& data,
+                          ContentEncryption content, KeyManagement management, const AgreementInfo& agreement);
+
+}  // namespace stronghold::vault

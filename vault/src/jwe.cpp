@@ -1,0 +1,181 @@
+#include "stronghold/vault/jwe.hpp"
+
+#include <memory>
+
+#include <openssl/evp.h>
+#include <sodium.h>
+
+#include "stronghold/runtime/random.hpp"
+#include "stronghold/runtime/scratch.hpp"
+#include "stronghold/vault/aead.hpp"
+
+namespace stronghold::vault {
+namespace {
+
+using runtime::ScratchFrame;
+
+constexpr std::size_t kKeySize = 32;
+constexpr std::size_t kNonceSize = 12;
+constexpr std::size_t kWrappedKeySize = kKeySize + 8;  // RFC 3394 adds one 64-bit block
+constexpr std::size_t kMaxKdfOutput = 1 << 16;
+
+void update_u32(crypto_hash_sha256_state& state, std::uint32_t value) {
+  const std::uint8_t bytes[4] = {static_cast<std::uint8_t>(value >> 24), static_cast<std::uint8_t>(value >> 16),
+                                 static_cast<std::uint8_t>(value >> 8), static_cast<std::uint8_t>(value)};
+  crypto_hash_sha256_update(&state, bytes, sizeof bytes);
+}
+
+void update_prefixed(crypto_hash_sha256_state& state, ByteView bytes) {
+  update_u32(state, static_cast<std::uint32_t>(bytes.size()));
+  crypto_hash_sha256_update(&state, bytes.data(), bytes.size());
+}
+
+std::string_view algorithm_id(KeyManagement management) {
+  return management == KeyManagement::ecdh_es ? "A256GCM" : "ECDH-ES+A256KW";
+}
+
+Status check_agreement(const AgreementInfo& agreement) {
+  for (const Bytes* field : {&agreement.apu, &agreement.apv, &agreement.pub_info, &agreement.priv_info})
+    if (field->size() > kMaxKdfOutput)
+      return Status(Errc::invalid_argument, "an agreement info field holds at most 65536 bytes");
+  return {};
+}
+
+struct CipherContextDeleter {
+  void operator()(EVP_CIPHER_CTX* context) const noexcept { EVP_CIPHER_CTX_free(context); }
+};
+
+// AES-256 key wrap (RFC 3394) of a 32-byte key under a 32-byte key, or its unwrap.
+Status aes_key_wrap(ByteView kek, ByteView input, std::span<std::uint8_t> out, bool wrap) {
+  std::unique_ptr<EVP_CIPHER_CTX, CipherContextDeleter> context(EVP_CIPHER_CTX_new());
+  if (!context)
+    return Status(Errc::resource_exhausted, "no memory for a cipher context");
+  EVP_CIPHER_CTX_set_flags(context.get(), EVP_CIPHER_CTX_FLAG_WRAP_ALLOW);
+  int written = 0, final_written = 0;
+  const bool ok = EVP_CipherInit_ex(context.get(), EVP_aes_256_wrap(), nullptr, kek.data(), nullptr, wrap) == 1 &&
+                  EVP_CipherUpdate(context.get(), out.data(), &written, input.data(), static_cast<int>(input.size())) == 1 &&
+                  EVP_CipherFinal_ex(context.get(), out.data() + written, &final_written) == 1 &&
+                  static_cast<std::size_t>(written + final_written) == out.size();
+  if (!ok)
+    return wrap ? Status(Errc::internal, "AES key wrap failed")
+                : Status(Errc::authentication_failed, "the encrypted content key does not unwrap with this key");
+  return {};
+}
+
+// The agreed key (KDF output) from our secret and their public key, into `out` (32 bytes).
+Status agreed_key(ByteView secret, ByteView peer_public, KeyManagement management, const AgreementInfo& agreement,
+                  std::span<std::uint8_t> out) {
+  if (peer_public.size() != crypto_scalarmult_BYTES)
+    return Status(Errc::invalid_key, "an X25519 public key is 32 bytes");
+  ScratchFrame frame;
+  SH_ASSIGN_OR_RETURN(auto shared, frame.take(crypto_scalarmult_BYTES));
+  if (crypto_scalarmult(shared.data(), secret.data(), peer_public.data()) != 0)
+    return Status(Errc::invalid_key, "the X25519 public key is a low-order point");
+  return concat_kdf(shared, algorithm_id(management), agreement, out);
+}
+
+}  // namespace
+
+Status concat_kdf(ByteView shared_secret, std::string_view algorithm, const AgreementInfo& agreement,
+                  std::span<std::uint8_t> out) {
+  if (out.empty() || out.size() > kMaxKdfOutput)
+    return Status(Errc::invalid_argument, "the Concat KDF makes 1 to 65536 bytes");
+  SH_RETURN_IF_ERROR(check_agreement(agreement));
+  ScratchFrame frame;
+  SH_ASSIGN_OR_RETURN(auto block, frame.take(crypto_hash_sha256_BYTES));
+  for (std::size_t offset = 0, round = 1; offset < out.size(); offset += block.size(), ++round) {
+    crypto_hash_sha256_state state;
+    crypto_hash_sha256_init(&state);
+    update_u32(state, static_cast<std::uint32_t>(round));
+    crypto_hash_sha256_update(&state, shared_secret.data(), shared_secret.size());
+    update_prefixed(state, as_bytes(algorithm));
+    update_prefixed(state, agreement.apu);
+    update_prefixed(state, agreement.apv);
+    update_u32(state, static_cast<std::uint32_t>(out.size() * 8));
+    crypto_hash_sha256_update(&state, agreement.pub_info.data(), agreement.pub_info.size());
+    crypto_hash_sha256_update(&state, agreement.priv_info.data(), agreement.priv_info.size());
+    crypto_hash_sha256_final(&state, block.data());
+    sodium_memzero(&state, sizeof state);
+    const std::size_t size = std::min(block.size(), out.size() - offset);
+    std::copy_n(block.begin(), size, out.begin() + static_cast<std::ptrdiff_t>(offset));
+  }
+  return {};
+}
+
+Result<EncryptedData> jwe_encrypt_with_ephemeral(ByteView plaintext, ByteView associated_data, ContentEncryption,
+                                                 KeyManagement management, const AgreementInfo& agreement,
+                                                 ByteView recipient_public_key, ByteView ephemeral_secret) {
+  if (ephemeral_secret.size() != crypto_scalarmult_SCALARBYTES)
+    return Status(Errc::invalid_argument, "an X25519 secret key is 32 bytes");
+  EncryptedData data;
+  data.associated_data.assign(associated_data.begin(), associated_data.end());
+  data.ephemeral_public_key.resize(crypto_scalarmult_BYTES);
+  crypto_scalarmult_base(data.ephemeral_public_key.data(), ephemeral_secret.data());
+  ScratchFrame frame;
+  SH_ASSIGN_OR_RETURN(auto agreed, frame.take(kKeySize));
+  SH_RETURN_IF_ERROR(agreed_key(ephemeral_secret, recipient_public_key, management, agreement, agreed));
+  SH_ASSIGN_OR_RETURN(auto cek, frame.take(kKeySize));
+  if (management == KeyManagement::ecdh_es) {
+    std::copy(agreed.begin(), agreed.end(), cek.begin());
+  } else {
+    runtime::random_bytes(cek);
+    data.encrypted_cek.resize(kWrappedKeySize);
+    SH_RETURN_IF_ERROR(aes_key_wrap(agreed, cek, data.encrypted_cek, true));
+  }
+  data.nonce.resize(kNonceSize);
+  runtime::random_bytes(data.nonce);
+  Bytes sealed(plaintext.size() + kAeadTagSize);
+  SH_RETURN_IF_ERROR(aead_seal_raw(Aead::aes256gcm, cek, data.nonce, plaintext, associated_data, sealed));
+  data.tag.assign(sealed.end() - kAeadTagSize, sealed.end());
+  sealed.resize(plaintext.size());
+  data.ciphertext = std::move(sealed);
+  return data;
+}
+
+Result<EncryptedData> jwe_encrypt(ByteView plaintext, ByteView associated_data, ContentEncryption content,
+                                  KeyManagement management, const AgreementInfo& agreement,
+                                  ByteView recipient_public_key) {
+  ScratchFrame frame;
+  SH_ASSIGN_OR_RETURN(auto ephemeral, frame.take(crypto_scalarmult_SCALARBYTES));
+  runtime::random_bytes(ephemeral);
+  return jwe_encrypt_with_ephemeral(plaintext, associated_data, content, management, agreement, recipient_public_key,
+                                    ephemeral);
+}
+
+Result<Bytes> jwe_decrypt_with_secret(ByteView recipient_secret, const EncryptedData& data, ContentEncryption,
+                                      KeyManagement management, const AgreementInfo& agreement) {
+  if (recipient_secret.size() != crypto_scalarmult_SCALARBYTES)
+    return Status(Errc::invalid_key, "an X25519 secret key is 32 bytes");
+  if (data.nonce.size() != kNonceSize || data.tag.size() != kAeadTagSize)
+    return Status(Errc::invalid_argument, "encrypted data needs a 12-byte nonce and a 16-byte tag");
+  const std::size_t wrapped_size = management == KeyManagement::ecdh_es ? 0 : kWrappedKeySize;
+  if (data.encrypted_cek.size() != wrapped_size)
+    return error(Errc::invalid_argument, "the encrypted content key must be {} bytes for this algorithm", wrapped_size);
+  ScratchFrame frame;
+  SH_ASSIGN_OR_RETURN(auto agreed, frame.take(kKeySize));
+  SH_RETURN_IF_ERROR(agreed_key(recipient_secret, data.ephemeral_public_key, management, agreement, agreed));
+  SH_ASSIGN_OR_RETURN(auto cek, frame.take(kKeySize));
+  if (management == KeyManagement::ecdh_es)
+    std::copy(agreed.begin(), agreed.end(), cek.begin());
+  else
+    SH_RETURN_IF_ERROR(aes_key_wrap(agreed, data.encrypted_cek, cek, false));
+  Bytes sealed(data.ciphertext.size() + kAeadTagSize);
+  std::copy(data.ciphertext.begin(), data.ciphertext.end(), sealed.begin());
+  std::copy(data.tag.begin(), data.tag.end(), sealed.begin() + static_cast<std::ptrdiff_t>(data.ciphertext.size()));
+  Bytes plaintext(data.ciphertext.size());
+  if (!aead_open_raw(Aead::aes256gcm, cek, data.nonce, sealed, data.associated_data, plaintext).ok())
+    return Status(Errc::authentication_failed, "the encrypted data does not decrypt with this key and agreement info");
+  return plaintext;
+}
+
+Result<Bytes> jwe_decrypt(const Keystore& keystore, const Location& key, const EncryptedData& data,
+                          ContentEncryption content, KeyManagement management, const AgreementInfo& agreement) {
+  Result<Bytes> plaintext = Status(Errc::internal, "the key was not used");
+  SH_RETURN_IF_ERROR(keystore.use(key, key_types(KeyType::x25519), [&](ByteView secret, const Record&) {
+    plaintext = jwe_decrypt_with_secret(secret, data, content, management, agreement);
+    return plaintext.status();
+  }));
+  return plaintext;
+}
+
+}  // namespace stronghold::vault
