@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "identity_registry.hpp"
+#include "stronghold/actors/pending.hpp"
 #include "stronghold/runtime/scratch.hpp"
 #include "stronghold/vault/keys.hpp"
 
@@ -152,10 +154,7 @@ snapshot_actor::behavior_type snapshot_writer(WriterSelf self,
 struct VaultActorState {
   std::unique_ptr<snapshot::Snapshot> snapshot;
   std::shared_ptr<KeyGenerations> generations;
-  // Requests waiting for their journal entry, failed if this actor stops first.
-  std::shared_ptr<std::map<std::uint64_t, std::function<void(const caf::error&)>>> waiting =
-      std::make_shared<std::map<std::uint64_t, std::function<void(const caf::error&)>>>();
-  std::uint64_t next_waiting = 0;
+  PendingAnswers waiting;  // for their journal entry or their signers
   snapshot_actor writer;
   std::vector<signer_actor> signers;
   std::size_t next_signer = 0;
@@ -171,14 +170,6 @@ const char* VaultActorState::name = "stronghold.vault";
 using vault_actor = engine_actor::extend<caf::reacts_to<signers_atom, std::vector<signer_actor>>>;
 using VaultSelf = vault_actor::stateful_pointer<VaultActorState>;
 
-// Registers a promise to fail if this actor stops before delivering it; returns its id.
-template <class T>
-std::uint64_t fail_on_stop(VaultSelf self, caf::typed_response_promise<T> promise) {
-  const std::uint64_t id = self->state.next_waiting++;
-  self->state.waiting->emplace(id, [promise](const caf::error& failure) mutable { promise.deliver(failure); });
-  return id;
-}
-
 // Stages the transaction's changes, has the snapshot actor make them durable, then answers with
 // `value`. The state already holds the changes while they are written; if writing fails the
 // snapshot actor stops and the supervisor restarts both from the file.
@@ -189,11 +180,11 @@ caf::result<T> persist(VaultSelf self, vault::Transaction&& tx, T value) {
   if (!entry.ok())
     return to_error(entry.status());
   auto promise = self->make_response_promise<T>();
-  const std::uint64_t id = fail_on_stop(self, promise);
+  const std::uint64_t id = state.waiting.add(promise);
   self->request(state.writer, state.journal_timeout, append_atom::value, std::move(*entry))
       .then(
           [self, id, promise, value](caf::ok_atom) mutable {
-            self->state.waiting->erase(id);
+            self->state.waiting.done(id);
             promise.deliver(std::move(value));
           },
           [self](caf::error& failure) {
@@ -227,7 +218,7 @@ caf::result<ByteList> sign_shared(VaultSelf self, vault::SigningMaterial key, By
   };
   auto join = std::make_shared<Join>();
   join->promise = self->make_response_promise<ByteList>();
-  join->id = fail_on_stop(self, join->promise);
+  join->id = self->state.waiting.add(join->promise);
   const std::size_t count = share_count(messages.size(), self->state.signers.size());
   join->shares.resize(count);
   join->missing = count;
@@ -243,7 +234,7 @@ caf::result<ByteList> sign_shared(VaultSelf self, vault::SigningMaterial key, By
               join->shares[share] = std::move(signatures);
               if (--join->missing > 0 || join->failed)
                 return;
-              self->state.waiting->erase(join->id);
+              self->state.waiting.done(join->id);
               ByteList all;
               for (auto& part_signatures : join->shares)
                 std::move(part_signatures.begin(), part_signatures.end(), std::back_inserter(all));
@@ -252,7 +243,7 @@ caf::result<ByteList> sign_shared(VaultSelf self, vault::SigningMaterial key, By
             [self, join](caf::error& failure) {
               if (std::exchange(join->failed, true))
                 return;
-              self->state.waiting->erase(join->id);
+              self->state.waiting.done(join->id);
               join->promise.deliver(failure);
             });
   }
@@ -283,13 +274,7 @@ vault_actor::behavior_type vault_behavior(VaultSelf self, std::shared_ptr<std::u
   state.signers = std::move(signers);
   state.journal_timeout = journal_timeout;
   state.compaction_threshold = state.snapshot->options().compaction_threshold;
-  // CAF 0.17 has no broken-promise error: answer every waiting request when this actor stops.
-  self->attach_functor([waiting = state.waiting](const caf::error& reason) {
-    const caf::error failure = reason ? reason : to_error(Status(Errc::unavailable, "the engine stopped"));
-    for (auto& [id, fail] : *waiting)
-      fail(failure);
-    waiting->clear();
-  });
+  state.waiting.fail_on_exit(self);
   return {
       [self](generate_atom, const Location& location, KeyType type) -> caf::result<Bytes> {
         self->state.generations->bump(location);
@@ -380,6 +365,20 @@ vault_actor::behavior_type vault_behavior(VaultSelf self, std::shared_ptr<std::u
       [self](material_atom, const Location& location) -> caf::result<vault::SigningMaterial> {
         return reply(self->state.keystore().signing_material(location, kSigningKeys));
       },
+      [self](transact_atom, const SharedProcedure& procedure) -> caf::result<caf::ok_atom> {
+        if (!procedure || !procedure->run)
+          return to_error(Status(Errc::invalid_argument, "no procedure given"));
+        vault::Transaction tx(self->state.keystore());
+        if (Status done = procedure->run(tx); !done.ok())
+          return to_error(done);
+        if (tx.empty())
+          return caf::ok_atom::value;
+        if (procedure->touches_everything)
+          self->state.generations->bump_all();
+        for (const Location& location : procedure->touches)
+          self->state.generations->bump(location);
+        return persist(self, std::move(tx), caf::ok_atom::value);
+      },
       [self](signers_atom, std::vector<signer_actor>& signers) { self->state.signers = std::move(signers); },
   };
 }
@@ -391,6 +390,7 @@ struct SupervisorState {
   EngineOptions options;
   vault_actor vault;
   snapshot_actor writer;
+  identity_actor identity;
   std::vector<signer_actor> signers;
   int core_down = 0;  // of the vault and snapshot actors, during a restart
   EngineStats stats;
@@ -414,8 +414,20 @@ Status start_core(SupervisorSelf self, std::unique_ptr<snapshot::Snapshot> snaps
   return {};
 }
 
+void start_identity(SupervisorSelf self) {
+  auto& state = self->state;
+  state.identity = spawn_identity_registry(self->system(), caf::actor_cast<engine_actor>(self),
+                                           IdentityOptions{state.options.journal_timeout, state.options.partition_idle});
+  self->monitor(state.identity);
+}
+
 void on_down(SupervisorSelf self, const caf::down_msg& down) {
   auto& state = self->state;
+  if (down.source == state.identity.address()) {
+    start_identity(self);
+    ++state.stats.identity_restarts;
+    return;
+  }
   for (auto& signer : state.signers) {
     if (down.source == signer.address()) {
       signer = self->spawn<caf::monitored>(actors::signer);
@@ -455,14 +467,17 @@ supervisor_actor::behavior_type supervisor(SupervisorSelf self,
     state.signers.push_back(self->spawn<caf::monitored>(signer));
   if (Status started = start_core(self, std::move(*snapshot)); !started.ok())
     self->quit(to_error(started));  // the behavior below is never used then
+  start_identity(self);
   self->set_down_handler([self](caf::down_msg& down) { on_down(self, down); });
   // Stopping the supervisor stops everything it started, so the actor system can shut down.
   self->set_exit_handler([self](caf::exit_msg& exit) {
     auto& children = self->state;
     self->demonitor(children.vault.address());
     self->demonitor(children.writer.address());
+    self->demonitor(children.identity.address());
     self->send_exit(children.vault, exit.reason);
     self->send_exit(children.writer, exit.reason);
+    self->send_exit(children.identity, exit.reason);
     for (auto& signer : children.signers) {
       self->demonitor(signer.address());
       self->send_exit(signer, exit.reason);
@@ -492,10 +507,48 @@ supervisor_actor::behavior_type supervisor(SupervisorSelf self,
       [self](get_secret_atom a, std::string& n) { return self->delegate(self->state.vault, a, std::move(n)); },
       [self](sync_atom a) { return self->delegate(self->state.vault, a); },
       [self](material_atom a, Location& l) { return self->delegate(self->state.vault, a, std::move(l)); },
+      [self](transact_atom a, SharedProcedure& p) { return self->delegate(self->state.vault, a, std::move(p)); },
+      // The identity storage: everything goes to the registry.
+      [self](did_create_atom a, std::string& network, std::string& fragment, SharedShielded& key) {
+        return self->delegate(self->state.identity, a, std::move(network), std::move(fragment), std::move(key));
+      },
+      [self](did_list_atom a) { return self->delegate(self->state.identity, a); },
+      [self](did_exists_atom a, vault::Did& d) { return self->delegate(self->state.identity, a, std::move(d)); },
+      [self](did_purge_atom a, vault::Did& d) { return self->delegate(self->state.identity, a, std::move(d)); },
+      [self](key_generate_atom a, vault::Did& d, vault::IdentityKeyType t, std::string& fragment) {
+        return self->delegate(self->state.identity, a, std::move(d), t, std::move(fragment));
+      },
+      [self](key_insert_atom a, vault::Did& d, vault::KeyLocation& k, SharedShielded& secret) {
+        return self->delegate(self->state.identity, a, std::move(d), std::move(k), std::move(secret));
+      },
+      [self](key_public_atom a, vault::Did& d, vault::KeyLocation& k) {
+        return self->delegate(self->state.identity, a, std::move(d), std::move(k));
+      },
+      [self](key_delete_atom a, vault::Did& d, vault::KeyLocation& k) {
+        return self->delegate(self->state.identity, a, std::move(d), std::move(k));
+      },
+      [self](key_exists_atom a, vault::Did& d, vault::KeyLocation& k) {
+        return self->delegate(self->state.identity, a, std::move(d), std::move(k));
+      },
+      [self](key_sign_atom a, vault::Did& d, vault::KeyLocation& k, ByteList& m) {
+        return self->delegate(self->state.identity, a, std::move(d), std::move(k), std::move(m));
+      },
+      [self](decrypt_atom a, vault::Did& d, vault::KeyLocation& k, vault::EncryptedData& data,
+             vault::ContentEncryption c, vault::KeyManagement m, vault::AgreementInfo& info) {
+        return self->delegate(self->state.identity, a, std::move(d), std::move(k), std::move(data), c, m,
+                              std::move(info));
+      },
+      [self](value_get_atom a, vault::Did& d, vault::IdentityValue w) {
+        return self->delegate(self->state.identity, a, std::move(d), w);
+      },
+      [self](value_set_atom a, vault::Did& d, vault::IdentityValue w, std::string& json) {
+        return self->delegate(self->state.identity, a, std::move(d), w, std::move(json));
+      },
       [self](stats_atom) { return self->state.stats; },
       [self](children_atom) {
         auto& children = self->state;
-        std::vector<caf::actor> all{caf::actor_cast<caf::actor>(children.vault), caf::actor_cast<caf::actor>(children.writer)};
+        std::vector<caf::actor> all{caf::actor_cast<caf::actor>(children.vault), caf::actor_cast<caf::actor>(children.writer),
+                                    caf::actor_cast<caf::actor>(children.identity)};
         for (const auto& signer : children.signers)
           all.push_back(caf::actor_cast<caf::actor>(signer));
         return all;

@@ -43,7 +43,7 @@ struct EngineFixture {
   }
 };
 
-// A child of the engine's supervisor (0: vault actor, 1: snapshot actor, 2...: signers).
+// A child of the engine's supervisor (0: vault actor, 1: snapshot actor, 2: identity registry, 3...: signers).
 caf::actor child(Engine& engine, caf::actor_system& system, std::size_t index) {
   caf::scoped_actor self{system};
   caf::actor found;
@@ -185,7 +185,7 @@ TEST_CASE_FIXTURE(EngineInSystemFixture, "a crashed signer is restarted; request
       in_flight.push_back(engine->sign_future(at("w/ed"), kMessage));
     // And a batch large enough to be shared among the signers.
     auto shared_batch = std::async(std::launch::async, [&] { return engine->sign_batch(at("w/ed"), std::vector<Bytes>(400, kMessage)); });
-    caf::anon_send_exit(child(*engine, system, 2), caf::exit_reason::kill);
+    caf::anon_send_exit(child(*engine, system, 3), caf::exit_reason::kill);
     REQUIRE(shared_batch.wait_for(std::chrono::seconds(20)) == std::future_status::ready);
     const auto batch = shared_batch.get();
     CHECK((batch.ok() ? batch->size() == 400 && vault::verify_ed25519(public_key, kMessage, batch->back())

@@ -21,6 +21,7 @@
 
 #include <caf/typed_actor.hpp>
 
+#include "stronghold/actors/identity.hpp"
 #include "stronghold/actors/messages.hpp"
 #include "stronghold/snapshot/snapshot.hpp"
 
@@ -40,12 +41,15 @@ using engine_actor = caf::typed_actor<
     caf::replies_to<get_secret_atom, std::string>::with<SharedShielded>,
     caf::replies_to<sync_atom>::with<caf::ok_atom>,
     // The shielded material of an Ed25519 or secp256k1 key, for signing on the caller's thread.
-    caf::replies_to<material_atom, vault::Location>::with<vault::SigningMaterial>>;
+    caf::replies_to<material_atom, vault::Location>::with<vault::SigningMaterial>,
+    caf::replies_to<transact_atom, SharedProcedure>::with<caf::ok_atom>>;
 
-// The supervisor also reports restart counts and its children (the vault actor, the snapshot
-// actor, then the signers), for monitoring and for tests that make them fail.
-using supervisor_actor = engine_actor::extend<caf::replies_to<stats_atom>::with<EngineStats>,
-                                              caf::replies_to<children_atom>::with<std::vector<caf::actor>>>;
+// The supervisor is also the identity storage's entry point (it forwards those requests to the
+// identity registry), and reports restart counts and its children (the vault actor, the snapshot
+// actor, the identity registry, then the signers), for monitoring and for tests that make them fail.
+using supervisor_actor =
+    engine_actor::extend_with<identity_actor>::extend<caf::replies_to<stats_atom>::with<EngineStats>,
+                                                      caf::replies_to<children_atom>::with<std::vector<caf::actor>>>;
 
 using signer_actor = caf::typed_actor<
     caf::replies_to<sign_atom, vault::SigningMaterial, Bytes>::with<Bytes>,
@@ -71,7 +75,8 @@ class KeyGenerations {
 
 struct EngineOptions {
   unsigned signers = 0;  // 0: one per core
-  std::chrono::milliseconds journal_timeout{30'000};
+  std::chrono::milliseconds journal_timeout{30'000};    // for requests between the engine's actors
+  std::chrono::milliseconds partition_idle{10'000};     // an identity partition idle this long stops
   snapshot::Durability durability = snapshot::Durability::sync;
   std::shared_ptr<KeyGenerations> generations;  // made by spawn_engine when null
 };

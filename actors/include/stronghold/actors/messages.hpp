@@ -7,6 +7,7 @@
 // local-only message types: they mean nothing to another process and are never serialized.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -14,6 +15,7 @@
 #include <caf/all.hpp>
 
 #include "stronghold/runtime/shield.hpp"
+#include "stronghold/vault/identity.hpp"
 #include "stronghold/vault/keystore.hpp"
 #include "stronghold/vault/sign.hpp"
 #include "stronghold/vault/slip10.hpp"
@@ -41,11 +43,39 @@ using signers_atom = caf::atom_constant<caf::atom("signers")>;
 using stats_atom = caf::atom_constant<caf::atom("stats")>;
 using children_atom = caf::atom_constant<caf::atom("children")>;
 using material_atom = caf::atom_constant<caf::atom("material")>;
+using transact_atom = caf::atom_constant<caf::atom("transact")>;
+using idle_atom = caf::atom_constant<caf::atom("idle")>;
+// The identity storage's requests.
+using did_create_atom = caf::atom_constant<caf::atom("didcreate")>;
+using did_list_atom = caf::atom_constant<caf::atom("didlist")>;
+using did_exists_atom = caf::atom_constant<caf::atom("didexists")>;
+using did_purge_atom = caf::atom_constant<caf::atom("didpurge")>;
+using key_generate_atom = caf::atom_constant<caf::atom("keygen")>;
+using key_insert_atom = caf::atom_constant<caf::atom("keyinsert")>;
+using key_public_atom = caf::atom_constant<caf::atom("keypublic")>;
+using key_delete_atom = caf::atom_constant<caf::atom("keydelete")>;
+using key_exists_atom = caf::atom_constant<caf::atom("keyexists")>;
+using key_sign_atom = caf::atom_constant<caf::atom("keysign")>;
+using decrypt_atom = caf::atom_constant<caf::atom("decrypt")>;
+using value_get_atom = caf::atom_constant<caf::atom("valueget")>;
+using value_set_atom = caf::atom_constant<caf::atom("valueset")>;
+
+// Work of a higher floor that the vault actor runs atomically on its state: `run` fills the
+// transaction (or fails, and nothing changes); the changes are journaled before the reply.
+// `touches` lists the locations whose records it may replace or remove, so cached signing
+// material there is dropped; `touches_everything` drops all of it.
+struct TransactProcedure {
+  std::function<Status(vault::Transaction&)> run;
+  std::vector<vault::Location> touches;
+  bool touches_everything = false;
+};
+using SharedProcedure = std::shared_ptr<const TransactProcedure>;
 
 // Counters a supervisor reports (tests and monitoring).
 struct EngineStats {
   std::uint32_t signer_restarts = 0;
   std::uint32_t vault_restarts = 0;
+  std::uint32_t identity_restarts = 0;
 };
 
 // caf::error in the "stronghold" category, with the Status message as context.
@@ -67,6 +97,17 @@ typename Inspector::result_type inspect(Inspector& f, Location& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, AgreementInfo& x) {
+  return f(caf::meta::type_name("stronghold.AgreementInfo"), x.apu, x.apv, x.pub_info, x.priv_info);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, EncryptedData& x) {
+  return f(caf::meta::type_name("stronghold.EncryptedData"), x.associated_data, x.nonce, x.tag, x.ciphertext,
+           x.encrypted_cek, x.ephemeral_public_key);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, EcdsaOptions& x) {
   return f(caf::meta::type_name("stronghold.EcdsaOptions"), x.prehashed, x.format);
 }
@@ -77,16 +118,22 @@ namespace stronghold::actors {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, EngineStats& x) {
-  return f(caf::meta::type_name("stronghold.EngineStats"), x.signer_restarts, x.vault_restarts);
+  return f(caf::meta::type_name("stronghold.EngineStats"), x.signer_restarts, x.vault_restarts,
+           x.identity_restarts);
 }
 
 }  // namespace stronghold::actors
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stronghold::actors::SharedShielded)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stronghold::vault::SigningMaterial)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stronghold::actors::SharedProcedure)
 
 CAF_BEGIN_TYPE_ID_BLOCK(stronghold, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(stronghold, (stronghold::vault::Location))
   CAF_ADD_TYPE_ID(stronghold, (stronghold::vault::EcdsaOptions))
   CAF_ADD_TYPE_ID(stronghold, (stronghold::actors::EngineStats))
+  CAF_ADD_TYPE_ID(stronghold, (stronghold::vault::Did))
+  CAF_ADD_TYPE_ID(stronghold, (stronghold::vault::KeyLocation))
+  CAF_ADD_TYPE_ID(stronghold, (stronghold::vault::AgreementInfo))
+  CAF_ADD_TYPE_ID(stronghold, (stronghold::vault::EncryptedData))
 CAF_END_TYPE_ID_BLOCK(stronghold)

@@ -37,7 +37,7 @@ class Did {
   auto operator<=>(const Did&) const = default;
 
   template <class Inspector>
-  friend auto inspect(Inspector& f, Did& did) {
+  friend typename Inspector::result_type inspect(Inspector& f, Did& did) {
     return f(did.network_, did.tag_);
   }
 
@@ -78,7 +78,7 @@ class KeyLocation {
   }
 
   template <class Inspector>
-  friend auto inspect(Inspector& f, KeyLocation& location) {
+  friend typename Inspector::result_type inspect(Inspector& f, KeyLocation& location) {
     return f(location.type_, location.fragment_, location.key_hash_);
   }
 

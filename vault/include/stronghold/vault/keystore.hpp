@@ -154,6 +154,7 @@ class Transaction {
   };
   Result<ImportCounts> import_vaults(const ChangeSet& exported, ByteView transfer_key, bool replace);
 
+  bool empty() const noexcept { return changes_.empty(); }
   ChangeSet take() &&;
 
  private:
