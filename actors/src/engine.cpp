@@ -80,7 +80,9 @@ signer_actor::behavior_type signer(signer_actor::pointer) {
 
 using snapshot_actor = caf::typed_actor<caf::replies_to<append_atom, Bytes>::with<caf::ok_atom>,
                                         caf::replies_to<replace_atom, Bytes>::with<caf::ok_atom>,
-                                        caf::reacts_to<flush_atom>>;
+                                        caf::reacts_to<flush_atom>,
+                                        // Everything appended so far synced, whatever the durability.
+                                        caf::replies_to<sync_atom>::with<caf::ok_atom>>;
 
 struct SnapshotActorState {
   std::unique_ptr<snapshot::JournalFile> journal;
@@ -146,6 +148,12 @@ snapshot_actor::behavior_type snapshot_writer(WriterSelf self,
         return caf::ok_atom::value;
       },
       [self](flush_atom) { flush(self); },
+      [self](sync_atom) -> caf::result<caf::ok_atom> {
+        flush(self);
+        if (Status synced = self->state.journal->sync(); !synced.ok())
+          return fail_writer(self, synced);
+        return caf::ok_atom::value;
+      },
   };
 }
 
@@ -355,10 +363,10 @@ vault_actor::behavior_type vault_behavior(VaultSelf self, std::shared_ptr<std::u
         return SharedShielded(std::make_shared<const runtime::ShieldedSecret>(std::move(*shielded)));
       },
       [self](sync_atom) -> caf::result<caf::ok_atom> {
-        // An empty round through the snapshot actor: answered after everything before it is synced.
+        // A round through the snapshot actor: answered once everything before it is synced.
         auto promise = self->make_response_promise<caf::ok_atom>();
-        self->request(self->state.writer, self->state.journal_timeout, flush_atom::value)
-            .then([promise]() mutable { promise.deliver(caf::ok_atom::value); },
+        self->request(self->state.writer, self->state.journal_timeout, sync_atom::value)
+            .then([promise](caf::ok_atom) mutable { promise.deliver(caf::ok_atom::value); },
                   [promise](caf::error& failure) mutable { promise.deliver(failure); });
         return promise;
       },

@@ -258,6 +258,10 @@ snapshot::SnapshotOptions file_options(const EngineOptions& options) {
   return file;
 }
 
+snapshot::FileSystem& file_system(const EngineOptions& options) {
+  return options.file_system != nullptr ? *options.file_system : snapshot::posix_file_system();
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Engine>> Engine::start(std::unique_ptr<snapshot::Snapshot> snapshot,
@@ -277,14 +281,14 @@ Result<std::unique_ptr<Engine>> Engine::start(std::unique_ptr<snapshot::Snapshot
 }
 
 Result<std::unique_ptr<Engine>> Engine::create(const std::string& path, ByteView password, const EngineOptions& options) {
-  SH_ASSIGN_OR_RETURN(auto snapshot, snapshot::Snapshot::create(snapshot::posix_file_system(), path, password,
+  SH_ASSIGN_OR_RETURN(auto snapshot, snapshot::Snapshot::create(file_system(options), path, password,
                                                                 file_options(options)));
   return start(std::move(snapshot), options);
 }
 
 Result<std::unique_ptr<Engine>> Engine::open(const std::string& path, ByteView password, const EngineOptions& options) {
   SH_ASSIGN_OR_RETURN(auto snapshot,
-                      snapshot::Snapshot::open(snapshot::posix_file_system(), path, password, file_options(options)));
+                      snapshot::Snapshot::open(file_system(options), path, password, file_options(options)));
   return start(std::move(snapshot), options);
 }
 
@@ -387,6 +391,8 @@ std::future<Result<Bytes>> Engine::sign_future(const vault::Location& location, 
 }
 
 actors::supervisor_actor Engine::handle() const { return state_->engine; }
+caf::actor_system& Engine::actor_system() const { return *state_->system; }
+std::chrono::milliseconds Engine::timeout() const { return state_->timeout; }
 
 Result<actors::EngineStats> Engine::stats() { return state_->call<EngineStats>(stats_atom::value); }
 

@@ -23,25 +23,10 @@ Status require_did(const Keystore& keystore, const Did& did) {
   return {};
 }
 
-// The public key of a 32-byte private key of `type`.
-Result<Bytes> public_of(IdentityKeyType type, ByteView secret) {
-  if (secret.size() != kSecretKeySize)
-    return Status(Errc::invalid_key, "an Ed25519 or X25519 private key is 32 bytes");
-  Bytes public_key(32);
-  if (type == IdentityKeyType::x25519) {
-    crypto_scalarmult_base(public_key.data(), secret.data());
-    return public_key;
-  }
-  runtime::ScratchFrame frame;
-  SH_ASSIGN_OR_RETURN(auto expanded, frame.take(crypto_sign_SECRETKEYBYTES));
-  crypto_sign_seed_keypair(public_key.data(), expanded.data(), secret.data());
-  return public_key;
-}
-
 // Stores a private key at the location named by its public key under `fragment`.
 Result<KeyLocation> put_identity_key(Transaction& tx, const Did& did, IdentityKeyType type, std::string_view fragment,
                                      ByteView secret) {
-  SH_ASSIGN_OR_RETURN(const Bytes public_key, public_of(type, secret));
+  SH_ASSIGN_OR_RETURN(const Bytes public_key, identity_key_public(type, secret));
   SH_ASSIGN_OR_RETURN(KeyLocation location, KeyLocation::make(type, fragment, public_key));
   SH_RETURN_IF_ERROR(tx.put(identity_record(did, location), record_type(type), secret, public_key));
   return location;
@@ -59,6 +44,20 @@ Status require_key(const Keystore& keystore, const Did& did, const KeyLocation& 
 
 }  // namespace
 
+Result<Bytes> identity_key_public(IdentityKeyType type, ByteView secret) {
+  if (secret.size() != kSecretKeySize)
+    return Status(Errc::invalid_key, "an Ed25519 or X25519 private key is 32 bytes");
+  Bytes public_key(32);
+  if (type == IdentityKeyType::x25519) {
+    crypto_scalarmult_base(public_key.data(), secret.data());
+    return public_key;
+  }
+  runtime::ScratchFrame frame;
+  SH_ASSIGN_OR_RETURN(auto expanded, frame.take(crypto_sign_SECRETKEYBYTES));
+  crypto_sign_seed_keypair(public_key.data(), expanded.data(), secret.data());
+  return public_key;
+}
+
 Location identity_record(const Did& did, const KeyLocation& key) { return Location{did.to_string(), key.canonical()}; }
 
 Result<CreatedDid> create_did(Transaction& tx, std::string_view network, std::string_view fragment,
@@ -72,7 +71,7 @@ Result<CreatedDid> create_did(Transaction& tx, std::string_view network, std::st
     std::copy(private_key.begin(), private_key.end(), secret.begin());
   else
     return Status(Errc::invalid_key, "an Ed25519 private key is 32 bytes");
-  SH_ASSIGN_OR_RETURN(const Bytes public_key, public_of(IdentityKeyType::ed25519, secret));
+  SH_ASSIGN_OR_RETURN(const Bytes public_key, identity_key_public(IdentityKeyType::ed25519, secret));
   SH_ASSIGN_OR_RETURN(Did did, Did::from_public_key(network, public_key));
   if (did_exists(tx.keystore(), did))
     return error(Errc::already_exists, "the identity {} already exists", did.to_string());
@@ -118,7 +117,7 @@ Result<KeyLocation> generate_identity_key(Transaction& tx, const Did& did, Ident
 
 Status insert_identity_key(Transaction& tx, const Did& did, const KeyLocation& location, ByteView private_key) {
   SH_RETURN_IF_ERROR(require_did(tx.keystore(), did));
-  SH_ASSIGN_OR_RETURN(const Bytes public_key, public_of(location.type(), private_key));
+  SH_ASSIGN_OR_RETURN(const Bytes public_key, identity_key_public(location.type(), private_key));
   if (!location.names(public_key))
     return error(Errc::invalid_key, "the key hash of {} does not name this private key's public key",
                  location.canonical());

@@ -34,6 +34,9 @@ struct EngineOptions {
   // Run in this actor system (its config must have called actors::register_message_types);
   // when null, the engine starts its own with one worker thread per core.
   caf::actor_system* system = nullptr;
+  // The files' home; null for the operating system's. Must outlive the engine (tests pass one
+  // that injects faults or simulates a power loss).
+  snapshot::FileSystem* file_system = nullptr;
 };
 
 class Engine {
@@ -71,8 +74,11 @@ class Engine {
   void sign_batch_async(const vault::Location& location, std::vector<Bytes> messages, BatchCallback done);
   std::future<Result<Bytes>> sign_future(const vault::Location& location, Bytes message);
 
-  // The typed handle, for an application's own actors (in the same actor system).
+  // The typed handle, for an application's own actors (in the same actor system), with the
+  // system and the timeout the façade uses.
   actors::supervisor_actor handle() const;
+  caf::actor_system& actor_system() const;
+  std::chrono::milliseconds timeout() const;
   Result<actors::EngineStats> stats();
 
  private:

@@ -22,6 +22,8 @@
 namespace stronghold::vault {
 
 Location identity_record(const Did& did, const KeyLocation& key);
+// The public key of a 32-byte Ed25519 or X25519 private key.
+Result<Bytes> identity_key_public(IdentityKeyType type, ByteView private_key);
 
 struct CreatedDid {
   Did did;
