@@ -3,108 +3,17 @@
 //   signing on the same number of threads; the latency of one blocking request at a time.
 // Raw, async and batch run in interleaved short rounds and each round gives its own ratios, so
 // a neighbour's load on a shared machine hits both sides of a ratio; the median round is shown.
-#include <algorithm>
-#include <atomic>
-#include <chrono>
-#include <condition_variable>
-#include <mutex>
 #include <filesystem>
-#include <thread>
 
 #include <fmt/format.h>
-#include <secp256k1.h>
-#include <sodium.h>
 
 #include "stronghold/engine.hpp"
-#include "stronghold/runtime/random.hpp"
+#include "throughput.hpp"
 
 namespace {
 
 using namespace stronghold;
-using Clock = std::chrono::steady_clock;
-
-constexpr double kSeconds = 0.4;  // per measurement; kRounds rounds
-constexpr int kRounds = 7;
-const Bytes kMessage(64, 0x5a);
-
-double elapsed(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
-
-// Signatures per second of `sign` run on `threads` threads for kSeconds.
-template <class Sign>
-double raw_rate(unsigned threads, Sign sign) {
-  std::atomic<std::uint64_t> done{0};
-  std::vector<std::thread> workers;
-  const auto start = Clock::now();
-  for (unsigned t = 0; t < threads; ++t)
-    workers.emplace_back([&] {
-      auto local = sign;
-      std::uint64_t count = 0;
-      while (elapsed(start) < kSeconds) {
-        local();
-        ++count;
-      }
-      done += count;
-    });
-  for (auto& worker : workers)
-    worker.join();
-  return static_cast<double>(done) / elapsed(start);
-}
-
-struct RawEd25519 {
-  std::uint8_t public_key[32], secret_key[64], signature[64];
-  RawEd25519() { crypto_sign_keypair(public_key, secret_key); }
-  void operator()() { crypto_sign_detached(signature, nullptr, kMessage.data(), kMessage.size(), secret_key); }
-};
-
-struct RawSecp256k1 {
-  std::shared_ptr<secp256k1_context> context{secp256k1_context_create(SECP256K1_CONTEXT_NONE), secp256k1_context_destroy};
-  std::uint8_t secret_key[32];
-  RawSecp256k1() {
-    do
-      runtime::random_bytes(secret_key);
-    while (!secp256k1_ec_seckey_verify(context.get(), secret_key));
-  }
-  void operator()() {
-    std::uint8_t digest[32], compact[64];
-    crypto_hash_sha256(digest, kMessage.data(), kMessage.size());
-    secp256k1_ecdsa_signature signature;
-    if (!secp256k1_ecdsa_sign(context.get(), &signature, digest, secret_key, nullptr, nullptr))
-      std::abort();
-    secp256k1_ecdsa_signature_serialize_compact(context.get(), compact, &signature);
-  }
-};
-
-// Keeps up to `in_flight` requests outstanding for kSeconds, topping up whenever half have come
-// back (as a busy server would: completions don't wake the submitter one by one); `submit(done)`
-// issues one request whose callback calls done(count).
-template <class Submit>
-double pipelined_rate(int in_flight, Submit submit) {
-  std::mutex mutex;
-  std::condition_variable changed;
-  int outstanding = 0;
-  std::uint64_t done = 0;
-  const int refill_below = std::max(1, in_flight / 2);
-  auto finished = [&](std::uint64_t count) {
-    std::lock_guard guard(mutex);
-    done += count;
-    if (--outstanding == refill_below - 1 || outstanding == 0)
-      changed.notify_one();
-  };
-  const auto start = Clock::now();
-  while (elapsed(start) < kSeconds) {
-    std::unique_lock lock(mutex);
-    changed.wait(lock, [&] { return outstanding < refill_below; });
-    const int room = in_flight - outstanding;
-    outstanding = in_flight;
-    lock.unlock();
-    for (int i = 0; i < room; ++i)
-      submit(finished);
-  }
-  std::unique_lock lock(mutex);
-  changed.wait(lock, [&] { return outstanding == 0; });
-  return static_cast<double>(done) / elapsed(start);
-}
-
+using namespace stronghold::bench;
 double async_rate(Engine& engine, const vault::Location& key, int in_flight) {
   return pipelined_rate(in_flight, [&](auto& finished) {
     engine.sign_async(key, kMessage, [&finished](Result<Bytes> signature) {
@@ -125,13 +34,6 @@ double batch_rate(Engine& engine, const vault::Location& key, int batch, int in_
     });
   });
 }
-
-double median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  return values[values.size() / 2];
-}
-double min(const std::vector<double>& values) { return *std::min_element(values.begin(), values.end()); }
-double max(const std::vector<double>& values) { return *std::max_element(values.begin(), values.end()); }
 
 struct Latency {
   double median_us, p99_us;
