@@ -40,28 +40,25 @@ Result<Did> Did::parse(std::string_view text) {
   auto tag = from_base58(rest);
   if (!tag.ok() || tag->size() != 32)
     return Status(Errc::invalid_argument, "a DID's tag is the base58 text of 32 bytes");
-  Did did;
-  did.network_ = std::string(network);
-  std::copy(tag->begin(), tag->end(), did.tag_.begin());
-  return did;
+  return Did(network, *tag);
 }
 
 Result<Did> Did::from_public_key(std::string_view network, ByteView ed25519_public_key) {
   SH_RETURN_IF_ERROR(check_network(network));
   if (ed25519_public_key.size() != kPublicKeySize)
     return Status(Errc::invalid_key, "an Ed25519 public key is 32 bytes");
-  Did did;
-  did.network_ = std::string(network);
-  crypto_generichash(did.tag_.data(), did.tag_.size(), ed25519_public_key.data(), ed25519_public_key.size(),
-                     nullptr, 0);
-  return did;
+  std::array<std::uint8_t, 32> tag;
+  crypto_generichash(tag.data(), tag.size(), ed25519_public_key.data(), ed25519_public_key.size(), nullptr, 0);
+  return Did(network, tag);
+}
+
+Did::Did(std::string_view network, ByteView tag) : network_(network) {
+  std::copy(tag.begin(), tag.end(), tag_.begin());
+  text_ = std::string(kPrefix) + (network_ == kMainNetwork ? "" : network_ + ":") + to_base58(tag_);
 }
 
 std::string Did::tag() const { return to_base58(tag_); }
 
-std::string Did::to_string() const {
-  return std::string(kPrefix) + (network_ == kMainNetwork ? "" : network_ + ":") + tag();
-}
 
 KeyType record_type(IdentityKeyType type) noexcept {
   return type == IdentityKeyType::ed25519 ? KeyType::ed25519 : KeyType::x25519;

@@ -25,25 +25,29 @@ Status check_network(std::string_view network);
 
 class Did {
  public:
-  Did() = default;
+  Did() = default;  // names nothing: empty text, until assigned
   // invalid_argument for anything that is not a did:iota DID with a 32-byte tag.
   static Result<Did> parse(std::string_view text);
   static Result<Did> from_public_key(std::string_view network, ByteView ed25519_public_key);
 
   const std::string& network() const noexcept { return network_; }  // "main" for the main network
   std::string tag() const;                                           // base58
-  std::string to_string() const;                                     // normalised
+  const std::string& to_string() const noexcept { return text_; }   // normalised
 
-  auto operator<=>(const Did&) const = default;
+  bool operator==(const Did& other) const noexcept { return text_ == other.text_; }
+  auto operator<=>(const Did& other) const noexcept { return text_ <=> other.text_; }
 
   template <class Inspector>
   friend typename Inspector::result_type inspect(Inspector& f, Did& did) {
-    return f(did.network_, did.tag_);
+    return f(did.network_, did.tag_, did.text_);
   }
 
  private:
+  Did(std::string_view network, ByteView tag);
+
   std::string network_{kMainNetwork};
   std::array<std::uint8_t, 32> tag_{};
+  std::string text_;  // the normalised text, made once: it names the DID's vault on every use
 };
 
 enum class IdentityKeyType : std::uint8_t { ed25519, x25519 };
