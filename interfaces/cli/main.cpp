@@ -2,35 +2,26 @@
 #include <cstdio>
 #include <string_view>
 
-#include "demo.hpp"
+#include "commands.hpp"
+#include "session.hpp"
 #include "stronghold/stronghold.hpp"
 
-namespace {
-
-constexpr const char* kUsage =
-    "usage: stronghold [--help] [--version] COMMAND\n"
-    "\n"
-    "commands:\n"
-    "  demo     a tour of the engine on a throw-away state\n";
-
-}  // namespace
-
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    std::fputs(kUsage, stderr);
-    return 1;
+  using namespace stronghold::cli;
+  if (argc >= 2 && (std::string_view(argv[1]) == "--help" || std::string_view(argv[1]) == "-h")) {
+    std::fputs(overall_usage(), stdout);
+    return kSuccess;
   }
-  const std::string_view command = argv[1];
-  if (command == "--help" || command == "-h") {
-    std::fputs(kUsage, stdout);
-    return 0;
-  }
-  if (command == "--version") {
+  if (argc >= 2 && std::string_view(argv[1]) == "--version") {
     std::printf("stronghold %s\n", stronghold::version());
-    return 0;
+    return kSuccess;
   }
-  if (command == "demo")
-    return stronghold::cli::run_demo();
-  std::fprintf(stderr, "stronghold: unknown command '%s'; run 'stronghold --help' for the list\n", argv[1]);
-  return 1;
+  auto parsed = parse_global(argc, argv);
+  if (!parsed.ok())
+    return usage_error(parsed.status().message(), "");
+  auto& [options, words] = *parsed;
+  if (!options.socket.empty())
+    return report(stronghold::Status(stronghold::Errc::unsupported,
+                                     "--socket needs strongholdd, which this build does not include yet"));
+  return run_command(options, words);
 }

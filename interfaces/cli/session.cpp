@@ -1,0 +1,252 @@
+#include "session.hpp"
+
+#include <fcntl.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+namespace stronghold::cli {
+namespace {
+
+std::string default_snapshot_path() {
+  if (const char* path = std::getenv("STRONGHOLD_SNAPSHOT"); path != nullptr && *path != '\0')
+    return path;
+  std::filesystem::path data;
+  if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg != nullptr && *xdg != '\0')
+    data = xdg;
+  else if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0')
+    data = std::filesystem::path(home) / ".local" / "share";
+  else
+    data = ".";
+  return (data / "stronghold" / "default.stronghold").string();
+}
+
+// Drops one trailing "\n" or "\r\n".
+std::size_t without_newline(const std::uint8_t* bytes, std::size_t size) {
+  if (size > 0 && bytes[size - 1] == '\n')
+    --size;
+  if (size > 0 && bytes[size - 1] == '\r')
+    --size;
+  return size;
+}
+
+Result<runtime::SecretBuffer> first_line(int fd, std::size_t limit) {
+  SH_ASSIGN_OR_RETURN(runtime::SecretBuffer buffer, runtime::SecretBuffer::create(limit));
+  std::size_t size = 0;
+  {
+    auto view = buffer.write();
+    auto bytes = view.bytes();
+    while (size < limit) {
+      const ssize_t got = ::read(fd, bytes.data() + size, 1);
+      if (got < 0)
+        return Status(Errc::io_error, "could not read the password");
+      if (got == 0 || bytes[size] == '\n')
+        break;
+      ++size;
+    }
+    size = without_newline(bytes.data(), size);
+  }
+  if (size == 0)
+    return Status(Errc::invalid_argument, "the password is empty");
+  auto view = buffer.read();
+  return runtime::SecretBuffer::from(view.bytes().first(size));
+}
+
+Result<runtime::SecretBuffer> prompt(const char* text) {
+  const int tty = ::open("/dev/tty", O_RDWR | O_CLOEXEC);
+  if (tty < 0)
+    return Status(Errc::invalid_argument,
+                  "no password: give --password-file, set STRONGHOLD_PASSWORD, or run on a terminal");
+  termios saved{};
+  const bool is_terminal = ::tcgetattr(tty, &saved) == 0;
+  if (is_terminal) {
+    termios quiet = saved;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(tty, TCSAFLUSH, &quiet);
+  }
+  [[maybe_unused]] const ssize_t shown = ::write(tty, text, std::strlen(text));
+  auto password = first_line(tty, 1024);
+  if (is_terminal)
+    ::tcsetattr(tty, TCSAFLUSH, &saved);
+  [[maybe_unused]] const ssize_t newline = ::write(tty, "\n", 1);
+  ::close(tty);
+  return password;
+}
+
+std::string hint(Errc code) {
+  switch (code) {
+    case Errc::wrong_password: return "check the password (--password-file or STRONGHOLD_PASSWORD)";
+    case Errc::not_found: return "run 'stronghold list' to see what is stored";
+    case Errc::did_not_found: return "run 'stronghold did list' to see the DIDs";
+    case Errc::corrupted: return "the file is damaged: restore it from a backup";
+    case Errc::unsupported: return "the file needs a newer stronghold";
+    case Errc::busy: return "another process (a running strongholdd?) holds it: stop it or use --socket";
+    case Errc::already_exists: return "choose another name or remove the existing one first";
+    case Errc::io_error: return "check the path and its permissions";
+    case Errc::invalid_argument:
+    case Errc::invalid_key:
+    case Errc::wrong_key_type:
+    case Errc::authentication_failed:
+    case Errc::expired: return "check the input (see --help)";
+    default: return "this is a bug: please report it";
+  }
+}
+
+}  // namespace
+
+int exit_code(Errc code) noexcept {
+  switch (code) {
+    case Errc::ok: return kSuccess;
+    case Errc::wrong_password: return kWrongPassword;
+    case Errc::not_found:
+    case Errc::did_not_found: return kNotFound;
+    case Errc::corrupted:
+    case Errc::unsupported: return kDamaged;
+    case Errc::invalid_argument:
+    case Errc::invalid_key:
+    case Errc::wrong_key_type:
+    case Errc::authentication_failed:
+    case Errc::expired:
+    case Errc::already_exists: return kInvalidInput;
+    case Errc::busy: return kBusy;
+    default: return kInternal;
+  }
+}
+
+Result<std::pair<GlobalOptions, std::vector<std::string>>> parse_global(int argc, char** argv) {
+  GlobalOptions options;
+  std::string snapshot;
+  int i = 1;
+  for (; i < argc; ++i) {
+    const std::string_view word = argv[i];
+    if (word == "--json") {
+      options.json = true;
+      continue;
+    }
+    if (word != "--snapshot" && word != "--password-file" && word != "--socket")
+      break;
+    if (i + 1 == argc)
+      return error(Errc::invalid_argument, "{} needs a value", word);
+    std::string& target = word == "--snapshot" ? snapshot : word == "--socket" ? options.socket : options.password_file;
+    target = argv[++i];
+  }
+  options.snapshot = snapshot.empty() ? default_snapshot_path() : snapshot;
+  return std::pair{options, std::vector<std::string>(argv + i, argv + argc)};
+}
+
+Result<runtime::SecretBuffer> read_password(const std::string& file, const char* environment, const char* text) {
+  if (!file.empty()) {
+    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+      return error(Errc::io_error, "cannot read the password file {}", file);
+    auto password = first_line(fd, 1024);
+    ::close(fd);
+    return password;
+  }
+  if (const char* value = std::getenv(environment); value != nullptr && *value != '\0')
+    return runtime::SecretBuffer::from(as_bytes(value));
+  return prompt(text);
+}
+
+std::string json_quote(std::string_view text) {
+  std::string quoted = "\"";
+  for (const char c : text) {
+    switch (c) {
+      case '"': quoted += "\\\""; break;
+      case '\\': quoted += "\\\\"; break;
+      case '\n': quoted += "\\n"; break;
+      case '\r': quoted += "\\r"; break;
+      case '\t': quoted += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20)
+          quoted += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
+        else
+          quoted += c;
+    }
+  }
+  return quoted + "\"";
+}
+
+void Output::result(const std::vector<std::pair<std::string, std::string>>& fields, Layout layout) const {
+  std::string line;
+  if (json_) {
+    line.push_back('{');
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+      if (i > 0)
+        line.push_back(',');
+      line.append(json_quote(fields[i].first)).append(":").append(json_quote(fields[i].second));
+    }
+    line.push_back('}');
+    std::puts(line.c_str());
+    return;
+  }
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (i > 0)
+      line.push_back(layout == Layout::record ? '\t' : '\n');
+    line.append(fields[i].second);
+  }
+  std::puts(line.c_str());
+}
+
+int report(const Status& status) {
+  std::fprintf(stderr, "stronghold: %s; %s\n", status.message().c_str(), hint(status.code()).c_str());
+  return exit_code(status.code());
+}
+
+int usage_error(const std::string& message, const std::string& command) {
+  std::fprintf(stderr, "stronghold: %s; run 'stronghold %s--help'\n", message.c_str(),
+               command.empty() ? "" : (command + " ").c_str());
+  return kUsage;
+}
+
+Result<runtime::SecretBuffer> read_stdin_secret(std::size_t limit) {
+  SH_ASSIGN_OR_RETURN(runtime::SecretBuffer buffer, runtime::SecretBuffer::create(limit + 1));
+  std::size_t size = 0;
+  {
+    auto view = buffer.write();
+    auto bytes = view.bytes();
+    while (size <= limit) {
+      const ssize_t got = ::read(STDIN_FILENO, bytes.data() + size, limit + 1 - size);
+      if (got < 0)
+        return Status(Errc::io_error, "could not read standard input");
+      if (got == 0)
+        break;
+      size += static_cast<std::size_t>(got);
+    }
+    if (size > limit)
+      return error(Errc::invalid_argument, "standard input holds more than {} bytes", limit);
+    size = without_newline(bytes.data(), size);
+  }
+  auto view = buffer.read();
+  return runtime::SecretBuffer::from(view.bytes().first(size));
+}
+
+Result<Bytes> read_public_file(const std::string& path, std::size_t limit) {
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr)
+    return error(Errc::io_error, "cannot read {}", path);
+  Bytes bytes(limit + 1);
+  const std::size_t size = std::fread(bytes.data(), 1, bytes.size(), file);
+  std::fclose(file);
+  if (size > limit)
+    return error(Errc::invalid_argument, "{} is larger than {} bytes", path, limit);
+  bytes.resize(size);
+  return bytes;
+}
+
+Result<std::unique_ptr<snapshot::Snapshot>> open_snapshot(const GlobalOptions& options) {
+  if (!std::filesystem::exists(options.snapshot))
+    return error(Errc::not_found, "there is no snapshot at {} (create one with 'stronghold init')", options.snapshot);
+  SH_ASSIGN_OR_RETURN(runtime::SecretBuffer password,
+                      read_password(options.password_file, "STRONGHOLD_PASSWORD", "Snapshot password: "));
+  auto view = password.read();
+  return snapshot::Snapshot::open(snapshot::posix_file_system(), options.snapshot, view.bytes(), {});
+}
+
+}  // namespace stronghold::cli
