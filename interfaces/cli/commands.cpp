@@ -522,6 +522,10 @@ const char* overall_usage() {
 int run_command(const GlobalOptions& options, const std::vector<std::string>& words) {
   if (words.empty())
     return usage_error("no command given", "");
+  if (words.front() == "--help" || words.front() == "-h") {
+    std::fputs(overall_usage(), stdout);
+    return kSuccess;
+  }
   if (words.front() == "demo")
     return run_demo();
   for (const Command& command : commands()) {

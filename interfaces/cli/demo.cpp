@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "stronghold/identity/stronghold_storage.hpp"
 #include "stronghold/runtime/hardening.hpp"
 #include "stronghold/runtime/hex.hpp"
 #include "stronghold/runtime/scratch.hpp"
@@ -129,9 +130,23 @@ Status run(Tour& tour) {
   SH_ASSIGN_OR_RETURN(const Bytes shared, snapshot::export_with_password(reopened->keystore(), as_bytes("share"),
                                                                         snapshot::KdfPreset::standard, {"wallet"}));
   tour.step("The wallet vault is exported for another device, sealed to a password: {} bytes.", shared.size());
+  reopened.reset();
+
+  // The same file served by the engine's actors, through the identity storage.
+  EngineOptions engine_options;
+  engine_options.snapshot = options;
+  SH_ASSIGN_OR_RETURN(auto identities, identity::StrongholdStorage::open(path, password, engine_options));
+  SH_ASSIGN_OR_RETURN(const identity::CreatedDid created, identities->did_create("main", "sign-0", {}));
+  SH_ASSIGN_OR_RETURN(const Bytes did_signature, identities->key_sign(created.did, created.location, message));
+  SH_ASSIGN_OR_RETURN(const Bytes did_public, identities->key_public(created.did, created.location));
+  const bool did_valid = vault::verify_ed25519(did_public, message, did_signature);
+  tour.step("The engine's actors now serve the file. An identity is created, with its own key:");
+  tour.detail(created.did.to_string() + "  (key " + created.location.canonical() + ")");
+  tour.detail(fmt::format("its signature of the message is {}", did_valid ? "valid" : "INVALID"));
+  identities.reset();
   tour.step("Throughout, plaintext keys lived only in this thread's guarded scratch area, now {}.",
             runtime::thread_scratch_is_clear() ? "wiped clean" : "NOT CLEAN");
-  if (ed_again != ed_public || signed_again != signature || !runtime::thread_scratch_is_clear())
+  if (ed_again != ed_public || signed_again != signature || !did_valid || !runtime::thread_scratch_is_clear())
     return Status(Errc::internal, "the tour found an inconsistency");
   return {};
 }

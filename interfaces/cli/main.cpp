@@ -8,10 +8,6 @@
 
 int main(int argc, char** argv) {
   using namespace stronghold::cli;
-  if (argc >= 2 && (std::string_view(argv[1]) == "--help" || std::string_view(argv[1]) == "-h")) {
-    std::fputs(overall_usage(), stdout);
-    return kSuccess;
-  }
   if (argc >= 2 && std::string_view(argv[1]) == "--version") {
     std::printf("stronghold %s\n", stronghold::version());
     return kSuccess;
@@ -21,7 +17,6 @@ int main(int argc, char** argv) {
     return usage_error(parsed.status().message(), "");
   auto& [options, words] = *parsed;
   if (!options.socket.empty())
-    return report(stronghold::Status(stronghold::Errc::unsupported,
-                                     "--socket needs strongholdd, which this build does not include yet"));
+    return usage_error("--socket needs strongholdd, which this build does not include yet; open the file instead", "");
   return run_command(options, words);
 }

@@ -1,0 +1,275 @@
+// The `stronghold` binary itself: every command run as a user would, with its output and exit
+// code checked.
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include <doctest/doctest.h>
+
+#include "stronghold/runtime/hex.hpp"
+#include "stronghold/snapshot/snapshot.hpp"
+#include "stronghold/vault/verify.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace stronghold;
+
+namespace {
+
+struct Run {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+  // The lines of standard output.
+  std::vector<std::string> lines() const {
+    std::vector<std::string> all;
+    std::istringstream stream(out);
+    for (std::string line; std::getline(stream, line);)
+      all.push_back(line);
+    return all;
+  }
+};
+
+std::string slurp(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(file), {});
+}
+
+class Cli {
+ public:
+  Cli() : snapshot_(dir_.file("cli.stronghold")) {}
+
+  // Runs `stronghold --snapshot <ours> ARGS` with `input` on standard input and `password` in
+  // STRONGHOLD_PASSWORD (none when empty).
+  Run run(std::vector<std::string> args, const std::string& input = "", const std::string& password = "cli-pw",
+          std::vector<std::string> extra_environment = {}) {
+    args.insert(args.begin(), {STRONGHOLD_CLI_PATH, "--snapshot", snapshot_});
+    const std::string in = dir_.file("stdin"), out = dir_.file("stdout"), err = dir_.file("stderr");
+    std::ofstream(in, std::ios::binary) << input;
+    std::vector<std::string> environment = {"HOME=" + dir_.path().string(), "PATH=/usr/bin:/bin"};
+    if (!password.empty())
+      environment.push_back("STRONGHOLD_PASSWORD=" + password);
+    environment.insert(environment.end(), extra_environment.begin(), extra_environment.end());
+    const pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+      ::setsid();  // no controlling terminal: a missing password cannot prompt
+      const int fds[3] = {::open(in.c_str(), O_RDONLY), ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600),
+                          ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600)};
+      for (int i = 0; i < 3; ++i)
+        ::dup2(fds[i], i);
+      std::vector<char*> argv, envp;
+      for (auto& arg : args)
+        argv.push_back(arg.data());
+      argv.push_back(nullptr);
+      for (auto& variable : environment)
+        envp.push_back(variable.data());
+      envp.push_back(nullptr);
+      ::execve(argv[0], argv.data(), envp.data());
+      ::_exit(127);
+    }
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    Run result;
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    result.out = slurp(out);
+    result.err = slurp(err);
+    return result;
+  }
+
+  // Runs and requires success; returns standard output's lines.
+  std::vector<std::string> ok(std::vector<std::string> args, const std::string& input = "") {
+    const Run result = run(std::move(args), input);
+    INFO("stderr: " << result.err);
+    REQUIRE(result.exit_code == 0);
+    return result.lines();
+  }
+
+  std::string file(const std::string& name) const { return dir_.file(name); }
+  const std::string& snapshot() const { return snapshot_; }
+
+ private:
+  test::TempDir dir_;
+  std::string snapshot_;
+};
+
+Bytes hex(const std::string& text) { return from_hex(text).value(); }
+
+}  // namespace
+
+TEST_CASE("keys: init, generate, import, sign; signatures verify") {
+  Cli cli;
+  cli.ok({"init", "--kdf", "fast"});
+  const Run again = cli.run({"init", "--kdf", "fast"});
+  CHECK(again.exit_code == 5);
+  CHECK(again.err.find("never overwrites") != std::string::npos);
+
+  const Bytes ed = hex(cli.ok({"key", "generate", "--type", "ed25519", "--at", "w/ed"}).at(0));
+  const Bytes k1 = hex(cli.ok({"key", "generate", "--type", "secp256k1", "--at", "w/k1"}).at(0));
+  CHECK(ed.size() == 32);
+  CHECK(k1.size() == 33);
+  CHECK(hex(cli.ok({"key", "public", "--at", "w/ed"}).at(0)) == ed);
+  CHECK(vault::verify_ed25519(ed, Bytes{0x72}, hex(cli.ok({"sign", "--at", "w/ed", "--hex", "72"}).at(0))));
+  CHECK(vault::verify_ecdsa(k1, Bytes{0x72}, hex(cli.ok({"sign", "--at", "w/k1", "--hex", "72"}).at(0))));
+  CHECK(cli.ok({"sign", "--at", "w/k1", "--hex", "72", "--recoverable"}).at(0).size() == 130);
+  std::ofstream(cli.file("message"), std::ios::binary) << "a message in a file";
+  const Bytes from_file = hex(cli.ok({"sign", "--at", "w/ed", "--file", cli.file("message")}).at(0));
+  CHECK(vault::verify_ed25519(ed, as_bytes("a message in a file"), from_file));
+
+  // RFC 8032 TEST 1 imported from standard input.
+  const auto imported = cli.ok({"key", "import", "--type", "ed25519", "--at", "w/rfc"},
+                               "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60\n");
+  CHECK(imported.at(0) == "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
+  CHECK(cli.ok({"sign", "--at", "w/rfc", "--hex", ""}).at(0) ==
+        "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b");
+
+  const auto listed = cli.ok({"list"});
+  REQUIRE(listed.size() == 3);
+  CHECK(listed[0] == "w/ed\ted25519\t-\t1\tnever");
+  const auto json = cli.ok({"--json", "key", "public", "--at", "w/ed"});
+  CHECK(json.at(0) == "{\"public_key\":\"" + to_hex(ed) + "\"}");
+  cli.ok({"delete", "--at", "w/rfc"});
+  CHECK(cli.run({"sign", "--at", "w/rfc", "--hex", "00"}).exit_code == 3);
+  cli.ok({"gc"});
+  CHECK(cli.ok({"list"}).size() == 2);
+}
+
+TEST_CASE("exit codes: usage, wrong password, not found, damaged, invalid input, busy") {
+  Cli cli;
+  CHECK(cli.run({"list"}).exit_code == 3);  // no snapshot yet
+  cli.ok({"init", "--kdf", "fast"});
+  cli.ok({"key", "generate", "--type", "ed25519", "--at", "w/ed"});
+  CHECK(cli.run({}).exit_code == 1);
+  CHECK(cli.run({"frobnicate"}).exit_code == 1);
+  CHECK(cli.run({"key", "generate", "--at", "w/x"}).exit_code == 1);                       // --type missing
+  CHECK(cli.run({"sign", "--at", "w/ed", "--hex", "00", "--bogus"}).exit_code == 1);      // unknown option
+  CHECK(cli.run({"list"}, "", "wrong").exit_code == 2);
+  const Run no_password = cli.run({"list"}, "", "");
+  CHECK(no_password.exit_code == 5);
+  CHECK(no_password.err.find("--password-file") != std::string::npos);
+  CHECK(cli.run({"key", "public", "--at", "w/none"}).exit_code == 3);
+  CHECK(cli.run({"sign", "--at", "w/ed", "--hex", "zz"}).exit_code == 5);
+  CHECK(cli.run({"key", "generate", "--type", "rsa", "--at", "w/r"}).exit_code == 5);
+  CHECK(cli.run({"key", "generate", "--type", "ed25519", "--at", "bad"}).exit_code == 5);
+  CHECK(cli.run({"key", "import", "--type", "secp256k1", "--at", "w/zero"}, std::string(64, '0')).exit_code == 5);
+  CHECK(cli.run({"sign", "--at", "w/ed", "--hex", "00", "--schnorr"}).exit_code == 5);  // wrong key type
+  {
+    // Another process holds the snapshot.
+    auto held = snapshot::Snapshot::open(snapshot::posix_file_system(), cli.snapshot(), as_bytes("cli-pw"), {});
+    REQUIRE(held.ok());
+    const Run busy = cli.run({"list"});
+    CHECK(busy.exit_code == 6);
+    CHECK(busy.err.find("strongholdd") != std::string::npos);
+  }
+  // Every error is one line on stderr and nothing on stdout.
+  const Run failed = cli.run({"key", "public", "--at", "w/none"});
+  CHECK(failed.out.empty());
+  CHECK(std::count(failed.err.begin(), failed.err.end(), '\n') == 1);
+  // A damaged file.
+  {
+    std::fstream file(cli.snapshot(), std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(200);
+    file.put('\x5a').put('\xa5');
+  }
+  CHECK(cli.run({"list"}).exit_code == 4);
+}
+
+TEST_CASE("mnemonic, derivation, xpub, X25519 exchange") {
+  Cli cli;
+  cli.ok({"init", "--kdf", "fast"});
+  const auto mnemonic = cli.ok({"mnemonic", "generate", "--at", "w/seed", "--words", "12"});
+  REQUIRE(mnemonic.size() == 1);
+  CHECK(std::count(mnemonic[0].begin(), mnemonic[0].end(), ' ') == 11);
+  const auto derived = cli.ok({"derive", "--from", "w/seed", "--path", "m/44'/4218'/0'", "--curve", "ed25519", "--at", "w/acct"});
+  cli.ok({"mnemonic", "recover", "--at", "w/again"}, mnemonic[0] + "\n");
+  CHECK(cli.ok({"derive", "--from", "w/again", "--path", "m/44'/4218'/0'", "--curve", "ed25519", "--at", "w/acct2"}) == derived);
+  CHECK(cli.ok({"xpub", "--from", "w/seed", "--path", "m/44'/0'/0'"}).at(0).starts_with("xpub"));
+  CHECK(cli.run({"mnemonic", "recover", "--at", "w/bad"}, "abandon abandon\n").exit_code == 5);
+  CHECK(cli.run({"derive", "--from", "w/seed", "--path", "m/x", "--curve", "ed25519", "--at", "w/y"}).exit_code == 5);
+
+  const auto ours = cli.ok({"key", "generate", "--type", "x25519", "--at", "w/x"});
+  const auto theirs = cli.ok({"key", "generate", "--type", "x25519", "--at", "w/peer"});
+  cli.ok({"dh", "--at", "w/x", "--peer", theirs.at(0), "--into", "w/shared"});
+  cli.ok({"dh", "--at", "w/peer", "--peer", ours.at(0), "--into", "w/shared2"});
+  CHECK(cli.run({"dh", "--at", "w/x", "--peer", std::string(64, '0'), "--into", "w/z"}).exit_code == 5);
+}
+
+TEST_CASE("the secret store, passwd, export and import between snapshots") {
+  Cli cli;
+  cli.ok({"init", "--kdf", "fast"});
+  cli.ok({"secret", "put", "mail"}, "correct horse\n");
+  CHECK(cli.ok({"secret", "get", "mail"}) == std::vector<std::string>{"correct horse"});
+  CHECK(cli.ok({"secret", "list"}) == std::vector<std::string>{"mail"});
+  const auto ed = cli.ok({"key", "generate", "--type", "ed25519", "--at", "share/ed"});
+
+  // Export under a password, import into a second snapshot.
+  std::ofstream(cli.file("export-pw")) << "transfer\n";
+  cli.ok({"export", "--out", cli.file("out.export"), "--export-password-file", cli.file("export-pw"), "--vault", "share"});
+  CHECK(cli.run({"export", "--out", cli.file("out.export"), "--export-password-file", cli.file("export-pw")}).exit_code == 5);
+  Cli other;
+  other.ok({"init", "--kdf", "fast"});
+  const auto counts = other.ok({"import", "--in", cli.file("out.export"), "--export-password-file", cli.file("export-pw")});
+  CHECK(counts.at(0) == "1\t0");
+  CHECK(other.ok({"key", "public", "--at", "share/ed"}) == ed);
+  CHECK(other.run({"secret", "get", "mail"}).exit_code == 3);  // only the chosen vault
+  std::ofstream(cli.file("wrong-pw")) << "other\n";
+  CHECK(other.run({"import", "--in", cli.file("out.export"), "--export-password-file", cli.file("wrong-pw")}).exit_code == 5);
+
+  // Export to the other device's X25519 key.
+  const auto recipient = other.ok({"key", "generate", "--type", "x25519", "--at", "device/kex"});
+  cli.ok({"export", "--out", cli.file("to-other"), "--recipient", recipient.at(0)});
+  CHECK(other.ok({"import", "--in", cli.file("to-other"), "--key", "device/kex", "--merge", "replace"}).at(0) == "2\t0");
+  CHECK(other.ok({"secret", "get", "mail"}) == std::vector<std::string>{"correct horse"});
+
+  // passwd: the old password stops working.
+  std::ofstream(cli.file("new-pw")) << "brand new\n";
+  cli.ok({"passwd", "--new-password-file", cli.file("new-pw")});
+  CHECK(cli.run({"list"}).exit_code == 2);
+  CHECK(cli.run({"--password-file", cli.file("new-pw"), "list"}, "", "").exit_code == 0);
+  cli.run({"--password-file", cli.file("new-pw"), "secret", "delete", "mail"}, "", "");
+  CHECK(cli.run({"--password-file", cli.file("new-pw"), "secret", "get", "mail"}, "", "").exit_code == 3);
+}
+
+TEST_CASE("DIDs from the command line") {
+  Cli cli;
+  cli.ok({"init", "--kdf", "fast"});
+  const auto created = cli.ok({"did", "create", "--import"}, "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb\n");
+  REQUIRE(created.size() == 2);
+  CHECK(created[0] == "did:iota:8TURG5VChANzPVSsrfwhqbHqNDPWHr6cFg2RuzyUoFke");
+  CHECK(created[1] == "sign-0:15534036041411610771");
+  const auto dev = cli.ok({"did", "create", "--network", "dev", "--fragment", "key-1"});
+  CHECK(dev.at(0).starts_with("did:iota:dev:"));
+  CHECK(cli.ok({"did", "list"}).size() == 2);
+  CHECK(cli.ok({"did", "sign", "--did", created[0], "--location", created[1], "--hex", "72"}).at(0) ==
+        "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00");
+  CHECK(cli.ok({"did", "public", "--did", created[0], "--location", created[1]}).at(0) ==
+        "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c");
+  CHECK(cli.run({"did", "create", "--import"}, "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb\n").exit_code == 5);
+  CHECK(cli.run({"did", "create", "--network", "UPPER"}).exit_code == 5);
+  CHECK(cli.run({"did", "sign", "--did", "did:iota:nope", "--location", created[1], "--hex", "00"}).exit_code == 5);
+  cli.ok({"did", "purge", "--did", created[0]});
+  CHECK(cli.run({"did", "public", "--did", created[0], "--location", created[1]}).exit_code == 3);
+  CHECK(cli.run({"did", "purge", "--did", created[0]}).exit_code == 3);
+  CHECK(cli.ok({"did", "list"}) == std::vector<std::string>{dev.at(0)});
+}
+
+TEST_CASE("--help works for the program and every command") {
+  Cli cli;
+  const Run overall = cli.run({"--help"});
+  CHECK(overall.exit_code == 0);
+  CHECK(overall.out.find("exit codes") != std::string::npos);
+  for (const std::vector<std::string>& command :
+       {std::vector<std::string>{"init"}, {"key", "generate"}, {"key", "import"}, {"key", "public"}, {"sign"},
+        {"mnemonic", "generate"}, {"mnemonic", "recover"}, {"derive"}, {"xpub"}, {"dh"}, {"secret", "put"},
+        {"secret", "get"}, {"secret", "list"}, {"secret", "delete"}, {"list"}, {"delete"}, {"gc"}, {"export"},
+        {"import"}, {"did", "create"}, {"did", "list"}, {"did", "sign"}, {"did", "public"}, {"did", "purge"},
+        {"passwd"}}) {
+    auto args = command;
+    args.push_back("--help");
+    const Run help = cli.run(args);
+    CHECK_MESSAGE(help.exit_code == 0, command.front());
+    CHECK(help.out.starts_with("usage: stronghold " + command.front()));
+  }
+}
