@@ -1,0 +1,96 @@
+/* stronghold.h: the C ABI of stronghold-cpp, for C programs and bindings to other languages.
+ *
+ * Opaque handles; no C++ type or exception crosses this boundary. Every function returns a
+ * status (0 = STRONGHOLD_OK) and, on failure, sets a message for the calling thread, read with
+ * stronghold_last_error(). Outputs go to caller-owned buffers with explicit capacities: when a
+ * buffer is too small the call fails with STRONGHOLD_BUFFER_TOO_SMALL and *written says how
+ * much is needed. The one value the library allocates (a secret-store value) is wiped and freed
+ * with stronghold_free_secret(). Every function is thread-safe; one engine may be shared by
+ * many threads.
+ */
+#ifndef STRONGHOLD_H
+#define STRONGHOLD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Status codes. */
+enum {
+  STRONGHOLD_OK = 0,
+  STRONGHOLD_INVALID_ARGUMENT = 1, /* malformed input: length, hex, location, path */
+  STRONGHOLD_NOT_FOUND = 2,
+  STRONGHOLD_ALREADY_EXISTS = 3,
+  STRONGHOLD_WRONG_KEY_TYPE = 4,
+  STRONGHOLD_INVALID_KEY = 5,
+  STRONGHOLD_AUTHENTICATION_FAILED = 6,
+  STRONGHOLD_WRONG_PASSWORD = 7,
+  STRONGHOLD_CORRUPTED = 8,
+  STRONGHOLD_UNSUPPORTED = 9,
+  STRONGHOLD_EXPIRED = 10,
+  STRONGHOLD_IO_ERROR = 11,
+  STRONGHOLD_RESOURCE_EXHAUSTED = 12,
+  STRONGHOLD_BUSY = 13,
+  STRONGHOLD_TIMEOUT = 14,
+  STRONGHOLD_UNAVAILABLE = 15,
+  STRONGHOLD_INTERNAL = 16,
+  STRONGHOLD_DID_NOT_FOUND = 17,
+  STRONGHOLD_BUFFER_TOO_SMALL = 100
+};
+
+/* Key types. */
+enum { STRONGHOLD_ED25519 = 1, STRONGHOLD_X25519 = 2, STRONGHOLD_SECP256K1 = 3 };
+
+typedef struct stronghold_engine stronghold_engine;
+
+/* The library's version, e.g. "0.1.0". */
+const char* stronghold_version(void);
+/* The calling thread's message for its last failed call ("" if none). Valid until its next call. */
+const char* stronghold_last_error(void);
+/* A status code's name, e.g. "wrong_password". */
+const char* stronghold_status_name(int status);
+
+/* Opens the snapshot at `path` (creates it when `create` is non-zero; creating never overwrites).
+ * The caller wipes its copy of the password. */
+int stronghold_open(const char* path, const uint8_t* password, size_t password_len, int create,
+                    stronghold_engine** engine);
+/* Makes everything durable, stops the engine and frees it. NULL is allowed. */
+void stronghold_close(stronghold_engine* engine);
+
+/* Locations are "VAULT/RECORD" strings. Public keys: 32 bytes (Ed25519, X25519) or 33 (secp256k1,
+ * compressed). */
+int stronghold_generate(stronghold_engine* engine, const char* location, int key_type, uint8_t* public_key,
+                        size_t capacity, size_t* written);
+int stronghold_import_key(stronghold_engine* engine, const char* location, int key_type, const uint8_t* private_key,
+                          size_t private_key_len, uint8_t* public_key, size_t capacity, size_t* written);
+int stronghold_public_key(stronghold_engine* engine, const char* location, uint8_t* public_key, size_t capacity,
+                          size_t* written);
+/* Ed25519 for an Ed25519 key; ECDSA over SHA-256 (compact r||s, low-S) for a secp256k1 key: 64 bytes. */
+int stronghold_sign(stronghold_engine* engine, const char* location, const uint8_t* message, size_t message_len,
+                    uint8_t* signature, size_t capacity, size_t* written);
+int stronghold_delete(stronghold_engine* engine, const char* location);
+
+/* The secret store. */
+int stronghold_secret_put(stronghold_engine* engine, const char* name, const uint8_t* value, size_t value_len);
+/* *value is allocated by the library: release it with stronghold_free_secret(*value, *value_len). */
+int stronghold_secret_get(stronghold_engine* engine, const char* name, uint8_t** value, size_t* value_len);
+void stronghold_free_secret(uint8_t* value, size_t value_len);
+
+/* Identities: the DID and the key location are written as NUL-terminated text. */
+int stronghold_did_create(stronghold_engine* engine, const char* network, const char* fragment, char* did,
+                          size_t did_capacity, char* location, size_t location_capacity);
+int stronghold_did_sign(stronghold_engine* engine, const char* did, const char* location, const uint8_t* message,
+                        size_t message_len, uint8_t* signature, size_t capacity, size_t* written);
+int stronghold_did_purge(stronghold_engine* engine, const char* did);
+
+/* Everything acknowledged so far is durable. */
+int stronghold_sync(stronghold_engine* engine);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* STRONGHOLD_H */

@@ -1,0 +1,130 @@
+/* The C ABI from a C program: open, keys, signatures, secrets, identities, every error path that
+ * a binding meets (small buffers, bad input, wrong password), and close. Exits 0 when all pass. */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "stronghold/stronghold.h"
+
+static int failures = 0;
+
+#define EXPECT(condition)                                                       \
+  do {                                                                          \
+    if (!(condition)) {                                                         \
+      fprintf(stderr, "%s:%d: failed: %s (%s)\n", __FILE__, __LINE__, #condition, \
+              stronghold_last_error());                                         \
+      ++failures;                                                               \
+    }                                                                           \
+  } while (0)
+
+int main(void) {
+  char path[] = "/tmp/stronghold-c-abi-XXXXXX";
+  if (mkdtemp(path) == NULL || sodium_init() < 0)
+    return 2;
+  char file[128];
+  snprintf(file, sizeof file, "%s/c.stronghold", path);
+  const uint8_t password[] = {'c', '-', 'a', 'b', 'i'};
+
+  stronghold_engine* engine = NULL;
+  EXPECT(stronghold_open(file, password, sizeof password, 1, &engine) == STRONGHOLD_OK);
+  EXPECT(engine != NULL);
+  EXPECT(strlen(stronghold_version()) > 0);
+
+  uint8_t public_key[33], signature[64];
+  size_t written = 0;
+  EXPECT(stronghold_generate(engine, "wallet/ed", STRONGHOLD_ED25519, public_key, sizeof public_key, &written) ==
+         STRONGHOLD_OK);
+  EXPECT(written == 32);
+  const uint8_t message[] = "pay 10";
+  EXPECT(stronghold_sign(engine, "wallet/ed", message, sizeof message, signature, sizeof signature, &written) ==
+         STRONGHOLD_OK);
+  EXPECT(written == 64);
+  EXPECT(crypto_sign_verify_detached(signature, message, sizeof message, public_key) == 0);
+
+  /* RFC 8032 TEST 1, imported. */
+  uint8_t seed[32], rfc_public[32];
+  sodium_hex2bin(seed, sizeof seed, "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60", 64, NULL, NULL,
+                 NULL);
+  EXPECT(stronghold_import_key(engine, "wallet/rfc", STRONGHOLD_ED25519, seed, sizeof seed, rfc_public,
+                               sizeof rfc_public, &written) == STRONGHOLD_OK);
+  sodium_memzero(seed, sizeof seed);
+  char hex[65];
+  sodium_bin2hex(hex, sizeof hex, rfc_public, sizeof rfc_public);
+  EXPECT(strcmp(hex, "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a") == 0);
+
+  /* secp256k1: a 33-byte public key; a buffer one byte short says how much it needs. */
+  uint8_t small[32];
+  EXPECT(stronghold_generate(engine, "wallet/k1", STRONGHOLD_SECP256K1, small, sizeof small, &written) ==
+         STRONGHOLD_BUFFER_TOO_SMALL);
+  EXPECT(written == 33);
+  EXPECT(stronghold_public_key(engine, "wallet/k1", public_key, sizeof public_key, &written) == STRONGHOLD_OK);
+  EXPECT(written == 33 && (public_key[0] == 2 || public_key[0] == 3));
+
+  /* Errors: clear codes and messages, never a crash. */
+  EXPECT(stronghold_sign(engine, "wallet/none", message, sizeof message, signature, sizeof signature, &written) ==
+         STRONGHOLD_NOT_FOUND);
+  EXPECT(strstr(stronghold_last_error(), "wallet/none") != NULL);
+  EXPECT(strcmp(stronghold_status_name(STRONGHOLD_NOT_FOUND), "not_found") == 0);
+  EXPECT(stronghold_sign(engine, "no-slash", message, sizeof message, signature, sizeof signature, &written) ==
+         STRONGHOLD_INVALID_ARGUMENT);
+  EXPECT(stronghold_sign(engine, NULL, message, sizeof message, signature, sizeof signature, &written) ==
+         STRONGHOLD_INVALID_ARGUMENT);
+  EXPECT(stronghold_sign(NULL, "wallet/ed", message, sizeof message, signature, sizeof signature, &written) ==
+         STRONGHOLD_INVALID_ARGUMENT);
+  EXPECT(stronghold_generate(engine, "wallet/x", 99, public_key, sizeof public_key, &written) ==
+         STRONGHOLD_INVALID_ARGUMENT);
+  uint8_t zero[32] = {0};
+  EXPECT(stronghold_import_key(engine, "wallet/zero", STRONGHOLD_SECP256K1, zero, sizeof zero, public_key,
+                               sizeof public_key, &written) == STRONGHOLD_INVALID_KEY);
+
+  /* The secret store: the library allocates, the caller frees (and the library wipes). */
+  const uint8_t value[] = "correct horse";
+  EXPECT(stronghold_secret_put(engine, "mail", value, sizeof value) == STRONGHOLD_OK);
+  uint8_t* read_back = NULL;
+  size_t read_len = 0;
+  EXPECT(stronghold_secret_get(engine, "mail", &read_back, &read_len) == STRONGHOLD_OK);
+  EXPECT(read_len == sizeof value && read_back != NULL && memcmp(read_back, value, read_len) == 0);
+  stronghold_free_secret(read_back, read_len);
+  EXPECT(stronghold_secret_get(engine, "none", &read_back, &read_len) == STRONGHOLD_NOT_FOUND);
+
+  /* Identities. */
+  char did[128], location[256];
+  EXPECT(stronghold_did_create(engine, "dev", "sign-0", did, sizeof did, location, sizeof location) == STRONGHOLD_OK);
+  EXPECT(strncmp(did, "did:iota:dev:", 13) == 0);
+  EXPECT(stronghold_did_sign(engine, did, location, message, sizeof message, signature, sizeof signature, &written) ==
+         STRONGHOLD_OK);
+  char tiny[4];
+  EXPECT(stronghold_did_create(engine, "dev", "k", tiny, sizeof tiny, location, sizeof location) ==
+         STRONGHOLD_BUFFER_TOO_SMALL);
+  EXPECT(stronghold_did_create(engine, "BAD", "k", did, sizeof did, location, sizeof location) ==
+         STRONGHOLD_INVALID_ARGUMENT);
+  EXPECT(stronghold_did_purge(engine, did) == STRONGHOLD_OK);
+  EXPECT(stronghold_did_purge(engine, did) == STRONGHOLD_DID_NOT_FOUND);
+
+  EXPECT(stronghold_delete(engine, "wallet/rfc") == STRONGHOLD_OK);
+  EXPECT(stronghold_sync(engine) == STRONGHOLD_OK);
+  stronghold_close(engine);
+  stronghold_close(NULL);
+
+  /* Reopen: a wrong password is refused; the right one gives the same key back. */
+  engine = NULL;
+  const uint8_t wrong[] = {'n', 'o'};
+  EXPECT(stronghold_open(file, wrong, sizeof wrong, 0, &engine) == STRONGHOLD_WRONG_PASSWORD);
+  EXPECT(engine == NULL);
+  EXPECT(stronghold_open(file, password, sizeof password, 1, &engine) == STRONGHOLD_ALREADY_EXISTS);
+  EXPECT(stronghold_open(file, password, sizeof password, 0, &engine) == STRONGHOLD_OK);
+  uint8_t again[33];
+  EXPECT(stronghold_public_key(engine, "wallet/ed", again, sizeof again, &written) == STRONGHOLD_OK);
+  EXPECT(stronghold_public_key(engine, "wallet/rfc", again, sizeof again, &written) == STRONGHOLD_NOT_FOUND);
+  stronghold_close(engine);
+
+  char command[256];
+  snprintf(command, sizeof command, "rm -rf %s", path);
+  if (system(command) != 0)
+    ++failures;
+  if (failures == 0)
+    printf("C ABI: all checks passed\n");
+  return failures == 0 ? 0 : 1;
+}
