@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <sodium.h>
 
+#include "../daemon/client.hpp"
 #include "args.hpp"
 #include "demo.hpp"
 #include "stronghold/snapshot/journal_file.hpp"
@@ -452,6 +453,54 @@ Status passwd(const GlobalOptions& options, const Args& args, const Output&) {
   return snapshot->change_password(view.bytes());
 }
 
+// ---- the same commands through a running strongholdd (--socket)
+
+Bytes text_bytes(const std::string& text) { return Bytes(text.begin(), text.end()); }
+
+Status over_socket(const GlobalOptions& options, const std::string& name, const Args& args, const Output& out) {
+  using daemon::Op;
+  SH_ASSIGN_OR_RETURN(daemon::Client client, daemon::Client::connect(options.socket));
+  if (name == "unlock") {
+    SH_ASSIGN_OR_RETURN(runtime::SecretBuffer password,
+                        read_password(options.password_file, "STRONGHOLD_PASSWORD", "Snapshot password: "));
+    auto view = password.read();
+    return client.call(Op::unlock, {Bytes(view.bytes().begin(), view.bytes().end())}).status();
+  }
+  if (name == "lock")
+    return client.call(Op::lock, {}).status();
+  if (name == "key generate") {
+    SH_ASSIGN_OR_RETURN(const vault::KeyType type, key_type_option(args));
+    SH_ASSIGN_OR_RETURN(const Location at, location_option(args, "--at"));
+    SH_ASSIGN_OR_RETURN(auto fields, client.call(Op::generate, {text_bytes(at.to_string()),
+                                                                text_bytes(std::string(vault::key_type_name(type)))}));
+    out.value("public_key", to_hex(fields.at(0)));
+    return {};
+  }
+  if (name == "key public") {
+    SH_ASSIGN_OR_RETURN(const Location at, location_option(args, "--at"));
+    SH_ASSIGN_OR_RETURN(auto fields, client.call(Op::public_key, {text_bytes(at.to_string())}));
+    out.value("public_key", to_hex(fields.at(0)));
+    return {};
+  }
+  if (name == "sign") {
+    SH_ASSIGN_OR_RETURN(const Location at, location_option(args, "--at"));
+    SH_ASSIGN_OR_RETURN(const Bytes message, hex_option(args, "--hex"));
+    SH_ASSIGN_OR_RETURN(auto fields, client.call(Op::sign, {text_bytes(at.to_string()), message}));
+    out.value("signature", to_hex(fields.at(0)));
+    return {};
+  }
+  if (name == "delete") {
+    SH_ASSIGN_OR_RETURN(const Location at, location_option(args, "--at"));
+    return client.call(Op::remove, {text_bytes(at.to_string())}).status();
+  }
+  return error(Errc::invalid_argument, "'{}' is not available over --socket (key generate, key public, sign --hex, "
+               "delete, lock and unlock are)", name);
+}
+
+Status lock_locally(const GlobalOptions&, const Args&, const Output&) {
+  return Status(Errc::invalid_argument, "lock and unlock talk to strongholdd: give --socket");
+}
+
 const std::vector<Command>& commands() {
   static const std::vector<Command> all = {
       {"init", "init [--kdf fast|default|strong]\n  Creates a new snapshot; never overwrites one.", {{"--kdf"}, {}, {}}, init},
@@ -493,6 +542,8 @@ const std::vector<Command>& commands() {
       {"did sign", "did sign --did DID --location L --hex HEX\n  Prints the Ed25519 signature.", {{"--did", "--location", "--hex"}, {}, {}}, did_sign},
       {"did public", "did public --did DID --location L\n  Prints the public key.", {{"--did", "--location"}, {}, {}}, did_public},
       {"did purge", "did purge --did DID\n  Removes the DID with its keys, chain state and document.", {{"--did"}, {}, {}}, did_purge},
+      {"unlock", "unlock   (with --socket)\n  Gives strongholdd the password again after it locked itself.", {}, lock_locally},
+      {"lock", "lock   (with --socket)\n  Makes strongholdd drop every key from memory until the next unlock.", {}, lock_locally},
       {"passwd", "passwd [--new-password-file F]\n  Changes the password (the new one from the file, STRONGHOLD_NEW_PASSWORD, or a prompt).",
        {{"--new-password-file"}, {}, {}}, passwd},
   };
@@ -545,7 +596,8 @@ int run_command(const GlobalOptions& options, const std::vector<std::string>& wo
     const bool takes_name = name == "secret put" || name == "secret get" || name == "secret delete";
     if (!takes_name && !args->positional().empty())
       return usage_error(fmt::format("unexpected argument '{}'", args->positional().front()), name);
-    const Status done = command.run(options, *args, Output(options.json));
+    const Status done = options.socket.empty() ? command.run(options, *args, Output(options.json))
+                                               : over_socket(options, name, *args, Output(options.json));
     if (!done.ok())
       return done.code() == Errc::invalid_argument && done.message().ends_with("is required")
                  ? usage_error(done.message(), name)

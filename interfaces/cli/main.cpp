@@ -16,7 +16,5 @@ int main(int argc, char** argv) {
   if (!parsed.ok())
     return usage_error(parsed.status().message(), "");
   auto& [options, words] = *parsed;
-  if (!options.socket.empty())
-    return usage_error("--socket needs strongholdd, which this build does not include yet; open the file instead", "");
   return run_command(options, words);
 }

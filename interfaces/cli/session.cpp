@@ -86,7 +86,8 @@ std::string hint(Errc code) {
     case Errc::did_not_found: return "run 'stronghold did list' to see the DIDs";
     case Errc::corrupted: return "the file is damaged: restore it from a backup";
     case Errc::unsupported: return "the file needs a newer stronghold";
-    case Errc::busy: return "another process (a running strongholdd?) holds it: stop it or use --socket";
+    case Errc::busy:
+      return "a running strongholdd holds the snapshot (use --socket) or is locked ('stronghold --socket PATH unlock')";
     case Errc::already_exists: return "choose another name or remove the existing one first";
     case Errc::io_error: return "check the path and its permissions";
     case Errc::invalid_argument:

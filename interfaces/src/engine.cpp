@@ -212,6 +212,7 @@ struct Engine::State {
   Result<T> call(Args&&... args) {
     if (closed)
       return engine_closed();
+    actors::ReleaseThreadLogger release;
     caf::scoped_actor self{*system};
     std::optional<Result<T>> result;
     self->request(engine, timeout, std::forward<Args>(args)...)
@@ -266,6 +267,7 @@ snapshot::FileSystem& file_system(const EngineOptions& options) {
 
 Result<std::unique_ptr<Engine>> Engine::start(std::unique_ptr<snapshot::Snapshot> snapshot,
                                               const EngineOptions& options) {
+  actors::ReleaseThreadLogger release;  // the system's constructor and the spawns below set it
   auto state = std::make_unique<State>();
   if (options.system == nullptr)
     state->own_system = std::make_unique<OwnSystem>();
@@ -298,6 +300,7 @@ void Engine::close() {
     return;
   state.closed = true;
   {
+    actors::ReleaseThreadLogger release;
     caf::scoped_actor self{*state.system};
     self->send_exit(state.client, caf::exit_reason::user_shutdown);
     self->send_exit(state.engine, caf::exit_reason::user_shutdown);

@@ -255,3 +255,21 @@ TEST_CASE_FIXTURE(EngineInSystemFixture, "an application's own actor uses the en
   REQUIRE(result.ok());
   CHECK(vault::verify_ed25519(public_key, kMessage, *result));
 }
+
+TEST_CASE_FIXTURE(EngineFixture, "an engine closes on any thread while threads that called it live on") {
+  // CAF 0.17 pins the system's logger in a thread-local of every thread that spawns an actor;
+  // ~actor_system waits for it. The façade releases it, or this close would never return.
+  auto engine = create();  // this thread creates and calls
+  REQUIRE(engine->generate(at("w/ed"), KeyType::ed25519).ok());
+  std::promise<void> closed;
+  std::thread caller([&, done = closed.get_future()]() mutable {
+    CHECK(engine->public_key(at("w/none")).code() == Errc::not_found);
+    done.wait();  // still alive while the engine closes
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  auto closing = std::async(std::launch::async, [&] { engine->close(); });
+  const bool finished = closing.wait_for(std::chrono::seconds(20)) == std::future_status::ready;
+  closed.set_value();
+  caller.join();
+  REQUIRE(finished);
+}

@@ -1,5 +1,6 @@
 #include "stronghold/identity/stronghold_storage.hpp"
 
+#include "stronghold/actors/system_config.hpp"
 #include "stronghold/runtime/shield.hpp"
 
 namespace stronghold::identity {
@@ -14,6 +15,7 @@ template <class OnReply, class... Args>
 Status ask(Engine& engine, OnReply on_reply, Args&&... args) {
   if (!engine.handle())
     return Status(Errc::unavailable, "the engine is closed");
+  actors::ReleaseThreadLogger release;
   caf::scoped_actor self{engine.actor_system()};
   Status status;
   self->request(engine.handle(), engine.timeout(), std::forward<Args>(args)...)

@@ -9,4 +9,16 @@ namespace stronghold::actors {
 // small machines). `threads` 0 means one per core.
 void configure_scheduler(caf::actor_system_config& config, unsigned threads = 0);
 
+// CAF 0.17 keeps a reference to the actor system's logger in a thread-local of every thread that
+// spawns an actor (scoped actors included), and ~actor_system waits until the logger is gone: an
+// engine closed on one thread would hang while another thread that once called it lives on.
+// Threads outside the actor system drop that reference after each spawn with this guard.
+class ReleaseThreadLogger {
+ public:
+  ReleaseThreadLogger() = default;
+  ReleaseThreadLogger(const ReleaseThreadLogger&) = delete;
+  ReleaseThreadLogger& operator=(const ReleaseThreadLogger&) = delete;
+  ~ReleaseThreadLogger();
+};
+
 }  // namespace stronghold::actors

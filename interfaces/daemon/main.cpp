@@ -1,0 +1,68 @@
+// strongholdd: serves one snapshot to local clients over a Unix socket.
+#include <cstdio>
+#include <cstdlib>
+#include <string_view>
+
+#include "../cli/session.hpp"
+#include "server.hpp"
+#include "stronghold/runtime/hardening.hpp"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: strongholdd --snapshot PATH --socket PATH [--idle-lock SECONDS] [--password-file PATH]\n"
+    "\n"
+    "Serves the snapshot to this user's processes over a Unix socket (created 0600; peers of other\n"
+    "users are refused). The password comes from --password-file, $STRONGHOLD_PASSWORD or a prompt;\n"
+    "without any, it starts locked and a client unlocks it. After --idle-lock seconds without a\n"
+    "request (default 300, 0 for never) it locks itself: keys leave memory until the next unlock.\n"
+    "SIGTERM or SIGINT: everything acknowledged is made durable, the socket removed, exit 0.\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace stronghold;
+  daemon::ServerOptions options;
+  std::string password_file;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view word = argv[i];
+    if (word == "--help" || word == "-h") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
+    if (i + 1 == argc || (word != "--snapshot" && word != "--socket" && word != "--idle-lock" && word != "--password-file")) {
+      std::fprintf(stderr, "strongholdd: unexpected '%s'; run 'strongholdd --help'\n", argv[i]);
+      return cli::kUsage;
+    }
+    const std::string value = argv[++i];
+    if (word == "--snapshot")
+      options.snapshot = value;
+    else if (word == "--socket")
+      options.socket = value;
+    else if (word == "--password-file")
+      password_file = value;
+    else {
+      char* end = nullptr;
+      const long seconds = std::strtol(value.c_str(), &end, 10);
+      if (*end != '\0' || seconds < 0) {
+        std::fprintf(stderr, "strongholdd: --idle-lock takes a number of seconds\n");
+        return cli::kUsage;
+      }
+      options.idle_lock = std::chrono::seconds(seconds);
+    }
+  }
+  if (options.snapshot.empty() || options.socket.empty()) {
+    std::fputs(kUsage, stderr);
+    return cli::kUsage;
+  }
+  runtime::harden_process();
+  std::optional<runtime::SecretBuffer> password;
+  if (auto read = cli::read_password(password_file, "STRONGHOLD_PASSWORD", "Snapshot password: "); read.ok())
+    password = std::move(*read);
+  else if (!password_file.empty())
+    return cli::report(read.status());
+  const Status served = daemon::serve(options, std::move(password));
+  if (!served.ok())
+    return cli::report(served);
+  return 0;
+}

@@ -1,0 +1,99 @@
+#include "protocol.hpp"
+
+namespace stronghold::daemon {
+namespace {
+
+void put_u32(Bytes& out, std::uint32_t value) {
+  for (int shift = 24; shift >= 0; shift -= 8)
+    out.push_back(static_cast<std::uint8_t>(value >> shift));
+}
+
+std::uint64_t get_be(ByteView bytes, std::size_t size) {
+  std::uint64_t value = 0;
+  for (std::size_t i = 0; i < size; ++i)
+    value = value << 8 | bytes[i];
+  return value;
+}
+
+}  // namespace
+
+Bytes encode_frame(const Message& message) {
+  Bytes frame(4);
+  for (int shift = 56; shift >= 0; shift -= 8)
+    frame.push_back(static_cast<std::uint8_t>(message.id >> shift));
+  frame.push_back(message.code);
+  for (const Bytes& field : message.fields) {
+    put_u32(frame, static_cast<std::uint32_t>(field.size()));
+    frame.insert(frame.end(), field.begin(), field.end());
+  }
+  const auto length = static_cast<std::uint32_t>(frame.size() - 4);
+  for (int i = 0; i < 4; ++i)
+    frame[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(length >> (24 - 8 * i));
+  return frame;
+}
+
+Result<Message> decode_body(ByteView body, bool request) {
+  if (body.size() < 9)
+    return Status(Errc::invalid_argument, "a frame body holds at least an id and a code");
+  Message message;
+  message.id = get_be(body, 8);
+  message.code = body[8];
+  if (request && (message.code < static_cast<std::uint8_t>(Op::ping) || message.code > static_cast<std::uint8_t>(Op::sync)))
+    return error(Errc::invalid_argument, "unknown operation {}", message.code);
+  std::size_t offset = 9;
+  while (offset < body.size()) {
+    if (message.fields.size() == kMaxFields)
+      return Status(Errc::invalid_argument, "too many fields");
+    if (body.size() - offset < 4)
+      return Status(Errc::invalid_argument, "a field length is cut short");
+    const std::size_t size = get_be(body.subspan(offset), 4);
+    offset += 4;
+    if (size > body.size() - offset)
+      return Status(Errc::invalid_argument, "a field runs past the end of its frame");
+    message.fields.emplace_back(body.begin() + static_cast<std::ptrdiff_t>(offset),
+                                body.begin() + static_cast<std::ptrdiff_t>(offset + size));
+    offset += size;
+  }
+  return message;
+}
+
+Status FrameReader::feed(ByteView bytes) {
+  if (failed_)
+    return Status(Errc::invalid_argument, "the stream already failed");
+  if (consumed_ > 0 && consumed_ == buffer_.size()) {
+    buffer_.clear();
+    consumed_ = 0;
+  }
+  buffer_.insert(buffer_.end(), bytes.begin(), bytes.end());
+  // Check every complete length prefix now, so an oversized frame is refused before its body.
+  std::size_t offset = consumed_;
+  while (buffer_.size() - offset >= 4) {
+    const std::size_t length = get_be(ByteView(buffer_).subspan(offset), 4);
+    if (length == 0 || length > kMaxFrame) {
+      failed_ = true;
+      return error(Errc::invalid_argument, "a frame of {} bytes (1 to {} allowed)", length, kMaxFrame);
+    }
+    if (buffer_.size() - offset - 4 < length)
+      break;
+    offset += 4 + length;
+  }
+  return {};
+}
+
+bool FrameReader::next(Bytes& body) {
+  if (failed_ || buffer_.size() - consumed_ < 4)
+    return false;
+  const std::size_t length = get_be(ByteView(buffer_).subspan(consumed_), 4);
+  if (buffer_.size() - consumed_ - 4 < length)
+    return false;
+  const auto start = buffer_.begin() + static_cast<std::ptrdiff_t>(consumed_ + 4);
+  body.assign(start, start + static_cast<std::ptrdiff_t>(length));
+  consumed_ += 4 + length;
+  if (consumed_ > (1 << 16) && consumed_ * 2 > buffer_.size()) {  // keep the buffer from growing without end
+    buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(consumed_));
+    consumed_ = 0;
+  }
+  return true;
+}
+
+}  // namespace stronghold::daemon

@@ -1,0 +1,61 @@
+// The strongholdd wire protocol (documented in the README): length-prefixed frames over a Unix
+// socket, each request carrying an id so that many are in flight per connection.
+//
+//   frame    = length (u32, big-endian, 1 .. kMaxFrame) || body
+//   request  = id (u64 BE) || op (u8) || field*
+//   response = id (u64 BE) || status (u8, an Errc; 0 = ok) || field*   (an error: one field, the message)
+//   field    = length (u32 BE) || bytes
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "stronghold/runtime/hex.hpp"
+
+namespace stronghold::daemon {
+
+inline constexpr std::size_t kMaxFrame = 1 << 20;
+inline constexpr std::size_t kMaxFields = 4097;  // a batch: the location and up to 4096 messages
+
+enum class Op : std::uint8_t {
+  ping = 1,
+  unlock = 2,      // [password]
+  lock = 3,        // []
+  generate = 4,    // [location, key type name] -> [public key]
+  public_key = 5,  // [location] -> [public key]
+  sign = 6,        // [location, message] -> [signature]
+  sign_batch = 7,  // [location, message...] -> [signature...]
+  remove = 8,      // [location]
+  sync = 9,        // []
+};
+
+struct Message {
+  std::uint64_t id = 0;
+  std::uint8_t code = 0;  // the op of a request, the status of a response
+  std::vector<Bytes> fields;
+};
+
+Bytes encode_frame(const Message& message);
+// Decodes a frame body: invalid_argument for anything malformed (short, trailing bytes, a field
+// past the end, too many fields, an unknown op when `request`).
+Result<Message> decode_body(ByteView body, bool request);
+
+// Cuts frames out of a byte stream as it arrives.
+class FrameReader {
+ public:
+  // Appends bytes; invalid_argument (and the reader is spent) on a frame length of 0 or more
+  // than kMaxFrame.
+  Status feed(ByteView bytes);
+  // The next complete frame body, if any.
+  bool next(Bytes& body);
+  std::size_t buffered() const noexcept { return buffer_.size(); }
+
+ private:
+  Bytes buffer_;
+  std::size_t consumed_ = 0;
+  bool failed_ = false;
+};
+
+}  // namespace stronghold::daemon

@@ -1,0 +1,31 @@
+// strongholdd's server: one snapshot served to local clients over a Unix socket.
+//
+// One thread runs an epoll loop over the listening socket, the connections, a signalfd
+// (SIGTERM, SIGINT), a timerfd (the idle lock) and an eventfd (answers coming back). Signing
+// goes to the engine's asynchronous API; other requests run on a small worker pool, so a slow
+// request never stalls the loop. Each connection reads frames while it has fewer than
+// kMaxInFlight requests open and less than kMaxOutbox bytes of answers waiting: a client that
+// stops reading stops being read, and the others are served meanwhile.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "stronghold/engine.hpp"
+#include "stronghold/runtime/secret_buffer.hpp"
+
+namespace stronghold::daemon {
+
+struct ServerOptions {
+  std::string snapshot;
+  std::string socket;
+  std::chrono::seconds idle_lock{300};  // 0: never lock
+  EngineOptions engine;
+};
+
+// Serves until SIGTERM or SIGINT; then makes everything acknowledged durable, removes the socket
+// and returns. `password`: unlock at start (none: start locked).
+Status serve(const ServerOptions& options, std::optional<runtime::SecretBuffer> password);
+
+}  // namespace stronghold::daemon
