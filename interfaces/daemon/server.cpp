@@ -246,7 +246,8 @@ Status Server::run() {
         [[maybe_unused]] const auto got = ::read(wakeup_, &count, sizeof count);
         drain_completions();
       } else {
-        if (events[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+        // A connection may have been closed by an earlier event of this batch.
+        if (connections_.contains(tag) && (events[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
           on_readable(tag);
         if (connections_.contains(tag) && (events[i].events & EPOLLOUT))
           on_writable(tag);

@@ -1,0 +1,301 @@
+// The real strongholdd binary: serving, many requests in flight, hostile clients, the idle lock
+// and a clean stop.
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <set>
+#include <thread>
+
+#include <doctest/doctest.h>
+
+#include "daemon/client.hpp"
+#include "stronghold/snapshot/snapshot.hpp"
+#include "stronghold/vault/verify.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace stronghold;
+using daemon::Op;
+
+namespace {
+
+const Bytes kPassword = {'d', 'a', 'e', 'm', 'o', 'n'};
+
+Bytes text(std::string_view value) { return Bytes(value.begin(), value.end()); }
+
+class Daemon {
+ public:
+  explicit Daemon(std::vector<std::string> extra = {}) {
+    snapshot::SnapshotOptions options;
+    options.kdf = snapshot::KdfPreset::fast;
+    REQUIRE(snapshot::Snapshot::create(snapshot::posix_file_system(), snapshot_, kPassword, options).ok());
+    std::ofstream(password_file_) << "daemon\n";
+    start(std::move(extra));
+  }
+  ~Daemon() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+
+  void start(std::vector<std::string> extra) {
+    std::vector<std::string> args = {STRONGHOLDD_PATH, "--snapshot", snapshot_, "--socket", socket_,
+                                     "--password-file", password_file_};
+    args.insert(args.end(), extra.begin(), extra.end());
+    pid_ = spawn(args);
+    for (int i = 0; i < 200 && !daemon::Client::connect(socket_).ok(); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    REQUIRE(daemon::Client::connect(socket_).ok());
+  }
+
+  static pid_t spawn(std::vector<std::string> args) {
+    const pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      std::vector<char*> argv;
+      for (auto& arg : args)
+        argv.push_back(arg.data());
+      argv.push_back(nullptr);
+      ::execv(argv[0], argv.data());
+      ::_exit(127);
+    }
+    return pid;
+  }
+
+  // SIGTERM, then the exit code (or 128 + signal).
+  int stop() {
+    ::kill(pid_, SIGTERM);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+
+  daemon::Client client() { return daemon::Client::connect(socket_).value(); }
+  const std::string& socket() const { return socket_; }
+  const std::string& snapshot_path() const { return snapshot_; }
+  pid_t pid() const { return pid_; }
+
+ private:
+  test::TempDir dir_;
+  std::string snapshot_ = dir_.file("d.stronghold");
+  std::string socket_ = dir_.file("d.sock");
+  std::string password_file_ = dir_.file("password");
+  pid_t pid_ = -1;
+};
+
+// A raw connection for hostile traffic.
+class Raw {
+ public:
+  explicit Raw(const std::string& path) {
+    fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+    REQUIRE(::connect(fd_, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0);
+  }
+  ~Raw() { ::close(fd_); }
+  int fd() const noexcept { return fd_; }
+  void send(const Bytes& bytes) { REQUIRE(::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size())); }
+  // The next response, or none when the daemon closed the connection or `timeout` passed.
+  std::optional<daemon::Message> receive(std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+    Bytes body;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!reader_.next(body)) {
+      pollfd ready{fd_, POLLIN, 0};
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0 || ::poll(&ready, 1, static_cast<int>(left.count())) <= 0)
+        return std::nullopt;
+      std::uint8_t buffer[65536];
+      const ssize_t got = ::recv(fd_, buffer, sizeof buffer, 0);
+      if (got <= 0 || !reader_.feed(ByteView(buffer, static_cast<std::size_t>(got))).ok())
+        return std::nullopt;
+    }
+    auto message = daemon::decode_body(body, false);
+    if (!message.ok())
+      return std::nullopt;
+    return std::move(*message);
+  }
+  bool closed_by_peer() {
+    pollfd ready{fd_, POLLIN, 0};
+    if (::poll(&ready, 1, 5000) <= 0)
+      return false;
+    std::uint8_t byte;
+    for (;;) {
+      const ssize_t got = ::recv(fd_, &byte, 1, 0);
+      if (got <= 0)
+        return true;
+    }
+  }
+
+ private:
+  int fd_ = -1;
+  daemon::FrameReader reader_;
+};
+
+Bytes request(std::uint64_t id, Op op, std::vector<Bytes> fields) {
+  return daemon::encode_frame(daemon::Message{id, static_cast<std::uint8_t>(op), std::move(fields)});
+}
+
+}  // namespace
+
+TEST_CASE("strongholdd serves keys and signatures, with many requests in flight on one connection") {
+  Daemon daemon;
+  struct stat info {};
+  REQUIRE(::stat(daemon.socket().c_str(), &info) == 0);
+  CHECK((info.st_mode & 0777) == 0600);
+
+  auto client = daemon.client();
+  const Bytes public_key = client.call(Op::generate, {text("w/ed"), text("ed25519")}).value().at(0);
+  CHECK(client.call(Op::public_key, {text("w/ed")}).value().at(0) == public_key);
+  CHECK(client.call(Op::public_key, {text("w/none")}).code() == Errc::not_found);
+  CHECK(client.call(Op::generate, {text("w/x"), text("rsa")}).code() == Errc::invalid_argument);
+
+  // 500 signatures in flight on one connection, each answered once under its own id.
+  Raw raw(daemon.socket());
+  Bytes burst;
+  for (std::uint64_t id = 1; id <= 500; ++id) {
+    const Bytes frame = request(id, Op::sign, {text("w/ed"), Bytes{static_cast<std::uint8_t>(id), std::uint8_t{7}}});
+    burst.insert(burst.end(), frame.begin(), frame.end());
+  }
+  raw.send(burst);
+  std::set<std::uint64_t> answered;
+  int valid = 0;
+  for (int i = 0; i < 500; ++i) {
+    const auto response = raw.receive();
+    REQUIRE(response.has_value());
+    answered.insert(response->id);
+    valid += response->code == 0 &&
+             vault::verify_ed25519(public_key, Bytes{static_cast<std::uint8_t>(response->id), std::uint8_t{7}}, response->fields.at(0));
+  }
+  CHECK(answered.size() == 500);
+  CHECK(valid == 500);
+
+  // A batch: one request, one signature per message, in order.
+  std::vector<Bytes> fields = {text("w/ed")};
+  for (int i = 0; i < 100; ++i)
+    fields.push_back(Bytes{static_cast<std::uint8_t>(i)});
+  const auto signatures = client.call(Op::sign_batch, fields).value();
+  REQUIRE(signatures.size() == 100);
+  CHECK(vault::verify_ed25519(public_key, Bytes{99}, signatures[99]));
+  CHECK(daemon.stop() == 0);
+}
+
+TEST_CASE("hostile clients get an error or a closed connection, and the daemon keeps serving") {
+  Daemon daemon;
+  auto client = daemon.client();
+  REQUIRE(client.call(Op::generate, {text("w/ed"), text("ed25519")}).ok());
+
+  SUBCASE("malformed frames are answered with an error; the connection goes on") {
+    Raw raw(daemon.socket());
+    raw.send(Bytes{0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0, 1, 0xee});  // unknown op
+    auto answer = raw.receive();
+    REQUIRE(answer.has_value());
+    CHECK(answer->code == static_cast<std::uint8_t>(Errc::invalid_argument));
+    raw.send(Bytes{0, 0, 0, 14, 0, 0, 0, 0, 0, 0, 0, 2, 6, 0, 0, 0, 9, 'w'});  // a field past the end
+    answer = raw.receive();
+    REQUIRE(answer.has_value());
+    CHECK(answer->code == static_cast<std::uint8_t>(Errc::invalid_argument));
+    raw.send(request(3, Op::sign, {text("w/ed")}));  // a missing field
+    answer = raw.receive();
+    REQUIRE(answer.has_value());
+    CHECK(answer->id == 3);
+    CHECK(answer->code == static_cast<std::uint8_t>(Errc::invalid_argument));
+    raw.send(request(4, Op::ping, {}));
+    answer = raw.receive();
+    REQUIRE(answer.has_value());
+    CHECK((answer->id == 4 && answer->code == 0));
+  }
+  SUBCASE("an oversized or empty frame closes the connection") {
+    for (const Bytes& header : {Bytes{0x7f, 0xff, 0xff, 0xff}, Bytes{0, 0x10, 0, 1}, Bytes{0, 0, 0, 0}}) {
+      Raw raw(daemon.socket());
+      raw.send(header);
+      const auto answer = raw.receive();
+      REQUIRE(answer.has_value());
+      CHECK(answer->code == static_cast<std::uint8_t>(Errc::invalid_argument));
+      CHECK(raw.closed_by_peer());
+    }
+  }
+  SUBCASE("a thousand connections opened and dropped, some mid-frame") {
+    for (int i = 0; i < 1000; ++i) {
+      Raw raw(daemon.socket());
+      if (i % 3 == 0)
+        raw.send(Bytes{0, 0, 1, 0, 1, 2, 3});  // a truncated frame, then gone
+      if (i % 3 == 1)
+        raw.send(request(1, Op::sign, {text("w/ed"), Bytes{1}}));  // gone before its answer
+    }
+  }
+  SUBCASE("a client that never reads does not stop the others") {
+    Raw hog(daemon.socket());
+    Bytes burst;
+    for (std::uint64_t id = 1; id <= 20000; ++id) {
+      const Bytes frame = request(id, Op::sign, {text("w/ed"), Bytes(200, 1)});
+      burst.insert(burst.end(), frame.begin(), frame.end());
+    }
+    // Writes until the daemon stops reading this connection (its answers pile up unread), which
+    // blocks the writer: that is the point. Shutting the socket down releases it.
+    std::thread flood([&] {
+      for (std::size_t sent = 0; sent < burst.size();) {
+        const ssize_t wrote = ::send(hog.fd(), burst.data() + sent, burst.size() - sent, MSG_NOSIGNAL);
+        if (wrote <= 0)
+          return;
+        sent += static_cast<std::size_t>(wrote);
+      }
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    auto other = daemon.client();
+    CHECK(other.call(Op::ping, {}).ok());
+    CHECK(other.call(Op::sign, {text("w/ed"), Bytes{1}}).ok());
+    ::shutdown(hog.fd(), SHUT_RDWR);
+    flood.join();
+  }
+  // Whatever happened above, the daemon still serves.
+  auto after = daemon.client();
+  CHECK(after.call(Op::sign, {text("w/ed"), Bytes{2}}).ok());
+  CHECK(daemon.stop() == 0);
+}
+
+TEST_CASE("the idle lock drops the keys until the password is given again") {
+  Daemon daemon({"--idle-lock", "1"});
+  auto client = daemon.client();
+  REQUIRE(client.call(Op::generate, {text("w/ed"), text("ed25519")}).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(2600));
+  CHECK(client.call(Op::sign, {text("w/ed"), Bytes{1}}).code() == Errc::busy);
+  CHECK(client.call(Op::unlock, {text("wrong")}).code() == Errc::wrong_password);
+  CHECK(client.call(Op::unlock, {kPassword}).ok());
+  CHECK(client.call(Op::sign, {text("w/ed"), Bytes{1}}).ok());
+  CHECK(client.call(Op::lock, {}).ok());
+  CHECK(client.call(Op::public_key, {text("w/ed")}).code() == Errc::busy);
+  CHECK(daemon.stop() == 0);
+}
+
+TEST_CASE("SIGTERM: everything acknowledged is durable, the socket is gone; a second daemon is refused") {
+  Daemon daemon;
+  Bytes public_key;
+  {
+    auto client = daemon.client();
+    public_key = client.call(Op::generate, {text("w/kept"), text("ed25519")}).value().at(0);
+  }
+  // A second daemon on the same socket: refused (busy), the first keeps serving.
+  const pid_t second = Daemon::spawn({STRONGHOLDD_PATH, "--snapshot", daemon.snapshot_path(), "--socket", daemon.socket()});
+  int status = 0;
+  ::waitpid(second, &status, 0);
+  CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 6));
+  CHECK(daemon.client().call(Op::ping, {}).ok());
+
+  CHECK(daemon.stop() == 0);
+  CHECK_FALSE(std::filesystem::exists(daemon.socket()));
+  auto reopened = snapshot::Snapshot::open(snapshot::posix_file_system(), daemon.snapshot_path(), kPassword, {});
+  REQUIRE(reopened.ok());
+  CHECK((*reopened)->keystore().public_key(vault::Location::parse("w/kept").value()).value() == public_key);
+}
