@@ -1,0 +1,153 @@
+// strongholdd over its socket against the in-process façade, in interleaved rounds: Ed25519
+// signatures per second with many requests in flight on each of a few connections, and with
+// batches of 64, as a ratio of Engine::sign_async with as many in flight. The daemon is the real
+// binary, started here on a snapshot of its own.
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "daemon/client.hpp"
+#include "stronghold/engine.hpp"
+#include "throughput.hpp"
+
+namespace {
+
+using namespace stronghold;
+using namespace stronghold::bench;
+
+constexpr int kConnections = 4;
+constexpr int kInFlight = 256;  // per connection, as requests or as batch messages
+
+// Keeps `in_flight` signature requests (or batches of `batch`) outstanding on one connection for
+// kSeconds; returns the signatures received.
+std::uint64_t drive_connection(const std::string& socket, int in_flight, int batch) {
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::memcpy(address.sun_path, socket.c_str(), socket.size() + 1);
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0)
+    std::abort();
+  const Bytes location = {'b', '/', 'e', 'd'};
+  auto frame_for = [&](std::uint64_t id) {
+    if (batch == 1)
+      return daemon::encode_frame({id, static_cast<std::uint8_t>(daemon::Op::sign), {location, kMessage}});
+    std::vector<Bytes> fields(static_cast<std::size_t>(batch) + 1, kMessage);
+    fields[0] = location;
+    return daemon::encode_frame({id, static_cast<std::uint8_t>(daemon::Op::sign_batch), std::move(fields)});
+  };
+  const int requests = std::max(1, in_flight / batch);
+  std::uint64_t next_id = 1, outstanding = 0, signatures = 0;
+  Bytes pending;
+  for (int i = 0; i < requests; ++i) {
+    const Bytes frame = frame_for(next_id++);
+    pending.insert(pending.end(), frame.begin(), frame.end());
+    ++outstanding;
+  }
+  daemon::FrameReader reader;
+  const auto start = Clock::now();
+  std::uint8_t buffer[1 << 16];
+  while (outstanding > 0) {
+    if (!pending.empty()) {
+      const ssize_t wrote = ::send(fd, pending.data(), pending.size(), MSG_NOSIGNAL);
+      if (wrote <= 0)
+        std::abort();
+      pending.erase(pending.begin(), pending.begin() + wrote);
+    }
+    const ssize_t got = ::recv(fd, buffer, sizeof buffer, 0);
+    if (got <= 0 || !reader.feed(ByteView(buffer, static_cast<std::size_t>(got))).ok())
+      std::abort();
+    Bytes body;
+    while (reader.next(body)) {
+      auto answer = daemon::decode_body(body, false);
+      if (!answer.ok() || answer->code != 0)
+        std::abort();
+      signatures += answer->fields.size();
+      --outstanding;
+      if (elapsed(start) < kSeconds) {
+        const Bytes frame = frame_for(next_id++);
+        pending.insert(pending.end(), frame.begin(), frame.end());
+        ++outstanding;
+      }
+    }
+  }
+  ::close(fd);
+  return signatures;
+}
+
+double daemon_rate(const std::string& socket, int batch) {
+  std::atomic<std::uint64_t> total{0};
+  std::vector<std::thread> clients;
+  const auto start = Clock::now();
+  for (int c = 0; c < kConnections; ++c)
+    clients.emplace_back([&] { total += drive_connection(socket, kInFlight, batch); });
+  for (auto& client : clients)
+    client.join();
+  return static_cast<double>(total) / elapsed(start);
+}
+
+double facade_rate(Engine& engine, const vault::Location& key) {
+  return pipelined_rate(kConnections * kInFlight, [&](auto& finished) {
+    engine.sign_async(key, kMessage, [&finished](Result<Bytes> signature) {
+      if (!signature.ok())
+        std::abort();
+      finished(1);
+    });
+  });
+}
+
+}  // namespace
+
+int main() {
+  const std::filesystem::path dir = std::filesystem::absolute("bench-data/daemon");
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const Bytes password = {'b'};
+  EngineOptions options;
+  options.snapshot.kdf = snapshot::KdfPreset::fast;
+  const auto key = vault::Location::parse("b/ed").value();
+  std::string served = (dir / "served.stronghold").string(), socket = (dir / "d.sock").string();
+  {
+    auto setup = Engine::create(served, password, options).value();
+    if (!setup->generate(key, vault::KeyType::ed25519).ok())
+      return 1;
+  }
+  std::ofstream((dir / "password").string()) << "b\n";
+  const pid_t daemon_pid = ::fork();
+  if (daemon_pid == 0) {
+    const std::string password_file = (dir / "password").string();
+    ::execl(STRONGHOLDD_PATH, STRONGHOLDD_PATH, "--snapshot", served.c_str(), "--socket", socket.c_str(),
+            "--password-file", password_file.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  for (int i = 0; i < 400 && !daemon::Client::connect(socket).ok(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  auto engine = Engine::create((dir / "local.stronghold").string(), password, options).value();
+  if (!engine->generate(key, vault::KeyType::ed25519).ok())
+    return 1;
+
+  std::vector<double> facade, single, batched;
+  for (int round = 0; round < kRounds; ++round) {
+    facade.push_back(facade_rate(*engine, key));
+    single.push_back(daemon_rate(socket, 1) / facade.back());
+    batched.push_back(daemon_rate(socket, 64) / facade.back());
+  }
+  fmt::print("strongholdd over its Unix socket, {} connections, median of {} interleaved rounds\n", kConnections, kRounds);
+  fmt::print("  in-process façade async, {} in flight   {:>8.0f}/s\n", kConnections * kInFlight, median(facade));
+  fmt::print("  daemon, {} requests in flight each        {:.2f} x façade (rounds {:.2f}..{:.2f})\n", kInFlight,
+             median(single), min(single), max(single));
+  fmt::print("  daemon, batches of 64, {} messages each   {:.2f} x façade (rounds {:.2f}..{:.2f})\n", kInFlight,
+             median(batched), min(batched), max(batched));
+  engine->close();
+  ::kill(daemon_pid, SIGTERM);
+  ::waitpid(daemon_pid, nullptr, 0);
+  std::filesystem::remove_all(dir);
+  return 0;
+}
