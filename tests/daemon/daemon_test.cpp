@@ -265,6 +265,38 @@ TEST_CASE("hostile clients get an error or a closed connection, and the daemon k
   CHECK(daemon.stop() == 0);
 }
 
+TEST_CASE("a process of another user is disconnected without an answer") {
+  if (::geteuid() != 0) {
+    MESSAGE("skipped: needs root to act as another user");
+    return;
+  }
+  Daemon daemon;
+  // Past the file modes: the daemon's own uid check decides.
+  ::chmod(std::filesystem::path(daemon.socket()).parent_path().c_str(), 0711);
+  ::chmod(daemon.socket().c_str(), 0666);
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    if (::setgid(65534) != 0 || ::setuid(65534) != 0)
+      ::_exit(3);
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::memcpy(address.sun_path, daemon.socket().c_str(), daemon.socket().size() + 1);
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0)
+      ::_exit(4);
+    const Bytes ping = request(1, Op::ping, {});
+    [[maybe_unused]] const auto sent = ::send(fd, ping.data(), ping.size(), MSG_NOSIGNAL);
+    std::uint8_t byte;
+    ::_exit(::recv(fd, &byte, 1, 0) <= 0 ? 0 : 5);  // 0: closed without an answer
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 0));
+  CHECK(daemon.client().call(Op::ping, {}).ok());
+  CHECK(daemon.stop() == 0);
+}
+
 TEST_CASE("the idle lock drops the keys until the password is given again") {
   Daemon daemon({"--idle-lock", "1"});
   auto client = daemon.client();
