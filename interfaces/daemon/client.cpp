@@ -4,6 +4,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace stronghold::daemon {
@@ -33,13 +34,19 @@ Client::~Client() {
 
 Result<std::vector<Bytes>> Client::call(Op op, std::vector<Bytes> fields) {
   const std::uint64_t id = next_id_++;
-  const Bytes frame = encode_frame(Message{id, static_cast<std::uint8_t>(op), std::move(fields)});
-  for (std::size_t sent = 0; sent < frame.size();) {
+  Bytes frame = encode_frame(Message{id, static_cast<std::uint8_t>(op), fields});
+  for (Bytes& field : fields)  // a field may be a password (unlock)
+    std::fill(field.begin(), field.end(), std::uint8_t{0});
+  std::size_t sent = 0;
+  while (sent < frame.size()) {
     const ssize_t wrote = ::send(fd_, frame.data() + sent, frame.size() - sent, MSG_NOSIGNAL);
     if (wrote <= 0)
-      return Status(Errc::unavailable, "strongholdd closed the connection");
+      break;
     sent += static_cast<std::size_t>(wrote);
   }
+  std::fill(frame.begin(), frame.end(), std::uint8_t{0});
+  if (sent < frame.size())
+    return Status(Errc::unavailable, "strongholdd closed the connection");
   FrameReader reader;
   Bytes body;
   std::uint8_t buffer[64 * 1024];

@@ -1,5 +1,7 @@
 #include "protocol.hpp"
 
+#include <algorithm>
+
 namespace stronghold::daemon {
 namespace {
 
@@ -88,6 +90,8 @@ bool FrameReader::next(Bytes& body) {
     return false;
   const auto start = buffer_.begin() + static_cast<std::ptrdiff_t>(consumed_ + 4);
   body.assign(start, start + static_cast<std::ptrdiff_t>(length));
+  // A frame may hold a password (unlock): no copy stays behind in the buffer.
+  std::fill(start, start + static_cast<std::ptrdiff_t>(length), std::uint8_t{0});
   consumed_ += 4 + length;
   if (consumed_ > (1 << 16) && consumed_ * 2 > buffer_.size()) {  // keep the buffer from growing without end
     buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(consumed_));

@@ -211,6 +211,8 @@ void Server::lock_engine() {
 }
 
 Status Server::unlock_engine(ByteView password) {
+  if (engine())
+    return {};  // already unlocked: whoever may connect may use it anyway
   SH_ASSIGN_OR_RETURN(auto opened, Engine::open(options_.snapshot, password, options_.engine));
   std::lock_guard guard(engine_mutex_);
   if (!engine_)
@@ -332,9 +334,11 @@ void Server::on_readable(std::uint64_t id) {
     close_connection(id);
     return;
   }
+  sodium_memzero(buffer, static_cast<std::size_t>(got));
   Bytes body;
   while (connections_.contains(id) && connections_.at(id).reader.next(body)) {
     auto request = decode_body(body, true);
+    sodium_memzero(body.data(), body.size());
     if (!request.ok()) {
       complete(id, failure(0, request.status()), false);
       continue;

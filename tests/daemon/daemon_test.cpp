@@ -305,6 +305,7 @@ TEST_CASE("the idle lock drops the keys until the password is given again") {
   CHECK(client.call(Op::sign, {text("w/ed"), Bytes{1}}).code() == Errc::busy);
   CHECK(client.call(Op::unlock, {text("wrong")}).code() == Errc::wrong_password);
   CHECK(client.call(Op::unlock, {kPassword}).ok());
+  CHECK(client.call(Op::unlock, {kPassword}).ok());  // already unlocked: fine
   CHECK(client.call(Op::sign, {text("w/ed"), Bytes{1}}).ok());
   CHECK(client.call(Op::lock, {}).ok());
   CHECK(client.call(Op::public_key, {text("w/ed")}).code() == Errc::busy);
