@@ -50,6 +50,19 @@ Result<Bytes> hex_option(const Args& args, const std::string& name) {
   return from_hex(text);
 }
 
+// A private key given as hex on standard input, decoded inside guarded memory.
+Result<runtime::SecretBuffer> read_hex_secret() {
+  SH_ASSIGN_OR_RETURN(const runtime::SecretBuffer hex_text, read_stdin_secret(1024));
+  SH_ASSIGN_OR_RETURN(runtime::SecretBuffer secret, runtime::SecretBuffer::create(hex_text.size() / 2));
+  auto text = hex_text.read();
+  auto bytes = secret.write();
+  if (text.bytes().size() % 2 != 0 ||
+      sodium_hex2bin(bytes.bytes().data(), bytes.bytes().size(), reinterpret_cast<const char*>(text.bytes().data()),
+                     text.bytes().size(), nullptr, nullptr, nullptr) != 0)
+    return Status(Errc::invalid_argument, "the private key on standard input is not hex");
+  return secret;
+}
+
 Result<vault::KeyType> key_type_option(const Args& args) {
   SH_ASSIGN_OR_RETURN(const std::string name, args.required("--type"));
   if (name == "ed25519" || name == "x25519" || name == "secp256k1")
@@ -132,17 +145,7 @@ Status key_generate(const GlobalOptions& options, const Args& args, const Output
 Status key_import(const GlobalOptions& options, const Args& args, const Output& out) {
   SH_ASSIGN_OR_RETURN(const vault::KeyType type, key_type_option(args));
   SH_ASSIGN_OR_RETURN(const Location at, location_option(args, "--at"));
-  SH_ASSIGN_OR_RETURN(runtime::SecretBuffer hex_text, read_stdin_secret(1024));
-  // The hex text becomes bytes inside a guarded buffer.
-  SH_ASSIGN_OR_RETURN(runtime::SecretBuffer secret, runtime::SecretBuffer::create(hex_text.size() / 2));
-  {
-    auto text = hex_text.read();
-    auto bytes = secret.write();
-    if (text.bytes().size() % 2 != 0 || sodium_hex2bin(bytes.bytes().data(), bytes.bytes().size(),
-                                                        reinterpret_cast<const char*>(text.bytes().data()),
-                                                        text.bytes().size(), nullptr, nullptr, nullptr) != 0)
-      return Status(Errc::invalid_argument, "the private key on standard input is not hex");
-  }
+  SH_ASSIGN_OR_RETURN(runtime::SecretBuffer secret, read_hex_secret());
   Bytes public_key;
   SH_RETURN_IF_ERROR(transact(options, [&](vault::Transaction& tx) {
     auto view = secret.read();
@@ -206,7 +209,7 @@ Status mnemonic_generate(const GlobalOptions& options, const Args& args, const O
   }));
   // Printed once, after the seed is safely stored: the only copy the user gets.
   auto view = mnemonic->read();
-  out.value("mnemonic", std::string(reinterpret_cast<const char*>(view.bytes().data()), view.bytes().size()));
+  out.secret_value("mnemonic", view.bytes());
   return {};
 }
 
@@ -275,7 +278,7 @@ Status secret_get(const GlobalOptions& options, const Args& args, const Output& 
   return read_only(options, [&](const vault::Keystore& keystore) {
     SH_ASSIGN_OR_RETURN(const runtime::SecretBuffer value, keystore.read_secret(name));
     auto view = value.read();
-    out.value("value", std::string(reinterpret_cast<const char*>(view.bytes().data()), view.bytes().size()));
+    out.secret_value("value", view.bytes());
     return Status();
   });
 }
@@ -373,14 +376,8 @@ Status did_create(const GlobalOptions& options, const Args& args, const Output& 
   const std::string fragment = args.value("--fragment").value_or("sign-0");
   std::optional<runtime::SecretBuffer> imported;
   if (args.has("--import")) {
-    SH_ASSIGN_OR_RETURN(runtime::SecretBuffer hex_text, read_stdin_secret(1024));
-    SH_ASSIGN_OR_RETURN(imported, runtime::SecretBuffer::create(32));
-    auto text = hex_text.read();
-    auto bytes = imported->write();
-    std::size_t written = 0;
-    if (sodium_hex2bin(bytes.bytes().data(), bytes.bytes().size(), reinterpret_cast<const char*>(text.bytes().data()),
-                       text.bytes().size(), nullptr, &written, nullptr) != 0 ||
-        written != 32 || text.bytes().size() != 64)
+    SH_ASSIGN_OR_RETURN(imported, read_hex_secret());
+    if (imported->size() != 32)
       return Status(Errc::invalid_key, "--import reads a 32-byte Ed25519 private key as 64 hex digits");
   }
   vault::CreatedDid created;

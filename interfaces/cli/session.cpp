@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include <fmt/format.h>
+#include <sodium.h>
 
 namespace stronghold::cli {
 namespace {
@@ -193,6 +194,20 @@ void Output::result(const std::vector<std::pair<std::string, std::string>>& fiel
     line.append(fields[i].second);
   }
   std::puts(line.c_str());
+}
+
+void Output::secret_value(const std::string& name, ByteView bytes) const {
+  std::string text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  std::string line;
+  if (json_)
+    line.append("{").append(json_quote(name)).append(":").append(json_quote(text)).append("}");
+  else
+    line.append(text);
+  std::fwrite(line.data(), 1, line.size(), stdout);
+  std::fputc('\n', stdout);
+  std::fflush(stdout);
+  sodium_memzero(text.data(), text.size());
+  sodium_memzero(line.data(), line.size());
 }
 
 int report(const Status& status) {

@@ -50,6 +50,9 @@ class Output {
   void result(const std::vector<std::pair<std::string, std::string>>& fields, Layout layout = Layout::value_per_line) const;
   // One value under `name`.
   void value(const std::string& name, const std::string& text) const { result({{name, text}}); }
+  // A secret read back on purpose (a mnemonic, a secret-store value): printed without a copy left
+  // in ordinary memory.
+  void secret_value(const std::string& name, ByteView bytes) const;
 
  private:
   bool json_;
