@@ -258,17 +258,6 @@ caf::result<ByteList> sign_shared(VaultSelf self, vault::SigningMaterial key, By
   return join->promise;
 }
 
-// Opens a shielded secret from a message into scratch for `use`.
-template <class Use>
-Status with_shielded(const SharedShielded& shielded, Use&& use) {
-  if (!shielded)
-    return Status(Errc::invalid_argument, "no secret given");
-  runtime::ScratchFrame frame;
-  SH_ASSIGN_OR_RETURN(auto secret, frame.take(shielded->size()));
-  SH_RETURN_IF_ERROR(shielded->open(secret));
-  return use(ByteView(secret));
-}
-
 constexpr vault::KeyTypes kSigningKeys = vault::key_types(KeyType::ed25519, KeyType::secp256k1);
 
 vault_actor::behavior_type vault_behavior(VaultSelf self, std::shared_ptr<std::unique_ptr<snapshot::Snapshot>> snapshot,

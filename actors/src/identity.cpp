@@ -14,15 +14,12 @@ using vault::Did;
 using vault::IdentityValue;
 using vault::KeyLocation;
 
-// Opens a shielded secret into scratch for `use`; an empty view when there is none.
+// with_shielded, or `use` of an empty view when no secret was given.
 template <class Use>
 Status with_optional_secret(const SharedShielded& shielded, Use&& use) {
   if (!shielded)
     return use(ByteView());
-  runtime::ScratchFrame frame;
-  SH_ASSIGN_OR_RETURN(auto secret, frame.take(shielded->size()));
-  SH_RETURN_IF_ERROR(shielded->open(secret));
-  return use(ByteView(secret));
+  return with_shielded(shielded, std::forward<Use>(use));
 }
 
 // Runs `body` (Result<T>(vault::Transaction&)) in the vault actor; once the change is durable,

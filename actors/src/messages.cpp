@@ -7,6 +7,11 @@ const caf::atom_value kCategory = caf::atom("stronghold");
 
 }  // namespace
 
+Result<SharedShielded> shield(ByteView secret) {
+  SH_ASSIGN_OR_RETURN(runtime::ShieldedSecret shielded, runtime::ShieldedSecret::seal(secret));
+  return SharedShielded(std::make_shared<const runtime::ShieldedSecret>(std::move(shielded)));
+}
+
 caf::error to_error(const Status& status) {
   return caf::error(static_cast<std::uint8_t>(status.code()), kCategory, caf::make_message(status.message()));
 }

@@ -6,6 +6,7 @@
 #include <optional>
 #include <utility>
 
+#include "stronghold/actors/pending.hpp"
 #include "stronghold/actors/system_config.hpp"
 
 namespace stronghold {
@@ -23,6 +24,7 @@ using actors::import_atom;
 using actors::public_atom;
 using actors::put_secret_atom;
 using actors::SharedShielded;
+using actors::shield;
 using actors::sign_atom;
 using actors::stats_atom;
 using actors::supervisor_actor;
@@ -93,10 +95,7 @@ struct ClientState {
   std::shared_ptr<SubmitQueue> queue;
   supervisor_actor engine;
   std::chrono::milliseconds timeout{};
-  // Callbacks of requests in flight, failed if this actor stops before their answer.
-  using FailAll = std::function<void(const Status&)>;
-  std::shared_ptr<std::map<std::uint64_t, FailAll>> in_flight = std::make_shared<std::map<std::uint64_t, FailAll>>();
-  std::uint64_t next_id = 0;
+  actors::PendingAnswers in_flight;  // callbacks failed if this actor stops before their answer
   static const char* name;
 };
 const char* ClientState::name = "stronghold.client";
@@ -107,17 +106,16 @@ using ClientSelf = client_actor::stateful_pointer<ClientState>;
 template <class Answer>
 void request_batch(ClientSelf self, const vault::Location& location, ByteList messages, Answer answer) {
   auto& state = self->state;
-  const std::uint64_t id = state.next_id++;
   auto shared = std::make_shared<Answer>(std::move(answer));
-  state.in_flight->emplace(id, [shared](const Status& failure) { (*shared)(failure); });
+  const std::uint64_t id = state.in_flight.add([shared](const caf::error&) { (*shared)(engine_closed()); });
   self->request(state.engine, state.timeout, batch_atom::value, location, std::move(messages))
       .then(
           [self, id, shared](ByteList& signatures) {
-            self->state.in_flight->erase(id);
+            self->state.in_flight.done(id);
             (*shared)(std::move(signatures));
           },
           [self, id, shared](caf::error& failure) {
-            self->state.in_flight->erase(id);
+            self->state.in_flight.done(id);
             (*shared)(to_status(failure));
           });
 }
@@ -144,11 +142,7 @@ client_actor::behavior_type async_client(ClientSelf self, supervisor_actor engin
   self->state.engine = std::move(engine);
   self->state.timeout = timeout;
   self->state.queue = std::move(queue);
-  self->attach_functor([in_flight = self->state.in_flight](const caf::error&) {
-    for (auto& [id, fail] : *in_flight)
-      fail(engine_closed());
-    in_flight->clear();
-  });
+  self->state.in_flight.fail_on_exit(self);
   return {
       [self](drain_atom) {
         std::vector<PendingSign> taken = self->state.queue->take();
@@ -180,11 +174,6 @@ struct OwnSystem {
     system.emplace(config);
   }
 };
-
-Result<std::shared_ptr<const runtime::ShieldedSecret>> shield(ByteView secret) {
-  SH_ASSIGN_OR_RETURN(runtime::ShieldedSecret shielded, runtime::ShieldedSecret::seal(secret));
-  return std::make_shared<const runtime::ShieldedSecret>(std::move(shielded));
-}
 
 }  // namespace
 

@@ -7,6 +7,7 @@ namespace stronghold::identity {
 namespace {
 
 using actors::SharedShielded;
+using actors::shield;
 using actors::to_status;
 using namespace actors;  // the atoms
 
@@ -28,11 +29,6 @@ Result<T> ask_for(Engine& engine, Args&&... args) {
   std::optional<T> value;
   SH_RETURN_IF_ERROR(ask(engine, [&](T& reply) { value.emplace(std::move(reply)); }, std::forward<Args>(args)...));
   return std::move(*value);
-}
-
-Result<SharedShielded> shield(ByteView secret) {
-  SH_ASSIGN_OR_RETURN(runtime::ShieldedSecret shielded, runtime::ShieldedSecret::seal(secret));
-  return SharedShielded(std::make_shared<const runtime::ShieldedSecret>(std::move(shielded)));
 }
 
 }  // namespace

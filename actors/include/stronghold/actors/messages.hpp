@@ -14,6 +14,7 @@
 
 #include <caf/all.hpp>
 
+#include "stronghold/runtime/scratch.hpp"
 #include "stronghold/runtime/shield.hpp"
 #include "stronghold/vault/identity.hpp"
 #include "stronghold/vault/keystore.hpp"
@@ -77,6 +78,20 @@ struct EngineStats {
   std::uint32_t vault_restarts = 0;
   std::uint32_t identity_restarts = 0;
 };
+
+// A secret sealed under this process's shielding key, ready to travel in a message.
+Result<SharedShielded> shield(ByteView secret);
+
+// Opens a shielded secret from a message into scratch for `use` (Status(ByteView)), wiped after.
+template <class Use>
+Status with_shielded(const SharedShielded& shielded, Use&& use) {
+  if (!shielded)
+    return Status(Errc::invalid_argument, "no secret given");
+  runtime::ScratchFrame frame;
+  SH_ASSIGN_OR_RETURN(auto secret, frame.take(shielded->size()));
+  SH_RETURN_IF_ERROR(shielded->open(secret));
+  return use(ByteView(secret));
+}
 
 // caf::error in the "stronghold" category, with the Status message as context.
 caf::error to_error(const Status& status);
