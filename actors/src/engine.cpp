@@ -206,6 +206,23 @@ caf::result<T> persist(VaultSelf self, vault::Transaction&& tx, T value) {
   return promise;
 }
 
+// Has the snapshot actor replace the file with `image` (after the entries before it), then
+// answers ok.
+caf::result<caf::ok_atom> replace_file(VaultSelf self, Result<Bytes> image) {
+  if (!image.ok())
+    return to_error(image.status());
+  auto promise = self->make_response_promise<caf::ok_atom>();
+  const std::uint64_t id = self->state.waiting.add(promise);
+  self->request(self->state.writer, self->state.journal_timeout, replace_atom::value, std::move(*image))
+      .then(
+          [self, id, promise](caf::ok_atom) mutable {
+            self->state.waiting.done(id);
+            promise.deliver(caf::ok_atom::value);
+          },
+          [self](caf::error& failure) { self->quit(failure); });
+  return promise;
+}
+
 // A batch is shared among the signers when every share keeps at least kMinShare messages, so one
 // large batch (or many coalesced requests) uses every core.
 constexpr std::size_t kMinShare = 8;
@@ -376,6 +393,31 @@ vault_actor::behavior_type vault_behavior(VaultSelf self, std::shared_ptr<std::u
           self->state.generations->bump(location);
         return persist(self, std::move(tx), caf::ok_atom::value);
       },
+      [self](gc_atom) -> caf::result<caf::ok_atom> {
+        auto& state = self->state;
+        if (vault::ChangeSet garbage = state.keystore().garbage(); !garbage.empty()) {
+          state.generations->bump_all();
+          auto entry = state.snapshot->stage(std::move(garbage));
+          if (!entry.ok())
+            return to_error(entry.status());
+          // Answered by the replacement below, which the snapshot actor handles after this.
+          self->request(state.writer, state.journal_timeout, append_atom::value, std::move(*entry))
+              .then([](caf::ok_atom) {}, [self](caf::error& failure) { self->quit(failure); });
+        }
+        return replace_file(self, state.snapshot->compaction_image());
+      },
+      [self](passwd_atom, const SharedShielded& current, const SharedShielded& next) -> caf::result<caf::ok_atom> {
+        Result<Bytes> image = Status(Errc::internal, "no image");
+        const Status opened = with_shielded(current, [&](ByteView current_password) {
+          return with_shielded(next, [&](ByteView new_password) {
+            image = self->state.snapshot->rekeyed_image(current_password, new_password);
+            return image.status();
+          });
+        });
+        if (!opened.ok())
+          return to_error(opened);
+        return replace_file(self, std::move(image));
+      },
       [self](signers_atom, std::vector<signer_actor>& signers) { self->state.signers = std::move(signers); },
   };
 }
@@ -505,6 +547,10 @@ supervisor_actor::behavior_type supervisor(SupervisorSelf self,
       [self](sync_atom a) { return self->delegate(self->state.vault, a); },
       [self](material_atom a, Location& l) { return self->delegate(self->state.vault, a, std::move(l)); },
       [self](transact_atom a, SharedProcedure& p) { return self->delegate(self->state.vault, a, std::move(p)); },
+      [self](gc_atom a) { return self->delegate(self->state.vault, a); },
+      [self](passwd_atom a, SharedShielded& current, SharedShielded& next) {
+        return self->delegate(self->state.vault, a, std::move(current), std::move(next));
+      },
       // The identity storage: everything goes to the registry.
       [self](did_create_atom a, std::string& network, std::string& fragment, SharedShielded& key) {
         return self->delegate(self->state.identity, a, std::move(network), std::move(fragment), std::move(key));

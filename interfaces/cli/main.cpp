@@ -2,8 +2,7 @@
 #include <cstdio>
 #include <string_view>
 
-#include "commands.hpp"
-#include "session.hpp"
+#include "run.hpp"
 #include "stronghold/stronghold.hpp"
 
 int main(int argc, char** argv) {

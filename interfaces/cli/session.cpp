@@ -12,6 +12,8 @@
 #include <fmt/format.h>
 #include <sodium.h>
 
+#include "stronghold/snapshot/journal_file.hpp"
+
 namespace stronghold::cli {
 namespace {
 
@@ -175,7 +177,7 @@ std::string json_quote(std::string_view text) {
   return quoted + "\"";
 }
 
-void Output::result(const std::vector<std::pair<std::string, std::string>>& fields, Layout layout) const {
+void PrintedOutput::result(const Fields& fields, Layout layout) {
   std::string line;
   if (json_) {
     line.push_back('{');
@@ -196,7 +198,7 @@ void Output::result(const std::vector<std::pair<std::string, std::string>>& fiel
   std::puts(line.c_str());
 }
 
-void Output::secret_value(const std::string& name, ByteView bytes) const {
+void PrintedOutput::secret_value(const std::string& name, ByteView bytes) {
   std::string text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
   std::string line;
   if (json_)
@@ -256,13 +258,93 @@ Result<Bytes> read_public_file(const std::string& path, std::size_t limit) {
   return bytes;
 }
 
-Result<std::unique_ptr<snapshot::Snapshot>> open_snapshot(const GlobalOptions& options) {
-  if (!std::filesystem::exists(options.snapshot))
-    return error(Errc::not_found, "there is no snapshot at {} (create one with 'stronghold init')", options.snapshot);
+Status PrintedOutput::new_file(const std::string& path, ByteView content) {
+  if (std::filesystem::exists(path))
+    return error(Errc::already_exists, "{} already exists; it is never overwritten", path);
+  return snapshot::write_file_atomically(snapshot::posix_file_system(), path, content);
+}
+
+Result<snapshot::Snapshot*> LocalStore::snapshot() {
+  if (snapshot_)
+    return snapshot_.get();
+  if (!std::filesystem::exists(options_.snapshot))
+    return error(Errc::not_found, "there is no snapshot at {} (create one with 'stronghold init')", options_.snapshot);
   SH_ASSIGN_OR_RETURN(runtime::SecretBuffer password,
-                      read_password(options.password_file, "STRONGHOLD_PASSWORD", "Snapshot password: "));
+                      read_password(options_.password_file, "STRONGHOLD_PASSWORD", "Snapshot password: "));
   auto view = password.read();
-  return snapshot::Snapshot::open(snapshot::posix_file_system(), options.snapshot, view.bytes(), {});
+  SH_ASSIGN_OR_RETURN(snapshot_, snapshot::Snapshot::open(snapshot::posix_file_system(), options_.snapshot, view.bytes(), {}));
+  return snapshot_.get();
+}
+
+Status LocalStore::transact(const std::function<Status(vault::Transaction&)>& body) {
+  SH_ASSIGN_OR_RETURN(snapshot::Snapshot* const open, snapshot());
+  vault::Transaction tx(open->keystore());
+  SH_RETURN_IF_ERROR(body(tx));
+  return open->commit(std::move(tx));
+}
+
+Status LocalStore::read(const std::function<Status(const vault::Keystore&)>& body) {
+  SH_ASSIGN_OR_RETURN(snapshot::Snapshot* const open, snapshot());
+  return body(open->keystore());
+}
+
+Status LocalStore::collect_garbage() {
+  SH_ASSIGN_OR_RETURN(snapshot::Snapshot* const open, snapshot());
+  SH_RETURN_IF_ERROR(open->commit(open->keystore().garbage()));
+  return open->compact();
+}
+
+Status LocalStore::change_password(ByteView new_password) {
+  SH_ASSIGN_OR_RETURN(snapshot::Snapshot* const open, snapshot());
+  return open->change_password(new_password);
+}
+
+namespace {
+
+// The new password: --new-password-file, $STRONGHOLD_NEW_PASSWORD, or typed twice.
+Result<runtime::SecretBuffer> new_password(const Args& args) {
+  const std::string file = args.value("--new-password-file").value_or("");
+  SH_ASSIGN_OR_RETURN(runtime::SecretBuffer password, read_password(file, "STRONGHOLD_NEW_PASSWORD", "New password: "));
+  if (file.empty() && std::getenv("STRONGHOLD_NEW_PASSWORD") == nullptr) {
+    SH_ASSIGN_OR_RETURN(runtime::SecretBuffer again, read_password("", "STRONGHOLD_NO_SUCH_VARIABLE", "Repeat it: "));
+    auto first = password.read();
+    auto second = again.read();
+    if (first.bytes().size() != second.bytes().size() ||
+        sodium_memcmp(first.bytes().data(), second.bytes().data(), first.bytes().size()) != 0)
+      return Status(Errc::invalid_argument, "the two passwords differ");
+  }
+  return password;
+}
+
+}  // namespace
+
+Result<Inputs> read_inputs(const GlobalOptions& options, const Command& command, const Args& args, bool remote) {
+  Inputs inputs;
+  for (const auto& [option, limit] : public_file_options())
+    if (const auto path = args.value(option)) {
+      SH_ASSIGN_OR_RETURN(Bytes content, read_public_file(*path, limit));
+      inputs.add_file(option, std::move(content));
+    }
+  for (const std::string& option : password_file_options())
+    if (const auto path = args.value(option)) {
+      SH_ASSIGN_OR_RETURN(runtime::SecretBuffer password, read_password(*path, "STRONGHOLD_NO_SUCH_VARIABLE", ""));
+      inputs.add_secret(option, std::move(password));
+    }
+  const Reads& reads = command.reads;
+  if (reads.stdin_limit > 0 && (reads.stdin_flag == nullptr || args.has(reads.stdin_flag))) {
+    SH_ASSIGN_OR_RETURN(runtime::SecretBuffer in, read_stdin_secret(reads.stdin_limit));
+    inputs.add_secret("stdin", std::move(in));
+  }
+  if (reads.new_password) {
+    if (remote) {
+      SH_ASSIGN_OR_RETURN(runtime::SecretBuffer current,
+                          read_password(options.password_file, "STRONGHOLD_PASSWORD", "Current password: "));
+      inputs.add_secret("password", std::move(current));
+    }
+    SH_ASSIGN_OR_RETURN(runtime::SecretBuffer next, new_password(args));
+    inputs.add_secret("new password", std::move(next));
+  }
+  return inputs;
 }
 
 }  // namespace stronghold::cli

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "command.hpp"
 #include "stronghold/runtime/secret_buffer.hpp"
 #include "stronghold/snapshot/snapshot.hpp"
 
@@ -40,23 +41,36 @@ Result<std::pair<GlobalOptions, std::vector<std::string>>> parse_global(int argc
 // the terminal; invalid_argument when none is available.
 Result<runtime::SecretBuffer> read_password(const std::string& file, const char* environment, const char* prompt);
 
-// Prints results: plain (one value per line) or JSON (one object per result).
-class Output {
+// Prints results here: plain (one value per line) or JSON (one object per result).
+class PrintedOutput final : public Output {
  public:
-  explicit Output(bool json) : json_(json) {}
-  // One result: pairs of field name and text value. Plain output prints a record (a row of a
-  // listing) on one line, its values separated by tabs, and other results one value per line.
-  enum class Layout { value_per_line, record };
-  void result(const std::vector<std::pair<std::string, std::string>>& fields, Layout layout = Layout::value_per_line) const;
-  // One value under `name`.
-  void value(const std::string& name, const std::string& text) const { result({{name, text}}); }
-  // A secret read back on purpose (a mnemonic, a secret-store value): printed without a copy left
-  // in ordinary memory.
-  void secret_value(const std::string& name, ByteView bytes) const;
+  explicit PrintedOutput(bool json) : json_(json) {}
+  void result(const Fields& fields, Layout layout) override;
+  void secret_value(const std::string& name, ByteView bytes) override;
+  Status new_file(const std::string& path, ByteView content) override;
 
  private:
   bool json_;
 };
+
+// The snapshot file, opened by this process on first use with the password from its sources.
+class LocalStore final : public Store {
+ public:
+  explicit LocalStore(const GlobalOptions& options) : options_(options) {}
+  Status transact(const std::function<Status(vault::Transaction&)>& body) override;
+  Status read(const std::function<Status(const vault::Keystore&)>& body) override;
+  Status collect_garbage() override;
+  Status change_password(ByteView new_password) override;
+
+ private:
+  Result<snapshot::Snapshot*> snapshot();
+  const GlobalOptions& options_;
+  std::unique_ptr<snapshot::Snapshot> snapshot_;
+};
+
+// Reads what `command` needs before it runs (see Reads); `remote`: it runs in strongholdd, which
+// also needs the current password to change it.
+Result<Inputs> read_inputs(const GlobalOptions& options, const Command& command, const Args& args, bool remote);
 
 std::string json_quote(std::string_view text);
 
@@ -69,7 +83,5 @@ Result<runtime::SecretBuffer> read_stdin_secret(std::size_t limit);
 // Reads a file of public data (at most `limit` bytes).
 Result<Bytes> read_public_file(const std::string& path, std::size_t limit);
 
-// Opens the snapshot of `options` with the password from its sources.
-Result<std::unique_ptr<snapshot::Snapshot>> open_snapshot(const GlobalOptions& options);
 
 }  // namespace stronghold::cli

@@ -17,17 +17,51 @@ std::uint64_t get_be(ByteView bytes, std::size_t size) {
   return value;
 }
 
+void put_fields(Bytes& out, const std::vector<Bytes>& fields) {
+  for (const Bytes& field : fields) {
+    put_u32(out, static_cast<std::uint32_t>(field.size()));
+    out.insert(out.end(), field.begin(), field.end());
+  }
+}
+
+Status get_fields(ByteView bytes, std::vector<Bytes>& fields) {
+  std::size_t offset = 0;
+  while (offset < bytes.size()) {
+    if (fields.size() == kMaxFields)
+      return Status(Errc::invalid_argument, "too many fields");
+    if (bytes.size() - offset < 4)
+      return Status(Errc::invalid_argument, "a field length is cut short");
+    const std::size_t size = get_be(bytes.subspan(offset), 4);
+    offset += 4;
+    if (size > bytes.size() - offset)
+      return Status(Errc::invalid_argument, "a field runs past the end of its frame");
+    fields.emplace_back(bytes.begin() + static_cast<std::ptrdiff_t>(offset),
+                        bytes.begin() + static_cast<std::ptrdiff_t>(offset + size));
+    offset += size;
+  }
+  return {};
+}
+
 }  // namespace
+
+Bytes encode_list(const std::vector<Bytes>& items) {
+  Bytes out;
+  put_fields(out, items);
+  return out;
+}
+
+Result<std::vector<Bytes>> decode_list(ByteView bytes) {
+  std::vector<Bytes> items;
+  SH_RETURN_IF_ERROR(get_fields(bytes, items));
+  return items;
+}
 
 Bytes encode_frame(const Message& message) {
   Bytes frame(4);
   for (int shift = 56; shift >= 0; shift -= 8)
     frame.push_back(static_cast<std::uint8_t>(message.id >> shift));
   frame.push_back(message.code);
-  for (const Bytes& field : message.fields) {
-    put_u32(frame, static_cast<std::uint32_t>(field.size()));
-    frame.insert(frame.end(), field.begin(), field.end());
-  }
+  put_fields(frame, message.fields);
   const auto length = static_cast<std::uint32_t>(frame.size() - 4);
   for (int i = 0; i < 4; ++i)
     frame[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(length >> (24 - 8 * i));
@@ -40,22 +74,9 @@ Result<Message> decode_body(ByteView body, bool request) {
   Message message;
   message.id = get_be(body, 8);
   message.code = body[8];
-  if (request && (message.code < static_cast<std::uint8_t>(Op::ping) || message.code > static_cast<std::uint8_t>(Op::sync)))
+  if (request && (message.code < static_cast<std::uint8_t>(Op::ping) || message.code > static_cast<std::uint8_t>(Op::command)))
     return error(Errc::invalid_argument, "unknown operation {}", message.code);
-  std::size_t offset = 9;
-  while (offset < body.size()) {
-    if (message.fields.size() == kMaxFields)
-      return Status(Errc::invalid_argument, "too many fields");
-    if (body.size() - offset < 4)
-      return Status(Errc::invalid_argument, "a field length is cut short");
-    const std::size_t size = get_be(body.subspan(offset), 4);
-    offset += 4;
-    if (size > body.size() - offset)
-      return Status(Errc::invalid_argument, "a field runs past the end of its frame");
-    message.fields.emplace_back(body.begin() + static_cast<std::ptrdiff_t>(offset),
-                                body.begin() + static_cast<std::ptrdiff_t>(offset + size));
-    offset += size;
-  }
+  SH_RETURN_IF_ERROR(get_fields(body.subspan(9), message.fields));
   return message;
 }
 

@@ -5,6 +5,9 @@
 //   request  = id (u64 BE) || op (u8) || field*
 //   response = id (u64 BE) || status (u8, an Errc; 0 = ok) || field*   (an error: one field, the message)
 //   field    = length (u32 BE) || bytes
+//
+// A long answer (a command's output) comes in several frames with the request's id: each but
+// the last has status kPartial, and the answer's fields are theirs in order.
 #pragma once
 
 #include <cstdint>
@@ -29,7 +32,12 @@ enum class Op : std::uint8_t {
   sign_batch = 7,  // [location, message...] -> [signature...]
   remove = 8,      // [location]
   sync = 9,        // []
+  // A `stronghold` command run in the daemon: [name, list(words), (kind, input name, bytes)...]
+  // -> [list(output)...] (see cli/remote.hpp).
+  command = 10,
 };
+
+inline constexpr std::uint8_t kPartial = 255;
 
 struct Message {
   std::uint64_t id = 0;
@@ -41,6 +49,10 @@ Bytes encode_frame(const Message& message);
 // Decodes a frame body: invalid_argument for anything malformed (short, trailing bytes, a field
 // past the end, too many fields, an unknown op when `request`).
 Result<Message> decode_body(ByteView body, bool request);
+
+// A list of byte strings in one field: each as length (u32 BE) || bytes.
+Bytes encode_list(const std::vector<Bytes>& items);
+Result<std::vector<Bytes>> decode_list(ByteView bytes);
 
 // Cuts frames out of a byte stream as it arrives.
 class FrameReader {

@@ -20,6 +20,7 @@
 #include <mutex>
 #include <thread>
 
+#include "../cli/remote.hpp"
 #include "client.hpp"
 #include "protocol.hpp"
 
@@ -97,6 +98,8 @@ class Server {
   // Answers from any thread reach the loop through this queue and the eventfd.
   // `counted`: the answer to a request counted in flight (not a protocol error).
   void complete(std::uint64_t connection, Message answer, bool counted = true);
+  // A long answer in frames of at most kMaxFrame bytes (status kPartial on all but the last).
+  void complete_in_parts(std::uint64_t connection, std::uint64_t id, std::vector<Bytes> fields);
   void drain_completions();
   void accept_all();
   void on_readable(std::uint64_t id);
@@ -364,6 +367,7 @@ void Server::on_writable(std::uint64_t id) {
     connection.sent += static_cast<std::size_t>(wrote);
   }
   if (connection.sent == connection.outbox.size()) {
+    sodium_memzero(connection.outbox.data(), connection.outbox.size());
     connection.outbox.clear();
     connection.sent = 0;
   }
@@ -379,6 +383,31 @@ void Server::complete(std::uint64_t connection, Message answer, bool counted) {
   [[maybe_unused]] const auto wrote = ::write(wakeup_, &one, sizeof one);
 }
 
+void Server::complete_in_parts(std::uint64_t connection, std::uint64_t id, std::vector<Bytes> fields) {
+  constexpr std::size_t kBudget = kMaxFrame - 64;  // room for the frame's id and code
+  std::vector<Bytes> part;
+  std::size_t size = 0;
+  for (Bytes& field : fields) {
+    if (4 + field.size() > kBudget) {
+      for (Bytes& unsent : fields)
+        sodium_memzero(unsent.data(), unsent.size());
+      complete(connection, failure(id, error(Errc::invalid_argument,
+                                             "an output of {} bytes is more than one answer of strongholdd holds; "
+                                             "run the command without --socket while strongholdd is stopped",
+                                             field.size())));
+      return;
+    }
+    if (size + 4 + field.size() > kBudget || part.size() + 1 == kMaxFields) {
+      complete(connection, Message{id, kPartial, std::move(part)}, false);
+      part.clear();
+      size = 0;
+    }
+    size += 4 + field.size();
+    part.push_back(std::move(field));
+  }
+  complete(connection, Message{id, 0, std::move(part)});
+}
+
 void Server::drain_completions() {
   std::vector<Completion> done;
   {
@@ -388,13 +417,18 @@ void Server::drain_completions() {
   std::vector<std::uint64_t> touched;
   for (Completion& completion : done) {
     const auto found = connections_.find(completion.connection);
-    if (found == connections_.end())
-      continue;  // the client left: its answer is dropped
-    if (completion.counted)
-      --found->second.in_flight;
-    const Bytes frame = encode_frame(completion.answer);
-    found->second.outbox.insert(found->second.outbox.end(), frame.begin(), frame.end());
-    touched.push_back(completion.connection);
+    if (found != connections_.end()) {
+      if (completion.counted)
+        --found->second.in_flight;
+      Bytes frame = encode_frame(completion.answer);
+      found->second.outbox.insert(found->second.outbox.end(), frame.begin(), frame.end());
+      sodium_memzero(frame.data(), frame.size());
+      touched.push_back(completion.connection);
+    }
+    // An answer may hold a secret (a command's output): no copy stays behind, sent or dropped
+    // because its client left.
+    for (Bytes& field : completion.answer.fields)
+      sodium_memzero(field.data(), field.size());
   }
   for (const std::uint64_t id : touched)
     if (connections_.contains(id))
@@ -442,6 +476,16 @@ void Server::handle(std::uint64_t connection, Message request) {
   std::shared_ptr<Engine> engine = this->engine();
   if (!engine) {
     complete(connection, failure(id, Status(Errc::busy, "strongholdd is locked")));
+    return;
+  }
+  if (op == Op::command) {
+    workers_->post([this, connection, id, engine, request = std::move(request)]() mutable {
+      auto answer = cli::serve_command(*engine, request.fields);
+      if (answer.ok())
+        complete_in_parts(connection, id, std::move(*answer));
+      else
+        complete(connection, failure(id, answer.status()));
+    });
     return;
   }
   auto location = location_field(request);

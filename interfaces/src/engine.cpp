@@ -75,6 +75,29 @@ class SubmitQueue {
 
 Status engine_closed() { return Status(Errc::unavailable, "the engine is closed"); }
 
+// A caller's procedure that may refer to the caller's stack: it runs while the caller waits for
+// the answer or never (a request that timed out may still reach the vault actor later).
+class GuardedBody {
+ public:
+  explicit GuardedBody(std::function<Status(vault::Transaction&)> body) : body_(std::move(body)) {}
+  Status run(vault::Transaction& tx) {
+    std::lock_guard guard(mutex_);
+    if (abandoned_)
+      return Status(Errc::timeout, "the caller stopped waiting");
+    return body_(tx);
+  }
+  // Waits for a run in progress; no run starts afterwards.
+  void abandon() {
+    std::lock_guard guard(mutex_);
+    abandoned_ = true;
+  }
+
+ private:
+  std::mutex mutex_;
+  bool abandoned_ = false;
+  std::function<Status(vault::Transaction&)> body_;
+};
+
 }  // namespace
 }  // namespace stronghold
 
@@ -356,6 +379,32 @@ Result<runtime::SecretBuffer> Engine::get_secret(const std::string& name) {
 }
 
 Status Engine::sync() { return state_->call_ok(sync_atom::value); }
+
+Status Engine::collect_garbage() { return state_->call_ok(actors::gc_atom::value); }
+
+Status Engine::change_password(ByteView current_password, ByteView new_password) {
+  SH_ASSIGN_OR_RETURN(auto current, shield(current_password));
+  SH_ASSIGN_OR_RETURN(auto next, shield(new_password));
+  return state_->call_ok(actors::passwd_atom::value, std::move(current), std::move(next));
+}
+
+Status Engine::transact(std::function<Status(vault::Transaction&)> body,
+                        std::optional<std::vector<vault::Location>> touches) {
+  auto guarded = std::make_shared<GuardedBody>(std::move(body));
+  auto procedure = std::make_shared<actors::TransactProcedure>();
+  procedure->run = [guarded](vault::Transaction& tx) { return guarded->run(tx); };
+  if (touches)
+    procedure->touches = std::move(*touches);
+  else
+    procedure->touches_everything = true;
+  const Status done = state_->call_ok(actors::transact_atom::value, actors::SharedProcedure(std::move(procedure)));
+  guarded->abandon();
+  return done;
+}
+
+Status Engine::read(std::function<Status(const vault::Keystore&)> body) {
+  return transact([&body](vault::Transaction& tx) { return body(tx.keystore()); }, std::vector<vault::Location>{});
+}
 
 void Engine::sign_async(const vault::Location& location, Bytes message, SignCallback done) {
   PendingSign request{location, std::move(message), std::move(done)};

@@ -55,9 +55,8 @@ Status derive_password_key(ByteView password, const Header& header, std::span<st
   return {};
 }
 
-// Wraps `snapshot_key` for a header with a fresh salt and the cost of `preset`.
-Status wrap_snapshot_key(ByteView password, KdfPreset preset, ByteView snapshot_key, Header& header) {
-  header.kdf = kdf_params(preset);
+// Wraps `snapshot_key` for a header with a fresh salt and the header's KDF cost.
+Status wrap_snapshot_key(ByteView password, ByteView snapshot_key, Header& header) {
   runtime::random_bytes(header.salt);
   ScratchFrame frame;
   SH_ASSIGN_OR_RETURN(auto password_key, frame.take(kKeySize));
@@ -145,6 +144,14 @@ struct Snapshot::State {
     if (!journal)
       return Status(Errc::busy, "the journal of this snapshot is written by another owner");
     return {};
+  }
+
+  // The header for `new_password`: a fresh salt, the file's KDF cost, the same snapshot key.
+  Status rewrap(ByteView new_password) {
+    ScratchFrame frame;
+    SH_ASSIGN_OR_RETURN(auto key, frame.take(kKeySize));
+    SH_RETURN_IF_ERROR(snapshot_key.open(key));
+    return wrap_snapshot_key(new_password, key, header);
   }
 
   // A new file for `path` holding the current state (create, compaction, password change).
@@ -256,7 +263,8 @@ Result<std::unique_ptr<Snapshot>> Snapshot::create(FileSystem& fs, const std::st
   SH_ASSIGN_OR_RETURN(auto snapshot_key, frame.take(kKeySize));
   runtime::random_bytes(snapshot_key);
   runtime::random_bytes(state->header.file_id);
-  SH_RETURN_IF_ERROR(wrap_snapshot_key(password, options.kdf, snapshot_key, state->header));
+  state->header.kdf = kdf_params(options.kdf);
+  SH_RETURN_IF_ERROR(wrap_snapshot_key(password, snapshot_key, state->header));
   SH_ASSIGN_OR_RETURN(state->snapshot_key, ShieldedSecret::seal(snapshot_key));
   SH_ASSIGN_OR_RETURN(vault::Keystore keystore, vault::Keystore::create(snapshot_key, options.clock));
   state->keystore.emplace(std::move(keystore));
@@ -380,17 +388,31 @@ Status Snapshot::change_password(ByteView new_password) {
   State& state = *state_;
   SH_RETURN_IF_ERROR(state.own_journal());
   const Header previous = state.header;
-  {
-    ScratchFrame frame;
-    SH_ASSIGN_OR_RETURN(auto snapshot_key, frame.take(kKeySize));
-    SH_RETURN_IF_ERROR(state.snapshot_key.open(snapshot_key));
-    SH_RETURN_IF_ERROR(wrap_snapshot_key(new_password, state.options.kdf, snapshot_key, state.header));
-  }
+  SH_RETURN_IF_ERROR(state.rewrap(new_password));
   if (Status written = state.rewrite(); !written.ok()) {
     state.header = previous;
     return written;
   }
   return {};
+}
+
+Result<Bytes> Snapshot::rekeyed_image(ByteView current_password, ByteView new_password) {
+  State& state = *state_;
+  {
+    ScratchFrame frame;
+    SH_ASSIGN_OR_RETURN(auto password_key, frame.take(kKeySize));
+    SH_ASSIGN_OR_RETURN(auto snapshot_key, frame.take(kKeySize));
+    SH_RETURN_IF_ERROR(derive_password_key(current_password, state.header, password_key));
+    const Bytes context = encode_header(state.header);
+    if (!vault::open(password_key, header_key_context(context), state.header.wrapped_key, snapshot_key).ok())
+      return Status(Errc::wrong_password, "the current password is wrong");
+  }
+  const Header previous = state.header;
+  SH_RETURN_IF_ERROR(state.rewrap(new_password));
+  auto image = state.compaction_image();
+  if (!image.ok())
+    state.header = previous;
+  return image;
 }
 
 }  // namespace stronghold::snapshot

@@ -175,7 +175,7 @@ struct EngineInSystemFixture : EngineFixture {
   EngineInSystemFixture() { options.system = &system; }
 };
 
-TEST_CASE_FIXTURE(EngineInSystemFixture, "a crashed signer is restarted; requests in flight get an answer") {
+TEST_CASE_FIXTURE(EngineInSystemFixture, "a crashed signer is restarted, and requests in flight get an answer") {
   auto engine = create();
   const Bytes public_key = engine->generate(at("w/ed"), KeyType::ed25519).value();
   for (int round = 0; round < 3; ++round) {

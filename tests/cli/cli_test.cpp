@@ -1,16 +1,22 @@
 // The `stronghold` binary itself: every command run as a user would, with its output and exit
 // code checked.
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include "stronghold/runtime/hex.hpp"
+#include "daemon/client.hpp"
 #include "stronghold/snapshot/snapshot.hpp"
+#include "stronghold/vault/keys.hpp"
 #include "stronghold/vault/verify.hpp"
 #include "support/temp_dir.hpp"
 
@@ -37,14 +43,52 @@ std::string slurp(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(file), {});
 }
 
+pid_t spawn(std::vector<std::string> args) {
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    std::vector<char*> argv;
+    for (auto& arg : args)
+      argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
 class Cli {
  public:
   Cli() : snapshot_(dir_.file("cli.stronghold")) {}
+  ~Cli() { stop_daemon(); }
 
-  // Runs `stronghold --snapshot <ours> ARGS` with `input` on standard input and `password` in
-  // STRONGHOLD_PASSWORD (none when empty).
+  // From now on every command but init goes to a strongholdd serving the snapshot (--socket),
+  // started with the password.
+  void serve(const std::string& password = "cli-pw") {
+    std::ofstream(dir_.file("daemon-pw")) << password << "\n";
+    daemon_ = spawn({STRONGHOLDD_PATH, "--snapshot", snapshot_, "--socket", socket_, "--password-file",
+                     dir_.file("daemon-pw"), "--idle-lock", "0"});
+    for (int i = 0; i < 400 && !daemon::Client::connect(socket_).ok(); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    REQUIRE(daemon::Client::connect(socket_).ok());
+  }
+  void stop_daemon() {
+    if (daemon_ <= 0)
+      return;
+    ::kill(daemon_, SIGTERM);
+    int status = 0;
+    ::waitpid(daemon_, &status, 0);
+    daemon_ = -1;
+    CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 0));
+  }
+  bool serving() const { return daemon_ > 0; }
+
+  // Runs `stronghold --snapshot <ours> [--socket <the daemon's>] ARGS` with `input` on standard
+  // input and `password` in STRONGHOLD_PASSWORD (none when empty).
   Run run(std::vector<std::string> args, const std::string& input = "", const std::string& password = "cli-pw",
           std::vector<std::string> extra_environment = {}) {
+    if (serving() && !on_file_ && (args.empty() || args.front() != "init"))
+      args.insert(args.begin(), {"--socket", socket_});
     args.insert(args.begin(), {STRONGHOLD_CLI_PATH, "--snapshot", snapshot_});
     const std::string in = dir_.file("stdin"), out = dir_.file("stdout"), err = dir_.file("stderr");
     std::ofstream(in, std::ios::binary) << input;
@@ -79,6 +123,14 @@ class Cli {
     return result;
   }
 
+  // Runs on the file even while a daemon serves it.
+  Run run_on_file(std::vector<std::string> args) {
+    on_file_ = true;
+    Run result = run(std::move(args));
+    on_file_ = false;
+    return result;
+  }
+
   // Runs and requires success; returns standard output's lines.
   std::vector<std::string> ok(std::vector<std::string> args, const std::string& input = "") {
     const Run result = run(std::move(args), input);
@@ -93,47 +145,64 @@ class Cli {
  private:
   test::TempDir dir_;
   std::string snapshot_;
+  std::string socket_ = dir_.file("d.sock");
+  pid_t daemon_ = -1;
+  bool on_file_ = false;
 };
+
+// Runs `body` on a new snapshot twice: with the commands run on the file, and sent to a
+// strongholdd serving it.
+template <class Body>
+void on_file_and_through_daemon(Body body) {
+  for (const bool through_daemon : {false, true}) {
+    CAPTURE(through_daemon);
+    Cli cli;
+    cli.ok({"init", "--kdf", "fast"});
+    if (through_daemon)
+      cli.serve();
+    body(cli);
+  }
+}
 
 Bytes hex(const std::string& text) { return from_hex(text).value(); }
 
 }  // namespace
 
-TEST_CASE("keys: init, generate, import, sign; signatures verify") {
-  Cli cli;
-  cli.ok({"init", "--kdf", "fast"});
-  const Run again = cli.run({"init", "--kdf", "fast"});
-  CHECK(again.exit_code == 5);
-  CHECK(again.err.find("never overwrites") != std::string::npos);
+TEST_CASE("keys: init, generate, import, sign, and the signatures verify") {
+  on_file_and_through_daemon([](Cli& cli) {
+    const Run again = cli.run({"init", "--kdf", "fast"});
+    CHECK(again.exit_code == 5);
+    CHECK(again.err.find("never overwrites") != std::string::npos);
 
-  const Bytes ed = hex(cli.ok({"key", "generate", "--type", "ed25519", "--at", "w/ed"}).at(0));
-  const Bytes k1 = hex(cli.ok({"key", "generate", "--type", "secp256k1", "--at", "w/k1"}).at(0));
-  CHECK(ed.size() == 32);
-  CHECK(k1.size() == 33);
-  CHECK(hex(cli.ok({"key", "public", "--at", "w/ed"}).at(0)) == ed);
-  CHECK(vault::verify_ed25519(ed, Bytes{0x72}, hex(cli.ok({"sign", "--at", "w/ed", "--hex", "72"}).at(0))));
-  CHECK(vault::verify_ecdsa(k1, Bytes{0x72}, hex(cli.ok({"sign", "--at", "w/k1", "--hex", "72"}).at(0))));
-  CHECK(cli.ok({"sign", "--at", "w/k1", "--hex", "72", "--recoverable"}).at(0).size() == 130);
-  std::ofstream(cli.file("message"), std::ios::binary) << "a message in a file";
-  const Bytes from_file = hex(cli.ok({"sign", "--at", "w/ed", "--file", cli.file("message")}).at(0));
-  CHECK(vault::verify_ed25519(ed, as_bytes("a message in a file"), from_file));
+    const Bytes ed = hex(cli.ok({"key", "generate", "--type", "ed25519", "--at", "w/ed"}).at(0));
+    const Bytes k1 = hex(cli.ok({"key", "generate", "--type", "secp256k1", "--at", "w/k1"}).at(0));
+    CHECK(ed.size() == 32);
+    CHECK(k1.size() == 33);
+    CHECK(hex(cli.ok({"key", "public", "--at", "w/ed"}).at(0)) == ed);
+    CHECK(vault::verify_ed25519(ed, Bytes{0x72}, hex(cli.ok({"sign", "--at", "w/ed", "--hex", "72"}).at(0))));
+    CHECK(vault::verify_ecdsa(k1, Bytes{0x72}, hex(cli.ok({"sign", "--at", "w/k1", "--hex", "72"}).at(0))));
+    CHECK(cli.ok({"sign", "--at", "w/k1", "--hex", "72", "--recoverable"}).at(0).size() == 130);
+    std::ofstream(cli.file("message"), std::ios::binary) << "a message in a file";
+    const Bytes from_file = hex(cli.ok({"sign", "--at", "w/ed", "--file", cli.file("message")}).at(0));
+    CHECK(vault::verify_ed25519(ed, as_bytes("a message in a file"), from_file));
 
-  // RFC 8032 TEST 1 imported from standard input.
-  const auto imported = cli.ok({"key", "import", "--type", "ed25519", "--at", "w/rfc"},
-                               "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60\n");
-  CHECK(imported.at(0) == "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
-  CHECK(cli.ok({"sign", "--at", "w/rfc", "--hex", ""}).at(0) ==
-        "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b");
+    // RFC 8032 TEST 1 imported from standard input.
+    const auto imported = cli.ok({"key", "import", "--type", "ed25519", "--at", "w/rfc"},
+                                 "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60\n");
+    CHECK(imported.at(0) == "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
+    CHECK(cli.ok({"sign", "--at", "w/rfc", "--hex", ""}).at(0) ==
+          "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b");
 
-  const auto listed = cli.ok({"list"});
-  REQUIRE(listed.size() == 3);
-  CHECK(listed[0] == "w/ed\ted25519\t-\t1\tnever");
-  const auto json = cli.ok({"--json", "key", "public", "--at", "w/ed"});
-  CHECK(json.at(0) == "{\"public_key\":\"" + to_hex(ed) + "\"}");
-  cli.ok({"delete", "--at", "w/rfc"});
-  CHECK(cli.run({"sign", "--at", "w/rfc", "--hex", "00"}).exit_code == 3);
-  cli.ok({"gc"});
-  CHECK(cli.ok({"list"}).size() == 2);
+    const auto listed = cli.ok({"list"});
+    REQUIRE(listed.size() == 3);
+    CHECK(listed[0] == "w/ed\ted25519\t-\t1\tnever");
+    const auto json = cli.ok({"--json", "key", "public", "--at", "w/ed"});
+    CHECK(json.at(0) == "{\"public_key\":\"" + to_hex(ed) + "\"}");
+    cli.ok({"delete", "--at", "w/rfc"});
+    CHECK(cli.run({"sign", "--at", "w/rfc", "--hex", "00"}).exit_code == 3);
+    cli.ok({"gc"});
+    CHECK(cli.ok({"list"}).size() == 2);
+  });
 }
 
 TEST_CASE("exit codes: usage, wrong password, not found, damaged, invalid input, busy") {
@@ -177,82 +246,139 @@ TEST_CASE("exit codes: usage, wrong password, not found, damaged, invalid input,
 }
 
 TEST_CASE("mnemonic, derivation, xpub, X25519 exchange") {
-  Cli cli;
-  cli.ok({"init", "--kdf", "fast"});
-  const auto mnemonic = cli.ok({"mnemonic", "generate", "--at", "w/seed", "--words", "12"});
-  REQUIRE(mnemonic.size() == 1);
-  CHECK(std::count(mnemonic[0].begin(), mnemonic[0].end(), ' ') == 11);
-  const auto derived = cli.ok({"derive", "--from", "w/seed", "--path", "m/44'/4218'/0'", "--curve", "ed25519", "--at", "w/acct"});
-  cli.ok({"mnemonic", "recover", "--at", "w/again"}, mnemonic[0] + "\n");
-  CHECK(cli.ok({"derive", "--from", "w/again", "--path", "m/44'/4218'/0'", "--curve", "ed25519", "--at", "w/acct2"}) == derived);
-  CHECK(cli.ok({"xpub", "--from", "w/seed", "--path", "m/44'/0'/0'"}).at(0).starts_with("xpub"));
-  CHECK(cli.run({"mnemonic", "recover", "--at", "w/bad"}, "abandon abandon\n").exit_code == 5);
-  CHECK(cli.run({"derive", "--from", "w/seed", "--path", "m/x", "--curve", "ed25519", "--at", "w/y"}).exit_code == 5);
+  on_file_and_through_daemon([](Cli& cli) {
+    const auto mnemonic = cli.ok({"mnemonic", "generate", "--at", "w/seed", "--words", "12"});
+    REQUIRE(mnemonic.size() == 1);
+    CHECK(std::count(mnemonic[0].begin(), mnemonic[0].end(), ' ') == 11);
+    const auto derived = cli.ok({"derive", "--from", "w/seed", "--path", "m/44'/4218'/0'", "--curve", "ed25519", "--at", "w/acct"});
+    cli.ok({"mnemonic", "recover", "--at", "w/again"}, mnemonic[0] + "\n");
+    CHECK(cli.ok({"derive", "--from", "w/again", "--path", "m/44'/4218'/0'", "--curve", "ed25519", "--at", "w/acct2"}) == derived);
+    CHECK(cli.ok({"xpub", "--from", "w/seed", "--path", "m/44'/0'/0'"}).at(0).starts_with("xpub"));
+    CHECK(cli.run({"mnemonic", "recover", "--at", "w/bad"}, "abandon abandon\n").exit_code == 5);
+    CHECK(cli.run({"derive", "--from", "w/seed", "--path", "m/x", "--curve", "ed25519", "--at", "w/y"}).exit_code == 5);
 
-  const auto ours = cli.ok({"key", "generate", "--type", "x25519", "--at", "w/x"});
-  const auto theirs = cli.ok({"key", "generate", "--type", "x25519", "--at", "w/peer"});
-  cli.ok({"dh", "--at", "w/x", "--peer", theirs.at(0), "--into", "w/shared"});
-  cli.ok({"dh", "--at", "w/peer", "--peer", ours.at(0), "--into", "w/shared2"});
-  CHECK(cli.run({"dh", "--at", "w/x", "--peer", std::string(64, '0'), "--into", "w/z"}).exit_code == 5);
+    const auto ours = cli.ok({"key", "generate", "--type", "x25519", "--at", "w/x"});
+    const auto theirs = cli.ok({"key", "generate", "--type", "x25519", "--at", "w/peer"});
+    cli.ok({"dh", "--at", "w/x", "--peer", theirs.at(0), "--into", "w/shared"});
+    cli.ok({"dh", "--at", "w/peer", "--peer", ours.at(0), "--into", "w/shared2"});
+    CHECK(cli.run({"dh", "--at", "w/x", "--peer", std::string(64, '0'), "--into", "w/z"}).exit_code == 5);
+  });
 }
 
 TEST_CASE("the secret store, passwd, export and import between snapshots") {
-  Cli cli;
-  cli.ok({"init", "--kdf", "fast"});
-  cli.ok({"secret", "put", "mail"}, "correct horse\n");
-  CHECK(cli.ok({"secret", "get", "mail"}) == std::vector<std::string>{"correct horse"});
-  CHECK(cli.ok({"secret", "list"}) == std::vector<std::string>{"mail"});
-  const auto ed = cli.ok({"key", "generate", "--type", "ed25519", "--at", "share/ed"});
+  on_file_and_through_daemon([](Cli& cli) {
+    cli.ok({"secret", "put", "mail"}, "correct horse\n");
+    CHECK(cli.ok({"secret", "get", "mail"}) == std::vector<std::string>{"correct horse"});
+    CHECK(cli.ok({"secret", "list"}) == std::vector<std::string>{"mail"});
+    const auto ed = cli.ok({"key", "generate", "--type", "ed25519", "--at", "share/ed"});
 
-  // Export under a password, import into a second snapshot.
-  std::ofstream(cli.file("export-pw")) << "transfer\n";
-  cli.ok({"export", "--out", cli.file("out.export"), "--export-password-file", cli.file("export-pw"), "--vault", "share"});
-  CHECK(cli.run({"export", "--out", cli.file("out.export"), "--export-password-file", cli.file("export-pw")}).exit_code == 5);
-  Cli other;
-  other.ok({"init", "--kdf", "fast"});
-  const auto counts = other.ok({"import", "--in", cli.file("out.export"), "--export-password-file", cli.file("export-pw")});
-  CHECK(counts.at(0) == "1\t0");
-  CHECK(other.ok({"key", "public", "--at", "share/ed"}) == ed);
-  CHECK(other.run({"secret", "get", "mail"}).exit_code == 3);  // only the chosen vault
-  std::ofstream(cli.file("wrong-pw")) << "other\n";
-  CHECK(other.run({"import", "--in", cli.file("out.export"), "--export-password-file", cli.file("wrong-pw")}).exit_code == 5);
+    // Export under a password, import into a second snapshot.
+    std::ofstream(cli.file("export-pw")) << "transfer\n";
+    cli.ok({"export", "--out", cli.file("out.export"), "--export-password-file", cli.file("export-pw"), "--vault", "share"});
+    CHECK(cli.run({"export", "--out", cli.file("out.export"), "--export-password-file", cli.file("export-pw")}).exit_code == 5);
+    Cli other;
+    other.ok({"init", "--kdf", "fast"});
+    if (cli.serving())
+      other.serve();
+    const auto counts = other.ok({"import", "--in", cli.file("out.export"), "--export-password-file", cli.file("export-pw")});
+    CHECK(counts.at(0) == "1\t0");
+    CHECK(other.ok({"key", "public", "--at", "share/ed"}) == ed);
+    CHECK(other.run({"secret", "get", "mail"}).exit_code == 3);  // only the chosen vault
+    std::ofstream(cli.file("wrong-pw")) << "other\n";
+    CHECK(other.run({"import", "--in", cli.file("out.export"), "--export-password-file", cli.file("wrong-pw")}).exit_code == 5);
 
-  // Export to the other device's X25519 key.
-  const auto recipient = other.ok({"key", "generate", "--type", "x25519", "--at", "device/kex"});
-  cli.ok({"export", "--out", cli.file("to-other"), "--recipient", recipient.at(0)});
-  CHECK(other.ok({"import", "--in", cli.file("to-other"), "--key", "device/kex", "--merge", "replace"}).at(0) == "2\t0");
-  CHECK(other.ok({"secret", "get", "mail"}) == std::vector<std::string>{"correct horse"});
+    // Export to the other device's X25519 key.
+    const auto recipient = other.ok({"key", "generate", "--type", "x25519", "--at", "device/kex"});
+    cli.ok({"export", "--out", cli.file("to-other"), "--recipient", recipient.at(0)});
+    CHECK(other.ok({"import", "--in", cli.file("to-other"), "--key", "device/kex", "--merge", "replace"}).at(0) == "2\t0");
+    CHECK(other.ok({"secret", "get", "mail"}) == std::vector<std::string>{"correct horse"});
 
-  // passwd: the old password stops working.
-  std::ofstream(cli.file("new-pw")) << "brand new\n";
-  cli.ok({"passwd", "--new-password-file", cli.file("new-pw")});
-  CHECK(cli.run({"list"}).exit_code == 2);
-  CHECK(cli.run({"--password-file", cli.file("new-pw"), "list"}, "", "").exit_code == 0);
-  cli.run({"--password-file", cli.file("new-pw"), "secret", "delete", "mail"}, "", "");
-  CHECK(cli.run({"--password-file", cli.file("new-pw"), "secret", "get", "mail"}, "", "").exit_code == 3);
+    // passwd: the old password stops working.
+    std::ofstream(cli.file("new-pw")) << "brand new\n";
+    if (cli.serving()) {
+      // Through strongholdd the current password is checked too.
+      CHECK(cli.run({"passwd", "--new-password-file", cli.file("new-pw")}, "", "wrong").exit_code == 2);
+      cli.ok({"passwd", "--new-password-file", cli.file("new-pw")});
+      cli.ok({"lock"});
+      const Run locked = cli.run({"list"});
+      CHECK(locked.exit_code == 6);
+      CHECK(locked.err.find("unlock") != std::string::npos);
+      CHECK(cli.run({"unlock"}).exit_code == 2);
+      CHECK(cli.run({"--password-file", cli.file("new-pw"), "unlock"}, "", "").exit_code == 0);
+      cli.ok({"secret", "delete", "mail"});
+      cli.stop_daemon();
+    } else {
+      cli.ok({"passwd", "--new-password-file", cli.file("new-pw")});
+      cli.run({"--password-file", cli.file("new-pw"), "secret", "delete", "mail"}, "", "");
+    }
+    CHECK(cli.run({"list"}).exit_code == 2);
+    CHECK(cli.run({"--password-file", cli.file("new-pw"), "list"}, "", "").exit_code == 0);
+    CHECK(cli.run({"--password-file", cli.file("new-pw"), "secret", "get", "mail"}, "", "").exit_code == 3);
+  });
 }
 
 TEST_CASE("DIDs from the command line") {
+  on_file_and_through_daemon([](Cli& cli) {
+    const auto created = cli.ok({"did", "create", "--import"}, "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb\n");
+    REQUIRE(created.size() == 2);
+    CHECK(created[0] == "did:iota:8TURG5VChANzPVSsrfwhqbHqNDPWHr6cFg2RuzyUoFke");
+    CHECK(created[1] == "sign-0:15534036041411610771");
+    const auto dev = cli.ok({"did", "create", "--network", "dev", "--fragment", "key-1"});
+    CHECK(dev.at(0).starts_with("did:iota:dev:"));
+    CHECK(cli.ok({"did", "list"}).size() == 2);
+    CHECK(cli.ok({"did", "sign", "--did", created[0], "--location", created[1], "--hex", "72"}).at(0) ==
+          "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00");
+    CHECK(cli.ok({"did", "public", "--did", created[0], "--location", created[1]}).at(0) ==
+          "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c");
+    CHECK(cli.run({"did", "create", "--import"}, "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb\n").exit_code == 5);
+    CHECK(cli.run({"did", "create", "--network", "UPPER"}).exit_code == 5);
+    CHECK(cli.run({"did", "sign", "--did", "did:iota:nope", "--location", created[1], "--hex", "00"}).exit_code == 5);
+    cli.ok({"did", "purge", "--did", created[0]});
+    CHECK(cli.run({"did", "public", "--did", created[0], "--location", created[1]}).exit_code == 3);
+    CHECK(cli.run({"did", "purge", "--did", created[0]}).exit_code == 3);
+    CHECK(cli.ok({"did", "list"}) == std::vector<std::string>{dev.at(0)});
+  });
+}
+
+TEST_CASE("through strongholdd: long output in parts, inputs too large for one request, refusals") {
   Cli cli;
   cli.ok({"init", "--kdf", "fast"});
-  const auto created = cli.ok({"did", "create", "--import"}, "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb\n");
-  REQUIRE(created.size() == 2);
-  CHECK(created[0] == "did:iota:8TURG5VChANzPVSsrfwhqbHqNDPWHr6cFg2RuzyUoFke");
-  CHECK(created[1] == "sign-0:15534036041411610771");
-  const auto dev = cli.ok({"did", "create", "--network", "dev", "--fragment", "key-1"});
-  CHECK(dev.at(0).starts_with("did:iota:dev:"));
-  CHECK(cli.ok({"did", "list"}).size() == 2);
-  CHECK(cli.ok({"did", "sign", "--did", created[0], "--location", created[1], "--hex", "72"}).at(0) ==
-        "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00");
-  CHECK(cli.ok({"did", "public", "--did", created[0], "--location", created[1]}).at(0) ==
-        "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c");
-  CHECK(cli.run({"did", "create", "--import"}, "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb\n").exit_code == 5);
-  CHECK(cli.run({"did", "create", "--network", "UPPER"}).exit_code == 5);
-  CHECK(cli.run({"did", "sign", "--did", "did:iota:nope", "--location", created[1], "--hex", "00"}).exit_code == 5);
-  cli.ok({"did", "purge", "--did", created[0]});
-  CHECK(cli.run({"did", "public", "--did", created[0], "--location", created[1]}).exit_code == 3);
-  CHECK(cli.run({"did", "purge", "--did", created[0]}).exit_code == 3);
-  CHECK(cli.ok({"did", "list"}) == std::vector<std::string>{dev.at(0)});
+  constexpr int kKeys = 30'000;  // a listing of about 1.3 MB: more than one answer frame holds
+  {
+    auto snapshot = snapshot::Snapshot::open(snapshot::posix_file_system(), cli.snapshot(), as_bytes("cli-pw"), {});
+    REQUIRE(snapshot.ok());
+    vault::Transaction tx((*snapshot)->keystore());
+    for (int i = 0; i < kKeys; ++i)
+      REQUIRE(vault::generate_key(tx, vault::Location::parse(fmt::format("bulk/key-{:05}", i)).value(),
+                                  vault::KeyType::ed25519)
+                  .ok());
+    REQUIRE((*snapshot)->commit(std::move(tx)).ok());
+  }
+  const auto local = cli.ok({"list"});
+  cli.serve();
+  const auto listed = cli.ok({"list"});
+  REQUIRE(listed.size() == kKeys);
+  CHECK(listed == local);
+  CHECK(listed.back() == "bulk/key-29999\ted25519\t-\t30000\tnever");
+  const auto json = cli.ok({"--json", "list"});
+  CHECK(json.front() == "{\"location\":\"bulk/key-00000\",\"type\":\"ed25519\",\"hint\":\"-\",\"version\":\"1\",\"expires\":\"never\"}");
+
+  // A message of 2 MiB is signed on the file, but is more than one request to the daemon holds.
+  std::ofstream(cli.file("big"), std::ios::binary) << std::string(2 << 20, 'x');
+  const Run too_large = cli.run({"sign", "--at", "bulk/key-00001", "--file", cli.file("big")});
+  CHECK(too_large.exit_code == 5);
+  CHECK(too_large.err.find("without --socket") != std::string::npos);
+
+  const Run init = cli.run({"--socket", "ignored", "init"});
+  CHECK(init.exit_code == 5);
+  CHECK(init.err.find("without --socket") != std::string::npos);
+  CHECK(cli.run({"key", "generate", "--type", "ed25519"}).exit_code == 1);  // --at missing, said by the daemon
+  CHECK(cli.run({"key", "public", "--at", "w/none"}).exit_code == 3);
+
+  // The file is held by the daemon: commands without --socket are told so.
+  const Run busy = cli.run_on_file({"list"});
+  CHECK(busy.exit_code == 6);
+  CHECK(busy.err.find("--socket") != std::string::npos);
 }
 
 TEST_CASE("--help works for the program and every command") {

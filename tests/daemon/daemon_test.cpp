@@ -265,6 +265,42 @@ TEST_CASE("hostile clients get an error or a closed connection, and the daemon k
   CHECK(daemon.stop() == 0);
 }
 
+TEST_CASE("malformed command requests get an error value, and the daemon keeps serving") {
+  Daemon daemon;
+  auto client = daemon.client();
+  const Bytes no_words = daemon::encode_list({});
+  const auto words = [](std::vector<std::string> list) {
+    std::vector<Bytes> items;
+    for (const auto& word : list)
+      items.push_back(text(word));
+    return daemon::encode_list(items);
+  };
+  const std::vector<std::vector<Bytes>> hostile = {
+      {},                                                              // no name
+      {text("list")},                                                  // no words
+      {text("frobnicate"), no_words},                                  // no such command
+      {text("list"), Bytes{0, 0, 0, 9, 'x'}},                          // a word list cut short
+      {text("list"), words({"--bogus"})},                              // an unknown option
+      {text("list"), no_words, text("s")},                             // inputs not in threes
+      {text("list"), no_words, text("z"), text("stdin"), text("x")},   // an input of no known kind
+      {text("key import"), words({"--type", "ed25519", "--at", "w/k"})},  // its input missing
+      {text("sign"), words({"--at", "w/ed", "--file", "/etc/passwd"})},   // a file the daemon must not read
+  };
+  for (const auto& fields : hostile) {
+    const auto answer = client.call(Op::command, fields);
+    CHECK(answer.code() == Errc::invalid_argument);
+  }
+  // The same connection and the daemon still serve.
+  const auto made = client.call(Op::command, {text("key generate"), words({"--type", "ed25519", "--at", "w/ok"})});
+  REQUIRE(made.ok());
+  const auto record = daemon::decode_list(made->at(0)).value();
+  REQUIRE(record.size() == 3);
+  CHECK(record[0] == text("r"));
+  CHECK(record[1] == text("public_key"));
+  CHECK(client.call(Op::public_key, {text("w/ok")}).ok());
+  CHECK(daemon.stop() == 0);
+}
+
 TEST_CASE("a process of another user is disconnected without an answer") {
   if (::geteuid() != 0) {
     MESSAGE("skipped: needs root to act as another user");
@@ -312,7 +348,7 @@ TEST_CASE("the idle lock drops the keys until the password is given again") {
   CHECK(daemon.stop() == 0);
 }
 
-TEST_CASE("SIGTERM: everything acknowledged is durable, the socket is gone; a second daemon is refused") {
+TEST_CASE("SIGTERM: everything acknowledged is durable, the socket is gone, a second daemon is refused") {
   Daemon daemon;
   Bytes public_key;
   {

@@ -103,7 +103,7 @@ TEST_CASE("the conformance suite reports a storage that breaks the contract") {
   CHECK(results[7].failure == "the chain state round-trips");
 }
 
-TEST_CASE_FIXTURE(PersistentFixture, "everything comes back after reopening; a wrong password is refused") {
+TEST_CASE_FIXTURE(PersistentFixture, "everything comes back after reopening, and a wrong password is refused") {
   const Bytes seed = from_hex("4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb").value();
   CreatedDid first, second;
   KeyLocation x25519;

@@ -24,7 +24,7 @@ Result<int> quarter(int value) {
 
 }  // namespace
 
-TEST_CASE("a Status carries a code and a message; a Result a value or a Status") {
+TEST_CASE("a Status carries a code and a message, a Result a value or a Status") {
   CHECK(Status{}.ok());
   CHECK(Status{}.to_string() == "ok");
   const Status failed = error(Errc::not_found, "no record at {}", "v/r");

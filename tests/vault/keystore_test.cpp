@@ -130,7 +130,7 @@ TEST_CASE_FIXTURE(KeystoreFixture, "a rented key stops working when it expires a
   CHECK(keystore.list().empty());
 }
 
-TEST_CASE_FIXTURE(KeystoreFixture, "delete revokes at once; garbage collection removes the record") {
+TEST_CASE_FIXTURE(KeystoreFixture, "delete revokes at once, and garbage collection removes the record") {
   put("wallet/a", KeyType::ed25519, kSeed);
   Transaction tx(keystore);
   REQUIRE(tx.revoke(at("wallet/a")).ok());

@@ -19,6 +19,7 @@
 #include <functional>
 #include <future>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -65,6 +66,20 @@ class Engine {
   Result<runtime::SecretBuffer> get_secret(const std::string& name);
   // Everything acknowledged so far is durable (it already is in sync durability).
   Status sync();
+  // Removes deleted and expired records for good and compacts the file.
+  Status collect_garbage();
+  // wrong_password when `current_password` is not the snapshot's. Every other request waits
+  // while the password KDF runs twice.
+  Status change_password(ByteView current_password, ByteView new_password);
+
+  // Compound work of a front end (the CLI's commands through strongholdd): `body` runs in the
+  // vault actor, atomically on the engine's state; its changes are journaled before the answer,
+  // or none are made. Every other request waits while it runs: keep it short. `touches`: the
+  // locations whose records it may replace or remove (none given: any). The body runs while
+  // this call waits or not at all, so it may refer to the caller's locals.
+  Status transact(std::function<Status(vault::Transaction&)> body,
+                  std::optional<std::vector<vault::Location>> touches = std::nullopt);
+  Status read(std::function<Status(const vault::Keystore&)> body);
   // Stops the actors; later calls answer unavailable. Also done by the destructor.
   void close();
 

@@ -42,7 +42,11 @@ using engine_actor = caf::typed_actor<
     caf::replies_to<sync_atom>::with<caf::ok_atom>,
     // The shielded material of an Ed25519 or secp256k1 key, for signing on the caller's thread.
     caf::replies_to<material_atom, vault::Location>::with<vault::SigningMaterial>,
-    caf::replies_to<transact_atom, SharedProcedure>::with<caf::ok_atom>>;
+    caf::replies_to<transact_atom, SharedProcedure>::with<caf::ok_atom>,
+    // Removes deleted and expired records for good and compacts the file.
+    caf::replies_to<gc_atom>::with<caf::ok_atom>,
+    // Changes the password: [current, new]. The vault actor runs the password KDF twice.
+    caf::replies_to<passwd_atom, SharedShielded, SharedShielded>::with<caf::ok_atom>>;
 
 // The supervisor is also the identity storage's entry point (it forwards those requests to the
 // identity registry), and reports restart counts and its children (the vault actor, the snapshot

@@ -46,6 +46,8 @@ using children_atom = caf::atom_constant<caf::atom("children")>;
 using material_atom = caf::atom_constant<caf::atom("material")>;
 using transact_atom = caf::atom_constant<caf::atom("transact")>;
 using idle_atom = caf::atom_constant<caf::atom("idle")>;
+using gc_atom = caf::atom_constant<caf::atom("gc")>;
+using passwd_atom = caf::atom_constant<caf::atom("passwd")>;
 // The identity storage's requests.
 using did_create_atom = caf::atom_constant<caf::atom("didcreate")>;
 using did_list_atom = caf::atom_constant<caf::atom("didlist")>;

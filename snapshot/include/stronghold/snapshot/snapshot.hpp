@@ -33,7 +33,7 @@ enum class Durability {
 };
 
 struct SnapshotOptions {
-  KdfPreset kdf = KdfPreset::standard;  // for create and change_password
+  KdfPreset kdf = KdfPreset::standard;  // for create (a password change keeps the file's cost)
   Durability durability = Durability::sync;
   std::uint64_t compaction_threshold = 4 << 20;  // journal bytes that trigger compaction
   std::uint64_t max_file_size = std::uint64_t{16} << 30;
@@ -90,9 +90,13 @@ class Snapshot {
   Result<Bytes> compaction_image();
   // Folds the journal into a new body.
   Status compact();
-  // Re-wraps the snapshot key under a key derived from `new_password` (with the preset of the
-  // options); records are not touched.
+  // Re-wraps the snapshot key under a key derived from `new_password` (at the file's KDF cost);
+  // records are not touched.
   Status change_password(ByteView new_password);
+  // The same for an owner that gave its journal away: checks `current_password` (wrong_password
+  // when it does not open the key), re-wraps, and returns the new file for JournalFile::replace,
+  // as compaction_image() does. Runs the password KDF twice.
+  Result<Bytes> rekeyed_image(ByteView current_password, ByteView new_password);
 
   const OpenReport& open_report() const noexcept;
   const SnapshotOptions& options() const noexcept;

@@ -1,5 +1,5 @@
-// The commands of `stronghold`, each run on the snapshot file directly (one process, one
-// transaction per command).
+// `stronghold COMMAND ...`: finds the command, reads its inputs, and runs it on the snapshot file
+// or, with --socket, in strongholdd.
 #pragma once
 
 #include <string>
@@ -11,8 +11,5 @@ namespace stronghold::cli {
 
 // Runs `words` (the command and its arguments); returns the exit code.
 int run_command(const GlobalOptions& options, const std::vector<std::string>& words);
-
-// The usage text of every command, for `stronghold --help`.
-const char* overall_usage();
 
 }  // namespace stronghold::cli

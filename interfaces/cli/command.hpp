@@ -1,0 +1,102 @@
+// One `stronghold` command, wherever it runs: in the user's process on the snapshot file, or
+// inside strongholdd on its engine (--socket). The user's process reads what the command needs
+// (standard input, the files its options name, passwords) into Inputs before it runs; the
+// command works through a Store and reports through an Output, so the same code serves both.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "args.hpp"
+#include "stronghold/runtime/secret_buffer.hpp"
+#include "stronghold/vault/keystore.hpp"
+
+namespace stronghold::cli {
+
+// Where a command's work happens.
+class Store {
+ public:
+  virtual ~Store() = default;
+  // `body` fills one transaction, committed all or nothing.
+  virtual Status transact(const std::function<Status(vault::Transaction&)>& body) = 0;
+  virtual Status read(const std::function<Status(const vault::Keystore&)>& body) = 0;
+  // Removes deleted and expired records for good and compacts the file.
+  virtual Status collect_garbage() = 0;
+  virtual Status change_password(ByteView new_password) = 0;
+};
+
+// What the user's process read for the command, by name: "stdin", an option that names a file
+// ("--file", "--passphrase-file"), "new password", "password".
+class Inputs {
+ public:
+  void add_secret(const std::string& name, runtime::SecretBuffer value) { secrets_[name] = std::move(value); }
+  void add_file(const std::string& name, Bytes content) { files_[name] = std::move(content); }
+  // invalid_argument when the command asks for an input its caller did not read.
+  Result<const runtime::SecretBuffer*> secret(const std::string& name) const;
+  Result<const Bytes*> file(const std::string& name) const;
+  bool has_secret(const std::string& name) const { return secrets_.contains(name); }
+
+  // For the wire: [kind ("s" or "f"), name, bytes] for each input. The caller wipes the result.
+  std::vector<Bytes> encode() const;
+  // Wipes `fields` as it takes them.
+  static Result<Inputs> decode(std::vector<Bytes>& fields);
+
+ private:
+  std::map<std::string, runtime::SecretBuffer> secrets_;
+  std::map<std::string, Bytes> files_;
+};
+
+// Where results go: printed by the user's process, or sent back to it by strongholdd.
+class Output {
+ public:
+  virtual ~Output() = default;
+  // Plain output prints a record (a row of a listing) on one line, its values separated by tabs,
+  // and other results one value per line.
+  enum class Layout { value_per_line, record };
+  using Fields = std::vector<std::pair<std::string, std::string>>;
+  virtual void result(const Fields& fields, Layout layout) = 0;
+  void value(const std::string& name, const std::string& text) { result({{name, text}}, Layout::value_per_line); }
+  // A secret read back on purpose (a mnemonic, a secret-store value): no plaintext copy is left
+  // in ordinary memory.
+  virtual void secret_value(const std::string& name, ByteView bytes) = 0;
+  // Writes a new file (export --out); already_exists rather than overwrite.
+  virtual Status new_file(const std::string& path, ByteView content) = 0;
+};
+
+// What a command reads before it runs.
+struct Reads {
+  std::size_t stdin_limit = 0;        // reads standard input, up to this many bytes, when not 0
+  const char* stdin_flag = nullptr;   // ... and only when this flag is given
+  bool new_password = false;          // asks for a new password (passwd)
+};
+
+struct Command {
+  const char* name;  // "key generate"
+  const char* usage;
+  OptionSpec options;
+  Reads reads;
+  std::function<Status(const Args&, const Inputs&, Store&, Output&)> run;
+  bool takes_name = false;  // one positional NAME (the secret store)
+};
+
+// The commands run on a store (every command but init, lock, unlock and demo).
+const std::vector<Command>& commands();
+const Command* find_command(const std::string& name);
+// The command's words checked against its options.
+Result<Args> parse_command_words(const Command& command, const std::vector<std::string>& words);
+
+// Options whose value names a file of public data, and the most a command reads from it.
+inline const std::map<std::string, std::size_t>& public_file_options() {
+  static const std::map<std::string, std::size_t> all = {{"--file", std::size_t{64} << 20}, {"--in", std::size_t{1} << 30}};
+  return all;
+}
+// Options whose value names a file whose first line is a password.
+inline const std::vector<std::string>& password_file_options() {
+  static const std::vector<std::string> all = {"--passphrase-file", "--export-password-file"};
+  return all;
+}
+
+}  // namespace stronghold::cli

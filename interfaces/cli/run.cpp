@@ -1,0 +1,167 @@
+#include "run.hpp"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "../daemon/client.hpp"
+#include "demo.hpp"
+#include "remote.hpp"
+
+namespace stronghold::cli {
+namespace {
+
+// The commands that do not run on a store: they create the file or talk to strongholdd itself.
+struct SpecialCommand {
+  const char* name;
+  const char* usage;
+};
+constexpr SpecialCommand kInit{"init", "init [--kdf fast|default|strong]\n  Creates a new snapshot; never overwrites one."};
+constexpr SpecialCommand kUnlock{"unlock", "unlock   (with --socket)\n  Gives strongholdd the password again after it locked itself."};
+constexpr SpecialCommand kLock{"lock", "lock   (with --socket)\n  Makes strongholdd drop every key from memory until the next unlock."};
+constexpr SpecialCommand kDemo{"demo", "demo\n  The end-to-end tour, in a temporary folder."};
+
+Status init(const GlobalOptions& options, const std::vector<std::string>& words) {
+  SH_ASSIGN_OR_RETURN(const Args args, Args::parse(words, {{"--kdf"}, {}, {}}));
+  if (!args.positional().empty())
+    return error(Errc::invalid_argument, "unexpected argument '{}'", args.positional().front());
+  if (!options.socket.empty())
+    return Status(Errc::invalid_argument, "init creates a snapshot file: run it without --socket");
+  snapshot::SnapshotOptions file;
+  SH_ASSIGN_OR_RETURN(file.kdf, snapshot::parse_kdf_preset(args.value("--kdf").value_or("default")));
+  if (std::filesystem::exists(options.snapshot))
+    return error(Errc::already_exists, "{} already exists; init never overwrites a snapshot", options.snapshot);
+  const auto folder = std::filesystem::path(options.snapshot).parent_path();
+  if (!folder.empty()) {
+    std::error_code failed;
+    std::filesystem::create_directories(folder, failed);
+    if (failed)
+      return error(Errc::io_error, "cannot create {}: {}", folder.string(), failed.message());
+    ::chmod(folder.c_str(), 0700);
+  }
+  SH_ASSIGN_OR_RETURN(runtime::SecretBuffer password,
+                      read_password(options.password_file, "STRONGHOLD_PASSWORD", "New snapshot password: "));
+  auto view = password.read();
+  return snapshot::Snapshot::create(snapshot::posix_file_system(), options.snapshot, view.bytes(), file).status();
+}
+
+Status lock_or_unlock(const GlobalOptions& options, const std::string& name, const std::vector<std::string>& words) {
+  if (!words.empty())
+    return error(Errc::invalid_argument, "unexpected argument '{}'", words.front());
+  if (options.socket.empty())
+    return Status(Errc::invalid_argument, "lock and unlock talk to strongholdd: give --socket");
+  SH_ASSIGN_OR_RETURN(daemon::Client client, daemon::Client::connect(options.socket));
+  if (name == kLock.name)
+    return client.call(daemon::Op::lock, {}).status();
+  SH_ASSIGN_OR_RETURN(runtime::SecretBuffer password,
+                      read_password(options.password_file, "STRONGHOLD_PASSWORD", "Snapshot password: "));
+  auto view = password.read();
+  return client.call(daemon::Op::unlock, {Bytes(view.bytes().begin(), view.bytes().end())}).status();
+}
+
+Status run_on_store(const GlobalOptions& options, const Command& command, const std::vector<std::string>& words) {
+  SH_ASSIGN_OR_RETURN(const Args args, parse_command_words(command, words));
+  const bool remote = !options.socket.empty();
+  SH_ASSIGN_OR_RETURN(const Inputs inputs, read_inputs(options, command, args, remote));
+  PrintedOutput out(options.json);
+  if (remote)
+    return run_remote(options.socket, command, words, args, inputs, out);
+  LocalStore store(options);
+  return command.run(args, inputs, store, out);
+}
+
+std::string first_line(const char* text) {
+  const std::string_view all(text);
+  return std::string(all.substr(0, all.find('\n')));
+}
+
+const std::string& overall_usage() {
+  static const std::string text = [] {
+    std::string usage =
+        "usage: stronghold [--snapshot PATH] [--password-file PATH] [--socket PATH] [--json] COMMAND [options]\n"
+        "\n"
+        "The snapshot: --snapshot, else $STRONGHOLD_SNAPSHOT, else $XDG_DATA_HOME/stronghold/default.stronghold\n"
+        "(~/.local/share/stronghold/default.stronghold). The password: --password-file, else $STRONGHOLD_PASSWORD,\n"
+        "else a prompt on the terminal. --socket PATH: run the command in the strongholdd serving that socket\n"
+        "(no password needed while it is unlocked). Output: one value per line, bytes as lowercase hex; --json\n"
+        "prints one JSON object per result. Locations are written VAULT/RECORD.\n\ncommands:\n";
+    usage.append("  ").append(first_line(kInit.usage)).append("\n");
+    for (const Command& command : commands())
+      usage.append("  ").append(first_line(command.usage)).append("\n");
+    for (const SpecialCommand& special : {kUnlock, kLock, kDemo})
+      usage.append("  ").append(first_line(special.usage)).append("\n");
+    usage.append(
+        "\nexit codes: 0 success, 1 usage, 2 wrong password, 3 not found, 4 damaged or unsupported file,\n"
+        "5 invalid input, 6 locked or busy, 10 internal error. 'stronghold COMMAND --help' for one command.\n");
+    return usage;
+  }();
+  return text;
+}
+
+// The command `words` name and how many words its name takes; null for an unknown one.
+std::pair<const char*, std::size_t> command_name(const std::vector<std::string>& words) {
+  for (const std::size_t size : {std::size_t{2}, std::size_t{1}}) {
+    if (words.size() < size)
+      continue;
+    const std::string given = size == 2 ? words[0] + " " + words[1] : words[0];
+    if (const Command* command = find_command(given))
+      return {command->name, size};
+    for (const SpecialCommand& special : {kInit, kUnlock, kLock, kDemo})
+      if (given == special.name)
+        return {special.name, size};
+  }
+  return {nullptr, 0};
+}
+
+const char* usage_of(const std::string& name) {
+  if (const Command* command = find_command(name))
+    return command->usage;
+  for (const SpecialCommand& special : {kInit, kUnlock, kLock, kDemo})
+    if (name == special.name)
+      return special.usage;
+  return "";
+}
+
+}  // namespace
+
+int run_command(const GlobalOptions& options, const std::vector<std::string>& words) {
+  if (words.empty())
+    return usage_error("no command given", "");
+  if (words.front() == "--help" || words.front() == "-h") {
+    std::fputs(overall_usage().c_str(), stdout);
+    return kSuccess;
+  }
+  const auto [name, size] = command_name(words);
+  if (name == nullptr)
+    return usage_error(fmt::format("unknown command '{}'", words.front()), "");
+  const std::vector<std::string> rest(words.begin() + static_cast<std::ptrdiff_t>(size), words.end());
+  if (std::find(rest.begin(), rest.end(), "--help") != rest.end()) {
+    std::printf("usage: stronghold %s\n", usage_of(name));
+    return kSuccess;
+  }
+  const std::string command = name;
+  if (command == kDemo.name)
+    return run_demo();
+  Status done;
+  if (command == kInit.name)
+    done = init(options, rest);
+  else if (command == kLock.name || command == kUnlock.name)
+    done = lock_or_unlock(options, command, rest);
+  else
+    done = run_on_store(options, *find_command(command), rest);
+  if (done.ok())
+    return kSuccess;
+  // A mistake in the command line itself, found locally or by strongholdd.
+  const std::string& message = done.message();
+  if (done.code() == Errc::invalid_argument &&
+      (message.ends_with("is required") || message.starts_with("unknown option") || message.ends_with("needs a value") ||
+       message.ends_with("given twice") || message.starts_with("unexpected argument")))
+    return usage_error(message, command);
+  return report(done);
+}
+
+}  // namespace stronghold::cli
