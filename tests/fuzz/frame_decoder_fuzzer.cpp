@@ -1,6 +1,7 @@
 // libFuzzer target: strongholdd's frame reader and body decoder on arbitrary client bytes. The
 // input is cut into chunks (as reads would deliver it) by its first byte; every frame found is
-// decoded as a request. Neither may crash, read out of bounds, or buffer without bound.
+// decoded as a request, and its fields as lists (a command's words, its output). None may
+// crash, read out of bounds, or buffer without bound.
 #include <cstddef>
 #include <cstdint>
 
@@ -24,6 +25,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         const Bytes again = daemon::encode_frame(*message);
         if (again.size() != body.size() + 4 || !std::equal(body.begin(), body.end(), again.begin() + 4))
           __builtin_trap();
+        // A command's fields hold lists: each that decodes encodes back to the same bytes.
+        for (const Bytes& field : message->fields)
+          if (auto items = daemon::decode_list(field); items.ok() && daemon::encode_list(*items) != field)
+            __builtin_trap();
       }
     }
     if (reader.buffered() > 2 * daemon::kMaxFrame + 64)
