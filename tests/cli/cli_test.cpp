@@ -18,6 +18,7 @@
 #include "stronghold/snapshot/snapshot.hpp"
 #include "stronghold/vault/keys.hpp"
 #include "stronghold/vault/verify.hpp"
+#include "support/child_process.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace stronghold;
@@ -43,20 +44,6 @@ std::string slurp(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(file), {});
 }
 
-pid_t spawn(std::vector<std::string> args) {
-  const pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    std::vector<char*> argv;
-    for (auto& arg : args)
-      argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  return pid;
-}
-
 class Cli {
  public:
   Cli() : snapshot_(dir_.file("cli.stronghold")) {}
@@ -66,8 +53,9 @@ class Cli {
   // started with the password.
   void serve(const std::string& password = "cli-pw") {
     std::ofstream(dir_.file("daemon-pw")) << password << "\n";
-    daemon_ = spawn({STRONGHOLDD_PATH, "--snapshot", snapshot_, "--socket", socket_, "--password-file",
-                     dir_.file("daemon-pw"), "--idle-lock", "0"});
+    daemon_ = test::spawn_program({STRONGHOLDD_PATH, "--snapshot", snapshot_, "--socket", socket_, "--password-file",
+                                   dir_.file("daemon-pw"), "--idle-lock", "0"});
+    REQUIRE(daemon_ > 0);
     for (int i = 0; i < 400 && !daemon::Client::connect(socket_).ok(); ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(25));
     REQUIRE(daemon::Client::connect(socket_).ok());

@@ -21,6 +21,7 @@
 #include "daemon/client.hpp"
 #include "stronghold/snapshot/snapshot.hpp"
 #include "stronghold/vault/verify.hpp"
+#include "support/child_process.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace stronghold;
@@ -52,24 +53,11 @@ class Daemon {
     std::vector<std::string> args = {STRONGHOLDD_PATH, "--snapshot", snapshot_, "--socket", socket_,
                                      "--password-file", password_file_};
     args.insert(args.end(), extra.begin(), extra.end());
-    pid_ = spawn(args);
+    pid_ = test::spawn_program(args);
+    REQUIRE(pid_ > 0);
     for (int i = 0; i < 200 && !daemon::Client::connect(socket_).ok(); ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(25));
     REQUIRE(daemon::Client::connect(socket_).ok());
-  }
-
-  static pid_t spawn(std::vector<std::string> args) {
-    const pid_t pid = ::fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
-      std::vector<char*> argv;
-      for (auto& arg : args)
-        argv.push_back(arg.data());
-      argv.push_back(nullptr);
-      ::execv(argv[0], argv.data());
-      ::_exit(127);
-    }
-    return pid;
   }
 
   // SIGTERM, then the exit code (or 128 + signal).
@@ -356,7 +344,7 @@ TEST_CASE("SIGTERM: everything acknowledged is durable, the socket is gone, a se
     public_key = client.call(Op::generate, {text("w/kept"), text("ed25519")}).value().at(0);
   }
   // A second daemon on the same socket: refused (busy), the first keeps serving.
-  const pid_t second = Daemon::spawn({STRONGHOLDD_PATH, "--snapshot", daemon.snapshot_path(), "--socket", daemon.socket()});
+  const pid_t second = test::spawn_program({STRONGHOLDD_PATH, "--snapshot", daemon.snapshot_path(), "--socket", daemon.socket()});
   int status = 0;
   ::waitpid(second, &status, 0);
   CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 6));

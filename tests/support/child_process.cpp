@@ -32,4 +32,17 @@ ChildOutcome run_in_child(const std::function<int()>& body) {
   return outcome;
 }
 
+pid_t spawn_program(std::vector<std::string> args) {
+  std::vector<char*> argv;
+  for (auto& arg : args)
+    argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
 }  // namespace stronghold::test

@@ -1,7 +1,11 @@
 // Runs a piece of a test in a forked child, for behaviour that ends or changes a process.
 #pragma once
 
+#include <sys/types.h>
+
 #include <functional>
+#include <string>
+#include <vector>
 
 namespace stronghold::test {
 
@@ -14,5 +18,8 @@ struct ChildOutcome {
 // handler does not turn a fault into an exit code), disables core files, runs `body` and
 // exits with the code `body` returns.
 ChildOutcome run_in_child(const std::function<int()>& body);
+
+// Starts the program `args[0]` with `args` in a new process; its pid, or -1.
+pid_t spawn_program(std::vector<std::string> args);
 
 }  // namespace stronghold::test
