@@ -1,5 +1,6 @@
 #include "stronghold/engine.hpp"
 
+#include <atomic>
 #include <map>
 #include <mutex>
 #include <shared_mutex>
@@ -217,7 +218,7 @@ struct Engine::State {
   client_actor client;
   std::shared_ptr<SubmitQueue> submitted = std::make_shared<SubmitQueue>();
   std::chrono::milliseconds timeout{};
-  bool closed = false;
+  std::atomic<bool> closed{false};
 
   // Sends one request and waits for its reply.
   template <class T, class... Args>
@@ -308,9 +309,8 @@ Result<std::unique_ptr<Engine>> Engine::open(const std::string& path, ByteView p
 
 void Engine::close() {
   State& state = *state_;
-  if (state.closed)
+  if (state.closed.exchange(true))
     return;
-  state.closed = true;
   {
     actors::ReleaseThreadLogger release;
     caf::scoped_actor self{*state.system};

@@ -80,7 +80,8 @@ class Engine {
   Status transact(std::function<Status(vault::Transaction&)> body,
                   std::optional<std::vector<vault::Location>> touches = std::nullopt);
   Status read(std::function<Status(const vault::Keystore&)> body);
-  // Stops the actors; later calls answer unavailable. Also done by the destructor.
+  // Stops the actors; later calls answer unavailable. Also done by the destructor. Calls running
+  // on other threads must have returned (asynchronous requests still in flight are answered).
   void close();
 
   using SignCallback = std::function<void(Result<Bytes>)>;
