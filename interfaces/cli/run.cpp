@@ -159,7 +159,8 @@ int run_command(const GlobalOptions& options, const std::vector<std::string>& wo
   const std::string& message = done.message();
   if (done.code() == Errc::invalid_argument &&
       (message.ends_with("is required") || message.starts_with("unknown option") || message.ends_with("needs a value") ||
-       message.ends_with("given twice") || message.starts_with("unexpected argument")))
+       message.ends_with("given twice") || message.starts_with("unexpected argument") ||
+       message.ends_with("give --socket")))
     return usage_error(message, command);
   return report(done);
 }

@@ -92,6 +92,9 @@ std::string hint(Errc code) {
     case Errc::busy:
       return "a running strongholdd holds the snapshot (use --socket) or is locked ('stronghold --socket PATH unlock')";
     case Errc::already_exists: return "choose another name or remove the existing one first";
+    case Errc::unavailable:
+      return "start it (strongholdd --snapshot PATH --socket PATH) or check the --socket path";
+    case Errc::timeout: return "strongholdd did not answer in time; try again";
     case Errc::io_error: return "check the path and its permissions";
     case Errc::invalid_argument:
     case Errc::invalid_key:
@@ -118,7 +121,9 @@ int exit_code(Errc code) noexcept {
     case Errc::authentication_failed:
     case Errc::expired:
     case Errc::already_exists: return kInvalidInput;
-    case Errc::busy: return kBusy;
+    case Errc::busy:
+    case Errc::unavailable:
+    case Errc::timeout: return kBusy;
     default: return kInternal;
   }
 }

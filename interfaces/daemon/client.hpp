@@ -9,7 +9,7 @@ namespace stronghold::daemon {
 
 class Client {
  public:
-  // busy when nothing listens there; io_error for other failures.
+  // unavailable when nothing listens there; io_error for other failures.
   static Result<Client> connect(const std::string& socket_path);
   Client(Client&& other) noexcept;
   Client& operator=(Client&&) = delete;

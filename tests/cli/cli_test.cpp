@@ -357,6 +357,10 @@ TEST_CASE("through strongholdd: long output in parts, inputs too large for one r
   CHECK(too_large.exit_code == 5);
   CHECK(too_large.err.find("without --socket") != std::string::npos);
 
+  const Run nobody = cli.run_on_file({"--socket", cli.file("nobody.sock"), "list"});
+  CHECK(nobody.exit_code == 6);
+  CHECK(nobody.err.find("no strongholdd answers") != std::string::npos);
+  CHECK(cli.run_on_file({"lock"}).exit_code == 1);  // lock needs --socket
   const Run init = cli.run({"--socket", "ignored", "init"});
   CHECK(init.exit_code == 5);
   CHECK(init.err.find("without --socket") != std::string::npos);
