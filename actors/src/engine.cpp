@@ -406,17 +406,11 @@ vault_actor::behavior_type vault_behavior(VaultSelf self, std::shared_ptr<std::u
         }
         return replace_file(self, state.snapshot->compaction_image());
       },
-      [self](passwd_atom, const SharedShielded& current, const SharedShielded& next) -> caf::result<caf::ok_atom> {
-        Result<Bytes> image = Status(Errc::internal, "no image");
-        const Status opened = with_shielded(current, [&](ByteView current_password) {
-          return with_shielded(next, [&](ByteView new_password) {
-            image = self->state.snapshot->rekeyed_image(current_password, new_password);
-            return image.status();
-          });
-        });
-        if (!opened.ok())
-          return to_error(opened);
-        return replace_file(self, std::move(image));
+      [self](header_atom) -> Bytes { return self->state.snapshot->header(); },
+      [self](passwd_atom, const SharedNewPassword& password) -> caf::result<caf::ok_atom> {
+        if (!password)
+          return to_error(Status(Errc::invalid_argument, "no password given"));
+        return replace_file(self, self->state.snapshot->rekeyed_image(*password));
       },
       [self](signers_atom, std::vector<signer_actor>& signers) { self->state.signers = std::move(signers); },
   };
@@ -548,9 +542,8 @@ supervisor_actor::behavior_type supervisor(SupervisorSelf self,
       [self](material_atom a, Location& l) { return self->delegate(self->state.vault, a, std::move(l)); },
       [self](transact_atom a, SharedProcedure& p) { return self->delegate(self->state.vault, a, std::move(p)); },
       [self](gc_atom a) { return self->delegate(self->state.vault, a); },
-      [self](passwd_atom a, SharedShielded& current, SharedShielded& next) {
-        return self->delegate(self->state.vault, a, std::move(current), std::move(next));
-      },
+      [self](header_atom a) { return self->delegate(self->state.vault, a); },
+      [self](passwd_atom a, SharedNewPassword& p) { return self->delegate(self->state.vault, a, std::move(p)); },
       // The identity storage: everything goes to the registry.
       [self](did_create_atom a, std::string& network, std::string& fragment, SharedShielded& key) {
         return self->delegate(self->state.identity, a, std::move(network), std::move(fragment), std::move(key));

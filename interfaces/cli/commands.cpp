@@ -282,16 +282,20 @@ Status export_vaults(const Args& args, const Inputs& inputs, Store& store, Outpu
   if (args.has("--recipient") == args.has("--export-password-file"))
     return Status(Errc::invalid_argument, "give exactly one of --recipient and --export-password-file");
   Bytes file;
-  SH_RETURN_IF_ERROR(store.read([&](const vault::Keystore& keystore) {
-    if (args.has("--recipient")) {
-      SH_ASSIGN_OR_RETURN(const Bytes recipient, hex_option(args, "--recipient"));
+  if (args.has("--recipient")) {
+    SH_ASSIGN_OR_RETURN(const Bytes recipient, hex_option(args, "--recipient"));
+    SH_RETURN_IF_ERROR(store.read([&](const vault::Keystore& keystore) {
       SH_ASSIGN_OR_RETURN(file, snapshot::export_to_recipient(keystore, recipient, args.values("--vault")));
       return Status();
-    }
-    SH_ASSIGN_OR_RETURN(const runtime::SecretBuffer* const password, inputs.secret("--export-password-file"));
-    auto view = password->read();
-    SH_ASSIGN_OR_RETURN(file, snapshot::export_with_password(keystore, view.bytes(), snapshot::KdfPreset::standard,
-                                                             args.values("--vault")));
+    }));
+    return out.new_file(out_path, file);
+  }
+  // The KDF before the store is touched: in strongholdd it would hold up every other request.
+  SH_ASSIGN_OR_RETURN(const runtime::SecretBuffer* const password_text, inputs.secret("--export-password-file"));
+  auto view = password_text->read();
+  SH_ASSIGN_OR_RETURN(const auto password, snapshot::TransferPassword::for_export(view.bytes(), snapshot::KdfPreset::standard));
+  SH_RETURN_IF_ERROR(store.read([&](const vault::Keystore& keystore) {
+    SH_ASSIGN_OR_RETURN(file, snapshot::export_with_password(keystore, password, args.values("--vault")));
     return Status();
   }));
   return out.new_file(out_path, file);
@@ -307,17 +311,22 @@ Status import_vaults(const Args& args, const Inputs& inputs, Store& store, Outpu
   SH_RETURN_IF_ERROR(args.required("--in").status());
   SH_ASSIGN_OR_RETURN(const Bytes* const file, inputs.file("--in"));
   vault::Transaction::ImportCounts counts;
-  SH_RETURN_IF_ERROR(store.transact([&](vault::Transaction& tx) {
-    if (args.has("--key")) {
-      SH_ASSIGN_OR_RETURN(const Location key, location_option(args, "--key"));
+  if (args.has("--key")) {
+    SH_ASSIGN_OR_RETURN(const Location key, location_option(args, "--key"));
+    SH_RETURN_IF_ERROR(store.transact([&](vault::Transaction& tx) {
       SH_ASSIGN_OR_RETURN(counts, snapshot::import_with_key(tx, *file, key, policy));
       return Status();
-    }
-    SH_ASSIGN_OR_RETURN(const runtime::SecretBuffer* const password, inputs.secret("--export-password-file"));
-    auto view = password->read();
-    SH_ASSIGN_OR_RETURN(counts, snapshot::import_with_password(tx, *file, view.bytes(), policy));
-    return Status();
-  }));
+    }));
+  } else {
+    // The KDF before the store is touched, as for export.
+    SH_ASSIGN_OR_RETURN(const runtime::SecretBuffer* const password_text, inputs.secret("--export-password-file"));
+    auto view = password_text->read();
+    SH_ASSIGN_OR_RETURN(const auto password, snapshot::TransferPassword::for_import(*file, view.bytes()));
+    SH_RETURN_IF_ERROR(store.transact([&](vault::Transaction& tx) {
+      SH_ASSIGN_OR_RETURN(counts, snapshot::import_with_password(tx, *file, password, policy));
+      return Status();
+    }));
+  }
   out.result({{"imported", std::to_string(counts.imported)}, {"kept", std::to_string(counts.kept)}}, Layout::record);
   return {};
 }

@@ -127,8 +127,9 @@ Status run(Tour& tour) {
   tour.step("With the right password it opens with the same keys: {}", ed_again == ed_public ? "same Ed25519 key" : "DIFFERENT KEY");
   tour.detail(signed_again == signature ? "and the same (deterministic) signature" : "but a DIFFERENT signature");
 
-  SH_ASSIGN_OR_RETURN(const Bytes shared, snapshot::export_with_password(reopened->keystore(), as_bytes("share"),
-                                                                        snapshot::KdfPreset::standard, {"wallet"}));
+  SH_ASSIGN_OR_RETURN(const auto share_password,
+                      snapshot::TransferPassword::for_export(as_bytes("share"), snapshot::KdfPreset::standard));
+  SH_ASSIGN_OR_RETURN(const Bytes shared, snapshot::export_with_password(reopened->keystore(), share_password, {"wallet"}));
   tour.step("The wallet vault is exported for another device, sealed to a password: {} bytes.", shared.size());
   reopened.reset();
 

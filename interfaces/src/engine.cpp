@@ -383,9 +383,11 @@ Status Engine::sync() { return state_->call_ok(sync_atom::value); }
 Status Engine::collect_garbage() { return state_->call_ok(actors::gc_atom::value); }
 
 Status Engine::change_password(ByteView current_password, ByteView new_password) {
-  SH_ASSIGN_OR_RETURN(auto current, shield(current_password));
-  SH_ASSIGN_OR_RETURN(auto next, shield(new_password));
-  return state_->call_ok(actors::passwd_atom::value, std::move(current), std::move(next));
+  SH_ASSIGN_OR_RETURN(const Bytes header, state_->call<Bytes>(actors::header_atom::value));
+  SH_ASSIGN_OR_RETURN(snapshot::NewPassword prepared,
+                      snapshot::Snapshot::prepare_password_change(header, current_password, new_password));
+  return state_->call_ok(actors::passwd_atom::value,
+                         actors::SharedNewPassword(std::make_shared<const snapshot::NewPassword>(std::move(prepared))));
 }
 
 Status Engine::transact(std::function<Status(vault::Transaction&)> body,

@@ -55,16 +55,21 @@ Status derive_password_key(ByteView password, const Header& header, std::span<st
   return {};
 }
 
+// Seals `snapshot_key` under `password_key` into the header (whose salt and cost it binds).
+Status wrap_with_key(ByteView password_key, ByteView snapshot_key, Header& header) {
+  const Bytes context = encode_header(header);
+  SH_ASSIGN_OR_RETURN(Bytes wrapped, vault::seal(password_key, header_key_context(context), snapshot_key));
+  std::copy(wrapped.begin(), wrapped.end(), header.wrapped_key.begin());
+  return {};
+}
+
 // Wraps `snapshot_key` for a header with a fresh salt and the header's KDF cost.
 Status wrap_snapshot_key(ByteView password, ByteView snapshot_key, Header& header) {
   runtime::random_bytes(header.salt);
   ScratchFrame frame;
   SH_ASSIGN_OR_RETURN(auto password_key, frame.take(kKeySize));
   SH_RETURN_IF_ERROR(derive_password_key(password, header, password_key));
-  const Bytes context = encode_header(header);
-  SH_ASSIGN_OR_RETURN(Bytes wrapped, vault::seal(password_key, header_key_context(context), snapshot_key));
-  std::copy(wrapped.begin(), wrapped.end(), header.wrapped_key.begin());
-  return {};
+  return wrap_with_key(password_key, snapshot_key, header);
 }
 
 bool all_zero(ByteView bytes) { return std::all_of(bytes.begin(), bytes.end(), [](auto b) { return b == 0; }); }
@@ -396,19 +401,43 @@ Status Snapshot::change_password(ByteView new_password) {
   return {};
 }
 
-Result<Bytes> Snapshot::rekeyed_image(ByteView current_password, ByteView new_password) {
+Bytes Snapshot::header() const { return encode_header(state_->header); }
+
+Result<NewPassword> Snapshot::prepare_password_change(ByteView header_bytes, ByteView current_password,
+                                                      ByteView new_password) {
+  SH_ASSIGN_OR_RETURN(Header header, decode_header(header_bytes));
+  ScratchFrame frame;
+  SH_ASSIGN_OR_RETURN(auto password_key, frame.take(kKeySize));
+  SH_ASSIGN_OR_RETURN(auto snapshot_key, frame.take(kKeySize));
+  SH_RETURN_IF_ERROR(derive_password_key(current_password, header, password_key));
+  if (!vault::open(password_key, header_key_context(header_bytes), header.wrapped_key, snapshot_key).ok())
+    return Status(Errc::wrong_password, "the current password is wrong");
+  NewPassword prepared;
+  prepared.previous_header.assign(header_bytes.begin(), header_bytes.end());
+  runtime::random_bytes(header.salt);
+  prepared.salt = header.salt;
+  SH_RETURN_IF_ERROR(derive_password_key(new_password, header, password_key));
+  SH_ASSIGN_OR_RETURN(prepared.key, ShieldedSecret::seal(password_key));
+  return prepared;
+}
+
+Result<Bytes> Snapshot::rekeyed_image(const NewPassword& password) {
   State& state = *state_;
+  if (password.previous_header != encode_header(state.header))
+    return Status(Errc::busy, "the password changed meanwhile; try again");
+  const Header previous = state.header;
   {
     ScratchFrame frame;
     SH_ASSIGN_OR_RETURN(auto password_key, frame.take(kKeySize));
     SH_ASSIGN_OR_RETURN(auto snapshot_key, frame.take(kKeySize));
-    SH_RETURN_IF_ERROR(derive_password_key(current_password, state.header, password_key));
-    const Bytes context = encode_header(state.header);
-    if (!vault::open(password_key, header_key_context(context), state.header.wrapped_key, snapshot_key).ok())
-      return Status(Errc::wrong_password, "the current password is wrong");
+    SH_RETURN_IF_ERROR(password.key.open(password_key));
+    SH_RETURN_IF_ERROR(state.snapshot_key.open(snapshot_key));
+    state.header.salt = password.salt;
+    if (Status wrapped = wrap_with_key(password_key, snapshot_key, state.header); !wrapped.ok()) {
+      state.header = previous;
+      return wrapped;
+    }
   }
-  const Header previous = state.header;
-  SH_RETURN_IF_ERROR(state.rewrap(new_password));
   auto image = state.compaction_image();
   if (!image.ok())
     state.header = previous;

@@ -94,6 +94,16 @@ Result<vault::Transaction::ImportCounts> open_and_import(vault::Transaction& tx,
   return tx.import_vaults(exported, transfer_key, policy == MergePolicy::replace);
 }
 
+// Argon2id of `password`, shielded.
+Result<runtime::ShieldedSecret> derive_transfer_key(ByteView password, ByteView salt, KdfParams kdf) {
+  ScratchFrame frame;
+  SH_ASSIGN_OR_RETURN(auto key, frame.take(kKeySize));
+  if (crypto_pwhash(key.data(), key.size(), reinterpret_cast<const char*>(password.data()), password.size(),
+                    salt.data(), kdf.ops, kdf.memory, crypto_pwhash_ALG_ARGON2ID13) != 0)
+    return Status(Errc::resource_exhausted, "not enough memory for the password KDF");
+  return runtime::ShieldedSecret::seal(key);
+}
+
 }  // namespace
 
 Result<Bytes> export_to_recipient(const vault::Keystore& keystore, ByteView recipient_public_key,
@@ -115,22 +125,35 @@ Result<Bytes> export_to_recipient(const vault::Keystore& keystore, ByteView reci
   return seal_export(keystore, std::move(header), transfer_key, vault_paths);
 }
 
-Result<Bytes> export_with_password(const vault::Keystore& keystore, ByteView password, KdfPreset preset,
-                                   const std::vector<std::string>& vault_paths) {
+Result<TransferPassword> TransferPassword::for_export(ByteView password, KdfPreset preset) {
   const KdfParams kdf = kdf_params(preset);
   std::uint8_t salt[crypto_pwhash_SALTBYTES];
   runtime::random_bytes(salt);
-  ScratchFrame frame;
-  SH_ASSIGN_OR_RETURN(auto transfer_key, frame.take(kKeySize));
-  if (crypto_pwhash(transfer_key.data(), transfer_key.size(), reinterpret_cast<const char*>(password.data()),
-                    password.size(), salt, kdf.ops, kdf.memory, crypto_pwhash_ALG_ARGON2ID13) != 0)
-    return Status(Errc::resource_exhausted, "not enough memory for the password KDF");
   Bytes header = export_header(kWithPassword);
   ByteWriter out(header);
   out.u32(kdf.ops);
   out.u64(kdf.memory);
   out.raw(salt);
-  return seal_export(keystore, std::move(header), transfer_key, vault_paths);
+  SH_ASSIGN_OR_RETURN(runtime::ShieldedSecret key, derive_transfer_key(password, salt, kdf));
+  return TransferPassword(std::move(header), std::move(key));
+}
+
+Result<TransferPassword> TransferPassword::for_import(ByteView file, ByteView password) {
+  SH_ASSIGN_OR_RETURN(const ParsedExport parsed, parse_export(file));
+  if (parsed.mode != kWithPassword)
+    return Status(Errc::invalid_argument, "this export is sealed to a key, not to a password");
+  if (parsed.ops < 1 || parsed.ops > kMaxImportKdf.ops || parsed.memory < 8192 || parsed.memory > kMaxImportKdf.memory)
+    return Status(Errc::corrupted, "the export asks for a KDF cost beyond the strong preset");
+  SH_ASSIGN_OR_RETURN(runtime::ShieldedSecret key, derive_transfer_key(password, parsed.salt, {parsed.ops, parsed.memory}));
+  return TransferPassword(Bytes(parsed.header.begin(), parsed.header.end()), std::move(key));
+}
+
+Result<Bytes> export_with_password(const vault::Keystore& keystore, const TransferPassword& password,
+                                   const std::vector<std::string>& vault_paths) {
+  ScratchFrame frame;
+  SH_ASSIGN_OR_RETURN(auto transfer_key, frame.take(kKeySize));
+  SH_RETURN_IF_ERROR(password.key_.open(transfer_key));
+  return seal_export(keystore, password.header_, transfer_key, vault_paths);
 }
 
 Result<vault::Transaction::ImportCounts> import_with_key(vault::Transaction& tx, ByteView file,
@@ -157,17 +180,13 @@ Result<vault::Transaction::ImportCounts> import_with_key(vault::Transaction& tx,
 }
 
 Result<vault::Transaction::ImportCounts> import_with_password(vault::Transaction& tx, ByteView file,
-                                                              ByteView password, MergePolicy policy) {
+                                                              const TransferPassword& password, MergePolicy policy) {
   SH_ASSIGN_OR_RETURN(const ParsedExport parsed, parse_export(file));
-  if (parsed.mode != kWithPassword)
-    return Status(Errc::invalid_argument, "this export is sealed to a key, not to a password");
-  if (parsed.ops < 1 || parsed.ops > kMaxImportKdf.ops || parsed.memory < 8192 || parsed.memory > kMaxImportKdf.memory)
-    return Status(Errc::corrupted, "the export asks for a KDF cost beyond the strong preset");
+  if (!std::equal(parsed.header.begin(), parsed.header.end(), password.header_.begin(), password.header_.end()))
+    return Status(Errc::invalid_argument, "the password was prepared for another export");
   ScratchFrame frame;
   SH_ASSIGN_OR_RETURN(auto transfer_key, frame.take(kKeySize));
-  if (crypto_pwhash(transfer_key.data(), transfer_key.size(), reinterpret_cast<const char*>(password.data()),
-                    password.size(), parsed.salt.data(), parsed.ops, parsed.memory, crypto_pwhash_ALG_ARGON2ID13) != 0)
-    return Status(Errc::resource_exhausted, "not enough memory for the password KDF");
+  SH_RETURN_IF_ERROR(password.key_.open(transfer_key));
   return open_and_import(tx, parsed, transfer_key, policy);
 }
 

@@ -273,3 +273,39 @@ TEST_CASE_FIXTURE(SnapshotFixture, "a journal handed to another owner receives s
   CHECK((*reopened)->keystore().list().size() == 6);
   CHECK((*reopened)->open_report().journal_entries == 3);
 }
+
+TEST_CASE_FIXTURE(SnapshotFixture, "a password change prepared off the owner's thread re-wraps the journal's next image") {
+  auto snapshot = create();
+  const Bytes kept = add_key(*snapshot, "w/key");
+  auto journal = snapshot->take_journal();
+  REQUIRE(journal.ok());
+  const Bytes header = snapshot->header();
+  const Bytes new_password = {'n', 'e', 'w'};
+  CHECK(Snapshot::prepare_password_change(header, Bytes{'n', 'o'}, new_password).code() == Errc::wrong_password);
+  CHECK(Snapshot::prepare_password_change(ByteView(header).first(20), kPassword, new_password).code() == Errc::corrupted);
+  auto prepared = Snapshot::prepare_password_change(header, kPassword, new_password);
+  REQUIRE(prepared.ok());
+  auto second = Snapshot::prepare_password_change(header, kPassword, Bytes{'t', 'w', 'o'});
+  REQUIRE(second.ok());
+
+  const auto image = snapshot->rekeyed_image(*prepared);
+  REQUIRE(image.ok());
+  REQUIRE((*journal)->replace(*image).ok());
+  // The second was prepared for the header before: refused, and nothing changes.
+  CHECK(snapshot->rekeyed_image(*second).code() == Errc::busy);
+  vault::Transaction tx(snapshot->keystore());
+  REQUIRE(vault::generate_key(tx, at("w/after"), vault::KeyType::ed25519).ok());
+  auto entry = snapshot->stage(std::move(tx).take());
+  REQUIRE(entry.ok());
+  REQUIRE((*journal)->append(*entry).ok());
+  REQUIRE((*journal)->sync().ok());
+  snapshot.reset();
+  journal->reset();
+
+  CHECK(open().code() == Errc::wrong_password);
+  CHECK(open(Bytes{'t', 'w', 'o'}).code() == Errc::wrong_password);
+  auto reopened = open(new_password);
+  REQUIRE(reopened.ok());
+  CHECK((*reopened)->keystore().public_key(at("w/key")).value() == kept);
+  CHECK((*reopened)->keystore().exists(at("w/after")));
+}

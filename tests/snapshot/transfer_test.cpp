@@ -23,6 +23,18 @@ Bytes sign(const Snapshot& snapshot, const char* where) {
   return vault::sign_ed25519(snapshot.keystore(), SnapshotFixture::at(where), kMessage).value();
 }
 
+// The KDF step and the import, as one call.
+Result<vault::Transaction::ImportCounts> import_password(vault::Transaction& tx, ByteView file, ByteView password,
+                                                         MergePolicy policy) {
+  SH_ASSIGN_OR_RETURN(const TransferPassword key, TransferPassword::for_import(file, password));
+  return import_with_password(tx, file, key, policy);
+}
+
+Bytes export_password(const Snapshot& snapshot, ByteView password) {
+  return export_with_password(snapshot.keystore(), TransferPassword::for_export(password, KdfPreset::fast).value(), {})
+      .value();
+}
+
 }  // namespace
 
 TEST_CASE("a vault exported to a recipient key imports with the same keys, and only that vault") {
@@ -63,11 +75,11 @@ TEST_CASE("a password export carries the secret store, and the merge policy deci
   SnapshotFixture::add_key(*devices.phone, "w/key");  // a different key at the same place
   const Bytes phone_signature = sign(*devices.phone, "w/key");
 
-  const Bytes file = export_with_password(devices.laptop->keystore(), kExportPassword, KdfPreset::fast, {}).value();
+  const Bytes file = export_password(*devices.laptop, kExportPassword);
   {
     vault::Transaction tx(devices.phone->keystore());
-    CHECK(import_with_password(tx, file, Bytes{'x'}, MergePolicy::keep_existing).code() == Errc::authentication_failed);
-    const auto kept = import_with_password(tx, file, kExportPassword, MergePolicy::keep_existing);
+    CHECK(import_password(tx, file, Bytes{'x'}, MergePolicy::keep_existing).code() == Errc::authentication_failed);
+    const auto kept = import_password(tx, file, kExportPassword, MergePolicy::keep_existing);
     REQUIRE(kept.ok());
     CHECK(kept->kept == 1);
     CHECK(kept->imported == 1);  // the secret-store entry
@@ -77,7 +89,7 @@ TEST_CASE("a password export carries the secret store, and the merge policy deci
   CHECK(devices.phone->keystore().read_secret("mail").ok());
   {
     vault::Transaction tx(devices.phone->keystore());
-    REQUIRE(import_with_password(tx, file, kExportPassword, MergePolicy::replace).ok());
+    REQUIRE(import_password(tx, file, kExportPassword, MergePolicy::replace).ok());
     REQUIRE(devices.phone->commit(std::move(tx)).ok());
   }
   CHECK(sign(*devices.phone, "w/key") == sign(*devices.laptop, "w/key"));
@@ -86,10 +98,18 @@ TEST_CASE("a password export carries the secret store, and the merge policy deci
 TEST_CASE("a damaged or truncated export is refused and nothing is imported") {
   TwoDevices devices;
   SnapshotFixture::add_key(*devices.laptop, "w/key");
-  const Bytes file = export_with_password(devices.laptop->keystore(), kExportPassword, KdfPreset::fast, {}).value();
+  const Bytes file = export_password(*devices.laptop, kExportPassword);
+  // A key prepared for one export does not open another.
+  {
+    const Bytes other = export_password(*devices.laptop, kExportPassword);
+    const TransferPassword for_other = TransferPassword::for_import(other, kExportPassword).value();
+    vault::Transaction tx(devices.phone->keystore());
+    CHECK(import_with_password(tx, file, for_other, MergePolicy::replace).code() == Errc::invalid_argument);
+    REQUIRE(import_with_password(tx, other, for_other, MergePolicy::replace).ok());
+  }
   for (std::size_t size = 0; size < file.size(); size += 3) {
     vault::Transaction tx(devices.phone->keystore());
-    const auto result = import_with_password(tx, ByteView(file).first(size), kExportPassword, MergePolicy::replace);
+    const auto result = import_password(tx, ByteView(file).first(size), kExportPassword, MergePolicy::replace);
     CHECK_FALSE(result.ok());
     CHECK(std::move(tx).take().empty());
   }
@@ -97,18 +117,18 @@ TEST_CASE("a damaged or truncated export is refused and nothing is imported") {
     Bytes damaged = file;
     damaged[offset] ^= 0x04;
     vault::Transaction tx(devices.phone->keystore());
-    CHECK_FALSE(import_with_password(tx, damaged, kExportPassword, MergePolicy::replace).ok());
+    CHECK_FALSE(import_password(tx, damaged, kExportPassword, MergePolicy::replace).ok());
   }
   CHECK(devices.phone->keystore().list().empty());
 }
 
 TEST_CASE("an export that asks for an excessive KDF cost is refused before any work") {
   TwoDevices devices;
-  Bytes file = export_with_password(devices.laptop->keystore(), kExportPassword, KdfPreset::fast, {}).value();
+  Bytes file = export_password(*devices.laptop, kExportPassword);
   // mode 2 header: magic 8 | version 2 | mode 1 | ops 4 | memory 8 | salt 16
   const std::uint64_t two_gib = std::uint64_t{2} << 30;
   for (int i = 0; i < 8; ++i)
     file[15 + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(two_gib >> (8 * i));
   vault::Transaction tx(devices.phone->keystore());
-  CHECK(import_with_password(tx, file, kExportPassword, MergePolicy::replace).code() == Errc::corrupted);
+  CHECK(import_password(tx, file, kExportPassword, MergePolicy::replace).code() == Errc::corrupted);
 }

@@ -45,8 +45,10 @@ using engine_actor = caf::typed_actor<
     caf::replies_to<transact_atom, SharedProcedure>::with<caf::ok_atom>,
     // Removes deleted and expired records for good and compacts the file.
     caf::replies_to<gc_atom>::with<caf::ok_atom>,
-    // Changes the password: [current, new]. The vault actor runs the password KDF twice.
-    caf::replies_to<passwd_atom, SharedShielded, SharedShielded>::with<caf::ok_atom>>;
+    // A password change: the file's header, for Snapshot::prepare_password_change on the
+    // caller's thread (where the KDFs run), then the prepared password.
+    caf::replies_to<header_atom>::with<Bytes>,
+    caf::replies_to<passwd_atom, SharedNewPassword>::with<caf::ok_atom>>;
 
 // The supervisor is also the identity storage's entry point (it forwards those requests to the
 // identity registry), and reports restart counts and its children (the vault actor, the snapshot

@@ -16,6 +16,7 @@
 
 #include "stronghold/runtime/scratch.hpp"
 #include "stronghold/runtime/shield.hpp"
+#include "stronghold/snapshot/snapshot.hpp"
 #include "stronghold/vault/identity.hpp"
 #include "stronghold/vault/keystore.hpp"
 #include "stronghold/vault/sign.hpp"
@@ -25,6 +26,7 @@ namespace stronghold::actors {
 
 using SharedShielded = std::shared_ptr<const runtime::ShieldedSecret>;
 using ByteList = std::vector<Bytes>;
+using SharedNewPassword = std::shared_ptr<const snapshot::NewPassword>;
 
 using generate_atom = caf::atom_constant<caf::atom("generate")>;
 using import_atom = caf::atom_constant<caf::atom("import")>;
@@ -48,6 +50,7 @@ using transact_atom = caf::atom_constant<caf::atom("transact")>;
 using idle_atom = caf::atom_constant<caf::atom("idle")>;
 using gc_atom = caf::atom_constant<caf::atom("gc")>;
 using passwd_atom = caf::atom_constant<caf::atom("passwd")>;
+using header_atom = caf::atom_constant<caf::atom("header")>;
 // The identity storage's requests.
 using did_create_atom = caf::atom_constant<caf::atom("didcreate")>;
 using did_list_atom = caf::atom_constant<caf::atom("didlist")>;
@@ -144,6 +147,7 @@ typename Inspector::result_type inspect(Inspector& f, EngineStats& x) {
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stronghold::actors::SharedShielded)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stronghold::vault::SigningMaterial)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stronghold::actors::SharedProcedure)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stronghold::actors::SharedNewPassword)
 
 CAF_BEGIN_TYPE_ID_BLOCK(stronghold, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(stronghold, (stronghold::vault::Location))

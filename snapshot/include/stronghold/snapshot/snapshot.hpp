@@ -5,7 +5,7 @@
 //   vault::generate_key(tx, location, vault::KeyType::ed25519);
 //   snapshot->commit(std::move(tx));   // one journal entry, one fdatasync
 //
-// The password KDF runs only in create, open and change_password; the snapshot key stays
+// The password KDF runs only in create, open and the password changes; the snapshot key stays
 // shielded while the snapshot is open. A commit appends one sealed entry, so its cost does not
 // grow with the number of records; compaction folds the journal into a new body (temporary
 // file, fsync, rename, fsync of the directory), automatically past a threshold. Only one
@@ -14,6 +14,7 @@
 // Not thread-safe: one owner (the snapshot actor) drives it.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -52,6 +53,14 @@ struct ReopenToken {
   std::string path;
   SnapshotOptions options;
   std::shared_ptr<const runtime::ShieldedSecret> snapshot_key;
+};
+
+// A new password, prepared for one state of a file's header (Snapshot::prepare_password_change):
+// both password KDFs have run, so an owner that must not stall applies it at once.
+struct NewPassword {
+  Bytes previous_header;  // the header it was prepared for
+  std::array<std::uint8_t, 16> salt{};
+  runtime::ShieldedSecret key;  // wraps the snapshot key
 };
 
 class Snapshot {
@@ -93,10 +102,15 @@ class Snapshot {
   // Re-wraps the snapshot key under a key derived from `new_password` (at the file's KDF cost);
   // records are not touched.
   Status change_password(ByteView new_password);
-  // The same for an owner that gave its journal away: checks `current_password` (wrong_password
-  // when it does not open the key), re-wraps, and returns the new file for JournalFile::replace,
-  // as compaction_image() does. Runs the password KDF twice.
-  Result<Bytes> rekeyed_image(ByteView current_password, ByteView new_password);
+  // The same for an owner that gave its journal away, in two steps. First, on any thread, with
+  // the file's header (header()): checks `current_password` (wrong_password when it does not open
+  // the key) and derives the new password's key, at the file's KDF cost; both KDFs run here. Then
+  // the owner's rekeyed_image() re-wraps and returns the new file for JournalFile::replace, as
+  // compaction_image() does (busy if the header changed meanwhile).
+  Bytes header() const;
+  static Result<NewPassword> prepare_password_change(ByteView header, ByteView current_password,
+                                                     ByteView new_password);
+  Result<Bytes> rekeyed_image(const NewPassword& password);
 
   const OpenReport& open_report() const noexcept;
   const SnapshotOptions& options() const noexcept;
