@@ -277,6 +277,16 @@ Status remove(const Args& args, const Inputs&, Store& store, Output&) {
 
 Status gc(const Args&, const Inputs&, Store& store, Output&) { return store.collect_garbage(); }
 
+// --export-password-file's password through its KDF, for a new export or for importing
+// `import_file`. Before the store is touched: in strongholdd it would hold up every other request.
+Result<snapshot::TransferPassword> transfer_password(const Inputs& inputs, const Bytes* import_file) {
+  SH_ASSIGN_OR_RETURN(const runtime::SecretBuffer* const text, inputs.secret("--export-password-file"));
+  auto view = text->read();
+  if (import_file != nullptr)
+    return snapshot::TransferPassword::for_import(*import_file, view.bytes());
+  return snapshot::TransferPassword::for_export(view.bytes(), snapshot::KdfPreset::standard);
+}
+
 Status export_vaults(const Args& args, const Inputs& inputs, Store& store, Output& out) {
   SH_ASSIGN_OR_RETURN(const std::string out_path, args.required("--out"));
   if (args.has("--recipient") == args.has("--export-password-file"))
@@ -290,10 +300,7 @@ Status export_vaults(const Args& args, const Inputs& inputs, Store& store, Outpu
     }));
     return out.new_file(out_path, file);
   }
-  // The KDF before the store is touched: in strongholdd it would hold up every other request.
-  SH_ASSIGN_OR_RETURN(const runtime::SecretBuffer* const password_text, inputs.secret("--export-password-file"));
-  auto view = password_text->read();
-  SH_ASSIGN_OR_RETURN(const auto password, snapshot::TransferPassword::for_export(view.bytes(), snapshot::KdfPreset::standard));
+  SH_ASSIGN_OR_RETURN(const auto password, transfer_password(inputs, nullptr));
   SH_RETURN_IF_ERROR(store.read([&](const vault::Keystore& keystore) {
     SH_ASSIGN_OR_RETURN(file, snapshot::export_with_password(keystore, password, args.values("--vault")));
     return Status();
@@ -318,10 +325,7 @@ Status import_vaults(const Args& args, const Inputs& inputs, Store& store, Outpu
       return Status();
     }));
   } else {
-    // The KDF before the store is touched, as for export.
-    SH_ASSIGN_OR_RETURN(const runtime::SecretBuffer* const password_text, inputs.secret("--export-password-file"));
-    auto view = password_text->read();
-    SH_ASSIGN_OR_RETURN(const auto password, snapshot::TransferPassword::for_import(*file, view.bytes()));
+    SH_ASSIGN_OR_RETURN(const auto password, transfer_password(inputs, file));
     SH_RETURN_IF_ERROR(store.transact([&](vault::Transaction& tx) {
       SH_ASSIGN_OR_RETURN(counts, snapshot::import_with_password(tx, *file, password, policy));
       return Status();

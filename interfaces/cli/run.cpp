@@ -43,8 +43,7 @@ Status init(const GlobalOptions& options, const std::vector<std::string>& words)
       return error(Errc::io_error, "cannot create {}: {}", folder.string(), failed.message());
     ::chmod(folder.c_str(), 0700);
   }
-  SH_ASSIGN_OR_RETURN(runtime::SecretBuffer password,
-                      read_password(options.password_file, "STRONGHOLD_PASSWORD", "New snapshot password: "));
+  SH_ASSIGN_OR_RETURN(runtime::SecretBuffer password, snapshot_password(options, "New snapshot password: "));
   auto view = password.read();
   return snapshot::Snapshot::create(snapshot::posix_file_system(), options.snapshot, view.bytes(), file).status();
 }
@@ -57,8 +56,7 @@ Status lock_or_unlock(const GlobalOptions& options, const std::string& name, con
   SH_ASSIGN_OR_RETURN(daemon::Client client, daemon::Client::connect(options.socket));
   if (name == kLock.name)
     return client.call(daemon::Op::lock, {}).status();
-  SH_ASSIGN_OR_RETURN(runtime::SecretBuffer password,
-                      read_password(options.password_file, "STRONGHOLD_PASSWORD", "Snapshot password: "));
+  SH_ASSIGN_OR_RETURN(runtime::SecretBuffer password, snapshot_password(options, "Snapshot password: "));
   auto view = password.read();
   return client.call(daemon::Op::unlock, {Bytes(view.bytes().begin(), view.bytes().end())}).status();
 }

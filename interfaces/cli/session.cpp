@@ -158,9 +158,13 @@ Result<runtime::SecretBuffer> read_password(const std::string& file, const char*
     ::close(fd);
     return password;
   }
-  if (const char* value = std::getenv(environment); value != nullptr && *value != '\0')
+  if (const char* value = environment != nullptr ? std::getenv(environment) : nullptr; value != nullptr && *value != '\0')
     return runtime::SecretBuffer::from(as_bytes(value));
   return prompt(text);
+}
+
+Result<runtime::SecretBuffer> snapshot_password(const GlobalOptions& options, const char* prompt_text) {
+  return read_password(options.password_file, "STRONGHOLD_PASSWORD", prompt_text);
 }
 
 std::string json_quote(std::string_view text) {
@@ -274,8 +278,7 @@ Result<snapshot::Snapshot*> LocalStore::snapshot() {
     return snapshot_.get();
   if (!std::filesystem::exists(options_.snapshot))
     return error(Errc::not_found, "there is no snapshot at {} (create one with 'stronghold init')", options_.snapshot);
-  SH_ASSIGN_OR_RETURN(runtime::SecretBuffer password,
-                      read_password(options_.password_file, "STRONGHOLD_PASSWORD", "Snapshot password: "));
+  SH_ASSIGN_OR_RETURN(runtime::SecretBuffer password, snapshot_password(options_, "Snapshot password: "));
   auto view = password.read();
   SH_ASSIGN_OR_RETURN(snapshot_, snapshot::Snapshot::open(snapshot::posix_file_system(), options_.snapshot, view.bytes(), {}));
   return snapshot_.get();
@@ -309,9 +312,10 @@ namespace {
 // The new password: --new-password-file, $STRONGHOLD_NEW_PASSWORD, or typed twice.
 Result<runtime::SecretBuffer> new_password(const Args& args) {
   const std::string file = args.value("--new-password-file").value_or("");
+  const char* const variable = std::getenv("STRONGHOLD_NEW_PASSWORD");
   SH_ASSIGN_OR_RETURN(runtime::SecretBuffer password, read_password(file, "STRONGHOLD_NEW_PASSWORD", "New password: "));
-  if (file.empty() && std::getenv("STRONGHOLD_NEW_PASSWORD") == nullptr) {
-    SH_ASSIGN_OR_RETURN(runtime::SecretBuffer again, read_password("", "STRONGHOLD_NO_SUCH_VARIABLE", "Repeat it: "));
+  if (file.empty() && (variable == nullptr || *variable == '\0')) {  // typed: typed again
+    SH_ASSIGN_OR_RETURN(runtime::SecretBuffer again, read_password("", nullptr, "Repeat it: "));
     auto first = password.read();
     auto second = again.read();
     if (first.bytes().size() != second.bytes().size() ||
@@ -332,7 +336,7 @@ Result<Inputs> read_inputs(const GlobalOptions& options, const Command& command,
     }
   for (const std::string& option : password_file_options())
     if (const auto path = args.value(option)) {
-      SH_ASSIGN_OR_RETURN(runtime::SecretBuffer password, read_password(*path, "STRONGHOLD_NO_SUCH_VARIABLE", ""));
+      SH_ASSIGN_OR_RETURN(runtime::SecretBuffer password, read_password(*path, nullptr, ""));
       inputs.add_secret(option, std::move(password));
     }
   const Reads& reads = command.reads;
@@ -342,8 +346,7 @@ Result<Inputs> read_inputs(const GlobalOptions& options, const Command& command,
   }
   if (reads.new_password) {
     if (remote) {
-      SH_ASSIGN_OR_RETURN(runtime::SecretBuffer current,
-                          read_password(options.password_file, "STRONGHOLD_PASSWORD", "Current password: "));
+      SH_ASSIGN_OR_RETURN(runtime::SecretBuffer current, snapshot_password(options, "Current password: "));
       inputs.add_secret("password", std::move(current));
     }
     SH_ASSIGN_OR_RETURN(runtime::SecretBuffer next, new_password(args));

@@ -37,9 +37,11 @@ struct GlobalOptions {
 // Splits the global options off the front of argv; the rest is the command and its words.
 Result<std::pair<GlobalOptions, std::vector<std::string>>> parse_global(int argc, char** argv);
 
-// The password: --password-file (its first line), $STRONGHOLD_PASSWORD, or a no-echo prompt on
-// the terminal; invalid_argument when none is available.
+// A password: the first line of `file` (when not empty), else the variable `environment` (when
+// not null), else a no-echo prompt on the terminal; invalid_argument when none is available.
 Result<runtime::SecretBuffer> read_password(const std::string& file, const char* environment, const char* prompt);
+// The snapshot's: --password-file, $STRONGHOLD_PASSWORD, or the prompt.
+Result<runtime::SecretBuffer> snapshot_password(const GlobalOptions& options, const char* prompt);
 
 // Prints results here: plain (one value per line) or JSON (one object per result).
 class PrintedOutput final : public Output {

@@ -37,9 +37,10 @@ Client::~Client() {
 
 Result<std::vector<Bytes>> Client::call(Op op, std::vector<Bytes> fields) {
   const std::uint64_t id = next_id_++;
-  Bytes frame = encode_frame(Message{id, static_cast<std::uint8_t>(op), fields});
-  for (Bytes& field : fields)  // a field may be a password (unlock)
-    std::fill(field.begin(), field.end(), std::uint8_t{0});
+  Message request{id, static_cast<std::uint8_t>(op), std::move(fields)};
+  Bytes frame = encode_frame(request);
+  for (Bytes& field : request.fields)  // a field may be a password or a command's input
+    sodium_memzero(field.data(), field.size());
   std::size_t sent = 0;
   while (sent < frame.size()) {
     const ssize_t wrote = ::send(fd_, frame.data() + sent, frame.size() - sent, MSG_NOSIGNAL);

@@ -390,22 +390,18 @@ Status Engine::change_password(ByteView current_password, ByteView new_password)
                          actors::SharedNewPassword(std::make_shared<const snapshot::NewPassword>(std::move(prepared))));
 }
 
-Status Engine::transact(std::function<Status(vault::Transaction&)> body,
-                        std::optional<std::vector<vault::Location>> touches) {
+Status Engine::transact(std::function<Status(vault::Transaction&)> body) {
   auto guarded = std::make_shared<GuardedBody>(std::move(body));
   auto procedure = std::make_shared<actors::TransactProcedure>();
   procedure->run = [guarded](vault::Transaction& tx) { return guarded->run(tx); };
-  if (touches)
-    procedure->touches = std::move(*touches);
-  else
-    procedure->touches_everything = true;
+  procedure->touches_everything = true;  // an empty transaction (a read) drops nothing
   const Status done = state_->call_ok(actors::transact_atom::value, actors::SharedProcedure(std::move(procedure)));
   guarded->abandon();
   return done;
 }
 
 Status Engine::read(std::function<Status(const vault::Keystore&)> body) {
-  return transact([&body](vault::Transaction& tx) { return body(tx.keystore()); }, std::vector<vault::Location>{});
+  return transact([&body](vault::Transaction& tx) { return body(tx.keystore()); });
 }
 
 void Engine::sign_async(const vault::Location& location, Bytes message, SignCallback done) {

@@ -27,6 +27,15 @@ KdfParams kdf_params(KdfPreset preset) noexcept {
   return {2, std::uint64_t{256} << 20};
 }
 
+Status derive_from_password(ByteView password, ByteView salt, KdfParams cost, std::span<std::uint8_t> out) {
+  if (salt.size() != crypto_pwhash_SALTBYTES)
+    return Status(Errc::invalid_argument, "a KDF salt is 16 bytes");
+  if (crypto_pwhash(out.data(), out.size(), reinterpret_cast<const char*>(password.data()), password.size(),
+                    salt.data(), cost.ops, cost.memory, crypto_pwhash_ALG_ARGON2ID13) != 0)
+    return error(Errc::resource_exhausted, "not enough memory for the password KDF ({} MiB)", cost.memory >> 20);
+  return {};
+}
+
 Result<KdfPreset> parse_kdf_preset(std::string_view name) {
   if (name == "fast") return KdfPreset::fast;
   if (name == "default") return KdfPreset::standard;

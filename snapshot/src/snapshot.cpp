@@ -49,10 +49,7 @@ Bytes entry_context(const Header& header, std::uint64_t sequence, const Tag& pre
 
 // The key that wraps the snapshot key, from the password (Argon2id with the header's cost).
 Status derive_password_key(ByteView password, const Header& header, std::span<std::uint8_t> out) {
-  if (crypto_pwhash(out.data(), out.size(), reinterpret_cast<const char*>(password.data()), password.size(),
-                    header.salt.data(), header.kdf.ops, header.kdf.memory, crypto_pwhash_ALG_ARGON2ID13) != 0)
-    return error(Errc::resource_exhausted, "not enough memory for the password KDF ({} MiB)", header.kdf.memory >> 20);
-  return {};
+  return derive_from_password(password, header.salt, header.kdf, out);
 }
 
 // Seals `snapshot_key` under `password_key` into the header (whose salt and cost it binds).

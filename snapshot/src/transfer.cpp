@@ -98,9 +98,7 @@ Result<vault::Transaction::ImportCounts> open_and_import(vault::Transaction& tx,
 Result<runtime::ShieldedSecret> derive_transfer_key(ByteView password, ByteView salt, KdfParams kdf) {
   ScratchFrame frame;
   SH_ASSIGN_OR_RETURN(auto key, frame.take(kKeySize));
-  if (crypto_pwhash(key.data(), key.size(), reinterpret_cast<const char*>(password.data()), password.size(),
-                    salt.data(), kdf.ops, kdf.memory, crypto_pwhash_ALG_ARGON2ID13) != 0)
-    return Status(Errc::resource_exhausted, "not enough memory for the password KDF");
+  SH_RETURN_IF_ERROR(derive_from_password(password, salt, kdf, key));
   return runtime::ShieldedSecret::seal(key);
 }
 

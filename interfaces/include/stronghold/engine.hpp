@@ -19,7 +19,6 @@
 #include <functional>
 #include <future>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -74,11 +73,10 @@ class Engine {
 
   // Compound work of a front end (the CLI's commands through strongholdd): `body` runs in the
   // vault actor, atomically on the engine's state; its changes are journaled before the answer,
-  // or none are made. Every other request waits while it runs: keep it short. `touches`: the
-  // locations whose records it may replace or remove (none given: any). The body runs while
-  // this call waits or not at all, so it may refer to the caller's locals.
-  Status transact(std::function<Status(vault::Transaction&)> body,
-                  std::optional<std::vector<vault::Location>> touches = std::nullopt);
+  // or none are made. Every other request waits while it runs: keep it short. A change drops
+  // every key's cached signing material. The body runs while this call waits or not at all, so
+  // it may refer to the caller's locals.
+  Status transact(std::function<Status(vault::Transaction&)> body);
   Status read(std::function<Status(const vault::Keystore&)> body);
   // Stops the actors; later calls answer unavailable. Also done by the destructor. Calls running
   // on other threads must have returned (asynchronous requests still in flight are answered).

@@ -14,6 +14,7 @@
 
 #include <array>
 #include <cstdint>
+#include <span>
 #include <string_view>
 
 #include "stronghold/runtime/hex.hpp"
@@ -36,6 +37,9 @@ struct KdfParams {
   std::uint64_t memory = 0;  // bytes
 };
 KdfParams kdf_params(KdfPreset preset) noexcept;
+// Argon2id of `password` with `salt` (16 bytes) at `cost` into `out`; resource_exhausted when the
+// memory it asks for is not available.
+Status derive_from_password(ByteView password, ByteView salt, KdfParams cost, std::span<std::uint8_t> out);
 // "fast", "default" or "strong".
 Result<KdfPreset> parse_kdf_preset(std::string_view name);
 
