@@ -290,17 +290,18 @@ vault_actor::behavior_type vault_behavior(VaultSelf self, std::shared_ptr<std::u
   state.compaction_threshold = state.snapshot->options().compaction_threshold;
   state.waiting.fail_on_exit(self);
   return {
-      [self](generate_atom, const Location& location, KeyType type) -> caf::result<Bytes> {
+      [self](generate_atom, const Location& location, KeyType type, vault::Overwrite overwrite) -> caf::result<Bytes> {
         self->state.generations->bump(location);
-        vault::Transaction tx(self->state.keystore());
+        vault::Transaction tx(self->state.keystore(), overwrite);
         auto public_key = vault::generate_key(tx, location, type);
         if (!public_key.ok())
           return to_error(public_key.status());
         return persist(self, std::move(tx), std::move(*public_key));
       },
-      [self](import_atom, const Location& location, KeyType type, const SharedShielded& secret) -> caf::result<Bytes> {
+      [self](import_atom, const Location& location, KeyType type, const SharedShielded& secret,
+             vault::Overwrite overwrite) -> caf::result<Bytes> {
         self->state.generations->bump(location);
-        vault::Transaction tx(self->state.keystore());
+        vault::Transaction tx(self->state.keystore(), overwrite);
         Bytes public_key;
         const Status imported = with_shielded(secret, [&](ByteView plain) {
           auto result = vault::import_key(tx, location, type, plain);
@@ -337,9 +338,9 @@ vault_actor::behavior_type vault_behavior(VaultSelf self, std::shared_ptr<std::u
         return self->delegate(self->state.pick_signer(), batch, std::move(*key), std::move(messages));
       },
       [self](derive_atom, const Location& seed, const std::string& path, vault::Curve curve,
-             const Location& into) -> caf::result<Bytes> {
+             const Location& into, vault::Overwrite overwrite) -> caf::result<Bytes> {
         self->state.generations->bump(into);
-        vault::Transaction tx(self->state.keystore());
+        vault::Transaction tx(self->state.keystore(), overwrite);
         auto public_key = vault::derive_key(tx, seed, path, curve, into);
         if (!public_key.ok())
           return to_error(public_key.status());
@@ -352,8 +353,9 @@ vault_actor::behavior_type vault_behavior(VaultSelf self, std::shared_ptr<std::u
           return to_error(revoked);
         return persist(self, std::move(tx), caf::ok_atom::value);
       },
-      [self](put_secret_atom, const std::string& name, const SharedShielded& value) -> caf::result<caf::ok_atom> {
-        vault::Transaction tx(self->state.keystore());
+      [self](put_secret_atom, const std::string& name, const SharedShielded& value,
+             vault::Overwrite overwrite) -> caf::result<caf::ok_atom> {
+        vault::Transaction tx(self->state.keystore(), overwrite);
         if (Status put = with_shielded(value, [&](ByteView plain) { return tx.put_secret(name, plain); }); !put.ok())
           return to_error(put);
         return persist(self, std::move(tx), caf::ok_atom::value);
@@ -518,9 +520,11 @@ supervisor_actor::behavior_type supervisor(SupervisorSelf self,
     self->quit(exit.reason);
   });
   return {
-      [self](generate_atom a, Location& l, KeyType t) { return self->delegate(self->state.vault, a, std::move(l), t); },
-      [self](import_atom a, Location& l, KeyType t, SharedShielded& s) {
-        return self->delegate(self->state.vault, a, std::move(l), t, std::move(s));
+      [self](generate_atom a, Location& l, KeyType t, vault::Overwrite o) {
+        return self->delegate(self->state.vault, a, std::move(l), t, o);
+      },
+      [self](import_atom a, Location& l, KeyType t, SharedShielded& s, vault::Overwrite o) {
+        return self->delegate(self->state.vault, a, std::move(l), t, std::move(s), o);
       },
       [self](public_atom a, Location& l) { return self->delegate(self->state.vault, a, std::move(l)); },
       [self](sign_atom a, Location& l, Bytes& m) { return self->delegate(self->state.vault, a, std::move(l), std::move(m)); },
@@ -530,12 +534,12 @@ supervisor_actor::behavior_type supervisor(SupervisorSelf self,
       [self](batch_atom a, Location& l, ByteList& m) {
         return self->delegate(self->state.vault, a, std::move(l), std::move(m));
       },
-      [self](derive_atom a, Location& seed, std::string& path, vault::Curve c, Location& into) {
-        return self->delegate(self->state.vault, a, std::move(seed), std::move(path), c, std::move(into));
+      [self](derive_atom a, Location& seed, std::string& path, vault::Curve c, Location& into, vault::Overwrite o) {
+        return self->delegate(self->state.vault, a, std::move(seed), std::move(path), c, std::move(into), o);
       },
       [self](delete_atom a, Location& l) { return self->delegate(self->state.vault, a, std::move(l)); },
-      [self](put_secret_atom a, std::string& n, SharedShielded& v) {
-        return self->delegate(self->state.vault, a, std::move(n), std::move(v));
+      [self](put_secret_atom a, std::string& n, SharedShielded& v, vault::Overwrite o) {
+        return self->delegate(self->state.vault, a, std::move(n), std::move(v), o);
       },
       [self](get_secret_atom a, std::string& n) { return self->delegate(self->state.vault, a, std::move(n)); },
       [self](sync_atom a) { return self->delegate(self->state.vault, a); },

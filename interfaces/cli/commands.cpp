@@ -77,13 +77,26 @@ Result<vault::KeyLocation> key_location_option(const vault::Keystore& keystore, 
   return error(Errc::not_found, "DID {} holds no key at {}", did.to_string(), text);
 }
 
+// A transaction of a command that writes records: an occupied location is refused unless the
+// command was given --replace.
+Status write_records(const Args& args, Store& store, const std::function<Status(vault::Transaction&)>& body) {
+  const bool replace = args.has("--replace");
+  const Status written = store.transact([&](vault::Transaction& tx) {
+    tx.set_overwrite(replace ? vault::Overwrite::replace : vault::Overwrite::refuse);
+    return body(tx);
+  });
+  if (written.code() == Errc::already_exists && !replace)
+    return error(Errc::already_exists, "{} (give --replace to replace it)", written.message());
+  return written;
+}
+
 // ---- commands
 
 Status key_generate(const Args& args, const Inputs&, Store& store, Output& out) {
   SH_ASSIGN_OR_RETURN(const vault::KeyType type, key_type_option(args));
   SH_ASSIGN_OR_RETURN(const Location at, location_option(args, "--at"));
   Bytes public_key;
-  SH_RETURN_IF_ERROR(store.transact([&](vault::Transaction& tx) {
+  SH_RETURN_IF_ERROR(write_records(args, store, [&](vault::Transaction& tx) {
     SH_ASSIGN_OR_RETURN(public_key, vault::generate_key(tx, at, type));
     return Status();
   }));
@@ -96,7 +109,7 @@ Status key_import(const Args& args, const Inputs& inputs, Store& store, Output& 
   SH_ASSIGN_OR_RETURN(const Location at, location_option(args, "--at"));
   SH_ASSIGN_OR_RETURN(const runtime::SecretBuffer secret, hex_secret(inputs));
   Bytes public_key;
-  SH_RETURN_IF_ERROR(store.transact([&](vault::Transaction& tx) {
+  SH_RETURN_IF_ERROR(write_records(args, store, [&](vault::Transaction& tx) {
     auto view = secret.read();
     SH_ASSIGN_OR_RETURN(public_key, vault::import_key(tx, at, type, view.bytes()));
     return Status();
@@ -160,7 +173,7 @@ Status mnemonic_generate(const Args& args, const Inputs& inputs, Store& store, O
   if (words != "12" && words != "24")
     return Status(Errc::invalid_argument, "--words is 12 or 24");
   std::optional<runtime::SecretBuffer> mnemonic;
-  SH_RETURN_IF_ERROR(store.transact([&](vault::Transaction& tx) {
+  SH_RETURN_IF_ERROR(write_records(args, store, [&](vault::Transaction& tx) {
     return with_passphrase(inputs, [&](ByteView phrase) {
       SH_ASSIGN_OR_RETURN(mnemonic, vault::generate_mnemonic(tx, at, words == "12" ? 12u : 24u, phrase));
       return Status();
@@ -175,7 +188,7 @@ Status mnemonic_generate(const Args& args, const Inputs& inputs, Store& store, O
 Status mnemonic_recover(const Args& args, const Inputs& inputs, Store& store, Output&) {
   SH_ASSIGN_OR_RETURN(const Location at, location_option(args, "--at"));
   SH_ASSIGN_OR_RETURN(const runtime::SecretBuffer* const mnemonic, inputs.secret("stdin"));
-  return store.transact([&](vault::Transaction& tx) {
+  return write_records(args, store, [&](vault::Transaction& tx) {
     return with_passphrase(inputs, [&](ByteView phrase) {
       auto words = mnemonic->read();
       return vault::recover_mnemonic(tx, at, words.bytes(), phrase);
@@ -192,7 +205,7 @@ Status derive(const Args& args, const Inputs&, Store& store, Output& out) {
     return Status(Errc::invalid_argument, "--curve is ed25519 or secp256k1");
   const vault::Curve curve = curve_name == "ed25519" ? vault::Curve::ed25519 : vault::Curve::secp256k1;
   Bytes public_key;
-  SH_RETURN_IF_ERROR(store.transact([&](vault::Transaction& tx) {
+  SH_RETURN_IF_ERROR(write_records(args, store, [&](vault::Transaction& tx) {
     SH_ASSIGN_OR_RETURN(public_key, vault::derive_key(tx, from, path, curve, at));
     return Status();
   }));
@@ -214,7 +227,7 @@ Status dh(const Args& args, const Inputs&, Store& store, Output&) {
   SH_ASSIGN_OR_RETURN(const Location at, location_option(args, "--at"));
   SH_ASSIGN_OR_RETURN(const Location into, location_option(args, "--into"));
   SH_ASSIGN_OR_RETURN(const Bytes peer, hex_option(args, "--peer"));
-  return store.transact([&](vault::Transaction& tx) { return vault::x25519_agree(tx, at, peer, into); });
+  return write_records(args, store, [&](vault::Transaction& tx) { return vault::x25519_agree(tx, at, peer, into); });
 }
 
 Result<std::string> secret_name(const Args& args) {
@@ -226,7 +239,7 @@ Result<std::string> secret_name(const Args& args) {
 Status secret_put(const Args& args, const Inputs& inputs, Store& store, Output&) {
   SH_ASSIGN_OR_RETURN(const std::string name, secret_name(args));
   SH_ASSIGN_OR_RETURN(const runtime::SecretBuffer* const value, inputs.secret("stdin"));
-  return store.transact([&](vault::Transaction& tx) {
+  return write_records(args, store, [&](vault::Transaction& tx) {
     auto view = value->read();
     return tx.put_secret(name, view.bytes());
   });
@@ -408,25 +421,27 @@ Status passwd(const Args&, const Inputs& inputs, Store& store, Output&) {
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> all = {
-      {"key generate", "key generate --type ed25519|x25519|secp256k1 --at VAULT/RECORD\n  A new key; prints its public key.",
-       {{"--type", "--at"}, {}, {}}, {}, key_generate},
-      {"key import", "key import --type ed25519|x25519|secp256k1 --at VAULT/RECORD\n  Stores the private key given as hex on standard input; prints its public key.",
-       {{"--type", "--at"}, {}, {}}, {kMaxHexKey}, key_import},
+      {"key generate", "key generate --type ed25519|x25519|secp256k1 --at VAULT/RECORD [--replace]\n  A new key; prints its public key."
+                       " A record already at the location is kept (exit 5) unless --replace is given.",
+       {{"--type", "--at"}, {"--replace"}, {}}, {}, key_generate},
+      {"key import", "key import --type ed25519|x25519|secp256k1 --at VAULT/RECORD [--replace]\n  Stores the private key given as hex on standard input; prints its public key.",
+       {{"--type", "--at"}, {"--replace"}, {}}, {kMaxHexKey}, key_import},
       {"key public", "key public --at VAULT/RECORD\n  Prints the public key.", {{"--at"}, {}, {}}, {}, key_public},
       {"sign", "sign --at VAULT/RECORD (--hex HEX | --file PATH) [--prehashed] [--recoverable] [--schnorr]\n"
                "  Ed25519 over the message, or secp256k1 ECDSA (low-S) over SHA-256 of it (over the given 32-byte\n"
                "  digest with --prehashed; 65 bytes with --recoverable; BIP340 with --schnorr). Prints the signature.",
        {{"--at", "--hex", "--file"}, {"--prehashed", "--recoverable", "--schnorr"}, {}}, {}, sign},
-      {"mnemonic generate", "mnemonic generate --at VAULT/RECORD [--words 12|24] [--passphrase-file F]\n  Stores a new BIP39 seed; prints the mnemonic, once.",
-       {{"--at", "--words", "--passphrase-file"}, {}, {}}, {}, mnemonic_generate},
-      {"mnemonic recover", "mnemonic recover --at VAULT/RECORD [--passphrase-file F]\n  Stores the seed of the mnemonic given on standard input.",
-       {{"--at", "--passphrase-file"}, {}, {}}, {kMaxHexKey}, mnemonic_recover},
-      {"derive", "derive --from VAULT/RECORD --path P --curve ed25519|secp256k1 --at VAULT/RECORD2\n  SLIP-10 / BIP32 derivation; prints the public key.",
-       {{"--from", "--path", "--curve", "--at"}, {}, {}}, {}, derive},
+      {"mnemonic generate", "mnemonic generate --at VAULT/RECORD [--words 12|24] [--passphrase-file F] [--replace]\n  Stores a new BIP39 seed; prints the mnemonic, once.",
+       {{"--at", "--words", "--passphrase-file"}, {"--replace"}, {}}, {}, mnemonic_generate},
+      {"mnemonic recover", "mnemonic recover --at VAULT/RECORD [--passphrase-file F] [--replace]\n  Stores the seed of the mnemonic given on standard input.",
+       {{"--at", "--passphrase-file"}, {"--replace"}, {}}, {kMaxHexKey}, mnemonic_recover},
+      {"derive", "derive --from VAULT/RECORD --path P --curve ed25519|secp256k1 --at VAULT/RECORD2 [--replace]\n  SLIP-10 / BIP32 derivation; prints the public key.",
+       {{"--from", "--path", "--curve", "--at"}, {"--replace"}, {}}, {}, derive},
       {"xpub", "xpub --from VAULT/RECORD --path P\n  Prints the extended public key (secp256k1).", {{"--from", "--path"}, {}, {}}, {}, xpub},
-      {"dh", "dh --at VAULT/RECORD --peer HEX --into VAULT/RECORD2\n  X25519 with the peer's public key; stores the shared secret.",
-       {{"--at", "--peer", "--into"}, {}, {}}, {}, dh},
-      {"secret put", "secret put NAME\n  Stores the value given on standard input.", {}, {kMaxSecret}, secret_put, true},
+      {"dh", "dh --at VAULT/RECORD --peer HEX --into VAULT/RECORD2 [--replace]\n  X25519 with the peer's public key; stores the shared secret.",
+       {{"--at", "--peer", "--into"}, {"--replace"}, {}}, {}, dh},
+      {"secret put", "secret put NAME [--replace]\n  Stores the value given on standard input (a name already in use: only with --replace).",
+       {{}, {"--replace"}, {}}, {kMaxSecret}, secret_put, true},
       {"secret get", "secret get NAME\n  Prints the value.", {}, {}, secret_get, true},
       {"secret list", "secret list\n  Prints the names.", {}, {}, secret_list},
       {"secret delete", "secret delete NAME", {}, {}, secret_delete, true},

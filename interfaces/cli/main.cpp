@@ -1,19 +1,31 @@
 // stronghold: the command-line front end.
 #include <cstdio>
+#include <exception>
+#include <new>
 #include <string_view>
 
 #include "run.hpp"
+#include "stronghold/runtime/hardening.hpp"
 #include "stronghold/stronghold.hpp"
 
 int main(int argc, char** argv) {
   using namespace stronghold::cli;
+  // The CLI holds the password and, on the file, every key it uses: no core dump, no ptrace.
+  stronghold::runtime::harden_process();
   if (argc >= 2 && std::string_view(argv[1]) == "--version") {
     std::printf("stronghold %s\n", stronghold::version());
     return kSuccess;
   }
-  auto parsed = parse_global(argc, argv);
-  if (!parsed.ok())
-    return usage_error(parsed.status().message(), "");
-  auto& [options, words] = *parsed;
-  return run_command(options, words);
+  try {
+    auto parsed = parse_global(argc, argv);
+    if (!parsed.ok())
+      return usage_error(parsed.status().message(), "");
+    auto& [options, words] = *parsed;
+    return run_command(options, words);
+  } catch (const std::bad_alloc&) {
+    std::fputs("stronghold: out of memory\n", stderr);
+  } catch (const std::exception& failure) {
+    std::fprintf(stderr, "stronghold: unexpected error: %s; this is a bug: please report it\n", failure.what());
+  }
+  return kInternal;
 }

@@ -33,7 +33,8 @@ Status init(const GlobalOptions& options, const std::vector<std::string>& words)
     return Status(Errc::invalid_argument, "init creates a snapshot file: run it without --socket");
   snapshot::SnapshotOptions file;
   SH_ASSIGN_OR_RETURN(file.kdf, snapshot::parse_kdf_preset(args.value("--kdf").value_or("default")));
-  if (std::filesystem::exists(options.snapshot))
+  SH_ASSIGN_OR_RETURN(const bool exists, path_exists(options.snapshot));
+  if (exists)
     return error(Errc::already_exists, "{} already exists; init never overwrites a snapshot", options.snapshot);
   const auto folder = std::filesystem::path(options.snapshot).parent_path();
   if (!folder.empty()) {

@@ -1,8 +1,11 @@
 #include "session.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include <cstdio>
 #include <cstdlib>
@@ -39,19 +42,24 @@ std::size_t without_newline(const std::uint8_t* bytes, std::size_t size) {
   return size;
 }
 
+constexpr std::size_t kMaxPasswordSize = 1024;
+
+// The first line of `fd`, at most `limit` bytes: a longer line is refused rather than cut (a
+// cut password would open the file for another one sharing its first `limit` bytes).
 Result<runtime::SecretBuffer> first_line(int fd, std::size_t limit) {
-  SH_ASSIGN_OR_RETURN(runtime::SecretBuffer buffer, runtime::SecretBuffer::create(limit));
+  SH_ASSIGN_OR_RETURN(runtime::SecretBuffer buffer, runtime::SecretBuffer::create(limit + 1));
   std::size_t size = 0;
   {
     auto view = buffer.write();
     auto bytes = view.bytes();
-    while (size < limit) {
+    for (;;) {
       const ssize_t got = ::read(fd, bytes.data() + size, 1);
       if (got < 0)
         return Status(Errc::io_error, "could not read the password");
       if (got == 0 || bytes[size] == '\n')
         break;
-      ++size;
+      if (++size > limit)
+        return error(Errc::invalid_argument, "the password is longer than {} bytes", limit);
     }
     size = without_newline(bytes.data(), size);
   }
@@ -74,7 +82,7 @@ Result<runtime::SecretBuffer> prompt(const char* text) {
     ::tcsetattr(tty, TCSAFLUSH, &quiet);
   }
   [[maybe_unused]] const ssize_t shown = ::write(tty, text, std::strlen(text));
-  auto password = first_line(tty, 1024);
+  auto password = first_line(tty, kMaxPasswordSize);
   if (is_terminal)
     ::tcsetattr(tty, TCSAFLUSH, &saved);
   [[maybe_unused]] const ssize_t newline = ::write(tty, "\n", 1);
@@ -95,7 +103,7 @@ std::string hint(Errc code) {
     case Errc::unavailable:
       return "start it (strongholdd --snapshot PATH --socket PATH) or check the --socket path";
     case Errc::timeout: return "strongholdd did not answer in time; try again";
-    case Errc::io_error: return "check the path and its permissions";
+    case Errc::io_error: return "check the path, its permissions and the free space";
     case Errc::invalid_argument:
     case Errc::invalid_key:
     case Errc::wrong_key_type:
@@ -124,6 +132,7 @@ int exit_code(Errc code) noexcept {
     case Errc::busy:
     case Errc::unavailable:
     case Errc::timeout: return kBusy;
+    case Errc::io_error: return kIoError;
     default: return kInternal;
   }
 }
@@ -154,12 +163,15 @@ Result<runtime::SecretBuffer> read_password(const std::string& file, const char*
     const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0)
       return error(Errc::io_error, "cannot read the password file {}", file);
-    auto password = first_line(fd, 1024);
+    auto password = first_line(fd, kMaxPasswordSize);
     ::close(fd);
     return password;
   }
-  if (const char* value = environment != nullptr ? std::getenv(environment) : nullptr; value != nullptr && *value != '\0')
+  if (const char* value = environment != nullptr ? std::getenv(environment) : nullptr; value != nullptr && *value != '\0') {
+    if (std::strlen(value) > kMaxPasswordSize)
+      return error(Errc::invalid_argument, "${} is longer than {} bytes", environment, kMaxPasswordSize);
     return runtime::SecretBuffer::from(as_bytes(value));
+  }
   return prompt(text);
 }
 
@@ -254,21 +266,73 @@ Result<runtime::SecretBuffer> read_stdin_secret(std::size_t limit) {
   return runtime::SecretBuffer::from(view.bytes().first(size));
 }
 
-Result<Bytes> read_public_file(const std::string& path, std::size_t limit) {
-  std::FILE* file = std::fopen(path.c_str(), "rb");
-  if (file == nullptr)
-    return error(Errc::io_error, "cannot read {}", path);
-  Bytes bytes(limit + 1);
-  const std::size_t size = std::fread(bytes.data(), 1, bytes.size(), file);
-  std::fclose(file);
-  if (size > limit)
-    return error(Errc::invalid_argument, "{} is larger than {} bytes", path, limit);
+namespace {
+
+Status file_error(const std::string& path, int error_number) {
+  if (error_number == ENOENT)
+    return error(Errc::not_found, "there is no file {}", path);
+  return error(Errc::io_error, "cannot read {}: {}", path, std::strerror(error_number));
+}
+
+// Reads `fd` to its end, growing in steps that are never larger than what arrived: a pipe or a
+// device gets no more memory than the bytes it sends (and at most `limit` of them).
+Result<Bytes> read_bounded(int fd, const std::string& path, std::size_t expected, std::size_t limit) {
+  Bytes bytes;
+  std::size_t size = 0;
+  for (;;) {
+    if (size == bytes.size())
+      bytes.resize(std::min(limit + 1, std::max<std::size_t>({expected + 1, 2 * size, 64 * 1024})));
+    const ssize_t got = ::read(fd, bytes.data() + size, bytes.size() - size);
+    if (got < 0 && errno == EINTR)
+      continue;
+    if (got < 0)
+      return file_error(path, errno);
+    if (got == 0)
+      break;
+    size += static_cast<std::size_t>(got);
+    if (size > limit)
+      return error(Errc::invalid_argument, "{} is larger than {} bytes", path, limit);
+  }
   bytes.resize(size);
   return bytes;
 }
 
+}  // namespace
+
+Result<Bytes> read_public_file(const std::string& path, std::size_t limit) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0)
+    return file_error(path, errno);
+  struct stat info {};
+  if (::fstat(fd, &info) != 0) {
+    const int failed = errno;
+    ::close(fd);
+    return file_error(path, failed);
+  }
+  Result<Bytes> content = Status(Errc::internal, "not read");
+  if (S_ISDIR(info.st_mode))
+    content = error(Errc::invalid_argument, "{} is a directory, not a file", path);
+  else if (S_ISREG(info.st_mode) && static_cast<std::uint64_t>(info.st_size) > limit)
+    content = error(Errc::invalid_argument, "{} is larger than {} bytes", path, limit);
+  else
+    content = read_bounded(fd, path, S_ISREG(info.st_mode) ? static_cast<std::size_t>(info.st_size) : 0, limit);
+  ::close(fd);
+  return content;
+}
+
+Result<bool> path_exists(const std::string& path) {
+  struct stat info {};
+  if (::lstat(path.c_str(), &info) == 0)
+    return true;
+  if (errno == ENOENT)
+    return false;
+  return error(Errc::io_error, "cannot look at {}: {}", path, std::strerror(errno));
+}
+
+
 Status PrintedOutput::new_file(const std::string& path, ByteView content) {
-  if (std::filesystem::exists(path))
+  SH_ASSIGN_OR_RETURN(const bool exists, path_exists(path));
+  if (exists)
     return error(Errc::already_exists, "{} already exists; it is never overwritten", path);
   return snapshot::write_file_atomically(snapshot::posix_file_system(), path, content);
 }
@@ -276,7 +340,8 @@ Status PrintedOutput::new_file(const std::string& path, ByteView content) {
 Result<snapshot::Snapshot*> LocalStore::snapshot() {
   if (snapshot_)
     return snapshot_.get();
-  if (!std::filesystem::exists(options_.snapshot))
+  SH_ASSIGN_OR_RETURN(const bool exists, path_exists(options_.snapshot));
+  if (!exists)
     return error(Errc::not_found, "there is no snapshot at {} (create one with 'stronghold init')", options_.snapshot);
   SH_ASSIGN_OR_RETURN(runtime::SecretBuffer password, snapshot_password(options_, "Snapshot password: "));
   auto view = password.read();

@@ -22,6 +22,7 @@ enum ExitCode : int {
   kDamaged = 4,
   kInvalidInput = 5,
   kBusy = 6,
+  kIoError = 7,  // a file that cannot be read or written, a full disk
   kInternal = 10,
 };
 
@@ -84,6 +85,9 @@ int usage_error(const std::string& message, const std::string& command);
 Result<runtime::SecretBuffer> read_stdin_secret(std::size_t limit);
 // Reads a file of public data (at most `limit` bytes).
 Result<Bytes> read_public_file(const std::string& path, std::size_t limit);
+// Whether `path` names anything (a symlink counts); io_error when that cannot be told (a path
+// too long, a directory that cannot be searched), rather than an exception.
+Result<bool> path_exists(const std::string& path);
 
 
 }  // namespace stronghold::cli

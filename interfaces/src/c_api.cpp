@@ -5,6 +5,7 @@
 
 #include <sodium.h>
 
+#include <atomic>
 #include <cstring>
 #include <new>
 #include <string>
@@ -16,6 +17,8 @@
 struct stronghold_engine {
   std::shared_ptr<stronghold::Engine> engine;
   std::unique_ptr<stronghold::identity::StrongholdStorage> identities;
+  std::atomic<std::uint64_t> calls{0};  // in flight: stronghold_close waits for them
+  std::atomic<bool> closing{false};
 };
 
 namespace {
@@ -31,8 +34,11 @@ static_assert(static_cast<int>(Errc::internal) == STRONGHOLD_INTERNAL, "the C st
 
 thread_local std::string last_error;
 
+// The C ABI's own status, carried in a Status through the helpers below.
+constexpr Errc kBufferTooSmall = static_cast<Errc>(STRONGHOLD_BUFFER_TOO_SMALL);
+
 int fail(const Status& status) {
-  last_error = status.to_string();
+  last_error = status.code() == kBufferTooSmall ? status.message() : status.to_string();
   return static_cast<int>(status.code());
 }
 
@@ -55,10 +61,42 @@ int guarded(Body&& body) noexcept {
   }
 }
 
-Status check_engine(const stronghold_engine* engine) {
-  if (engine == nullptr || !engine->engine)
-    return Status(Errc::invalid_argument, "no engine given");
-  return {};
+// One call on an engine: counted while it runs, refused once stronghold_close has begun. The
+// count and `closing` are sequentially consistent, so a call either sees `closing` or is
+// counted before close reads the count.
+class Call {
+ public:
+  explicit Call(stronghold_engine* engine) noexcept : engine_(engine) {
+    if (engine_ != nullptr)
+      engine_->calls.fetch_add(1);
+  }
+  ~Call() {
+    if (engine_ != nullptr && engine_->calls.fetch_sub(1) == 1 && engine_->closing.load())
+      engine_->calls.notify_all();
+  }
+  Call(const Call&) = delete;
+  Call& operator=(const Call&) = delete;
+
+  Status check() const {
+    if (engine_ == nullptr || !engine_->engine)
+      return Status(Errc::invalid_argument, "no engine given");
+    if (engine_->closing.load())
+      return Status(Errc::unavailable, "the engine is closing");
+    return {};
+  }
+
+ private:
+  stronghold_engine* engine_;
+};
+
+// Runs `body` (returning Status) as a call on `engine` (null: a call that needs none).
+template <class Body>
+int on_engine(stronghold_engine* engine, Body&& body) noexcept {
+  return guarded([&]() -> Status {
+    const Call call(engine);
+    SH_RETURN_IF_ERROR(call.check());
+    return body();
+  });
 }
 
 Result<stronghold::vault::Location> location_of(const char* text) {
@@ -69,20 +107,19 @@ Result<stronghold::vault::Location> location_of(const char* text) {
 
 ByteView view(const uint8_t* bytes, size_t size) { return size == 0 ? ByteView() : ByteView(bytes, size); }
 
-int copy_or_fail(const Bytes& bytes, uint8_t* out, size_t capacity, size_t* written) {
+// Status for a buffer of `capacity` that must take `needed` bytes (*written says how many).
+Status fits(const void* out, size_t capacity, size_t needed, size_t* written) {
   if (written != nullptr)
-    *written = bytes.size();
-  if (out == nullptr || capacity < bytes.size())
-    return fail(STRONGHOLD_BUFFER_TOO_SMALL, "the output buffer is too small: *written says how large it must be");
-  std::memcpy(out, bytes.data(), bytes.size());
-  return STRONGHOLD_OK;
+    *written = needed;
+  if (out == nullptr || capacity < needed)
+    return Status(kBufferTooSmall, "the output buffer is too small: *written says how large it must be");
+  return {};
 }
 
-int copy_text(const std::string& text, char* out, size_t capacity) {
-  if (out == nullptr || capacity < text.size() + 1)
-    return fail(STRONGHOLD_BUFFER_TOO_SMALL, "the output buffer is too small for the text and its NUL");
-  std::memcpy(out, text.c_str(), text.size() + 1);
-  return STRONGHOLD_OK;
+Status copy_out(ByteView bytes, uint8_t* out, size_t capacity, size_t* written) {
+  SH_RETURN_IF_ERROR(fits(out, capacity, bytes.size(), written));
+  std::memcpy(out, bytes.data(), bytes.size());
+  return {};
 }
 
 Result<stronghold::vault::KeyType> key_type_of(int key_type) {
@@ -94,18 +131,15 @@ Result<stronghold::vault::KeyType> key_type_of(int key_type) {
   }
 }
 
-// Runs `produce` (returning Result<Bytes>) and copies its value out.
-template <class Produce>
-int produce_bytes(uint8_t* out, size_t capacity, size_t* written, Produce&& produce) noexcept {
-  try {
-    last_error.clear();
-    Result<Bytes> bytes = produce();
-    if (!bytes.ok())
-      return fail(bytes.status());
-    return copy_or_fail(*bytes, out, capacity, written);
-  } catch (...) {
-    return fail(STRONGHOLD_INTERNAL, "an unexpected internal error");
-  }
+std::size_t public_key_size(stronghold::vault::KeyType type) {
+  return type == stronghold::vault::KeyType::secp256k1 ? 33 : 32;
+}
+
+Result<stronghold::vault::Overwrite> overwrite_of(uint32_t flags) {
+  if ((flags & ~uint32_t{STRONGHOLD_REPLACE}) != 0)
+    return Status(Errc::invalid_argument, "unknown flags");
+  return (flags & STRONGHOLD_REPLACE) != 0 ? stronghold::vault::Overwrite::replace
+                                           : stronghold::vault::Overwrite::refuse;
 }
 
 }  // namespace
@@ -144,6 +178,9 @@ int stronghold_open(const char* path, const uint8_t* password, size_t password_l
 void stronghold_close(stronghold_engine* engine) {
   if (engine == nullptr)
     return;
+  engine->closing.store(true);
+  for (std::uint64_t calls = engine->calls.load(); calls != 0; calls = engine->calls.load())
+    engine->calls.wait(calls);
   try {
     engine->identities.reset();
     engine->engine->close();
@@ -152,68 +189,73 @@ void stronghold_close(stronghold_engine* engine) {
   delete engine;
 }
 
-int stronghold_generate(stronghold_engine* engine, const char* location, int key_type, uint8_t* public_key,
-                        size_t capacity, size_t* written) {
-  return produce_bytes(public_key, capacity, written, [&]() -> Result<Bytes> {
-    SH_RETURN_IF_ERROR(check_engine(engine));
+int stronghold_generate(stronghold_engine* engine, const char* location, int key_type, uint32_t flags,
+                        uint8_t* public_key, size_t capacity, size_t* written) {
+  return on_engine(engine, [&]() -> Status {
     SH_ASSIGN_OR_RETURN(const auto at, location_of(location));
     SH_ASSIGN_OR_RETURN(const auto type, key_type_of(key_type));
-    return engine->engine->generate(at, type);
+    SH_ASSIGN_OR_RETURN(const auto overwrite, overwrite_of(flags));
+    SH_RETURN_IF_ERROR(fits(public_key, capacity, public_key_size(type), written));
+    SH_ASSIGN_OR_RETURN(const Bytes made, engine->engine->generate(at, type, overwrite));
+    return copy_out(made, public_key, capacity, written);
   });
 }
 
-int stronghold_import_key(stronghold_engine* engine, const char* location, int key_type, const uint8_t* private_key,
-                          size_t private_key_len, uint8_t* public_key, size_t capacity, size_t* written) {
-  return produce_bytes(public_key, capacity, written, [&]() -> Result<Bytes> {
-    SH_RETURN_IF_ERROR(check_engine(engine));
+int stronghold_import_key(stronghold_engine* engine, const char* location, int key_type, uint32_t flags,
+                          const uint8_t* private_key, size_t private_key_len, uint8_t* public_key, size_t capacity,
+                          size_t* written) {
+  return on_engine(engine, [&]() -> Status {
     SH_ASSIGN_OR_RETURN(const auto at, location_of(location));
     SH_ASSIGN_OR_RETURN(const auto type, key_type_of(key_type));
+    SH_ASSIGN_OR_RETURN(const auto overwrite, overwrite_of(flags));
     if (private_key == nullptr)
       return Status(Errc::invalid_argument, "no private key given");
-    return engine->engine->import_key(at, type, view(private_key, private_key_len));
+    SH_RETURN_IF_ERROR(fits(public_key, capacity, public_key_size(type), written));
+    SH_ASSIGN_OR_RETURN(const Bytes imported,
+                        engine->engine->import_key(at, type, view(private_key, private_key_len), overwrite));
+    return copy_out(imported, public_key, capacity, written);
   });
 }
 
 int stronghold_public_key(stronghold_engine* engine, const char* location, uint8_t* public_key, size_t capacity,
                           size_t* written) {
-  return produce_bytes(public_key, capacity, written, [&]() -> Result<Bytes> {
-    SH_RETURN_IF_ERROR(check_engine(engine));
+  return on_engine(engine, [&]() -> Status {
     SH_ASSIGN_OR_RETURN(const auto at, location_of(location));
-    return engine->engine->public_key(at);
+    SH_ASSIGN_OR_RETURN(const Bytes key, engine->engine->public_key(at));
+    return copy_out(key, public_key, capacity, written);
   });
 }
 
 int stronghold_sign(stronghold_engine* engine, const char* location, const uint8_t* message, size_t message_len,
                     uint8_t* signature, size_t capacity, size_t* written) {
-  return produce_bytes(signature, capacity, written, [&]() -> Result<Bytes> {
-    SH_RETURN_IF_ERROR(check_engine(engine));
+  return on_engine(engine, [&]() -> Status {
     SH_ASSIGN_OR_RETURN(const auto at, location_of(location));
     if (message == nullptr && message_len > 0)
       return Status(Errc::invalid_argument, "no message given");
-    return engine->engine->sign(at, view(message, message_len));
+    SH_ASSIGN_OR_RETURN(const Bytes signed_bytes, engine->engine->sign(at, view(message, message_len)));
+    return copy_out(signed_bytes, signature, capacity, written);
   });
 }
 
 int stronghold_delete(stronghold_engine* engine, const char* location) {
-  return guarded([&]() -> Status {
-    SH_RETURN_IF_ERROR(check_engine(engine));
+  return on_engine(engine, [&]() -> Status {
     SH_ASSIGN_OR_RETURN(const auto at, location_of(location));
     return engine->engine->remove(at);
   });
 }
 
-int stronghold_secret_put(stronghold_engine* engine, const char* name, const uint8_t* value, size_t value_len) {
-  return guarded([&]() -> Status {
-    SH_RETURN_IF_ERROR(check_engine(engine));
+int stronghold_secret_put(stronghold_engine* engine, const char* name, uint32_t flags, const uint8_t* value,
+                          size_t value_len) {
+  return on_engine(engine, [&]() -> Status {
     if (name == nullptr || (value == nullptr && value_len > 0))
       return Status(Errc::invalid_argument, "a name and a value are required");
-    return engine->engine->put_secret(name, view(value, value_len));
+    SH_ASSIGN_OR_RETURN(const auto overwrite, overwrite_of(flags));
+    return engine->engine->put_secret(name, view(value, value_len), overwrite);
   });
 }
 
 int stronghold_secret_get(stronghold_engine* engine, const char* name, uint8_t** value, size_t* value_len) {
-  return guarded([&]() -> Status {
-    SH_RETURN_IF_ERROR(check_engine(engine));
+  return on_engine(engine, [&]() -> Status {
     if (name == nullptr || value == nullptr || value_len == nullptr)
       return Status(Errc::invalid_argument, "name, value and value_len are required");
     *value = nullptr;
@@ -238,37 +280,37 @@ void stronghold_free_secret(uint8_t* value, size_t) {
 
 int stronghold_did_create(stronghold_engine* engine, const char* network, const char* fragment, char* did,
                           size_t did_capacity, char* location, size_t location_capacity) {
-  std::string did_text, location_text;
-  const int created = guarded([&]() -> Status {
-    SH_RETURN_IF_ERROR(check_engine(engine));
+  return on_engine(engine, [&]() -> Status {
+    const std::string_view fragment_text = fragment != nullptr ? fragment : "sign-0";
+    if (fragment_text.size() > stronghold::vault::kMaxFragmentLength)
+      return Status(Errc::invalid_argument, "a fragment holds at most 200 bytes");
+    SH_RETURN_IF_ERROR(fits(did, did_capacity, STRONGHOLD_DID_CAPACITY, nullptr));
+    SH_RETURN_IF_ERROR(fits(location, location_capacity, fragment_text.size() + STRONGHOLD_KEY_LOCATION_EXTRA, nullptr));
     SH_ASSIGN_OR_RETURN(const auto made, engine->identities->did_create(network != nullptr ? network : "main",
-                                                                        fragment != nullptr ? fragment : "sign-0", {}));
-    did_text = made.did.to_string();
-    location_text = made.location.canonical();
+                                                                        fragment_text, {}));
+    const std::string did_text = made.did.to_string(), location_text = made.location.canonical();
+    std::memcpy(did, did_text.c_str(), did_text.size() + 1);
+    std::memcpy(location, location_text.c_str(), location_text.size() + 1);
     return {};
   });
-  if (created != STRONGHOLD_OK)
-    return created;
-  if (const int copied = copy_text(did_text, did, did_capacity); copied != STRONGHOLD_OK)
-    return copied;
-  return copy_text(location_text, location, location_capacity);
 }
 
 int stronghold_did_sign(stronghold_engine* engine, const char* did, const char* location, const uint8_t* message,
                         size_t message_len, uint8_t* signature, size_t capacity, size_t* written) {
-  return produce_bytes(signature, capacity, written, [&]() -> Result<Bytes> {
-    SH_RETURN_IF_ERROR(check_engine(engine));
+  return on_engine(engine, [&]() -> Status {
     if (did == nullptr || location == nullptr || (message == nullptr && message_len > 0))
       return Status(Errc::invalid_argument, "did, location and message are required");
     SH_ASSIGN_OR_RETURN(const auto parsed_did, stronghold::vault::Did::parse(did));
-    SH_ASSIGN_OR_RETURN(const auto key, stronghold::vault::KeyLocation::parse(stronghold::vault::IdentityKeyType::ed25519, location));
-    return engine->identities->key_sign(parsed_did, key, view(message, message_len));
+    SH_ASSIGN_OR_RETURN(const auto key,
+                        stronghold::vault::KeyLocation::parse(stronghold::vault::IdentityKeyType::ed25519, location));
+    SH_ASSIGN_OR_RETURN(const Bytes signed_bytes,
+                        engine->identities->key_sign(parsed_did, key, view(message, message_len)));
+    return copy_out(signed_bytes, signature, capacity, written);
   });
 }
 
 int stronghold_did_purge(stronghold_engine* engine, const char* did) {
-  return guarded([&]() -> Status {
-    SH_RETURN_IF_ERROR(check_engine(engine));
+  return on_engine(engine, [&]() -> Status {
     if (did == nullptr)
       return Status(Errc::invalid_argument, "no DID given");
     SH_ASSIGN_OR_RETURN(const auto parsed, stronghold::vault::Did::parse(did));
@@ -280,10 +322,7 @@ int stronghold_did_purge(stronghold_engine* engine, const char* did) {
 }
 
 int stronghold_sync(stronghold_engine* engine) {
-  return guarded([&]() -> Status {
-    SH_RETURN_IF_ERROR(check_engine(engine));
-    return engine->engine->sync();
-  });
+  return on_engine(engine, [&]() -> Status { return engine->engine->sync(); });
 }
 
 }  // extern "C"

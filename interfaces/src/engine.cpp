@@ -325,13 +325,14 @@ void Engine::close() {
   state.own_system.reset();  // waits for every actor of its own system
 }
 
-Result<Bytes> Engine::generate(const vault::Location& location, vault::KeyType type) {
-  return state_->call<Bytes>(generate_atom::value, location, type);
+Result<Bytes> Engine::generate(const vault::Location& location, vault::KeyType type, vault::Overwrite overwrite) {
+  return state_->call<Bytes>(generate_atom::value, location, type, overwrite);
 }
 
-Result<Bytes> Engine::import_key(const vault::Location& location, vault::KeyType type, ByteView secret) {
+Result<Bytes> Engine::import_key(const vault::Location& location, vault::KeyType type, ByteView secret,
+                                 vault::Overwrite overwrite) {
   SH_ASSIGN_OR_RETURN(auto shielded, shield(secret));
-  return state_->call<Bytes>(import_atom::value, location, type, std::move(shielded));
+  return state_->call<Bytes>(import_atom::value, location, type, std::move(shielded), overwrite);
 }
 
 Result<Bytes> Engine::public_key(const vault::Location& location) {
@@ -357,15 +358,15 @@ Result<std::vector<Bytes>> Engine::sign_batch(const vault::Location& location, s
 }
 
 Result<Bytes> Engine::derive(const vault::Location& seed, const std::string& path, vault::Curve curve,
-                             const vault::Location& into) {
-  return state_->call<Bytes>(derive_atom::value, seed, path, curve, into);
+                             const vault::Location& into, vault::Overwrite overwrite) {
+  return state_->call<Bytes>(derive_atom::value, seed, path, curve, into, overwrite);
 }
 
 Status Engine::remove(const vault::Location& location) { return state_->call_ok(delete_atom::value, location); }
 
-Status Engine::put_secret(const std::string& name, ByteView value) {
+Status Engine::put_secret(const std::string& name, ByteView value, vault::Overwrite overwrite) {
   SH_ASSIGN_OR_RETURN(auto shielded, shield(value));
-  return state_->call_ok(put_secret_atom::value, name, std::move(shielded));
+  return state_->call_ok(put_secret_atom::value, name, std::move(shielded), overwrite);
 }
 
 Result<runtime::SecretBuffer> Engine::get_secret(const std::string& name) {

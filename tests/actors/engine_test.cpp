@@ -233,7 +233,8 @@ TEST_CASE_FIXTURE(EngineFixture, "blocking signatures never use a key after it w
   for (int round = 0; round < 20; ++round) {
     const Bytes first = engine->import_key(at("w/k"), KeyType::ed25519, Bytes(32, static_cast<std::uint8_t>(2 * round + 1))).value();
     CHECK(vault::verify_ed25519(first, kMessage, engine->sign(at("w/k"), kMessage).value()));
-    const Bytes second = engine->import_key(at("w/k"), KeyType::ed25519, Bytes(32, static_cast<std::uint8_t>(2 * round + 2))).value();
+    const Bytes second = engine->import_key(at("w/k"), KeyType::ed25519, Bytes(32, static_cast<std::uint8_t>(2 * round + 2)),
+                                            vault::Overwrite::replace).value();
     CHECK(vault::verify_ed25519(second, kMessage, engine->sign(at("w/k"), kMessage).value()));
     std::thread([&] { REQUIRE(engine->remove(at("w/k")).ok()); }).join();  // acknowledged on another thread
     CHECK(engine->sign(at("w/k"), kMessage).code() == Errc::not_found);

@@ -54,7 +54,7 @@ void client(Engine& engine, int thread, ThreadOutcome& out) {
       out.deleted[where] = true;
     } else if (kind == 8) {  // put a secret
       const std::string name = fmt::format("t{}-s{}", thread, i % 50);
-      out.failures += !engine.put_secret(name, message).ok();
+      out.failures += !engine.put_secret(name, message, vault::Overwrite::replace).ok();
       out.secrets[name] = message;
     } else if (!out.secrets.empty()) {  // read one back
       const auto& [name, value] = *out.secrets.begin();

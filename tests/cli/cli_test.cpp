@@ -2,6 +2,7 @@
 // code checked.
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -87,6 +88,10 @@ class Cli {
     const pid_t child = ::fork();
     REQUIRE(child >= 0);
     if (child == 0) {
+      if (address_space_limit_ != 0) {
+        const rlimit limit{address_space_limit_, address_space_limit_};
+        ::setrlimit(RLIMIT_AS, &limit);
+      }
       ::setsid();  // no controlling terminal: a missing password cannot prompt
       const int fds[3] = {::open(in.c_str(), O_RDONLY), ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600),
                           ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600)};
@@ -127,6 +132,9 @@ class Cli {
     return result.lines();
   }
 
+  // Commands run from now on get at most this much address space (0: no limit).
+  void limit_address_space(rlim_t bytes) { address_space_limit_ = bytes; }
+
   std::string file(const std::string& name) const { return dir_.file(name); }
   const std::string& snapshot() const { return snapshot_; }
 
@@ -136,6 +144,7 @@ class Cli {
   std::string socket_ = dir_.file("d.sock");
   pid_t daemon_ = -1;
   bool on_file_ = false;
+  rlim_t address_space_limit_ = 0;
 };
 
 // Runs `body` on a new snapshot twice: with the commands run on the file, and sent to a
@@ -390,4 +399,90 @@ TEST_CASE("--help works for the program and every command") {
     CHECK_MESSAGE(help.exit_code == 0, command.front());
     CHECK(help.out.starts_with("usage: stronghold " + command.front()));
   }
+}
+
+TEST_CASE("no command replaces a key, a seed, a shared secret or a secret value without --replace") {
+  on_file_and_through_daemon([](Cli& cli) {
+    const auto first = cli.ok({"key", "generate", "--type", "ed25519", "--at", "wallet/main"});
+    const Run again = cli.run({"key", "generate", "--type", "ed25519", "--at", "wallet/main"});
+    CHECK(again.exit_code == 5);
+    CHECK(again.err.find("already holds a record") != std::string::npos);
+    CHECK(again.err.find("--replace") != std::string::npos);
+    CHECK(cli.ok({"key", "public", "--at", "wallet/main"}) == first);
+    const std::string rfc_key = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60\n";
+    CHECK(cli.run({"key", "import", "--type", "ed25519", "--at", "wallet/main"}, rfc_key).exit_code == 5);
+    CHECK(cli.ok({"key", "public", "--at", "wallet/main"}) == first);
+
+    const auto mnemonic = cli.ok({"mnemonic", "generate", "--at", "wallet/seed", "--words", "12"});
+    CHECK(cli.run({"mnemonic", "generate", "--at", "wallet/seed"}).exit_code == 5);
+    CHECK(cli.run({"mnemonic", "recover", "--at", "wallet/main"}, mnemonic.at(0) + "\n").exit_code == 5);
+    CHECK(cli.run({"derive", "--from", "wallet/seed", "--path", "m/0'", "--curve", "ed25519", "--at", "wallet/main"})
+              .exit_code == 5);
+    const auto peer = cli.ok({"key", "generate", "--type", "x25519", "--at", "wallet/x"});
+    CHECK(cli.run({"dh", "--at", "wallet/x", "--peer", peer.at(0), "--into", "wallet/main"}).exit_code == 5);
+    CHECK(cli.ok({"key", "public", "--at", "wallet/main"}) == first);
+
+    cli.ok({"secret", "put", "mail"}, "one\n");
+    CHECK(cli.run({"secret", "put", "mail"}, "two\n").exit_code == 5);
+    CHECK(cli.ok({"secret", "get", "mail"}) == std::vector<std::string>{"one"});
+
+    // Said explicitly, it replaces.
+    const auto replaced = cli.ok({"key", "import", "--type", "ed25519", "--at", "wallet/main", "--replace"}, rfc_key);
+    CHECK(replaced.at(0) == "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
+    cli.ok({"secret", "put", "mail", "--replace"}, "two\n");
+    CHECK(cli.ok({"secret", "get", "mail"}) == std::vector<std::string>{"two"});
+    cli.ok({"derive", "--from", "wallet/seed", "--path", "m/0'", "--curve", "ed25519", "--at", "wallet/main",
+            "--replace"});
+    CHECK(cli.ok({"key", "public", "--at", "wallet/main"}).at(0) != replaced.at(0));
+  });
+}
+
+TEST_CASE("hostile input: long vault paths, directories, missing files, long passwords, reserved and unprintable names") {
+  on_file_and_through_daemon([](Cli& cli) {
+    cli.ok({"key", "generate", "--type", "ed25519", "--at", "w/ed"});
+    // A vault path longer than any location: an error, not a stack overflow (the daemon lives on).
+    for (const std::size_t length : {256u, 400u, 5000u}) {
+      const Run long_vault = cli.run({"export", "--out", cli.file("x.export"), "--recipient", std::string(64, '1'),
+                                      "--vault", std::string(length, 'B')});
+      CHECK(long_vault.exit_code == 5);
+    }
+    CHECK(cli.ok({"key", "public", "--at", "w/ed"}).size() == 1);
+
+    const Run directory = cli.run({"sign", "--at", "w/ed", "--file", cli.file("")});
+    CHECK(directory.exit_code == 5);
+    CHECK(directory.err.find("directory") != std::string::npos);
+    const Run missing = cli.run({"sign", "--at", "w/ed", "--file", cli.file("no-such-file")});
+    CHECK(missing.exit_code == 3);
+    CHECK(missing.err.find("no-such-file") != std::string::npos);
+    CHECK(cli.run({"sign", "--at", "w/ed", "--file", std::string(5000, 'p')}).exit_code == 7);
+
+    std::ofstream(cli.file("long-pw"), std::ios::binary) << std::string(1024, 'a') << "b\n";
+    const Run long_password = cli.run({"export", "--out", cli.file("y.export"), "--export-password-file",
+                                       cli.file("long-pw")});
+    CHECK(long_password.exit_code == 5);
+    CHECK(long_password.err.find("longer than 1024") != std::string::npos);
+
+    CHECK(cli.run({"secret", "put", "identity/index/did:iota:x"}, "v\n").exit_code == 5);
+    CHECK(cli.run({"secret", "delete", "identity/index/did:iota:x"}).exit_code == 5);
+    CHECK(cli.run({"key", "generate", "--type", "ed25519", "--at", "w/a\xc2\x9b" "31m"}).exit_code == 5);
+    CHECK(cli.run({"key", "generate", "--type", "ed25519", "--at", "w/\xff"}).exit_code == 5);
+  });
+}
+
+TEST_CASE("bad paths: a long snapshot path, a password file longer than its limit, a file read by its size") {
+  Cli cli;
+  cli.ok({"init", "--kdf", "fast"});
+  const Run long_path = cli.run({"--snapshot", std::string(5000, 's'), "list"});
+  CHECK(long_path.exit_code == 7);
+  CHECK(long_path.err.find("stronghold: ") == 0);
+  std::ofstream(cli.file("pw"), std::ios::binary) << "cli-pw" << std::string(1100, 'x') << "\n";
+  CHECK(cli.run({"--password-file", cli.file("pw"), "list"}, "", "").exit_code == 5);
+  // A small import file is read by its size: 1 GiB is never reserved for it, even under a
+  // memory limit (the sanitizers need more address space than any limit leaves).
+#if !defined(__SANITIZE_ADDRESS__)
+  std::ofstream(cli.file("small.export"), std::ios::binary) << std::string(521, 'x');
+  cli.limit_address_space(rlim_t{512} << 20);
+  const Run small = cli.run({"import", "--in", cli.file("small.export"), "--export-password-file", cli.file("pw")});
+  CHECK(small.exit_code == 5);
+#endif
 }

@@ -219,7 +219,7 @@ TEST_CASE("the change codec round-trips and refuses malformed input without larg
   auto keystore = vault::Keystore::create(key).value();
   vault::Transaction tx(keystore);
   for (int i = 0; i < 10; ++i)
-    REQUIRE(vault::generate_key(tx, SnapshotFixture::at(fmt::format("v{}/r", i % 3)), vault::KeyType::secp256k1).ok());
+    REQUIRE(vault::generate_key(tx, SnapshotFixture::at(fmt::format("v{}/r{}", i % 3, i)), vault::KeyType::secp256k1).ok());
   const vault::ChangeSet set = std::move(tx).take();
   const Bytes encoded = encode_changes(set);
   const auto decoded = decode_changes(encoded);

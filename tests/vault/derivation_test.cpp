@@ -80,6 +80,14 @@ TEST_CASE_FIXTURE(KeystoreFixture, "BIP39: bad words, checksums and lengths are 
   CHECK(recover_mnemonic(tx, at("m/d"), as_bytes("abandon abandon abandon"), {}).code() == Errc::invalid_argument);
   CHECK(recover_mnemonic(tx, at("m/e"), as_bytes("abandonabandonabandon"), {}).code() == Errc::invalid_argument);
   CHECK(generate_mnemonic(tx, at("m/f"), 13, {}).code() == Errc::invalid_argument);
+  // A word with a NUL or a control character after it is not that word (the seed would differ).
+  std::string with_nul = valid;
+  with_nul.insert(7, 1, '\0');
+  const auto nul = recover_mnemonic(tx, at("m/g"), as_bytes(with_nul), {});
+  CHECK(nul.code() == Errc::invalid_argument);
+  CHECK(nul.message().find("word 1") != std::string::npos);
+  CHECK(recover_mnemonic(tx, at("m/h"), as_bytes("Abandon" + valid.substr(7)), {}).code() == Errc::invalid_argument);
+  CHECK(recover_mnemonic(tx, at("m/i"), as_bytes(valid + "\x01"), {}).code() == Errc::invalid_argument);
   const ChangeSet changes = std::move(tx).take();
   CHECK(changes.changes.size() == 2);  // the vault and the one good seed
 }

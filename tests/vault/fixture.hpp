@@ -27,8 +27,9 @@ struct KeystoreFixture {
   static vault::Location at(std::string_view text) { return vault::Location::parse(text).value(); }
 
   // Imports `secret` at `where` and commits; returns the public key.
-  Bytes put(std::string_view where, vault::KeyType type, ByteView secret) {
-    vault::Transaction tx(keystore);
+  Bytes put(std::string_view where, vault::KeyType type, ByteView secret,
+            vault::Overwrite overwrite = vault::Overwrite::refuse) {
+    vault::Transaction tx(keystore, overwrite);
     auto public_key = vault::import_key(tx, at(where), type, secret);
     REQUIRE_MESSAGE(public_key.ok(), public_key.status().to_string());
     REQUIRE(keystore.commit(std::move(tx)).ok());

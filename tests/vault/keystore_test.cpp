@@ -72,7 +72,7 @@ TEST_CASE_FIXTURE(KeystoreFixture, "ids are keyed hashes that reveal neither the
 TEST_CASE_FIXTURE(KeystoreFixture, "a record is rejected after tampering, moving or rollback") {
   put("wallet/a", KeyType::ed25519, kSeed);
   const ChangeSet first = keystore.state();
-  put("wallet/a", KeyType::ed25519, Bytes(32, 0x22));  // version 2
+  put("wallet/a", KeyType::ed25519, Bytes(32, 0x22), Overwrite::replace);  // version 2
   put("wallet/b", KeyType::ed25519, Bytes(32, 0x33));
 
   auto reload = [&](ChangeSet set) {
@@ -323,4 +323,57 @@ TEST_CASE("key types print and parse by name") {
                              KeyType::opaque})
     CHECK(parse_key_type(key_type_name(type)).value() == type);
   CHECK(parse_key_type("rsa").code() == Errc::invalid_argument);
+}
+
+TEST_CASE_FIXTURE(KeystoreFixture, "every write refuses an occupied location unless told to replace it") {
+  const Bytes first = put("wallet/main", KeyType::ed25519, kSeed);
+  {
+    Transaction tx(keystore);
+    CHECK(generate_key(tx, at("wallet/main"), KeyType::ed25519).code() == Errc::already_exists);
+    CHECK(import_key(tx, at("wallet/main"), KeyType::ed25519, Bytes(32, 0x22)).code() == Errc::already_exists);
+    CHECK(tx.put(at("wallet/main"), KeyType::symmetric, Bytes(32, 1), {}).code() == Errc::already_exists);
+    CHECK(tx.empty());
+  }
+  {  // twice in one transaction is refused too
+    Transaction tx(keystore);
+    REQUIRE(generate_key(tx, at("wallet/new"), KeyType::ed25519).ok());
+    CHECK(generate_key(tx, at("wallet/new"), KeyType::ed25519).code() == Errc::already_exists);
+  }
+  CHECK(keystore.public_key(at("wallet/main")).value() == first);
+  const Bytes second = put("wallet/main", KeyType::ed25519, Bytes(32, 0x22), Overwrite::replace);
+  CHECK(second != first);
+  CHECK(keystore.public_key(at("wallet/main")).value() == second);
+
+  // A deleted record's place is free again.
+  Transaction remove(keystore);
+  REQUIRE(remove.revoke(at("wallet/main")).ok());
+  REQUIRE(keystore.commit(std::move(remove)).ok());
+  CHECK(put("wallet/main", KeyType::ed25519, kSeed) == first);
+}
+
+TEST_CASE_FIXTURE(KeystoreFixture, "secret-store values are not replaced silently and the identity names are reserved") {
+  Transaction tx(keystore);
+  REQUIRE(tx.put_secret("mail", as_bytes("one")).ok());
+  REQUIRE(keystore.commit(std::move(tx)).ok());
+  Transaction again(keystore);
+  CHECK(again.put_secret("mail", as_bytes("two")).code() == Errc::already_exists);
+  again.set_overwrite(Overwrite::replace);
+  CHECK(again.put_secret("mail", as_bytes("two")).ok());
+  CHECK(again.put_secret("identity/index/did:iota:abc", {}).code() == Errc::invalid_argument);
+  CHECK(again.delete_secret("identity/document/did:iota:abc").code() == Errc::invalid_argument);
+}
+
+TEST_CASE_FIXTURE(KeystoreFixture, "a vault path of any length is checked before it is hashed") {
+  put("wallet/main", KeyType::ed25519, kSeed);
+  const std::string long_path(400, 'B');
+  const Bytes transfer_key(32, 5);
+  CHECK(keystore.export_vaults({long_path}, transfer_key).code() == Errc::invalid_argument);
+  CHECK(keystore.export_vaults({std::string(100'000, 'v')}, transfer_key).code() == Errc::invalid_argument);
+  CHECK(keystore.export_vaults({"nope"}, transfer_key).code() == Errc::not_found);
+  CHECK_FALSE(keystore.has_vault(long_path));
+  CHECK_FALSE(keystore.exists(Location{long_path, "r"}));
+  CHECK(keystore.public_key(Location{"wallet", std::string(4096, 'r')}).code() == Errc::invalid_argument);
+  Transaction tx(keystore);
+  CHECK(tx.put(Location{long_path, "r"}, KeyType::symmetric, Bytes(32, 1), {}).code() == Errc::invalid_argument);
+  CHECK(tx.remove_vault(long_path).code() == Errc::not_found);
 }

@@ -171,7 +171,7 @@ namespace {
 
 void check_hmac_file(KeystoreFixture& fixture, const char* file, Hash hash, std::size_t expected_count) {
   const auto count = for_each_wycheproof(file, [&](const Json&, const Json& test) {
-    const std::string where = case_location("hmac", test);
+    const std::string where = case_location(file, test);
     fixture.put(where, KeyType::symmetric, hex_field(test, "key"));
     const Bytes expected = hex_field(test, "tag");
     const Bytes tag = hmac(fixture.keystore, fixture.at(where), hash, hex_field(test, "msg")).value();
@@ -183,8 +183,8 @@ void check_hmac_file(KeystoreFixture& fixture, const char* file, Hash hash, std:
 
 void check_hkdf_file(KeystoreFixture& fixture, const char* file, Hash hash, std::size_t expected_count) {
   const auto count = for_each_wycheproof(file, [&](const Json&, const Json& test) {
-    const std::string ikm = case_location("hkdf", test);
-    const std::string okm = case_location("hkdf", test, "-okm");
+    const std::string ikm = case_location(file, test);
+    const std::string okm = case_location(file, test, "-okm");
     fixture.put(ikm, KeyType::symmetric, hex_field(test, "ikm"));
     Transaction tx(fixture.keystore);
     const Status derived = hkdf(tx, fixture.at(ikm), hash, hex_field(test, "salt"), hex_field(test, "info"),

@@ -1,5 +1,6 @@
 #include "stronghold/vault/bip39.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include <sodium.h>
@@ -92,6 +93,11 @@ Result<std::size_t> bip39_canonical(ByteView mnemonic, std::span<char> out) {
     if (words == kMaxWords)
       return Status(Errc::invalid_argument, "a BIP39 mnemonic has at most 24 words");
     const std::size_t letters = end - i;
+    // Words of the English list are a-z only: anything else (a NUL, a control character) would be
+    // ignored by the lookup yet change the seed, so it is refused.
+    if (!std::all_of(mnemonic.begin() + static_cast<std::ptrdiff_t>(i), mnemonic.begin() + static_cast<std::ptrdiff_t>(end),
+                     [](std::uint8_t c) { return c >= 'a' && c <= 'z'; }))
+      return error(Errc::invalid_argument, "word {} of the mnemonic holds a character other than a-z", words + 1);
     const int index = letters <= kMaxWordLetters
                           ? word_index(reinterpret_cast<const char*>(mnemonic.data() + i), letters)
                           : -1;

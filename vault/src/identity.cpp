@@ -6,6 +6,23 @@
 #include "stronghold/runtime/scratch.hpp"
 
 namespace stronghold::vault {
+
+// The identity layer's door to the secret-store names reserved for it (kReservedSecretPrefix),
+// and to key writes that follow the identity storage's contract rather than the transaction's.
+struct IdentityEntries {
+  static Status put(Transaction& tx, std::string_view name, ByteView value, Overwrite overwrite) {
+    return tx.put_entry(name, value, overwrite);
+  }
+  static Status remove(Transaction& tx, std::string_view name) { return tx.delete_entry(name); }
+  // key_insert overwrites; the location names the key's public key, so what it replaces can only
+  // be the same key.
+  static Status insert_key(Transaction& tx, const Location& location, KeyType type, ByteView secret,
+                           ByteView public_key) {
+    SH_RETURN_IF_ERROR(location.check());
+    return tx.put_at(location, type, secret, public_key, {}, Overwrite::replace);
+  }
+};
+
 namespace {
 
 constexpr std::string_view kIndexPrefix = "identity/index/";
@@ -76,7 +93,7 @@ Result<CreatedDid> create_did(Transaction& tx, std::string_view network, std::st
   if (did_exists(tx.keystore(), did))
     return error(Errc::already_exists, "the identity {} already exists", did.to_string());
   SH_ASSIGN_OR_RETURN(KeyLocation location, put_identity_key(tx, did, IdentityKeyType::ed25519, fragment, secret));
-  SH_RETURN_IF_ERROR(tx.put_secret(entry(kIndexPrefix, did), {}));
+  SH_RETURN_IF_ERROR(IdentityEntries::put(tx, entry(kIndexPrefix, did), {}, Overwrite::refuse));
   return CreatedDid{std::move(did), std::move(location)};
 }
 
@@ -99,8 +116,8 @@ Result<bool> purge_did(Transaction& tx, const Did& did) {
     SH_RETURN_IF_ERROR(tx.remove_vault(did.to_string()));
   for (const IdentityValue which : {IdentityValue::chain_state, IdentityValue::document})
     if (keystore.has_secret(value_entry(did, which)))
-      SH_RETURN_IF_ERROR(tx.delete_secret(value_entry(did, which)));
-  SH_RETURN_IF_ERROR(tx.delete_secret(entry(kIndexPrefix, did)));
+      SH_RETURN_IF_ERROR(IdentityEntries::remove(tx, value_entry(did, which)));
+  SH_RETURN_IF_ERROR(IdentityEntries::remove(tx, entry(kIndexPrefix, did)));
   return true;
 }
 
@@ -121,7 +138,8 @@ Status insert_identity_key(Transaction& tx, const Did& did, const KeyLocation& l
   if (!location.names(public_key))
     return error(Errc::invalid_key, "the key hash of {} does not name this private key's public key",
                  location.canonical());
-  return tx.put(identity_record(did, location), record_type(location.type()), private_key, public_key);
+  return IdentityEntries::insert_key(tx, identity_record(did, location), record_type(location.type()), private_key,
+                                    public_key);
 }
 
 Result<Bytes> identity_public_key(const Keystore& keystore, const Did& did, const KeyLocation& location) {
@@ -158,7 +176,7 @@ Result<std::optional<std::string>> identity_value(const Keystore& keystore, cons
 
 Status set_identity_value(Transaction& tx, const Did& did, IdentityValue which, std::string_view json) {
   SH_RETURN_IF_ERROR(require_did(tx.keystore(), did));
-  return tx.put_secret(value_entry(did, which), as_bytes(json));
+  return IdentityEntries::put(tx, value_entry(did, which), as_bytes(json), Overwrite::replace);
 }
 
 Result<Bytes> identity_decrypt(const Keystore& keystore, const Did& did, const KeyLocation& location,

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstring>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -120,23 +121,28 @@ struct Keystore::State {
   std::unordered_map<VaultId, Vault, IdHash> vaults;
   Clock clock;
 
-  VaultId vault_id(std::string_view path) const noexcept {
-    std::uint8_t input[1 + kMaxPathLength];
-    input[0] = kVaultIdDomain;
-    std::memcpy(input + 1, path.data(), path.size());
-    VaultId id;
-    crypto_shorthash_siphashx24(id.data(), input, 1 + path.size(), id_key.bytes().data());
+  // Ids exist only for paths of at most kMaxPathLength bytes (no location names a longer one),
+  // which bounds the hashed input: longer paths have no id.
+  std::optional<Id> keyed_id(std::uint8_t domain, ByteView prefix, std::string_view path) const noexcept {
+    std::uint8_t input[1 + sizeof(VaultId) + kMaxPathLength];
+    if (prefix.size() > sizeof(VaultId) || path.size() > kMaxPathLength)
+      return std::nullopt;
+    input[0] = domain;
+    std::memcpy(input + 1, prefix.data(), prefix.size());
+    std::memcpy(input + 1 + prefix.size(), path.data(), path.size());
+    Id id;
+    crypto_shorthash_siphashx24(id.data(), input, 1 + prefix.size() + path.size(), id_key.bytes().data());
     return id;
   }
-
-  RecordId record_id(const VaultId& vault, std::string_view path) const noexcept {
-    std::uint8_t input[1 + 16 + kMaxPathLength];
-    input[0] = kRecordIdDomain;
-    std::memcpy(input + 1, vault.data(), 16);
-    std::memcpy(input + 17, path.data(), path.size());
-    RecordId id;
-    crypto_shorthash_siphashx24(id.data(), input, 17 + path.size(), id_key.bytes().data());
-    return id;
+  std::optional<VaultId> vault_id(std::string_view path) const noexcept { return keyed_id(kVaultIdDomain, {}, path); }
+  std::optional<RecordId> record_id(const VaultId& vault, std::string_view path) const noexcept {
+    return keyed_id(kRecordIdDomain, vault, path);
+  }
+  // The id of a path that a write is about to use.
+  Result<VaultId> writable_vault_id(std::string_view path) const {
+    if (const auto id = vault_id(path))
+      return *id;
+    return error(Errc::invalid_argument, "a vault path holds at most {} bytes, not {}", kMaxPathLength, path.size());
   }
 
   struct Found {
@@ -147,9 +153,11 @@ struct Keystore::State {
 
   // The record at `location`, revoked or not; not_found when there is none.
   Result<Found> find(const Location& location) const {
-    const auto vault = vaults.find(vault_id(location.vault));
+    const auto vault_key = vault_id(location.vault);
+    const auto vault = vault_key ? vaults.find(*vault_key) : vaults.end();
     if (vault != vaults.end()) {
-      const auto record = vault->second.records.find(record_id(vault->first, location.record));
+      const auto record_key = record_id(vault->first, location.record);
+      const auto record = record_key ? vault->second.records.find(*record_key) : vault->second.records.end();
       if (record != vault->second.records.end())
         return Found{&vault->second, &record->second.record, &record->second};
     }
@@ -316,7 +324,7 @@ Result<runtime::SecretBuffer> Keystore::read_secret(std::string_view name) const
 
 std::vector<std::string> Keystore::secret_names() const {
   std::vector<std::string> names;
-  const auto vault = state_->vaults.find(state_->vault_id(kSecretStoreVault));
+  const auto vault = state_->vaults.find(*state_->vault_id(kSecretStoreVault));
   if (vault != state_->vaults.end())
     for (const auto& [id, stored] : vault->second.records)
       if (!stored.record.revoked)
@@ -333,7 +341,8 @@ bool Keystore::has_secret(std::string_view name) const {
 }
 
 bool Keystore::has_vault(std::string_view path) const {
-  return path.size() <= kMaxPathLength && state_->vaults.contains(state_->vault_id(path));
+  const auto id = state_->vault_id(path);
+  return id && state_->vaults.contains(*id);
 }
 
 ChangeSet Keystore::state() const {
@@ -356,7 +365,8 @@ Result<ChangeSet> Keystore::export_vaults(const std::vector<std::string>& vault_
       chosen.push_back(&vault);
   } else {
     for (const std::string& path : vault_paths) {
-      const auto found = state.vaults.find(state.vault_id(path));
+      SH_RETURN_IF_ERROR(Location::check_vault(path));
+      const auto found = state.vaults.find(*state.vault_id(path));
       if (found == state.vaults.end())
         return error(Errc::not_found, "no vault {}", path);
       chosen.push_back(&found->second);
@@ -502,9 +512,11 @@ struct Transaction::StagedVault {
 
 struct Transaction::Staged {
   std::unordered_map<VaultId, StagedVault, IdHash> vaults;  // nodes are stable: `key` may point into one
+  std::unordered_set<RecordId, IdHash> written;              // records put by this transaction
 };
 
-Transaction::Transaction(const Keystore& keystore) : keystore_(keystore), staged_(std::make_unique<Staged>()) {}
+Transaction::Transaction(const Keystore& keystore, Overwrite overwrite)
+    : keystore_(keystore), overwrite_(overwrite), staged_(std::make_unique<Staged>()) {}
 Transaction::~Transaction() = default;
 
 ChangeSet Transaction::take() && { return std::move(changes_); }
@@ -512,14 +524,14 @@ ChangeSet Transaction::take() && { return std::move(changes_); }
 Status Transaction::put(const Location& location, KeyType type, ByteView secret, ByteView public_key,
                         const RecordOptions& options) {
   SH_RETURN_IF_ERROR(location.check());
-  return put_at(location, type, secret, public_key, options);
+  return put_at(location, type, secret, public_key, options, overwrite_);
 }
 
 // The vault a write goes to, as this transaction sees it; a missing vault is created with a
 // random key, shielded for the transaction and wrapped under the snapshot key for the change.
 Result<Transaction::StagedVault*> Transaction::stage_vault(const std::string& path) {
   const Keystore::State& state = *keystore_.state_;
-  const VaultId id = state.vault_id(path);
+  SH_ASSIGN_OR_RETURN(const VaultId id, state.writable_vault_id(path));
   if (auto staged = staged_->vaults.find(id); staged != staged_->vaults.end())
     return &staged->second;
   if (const auto existing = state.vaults.find(id); existing != state.vaults.end())
@@ -540,7 +552,7 @@ Result<Transaction::StagedVault*> Transaction::stage_vault(const std::string& pa
 }
 
 Status Transaction::put_at(const Location& location, KeyType type, ByteView secret, ByteView public_key,
-                           const RecordOptions& options) {
+                           const RecordOptions& options, Overwrite overwrite) {
   const Keystore::State& state = *keystore_.state_;
   if (secret.size() > kMaxSecretSize)
     return error(Errc::invalid_argument, "a secret holds at most {} bytes, not {}", kMaxSecretSize, secret.size());
@@ -551,8 +563,18 @@ Status Transaction::put_at(const Location& location, KeyType type, ByteView secr
   SH_ASSIGN_OR_RETURN(StagedVault* vault, stage_vault(location.vault));
 
   Record record;
-  const VaultId vault_id = state.vault_id(location.vault);
-  record.id = state.record_id(vault_id, location.record);
+  SH_ASSIGN_OR_RETURN(const VaultId vault_id, state.writable_vault_id(location.vault));
+  const auto record_id = state.record_id(vault_id, location.record);
+  if (!record_id)
+    return error(Errc::invalid_argument, "a record path holds at most {} bytes", kMaxPathLength);
+  if (overwrite == Overwrite::refuse) {
+    const auto existing = state.find(location);
+    if ((existing.ok() && !existing->record->revoked) || staged_->written.contains(*record_id))
+      return error(Errc::already_exists, "{} already holds a record; it is not replaced unless asked to",
+                   location.vault == kSecretStoreVault ? "the secret " + location.record : location.to_string());
+  }
+  staged_->written.insert(*record_id);
+  record.id = *record_id;
   record.path = location.record;
   record.type = type;
   record.hint = options.hint;
@@ -620,18 +642,40 @@ Result<Transaction::ImportCounts> Transaction::import_vaults(const ChangeSet& ex
     if (!open(vault_key, ad.view(), record->record.sealed, secret).ok())
       return error(Errc::corrupted, "the record {} of the export failed to authenticate", location.to_string());
     SH_RETURN_IF_ERROR(put_at(location, record->record.type, secret, record->record.public_key,
-                              RecordOptions{record->record.hint, record->record.expires_at}));
+                              RecordOptions{record->record.hint, record->record.expires_at}, Overwrite::replace));
     ++counts.imported;
   }
   return counts;
 }
 
-Status Transaction::put_secret(std::string_view name, ByteView value) {
+namespace {
+
+Status check_user_secret_name(std::string_view name) {
   SH_RETURN_IF_ERROR(Location::make("secrets", name).status());  // a name follows the record-path rules
-  return put_at(Location{kSecretStoreVault, std::string(name)}, KeyType::opaque, value, {}, {});
+  if (name.starts_with(kReservedSecretPrefix))
+    return error(Errc::invalid_argument, "secret names starting with '{}' belong to the identity storage",
+                 kReservedSecretPrefix);
+  return {};
+}
+
+}  // namespace
+
+Status Transaction::put_secret(std::string_view name, ByteView value) {
+  SH_RETURN_IF_ERROR(check_user_secret_name(name));
+  return put_entry(name, value, overwrite_);
 }
 
 Status Transaction::delete_secret(std::string_view name) {
+  SH_RETURN_IF_ERROR(check_user_secret_name(name));
+  return delete_entry(name);
+}
+
+Status Transaction::put_entry(std::string_view name, ByteView value, Overwrite overwrite) {
+  SH_RETURN_IF_ERROR(Location::make("secrets", name).status());
+  return put_at(Location{kSecretStoreVault, std::string(name)}, KeyType::opaque, value, {}, {}, overwrite);
+}
+
+Status Transaction::delete_entry(std::string_view name) {
   SH_RETURN_IF_ERROR(Location::make("secrets", name).status());
   SH_ASSIGN_OR_RETURN(Keystore::State::Found found,
                       keystore_.state_->find(Location{kSecretStoreVault, std::string(name)}));
@@ -642,7 +686,7 @@ Status Transaction::delete_secret(std::string_view name) {
 Status Transaction::remove_vault(std::string_view path) {
   if (!keystore_.has_vault(path))
     return error(Errc::not_found, "there is no vault {}", path);
-  changes_.changes.emplace_back(RemoveVault{keystore_.state_->vault_id(path)});
+  changes_.changes.emplace_back(RemoveVault{*keystore_.state_->vault_id(path)});
   return {};
 }
 

@@ -49,9 +49,13 @@ class Engine {
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
-  Result<Bytes> generate(const vault::Location& location, vault::KeyType type);
+  // Every write refuses a location (or secret name) that holds a live record with
+  // already_exists, unless `overwrite` is Overwrite::replace: the caller says so explicitly.
+  Result<Bytes> generate(const vault::Location& location, vault::KeyType type,
+                         vault::Overwrite overwrite = vault::Overwrite::refuse);
   // The private key is shielded before it is sent; the caller wipes its own copy.
-  Result<Bytes> import_key(const vault::Location& location, vault::KeyType type, ByteView secret);
+  Result<Bytes> import_key(const vault::Location& location, vault::KeyType type, ByteView secret,
+                           vault::Overwrite overwrite = vault::Overwrite::refuse);
   Result<Bytes> public_key(const vault::Location& location);
   // Ed25519 for an Ed25519 key; ECDSA over SHA-256 (compact, low-S) for a secp256k1 key.
   Result<Bytes> sign(const vault::Location& location, ByteView message);
@@ -59,9 +63,9 @@ class Engine {
   // One request, many messages, one signature each.
   Result<std::vector<Bytes>> sign_batch(const vault::Location& location, std::vector<Bytes> messages);
   Result<Bytes> derive(const vault::Location& seed, const std::string& path, vault::Curve curve,
-                       const vault::Location& into);
+                       const vault::Location& into, vault::Overwrite overwrite = vault::Overwrite::refuse);
   Status remove(const vault::Location& location);
-  Status put_secret(const std::string& name, ByteView value);
+  Status put_secret(const std::string& name, ByteView value, vault::Overwrite overwrite = vault::Overwrite::refuse);
   Result<runtime::SecretBuffer> get_secret(const std::string& name);
   // Everything acknowledged so far is durable (it already is in sync durability).
   Status sync();
@@ -73,7 +77,8 @@ class Engine {
 
   // Compound work of a front end (the CLI's commands through strongholdd): `body` runs in the
   // vault actor, atomically on the engine's state; its changes are journaled before the answer,
-  // or none are made. Every other request waits while it runs: keep it short. A change drops
+  // or none are made. The transaction refuses to overwrite unless the body calls
+  // tx.set_overwrite(Overwrite::replace). Every other request waits while it runs: keep it short. A change drops
   // every key's cached signing material. The body runs while this call waits or not at all, so
   // it may refer to the caller's locals.
   Status transact(std::function<Status(vault::Transaction&)> body);

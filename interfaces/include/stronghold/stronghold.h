@@ -5,8 +5,16 @@
  * stronghold_last_error(). Outputs go to caller-owned buffers with explicit capacities: when a
  * buffer is too small the call fails with STRONGHOLD_BUFFER_TOO_SMALL and *written says how
  * much is needed. The one value the library allocates (a secret-store value) is wiped and freed
- * with stronghold_free_secret(). Every function is thread-safe; one engine may be shared by
- * many threads.
+ * with stronghold_free_secret(). A call checks every capacity before it changes anything, so
+ * probing with a NULL buffer never changes the snapshot.
+ *
+ * Every function is thread-safe; one engine may be shared by many threads. stronghold_close()
+ * waits for the calls already in flight on the engine, then frees it: no call on the engine may
+ * begin once stronghold_close() has been called (one that races with it answers
+ * STRONGHOLD_UNAVAILABLE if it is counted in time, and touches freed memory if not).
+ *
+ * Writes never replace a record silently: a location (or secret name) that already holds one
+ * gives STRONGHOLD_ALREADY_EXISTS unless the call's flags include STRONGHOLD_REPLACE.
  */
 #ifndef STRONGHOLD_H
 #define STRONGHOLD_H
@@ -44,6 +52,13 @@ enum {
 /* Key types. */
 enum { STRONGHOLD_ED25519 = 1, STRONGHOLD_X25519 = 2, STRONGHOLD_SECP256K1 = 3 };
 
+/* Flags of the calls that write. */
+enum { STRONGHOLD_REPLACE = 1 /* replace a record already at the location */ };
+
+/* Capacities that always suffice: a public key; a DID with its NUL; a key location's text is
+ * the fragment, ':', up to 20 digits and a NUL (strlen(fragment) + STRONGHOLD_KEY_LOCATION_EXTRA). */
+enum { STRONGHOLD_PUBLIC_KEY_MAX = 33, STRONGHOLD_DID_CAPACITY = 64, STRONGHOLD_KEY_LOCATION_EXTRA = 22 };
+
 typedef struct stronghold_engine stronghold_engine;
 
 /* The library's version, e.g. "0.1.0". */
@@ -61,11 +76,12 @@ int stronghold_open(const char* path, const uint8_t* password, size_t password_l
 void stronghold_close(stronghold_engine* engine);
 
 /* Locations are "VAULT/RECORD" strings. Public keys: 32 bytes (Ed25519, X25519) or 33 (secp256k1,
- * compressed). */
-int stronghold_generate(stronghold_engine* engine, const char* location, int key_type, uint8_t* public_key,
-                        size_t capacity, size_t* written);
-int stronghold_import_key(stronghold_engine* engine, const char* location, int key_type, const uint8_t* private_key,
-                          size_t private_key_len, uint8_t* public_key, size_t capacity, size_t* written);
+ * compressed). `flags`: 0 or STRONGHOLD_REPLACE. */
+int stronghold_generate(stronghold_engine* engine, const char* location, int key_type, uint32_t flags,
+                        uint8_t* public_key, size_t capacity, size_t* written);
+int stronghold_import_key(stronghold_engine* engine, const char* location, int key_type, uint32_t flags,
+                          const uint8_t* private_key, size_t private_key_len, uint8_t* public_key, size_t capacity,
+                          size_t* written);
 int stronghold_public_key(stronghold_engine* engine, const char* location, uint8_t* public_key, size_t capacity,
                           size_t* written);
 /* Ed25519 for an Ed25519 key; ECDSA over SHA-256 (compact r||s, low-S) for a secp256k1 key: 64 bytes. */
@@ -74,12 +90,14 @@ int stronghold_sign(stronghold_engine* engine, const char* location, const uint8
 int stronghold_delete(stronghold_engine* engine, const char* location);
 
 /* The secret store. */
-int stronghold_secret_put(stronghold_engine* engine, const char* name, const uint8_t* value, size_t value_len);
+int stronghold_secret_put(stronghold_engine* engine, const char* name, uint32_t flags, const uint8_t* value,
+                          size_t value_len);
 /* *value is allocated by the library: release it with stronghold_free_secret(*value, *value_len). */
 int stronghold_secret_get(stronghold_engine* engine, const char* name, uint8_t** value, size_t* value_len);
 void stronghold_free_secret(uint8_t* value, size_t value_len);
 
-/* Identities: the DID and the key location are written as NUL-terminated text. */
+/* Identities: the DID and the key location are written as NUL-terminated text (see the
+ * capacities above: smaller buffers are refused before anything is created). */
 int stronghold_did_create(stronghold_engine* engine, const char* network, const char* fragment, char* did,
                           size_t did_capacity, char* location, size_t location_capacity);
 int stronghold_did_sign(stronghold_engine* engine, const char* did, const char* location, const uint8_t* message,

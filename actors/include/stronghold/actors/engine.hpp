@@ -28,16 +28,18 @@
 namespace stronghold::actors {
 
 using engine_actor = caf::typed_actor<
-    caf::replies_to<generate_atom, vault::Location, vault::KeyType>::with<Bytes>,
-    caf::replies_to<import_atom, vault::Location, vault::KeyType, SharedShielded>::with<Bytes>,
+    // Writes refuse a location that holds a live record unless told to replace it.
+    caf::replies_to<generate_atom, vault::Location, vault::KeyType, vault::Overwrite>::with<Bytes>,
+    caf::replies_to<import_atom, vault::Location, vault::KeyType, SharedShielded, vault::Overwrite>::with<Bytes>,
     caf::replies_to<public_atom, vault::Location>::with<Bytes>,
     // Ed25519 for an Ed25519 key, ECDSA over SHA-256 (compact, low-S) for a secp256k1 key.
     caf::replies_to<sign_atom, vault::Location, Bytes>::with<Bytes>,
     caf::replies_to<ecdsa_atom, vault::Location, Bytes, vault::EcdsaOptions>::with<Bytes>,
     caf::replies_to<batch_atom, vault::Location, ByteList>::with<ByteList>,
-    caf::replies_to<derive_atom, vault::Location, std::string, vault::Curve, vault::Location>::with<Bytes>,
+    caf::replies_to<derive_atom, vault::Location, std::string, vault::Curve, vault::Location, vault::Overwrite>::with<
+        Bytes>,
     caf::replies_to<delete_atom, vault::Location>::with<caf::ok_atom>,
-    caf::replies_to<put_secret_atom, std::string, SharedShielded>::with<caf::ok_atom>,
+    caf::replies_to<put_secret_atom, std::string, SharedShielded, vault::Overwrite>::with<caf::ok_atom>,
     caf::replies_to<get_secret_atom, std::string>::with<SharedShielded>,
     caf::replies_to<sync_atom>::with<caf::ok_atom>,
     // The shielded material of an Ed25519 or secp256k1 key, for signing on the caller's thread.

@@ -122,32 +122,48 @@ class Keystore {
   std::unique_ptr<State> state_;
 };
 
+// Whether a write may take the place of a live record (or secret-store entry) that is already
+// there. Refusing is the default: a key replaced by a repeated command is a wallet's funds lost.
+// A deleted (revoked) record's place is free.
+enum class Overwrite : std::uint8_t { refuse, replace };
+
+// The secret-store names that belong to the identity layer (its DID index, chain states and
+// documents): put_secret and delete_secret refuse them, so no front end can break the index.
+inline constexpr std::string_view kReservedSecretPrefix = "identity/";
+
 // The writes of one unit of work. Procedures read the committed keystore: a transaction does
-// not see its own writes (recover a seed and derive from it in two transactions).
+// not see its own writes (recover a seed and derive from it in two transactions). Every write
+// obeys the transaction's Overwrite rule: with refuse, a location that holds a live record, or
+// that this transaction already wrote, is already_exists.
 class Transaction {
  public:
-  explicit Transaction(const Keystore& keystore);
+  explicit Transaction(const Keystore& keystore, Overwrite overwrite = Overwrite::refuse);
   Transaction(const Transaction&) = delete;
   Transaction& operator=(const Transaction&) = delete;
   ~Transaction();
 
   const Keystore& keystore() const noexcept { return keystore_; }
 
-  // Seals `secret` at `location`, replacing whatever is there, creating the vault if needed.
+  Overwrite overwrite() const noexcept { return overwrite_; }
+  void set_overwrite(Overwrite overwrite) noexcept { overwrite_ = overwrite; }
+
+  // Seals `secret` at `location`, creating the vault if needed (see Overwrite).
   Status put(const Location& location, KeyType type, ByteView secret, ByteView public_key,
              const RecordOptions& options = {});
   // Marks the record revoked and drops its sealed secret (not_found if there is none).
   Status revoke(const Location& location);
 
+  // invalid_argument for a name under kReservedSecretPrefix.
   Status put_secret(std::string_view name, ByteView value);
-  // not_found when there is no such entry.
+  // not_found when there is no such entry; invalid_argument for a reserved name.
   Status delete_secret(std::string_view name);
   // Removes a vault with every record in it (not_found if there is none).
   Status remove_vault(std::string_view path);
 
   // Re-seals every record of an exported change set (see Keystore::export_vaults) at the same
-  // location here. An existing record is kept, or replaced when `replace`. corrupted when a key
-  // or record does not open under `transfer_key`.
+  // location here. An existing record is kept, or replaced when `replace` (whatever the
+  // transaction's Overwrite rule). corrupted when a key or record does not open under
+  // `transfer_key`.
   struct ImportCounts {
     std::size_t imported = 0;
     std::size_t kept = 0;  // already here, left as they were
@@ -158,12 +174,16 @@ class Transaction {
   ChangeSet take() &&;
 
  private:
+  friend struct IdentityEntries;  // the one writer of reserved secret-store names (identity.cpp)
   struct Staged;
   struct StagedVault;
   Result<StagedVault*> stage_vault(const std::string& path);
   Status put_at(const Location& location, KeyType type, ByteView secret, ByteView public_key,
-                const RecordOptions& options);
+                const RecordOptions& options, Overwrite overwrite);
+  Status put_entry(std::string_view name, ByteView value, Overwrite overwrite);
+  Status delete_entry(std::string_view name);
   const Keystore& keystore_;
+  Overwrite overwrite_;
   ChangeSet changes_;
   std::unique_ptr<Staged> staged_;
 };
