@@ -64,9 +64,9 @@ std::uint64_t drive_connection(const std::string& socket, int in_flight, int bat
     const ssize_t got = ::recv(fd, buffer, sizeof buffer, 0);
     if (got <= 0 || !reader.feed(ByteView(buffer, static_cast<std::size_t>(got))).ok())
       std::abort();
-    Bytes body;
+    runtime::SecretBytes body;
     while (reader.next(body)) {
-      auto answer = daemon::decode_body(body, false);
+      auto answer = daemon::decode_body(body.view(), false);
       if (!answer.ok() || answer->code != 0)
         std::abort();
       signatures += answer->fields.size();

@@ -10,7 +10,9 @@
 
 int main(int argc, char** argv) {
   using namespace stronghold::cli;
-  // The CLI holds the password and, on the file, every key it uses: no core dump, no ptrace.
+  // The CLI holds the password and, on the file, every key it uses: symbols bound before any
+  // secret passes through a register, no core dump, no ptrace.
+  stronghold::runtime::exec_with_symbols_bound_now(argv);
   stronghold::runtime::harden_process();
   if (argc >= 2 && std::string_view(argv[1]) == "--version") {
     std::printf("stronghold %s\n", stronghold::version());

@@ -52,7 +52,7 @@ Result<std::vector<Bytes>> Client::call(Op op, std::vector<Bytes> fields) {
   if (sent < frame.size())
     return Status(Errc::unavailable, "strongholdd closed the connection");
   FrameReader reader;
-  Bytes body;
+  runtime::SecretBytes body;
   std::vector<Bytes> fields_so_far;
   std::uint8_t buffer[64 * 1024];
   for (;;) {
@@ -63,8 +63,7 @@ Result<std::vector<Bytes>> Client::call(Op op, std::vector<Bytes> fields) {
       SH_RETURN_IF_ERROR(reader.feed(ByteView(buffer, static_cast<std::size_t>(got))));
       sodium_memzero(buffer, static_cast<std::size_t>(got));
     }
-    auto response = decode_body(body, false);
-    sodium_memzero(body.data(), body.size());
+    auto response = decode_body(body.view(), false);
     SH_RETURN_IF_ERROR(response.status());
     if (response->id != id)
       return Status(Errc::internal, "strongholdd answered another request");

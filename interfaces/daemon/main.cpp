@@ -22,6 +22,7 @@ constexpr const char* kUsage =
 
 int main(int argc, char** argv) {
   using namespace stronghold;
+  runtime::exec_with_symbols_bound_now(argv);  // before any secret passes through a register
   daemon::ServerOptions options;
   std::string password_file;
   for (int i = 1; i < argc; ++i) {

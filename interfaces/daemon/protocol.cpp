@@ -87,11 +87,11 @@ Status FrameReader::feed(ByteView bytes) {
     buffer_.clear();
     consumed_ = 0;
   }
-  buffer_.insert(buffer_.end(), bytes.begin(), bytes.end());
+  buffer_.append(bytes);
   // Check every complete length prefix now, so an oversized frame is refused before its body.
   std::size_t offset = consumed_;
   while (buffer_.size() - offset >= 4) {
-    const std::size_t length = get_be(ByteView(buffer_).subspan(offset), 4);
+    const std::size_t length = get_be(buffer_.view().subspan(offset), 4);
     if (length == 0 || length > kMaxFrame) {
       failed_ = true;
       return error(Errc::invalid_argument, "a frame of {} bytes (1 to {} allowed)", length, kMaxFrame);
@@ -103,19 +103,17 @@ Status FrameReader::feed(ByteView bytes) {
   return {};
 }
 
-bool FrameReader::next(Bytes& body) {
+bool FrameReader::next(runtime::SecretBytes& body) {
   if (failed_ || buffer_.size() - consumed_ < 4)
     return false;
-  const std::size_t length = get_be(ByteView(buffer_).subspan(consumed_), 4);
+  const std::size_t length = get_be(buffer_.view().subspan(consumed_), 4);
   if (buffer_.size() - consumed_ - 4 < length)
     return false;
-  const auto start = buffer_.begin() + static_cast<std::ptrdiff_t>(consumed_ + 4);
-  body.assign(start, start + static_cast<std::ptrdiff_t>(length));
-  // A frame may hold a password (unlock): no copy stays behind in the buffer.
-  std::fill(start, start + static_cast<std::ptrdiff_t>(length), std::uint8_t{0});
+  body = runtime::SecretBytes(buffer_.view().subspan(consumed_ + 4, length));
+  runtime::wipe(buffer_.data() + consumed_, 4 + length);  // no copy stays behind in the buffer
   consumed_ += 4 + length;
   if (consumed_ > (1 << 16) && consumed_ * 2 > buffer_.size()) {  // keep the buffer from growing without end
-    buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(consumed_));
+    buffer_.consume(consumed_);
     consumed_ = 0;
   }
   return true;

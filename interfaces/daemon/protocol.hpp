@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "stronghold/runtime/hex.hpp"
+#include "stronghold/runtime/secret_bytes.hpp"
 
 namespace stronghold::daemon {
 
@@ -61,11 +62,13 @@ class FrameReader {
   // than kMaxFrame.
   Status feed(ByteView bytes);
   // The next complete frame body, if any.
-  bool next(Bytes& body);
+  // Frames may hold a password or a key: the buffer wipes what it frees as it grows, and each
+  // frame's bytes once they are handed out.
+  bool next(runtime::SecretBytes& body);
   std::size_t buffered() const noexcept { return buffer_.size(); }
 
  private:
-  Bytes buffer_;
+  runtime::SecretBytes buffer_;
   std::size_t consumed_ = 0;
   bool failed_ = false;
 };

@@ -338,10 +338,9 @@ void Server::on_readable(std::uint64_t id) {
     return;
   }
   sodium_memzero(buffer, static_cast<std::size_t>(got));
-  Bytes body;
+  runtime::SecretBytes body;
   while (connections_.contains(id) && connections_.at(id).reader.next(body)) {
-    auto request = decode_body(body, true);
-    sodium_memzero(body.data(), body.size());
+    auto request = decode_body(body.view(), true);
     if (!request.ok()) {
       complete(id, failure(0, request.status()), false);
       continue;

@@ -2,6 +2,9 @@
 
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <unistd.h>
+
+#include <cstdlib>
 
 #include <cerrno>
 #include <cstring>
@@ -81,6 +84,15 @@ std::string HardeningReport::to_string() const {
     text += '\n';
   }
   return text;
+}
+
+void exec_with_symbols_bound_now(char** argv) noexcept {
+  const char* const bound = std::getenv("LD_BIND_NOW");
+  if ((bound != nullptr && *bound != '\0') || argv == nullptr || argv[0] == nullptr)
+    return;
+  if (::setenv("LD_BIND_NOW", "1", 1) != 0)
+    return;
+  ::execv("/proc/self/exe", argv);  // returns only on failure: run on, lazily bound
 }
 
 }  // namespace stronghold::runtime

@@ -97,7 +97,7 @@ class Raw {
   void send(const Bytes& bytes) { REQUIRE(::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size())); }
   // The next response, or none when the daemon closed the connection or `timeout` passed.
   std::optional<daemon::Message> receive(std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
-    Bytes body;
+    runtime::SecretBytes body;
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (!reader_.next(body)) {
       pollfd ready{fd_, POLLIN, 0};
@@ -109,7 +109,7 @@ class Raw {
       if (got <= 0 || !reader_.feed(ByteView(buffer, static_cast<std::size_t>(got))).ok())
         return std::nullopt;
     }
-    auto message = daemon::decode_body(body, false);
+    auto message = daemon::decode_body(body.view(), false);
     if (!message.ok())
       return std::nullopt;
     return std::move(*message);

@@ -13,17 +13,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   const std::size_t chunk = 1 + data[0] % 64;
   daemon::FrameReader reader;
-  Bytes body;
+  runtime::SecretBytes body;
   for (std::size_t offset = 1; offset < size; offset += chunk) {
     const std::size_t length = std::min(chunk, size - offset);
     if (!reader.feed(ByteView(data + offset, length)).ok())
       return 0;
     while (reader.next(body)) {
-      auto message = daemon::decode_body(body, true);
+      auto message = daemon::decode_body(body.view(), true);
       if (message.ok()) {
         // A decoded request encodes back to the same frame.
         const Bytes again = daemon::encode_frame(*message);
-        if (again.size() != body.size() + 4 || !std::equal(body.begin(), body.end(), again.begin() + 4))
+        if (again.size() != body.size() + 4 || !std::equal(body.view().begin(), body.view().end(), again.begin() + 4))
           __builtin_trap();
         // A command's fields hold lists: each that decodes encodes back to the same bytes.
         for (const Bytes& field : message->fields)

@@ -8,6 +8,7 @@
 #include "secp256k1_context.hpp"
 #include "stronghold/runtime/random.hpp"
 #include "stronghold/runtime/scratch.hpp"
+#include "stronghold/runtime/stack_wipe.hpp"
 
 namespace stronghold::vault {
 namespace {
@@ -41,6 +42,7 @@ Result<Bytes> public_key_of(KeyType type, ByteView secret) {
     }
     case KeyType::secp256k1: {
       SH_RETURN_IF_ERROR(expect_size(type, secret, 32));
+      const runtime::StackWipe wipe;
       SH_ASSIGN_OR_RETURN(const secp256k1_context* context, secret_key_context());
       secp256k1_pubkey point;
       if (!secp256k1_ec_seckey_verify(context, secret.data()) ||

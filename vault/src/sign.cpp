@@ -11,6 +11,7 @@
 #include "secp256k1_context.hpp"
 #include "stronghold/runtime/random.hpp"
 #include "stronghold/runtime/scratch.hpp"
+#include "stronghold/runtime/stack_wipe.hpp"
 
 namespace stronghold::vault {
 namespace {
@@ -56,6 +57,7 @@ Status ed25519_with(ByteView seed, ByteView public_key, ByteView message, Bytes&
 }
 
 Status ecdsa_with(ByteView secret, const std::array<std::uint8_t, 32>& digest, EcdsaFormat format, Bytes& out) {
+  const runtime::StackWipe wipe;  // libsecp256k1 leaves the RFC 6979 key data on the stack
   SH_ASSIGN_OR_RETURN(const secp256k1_context* context, secret_key_context());
   if (format == EcdsaFormat::recoverable) {
     secp256k1_ecdsa_recoverable_signature signature;
@@ -134,6 +136,7 @@ Result<Bytes> sign_schnorr(const Keystore& keystore, const Location& location, B
     std::memcpy(aux.data(), aux_random.data(), aux.size());
   Bytes signature(64);
   SH_RETURN_IF_ERROR(keystore.use(location, key_types(KeyType::secp256k1), [&](ByteView secret, const Record&) {
+    const runtime::StackWipe wipe;
     SH_ASSIGN_OR_RETURN(const secp256k1_context* context, secret_key_context());
     ScratchFrame frame;
     SH_ASSIGN_OR_RETURN(auto keypair_bytes, frame.take(sizeof(secp256k1_keypair)));

@@ -25,4 +25,12 @@ struct HardeningReport {
 // Guarded allocations made later are advised the same way; call again to re-check them.
 HardeningReport harden_process();
 
+// For a program's main, before anything else: unless every library's symbols are already bound
+// at start (LD_BIND_NOW), runs the program again with them bound, and returns only when that
+// was not needed or not possible. Lazy binding resolves a library's symbol at its first call,
+// and the dynamic linker's resolver saves the vector registers on the stack first: registers
+// that may just have held a key (a memcpy of it). Building with -z now binds the program's own
+// calls; the libraries' calls to each other (libsodium into libc) need the variable.
+void exec_with_symbols_bound_now(char** argv) noexcept;
+
 }  // namespace stronghold::runtime

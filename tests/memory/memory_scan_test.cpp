@@ -1,0 +1,212 @@
+// No plaintext secret stays in a serving process's ordinary memory: known keys, seeds, a
+// mnemonic, secret values and passwords go in through every kind of request, and after each one
+// (and after lock, with the guarded memory included) the process's memory is searched for them.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#include <doctest/doctest.h>
+#include <sodium.h>
+
+#include "daemon/client.hpp"
+#include "stronghold/snapshot/snapshot.hpp"
+#include "stronghold/vault/keys.hpp"
+#include "support/child_process.hpp"
+#include "support/memory_scan.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace stronghold;
+using daemon::Op;
+
+namespace {
+
+Bytes text(std::string_view value) { return Bytes(value.begin(), value.end()); }
+
+// 32 bytes that appear nowhere by chance: BLAKE2b of a label.
+Bytes derived(std::string_view label) {
+  Bytes out(32);
+  crypto_generichash(out.data(), out.size(), reinterpret_cast<const std::uint8_t*>(label.data()), label.size(),
+                     nullptr, 0);
+  return out;
+}
+
+const std::string kPassword = "memory-scan-password-0b5e";
+const std::string kSecretValue = "memory-scan-secret-value-77c1";
+const std::string kExportPassword = "memory-scan-export-pw-12ab";
+const std::string kMnemonic = "legal winner thank year wave sausage worth useful legal winner thank yellow";
+const Bytes kEd25519 = derived("memory-scan ed25519 seed");
+const Bytes kSecp256k1 = derived("memory-scan secp256k1 key");
+const Bytes kX25519 = derived("memory-scan x25519 key");
+
+std::vector<test::KnownSecret> known_secrets() {
+  return test::with_hex_forms({{"the snapshot password", text(kPassword)},
+                               {"a secret value", text(kSecretValue)},
+                               {"the export password", text(kExportPassword)},
+                               {"the mnemonic", text(kMnemonic)},
+                               {"the Ed25519 seed", kEd25519},
+                               {"the secp256k1 key", kSecp256k1},
+                               {"the X25519 key", kX25519}});
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(file), {});
+}
+
+class ServedSnapshot {
+ public:
+  // A snapshot holding `bulk_keys` generated keys (so that an export of it is large).
+  explicit ServedSnapshot(int bulk_keys = 0) {
+    snapshot::SnapshotOptions options;
+    options.kdf = snapshot::KdfPreset::fast;
+    auto created = snapshot::Snapshot::create(snapshot::posix_file_system(), snapshot_, as_bytes(kPassword), options);
+    REQUIRE(created.ok());
+    vault::Transaction tx((*created)->keystore());
+    for (int i = 0; i < bulk_keys; ++i)
+      REQUIRE(vault::generate_key(tx, vault::Location{"bulk", std::to_string(i)}, vault::KeyType::ed25519).ok());
+    REQUIRE((*created)->commit(std::move(tx)).ok());
+    created->reset();
+    std::ofstream(dir_.file("password")) << kPassword << "\n";
+    std::ofstream(dir_.file("export-password")) << kExportPassword << "\n";
+    pid_ = test::spawn_program({STRONGHOLDD_PATH, "--snapshot", snapshot_, "--socket", socket_, "--password-file",
+                                dir_.file("password"), "--idle-lock", "0"});
+    REQUIRE(pid_ > 0);
+    for (int i = 0; i < 400 && !daemon::Client::connect(socket_).ok(); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    REQUIRE(daemon::Client::connect(socket_).ok());
+    // The password file is gone once read: any copy found later is the daemon's.
+    std::remove(dir_.file("password").c_str());
+  }
+  ~ServedSnapshot() {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+  }
+
+  // `stronghold --socket S ARGS` with `input` on standard input; requires success and returns
+  // standard output.
+  std::string cli(std::vector<std::string> args, const std::string& input = "") {
+    args.insert(args.begin(), {STRONGHOLD_CLI_PATH, "--socket", socket_});
+    const std::string in = dir_.file("stdin"), out = dir_.file("stdout"), err = dir_.file("stderr");
+    std::ofstream(in, std::ios::binary) << input;
+    const pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+      const int fds[3] = {::open(in.c_str(), O_RDONLY), ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600),
+                          ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600)};
+      for (int i = 0; i < 3; ++i)
+        ::dup2(fds[i], i);
+      std::vector<char*> argv;
+      for (auto& arg : args)
+        argv.push_back(arg.data());
+      argv.push_back(nullptr);
+      char* envp[] = {nullptr};
+      ::execve(argv[0], argv.data(), envp);
+      ::_exit(127);
+    }
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    std::remove(in.c_str());
+    REQUIRE_MESSAGE((WIFEXITED(status) && WEXITSTATUS(status) == 0), args.at(3) << " " << args.at(4) << ": " << slurp(err));
+    std::string printed = slurp(out);
+    std::remove(out.c_str());
+    return printed;
+  }
+
+  Result<std::vector<Bytes>> call(Op op, std::vector<Bytes> fields) {
+    auto client = daemon::Client::connect(socket_);
+    if (!client.ok())
+      return client.status();
+    return client->call(op, std::move(fields));
+  }
+
+  // Fails naming `request` and every mapping that holds a secret.
+  void expect_clean(const std::string& request, bool include_guarded = false,
+                    const std::vector<test::KnownSecret>& also = {}) {
+    auto secrets = known_secrets();
+    secrets.insert(secrets.end(), also.begin(), also.end());
+    const auto hits = test::scan_process(pid_, secrets, include_guarded);
+    REQUIRE_MESSAGE(hits.ok(), hits.status().to_string());
+    CHECK_MESSAGE(hits->empty(), "after " << request << ": " << test::describe(*hits));
+  }
+
+  std::string file(const std::string& name) const { return dir_.file(name); }
+
+ private:
+  test::TempDir dir_;
+  std::string snapshot_ = dir_.file("scan.stronghold");
+  std::string socket_ = dir_.file("scan.sock");
+  pid_t pid_ = -1;
+};
+
+}  // namespace
+
+TEST_CASE("strongholdd keeps no plaintext secret in ordinary memory, through every request and after lock") {
+  ServedSnapshot served;
+  served.expect_clean("start with a password file");
+
+  // The CLI through the daemon: every command that carries or touches a secret.
+  served.cli({"key", "import", "--type", "ed25519", "--at", "w/ed"}, to_hex(kEd25519) + "\n");
+  served.expect_clean("key import (ed25519)");
+  served.cli({"key", "import", "--type", "secp256k1", "--at", "w/k1"}, to_hex(kSecp256k1) + "\n");
+  served.cli({"key", "import", "--type", "x25519", "--at", "w/x"}, to_hex(kX25519) + "\n");
+  served.expect_clean("key import (secp256k1, x25519)");
+  served.cli({"sign", "--at", "w/ed", "--hex", "0102"});
+  served.cli({"sign", "--at", "w/k1", "--hex", "0102"});
+  served.cli({"sign", "--at", "w/k1", "--hex", "0102", "--schnorr"});
+  served.expect_clean("sign (Ed25519, ECDSA, Schnorr) through the CLI");
+  served.cli({"mnemonic", "recover", "--at", "w/seed"}, kMnemonic + "\n");
+  served.cli({"derive", "--from", "w/seed", "--path", "m/44'/4218'/0'", "--curve", "ed25519", "--at",
+                      "w/child"});
+  served.expect_clean("mnemonic recover, derive");
+  served.cli({"dh", "--at", "w/x", "--peer", to_hex(derived("peer")), "--into", "w/shared"});
+  served.cli({"secret", "put", "mail"}, kSecretValue + "\n");
+  served.cli({"secret", "get", "mail"});
+  served.expect_clean("dh, secret put, secret get");
+  served.cli({"export", "--out", served.file("all.export"), "--export-password-file",
+                      served.file("export-password")});
+  served.expect_clean("export with a password");
+  served.cli({"import", "--in", served.file("all.export"), "--export-password-file",
+                      served.file("export-password"), "--merge", "keep"});
+  served.expect_clean("import with a password");
+  served.cli({"list"});
+  served.cli({"did", "create", "--network", "dev"});
+  served.expect_clean("list, did create");
+
+  // The daemon's own operations.
+  REQUIRE(served.call(Op::ping, {}).ok());
+  REQUIRE(served.call(Op::generate, {text("w/gen"), text("ed25519")}).ok());
+  REQUIRE(served.call(Op::public_key, {text("w/ed")}).ok());
+  for (const char* key : {"w/ed", "w/k1", "w/child"})
+    REQUIRE(served.call(Op::sign, {text(key), text("a message")}).ok());
+  REQUIRE(served.call(Op::sign_batch, {text("w/ed"), text("one"), text("two"), text("three")}).ok());
+  REQUIRE(served.call(Op::remove, {text("w/gen")}).ok());
+  REQUIRE(served.call(Op::sync, {}).ok());
+  served.expect_clean("ping, generate, public_key, sign, sign_batch, delete, sync");
+  for (int i = 0; i < 60; ++i)
+    REQUIRE(served.call(Op::sign, {text("w/ed"), text("again")}).ok());
+  served.expect_clean("60 more signatures");
+
+  REQUIRE(served.call(Op::lock, {}).ok());
+  served.expect_clean("lock (guarded memory included)", true);
+  REQUIRE(served.call(Op::unlock, {text(kPassword)}).ok());
+  served.expect_clean("unlock");
+  served.cli({"sign", "--at", "w/ed", "--hex", "03"});
+  served.cli({"lock"});
+  served.expect_clean("sign, then lock through the CLI (guarded memory included)", true);
+}
+
+TEST_CASE("strongholdd keeps no copy of a large request (an export and its password) nor of a mnemonic it made") {
+  ServedSnapshot served(6000);  // an export of about 900 KB: the request grows the frame buffer
+  served.cli({"export", "--out", served.file("bulk.export"), "--export-password-file", served.file("export-password")});
+  served.cli({"import", "--in", served.file("bulk.export"), "--export-password-file", served.file("export-password")});
+  served.expect_clean("import of a large export with its password");
+  std::string mnemonic = served.cli({"mnemonic", "generate", "--at", "w/new", "--words", "24"});
+  REQUIRE(mnemonic.size() > 100);
+  mnemonic.pop_back();  // the newline
+  served.expect_clean("mnemonic generate", false, {{"the generated mnemonic", text(mnemonic)}});
+}

@@ -1,0 +1,99 @@
+#include "support/memory_scan.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+namespace stronghold::test {
+namespace {
+
+struct Mapping {
+  std::uint64_t start = 0;
+  std::uint64_t end = 0;
+  std::string header;
+  bool guarded = false;  // VmFlags "dd": excluded from dumps
+};
+
+std::vector<Mapping> mappings_of(pid_t pid) {
+  std::vector<Mapping> all;
+  std::ifstream smaps(fmt::format("/proc/{}/smaps", pid));
+  for (std::string line; std::getline(smaps, line);) {
+    const auto dash = line.find('-');
+    const auto space = line.find(' ');
+    if (dash != std::string::npos && space != std::string::npos && dash < space &&
+        line.find_first_not_of("0123456789abcdef") == dash) {
+      Mapping mapping;
+      mapping.start = std::stoull(line.substr(0, dash), nullptr, 16);
+      mapping.end = std::stoull(line.substr(dash + 1, space - dash - 1), nullptr, 16);
+      mapping.header = line;
+      all.push_back(mapping);
+    } else if (line.starts_with("VmFlags:") && !all.empty()) {
+      all.back().guarded = (" " + line + " ").find(" dd ") != std::string::npos;
+    }
+  }
+  return all;
+}
+
+// Mappings not worth reading: the kernel's, and reservations larger than any heap or stack here
+// (a sanitizer's shadow memory).
+bool skipped(const Mapping& mapping) {
+  return mapping.header.find("[vvar]") != std::string::npos || mapping.header.find("[vsyscall]") != std::string::npos ||
+         mapping.end - mapping.start > (std::uint64_t{1} << 30);
+}
+
+}  // namespace
+
+std::vector<KnownSecret> with_hex_forms(const std::vector<KnownSecret>& secrets) {
+  std::vector<KnownSecret> all = secrets;
+  for (const KnownSecret& secret : secrets) {
+    const std::string hex = to_hex(secret.bytes);
+    all.push_back({secret.name + " (hex)", Bytes(hex.begin(), hex.end())});
+  }
+  return all;
+}
+
+Result<std::vector<ScanHit>> scan_process(pid_t pid, const std::vector<KnownSecret>& secrets, bool include_guarded) {
+  const int memory = ::open(fmt::format("/proc/{}/mem", pid).c_str(), O_RDONLY | O_CLOEXEC);
+  if (memory < 0)
+    return error(Errc::invalid_argument, "cannot read the memory of process {}: {}", pid, std::strerror(errno));
+  std::size_t longest = 0;
+  for (const KnownSecret& secret : secrets)
+    longest = std::max(longest, secret.bytes.size());
+  std::vector<ScanHit> hits;
+  std::size_t bytes_read = 0;
+  constexpr std::size_t kChunk = 1 << 20;
+  Bytes chunk(kChunk + longest);
+  for (const Mapping& mapping : mappings_of(pid)) {
+    if (skipped(mapping) || (mapping.guarded && !include_guarded))
+      continue;
+    // Chunks overlap by the longest secret, so one that straddles a boundary is found.
+    for (std::uint64_t at = mapping.start; at < mapping.end; at += kChunk) {
+      const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk + longest, mapping.end - at));
+      const ssize_t got = ::pread(memory, chunk.data(), want, static_cast<off_t>(at));
+      if (got <= 0)
+        continue;  // pages that cannot be read (guard pages)
+      bytes_read += static_cast<std::size_t>(got);
+      for (const KnownSecret& secret : secrets)
+        if (::memmem(chunk.data(), static_cast<std::size_t>(got), secret.bytes.data(), secret.bytes.size()) != nullptr)
+          hits.push_back({secret.name, mapping.header});
+    }
+  }
+  ::close(memory);
+  if (bytes_read == 0)
+    return error(Errc::invalid_argument, "nothing of process {}'s memory could be read", pid);
+  return hits;
+}
+
+std::string describe(const std::vector<ScanHit>& hits) {
+  std::ostringstream text;
+  for (const ScanHit& hit : hits)
+    text << hit.secret << " in " << hit.mapping << "; ";
+  return text.str();
+}
+
+}  // namespace stronghold::test
