@@ -210,3 +210,95 @@ TEST_CASE("strongholdd keeps no copy of a large request (an export and its passw
   mnemonic.pop_back();  // the newline
   served.expect_clean("mnemonic generate", false, {{"the generated mnemonic", text(mnemonic)}});
 }
+
+namespace {
+
+// A driver (tests/memory/driver.hpp) in a process of its own, fed commands and secrets by pipe.
+class Driver {
+ public:
+  explicit Driver(const char* program) {
+    int to_child[2], from_child[2];
+    REQUIRE(::pipe(to_child) == 0);
+    REQUIRE(::pipe(from_child) == 0);
+    pid_ = ::fork();
+    REQUIRE(pid_ >= 0);
+    if (pid_ == 0) {
+      ::dup2(to_child[0], 0);
+      ::dup2(from_child[1], 1);
+      for (const int fd : {to_child[0], to_child[1], from_child[0], from_child[1]})
+        ::close(fd);
+      char* argv[] = {const_cast<char*>(program), nullptr};
+      char* envp[] = {nullptr};
+      ::execve(argv[0], argv, envp);
+      ::_exit(127);
+    }
+    ::close(to_child[0]);
+    ::close(from_child[1]);
+    in_ = to_child[1];
+    out_ = ::fdopen(from_child[0], "r");
+  }
+  ~Driver() {
+    ::close(in_);
+    std::fclose(out_);
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+  }
+
+  // Runs one command with `secret`; requires success.
+  void run(const std::string& command, ByteView secret = {}) {
+    const std::string line = command + " " + std::to_string(secret.size()) + "\n";
+    REQUIRE(::write(in_, line.data(), line.size()) == static_cast<ssize_t>(line.size()));
+    if (!secret.empty())
+      REQUIRE(::write(in_, secret.data(), secret.size()) == static_cast<ssize_t>(secret.size()));
+    char answer[64] = {};
+    int code = -1;
+    REQUIRE(std::fgets(answer, sizeof answer, out_) != nullptr);
+    REQUIRE(std::sscanf(answer, "done %d", &code) == 1);
+    REQUIRE_MESSAGE(code == 0, command << " answered " << code);
+  }
+
+  void expect_clean(const std::string& request, bool include_guarded = false) {
+    const auto hits = test::scan_process(pid_, known_secrets(), include_guarded);
+    REQUIRE_MESSAGE(hits.ok(), hits.status().to_string());
+    CHECK_MESSAGE(hits->empty(), "after " << request << ": " << test::describe(*hits));
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int in_ = -1;
+  std::FILE* out_ = nullptr;
+};
+
+}  // namespace
+
+TEST_CASE("an application's process keeps no plaintext secret the engine was given, through the façade and the C ABI") {
+  for (const std::string mode : {"facade", "c"}) {
+    CAPTURE(mode);
+    test::TempDir dir;
+    Driver driver(mode == "facade" ? FACADE_DRIVER_PATH : C_ABI_DRIVER_PATH);
+    driver.run("create " + dir.file("app.stronghold"), as_bytes(kPassword));
+    driver.expect_clean("create");
+    driver.run("import w/ed ed25519", kEd25519);
+    driver.run("import w/k1 secp256k1", kSecp256k1);
+    driver.run("import w/x x25519", kX25519);
+    driver.expect_clean("import (ed25519, secp256k1, x25519)");
+    driver.run("sign w/ed");
+    driver.run("sign w/k1");
+    driver.run("generate w/gen");
+    driver.expect_clean("sign, generate");
+    driver.run("put mail", as_bytes(kSecretValue));
+    driver.run("get mail");
+    driver.expect_clean("put and get a secret value");
+    if (mode == "facade") {
+      driver.run("batch w/ed");
+      driver.run("mnemonic w/seed", as_bytes(kMnemonic));
+      driver.run("derive w/seed w/child");
+      driver.expect_clean("sign_batch, mnemonic recovery, derive");
+    }
+    for (int i = 0; i < 60; ++i)
+      driver.run("sign w/ed");
+    driver.expect_clean("60 more signatures");
+    driver.run("close");
+    driver.expect_clean("close (guarded memory included)", true);
+  }
+}

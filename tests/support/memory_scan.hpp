@@ -16,7 +16,8 @@ struct KnownSecret {
   Bytes bytes;  // at least 12 bytes, so that a hit is not chance
 };
 
-// The secret's bytes and their lowercase hex (a secret given as hex travels as text).
+// The secret's bytes and their lowercase hex (a secret given as hex travels as text), and the
+// halves of each, which find a copy in a freed block that the allocator has partly written over.
 std::vector<KnownSecret> with_hex_forms(const std::vector<KnownSecret>& secrets);
 
 struct ScanHit {
