@@ -2,6 +2,7 @@
 // code checked.
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -231,6 +232,24 @@ TEST_CASE("exit codes: usage, wrong password, not found, damaged, invalid input,
     file.put('\x5a').put('\xa5');
   }
   CHECK(cli.run({"list"}).exit_code == 4);
+}
+
+TEST_CASE("init creates missing folders private and never changes the mode of an existing one") {
+  Cli cli;
+  const std::string shared = cli.file("shared");
+  REQUIRE(::mkdir(shared.c_str(), 0700) == 0);
+  REQUIRE(::chmod(shared.c_str(), 01777) == 0);  // like /tmp
+  auto mode_of = [](const std::string& path) {
+    struct stat info {};
+    REQUIRE(::stat(path.c_str(), &info) == 0);
+    return info.st_mode & 07777;
+  };
+  cli.ok({"--snapshot", shared + "/s.stronghold", "init", "--kdf", "fast"});
+  CHECK(mode_of(shared) == 01777);
+  cli.ok({"--snapshot", shared + "/new/deeper/s.stronghold", "init", "--kdf", "fast"});
+  CHECK(mode_of(shared) == 01777);
+  CHECK(mode_of(shared + "/new") == 0700);
+  CHECK(mode_of(shared + "/new/deeper") == 0700);
 }
 
 TEST_CASE("mnemonic, derivation, xpub, X25519 exchange") {
