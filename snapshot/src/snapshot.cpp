@@ -290,6 +290,7 @@ Result<std::unique_ptr<Snapshot::State>> open_with(
   SH_ASSIGN_OR_RETURN(state->lock, fs.lock(path + ".lock"));
   SH_ASSIGN_OR_RETURN(const Bytes file, fs.read_file(path, options.max_file_size));
   SH_ASSIGN_OR_RETURN(state->header, decode_header(file));
+  SH_RETURN_IF_ERROR(check_kdf_cost(state->header.kdf, options.max_kdf, "the snapshot header"));
   ScratchFrame frame;
   SH_ASSIGN_OR_RETURN(auto snapshot_key, frame.take(kKeySize));
   SH_RETURN_IF_ERROR(unlock(file, state->header, snapshot_key));

@@ -86,6 +86,32 @@ TEST_CASE_FIXTURE(SnapshotFixture, "a file of a future format version is unsuppo
   CHECK(open().code() == Errc::unsupported);
 }
 
+TEST_CASE_FIXTURE(SnapshotFixture, "a header that asks for more KDF work than the strong preset is refused before the KDF runs") {
+  create().reset();
+  const Bytes file = read_file();
+  auto forge = [&](KdfParams cost) {
+    Header header = decode_header(file).value();
+    header.kdf = cost;
+    Bytes forged = encode_header(header);
+    forged.insert(forged.end(), file.begin() + kHeaderSize, file.end());
+    write_file(forged);
+  };
+  const KdfParams many_passes{8, std::uint64_t{64} << 20}, much_memory{1, std::uint64_t{2} << 30};
+  for (const KdfParams cost : {many_passes, much_memory}) {
+    forge(cost);
+    // Had the KDF run, the forged cost (bound into the wrapped key's seal) would read as a wrong password.
+    const auto opened = open();
+    CHECK(opened.code() == Errc::corrupted);
+    CHECK_MESSAGE(opened.status().message().find(fmt::format("{} passes over {} MiB", cost.ops, cost.memory >> 20)) !=
+                      std::string::npos,
+                  opened.status().message());
+  }
+  // A caller that allows more runs the KDF.
+  forge(many_passes);
+  options.max_kdf = many_passes;
+  CHECK(open().code() == Errc::wrong_password);
+}
+
 TEST_CASE_FIXTURE(SnapshotFixture, "damage in the body or inside the journal is a corrupted error naming the place") {
   five_keys(*this);
   const Bytes file = read_file();

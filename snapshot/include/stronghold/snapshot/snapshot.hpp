@@ -35,6 +35,9 @@ enum class Durability {
 
 struct SnapshotOptions {
   KdfPreset kdf = KdfPreset::standard;  // for create (a password change keeps the file's cost)
+  // The most Argon2id work a file's header may ask for before its password is tried: a header
+  // asking for more is refused as corrupted (a forged header must not cost gigabytes and seconds).
+  KdfParams max_kdf = kdf_params(KdfPreset::strong);
   Durability durability = Durability::sync;
   std::uint64_t compaction_threshold = 4 << 20;  // journal bytes that trigger compaction
   std::uint64_t max_file_size = std::uint64_t{16} << 30;
