@@ -268,7 +268,12 @@ Result<Bytes> read_public_file(const std::string& path, std::size_t limit) {
 }
 
 Status PrintedOutput::new_file(const std::string& path, ByteView content) {
-  if (std::filesystem::exists(path))
+  // symlink_status: a symbolic link there, even one to nothing, is not replaced either.
+  std::error_code ignored;
+  const auto status = std::filesystem::symlink_status(path, ignored);
+  if (std::filesystem::is_symlink(status))
+    return error(Errc::already_exists, "{} is a symbolic link; it is never followed or replaced", path);
+  if (std::filesystem::exists(status))
     return error(Errc::already_exists, "{} already exists; it is never overwritten", path);
   return snapshot::write_file_atomically(snapshot::posix_file_system(), path, content);
 }

@@ -14,6 +14,8 @@ namespace {
 
 Status os_error(std::string_view what, const std::string& path) {
   const int code = errno;
+  if (code == ELOOP)  // what O_NOFOLLOW answers for a symbolic link
+    return error(Errc::io_error, "{} {}: it is a symbolic link, which is never followed; remove it", what, path);
   const Errc errc = code == ENOENT ? Errc::not_found
                     : code == EEXIST ? Errc::already_exists
                     : code == EWOULDBLOCK ? Errc::busy
@@ -101,7 +103,7 @@ class PosixFileSystem final : public FileSystem {
   bool exists(const std::string& path) override { return ::access(path.c_str(), F_OK) == 0; }
 
   Result<std::unique_ptr<AppendFile>> open_append(const std::string& path, bool create) override {
-    const int flags = O_WRONLY | O_APPEND | O_CLOEXEC | (create ? O_CREAT | O_EXCL : 0);
+    const int flags = O_WRONLY | O_APPEND | O_CLOEXEC | (create ? O_CREAT | O_EXCL | O_NOFOLLOW : 0);
     const int fd = ::open(path.c_str(), flags, 0600);
     if (fd < 0)
       return os_error(create ? "cannot create" : "cannot open", path);
@@ -137,7 +139,8 @@ class PosixFileSystem final : public FileSystem {
   }
 
   Result<std::unique_ptr<FileLock>> lock(const std::string& path) override {
-    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    // Never through a symbolic link: one planted here would make us create or lock its target.
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0)
       return os_error("cannot open", path);
     if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {

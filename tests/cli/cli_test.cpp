@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -321,6 +322,19 @@ TEST_CASE("the secret store, passwd, export and import between snapshots") {
     CHECK(cli.run({"list"}).exit_code == 2);
     CHECK(cli.run({"--password-file", cli.file("new-pw"), "list"}, "", "").exit_code == 0);
     CHECK(cli.run({"--password-file", cli.file("new-pw"), "secret", "get", "mail"}, "", "").exit_code == 3);
+  });
+}
+
+TEST_CASE("export --out refuses a symbolic link and leaves it as it was") {
+  on_file_and_through_daemon([](Cli& cli) {
+    const std::string out = cli.file("planted.export"), target = cli.file("target");
+    REQUIRE(::symlink(target.c_str(), out.c_str()) == 0);
+    std::ofstream(cli.file("export-pw")) << "transfer\n";
+    const Run refused = cli.run({"export", "--out", out, "--export-password-file", cli.file("export-pw")});
+    CHECK(refused.exit_code == 5);
+    CHECK(refused.err.find("symbolic link") != std::string::npos);
+    CHECK(std::filesystem::is_symlink(out));
+    CHECK_FALSE(std::filesystem::exists(target));
   });
 }
 

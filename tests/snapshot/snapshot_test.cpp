@@ -1,3 +1,7 @@
+#include <unistd.h>
+
+#include <filesystem>
+
 #include <doctest/doctest.h>
 #include <sodium.h>
 
@@ -56,6 +60,25 @@ TEST_CASE_FIXTURE(SnapshotFixture, "create refuses to overwrite, and a second op
   CHECK(Snapshot::create(posix_file_system(), path, kPassword, options).code() == Errc::already_exists);
   CHECK(open().ok());
   CHECK(Snapshot::open(posix_file_system(), dir.file("none"), kPassword, options).code() == Errc::not_found);
+}
+
+TEST_CASE_FIXTURE(SnapshotFixture, "a symbolic link planted at the lock file's name is refused, never followed") {
+  create().reset();
+  const std::string target = dir.file("elsewhere");
+  std::filesystem::remove(path + ".lock");
+  REQUIRE(::symlink(target.c_str(), (path + ".lock").c_str()) == 0);
+  const auto opened = open();
+  CHECK_FALSE(opened.ok());
+  CHECK_MESSAGE(opened.status().message().find("symbolic link") != std::string::npos, opened.status().to_string());
+  CHECK_FALSE(std::filesystem::exists(target));
+
+  const std::string fresh = dir.file("fresh.stronghold");
+  REQUIRE(::symlink(target.c_str(), (fresh + ".lock").c_str()) == 0);
+  const auto created = Snapshot::create(posix_file_system(), fresh, kPassword, options);
+  CHECK_FALSE(created.ok());
+  CHECK_MESSAGE(created.status().message().find("symbolic link") != std::string::npos, created.status().to_string());
+  CHECK_FALSE(std::filesystem::exists(target));
+  CHECK_FALSE(std::filesystem::exists(fresh));
 }
 
 TEST_CASE_FIXTURE(SnapshotFixture, "a wrong password is told apart from a damaged header") {
