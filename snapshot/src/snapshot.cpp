@@ -257,9 +257,10 @@ Snapshot::~Snapshot() = default;
 
 Result<std::unique_ptr<Snapshot>> Snapshot::create(FileSystem& fs, const std::string& path, ByteView password,
                                                    const SnapshotOptions& options) {
-  auto state = std::make_unique<State>(fs, path, options);
-  SH_ASSIGN_OR_RETURN(state->lock, fs.lock(path + ".lock"));
-  if (fs.exists(path))
+  SH_ASSIGN_OR_RETURN(std::string real_path, fs.resolve(path));
+  auto state = std::make_unique<State>(fs, std::move(real_path), options);
+  SH_ASSIGN_OR_RETURN(state->lock, fs.lock(state->path + ".lock"));
+  if (fs.exists(state->path))
     return error(Errc::already_exists, "{} already exists; it is not overwritten", path);
   ScratchFrame frame;
   SH_ASSIGN_OR_RETURN(auto snapshot_key, frame.take(kKeySize));
@@ -272,9 +273,9 @@ Result<std::unique_ptr<Snapshot>> Snapshot::create(FileSystem& fs, const std::st
   state->keystore.emplace(std::move(keystore));
   // The first file is written like a compacted one.
   SH_ASSIGN_OR_RETURN(const Bytes image, state->compaction_image());
-  SH_RETURN_IF_ERROR(write_file_atomically(fs, path, image));
-  SH_ASSIGN_OR_RETURN(auto append, fs.open_append(path, false));
-  state->journal = std::make_unique<JournalFile>(fs, path, std::move(append), image.size());
+  SH_RETURN_IF_ERROR(write_file_atomically(fs, state->path, image));
+  SH_ASSIGN_OR_RETURN(auto append, fs.open_append(state->path, false));
+  state->journal = std::make_unique<JournalFile>(fs, state->path, std::move(append), image.size());
   return std::unique_ptr<Snapshot>(new Snapshot(std::move(state)));
 }
 
@@ -284,11 +285,12 @@ namespace {
 Result<std::unique_ptr<Snapshot::State>> open_with(
     FileSystem& fs, const std::string& path, const SnapshotOptions& options,
     vault::FunctionRef<Status(ByteView file, const Header& header, std::span<std::uint8_t> snapshot_key)> unlock) {
-  auto state = std::make_unique<Snapshot::State>(fs, path, options);
   if (!fs.exists(path))
     return error(Errc::not_found, "no snapshot at {}", path);
-  SH_ASSIGN_OR_RETURN(state->lock, fs.lock(path + ".lock"));
-  SH_ASSIGN_OR_RETURN(const Bytes file, fs.read_file(path, options.max_file_size));
+  SH_ASSIGN_OR_RETURN(std::string real_path, fs.resolve(path));
+  auto state = std::make_unique<Snapshot::State>(fs, std::move(real_path), options);
+  SH_ASSIGN_OR_RETURN(state->lock, fs.lock(state->path + ".lock"));
+  SH_ASSIGN_OR_RETURN(const Bytes file, fs.read_file(state->path, options.max_file_size));
   SH_ASSIGN_OR_RETURN(state->header, decode_header(file));
   SH_RETURN_IF_ERROR(check_kdf_cost(state->header.kdf, options.max_kdf, "the snapshot header"));
   ScratchFrame frame;

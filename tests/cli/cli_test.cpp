@@ -338,6 +338,21 @@ TEST_CASE("export --out refuses a symbolic link and leaves it as it was") {
   });
 }
 
+TEST_CASE("a symbolic link to the snapshot is busy while strongholdd serves it, and passwd keeps the link") {
+  Cli cli;
+  cli.ok({"init", "--kdf", "fast"});
+  const std::string link = cli.file("link.stronghold");
+  REQUIRE(::symlink(cli.snapshot().c_str(), link.c_str()) == 0);
+  cli.serve();
+  CHECK(cli.run_on_file({"--snapshot", link, "key", "generate", "--type", "ed25519", "--at", "w/raced"}).exit_code == 6);
+  cli.ok({"key", "generate", "--type", "ed25519", "--at", "w/served"});
+  cli.stop_daemon();
+  std::ofstream(cli.file("new-pw")) << "brand new\n";
+  cli.ok({"--snapshot", link, "passwd", "--new-password-file", cli.file("new-pw")});
+  CHECK(std::filesystem::is_symlink(link));
+  CHECK(cli.run({"--password-file", cli.file("new-pw"), "key", "public", "--at", "w/served"}, "", "").exit_code == 0);
+}
+
 TEST_CASE("DIDs from the command line") {
   on_file_and_through_daemon([](Cli& cli) {
     const auto created = cli.ok({"did", "create", "--import"}, "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb\n");

@@ -81,6 +81,32 @@ TEST_CASE_FIXTURE(SnapshotFixture, "a symbolic link planted at the lock file's n
   CHECK_FALSE(std::filesystem::exists(fresh));
 }
 
+TEST_CASE_FIXTURE(SnapshotFixture, "a symbolic link to a snapshot is the snapshot: one lock, and rewrites keep the link") {
+  const std::string link = dir.file("link.stronghold"), folder_link = dir.file("folder");
+  REQUIRE(::symlink(path.c_str(), link.c_str()) == 0);
+  REQUIRE(::symlink(dir.path().c_str(), folder_link.c_str()) == 0);
+  auto held = create();
+  add_key(*held, "w/first");
+  CHECK(Snapshot::open(posix_file_system(), link, kPassword, options).code() == Errc::busy);
+  CHECK(Snapshot::open(posix_file_system(), folder_link + "/test.stronghold", kPassword, options).code() == Errc::busy);
+  held.reset();
+  const Bytes new_password = {'n', 'e', 'w'};
+  {
+    auto through = Snapshot::open(posix_file_system(), link, kPassword, options);
+    REQUIRE(through.ok());
+    CHECK(open().code() == Errc::busy);
+    add_key(**through, "w/through");
+    REQUIRE((*through)->compact().ok());
+    REQUIRE((*through)->change_password(new_password).ok());
+    add_key(**through, "w/after");
+  }
+  CHECK(std::filesystem::is_symlink(link));
+  CHECK_FALSE(std::filesystem::exists(dir.file("link.stronghold.lock")));
+  auto reopened = open(new_password);
+  REQUIRE_MESSAGE(reopened.ok(), reopened.status().to_string());
+  CHECK((*reopened)->keystore().list().size() == 3);
+}
+
 TEST_CASE_FIXTURE(SnapshotFixture, "a wrong password is told apart from a damaged header") {
   five_keys(*this);
   CHECK(open(Bytes{'n', 'o', 'p', 'e'}).code() == Errc::wrong_password);

@@ -9,7 +9,8 @@
 // shielded while the snapshot is open. A commit appends one sealed entry, so its cost does not
 // grow with the number of records; compaction folds the journal into a new body (temporary
 // file, fsync, rename, fsync of the directory), automatically past a threshold. Only one
-// process opens a snapshot at a time (a lock on PATH.lock).
+// process opens a snapshot at a time (a lock on PATH.lock, PATH with its symbolic links resolved,
+// so every link to a file takes the same lock; rewrites go next to that file and keep the links).
 //
 // Not thread-safe: one owner (the snapshot actor) drives it.
 #pragma once
