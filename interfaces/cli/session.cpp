@@ -286,6 +286,11 @@ Result<snapshot::Snapshot*> LocalStore::snapshot() {
   SH_ASSIGN_OR_RETURN(runtime::SecretBuffer password, snapshot_password(options_, "Snapshot password: "));
   auto view = password.read();
   SH_ASSIGN_OR_RETURN(snapshot_, snapshot::Snapshot::open(snapshot::posix_file_system(), options_.snapshot, view.bytes(), {}));
+  if (const std::uint64_t dropped = snapshot_->open_report().dropped_tail_bytes; dropped > 0)
+    fmt::print(stderr,
+               "stronghold: warning: ignored the last {} bytes of {}: an unfinished write, as a crash leaves (if "
+               "none happened, someone changed the file); the next change removes them\n",
+               dropped, options_.snapshot);
   return snapshot_.get();
 }
 

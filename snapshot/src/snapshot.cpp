@@ -71,6 +71,28 @@ Status wrap_snapshot_key(ByteView password, ByteView snapshot_key, Header& heade
 
 bool all_zero(ByteView bytes) { return std::all_of(bytes.begin(), bytes.end(), [](auto b) { return b == 0; }); }
 
+// The smallest sealed change set: nonce, tag and at least one byte.
+constexpr std::uint32_t kMinEntrySize = vault::kSealNonceSize + kTagSize + 1;
+
+// True when `rest`, the bytes after the last whole journal entry, is what a crash leaves there.
+// An append writes an entry's header and seal in one write, which a crash can cut short: fewer
+// bytes than an entry header, or a sound header that asks for more bytes than follow. Or the
+// file system extended the file but never wrote the data (after a power loss, unsynced appends
+// can read back as zeros: several of them under group or no-sync durability), so zeros from an
+// entry boundary to the end are unwritten space; they are no more than cutting the file at that
+// boundary would be, which cannot be detected either. A whole entry that fails to authenticate is
+// never a crash (the file system does not invent bytes): that is damage.
+bool torn_write(ByteView rest) {
+  if (rest.size() < kEntryHeaderSize || all_zero(rest))
+    return true;
+  std::uint32_t size = 0;
+  std::uint32_t check = 0;
+  ByteReader in(rest);
+  in.u32(size);
+  in.u32(check);
+  return check == ~size && size >= kMinEntrySize && size <= kMaxEntrySize && size > in.remaining();
+}
+
 }  // namespace
 
 struct Snapshot::State {
@@ -195,42 +217,31 @@ struct Snapshot::State {
     return replay_journal(file, offset);
   }
 
+  // Applies the whole entries from `offset` on. After the last one, what a crash can leave is
+  // dropped (see torn_write); anything else that does not open is damage, the final entry too.
   Status replay_journal(ByteView file, std::size_t offset) {
-    std::size_t torn_at = file.size();
+    std::size_t end = file.size();  // of the whole entries
     while (offset < file.size()) {
       const ByteView rest = file.subspan(offset);
+      if (torn_write(rest)) {
+        end = offset;
+        break;
+      }
       std::uint32_t size = 0;
       std::uint32_t check = 0;
       ByteReader in(rest);
-      if (!in.u32(size) || !in.u32(check)) {
-        torn_at = offset;  // a torn entry header
-        break;
-      }
+      in.u32(size);
+      in.u32(check);
       const std::uint64_t entry = next_sequence;
-      if (check != ~size) {
-        if (all_zero(rest)) {  // space the file system allocated but never wrote
-          torn_at = offset;
-          break;
-        }
+      if (check != ~size)
         return error(Errc::corrupted, "journal entry {} at byte {} has a damaged length", entry, offset);
-      }
-      if (size > kMaxEntrySize || size < vault::kSealNonceSize + kTagSize + 1)
+      if (size > kMaxEntrySize || size < kMinEntrySize || size > in.remaining())
         return error(Errc::corrupted, "journal entry {} at byte {} has an impossible length", entry, offset);
-      if (size > in.remaining()) {
-        torn_at = offset;  // written in part
-        break;
-      }
       const ByteView sealed = rest.subspan(kEntryHeaderSize, size);
-      const bool last = offset + kEntryHeaderSize + size == file.size();
       Bytes plaintext;
-      if (!open_sealed(entry_context(header, entry, previous_tag), sealed, plaintext).ok()) {
-        if (last) {  // the final entry did not make it to disk whole
-          torn_at = offset;
-          break;
-        }
+      if (!open_sealed(entry_context(header, entry, previous_tag), sealed, plaintext).ok())
         return error(Errc::corrupted, "journal entry {} at byte {} is damaged (it failed to authenticate)", entry,
                      offset);
-      }
       auto changes = decode_changes(plaintext);
       if (!changes.ok())
         return error(Errc::corrupted, "journal entry {} at byte {}: {}", entry, offset, changes.status().message());
@@ -243,11 +254,9 @@ struct Snapshot::State {
       offset += kEntryHeaderSize + size;
       journal_bytes += kEntryHeaderSize + size;
     }
-    report.dropped_tail_bytes = file.size() - torn_at;
-    if (torn_at < file.size())
-      SH_RETURN_IF_ERROR(fs.truncate(path, torn_at));
+    report.dropped_tail_bytes = file.size() - end;
     SH_ASSIGN_OR_RETURN(auto append, fs.open_append(path, false));
-    journal = std::make_unique<JournalFile>(fs, path, std::move(append), torn_at);
+    journal = std::make_unique<JournalFile>(fs, path, std::move(append), end, report.dropped_tail_bytes);
     return {};
   }
 };
@@ -316,10 +325,9 @@ Result<std::unique_ptr<Snapshot>> Snapshot::open(FileSystem& fs, const std::stri
       return Status(Errc::wrong_password, "wrong password");
     return Status{};
   }));
-  auto snapshot = std::unique_ptr<Snapshot>(new Snapshot(std::move(state)));
-  if (snapshot->journal_bytes() > options.compaction_threshold)
-    SH_RETURN_IF_ERROR(snapshot->compact());
-  return snapshot;
+  // Not compacted here even past the threshold: opening only to read writes nothing (the next
+  // commit compacts).
+  return std::unique_ptr<Snapshot>(new Snapshot(std::move(state)));
 }
 
 Result<std::unique_ptr<Snapshot>> Snapshot::reopen(const ReopenToken& token) {

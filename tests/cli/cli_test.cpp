@@ -253,6 +253,25 @@ TEST_CASE("init creates missing folders private and never changes the mode of an
   CHECK(mode_of(shared + "/new/deeper") == 0700);
 }
 
+TEST_CASE("a torn final write is a warning, a damaged final entry exit 4, and reading changes no byte") {
+  Cli cli;
+  cli.ok({"init", "--kdf", "fast"});
+  cli.ok({"key", "generate", "--type", "ed25519", "--at", "w/ed"});
+  const std::string whole = slurp(cli.snapshot());
+  auto write_snapshot = [&](const std::string& content) { std::ofstream(cli.snapshot(), std::ios::binary) << content; };
+  write_snapshot(whole + std::string("\x2a\x00\x00", 3));
+  const Run torn = cli.run({"list"});
+  CHECK(torn.exit_code == 0);
+  CHECK_MESSAGE(torn.err.find("warning") != std::string::npos, torn.err);
+  CHECK(torn.err.find("3 bytes") != std::string::npos);
+  CHECK(slurp(cli.snapshot()) == whole + std::string("\x2a\x00\x00", 3));
+  std::string damaged = whole;
+  damaged[damaged.size() - 20] ^= 0x01;  // inside the final entry's seal
+  write_snapshot(damaged);
+  CHECK(cli.run({"list"}).exit_code == 4);
+  CHECK(slurp(cli.snapshot()) == damaged);
+}
+
 TEST_CASE("mnemonic, derivation, xpub, X25519 exchange") {
   on_file_and_through_daemon([](Cli& cli) {
     const auto mnemonic = cli.ok({"mnemonic", "generate", "--at", "w/seed", "--words", "12"});

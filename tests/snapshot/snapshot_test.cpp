@@ -186,28 +186,77 @@ TEST_CASE_FIXTURE(SnapshotFixture, "damage in the body or inside the journal is 
   }
 }
 
-TEST_CASE_FIXTURE(SnapshotFixture, "a torn final entry is dropped on open and the rest is kept") {
+TEST_CASE_FIXTURE(SnapshotFixture, "a torn final write is dropped and reported, and only the next write cuts it off the file") {
   const auto keys = five_keys(*this);
   const Bytes file = read_file();
-  SUBCASE("cut short") { write_file(ByteView(file).first(file.size() - 20)); }
-  SUBCASE("zero-filled tail") {
-    Bytes zeros = file;
-    zeros.insert(zeros.end(), 300, 0);
-    write_file(zeros);
+  std::uint64_t last_entry = 0;  // the size of the fifth commit's entry: a sixth like it adds as much
+  {
+    auto snapshot = open();
+    REQUIRE(snapshot.ok());
+    const std::uint64_t before = (*snapshot)->file_bytes();
+    add_key(**snapshot, "w/k5");
+    last_entry = (*snapshot)->file_bytes() - before;
   }
-  auto opened = open();
-  REQUIRE_MESSAGE(opened.ok(), opened.status().to_string());
-  CHECK((*opened)->open_report().dropped_tail_bytes > 0);
-  const auto& keystore = (*opened)->keystore();
-  for (int i = 0; i < 4; ++i)
-    CHECK(keystore.public_key(at(fmt::format("w/k{}", i))).value() == keys[static_cast<std::size_t>(i)]);
-  // The file was trimmed to whole entries: new commits follow and survive another reopen.
-  add_key(**opened, "w/after");
-  opened->reset();
+  write_file(file);
+  Bytes torn = file;
+  std::uint64_t expected_drop = 0;
+  SUBCASE("an entry cut short") {
+    torn.resize(file.size() - 20);
+    expected_drop = last_entry - 20;
+  }
+  SUBCASE("an entry header cut short") {
+    torn.insert(torn.end(), {0x2a, 0x00, 0x00});
+    expected_drop = 3;
+  }
+  SUBCASE("zeros past the last entry (space the file system allocated but never wrote)") {
+    torn.insert(torn.end(), 300, 0);
+    expected_drop = 300;
+  }
+  SUBCASE("the final entry never written, only allocated") {
+    std::fill(torn.end() - static_cast<std::ptrdiff_t>(last_entry), torn.end(), 0);
+    expected_drop = last_entry;
+  }
+  write_file(torn);
+  const std::size_t kept = expected_drop == 3 || expected_drop == 300 ? 5 : 4;
+  options.compaction_threshold = 100;  // a read-only open does not compact either
+  {
+    auto opened = open();
+    REQUIRE_MESSAGE(opened.ok(), opened.status().to_string());
+    CHECK((*opened)->open_report().dropped_tail_bytes == expected_drop);
+    const auto& keystore = (*opened)->keystore();
+    CHECK(keystore.list().size() == kept);
+    for (std::size_t i = 0; i < kept; ++i)
+      CHECK(keystore.public_key(at(fmt::format("w/k{}", i))).value() == keys[i]);
+  }
+  CHECK(read_file() == torn);  // opened and closed: nothing written
+  {
+    auto opened = open();
+    REQUIRE(opened.ok());
+    add_key(**opened, "w/after");  // the first write cuts the torn bytes off first
+  }
   auto again = open();
-  REQUIRE(again.ok());
+  REQUIRE_MESSAGE(again.ok(), again.status().to_string());
   CHECK((*again)->open_report().dropped_tail_bytes == 0);
+  CHECK((*again)->keystore().list().size() == kept + 1);
   CHECK((*again)->keystore().exists(at("w/after")));
+}
+
+TEST_CASE_FIXTURE(SnapshotFixture, "a damaged final entry is corrupted, not a torn write, and the file is left as it was") {
+  {
+    auto snapshot = create();
+    add_key(*snapshot, "w/kept");
+    add_key(*snapshot, "w/deleted");
+    vault::Transaction tx(snapshot->keystore());
+    REQUIRE(tx.revoke(at("w/deleted")).ok());
+    REQUIRE(snapshot->commit(std::move(tx)).ok());
+  }
+  Bytes file = read_file();
+  file[file.size() - 20] ^= 0x01;  // inside the seal of the final entry, the delete
+  write_file(file);
+  const auto opened = open();
+  CHECK(opened.code() == Errc::corrupted);
+  CHECK_MESSAGE(opened.status().message().find("journal entry 3") != std::string::npos, opened.status().to_string());
+  CHECK(read_file() == file);
 }
 
 TEST_CASE_FIXTURE(SnapshotFixture, "every truncation and every flipped bit gives a clear error or a prefix of the commits") {

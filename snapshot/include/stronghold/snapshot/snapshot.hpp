@@ -47,7 +47,9 @@ struct SnapshotOptions {
 
 struct OpenReport {
   std::uint64_t journal_entries = 0;
-  std::uint64_t dropped_tail_bytes = 0;  // a torn final entry, dropped
+  // What a torn final write (a crash during an append) left after the last whole entry: ignored,
+  // and cut off the file by the next write; opening alone never changes the file.
+  std::uint64_t dropped_tail_bytes = 0;
 };
 
 // What it takes to open a snapshot again without its password (a supervisor restarting the
