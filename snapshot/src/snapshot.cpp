@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
 #include <optional>
+#include <string>
+#include <utility>
 
 #include <sodium.h>
 
@@ -67,6 +70,47 @@ Status wrap_snapshot_key(ByteView password, ByteView snapshot_key, Header& heade
   SH_ASSIGN_OR_RETURN(auto password_key, frame.take(kKeySize));
   SH_RETURN_IF_ERROR(derive_password_key(password, header, password_key));
   return wrap_with_key(password_key, snapshot_key, header);
+}
+
+// Calls `visit(vault path, record)` for each record that `changes` puts.
+template <class Changes, class Visit>
+void for_each_put_record(Changes& changes, Visit visit) {
+  std::map<vault::VaultId, std::string> vault_paths;
+  for (auto& change : changes.changes) {
+    if (const auto* vault = std::get_if<vault::PutVault>(&change))
+      vault_paths[vault->id] = vault->path;
+    else if (auto* put = std::get_if<vault::PutRecord>(&change))
+      visit(vault_paths[put->vault], put->record);
+  }
+}
+
+// The state of `keystore` under a new snapshot key: new vault ids and vault keys (both derive
+// from or are wrapped under the snapshot key) and every live record sealed again, by way of an
+// export under a random transfer key. Revoked and expired records stay behind, as garbage
+// collection would drop them, and so do vaults left without a record; records keep their
+// creation times but get new versions.
+Result<vault::Keystore> rekeyed_keystore(const vault::Keystore& keystore, ByteView snapshot_key,
+                                         const vault::Keystore::Clock& clock) {
+  ScratchFrame frame;
+  SH_ASSIGN_OR_RETURN(auto transfer_key, frame.take(kKeySize));
+  runtime::random_bytes(transfer_key);
+  SH_ASSIGN_OR_RETURN(const vault::ChangeSet exported, keystore.export_vaults({}, transfer_key));
+  SH_ASSIGN_OR_RETURN(vault::Keystore rekeyed, vault::Keystore::create(snapshot_key, clock));
+  vault::ChangeSet imported;
+  {
+    vault::Transaction tx(rekeyed);
+    SH_RETURN_IF_ERROR(tx.import_vaults(exported, transfer_key, true).status());
+    imported = std::move(tx).take();
+  }
+  std::map<std::pair<std::string, std::string>, std::int64_t> created;
+  for_each_put_record(exported, [&](const std::string& vault, const vault::Record& record) {
+    created[{vault, record.path}] = record.created_at;
+  });
+  for_each_put_record(imported, [&](const std::string& vault, vault::Record& record) {
+    record.created_at = created[{vault, record.path}];  // not bound by the seal
+  });
+  SH_RETURN_IF_ERROR(rekeyed.apply(imported));
+  return rekeyed;
 }
 
 bool all_zero(ByteView bytes) { return std::all_of(bytes.begin(), bytes.end(), [](auto b) { return b == 0; }); }
@@ -170,12 +214,34 @@ struct Snapshot::State {
     return {};
   }
 
-  // The header for `new_password`: a fresh salt, the file's KDF cost, the same snapshot key.
-  Status rewrap(ByteView new_password) {
+  // What a password change replaces: the header (salt, wrapped key), the snapshot key and the
+  // keystore under it.
+  struct Keys {
+    Header header;
+    ShieldedSecret snapshot_key;
+    std::optional<vault::Keystore> keystore;
+  };
+
+  // A new snapshot key wrapped under `password_key` (derived with `salt` at the file's KDF cost),
+  // and the keystore re-keyed under it; the state is not touched.
+  Result<Keys> rekeyed(ByteView password_key, const std::array<std::uint8_t, 16>& salt) const {
+    Keys next{header, {}, {}};
+    next.header.salt = salt;
     ScratchFrame frame;
     SH_ASSIGN_OR_RETURN(auto key, frame.take(kKeySize));
-    SH_RETURN_IF_ERROR(snapshot_key.open(key));
-    return wrap_snapshot_key(new_password, key, header);
+    runtime::random_bytes(key);
+    SH_RETURN_IF_ERROR(wrap_with_key(password_key, key, next.header));
+    SH_ASSIGN_OR_RETURN(next.snapshot_key, ShieldedSecret::seal(key));
+    SH_ASSIGN_OR_RETURN(vault::Keystore keystore, rekeyed_keystore(*this->keystore, key, options.clock));
+    next.keystore.emplace(std::move(keystore));
+    return next;
+  }
+
+  // Puts `keys` in place and the current ones into `keys`: called again, it undoes itself.
+  void swap_keys(Keys& keys) noexcept {
+    std::swap(header, keys.header);
+    std::swap(snapshot_key, keys.snapshot_key);
+    std::swap(keystore, keys.keystore);
   }
 
   // A new file for `path` holding the current state (create, compaction, password change).
@@ -400,10 +466,15 @@ Status Snapshot::compact() { return state_->rewrite(); }
 Status Snapshot::change_password(ByteView new_password) {
   State& state = *state_;
   SH_RETURN_IF_ERROR(state.own_journal());
-  const Header previous = state.header;
-  SH_RETURN_IF_ERROR(state.rewrap(new_password));
+  Header with_salt = state.header;
+  runtime::random_bytes(with_salt.salt);
+  ScratchFrame frame;
+  SH_ASSIGN_OR_RETURN(auto password_key, frame.take(kKeySize));
+  SH_RETURN_IF_ERROR(derive_password_key(new_password, with_salt, password_key));
+  SH_ASSIGN_OR_RETURN(State::Keys keys, state.rekeyed(password_key, with_salt.salt));
+  state.swap_keys(keys);
   if (Status written = state.rewrite(); !written.ok()) {
-    state.header = previous;
+    state.swap_keys(keys);
     return written;
   }
   return {};
@@ -433,22 +504,14 @@ Result<Bytes> Snapshot::rekeyed_image(const NewPassword& password) {
   State& state = *state_;
   if (password.previous_header != encode_header(state.header))
     return Status(Errc::busy, "the password changed meanwhile; try again");
-  const Header previous = state.header;
-  {
-    ScratchFrame frame;
-    SH_ASSIGN_OR_RETURN(auto password_key, frame.take(kKeySize));
-    SH_ASSIGN_OR_RETURN(auto snapshot_key, frame.take(kKeySize));
-    SH_RETURN_IF_ERROR(password.key.open(password_key));
-    SH_RETURN_IF_ERROR(state.snapshot_key.open(snapshot_key));
-    state.header.salt = password.salt;
-    if (Status wrapped = wrap_with_key(password_key, snapshot_key, state.header); !wrapped.ok()) {
-      state.header = previous;
-      return wrapped;
-    }
-  }
+  ScratchFrame frame;
+  SH_ASSIGN_OR_RETURN(auto password_key, frame.take(kKeySize));
+  SH_RETURN_IF_ERROR(password.key.open(password_key));
+  SH_ASSIGN_OR_RETURN(State::Keys keys, state.rekeyed(password_key, password.salt));
+  state.swap_keys(keys);
   auto image = state.compaction_image();
   if (!image.ok())
-    state.header = previous;
+    state.swap_keys(keys);
   return image;
 }
 

@@ -320,8 +320,9 @@ TEST_CASE("the secret store, passwd, export and import between snapshots") {
     CHECK(other.ok({"import", "--in", cli.file("to-other"), "--key", "device/kex", "--merge", "replace"}).at(0) == "2\t0");
     CHECK(other.ok({"secret", "get", "mail"}) == std::vector<std::string>{"correct horse"});
 
-    // passwd: the old password stops working.
+    // passwd: the old password stops working, even with the old header spliced onto the new file.
     std::ofstream(cli.file("new-pw")) << "brand new\n";
+    const std::string before_change = slurp(cli.snapshot());
     if (cli.serving()) {
       // Through strongholdd the current password is checked too.
       CHECK(cli.run({"passwd", "--new-password-file", cli.file("new-pw")}, "", "wrong").exit_code == 2);
@@ -341,6 +342,10 @@ TEST_CASE("the secret store, passwd, export and import between snapshots") {
     CHECK(cli.run({"list"}).exit_code == 2);
     CHECK(cli.run({"--password-file", cli.file("new-pw"), "list"}, "", "").exit_code == 0);
     CHECK(cli.run({"--password-file", cli.file("new-pw"), "secret", "get", "mail"}, "", "").exit_code == 3);
+    const std::string after = slurp(cli.snapshot());
+    std::ofstream(cli.snapshot(), std::ios::binary) << before_change.substr(0, snapshot::kHeaderSize)
+                                                    << after.substr(snapshot::kHeaderSize);
+    CHECK(cli.run({"list"}).exit_code == 4);
   });
 }
 

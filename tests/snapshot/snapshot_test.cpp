@@ -306,20 +306,36 @@ TEST_CASE_FIXTURE(SnapshotFixture, "group and no-sync durability keep every comm
   }
 }
 
-TEST_CASE_FIXTURE(SnapshotFixture, "changing the password re-wraps the key and leaves the records as they were") {
+TEST_CASE_FIXTURE(SnapshotFixture, "changing the password re-keys the file: an old header spliced onto it opens nothing") {
   Bytes public_key;
+  Bytes before_change;
+  const Bytes new_password = {'n', 'e', 'w'};
   {
     auto snapshot = create();
     public_key = add_key(*snapshot, "w/key");
-    const Bytes new_password = {'n', 'e', 'w'};
+    add_key(*snapshot, "w/deleted");
+    vault::Transaction tx(snapshot->keystore());
+    REQUIRE(tx.revoke(at("w/deleted")).ok());
+    REQUIRE(snapshot->commit(std::move(tx)).ok());
+    before_change = read_file();
     REQUIRE(snapshot->change_password(new_password).ok());
     add_key(*snapshot, "w/later");
   }
+  const Bytes after = read_file();
+  Bytes spliced(before_change.begin(), before_change.begin() + kHeaderSize);
+  spliced.insert(spliced.end(), after.begin() + kHeaderSize, after.end());
+  write_file(spliced);
+  const auto old_password = open();
+  CHECK_MESSAGE(old_password.code() == Errc::corrupted, old_password.status().to_string());
+  write_file(after);
   CHECK(open().code() == Errc::wrong_password);
-  auto reopened = open(Bytes{'n', 'e', 'w'});
+  auto reopened = open(new_password);
   REQUIRE(reopened.ok());
-  CHECK((*reopened)->keystore().public_key(at("w/key")).value() == public_key);
-  CHECK((*reopened)->keystore().exists(at("w/later")));
+  const vault::Keystore& keystore = (*reopened)->keystore();
+  CHECK(keystore.public_key(at("w/key")).value() == public_key);
+  CHECK(vault::verify_ed25519(public_key, kMessage, vault::sign_ed25519(keystore, at("w/key"), kMessage).value()));
+  CHECK(keystore.exists(at("w/later")));
+  CHECK(keystore.list().size() == 2);  // the deleted record is gone for good
 }
 
 TEST_CASE_FIXTURE(SnapshotFixture, "compaction folds the journal into the body, by hand and past the threshold") {
@@ -398,9 +414,10 @@ TEST_CASE_FIXTURE(SnapshotFixture, "a journal handed to another owner receives s
   CHECK((*reopened)->open_report().journal_entries == 3);
 }
 
-TEST_CASE_FIXTURE(SnapshotFixture, "a password change prepared off the owner's thread re-wraps the journal's next image") {
+TEST_CASE_FIXTURE(SnapshotFixture, "a password change prepared off the owner's thread re-keys the journal's next image") {
   auto snapshot = create();
   const Bytes kept = add_key(*snapshot, "w/key");
+  const Bytes before_change = read_file();
   auto journal = snapshot->take_journal();
   REQUIRE(journal.ok());
   const Bytes header = snapshot->header();
@@ -426,6 +443,12 @@ TEST_CASE_FIXTURE(SnapshotFixture, "a password change prepared off the owner's t
   snapshot.reset();
   journal->reset();
 
+  const Bytes after = read_file();
+  Bytes spliced(before_change.begin(), before_change.begin() + kHeaderSize);
+  spliced.insert(spliced.end(), after.begin() + kHeaderSize, after.end());
+  write_file(spliced);
+  CHECK_FALSE(open().ok());
+  write_file(after);
   CHECK(open().code() == Errc::wrong_password);
   CHECK(open(Bytes{'t', 'w', 'o'}).code() == Errc::wrong_password);
   auto reopened = open(new_password);

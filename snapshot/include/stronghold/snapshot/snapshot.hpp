@@ -66,7 +66,7 @@ struct ReopenToken {
 struct NewPassword {
   Bytes previous_header;  // the header it was prepared for
   std::array<std::uint8_t, 16> salt{};
-  runtime::ShieldedSecret key;  // wraps the snapshot key
+  runtime::ShieldedSecret key;  // wraps the new snapshot key
 };
 
 class Snapshot {
@@ -105,14 +105,19 @@ class Snapshot {
   Result<Bytes> compaction_image();
   // Folds the journal into a new body.
   Status compact();
-  // Re-wraps the snapshot key under a key derived from `new_password` (at the file's KDF cost);
-  // records are not touched.
+  // A full re-key, so that the old password opens nothing of the new file (not even with an old
+  // copy's header spliced onto it): a new snapshot key wrapped under a key derived from
+  // `new_password` (at the file's KDF cost), new vault ids and keys, every live record sealed
+  // again, the whole file rewritten. Revoked and expired records are dropped, as garbage collection
+  // drops them, and so are vaults without a record; record versions start again. Costs one
+  // unseal and seal per record.
   Status change_password(ByteView new_password);
   // The same for an owner that gave its journal away, in two steps. First, on any thread, with
   // the file's header (header()): checks `current_password` (wrong_password when it does not open
   // the key) and derives the new password's key, at the file's KDF cost; both KDFs run here. Then
-  // the owner's rekeyed_image() re-wraps and returns the new file for JournalFile::replace, as
-  // compaction_image() does (busy if the header changed meanwhile).
+  // the owner's rekeyed_image() re-keys the state and returns the new file for
+  // JournalFile::replace, as compaction_image() does (busy if the header changed meanwhile).
+  // From then on reopen_token() holds the new key.
   Bytes header() const;
   static Result<NewPassword> prepare_password_change(ByteView header, ByteView current_password,
                                                      ByteView new_password);
