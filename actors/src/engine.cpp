@@ -4,6 +4,7 @@
 #include <functional>
 #include <iterator>
 #include <map>
+#include <mutex>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -47,6 +48,51 @@ void KeyGenerations::bump(const vault::Location& location) noexcept {
 void KeyGenerations::bump_all() noexcept { epoch_.fetch_add(1, std::memory_order_acq_rel); }
 
 namespace {
+
+// ---- the keys a restart reopens the file with
+
+// A password change gives the snapshot a new key. The vault actor adds it here before the new file
+// is written and settles on it once the file is, so a restart from the file (by the supervisor,
+// after a crash anywhere in between) finds the key of whichever file the crash left.
+class ReopenKeys {
+ public:
+  explicit ReopenKeys(snapshot::ReopenToken token) { tokens_.push_back(std::move(token)); }
+
+  void add(snapshot::ReopenToken token) {
+    std::lock_guard lock(mutex_);
+    tokens_.push_back(std::move(token));
+  }
+
+  // The file is now under `token`'s key: the ones added before it belong to files that are gone.
+  void settle(const snapshot::ReopenToken& token) {
+    std::lock_guard lock(mutex_);
+    const auto found = std::find_if(tokens_.begin(), tokens_.end(), [&](const snapshot::ReopenToken& candidate) {
+      return candidate.snapshot_key == token.snapshot_key;
+    });
+    if (found != tokens_.end())
+      tokens_.erase(tokens_.begin(), found);
+  }
+
+  // Tries each key, oldest first: under a key that is not the file's, the body fails to open.
+  Result<std::unique_ptr<snapshot::Snapshot>> reopen() const {
+    std::vector<snapshot::ReopenToken> tokens;
+    {
+      std::lock_guard lock(mutex_);
+      tokens = tokens_;
+    }
+    Result<std::unique_ptr<snapshot::Snapshot>> reopened = Status(Errc::internal, "no key to reopen the snapshot with");
+    for (const snapshot::ReopenToken& token : tokens) {
+      reopened = snapshot::Snapshot::reopen(token);
+      if (reopened.code() != Errc::corrupted)
+        break;
+    }
+    return reopened;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<snapshot::ReopenToken> tokens_;
+};
 
 // ---- signers: stateless, one per core, answer the original requester
 
@@ -161,6 +207,7 @@ snapshot_actor::behavior_type snapshot_writer(WriterSelf self,
 
 struct VaultActorState {
   std::unique_ptr<snapshot::Snapshot> snapshot;
+  std::shared_ptr<ReopenKeys> reopen_keys;
   std::shared_ptr<KeyGenerations> generations;
   PendingAnswers waiting;  // for their journal entry or their signers
   snapshot_actor writer;
@@ -207,15 +254,17 @@ caf::result<T> persist(VaultSelf self, vault::Transaction&& tx, T value) {
 }
 
 // Has the snapshot actor replace the file with `image` (after the entries before it), then
-// answers ok.
-caf::result<caf::ok_atom> replace_file(VaultSelf self, Result<Bytes> image) {
+// calls `on_written` and answers ok.
+caf::result<caf::ok_atom> replace_file(VaultSelf self, Result<Bytes> image, std::function<void()> on_written = {}) {
   if (!image.ok())
     return to_error(image.status());
   auto promise = self->make_response_promise<caf::ok_atom>();
   const std::uint64_t id = self->state.waiting.add(promise);
   self->request(self->state.writer, self->state.journal_timeout, replace_atom::value, std::move(*image))
       .then(
-          [self, id, promise](caf::ok_atom) mutable {
+          [self, id, promise, on_written = std::move(on_written)](caf::ok_atom) mutable {
+            if (on_written)
+              on_written();
             self->state.waiting.done(id);
             promise.deliver(caf::ok_atom::value);
           },
@@ -277,12 +326,31 @@ caf::result<ByteList> sign_shared(VaultSelf self, vault::SigningMaterial key, By
 
 constexpr vault::KeyTypes kSigningKeys = vault::key_types(KeyType::ed25519, KeyType::secp256k1);
 
+// A password change: the state moves to a new snapshot key (Snapshot::rekeyed_image) and the
+// file is replaced by one under it. Memory is ahead of the file meanwhile; the new key goes to
+// the keys a restart tries before the file is written.
+caf::result<caf::ok_atom> change_password(VaultSelf self, const snapshot::NewPassword& password) {
+  auto& state = self->state;
+  auto image = state.snapshot->rekeyed_image(password);
+  if (!image.ok())
+    return to_error(image.status());
+  auto token = state.snapshot->reopen_token();
+  if (!token.ok()) {
+    self->quit(to_error(token.status()));  // restart from the file, under the key it has
+    return to_error(token.status());
+  }
+  state.reopen_keys->add(*token);
+  return replace_file(self, std::move(*image),
+                      [keys = state.reopen_keys, written = std::move(*token)] { keys->settle(written); });
+}
+
 vault_actor::behavior_type vault_behavior(VaultSelf self, std::shared_ptr<std::unique_ptr<snapshot::Snapshot>> snapshot,
-                                          snapshot_actor writer, std::vector<signer_actor> signers,
-                                          std::chrono::milliseconds journal_timeout,
+                                          std::shared_ptr<ReopenKeys> reopen_keys, snapshot_actor writer,
+                                          std::vector<signer_actor> signers, std::chrono::milliseconds journal_timeout,
                                           std::shared_ptr<KeyGenerations> generations) {
   auto& state = self->state;
   state.snapshot = std::move(*snapshot);
+  state.reopen_keys = std::move(reopen_keys);
   state.generations = std::move(generations);
   state.writer = std::move(writer);
   state.signers = std::move(signers);
@@ -412,7 +480,7 @@ vault_actor::behavior_type vault_behavior(VaultSelf self, std::shared_ptr<std::u
       [self](passwd_atom, const SharedNewPassword& password) -> caf::result<caf::ok_atom> {
         if (!password)
           return to_error(Status(Errc::invalid_argument, "no password given"));
-        return replace_file(self, self->state.snapshot->rekeyed_image(*password));
+        return change_password(self, *password);
       },
       [self](signers_atom, std::vector<signer_actor>& signers) { self->state.signers = std::move(signers); },
   };
@@ -421,7 +489,7 @@ vault_actor::behavior_type vault_behavior(VaultSelf self, std::shared_ptr<std::u
 // ---- the supervisor: the entry point, restarts what fails
 
 struct SupervisorState {
-  snapshot::ReopenToken token;
+  std::shared_ptr<ReopenKeys> reopen_keys;
   EngineOptions options;
   vault_actor vault;
   snapshot_actor writer;
@@ -443,8 +511,8 @@ Status start_core(SupervisorSelf self, std::unique_ptr<snapshot::Snapshot> snaps
       snapshot_writer, std::make_shared<std::unique_ptr<snapshot::JournalFile>>(std::move(journal)),
       state.options.durability);
   state.vault = self->spawn<caf::monitored>(
-      vault_behavior, std::make_shared<std::unique_ptr<snapshot::Snapshot>>(std::move(snapshot)), state.writer,
-      state.signers, state.options.journal_timeout, state.options.generations);
+      vault_behavior, std::make_shared<std::unique_ptr<snapshot::Snapshot>>(std::move(snapshot)), state.reopen_keys,
+      state.writer, state.signers, state.options.journal_timeout, state.options.generations);
   state.core_down = 0;
   return {};
 }
@@ -482,7 +550,7 @@ void on_down(SupervisorSelf self, const caf::down_msg& down) {
     return;
   }
   state.options.generations->bump_all();  // changes not yet acknowledged may be gone
-  auto reopened = snapshot::Snapshot::reopen(state.token);
+  auto reopened = state.reopen_keys->reopen();
   Status started = reopened.ok() ? start_core(self, std::move(*reopened)) : reopened.status();
   if (!started.ok()) {
     self->quit(to_error(started));
@@ -493,9 +561,9 @@ void on_down(SupervisorSelf self, const caf::down_msg& down) {
 
 supervisor_actor::behavior_type supervisor(SupervisorSelf self,
                                            std::shared_ptr<std::unique_ptr<snapshot::Snapshot>> snapshot,
-                                           snapshot::ReopenToken token, EngineOptions options) {
+                                           std::shared_ptr<ReopenKeys> reopen_keys, EngineOptions options) {
   auto& state = self->state;
-  state.token = std::move(token);
+  state.reopen_keys = std::move(reopen_keys);
   state.options = options;
   const unsigned signer_count = options.signers > 0 ? options.signers : std::max(1u, std::thread::hardware_concurrency());
   for (unsigned i = 0; i < signer_count; ++i)
@@ -607,7 +675,7 @@ Result<supervisor_actor> spawn_engine(caf::actor_system& system, std::unique_ptr
   if (!with_generations.generations)
     with_generations.generations = std::make_shared<KeyGenerations>();
   return system.spawn(supervisor, std::make_shared<std::unique_ptr<snapshot::Snapshot>>(std::move(snapshot)),
-                      std::move(token), with_generations);
+                      std::make_shared<ReopenKeys>(std::move(token)), with_generations);
 }
 
 }  // namespace stronghold::actors

@@ -3,7 +3,9 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -25,6 +27,18 @@ constexpr SpecialCommand kUnlock{"unlock", "unlock   (with --socket)\n  Gives st
 constexpr SpecialCommand kLock{"lock", "lock   (with --socket)\n  Makes strongholdd drop every key from memory until the next unlock."};
 constexpr SpecialCommand kDemo{"demo", "demo\n  The end-to-end tour, in a temporary folder."};
 
+// Creates the missing folders of `folder` with mode 0700, as they will hold secrets. A folder
+// that exists is left as it is: its mode is its owner's choice (/tmp stays sticky and open).
+Status create_private_folders(const std::filesystem::path& folder) {
+  std::error_code ignored;
+  if (folder.empty() || std::filesystem::exists(folder, ignored))
+    return {};
+  SH_RETURN_IF_ERROR(create_private_folders(folder.parent_path()));
+  if (::mkdir(folder.c_str(), 0700) != 0 && errno != EEXIST)
+    return error(Errc::io_error, "cannot create {}: {}", folder.string(), std::strerror(errno));
+  return {};
+}
+
 Status init(const GlobalOptions& options, const std::vector<std::string>& words) {
   SH_ASSIGN_OR_RETURN(const Args args, Args::parse(words, {{"--kdf"}, {}, {}}));
   if (!args.positional().empty())
@@ -33,17 +47,14 @@ Status init(const GlobalOptions& options, const std::vector<std::string>& words)
     return Status(Errc::invalid_argument, "init creates a snapshot file: run it without --socket");
   snapshot::SnapshotOptions file;
   SH_ASSIGN_OR_RETURN(file.kdf, snapshot::parse_kdf_preset(args.value("--kdf").value_or("default")));
+  if (file.kdf == snapshot::KdfPreset::fast)
+    std::fputs("stronghold: warning: --kdf fast (one pass over 1 MiB) is for tests: it makes guessing the password "
+               "cheap\n",
+               stderr);
   SH_ASSIGN_OR_RETURN(const bool exists, path_exists(options.snapshot));
   if (exists)
     return error(Errc::already_exists, "{} already exists; init never overwrites a snapshot", options.snapshot);
-  const auto folder = std::filesystem::path(options.snapshot).parent_path();
-  if (!folder.empty()) {
-    std::error_code failed;
-    std::filesystem::create_directories(folder, failed);
-    if (failed)
-      return error(Errc::io_error, "cannot create {}: {}", folder.string(), failed.message());
-    ::chmod(folder.c_str(), 0700);
-  }
+  SH_RETURN_IF_ERROR(create_private_folders(std::filesystem::path(options.snapshot).parent_path()));
   SH_ASSIGN_OR_RETURN(runtime::SecretBuffer password, snapshot_password(options, "New snapshot password: "));
   auto view = password.read();
   return snapshot::Snapshot::create(snapshot::posix_file_system(), options.snapshot, view.bytes(), file).status();

@@ -329,8 +329,11 @@ Result<bool> path_exists(const std::string& path) {
   return error(Errc::io_error, "cannot look at {}: {}", path, std::strerror(errno));
 }
 
-
 Status PrintedOutput::new_file(const std::string& path, ByteView content) {
+  // lstat: a symbolic link there, even one to nothing, is neither followed nor replaced.
+  struct stat info {};
+  if (::lstat(path.c_str(), &info) == 0 && S_ISLNK(info.st_mode))
+    return error(Errc::already_exists, "{} is a symbolic link; it is never followed or replaced", path);
   SH_ASSIGN_OR_RETURN(const bool exists, path_exists(path));
   if (exists)
     return error(Errc::already_exists, "{} already exists; it is never overwritten", path);
@@ -346,6 +349,11 @@ Result<snapshot::Snapshot*> LocalStore::snapshot() {
   SH_ASSIGN_OR_RETURN(runtime::SecretBuffer password, snapshot_password(options_, "Snapshot password: "));
   auto view = password.read();
   SH_ASSIGN_OR_RETURN(snapshot_, snapshot::Snapshot::open(snapshot::posix_file_system(), options_.snapshot, view.bytes(), {}));
+  if (const std::uint64_t dropped = snapshot_->open_report().dropped_tail_bytes; dropped > 0)
+    fmt::print(stderr,
+               "stronghold: warning: ignored the last {} bytes of {}: an unfinished write, as a crash leaves (if "
+               "none happened, someone changed the file); the next change removes them\n",
+               dropped, options_.snapshot);
   return snapshot_.get();
 }
 

@@ -36,6 +36,15 @@ Status derive_from_password(ByteView password, ByteView salt, KdfParams cost, st
   return {};
 }
 
+Status check_kdf_cost(KdfParams cost, KdfParams limit, std::string_view what) {
+  if (cost.ops >= 1 && cost.memory >= kMinKdfMemory && cost.ops <= limit.ops && cost.memory <= limit.memory)
+    return {};
+  return error(Errc::corrupted,
+               "{} asks for a KDF cost of {} passes over {} MiB ({} bytes), outside what is allowed (at most {} "
+               "passes over {} MiB)",
+               what, cost.ops, cost.memory >> 20, cost.memory, limit.ops, limit.memory >> 20);
+}
+
 Result<KdfPreset> parse_kdf_preset(std::string_view name) {
   if (name == "fast") return KdfPreset::fast;
   if (name == "default") return KdfPreset::standard;
@@ -92,10 +101,7 @@ Result<Header> decode_header(ByteView file) {
   in.array(header.wrapped_key);
   if (!in.ok() || kdf_id != kKdfArgon2id || reserved != 0)
     return Status(Errc::unsupported, "the snapshot uses an unknown key-derivation function");
-  if (header.kdf.ops < 1 || header.kdf.ops > kMaxKdfOps || header.kdf.memory < kMinKdfMemory ||
-      header.kdf.memory > kMaxKdfMemory)
-    return error(Errc::corrupted, "the header asks for an out-of-range KDF cost ({} passes, {} bytes)",
-                 header.kdf.ops, header.kdf.memory);
+  SH_RETURN_IF_ERROR(check_kdf_cost(header.kdf, {kMaxKdfOps, kMaxKdfMemory}, "the snapshot header"));
   return header;
 }
 

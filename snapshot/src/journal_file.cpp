@@ -2,8 +2,9 @@
 
 namespace stronghold::snapshot {
 
-JournalFile::JournalFile(FileSystem& fs, std::string path, std::unique_ptr<AppendFile> file, std::uint64_t size)
-    : fs_(fs), path_(std::move(path)), file_(std::move(file)), size_(size) {}
+JournalFile::JournalFile(FileSystem& fs, std::string path, std::unique_ptr<AppendFile> file, std::uint64_t size,
+                         std::uint64_t torn_tail)
+    : fs_(fs), path_(std::move(path)), file_(std::move(file)), size_(size), torn_tail_(torn_tail) {}
 
 Status JournalFile::refuse_if_broken() const {
   if (broken_ || !file_)
@@ -11,8 +12,17 @@ Status JournalFile::refuse_if_broken() const {
   return {};
 }
 
+Status JournalFile::cut_torn_tail() {
+  if (torn_tail_ == 0)
+    return {};
+  SH_RETURN_IF_ERROR(fs_.truncate(path_, size_));
+  torn_tail_ = 0;
+  return {};
+}
+
 Status JournalFile::append(ByteView entry) {
   SH_RETURN_IF_ERROR(refuse_if_broken());
+  SH_RETURN_IF_ERROR(cut_torn_tail());  // entries must follow whole entries
   if (Status written = file_->append(entry); !written.ok()) {
     // Cut a partial entry back off, so the next one follows whole entries.
     file_.reset();
@@ -75,6 +85,7 @@ Status JournalFile::replace(ByteView image) {
   }
   file_ = std::move(*reopened);
   size_ = image.size();
+  torn_tail_ = 0;  // a new file
   return {};
 }
 

@@ -4,8 +4,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 
 #include "stronghold/snapshot/file_system.hpp"
 
@@ -14,6 +16,8 @@ namespace {
 
 Status os_error(std::string_view what, const std::string& path) {
   const int code = errno;
+  if (code == ELOOP)  // what O_NOFOLLOW answers for a symbolic link
+    return error(Errc::io_error, "{} {}: it is a symbolic link, which is never followed; remove it", what, path);
   const Errc errc = code == ENOENT ? Errc::not_found
                     : code == EEXIST ? Errc::already_exists
                     : code == EWOULDBLOCK ? Errc::busy
@@ -71,10 +75,31 @@ class PosixLock final : public FileLock {
   Descriptor fd_;  // closing it releases the lock
 };
 
+// realpath(3) into a string.
+Result<std::string> real_path(const std::string& path) {
+  std::unique_ptr<char, decltype(&std::free)> resolved(::realpath(path.c_str(), nullptr), &std::free);
+  if (!resolved)
+    return os_error("cannot resolve", path);
+  return std::string(resolved.get());
+}
+
 class PosixFileSystem final : public FileSystem {
  public:
+  Result<std::string> resolve(const std::string& path) override {
+    auto resolved = real_path(path);
+    if (resolved.ok() || resolved.code() != Errc::not_found)
+      return resolved;
+    struct stat link {};
+    if (::lstat(path.c_str(), &link) == 0)
+      return error(Errc::not_found, "{} is a symbolic link to a file that does not exist", path);
+    const std::filesystem::path name(path);
+    const std::filesystem::path parent = name.parent_path();
+    SH_ASSIGN_OR_RETURN(const std::string folder, real_path(parent.empty() ? std::string(".") : parent.string()));
+    return (std::filesystem::path(folder) / name.filename()).string();
+  }
+
   Result<Bytes> read_file(const std::string& path, std::uint64_t max_size) override {
-    Descriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    Descriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
     if (fd.get() < 0)
       return os_error("cannot open", path);
     struct stat info {};
@@ -101,7 +126,8 @@ class PosixFileSystem final : public FileSystem {
   bool exists(const std::string& path) override { return ::access(path.c_str(), F_OK) == 0; }
 
   Result<std::unique_ptr<AppendFile>> open_append(const std::string& path, bool create) override {
-    const int flags = O_WRONLY | O_APPEND | O_CLOEXEC | (create ? O_CREAT | O_EXCL : 0);
+    // Paths here are resolved (FileSystem::resolve): a symbolic link found now was put there since.
+    const int flags = O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT | O_EXCL : 0);
     const int fd = ::open(path.c_str(), flags, 0600);
     if (fd < 0)
       return os_error(create ? "cannot create" : "cannot open", path);
@@ -109,7 +135,7 @@ class PosixFileSystem final : public FileSystem {
   }
 
   Status truncate(const std::string& path, std::uint64_t size) override {
-    Descriptor fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+    Descriptor fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW));
     if (fd.get() < 0 || ::ftruncate(fd.get(), static_cast<off_t>(size)) != 0 || ::fdatasync(fd.get()) != 0)
       return os_error("cannot truncate", path);
     return {};
@@ -137,7 +163,8 @@ class PosixFileSystem final : public FileSystem {
   }
 
   Result<std::unique_ptr<FileLock>> lock(const std::string& path) override {
-    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    // Never through a symbolic link: one planted here would make us create or lock its target.
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0)
       return os_error("cannot open", path);
     if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {

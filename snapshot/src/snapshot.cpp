@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
 #include <optional>
+#include <string>
+#include <utility>
 
 #include <sodium.h>
 
@@ -69,7 +72,70 @@ Status wrap_snapshot_key(ByteView password, ByteView snapshot_key, Header& heade
   return wrap_with_key(password_key, snapshot_key, header);
 }
 
+// Calls `visit(vault path, record)` for each record that `changes` puts.
+template <class Changes, class Visit>
+void for_each_put_record(Changes& changes, Visit visit) {
+  std::map<vault::VaultId, std::string> vault_paths;
+  for (auto& change : changes.changes) {
+    if (const auto* vault = std::get_if<vault::PutVault>(&change))
+      vault_paths[vault->id] = vault->path;
+    else if (auto* put = std::get_if<vault::PutRecord>(&change))
+      visit(vault_paths[put->vault], put->record);
+  }
+}
+
+// The state of `keystore` under a new snapshot key: new vault ids and vault keys (both derive
+// from or are wrapped under the snapshot key) and every live record sealed again, by way of an
+// export under a random transfer key. Revoked and expired records stay behind, as garbage
+// collection would drop them, and so do vaults left without a record; records keep their
+// creation times but get new versions.
+Result<vault::Keystore> rekeyed_keystore(const vault::Keystore& keystore, ByteView snapshot_key,
+                                         const vault::Keystore::Clock& clock) {
+  ScratchFrame frame;
+  SH_ASSIGN_OR_RETURN(auto transfer_key, frame.take(kKeySize));
+  runtime::random_bytes(transfer_key);
+  SH_ASSIGN_OR_RETURN(const vault::ChangeSet exported, keystore.export_vaults({}, transfer_key));
+  SH_ASSIGN_OR_RETURN(vault::Keystore rekeyed, vault::Keystore::create(snapshot_key, clock));
+  vault::ChangeSet imported;
+  {
+    vault::Transaction tx(rekeyed);
+    SH_RETURN_IF_ERROR(tx.import_vaults(exported, transfer_key, true).status());
+    imported = std::move(tx).take();
+  }
+  std::map<std::pair<std::string, std::string>, std::int64_t> created;
+  for_each_put_record(exported, [&](const std::string& vault, const vault::Record& record) {
+    created[{vault, record.path}] = record.created_at;
+  });
+  for_each_put_record(imported, [&](const std::string& vault, vault::Record& record) {
+    record.created_at = created[{vault, record.path}];  // not bound by the seal
+  });
+  SH_RETURN_IF_ERROR(rekeyed.apply(imported));
+  return rekeyed;
+}
+
 bool all_zero(ByteView bytes) { return std::all_of(bytes.begin(), bytes.end(), [](auto b) { return b == 0; }); }
+
+// The smallest sealed change set: nonce, tag and at least one byte.
+constexpr std::uint32_t kMinEntrySize = vault::kSealNonceSize + kTagSize + 1;
+
+// True when `rest`, the bytes after the last whole journal entry, is what a crash leaves there.
+// An append writes an entry's header and seal in one write, which a crash can cut short: fewer
+// bytes than an entry header, or a sound header that asks for more bytes than follow. Or the
+// file system extended the file but never wrote the data (after a power loss, unsynced appends
+// can read back as zeros: several of them under group or no-sync durability), so zeros from an
+// entry boundary to the end are unwritten space; they are no more than cutting the file at that
+// boundary would be, which cannot be detected either. A whole entry that fails to authenticate is
+// never a crash (the file system does not invent bytes): that is damage.
+bool torn_write(ByteView rest) {
+  if (rest.size() < kEntryHeaderSize || all_zero(rest))
+    return true;
+  std::uint32_t size = 0;
+  std::uint32_t check = 0;
+  ByteReader in(rest);
+  in.u32(size);
+  in.u32(check);
+  return check == ~size && size >= kMinEntrySize && size <= kMaxEntrySize && size > in.remaining();
+}
 
 }  // namespace
 
@@ -148,12 +214,34 @@ struct Snapshot::State {
     return {};
   }
 
-  // The header for `new_password`: a fresh salt, the file's KDF cost, the same snapshot key.
-  Status rewrap(ByteView new_password) {
+  // What a password change replaces: the header (salt, wrapped key), the snapshot key and the
+  // keystore under it.
+  struct Keys {
+    Header header;
+    ShieldedSecret snapshot_key;
+    std::optional<vault::Keystore> keystore;
+  };
+
+  // A new snapshot key wrapped under `password_key` (derived with `salt` at the file's KDF cost),
+  // and the keystore re-keyed under it; the state is not touched.
+  Result<Keys> rekeyed(ByteView password_key, const std::array<std::uint8_t, 16>& salt) const {
+    Keys next{header, {}, {}};
+    next.header.salt = salt;
     ScratchFrame frame;
     SH_ASSIGN_OR_RETURN(auto key, frame.take(kKeySize));
-    SH_RETURN_IF_ERROR(snapshot_key.open(key));
-    return wrap_snapshot_key(new_password, key, header);
+    runtime::random_bytes(key);
+    SH_RETURN_IF_ERROR(wrap_with_key(password_key, key, next.header));
+    SH_ASSIGN_OR_RETURN(next.snapshot_key, ShieldedSecret::seal(key));
+    SH_ASSIGN_OR_RETURN(vault::Keystore keystore, rekeyed_keystore(*this->keystore, key, options.clock));
+    next.keystore.emplace(std::move(keystore));
+    return next;
+  }
+
+  // Puts `keys` in place and the current ones into `keys`: called again, it undoes itself.
+  void swap_keys(Keys& keys) noexcept {
+    std::swap(header, keys.header);
+    std::swap(snapshot_key, keys.snapshot_key);
+    std::swap(keystore, keys.keystore);
   }
 
   // A new file for `path` holding the current state (create, compaction, password change).
@@ -195,42 +283,31 @@ struct Snapshot::State {
     return replay_journal(file, offset);
   }
 
+  // Applies the whole entries from `offset` on. After the last one, what a crash can leave is
+  // dropped (see torn_write); anything else that does not open is damage, the final entry too.
   Status replay_journal(ByteView file, std::size_t offset) {
-    std::size_t torn_at = file.size();
+    std::size_t end = file.size();  // of the whole entries
     while (offset < file.size()) {
       const ByteView rest = file.subspan(offset);
+      if (torn_write(rest)) {
+        end = offset;
+        break;
+      }
       std::uint32_t size = 0;
       std::uint32_t check = 0;
       ByteReader in(rest);
-      if (!in.u32(size) || !in.u32(check)) {
-        torn_at = offset;  // a torn entry header
-        break;
-      }
+      in.u32(size);
+      in.u32(check);
       const std::uint64_t entry = next_sequence;
-      if (check != ~size) {
-        if (all_zero(rest)) {  // space the file system allocated but never wrote
-          torn_at = offset;
-          break;
-        }
+      if (check != ~size)
         return error(Errc::corrupted, "journal entry {} at byte {} has a damaged length", entry, offset);
-      }
-      if (size > kMaxEntrySize || size < vault::kSealNonceSize + kTagSize + 1)
+      if (size > kMaxEntrySize || size < kMinEntrySize || size > in.remaining())
         return error(Errc::corrupted, "journal entry {} at byte {} has an impossible length", entry, offset);
-      if (size > in.remaining()) {
-        torn_at = offset;  // written in part
-        break;
-      }
       const ByteView sealed = rest.subspan(kEntryHeaderSize, size);
-      const bool last = offset + kEntryHeaderSize + size == file.size();
       Bytes plaintext;
-      if (!open_sealed(entry_context(header, entry, previous_tag), sealed, plaintext).ok()) {
-        if (last) {  // the final entry did not make it to disk whole
-          torn_at = offset;
-          break;
-        }
+      if (!open_sealed(entry_context(header, entry, previous_tag), sealed, plaintext).ok())
         return error(Errc::corrupted, "journal entry {} at byte {} is damaged (it failed to authenticate)", entry,
                      offset);
-      }
       auto changes = decode_changes(plaintext);
       if (!changes.ok())
         return error(Errc::corrupted, "journal entry {} at byte {}: {}", entry, offset, changes.status().message());
@@ -243,11 +320,9 @@ struct Snapshot::State {
       offset += kEntryHeaderSize + size;
       journal_bytes += kEntryHeaderSize + size;
     }
-    report.dropped_tail_bytes = file.size() - torn_at;
-    if (torn_at < file.size())
-      SH_RETURN_IF_ERROR(fs.truncate(path, torn_at));
+    report.dropped_tail_bytes = file.size() - end;
     SH_ASSIGN_OR_RETURN(auto append, fs.open_append(path, false));
-    journal = std::make_unique<JournalFile>(fs, path, std::move(append), torn_at);
+    journal = std::make_unique<JournalFile>(fs, path, std::move(append), end, report.dropped_tail_bytes);
     return {};
   }
 };
@@ -257,9 +332,10 @@ Snapshot::~Snapshot() = default;
 
 Result<std::unique_ptr<Snapshot>> Snapshot::create(FileSystem& fs, const std::string& path, ByteView password,
                                                    const SnapshotOptions& options) {
-  auto state = std::make_unique<State>(fs, path, options);
-  SH_ASSIGN_OR_RETURN(state->lock, fs.lock(path + ".lock"));
-  if (fs.exists(path))
+  SH_ASSIGN_OR_RETURN(std::string real_path, fs.resolve(path));
+  auto state = std::make_unique<State>(fs, std::move(real_path), options);
+  SH_ASSIGN_OR_RETURN(state->lock, fs.lock(state->path + ".lock"));
+  if (fs.exists(state->path))
     return error(Errc::already_exists, "{} already exists; it is not overwritten", path);
   ScratchFrame frame;
   SH_ASSIGN_OR_RETURN(auto snapshot_key, frame.take(kKeySize));
@@ -272,9 +348,9 @@ Result<std::unique_ptr<Snapshot>> Snapshot::create(FileSystem& fs, const std::st
   state->keystore.emplace(std::move(keystore));
   // The first file is written like a compacted one.
   SH_ASSIGN_OR_RETURN(const Bytes image, state->compaction_image());
-  SH_RETURN_IF_ERROR(write_file_atomically(fs, path, image));
-  SH_ASSIGN_OR_RETURN(auto append, fs.open_append(path, false));
-  state->journal = std::make_unique<JournalFile>(fs, path, std::move(append), image.size());
+  SH_RETURN_IF_ERROR(write_file_atomically(fs, state->path, image));
+  SH_ASSIGN_OR_RETURN(auto append, fs.open_append(state->path, false));
+  state->journal = std::make_unique<JournalFile>(fs, state->path, std::move(append), image.size());
   return std::unique_ptr<Snapshot>(new Snapshot(std::move(state)));
 }
 
@@ -284,12 +360,14 @@ namespace {
 Result<std::unique_ptr<Snapshot::State>> open_with(
     FileSystem& fs, const std::string& path, const SnapshotOptions& options,
     vault::FunctionRef<Status(ByteView file, const Header& header, std::span<std::uint8_t> snapshot_key)> unlock) {
-  auto state = std::make_unique<Snapshot::State>(fs, path, options);
   if (!fs.exists(path))
     return error(Errc::not_found, "no snapshot at {}", path);
-  SH_ASSIGN_OR_RETURN(state->lock, fs.lock(path + ".lock"));
-  SH_ASSIGN_OR_RETURN(const Bytes file, fs.read_file(path, options.max_file_size));
+  SH_ASSIGN_OR_RETURN(std::string real_path, fs.resolve(path));
+  auto state = std::make_unique<Snapshot::State>(fs, std::move(real_path), options);
+  SH_ASSIGN_OR_RETURN(state->lock, fs.lock(state->path + ".lock"));
+  SH_ASSIGN_OR_RETURN(const Bytes file, fs.read_file(state->path, options.max_file_size));
   SH_ASSIGN_OR_RETURN(state->header, decode_header(file));
+  SH_RETURN_IF_ERROR(check_kdf_cost(state->header.kdf, options.max_kdf, "the snapshot header"));
   ScratchFrame frame;
   SH_ASSIGN_OR_RETURN(auto snapshot_key, frame.take(kKeySize));
   SH_RETURN_IF_ERROR(unlock(file, state->header, snapshot_key));
@@ -313,10 +391,9 @@ Result<std::unique_ptr<Snapshot>> Snapshot::open(FileSystem& fs, const std::stri
       return Status(Errc::wrong_password, "wrong password");
     return Status{};
   }));
-  auto snapshot = std::unique_ptr<Snapshot>(new Snapshot(std::move(state)));
-  if (snapshot->journal_bytes() > options.compaction_threshold)
-    SH_RETURN_IF_ERROR(snapshot->compact());
-  return snapshot;
+  // Not compacted here even past the threshold: opening only to read writes nothing (the next
+  // commit compacts).
+  return std::unique_ptr<Snapshot>(new Snapshot(std::move(state)));
 }
 
 Result<std::unique_ptr<Snapshot>> Snapshot::reopen(const ReopenToken& token) {
@@ -389,10 +466,15 @@ Status Snapshot::compact() { return state_->rewrite(); }
 Status Snapshot::change_password(ByteView new_password) {
   State& state = *state_;
   SH_RETURN_IF_ERROR(state.own_journal());
-  const Header previous = state.header;
-  SH_RETURN_IF_ERROR(state.rewrap(new_password));
+  Header with_salt = state.header;
+  runtime::random_bytes(with_salt.salt);
+  ScratchFrame frame;
+  SH_ASSIGN_OR_RETURN(auto password_key, frame.take(kKeySize));
+  SH_RETURN_IF_ERROR(derive_password_key(new_password, with_salt, password_key));
+  SH_ASSIGN_OR_RETURN(State::Keys keys, state.rekeyed(password_key, with_salt.salt));
+  state.swap_keys(keys);
   if (Status written = state.rewrite(); !written.ok()) {
-    state.header = previous;
+    state.swap_keys(keys);
     return written;
   }
   return {};
@@ -422,22 +504,14 @@ Result<Bytes> Snapshot::rekeyed_image(const NewPassword& password) {
   State& state = *state_;
   if (password.previous_header != encode_header(state.header))
     return Status(Errc::busy, "the password changed meanwhile; try again");
-  const Header previous = state.header;
-  {
-    ScratchFrame frame;
-    SH_ASSIGN_OR_RETURN(auto password_key, frame.take(kKeySize));
-    SH_ASSIGN_OR_RETURN(auto snapshot_key, frame.take(kKeySize));
-    SH_RETURN_IF_ERROR(password.key.open(password_key));
-    SH_RETURN_IF_ERROR(state.snapshot_key.open(snapshot_key));
-    state.header.salt = password.salt;
-    if (Status wrapped = wrap_with_key(password_key, snapshot_key, state.header); !wrapped.ok()) {
-      state.header = previous;
-      return wrapped;
-    }
-  }
+  ScratchFrame frame;
+  SH_ASSIGN_OR_RETURN(auto password_key, frame.take(kKeySize));
+  SH_RETURN_IF_ERROR(password.key.open(password_key));
+  SH_ASSIGN_OR_RETURN(State::Keys keys, state.rekeyed(password_key, password.salt));
+  state.swap_keys(keys);
   auto image = state.compaction_image();
   if (!image.ok())
-    state.header = previous;
+    state.swap_keys(keys);
   return image;
 }
 

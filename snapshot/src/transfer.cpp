@@ -140,9 +140,9 @@ Result<TransferPassword> TransferPassword::for_import(ByteView file, ByteView pa
   SH_ASSIGN_OR_RETURN(const ParsedExport parsed, parse_export(file));
   if (parsed.mode != kWithPassword)
     return Status(Errc::invalid_argument, "this export is sealed to a key, not to a password");
-  if (parsed.ops < 1 || parsed.ops > kMaxImportKdf.ops || parsed.memory < 8192 || parsed.memory > kMaxImportKdf.memory)
-    return Status(Errc::corrupted, "the export asks for a KDF cost beyond the strong preset");
-  SH_ASSIGN_OR_RETURN(runtime::ShieldedSecret key, derive_transfer_key(password, parsed.salt, {parsed.ops, parsed.memory}));
+  const KdfParams cost{parsed.ops, parsed.memory};
+  SH_RETURN_IF_ERROR(check_kdf_cost(cost, kMaxImportKdf, "the export"));
+  SH_ASSIGN_OR_RETURN(runtime::ShieldedSecret key, derive_transfer_key(password, parsed.salt, cost));
   return TransferPassword(Bytes(parsed.header.begin(), parsed.header.end()), std::move(key));
 }
 

@@ -7,6 +7,7 @@
 #include "stronghold/engine.hpp"
 #include "stronghold/vault/keys.hpp"
 #include "stronghold/vault/verify.hpp"
+#include "support/file_bytes.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace stronghold;
@@ -42,6 +43,8 @@ struct EngineFixture {
     REQUIRE_MESSAGE(engine.ok(), engine.status().to_string());
     return std::move(engine).value();
   }
+  Bytes read_file() const { return test::read_bytes(path); }
+  void write_file(ByteView bytes) const { test::write_bytes(path, bytes); }
 };
 
 // A child of the engine's supervisor (0: vault actor, 1: snapshot actor, 2: identity registry, 3...: signers).
@@ -51,6 +54,17 @@ caf::actor child(Engine& engine, caf::actor_system& system, std::size_t index) {
   self->request(engine.handle(), std::chrono::seconds(5), actors::children_atom::value)
       .receive([&](std::vector<caf::actor>& children) { found = children.at(index); }, [](caf::error&) {});
   return found;
+}
+
+// The public key at `location` once the vault actor answers again after a restart (requests
+// during the restart fail or succeed; none hangs).
+Result<Bytes> public_key_after_restart(Engine& engine, const Location& location) {
+  Result<Bytes> probe = engine.public_key(location);
+  for (int attempt = 0; attempt < 200 && !probe.ok(); ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    probe = engine.public_key(location);
+  }
+  return probe;
 }
 
 }  // namespace
@@ -214,18 +228,95 @@ TEST_CASE_FIXTURE(EngineInSystemFixture, "a failed vault actor is restarted from
   for (int i = 0; i < 10; ++i)
     keys.push_back(engine->generate(at(fmt::format("w/{}", i)), KeyType::ed25519).value());
   caf::anon_send_exit(child(*engine, system, 0), caf::exit_reason::kill);  // the vault actor
-  // Requests during the restart fail or succeed; none hangs. Then everything is back.
-  Result<Bytes> probe = Status(Errc::internal, "");
-  for (int attempt = 0; attempt < 200 && !probe.ok(); ++attempt) {
-    probe = engine->public_key(at("w/0"));
-    if (!probe.ok())
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  REQUIRE(probe.ok());
+  // Then everything is back.
+  REQUIRE(public_key_after_restart(*engine, at("w/0")).ok());
   CHECK(engine->stats().value().vault_restarts == 1);
   for (int i = 0; i < 10; ++i)
     CHECK(engine->public_key(at(fmt::format("w/{}", i))).value() == keys[static_cast<std::size_t>(i)]);
   CHECK(engine->generate(at("w/after"), KeyType::ed25519).ok());
+}
+
+// These reopen the file once the engine is closed: the engine runs its own actor system, which
+// closing waits for (an engine in an application's system stops its actors after close returns).
+TEST_CASE_FIXTURE(EngineFixture, "a password change re-keys the file, and a vault actor restarted after it opens it") {
+  const Bytes new_password = {'n', 'e', 'w'};
+  Bytes before_change;
+  {
+    auto engine = create();
+    const Bytes first = engine->generate(at("w/first"), KeyType::ed25519).value();
+    CHECK(vault::verify_ed25519(first, kMessage, engine->sign(at("w/first"), kMessage).value()));  // cached material
+    REQUIRE(engine->sync().ok());
+    before_change = read_file();
+    REQUIRE(engine->change_password(kPassword, new_password).ok());
+    REQUIRE(engine->generate(at("w/after"), KeyType::ed25519).ok());
+    CHECK(vault::verify_ed25519(first, kMessage, engine->sign(at("w/first"), kMessage).value()));
+    caf::anon_send_exit(child(*engine, engine->actor_system(), 0), caf::exit_reason::kill);  // the vault actor
+    const Result<Bytes> probe = public_key_after_restart(*engine, at("w/after"));
+    REQUIRE_MESSAGE(probe.ok(), probe.status().to_string());
+    CHECK(engine->stats().value().vault_restarts == 1);
+    CHECK(vault::verify_ed25519(first, kMessage, engine->sign(at("w/first"), kMessage).value()));
+    REQUIRE(engine->generate(at("w/restarted"), KeyType::ed25519).ok());
+  }
+  const Bytes after = read_file();
+  Bytes spliced(before_change.begin(), before_change.begin() + snapshot::kHeaderSize);
+  spliced.insert(spliced.end(), after.begin() + snapshot::kHeaderSize, after.end());
+  write_file(spliced);
+  CHECK_FALSE(Engine::open(path, kPassword, options).ok());
+  write_file(after);
+  auto reopened = Engine::open(path, new_password, options);
+  REQUIRE(reopened.ok());
+  CHECK((*reopened)->public_key(at("w/after")).ok());
+  CHECK((*reopened)->public_key(at("w/restarted")).ok());
+}
+
+namespace {
+
+// The operating system's files, except that once armed the next directory sync fails: a file
+// replaced by a rename that is not known to be durable, as a crash right after it leaves things.
+class FailingDirectorySync final : public snapshot::FileSystem {
+ public:
+  std::atomic<bool> armed{false};
+  Result<std::string> resolve(const std::string& path) override { return real().resolve(path); }
+  Result<Bytes> read_file(const std::string& path, std::uint64_t max) override { return real().read_file(path, max); }
+  bool exists(const std::string& path) override { return real().exists(path); }
+  Result<std::unique_ptr<snapshot::AppendFile>> open_append(const std::string& path, bool create) override {
+    return real().open_append(path, create);
+  }
+  Status truncate(const std::string& path, std::uint64_t size) override { return real().truncate(path, size); }
+  Status rename(const std::string& from, const std::string& to) override { return real().rename(from, to); }
+  Status remove(const std::string& path) override { return real().remove(path); }
+  Status sync_directory(const std::string& path) override {
+    if (armed.exchange(false))
+      return Status(Errc::io_error, "injected failure: directory fsync");
+    return real().sync_directory(path);
+  }
+  Result<std::unique_ptr<snapshot::FileLock>> lock(const std::string& path) override { return real().lock(path); }
+
+ private:
+  static snapshot::FileSystem& real() { return snapshot::posix_file_system(); }
+};
+
+}  // namespace
+
+TEST_CASE_FIXTURE(EngineFixture, "a password change that fails after its rename restarts under the new key") {
+  FailingDirectorySync files;
+  options.file_system = &files;
+  const Bytes new_password = {'n', 'e', 'w'};
+  {
+    auto engine = create();
+    const Bytes first = engine->generate(at("w/first"), KeyType::ed25519).value();
+    files.armed = true;
+    CHECK_FALSE(engine->change_password(kPassword, new_password).ok());  // the file may hold either
+    const Result<Bytes> probe = public_key_after_restart(*engine, at("w/first"));
+    REQUIRE_MESSAGE(probe.ok(), probe.status().to_string());
+    CHECK(*probe == first);
+    CHECK(engine->stats().value().vault_restarts == 1);
+    REQUIRE(engine->generate(at("w/restarted"), KeyType::ed25519).ok());
+  }
+  CHECK(Engine::open(path, kPassword, options).status().code() == Errc::wrong_password);
+  auto reopened = Engine::open(path, new_password, options);
+  REQUIRE_MESSAGE(reopened.ok(), reopened.status().to_string());
+  CHECK((*reopened)->public_key(at("w/restarted")).ok());
 }
 
 TEST_CASE_FIXTURE(EngineFixture, "blocking signatures never use a key after it was replaced or deleted") {

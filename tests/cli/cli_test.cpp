@@ -3,10 +3,12 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -165,6 +167,13 @@ Bytes hex(const std::string& text) { return from_hex(text).value(); }
 
 }  // namespace
 
+TEST_CASE("init --kdf fast warns that it is for tests") {
+  Cli cli;
+  const Run fast = cli.run({"init", "--kdf", "fast"});
+  CHECK(fast.exit_code == 0);
+  CHECK(fast.err.find("for tests") != std::string::npos);
+}
+
 TEST_CASE("keys: init, generate, import, sign, and the signatures verify") {
   on_file_and_through_daemon([](Cli& cli) {
     const Run again = cli.run({"init", "--kdf", "fast"});
@@ -242,6 +251,43 @@ TEST_CASE("exit codes: usage, wrong password, not found, damaged, invalid input,
   CHECK(cli.run({"list"}).exit_code == 4);
 }
 
+TEST_CASE("init creates missing folders private and never changes the mode of an existing one") {
+  Cli cli;
+  const std::string shared = cli.file("shared");
+  REQUIRE(::mkdir(shared.c_str(), 0700) == 0);
+  REQUIRE(::chmod(shared.c_str(), 01777) == 0);  // like /tmp
+  auto mode_of = [](const std::string& path) {
+    struct stat info {};
+    REQUIRE(::stat(path.c_str(), &info) == 0);
+    return info.st_mode & 07777;
+  };
+  cli.ok({"--snapshot", shared + "/s.stronghold", "init", "--kdf", "fast"});
+  CHECK(mode_of(shared) == 01777);
+  cli.ok({"--snapshot", shared + "/new/deeper/s.stronghold", "init", "--kdf", "fast"});
+  CHECK(mode_of(shared) == 01777);
+  CHECK(mode_of(shared + "/new") == 0700);
+  CHECK(mode_of(shared + "/new/deeper") == 0700);
+}
+
+TEST_CASE("a torn final write is a warning, a damaged final entry exit 4, and reading changes no byte") {
+  Cli cli;
+  cli.ok({"init", "--kdf", "fast"});
+  cli.ok({"key", "generate", "--type", "ed25519", "--at", "w/ed"});
+  const std::string whole = slurp(cli.snapshot());
+  auto write_snapshot = [&](const std::string& content) { std::ofstream(cli.snapshot(), std::ios::binary) << content; };
+  write_snapshot(whole + std::string("\x2a\x00\x00", 3));
+  const Run torn = cli.run({"list"});
+  CHECK(torn.exit_code == 0);
+  CHECK_MESSAGE(torn.err.find("warning") != std::string::npos, torn.err);
+  CHECK(torn.err.find("3 bytes") != std::string::npos);
+  CHECK(slurp(cli.snapshot()) == whole + std::string("\x2a\x00\x00", 3));
+  std::string damaged = whole;
+  damaged[damaged.size() - 20] ^= 0x01;  // inside the final entry's seal
+  write_snapshot(damaged);
+  CHECK(cli.run({"list"}).exit_code == 4);
+  CHECK(slurp(cli.snapshot()) == damaged);
+}
+
 TEST_CASE("mnemonic, derivation, xpub, X25519 exchange") {
   on_file_and_through_daemon([](Cli& cli) {
     const auto mnemonic = cli.ok({"mnemonic", "generate", "--at", "w/seed", "--words", "12"});
@@ -290,8 +336,9 @@ TEST_CASE("the secret store, passwd, export and import between snapshots") {
     CHECK(other.ok({"import", "--in", cli.file("to-other"), "--key", "device/kex", "--merge", "replace"}).at(0) == "2\t0");
     CHECK(other.ok({"secret", "get", "mail"}) == std::vector<std::string>{"correct horse"});
 
-    // passwd: the old password stops working.
+    // passwd: the old password stops working, even with the old header spliced onto the new file.
     std::ofstream(cli.file("new-pw")) << "brand new\n";
+    const std::string before_change = slurp(cli.snapshot());
     if (cli.serving()) {
       // Through strongholdd the current password is checked too.
       CHECK(cli.run({"passwd", "--new-password-file", cli.file("new-pw")}, "", "wrong").exit_code == 2);
@@ -311,7 +358,39 @@ TEST_CASE("the secret store, passwd, export and import between snapshots") {
     CHECK(cli.run({"list"}).exit_code == 2);
     CHECK(cli.run({"--password-file", cli.file("new-pw"), "list"}, "", "").exit_code == 0);
     CHECK(cli.run({"--password-file", cli.file("new-pw"), "secret", "get", "mail"}, "", "").exit_code == 3);
+    const std::string after = slurp(cli.snapshot());
+    std::ofstream(cli.snapshot(), std::ios::binary) << before_change.substr(0, snapshot::kHeaderSize)
+                                                    << after.substr(snapshot::kHeaderSize);
+    CHECK(cli.run({"list"}).exit_code == 4);
   });
+}
+
+TEST_CASE("export --out refuses a symbolic link and leaves it as it was") {
+  on_file_and_through_daemon([](Cli& cli) {
+    const std::string out = cli.file("planted.export"), target = cli.file("target");
+    REQUIRE(::symlink(target.c_str(), out.c_str()) == 0);
+    std::ofstream(cli.file("export-pw")) << "transfer\n";
+    const Run refused = cli.run({"export", "--out", out, "--export-password-file", cli.file("export-pw")});
+    CHECK(refused.exit_code == 5);
+    CHECK(refused.err.find("symbolic link") != std::string::npos);
+    CHECK(std::filesystem::is_symlink(out));
+    CHECK_FALSE(std::filesystem::exists(target));
+  });
+}
+
+TEST_CASE("a symbolic link to the snapshot is busy while strongholdd serves it, and passwd keeps the link") {
+  Cli cli;
+  cli.ok({"init", "--kdf", "fast"});
+  const std::string link = cli.file("link.stronghold");
+  REQUIRE(::symlink(cli.snapshot().c_str(), link.c_str()) == 0);
+  cli.serve();
+  CHECK(cli.run_on_file({"--snapshot", link, "key", "generate", "--type", "ed25519", "--at", "w/raced"}).exit_code == 6);
+  cli.ok({"key", "generate", "--type", "ed25519", "--at", "w/served"});
+  cli.stop_daemon();
+  std::ofstream(cli.file("new-pw")) << "brand new\n";
+  cli.ok({"--snapshot", link, "passwd", "--new-password-file", cli.file("new-pw")});
+  CHECK(std::filesystem::is_symlink(link));
+  CHECK(cli.run({"--password-file", cli.file("new-pw"), "key", "public", "--at", "w/served"}, "", "").exit_code == 0);
 }
 
 TEST_CASE("DIDs from the command line") {

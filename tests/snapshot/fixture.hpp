@@ -1,13 +1,13 @@
 // A snapshot in a temporary directory, with the fast KDF and a test clock.
 #pragma once
 
-#include <fstream>
 #include <memory>
 
 #include <doctest/doctest.h>
 
 #include "stronghold/snapshot/snapshot.hpp"
 #include "stronghold/vault/keys.hpp"
+#include "support/file_bytes.hpp"
 #include "support/temp_dir.hpp"
 
 namespace stronghold::test {
@@ -42,14 +42,8 @@ struct SnapshotFixture {
     return std::move(public_key).value();
   }
 
-  Bytes read_file() const {
-    std::ifstream in(path, std::ios::binary);
-    return Bytes(std::istreambuf_iterator<char>(in), {});
-  }
-  void write_file(ByteView bytes) const {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-  }
+  Bytes read_file() const { return read_bytes(path); }
+  void write_file(ByteView bytes) const { write_bytes(path, bytes); }
 };
 
 }  // namespace stronghold::test

@@ -1,3 +1,7 @@
+#include <unistd.h>
+
+#include <filesystem>
+
 #include <doctest/doctest.h>
 #include <sodium.h>
 
@@ -58,6 +62,51 @@ TEST_CASE_FIXTURE(SnapshotFixture, "create refuses to overwrite, and a second op
   CHECK(Snapshot::open(posix_file_system(), dir.file("none"), kPassword, options).code() == Errc::not_found);
 }
 
+TEST_CASE_FIXTURE(SnapshotFixture, "a symbolic link planted at the lock file's name is refused, never followed") {
+  create().reset();
+  const std::string target = dir.file("elsewhere");
+  std::filesystem::remove(path + ".lock");
+  REQUIRE(::symlink(target.c_str(), (path + ".lock").c_str()) == 0);
+  const auto opened = open();
+  CHECK_FALSE(opened.ok());
+  CHECK_MESSAGE(opened.status().message().find("symbolic link") != std::string::npos, opened.status().to_string());
+  CHECK_FALSE(std::filesystem::exists(target));
+
+  const std::string fresh = dir.file("fresh.stronghold");
+  REQUIRE(::symlink(target.c_str(), (fresh + ".lock").c_str()) == 0);
+  const auto created = Snapshot::create(posix_file_system(), fresh, kPassword, options);
+  CHECK_FALSE(created.ok());
+  CHECK_MESSAGE(created.status().message().find("symbolic link") != std::string::npos, created.status().to_string());
+  CHECK_FALSE(std::filesystem::exists(target));
+  CHECK_FALSE(std::filesystem::exists(fresh));
+}
+
+TEST_CASE_FIXTURE(SnapshotFixture, "a symbolic link to a snapshot is the snapshot: one lock, and rewrites keep the link") {
+  const std::string link = dir.file("link.stronghold"), folder_link = dir.file("folder");
+  REQUIRE(::symlink(path.c_str(), link.c_str()) == 0);
+  REQUIRE(::symlink(dir.path().c_str(), folder_link.c_str()) == 0);
+  auto held = create();
+  add_key(*held, "w/first");
+  CHECK(Snapshot::open(posix_file_system(), link, kPassword, options).code() == Errc::busy);
+  CHECK(Snapshot::open(posix_file_system(), folder_link + "/test.stronghold", kPassword, options).code() == Errc::busy);
+  held.reset();
+  const Bytes new_password = {'n', 'e', 'w'};
+  {
+    auto through = Snapshot::open(posix_file_system(), link, kPassword, options);
+    REQUIRE(through.ok());
+    CHECK(open().code() == Errc::busy);
+    add_key(**through, "w/through");
+    REQUIRE((*through)->compact().ok());
+    REQUIRE((*through)->change_password(new_password).ok());
+    add_key(**through, "w/after");
+  }
+  CHECK(std::filesystem::is_symlink(link));
+  CHECK_FALSE(std::filesystem::exists(dir.file("link.stronghold.lock")));
+  auto reopened = open(new_password);
+  REQUIRE_MESSAGE(reopened.ok(), reopened.status().to_string());
+  CHECK((*reopened)->keystore().list().size() == 3);
+}
+
 TEST_CASE_FIXTURE(SnapshotFixture, "a wrong password is told apart from a damaged header") {
   five_keys(*this);
   CHECK(open(Bytes{'n', 'o', 'p', 'e'}).code() == Errc::wrong_password);
@@ -86,6 +135,32 @@ TEST_CASE_FIXTURE(SnapshotFixture, "a file of a future format version is unsuppo
   CHECK(open().code() == Errc::unsupported);
 }
 
+TEST_CASE_FIXTURE(SnapshotFixture, "a header that asks for more KDF work than the strong preset is refused before the KDF runs") {
+  create().reset();
+  const Bytes file = read_file();
+  auto forge = [&](KdfParams cost) {
+    Header header = decode_header(file).value();
+    header.kdf = cost;
+    Bytes forged = encode_header(header);
+    forged.insert(forged.end(), file.begin() + kHeaderSize, file.end());
+    write_file(forged);
+  };
+  const KdfParams many_passes{8, std::uint64_t{64} << 20}, much_memory{1, std::uint64_t{2} << 30};
+  for (const KdfParams cost : {many_passes, much_memory}) {
+    forge(cost);
+    // Had the KDF run, the forged cost (bound into the wrapped key's seal) would read as a wrong password.
+    const auto opened = open();
+    CHECK(opened.code() == Errc::corrupted);
+    CHECK_MESSAGE(opened.status().message().find(fmt::format("{} passes over {} MiB", cost.ops, cost.memory >> 20)) !=
+                      std::string::npos,
+                  opened.status().message());
+  }
+  // A caller that allows more runs the KDF.
+  forge(many_passes);
+  options.max_kdf = many_passes;
+  CHECK(open().code() == Errc::wrong_password);
+}
+
 TEST_CASE_FIXTURE(SnapshotFixture, "damage in the body or inside the journal is a corrupted error naming the place") {
   five_keys(*this);
   const Bytes file = read_file();
@@ -111,28 +186,77 @@ TEST_CASE_FIXTURE(SnapshotFixture, "damage in the body or inside the journal is 
   }
 }
 
-TEST_CASE_FIXTURE(SnapshotFixture, "a torn final entry is dropped on open and the rest is kept") {
+TEST_CASE_FIXTURE(SnapshotFixture, "a torn final write is dropped and reported, and only the next write cuts it off the file") {
   const auto keys = five_keys(*this);
   const Bytes file = read_file();
-  SUBCASE("cut short") { write_file(ByteView(file).first(file.size() - 20)); }
-  SUBCASE("zero-filled tail") {
-    Bytes zeros = file;
-    zeros.insert(zeros.end(), 300, 0);
-    write_file(zeros);
+  std::uint64_t last_entry = 0;  // the size of the fifth commit's entry: a sixth like it adds as much
+  {
+    auto snapshot = open();
+    REQUIRE(snapshot.ok());
+    const std::uint64_t before = (*snapshot)->file_bytes();
+    add_key(**snapshot, "w/k5");
+    last_entry = (*snapshot)->file_bytes() - before;
   }
-  auto opened = open();
-  REQUIRE_MESSAGE(opened.ok(), opened.status().to_string());
-  CHECK((*opened)->open_report().dropped_tail_bytes > 0);
-  const auto& keystore = (*opened)->keystore();
-  for (int i = 0; i < 4; ++i)
-    CHECK(keystore.public_key(at(fmt::format("w/k{}", i))).value() == keys[static_cast<std::size_t>(i)]);
-  // The file was trimmed to whole entries: new commits follow and survive another reopen.
-  add_key(**opened, "w/after");
-  opened->reset();
+  write_file(file);
+  Bytes torn = file;
+  std::uint64_t expected_drop = 0;
+  SUBCASE("an entry cut short") {
+    torn.resize(file.size() - 20);
+    expected_drop = last_entry - 20;
+  }
+  SUBCASE("an entry header cut short") {
+    torn.insert(torn.end(), {0x2a, 0x00, 0x00});
+    expected_drop = 3;
+  }
+  SUBCASE("zeros past the last entry (space the file system allocated but never wrote)") {
+    torn.insert(torn.end(), 300, 0);
+    expected_drop = 300;
+  }
+  SUBCASE("the final entry never written, only allocated") {
+    std::fill(torn.end() - static_cast<std::ptrdiff_t>(last_entry), torn.end(), 0);
+    expected_drop = last_entry;
+  }
+  write_file(torn);
+  const std::size_t kept = expected_drop == 3 || expected_drop == 300 ? 5 : 4;
+  options.compaction_threshold = 100;  // a read-only open does not compact either
+  {
+    auto opened = open();
+    REQUIRE_MESSAGE(opened.ok(), opened.status().to_string());
+    CHECK((*opened)->open_report().dropped_tail_bytes == expected_drop);
+    const auto& keystore = (*opened)->keystore();
+    CHECK(keystore.list().size() == kept);
+    for (std::size_t i = 0; i < kept; ++i)
+      CHECK(keystore.public_key(at(fmt::format("w/k{}", i))).value() == keys[i]);
+  }
+  CHECK(read_file() == torn);  // opened and closed: nothing written
+  {
+    auto opened = open();
+    REQUIRE(opened.ok());
+    add_key(**opened, "w/after");  // the first write cuts the torn bytes off first
+  }
   auto again = open();
-  REQUIRE(again.ok());
+  REQUIRE_MESSAGE(again.ok(), again.status().to_string());
   CHECK((*again)->open_report().dropped_tail_bytes == 0);
+  CHECK((*again)->keystore().list().size() == kept + 1);
   CHECK((*again)->keystore().exists(at("w/after")));
+}
+
+TEST_CASE_FIXTURE(SnapshotFixture, "a damaged final entry is corrupted, not a torn write, and the file is left as it was") {
+  {
+    auto snapshot = create();
+    add_key(*snapshot, "w/kept");
+    add_key(*snapshot, "w/deleted");
+    vault::Transaction tx(snapshot->keystore());
+    REQUIRE(tx.revoke(at("w/deleted")).ok());
+    REQUIRE(snapshot->commit(std::move(tx)).ok());
+  }
+  Bytes file = read_file();
+  file[file.size() - 20] ^= 0x01;  // inside the seal of the final entry, the delete
+  write_file(file);
+  const auto opened = open();
+  CHECK(opened.code() == Errc::corrupted);
+  CHECK_MESSAGE(opened.status().message().find("journal entry 3") != std::string::npos, opened.status().to_string());
+  CHECK(read_file() == file);
 }
 
 TEST_CASE_FIXTURE(SnapshotFixture, "every truncation and every flipped bit gives a clear error or a prefix of the commits") {
@@ -182,20 +306,36 @@ TEST_CASE_FIXTURE(SnapshotFixture, "group and no-sync durability keep every comm
   }
 }
 
-TEST_CASE_FIXTURE(SnapshotFixture, "changing the password re-wraps the key and leaves the records as they were") {
+TEST_CASE_FIXTURE(SnapshotFixture, "changing the password re-keys the file: an old header spliced onto it opens nothing") {
   Bytes public_key;
+  Bytes before_change;
+  const Bytes new_password = {'n', 'e', 'w'};
   {
     auto snapshot = create();
     public_key = add_key(*snapshot, "w/key");
-    const Bytes new_password = {'n', 'e', 'w'};
+    add_key(*snapshot, "w/deleted");
+    vault::Transaction tx(snapshot->keystore());
+    REQUIRE(tx.revoke(at("w/deleted")).ok());
+    REQUIRE(snapshot->commit(std::move(tx)).ok());
+    before_change = read_file();
     REQUIRE(snapshot->change_password(new_password).ok());
     add_key(*snapshot, "w/later");
   }
+  const Bytes after = read_file();
+  Bytes spliced(before_change.begin(), before_change.begin() + kHeaderSize);
+  spliced.insert(spliced.end(), after.begin() + kHeaderSize, after.end());
+  write_file(spliced);
+  const auto old_password = open();
+  CHECK_MESSAGE(old_password.code() == Errc::corrupted, old_password.status().to_string());
+  write_file(after);
   CHECK(open().code() == Errc::wrong_password);
-  auto reopened = open(Bytes{'n', 'e', 'w'});
+  auto reopened = open(new_password);
   REQUIRE(reopened.ok());
-  CHECK((*reopened)->keystore().public_key(at("w/key")).value() == public_key);
-  CHECK((*reopened)->keystore().exists(at("w/later")));
+  const vault::Keystore& keystore = (*reopened)->keystore();
+  CHECK(keystore.public_key(at("w/key")).value() == public_key);
+  CHECK(vault::verify_ed25519(public_key, kMessage, vault::sign_ed25519(keystore, at("w/key"), kMessage).value()));
+  CHECK(keystore.exists(at("w/later")));
+  CHECK(keystore.list().size() == 2);  // the deleted record is gone for good
 }
 
 TEST_CASE_FIXTURE(SnapshotFixture, "compaction folds the journal into the body, by hand and past the threshold") {
@@ -274,9 +414,10 @@ TEST_CASE_FIXTURE(SnapshotFixture, "a journal handed to another owner receives s
   CHECK((*reopened)->open_report().journal_entries == 3);
 }
 
-TEST_CASE_FIXTURE(SnapshotFixture, "a password change prepared off the owner's thread re-wraps the journal's next image") {
+TEST_CASE_FIXTURE(SnapshotFixture, "a password change prepared off the owner's thread re-keys the journal's next image") {
   auto snapshot = create();
   const Bytes kept = add_key(*snapshot, "w/key");
+  const Bytes before_change = read_file();
   auto journal = snapshot->take_journal();
   REQUIRE(journal.ok());
   const Bytes header = snapshot->header();
@@ -302,6 +443,12 @@ TEST_CASE_FIXTURE(SnapshotFixture, "a password change prepared off the owner's t
   snapshot.reset();
   journal->reset();
 
+  const Bytes after = read_file();
+  Bytes spliced(before_change.begin(), before_change.begin() + kHeaderSize);
+  spliced.insert(spliced.end(), after.begin() + kHeaderSize, after.end());
+  write_file(spliced);
+  CHECK_FALSE(open().ok());
+  write_file(after);
   CHECK(open().code() == Errc::wrong_password);
   CHECK(open(Bytes{'t', 'w', 'o'}).code() == Errc::wrong_password);
   auto reopened = open(new_password);

@@ -72,7 +72,8 @@ class Engine {
   // Removes deleted and expired records for good and compacts the file.
   Status collect_garbage();
   // wrong_password when `current_password` is not the snapshot's. The password KDFs run on the
-  // caller's thread; the new password keeps the file's KDF cost.
+  // caller's thread; the new password keeps the file's KDF cost. A full re-key
+  // (snapshot::Snapshot::change_password): the vault actor seals every record again meanwhile.
   Status change_password(ByteView current_password, ByteView new_password);
 
   // Compound work of a front end (the CLI's commands through strongholdd): `body` runs in the

@@ -27,6 +27,10 @@ class FileLock {
 class FileSystem {
  public:
   virtual ~FileSystem() = default;
+  // The file `path` names, symbolic links resolved (a file that does not exist yet: in its folder,
+  // resolved); not_found for a symbolic link to nothing. A snapshot is locked, read and rewritten
+  // at this path only, so a link to it shares its lock and stays a link after a rewrite.
+  virtual Result<std::string> resolve(const std::string& path) = 0;
   // The whole file; not_found when absent, resource_exhausted when larger than `max_size`.
   virtual Result<Bytes> read_file(const std::string& path, std::uint64_t max_size) = 0;
   virtual bool exists(const std::string& path) = 0;

@@ -40,6 +40,9 @@ KdfParams kdf_params(KdfPreset preset) noexcept;
 // Argon2id of `password` with `salt` (16 bytes) at `cost` into `out`; resource_exhausted when the
 // memory it asks for is not available.
 Status derive_from_password(ByteView password, ByteView salt, KdfParams cost, std::span<std::uint8_t> out);
+// ok when `cost` asks for at least one pass over 8 KiB and for no more passes or memory than
+// `limit`; else corrupted, with a message that names the cost `what` (a header, an export) asks for.
+Status check_kdf_cost(KdfParams cost, KdfParams limit, std::string_view what);
 // "fast", "default" or "strong".
 Result<KdfPreset> parse_kdf_preset(std::string_view name);
 

@@ -18,7 +18,10 @@ Status write_file_atomically(FileSystem& fs, const std::string& path, ByteView i
 
 class JournalFile {
  public:
-  JournalFile(FileSystem& fs, std::string path, std::unique_ptr<AppendFile> file, std::uint64_t size);
+  // `size`: where the whole entries end; `torn_tail`: the bytes a torn write left after them,
+  // cut off the file only by the first append (opening only to read changes nothing).
+  JournalFile(FileSystem& fs, std::string path, std::unique_ptr<AppendFile> file, std::uint64_t size,
+              std::uint64_t torn_tail = 0);
 
   // Appends one entry; a failed append is cut back off the file. Nothing is durable before sync().
   Status append(ByteView entry);
@@ -35,10 +38,12 @@ class JournalFile {
 
  private:
   Status refuse_if_broken() const;
+  Status cut_torn_tail();
   FileSystem& fs_;
   std::string path_;
   std::unique_ptr<AppendFile> file_;
   std::uint64_t size_;
+  std::uint64_t torn_tail_;
   bool broken_ = false;
 };
 

@@ -9,7 +9,8 @@
 // shielded while the snapshot is open. A commit appends one sealed entry, so its cost does not
 // grow with the number of records; compaction folds the journal into a new body (temporary
 // file, fsync, rename, fsync of the directory), automatically past a threshold. Only one
-// process opens a snapshot at a time (a lock on PATH.lock).
+// process opens a snapshot at a time (a lock on PATH.lock, PATH with its symbolic links resolved,
+// so every link to a file takes the same lock; rewrites go next to that file and keep the links).
 //
 // Not thread-safe: one owner (the snapshot actor) drives it.
 #pragma once
@@ -35,6 +36,9 @@ enum class Durability {
 
 struct SnapshotOptions {
   KdfPreset kdf = KdfPreset::standard;  // for create (a password change keeps the file's cost)
+  // The most Argon2id work a file's header may ask for before its password is tried: a header
+  // asking for more is refused as corrupted (a forged header must not cost gigabytes and seconds).
+  KdfParams max_kdf = kdf_params(KdfPreset::strong);
   Durability durability = Durability::sync;
   std::uint64_t compaction_threshold = 4 << 20;  // journal bytes that trigger compaction
   std::uint64_t max_file_size = std::uint64_t{16} << 30;
@@ -43,7 +47,9 @@ struct SnapshotOptions {
 
 struct OpenReport {
   std::uint64_t journal_entries = 0;
-  std::uint64_t dropped_tail_bytes = 0;  // a torn final entry, dropped
+  // What a torn final write (a crash during an append) left after the last whole entry: ignored,
+  // and cut off the file by the next write; opening alone never changes the file.
+  std::uint64_t dropped_tail_bytes = 0;
 };
 
 // What it takes to open a snapshot again without its password (a supervisor restarting the
@@ -60,7 +66,7 @@ struct ReopenToken {
 struct NewPassword {
   Bytes previous_header;  // the header it was prepared for
   std::array<std::uint8_t, 16> salt{};
-  runtime::ShieldedSecret key;  // wraps the snapshot key
+  runtime::ShieldedSecret key;  // wraps the new snapshot key
 };
 
 class Snapshot {
@@ -99,14 +105,19 @@ class Snapshot {
   Result<Bytes> compaction_image();
   // Folds the journal into a new body.
   Status compact();
-  // Re-wraps the snapshot key under a key derived from `new_password` (at the file's KDF cost);
-  // records are not touched.
+  // A full re-key, so that the old password opens nothing of the new file (not even with an old
+  // copy's header spliced onto it): a new snapshot key wrapped under a key derived from
+  // `new_password` (at the file's KDF cost), new vault ids and keys, every live record sealed
+  // again, the whole file rewritten. Revoked and expired records are dropped, as garbage collection
+  // drops them, and so are vaults without a record; record versions start again. Costs one
+  // unseal and seal per record.
   Status change_password(ByteView new_password);
   // The same for an owner that gave its journal away, in two steps. First, on any thread, with
   // the file's header (header()): checks `current_password` (wrong_password when it does not open
   // the key) and derives the new password's key, at the file's KDF cost; both KDFs run here. Then
-  // the owner's rekeyed_image() re-wraps and returns the new file for JournalFile::replace, as
-  // compaction_image() does (busy if the header changed meanwhile).
+  // the owner's rekeyed_image() re-keys the state and returns the new file for
+  // JournalFile::replace, as compaction_image() does (busy if the header changed meanwhile).
+  // From then on reopen_token() holds the new key.
   Bytes header() const;
   static Result<NewPassword> prepare_password_change(ByteView header, ByteView current_password,
                                                      ByteView new_password);

@@ -1,0 +1,22 @@
+// A whole file as bytes, for tests that damage or splice snapshot files.
+#pragma once
+
+#include <fstream>
+#include <iterator>
+#include <string>
+
+#include "stronghold/runtime/hex.hpp"
+
+namespace stronghold::test {
+
+inline Bytes read_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return Bytes(std::istreambuf_iterator<char>(in), {});
+}
+
+inline void write_bytes(const std::string& path, ByteView bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+}
+
+}  // namespace stronghold::test
