@@ -5,27 +5,40 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <climits>
+#include <cstdlib>
 #include <cstring>
 #include <iterator>
 
 #include <sodium.h>
 
+#include "socket_trust.hpp"
+
 namespace stronghold::daemon {
 
 Result<Client> Client::connect(const std::string& socket_path) {
-  sockaddr_un address{};
-  if (socket_path.size() >= sizeof address.sun_path)
-    return Status(Errc::invalid_argument, "the socket path is too long");
-  address.sun_family = AF_UNIX;
-  std::memcpy(address.sun_path, socket_path.c_str(), socket_path.size() + 1);
+  char resolved[PATH_MAX];
+  if (::realpath(socket_path.c_str(), resolved) == nullptr)
+    return error(Errc::unavailable, "no strongholdd answers at {}", socket_path);
+  const std::string real_path = resolved;
+  SH_ASSIGN_OR_RETURN(const sockaddr_un address, socket_address(real_path));
+  // Nothing is sent before the socket and then the process serving it are known to be ours.
+  const auto refused = [](const Status& fault) {
+    return Status(fault.code(), fault.message() + ": nothing was sent to it");
+  };
+  if (Status folder = check_socket_folder(real_path); !folder.ok())
+    return refused(folder);
+  if (Status file = check_socket_file(real_path); !file.ok())
+    return refused(file);
   const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0)
     return Status(Errc::io_error, "cannot create a socket");
-  if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
-    ::close(fd);
+  Client client(fd);
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0)
     return error(Errc::unavailable, "no strongholdd answers at {}", socket_path);
-  }
-  return Client(fd);
+  if (Status server = check_server(fd, socket_path); !server.ok())
+    return refused(server);
+  return client;
 }
 
 Client::Client(Client&& other) noexcept : fd_(other.fd_), next_id_(other.next_id_) { other.fd_ = -1; }

@@ -18,11 +18,12 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "../cli/remote.hpp"
-#include "client.hpp"
 #include "protocol.hpp"
+#include "socket_trust.hpp"
 
 namespace stronghold::daemon {
 namespace {
@@ -146,6 +147,44 @@ Message failure(std::uint64_t id, const Status& status) {
 
 Status system_error(const char* what) { return error(Errc::io_error, "{}: {}", what, std::strerror(errno)); }
 
+// Who answers at the socket `path`: nobody (none, a socket left by a daemon that stopped) or a
+// process of some user.
+Result<std::optional<ucred>> server_at(const std::string& path) {
+  SH_ASSIGN_OR_RETURN(const sockaddr_un address, socket_address(path));
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return system_error("socket");
+  std::optional<ucred> server;
+  Status status;
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0) {
+    auto credentials = server_credentials(fd);
+    status = credentials.status();
+    if (credentials.ok())
+      server = *credentials;
+  }
+  ::close(fd);
+  SH_RETURN_IF_ERROR(status);
+  return server;
+}
+
+// Our socket goes where no other user could replace it (as clients check), and nobody serves
+// there yet: neither another strongholdd nor a process of another user waiting for our clients'
+// secrets.
+Status claim_socket_path(const std::string& path) {
+  if (Status folder = check_socket_folder(path); !folder.ok())
+    return Status(folder.code(), folder.message() + "; clients would refuse a socket there: choose a folder only you "
+                                                    "can write to");
+  SH_ASSIGN_OR_RETURN(const std::optional<ucred> server, server_at(path));
+  if (server && server->uid == ::geteuid())
+    return error(Errc::busy, "a process of this user (uid {}, pid {}) already serves {}: another strongholdd? Stop it "
+                 "or choose another socket", server->uid, server->pid, path);
+  if (server)
+    return error(Errc::busy, "a process of another user (uid {}, pid {}) serves {}: choose a socket in a folder "
+                 "only you can write to", server->uid, server->pid, path);
+  ::unlink(path.c_str());
+  return {};
+}
+
 Server::~Server() {
   workers_.reset();  // finishes the tasks that still hold the engine
   for (auto& [id, connection] : connections_)
@@ -160,15 +199,8 @@ Status Server::start(std::optional<runtime::SecretBuffer> password) {
     auto view = password->read();
     SH_RETURN_IF_ERROR(unlock_engine(view.bytes()));
   }
-  sockaddr_un address{};
-  if (options_.socket.size() >= sizeof address.sun_path)
-    return Status(Errc::invalid_argument, "the socket path is too long");
-  // A socket file nobody answers on is left from a crash; one that answers belongs to a daemon.
-  if (Client::connect(options_.socket).ok())
-    return error(Errc::busy, "another strongholdd serves {}", options_.socket);
-  ::unlink(options_.socket.c_str());
-  address.sun_family = AF_UNIX;
-  std::memcpy(address.sun_path, options_.socket.c_str(), options_.socket.size() + 1);
+  SH_ASSIGN_OR_RETURN(const sockaddr_un address, socket_address(options_.socket));
+  SH_RETURN_IF_ERROR(claim_socket_path(options_.socket));
   listener_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (listener_ < 0)
     return system_error("socket");

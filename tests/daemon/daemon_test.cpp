@@ -22,6 +22,7 @@
 #include "stronghold/snapshot/snapshot.hpp"
 #include "stronghold/vault/verify.hpp"
 #include "support/child_process.hpp"
+#include "support/foreign_listener.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace stronghold;
@@ -133,6 +134,24 @@ class Raw {
 
 Bytes request(std::uint64_t id, Op op, std::vector<Bytes> fields) {
   return daemon::encode_frame(daemon::Message{id, static_cast<std::uint8_t>(op), std::move(fields)});
+}
+
+// A snapshot (fast KDF) in a folder of its own, for a daemon that is expected not to start.
+struct SpareSnapshot {
+  SpareSnapshot() {
+    snapshot::SnapshotOptions options;
+    options.kdf = snapshot::KdfPreset::fast;
+    REQUIRE(snapshot::Snapshot::create(snapshot::posix_file_system(), path, kPassword, options).ok());
+  }
+  test::TempDir dir;
+  std::string path = dir.file("spare.stronghold");
+};
+
+// strongholdd started locked (no password) on `snapshot` and `socket`; one that keeps running is
+// killed after a while, so a daemon that should have refused fails the test instead of hanging.
+test::ProgramRun run_daemon(const std::string& snapshot, const std::string& socket) {
+  return test::run_program({STRONGHOLDD_PATH, "--snapshot", snapshot, "--socket", socket}, {}, "",
+                           std::chrono::seconds(20));
 }
 
 }  // namespace
@@ -317,8 +336,37 @@ TEST_CASE("a process of another user is disconnected without an answer") {
   int status = 0;
   ::waitpid(child, &status, 0);
   CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 0));
+  ::chmod(daemon.socket().c_str(), 0600);  // our own client refuses a socket others may write to
   CHECK(daemon.client().call(Op::ping, {}).ok());
   CHECK(daemon.stop() == 0);
+}
+
+TEST_CASE("strongholdd does not start where a process of another user serves its socket, and says who") {
+  if (::geteuid() != 0) {
+    MESSAGE("skipped: needs root to act as another user");
+    return;
+  }
+  test::TempDir shared;  // like /tmp: everyone may create files in it
+  REQUIRE(::chmod(shared.path().c_str(), 01777) == 0);
+  const std::string socket = shared.file("d.sock");
+  test::ForeignListener squatter(socket);
+  REQUIRE(squatter.listening());
+  SpareSnapshot spare;
+  const test::ProgramRun refused = run_daemon(spare.path, socket);
+  CHECK(refused.exit_code == 6);
+  CHECK(refused.err.find("uid 65534") != std::string::npos);
+  CHECK(squatter.received().empty());
+}
+
+TEST_CASE("strongholdd refuses a socket folder that other users may write to") {
+  SpareSnapshot spare;
+  test::TempDir open_folder;
+  REQUIRE(::chmod(open_folder.path().c_str(), 0777) == 0);
+  const test::ProgramRun refused = run_daemon(spare.path, open_folder.file("d.sock"));
+  CHECK(refused.exit_code != 0);
+  CHECK(refused.exit_code < 128);  // refused, not killed for running on
+  CHECK(refused.err.find("writable by others") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(open_folder.file("d.sock")));
 }
 
 TEST_CASE("the idle lock drops the keys until the password is given again") {
