@@ -12,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <optional>
 #include <set>
 #include <thread>
@@ -19,6 +20,7 @@
 #include <doctest/doctest.h>
 
 #include "daemon/client.hpp"
+#include "daemon/socket_trust.hpp"
 #include "stronghold/snapshot/snapshot.hpp"
 #include "stronghold/vault/verify.hpp"
 #include "support/child_process.hpp"
@@ -367,6 +369,58 @@ TEST_CASE("strongholdd refuses a socket folder that other users may write to") {
   CHECK(refused.exit_code < 128);  // refused, not killed for running on
   CHECK(refused.err.find("writable by others") != std::string::npos);
   CHECK_FALSE(std::filesystem::exists(open_folder.file("d.sock")));
+}
+
+TEST_CASE("strongholdd replaces only a socket nobody answers on, never another file") {
+  SpareSnapshot spare;
+  const auto slurp = [](const std::string& path) {
+    std::ifstream file(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(file), {});
+  };
+  // strongholdd refuses `socket` with a message holding `words`, and the file there is intact.
+  const auto refused_intact = [&](const std::string& socket, const std::string& kept, const std::string& words) {
+    CAPTURE(socket);
+    const std::string before = slurp(kept);
+    REQUIRE(!before.empty());
+    const test::ProgramRun refused = run_daemon(spare.path, socket);
+    CHECK(refused.exit_code != 0);
+    CHECK(refused.exit_code < 128);  // refused, not killed for running on
+    CHECK(refused.err.find(words) != std::string::npos);
+    CHECK(slurp(kept) == before);
+  };
+  const std::string notes = spare.dir.file("notes.txt");
+  std::ofstream(notes) << "not a socket\n";
+  refused_intact(notes, notes, "a regular file");
+  // The snapshot and its lock file, named differently: compared as files, not as strings.
+  refused_intact(spare.dir.file("./spare.stronghold"), spare.path, "the snapshot");
+  std::ofstream(spare.path + ".lock") << "held\n";
+  refused_intact(spare.dir.file("../" + spare.dir.path().filename().string() + "/spare.stronghold.lock"),
+                 spare.path + ".lock", "the snapshot");
+  const std::string link = spare.dir.file("link.sock");
+  std::filesystem::create_symlink(notes, link);
+  refused_intact(link, notes, "a symbolic link");
+  CHECK(std::filesystem::is_symlink(link));
+
+  // A socket left by a daemon that stopped is replaced.
+  const std::string stale = spare.dir.file("stale.sock");
+  {
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    const sockaddr_un address = daemon::socket_address(stale).value();
+    REQUIRE(::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0);
+    ::close(fd);
+  }
+  const pid_t served = test::spawn_program({STRONGHOLDD_PATH, "--snapshot", spare.path, "--socket", stale});
+  bool answered = false;
+  for (int i = 0; i < 200 && !answered; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    auto client = daemon::Client::connect(stale);
+    answered = client.ok() && client->call(Op::ping, {}).ok();
+  }
+  CHECK(answered);
+  ::kill(served, SIGTERM);
+  int status = 0;
+  ::waitpid(served, &status, 0);
+  CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 0));
 }
 
 TEST_CASE("the idle lock drops the keys until the password is given again") {
