@@ -12,72 +12,22 @@
 
 #include <sodium.h>
 
-#include <condition_variable>
 #include <cstring>
-#include <deque>
-#include <filesystem>
-#include <functional>
 #include <map>
 #include <mutex>
-#include <optional>
-#include <thread>
 
 #include "../cli/remote.hpp"
 #include "protocol.hpp"
+#include "socket_claim.hpp"
 #include "socket_trust.hpp"
+#include "workers.hpp"
 
 namespace stronghold::daemon {
 namespace {
 
 constexpr std::size_t kMaxInFlight = 4096;
 constexpr std::size_t kMaxOutbox = 8 << 20;
-constexpr std::size_t kWorkers = 2;
-
-// A small pool for requests that block (key generation waits for its journal sync).
-class Workers {
- public:
-  Workers() {
-    for (std::size_t i = 0; i < kWorkers; ++i)
-      threads_.emplace_back([this] { run(); });
-  }
-  ~Workers() {
-    {
-      std::lock_guard guard(mutex_);
-      stopping_ = true;
-    }
-    changed_.notify_all();
-    for (auto& thread : threads_)
-      thread.join();
-  }
-  void post(std::function<void()> task) {
-    {
-      std::lock_guard guard(mutex_);
-      tasks_.push_back(std::move(task));
-    }
-    changed_.notify_one();
-  }
-
- private:
-  void run() {
-    for (;;) {
-      std::function<void()> task;
-      {
-        std::unique_lock lock(mutex_);
-        changed_.wait(lock, [&] { return stopping_ || !tasks_.empty(); });
-        if (tasks_.empty())
-          return;
-        task = std::move(tasks_.front());
-        tasks_.pop_front();
-      }
-      task();
-    }
-  }
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  std::deque<std::function<void()>> tasks_;
-  std::vector<std::thread> threads_;
-  bool stopping_ = false;
-};
+constexpr std::size_t kWorkers = 2;  // for requests that block (key generation waits for its journal sync)
 
 struct Connection {
   int fd = -1;
@@ -127,7 +77,7 @@ class Server {
   std::mutex engine_mutex_;
   std::shared_ptr<Engine> engine_;  // null while locked
   std::chrono::steady_clock::time_point last_request_ = std::chrono::steady_clock::now();
-  std::unique_ptr<Workers> workers_ = std::make_unique<Workers>();
+  std::unique_ptr<Workers> workers_ = std::make_unique<Workers>(kWorkers);
 };
 
 const sigset_t& stop_signals() {
@@ -147,87 +97,6 @@ Message failure(std::uint64_t id, const Status& status) {
 }
 
 Status system_error(const char* what) { return error(Errc::io_error, "{}: {}", what, std::strerror(errno)); }
-
-// What a file of `mode` is, for a message.
-const char* file_kind(mode_t mode) {
-  if (S_ISREG(mode))
-    return "a regular file";
-  if (S_ISDIR(mode))
-    return "a directory";
-  if (S_ISLNK(mode))
-    return "a symbolic link";
-  if (S_ISFIFO(mode))
-    return "a named pipe";
-  return S_ISSOCK(mode) ? "a socket" : "a device";
-}
-
-// Whether `a` and `b` name one file: the same device and inode, or, while either is missing,
-// the same path once resolved.
-bool same_file(const std::string& a, const std::string& b) {
-  struct stat first {}, second {};
-  if (::stat(a.c_str(), &first) == 0 && ::stat(b.c_str(), &second) == 0)
-    return first.st_dev == second.st_dev && first.st_ino == second.st_ino;
-  std::error_code failed_a, failed_b;
-  const auto resolved_a = std::filesystem::weakly_canonical(a, failed_a);
-  const auto resolved_b = std::filesystem::weakly_canonical(b, failed_b);
-  return !failed_a && !failed_b && resolved_a == resolved_b;
-}
-
-// The socket must not be one of the snapshot's files: the file, its lock (PATH.lock) or its
-// compaction's temporary (PATH.compact), as the snapshot floor names them.
-Status check_not_snapshot(const std::string& socket, const std::string& snapshot) {
-  for (const char* suffix : {"", ".lock", ".compact"})
-    if (same_file(socket, snapshot + suffix))
-      return error(Errc::invalid_argument, "--socket {} is the snapshot{} {}: give the socket a path of its own", socket,
-                   *suffix == '\0' ? "" : fmt::format("'s {} file", suffix + 1), snapshot + suffix);
-  return {};
-}
-
-// Who answers at the socket `path`, a socket of uid `owner`: nobody (none: a socket left by a
-// daemon that stopped) or a process of some user; busy when it cannot be told.
-Result<std::optional<ucred>> server_at(const std::string& path, uid_t owner) {
-  SH_ASSIGN_OR_RETURN(const sockaddr_un address, socket_address(path));
-  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0)
-    return system_error("socket");
-  Result<std::optional<ucred>> server = std::optional<ucred>();
-  if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0) {
-    auto credentials = server_credentials(fd);
-    server = credentials.ok() ? Result<std::optional<ucred>>(*credentials) : credentials.status();
-  } else if (errno != ECONNREFUSED) {
-    server = error(Errc::busy, "{} is a socket of uid {} that this user cannot connect to ({}): choose another --socket",
-                   path, owner, std::strerror(errno));
-  }
-  ::close(fd);
-  return server;
-}
-
-// Our socket goes where no other user could replace it (as clients check), and replaces nothing
-// but a socket that nobody answers on any more: no other file (the snapshot itself, notes), no
-// other strongholdd, no process of another user waiting for our clients' secrets.
-Status claim_socket_path(const std::string& path, const std::string& snapshot) {
-  SH_RETURN_IF_ERROR(check_not_snapshot(path, snapshot));
-  if (Status folder = check_socket_folder(path); !folder.ok())
-    return Status(folder.code(), folder.message() + "; clients would refuse a socket there: choose a folder only you "
-                                                    "can write to");
-  struct stat info {};
-  if (::lstat(path.c_str(), &info) != 0)
-    return errno == ENOENT ? Status() : error(Errc::io_error, "cannot examine {}: {}", path, std::strerror(errno));
-  if (!S_ISSOCK(info.st_mode))
-    return error(Errc::already_exists, "{} is {}, not a socket: strongholdd replaces only a socket left by a daemon "
-                 "that stopped; choose another --socket", path, file_kind(info.st_mode));
-  SH_ASSIGN_OR_RETURN(const std::optional<ucred> server, server_at(path, info.st_uid));
-  if (server && server->uid == ::geteuid())
-    return error(Errc::busy, "a process of this user (uid {}, pid {}) already serves {}: another strongholdd? Stop it "
-                 "or choose another socket", server->uid, server->pid, path);
-  if (server)
-    return error(Errc::busy, "a process of another user (uid {}, pid {}) serves {}: choose a socket in a folder "
-                 "only you can write to", server->uid, server->pid, path);
-  if (::unlink(path.c_str()) != 0)
-    return error(Errc::io_error, "cannot remove the socket {} (of uid {}) left by a daemon that stopped: {}", path,
-                 info.st_uid, std::strerror(errno));
-  return {};
-}
 
 Server::~Server() {
   workers_.reset();  // finishes the tasks that still hold the engine
