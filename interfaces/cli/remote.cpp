@@ -1,5 +1,6 @@
 #include "remote.hpp"
 
+#include <algorithm>
 #include <optional>
 
 #include <sodium.h>
@@ -143,6 +144,16 @@ Result<std::vector<Bytes>> serve_command(Engine& engine, std::vector<Bytes>& fie
   RecordedOutput out;
   SH_RETURN_IF_ERROR(command->run(args, *inputs, store, out));
   return out.take();
+}
+
+bool stretches_password(const std::vector<Bytes>& fields) {
+  static const std::vector<std::string> stretched = {"--export-password-file", "password", "new password"};
+  for (std::size_t i = 2; i + 1 < fields.size(); i += 3) {  // the inputs: kind, name, bytes
+    const std::string name = bytes_text(fields[i + 1]);
+    if (fields[i] == Bytes{'s'} && std::find(stretched.begin(), stretched.end(), name) != stretched.end())
+      return true;
+  }
+  return false;
 }
 
 }  // namespace stronghold::cli

@@ -24,5 +24,9 @@ Status run_remote(const std::string& socket, const Command& command, const std::
 // The daemon's side: runs an Op::command request's fields on `engine`; the answer's fields.
 // Wipes the request's fields.
 Result<std::vector<Bytes>> serve_command(Engine& engine, std::vector<Bytes>& fields);
+// Whether an Op::command request's inputs hold a password that its command stretches with a
+// password KDF (an export or import password, passwd's current and new ones): strongholdd runs
+// those one at a time, beside the other requests.
+bool stretches_password(const std::vector<Bytes>& fields);
 
 }  // namespace stronghold::cli

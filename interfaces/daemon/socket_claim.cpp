@@ -59,7 +59,7 @@ Result<std::optional<ucred>> server_at(const std::string& path, uid_t owner) {
     return error(Errc::io_error, "socket: {}", std::strerror(errno));
   Result<std::optional<ucred>> server = std::optional<ucred>();
   if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0) {
-    auto credentials = server_credentials(fd);
+    auto credentials = peer_credentials(fd);
     server = credentials.ok() ? Result<std::optional<ucred>>(*credentials) : credentials.status();
   } else if (errno != ECONNREFUSED) {
     server = error(Errc::busy, "{} is a socket of uid {} that this user cannot connect to ({}): choose another --socket",

@@ -55,7 +55,7 @@ Status check_socket_file(const std::string& socket_path) {
   return {};
 }
 
-Result<ucred> server_credentials(int fd) {
+Result<ucred> peer_credentials(int fd) {
   ucred peer{};
   socklen_t size = sizeof peer;
   if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &size) != 0)
@@ -64,7 +64,7 @@ Result<ucred> server_credentials(int fd) {
 }
 
 Status check_server(int fd, const std::string& socket_path) {
-  SH_ASSIGN_OR_RETURN(const ucred server, server_credentials(fd));
+  SH_ASSIGN_OR_RETURN(const ucred server, peer_credentials(fd));
   if (!trusted(server.uid))
     return untrusted(fmt::format("the process serving {} (pid {}) runs as uid {}, not as this user (uid {}) or root",
                                  socket_path, server.pid, server.uid, ::geteuid()));

@@ -29,8 +29,9 @@ Result<sockaddr_un> socket_address(const std::string& path);
 Status check_socket_folder(const std::string& socket_path);
 // `socket_path` itself (already resolved by the caller).
 Status check_socket_file(const std::string& socket_path);
-// The credentials of the process serving the connected socket `fd`.
-Result<ucred> server_credentials(int fd);
+// The credentials of the process at the other end of the connected socket `fd`: for a client,
+// the server's as they were when it called listen.
+Result<ucred> peer_credentials(int fd);
 // That process runs as this user or root.
 Status check_server(int fd, const std::string& socket_path);
 

@@ -3,11 +3,14 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -22,6 +25,7 @@
 #include "daemon/client.hpp"
 #include "daemon/socket_trust.hpp"
 #include "stronghold/snapshot/snapshot.hpp"
+#include "stronghold/snapshot/transfer.hpp"
 #include "stronghold/vault/verify.hpp"
 #include "support/child_process.hpp"
 #include "support/foreign_listener.hpp"
@@ -136,6 +140,39 @@ class Raw {
 
 Bytes request(std::uint64_t id, Op op, std::vector<Bytes> fields) {
   return daemon::encode_frame(daemon::Message{id, static_cast<std::uint8_t>(op), std::move(fields)});
+}
+
+// How many files the process `pid` holds open.
+std::size_t open_files(pid_t pid) {
+  const auto folder = std::filesystem::path("/proc") / std::to_string(pid) / "fd";
+  return static_cast<std::size_t>(std::distance(std::filesystem::directory_iterator(folder), {}));
+}
+
+// The most memory the process `pid` has held resident so far, in KiB.
+std::size_t peak_resident_kib(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.starts_with("VmHWM:"))
+      return std::stoul(line.substr(6));
+  return 0;
+}
+
+// Sends all of `bytes` on `fd` (blocking while the peer does not read); false if it hangs up.
+bool send_all(int fd, const Bytes& bytes) {
+  for (std::size_t sent = 0; sent < bytes.size();) {
+    const ssize_t wrote = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    if (wrote <= 0)
+      return false;
+    sent += static_cast<std::size_t>(wrote);
+  }
+  return true;
+}
+
+Bytes word_list(const std::vector<std::string>& words) {
+  std::vector<Bytes> items;
+  for (const auto& word : words)
+    items.push_back(text(word));
+  return daemon::encode_list(items);
 }
 
 // A snapshot (fast KDF) in a folder of its own, for a daemon that is expected not to start.
@@ -278,12 +315,7 @@ TEST_CASE("malformed command requests get an error value, and the daemon keeps s
   Daemon daemon;
   auto client = daemon.client();
   const Bytes no_words = daemon::encode_list({});
-  const auto words = [](std::vector<std::string> list) {
-    std::vector<Bytes> items;
-    for (const auto& word : list)
-      items.push_back(text(word));
-    return daemon::encode_list(items);
-  };
+  const auto words = word_list;
   const std::vector<std::vector<Bytes>> hostile = {
       {},                                                              // no name
       {text("list")},                                                  // no words
@@ -307,6 +339,112 @@ TEST_CASE("malformed command requests get an error value, and the daemon keeps s
   CHECK(record[0] == text("r"));
   CHECK(record[1] == text("public_key"));
   CHECK(client.call(Op::public_key, {text("w/ok")}).ok());
+  CHECK(daemon.stop() == 0);
+}
+
+TEST_CASE("a flood of connections, beyond the bound or at the file limit, does not keep a new client out") {
+  Daemon daemon;
+  const pid_t pid = daemon.pid();
+  std::size_t flood_size = 400;
+  std::size_t most_files = 0;  // that the daemon may hold open during the flood
+  SUBCASE("beyond the bound of 256 connections") { most_files = open_files(pid) + 256; }
+  SUBCASE("at the process's file limit") {
+    rlimit limit{};
+    REQUIRE(::prlimit(pid, RLIMIT_NOFILE, nullptr, &limit) == 0);
+    limit.rlim_cur = open_files(pid) + 32;
+    REQUIRE(::prlimit(pid, RLIMIT_NOFILE, &limit, nullptr) == 0);
+    most_files = limit.rlim_cur;
+    flood_size = 300;
+  }
+  std::vector<std::unique_ptr<Raw>> flood;
+  for (std::size_t i = 0; i < flood_size; ++i)
+    flood.push_back(std::make_unique<Raw>(daemon.socket()));
+  Raw fresh(daemon.socket());
+  fresh.send(request(1, Op::ping, {}));
+  const auto answer = fresh.receive(std::chrono::seconds(30));
+  REQUIRE(answer.has_value());
+  CHECK((answer->id == 1 && answer->code == 0));
+  CHECK(open_files(pid) <= most_files);
+  flood.clear();
+  CHECK(daemon.client().call(Op::ping, {}).ok());
+  CHECK(daemon.stop() == 0);
+}
+
+TEST_CASE("a flood of pipelined large requests keeps the daemon's memory bounded") {
+  Daemon daemon;
+  REQUIRE(daemon.client().call(Op::generate, {text("w/ed"), text("ed25519")}).ok());
+  // Four connections send 256 requests of almost 1 MiB each (1 GiB in all), signatures and
+  // sign commands, without waiting for answers.
+  constexpr int kSenders = 4, kRequests = 256;
+  const Bytes message(daemon::kMaxFrame - 1024, 0x5a);
+  const Bytes frames[2] = {
+      request(1, Op::sign, {text("w/ed"), message}),
+      request(2, Op::command, {text("sign"), word_list({"--at", "w/ed", "--file", "m"}), text("f"), text("--file"), message}),
+  };
+  std::vector<std::unique_ptr<Raw>> connections;
+  for (int i = 0; i < kSenders; ++i)
+    connections.push_back(std::make_unique<Raw>(daemon.socket()));
+  std::atomic<int> signed_ok{0};
+  std::vector<std::thread> senders;
+  for (int i = 0; i < kSenders; ++i)
+    senders.emplace_back([&, i] {
+      for (int k = 0; k < kRequests && send_all(connections[i]->fd(), frames[i % 2]); ++k) {
+      }
+      for (int k = 0; k < kRequests; ++k) {
+        const auto answer = connections[i]->receive(std::chrono::seconds(60));
+        signed_ok += answer && answer->code == 0;
+      }
+    });
+  for (auto& sender : senders)
+    sender.join();
+  CHECK(signed_ok == kSenders * kRequests);
+  const std::size_t peak = peak_resident_kib(daemon.pid());
+  MESSAGE("strongholdd's peak resident memory: " << peak / 1024 << " MiB");
+  CHECK(peak > 0);
+  CHECK(peak < 512 * 1024);
+  CHECK(daemon.stop() == 0);
+}
+
+TEST_CASE("password KDFs wait for each other, not other requests, and too many are refused as busy") {
+  Daemon daemon;
+  REQUIRE(daemon.client().call(Op::generate, {text("w/ed"), text("ed25519")}).ok());
+  // An export under a password at the default KDF cost (about 0.4 s to import).
+  SpareSnapshot spare;
+  auto source = snapshot::Snapshot::open(snapshot::posix_file_system(), spare.path, kPassword).value();
+  const auto transfer = snapshot::TransferPassword::for_export(text("transfer"), snapshot::KdfPreset::standard).value();
+  const Bytes exported = snapshot::export_with_password(source->keystore(), transfer, {}).value();
+
+  // Eight imports, then a key's public key, all on one connection at once.
+  constexpr std::uint64_t kImports = 8, kPublicKey = 100;
+  Bytes burst;
+  for (std::uint64_t id = 1; id <= kImports; ++id) {
+    const Bytes frame = request(id, Op::command,
+                                {text("import"), word_list({"--in", "x", "--export-password-file", "p"}), text("f"),
+                                 text("--in"), exported, text("s"), text("--export-password-file"), text("transfer")});
+    burst.insert(burst.end(), frame.begin(), frame.end());
+  }
+  const Bytes public_key = request(kPublicKey, Op::command, {text("key public"), word_list({"--at", "w/ed"})});
+  burst.insert(burst.end(), public_key.begin(), public_key.end());
+  Raw raw(daemon.socket());
+  raw.send(burst);
+
+  std::vector<daemon::Message> answers;  // in the order they came
+  for (std::uint64_t i = 0; i <= kImports; ++i) {
+    auto answer = raw.receive(std::chrono::seconds(60));
+    REQUIRE(answer.has_value());
+    answers.push_back(std::move(*answer));
+  }
+  const auto busy = static_cast<std::uint8_t>(Errc::busy);
+  const auto is_public_key = [](const daemon::Message& answer) { return answer.id == kPublicKey; };
+  const auto is_import_done = [&](const daemon::Message& answer) { return answer.id != kPublicKey && answer.code != busy; };
+  const auto public_key_answer = std::find_if(answers.begin(), answers.end(), is_public_key);
+  REQUIRE(public_key_answer != answers.end());
+  CHECK(public_key_answer->code == 0);
+  CHECK(public_key_answer < std::find_if(answers.begin(), answers.end(), is_import_done));
+  const auto refused = std::count_if(answers.begin(), answers.end(), [&](const auto& answer) { return answer.code == busy; });
+  CHECK(refused > 0);
+  CHECK(std::count_if(answers.begin(), answers.end(), [](const auto& answer) { return answer.code == 0; }) ==
+        static_cast<std::ptrdiff_t>(kImports) + 1 - refused);
   CHECK(daemon.stop() == 0);
 }
 
