@@ -1,10 +1,12 @@
 #include "client.hpp"
 
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
@@ -16,7 +18,7 @@
 
 namespace stronghold::daemon {
 
-Result<Client> Client::connect(const std::string& socket_path) {
+Result<Client> Client::connect(const std::string& socket_path, std::chrono::seconds answer_timeout) {
   char resolved[PATH_MAX];
   if (::realpath(socket_path.c_str(), resolved) == nullptr)
     return error(Errc::unavailable, "no strongholdd answers at {}", socket_path);
@@ -33,7 +35,7 @@ Result<Client> Client::connect(const std::string& socket_path) {
   const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0)
     return Status(Errc::io_error, "cannot create a socket");
-  Client client(fd);
+  Client client(fd, answer_timeout);
   if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0)
     return error(Errc::unavailable, "no strongholdd answers at {}", socket_path);
   if (Status server = check_server(fd, socket_path); !server.ok())
@@ -41,36 +43,64 @@ Result<Client> Client::connect(const std::string& socket_path) {
   return client;
 }
 
-Client::Client(Client&& other) noexcept : fd_(other.fd_), next_id_(other.next_id_) { other.fd_ = -1; }
+Client::Client(Client&& other) noexcept
+    : fd_(other.fd_), answer_timeout_(other.answer_timeout_), next_id_(other.next_id_) {
+  other.fd_ = -1;
+}
 
 Client::~Client() {
   if (fd_ >= 0)
     ::close(fd_);
 }
 
+Status Client::wait_for(short events, std::chrono::steady_clock::time_point deadline) const {
+  for (;;) {
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    pollfd ready{fd_, events, 0};
+    const int got = left.count() > 0 ? ::poll(&ready, 1, static_cast<int>(left.count())) : 0;
+    if (got > 0)
+      return {};
+    if (got == 0)
+      return error(Errc::timeout, "strongholdd did not answer within {} s (STRONGHOLD_TIMEOUT sets how long to wait)",
+                   answer_timeout_.count());
+    if (errno != EINTR)
+      return error(Errc::io_error, "poll: {}", std::strerror(errno));
+  }
+}
+
+Status Client::send_all(ByteView frame, std::chrono::steady_clock::time_point deadline) const {
+  for (std::size_t sent = 0; sent < frame.size();) {
+    SH_RETURN_IF_ERROR(wait_for(POLLOUT, deadline));
+    const ssize_t wrote = ::send(fd_, frame.data() + sent, frame.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (wrote < 0 && (errno == EAGAIN || errno == EINTR))
+      continue;
+    if (wrote <= 0)
+      return Status(Errc::unavailable, "strongholdd closed the connection");
+    sent += static_cast<std::size_t>(wrote);
+  }
+  return {};
+}
+
 Result<std::vector<Bytes>> Client::call(Op op, std::vector<Bytes> fields) {
+  const auto deadline = std::chrono::steady_clock::now() + answer_timeout_;
   const std::uint64_t id = next_id_++;
   Message request{id, static_cast<std::uint8_t>(op), std::move(fields)};
   Bytes frame = encode_frame(request);
   for (Bytes& field : request.fields)  // a field may be a password or a command's input
     sodium_memzero(field.data(), field.size());
-  std::size_t sent = 0;
-  while (sent < frame.size()) {
-    const ssize_t wrote = ::send(fd_, frame.data() + sent, frame.size() - sent, MSG_NOSIGNAL);
-    if (wrote <= 0)
-      break;
-    sent += static_cast<std::size_t>(wrote);
-  }
+  const Status sent = send_all(frame, deadline);
   std::fill(frame.begin(), frame.end(), std::uint8_t{0});
-  if (sent < frame.size())
-    return Status(Errc::unavailable, "strongholdd closed the connection");
+  SH_RETURN_IF_ERROR(sent);
   FrameReader reader;
   Bytes body;
   std::vector<Bytes> fields_so_far;
   std::uint8_t buffer[64 * 1024];
   for (;;) {
     while (!reader.next(body)) {
+      SH_RETURN_IF_ERROR(wait_for(POLLIN, deadline));
       const ssize_t got = ::recv(fd_, buffer, sizeof buffer, 0);
+      if (got < 0 && errno == EINTR)
+        continue;
       if (got <= 0)
         return Status(Errc::unavailable, "strongholdd closed the connection");
       SH_RETURN_IF_ERROR(reader.feed(ByteView(buffer, static_cast<std::size_t>(got))));

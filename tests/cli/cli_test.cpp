@@ -1,7 +1,9 @@
 // The `stronghold` binary itself: every command run as a user would, with its output and exit
 // code checked.
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,6 +17,7 @@
 
 #include "stronghold/runtime/hex.hpp"
 #include "daemon/client.hpp"
+#include "daemon/socket_trust.hpp"
 #include "stronghold/snapshot/snapshot.hpp"
 #include "stronghold/vault/keys.hpp"
 #include "stronghold/vault/verify.hpp"
@@ -394,6 +397,24 @@ TEST_CASE("a socket, or a socket's folder, that other users may write to is refu
   REQUIRE(::chmod(folder, 01777) == 0);  // sticky, as /tmp: no one else may replace our socket
   CHECK(cli.run({"list"}).exit_code == 0);
   REQUIRE(::chmod(folder, 0700) == 0);
+}
+
+TEST_CASE("a daemon that never answers: the CLI gives up after STRONGHOLD_TIMEOUT seconds") {
+  Cli cli;
+  // A socket of this user that takes connections and never answers.
+  const int silent = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const sockaddr_un address = daemon::socket_address(cli.socket()).value();
+  REQUIRE(::bind(silent, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0);
+  REQUIRE(::listen(silent, 8) == 0);
+  const Run waited = cli.run({"--socket", cli.socket(), "list"}, "", "cli-pw", {"STRONGHOLD_TIMEOUT=1"});
+  CHECK(waited.exit_code == 6);
+  CHECK(waited.err.find("did not answer within 1 s") != std::string::npos);
+  const Run unlock = cli.run({"--socket", cli.socket(), "unlock"}, "", "cli-pw", {"STRONGHOLD_TIMEOUT=1"});
+  CHECK(unlock.exit_code == 6);
+  const Run bad = cli.run({"--socket", cli.socket(), "list"}, "", "cli-pw", {"STRONGHOLD_TIMEOUT=soon"});
+  CHECK(bad.exit_code == 5);
+  CHECK(bad.err.find("STRONGHOLD_TIMEOUT") != std::string::npos);
+  ::close(silent);
 }
 
 TEST_CASE("--help works for the program and every command") {
