@@ -207,8 +207,8 @@ void Server::lock_engine() {
 }
 
 Status Server::unlock_engine(ByteView password) {
-  if (engine())
-    return {};  // already unlocked: whoever may connect may use it anyway
+  if (const auto open = engine())
+    return open->check_password(password);  // already unlocked: the answer still tells a wrong password
   SH_ASSIGN_OR_RETURN(auto opened, Engine::open(options_.snapshot, password, options_.engine));
   std::lock_guard guard(engine_mutex_);
   if (!engine_)

@@ -265,6 +265,7 @@ TEST_CASE("the secret store, passwd, export and import between snapshots") {
       CHECK(locked.err.find("unlock") != std::string::npos);
       CHECK(cli.run({"unlock"}).exit_code == 2);
       CHECK(cli.run({"--password-file", cli.file("new-pw"), "unlock"}, "", "").exit_code == 0);
+      CHECK(cli.run({"unlock"}, "", "wrong").exit_code == 2);  // unlocked already, but not with that
       cli.ok({"secret", "delete", "mail"});
       cli.stop_daemon();
     } else {

@@ -561,7 +561,7 @@ TEST_CASE("strongholdd replaces only a socket nobody answers on, never another f
   CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 0));
 }
 
-TEST_CASE("the idle lock drops the keys until the password is given again") {
+TEST_CASE("the idle lock drops the keys until the password is given again, and a wrong one never unlocks") {
   Daemon daemon({"--idle-lock", "1"});
   auto client = daemon.client();
   REQUIRE(client.call(Op::generate, {text("w/ed"), text("ed25519")}).ok());
@@ -569,7 +569,8 @@ TEST_CASE("the idle lock drops the keys until the password is given again") {
   CHECK(client.call(Op::sign, {text("w/ed"), Bytes{1}}).code() == Errc::busy);
   CHECK(client.call(Op::unlock, {text("wrong")}).code() == Errc::wrong_password);
   CHECK(client.call(Op::unlock, {kPassword}).ok());
-  CHECK(client.call(Op::unlock, {kPassword}).ok());  // already unlocked: fine
+  CHECK(client.call(Op::unlock, {kPassword}).ok());  // already unlocked: fine with the password
+  CHECK(client.call(Op::unlock, {text("wrong")}).code() == Errc::wrong_password);  // but not without
   CHECK(client.call(Op::sign, {text("w/ed"), Bytes{1}}).ok());
   CHECK(client.call(Op::lock, {}).ok());
   CHECK(client.call(Op::public_key, {text("w/ed")}).code() == Errc::busy);

@@ -70,6 +70,8 @@ class Engine {
   // wrong_password when `current_password` is not the snapshot's. The password KDFs run on the
   // caller's thread; the new password keeps the file's KDF cost.
   Status change_password(ByteView current_password, ByteView new_password);
+  // wrong_password when `password` is not the snapshot's; the KDF runs on the caller's thread.
+  Status check_password(ByteView password);
 
   // Compound work of a front end (the CLI's commands through strongholdd): `body` runs in the
   // vault actor, atomically on the engine's state; its changes are journaled before the answer,
