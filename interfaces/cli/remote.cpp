@@ -1,10 +1,10 @@
 #include "remote.hpp"
 
+#include <algorithm>
+#include <cstdlib>
 #include <optional>
 
 #include <sodium.h>
-
-#include "../daemon/client.hpp"
 
 namespace stronghold::cli {
 namespace {
@@ -84,6 +84,18 @@ Status replay_record(std::vector<Bytes>& items, const std::optional<std::string>
 
 }  // namespace
 
+Result<daemon::Client> connect_to_daemon(const std::string& socket) {
+  std::chrono::seconds timeout = daemon::kDefaultAnswerTimeout;
+  if (const char* value = std::getenv("STRONGHOLD_TIMEOUT"); value != nullptr && *value != '\0') {
+    char* end = nullptr;
+    const long seconds = std::strtol(value, &end, 10);
+    if (*end != '\0' || seconds < 1 || seconds > 86'400)
+      return error(Errc::invalid_argument, "STRONGHOLD_TIMEOUT is a number of seconds from 1 to 86400, not '{}'", value);
+    timeout = std::chrono::seconds(seconds);
+  }
+  return daemon::Client::connect(socket, timeout);
+}
+
 Status run_remote(const std::string& socket, const Command& command, const std::vector<std::string>& words,
                   const Args& args, const Inputs& inputs, Output& out) {
   std::vector<Bytes> word_bytes;
@@ -101,7 +113,7 @@ Status run_remote(const std::string& socket, const Command& command, const std::
                  "the command's input ({} bytes) is more than strongholdd takes in one request ({} bytes); "
                  "run it without --socket while strongholdd is stopped", size, daemon::kMaxFrame);
   }
-  auto client = daemon::Client::connect(socket);
+  auto client = connect_to_daemon(socket);
   if (!client.ok()) {
     wipe(fields);
     return client.status();
@@ -143,6 +155,16 @@ Result<std::vector<Bytes>> serve_command(Engine& engine, std::vector<Bytes>& fie
   RecordedOutput out;
   SH_RETURN_IF_ERROR(command->run(args, *inputs, store, out));
   return out.take();
+}
+
+bool stretches_password(const std::vector<Bytes>& fields) {
+  static const std::vector<std::string> stretched = {"--export-password-file", "password", "new password"};
+  for (std::size_t i = 2; i + 1 < fields.size(); i += 3) {  // the inputs: kind, name, bytes
+    const std::string name = bytes_text(fields[i + 1]);
+    if (fields[i] == Bytes{'s'} && std::find(stretched.begin(), stretched.end(), name) != stretched.end())
+      return true;
+  }
+  return false;
 }
 
 }  // namespace stronghold::cli

@@ -11,10 +11,15 @@
 #include <string>
 #include <vector>
 
+#include "../daemon/client.hpp"
 #include "command.hpp"
 #include "stronghold/engine.hpp"
 
 namespace stronghold::cli {
+
+// A connection to the strongholdd at `socket`, whose answers are awaited for $STRONGHOLD_TIMEOUT
+// seconds (default 60); invalid_argument for a value that is not a number of seconds.
+Result<daemon::Client> connect_to_daemon(const std::string& socket);
 
 // The user's side: sends `command` with its `words` (after the command's name; `args` parsed)
 // and `inputs`, and replays the answer into `out` (writing no file but the one --out names).
@@ -24,5 +29,9 @@ Status run_remote(const std::string& socket, const Command& command, const std::
 // The daemon's side: runs an Op::command request's fields on `engine`; the answer's fields.
 // Wipes the request's fields.
 Result<std::vector<Bytes>> serve_command(Engine& engine, std::vector<Bytes>& fields);
+// Whether an Op::command request's inputs hold a password that its command stretches with a
+// password KDF (an export or import password, passwd's current and new ones): strongholdd runs
+// those one at a time, beside the other requests.
+bool stretches_password(const std::vector<Bytes>& fields);
 
 }  // namespace stronghold::cli

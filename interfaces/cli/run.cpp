@@ -65,7 +65,7 @@ Status lock_or_unlock(const GlobalOptions& options, const std::string& name, con
     return error(Errc::invalid_argument, "unexpected argument '{}'", words.front());
   if (options.socket.empty())
     return Status(Errc::invalid_argument, "lock and unlock talk to strongholdd: give --socket");
-  SH_ASSIGN_OR_RETURN(daemon::Client client, daemon::Client::connect(options.socket));
+  SH_ASSIGN_OR_RETURN(daemon::Client client, connect_to_daemon(options.socket));
   if (name == kLock.name)
     return client.call(daemon::Op::lock, {}).status();
   SH_ASSIGN_OR_RETURN(runtime::SecretBuffer password, snapshot_password(options, "Snapshot password: "));
@@ -97,7 +97,8 @@ const std::string& overall_usage() {
         "The snapshot: --snapshot, else $STRONGHOLD_SNAPSHOT, else $XDG_DATA_HOME/stronghold/default.stronghold\n"
         "(~/.local/share/stronghold/default.stronghold). The password: --password-file, else $STRONGHOLD_PASSWORD,\n"
         "else a prompt on the terminal. --socket PATH: run the command in the strongholdd serving that socket\n"
-        "(no password needed while it is unlocked). Output: one value per line, bytes as lowercase hex; --json\n"
+        "(no password needed while it is unlocked; its answer awaited $STRONGHOLD_TIMEOUT seconds, default 60).\n"
+        "Output: one value per line, bytes as lowercase hex; --json\n"
         "prints one JSON object per result. Locations are written VAULT/RECORD.\n\ncommands:\n";
     usage.append("  ").append(first_line(kInit.usage)).append("\n");
     for (const Command& command : commands())

@@ -1,63 +1,106 @@
 #include "client.hpp"
 
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
 #include <cstring>
 #include <iterator>
 
 #include <sodium.h>
 
+#include "socket_trust.hpp"
+
 namespace stronghold::daemon {
 
-Result<Client> Client::connect(const std::string& socket_path) {
-  sockaddr_un address{};
-  if (socket_path.size() >= sizeof address.sun_path)
-    return Status(Errc::invalid_argument, "the socket path is too long");
-  address.sun_family = AF_UNIX;
-  std::memcpy(address.sun_path, socket_path.c_str(), socket_path.size() + 1);
+Result<Client> Client::connect(const std::string& socket_path, std::chrono::seconds answer_timeout) {
+  char resolved[PATH_MAX];
+  if (::realpath(socket_path.c_str(), resolved) == nullptr)
+    return error(Errc::unavailable, "no strongholdd answers at {}", socket_path);
+  const std::string real_path = resolved;
+  SH_ASSIGN_OR_RETURN(const sockaddr_un address, socket_address(real_path));
+  // Nothing is sent before the socket and then the process serving it are known to be ours.
+  const auto refused = [](const Status& fault) {
+    return Status(fault.code(), fault.message() + ": nothing was sent to it");
+  };
+  if (Status folder = check_socket_folder(real_path); !folder.ok())
+    return refused(folder);
+  if (Status file = check_socket_file(real_path); !file.ok())
+    return refused(file);
   const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0)
     return Status(Errc::io_error, "cannot create a socket");
-  if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
-    ::close(fd);
+  Client client(fd, answer_timeout);
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0)
     return error(Errc::unavailable, "no strongholdd answers at {}", socket_path);
-  }
-  return Client(fd);
+  if (Status server = check_server(fd, socket_path); !server.ok())
+    return refused(server);
+  return client;
 }
 
-Client::Client(Client&& other) noexcept : fd_(other.fd_), next_id_(other.next_id_) { other.fd_ = -1; }
+Client::Client(Client&& other) noexcept
+    : fd_(other.fd_), answer_timeout_(other.answer_timeout_), next_id_(other.next_id_) {
+  other.fd_ = -1;
+}
 
 Client::~Client() {
   if (fd_ >= 0)
     ::close(fd_);
 }
 
+Status Client::wait_for(short events, std::chrono::steady_clock::time_point deadline) const {
+  for (;;) {
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    pollfd ready{fd_, events, 0};
+    const int got = left.count() > 0 ? ::poll(&ready, 1, static_cast<int>(left.count())) : 0;
+    if (got > 0)
+      return {};
+    if (got == 0)
+      return error(Errc::timeout, "strongholdd did not answer within {} s (STRONGHOLD_TIMEOUT sets how long to wait)",
+                   answer_timeout_.count());
+    if (errno != EINTR)
+      return error(Errc::io_error, "poll: {}", std::strerror(errno));
+  }
+}
+
+Status Client::send_all(ByteView frame, std::chrono::steady_clock::time_point deadline) const {
+  for (std::size_t sent = 0; sent < frame.size();) {
+    SH_RETURN_IF_ERROR(wait_for(POLLOUT, deadline));
+    const ssize_t wrote = ::send(fd_, frame.data() + sent, frame.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (wrote < 0 && (errno == EAGAIN || errno == EINTR))
+      continue;
+    if (wrote <= 0)
+      return Status(Errc::unavailable, "strongholdd closed the connection");
+    sent += static_cast<std::size_t>(wrote);
+  }
+  return {};
+}
+
 Result<std::vector<Bytes>> Client::call(Op op, std::vector<Bytes> fields) {
+  const auto deadline = std::chrono::steady_clock::now() + answer_timeout_;
   const std::uint64_t id = next_id_++;
   Message request{id, static_cast<std::uint8_t>(op), std::move(fields)};
   Bytes frame = encode_frame(request);
   for (Bytes& field : request.fields)  // a field may be a password or a command's input
     sodium_memzero(field.data(), field.size());
-  std::size_t sent = 0;
-  while (sent < frame.size()) {
-    const ssize_t wrote = ::send(fd_, frame.data() + sent, frame.size() - sent, MSG_NOSIGNAL);
-    if (wrote <= 0)
-      break;
-    sent += static_cast<std::size_t>(wrote);
-  }
+  const Status sent = send_all(frame, deadline);
   std::fill(frame.begin(), frame.end(), std::uint8_t{0});
-  if (sent < frame.size())
-    return Status(Errc::unavailable, "strongholdd closed the connection");
+  SH_RETURN_IF_ERROR(sent);
   FrameReader reader;
   runtime::SecretBytes body;
   std::vector<Bytes> fields_so_far;
   std::uint8_t buffer[64 * 1024];
   for (;;) {
     while (!reader.next(body)) {
+      SH_RETURN_IF_ERROR(wait_for(POLLIN, deadline));
       const ssize_t got = ::recv(fd_, buffer, sizeof buffer, 0);
+      if (got < 0 && errno == EINTR)
+        continue;
       if (got <= 0)
         return Status(Errc::unavailable, "strongholdd closed the connection");
       SH_RETURN_IF_ERROR(reader.feed(ByteView(buffer, static_cast<std::size_t>(got))));

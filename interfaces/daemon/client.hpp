@@ -1,16 +1,22 @@
 // A blocking client of strongholdd: one connection, one request at a time (the CLI's --socket).
 #pragma once
 
+#include <chrono>
 #include <string>
 
 #include "protocol.hpp"
 
 namespace stronghold::daemon {
 
+inline constexpr std::chrono::seconds kDefaultAnswerTimeout{60};
+
 class Client {
  public:
-  // unavailable when nothing listens there; io_error for other failures.
-  static Result<Client> connect(const std::string& socket_path);
+  // unavailable when nothing listens there, or when the socket or the process serving it is not
+  // one this user may trust (socket_trust.hpp); io_error for other failures. A call whose answer
+  // takes longer than `answer_timeout` fails with timeout.
+  static Result<Client> connect(const std::string& socket_path,
+                                std::chrono::seconds answer_timeout = kDefaultAnswerTimeout);
   Client(Client&& other) noexcept;
   Client& operator=(Client&&) = delete;
   ~Client();
@@ -19,8 +25,12 @@ class Client {
   Result<std::vector<Bytes>> call(Op op, std::vector<Bytes> fields);
 
  private:
-  explicit Client(int fd) noexcept : fd_(fd) {}
+  Client(int fd, std::chrono::seconds answer_timeout) noexcept : fd_(fd), answer_timeout_(answer_timeout) {}
+  // Waits until the connection is ready for `events` (poll's), until `deadline`.
+  Status wait_for(short events, std::chrono::steady_clock::time_point deadline) const;
+  Status send_all(ByteView frame, std::chrono::steady_clock::time_point deadline) const;
   int fd_ = -1;
+  std::chrono::seconds answer_timeout_;
   std::uint64_t next_id_ = 1;
 };
 

@@ -18,6 +18,12 @@ constexpr const char* kUsage =
     "request (default 300, 0 for never) it locks itself: keys leave memory until the next unlock.\n"
     "SIGTERM or SIGINT: everything acknowledged is made durable, the socket removed, exit 0.\n";
 
+// The CLI's hints speak of its own commands: the daemon's messages say what to do themselves.
+int fail(const stronghold::Status& status) {
+  std::fprintf(stderr, "strongholdd: %s\n", status.message().c_str());
+  return stronghold::cli::exit_code(status.code());
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -61,9 +67,9 @@ int main(int argc, char** argv) {
   if (auto read = cli::read_password(password_file, "STRONGHOLD_PASSWORD", "Snapshot password: "); read.ok())
     password = std::move(*read);
   else if (!password_file.empty())
-    return cli::report(read.status());
+    return fail(read.status());
   const Status served = daemon::serve(options, std::move(password));
   if (!served.ok())
-    return cli::report(served);
+    return fail(served);
   return 0;
 }

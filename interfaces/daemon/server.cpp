@@ -1,5 +1,6 @@
 #include "server.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -12,79 +13,59 @@
 
 #include <sodium.h>
 
-#include <condition_variable>
+#include <algorithm>
 #include <cstring>
-#include <deque>
 #include <functional>
 #include <map>
 #include <mutex>
-#include <thread>
 
 #include "../cli/remote.hpp"
-#include "client.hpp"
 #include "protocol.hpp"
+#include "socket_claim.hpp"
+#include "socket_trust.hpp"
+#include "workers.hpp"
 
 namespace stronghold::daemon {
 namespace {
 
-constexpr std::size_t kMaxInFlight = 4096;
-constexpr std::size_t kMaxOutbox = 8 << 20;
-constexpr std::size_t kWorkers = 2;
+// Bounds that keep a flood of connections or requests from exhausting the daemon's descriptors,
+// memory or threads. At kMaxConnections, or when the process runs out of descriptors, the
+// connection idle the longest is closed to make room, else the new one is.
+constexpr std::size_t kMaxConnections = 256;
+// A request is charged its size, at least kMinCharge (its bookkeeping), and a command at least a
+// frame (what its answer may take), until it is answered. A connection is read while its own
+// requests in flight are charged less than kMaxConnectionCharge, all connections' less than
+// kMaxCharge, and it has less than kMaxOutbox bytes of answers unsent.
+constexpr std::size_t kMinCharge = 1 << 10;
+constexpr std::size_t kMaxConnectionCharge = 4 << 20;
+constexpr std::size_t kMaxCharge = 64 << 20;
+constexpr std::size_t kMaxOutbox = 1 << 20;
+constexpr std::size_t kWorkers = 2;  // for requests that block (key generation waits for its journal sync)
+// Password KDFs (unlock, and commands that stretch a password) run one at a time on a thread of
+// their own, so that they never hold up other requests; beyond these many waiting, busy.
+constexpr std::size_t kMaxKdfWaiting = 4;
 
-// A small pool for requests that block (key generation waits for its journal sync).
-class Workers {
- public:
-  Workers() {
-    for (std::size_t i = 0; i < kWorkers; ++i)
-      threads_.emplace_back([this] { run(); });
-  }
-  ~Workers() {
-    {
-      std::lock_guard guard(mutex_);
-      stopping_ = true;
-    }
-    changed_.notify_all();
-    for (auto& thread : threads_)
-      thread.join();
-  }
-  void post(std::function<void()> task) {
-    {
-      std::lock_guard guard(mutex_);
-      tasks_.push_back(std::move(task));
-    }
-    changed_.notify_one();
-  }
+using Clock = std::chrono::steady_clock;
 
- private:
-  void run() {
-    for (;;) {
-      std::function<void()> task;
-      {
-        std::unique_lock lock(mutex_);
-        changed_.wait(lock, [&] { return stopping_ || !tasks_.empty(); });
-        if (tasks_.empty())
-          return;
-        task = std::move(tasks_.front());
-        tasks_.pop_front();
-      }
-      task();
-    }
-  }
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  std::deque<std::function<void()>> tasks_;
-  std::vector<std::thread> threads_;
-  bool stopping_ = false;
+// A request being served: where its answer goes, and what it is charged until then.
+struct Ticket {
+  std::uint64_t connection = 0;
+  std::uint64_t id = 0;  // the request's (0 when it could not be read)
+  std::size_t charge = 0;
 };
 
 struct Connection {
   int fd = -1;
   FrameReader reader;
   Bytes outbox;
-  std::size_t sent = 0;  // of outbox
-  std::size_t in_flight = 0;
+  std::size_t sent = 0;     // of outbox
+  std::size_t charged = 0;  // for its requests in flight
+  Clock::time_point last_read = Clock::now();
   bool reading = true;
   bool writing = false;
+  // No request in flight and no answer unsent: closing it to make room loses no answer (a frame
+  // half sent, stalled or not, is lost: the longest idle goes first).
+  bool idle() const noexcept { return charged == 0 && sent == outbox.size(); }
 };
 
 class Server {
@@ -95,17 +76,24 @@ class Server {
   Status run();
 
  private:
-  // Answers from any thread reach the loop through this queue and the eventfd.
-  // `counted`: the answer to a request counted in flight (not a protocol error).
-  void complete(std::uint64_t connection, Message answer, bool counted = true);
+  // Answers from any thread reach the loop through this queue and the eventfd. `last`: the
+  // request is answered (not a part of a long answer).
+  void complete(const Ticket& ticket, Message answer, bool last = true);
   // A long answer in frames of at most kMaxFrame bytes (status kPartial on all but the last).
-  void complete_in_parts(std::uint64_t connection, std::uint64_t id, std::vector<Bytes> fields);
+  void complete_in_parts(const Ticket& ticket, std::vector<Bytes> fields);
   void drain_completions();
   void accept_all();
-  void on_readable(std::uint64_t id);
+  void admit(int fd);
+  bool evict_idle();
+  bool refuse_pending();
+  void rest_listener(bool resting);
+  void on_readable(std::uint64_t id, bool hung_up);
   void on_writable(std::uint64_t id);
-  void handle(std::uint64_t connection, Message request);
+  void handle(const Ticket& ticket, Message request);
+  // Runs `task` on the KDF thread, or answers busy when too many wait already.
+  void post_kdf(const Ticket& ticket, std::function<void()> task);
   void close_connection(std::uint64_t id);
+  bool may_read(const Connection& connection) const;
   void update_interest(std::uint64_t id);
   void lock_engine();
   Status unlock_engine(ByteView password);
@@ -113,19 +101,23 @@ class Server {
 
   ServerOptions options_;
   int epoll_ = -1, listener_ = -1, signals_ = -1, timer_ = -1, wakeup_ = -1;
+  int spare_ = -1;  // given up for a moment to turn a connection away when no descriptor is left
+  bool listener_resting_ = false;
   std::map<std::uint64_t, Connection> connections_;
   std::uint64_t next_connection_ = 1;
+  std::size_t charged_ = 0;  // for all requests in flight, of connections open or gone
   std::mutex completions_mutex_;
   struct Completion {
-    std::uint64_t connection;
+    Ticket ticket;
     Message answer;
-    bool counted;
+    bool last;
   };
   std::vector<Completion> completions_;
   std::mutex engine_mutex_;
   std::shared_ptr<Engine> engine_;  // null while locked
   std::chrono::steady_clock::time_point last_request_ = std::chrono::steady_clock::now();
-  std::unique_ptr<Workers> workers_ = std::make_unique<Workers>();
+  std::unique_ptr<Workers> workers_ = std::make_unique<Workers>(kWorkers);
+  std::unique_ptr<Workers> kdf_workers_ = std::make_unique<Workers>(1, kMaxKdfWaiting);
 };
 
 const sigset_t& stop_signals() {
@@ -146,11 +138,18 @@ Message failure(std::uint64_t id, const Status& status) {
 
 Status system_error(const char* what) { return error(Errc::io_error, "{}: {}", what, std::strerror(errno)); }
 
+// What a request of `size` bytes is charged while it is in flight.
+std::size_t charge_for(std::size_t size, const Result<Message>& request) {
+  const bool command = request.ok() && request->code == static_cast<std::uint8_t>(Op::command);
+  return std::max({size, kMinCharge, command ? kMaxFrame : 0});
+}
+
 Server::~Server() {
   workers_.reset();  // finishes the tasks that still hold the engine
+  kdf_workers_.reset();
   for (auto& [id, connection] : connections_)
     ::close(connection.fd);
-  for (const int fd : {epoll_, listener_, signals_, timer_, wakeup_})
+  for (const int fd : {epoll_, listener_, signals_, timer_, wakeup_, spare_})
     if (fd >= 0)
       ::close(fd);
 }
@@ -160,15 +159,8 @@ Status Server::start(std::optional<runtime::SecretBuffer> password) {
     auto view = password->read();
     SH_RETURN_IF_ERROR(unlock_engine(view.bytes()));
   }
-  sockaddr_un address{};
-  if (options_.socket.size() >= sizeof address.sun_path)
-    return Status(Errc::invalid_argument, "the socket path is too long");
-  // A socket file nobody answers on is left from a crash; one that answers belongs to a daemon.
-  if (Client::connect(options_.socket).ok())
-    return error(Errc::busy, "another strongholdd serves {}", options_.socket);
-  ::unlink(options_.socket.c_str());
-  address.sun_family = AF_UNIX;
-  std::memcpy(address.sun_path, options_.socket.c_str(), options_.socket.size() + 1);
+  SH_ASSIGN_OR_RETURN(const sockaddr_un address, socket_address(options_.socket));
+  SH_RETURN_IF_ERROR(claim_socket_path(options_.socket, options_.snapshot));
   listener_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (listener_ < 0)
     return system_error("socket");
@@ -179,6 +171,7 @@ Status Server::start(std::optional<runtime::SecretBuffer> password) {
     return system_error("bind");
   if (::listen(listener_, 512) != 0)
     return system_error("listen");
+  spare_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
 
   signals_ = ::signalfd(-1, &stop_signals(), SFD_NONBLOCK | SFD_CLOEXEC);
   timer_ = ::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
@@ -214,8 +207,8 @@ void Server::lock_engine() {
 }
 
 Status Server::unlock_engine(ByteView password) {
-  if (engine())
-    return {};  // already unlocked: whoever may connect may use it anyway
+  if (const auto open = engine())
+    return open->check_password(password);  // already unlocked: the answer still tells a wrong password
   SH_ASSIGN_OR_RETURN(auto opened, Engine::open(options_.snapshot, password, options_.engine));
   std::lock_guard guard(engine_mutex_);
   if (!engine_)
@@ -246,6 +239,8 @@ Status Server::run() {
         [[maybe_unused]] const auto got = ::read(timer_, &expirations, sizeof expirations);
         if (options_.idle_lock.count() > 0 && std::chrono::steady_clock::now() - last_request_ > options_.idle_lock)
           lock_engine();
+        if (listener_resting_)
+          rest_listener(false);
       } else if (control == wakeup_) {
         std::uint64_t count;
         [[maybe_unused]] const auto got = ::read(wakeup_, &count, sizeof count);
@@ -253,7 +248,7 @@ Status Server::run() {
       } else {
         // A connection may have been closed by an earlier event of this batch.
         if (connections_.contains(tag) && (events[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
-          on_readable(tag);
+          on_readable(tag, (events[i].events & (EPOLLHUP | EPOLLERR)) != 0);
         if (connections_.contains(tag) && (events[i].events & EPOLLOUT))
           on_writable(tag);
       }
@@ -264,6 +259,7 @@ Status Server::run() {
   listener_ = -1;
   ::unlink(options_.socket.c_str());
   workers_.reset();
+  kdf_workers_.reset();
   std::shared_ptr<Engine> engine;
   {
     std::lock_guard guard(engine_mutex_);
@@ -279,23 +275,81 @@ Status Server::run() {
 
 void Server::accept_all() {
   for (;;) {
-    const int fd = ::accept4(listener_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0)
-      return;  // EAGAIN, or a connection that went away already
-    ucred peer{};
-    socklen_t size = sizeof peer;
-    if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &size) != 0 || peer.uid != ::geteuid()) {
-      ::close(fd);  // another user: no answer at all
+    if (connections_.size() >= kMaxConnections && !evict_idle()) {
+      if (!refuse_pending())
+        return;
       continue;
     }
-    const std::uint64_t id = next_connection_++;
-    connections_[id].fd = fd;
-    epoll_event event{};
-    event.events = EPOLLIN;
-    event.data.u64 = id;
-    if (::epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &event) != 0)
-      close_connection(id);
+    const int fd = ::accept4(listener_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd >= 0) {
+      admit(fd);
+      continue;
+    }
+    if (errno == EINTR || errno == ECONNABORTED)
+      continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK)
+      return;
+    // Out of descriptors (or memory): the epoll loop is level-triggered, so the pending
+    // connection must be taken now or it is reported again at once.
+    if (!evict_idle() && !refuse_pending())
+      return;
   }
+}
+
+void Server::admit(int fd) {
+  const auto peer = peer_credentials(fd);
+  if (!peer.ok() || peer->uid != ::geteuid()) {
+    ::close(fd);  // another user: no answer at all
+    return;
+  }
+  const std::uint64_t id = next_connection_++;
+  connections_[id].fd = fd;
+  epoll_event event{};
+  event.events = EPOLLIN;
+  event.data.u64 = id;
+  if (::epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &event) != 0)
+    close_connection(id);
+}
+
+// Closes the connection idle the longest, to make room for a new one; false when none is idle.
+bool Server::evict_idle() {
+  auto oldest = connections_.end();
+  for (auto it = connections_.begin(); it != connections_.end(); ++it)
+    if (it->second.idle() && (oldest == connections_.end() || it->second.last_read < oldest->second.last_read))
+      oldest = it;
+  if (oldest == connections_.end())
+    return false;
+  close_connection(oldest->first);
+  return true;
+}
+
+// Accepts the oldest pending connection and hangs up on it, giving up the spare descriptor for a
+// moment when none is left. False when none is pending, or when even that failed: then the
+// listener rests until the next timer tick.
+bool Server::refuse_pending() {
+  int fd = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
+  int failed = fd < 0 ? errno : 0;
+  if ((failed == EMFILE || failed == ENFILE) && spare_ >= 0) {
+    ::close(spare_);
+    fd = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
+    failed = fd < 0 ? errno : 0;
+    spare_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  }
+  if (fd >= 0)
+    ::close(fd);
+  if (fd >= 0 || failed == EINTR || failed == ECONNABORTED)
+    return true;
+  if (failed != EAGAIN && failed != EWOULDBLOCK)
+    rest_listener(true);
+  return false;
+}
+
+void Server::rest_listener(bool resting) {
+  epoll_event event{};
+  event.events = resting ? 0u : static_cast<std::uint32_t>(EPOLLIN);
+  event.data.u64 = static_cast<std::uint64_t>(listener_) << 32;
+  ::epoll_ctl(epoll_, EPOLL_CTL_MOD, listener_, &event);
+  listener_resting_ = resting;
 }
 
 void Server::close_connection(std::uint64_t id) {
@@ -306,9 +360,14 @@ void Server::close_connection(std::uint64_t id) {
   connections_.erase(found);
 }
 
+bool Server::may_read(const Connection& connection) const {
+  return connection.charged < kMaxConnectionCharge && charged_ < kMaxCharge &&
+         connection.outbox.size() - connection.sent < kMaxOutbox;
+}
+
 void Server::update_interest(std::uint64_t id) {
   Connection& connection = connections_.at(id);
-  const bool read = connection.in_flight < kMaxInFlight && connection.outbox.size() - connection.sent < kMaxOutbox;
+  const bool read = may_read(connection);
   const bool write = connection.sent < connection.outbox.size();
   if (read == connection.reading && write == connection.writing)
     return;
@@ -320,8 +379,17 @@ void Server::update_interest(std::uint64_t id) {
   ::epoll_ctl(epoll_, EPOLL_CTL_MOD, connection.fd, &event);
 }
 
-void Server::on_readable(std::uint64_t id) {
+void Server::on_readable(std::uint64_t id, bool hung_up) {
   Connection& connection = connections_.at(id);
+  if (!may_read(connection)) {
+    // Over the daemon-wide charge since its interest was last set: it waits (unless its peer left).
+    if (hung_up)
+      close_connection(id);
+    else
+      update_interest(id);
+    return;
+  }
+  connection.last_read = Clock::now();
   std::uint8_t buffer[64 * 1024];
   const ssize_t got = ::recv(connection.fd, buffer, sizeof buffer, 0);
   if (got == 0 || (got < 0 && errno != EAGAIN && errno != EINTR)) {
@@ -341,12 +409,13 @@ void Server::on_readable(std::uint64_t id) {
   runtime::SecretBytes body;
   while (connections_.contains(id) && connections_.at(id).reader.next(body)) {
     auto request = decode_body(body.view(), true);
-    if (!request.ok()) {
-      complete(id, failure(0, request.status()), false);
-      continue;
-    }
-    ++connections_.at(id).in_flight;
-    handle(id, std::move(*request));
+    const Ticket ticket{id, request.ok() ? request->id : 0, charge_for(body.size(), request)};
+    connections_.at(id).charged += ticket.charge;
+    charged_ += ticket.charge;
+    if (request.ok())
+      handle(ticket, std::move(*request));
+    else
+      complete(ticket, failure(0, request.status()));
   }
   if (connections_.contains(id))
     update_interest(id);
@@ -373,16 +442,16 @@ void Server::on_writable(std::uint64_t id) {
   update_interest(id);
 }
 
-void Server::complete(std::uint64_t connection, Message answer, bool counted) {
+void Server::complete(const Ticket& ticket, Message answer, bool last) {
   {
     std::lock_guard guard(completions_mutex_);
-    completions_.push_back(Completion{connection, std::move(answer), counted});
+    completions_.push_back(Completion{ticket, std::move(answer), last});
   }
   const std::uint64_t one = 1;
   [[maybe_unused]] const auto wrote = ::write(wakeup_, &one, sizeof one);
 }
 
-void Server::complete_in_parts(std::uint64_t connection, std::uint64_t id, std::vector<Bytes> fields) {
+void Server::complete_in_parts(const Ticket& ticket, std::vector<Bytes> fields) {
   constexpr std::size_t kBudget = kMaxFrame - 64;  // room for the frame's id and code
   std::vector<Bytes> part;
   std::size_t size = 0;
@@ -390,21 +459,21 @@ void Server::complete_in_parts(std::uint64_t connection, std::uint64_t id, std::
     if (4 + field.size() > kBudget) {
       for (Bytes& unsent : fields)
         sodium_memzero(unsent.data(), unsent.size());
-      complete(connection, failure(id, error(Errc::invalid_argument,
-                                             "an output of {} bytes is more than one answer of strongholdd holds; "
-                                             "run the command without --socket while strongholdd is stopped",
-                                             field.size())));
+      complete(ticket, failure(ticket.id, error(Errc::invalid_argument,
+                                                "an output of {} bytes is more than one answer of strongholdd "
+                                                "holds; run the command without --socket while strongholdd is stopped",
+                                                field.size())));
       return;
     }
     if (size + 4 + field.size() > kBudget || part.size() + 1 == kMaxFields) {
-      complete(connection, Message{id, kPartial, std::move(part)}, false);
+      complete(ticket, Message{ticket.id, kPartial, std::move(part)}, false);
       part.clear();
       size = 0;
     }
     size += 4 + field.size();
     part.push_back(std::move(field));
   }
-  complete(connection, Message{id, 0, std::move(part)});
+  complete(ticket, Message{ticket.id, 0, std::move(part)});
 }
 
 void Server::drain_completions() {
@@ -413,22 +482,29 @@ void Server::drain_completions() {
     std::lock_guard guard(completions_mutex_);
     done.swap(completions_);
   }
+  const bool was_over = charged_ >= kMaxCharge;
   std::vector<std::uint64_t> touched;
   for (Completion& completion : done) {
-    const auto found = connections_.find(completion.connection);
+    const Ticket& ticket = completion.ticket;
+    if (completion.last)
+      charged_ -= ticket.charge;
+    const auto found = connections_.find(ticket.connection);
     if (found != connections_.end()) {
-      if (completion.counted)
-        --found->second.in_flight;
+      if (completion.last)
+        found->second.charged -= ticket.charge;
       Bytes frame = encode_frame(completion.answer);
       found->second.outbox.insert(found->second.outbox.end(), frame.begin(), frame.end());
       sodium_memzero(frame.data(), frame.size());
-      touched.push_back(completion.connection);
+      touched.push_back(ticket.connection);
     }
     // An answer may hold a secret (a command's output): no copy stays behind, sent or dropped
     // because its client left.
     for (Bytes& field : completion.answer.fields)
       sodium_memzero(field.data(), field.size());
   }
+  if (was_over && charged_ < kMaxCharge)  // the connections that waited for the daemon-wide charge
+    for (const auto& [id, connection] : connections_)
+      update_interest(id);
   for (const std::uint64_t id : touched)
     if (connections_.contains(id))
       on_writable(id);
@@ -440,106 +516,122 @@ Result<vault::Location> location_field(const Message& request) {
   return vault::Location::parse(std::string(request.fields[0].begin(), request.fields[0].end()));
 }
 
-void Server::handle(std::uint64_t connection, Message request) {
-  last_request_ = std::chrono::steady_clock::now();
-  const std::uint64_t id = request.id;
+Message answer_of(std::uint64_t id, const Status& status) { return status.ok() ? Message{id, 0, {}} : failure(id, status); }
+Message answer_of(std::uint64_t id, Result<Bytes> value) {
+  return value.ok() ? Message{id, 0, {std::move(*value)}} : failure(id, value.status());
+}
+Message answer_of(std::uint64_t id, Result<std::vector<Bytes>> values) {
+  return values.ok() ? Message{id, 0, std::move(*values)} : failure(id, values.status());
+}
+
+// A request's fields, wiped when the last task holding them ends, run or refused: a command's
+// fields may hold passwords and private keys.
+struct WipedFields {
+  std::vector<Bytes> fields;
+  ~WipedFields() {
+    for (Bytes& field : fields)
+      sodium_memzero(field.data(), field.size());
+  }
+};
+
+void Server::post_kdf(const Ticket& ticket, std::function<void()> task) {
+  if (!kdf_workers_->post(std::move(task)))
+    complete(ticket, failure(ticket.id, error(Errc::busy, "strongholdd runs one password KDF at a time and {} are "
+                                                          "waiting already; try again shortly",
+                                                          kMaxKdfWaiting)));
+}
+
+void Server::handle(const Ticket& ticket, Message request) {
+  last_request_ = Clock::now();
+  const std::uint64_t id = ticket.id;
   const auto op = static_cast<Op>(request.code);
   if (op == Op::ping) {
-    complete(connection, Message{id, 0, {}});
+    complete(ticket, Message{id, 0, {}});
     return;
   }
   if (op == Op::lock) {
     lock_engine();
-    complete(connection, Message{id, 0, {}});
+    complete(ticket, Message{id, 0, {}});
     return;
   }
   if (op == Op::unlock) {
     if (request.fields.size() != 1) {
-      complete(connection, failure(id, Status(Errc::invalid_argument, "unlock takes the password")));
+      complete(ticket, failure(id, Status(Errc::invalid_argument, "unlock takes the password")));
       return;
     }
-    // The password KDF takes a while: off the loop.
     auto password = std::make_shared<Result<runtime::SecretBuffer>>(runtime::SecretBuffer::from(request.fields[0]));
     sodium_memzero(request.fields[0].data(), request.fields[0].size());
-    workers_->post([this, connection, id, password] {
+    post_kdf(ticket, [this, ticket, password] {
       if (!password->ok()) {
-        complete(connection, failure(id, password->status()));
+        complete(ticket, failure(ticket.id, password->status()));
         return;
       }
       auto view = (*password)->read();
-      const Status unlocked = unlock_engine(view.bytes());
-      complete(connection, unlocked.ok() ? Message{id, 0, {}} : failure(id, unlocked));
+      complete(ticket, answer_of(ticket.id, unlock_engine(view.bytes())));
     });
     return;
   }
   std::shared_ptr<Engine> engine = this->engine();
   if (!engine) {
-    complete(connection, failure(id, Status(Errc::busy, "strongholdd is locked")));
+    complete(ticket, failure(id, Status(Errc::busy, "strongholdd is locked")));
     return;
   }
   if (op == Op::command) {
-    workers_->post([this, connection, id, engine, request = std::move(request)]() mutable {
-      auto answer = cli::serve_command(*engine, request.fields);
+    const bool stretches_password = cli::stretches_password(request.fields);
+    auto fields = std::make_shared<WipedFields>(std::move(request.fields));
+    auto task = [this, ticket, engine, fields] {
+      auto answer = cli::serve_command(*engine, fields->fields);
       if (answer.ok())
-        complete_in_parts(connection, id, std::move(*answer));
+        complete_in_parts(ticket, std::move(*answer));
       else
-        complete(connection, failure(id, answer.status()));
-    });
+        complete(ticket, failure(ticket.id, answer.status()));
+    };
+    if (stretches_password)
+      post_kdf(ticket, std::move(task));
+    else
+      workers_->post(std::move(task));
     return;
   }
   auto location = location_field(request);
   if (!location.ok() && op != Op::sync) {
-    complete(connection, failure(id, location.status()));
+    complete(ticket, failure(id, location.status()));
     return;
   }
   switch (op) {
     case Op::sign:
       if (request.fields.size() != 2) {
-        complete(connection, failure(id, Status(Errc::invalid_argument, "sign takes a location and a message")));
+        complete(ticket, failure(id, Status(Errc::invalid_argument, "sign takes a location and a message")));
         return;
       }
-      engine->sign_async(*location, std::move(request.fields[1]), [this, connection, id](Result<Bytes> signature) {
-        complete(connection, signature.ok() ? Message{id, 0, {std::move(*signature)}} : failure(id, signature.status()));
+      engine->sign_async(*location, std::move(request.fields[1]), [this, ticket](Result<Bytes> signature) {
+        complete(ticket, answer_of(ticket.id, std::move(signature)));
       });
       return;
     case Op::sign_batch: {
       std::vector<Bytes> messages(std::make_move_iterator(request.fields.begin() + 1),
                                   std::make_move_iterator(request.fields.end()));
-      engine->sign_batch_async(*location, std::move(messages), [this, connection, id](Result<std::vector<Bytes>> signatures) {
-        complete(connection, signatures.ok() ? Message{id, 0, std::move(*signatures)} : failure(id, signatures.status()));
+      engine->sign_batch_async(*location, std::move(messages), [this, ticket](Result<std::vector<Bytes>> signatures) {
+        complete(ticket, answer_of(ticket.id, std::move(signatures)));
       });
       return;
     }
     default: break;
   }
-  workers_->post([this, connection, id, op, engine, request = std::move(request), location]() {
+  workers_->post([this, ticket, op, engine, request = std::move(request), location]() {
     switch (op) {
       case Op::generate: {
         if (request.fields.size() != 2) {
-          complete(connection, failure(id, Status(Errc::invalid_argument, "generate takes a location and a key type")));
+          complete(ticket, failure(ticket.id, Status(Errc::invalid_argument, "generate takes a location and a key type")));
           return;
         }
         auto type = vault::parse_key_type(std::string(request.fields[1].begin(), request.fields[1].end()));
-        auto public_key = type.ok() ? engine->generate(*location, *type) : Result<Bytes>(type.status());
-        complete(connection, public_key.ok() ? Message{id, 0, {std::move(*public_key)}} : failure(id, public_key.status()));
+        complete(ticket, answer_of(ticket.id, type.ok() ? engine->generate(*location, *type) : Result<Bytes>(type.status())));
         return;
       }
-      case Op::public_key: {
-        auto public_key = engine->public_key(*location);
-        complete(connection, public_key.ok() ? Message{id, 0, {std::move(*public_key)}} : failure(id, public_key.status()));
-        return;
-      }
-      case Op::remove: {
-        const Status removed = engine->remove(*location);
-        complete(connection, removed.ok() ? Message{id, 0, {}} : failure(id, removed));
-        return;
-      }
-      case Op::sync: {
-        const Status synced = engine->sync();
-        complete(connection, synced.ok() ? Message{id, 0, {}} : failure(id, synced));
-        return;
-      }
-      default: complete(connection, failure(id, Status(Errc::internal, "unhandled operation")));
+      case Op::public_key: complete(ticket, answer_of(ticket.id, engine->public_key(*location))); return;
+      case Op::remove: complete(ticket, answer_of(ticket.id, engine->remove(*location))); return;
+      case Op::sync: complete(ticket, answer_of(ticket.id, engine->sync())); return;
+      default: complete(ticket, failure(ticket.id, Status(Errc::internal, "unhandled operation")));
     }
   });
 }

@@ -2,10 +2,10 @@
 //
 // One thread runs an epoll loop over the listening socket, the connections, a signalfd
 // (SIGTERM, SIGINT), a timerfd (the idle lock) and an eventfd (answers coming back). Signing
-// goes to the engine's asynchronous API; other requests run on a small worker pool, so a slow
-// request never stalls the loop. Each connection reads frames while it has fewer than
-// kMaxInFlight requests open and less than kMaxOutbox bytes of answers waiting: a client that
-// stops reading stops being read, and the others are served meanwhile.
+// goes to the engine's asynchronous API; password KDFs to a thread of their own, other requests
+// to a small worker pool, so a slow request never stalls the loop. Connections are bounded, and so
+// are the bytes of requests in flight, per connection and in all (server.cpp says how): a client
+// that stops reading stops being read, and the others are served meanwhile.
 #pragma once
 
 #include <chrono>

@@ -391,6 +391,11 @@ Status Engine::change_password(ByteView current_password, ByteView new_password)
                          actors::SharedNewPassword(std::make_shared<const snapshot::NewPassword>(std::move(prepared))));
 }
 
+Status Engine::check_password(ByteView password) {
+  SH_ASSIGN_OR_RETURN(const Bytes header, state_->call<Bytes>(actors::header_atom::value));
+  return snapshot::Snapshot::check_password(header, password);
+}
+
 Status Engine::transact(std::function<Status(vault::Transaction&)> body) {
   auto guarded = std::make_shared<GuardedBody>(std::move(body));
   auto procedure = std::make_shared<actors::TransactProcedure>();

@@ -482,15 +482,25 @@ Status Snapshot::change_password(ByteView new_password) {
 
 Bytes Snapshot::header() const { return encode_header(state_->header); }
 
-Result<NewPassword> Snapshot::prepare_password_change(ByteView header_bytes, ByteView current_password,
-                                                      ByteView new_password) {
-  SH_ASSIGN_OR_RETURN(Header header, decode_header(header_bytes));
+Status Snapshot::check_password(ByteView header_bytes, ByteView password) {
+  SH_ASSIGN_OR_RETURN(const Header header, decode_header(header_bytes));
   ScratchFrame frame;
   SH_ASSIGN_OR_RETURN(auto password_key, frame.take(kKeySize));
   SH_ASSIGN_OR_RETURN(auto snapshot_key, frame.take(kKeySize));
-  SH_RETURN_IF_ERROR(derive_password_key(current_password, header, password_key));
+  SH_RETURN_IF_ERROR(derive_password_key(password, header, password_key));
   if (!vault::open(password_key, header_key_context(header_bytes), header.wrapped_key, snapshot_key).ok())
-    return Status(Errc::wrong_password, "the current password is wrong");
+    return Status(Errc::wrong_password, "wrong password");
+  return {};
+}
+
+Result<NewPassword> Snapshot::prepare_password_change(ByteView header_bytes, ByteView current_password,
+                                                      ByteView new_password) {
+  if (const Status checked = check_password(header_bytes, current_password); !checked.ok())
+    return checked.code() == Errc::wrong_password ? Status(Errc::wrong_password, "the current password is wrong")
+                                                  : checked;
+  SH_ASSIGN_OR_RETURN(Header header, decode_header(header_bytes));
+  ScratchFrame frame;
+  SH_ASSIGN_OR_RETURN(auto password_key, frame.take(kKeySize));
   NewPassword prepared;
   prepared.previous_header.assign(header_bytes.begin(), header_bytes.end());
   runtime::random_bytes(header.salt);

@@ -1,9 +1,10 @@
 // The `stronghold` binary itself: every command run as a user would, with its output and exit
 // code checked.
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,20 +19,20 @@
 
 #include "stronghold/runtime/hex.hpp"
 #include "daemon/client.hpp"
+#include "daemon/socket_trust.hpp"
 #include "stronghold/snapshot/snapshot.hpp"
 #include "stronghold/vault/keys.hpp"
 #include "stronghold/vault/verify.hpp"
 #include "support/child_process.hpp"
+#include "support/file_bytes.hpp"
+#include "support/foreign_listener.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace stronghold;
 
 namespace {
 
-struct Run {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
+struct Run : test::ProgramRun {
   // The lines of standard output.
   std::vector<std::string> lines() const {
     std::vector<std::string> all;
@@ -41,11 +42,6 @@ struct Run {
     return all;
   }
 };
-
-std::string slurp(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(file), {});
-}
 
 class Cli {
  public:
@@ -81,47 +77,18 @@ class Cli {
     if (serving() && !on_file_ && (args.empty() || args.front() != "init"))
       args.insert(args.begin(), {"--socket", socket_});
     args.insert(args.begin(), {STRONGHOLD_CLI_PATH, "--snapshot", snapshot_});
-    const std::string in = dir_.file("stdin"), out = dir_.file("stdout"), err = dir_.file("stderr");
-    std::ofstream(in, std::ios::binary) << input;
     std::vector<std::string> environment = {"HOME=" + dir_.path().string(), "PATH=/usr/bin:/bin"};
     if (!password.empty())
       environment.push_back("STRONGHOLD_PASSWORD=" + password);
     environment.insert(environment.end(), extra_environment.begin(), extra_environment.end());
-    const pid_t child = ::fork();
-    REQUIRE(child >= 0);
-    if (child == 0) {
-      if (address_space_limit_ != 0) {
-        const rlimit limit{address_space_limit_, address_space_limit_};
-        ::setrlimit(RLIMIT_AS, &limit);
-      }
-      ::setsid();  // no controlling terminal: a missing password cannot prompt
-      const int fds[3] = {::open(in.c_str(), O_RDONLY), ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600),
-                          ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600)};
-      for (int i = 0; i < 3; ++i)
-        ::dup2(fds[i], i);
-      std::vector<char*> argv, envp;
-      for (auto& arg : args)
-        argv.push_back(arg.data());
-      argv.push_back(nullptr);
-      for (auto& variable : environment)
-        envp.push_back(variable.data());
-      envp.push_back(nullptr);
-      ::execve(argv[0], argv.data(), envp.data());
-      ::_exit(127);
-    }
-    int status = 0;
-    ::waitpid(child, &status, 0);
-    Run result;
-    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    result.out = slurp(out);
-    result.err = slurp(err);
-    return result;
+    return Run{test::run_program(std::move(args), std::move(environment), input, std::chrono::seconds(120),
+                                 address_space_limit_)};
   }
 
-  // Runs on the file even while a daemon serves it.
-  Run run_on_file(std::vector<std::string> args) {
+  // Runs on the file even while a daemon serves it (or with a --socket of its own).
+  Run run_on_file(std::vector<std::string> args, const std::string& input = "") {
     on_file_ = true;
-    Run result = run(std::move(args));
+    Run result = run(std::move(args), input);
     on_file_ = false;
     return result;
   }
@@ -139,6 +106,8 @@ class Cli {
 
   std::string file(const std::string& name) const { return dir_.file(name); }
   const std::string& snapshot() const { return snapshot_; }
+  const std::string& socket() const { return socket_; }
+  const std::filesystem::path& folder() const { return dir_.path(); }
 
  private:
   test::TempDir dir_;
@@ -273,19 +242,19 @@ TEST_CASE("a torn final write is a warning, a damaged final entry exit 4, and re
   Cli cli;
   cli.ok({"init", "--kdf", "fast"});
   cli.ok({"key", "generate", "--type", "ed25519", "--at", "w/ed"});
-  const std::string whole = slurp(cli.snapshot());
+  const std::string whole = test::read_text(cli.snapshot());
   auto write_snapshot = [&](const std::string& content) { std::ofstream(cli.snapshot(), std::ios::binary) << content; };
   write_snapshot(whole + std::string("\x2a\x00\x00", 3));
   const Run torn = cli.run({"list"});
   CHECK(torn.exit_code == 0);
   CHECK_MESSAGE(torn.err.find("warning") != std::string::npos, torn.err);
   CHECK(torn.err.find("3 bytes") != std::string::npos);
-  CHECK(slurp(cli.snapshot()) == whole + std::string("\x2a\x00\x00", 3));
+  CHECK(test::read_text(cli.snapshot()) == whole + std::string("\x2a\x00\x00", 3));
   std::string damaged = whole;
   damaged[damaged.size() - 20] ^= 0x01;  // inside the final entry's seal
   write_snapshot(damaged);
   CHECK(cli.run({"list"}).exit_code == 4);
-  CHECK(slurp(cli.snapshot()) == damaged);
+  CHECK(test::read_text(cli.snapshot()) == damaged);
 }
 
 TEST_CASE("mnemonic, derivation, xpub, X25519 exchange") {
@@ -338,7 +307,7 @@ TEST_CASE("the secret store, passwd, export and import between snapshots") {
 
     // passwd: the old password stops working, even with the old header spliced onto the new file.
     std::ofstream(cli.file("new-pw")) << "brand new\n";
-    const std::string before_change = slurp(cli.snapshot());
+    const std::string before_change = test::read_text(cli.snapshot());
     if (cli.serving()) {
       // Through strongholdd the current password is checked too.
       CHECK(cli.run({"passwd", "--new-password-file", cli.file("new-pw")}, "", "wrong").exit_code == 2);
@@ -349,6 +318,7 @@ TEST_CASE("the secret store, passwd, export and import between snapshots") {
       CHECK(locked.err.find("unlock") != std::string::npos);
       CHECK(cli.run({"unlock"}).exit_code == 2);
       CHECK(cli.run({"--password-file", cli.file("new-pw"), "unlock"}, "", "").exit_code == 0);
+      CHECK(cli.run({"unlock"}, "", "wrong").exit_code == 2);  // unlocked already, but not with that
       cli.ok({"secret", "delete", "mail"});
       cli.stop_daemon();
     } else {
@@ -358,7 +328,7 @@ TEST_CASE("the secret store, passwd, export and import between snapshots") {
     CHECK(cli.run({"list"}).exit_code == 2);
     CHECK(cli.run({"--password-file", cli.file("new-pw"), "list"}, "", "").exit_code == 0);
     CHECK(cli.run({"--password-file", cli.file("new-pw"), "secret", "get", "mail"}, "", "").exit_code == 3);
-    const std::string after = slurp(cli.snapshot());
+    const std::string after = test::read_text(cli.snapshot());
     std::ofstream(cli.snapshot(), std::ios::binary) << before_change.substr(0, snapshot::kHeaderSize)
                                                     << after.substr(snapshot::kHeaderSize);
     CHECK(cli.run({"list"}).exit_code == 4);
@@ -459,6 +429,78 @@ TEST_CASE("through strongholdd: long output in parts, inputs too large for one r
   const Run busy = cli.run_on_file({"list"});
   CHECK(busy.exit_code == 6);
   CHECK(busy.err.find("--socket") != std::string::npos);
+}
+
+TEST_CASE("a socket served by another user gets nothing: no password, key or secret value") {
+  if (::geteuid() != 0) {
+    MESSAGE("skipped: needs root to act as another user");
+    return;
+  }
+  Cli cli;
+  cli.ok({"init", "--kdf", "fast"});
+  test::TempDir shared;  // like /tmp: everyone may create files in it
+  REQUIRE(::chmod(shared.path().c_str(), 01777) == 0);
+  for (const bool disguised : {false, true}) {
+    CAPTURE(disguised);
+    const std::string socket = shared.file(disguised ? "disguised.sock" : "theirs.sock");
+    test::ForeignListener listener(socket);
+    REQUIRE(listener.listening());
+    if (disguised) {  // the file looks like ours; only the serving process tells
+      REQUIRE(::chown(socket.c_str(), 0, 0) == 0);
+      REQUIRE(::chmod(socket.c_str(), 0600) == 0);
+    }
+    const std::vector<Run> runs = {
+        cli.run_on_file({"--socket", socket, "unlock"}),
+        cli.run_on_file({"--socket", socket, "secret", "put", "mail"}, "correct horse\n"),
+        cli.run_on_file({"--socket", socket, "key", "import", "--type", "ed25519", "--at", "w/k"},
+                        "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60\n"),
+    };
+    CHECK(listener.received().empty());
+    for (const Run& refused : runs) {
+      CHECK(refused.exit_code == 6);
+      CHECK(refused.err.find("uid 65534") != std::string::npos);
+      CHECK(refused.out.empty());
+    }
+  }
+}
+
+TEST_CASE("a socket, or a socket's folder, that other users may write to is refused") {
+  Cli cli;
+  cli.ok({"init", "--kdf", "fast"});
+  cli.serve();
+  const char* const folder = cli.folder().c_str();
+  REQUIRE(::chmod(cli.socket().c_str(), 0666) == 0);
+  const Run open_socket = cli.run({"list"});
+  CHECK(open_socket.exit_code == 6);
+  CHECK(open_socket.err.find("writable by others") != std::string::npos);
+  REQUIRE(::chmod(cli.socket().c_str(), 0600) == 0);
+
+  REQUIRE(::chmod(folder, 0777) == 0);
+  const Run open_folder = cli.run({"list"});
+  CHECK(open_folder.exit_code == 6);
+  CHECK(open_folder.err.find("writable by others") != std::string::npos);
+  CHECK(open_folder.err.find(cli.folder().string()) != std::string::npos);
+  REQUIRE(::chmod(folder, 01777) == 0);  // sticky, as /tmp: no one else may replace our socket
+  CHECK(cli.run({"list"}).exit_code == 0);
+  REQUIRE(::chmod(folder, 0700) == 0);
+}
+
+TEST_CASE("a daemon that never answers: the CLI gives up after STRONGHOLD_TIMEOUT seconds") {
+  Cli cli;
+  // A socket of this user that takes connections and never answers.
+  const int silent = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const sockaddr_un address = daemon::socket_address(cli.socket()).value();
+  REQUIRE(::bind(silent, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0);
+  REQUIRE(::listen(silent, 8) == 0);
+  const Run waited = cli.run({"--socket", cli.socket(), "list"}, "", "cli-pw", {"STRONGHOLD_TIMEOUT=1"});
+  CHECK(waited.exit_code == 6);
+  CHECK(waited.err.find("did not answer within 1 s") != std::string::npos);
+  const Run unlock = cli.run({"--socket", cli.socket(), "unlock"}, "", "cli-pw", {"STRONGHOLD_TIMEOUT=1"});
+  CHECK(unlock.exit_code == 6);
+  const Run bad = cli.run({"--socket", cli.socket(), "list"}, "", "cli-pw", {"STRONGHOLD_TIMEOUT=soon"});
+  CHECK(bad.exit_code == 5);
+  CHECK(bad.err.find("STRONGHOLD_TIMEOUT") != std::string::npos);
+  ::close(silent);
 }
 
 TEST_CASE("--help works for the program and every command") {

@@ -3,15 +3,19 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <optional>
 #include <set>
 #include <thread>
@@ -19,9 +23,12 @@
 #include <doctest/doctest.h>
 
 #include "daemon/client.hpp"
+#include "daemon/socket_trust.hpp"
 #include "stronghold/snapshot/snapshot.hpp"
+#include "stronghold/snapshot/transfer.hpp"
 #include "stronghold/vault/verify.hpp"
 #include "support/child_process.hpp"
+#include "support/foreign_listener.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace stronghold;
@@ -133,6 +140,57 @@ class Raw {
 
 Bytes request(std::uint64_t id, Op op, std::vector<Bytes> fields) {
   return daemon::encode_frame(daemon::Message{id, static_cast<std::uint8_t>(op), std::move(fields)});
+}
+
+// How many files the process `pid` holds open.
+std::size_t open_files(pid_t pid) {
+  const auto folder = std::filesystem::path("/proc") / std::to_string(pid) / "fd";
+  return static_cast<std::size_t>(std::distance(std::filesystem::directory_iterator(folder), {}));
+}
+
+// The most memory the process `pid` has held resident so far, in KiB.
+std::size_t peak_resident_kib(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.starts_with("VmHWM:"))
+      return std::stoul(line.substr(6));
+  return 0;
+}
+
+// Sends all of `bytes` on `fd` (blocking while the peer does not read); false if it hangs up.
+bool send_all(int fd, const Bytes& bytes) {
+  for (std::size_t sent = 0; sent < bytes.size();) {
+    const ssize_t wrote = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    if (wrote <= 0)
+      return false;
+    sent += static_cast<std::size_t>(wrote);
+  }
+  return true;
+}
+
+Bytes word_list(const std::vector<std::string>& words) {
+  std::vector<Bytes> items;
+  for (const auto& word : words)
+    items.push_back(text(word));
+  return daemon::encode_list(items);
+}
+
+// A snapshot (fast KDF) in a folder of its own, for a daemon that is expected not to start.
+struct SpareSnapshot {
+  SpareSnapshot() {
+    snapshot::SnapshotOptions options;
+    options.kdf = snapshot::KdfPreset::fast;
+    REQUIRE(snapshot::Snapshot::create(snapshot::posix_file_system(), path, kPassword, options).ok());
+  }
+  test::TempDir dir;
+  std::string path = dir.file("spare.stronghold");
+};
+
+// strongholdd started locked (no password) on `snapshot` and `socket`; one that keeps running is
+// killed after a while, so a daemon that should have refused fails the test instead of hanging.
+test::ProgramRun run_daemon(const std::string& snapshot, const std::string& socket) {
+  return test::run_program({STRONGHOLDD_PATH, "--snapshot", snapshot, "--socket", socket}, {}, "",
+                           std::chrono::seconds(20));
 }
 
 }  // namespace
@@ -257,12 +315,7 @@ TEST_CASE("malformed command requests get an error value, and the daemon keeps s
   Daemon daemon;
   auto client = daemon.client();
   const Bytes no_words = daemon::encode_list({});
-  const auto words = [](std::vector<std::string> list) {
-    std::vector<Bytes> items;
-    for (const auto& word : list)
-      items.push_back(text(word));
-    return daemon::encode_list(items);
-  };
+  const auto words = word_list;
   const std::vector<std::vector<Bytes>> hostile = {
       {},                                                              // no name
       {text("list")},                                                  // no words
@@ -286,6 +339,112 @@ TEST_CASE("malformed command requests get an error value, and the daemon keeps s
   CHECK(record[0] == text("r"));
   CHECK(record[1] == text("public_key"));
   CHECK(client.call(Op::public_key, {text("w/ok")}).ok());
+  CHECK(daemon.stop() == 0);
+}
+
+TEST_CASE("a flood of connections, beyond the bound or at the file limit, does not keep a new client out") {
+  Daemon daemon;
+  const pid_t pid = daemon.pid();
+  std::size_t flood_size = 400;
+  std::size_t most_files = 0;  // that the daemon may hold open during the flood
+  SUBCASE("beyond the bound of 256 connections") { most_files = open_files(pid) + 256; }
+  SUBCASE("at the process's file limit") {
+    rlimit limit{};
+    REQUIRE(::prlimit(pid, RLIMIT_NOFILE, nullptr, &limit) == 0);
+    limit.rlim_cur = open_files(pid) + 32;
+    REQUIRE(::prlimit(pid, RLIMIT_NOFILE, &limit, nullptr) == 0);
+    most_files = limit.rlim_cur;
+    flood_size = 300;
+  }
+  std::vector<std::unique_ptr<Raw>> flood;
+  for (std::size_t i = 0; i < flood_size; ++i)
+    flood.push_back(std::make_unique<Raw>(daemon.socket()));
+  Raw fresh(daemon.socket());
+  fresh.send(request(1, Op::ping, {}));
+  const auto answer = fresh.receive(std::chrono::seconds(30));
+  REQUIRE(answer.has_value());
+  CHECK((answer->id == 1 && answer->code == 0));
+  CHECK(open_files(pid) <= most_files);
+  flood.clear();
+  CHECK(daemon.client().call(Op::ping, {}).ok());
+  CHECK(daemon.stop() == 0);
+}
+
+TEST_CASE("a flood of pipelined large requests keeps the daemon's memory bounded") {
+  Daemon daemon;
+  REQUIRE(daemon.client().call(Op::generate, {text("w/ed"), text("ed25519")}).ok());
+  // Four connections send 256 requests of almost 1 MiB each (1 GiB in all), signatures and
+  // sign commands, without waiting for answers.
+  constexpr int kSenders = 4, kRequests = 256;
+  const Bytes message(daemon::kMaxFrame - 1024, 0x5a);
+  const Bytes frames[2] = {
+      request(1, Op::sign, {text("w/ed"), message}),
+      request(2, Op::command, {text("sign"), word_list({"--at", "w/ed", "--file", "m"}), text("f"), text("--file"), message}),
+  };
+  std::vector<std::unique_ptr<Raw>> connections;
+  for (int i = 0; i < kSenders; ++i)
+    connections.push_back(std::make_unique<Raw>(daemon.socket()));
+  std::atomic<int> signed_ok{0};
+  std::vector<std::thread> senders;
+  for (int i = 0; i < kSenders; ++i)
+    senders.emplace_back([&, i] {
+      for (int k = 0; k < kRequests && send_all(connections[i]->fd(), frames[i % 2]); ++k) {
+      }
+      for (int k = 0; k < kRequests; ++k) {
+        const auto answer = connections[i]->receive(std::chrono::seconds(60));
+        signed_ok += answer && answer->code == 0;
+      }
+    });
+  for (auto& sender : senders)
+    sender.join();
+  CHECK(signed_ok == kSenders * kRequests);
+  const std::size_t peak = peak_resident_kib(daemon.pid());
+  MESSAGE("strongholdd's peak resident memory: " << peak / 1024 << " MiB");
+  CHECK(peak > 0);
+  CHECK(peak < 512 * 1024);
+  CHECK(daemon.stop() == 0);
+}
+
+TEST_CASE("password KDFs wait for each other, not other requests, and too many are refused as busy") {
+  Daemon daemon;
+  REQUIRE(daemon.client().call(Op::generate, {text("w/ed"), text("ed25519")}).ok());
+  // An export under a password at the default KDF cost (about 0.4 s to import).
+  SpareSnapshot spare;
+  auto source = snapshot::Snapshot::open(snapshot::posix_file_system(), spare.path, kPassword).value();
+  const auto transfer = snapshot::TransferPassword::for_export(text("transfer"), snapshot::KdfPreset::standard).value();
+  const Bytes exported = snapshot::export_with_password(source->keystore(), transfer, {}).value();
+
+  // Eight imports, then a key's public key, all on one connection at once.
+  constexpr std::uint64_t kImports = 8, kPublicKey = 100;
+  Bytes burst;
+  for (std::uint64_t id = 1; id <= kImports; ++id) {
+    const Bytes frame = request(id, Op::command,
+                                {text("import"), word_list({"--in", "x", "--export-password-file", "p"}), text("f"),
+                                 text("--in"), exported, text("s"), text("--export-password-file"), text("transfer")});
+    burst.insert(burst.end(), frame.begin(), frame.end());
+  }
+  const Bytes public_key = request(kPublicKey, Op::command, {text("key public"), word_list({"--at", "w/ed"})});
+  burst.insert(burst.end(), public_key.begin(), public_key.end());
+  Raw raw(daemon.socket());
+  raw.send(burst);
+
+  std::vector<daemon::Message> answers;  // in the order they came
+  for (std::uint64_t i = 0; i <= kImports; ++i) {
+    auto answer = raw.receive(std::chrono::seconds(60));
+    REQUIRE(answer.has_value());
+    answers.push_back(std::move(*answer));
+  }
+  const auto busy = static_cast<std::uint8_t>(Errc::busy);
+  const auto is_public_key = [](const daemon::Message& answer) { return answer.id == kPublicKey; };
+  const auto is_import_done = [&](const daemon::Message& answer) { return answer.id != kPublicKey && answer.code != busy; };
+  const auto public_key_answer = std::find_if(answers.begin(), answers.end(), is_public_key);
+  REQUIRE(public_key_answer != answers.end());
+  CHECK(public_key_answer->code == 0);
+  CHECK(public_key_answer < std::find_if(answers.begin(), answers.end(), is_import_done));
+  const auto refused = std::count_if(answers.begin(), answers.end(), [&](const auto& answer) { return answer.code == busy; });
+  CHECK(refused > 0);
+  CHECK(std::count_if(answers.begin(), answers.end(), [](const auto& answer) { return answer.code == 0; }) ==
+        static_cast<std::ptrdiff_t>(kImports) + 1 - refused);
   CHECK(daemon.stop() == 0);
 }
 
@@ -317,11 +476,92 @@ TEST_CASE("a process of another user is disconnected without an answer") {
   int status = 0;
   ::waitpid(child, &status, 0);
   CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 0));
+  ::chmod(daemon.socket().c_str(), 0600);  // our own client refuses a socket others may write to
   CHECK(daemon.client().call(Op::ping, {}).ok());
   CHECK(daemon.stop() == 0);
 }
 
-TEST_CASE("the idle lock drops the keys until the password is given again") {
+TEST_CASE("strongholdd does not start where a process of another user serves its socket, and says who") {
+  if (::geteuid() != 0) {
+    MESSAGE("skipped: needs root to act as another user");
+    return;
+  }
+  test::TempDir shared;  // like /tmp: everyone may create files in it
+  REQUIRE(::chmod(shared.path().c_str(), 01777) == 0);
+  const std::string socket = shared.file("d.sock");
+  test::ForeignListener squatter(socket);
+  REQUIRE(squatter.listening());
+  SpareSnapshot spare;
+  const test::ProgramRun refused = run_daemon(spare.path, socket);
+  CHECK(refused.exit_code == 6);
+  CHECK(refused.err.find("uid 65534") != std::string::npos);
+  CHECK(squatter.received().empty());
+}
+
+TEST_CASE("strongholdd refuses a socket folder that other users may write to") {
+  SpareSnapshot spare;
+  test::TempDir open_folder;
+  REQUIRE(::chmod(open_folder.path().c_str(), 0777) == 0);
+  const test::ProgramRun refused = run_daemon(spare.path, open_folder.file("d.sock"));
+  CHECK(refused.exit_code != 0);
+  CHECK(refused.exit_code < 128);  // refused, not killed for running on
+  CHECK(refused.err.find("writable by others") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(open_folder.file("d.sock")));
+}
+
+TEST_CASE("strongholdd replaces only a socket nobody answers on, never another file") {
+  SpareSnapshot spare;
+  const auto slurp = [](const std::string& path) {
+    std::ifstream file(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(file), {});
+  };
+  // strongholdd refuses `socket` with a message holding `words`, and the file there is intact.
+  const auto refused_intact = [&](const std::string& socket, const std::string& kept, const std::string& words) {
+    CAPTURE(socket);
+    const std::string before = slurp(kept);
+    REQUIRE(!before.empty());
+    const test::ProgramRun refused = run_daemon(spare.path, socket);
+    CHECK(refused.exit_code != 0);
+    CHECK(refused.exit_code < 128);  // refused, not killed for running on
+    CHECK(refused.err.find(words) != std::string::npos);
+    CHECK(slurp(kept) == before);
+  };
+  const std::string notes = spare.dir.file("notes.txt");
+  std::ofstream(notes) << "not a socket\n";
+  refused_intact(notes, notes, "a regular file");
+  // The snapshot and its lock file, named differently: compared as files, not as strings.
+  refused_intact(spare.dir.file("./spare.stronghold"), spare.path, "the snapshot");
+  std::ofstream(spare.path + ".lock") << "held\n";
+  refused_intact(spare.dir.file("../" + spare.dir.path().filename().string() + "/spare.stronghold.lock"),
+                 spare.path + ".lock", "the snapshot");
+  const std::string link = spare.dir.file("link.sock");
+  std::filesystem::create_symlink(notes, link);
+  refused_intact(link, notes, "a symbolic link");
+  CHECK(std::filesystem::is_symlink(link));
+
+  // A socket left by a daemon that stopped is replaced.
+  const std::string stale = spare.dir.file("stale.sock");
+  {
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    const sockaddr_un address = daemon::socket_address(stale).value();
+    REQUIRE(::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0);
+    ::close(fd);
+  }
+  const pid_t served = test::spawn_program({STRONGHOLDD_PATH, "--snapshot", spare.path, "--socket", stale});
+  bool answered = false;
+  for (int i = 0; i < 200 && !answered; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    auto client = daemon::Client::connect(stale);
+    answered = client.ok() && client->call(Op::ping, {}).ok();
+  }
+  CHECK(answered);
+  ::kill(served, SIGTERM);
+  int status = 0;
+  ::waitpid(served, &status, 0);
+  CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 0));
+}
+
+TEST_CASE("the idle lock drops the keys until the password is given again, and a wrong one never unlocks") {
   Daemon daemon({"--idle-lock", "1"});
   auto client = daemon.client();
   REQUIRE(client.call(Op::generate, {text("w/ed"), text("ed25519")}).ok());
@@ -329,7 +569,8 @@ TEST_CASE("the idle lock drops the keys until the password is given again") {
   CHECK(client.call(Op::sign, {text("w/ed"), Bytes{1}}).code() == Errc::busy);
   CHECK(client.call(Op::unlock, {text("wrong")}).code() == Errc::wrong_password);
   CHECK(client.call(Op::unlock, {kPassword}).ok());
-  CHECK(client.call(Op::unlock, {kPassword}).ok());  // already unlocked: fine
+  CHECK(client.call(Op::unlock, {kPassword}).ok());  // already unlocked: fine with the password
+  CHECK(client.call(Op::unlock, {text("wrong")}).code() == Errc::wrong_password);  // but not without
   CHECK(client.call(Op::sign, {text("w/ed"), Bytes{1}}).ok());
   CHECK(client.call(Op::lock, {}).ok());
   CHECK(client.call(Op::public_key, {text("w/ed")}).code() == Errc::busy);

@@ -17,6 +17,7 @@
 #include "stronghold/snapshot/snapshot.hpp"
 #include "stronghold/vault/keys.hpp"
 #include "support/child_process.hpp"
+#include "support/file_bytes.hpp"
 #include "support/memory_scan.hpp"
 #include "support/temp_dir.hpp"
 
@@ -53,10 +54,6 @@ std::vector<test::KnownSecret> known_secrets() {
                                {"the X25519 key", kX25519}});
 }
 
-std::string slurp(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(file), {});
-}
 
 class ServedSnapshot {
  public:
@@ -91,30 +88,9 @@ class ServedSnapshot {
   // standard output.
   std::string cli(std::vector<std::string> args, const std::string& input = "") {
     args.insert(args.begin(), {STRONGHOLD_CLI_PATH, "--socket", socket_});
-    const std::string in = dir_.file("stdin"), out = dir_.file("stdout"), err = dir_.file("stderr");
-    std::ofstream(in, std::ios::binary) << input;
-    const pid_t child = ::fork();
-    REQUIRE(child >= 0);
-    if (child == 0) {
-      const int fds[3] = {::open(in.c_str(), O_RDONLY), ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600),
-                          ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600)};
-      for (int i = 0; i < 3; ++i)
-        ::dup2(fds[i], i);
-      std::vector<char*> argv;
-      for (auto& arg : args)
-        argv.push_back(arg.data());
-      argv.push_back(nullptr);
-      char* envp[] = {nullptr};
-      ::execve(argv[0], argv.data(), envp);
-      ::_exit(127);
-    }
-    int status = 0;
-    ::waitpid(child, &status, 0);
-    std::remove(in.c_str());
-    REQUIRE_MESSAGE((WIFEXITED(status) && WEXITSTATUS(status) == 0), args.at(3) << " " << args.at(4) << ": " << slurp(err));
-    std::string printed = slurp(out);
-    std::remove(out.c_str());
-    return printed;
+    const test::ProgramRun run = test::run_program(args, {}, input);
+    REQUIRE_MESSAGE(run.exit_code == 0, args.at(3) << " " << args.at(4) << ": " << run.err);
+    return run.out;
   }
 
   Result<std::vector<Bytes>> call(Op op, std::vector<Bytes> fields) {

@@ -1,11 +1,18 @@
 #include "support/child_process.hpp"
+#include "support/file_bytes.hpp"
 
+#include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <csignal>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <thread>
+
+#include "support/temp_dir.hpp"
 
 namespace stronghold::test {
 
@@ -43,6 +50,67 @@ pid_t spawn_program(std::vector<std::string> args) {
     _exit(127);
   }
   return pid;
+}
+
+namespace {
+
+std::vector<char*> null_terminated(std::vector<std::string>& strings) {
+  std::vector<char*> pointers;
+  for (auto& text : strings)
+    pointers.push_back(text.data());
+  pointers.push_back(nullptr);
+  return pointers;
+}
+
+
+// The wait status of `pid`, which is killed once `deadline` has passed.
+int wait_at_most(pid_t pid, std::chrono::seconds deadline) {
+  const auto give_up = std::chrono::steady_clock::now() + deadline;
+  int status = 0;
+  while (waitpid(pid, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() > give_up) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return status;
+}
+
+}  // namespace
+
+ProgramRun run_program(std::vector<std::string> args, std::vector<std::string> environment, const std::string& input,
+                       std::chrono::seconds deadline, std::uint64_t address_space) {
+  const TempDir dir;
+  const std::string in = dir.file("stdin"), out = dir.file("stdout"), err = dir.file("stderr");
+  std::ofstream(in, std::ios::binary) << input;
+  // Everything the child needs is made before fork: it may not allocate in a threaded process.
+  const std::vector<char*> argv = null_terminated(args);
+  const std::vector<char*> envp = null_terminated(environment);
+  std::fflush(nullptr);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    if (address_space != 0) {
+      const rlimit limit{address_space, address_space};
+      setrlimit(RLIMIT_AS, &limit);
+    }
+    setsid();
+    const int fds[3] = {open(in.c_str(), O_RDONLY), open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600),
+                        open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600)};
+    for (int i = 0; i < 3; ++i)
+      dup2(fds[i], i);
+    execve(argv[0], argv.data(), envp.data());
+    _exit(127);
+  }
+  ProgramRun run;
+  if (pid < 0)
+    return run;
+  const int status = wait_at_most(pid, deadline);
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  run.out = read_text(out);
+  run.err = read_text(err);
+  return run;
 }
 
 }  // namespace stronghold::test

@@ -3,6 +3,8 @@
 
 #include <sys/types.h>
 
+#include <chrono>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -21,5 +23,18 @@ ChildOutcome run_in_child(const std::function<int()>& body);
 
 // Starts the program `args[0]` with `args` in a new process; its pid, or -1.
 pid_t spawn_program(std::vector<std::string> args);
+
+struct ProgramRun {
+  int exit_code = -1;  // or 128 + the signal that ended it
+  std::string out;
+  std::string err;
+};
+
+// Runs the program `args[0]` with `args`, only `environment`, `input` on standard input and
+// no controlling terminal (so a missing password cannot prompt), and collects its output. One
+// still running after `deadline` is killed, so that a test that would hang fails instead.
+// `address_space`, when not 0, is the program's RLIMIT_AS in bytes.
+ProgramRun run_program(std::vector<std::string> args, std::vector<std::string> environment, const std::string& input,
+                       std::chrono::seconds deadline = std::chrono::seconds(120), std::uint64_t address_space = 0);
 
 }  // namespace stronghold::test

@@ -1,4 +1,4 @@
-// A whole file as bytes, for tests that damage or splice snapshot files.
+// A whole file as bytes or text, for tests that damage or splice files and read outputs.
 #pragma once
 
 #include <fstream>
@@ -12,6 +12,12 @@ namespace stronghold::test {
 inline Bytes read_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return Bytes(std::istreambuf_iterator<char>(in), {});
+}
+
+// The same as text (output files, byte-for-byte comparisons).
+inline std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 inline void write_bytes(const std::string& path, ByteView bytes) {

@@ -75,6 +75,8 @@ class Engine {
   // caller's thread; the new password keeps the file's KDF cost. A full re-key
   // (snapshot::Snapshot::change_password): the vault actor seals every record again meanwhile.
   Status change_password(ByteView current_password, ByteView new_password);
+  // wrong_password when `password` is not the snapshot's; the KDF runs on the caller's thread.
+  Status check_password(ByteView password);
 
   // Compound work of a front end (the CLI's commands through strongholdd): `body` runs in the
   // vault actor, atomically on the engine's state; its changes are journaled before the answer,

@@ -121,6 +121,9 @@ class Snapshot {
   Bytes header() const;
   static Result<NewPassword> prepare_password_change(ByteView header, ByteView current_password,
                                                      ByteView new_password);
+  // Whether `password` opens the key of the file whose header (header()) is `header`:
+  // wrong_password when not. Runs the password KDF, on any thread.
+  static Status check_password(ByteView header, ByteView password);
   Result<Bytes> rekeyed_image(const NewPassword& password);
 
   const OpenReport& open_report() const noexcept;

@@ -1,0 +1,116 @@
+#include "support/foreign_listener.hpp"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+
+namespace stronghold::test {
+namespace {
+
+constexpr int kMaxClients = 16;
+
+// The child's life: only system calls, since the parent may have threads.
+[[noreturn]] void listen_and_record(const sockaddr_un& address, int ready, int record) {
+  if (setgid(ForeignListener::kUid) != 0 || setuid(ForeignListener::kUid) != 0)
+    _exit(3);
+  const int listener = socket(AF_UNIX, SOCK_STREAM, 0);
+  if (listener < 0 || bind(listener, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0 ||
+      listen(listener, kMaxClients) != 0)
+    _exit(4);
+  if (write(ready, "1", 1) != 1)
+    _exit(5);
+  close(ready);
+  pollfd fds[kMaxClients + 1] = {{listener, POLLIN, 0}};
+  int count = 1;
+  char buffer[4096];
+  for (;;) {
+    const int ready_count = poll(fds, static_cast<nfds_t>(count), 200);
+    if (ready_count < 0)
+      continue;
+    if (ready_count == 0) {
+      // Quiet for a while: hang up, so that a client waiting for an answer stops waiting.
+      for (int i = 1; i < count; ++i)
+        close(fds[i].fd);
+      count = 1;
+      continue;
+    }
+    for (int i = count - 1; i >= 1; --i) {
+      if (fds[i].revents == 0)
+        continue;
+      const ssize_t got = read(fds[i].fd, buffer, sizeof buffer);
+      if (got > 0 && write(record, buffer, static_cast<std::size_t>(got)) == got)
+        continue;
+      close(fds[i].fd);
+      fds[i] = fds[--count];
+    }
+    if (fds[0].revents & POLLIN) {
+      const int client = accept(listener, nullptr, nullptr);
+      if (client >= 0 && count <= kMaxClients)
+        fds[count++] = {client, POLLIN, 0};
+      else if (client >= 0)
+        close(client);
+    }
+  }
+}
+
+}  // namespace
+
+ForeignListener::ForeignListener(const std::string& socket_path) {
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  if (socket_path.size() >= sizeof address.sun_path)
+    return;
+  std::memcpy(address.sun_path, socket_path.c_str(), socket_path.size() + 1);
+  int ready[2], record[2];
+  if (pipe(ready) != 0)
+    return;
+  if (pipe(record) != 0) {
+    close(ready[0]);
+    close(ready[1]);
+    return;
+  }
+  std::fflush(nullptr);
+  pid_ = fork();
+  if (pid_ == 0) {
+    close(ready[0]);
+    close(record[0]);
+    listen_and_record(address, ready[1], record[1]);
+  }
+  close(ready[1]);
+  close(record[1]);
+  record_ = record[0];
+  char byte = 0;
+  listening_ = pid_ > 0 && read(ready[0], &byte, 1) == 1;
+  close(ready[0]);
+}
+
+ForeignListener::~ForeignListener() {
+  stop();
+  if (record_ >= 0)
+    close(record_);
+}
+
+void ForeignListener::stop() {
+  if (pid_ <= 0)
+    return;
+  kill(pid_, SIGKILL);
+  waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+}
+
+std::string ForeignListener::received() {
+  stop();
+  std::string all;
+  char buffer[4096];
+  for (ssize_t got; record_ >= 0 && (got = read(record_, buffer, sizeof buffer)) > 0;)
+    all.append(buffer, static_cast<std::size_t>(got));
+  return all;
+}
+
+}  // namespace stronghold::test
