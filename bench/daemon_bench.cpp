@@ -37,11 +37,11 @@ std::uint64_t drive_connection(const std::string& socket, int in_flight, int bat
     std::abort();
   const Bytes location = {'b', '/', 'e', 'd'};
   auto frame_for = [&](std::uint64_t id) {
-    if (batch == 1)
-      return daemon::encode_frame({id, static_cast<std::uint8_t>(daemon::Op::sign), {location, kMessage}});
     std::vector<Bytes> fields(static_cast<std::size_t>(batch) + 1, kMessage);
     fields[0] = location;
-    return daemon::encode_frame({id, static_cast<std::uint8_t>(daemon::Op::sign_batch), std::move(fields)});
+    const auto op = batch == 1 ? daemon::Op::sign : daemon::Op::sign_batch;
+    const auto frame = daemon::encode_frame({id, static_cast<std::uint8_t>(op), std::move(fields)});
+    return Bytes(frame.view().begin(), frame.view().end());
   };
   const int requests = std::max(1, in_flight / batch);
   std::uint64_t next_id = 1, outstanding = 0, signatures = 0;

@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 #include <sodium.h>
 
+#include "stronghold/runtime/secret_bytes.hpp"
 #include "stronghold/snapshot/journal_file.hpp"
 
 namespace stronghold::cli {
@@ -179,23 +180,41 @@ Result<runtime::SecretBuffer> snapshot_password(const GlobalOptions& options, co
   return read_password(options.password_file, "STRONGHOLD_PASSWORD", prompt_text);
 }
 
-std::string json_quote(std::string_view text) {
-  std::string quoted = "\"";
+namespace {
+
+void append_text(std::string& out, std::string_view text) { out.append(text); }
+void append_text(runtime::SecretBytes& out, std::string_view text) { out.append(as_bytes(text)); }
+
+// `text` as a JSON string, appended to `out` (a std::string, or SecretBytes for a secret).
+template <class Out>
+void append_json_quoted(Out& out, std::string_view text) {
+  append_text(out, "\"");
   for (const char c : text) {
     switch (c) {
-      case '"': quoted += "\\\""; break;
-      case '\\': quoted += "\\\\"; break;
-      case '\n': quoted += "\\n"; break;
-      case '\r': quoted += "\\r"; break;
-      case '\t': quoted += "\\t"; break;
+      case '"': append_text(out, "\\\""); break;
+      case '\\': append_text(out, "\\\\"); break;
+      case '\n': append_text(out, "\\n"); break;
+      case '\r': append_text(out, "\\r"); break;
+      case '\t': append_text(out, "\\t"); break;
       default:
-        if (static_cast<unsigned char>(c) < 0x20)
-          quoted += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
-        else
-          quoted += c;
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char escaped[8];
+          std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(c));
+          append_text(out, escaped);
+        } else {
+          append_text(out, std::string_view(&c, 1));
+        }
     }
   }
-  return quoted + "\"";
+  append_text(out, "\"");
+}
+
+}  // namespace
+
+std::string json_quote(std::string_view text) {
+  std::string quoted;
+  append_json_quoted(quoted, text);
+  return quoted;
 }
 
 void PrintedOutput::result(const Fields& fields, Layout layout) {
@@ -220,17 +239,27 @@ void PrintedOutput::result(const Fields& fields, Layout layout) {
 }
 
 void PrintedOutput::secret_value(const std::string& name, ByteView bytes) {
-  std::string text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-  std::string line;
-  if (json_)
-    line.append("{").append(json_quote(name)).append(":").append(json_quote(text)).append("}");
-  else
-    line.append(text);
-  std::fwrite(line.data(), 1, line.size(), stdout);
-  std::fputc('\n', stdout);
+  // Built in a container that wipes what it frees and written past stdio's buffers, so that no
+  // plaintext copy is left in ordinary memory.
+  runtime::SecretBytes line;
+  line.reserve(name.size() + 6 * bytes.size() + 8);
+  if (json_) {
+    append_text(line, "{");
+    append_json_quoted(line, name);
+    append_text(line, ":");
+    append_json_quoted(line, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+    append_text(line, "}");
+  } else {
+    line.append(bytes);
+  }
+  line.push_back('\n');
   std::fflush(stdout);
-  sodium_memzero(text.data(), text.size());
-  sodium_memzero(line.data(), line.size());
+  for (std::size_t written = 0; written < line.size();) {
+    const ssize_t wrote = ::write(STDOUT_FILENO, line.data() + written, line.size() - written);
+    if (wrote <= 0 && errno != EINTR)
+      break;
+    written += wrote > 0 ? static_cast<std::size_t>(wrote) : 0;
+  }
 }
 
 int report(const Status& status) {

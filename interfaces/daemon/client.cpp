@@ -84,13 +84,8 @@ Status Client::send_all(ByteView frame, std::chrono::steady_clock::time_point de
 Result<std::vector<Bytes>> Client::call(Op op, std::vector<Bytes> fields) {
   const auto deadline = std::chrono::steady_clock::now() + answer_timeout_;
   const std::uint64_t id = next_id_++;
-  Message request{id, static_cast<std::uint8_t>(op), std::move(fields)};
-  Bytes frame = encode_frame(request);
-  for (Bytes& field : request.fields)  // a field may be a password or a command's input
-    sodium_memzero(field.data(), field.size());
-  const Status sent = send_all(frame, deadline);
-  std::fill(frame.begin(), frame.end(), std::uint8_t{0});
-  SH_RETURN_IF_ERROR(sent);
+  runtime::SecretBytes frame = encode_frame(Message{id, static_cast<std::uint8_t>(op), std::move(fields)});
+  SH_RETURN_IF_ERROR(send_all(frame.view(), deadline));
   FrameReader reader;
   runtime::SecretBytes body;
   std::vector<Bytes> fields_so_far;

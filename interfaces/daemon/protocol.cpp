@@ -5,9 +5,20 @@
 namespace stronghold::daemon {
 namespace {
 
-void put_u32(Bytes& out, std::uint32_t value) {
+void append(Bytes& out, ByteView bytes) { out.insert(out.end(), bytes.begin(), bytes.end()); }
+void append(runtime::SecretBytes& out, ByteView bytes) { out.append(bytes); }
+
+template <class Out>
+void put_u32(Out& out, std::uint32_t value) {
   for (int shift = 24; shift >= 0; shift -= 8)
     out.push_back(static_cast<std::uint8_t>(value >> shift));
+}
+
+std::size_t fields_size(const std::vector<Bytes>& fields) {
+  std::size_t size = 0;
+  for (const Bytes& field : fields)
+    size += 4 + field.size();
+  return size;
 }
 
 std::uint64_t get_be(ByteView bytes, std::size_t size) {
@@ -17,10 +28,14 @@ std::uint64_t get_be(ByteView bytes, std::size_t size) {
   return value;
 }
 
-void put_fields(Bytes& out, const std::vector<Bytes>& fields) {
+// Fields may hold secrets: the output is reserved whole first, so it never grows out of a block
+// that would be freed unwiped.
+template <class Out>
+void put_fields(Out& out, const std::vector<Bytes>& fields) {
+  out.reserve(out.size() + fields_size(fields));
   for (const Bytes& field : fields) {
     put_u32(out, static_cast<std::uint32_t>(field.size()));
-    out.insert(out.end(), field.begin(), field.end());
+    append(out, field);
   }
 }
 
@@ -56,15 +71,27 @@ Result<std::vector<Bytes>> decode_list(ByteView bytes) {
   return items;
 }
 
-Bytes encode_frame(const Message& message) {
-  Bytes frame(4);
+Message& Message::operator=(Message&& other) noexcept {
+  wipe_fields();
+  id = other.id;
+  code = other.code;
+  fields = std::move(other.fields);
+  return *this;
+}
+
+void Message::wipe_fields() noexcept {
+  for (Bytes& field : fields)
+    runtime::wipe(field.data(), field.size());
+}
+
+runtime::SecretBytes encode_frame(const Message& message) {
+  runtime::SecretBytes frame;
+  frame.reserve(4 + 8 + 1 + fields_size(message.fields));
+  put_u32(frame, static_cast<std::uint32_t>(8 + 1 + fields_size(message.fields)));
   for (int shift = 56; shift >= 0; shift -= 8)
     frame.push_back(static_cast<std::uint8_t>(message.id >> shift));
   frame.push_back(message.code);
   put_fields(frame, message.fields);
-  const auto length = static_cast<std::uint32_t>(frame.size() - 4);
-  for (int i = 0; i < 4; ++i)
-    frame[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(length >> (24 - 8 * i));
   return frame;
 }
 

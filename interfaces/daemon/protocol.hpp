@@ -40,13 +40,27 @@ enum class Op : std::uint8_t {
 
 inline constexpr std::uint8_t kPartial = 255;
 
+// A request or an answer. Its fields may hold a password, a private key or a command's secret
+// output: they are wiped when the message dies or is assigned over, and a message is moved,
+// never copied.
 struct Message {
   std::uint64_t id = 0;
   std::uint8_t code = 0;  // the op of a request, the status of a response
   std::vector<Bytes> fields;
+
+  Message() = default;
+  Message(std::uint64_t message_id, std::uint8_t message_code, std::vector<Bytes> message_fields) noexcept
+      : id(message_id), code(message_code), fields(std::move(message_fields)) {}
+  Message(Message&&) noexcept = default;
+  Message& operator=(Message&& other) noexcept;
+  Message(const Message&) = delete;
+  Message& operator=(const Message&) = delete;
+  ~Message() { wipe_fields(); }
+  void wipe_fields() noexcept;
 };
 
-Bytes encode_frame(const Message& message);
+// The frame of `message`, in a container that wipes what it frees.
+runtime::SecretBytes encode_frame(const Message& message);
 // Decodes a frame body: invalid_argument for anything malformed (short, trailing bytes, a field
 // past the end, too many fields, an unknown op when `request`).
 Result<Message> decode_body(ByteView body, bool request);

@@ -57,8 +57,8 @@ struct Ticket {
 struct Connection {
   int fd = -1;
   FrameReader reader;
-  Bytes outbox;
-  std::size_t sent = 0;     // of outbox
+  runtime::SecretBytes outbox;  // answers may hold secrets: wiped as it grows and once sent
+  std::size_t sent = 0;         // of outbox
   std::size_t charged = 0;  // for its requests in flight
   Clock::time_point last_read = Clock::now();
   bool reading = true;
@@ -400,7 +400,7 @@ void Server::on_readable(std::uint64_t id, bool hung_up) {
     return;
   if (const Status fed = connection.reader.feed(ByteView(buffer, static_cast<std::size_t>(got))); !fed.ok()) {
     // An oversized or empty frame: say why, then hang up (the stream cannot be resynchronised).
-    const Bytes frame = encode_frame(failure(0, fed));
+    const runtime::SecretBytes frame = encode_frame(failure(0, fed));
     [[maybe_unused]] const auto sent = ::send(connection.fd, frame.data(), frame.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     close_connection(id);
     return;
@@ -435,7 +435,6 @@ void Server::on_writable(std::uint64_t id) {
     connection.sent += static_cast<std::size_t>(wrote);
   }
   if (connection.sent == connection.outbox.size()) {
-    sodium_memzero(connection.outbox.data(), connection.outbox.size());
     connection.outbox.clear();
     connection.sent = 0;
   }
@@ -453,12 +452,11 @@ void Server::complete(const Ticket& ticket, Message answer, bool last) {
 
 void Server::complete_in_parts(const Ticket& ticket, std::vector<Bytes> fields) {
   constexpr std::size_t kBudget = kMaxFrame - 64;  // room for the frame's id and code
+  Message output{ticket.id, 0, std::move(fields)};  // what is not sent is wiped with it
   std::vector<Bytes> part;
   std::size_t size = 0;
-  for (Bytes& field : fields) {
+  for (Bytes& field : output.fields) {
     if (4 + field.size() > kBudget) {
-      for (Bytes& unsent : fields)
-        sodium_memzero(unsent.data(), unsent.size());
       complete(ticket, failure(ticket.id, error(Errc::invalid_argument,
                                                 "an output of {} bytes is more than one answer of strongholdd "
                                                 "holds; run the command without --socket while strongholdd is stopped",
@@ -492,15 +490,11 @@ void Server::drain_completions() {
     if (found != connections_.end()) {
       if (completion.last)
         found->second.charged -= ticket.charge;
-      Bytes frame = encode_frame(completion.answer);
-      found->second.outbox.insert(found->second.outbox.end(), frame.begin(), frame.end());
-      sodium_memzero(frame.data(), frame.size());
+      found->second.outbox.append(encode_frame(completion.answer).view());
       touched.push_back(ticket.connection);
     }
-    // An answer may hold a secret (a command's output): no copy stays behind, sent or dropped
-    // because its client left.
-    for (Bytes& field : completion.answer.fields)
-      sodium_memzero(field.data(), field.size());
+    // An answer may hold a secret (a command's output): the Message wipes it, sent or dropped
+    // because its client left, and the frame and the outbox wipe their copies.
   }
   if (was_over && charged_ < kMaxCharge)  // the connections that waited for the daemon-wide charge
     for (const auto& [id, connection] : connections_)
@@ -524,15 +518,6 @@ Message answer_of(std::uint64_t id, Result<std::vector<Bytes>> values) {
   return values.ok() ? Message{id, 0, std::move(*values)} : failure(id, values.status());
 }
 
-// A request's fields, wiped when the last task holding them ends, run or refused: a command's
-// fields may hold passwords and private keys.
-struct WipedFields {
-  std::vector<Bytes> fields;
-  ~WipedFields() {
-    for (Bytes& field : fields)
-      sodium_memzero(field.data(), field.size());
-  }
-};
 
 void Server::post_kdf(const Ticket& ticket, std::function<void()> task) {
   if (!kdf_workers_->post(std::move(task)))
@@ -560,7 +545,6 @@ void Server::handle(const Ticket& ticket, Message request) {
       return;
     }
     auto password = std::make_shared<Result<runtime::SecretBuffer>>(runtime::SecretBuffer::from(request.fields[0]));
-    sodium_memzero(request.fields[0].data(), request.fields[0].size());
     post_kdf(ticket, [this, ticket, password] {
       if (!password->ok()) {
         complete(ticket, failure(ticket.id, password->status()));
@@ -578,9 +562,10 @@ void Server::handle(const Ticket& ticket, Message request) {
   }
   if (op == Op::command) {
     const bool stretches_password = cli::stretches_password(request.fields);
-    auto fields = std::make_shared<WipedFields>(std::move(request.fields));
-    auto task = [this, ticket, engine, fields] {
-      auto answer = cli::serve_command(*engine, fields->fields);
+    // Held until the last task that may run it ends, run or refused; its fields are wiped then.
+    auto command = std::make_shared<Message>(std::move(request));
+    auto task = [this, ticket, engine, command] {
+      auto answer = cli::serve_command(*engine, command->fields);
       if (answer.ok())
         complete_in_parts(ticket, std::move(*answer));
       else
@@ -617,14 +602,14 @@ void Server::handle(const Ticket& ticket, Message request) {
     }
     default: break;
   }
-  workers_->post([this, ticket, op, engine, request = std::move(request), location]() {
+  workers_->post([this, ticket, op, engine, request = std::make_shared<Message>(std::move(request)), location]() {
     switch (op) {
       case Op::generate: {
-        if (request.fields.size() != 2) {
+        if (request->fields.size() != 2) {
           complete(ticket, failure(ticket.id, Status(Errc::invalid_argument, "generate takes a location and a key type")));
           return;
         }
-        auto type = vault::parse_key_type(std::string(request.fields[1].begin(), request.fields[1].end()));
+        auto type = vault::parse_key_type(std::string(request->fields[1].begin(), request->fields[1].end()));
         complete(ticket, answer_of(ticket.id, type.ok() ? engine->generate(*location, *type) : Result<Bytes>(type.status())));
         return;
       }

@@ -139,7 +139,8 @@ class Raw {
 };
 
 Bytes request(std::uint64_t id, Op op, std::vector<Bytes> fields) {
-  return daemon::encode_frame(daemon::Message{id, static_cast<std::uint8_t>(op), std::move(fields)});
+  const auto frame = daemon::encode_frame(daemon::Message{id, static_cast<std::uint8_t>(op), std::move(fields)});
+  return Bytes(frame.view().begin(), frame.view().end());
 }
 
 // How many files the process `pid` holds open.
