@@ -63,10 +63,41 @@ std::vector<KnownSecret> with_hex_forms(const std::vector<KnownSecret>& secrets)
   return all;
 }
 
+namespace {
+
+constexpr std::uint64_t kPage = 4096;
+
+// The runs of pages of [start, end) that are in memory or swapped out (from /proc/PID/pagemap):
+// pages never touched hold nothing, and most of each thread's 8 MiB stack is such pages.
+std::vector<std::pair<std::uint64_t, std::uint64_t>> used_runs(int pagemap, std::uint64_t start, std::uint64_t end) {
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> runs;
+  std::vector<std::uint64_t> entries(1024);
+  for (std::uint64_t page = start / kPage; page < end / kPage;) {
+    const std::size_t count = static_cast<std::size_t>(std::min<std::uint64_t>(entries.size(), end / kPage - page));
+    const ssize_t got = ::pread(pagemap, entries.data(), count * 8, static_cast<off_t>(page * 8));
+    if (got <= 0) {
+      runs.emplace_back(page * kPage, end);  // no map of the pages: read them all
+      break;
+    }
+    for (std::size_t i = 0; i < static_cast<std::size_t>(got) / 8; ++i, ++page) {
+      if ((entries[i] >> 62) == 0)  // neither present (bit 63) nor swapped (bit 62)
+        continue;
+      if (!runs.empty() && runs.back().second == page * kPage)
+        runs.back().second += kPage;
+      else
+        runs.emplace_back(page * kPage, (page + 1) * kPage);
+    }
+  }
+  return runs;
+}
+
+}  // namespace
+
 Result<std::vector<ScanHit>> scan_process(pid_t pid, const std::vector<KnownSecret>& secrets, bool include_guarded) {
   const int memory = ::open(fmt::format("/proc/{}/mem", pid).c_str(), O_RDONLY | O_CLOEXEC);
   if (memory < 0)
     return error(Errc::invalid_argument, "cannot read the memory of process {}: {}", pid, std::strerror(errno));
+  const int pagemap = ::open(fmt::format("/proc/{}/pagemap", pid).c_str(), O_RDONLY | O_CLOEXEC);
   std::size_t longest = 0;
   for (const KnownSecret& secret : secrets)
     longest = std::max(longest, secret.bytes.size());
@@ -77,19 +108,24 @@ Result<std::vector<ScanHit>> scan_process(pid_t pid, const std::vector<KnownSecr
   for (const Mapping& mapping : mappings_of(pid)) {
     if (skipped(mapping) || (mapping.guarded && !include_guarded))
       continue;
-    // Chunks overlap by the longest secret, so one that straddles a boundary is found.
-    for (std::uint64_t at = mapping.start; at < mapping.end; at += kChunk) {
-      const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk + longest, mapping.end - at));
-      const ssize_t got = ::pread(memory, chunk.data(), want, static_cast<off_t>(at));
-      if (got <= 0)
-        continue;  // pages that cannot be read (guard pages)
-      bytes_read += static_cast<std::size_t>(got);
-      for (const KnownSecret& secret : secrets)
-        if (::memmem(chunk.data(), static_cast<std::size_t>(got), secret.bytes.data(), secret.bytes.size()) != nullptr)
-          hits.push_back({secret.name, mapping.header});
-    }
+    const auto runs = pagemap >= 0 ? used_runs(pagemap, mapping.start, mapping.end)
+                                   : std::vector<std::pair<std::uint64_t, std::uint64_t>>{{mapping.start, mapping.end}};
+    for (const auto& [start, end] : runs)
+      // Chunks overlap by the longest secret, so one that straddles a boundary is found.
+      for (std::uint64_t at = start; at < end; at += kChunk) {
+        const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk + longest, end - at));
+        const ssize_t got = ::pread(memory, chunk.data(), want, static_cast<off_t>(at));
+        if (got <= 0)
+          continue;  // pages that cannot be read (guard pages)
+        bytes_read += static_cast<std::size_t>(got);
+        for (const KnownSecret& secret : secrets)
+          if (::memmem(chunk.data(), static_cast<std::size_t>(got), secret.bytes.data(), secret.bytes.size()) != nullptr)
+            hits.push_back({secret.name, mapping.header});
+      }
   }
   ::close(memory);
+  if (pagemap >= 0)
+    ::close(pagemap);
   if (bytes_read == 0)
     return error(Errc::invalid_argument, "nothing of process {}'s memory could be read", pid);
   return hits;
