@@ -499,7 +499,10 @@ std::vector<Bytes> Inputs::encode() const {
   std::vector<Bytes> fields;
   for (const auto& [name, value] : secrets_) {
     auto view = value.read();
-    fields.insert(fields.end(), {Bytes{'s'}, Bytes(name.begin(), name.end()), Bytes(view.bytes().begin(), view.bytes().end())});
+    // Built in place: an initializer list would copy the secret and free that copy unwiped.
+    fields.push_back(Bytes{'s'});
+    fields.emplace_back(name.begin(), name.end());
+    fields.emplace_back(view.bytes().begin(), view.bytes().end());
   }
   for (const auto& [name, content] : files_)
     fields.insert(fields.end(), {Bytes{'f'}, Bytes(name.begin(), name.end()), content});

@@ -27,7 +27,12 @@ class RecordedOutput final : public Output {
     records_.push_back(daemon::encode_list(items));
   }
   void secret_value(const std::string& name, ByteView bytes) override {
-    std::vector<Bytes> items = {text_bytes("s"), text_bytes(name), Bytes(bytes.begin(), bytes.end())};
+    // Built in place: an initializer list would copy the secret and free that copy unwiped.
+    std::vector<Bytes> items;
+    items.reserve(3);
+    items.push_back(text_bytes("s"));
+    items.push_back(text_bytes(name));
+    items.emplace_back(bytes.begin(), bytes.end());
     records_.push_back(daemon::encode_list(items));
     wipe(items);
   }

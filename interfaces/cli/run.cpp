@@ -70,7 +70,9 @@ Status lock_or_unlock(const GlobalOptions& options, const std::string& name, con
     return client.call(daemon::Op::lock, {}).status();
   SH_ASSIGN_OR_RETURN(runtime::SecretBuffer password, snapshot_password(options, "Snapshot password: "));
   auto view = password.read();
-  return client.call(daemon::Op::unlock, {Bytes(view.bytes().begin(), view.bytes().end())}).status();
+  std::vector<Bytes> fields;  // not an initializer list: that would copy the password and free it unwiped
+  fields.emplace_back(view.bytes().begin(), view.bytes().end());
+  return client.call(daemon::Op::unlock, std::move(fields)).status();
 }
 
 Status run_on_store(const GlobalOptions& options, const Command& command, const std::vector<std::string>& words) {

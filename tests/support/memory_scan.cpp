@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -17,10 +18,28 @@ struct Mapping {
   std::uint64_t end = 0;
   std::string header;
   bool guarded = false;  // VmFlags "dd": excluded from dumps
+  std::string stack_of;  // the threads whose stack pointer is in it
 };
+
+// Each thread's stack pointer, from /proc/PID/task/TID/syscall ("nr args... sp pc" while it
+// waits in a system call, as an idle server's threads do).
+std::vector<std::pair<std::string, std::uint64_t>> stack_pointers(pid_t pid) {
+  std::vector<std::pair<std::string, std::uint64_t>> pointers;
+  std::error_code failed;
+  for (const auto& task : std::filesystem::directory_iterator(fmt::format("/proc/{}/task", pid), failed)) {
+    std::ifstream syscall(task.path() / "syscall");
+    std::vector<std::string> words;
+    for (std::string word; syscall >> word;)
+      words.push_back(word);
+    if (words.size() >= 3 && words[words.size() - 2].starts_with("0x"))
+      pointers.emplace_back(task.path().filename().string(), std::stoull(words[words.size() - 2], nullptr, 16));
+  }
+  return pointers;
+}
 
 std::vector<Mapping> mappings_of(pid_t pid) {
   std::vector<Mapping> all;
+  const auto pointers = stack_pointers(pid);
   std::ifstream smaps(fmt::format("/proc/{}/smaps", pid));
   for (std::string line; std::getline(smaps, line);) {
     const auto dash = line.find('-');
@@ -36,7 +55,18 @@ std::vector<Mapping> mappings_of(pid_t pid) {
       all.back().guarded = (" " + line + " ").find(" dd ") != std::string::npos;
     }
   }
+  for (Mapping& mapping : all)
+    for (const auto& [thread, pointer] : pointers)
+      if (pointer >= mapping.start && pointer < mapping.end)
+        mapping.stack_of += (mapping.stack_of.empty() ? "" : ",") + thread;
   return all;
+}
+
+std::string describe_place(const Mapping& mapping, std::uint64_t address) {
+  std::string place = fmt::format("{:#x} in {}", address, mapping.header);
+  if (!mapping.stack_of.empty())
+    place += " (the stack of thread " + mapping.stack_of + ")";
+  return place;
 }
 
 // Mappings not worth reading: the kernel's, and reservations larger than any heap or stack here
@@ -119,8 +149,11 @@ Result<std::vector<ScanHit>> scan_process(pid_t pid, const std::vector<KnownSecr
           continue;  // pages that cannot be read (guard pages)
         bytes_read += static_cast<std::size_t>(got);
         for (const KnownSecret& secret : secrets)
-          if (::memmem(chunk.data(), static_cast<std::size_t>(got), secret.bytes.data(), secret.bytes.size()) != nullptr)
-            hits.push_back({secret.name, mapping.header});
+          if (const void* found = ::memmem(chunk.data(), static_cast<std::size_t>(got), secret.bytes.data(),
+                                           secret.bytes.size()))
+            hits.push_back({secret.name, describe_place(mapping, at + static_cast<std::uint64_t>(
+                                                                       static_cast<const std::uint8_t*>(found) -
+                                                                       chunk.data()))});
       }
   }
   ::close(memory);

@@ -14,6 +14,7 @@
 #include "stronghold/runtime/random.hpp"
 #include "stronghold/runtime/scratch.hpp"
 #include "stronghold/runtime/shield.hpp"
+#include "stronghold/runtime/stack_wipe.hpp"
 #include "stronghold/vault/seal.hpp"
 
 namespace stronghold::vault {
@@ -128,7 +129,8 @@ struct Keystore::State {
     if (prefix.size() > sizeof(VaultId) || path.size() > kMaxPathLength)
       return std::nullopt;
     input[0] = domain;
-    std::memcpy(input + 1, prefix.data(), prefix.size());
+    if (!prefix.empty())  // a vault id has no prefix (and memcpy takes no null, even for 0 bytes)
+      std::memcpy(input + 1, prefix.data(), prefix.size());
     std::memcpy(input + 1 + prefix.size(), path.data(), path.size());
     Id id;
     crypto_shorthash_siphashx24(id.data(), input, 1 + prefix.size() + path.size(), id_key.bytes().data());
@@ -174,7 +176,10 @@ struct Keystore::State {
     return found;
   }
 
+  // Every plaintext use of a record runs under a StackWipe: the unshielding and the library
+  // calls of `use` (libsecp256k1 keeps key data in its frames) leave nothing on the stack.
   Status use(const Location& location, KeyTypes allowed, SecretUse use) const {
+    const runtime::StackWipe wipe;
     SH_ASSIGN_OR_RETURN(Found found, find_usable(location));
     const Record& record = *found.record;
     if (!allowed.contains(record.type))

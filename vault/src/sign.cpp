@@ -77,6 +77,21 @@ Status ecdsa_with(ByteView secret, const std::array<std::uint8_t, 32>& digest, E
   return {};
 }
 
+Status schnorr_with(ByteView secret, ByteView message, const std::array<std::uint8_t, 32>& aux, Bytes& signature) {
+  SH_ASSIGN_OR_RETURN(const secp256k1_context* context, secret_key_context());
+  ScratchFrame frame;
+  SH_ASSIGN_OR_RETURN(auto keypair_bytes, frame.take(sizeof(secp256k1_keypair)));
+  auto* keypair = reinterpret_cast<secp256k1_keypair*>(keypair_bytes.data());
+  if (!secp256k1_keypair_create(context, keypair, secret.data()))
+    return Status(Errc::invalid_key, "libsecp256k1 refused this key");
+  secp256k1_schnorrsig_extraparams extra = SECP256K1_SCHNORRSIG_EXTRAPARAMS_INIT;
+  extra.ndata = const_cast<std::uint8_t*>(aux.data());
+  signature.resize(64);
+  if (!secp256k1_schnorrsig_sign_custom(context, signature.data(), message.data(), message.size(), keypair, &extra))
+    return Status(Errc::internal, "BIP340 signing failed");
+  return {};
+}
+
 // Opens shielded material into scratch and hands the secret to `use`.
 Status with_material(const SigningMaterial& key, KeyType expected, FunctionRef<Status(ByteView)> use) {
   if (key.type != expected || !key.secret)
@@ -136,18 +151,7 @@ Result<Bytes> sign_schnorr(const Keystore& keystore, const Location& location, B
     std::memcpy(aux.data(), aux_random.data(), aux.size());
   Bytes signature(64);
   SH_RETURN_IF_ERROR(keystore.use(location, key_types(KeyType::secp256k1), [&](ByteView secret, const Record&) {
-    const runtime::StackWipe wipe;
-    SH_ASSIGN_OR_RETURN(const secp256k1_context* context, secret_key_context());
-    ScratchFrame frame;
-    SH_ASSIGN_OR_RETURN(auto keypair_bytes, frame.take(sizeof(secp256k1_keypair)));
-    auto* keypair = reinterpret_cast<secp256k1_keypair*>(keypair_bytes.data());
-    if (!secp256k1_keypair_create(context, keypair, secret.data()))
-      return Status(Errc::invalid_key, "libsecp256k1 refused this key");
-    secp256k1_schnorrsig_extraparams extra = SECP256K1_SCHNORRSIG_EXTRAPARAMS_INIT;
-    extra.ndata = aux.data();
-    if (!secp256k1_schnorrsig_sign_custom(context, signature.data(), message.data(), message.size(), keypair, &extra))
-      return Status(Errc::internal, "BIP340 signing failed");
-    return Status{};
+    return schnorr_with(secret, message, aux, signature);
   }));
   return signature;
 }

@@ -10,7 +10,6 @@
 #include "secp256k1_context.hpp"
 #include "stronghold/runtime/base58.hpp"
 #include "stronghold/runtime/scratch.hpp"
-#include "stronghold/runtime/stack_wipe.hpp"
 #include "stronghold/vault/mac.hpp"
 
 namespace stronghold::vault {
@@ -44,7 +43,6 @@ Status compute_public(Curve curve, Node& node) {
     crypto_sign_seed_keypair(node.public_key + 1, expanded.data(), node.key);
     return {};
   }
-  const runtime::StackWipe wipe;
   secp256k1_pubkey point;
   SH_ASSIGN_OR_RETURN(const secp256k1_context* context, secret_key_context());
   if (!secp256k1_ec_pubkey_create(context, &point, node.key))
@@ -67,7 +65,6 @@ std::uint32_t fingerprint(const std::uint8_t public_key[33]) {
 // Splits I = IL || IR into a key and a chain code, as SLIP-10 does for each curve: a
 // secp256k1 IL that is not a valid key (or tweak) gives I = HMAC(chain, 0x01 || IR || index).
 Status derive_child(Curve curve, Node& node, std::uint32_t index) {
-  const runtime::StackWipe wipe;  // the secp256k1 tweak's scalars
   ScratchFrame frame;
   SH_ASSIGN_OR_RETURN(auto data, frame.take(1 + 32 + 4));
   SH_ASSIGN_OR_RETURN(auto mac, frame.take(64));

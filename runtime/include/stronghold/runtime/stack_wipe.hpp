@@ -1,8 +1,10 @@
-// Wipes the stack that a library call used. Some libraries keep copies of a key in their own
-// stack frames and leave them there (libsecp256k1 before 0.6 does not clear the RFC 6979 key
-// data of a signature, nor its scalars on every path); the memory-scan test found them on
-// worker threads' stacks long after the operation. A StackWipe placed before such a call wipes,
-// when it ends, the stack below its own frame: where the callee's frames were.
+// Wipes the stack that the calls of a scope used. Some libraries keep copies of a key in their
+// own stack frames and leave them there (libsecp256k1 before 0.6 does not clear the RFC 6979
+// key data of a signature, nor its scalars on every path); the memory-scan test found them on
+// worker threads' stacks long after the operation. A StackWipe wipes, when it ends, the stack
+// below its own frame: where the frames of everything called in its scope were. The vault runs
+// every plaintext use of a record under one (Keystore::use), and the paths that hand a secret
+// to libsecp256k1 outside it (signing with shielded material, importing a key) under their own.
 //
 //   { runtime::StackWipe wipe; secp256k1_ecdsa_sign(...); }
 #pragma once
@@ -11,8 +13,13 @@
 
 namespace stronghold::runtime {
 
-// Measured by the memory-scan test: libsecp256k1's signing, ECDH and key derivation use less.
+// Measured by the memory-scan test: libsecp256k1's signing, ECDH and key derivation use less;
+// AddressSanitizer's red zones make the instrumented frames between them several times larger.
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr std::size_t kStackWipeBytes = 128 * 1024;
+#else
 inline constexpr std::size_t kStackWipeBytes = 16 * 1024;
+#endif
 
 // Zeroes kStackWipeBytes of stack below the caller's frame.
 void wipe_stack_below() noexcept;
