@@ -143,7 +143,7 @@ TEST_CASE("strongholdd keeps no plaintext secret in ordinary memory, through eve
   served.cli({"secret", "put", "mail"}, kSecretValue + "\n");
   served.cli({"secret", "get", "mail"});
   served.expect_clean("dh, secret put, secret get");
-  served.cli({"export", "--out", served.file("all.export"), "--export-password-file",
+  served.cli({"export", "--out", served.file("all.export"), "--sign-with", "w/ed", "--export-password-file",
                       served.file("export-password")});
   served.expect_clean("export with a password");
   served.cli({"import", "--in", served.file("all.export"), "--export-password-file",
@@ -178,7 +178,8 @@ TEST_CASE("strongholdd keeps no plaintext secret in ordinary memory, through eve
 
 TEST_CASE("strongholdd keeps no copy of a large request (an export and its password) nor of a mnemonic it made") {
   ServedSnapshot served(6000);  // an export of about 900 KB: the request grows the frame buffer
-  served.cli({"export", "--out", served.file("bulk.export"), "--export-password-file", served.file("export-password")});
+  served.cli({"export", "--out", served.file("bulk.export"), "--sign-with", "bulk/0", "--export-password-file",
+              served.file("export-password")});
   served.cli({"import", "--in", served.file("bulk.export"), "--export-password-file", served.file("export-password")});
   served.expect_clean("import of a large export with its password");
   std::string mnemonic = served.cli({"mnemonic", "generate", "--at", "w/new", "--words", "24"});
