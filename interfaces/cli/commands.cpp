@@ -304,48 +304,82 @@ Status export_vaults(const Args& args, const Inputs& inputs, Store& store, Outpu
   SH_ASSIGN_OR_RETURN(const std::string out_path, args.required("--out"));
   if (args.has("--recipient") == args.has("--export-password-file"))
     return Status(Errc::invalid_argument, "give exactly one of --recipient and --export-password-file");
+  SH_ASSIGN_OR_RETURN(const Location sender_key, location_option(args, "--sign-with"));
   Bytes file;
   if (args.has("--recipient")) {
     SH_ASSIGN_OR_RETURN(const Bytes recipient, hex_option(args, "--recipient"));
     SH_RETURN_IF_ERROR(store.read([&](const vault::Keystore& keystore) {
-      SH_ASSIGN_OR_RETURN(file, snapshot::export_to_recipient(keystore, recipient, args.values("--vault")));
+      SH_ASSIGN_OR_RETURN(file, snapshot::export_to_recipient(keystore, recipient, sender_key, args.values("--vault")));
       return Status();
     }));
     return out.new_file(out_path, file);
   }
   SH_ASSIGN_OR_RETURN(const auto password, transfer_password(inputs, nullptr));
   SH_RETURN_IF_ERROR(store.read([&](const vault::Keystore& keystore) {
-    SH_ASSIGN_OR_RETURN(file, snapshot::export_with_password(keystore, password, args.values("--vault")));
+    SH_ASSIGN_OR_RETURN(file, snapshot::export_with_password(keystore, password, sender_key, args.values("--vault")));
     return Status();
   }));
   return out.new_file(out_path, file);
 }
 
-Status import_vaults(const Args& args, const Inputs& inputs, Store& store, Output& out) {
+std::string_view import_action_name(vault::ImportAction action) {
+  switch (action) {
+    case vault::ImportAction::add: return "add";
+    case vault::ImportAction::keep: return "keep";
+    case vault::ImportAction::replace: return "replace";
+  }
+  return "unknown";
+}
+
+// One line for the sender (its public key, as `key public` prints it) and one per record.
+void print_plan(const snapshot::ImportPlan& plan, Output& out) {
+  if (!plan.sender.empty())
+    out.result({{"action", "sender"}, {"kind", "ed25519"}, {"name", to_hex(plan.sender)}}, Layout::record);
+  for (const vault::ImportedRecord& record : plan.records)
+    out.result({{"action", std::string(import_action_name(record.action))},
+                {"kind", record.kind == vault::ImportedRecord::Kind::secret ? "secret" : "record"},
+                {"name", record.name}},
+               Layout::record);
+}
+
+Result<snapshot::ImportOptions> import_options(const Args& args) {
+  snapshot::ImportOptions options;
   const std::string merge = args.value("--merge").value_or("keep");
   if (merge != "keep" && merge != "replace")
     return Status(Errc::invalid_argument, "--merge is keep or replace");
-  const auto policy = merge == "keep" ? snapshot::MergePolicy::keep_existing : snapshot::MergePolicy::replace;
+  options.merge = merge == "keep" ? snapshot::MergePolicy::keep_existing : snapshot::MergePolicy::replace;
+  if (args.has("--from")) {
+    SH_ASSIGN_OR_RETURN(options.expected_sender, hex_option(args, "--from"));
+    if (options.expected_sender.size() != crypto_sign_PUBLICKEYBYTES)
+      return Status(Errc::invalid_argument, "--from is the sender's Ed25519 public key: 64 hex digits");
+  }
+  return options;
+}
+
+Status import_vaults(const Args& args, const Inputs& inputs, Store& store, Output& out) {
+  SH_ASSIGN_OR_RETURN(const snapshot::ImportOptions options, import_options(args));
   if (args.has("--key") == args.has("--export-password-file"))
     return Status(Errc::invalid_argument, "give exactly one of --key (the X25519 key it was sent to) and --export-password-file");
   SH_RETURN_IF_ERROR(args.required("--in").status());
   SH_ASSIGN_OR_RETURN(const Bytes* const file, inputs.file("--in"));
-  vault::Transaction::ImportCounts counts;
+  snapshot::ImportPlan plan;
+  Status imported;
   if (args.has("--key")) {
     SH_ASSIGN_OR_RETURN(const Location key, location_option(args, "--key"));
-    SH_RETURN_IF_ERROR(store.transact([&](vault::Transaction& tx) {
-      SH_ASSIGN_OR_RETURN(counts, snapshot::import_with_key(tx, *file, key, policy));
-      return Status();
-    }));
+    imported = store.transact(
+        [&](vault::Transaction& tx) { return snapshot::import_with_key(tx, *file, key, options, plan); });
   } else {
     SH_ASSIGN_OR_RETURN(const auto password, transfer_password(inputs, file));
-    SH_RETURN_IF_ERROR(store.transact([&](vault::Transaction& tx) {
-      SH_ASSIGN_OR_RETURN(counts, snapshot::import_with_password(tx, *file, password, policy));
-      return Status();
-    }));
+    imported = store.transact(
+        [&](vault::Transaction& tx) { return snapshot::import_with_password(tx, *file, password, options, plan); });
   }
-  out.result({{"imported", std::to_string(counts.imported)}, {"kept", std::to_string(counts.kept)}}, Layout::record);
-  return {};
+  // What the export holds, whether or not it was imported: the importer checks the sender.
+  print_plan(plan, out);
+  const bool only_planned = args.has("--key") && !args.has("--from") && plan.complete;
+  if (only_planned)
+    return Status(Errc::authentication_failed,
+                  "the export's sender is not confirmed: check the fingerprint above and give --from HEX");
+  return imported;
 }
 
 Status did_create(const Args& args, const Inputs& inputs, Store& store, Output& out) {
@@ -448,12 +482,18 @@ const std::vector<Command>& commands() {
       {"list", "list\n  Locations with type, hint, version and expiry (never secret bytes).", {}, {}, list},
       {"delete", "delete --at VAULT/RECORD\n  Deletes the record (gc removes it for good).", {{"--at"}, {}, {}}, {}, remove},
       {"gc", "gc\n  Removes deleted and expired records and compacts the file.", {}, {}, gc},
-      {"export", "export --out FILE (--recipient HEX | --export-password-file F) [--vault V]...\n"
-                 "  Writes the vaults (all of them by default) for another device: to its X25519 public key or\n  under an export password.",
-       {{"--out", "--recipient", "--export-password-file", "--vault"}, {}, {"--vault"}}, {}, export_vaults},
-      {"import", "import --in FILE (--key VAULT/RECORD | --export-password-file F) [--merge keep|replace]\n"
-                 "  Reads an export: with the X25519 key it was sent to, or its export password.",
-       {{"--in", "--key", "--export-password-file", "--merge"}, {}, {}}, {}, import_vaults},
+      {"export", "export --out FILE --sign-with VAULT/RECORD (--recipient HEX | --export-password-file F) [--vault V]...\n"
+                 "  Writes the vaults (all of them by default) for another device: to its X25519 public key or\n"
+                 "  under an export password, signed with the Ed25519 key at --sign-with (give the importer its\n"
+                 "  public key, 'key public --at VAULT/RECORD', by a channel they trust).",
+       {{"--out", "--sign-with", "--recipient", "--export-password-file", "--vault"}, {}, {"--vault"}}, {}, export_vaults},
+      {"import", "import --in FILE (--key VAULT/RECORD --from HEX | --export-password-file F [--from HEX]) [--merge keep|replace]\n"
+                 "  Reads an export: with the X25519 key it was sent to, or its export password. Prints the sender's\n"
+                 "  public key and, per record or secret, add, keep (already here, untouched) or replace (only with\n"
+                 "  --merge replace). --from: the sender's Ed25519 public key; an export signed by another key is\n"
+                 "  refused. Sent to a key, an export is imported only with --from: without it, the sender and\n"
+                 "  the records are printed and nothing changes (exit 5).",
+       {{"--in", "--key", "--from", "--export-password-file", "--merge"}, {}, {}}, {}, import_vaults},
       {"did create", "did create [--network N] [--fragment F] [--import]\n"
                      "  A new DID (--import: its 32-byte Ed25519 private key as hex on standard input); prints the\n  DID and the key location.",
        {{"--network", "--fragment"}, {"--import"}, {}}, {kMaxHexKey, "--import"}, did_create},

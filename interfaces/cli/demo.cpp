@@ -129,8 +129,11 @@ Status run(Tour& tour) {
 
   SH_ASSIGN_OR_RETURN(const auto share_password,
                       snapshot::TransferPassword::for_export(as_bytes("share"), snapshot::KdfPreset::standard));
-  SH_ASSIGN_OR_RETURN(const Bytes shared, snapshot::export_with_password(reopened->keystore(), share_password, {"wallet"}));
+  SH_ASSIGN_OR_RETURN(const Bytes shared, snapshot::export_with_password(reopened->keystore(), share_password,
+                                                                        at("wallet/ed25519"), {"wallet"}));
   tour.step("The wallet vault is exported for another device, sealed to a password: {} bytes.", shared.size());
+  tour.detail(fmt::format("signed with wallet/ed25519: the importer checks that its sender is {}...",
+                          to_hex(ed_public).substr(0, 16)));
   reopened.reset();
 
   // The same file served by the engine's actors, through the identity storage.

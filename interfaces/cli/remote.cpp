@@ -84,6 +84,8 @@ Status replay_record(std::vector<Bytes>& items, const std::optional<std::string>
   }
   if (kind == "f" && items.size() == 3 && out_file == bytes_text(items[1]))
     return out.new_file(*out_file, items[2]);
+  if (kind == "e" && items.size() == 3 && items[1].size() == 1 && items[1][0] != 0)
+    return Status(static_cast<Errc>(items[1][0]), bytes_text(items[2]));
   return malformed();
 }
 
@@ -158,8 +160,16 @@ Result<std::vector<Bytes>> serve_command(Engine& engine, std::vector<Bytes>& fie
   SH_RETURN_IF_ERROR(inputs.status());
   EngineStore store(engine, *inputs);
   RecordedOutput out;
-  SH_RETURN_IF_ERROR(command->run(args, *inputs, store, out));
-  return out.take();
+  const Status ran = command->run(args, *inputs, store, out);
+  std::vector<Bytes> answer = out.take();
+  if (ran.ok())
+    return answer;
+  if (answer.empty())
+    return ran;
+  // What the command printed before it failed (an import's plan) comes back with the error.
+  answer.push_back(daemon::encode_list({text_bytes("e"), Bytes{static_cast<std::uint8_t>(ran.code())},
+                                        text_bytes(ran.message())}));
+  return answer;
 }
 
 bool stretches_password(const std::vector<Bytes>& fields) {

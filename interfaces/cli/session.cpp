@@ -97,7 +97,7 @@ std::string hint(Errc code) {
     case Errc::not_found: return "run 'stronghold list' to see what is stored";
     case Errc::did_not_found: return "run 'stronghold did list' to see the DIDs";
     case Errc::corrupted: return "the file is damaged: restore it from a backup";
-    case Errc::unsupported: return "the file needs a newer stronghold";
+    case Errc::unsupported: return "this version of stronghold does not read the file's format";
     case Errc::busy:
       return "a running strongholdd holds the snapshot (use --socket) or is locked ('stronghold --socket PATH unlock')";
     case Errc::already_exists: return "choose another name or remove the existing one first";

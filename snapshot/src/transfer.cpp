@@ -1,6 +1,7 @@
 #include "stronghold/snapshot/transfer.hpp"
 
 #include <algorithm>
+#include <tuple>
 
 #include <sodium.h>
 
@@ -9,6 +10,8 @@
 #include "stronghold/runtime/scratch.hpp"
 #include "stronghold/snapshot/change_codec.hpp"
 #include "stronghold/vault/seal.hpp"
+#include "stronghold/vault/sign.hpp"
+#include "stronghold/vault/verify.hpp"
 
 namespace stronghold::snapshot {
 namespace {
@@ -16,7 +19,8 @@ namespace {
 using runtime::ScratchFrame;
 
 constexpr std::array<std::uint8_t, 8> kExportMagic = {'S', 'H', 'L', 'D', 'X', 'P', 'R', 'T'};
-constexpr std::uint16_t kExportVersion = 1;
+constexpr std::uint16_t kExportVersion = 2;
+constexpr std::uint16_t kUnsignedVersion = 1;
 constexpr std::uint8_t kToRecipient = 1;
 constexpr std::uint8_t kWithPassword = 2;
 constexpr std::size_t kKeySize = 32;
@@ -34,31 +38,65 @@ void transfer_key_from_shared(ByteView shared, ByteView ephemeral_public, ByteVi
   sodium_memzero(&state, sizeof state);
 }
 
-Result<Bytes> seal_export(const vault::Keystore& keystore, Bytes header, ByteView transfer_key,
-                          const std::vector<std::string>& vault_paths) {
-  SH_ASSIGN_OR_RETURN(const vault::ChangeSet exported, keystore.export_vaults(vault_paths, transfer_key));
-  SH_ASSIGN_OR_RETURN(Bytes sealed, vault::seal(transfer_key, header, encode_changes(exported)));
-  header.insert(header.end(), sealed.begin(), sealed.end());
-  return header;
+// The public key of the Ed25519 key that signs an export, checked before any work.
+Result<Bytes> sender_public_key(const vault::Keystore& keystore, const vault::Location& sender_key) {
+  SH_ASSIGN_OR_RETURN(Bytes public_key, keystore.public_key(sender_key));
+  SH_ASSIGN_OR_RETURN(const vault::RecordInfo info, keystore.info(sender_key));
+  if (info.type != vault::KeyType::ed25519)
+    return error(Errc::wrong_key_type, "{} holds a {} key; an export is signed with an Ed25519 key",
+                 sender_key.to_string(), vault::key_type_name(info.type));
+  return public_key;
 }
 
-Bytes export_header(std::uint8_t mode) {
+// Everything before the mode's own fields.
+Bytes export_header(std::uint8_t mode, ByteView sender_public) {
   Bytes header(kExportMagic.begin(), kExportMagic.end());
   ByteWriter out(header);
   out.u16(kExportVersion);
   out.u8(mode);
+  out.raw(sender_public);
   return header;
+}
+
+// header | length | sealed payload | the sender's signature over all of it.
+Result<Bytes> seal_and_sign(const vault::Keystore& keystore, Bytes header, ByteView transfer_key,
+                            const vault::Location& sender_key, const std::vector<std::string>& vault_paths) {
+  SH_ASSIGN_OR_RETURN(const vault::ChangeSet exported, keystore.export_vaults(vault_paths, transfer_key));
+  SH_ASSIGN_OR_RETURN(const Bytes sealed, vault::seal(transfer_key, header, encode_changes(exported)));
+  Bytes file = std::move(header);
+  ByteWriter(file).u64(sealed.size());
+  file.insert(file.end(), sealed.begin(), sealed.end());
+  SH_ASSIGN_OR_RETURN(const Bytes signature, vault::sign_ed25519(keystore, sender_key, file));
+  file.insert(file.end(), signature.begin(), signature.end());
+  return file;
 }
 
 struct ParsedExport {
   std::uint8_t mode = 0;
+  ByteView sender;
   ByteView ephemeral_public;
-  std::uint32_t ops = 0;
-  std::uint64_t memory = 0;
+  ByteView kdf_fields;  // ops, memory and salt
+  KdfParams kdf{};
   ByteView salt;
-  ByteView header;  // everything before the sealed payload
+  ByteView header;  // the sealed payload's associated data
   ByteView sealed;
+  ByteView signed_part;  // everything before the signature
+  ByteView signature;
 };
+
+Status read_mode_fields(ByteReader& in, ParsedExport& parsed) {
+  if (parsed.mode == kToRecipient) {
+    in.raw(crypto_scalarmult_BYTES, parsed.ephemeral_public);
+    return {};
+  }
+  if (parsed.mode != kWithPassword)
+    return Status(Errc::unsupported, "unknown export mode");
+  if (in.raw(4 + 8 + crypto_pwhash_SALTBYTES, parsed.kdf_fields)) {
+    ByteReader fields(parsed.kdf_fields);
+    fields.u32(parsed.kdf.ops), fields.u64(parsed.kdf.memory), fields.raw(crypto_pwhash_SALTBYTES, parsed.salt);
+  }
+  return {};
+}
 
 Result<ParsedExport> parse_export(ByteView file) {
   ByteReader in(file);
@@ -67,31 +105,73 @@ Result<ParsedExport> parse_export(ByteView file) {
   ParsedExport parsed;
   if (!in.raw(kExportMagic.size(), magic) || !std::equal(magic.begin(), magic.end(), kExportMagic.begin()))
     return Status(Errc::corrupted, "not a stronghold export (no SHLDXPRT magic)");
-  if (!in.u16(version) || version != kExportVersion)
+  if (in.u16(version) && version == kUnsignedVersion)
+    return Status(Errc::unsupported,
+                  "this export has format version 1, which its sender did not sign, and is no longer imported: "
+                  "ask the sender to export it again with a newer stronghold");
+  if (version != kExportVersion)
     return error(Errc::unsupported, "export format version {} is not supported", version);
   in.u8(parsed.mode);
-  if (parsed.mode == kToRecipient)
-    in.raw(crypto_scalarmult_BYTES, parsed.ephemeral_public);
-  else if (parsed.mode == kWithPassword)
-    in.u32(parsed.ops), in.u64(parsed.memory), in.raw(crypto_pwhash_SALTBYTES, parsed.salt);
-  else
-    return Status(Errc::unsupported, "unknown export mode");
-  if (!in.ok())
+  in.raw(crypto_sign_PUBLICKEYBYTES, parsed.sender);
+  SH_RETURN_IF_ERROR(read_mode_fields(in, parsed));
+  std::uint64_t sealed_size = 0;
+  const std::size_t header_size = in.position();
+  if (!in.u64(sealed_size))
     return Status(Errc::corrupted, "the export header is truncated");
-  parsed.header = file.first(in.position());
-  parsed.sealed = file.subspan(in.position());
+  parsed.header = file.first(header_size);
+  if (in.remaining() < crypto_sign_BYTES || sealed_size != in.remaining() - crypto_sign_BYTES)
+    return Status(Errc::corrupted, "the export is cut short, or has bytes after its signature");
+  in.raw(sealed_size, parsed.sealed);
+  parsed.signed_part = file.first(in.position());
+  in.raw(crypto_sign_BYTES, parsed.signature);
   return parsed;
 }
 
-Result<vault::Transaction::ImportCounts> open_and_import(vault::Transaction& tx, const ParsedExport& parsed,
-                                                         ByteView transfer_key, MergePolicy policy) {
+// The export parsed and its signature verified: the first thing done with a file.
+Result<ParsedExport> parse_signed_export(ByteView file) {
+  SH_ASSIGN_OR_RETURN(ParsedExport parsed, parse_export(file));
+  if (!vault::verify_ed25519(parsed.sender, parsed.signed_part, parsed.signature))
+    return Status(Errc::authentication_failed,
+                  "the export's signature does not verify: it was changed after it was signed, or not signed by "
+                  "the sender it names");
+  return parsed;
+}
+
+// The signed export, its sender in `plan`, and the sender checked against the expected one.
+Result<ParsedExport> parse_from_sender(ByteView file, const ImportOptions& options, ImportPlan& plan) {
+  plan = {};
+  if (!options.expected_sender.empty() && options.expected_sender.size() != crypto_sign_PUBLICKEYBYTES)
+    return Status(Errc::invalid_argument, "an expected sender is a 32-byte Ed25519 public key");
+  SH_ASSIGN_OR_RETURN(ParsedExport parsed, parse_signed_export(file));
+  plan.sender.assign(parsed.sender.begin(), parsed.sender.end());
+  if (!options.expected_sender.empty() && plan.sender != options.expected_sender)
+    return error(Errc::authentication_failed, "the export is signed by {}, not by the expected sender {}",
+                 to_hex(plan.sender), to_hex(options.expected_sender));
+  return parsed;
+}
+
+// Opens the payload and imports it into `tx`; only plans it when the sender is not confirmed.
+Status open_and_import(vault::Transaction& tx, const ParsedExport& parsed, ByteView transfer_key,
+                       const ImportOptions& options, ImportPlan& plan) {
   if (parsed.sealed.size() < vault::kSealNonceSize + vault::kSealTagSize)
     return Status(Errc::corrupted, "the export is truncated");
   Bytes payload(parsed.sealed.size() - vault::kSealNonceSize - vault::kSealTagSize);
   if (!vault::open(transfer_key, parsed.header, parsed.sealed, payload).ok())
     return Status(Errc::authentication_failed, "the export does not open with this key or password (or is damaged)");
   SH_ASSIGN_OR_RETURN(const vault::ChangeSet exported, decode_changes(payload));
-  return tx.import_vaults(exported, transfer_key, policy == MergePolicy::replace);
+  // A password authenticates its sender; a recipient's public key does not.
+  const bool sender_confirmed = parsed.mode == kWithPassword || !options.expected_sender.empty();
+  vault::Transaction preview(tx.keystore());
+  vault::Transaction& into = sender_confirmed ? tx : preview;
+  SH_ASSIGN_OR_RETURN(plan.records, into.import_vaults(exported, transfer_key, options.merge == MergePolicy::replace));
+  std::sort(plan.records.begin(), plan.records.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.kind, a.name) < std::tie(b.kind, b.name);  // records, then secrets, by name
+  });
+  plan.complete = true;
+  if (!sender_confirmed)
+    return Status(Errc::authentication_failed, "the export's sender is not confirmed: an export sealed to a key is "
+                                               "imported only from the sender the importer names");
+  return {};
 }
 
 // Argon2id of `password`, shielded.
@@ -105,9 +185,10 @@ Result<runtime::ShieldedSecret> derive_transfer_key(ByteView password, ByteView 
 }  // namespace
 
 Result<Bytes> export_to_recipient(const vault::Keystore& keystore, ByteView recipient_public_key,
-                                  const std::vector<std::string>& vault_paths) {
+                                  const vault::Location& sender_key, const std::vector<std::string>& vault_paths) {
   if (recipient_public_key.size() != crypto_scalarmult_BYTES)
     return Status(Errc::invalid_argument, "a recipient key is a 32-byte X25519 public key");
+  SH_ASSIGN_OR_RETURN(const Bytes sender_public, sender_public_key(keystore, sender_key));
   ScratchFrame frame;
   SH_ASSIGN_OR_RETURN(auto ephemeral_secret, frame.take(crypto_scalarmult_SCALARBYTES));
   SH_ASSIGN_OR_RETURN(auto shared, frame.take(crypto_scalarmult_BYTES));
@@ -118,74 +199,73 @@ Result<Bytes> export_to_recipient(const vault::Keystore& keystore, ByteView reci
   if (crypto_scalarmult(shared.data(), ephemeral_secret.data(), recipient_public_key.data()) != 0)
     return Status(Errc::invalid_key, "the recipient key has a low order");
   transfer_key_from_shared(shared, ephemeral_public, recipient_public_key, transfer_key);
-  Bytes header = export_header(kToRecipient);
+  Bytes header = export_header(kToRecipient, sender_public);
   header.insert(header.end(), ephemeral_public, ephemeral_public + sizeof ephemeral_public);
-  return seal_export(keystore, std::move(header), transfer_key, vault_paths);
+  return seal_and_sign(keystore, std::move(header), transfer_key, sender_key, vault_paths);
 }
 
 Result<TransferPassword> TransferPassword::for_export(ByteView password, KdfPreset preset) {
   const KdfParams kdf = kdf_params(preset);
   std::uint8_t salt[crypto_pwhash_SALTBYTES];
   runtime::random_bytes(salt);
-  Bytes header = export_header(kWithPassword);
-  ByteWriter out(header);
+  Bytes kdf_fields;
+  ByteWriter out(kdf_fields);
   out.u32(kdf.ops);
   out.u64(kdf.memory);
   out.raw(salt);
   SH_ASSIGN_OR_RETURN(runtime::ShieldedSecret key, derive_transfer_key(password, salt, kdf));
-  return TransferPassword(std::move(header), std::move(key));
+  return TransferPassword(std::move(kdf_fields), std::move(key));
 }
 
 Result<TransferPassword> TransferPassword::for_import(ByteView file, ByteView password) {
-  SH_ASSIGN_OR_RETURN(const ParsedExport parsed, parse_export(file));
+  SH_ASSIGN_OR_RETURN(const ParsedExport parsed, parse_signed_export(file));
   if (parsed.mode != kWithPassword)
     return Status(Errc::invalid_argument, "this export is sealed to a key, not to a password");
-  const KdfParams cost{parsed.ops, parsed.memory};
-  SH_RETURN_IF_ERROR(check_kdf_cost(cost, kMaxImportKdf, "the export"));
-  SH_ASSIGN_OR_RETURN(runtime::ShieldedSecret key, derive_transfer_key(password, parsed.salt, cost));
-  return TransferPassword(Bytes(parsed.header.begin(), parsed.header.end()), std::move(key));
+  SH_RETURN_IF_ERROR(check_kdf_cost(parsed.kdf, kMaxImportKdf, "the export"));
+  SH_ASSIGN_OR_RETURN(runtime::ShieldedSecret key, derive_transfer_key(password, parsed.salt, parsed.kdf));
+  return TransferPassword(Bytes(parsed.kdf_fields.begin(), parsed.kdf_fields.end()), std::move(key));
 }
 
 Result<Bytes> export_with_password(const vault::Keystore& keystore, const TransferPassword& password,
-                                   const std::vector<std::string>& vault_paths) {
+                                   const vault::Location& sender_key, const std::vector<std::string>& vault_paths) {
+  SH_ASSIGN_OR_RETURN(const Bytes sender_public, sender_public_key(keystore, sender_key));
   ScratchFrame frame;
   SH_ASSIGN_OR_RETURN(auto transfer_key, frame.take(kKeySize));
   SH_RETURN_IF_ERROR(password.key_.open(transfer_key));
-  return seal_export(keystore, password.header_, transfer_key, vault_paths);
+  Bytes header = export_header(kWithPassword, sender_public);
+  header.insert(header.end(), password.kdf_fields_.begin(), password.kdf_fields_.end());
+  return seal_and_sign(keystore, std::move(header), transfer_key, sender_key, vault_paths);
 }
 
-Result<vault::Transaction::ImportCounts> import_with_key(vault::Transaction& tx, ByteView file,
-                                                         const vault::Location& recipient_key, MergePolicy policy) {
-  SH_ASSIGN_OR_RETURN(const ParsedExport parsed, parse_export(file));
+Status import_with_key(vault::Transaction& tx, ByteView file, const vault::Location& recipient_key,
+                       const ImportOptions& options, ImportPlan& plan) {
+  SH_ASSIGN_OR_RETURN(const ParsedExport parsed, parse_from_sender(file, options, plan));
   if (parsed.mode != kToRecipient)
     return Status(Errc::invalid_argument, "this export is sealed to a password, not to a key");
   SH_ASSIGN_OR_RETURN(const Bytes recipient_public, tx.keystore().public_key(recipient_key));
-  Result<vault::Transaction::ImportCounts> result = Status(Errc::internal, "not imported");
-  SH_RETURN_IF_ERROR(tx.keystore().use(recipient_key, vault::key_types(vault::KeyType::x25519),
-                                       [&](ByteView secret, const vault::Record&) {
-                                         ScratchFrame frame;
-                                         SH_ASSIGN_OR_RETURN(auto shared, frame.take(crypto_scalarmult_BYTES));
-                                         SH_ASSIGN_OR_RETURN(auto transfer_key, frame.take(kKeySize));
-                                         if (crypto_scalarmult(shared.data(), secret.data(),
-                                                               parsed.ephemeral_public.data()) != 0)
-                                           return Status(Errc::corrupted, "the export's ephemeral key has a low order");
-                                         transfer_key_from_shared(shared, parsed.ephemeral_public, recipient_public,
-                                                                  transfer_key);
-                                         result = open_and_import(tx, parsed, transfer_key, policy);
-                                         return result.status();
-                                       }));
-  return result;
+  return tx.keystore().use(recipient_key, vault::key_types(vault::KeyType::x25519),
+                           [&](ByteView secret, const vault::Record&) {
+                             ScratchFrame frame;
+                             SH_ASSIGN_OR_RETURN(auto shared, frame.take(crypto_scalarmult_BYTES));
+                             SH_ASSIGN_OR_RETURN(auto transfer_key, frame.take(kKeySize));
+                             if (crypto_scalarmult(shared.data(), secret.data(), parsed.ephemeral_public.data()) != 0)
+                               return Status(Errc::corrupted, "the export's ephemeral key has a low order");
+                             transfer_key_from_shared(shared, parsed.ephemeral_public, recipient_public, transfer_key);
+                             return open_and_import(tx, parsed, transfer_key, options, plan);
+                           });
 }
 
-Result<vault::Transaction::ImportCounts> import_with_password(vault::Transaction& tx, ByteView file,
-                                                              const TransferPassword& password, MergePolicy policy) {
-  SH_ASSIGN_OR_RETURN(const ParsedExport parsed, parse_export(file));
-  if (!std::equal(parsed.header.begin(), parsed.header.end(), password.header_.begin(), password.header_.end()))
+Status import_with_password(vault::Transaction& tx, ByteView file, const TransferPassword& password,
+                            const ImportOptions& options, ImportPlan& plan) {
+  SH_ASSIGN_OR_RETURN(const ParsedExport parsed, parse_from_sender(file, options, plan));
+  if (parsed.mode != kWithPassword ||
+      !std::equal(parsed.kdf_fields.begin(), parsed.kdf_fields.end(), password.kdf_fields_.begin(),
+                  password.kdf_fields_.end()))
     return Status(Errc::invalid_argument, "the password was prepared for another export");
   ScratchFrame frame;
   SH_ASSIGN_OR_RETURN(auto transfer_key, frame.take(kKeySize));
   SH_RETURN_IF_ERROR(password.key_.open(transfer_key));
-  return open_and_import(tx, parsed, transfer_key, policy);
+  return open_and_import(tx, parsed, transfer_key, options, plan);
 }
 
 }  // namespace stronghold::snapshot

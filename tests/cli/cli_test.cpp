@@ -286,14 +286,19 @@ TEST_CASE("the secret store, passwd, export and import between snapshots") {
 
     // Export under a password, import into a second snapshot.
     std::ofstream(cli.file("export-pw")) << "transfer\n";
-    cli.ok({"export", "--out", cli.file("out.export"), "--export-password-file", cli.file("export-pw"), "--vault", "share"});
-    CHECK(cli.run({"export", "--out", cli.file("out.export"), "--export-password-file", cli.file("export-pw")}).exit_code == 5);
+    CHECK(cli.run({"export", "--out", cli.file("out.export"), "--export-password-file", cli.file("export-pw")}).exit_code ==
+          1);  // --sign-with missing
+    cli.ok({"export", "--out", cli.file("out.export"), "--sign-with", "share/ed", "--export-password-file",
+            cli.file("export-pw"), "--vault", "share"});
+    CHECK(cli.run({"export", "--out", cli.file("out.export"), "--sign-with", "share/ed", "--export-password-file",
+                   cli.file("export-pw")})
+              .exit_code == 5);
     Cli other;
     other.ok({"init", "--kdf", "fast"});
     if (cli.serving())
       other.serve();
-    const auto counts = other.ok({"import", "--in", cli.file("out.export"), "--export-password-file", cli.file("export-pw")});
-    CHECK(counts.at(0) == "1\t0");
+    const auto plan = other.ok({"import", "--in", cli.file("out.export"), "--export-password-file", cli.file("export-pw")});
+    CHECK(plan == std::vector<std::string>{"sender\ted25519\t" + ed.at(0), "add\trecord\tshare/ed"});
     CHECK(other.ok({"key", "public", "--at", "share/ed"}) == ed);
     CHECK(other.run({"secret", "get", "mail"}).exit_code == 3);  // only the chosen vault
     std::ofstream(cli.file("wrong-pw")) << "other\n";
@@ -301,8 +306,10 @@ TEST_CASE("the secret store, passwd, export and import between snapshots") {
 
     // Export to the other device's X25519 key.
     const auto recipient = other.ok({"key", "generate", "--type", "x25519", "--at", "device/kex"});
-    cli.ok({"export", "--out", cli.file("to-other"), "--recipient", recipient.at(0)});
-    CHECK(other.ok({"import", "--in", cli.file("to-other"), "--key", "device/kex", "--merge", "replace"}).at(0) == "2\t0");
+    cli.ok({"export", "--out", cli.file("to-other"), "--sign-with", "share/ed", "--recipient", recipient.at(0)});
+    CHECK(other.ok({"import", "--in", cli.file("to-other"), "--key", "device/kex", "--from", ed.at(0), "--merge",
+                    "replace"}) ==
+          std::vector<std::string>{"sender\ted25519\t" + ed.at(0), "replace\trecord\tshare/ed", "add\tsecret\tmail"});
     CHECK(other.ok({"secret", "get", "mail"}) == std::vector<std::string>{"correct horse"});
 
     // passwd: the old password stops working, even with the old header spliced onto the new file.
@@ -335,12 +342,76 @@ TEST_CASE("the secret store, passwd, export and import between snapshots") {
   });
 }
 
+// The plan lines an import prints: the sender, then one per record or secret.
+std::vector<std::string> plan_lines(const std::string& sender, std::vector<std::string> records) {
+  records.insert(records.begin(), "sender\ted25519\t" + sender);
+  return records;
+}
+
+TEST_CASE("an export forged with only the recipient's public key changes nothing, and the real sender's says what it replaces") {
+  on_file_and_through_daemon([](Cli& cli) {
+    // The recipient: a wallet key, a secret, and the X25519 key exports to it are sealed to.
+    const auto wallet = cli.ok({"key", "generate", "--type", "ed25519", "--at", "wallet/main"});
+    cli.ok({"secret", "put", "mail"}, "own value\n");
+    const std::string recipient = cli.ok({"key", "generate", "--type", "x25519", "--at", "device/kex"}).at(0);
+    // The real sender and a forger, each with a snapshot of its own, each exporting its own
+    // wallet/main and "mail" to the recipient's public key, signed with its own key.
+    Cli sender, forger;
+    std::string sender_key, forger_key, sender_wallet;
+    for (Cli* other : {&sender, &forger}) {
+      other->ok({"init", "--kdf", "fast"});
+      const std::string signing = other->ok({"key", "generate", "--type", "ed25519", "--at", "id/sign"}).at(0);
+      const std::string other_wallet = other->ok({"key", "generate", "--type", "ed25519", "--at", "wallet/main"}).at(0);
+      other->ok({"secret", "put", "mail"}, other == &sender ? "sender value\n" : "forged value\n");
+      other->ok({"export", "--out", other->file("out.export"), "--sign-with", "id/sign", "--recipient", recipient});
+      (other == &sender ? sender_key : forger_key) = signing;
+      if (other == &sender)
+        sender_wallet = other_wallet;
+    }
+    const std::string forged = forger.file("out.export"), real = sender.file("out.export");
+    auto unchanged = [&] {
+      CHECK(cli.ok({"key", "public", "--at", "wallet/main"}) == wallet);
+      CHECK(cli.ok({"secret", "get", "mail"}) == std::vector<std::string>{"own value"});
+    };
+
+    // The importer names the real sender: the forgery is refused, and who signed it is said.
+    const Run refused = cli.run({"import", "--in", forged, "--key", "device/kex", "--from", sender_key, "--merge", "replace"});
+    CHECK(refused.exit_code == 5);
+    CHECK(refused.err.find("signed by " + forger_key) != std::string::npos);
+    CHECK(refused.lines() == plan_lines(forger_key, {}));
+    unchanged();
+    // Without --from: the sender's fingerprint and the plan, and nothing changes.
+    const Run unconfirmed = cli.run({"import", "--in", forged, "--key", "device/kex", "--merge", "replace"});
+    CHECK(unconfirmed.exit_code == 5);
+    CHECK(unconfirmed.lines() ==
+          plan_lines(forger_key, {"add\trecord\tid/sign", "replace\trecord\twallet/main", "replace\tsecret\tmail"}));
+    CHECK(unconfirmed.err.find("not confirmed: check the fingerprint above and give --from HEX") != std::string::npos);
+    unchanged();
+
+    // The real sender, confirmed: what is here is kept unless --merge replace, which names it.
+    CHECK(cli.ok({"import", "--in", real, "--key", "device/kex", "--from", sender_key}) ==
+          plan_lines(sender_key, {"add\trecord\tid/sign", "keep\trecord\twallet/main", "keep\tsecret\tmail"}));
+    unchanged();
+    const auto replaced = cli.ok({"--json", "import", "--in", real, "--key", "device/kex", "--from", sender_key, "--merge", "replace"});
+    CHECK(replaced == std::vector<std::string>{
+                          R"({"action":"sender","kind":"ed25519","name":")" + sender_key + "\"}",
+                          R"({"action":"replace","kind":"record","name":"id/sign"})",
+                          R"({"action":"replace","kind":"record","name":"wallet/main"})",
+                          R"({"action":"replace","kind":"secret","name":"mail"})"});
+    CHECK(cli.ok({"key", "public", "--at", "wallet/main"}).at(0) == sender_wallet);
+    CHECK(cli.ok({"secret", "get", "mail"}) == std::vector<std::string>{"sender value"});
+    CHECK(cli.run({"import", "--in", real, "--key", "device/kex", "--from", "abcd"}).exit_code == 5);
+  });
+}
+
 TEST_CASE("export --out refuses a symbolic link and leaves it as it was") {
   on_file_and_through_daemon([](Cli& cli) {
     const std::string out = cli.file("planted.export"), target = cli.file("target");
     REQUIRE(::symlink(target.c_str(), out.c_str()) == 0);
     std::ofstream(cli.file("export-pw")) << "transfer\n";
-    const Run refused = cli.run({"export", "--out", out, "--export-password-file", cli.file("export-pw")});
+    cli.ok({"key", "generate", "--type", "ed25519", "--at", "id/sign"});
+    const Run refused =
+        cli.run({"export", "--out", out, "--sign-with", "id/sign", "--export-password-file", cli.file("export-pw")});
     CHECK(refused.exit_code == 5);
     CHECK(refused.err.find("symbolic link") != std::string::npos);
     CHECK(std::filesystem::is_symlink(out));
@@ -563,8 +634,8 @@ TEST_CASE("hostile input: long vault paths, directories, missing files, long pas
     cli.ok({"key", "generate", "--type", "ed25519", "--at", "w/ed"});
     // A vault path longer than any location: an error, not a stack overflow (the daemon lives on).
     for (const std::size_t length : {256u, 400u, 5000u}) {
-      const Run long_vault = cli.run({"export", "--out", cli.file("x.export"), "--recipient", std::string(64, '1'),
-                                      "--vault", std::string(length, 'B')});
+      const Run long_vault = cli.run({"export", "--out", cli.file("x.export"), "--sign-with", "w/ed", "--recipient",
+                                      std::string(64, '1'), "--vault", std::string(length, 'B')});
       CHECK(long_vault.exit_code == 5);
     }
     CHECK(cli.ok({"key", "public", "--at", "w/ed"}).size() == 1);
@@ -578,8 +649,8 @@ TEST_CASE("hostile input: long vault paths, directories, missing files, long pas
     CHECK(cli.run({"sign", "--at", "w/ed", "--file", std::string(5000, 'p')}).exit_code == 7);
 
     std::ofstream(cli.file("long-pw"), std::ios::binary) << std::string(1024, 'a') << "b\n";
-    const Run long_password = cli.run({"export", "--out", cli.file("y.export"), "--export-password-file",
-                                       cli.file("long-pw")});
+    const Run long_password = cli.run({"export", "--out", cli.file("y.export"), "--sign-with", "w/ed",
+                                       "--export-password-file", cli.file("long-pw")});
     CHECK(long_password.exit_code == 5);
     CHECK(long_password.err.find("longer than 1024") != std::string::npos);
 

@@ -26,6 +26,7 @@
 #include "daemon/socket_trust.hpp"
 #include "stronghold/snapshot/snapshot.hpp"
 #include "stronghold/snapshot/transfer.hpp"
+#include "stronghold/vault/keys.hpp"
 #include "stronghold/vault/verify.hpp"
 #include "support/child_process.hpp"
 #include "support/foreign_listener.hpp"
@@ -412,8 +413,12 @@ TEST_CASE("password KDFs wait for each other, not other requests, and too many a
   // An export under a password at the default KDF cost (about 0.4 s to import).
   SpareSnapshot spare;
   auto source = snapshot::Snapshot::open(snapshot::posix_file_system(), spare.path, kPassword).value();
+  const auto sender = vault::Location::parse("id/sender").value();
+  vault::Transaction make_sender(source->keystore());
+  REQUIRE(vault::generate_key(make_sender, sender, vault::KeyType::ed25519).ok());
+  REQUIRE(source->commit(std::move(make_sender)).ok());
   const auto transfer = snapshot::TransferPassword::for_export(text("transfer"), snapshot::KdfPreset::standard).value();
-  const Bytes exported = snapshot::export_with_password(source->keystore(), transfer, {}).value();
+  const Bytes exported = snapshot::export_with_password(source->keystore(), transfer, sender, {}).value();
 
   // Eight imports, then a key's public key, all on one connection at once.
   constexpr std::uint64_t kImports = 8, kPublicKey = 100;

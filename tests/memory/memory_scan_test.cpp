@@ -151,7 +151,7 @@ TEST_CASE("strongholdd keeps no plaintext secret in ordinary memory, through eve
   served.cli({"dh", "--at", "w/x", "--peer", to_hex(derived("peer")), "--into", "w/shared"});
   served.cli({"secret", "put", "mail"}, kSecretValue + "\n");
   served.cli({"secret", "get", "mail"});
-  served.cli({"export", "--out", served.file("all.export"), "--export-password-file",
+  served.cli({"export", "--out", served.file("all.export"), "--sign-with", "w/ed", "--export-password-file",
                       served.file("export-password")});
   served.cli({"import", "--in", served.file("all.export"), "--export-password-file",
                       served.file("export-password"), "--merge", "keep"});
@@ -181,7 +181,8 @@ TEST_CASE("strongholdd keeps no plaintext secret in ordinary memory, through eve
 
 TEST_CASE("strongholdd keeps no copy of a large request (an export and its password) nor of a mnemonic it made") {
   ServedSnapshot served(6000);  // an export of about 900 KB: the request grows the frame buffer
-  served.cli({"export", "--out", served.file("bulk.export"), "--export-password-file", served.file("export-password")});
+  served.cli({"export", "--out", served.file("bulk.export"), "--sign-with", "bulk/0", "--export-password-file",
+              served.file("export-password")});
   served.cli({"import", "--in", served.file("bulk.export"), "--export-password-file", served.file("export-password")});
   std::string mnemonic = served.cli({"mnemonic", "generate", "--at", "w/new", "--words", "24"});
   REQUIRE(mnemonic.size() > 100);

@@ -377,3 +377,29 @@ TEST_CASE_FIXTURE(KeystoreFixture, "a vault path of any length is checked before
   CHECK(tx.put(Location{long_path, "r"}, KeyType::symmetric, Bytes(32, 1), {}).code() == Errc::invalid_argument);
   CHECK(tx.remove_vault(long_path).code() == Errc::not_found);
 }
+
+TEST_CASE_FIXTURE(KeystoreFixture, "an import reports what it did with each record, and refuses a location named twice") {
+  put("wallet/main", KeyType::ed25519, kSeed);
+  put("wallet/other", KeyType::ed25519, Bytes(32, 0x22));
+  const Bytes transfer_key(32, 5);
+  ChangeSet exported = keystore.export_vaults({"wallet"}, transfer_key).value();
+  Transaction remove(keystore);
+  REQUIRE(remove.revoke(at("wallet/other")).ok());  // a deleted record's place is free
+  REQUIRE(keystore.commit(std::move(remove)).ok());
+
+  Transaction keep(keystore);
+  auto kept = keep.import_vaults(exported, transfer_key, false).value();
+  std::sort(kept.begin(), kept.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+  REQUIRE(kept.size() == 2);
+  CHECK((kept[0].name == "wallet/main" && kept[0].action == ImportAction::keep && kept[0].kind == ImportedRecord::Kind::record));
+  CHECK((kept[1].name == "wallet/other" && kept[1].action == ImportAction::add));
+  Transaction replace(keystore);
+  const auto replaced = replace.import_vaults(exported, transfer_key, true).value();
+  CHECK(std::count_if(replaced.begin(), replaced.end(), [](const auto& r) { return r.action == ImportAction::replace; }) == 1);
+
+  exported.changes.push_back(exported.changes.back());  // the last record again
+  for (const bool replace_existing : {false, true}) {
+    Transaction twice(keystore);
+    CHECK(twice.import_vaults(exported, transfer_key, replace_existing).code() == Errc::corrupted);
+  }
+}

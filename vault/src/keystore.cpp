@@ -610,11 +610,33 @@ Status Transaction::revoke(const Location& location) {
   return {};
 }
 
-Result<Transaction::ImportCounts> Transaction::import_vaults(const ChangeSet& exported, ByteView transfer_key,
-                                                           bool replace) {
+namespace {
+
+// The export is untrusted: its paths follow the usual rules (the secret store's entry names
+// those of record paths) and its seals have a possible size.
+Status check_exported_record(const Location& location, const Record& record) {
+  const Status valid_location = location.vault == kSecretStoreVault
+                                    ? Location::make("secrets", record.path).status()
+                                    : location.check();
+  if (!valid_location.ok() || !check_record(record).ok())
+    return error(Errc::corrupted, "an export holds an invalid record: {}", valid_location.message());
+  return {};
+}
+
+ImportedRecord imported_record(const Location& location, ImportAction action) {
+  if (location.vault == kSecretStoreVault)
+    return {ImportedRecord::Kind::secret, location.record, action};
+  return {ImportedRecord::Kind::record, location.to_string(), action};
+}
+
+}  // namespace
+
+Result<std::vector<ImportedRecord>> Transaction::import_vaults(const ChangeSet& exported, ByteView transfer_key,
+                                                               bool replace) {
   if (transfer_key.size() != kSealKeySize)
     return Status(Errc::invalid_argument, "a transfer key is 32 bytes");
-  ImportCounts counts;
+  std::vector<ImportedRecord> outcomes;
+  std::unordered_set<RecordId, IdHash> seen;  // a location named twice would make the outcome ambiguous
   ScratchFrame frame;
   SH_ASSIGN_OR_RETURN(auto vault_key, frame.take(kSealKeySize));
   const PutVault* vault = nullptr;
@@ -630,15 +652,14 @@ Result<Transaction::ImportCounts> Transaction::import_vaults(const ChangeSet& ex
     if (record == nullptr || vault == nullptr || record->vault != vault->id || record->record.revoked)
       return Status(Errc::corrupted, "an export holds a change that is not a vault or one of its records");
     const Location location{vault->path, record->record.path};
-    // The export is untrusted: its paths follow the usual rules (the secret store's entry
-    // names those of record paths) and its seals have a possible size.
-    const Status valid_location = vault->path == kSecretStoreVault
-                                      ? Location::make("secrets", record->record.path).status()
-                                      : location.check();
-    if (!valid_location.ok() || !check_record(record->record).ok())
-      return error(Errc::corrupted, "an export holds an invalid record: {}", valid_location.message());
-    if (!replace && keystore_.state_->find(location).ok()) {
-      ++counts.kept;
+    SH_RETURN_IF_ERROR(check_exported_record(location, record->record));
+    SH_ASSIGN_OR_RETURN(const VaultId vault_id, keystore_.state_->writable_vault_id(location.vault));
+    if (!seen.insert(*keystore_.state_->record_id(vault_id, location.record)).second)
+      return Status(Errc::corrupted, "an export names one location twice");
+    const auto existing = keystore_.state_->find(location);
+    const bool occupied = existing.ok() && !existing->record->revoked;
+    if (occupied && !replace) {
+      outcomes.push_back(imported_record(location, ImportAction::keep));
       continue;
     }
     ScratchFrame record_frame;
@@ -648,9 +669,9 @@ Result<Transaction::ImportCounts> Transaction::import_vaults(const ChangeSet& ex
       return error(Errc::corrupted, "the record {} of the export failed to authenticate", location.to_string());
     SH_RETURN_IF_ERROR(put_at(location, record->record.type, secret, record->record.public_key,
                               RecordOptions{record->record.hint, record->record.expires_at}, Overwrite::replace));
-    ++counts.imported;
+    outcomes.push_back(imported_record(location, occupied ? ImportAction::replace : ImportAction::add));
   }
-  return counts;
+  return outcomes;
 }
 
 namespace {

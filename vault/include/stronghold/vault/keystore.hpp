@@ -127,6 +127,18 @@ class Keystore {
 // A deleted (revoked) record's place is free.
 enum class Overwrite : std::uint8_t { refuse, replace };
 
+// What an import does with one record of an export.
+enum class ImportAction : std::uint8_t {
+  add,      // no live record was there
+  keep,     // a live record is there and stays as it was
+  replace,  // a live record is there and the export's takes its place
+};
+struct ImportedRecord {
+  enum class Kind : std::uint8_t { record, secret } kind = Kind::record;
+  std::string name;  // VAULT/RECORD, or the secret-store entry's name
+  ImportAction action = ImportAction::add;
+};
+
 // The secret-store names that belong to the identity layer (its DID index, chain states and
 // documents): put_secret and delete_secret refuse them, so no front end can break the index.
 inline constexpr std::string_view kReservedSecretPrefix = "identity/";
@@ -161,14 +173,11 @@ class Transaction {
   Status remove_vault(std::string_view path);
 
   // Re-seals every record of an exported change set (see Keystore::export_vaults) at the same
-  // location here. An existing record is kept, or replaced when `replace` (whatever the
-  // transaction's Overwrite rule). corrupted when a key or record does not open under
-  // `transfer_key`.
-  struct ImportCounts {
-    std::size_t imported = 0;
-    std::size_t kept = 0;  // already here, left as they were
-  };
-  Result<ImportCounts> import_vaults(const ChangeSet& exported, ByteView transfer_key, bool replace);
+  // location here. A live record already there is kept, or replaced when `replace` (whatever
+  // the transaction's Overwrite rule); a deleted one's place is free. Returns what happened to
+  // each record, in the export's order. corrupted when a key or record does not open under
+  // `transfer_key`, or the export names a location twice.
+  Result<std::vector<ImportedRecord>> import_vaults(const ChangeSet& exported, ByteView transfer_key, bool replace);
 
   bool empty() const noexcept { return changes_.empty(); }
   ChangeSet take() &&;
