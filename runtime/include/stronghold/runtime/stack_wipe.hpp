@@ -26,10 +26,18 @@ void wipe_stack_below() noexcept;
 
 class StackWipe {
  public:
-  StackWipe() noexcept = default;
+  // Unarmed, it wipes nothing until arm(): for a scope that learns later whether it must.
+  explicit StackWipe(bool armed = true) noexcept : armed_(armed) {}
   StackWipe(const StackWipe&) = delete;
   StackWipe& operator=(const StackWipe&) = delete;
-  ~StackWipe() { wipe_stack_below(); }
+  ~StackWipe() {
+    if (armed_)
+      wipe_stack_below();
+  }
+  void arm() noexcept { armed_ = true; }
+
+ private:
+  bool armed_;
 };
 
 }  // namespace stronghold::runtime
