@@ -1,4 +1,4 @@
-// Files written by each format version keep opening. tests/data/snapshot-v1.stronghold was
+// Files written by each format version keep opening. tests/fixtures/snapshot-v1.stronghold was
 // written by format version 1 (set STRONGHOLD_WRITE_FORMAT_FIXTURE=1 to write it again, which
 // only a format change should need).
 #include <cstdlib>
@@ -16,7 +16,7 @@ using stronghold::test::SnapshotFixture;
 namespace {
 
 const Bytes kFixturePassword = {'f', 'o', 'r', 'm', 'a', 't', '-', 'v', '1'};
-const std::string kFixture = std::string(STRONGHOLD_TEST_DATA_DIR) + "/snapshot-v1.stronghold";
+const std::string kFixture = std::string(STRONGHOLD_TEST_DATA_DIR) + "/fixtures/snapshot-v1.stronghold";
 const Bytes kMessage = {'v', '1'};
 
 void write_fixture(SnapshotFixture& fixture) {

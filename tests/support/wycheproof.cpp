@@ -2,13 +2,13 @@
 
 #include <doctest/doctest.h>
 
-#include "support/shared_files.hpp"
+#include "support/test_files.hpp"
 
 namespace stronghold::test {
 
 std::size_t for_each_wycheproof(const std::string& file,
                                 const std::function<void(const Json& group, const Json& test)>& each) {
-  const Json document = Json::parse(read_shared_file("vectors/wycheproof/" + file));
+  const Json document = Json::parse(read_test_file("vectors/wycheproof/" + file));
   std::size_t count = 0;
   for (const Json& group : document["testGroups"].array())
     for (const Json& test : group["tests"].array()) {

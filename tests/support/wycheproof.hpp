@@ -1,4 +1,4 @@
-// Iteration over Project Wycheproof files in ../shared/vectors/wycheproof.
+// Iteration over Project Wycheproof files in tests/vectors/wycheproof.
 #pragma once
 
 #include <functional>

@@ -14,7 +14,7 @@
 #include "stronghold/vault/slip10.hpp"
 #include "stronghold/vault/verify.hpp"
 #include "support/json.hpp"
-#include "support/shared_files.hpp"
+#include "support/test_files.hpp"
 
 using namespace stronghold;
 using namespace stronghold::vault;
@@ -39,7 +39,7 @@ Bytes secp256k1_public_of(ByteView secret) {
 }  // namespace
 
 TEST_CASE_FIXTURE(KeystoreFixture, "BIP39: all 24 English vectors, entropy to mnemonic to seed to master key") {
-  const Json vectors = Json::parse(test::read_shared_file("vectors/bip39/vectors.json"));
+  const Json vectors = Json::parse(test::read_test_file("vectors/bip39/vectors.json"));
   int ran = 0;
   for (const Json& vector : vectors["english"].array()) {
     const Bytes entropy = from_hex(vector[0].string()).value();
@@ -65,6 +65,26 @@ TEST_CASE_FIXTURE(KeystoreFixture, "BIP39: all 24 English vectors, entropy to mn
   }
   CHECK(ran == 24);
   CHECK(runtime::thread_scratch_is_clear());
+}
+
+// Word k is the first word of the mnemonic of an entropy whose first 11 bits are k.
+TEST_CASE("BIP39: the built-in English wordlist is the published one, word for word") {
+  std::istringstream published(test::read_test_file("vectors/bip39/wordlists/english.txt"));
+  std::string word;
+  unsigned index = 0;
+  while (std::getline(published, word)) {
+    INFO("word " << index);
+    Bytes entropy(16, 0);
+    entropy[0] = static_cast<std::uint8_t>(index >> 3);
+    entropy[1] = static_cast<std::uint8_t>((index & 7) << 5);
+    char text[kMaxMnemonicSize];
+    const auto length = bip39_mnemonic_from_entropy(entropy, text);
+    REQUIRE(length.ok());
+    const std::string mnemonic(text, *length);
+    CHECK(mnemonic.substr(0, mnemonic.find(' ')) == word);
+    ++index;
+  }
+  CHECK(index == 2048);
 }
 
 TEST_CASE_FIXTURE(KeystoreFixture, "BIP39: bad words, checksums and lengths are clear errors, and nothing is stored") {
@@ -127,7 +147,7 @@ struct SlipVector {
 // The test vectors of slip-0010.md ("### Test vector N for CURVE", "Seed (hex): ...", then one
 // "* Chain m/0<sub>H</sub>/..." item per node with fingerprint, chain code, private, public).
 std::vector<SlipVector> read_slip10_vectors() {
-  std::istringstream in(test::read_shared_file("vectors/slip10/slip-0010.md"));
+  std::istringstream in(test::read_test_file("vectors/slip10/slip-0010.md"));
   std::vector<SlipVector> vectors;
   const std::regex heading(R"(^### Test vector \d+ for (\w+))");
   std::string line;
