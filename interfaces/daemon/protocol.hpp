@@ -1,4 +1,4 @@
-// The strongholdd wire protocol (documented in the README): length-prefixed frames over a Unix
+// The strongholdd wire protocol (docs/wire-protocol.md): length-prefixed frames over a Unix
 // socket, each request carrying an id so that many are in flight per connection.
 //
 //   frame    = length (u32, big-endian, 1 .. kMaxFrame) || body

@@ -1,5 +1,5 @@
 // Identity building blocks: SeaHash, DIDs, key locations, the Concat KDF and JWE encryption,
-// with the known answers of the identity storage design, RFC 7518 Appendix C and RFC 8037 A.6.
+// with known answers (this file's SeaHash and DID values, RFC 7518 Appendix C and RFC 8037 A.6).
 #include <doctest/doctest.h>
 #include <sodium.h>
 

@@ -1,10 +1,11 @@
 // The message vocabulary of the actor floor: atoms, the inspectable types and their type-ID
 // block, and the conversion between Status and caf::error.
 //
-// No plaintext secret travels in a message (ARCHITECTURE.md, invariant 2). Secrets that must
-// move (a key to import, a secret-store value) travel shielded: ciphertext under this
-// process's shielding key, by shared pointer. Such values, and SigningMaterial, are allowed as
-// local-only message types: they mean nothing to another process and are never serialized.
+// No plaintext secret travels in a message (docs/security-invariants.md, invariant 2).
+// Secrets that must move (a key to import, a secret-store value) travel shielded: ciphertext
+// under this process's shielding key, by shared pointer. Such values, and SigningMaterial, are
+// allowed as local-only message types: they mean nothing to another process and are never
+// serialized.
 #pragma once
 
 #include <functional>

@@ -5,8 +5,8 @@
 //     if (!result.passed) std::cerr << result.name << ": " << result.failure << "\n";
 //
 // Each check gets fresh, empty storages from the factory (the encryption check takes two).
-// Checks 1 to 10 are the identity storage design's; check 11 pins down what keys on a DID that
-// was never created do (see storage.hpp).
+// Checks 1 to 10 exercise the operations of the contract in storage.hpp; check 11 pins down what
+// keys on a DID that was never created do (see storage.hpp).
 #pragma once
 
 #include <functional>

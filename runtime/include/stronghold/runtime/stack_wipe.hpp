@@ -2,9 +2,9 @@
 // own stack frames and leave them there (libsecp256k1 before 0.6 does not clear the RFC 6979
 // key data of a signature, nor its scalars on every path); the memory-scan test found them on
 // worker threads' stacks long after the operation. A StackWipe wipes, when it ends, the stack
-// below its own frame: where the frames of everything called in its scope were. The vault runs
-// every plaintext use of a record under one (Keystore::use), and the paths that hand a secret
-// to libsecp256k1 outside it (signing with shielded material, importing a key) under their own.
+// below its own frame: where the frames of everything called in its scope were. The vault arms
+// one for every use of a secp256k1 key or a seed (Keystore::use), and the paths that hand a
+// secret to libsecp256k1 outside it (signing with shielded material, importing a key) their own.
 //
 //   { runtime::StackWipe wipe; secp256k1_ecdsa_sign(...); }
 #pragma once
