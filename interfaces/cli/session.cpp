@@ -13,8 +13,8 @@
 #include <filesystem>
 
 #include <fmt/format.h>
-#include <sodium.h>
 
+#include "stronghold/runtime/compare.hpp"
 #include "stronghold/runtime/secret_bytes.hpp"
 #include "stronghold/snapshot/journal_file.hpp"
 
@@ -420,8 +420,7 @@ Result<runtime::SecretBuffer> new_password(const Args& args) {
     SH_ASSIGN_OR_RETURN(runtime::SecretBuffer again, read_password("", nullptr, "Repeat it: "));
     auto first = password.read();
     auto second = again.read();
-    if (first.bytes().size() != second.bytes().size() ||
-        sodium_memcmp(first.bytes().data(), second.bytes().data(), first.bytes().size()) != 0)
+    if (!runtime::constant_time_equal(first.bytes(), second.bytes()))
       return Status(Errc::invalid_argument, "the two passwords differ");
   }
   return password;

@@ -208,7 +208,7 @@ int stronghold_import_key(stronghold_engine* engine, const char* location, int k
     SH_ASSIGN_OR_RETURN(const auto at, location_of(location));
     SH_ASSIGN_OR_RETURN(const auto type, key_type_of(key_type));
     SH_ASSIGN_OR_RETURN(const auto overwrite, overwrite_of(flags));
-    if (private_key == nullptr)
+    if (private_key == nullptr && private_key_len > 0)
       return Status(Errc::invalid_argument, "no private key given");
     SH_RETURN_IF_ERROR(fits(public_key, capacity, public_key_size(type), written));
     SH_ASSIGN_OR_RETURN(const Bytes imported,

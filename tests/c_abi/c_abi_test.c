@@ -67,6 +67,168 @@ static void close_waits_for_a_call_in_flight(const char* file, const uint8_t* pa
   EXPECT(job.last_status == STRONGHOLD_OK || job.last_status == STRONGHOLD_UNAVAILABLE);
 }
 
+/* ---- Every pointer argument NULL, and every output buffer too small ----
+ * One valid call per function (`args`), then the same call with one pointer NULL (a length
+ * beside it stays non-zero) or one capacity one byte short, each against the status the header
+ * documents. */
+
+enum slot { ENGINE, TEXT, TEXT2, INPUT, OUTPUT, WRITTEN, DID_OUT, LOCATION_OUT, VALUE, VALUE_LEN, ENGINE_OUT,
+            SHORT_OUTPUT, SHORT_DID, SHORT_LOCATION, SLOTS };
+
+struct args {
+  stronghold_engine* engine;
+  const char* text;  /* the location, name, DID, network or path */
+  const char* text2; /* the DID's key location, or the fragment */
+  const uint8_t* input;
+  size_t input_len;
+  uint8_t* output;
+  size_t capacity;
+  size_t* written;
+  char* did_out;
+  size_t did_capacity;
+  char* location_out;
+  size_t location_capacity;
+  uint8_t** value;
+  size_t* value_len;
+  stronghold_engine** engine_out;
+};
+
+static int call_open(struct args* a) {
+  const int status = stronghold_open(a->text, a->input, a->input_len, 1, a->engine_out);
+  if (status == STRONGHOLD_OK)
+    stronghold_close(*a->engine_out);
+  return status;
+}
+static int call_generate(struct args* a) {
+  return stronghold_generate(a->engine, a->text, STRONGHOLD_ED25519, STRONGHOLD_REPLACE, a->output, a->capacity,
+                             a->written);
+}
+static int call_import(struct args* a) {
+  return stronghold_import_key(a->engine, a->text, STRONGHOLD_ED25519, STRONGHOLD_REPLACE, a->input, a->input_len,
+                               a->output, a->capacity, a->written);
+}
+static int call_public_key(struct args* a) {
+  return stronghold_public_key(a->engine, a->text, a->output, a->capacity, a->written);
+}
+static int call_sign(struct args* a) {
+  return stronghold_sign(a->engine, a->text, a->input, a->input_len, a->output, a->capacity, a->written);
+}
+static int call_secret_put(struct args* a) {
+  return stronghold_secret_put(a->engine, a->text, STRONGHOLD_REPLACE, a->input, a->input_len);
+}
+static int call_secret_get(struct args* a) {
+  const int status = stronghold_secret_get(a->engine, a->text, a->value, a->value_len);
+  if (status == STRONGHOLD_OK)
+    stronghold_free_secret(*a->value, *a->value_len);
+  return status;
+}
+static int call_did_create(struct args* a) {
+  return stronghold_did_create(a->engine, a->text, a->text2, a->did_out, a->did_capacity, a->location_out,
+                               a->location_capacity);
+}
+static int call_did_sign(struct args* a) {
+  return stronghold_did_sign(a->engine, a->text, a->text2, a->input, a->input_len, a->output, a->capacity,
+                             a->written);
+}
+static int call_sync(struct args* a) { return stronghold_sync(a->engine); }
+static int call_delete(struct args* a) { return stronghold_delete(a->engine, a->text); }
+static int call_did_purge(struct args* a) { return stronghold_did_purge(a->engine, a->text); }
+
+enum { UNUSED = -1 };
+struct contract {
+  const char* name;
+  int (*call)(struct args*);
+  const char* text;  /* overrides the common args' text when set */
+  size_t needed;     /* bytes the output needs (SHORT_OUTPUT gets one fewer) */
+  int when_null[SLOTS]; /* the status with that slot NULL (or short); UNUSED: not an argument */
+};
+
+/* Null the pointer of `slot` in `a`, or shorten its capacity by one byte. */
+static void break_slot(struct args* a, enum slot slot, size_t needed) {
+  switch (slot) {
+    case ENGINE: a->engine = NULL; break;
+    case TEXT: a->text = NULL; break;
+    case TEXT2: a->text2 = NULL; break;
+    case INPUT: a->input = NULL; break;
+    case OUTPUT: a->output = NULL; break;
+    case WRITTEN: a->written = NULL; break;
+    case DID_OUT: a->did_out = NULL; break;
+    case LOCATION_OUT: a->location_out = NULL; break;
+    case VALUE: a->value = NULL; break;
+    case VALUE_LEN: a->value_len = NULL; break;
+    case ENGINE_OUT: a->engine_out = NULL; break;
+    case SHORT_OUTPUT: a->capacity = needed - 1; break;
+    case SHORT_DID: a->did_capacity = STRONGHOLD_DID_CAPACITY - 1; break;
+    case SHORT_LOCATION: a->location_capacity = strlen(a->text2) + STRONGHOLD_KEY_LOCATION_EXTRA - 1; break;
+    case SLOTS: break;
+  }
+}
+
+static void every_null_pointer_and_short_buffer(stronghold_engine* engine, const char* folder) {
+  char did[STRONGHOLD_DID_CAPACITY], key_location[64], spare_did[STRONGHOLD_DID_CAPACITY], spare_location[64];
+  EXPECT(stronghold_did_create(engine, "dev", "sign-0", did, sizeof did, key_location, sizeof key_location) ==
+         STRONGHOLD_OK);
+  EXPECT(stronghold_did_create(engine, "dev", "sign-0", spare_did, sizeof spare_did, spare_location,
+                               sizeof spare_location) == STRONGHOLD_OK);
+  EXPECT(stronghold_generate(engine, "null/doomed", STRONGHOLD_ED25519, 0, NULL, 0, NULL) ==
+         STRONGHOLD_BUFFER_TOO_SMALL);
+  uint8_t key[33];
+  size_t written = 0;
+  EXPECT(stronghold_generate(engine, "null/doomed", STRONGHOLD_ED25519, 0, key, sizeof key, &written) ==
+         STRONGHOLD_OK);
+  char fresh_file[160];
+  snprintf(fresh_file, sizeof fresh_file, "%s/null-args.stronghold", folder);
+
+  const int I = STRONGHOLD_INVALID_ARGUMENT, S = STRONGHOLD_BUFFER_TOO_SMALL, OK = STRONGHOLD_OK, U = UNUSED;
+  /*                                         ENGINE TEXT TEXT2 INPUT OUTPUT WRITTEN DID LOC VALUE V_LEN E_OUT SHORT:OUT DID LOC */
+  const struct contract contracts[] = {
+      {"stronghold_open", call_open, fresh_file, 0,         {U, I, U, I, U, U, U, U, U, U, I, U, U, U}},
+      {"stronghold_generate", call_generate, NULL, 32,      {I, I, U, U, S, OK, U, U, U, U, U, S, U, U}},
+      {"stronghold_import_key", call_import, NULL, 32,      {I, I, U, I, S, OK, U, U, U, U, U, S, U, U}},
+      {"stronghold_public_key", call_public_key, NULL, 32,  {I, I, U, U, S, OK, U, U, U, U, U, S, U, U}},
+      {"stronghold_sign", call_sign, NULL, 64,              {I, I, U, I, S, OK, U, U, U, U, U, S, U, U}},
+      {"stronghold_secret_put", call_secret_put, NULL, 0,   {I, I, U, I, U, U, U, U, U, U, U, U, U, U}},
+      {"stronghold_secret_get", call_secret_get, NULL, 0,   {I, I, U, U, U, U, U, U, I, I, U, U, U, U}},
+      {"stronghold_did_create", call_did_create, "dev", 0,  {I, OK, OK, U, U, U, S, S, U, U, U, U, S, S}},
+      {"stronghold_did_sign", call_did_sign, did, 64,       {I, I, I, I, S, OK, U, U, U, U, U, S, U, U}},
+      {"stronghold_sync", call_sync, NULL, 0,               {I, U, U, U, U, U, U, U, U, U, U, U, U, U}},
+      {"stronghold_delete", call_delete, "null/doomed", 0,  {I, I, U, U, U, U, U, U, U, U, U, U, U, U}},
+      {"stronghold_did_purge", call_did_purge, spare_did, 0, {I, I, U, U, U, U, U, U, U, U, U, U, U, U}},
+  };
+  const uint8_t seed[32] = {1, 2, 3};
+  for (size_t row = 0; row < sizeof contracts / sizeof contracts[0]; ++row) {
+    const struct contract* c = &contracts[row];
+    for (int slot = 0; slot <= SLOTS; ++slot) { /* SLOTS: the valid call, last (it may delete) */
+      if (slot < SLOTS && c->when_null[slot] == UNUSED)
+        continue;
+      uint8_t output[64], *value = NULL;
+      size_t value_len = 0, got = 0;
+      char did_out[STRONGHOLD_DID_CAPACITY], location_out[64];
+      stronghold_engine* opened = NULL;
+      struct args a = {engine, c->text != NULL ? c->text : "null/key", key_location,
+                       seed, sizeof seed, output, sizeof output, &got, did_out, sizeof did_out, location_out,
+                       sizeof location_out, &value, &value_len, &opened};
+      if (c->call == call_did_create)
+        a.text2 = "sign-1";
+      break_slot(&a, (enum slot)slot, c->needed);
+      const int expected = slot < SLOTS ? c->when_null[slot] : STRONGHOLD_OK;
+      const int status = c->call(&a);
+      if (status != expected) {
+        fprintf(stderr, "%s with slot %d broken: status %s, documented %s (%s)\n", c->name, slot,
+                stronghold_status_name(status), stronghold_status_name(expected), stronghold_last_error());
+        ++failures;
+      }
+      if ((slot == OUTPUT || slot == SHORT_OUTPUT) && got != c->needed) {
+        fprintf(stderr, "%s with slot %d: *written is %zu, not the %zu needed\n", c->name, slot, got, c->needed);
+        ++failures;
+      }
+    }
+  }
+  stronghold_close(NULL);                   /* documented no-ops */
+  stronghold_free_secret(NULL, 5);
+  EXPECT(strcmp(stronghold_status_name(-1), "unknown") == 0);
+}
+
 int main(void) {
   char path[] = "/tmp/stronghold-c-abi-XXXXXX";
   if (mkdtemp(path) == NULL || sodium_init() < 0)
@@ -178,6 +340,8 @@ int main(void) {
          STRONGHOLD_INVALID_ARGUMENT);
   EXPECT(stronghold_did_purge(engine, did) == STRONGHOLD_OK);
   EXPECT(stronghold_did_purge(engine, did) == STRONGHOLD_DID_NOT_FOUND);
+
+  every_null_pointer_and_short_buffer(engine, path);
 
   EXPECT(stronghold_delete(engine, "wallet/rfc") == STRONGHOLD_OK);
   EXPECT(stronghold_sync(engine) == STRONGHOLD_OK);

@@ -63,6 +63,11 @@ TEST_CASE("constant-time comparison and wiping") {
   CHECK(runtime::constant_time_equal(a, a));
   CHECK_FALSE(runtime::constant_time_equal(a, b));
   CHECK_FALSE(runtime::constant_time_equal(a, c));
+  // Empty against non-empty, both ways (a repeated password left empty must not match).
+  const std::span<const std::uint8_t> empty;
+  CHECK_FALSE(runtime::constant_time_equal(empty, a));
+  CHECK_FALSE(runtime::constant_time_equal(a, empty));
+  CHECK(runtime::constant_time_equal(empty, empty));
   std::uint8_t d[3] = {9, 9, 9};
   CHECK_FALSE(runtime::constant_time_is_zero(d));
   runtime::secure_wipe(d);

@@ -1,7 +1,6 @@
 #include "support/foreign_listener.hpp"
 
 #include <poll.h>
-#include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -10,14 +9,17 @@
 #include <cstdio>
 #include <cstring>
 
+#include "support/other_user.hpp"
+
 namespace stronghold::test {
 namespace {
 
 constexpr int kMaxClients = 16;
 
-// The child's life: only system calls, since the parent may have threads.
-[[noreturn]] void listen_and_record(const sockaddr_un& address, int ready, int record) {
-  if (setgid(ForeignListener::kUid) != 0 || setuid(ForeignListener::kUid) != 0)
+// The child's life: only system calls, since the parent may have threads. It ends when the
+// parent closes `stop`: a parent that is not root may not signal a child of another user.
+[[noreturn]] void listen_and_record(const sockaddr_un& address, int ready, int record, int stop) {
+  if (!become_other_user())
     _exit(3);
   const int listener = socket(AF_UNIX, SOCK_STREAM, 0);
   if (listener < 0 || bind(listener, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0 ||
@@ -26,21 +28,24 @@ constexpr int kMaxClients = 16;
   if (write(ready, "1", 1) != 1)
     _exit(5);
   close(ready);
-  pollfd fds[kMaxClients + 1] = {{listener, POLLIN, 0}};
-  int count = 1;
+  pollfd fds[kMaxClients + 2] = {{listener, POLLIN, 0}, {stop, POLLIN, 0}};
+  constexpr int kFirstClient = 2;
+  int count = kFirstClient;
   char buffer[4096];
   for (;;) {
     const int ready_count = poll(fds, static_cast<nfds_t>(count), 200);
     if (ready_count < 0)
       continue;
+    if (fds[1].revents != 0)
+      _exit(0);
     if (ready_count == 0) {
       // Quiet for a while: hang up, so that a client waiting for an answer stops waiting.
-      for (int i = 1; i < count; ++i)
+      for (int i = kFirstClient; i < count; ++i)
         close(fds[i].fd);
-      count = 1;
+      count = kFirstClient;
       continue;
     }
-    for (int i = count - 1; i >= 1; --i) {
+    for (int i = count - 1; i >= kFirstClient; --i) {
       if (fds[i].revents == 0)
         continue;
       const ssize_t got = read(fds[i].fd, buffer, sizeof buffer);
@@ -51,7 +56,7 @@ constexpr int kMaxClients = 16;
     }
     if (fds[0].revents & POLLIN) {
       const int client = accept(listener, nullptr, nullptr);
-      if (client >= 0 && count <= kMaxClients)
+      if (client >= 0 && count < kFirstClient + kMaxClients)
         fds[count++] = {client, POLLIN, 0};
       else if (client >= 0)
         close(client);
@@ -67,10 +72,10 @@ ForeignListener::ForeignListener(const std::string& socket_path) {
   if (socket_path.size() >= sizeof address.sun_path)
     return;
   std::memcpy(address.sun_path, socket_path.c_str(), socket_path.size() + 1);
-  int ready[2], record[2];
+  int ready[2], record[2], stop[2];
   if (pipe(ready) != 0)
     return;
-  if (pipe(record) != 0) {
+  if (pipe(record) != 0 || pipe(stop) != 0) {
     close(ready[0]);
     close(ready[1]);
     return;
@@ -80,10 +85,13 @@ ForeignListener::ForeignListener(const std::string& socket_path) {
   if (pid_ == 0) {
     close(ready[0]);
     close(record[0]);
-    listen_and_record(address, ready[1], record[1]);
+    close(stop[1]);
+    listen_and_record(address, ready[1], record[1], stop[0]);
   }
   close(ready[1]);
   close(record[1]);
+  close(stop[0]);
+  stop_ = stop[1];
   record_ = record[0];
   char byte = 0;
   listening_ = pid_ > 0 && read(ready[0], &byte, 1) == 1;
@@ -99,7 +107,8 @@ ForeignListener::~ForeignListener() {
 void ForeignListener::stop() {
   if (pid_ <= 0)
     return;
-  kill(pid_, SIGKILL);
+  close(stop_);
+  stop_ = -1;
   waitpid(pid_, nullptr, 0);
   pid_ = -1;
 }

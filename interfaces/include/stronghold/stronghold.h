@@ -8,6 +8,15 @@
  * with stronghold_free_secret(). A call checks every capacity before it changes anything, so
  * probing with a NULL buffer never changes the snapshot.
  *
+ * NULL arguments: a NULL engine, text argument or byte input (with a non-zero length) gives
+ * STRONGHOLD_INVALID_ARGUMENT; a NULL byte input with length 0 is the empty input. A NULL output
+ * buffer is one that is too small (STRONGHOLD_BUFFER_TOO_SMALL, with *written set): the way to
+ * probe for the size. `written` may be NULL when the caller does not need the size. The outputs
+ * the library fills in (`engine` of stronghold_open, `value` and `value_len` of
+ * stronghold_secret_get) are required: NULL is STRONGHOLD_INVALID_ARGUMENT. The exceptions are
+ * stated at the function: stronghold_did_create's network and fragment, and the NULL that
+ * stronghold_close() and stronghold_free_secret() accept and ignore.
+ *
  * Every function is thread-safe; one engine may be shared by many threads. stronghold_close()
  * waits for the calls already in flight on the engine, then frees it: no call on the engine may
  * begin once stronghold_close() has been called (one that races with it answers
@@ -94,10 +103,11 @@ int stronghold_secret_put(stronghold_engine* engine, const char* name, uint32_t 
                           size_t value_len);
 /* *value is allocated by the library: release it with stronghold_free_secret(*value, *value_len). */
 int stronghold_secret_get(stronghold_engine* engine, const char* name, uint8_t** value, size_t* value_len);
-void stronghold_free_secret(uint8_t* value, size_t value_len);
+void stronghold_free_secret(uint8_t* value, size_t value_len); /* NULL is allowed */
 
 /* Identities: the DID and the key location are written as NUL-terminated text (see the
- * capacities above: smaller buffers are refused before anything is created). */
+ * capacities above: smaller buffers, NULL ones too, are refused before anything is created).
+ * stronghold_did_create takes a NULL network as "main" and a NULL fragment as "sign-0". */
 int stronghold_did_create(stronghold_engine* engine, const char* network, const char* fragment, char* did,
                           size_t did_capacity, char* location, size_t location_capacity);
 int stronghold_did_sign(stronghold_engine* engine, const char* did, const char* location, const uint8_t* message,
