@@ -524,6 +524,22 @@ void start_identity(SupervisorSelf self) {
   self->monitor(state.identity);
 }
 
+// Stops everything the supervisor started, then the supervisor: the actor system can shut down.
+void stop(SupervisorSelf self, const caf::error& reason) {
+  auto& children = self->state;
+  self->demonitor(children.vault.address());
+  self->demonitor(children.writer.address());
+  self->demonitor(children.identity.address());
+  self->send_exit(children.vault, reason);
+  self->send_exit(children.writer, reason);
+  self->send_exit(children.identity, reason);
+  for (auto& signer : children.signers) {
+    self->demonitor(signer.address());
+    self->send_exit(signer, reason);
+  }
+  self->quit(reason);
+}
+
 void on_down(SupervisorSelf self, const caf::down_msg& down) {
   auto& state = self->state;
   if (down.source == state.identity.address()) {
@@ -551,9 +567,15 @@ void on_down(SupervisorSelf self, const caf::down_msg& down) {
   }
   state.options.generations->bump_all();  // changes not yet acknowledged may be gone
   auto reopened = state.reopen_keys->reopen();
-  Status started = reopened.ok() ? start_core(self, std::move(*reopened)) : reopened.status();
+  // A failed write or sync may have lost bytes that reads still see (Linux can drop pages whose
+  // writeback failed, and a later fdatasync then succeeds): an entry appended after them would be
+  // acknowledged on top of a hole. So the core restarts on a whole new file; when that cannot be
+  // written the engine stops, and every later request fails.
+  Status started = reopened.ok() ? (*reopened)->compact() : reopened.status();
+  if (started.ok())
+    started = start_core(self, std::move(*reopened));
   if (!started.ok()) {
-    self->quit(to_error(started));
+    stop(self, to_error(started));
     return;
   }
   ++state.stats.vault_restarts;
@@ -568,25 +590,11 @@ supervisor_actor::behavior_type supervisor(SupervisorSelf self,
   const unsigned signer_count = options.signers > 0 ? options.signers : std::max(1u, std::thread::hardware_concurrency());
   for (unsigned i = 0; i < signer_count; ++i)
     state.signers.push_back(self->spawn<caf::monitored>(signer));
-  if (Status started = start_core(self, std::move(*snapshot)); !started.ok())
-    self->quit(to_error(started));  // the behavior below is never used then
   start_identity(self);
+  if (Status started = start_core(self, std::move(*snapshot)); !started.ok())
+    stop(self, to_error(started));  // the behavior below is never used then
   self->set_down_handler([self](caf::down_msg& down) { on_down(self, down); });
-  // Stopping the supervisor stops everything it started, so the actor system can shut down.
-  self->set_exit_handler([self](caf::exit_msg& exit) {
-    auto& children = self->state;
-    self->demonitor(children.vault.address());
-    self->demonitor(children.writer.address());
-    self->demonitor(children.identity.address());
-    self->send_exit(children.vault, exit.reason);
-    self->send_exit(children.writer, exit.reason);
-    self->send_exit(children.identity, exit.reason);
-    for (auto& signer : children.signers) {
-      self->demonitor(signer.address());
-      self->send_exit(signer, exit.reason);
-    }
-    self->quit(exit.reason);
-  });
+  self->set_exit_handler([self](caf::exit_msg& exit) { stop(self, exit.reason); });
   return {
       [self](generate_atom a, Location& l, KeyType t, vault::Overwrite o) {
         return self->delegate(self->state.vault, a, std::move(l), t, o);

@@ -1,5 +1,7 @@
 #include "faulty_file_system.hpp"
 
+#include <algorithm>
+
 namespace stronghold::test {
 namespace {
 
@@ -28,9 +30,11 @@ class FaultyAppendFile final : public snapshot::AppendFile {
   }
 
   Status sync() override {
-    if (fs_.step() != FaultyFileSystem::Outcome::proceed)
+    if (fs_.step() != FaultyFileSystem::Outcome::proceed) {
+      file_->lost.emplace_back(file_->durable.size(), file_->current.size());
       return io_failure("fdatasync");
-    file_->durable = file_->current;
+    }
+    file_->make_durable();
     return {};
   }
 
@@ -38,6 +42,13 @@ class FaultyAppendFile final : public snapshot::AppendFile {
   FaultyFileSystem& fs_;
   std::shared_ptr<FaultyFileSystem::File> file_;
 };
+
+void FaultyFileSystem::File::make_durable() {
+  durable = current;
+  for (const auto& [from, to] : lost)
+    std::fill(durable.begin() + static_cast<std::ptrdiff_t>(std::min(from, durable.size())),
+              durable.begin() + static_cast<std::ptrdiff_t>(std::min(to, durable.size())), std::uint8_t{0});
+}
 
 FaultyFileSystem::Outcome FaultyFileSystem::step() {
   const int index = step_++;
@@ -105,7 +116,11 @@ Status FaultyFileSystem::truncate(const std::string& path, std::uint64_t size) {
     return Status(Errc::not_found, "no file " + path);
   File& file = *found->second;
   file.current.resize(std::min<std::size_t>(file.current.size(), static_cast<std::size_t>(size)));
-  file.durable = file.current;  // the real implementation syncs after truncating
+  // Bytes written past the cut from now on are new pages, whatever was lost there before.
+  std::erase_if(file.lost, [&](const auto& range) { return range.first >= file.current.size(); });
+  for (auto& range : file.lost)
+    range.second = std::min(range.second, file.current.size());
+  file.make_durable();  // the real implementation syncs after truncating
   return {};
 }
 

@@ -5,13 +5,17 @@
 // have written a prefix first, as write(2) can) and later steps work again; a `power_loss`
 // does part of the step and then every later step fails. crash_image() is what a disk would
 // hold after power loss: synced bytes, plus possibly a torn prefix of unsynced appends, under
-// the names that were made durable by a directory sync.
+// the names that were made durable by a directory sync. A failed sync loses the bytes it was to
+// make durable for good, as Linux may when writeback fails: reads still see them, but a later
+// sync of the file leaves zeros there on the disk.
 #pragma once
 
 #include <map>
 #include <memory>
 #include <random>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "stronghold/snapshot/file_system.hpp"
 
@@ -41,6 +45,9 @@ class FaultyFileSystem final : public snapshot::FileSystem {
   struct File {
     Bytes durable;  // survives a power loss
     Bytes current;  // what reads see
+    std::vector<std::pair<std::size_t, std::size_t>> lost;  // [from, to) of `current` a failed sync dropped
+    // A successful sync: what reads see, except the ranges already lost.
+    void make_durable();
   };
 
  private:

@@ -11,6 +11,10 @@
 // once the snapshot actor has made its journal entry durable (group commit: one sync for all
 // entries that arrived together). Signers that crash are restarted; if the vault actor or the
 // snapshot actor fails, both are restarted from the file, which holds every acknowledged change.
+// A change whose write or sync failed is answered with an error (it may or may not survive); the
+// restart first rewrites the whole file, since a failed sync may have lost bytes that reads still
+// see, and a later change must not be acknowledged on top of them. When that rewrite fails the
+// engine stops (fail-stop): every later request fails until the file is opened again.
 #pragma once
 
 #include <array>
