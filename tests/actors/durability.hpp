@@ -35,9 +35,7 @@ class Ledger {
 
   // Opens the file at `path` of `fs` (a crash image) and requires every promised change.
   void check(snapshot::FileSystem& fs, const std::string& path, EngineOptions options) const;
-  std::size_t promised_changes() const {
-    return durable_.keys.size() + durable_.secrets.size() + durable_.dids.size();
-  }
+  std::size_t promised_changes() const { return durable_.keys.size() + durable_.secrets.size() + durable_.dids.size(); }
 
  private:
   struct State {

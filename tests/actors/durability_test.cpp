@@ -120,8 +120,8 @@ void await_restart(Engine& engine, std::uint32_t& restarts) {
 
 struct Run {
   Ledger ledger{kPassword};
-  std::vector<Status> answers;  // one per change of the workload
-  std::vector<int> steps_after;  // the file system's step count after each change
+  std::vector<Status> answers;                    // one per change of the workload
+  std::vector<int> steps_after;                   // the file system's step count after each change
   std::unique_ptr<FaultyFileSystem> crash_image;  // taken before the engine closes
 };
 

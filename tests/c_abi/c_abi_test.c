@@ -2,8 +2,8 @@
  * a binding meets (small buffers, bad input, wrong password), and close. Exits 0 when all pass. */
 #include <pthread.h>
 #include <sched.h>
-#include <stdatomic.h>
 #include <sodium.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,13 +13,12 @@
 
 static int failures = 0;
 
-#define EXPECT(condition)                                                       \
-  do {                                                                          \
-    if (!(condition)) {                                                         \
-      fprintf(stderr, "%s:%d: failed: %s (%s)\n", __FILE__, __LINE__, #condition, \
-              stronghold_last_error());                                         \
-      ++failures;                                                               \
-    }                                                                           \
+#define EXPECT(condition)                                                                                   \
+  do {                                                                                                      \
+    if (!(condition)) {                                                                                     \
+      fprintf(stderr, "%s:%d: failed: %s (%s)\n", __FILE__, __LINE__, #condition, stronghold_last_error()); \
+      ++failures;                                                                                           \
+    }                                                                                                       \
   } while (0)
 
 /* Makes keys until told to stop; each call is a round trip through the engine's actors and a
@@ -38,8 +37,8 @@ static void* generate_until_stopped(void* argument) {
   char location[64];
   while (!atomic_load(&job->stop)) {
     snprintf(location, sizeof location, "closing/k%d", atomic_load(&job->made));
-    job->last_status = stronghold_generate(job->engine, location, STRONGHOLD_ED25519, 0, public_key,
-                                           sizeof public_key, &written);
+    job->last_status =
+        stronghold_generate(job->engine, location, STRONGHOLD_ED25519, 0, public_key, sizeof public_key, &written);
     if (job->last_status != STRONGHOLD_OK)
       return NULL;
     atomic_fetch_add(&job->made, 1);
@@ -72,8 +71,23 @@ static void close_waits_for_a_call_in_flight(const char* file, const uint8_t* pa
  * beside it stays non-zero) or one capacity one byte short, each against the status the header
  * documents. */
 
-enum slot { ENGINE, TEXT, TEXT2, INPUT, OUTPUT, WRITTEN, DID_OUT, LOCATION_OUT, VALUE, VALUE_LEN, ENGINE_OUT,
-            SHORT_OUTPUT, SHORT_DID, SHORT_LOCATION, SLOTS };
+enum slot {
+  ENGINE,
+  TEXT,
+  TEXT2,
+  INPUT,
+  OUTPUT,
+  WRITTEN,
+  DID_OUT,
+  LOCATION_OUT,
+  VALUE,
+  VALUE_LEN,
+  ENGINE_OUT,
+  SHORT_OUTPUT,
+  SHORT_DID,
+  SHORT_LOCATION,
+  SLOTS
+};
 
 struct args {
   stronghold_engine* engine;
@@ -127,8 +141,7 @@ static int call_did_create(struct args* a) {
                                a->location_capacity);
 }
 static int call_did_sign(struct args* a) {
-  return stronghold_did_sign(a->engine, a->text, a->text2, a->input, a->input_len, a->output, a->capacity,
-                             a->written);
+  return stronghold_did_sign(a->engine, a->text, a->text2, a->input, a->input_len, a->output, a->capacity, a->written);
 }
 static int call_sync(struct args* a) { return stronghold_sync(a->engine); }
 static int call_delete(struct args* a) { return stronghold_delete(a->engine, a->text); }
@@ -138,8 +151,8 @@ enum { UNUSED = -1 };
 struct contract {
   const char* name;
   int (*call)(struct args*);
-  const char* text;  /* overrides the common args' text when set */
-  size_t needed;     /* bytes the output needs (SHORT_OUTPUT gets one fewer) */
+  const char* text;     /* overrides the common args' text when set */
+  size_t needed;        /* bytes the output needs (SHORT_OUTPUT gets one fewer) */
   int when_null[SLOTS]; /* the status with that slot NULL (or short); UNUSED: not an argument */
 };
 
@@ -174,25 +187,25 @@ static void every_null_pointer_and_short_buffer(stronghold_engine* engine, const
          STRONGHOLD_BUFFER_TOO_SMALL);
   uint8_t key[33];
   size_t written = 0;
-  EXPECT(stronghold_generate(engine, "null/doomed", STRONGHOLD_ED25519, 0, key, sizeof key, &written) ==
-         STRONGHOLD_OK);
+  EXPECT(stronghold_generate(engine, "null/doomed", STRONGHOLD_ED25519, 0, key, sizeof key, &written) == STRONGHOLD_OK);
   char fresh_file[160];
   snprintf(fresh_file, sizeof fresh_file, "%s/null-args.stronghold", folder);
 
   const int I = STRONGHOLD_INVALID_ARGUMENT, S = STRONGHOLD_BUFFER_TOO_SMALL, OK = STRONGHOLD_OK, U = UNUSED;
-  /*                                         ENGINE TEXT TEXT2 INPUT OUTPUT WRITTEN DID LOC VALUE V_LEN E_OUT SHORT:OUT DID LOC */
+  /*                                         ENGINE TEXT TEXT2 INPUT OUTPUT WRITTEN DID LOC VALUE V_LEN E_OUT SHORT:OUT
+   * DID LOC */
   const struct contract contracts[] = {
-      {"stronghold_open", call_open, fresh_file, 0,         {U, I, U, I, U, U, U, U, U, U, I, U, U, U}},
-      {"stronghold_generate", call_generate, NULL, 32,      {I, I, U, U, S, OK, U, U, U, U, U, S, U, U}},
-      {"stronghold_import_key", call_import, NULL, 32,      {I, I, U, I, S, OK, U, U, U, U, U, S, U, U}},
-      {"stronghold_public_key", call_public_key, NULL, 32,  {I, I, U, U, S, OK, U, U, U, U, U, S, U, U}},
-      {"stronghold_sign", call_sign, NULL, 64,              {I, I, U, I, S, OK, U, U, U, U, U, S, U, U}},
-      {"stronghold_secret_put", call_secret_put, NULL, 0,   {I, I, U, I, U, U, U, U, U, U, U, U, U, U}},
-      {"stronghold_secret_get", call_secret_get, NULL, 0,   {I, I, U, U, U, U, U, U, I, I, U, U, U, U}},
-      {"stronghold_did_create", call_did_create, "dev", 0,  {I, OK, OK, U, U, U, S, S, U, U, U, U, S, S}},
-      {"stronghold_did_sign", call_did_sign, did, 64,       {I, I, I, I, S, OK, U, U, U, U, U, S, U, U}},
-      {"stronghold_sync", call_sync, NULL, 0,               {I, U, U, U, U, U, U, U, U, U, U, U, U, U}},
-      {"stronghold_delete", call_delete, "null/doomed", 0,  {I, I, U, U, U, U, U, U, U, U, U, U, U, U}},
+      {"stronghold_open", call_open, fresh_file, 0, {U, I, U, I, U, U, U, U, U, U, I, U, U, U}},
+      {"stronghold_generate", call_generate, NULL, 32, {I, I, U, U, S, OK, U, U, U, U, U, S, U, U}},
+      {"stronghold_import_key", call_import, NULL, 32, {I, I, U, I, S, OK, U, U, U, U, U, S, U, U}},
+      {"stronghold_public_key", call_public_key, NULL, 32, {I, I, U, U, S, OK, U, U, U, U, U, S, U, U}},
+      {"stronghold_sign", call_sign, NULL, 64, {I, I, U, I, S, OK, U, U, U, U, U, S, U, U}},
+      {"stronghold_secret_put", call_secret_put, NULL, 0, {I, I, U, I, U, U, U, U, U, U, U, U, U, U}},
+      {"stronghold_secret_get", call_secret_get, NULL, 0, {I, I, U, U, U, U, U, U, I, I, U, U, U, U}},
+      {"stronghold_did_create", call_did_create, "dev", 0, {I, OK, OK, U, U, U, S, S, U, U, U, U, S, S}},
+      {"stronghold_did_sign", call_did_sign, did, 64, {I, I, I, I, S, OK, U, U, U, U, U, S, U, U}},
+      {"stronghold_sync", call_sync, NULL, 0, {I, U, U, U, U, U, U, U, U, U, U, U, U, U}},
+      {"stronghold_delete", call_delete, "null/doomed", 0, {I, I, U, U, U, U, U, U, U, U, U, U, U, U}},
       {"stronghold_did_purge", call_did_purge, spare_did, 0, {I, I, U, U, U, U, U, U, U, U, U, U, U, U}},
   };
   const uint8_t seed[32] = {1, 2, 3};
@@ -205,9 +218,14 @@ static void every_null_pointer_and_short_buffer(stronghold_engine* engine, const
       size_t value_len = 0, got = 0;
       char did_out[STRONGHOLD_DID_CAPACITY], location_out[64];
       stronghold_engine* opened = NULL;
-      struct args a = {engine, c->text != NULL ? c->text : "null/key", key_location,
-                       seed, sizeof seed, output, sizeof output, &got, did_out, sizeof did_out, location_out,
-                       sizeof location_out, &value, &value_len, &opened};
+      struct args a = {engine,        c->text != NULL ? c->text : "null/key",
+                       key_location,  seed,
+                       sizeof seed,   output,
+                       sizeof output, &got,
+                       did_out,       sizeof did_out,
+                       location_out,  sizeof location_out,
+                       &value,        &value_len,
+                       &opened};
       if (c->call == call_did_create)
         a.text2 = "sign-1";
       break_slot(&a, (enum slot)slot, c->needed);
@@ -224,7 +242,7 @@ static void every_null_pointer_and_short_buffer(stronghold_engine* engine, const
       }
     }
   }
-  stronghold_close(NULL);                   /* documented no-ops */
+  stronghold_close(NULL); /* documented no-ops */
   stronghold_free_secret(NULL, 5);
   EXPECT(strcmp(stronghold_status_name(-1), "unknown") == 0);
 }
@@ -334,8 +352,7 @@ int main(void) {
   char tiny[4];
   EXPECT(stronghold_did_create(engine, "dev", "k", tiny, sizeof tiny, location, sizeof location) ==
          STRONGHOLD_BUFFER_TOO_SMALL);
-  EXPECT(stronghold_did_create(engine, "dev", "k", did, sizeof did, tiny, sizeof tiny) ==
-         STRONGHOLD_BUFFER_TOO_SMALL);
+  EXPECT(stronghold_did_create(engine, "dev", "k", did, sizeof did, tiny, sizeof tiny) == STRONGHOLD_BUFFER_TOO_SMALL);
   EXPECT(stronghold_did_create(engine, "BAD", "k", did, sizeof did, location, sizeof location) ==
          STRONGHOLD_INVALID_ARGUMENT);
   EXPECT(stronghold_did_purge(engine, did) == STRONGHOLD_OK);

@@ -73,7 +73,8 @@ TEST_CASE_FIXTURE(EngineFixture, "a commit is answered after fdatasync of the sn
   }
 }
 
-TEST_CASE_FIXTURE(EngineFixture, "creation, compaction and a password change sync the new file, rename it, then sync the directory") {
+TEST_CASE_FIXTURE(EngineFixture,
+                  "creation, compaction and a password change sync the new file, rename it, then sync the directory") {
   std::size_t mark = test::sync_call_count();
   auto engine = Engine::create(path, kPassword, options()).value();
   check_atomic_rewrite(test::sync_calls_since(mark), path, folder);
@@ -98,8 +99,8 @@ class LoggedDaemon {
     const std::string log = "STRONGHOLD_SYNC_LOG=" + log_;
     // A sanitized strongholdd would refuse a library loaded before its runtime.
     const char* environment[] = {preload.c_str(), log.c_str(), "ASAN_OPTIONS=verify_asan_link_order=0", nullptr};
-    const char* args[] = {STRONGHOLDD_PATH, "--snapshot", snapshot_.c_str(), "--socket", socket_.c_str(),
-                          "--password-file", password_file_.c_str(), nullptr};
+    const char* args[] = {STRONGHOLDD_PATH, "--snapshot",      snapshot_.c_str(),      "--socket",
+                          socket_.c_str(),  "--password-file", password_file_.c_str(), nullptr};
     pid_ = ::fork();
     REQUIRE(pid_ >= 0);
     if (pid_ == 0) {

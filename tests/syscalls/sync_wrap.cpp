@@ -43,8 +43,11 @@ std::size_t sync_call_count() {
 
 using stronghold::test::record;
 
-extern "C" int __wrap_fdatasync(int fd) { return record(__real_fdatasync(fd), {"fdatasync", stronghold::test::path_of(fd), {}}); }
+extern "C" int __wrap_fdatasync(int fd) {
+  return record(__real_fdatasync(fd), {"fdatasync", stronghold::test::path_of(fd), {}});
+}
 extern "C" int __wrap_fsync(int fd) { return record(__real_fsync(fd), {"fsync", stronghold::test::path_of(fd), {}}); }
 extern "C" int __wrap_rename(const char* from, const char* to) {
-  return record(__real_rename(from, to), {"rename", std::filesystem::absolute(to).string(), std::filesystem::absolute(from).string()});
+  return record(__real_rename(from, to),
+                {"rename", std::filesystem::absolute(to).string(), std::filesystem::absolute(from).string()});
 }

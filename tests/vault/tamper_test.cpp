@@ -88,7 +88,8 @@ PutRecord& record_at(ChangeSet& state, const Place& place) {
     return false;
   };
   for (Change& change : state.changes)
-    if (auto* put = std::get_if<PutRecord>(&change); put && put->record.path == place.location.record && in_vault(put->vault))
+    if (auto* put = std::get_if<PutRecord>(&change);
+        put && put->record.path == place.location.record && in_vault(put->vault))
       return *put;
   FAIL("no record at " << place.location.to_string());
   throw;
