@@ -139,7 +139,8 @@ int main() {
     single.push_back(daemon_rate(socket, 1) / facade.back());
     batched.push_back(daemon_rate(socket, 64) / facade.back());
   }
-  fmt::print("strongholdd over its Unix socket, {} connections, median of {} interleaved rounds\n", kConnections, kRounds);
+  fmt::print("strongholdd over its Unix socket, {} connections, median of {} interleaved rounds\n", kConnections,
+             kRounds);
   fmt::print("  in-process façade async, {} in flight   {:>8.0f}/s\n", kConnections * kInFlight, median(facade));
   fmt::print("  daemon, {} requests in flight each        {:.2f} x façade (rounds {:.2f}..{:.2f})\n", kInFlight,
              median(single), min(single), max(single));

@@ -75,9 +75,10 @@ int main() {
   if (!engine->generate(ed, vault::KeyType::ed25519).ok() || !engine->generate(k1, vault::KeyType::secp256k1).ok())
     return 1;
 
-  fmt::print("signing throughput on {} threads, median of {} interleaved rounds (signatures per second, ratio to raw "
-             "on the same threads in the same round)\n",
-             threads, kRounds);
+  fmt::print(
+      "signing throughput on {} threads, median of {} interleaved rounds (signatures per second, ratio to raw "
+      "on the same threads in the same round)\n",
+      threads, kRounds);
   for (const bool secp : {false, true}) {
     const auto& key = secp ? k1 : ed;
     const char* curve = secp ? "secp256k1 ECDSA" : "Ed25519";
@@ -104,9 +105,10 @@ int main() {
     };
     const auto [blocking, one_raw] = secp ? paired_latency(3000, blocking_sign, [&] { raw_k1(); })
                                           : paired_latency(3000, blocking_sign, [&] { raw_ed(); });
-    fmt::print("  {:<16} one raw signature: median {:.1f} us; blocking façade one at a time: median {:.1f} us "
-               "(= {:.2f} x raw), p99 {:.1f} us\n",
-               curve, one_raw.median_us, blocking.median_us, blocking.median_us / one_raw.median_us, blocking.p99_us);
+    fmt::print(
+        "  {:<16} one raw signature: median {:.1f} us; blocking façade one at a time: median {:.1f} us "
+        "(= {:.2f} x raw), p99 {:.1f} us\n",
+        curve, one_raw.median_us, blocking.median_us, blocking.median_us / one_raw.median_us, blocking.p99_us);
   }
   engine->close();
   std::filesystem::remove_all(dir);

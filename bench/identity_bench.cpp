@@ -83,8 +83,8 @@ int main() {
     const char* mode = durability == snapshot::Durability::sync ? "synced" : "no sync";
     for (const unsigned creators : {1u, 8u}) {
       auto creating = make_storage(fmt::format("create-{}-{}.stronghold", mode, creators), durability);
-      fmt::print("  {:<8} {} creator{}  {:>8.0f}/s\n", mode, creators, creators > 1 ? "s (group commit)" : "                ",
-                 create_rate(*creating, creators));
+      fmt::print("  {:<8} {} creator{}  {:>8.0f}/s\n", mode, creators,
+                 creators > 1 ? "s (group commit)" : "                ", create_rate(*creating, creators));
     }
   }
   std::filesystem::remove_all(kDir);

@@ -33,8 +33,8 @@ class RatioReporter : public benchmark::ConsoleReporter {
   void ReportRuns(const std::vector<Run>& runs) override {
     for (const Run& run : runs) {
       const auto& id = run.run_name;
-      const std::string name = id.function_name + (id.args.empty() ? "" : "/" + id.args) +
-                               (id.threads.empty() ? "" : "/" + id.threads);
+      const std::string name =
+          id.function_name + (id.args.empty() ? "" : "/" + id.args) + (id.threads.empty() ? "" : "/" + id.threads);
       const bool wall = !id.time_type.empty();  // manual_time or real_time
       const double ns = (wall ? run.GetAdjustedRealTime() : run.GetAdjustedCPUTime()) * to_ns(run.time_unit);
       if (run.run_type == Run::RT_Aggregate && run.aggregate_name == "median")

@@ -62,9 +62,8 @@ BENCHMARK(BM_ScratchFrame32);
 }  // namespace
 
 int main(int argc, char** argv) {
-  return stronghold::bench::run(argc, argv,
-                                {{"shield open (into scratch) / raw chacha20poly1305 open", "BM_ShieldOpen32",
-                                  "BM_RawAeadOpen32"},
-                                 {"secret buffer read view / raw chacha20poly1305 open", "BM_SecretBufferReadView",
-                                  "BM_RawAeadOpen32"}});
+  return stronghold::bench::run(
+      argc, argv,
+      {{"shield open (into scratch) / raw chacha20poly1305 open", "BM_ShieldOpen32", "BM_RawAeadOpen32"},
+       {"secret buffer read view / raw chacha20poly1305 open", "BM_SecretBufferReadView", "BM_RawAeadOpen32"}});
 }

@@ -56,7 +56,8 @@ struct RawEd25519 {
 };
 
 struct RawSecp256k1 {
-  std::shared_ptr<secp256k1_context> context{secp256k1_context_create(SECP256K1_CONTEXT_NONE), secp256k1_context_destroy};
+  std::shared_ptr<secp256k1_context> context{secp256k1_context_create(SECP256K1_CONTEXT_NONE),
+                                             secp256k1_context_destroy};
   std::uint8_t secret_key[32];
   RawSecp256k1() {
     do
@@ -110,6 +111,5 @@ inline double median(std::vector<double> values) {
 }
 inline double min(const std::vector<double>& values) { return *std::min_element(values.begin(), values.end()); }
 inline double max(const std::vector<double>& values) { return *std::max_element(values.begin(), values.end()); }
-
 
 }  // namespace stronghold::bench

@@ -98,6 +98,4 @@ BENCHMARK(BM_Secp256k1Sign)->MinTime(2);
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  return stronghold::bench::run(argc, argv, {});
-}
+int main(int argc, char** argv) { return stronghold::bench::run(argc, argv, {}); }

@@ -37,8 +37,7 @@ std::size_t KeyGenerations::slot(const vault::Location& location) const noexcept
 }
 
 std::uint64_t KeyGenerations::current(const vault::Location& location) const noexcept {
-  return counters_[slot(location)].load(std::memory_order_acquire) +
-         (epoch_.load(std::memory_order_acquire) << 40);
+  return counters_[slot(location)].load(std::memory_order_acquire) + (epoch_.load(std::memory_order_acquire) << 40);
 }
 
 void KeyGenerations::bump(const vault::Location& location) noexcept {
@@ -103,10 +102,8 @@ signer_actor::behavior_type signer(signer_actor::pointer) {
           return reply(vault::sign_ecdsa(key, message));
         return reply(vault::sign_ed25519(key, message));
       },
-      [](ecdsa_atom, const vault::SigningMaterial& key, const Bytes& message,
-         const vault::EcdsaOptions& options) -> caf::result<Bytes> {
-        return reply(vault::sign_ecdsa(key, message, options));
-      },
+      [](ecdsa_atom, const vault::SigningMaterial& key, const Bytes& message, const vault::EcdsaOptions& options)
+          -> caf::result<Bytes> { return reply(vault::sign_ecdsa(key, message, options)); },
       [](batch_atom, const vault::SigningMaterial& key, const ByteList& messages) -> caf::result<ByteList> {
         ByteList signatures;
         signatures.reserve(messages.size());
@@ -124,11 +121,11 @@ signer_actor::behavior_type signer(signer_actor::pointer) {
 
 // ---- the snapshot actor: owns the journal file, detached because it blocks in fdatasync
 
-using snapshot_actor = caf::typed_actor<caf::replies_to<append_atom, Bytes>::with<caf::ok_atom>,
-                                        caf::replies_to<replace_atom, Bytes>::with<caf::ok_atom>,
-                                        caf::reacts_to<flush_atom>,
-                                        // Everything appended so far synced, whatever the durability.
-                                        caf::replies_to<sync_atom>::with<caf::ok_atom>>;
+using snapshot_actor =
+    caf::typed_actor<caf::replies_to<append_atom, Bytes>::with<caf::ok_atom>,
+                     caf::replies_to<replace_atom, Bytes>::with<caf::ok_atom>, caf::reacts_to<flush_atom>,
+                     // Everything appended so far synced, whatever the durability.
+                     caf::replies_to<sync_atom>::with<caf::ok_atom>>;
 
 struct SnapshotActorState {
   std::unique_ptr<snapshot::JournalFile> journal;
@@ -405,8 +402,8 @@ vault_actor::behavior_type vault_behavior(VaultSelf self, std::shared_ptr<std::u
           return sign_shared(self, std::move(*key), std::move(messages));
         return self->delegate(self->state.pick_signer(), batch, std::move(*key), std::move(messages));
       },
-      [self](derive_atom, const Location& seed, const std::string& path, vault::Curve curve,
-             const Location& into, vault::Overwrite overwrite) -> caf::result<Bytes> {
+      [self](derive_atom, const Location& seed, const std::string& path, vault::Curve curve, const Location& into,
+             vault::Overwrite overwrite) -> caf::result<Bytes> {
         self->state.generations->bump(into);
         vault::Transaction tx(self->state.keystore(), overwrite);
         auto public_key = vault::derive_key(tx, seed, path, curve, into);
@@ -519,8 +516,9 @@ Status start_core(SupervisorSelf self, std::unique_ptr<snapshot::Snapshot> snaps
 
 void start_identity(SupervisorSelf self) {
   auto& state = self->state;
-  state.identity = spawn_identity_registry(self->system(), caf::actor_cast<engine_actor>(self),
-                                           IdentityOptions{state.options.journal_timeout, state.options.partition_idle});
+  state.identity =
+      spawn_identity_registry(self->system(), caf::actor_cast<engine_actor>(self),
+                              IdentityOptions{state.options.journal_timeout, state.options.partition_idle});
   self->monitor(state.identity);
 }
 
@@ -565,7 +563,8 @@ supervisor_actor::behavior_type supervisor(SupervisorSelf self,
   auto& state = self->state;
   state.reopen_keys = std::move(reopen_keys);
   state.options = options;
-  const unsigned signer_count = options.signers > 0 ? options.signers : std::max(1u, std::thread::hardware_concurrency());
+  const unsigned signer_count =
+      options.signers > 0 ? options.signers : std::max(1u, std::thread::hardware_concurrency());
   for (unsigned i = 0; i < signer_count; ++i)
     state.signers.push_back(self->spawn<caf::monitored>(signer));
   if (Status started = start_core(self, std::move(*snapshot)); !started.ok())
@@ -595,7 +594,9 @@ supervisor_actor::behavior_type supervisor(SupervisorSelf self,
         return self->delegate(self->state.vault, a, std::move(l), t, std::move(s), o);
       },
       [self](public_atom a, Location& l) { return self->delegate(self->state.vault, a, std::move(l)); },
-      [self](sign_atom a, Location& l, Bytes& m) { return self->delegate(self->state.vault, a, std::move(l), std::move(m)); },
+      [self](sign_atom a, Location& l, Bytes& m) {
+        return self->delegate(self->state.vault, a, std::move(l), std::move(m));
+      },
       [self](ecdsa_atom a, Location& l, Bytes& m, const vault::EcdsaOptions& o) {
         return self->delegate(self->state.vault, a, std::move(l), std::move(m), o);
       },
@@ -655,7 +656,8 @@ supervisor_actor::behavior_type supervisor(SupervisorSelf self,
       [self](stats_atom) { return self->state.stats; },
       [self](children_atom) {
         auto& children = self->state;
-        std::vector<caf::actor> all{caf::actor_cast<caf::actor>(children.vault), caf::actor_cast<caf::actor>(children.writer),
+        std::vector<caf::actor> all{caf::actor_cast<caf::actor>(children.vault),
+                                    caf::actor_cast<caf::actor>(children.writer),
                                     caf::actor_cast<caf::actor>(children.identity)};
         for (const auto& signer : children.signers)
           all.push_back(caf::actor_cast<caf::actor>(signer));

@@ -59,9 +59,9 @@ caf::result<T> transact(Self* self, const engine_actor& engine, std::chrono::mil
                         PendingAnswers& answers, Body body, std::vector<vault::Location> touches = {},
                         bool touches_everything = false) {
   auto promise = self->template make_response_promise<T>();
-  transact_then(self, engine, timeout, answers, promise, std::move(body),
-                [](auto& answer, T&& value) { answer.deliver(std::move(value)); }, std::move(touches),
-                touches_everything);
+  transact_then(
+      self, engine, timeout, answers, promise, std::move(body),
+      [](auto& answer, T&& value) { answer.deliver(std::move(value)); }, std::move(touches), touches_everything);
   return promise;
 }
 
@@ -118,36 +118,39 @@ partition_actor::behavior_type partition(PartitionSelf self, Did did, engine_act
       },
       [self, &s](did_exists_atom, const Did& did) -> caf::result<bool> {
         ++s.completed;
-        return read<bool>(self, s.engine, s.timeout, s.answers,
-                          [did](const vault::Keystore& keystore) -> Result<bool> { return vault::did_exists(keystore, did); });
+        return read<bool>(self, s.engine, s.timeout, s.answers, [did](const vault::Keystore& keystore) -> Result<bool> {
+          return vault::did_exists(keystore, did);
+        });
       },
       [self, &s](did_purge_atom, const Did& did) -> caf::result<bool> {
         ++s.completed;
         s.values[0].reset();
         s.values[1].reset();
-        return transact<bool>(self, s.engine, s.timeout, s.answers,
-                              [did](vault::Transaction& tx) { return vault::purge_did(tx, did); }, {}, true);
+        return transact<bool>(
+            self, s.engine, s.timeout, s.answers, [did](vault::Transaction& tx) { return vault::purge_did(tx, did); },
+            {}, true);
       },
       [self, &s](key_generate_atom, const Did& did, vault::IdentityKeyType type,
                  const std::string& fragment) -> caf::result<KeyLocation> {
         ++s.completed;
-        return transact<KeyLocation>(self, s.engine, s.timeout, s.answers, [did, type, fragment](vault::Transaction& tx) {
-          return vault::generate_identity_key(tx, did, type, fragment);
-        });
+        return transact<KeyLocation>(self, s.engine, s.timeout, s.answers,
+                                     [did, type, fragment](vault::Transaction& tx) {
+                                       return vault::generate_identity_key(tx, did, type, fragment);
+                                     });
       },
       [self, &s](key_insert_atom, const Did& did, const KeyLocation& location,
                  const SharedShielded& secret) -> caf::result<caf::ok_atom> {
         ++s.completed;
         if (!secret)
           return to_error(Status(Errc::invalid_key, "no private key given"));
-        return transact<caf::ok_atom>(
-            self, s.engine, s.timeout, s.answers,
-            [did, location, secret](vault::Transaction& tx) -> Result<caf::ok_atom> {
-              SH_RETURN_IF_ERROR(with_optional_secret(
-                  secret, [&](ByteView plain) { return vault::insert_identity_key(tx, did, location, plain); }));
-              return caf::ok_atom::value;
-            },
-            {vault::identity_record(did, location)});
+        return transact<caf::ok_atom>(self, s.engine, s.timeout, s.answers,
+                                      [did, location, secret](vault::Transaction& tx) -> Result<caf::ok_atom> {
+                                        SH_RETURN_IF_ERROR(with_optional_secret(secret, [&](ByteView plain) {
+                                          return vault::insert_identity_key(tx, did, location, plain);
+                                        }));
+                                        return caf::ok_atom::value;
+                                      },
+                                      {vault::identity_record(did, location)});
       },
       [self, &s](key_public_atom, const Did& did, const KeyLocation& location) -> caf::result<Bytes> {
         ++s.completed;
@@ -164,11 +167,13 @@ partition_actor::behavior_type partition(PartitionSelf self, Did did, engine_act
       },
       [self, &s](key_exists_atom, const Did& did, const KeyLocation& location) -> caf::result<bool> {
         ++s.completed;
-        return read<bool>(self, s.engine, s.timeout, s.answers, [did, location](const vault::Keystore& keystore) -> Result<bool> {
-          return vault::identity_key_exists(keystore, did, location);
-        });
+        return read<bool>(self, s.engine, s.timeout, s.answers,
+                          [did, location](const vault::Keystore& keystore) -> Result<bool> {
+                            return vault::identity_key_exists(keystore, did, location);
+                          });
       },
-      [self, &s](key_sign_atom, const Did& did, const KeyLocation& location, ByteList& messages) -> caf::result<ByteList> {
+      [self, &s](key_sign_atom, const Did& did, const KeyLocation& location,
+                 ByteList& messages) -> caf::result<ByteList> {
         ++s.completed;
         if (location.type() != vault::IdentityKeyType::ed25519)
           return to_error(Status(Errc::wrong_key_type, "only Ed25519 keys sign"));
@@ -181,8 +186,8 @@ partition_actor::behavior_type partition(PartitionSelf self, Did did, engine_act
         ++s.completed;
         return read<SharedShielded>(
             self, s.engine, s.timeout, s.answers, [=](const vault::Keystore& keystore) -> Result<SharedShielded> {
-              SH_ASSIGN_OR_RETURN(const Bytes plaintext,
-                                  vault::identity_decrypt(keystore, did, location, data, content, management, agreement));
+              SH_ASSIGN_OR_RETURN(const Bytes plaintext, vault::identity_decrypt(keystore, did, location, data, content,
+                                                                                 management, agreement));
               auto shielded = runtime::ShieldedSecret::seal(plaintext);
               if (!shielded.ok())
                 return shielded.status();
@@ -301,10 +306,9 @@ registry_actor::behavior_type registry(RegistrySelf self, engine_actor engine, I
         return promise;
       },
       [self, &s](did_list_atom) -> caf::result<std::vector<Did>> {
-        return read<std::vector<Did>>(self, s.engine, s.options.timeout, s.answers,
-                                      [](const vault::Keystore& keystore) -> Result<std::vector<Did>> {
-                                        return vault::list_dids(keystore);
-                                      });
+        return read<std::vector<Did>>(
+            self, s.engine, s.options.timeout, s.answers,
+            [](const vault::Keystore& keystore) -> Result<std::vector<Did>> { return vault::list_dids(keystore); });
       },
       [self](did_exists_atom a, Did& did) { return self->delegate(partition_of(self, did), a, std::move(did)); },
       [self](did_purge_atom a, Did& did) { return self->delegate(partition_of(self, did), a, std::move(did)); },
@@ -326,8 +330,8 @@ registry_actor::behavior_type registry(RegistrySelf self, engine_actor engine, I
       [self](key_sign_atom a, Did& did, KeyLocation& location, ByteList& messages) {
         return self->delegate(partition_of(self, did), a, std::move(did), std::move(location), std::move(messages));
       },
-      [self](decrypt_atom a, Did& did, KeyLocation& location, vault::EncryptedData& data, vault::ContentEncryption content,
-             vault::KeyManagement management, vault::AgreementInfo& agreement) {
+      [self](decrypt_atom a, Did& did, KeyLocation& location, vault::EncryptedData& data,
+             vault::ContentEncryption content, vault::KeyManagement management, vault::AgreementInfo& agreement) {
         return self->delegate(partition_of(self, did), a, std::move(did), std::move(location), std::move(data), content,
                               management, std::move(agreement));
       },

@@ -68,9 +68,9 @@ class Output {
 
 // What a command reads before it runs.
 struct Reads {
-  std::size_t stdin_limit = 0;        // reads standard input, up to this many bytes, when not 0
-  const char* stdin_flag = nullptr;   // ... and only when this flag is given
-  bool new_password = false;          // asks for a new password (passwd)
+  std::size_t stdin_limit = 0;       // reads standard input, up to this many bytes, when not 0
+  const char* stdin_flag = nullptr;  // ... and only when this flag is given
+  bool new_password = false;         // asks for a new password (passwd)
 };
 
 struct Command {
@@ -90,7 +90,8 @@ Result<Args> parse_command_words(const Command& command, const std::vector<std::
 
 // Options whose value names a file of public data, and the most a command reads from it.
 inline const std::map<std::string, std::size_t>& public_file_options() {
-  static const std::map<std::string, std::size_t> all = {{"--file", std::size_t{64} << 20}, {"--in", std::size_t{1} << 30}};
+  static const std::map<std::string, std::size_t> all = {{"--file", std::size_t{64} << 20},
+                                                         {"--in", std::size_t{1} << 30}};
   return all;
 }
 // Options whose value names a file whose first line is a password.

@@ -65,7 +65,8 @@ Result<vault::Did> did_option(const Args& args) {
 }
 
 // A key location of either type: the stored record tells which.
-Result<vault::KeyLocation> key_location_option(const vault::Keystore& keystore, const vault::Did& did, const Args& args) {
+Result<vault::KeyLocation> key_location_option(const vault::Keystore& keystore, const vault::Did& did,
+                                               const Args& args) {
   SH_ASSIGN_OR_RETURN(const std::string text, args.required("--location"));
   for (const auto type : {vault::IdentityKeyType::ed25519, vault::IdentityKeyType::x25519}) {
     SH_ASSIGN_OR_RETURN(auto location, vault::KeyLocation::parse(type, text));
@@ -149,9 +150,10 @@ Status sign(const Args& args, const Inputs& inputs, Store& store, Output& out) {
     else if (args.has("--schnorr"))
       signature = vault::sign_schnorr(keystore, at, message);
     else
-      signature = vault::sign_ecdsa(keystore, at, message,
-                                    {args.has("--prehashed"),
-                                     args.has("--recoverable") ? vault::EcdsaFormat::recoverable : vault::EcdsaFormat::compact});
+      signature =
+          vault::sign_ecdsa(keystore, at, message,
+                            {args.has("--prehashed"), args.has("--recoverable") ? vault::EcdsaFormat::recoverable
+                                                                                : vault::EcdsaFormat::compact});
     SH_RETURN_IF_ERROR(signature.status());
     out.value("signature", to_hex(*signature));
     return Status();
@@ -359,7 +361,8 @@ Result<snapshot::ImportOptions> import_options(const Args& args) {
 Status import_vaults(const Args& args, const Inputs& inputs, Store& store, Output& out) {
   SH_ASSIGN_OR_RETURN(const snapshot::ImportOptions options, import_options(args));
   if (args.has("--key") == args.has("--export-password-file"))
-    return Status(Errc::invalid_argument, "give exactly one of --key (the X25519 key it was sent to) and --export-password-file");
+    return Status(Errc::invalid_argument,
+                  "give exactly one of --key (the X25519 key it was sent to) and --export-password-file");
   SH_RETURN_IF_ERROR(args.required("--in").status());
   SH_ASSIGN_OR_RETURN(const Bytes* const file, inputs.file("--in"));
   snapshot::ImportPlan plan;
@@ -455,55 +458,112 @@ Status passwd(const Args&, const Inputs& inputs, Store& store, Output&) {
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> all = {
-      {"key generate", "key generate --type ed25519|x25519|secp256k1 --at VAULT/RECORD [--replace]\n  A new key; prints its public key."
-                       " A record already at the location is kept (exit 5) unless --replace is given.",
-       {{"--type", "--at"}, {"--replace"}, {}}, {}, key_generate},
-      {"key import", "key import --type ed25519|x25519|secp256k1 --at VAULT/RECORD [--replace]\n  Stores the private key given as hex on standard input; prints its public key.",
-       {{"--type", "--at"}, {"--replace"}, {}}, {kMaxHexKey}, key_import},
+      {"key generate",
+       "key generate --type ed25519|x25519|secp256k1 --at VAULT/RECORD [--replace]\n  A new key; prints its public key."
+       " A record already at the location is kept (exit 5) unless --replace is given.",
+       {{"--type", "--at"}, {"--replace"}, {}},
+       {},
+       key_generate},
+      {"key import",
+       "key import --type ed25519|x25519|secp256k1 --at VAULT/RECORD [--replace]\n  Stores the private key given as hex on standard input; prints its public key.",
+       {{"--type", "--at"}, {"--replace"}, {}},
+       {kMaxHexKey},
+       key_import},
       {"key public", "key public --at VAULT/RECORD\n  Prints the public key.", {{"--at"}, {}, {}}, {}, key_public},
-      {"sign", "sign --at VAULT/RECORD (--hex HEX | --file PATH) [--prehashed] [--recoverable] [--schnorr]\n"
-               "  Ed25519 over the message, or secp256k1 ECDSA (low-S) over SHA-256 of it (over the given 32-byte\n"
-               "  digest with --prehashed; 65 bytes with --recoverable; BIP340 with --schnorr). Prints the signature.",
-       {{"--at", "--hex", "--file"}, {"--prehashed", "--recoverable", "--schnorr"}, {}}, {}, sign},
-      {"mnemonic generate", "mnemonic generate --at VAULT/RECORD [--words 12|24] [--passphrase-file F] [--replace]\n  Stores a new BIP39 seed; prints the mnemonic, once.",
-       {{"--at", "--words", "--passphrase-file"}, {"--replace"}, {}}, {}, mnemonic_generate},
-      {"mnemonic recover", "mnemonic recover --at VAULT/RECORD [--passphrase-file F] [--replace]\n  Stores the seed of the mnemonic given on standard input.",
-       {{"--at", "--passphrase-file"}, {"--replace"}, {}}, {kMaxHexKey}, mnemonic_recover},
-      {"derive", "derive --from VAULT/RECORD --path P --curve ed25519|secp256k1 --at VAULT/RECORD2 [--replace]\n  SLIP-10 / BIP32 derivation; prints the public key.",
-       {{"--from", "--path", "--curve", "--at"}, {"--replace"}, {}}, {}, derive},
-      {"xpub", "xpub --from VAULT/RECORD --path P\n  Prints the extended public key (secp256k1).", {{"--from", "--path"}, {}, {}}, {}, xpub},
-      {"dh", "dh --at VAULT/RECORD --peer HEX --into VAULT/RECORD2 [--replace]\n  X25519 with the peer's public key; stores the shared secret.",
-       {{"--at", "--peer", "--into"}, {"--replace"}, {}}, {}, dh},
-      {"secret put", "secret put NAME [--replace]\n  Stores the value given on standard input (a name already in use: only with --replace).",
-       {{}, {"--replace"}, {}}, {kMaxSecret}, secret_put, true},
+      {"sign",
+       "sign --at VAULT/RECORD (--hex HEX | --file PATH) [--prehashed] [--recoverable] [--schnorr]\n"
+       "  Ed25519 over the message, or secp256k1 ECDSA (low-S) over SHA-256 of it (over the given 32-byte\n"
+       "  digest with --prehashed; 65 bytes with --recoverable; BIP340 with --schnorr). Prints the signature.",
+       {{"--at", "--hex", "--file"}, {"--prehashed", "--recoverable", "--schnorr"}, {}},
+       {},
+       sign},
+      {"mnemonic generate",
+       "mnemonic generate --at VAULT/RECORD [--words 12|24] [--passphrase-file F] [--replace]\n  Stores a new BIP39 seed; prints the mnemonic, once.",
+       {{"--at", "--words", "--passphrase-file"}, {"--replace"}, {}},
+       {},
+       mnemonic_generate},
+      {"mnemonic recover",
+       "mnemonic recover --at VAULT/RECORD [--passphrase-file F] [--replace]\n  Stores the seed of the mnemonic given on standard input.",
+       {{"--at", "--passphrase-file"}, {"--replace"}, {}},
+       {kMaxHexKey},
+       mnemonic_recover},
+      {"derive",
+       "derive --from VAULT/RECORD --path P --curve ed25519|secp256k1 --at VAULT/RECORD2 [--replace]\n  SLIP-10 / BIP32 derivation; prints the public key.",
+       {{"--from", "--path", "--curve", "--at"}, {"--replace"}, {}},
+       {},
+       derive},
+      {"xpub",
+       "xpub --from VAULT/RECORD --path P\n  Prints the extended public key (secp256k1).",
+       {{"--from", "--path"}, {}, {}},
+       {},
+       xpub},
+      {"dh",
+       "dh --at VAULT/RECORD --peer HEX --into VAULT/RECORD2 [--replace]\n  X25519 with the peer's public key; stores the shared secret.",
+       {{"--at", "--peer", "--into"}, {"--replace"}, {}},
+       {},
+       dh},
+      {"secret put",
+       "secret put NAME [--replace]\n  Stores the value given on standard input (a name already in use: only with --replace).",
+       {{}, {"--replace"}, {}},
+       {kMaxSecret},
+       secret_put,
+       true},
       {"secret get", "secret get NAME\n  Prints the value.", {}, {}, secret_get, true},
       {"secret list", "secret list\n  Prints the names.", {}, {}, secret_list},
       {"secret delete", "secret delete NAME", {}, {}, secret_delete, true},
       {"list", "list\n  Locations with type, hint, version and expiry (never secret bytes).", {}, {}, list},
-      {"delete", "delete --at VAULT/RECORD\n  Deletes the record (gc removes it for good).", {{"--at"}, {}, {}}, {}, remove},
+      {"delete",
+       "delete --at VAULT/RECORD\n  Deletes the record (gc removes it for good).",
+       {{"--at"}, {}, {}},
+       {},
+       remove},
       {"gc", "gc\n  Removes deleted and expired records and compacts the file.", {}, {}, gc},
-      {"export", "export --out FILE --sign-with VAULT/RECORD (--recipient HEX | --export-password-file F) [--vault V]...\n"
-                 "  Writes the vaults (all of them by default) for another device: to its X25519 public key or\n"
-                 "  under an export password, signed with the Ed25519 key at --sign-with (give the importer its\n"
-                 "  public key, 'key public --at VAULT/RECORD', by a channel they trust).",
-       {{"--out", "--sign-with", "--recipient", "--export-password-file", "--vault"}, {}, {"--vault"}}, {}, export_vaults},
-      {"import", "import --in FILE (--key VAULT/RECORD --from HEX | --export-password-file F [--from HEX]) [--merge keep|replace]\n"
-                 "  Reads an export: with the X25519 key it was sent to, or its export password. Prints the sender's\n"
-                 "  public key and, per record or secret, add, keep (already here, untouched) or replace (only with\n"
-                 "  --merge replace). --from: the sender's Ed25519 public key; an export signed by another key is\n"
-                 "  refused. Sent to a key, an export is imported only with --from: without it, the sender and\n"
-                 "  the records are printed and nothing changes (exit 5).",
-       {{"--in", "--key", "--from", "--export-password-file", "--merge"}, {}, {}}, {}, import_vaults},
-      {"did create", "did create [--network N] [--fragment F] [--import]\n"
-                     "  A new DID (--import: its 32-byte Ed25519 private key as hex on standard input); prints the\n  DID and the key location.",
-       {{"--network", "--fragment"}, {"--import"}, {}}, {kMaxHexKey, "--import"}, did_create},
+      {"export",
+       "export --out FILE --sign-with VAULT/RECORD (--recipient HEX | --export-password-file F) [--vault V]...\n"
+       "  Writes the vaults (all of them by default) for another device: to its X25519 public key or\n"
+       "  under an export password, signed with the Ed25519 key at --sign-with (give the importer its\n"
+       "  public key, 'key public --at VAULT/RECORD', by a channel they trust).",
+       {{"--out", "--sign-with", "--recipient", "--export-password-file", "--vault"}, {}, {"--vault"}},
+       {},
+       export_vaults},
+      {"import",
+       "import --in FILE (--key VAULT/RECORD --from HEX | --export-password-file F [--from HEX]) [--merge keep|replace]\n"
+       "  Reads an export: with the X25519 key it was sent to, or its export password. Prints the sender's\n"
+       "  public key and, per record or secret, add, keep (already here, untouched) or replace (only with\n"
+       "  --merge replace). --from: the sender's Ed25519 public key; an export signed by another key is\n"
+       "  refused. Sent to a key, an export is imported only with --from: without it, the sender and\n"
+       "  the records are printed and nothing changes (exit 5).",
+       {{"--in", "--key", "--from", "--export-password-file", "--merge"}, {}, {}},
+       {},
+       import_vaults},
+      {"did create",
+       "did create [--network N] [--fragment F] [--import]\n"
+       "  A new DID (--import: its 32-byte Ed25519 private key as hex on standard input); prints the\n  DID and the key location.",
+       {{"--network", "--fragment"}, {"--import"}, {}},
+       {kMaxHexKey, "--import"},
+       did_create},
       {"did list", "did list", {}, {}, did_list},
-      {"did sign", "did sign --did DID --location L --hex HEX\n  Prints the Ed25519 signature.", {{"--did", "--location", "--hex"}, {}, {}}, {}, did_sign},
-      {"did public", "did public --did DID --location L\n  Prints the public key.", {{"--did", "--location"}, {}, {}}, {}, did_public},
-      {"did purge", "did purge --did DID\n  Removes the DID with its keys, chain state and document.", {{"--did"}, {}, {}}, {}, did_purge},
-      {"passwd", "passwd [--new-password-file F]\n  Changes the password (the new one from the file, STRONGHOLD_NEW_PASSWORD, or a prompt;\n"
-                 "  through strongholdd, the current one is asked for too).",
-       {{"--new-password-file"}, {}, {}}, {0, nullptr, true}, passwd},
+      {"did sign",
+       "did sign --did DID --location L --hex HEX\n  Prints the Ed25519 signature.",
+       {{"--did", "--location", "--hex"}, {}, {}},
+       {},
+       did_sign},
+      {"did public",
+       "did public --did DID --location L\n  Prints the public key.",
+       {{"--did", "--location"}, {}, {}},
+       {},
+       did_public},
+      {"did purge",
+       "did purge --did DID\n  Removes the DID with its keys, chain state and document.",
+       {{"--did"}, {}, {}},
+       {},
+       did_purge},
+      {"passwd",
+       "passwd [--new-password-file F]\n  Changes the password (the new one from the file, STRONGHOLD_NEW_PASSWORD, or a prompt;\n"
+       "  through strongholdd, the current one is asked for too).",
+       {{"--new-password-file"}, {}, {}},
+       {0, nullptr, true},
+       passwd},
   };
   return all;
 }

@@ -70,12 +70,14 @@ Status run(Tour& tour) {
   const std::string path = dir.file("demo.stronghold");
   const Bytes password = {'d', 'e', 'm', 'o', ' ', 'p', 'a', 's', 's', 'w', 'o', 'r', 'd'};
   snapshot::SnapshotOptions options;  // the default KDF: what a real wallet would use
-  SH_ASSIGN_OR_RETURN(auto snapshot, snapshot::Snapshot::create(snapshot::posix_file_system(), path, password, options));
+  SH_ASSIGN_OR_RETURN(auto snapshot,
+                      snapshot::Snapshot::create(snapshot::posix_file_system(), path, password, options));
   tour.step("A new snapshot file is created at {}, locked by a password (Argon2id, 256 MiB).", path);
 
   vault::Transaction keys(snapshot->keystore());
   SH_ASSIGN_OR_RETURN(const Bytes ed_public, vault::generate_key(keys, at("wallet/ed25519"), vault::KeyType::ed25519));
-  SH_ASSIGN_OR_RETURN(const Bytes k1_public, vault::generate_key(keys, at("wallet/secp256k1"), vault::KeyType::secp256k1));
+  SH_ASSIGN_OR_RETURN(const Bytes k1_public,
+                      vault::generate_key(keys, at("wallet/secp256k1"), vault::KeyType::secp256k1));
   SH_RETURN_IF_ERROR(snapshot->commit(std::move(keys)));
   tour.step("Two keys are generated inside the engine; only their public halves come out:");
   tour.detail("Ed25519   " + to_hex(ed_public));
@@ -124,13 +126,14 @@ Status run(Tour& tour) {
   SH_ASSIGN_OR_RETURN(const Bytes ed_again, reopened->keystore().public_key(at("wallet/ed25519")));
   SH_ASSIGN_OR_RETURN(const Bytes signed_again,
                       vault::sign_ed25519(reopened->keystore(), at("wallet/ed25519"), message));
-  tour.step("With the right password it opens with the same keys: {}", ed_again == ed_public ? "same Ed25519 key" : "DIFFERENT KEY");
+  tour.step("With the right password it opens with the same keys: {}",
+            ed_again == ed_public ? "same Ed25519 key" : "DIFFERENT KEY");
   tour.detail(signed_again == signature ? "and the same (deterministic) signature" : "but a DIFFERENT signature");
 
   SH_ASSIGN_OR_RETURN(const auto share_password,
                       snapshot::TransferPassword::for_export(as_bytes("share"), snapshot::KdfPreset::standard));
   SH_ASSIGN_OR_RETURN(const Bytes shared, snapshot::export_with_password(reopened->keystore(), share_password,
-                                                                        at("wallet/ed25519"), {"wallet"}));
+                                                                         at("wallet/ed25519"), {"wallet"}));
   tour.step("The wallet vault is exported for another device, sealed to a password: {} bytes.", shared.size());
   tour.detail(fmt::format("signed with wallet/ed25519: the importer checks that its sender is {}...",
                           to_hex(ed_public).substr(0, 16)));

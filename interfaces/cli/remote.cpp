@@ -97,7 +97,8 @@ Result<daemon::Client> connect_to_daemon(const std::string& socket) {
     char* end = nullptr;
     const long seconds = std::strtol(value, &end, 10);
     if (*end != '\0' || seconds < 1 || seconds > 86'400)
-      return error(Errc::invalid_argument, "STRONGHOLD_TIMEOUT is a number of seconds from 1 to 86400, not '{}'", value);
+      return error(Errc::invalid_argument, "STRONGHOLD_TIMEOUT is a number of seconds from 1 to 86400, not '{}'",
+                   value);
     timeout = std::chrono::seconds(seconds);
   }
   return daemon::Client::connect(socket, timeout);
@@ -118,7 +119,8 @@ Status run_remote(const std::string& socket, const Command& command, const std::
     wipe(fields);
     return error(Errc::invalid_argument,
                  "the command's input ({} bytes) is more than strongholdd takes in one request ({} bytes); "
-                 "run it without --socket while strongholdd is stopped", size, daemon::kMaxFrame);
+                 "run it without --socket while strongholdd is stopped",
+                 size, daemon::kMaxFrame);
   }
   auto client = connect_to_daemon(socket);
   if (!client.ok()) {
@@ -167,8 +169,8 @@ Result<std::vector<Bytes>> serve_command(Engine& engine, std::vector<Bytes>& fie
   if (answer.empty())
     return ran;
   // What the command printed before it failed (an import's plan) comes back with the error.
-  answer.push_back(daemon::encode_list({text_bytes("e"), Bytes{static_cast<std::uint8_t>(ran.code())},
-                                        text_bytes(ran.message())}));
+  answer.push_back(
+      daemon::encode_list({text_bytes("e"), Bytes{static_cast<std::uint8_t>(ran.code())}, text_bytes(ran.message())}));
   return answer;
 }
 

@@ -22,9 +22,12 @@ struct SpecialCommand {
   const char* name;
   const char* usage;
 };
-constexpr SpecialCommand kInit{"init", "init [--kdf fast|default|strong]\n  Creates a new snapshot; never overwrites one."};
-constexpr SpecialCommand kUnlock{"unlock", "unlock   (with --socket)\n  Gives strongholdd the password again after it locked itself."};
-constexpr SpecialCommand kLock{"lock", "lock   (with --socket)\n  Makes strongholdd drop every key from memory until the next unlock."};
+constexpr SpecialCommand kInit{"init",
+                               "init [--kdf fast|default|strong]\n  Creates a new snapshot; never overwrites one."};
+constexpr SpecialCommand kUnlock{
+    "unlock", "unlock   (with --socket)\n  Gives strongholdd the password again after it locked itself."};
+constexpr SpecialCommand kLock{
+    "lock", "lock   (with --socket)\n  Makes strongholdd drop every key from memory until the next unlock."};
 constexpr SpecialCommand kDemo{"demo", "demo\n  The end-to-end tour, in a temporary folder."};
 
 // Creates the missing folders of `folder` with mode 0700, as they will hold secrets. A folder
@@ -48,9 +51,10 @@ Status init(const GlobalOptions& options, const std::vector<std::string>& words)
   snapshot::SnapshotOptions file;
   SH_ASSIGN_OR_RETURN(file.kdf, snapshot::parse_kdf_preset(args.value("--kdf").value_or("default")));
   if (file.kdf == snapshot::KdfPreset::fast)
-    std::fputs("stronghold: warning: --kdf fast (one pass over 1 MiB) is for tests: it makes guessing the password "
-               "cheap\n",
-               stderr);
+    std::fputs(
+        "stronghold: warning: --kdf fast (one pass over 1 MiB) is for tests: it makes guessing the password "
+        "cheap\n",
+        stderr);
   SH_ASSIGN_OR_RETURN(const bool exists, path_exists(options.snapshot));
   if (exists)
     return error(Errc::already_exists, "{} already exists; init never overwrites a snapshot", options.snapshot);
@@ -171,9 +175,9 @@ int run_command(const GlobalOptions& options, const std::vector<std::string>& wo
   // A mistake in the command line itself, found locally or by strongholdd.
   const std::string& message = done.message();
   if (done.code() == Errc::invalid_argument &&
-      (message.ends_with("is required") || message.starts_with("unknown option") || message.ends_with("needs a value") ||
-       message.ends_with("given twice") || message.starts_with("unexpected argument") ||
-       message.ends_with("give --socket")))
+      (message.ends_with("is required") || message.starts_with("unknown option") ||
+       message.ends_with("needs a value") || message.ends_with("given twice") ||
+       message.starts_with("unexpected argument") || message.ends_with("give --socket")))
     return usage_error(message, command);
   return report(done);
 }

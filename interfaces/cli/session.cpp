@@ -101,8 +101,7 @@ std::string hint(Errc code) {
     case Errc::busy:
       return "a running strongholdd holds the snapshot (use --socket) or is locked ('stronghold --socket PATH unlock')";
     case Errc::already_exists: return "choose another name or remove the existing one first";
-    case Errc::unavailable:
-      return "start it (strongholdd --snapshot PATH --socket PATH) or check the --socket path";
+    case Errc::unavailable: return "start it (strongholdd --snapshot PATH --socket PATH) or check the --socket path";
     case Errc::timeout: return "strongholdd did not answer in time; try again";
     case Errc::io_error: return "check the path, its permissions and the free space";
     case Errc::invalid_argument:
@@ -168,7 +167,8 @@ Result<runtime::SecretBuffer> read_password(const std::string& file, const char*
     ::close(fd);
     return password;
   }
-  if (const char* value = environment != nullptr ? std::getenv(environment) : nullptr; value != nullptr && *value != '\0') {
+  if (const char* value = environment != nullptr ? std::getenv(environment) : nullptr;
+      value != nullptr && *value != '\0') {
     if (std::strlen(value) > kMaxPasswordSize)
       return error(Errc::invalid_argument, "${} is longer than {} bytes", environment, kMaxPasswordSize);
     return runtime::SecretBuffer::from(as_bytes(value));
@@ -377,7 +377,8 @@ Result<snapshot::Snapshot*> LocalStore::snapshot() {
     return error(Errc::not_found, "there is no snapshot at {} (create one with 'stronghold init')", options_.snapshot);
   SH_ASSIGN_OR_RETURN(runtime::SecretBuffer password, snapshot_password(options_, "Snapshot password: "));
   auto view = password.read();
-  SH_ASSIGN_OR_RETURN(snapshot_, snapshot::Snapshot::open(snapshot::posix_file_system(), options_.snapshot, view.bytes(), {}));
+  SH_ASSIGN_OR_RETURN(snapshot_,
+                      snapshot::Snapshot::open(snapshot::posix_file_system(), options_.snapshot, view.bytes(), {}));
   if (const std::uint64_t dropped = snapshot_->open_report().dropped_tail_bytes; dropped > 0)
     fmt::print(stderr,
                "stronghold: warning: ignored the last {} bytes of {}: an unfinished write, as a crash leaves (if "

@@ -89,5 +89,4 @@ Result<Bytes> read_public_file(const std::string& path, std::size_t limit);
 // too long, a directory that cannot be searched), rather than an exception.
 Result<bool> path_exists(const std::string& path);
 
-
 }  // namespace stronghold::cli

@@ -37,7 +37,8 @@ int main(int argc, char** argv) {
       std::fputs(kUsage, stdout);
       return 0;
     }
-    if (i + 1 == argc || (word != "--snapshot" && word != "--socket" && word != "--idle-lock" && word != "--password-file")) {
+    if (i + 1 == argc ||
+        (word != "--snapshot" && word != "--socket" && word != "--idle-lock" && word != "--password-file")) {
       std::fprintf(stderr, "strongholdd: unexpected '%s'; run 'strongholdd --help'\n", argv[i]);
       return cli::kUsage;
     }

@@ -59,7 +59,7 @@ struct Connection {
   FrameReader reader;
   runtime::SecretBytes outbox;  // answers may hold secrets: wiped as it grows and once sent
   std::size_t sent = 0;         // of outbox
-  std::size_t charged = 0;  // for its requests in flight
+  std::size_t charged = 0;      // for its requests in flight
   Clock::time_point last_read = Clock::now();
   bool reading = true;
   bool writing = false;
@@ -451,7 +451,7 @@ void Server::complete(const Ticket& ticket, Message answer, bool last) {
 }
 
 void Server::complete_in_parts(const Ticket& ticket, std::vector<Bytes> fields) {
-  constexpr std::size_t kBudget = kMaxFrame - 64;  // room for the frame's id and code
+  constexpr std::size_t kBudget = kMaxFrame - 64;   // room for the frame's id and code
   Message output{ticket.id, 0, std::move(fields)};  // what is not sent is wiped with it
   std::vector<Bytes> part;
   std::size_t size = 0;
@@ -510,7 +510,9 @@ Result<vault::Location> location_field(const Message& request) {
   return vault::Location::parse(std::string(request.fields[0].begin(), request.fields[0].end()));
 }
 
-Message answer_of(std::uint64_t id, const Status& status) { return status.ok() ? Message{id, 0, {}} : failure(id, status); }
+Message answer_of(std::uint64_t id, const Status& status) {
+  return status.ok() ? Message{id, 0, {}} : failure(id, status);
+}
 Message answer_of(std::uint64_t id, Result<Bytes> value) {
   return value.ok() ? Message{id, 0, {std::move(*value)}} : failure(id, value.status());
 }
@@ -518,12 +520,12 @@ Message answer_of(std::uint64_t id, Result<std::vector<Bytes>> values) {
   return values.ok() ? Message{id, 0, std::move(*values)} : failure(id, values.status());
 }
 
-
 void Server::post_kdf(const Ticket& ticket, std::function<void()> task) {
   if (!kdf_workers_->post(std::move(task)))
-    complete(ticket, failure(ticket.id, error(Errc::busy, "strongholdd runs one password KDF at a time and {} are "
-                                                          "waiting already; try again shortly",
-                                                          kMaxKdfWaiting)));
+    complete(ticket, failure(ticket.id, error(Errc::busy,
+                                              "strongholdd runs one password KDF at a time and {} are "
+                                              "waiting already; try again shortly",
+                                              kMaxKdfWaiting)));
 }
 
 void Server::handle(const Ticket& ticket, Message request) {
@@ -606,11 +608,13 @@ void Server::handle(const Ticket& ticket, Message request) {
     switch (op) {
       case Op::generate: {
         if (request->fields.size() != 2) {
-          complete(ticket, failure(ticket.id, Status(Errc::invalid_argument, "generate takes a location and a key type")));
+          complete(ticket,
+                   failure(ticket.id, Status(Errc::invalid_argument, "generate takes a location and a key type")));
           return;
         }
         auto type = vault::parse_key_type(std::string(request->fields[1].begin(), request->fields[1].end()));
-        complete(ticket, answer_of(ticket.id, type.ok() ? engine->generate(*location, *type) : Result<Bytes>(type.status())));
+        complete(ticket,
+                 answer_of(ticket.id, type.ok() ? engine->generate(*location, *type) : Result<Bytes>(type.status())));
         return;
       }
       case Op::public_key: complete(ticket, answer_of(ticket.id, engine->public_key(*location))); return;

@@ -31,7 +31,8 @@ const char* file_kind(mode_t mode) {
 // Whether `a` and `b` name one file: the same device and inode, or, while either is missing,
 // the same path once resolved.
 bool same_file(const std::string& a, const std::string& b) {
-  struct stat first {}, second {};
+  struct stat first {
+  }, second{};
   if (::stat(a.c_str(), &first) == 0 && ::stat(b.c_str(), &second) == 0)
     return first.st_dev == second.st_dev && first.st_ino == second.st_ino;
   std::error_code failed_a, failed_b;
@@ -45,8 +46,8 @@ bool same_file(const std::string& a, const std::string& b) {
 Status check_not_snapshot(const std::string& socket, const std::string& snapshot) {
   for (const char* suffix : {"", ".lock", ".compact"})
     if (same_file(socket, snapshot + suffix))
-      return error(Errc::invalid_argument, "--socket {} is the snapshot{} {}: give the socket a path of its own", socket,
-                   *suffix == '\0' ? "" : fmt::format("'s {} file", suffix + 1), snapshot + suffix);
+      return error(Errc::invalid_argument, "--socket {} is the snapshot{} {}: give the socket a path of its own",
+                   socket, *suffix == '\0' ? "" : fmt::format("'s {} file", suffix + 1), snapshot + suffix);
   return {};
 }
 
@@ -62,8 +63,9 @@ Result<std::optional<ucred>> server_at(const std::string& path, uid_t owner) {
     auto credentials = peer_credentials(fd);
     server = credentials.ok() ? Result<std::optional<ucred>>(*credentials) : credentials.status();
   } else if (errno != ECONNREFUSED) {
-    server = error(Errc::busy, "{} is a socket of uid {} that this user cannot connect to ({}): choose another --socket",
-                   path, owner, std::strerror(errno));
+    server =
+        error(Errc::busy, "{} is a socket of uid {} that this user cannot connect to ({}): choose another --socket",
+              path, owner, std::strerror(errno));
   }
   ::close(fd);
   return server;
@@ -77,21 +79,28 @@ Result<std::optional<ucred>> server_at(const std::string& path, uid_t owner) {
 Status claim_socket_path(const std::string& path, const std::string& snapshot) {
   SH_RETURN_IF_ERROR(check_not_snapshot(path, snapshot));
   if (Status folder = check_socket_folder(path); !folder.ok())
-    return Status(folder.code(), folder.message() + "; clients would refuse a socket there: choose a folder only you "
-                                                    "can write to");
+    return Status(folder.code(), folder.message() +
+                                     "; clients would refuse a socket there: choose a folder only you "
+                                     "can write to");
   struct stat info {};
   if (::lstat(path.c_str(), &info) != 0)
     return errno == ENOENT ? Status() : error(Errc::io_error, "cannot examine {}: {}", path, std::strerror(errno));
   if (!S_ISSOCK(info.st_mode))
-    return error(Errc::already_exists, "{} is {}, not a socket: strongholdd replaces only a socket left by a daemon "
-                 "that stopped; choose another --socket", path, file_kind(info.st_mode));
+    return error(Errc::already_exists,
+                 "{} is {}, not a socket: strongholdd replaces only a socket left by a daemon "
+                 "that stopped; choose another --socket",
+                 path, file_kind(info.st_mode));
   SH_ASSIGN_OR_RETURN(const std::optional<ucred> server, server_at(path, info.st_uid));
   if (server && server->uid == ::geteuid())
-    return error(Errc::busy, "a process of this user (uid {}, pid {}) already serves {}: another strongholdd? Stop it "
-                 "or choose another socket", server->uid, server->pid, path);
+    return error(Errc::busy,
+                 "a process of this user (uid {}, pid {}) already serves {}: another strongholdd? Stop it "
+                 "or choose another socket",
+                 server->uid, server->pid, path);
   if (server)
-    return error(Errc::busy, "a process of another user (uid {}, pid {}) serves {}: choose a socket in a folder "
-                 "only you can write to", server->uid, server->pid, path);
+    return error(Errc::busy,
+                 "a process of another user (uid {}, pid {}) serves {}: choose a socket in a folder "
+                 "only you can write to",
+                 server->uid, server->pid, path);
   if (::unlink(path.c_str()) != 0)
     return error(Errc::io_error, "cannot remove the socket {} (of uid {}) left by a daemon that stopped: {}", path,
                  info.st_uid, std::strerror(errno));

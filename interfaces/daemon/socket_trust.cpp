@@ -14,7 +14,9 @@ bool trusted(uid_t uid) { return uid == ::geteuid() || uid == 0; }
 
 Status untrusted(std::string fault) { return Status(Errc::unavailable, std::move(fault)); }
 
-std::string not_ours(uid_t owner) { return fmt::format("uid {}, not to this user (uid {}) or root", owner, ::geteuid()); }
+std::string not_ours(uid_t owner) {
+  return fmt::format("uid {}, not to this user (uid {}) or root", owner, ::geteuid());
+}
 
 }  // namespace
 
@@ -36,9 +38,10 @@ Status check_socket_folder(const std::string& socket_path) {
   if (!trusted(info.st_uid))
     return untrusted(fmt::format("the folder {} of {} belongs to {}", folder, socket_path, not_ours(info.st_uid)));
   if ((info.st_mode & (S_IWGRP | S_IWOTH)) != 0 && (info.st_mode & S_ISVTX) == 0)
-    return untrusted(fmt::format("the folder {} of {} is writable by others and not sticky (mode {:04o}), so another "
-                                 "user could replace the socket",
-                                 folder, socket_path, info.st_mode & 07777));
+    return untrusted(
+        fmt::format("the folder {} of {} is writable by others and not sticky (mode {:04o}), so another "
+                    "user could replace the socket",
+                    folder, socket_path, info.st_mode & 07777));
   return {};
 }
 

@@ -23,8 +23,8 @@ struct stronghold_engine {
 
 namespace {
 
-using stronghold::ByteView;
 using stronghold::Bytes;
+using stronghold::ByteView;
 using stronghold::Errc;
 using stronghold::Result;
 using stronghold::Status;
@@ -285,9 +285,10 @@ int stronghold_did_create(stronghold_engine* engine, const char* network, const 
     if (fragment_text.size() > stronghold::vault::kMaxFragmentLength)
       return Status(Errc::invalid_argument, "a fragment holds at most 200 bytes");
     SH_RETURN_IF_ERROR(fits(did, did_capacity, STRONGHOLD_DID_CAPACITY, nullptr));
-    SH_RETURN_IF_ERROR(fits(location, location_capacity, fragment_text.size() + STRONGHOLD_KEY_LOCATION_EXTRA, nullptr));
-    SH_ASSIGN_OR_RETURN(const auto made, engine->identities->did_create(network != nullptr ? network : "main",
-                                                                        fragment_text, {}));
+    SH_RETURN_IF_ERROR(
+        fits(location, location_capacity, fragment_text.size() + STRONGHOLD_KEY_LOCATION_EXTRA, nullptr));
+    SH_ASSIGN_OR_RETURN(const auto made,
+                        engine->identities->did_create(network != nullptr ? network : "main", fragment_text, {}));
     const std::string did_text = made.did.to_string(), location_text = made.location.canonical();
     std::memcpy(did, did_text.c_str(), did_text.size() + 1);
     std::memcpy(location, location_text.c_str(), location_text.size() + 1);

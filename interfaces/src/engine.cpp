@@ -3,8 +3,8 @@
 #include <atomic>
 #include <map>
 #include <mutex>
-#include <shared_mutex>
 #include <optional>
+#include <shared_mutex>
 #include <utility>
 
 #include "stronghold/actors/pending.hpp"
@@ -182,7 +182,8 @@ client_actor::behavior_type async_client(ClientSelf self, supervisor_actor engin
             send_signs(self, location, std::move(waiting));
       },
       [self](batch_async_atom, const vault::Location& location, ByteList& messages, const SharedBatchCallback& done) {
-        request_batch(self, location, std::move(messages), [done](Result<ByteList> signatures) { (*done)(std::move(signatures)); });
+        request_batch(self, location, std::move(messages),
+                      [done](Result<ByteList> signatures) { (*done)(std::move(signatures)); });
       },
   };
 }
@@ -244,7 +245,8 @@ struct Engine::State {
       if (const auto found = cache.find(location); found != cache.end() && found->second.generation == generation)
         return check_expiry(found->second.material, location);
     }
-    SH_ASSIGN_OR_RETURN(vault::SigningMaterial fetched, call<vault::SigningMaterial>(actors::material_atom::value, location));
+    SH_ASSIGN_OR_RETURN(vault::SigningMaterial fetched,
+                        call<vault::SigningMaterial>(actors::material_atom::value, location));
     {
       std::unique_lock lock(cache_mutex);
       cache.insert_or_assign(location, CachedKey{fetched, generation});
@@ -295,9 +297,10 @@ Result<std::unique_ptr<Engine>> Engine::start(std::unique_ptr<snapshot::Snapshot
   return std::unique_ptr<Engine>(new Engine(std::move(state)));
 }
 
-Result<std::unique_ptr<Engine>> Engine::create(const std::string& path, ByteView password, const EngineOptions& options) {
-  SH_ASSIGN_OR_RETURN(auto snapshot, snapshot::Snapshot::create(file_system(options), path, password,
-                                                                file_options(options)));
+Result<std::unique_ptr<Engine>> Engine::create(const std::string& path, ByteView password,
+                                               const EngineOptions& options) {
+  SH_ASSIGN_OR_RETURN(auto snapshot,
+                      snapshot::Snapshot::create(file_system(options), path, password, file_options(options)));
   return start(std::move(snapshot), options);
 }
 
@@ -346,7 +349,8 @@ Result<Bytes> Engine::sign(const vault::Location& location, ByteView message) {
   return key.type == vault::KeyType::secp256k1 ? vault::sign_ecdsa(key, message) : vault::sign_ed25519(key, message);
 }
 
-Result<Bytes> Engine::sign_ecdsa(const vault::Location& location, ByteView message, const vault::EcdsaOptions& options) {
+Result<Bytes> Engine::sign_ecdsa(const vault::Location& location, ByteView message,
+                                 const vault::EcdsaOptions& options) {
   if (state_->closed)
     return engine_closed();
   SH_ASSIGN_OR_RETURN(const vault::SigningMaterial key, state_->material(location));

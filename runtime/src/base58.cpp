@@ -22,8 +22,8 @@ std::array<std::uint8_t, 4> checksum(ByteView payload) {
 }  // namespace
 
 std::string to_base58(ByteView bytes) {
-  const auto zeros = static_cast<std::size_t>(std::find_if(bytes.begin(), bytes.end(), [](auto b) { return b != 0; }) -
-                                              bytes.begin());
+  const auto zeros =
+      static_cast<std::size_t>(std::find_if(bytes.begin(), bytes.end(), [](auto b) { return b != 0; }) - bytes.begin());
   std::vector<std::uint8_t> digits;  // base-58 digits, least significant first
   for (std::size_t i = zeros; i < bytes.size(); ++i) {
     unsigned carry = bytes[i];
@@ -44,8 +44,8 @@ std::string to_base58(ByteView bytes) {
 Result<Bytes> from_base58(std::string_view text) {
   if (text.size() > kMaxText)
     return Status(Errc::invalid_argument, "base58 text longer than 1 KiB");
-  const auto ones = static_cast<std::size_t>(std::find_if(text.begin(), text.end(), [](char c) { return c != '1'; }) -
-                                             text.begin());
+  const auto ones =
+      static_cast<std::size_t>(std::find_if(text.begin(), text.end(), [](char c) { return c != '1'; }) - text.begin());
   Bytes bytes;  // base-256 digits, least significant first
   for (std::size_t i = ones; i < text.size(); ++i) {
     const auto position = kAlphabet.find(text[i]);

@@ -60,7 +60,8 @@ HardeningReport harden_process() {
   report.measures.push_back(std::move(locked));
 
   HardeningMeasure advised{"guarded memory excluded from dumps and wiped on fork (MADV_DONTDUMP, MADV_WIPEONFORK)",
-                           stats.advise_failures == 0, {}};
+                           stats.advise_failures == 0,
+                           {}};
   if (!advised.applied)
     advised.detail = fmt::format("{} allocation(s) refused by madvise", stats.advise_failures);
   report.measures.push_back(std::move(advised));

@@ -3,8 +3,8 @@
 #include <pthread.h>
 
 #include <atomic>
-#include <mutex>
 #include <cstring>
+#include <mutex>
 #include <ostream>
 
 #include <sodium.h>
@@ -119,8 +119,8 @@ Result<ShieldedSecret> ShieldedSecret::seal(std::span<const std::uint8_t> plaint
   std::uint8_t* cipher = blob.get() + kHeaderSize;
   std::uint8_t* tag = cipher + plaintext.size();
   if (key->use_aes)
-    crypto_aead_aes256gcm_encrypt_detached_afternm(cipher, tag, nullptr, plaintext.data(), plaintext.size(),
-                                                   nullptr, 0, nullptr, nonce, &key->aes_state);
+    crypto_aead_aes256gcm_encrypt_detached_afternm(cipher, tag, nullptr, plaintext.data(), plaintext.size(), nullptr, 0,
+                                                   nullptr, nonce, &key->aes_state);
   else
     crypto_aead_chacha20poly1305_ietf_encrypt_detached(cipher, tag, nullptr, plaintext.data(), plaintext.size(),
                                                        nullptr, 0, nullptr, nonce, key->key);
@@ -142,12 +142,10 @@ Status ShieldedSecret::open(std::span<std::uint8_t> out) const {
   make_nonce(blob_.get(), nonce);
   const std::uint8_t* cipher = blob_.get() + kHeaderSize;
   const std::uint8_t* tag = cipher + length;
-  const int rc =
-      key->use_aes
-          ? crypto_aead_aes256gcm_decrypt_detached_afternm(out.data(), nullptr, cipher, length, tag, nullptr, 0,
-                                                           nonce, &key->aes_state)
-          : crypto_aead_chacha20poly1305_ietf_decrypt_detached(out.data(), nullptr, cipher, length, tag, nullptr,
-                                                               0, nonce, key->key);
+  const int rc = key->use_aes ? crypto_aead_aes256gcm_decrypt_detached_afternm(out.data(), nullptr, cipher, length, tag,
+                                                                               nullptr, 0, nonce, &key->aes_state)
+                              : crypto_aead_chacha20poly1305_ietf_decrypt_detached(out.data(), nullptr, cipher, length,
+                                                                                   tag, nullptr, 0, nonce, key->key);
   if (rc != 0) {
     sodium_memzero(out.data(), out.size());
     if (g_rekeyed_after_fork.load(std::memory_order_relaxed))

@@ -134,8 +134,7 @@ Result<ChangeSet> decode_changes(ByteView bytes) {
         previous_vault = nullptr;
         break;
       }
-      default:
-        break;
+      default: break;
     }
     if (!read)
       return error(Errc::corrupted, "change {} of {} is malformed", i + 1, count);

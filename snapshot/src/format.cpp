@@ -46,9 +46,12 @@ Status check_kdf_cost(KdfParams cost, KdfParams limit, std::string_view what) {
 }
 
 Result<KdfPreset> parse_kdf_preset(std::string_view name) {
-  if (name == "fast") return KdfPreset::fast;
-  if (name == "default") return KdfPreset::standard;
-  if (name == "strong") return KdfPreset::strong;
+  if (name == "fast")
+    return KdfPreset::fast;
+  if (name == "default")
+    return KdfPreset::standard;
+  if (name == "strong")
+    return KdfPreset::strong;
   return error(Errc::invalid_argument, "unknown KDF preset '{}' (fast, default or strong)", name);
 }
 

@@ -18,9 +18,9 @@ Status os_error(std::string_view what, const std::string& path) {
   const int code = errno;
   if (code == ELOOP)  // what O_NOFOLLOW answers for a symbolic link
     return error(Errc::io_error, "{} {}: it is a symbolic link, which is never followed; remove it", what, path);
-  const Errc errc = code == ENOENT ? Errc::not_found
-                    : code == EEXIST ? Errc::already_exists
-                    : code == EWOULDBLOCK ? Errc::busy
+  const Errc errc = code == ENOENT                     ? Errc::not_found
+                    : code == EEXIST                   ? Errc::already_exists
+                    : code == EWOULDBLOCK              ? Errc::busy
                     : code == ENOSPC || code == EDQUOT ? Errc::resource_exhausted
                                                        : Errc::io_error;
   return error(errc, "{} {}: {}", what, path, std::strerror(code));

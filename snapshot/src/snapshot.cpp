@@ -113,7 +113,9 @@ Result<vault::Keystore> rekeyed_keystore(const vault::Keystore& keystore, ByteVi
   return rekeyed;
 }
 
-bool all_zero(ByteView bytes) { return std::all_of(bytes.begin(), bytes.end(), [](auto b) { return b == 0; }); }
+bool all_zero(ByteView bytes) {
+  return std::all_of(bytes.begin(), bytes.end(), [](auto b) { return b == 0; });
+}
 
 // The smallest sealed change set: nonce, tag and at least one byte.
 constexpr std::uint32_t kMinEntrySize = vault::kSealNonceSize + kTagSize + 1;
@@ -190,7 +192,8 @@ struct Snapshot::State {
 
   // The sealed journal entry for `changes`, next in the chain (the chain is not advanced).
   Result<Bytes> make_entry(const vault::ChangeSet& changes) const {
-    SH_ASSIGN_OR_RETURN(Bytes sealed, seal(entry_context(header, next_sequence, previous_tag), encode_changes(changes)));
+    SH_ASSIGN_OR_RETURN(Bytes sealed,
+                        seal(entry_context(header, next_sequence, previous_tag), encode_changes(changes)));
     if (sealed.size() > kMaxEntrySize)
       return Status(Errc::invalid_argument, "a change set larger than 64 MiB; commit it in parts");
     Bytes entry;
@@ -382,15 +385,16 @@ Result<std::unique_ptr<Snapshot::State>> open_with(
 
 Result<std::unique_ptr<Snapshot>> Snapshot::open(FileSystem& fs, const std::string& path, ByteView password,
                                                  const SnapshotOptions& options) {
-  SH_ASSIGN_OR_RETURN(auto state, open_with(fs, path, options, [&](ByteView file, const Header& header,
-                                                                   std::span<std::uint8_t> snapshot_key) {
-    ScratchFrame frame;
-    SH_ASSIGN_OR_RETURN(auto password_key, frame.take(kKeySize));
-    SH_RETURN_IF_ERROR(derive_password_key(password, header, password_key));
-    if (!vault::open(password_key, header_key_context(file), header.wrapped_key, snapshot_key).ok())
-      return Status(Errc::wrong_password, "wrong password");
-    return Status{};
-  }));
+  SH_ASSIGN_OR_RETURN(
+      auto state,
+      open_with(fs, path, options, [&](ByteView file, const Header& header, std::span<std::uint8_t> snapshot_key) {
+        ScratchFrame frame;
+        SH_ASSIGN_OR_RETURN(auto password_key, frame.take(kKeySize));
+        SH_RETURN_IF_ERROR(derive_password_key(password, header, password_key));
+        if (!vault::open(password_key, header_key_context(file), header.wrapped_key, snapshot_key).ok())
+          return Status(Errc::wrong_password, "wrong password");
+        return Status{};
+      }));
   // Not compacted here even past the threshold: opening only to read writes nothing (the next
   // commit compacts).
   return std::unique_ptr<Snapshot>(new Snapshot(std::move(state)));

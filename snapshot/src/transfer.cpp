@@ -169,8 +169,9 @@ Status open_and_import(vault::Transaction& tx, const ParsedExport& parsed, ByteV
   });
   plan.complete = true;
   if (!sender_confirmed)
-    return Status(Errc::authentication_failed, "the export's sender is not confirmed: an export sealed to a key is "
-                                               "imported only from the sender the importer names");
+    return Status(Errc::authentication_failed,
+                  "the export's sender is not confirmed: an export sealed to a key is "
+                  "imported only from the sender the importer names");
   return {};
 }
 
@@ -258,9 +259,8 @@ Status import_with_key(vault::Transaction& tx, ByteView file, const vault::Locat
 Status import_with_password(vault::Transaction& tx, ByteView file, const TransferPassword& password,
                             const ImportOptions& options, ImportPlan& plan) {
   SH_ASSIGN_OR_RETURN(const ParsedExport parsed, parse_from_sender(file, options, plan));
-  if (parsed.mode != kWithPassword ||
-      !std::equal(parsed.kdf_fields.begin(), parsed.kdf_fields.end(), password.kdf_fields_.begin(),
-                  password.kdf_fields_.end()))
+  if (parsed.mode != kWithPassword || !std::equal(parsed.kdf_fields.begin(), parsed.kdf_fields.end(),
+                                                  password.kdf_fields_.begin(), password.kdf_fields_.end()))
     return Status(Errc::invalid_argument, "the password was prepared for another export");
   ScratchFrame frame;
   SH_ASSIGN_OR_RETURN(auto transfer_key, frame.take(kKeySize));

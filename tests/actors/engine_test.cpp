@@ -126,9 +126,8 @@ TEST_CASE_FIXTURE(EngineFixture, "many asynchronous requests in flight all get t
   for (int i = 0; i < kRequests; ++i)
     futures.push_back(engine->sign_future(at("w/ed"), Bytes{static_cast<std::uint8_t>(i), 1}));
   std::atomic<int> batches{0};
-  engine->sign_batch_async(at("w/ed"), {Bytes{1}, Bytes{2}}, [&](Result<std::vector<Bytes>> result) {
-    batches += result.ok() && result->size() == 2;
-  });
+  engine->sign_batch_async(at("w/ed"), {Bytes{1}, Bytes{2}},
+                           [&](Result<std::vector<Bytes>> result) { batches += result.ok() && result->size() == 2; });
   int valid = 0;
   for (int i = 0; i < kRequests; ++i) {
     auto signature = futures[static_cast<std::size_t>(i)].get();
@@ -154,7 +153,8 @@ TEST_CASE_FIXTURE(EngineFixture, "a large batch is shared among the signers and 
     REQUIRE(k1.size() == size);
     std::size_t valid = 0;
     for (std::size_t i = 0; i < size; ++i)
-      valid += vault::verify_ed25519(ed_public, messages[i], ed[i]) && vault::verify_ecdsa(k1_public, messages[i], k1[i]);
+      valid +=
+          vault::verify_ed25519(ed_public, messages[i], ed[i]) && vault::verify_ecdsa(k1_public, messages[i], k1[i]);
     CHECK(valid == size);
   }
   CHECK(engine->sign_batch(at("w/ed"), {}).value().empty());
@@ -199,7 +199,8 @@ TEST_CASE_FIXTURE(EngineInSystemFixture, "a crashed signer is restarted, and req
     for (int i = 0; i < 200; ++i)
       in_flight.push_back(engine->sign_future(at("w/ed"), kMessage));
     // And a batch large enough to be shared among the signers.
-    auto shared_batch = std::async(std::launch::async, [&] { return engine->sign_batch(at("w/ed"), std::vector<Bytes>(400, kMessage)); });
+    auto shared_batch = std::async(std::launch::async,
+                                   [&] { return engine->sign_batch(at("w/ed"), std::vector<Bytes>(400, kMessage)); });
     caf::anon_send_exit(child(*engine, system, 3), caf::exit_reason::kill);
     REQUIRE(shared_batch.wait_for(std::chrono::seconds(20)) == std::future_status::ready);
     const auto batch = shared_batch.get();
@@ -222,7 +223,8 @@ TEST_CASE_FIXTURE(EngineInSystemFixture, "a crashed signer is restarted, and req
   }
 }
 
-TEST_CASE_FIXTURE(EngineInSystemFixture, "a failed vault actor is restarted from the file with every acknowledged change") {
+TEST_CASE_FIXTURE(EngineInSystemFixture,
+                  "a failed vault actor is restarted from the file with every acknowledged change") {
   auto engine = create();
   std::vector<Bytes> keys;
   for (int i = 0; i < 10; ++i)
@@ -322,10 +324,14 @@ TEST_CASE_FIXTURE(EngineFixture, "a password change that fails after its rename 
 TEST_CASE_FIXTURE(EngineFixture, "blocking signatures never use a key after it was replaced or deleted") {
   auto engine = create();
   for (int round = 0; round < 20; ++round) {
-    const Bytes first = engine->import_key(at("w/k"), KeyType::ed25519, Bytes(32, static_cast<std::uint8_t>(2 * round + 1))).value();
+    const Bytes first =
+        engine->import_key(at("w/k"), KeyType::ed25519, Bytes(32, static_cast<std::uint8_t>(2 * round + 1))).value();
     CHECK(vault::verify_ed25519(first, kMessage, engine->sign(at("w/k"), kMessage).value()));
-    const Bytes second = engine->import_key(at("w/k"), KeyType::ed25519, Bytes(32, static_cast<std::uint8_t>(2 * round + 2)),
-                                            vault::Overwrite::replace).value();
+    const Bytes second =
+        engine
+            ->import_key(at("w/k"), KeyType::ed25519, Bytes(32, static_cast<std::uint8_t>(2 * round + 2)),
+                         vault::Overwrite::replace)
+            .value();
     CHECK(vault::verify_ed25519(second, kMessage, engine->sign(at("w/k"), kMessage).value()));
     std::thread([&] { REQUIRE(engine->remove(at("w/k")).ok()); }).join();  // acknowledged on another thread
     CHECK(engine->sign(at("w/k"), kMessage).code() == Errc::not_found);
@@ -371,21 +377,27 @@ TEST_CASE_FIXTURE(EngineFixture, "compound work: transact and read, password cha
   {
     auto engine = create();
     Bytes made;
-    REQUIRE(engine->transact([&](vault::Transaction& tx) -> Status {
-      SH_ASSIGN_OR_RETURN(made, vault::generate_key(tx, at("w/a"), KeyType::ed25519));
-      return tx.put_secret("note", Bytes{'n'});
-    }).ok());
+    REQUIRE(engine
+                ->transact([&](vault::Transaction& tx) -> Status {
+                  SH_ASSIGN_OR_RETURN(made, vault::generate_key(tx, at("w/a"), KeyType::ed25519));
+                  return tx.put_secret("note", Bytes{'n'});
+                })
+                .ok());
     // A failing body changes nothing.
-    CHECK(engine->transact([&](vault::Transaction& tx) -> Status {
-      SH_RETURN_IF_ERROR(vault::generate_key(tx, at("w/b"), KeyType::ed25519).status());
-      return Status(Errc::invalid_argument, "changed my mind");
-    }).code() == Errc::invalid_argument);
+    CHECK(engine
+              ->transact([&](vault::Transaction& tx) -> Status {
+                SH_RETURN_IF_ERROR(vault::generate_key(tx, at("w/b"), KeyType::ed25519).status());
+                return Status(Errc::invalid_argument, "changed my mind");
+              })
+              .code() == Errc::invalid_argument);
     std::vector<std::string> listed;
-    REQUIRE(engine->read([&](const vault::Keystore& keystore) {
-      for (const auto& info : keystore.list())
-        listed.push_back(info.location.to_string());
-      return Status();
-    }).ok());
+    REQUIRE(engine
+                ->read([&](const vault::Keystore& keystore) {
+                  for (const auto& info : keystore.list())
+                    listed.push_back(info.location.to_string());
+                  return Status();
+                })
+                .ok());
     CHECK(listed == std::vector<std::string>{"w/a"});
     CHECK(vault::verify_ed25519(made, kMessage, engine->sign(at("w/a"), kMessage).value()));
 
@@ -400,9 +412,12 @@ TEST_CASE_FIXTURE(EngineFixture, "compound work: transact and read, password cha
   REQUIRE(engine.ok());
   CHECK((*engine)->public_key(at("w/after")).ok());
   CHECK((*engine)->get_secret("note").ok());
-  CHECK((*engine)->read([](const vault::Keystore& keystore) {
-    return keystore.list().size() == 1 ? Status() : Status(Errc::internal, "the deleted record is still there");
-  }).ok());
+  CHECK((*engine)
+            ->read([](const vault::Keystore& keystore) {
+              return keystore.list().size() == 1 ? Status()
+                                                 : Status(Errc::internal, "the deleted record is still there");
+            })
+            .ok());
 }
 
 TEST_CASE_FIXTURE(EngineFixture, "a procedure whose caller stopped waiting never runs") {
@@ -429,7 +444,7 @@ TEST_CASE_FIXTURE(EngineFixture, "a procedure whose caller stopped waiting never
     });
     CHECK(late.code() == Errc::timeout);
     CHECK(holding.get().code() == Errc::timeout);  // its caller waited for the body to finish
-    REQUIRE(engine->sync().ok());  // answered after the vault actor saw the second procedure
+    REQUIRE(engine->sync().ok());                  // answered after the vault actor saw the second procedure
     CHECK_FALSE(late_body_ran.load());
     return;
   }

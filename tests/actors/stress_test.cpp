@@ -29,7 +29,8 @@ struct ThreadOutcome {
 void client(Engine& engine, int thread, ThreadOutcome& out) {
   std::vector<std::string> keys;
   for (int i = 0; i < kOperations; ++i) {
-    const Bytes message = {static_cast<std::uint8_t>(thread), static_cast<std::uint8_t>(i), static_cast<std::uint8_t>(i >> 8)};
+    const Bytes message = {static_cast<std::uint8_t>(thread), static_cast<std::uint8_t>(i),
+                           static_cast<std::uint8_t>(i >> 8)};
     const int kind = keys.empty() ? 0 : i % 10;
     ++out.operations;
     if (kind <= 2) {  // generate

@@ -2,8 +2,8 @@
  * a binding meets (small buffers, bad input, wrong password), and close. Exits 0 when all pass. */
 #include <pthread.h>
 #include <sched.h>
-#include <stdatomic.h>
 #include <sodium.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,13 +13,12 @@
 
 static int failures = 0;
 
-#define EXPECT(condition)                                                       \
-  do {                                                                          \
-    if (!(condition)) {                                                         \
-      fprintf(stderr, "%s:%d: failed: %s (%s)\n", __FILE__, __LINE__, #condition, \
-              stronghold_last_error());                                         \
-      ++failures;                                                               \
-    }                                                                           \
+#define EXPECT(condition)                                                                                   \
+  do {                                                                                                      \
+    if (!(condition)) {                                                                                     \
+      fprintf(stderr, "%s:%d: failed: %s (%s)\n", __FILE__, __LINE__, #condition, stronghold_last_error()); \
+      ++failures;                                                                                           \
+    }                                                                                                       \
   } while (0)
 
 /* Makes keys until told to stop; each call is a round trip through the engine's actors and a
@@ -38,8 +37,8 @@ static void* generate_until_stopped(void* argument) {
   char location[64];
   while (!atomic_load(&job->stop)) {
     snprintf(location, sizeof location, "closing/k%d", atomic_load(&job->made));
-    job->last_status = stronghold_generate(job->engine, location, STRONGHOLD_ED25519, 0, public_key,
-                                           sizeof public_key, &written);
+    job->last_status =
+        stronghold_generate(job->engine, location, STRONGHOLD_ED25519, 0, public_key, sizeof public_key, &written);
     if (job->last_status != STRONGHOLD_OK)
       return NULL;
     atomic_fetch_add(&job->made, 1);
@@ -172,8 +171,7 @@ int main(void) {
   char tiny[4];
   EXPECT(stronghold_did_create(engine, "dev", "k", tiny, sizeof tiny, location, sizeof location) ==
          STRONGHOLD_BUFFER_TOO_SMALL);
-  EXPECT(stronghold_did_create(engine, "dev", "k", did, sizeof did, tiny, sizeof tiny) ==
-         STRONGHOLD_BUFFER_TOO_SMALL);
+  EXPECT(stronghold_did_create(engine, "dev", "k", did, sizeof did, tiny, sizeof tiny) == STRONGHOLD_BUFFER_TOO_SMALL);
   EXPECT(stronghold_did_create(engine, "BAD", "k", did, sizeof did, location, sizeof location) ==
          STRONGHOLD_INVALID_ARGUMENT);
   EXPECT(stronghold_did_purge(engine, did) == STRONGHOLD_OK);

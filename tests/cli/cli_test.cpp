@@ -17,9 +17,9 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
-#include "stronghold/runtime/hex.hpp"
 #include "daemon/client.hpp"
 #include "daemon/socket_trust.hpp"
+#include "stronghold/runtime/hex.hpp"
 #include "stronghold/snapshot/snapshot.hpp"
 #include "stronghold/vault/keys.hpp"
 #include "stronghold/vault/verify.hpp"
@@ -165,8 +165,9 @@ TEST_CASE("keys: init, generate, import, sign, and the signatures verify") {
     const auto imported = cli.ok({"key", "import", "--type", "ed25519", "--at", "w/rfc"},
                                  "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60\n");
     CHECK(imported.at(0) == "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
-    CHECK(cli.ok({"sign", "--at", "w/rfc", "--hex", ""}).at(0) ==
-          "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b");
+    CHECK(
+        cli.ok({"sign", "--at", "w/rfc", "--hex", ""}).at(0) ==
+        "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b");
 
     const auto listed = cli.ok({"list"});
     REQUIRE(listed.size() == 3);
@@ -187,8 +188,8 @@ TEST_CASE("exit codes: usage, wrong password, not found, damaged, invalid input,
   cli.ok({"key", "generate", "--type", "ed25519", "--at", "w/ed"});
   CHECK(cli.run({}).exit_code == 1);
   CHECK(cli.run({"frobnicate"}).exit_code == 1);
-  CHECK(cli.run({"key", "generate", "--at", "w/x"}).exit_code == 1);                       // --type missing
-  CHECK(cli.run({"sign", "--at", "w/ed", "--hex", "00", "--bogus"}).exit_code == 1);      // unknown option
+  CHECK(cli.run({"key", "generate", "--at", "w/x"}).exit_code == 1);                  // --type missing
+  CHECK(cli.run({"sign", "--at", "w/ed", "--hex", "00", "--bogus"}).exit_code == 1);  // unknown option
   CHECK(cli.run({"list"}, "", "wrong").exit_code == 2);
   const Run no_password = cli.run({"list"}, "", "");
   CHECK(no_password.exit_code == 5);
@@ -262,9 +263,11 @@ TEST_CASE("mnemonic, derivation, xpub, X25519 exchange") {
     const auto mnemonic = cli.ok({"mnemonic", "generate", "--at", "w/seed", "--words", "12"});
     REQUIRE(mnemonic.size() == 1);
     CHECK(std::count(mnemonic[0].begin(), mnemonic[0].end(), ' ') == 11);
-    const auto derived = cli.ok({"derive", "--from", "w/seed", "--path", "m/44'/4218'/0'", "--curve", "ed25519", "--at", "w/acct"});
+    const auto derived =
+        cli.ok({"derive", "--from", "w/seed", "--path", "m/44'/4218'/0'", "--curve", "ed25519", "--at", "w/acct"});
     cli.ok({"mnemonic", "recover", "--at", "w/again"}, mnemonic[0] + "\n");
-    CHECK(cli.ok({"derive", "--from", "w/again", "--path", "m/44'/4218'/0'", "--curve", "ed25519", "--at", "w/acct2"}) == derived);
+    CHECK(cli.ok({"derive", "--from", "w/again", "--path", "m/44'/4218'/0'", "--curve", "ed25519", "--at",
+                  "w/acct2"}) == derived);
     CHECK(cli.ok({"xpub", "--from", "w/seed", "--path", "m/44'/0'/0'"}).at(0).starts_with("xpub"));
     CHECK(cli.run({"mnemonic", "recover", "--at", "w/bad"}, "abandon abandon\n").exit_code == 5);
     CHECK(cli.run({"derive", "--from", "w/seed", "--path", "m/x", "--curve", "ed25519", "--at", "w/y"}).exit_code == 5);
@@ -286,8 +289,8 @@ TEST_CASE("the secret store, passwd, export and import between snapshots") {
 
     // Export under a password, import into a second snapshot.
     std::ofstream(cli.file("export-pw")) << "transfer\n";
-    CHECK(cli.run({"export", "--out", cli.file("out.export"), "--export-password-file", cli.file("export-pw")}).exit_code ==
-          1);  // --sign-with missing
+    CHECK(cli.run({"export", "--out", cli.file("out.export"), "--export-password-file", cli.file("export-pw")})
+              .exit_code == 1);  // --sign-with missing
     cli.ok({"export", "--out", cli.file("out.export"), "--sign-with", "share/ed", "--export-password-file",
             cli.file("export-pw"), "--vault", "share"});
     CHECK(cli.run({"export", "--out", cli.file("out.export"), "--sign-with", "share/ed", "--export-password-file",
@@ -297,12 +300,14 @@ TEST_CASE("the secret store, passwd, export and import between snapshots") {
     other.ok({"init", "--kdf", "fast"});
     if (cli.serving())
       other.serve();
-    const auto plan = other.ok({"import", "--in", cli.file("out.export"), "--export-password-file", cli.file("export-pw")});
+    const auto plan =
+        other.ok({"import", "--in", cli.file("out.export"), "--export-password-file", cli.file("export-pw")});
     CHECK(plan == std::vector<std::string>{"sender\ted25519\t" + ed.at(0), "add\trecord\tshare/ed"});
     CHECK(other.ok({"key", "public", "--at", "share/ed"}) == ed);
     CHECK(other.run({"secret", "get", "mail"}).exit_code == 3);  // only the chosen vault
     std::ofstream(cli.file("wrong-pw")) << "other\n";
-    CHECK(other.run({"import", "--in", cli.file("out.export"), "--export-password-file", cli.file("wrong-pw")}).exit_code == 5);
+    CHECK(other.run({"import", "--in", cli.file("out.export"), "--export-password-file", cli.file("wrong-pw")})
+              .exit_code == 5);
 
     // Export to the other device's X25519 key.
     const auto recipient = other.ok({"key", "generate", "--type", "x25519", "--at", "device/kex"});
@@ -336,8 +341,8 @@ TEST_CASE("the secret store, passwd, export and import between snapshots") {
     CHECK(cli.run({"--password-file", cli.file("new-pw"), "list"}, "", "").exit_code == 0);
     CHECK(cli.run({"--password-file", cli.file("new-pw"), "secret", "get", "mail"}, "", "").exit_code == 3);
     const std::string after = test::read_text(cli.snapshot());
-    std::ofstream(cli.snapshot(), std::ios::binary) << before_change.substr(0, snapshot::kHeaderSize)
-                                                    << after.substr(snapshot::kHeaderSize);
+    std::ofstream(cli.snapshot(), std::ios::binary)
+        << before_change.substr(0, snapshot::kHeaderSize) << after.substr(snapshot::kHeaderSize);
     CHECK(cli.run({"list"}).exit_code == 4);
   });
 }
@@ -348,7 +353,8 @@ std::vector<std::string> plan_lines(const std::string& sender, std::vector<std::
   return records;
 }
 
-TEST_CASE("an export forged with only the recipient's public key changes nothing, and the real sender's says what it replaces") {
+TEST_CASE(
+    "an export forged with only the recipient's public key changes nothing, and the real sender's says what it replaces") {
   on_file_and_through_daemon([](Cli& cli) {
     // The recipient: a wallet key, a secret, and the X25519 key exports to it are sealed to.
     const auto wallet = cli.ok({"key", "generate", "--type", "ed25519", "--at", "wallet/main"});
@@ -375,7 +381,8 @@ TEST_CASE("an export forged with only the recipient's public key changes nothing
     };
 
     // The importer names the real sender: the forgery is refused, and who signed it is said.
-    const Run refused = cli.run({"import", "--in", forged, "--key", "device/kex", "--from", sender_key, "--merge", "replace"});
+    const Run refused =
+        cli.run({"import", "--in", forged, "--key", "device/kex", "--from", sender_key, "--merge", "replace"});
     CHECK(refused.exit_code == 5);
     CHECK(refused.err.find("signed by " + forger_key) != std::string::npos);
     CHECK(refused.lines() == plan_lines(forger_key, {}));
@@ -392,12 +399,12 @@ TEST_CASE("an export forged with only the recipient's public key changes nothing
     CHECK(cli.ok({"import", "--in", real, "--key", "device/kex", "--from", sender_key}) ==
           plan_lines(sender_key, {"add\trecord\tid/sign", "keep\trecord\twallet/main", "keep\tsecret\tmail"}));
     unchanged();
-    const auto replaced = cli.ok({"--json", "import", "--in", real, "--key", "device/kex", "--from", sender_key, "--merge", "replace"});
-    CHECK(replaced == std::vector<std::string>{
-                          R"({"action":"sender","kind":"ed25519","name":")" + sender_key + "\"}",
-                          R"({"action":"replace","kind":"record","name":"id/sign"})",
-                          R"({"action":"replace","kind":"record","name":"wallet/main"})",
-                          R"({"action":"replace","kind":"secret","name":"mail"})"});
+    const auto replaced =
+        cli.ok({"--json", "import", "--in", real, "--key", "device/kex", "--from", sender_key, "--merge", "replace"});
+    CHECK(replaced == std::vector<std::string>{R"({"action":"sender","kind":"ed25519","name":")" + sender_key + "\"}",
+                                               R"({"action":"replace","kind":"record","name":"id/sign"})",
+                                               R"({"action":"replace","kind":"record","name":"wallet/main"})",
+                                               R"({"action":"replace","kind":"secret","name":"mail"})"});
     CHECK(cli.ok({"key", "public", "--at", "wallet/main"}).at(0) == sender_wallet);
     CHECK(cli.ok({"secret", "get", "mail"}) == std::vector<std::string>{"sender value"});
     CHECK(cli.run({"import", "--in", real, "--key", "device/kex", "--from", "abcd"}).exit_code == 5);
@@ -425,7 +432,8 @@ TEST_CASE("a symbolic link to the snapshot is busy while strongholdd serves it, 
   const std::string link = cli.file("link.stronghold");
   REQUIRE(::symlink(cli.snapshot().c_str(), link.c_str()) == 0);
   cli.serve();
-  CHECK(cli.run_on_file({"--snapshot", link, "key", "generate", "--type", "ed25519", "--at", "w/raced"}).exit_code == 6);
+  CHECK(cli.run_on_file({"--snapshot", link, "key", "generate", "--type", "ed25519", "--at", "w/raced"}).exit_code ==
+        6);
   cli.ok({"key", "generate", "--type", "ed25519", "--at", "w/served"});
   cli.stop_daemon();
   std::ofstream(cli.file("new-pw")) << "brand new\n";
@@ -436,18 +444,21 @@ TEST_CASE("a symbolic link to the snapshot is busy while strongholdd serves it, 
 
 TEST_CASE("DIDs from the command line") {
   on_file_and_through_daemon([](Cli& cli) {
-    const auto created = cli.ok({"did", "create", "--import"}, "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb\n");
+    const auto created =
+        cli.ok({"did", "create", "--import"}, "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb\n");
     REQUIRE(created.size() == 2);
     CHECK(created[0] == "did:iota:8TURG5VChANzPVSsrfwhqbHqNDPWHr6cFg2RuzyUoFke");
     CHECK(created[1] == "sign-0:15534036041411610771");
     const auto dev = cli.ok({"did", "create", "--network", "dev", "--fragment", "key-1"});
     CHECK(dev.at(0).starts_with("did:iota:dev:"));
     CHECK(cli.ok({"did", "list"}).size() == 2);
-    CHECK(cli.ok({"did", "sign", "--did", created[0], "--location", created[1], "--hex", "72"}).at(0) ==
-          "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00");
+    CHECK(
+        cli.ok({"did", "sign", "--did", created[0], "--location", created[1], "--hex", "72"}).at(0) ==
+        "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00");
     CHECK(cli.ok({"did", "public", "--did", created[0], "--location", created[1]}).at(0) ==
           "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c");
-    CHECK(cli.run({"did", "create", "--import"}, "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb\n").exit_code == 5);
+    CHECK(cli.run({"did", "create", "--import"}, "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb\n")
+              .exit_code == 5);
     CHECK(cli.run({"did", "create", "--network", "UPPER"}).exit_code == 5);
     CHECK(cli.run({"did", "sign", "--did", "did:iota:nope", "--location", created[1], "--hex", "00"}).exit_code == 5);
     cli.ok({"did", "purge", "--did", created[0]});
@@ -478,7 +489,9 @@ TEST_CASE("through strongholdd: long output in parts, inputs too large for one r
   CHECK(listed == local);
   CHECK(listed.back() == "bulk/key-29999\ted25519\t-\t30000\tnever");
   const auto json = cli.ok({"--json", "list"});
-  CHECK(json.front() == "{\"location\":\"bulk/key-00000\",\"type\":\"ed25519\",\"hint\":\"-\",\"version\":\"1\",\"expires\":\"never\"}");
+  CHECK(
+      json.front() ==
+      "{\"location\":\"bulk/key-00000\",\"type\":\"ed25519\",\"hint\":\"-\",\"version\":\"1\",\"expires\":\"never\"}");
 
   // A message of 2 MiB is signed on the file, but is more than one request to the daemon holds.
   std::ofstream(cli.file("big"), std::ios::binary) << std::string(2 << 20, 'x');
@@ -579,12 +592,31 @@ TEST_CASE("--help works for the program and every command") {
   const Run overall = cli.run({"--help"});
   CHECK(overall.exit_code == 0);
   CHECK(overall.out.find("exit codes") != std::string::npos);
-  for (const std::vector<std::string>& command :
-       {std::vector<std::string>{"init"}, {"key", "generate"}, {"key", "import"}, {"key", "public"}, {"sign"},
-        {"mnemonic", "generate"}, {"mnemonic", "recover"}, {"derive"}, {"xpub"}, {"dh"}, {"secret", "put"},
-        {"secret", "get"}, {"secret", "list"}, {"secret", "delete"}, {"list"}, {"delete"}, {"gc"}, {"export"},
-        {"import"}, {"did", "create"}, {"did", "list"}, {"did", "sign"}, {"did", "public"}, {"did", "purge"},
-        {"passwd"}}) {
+  for (const std::vector<std::string>& command : {std::vector<std::string>{"init"},
+                                                  {"key", "generate"},
+                                                  {"key", "import"},
+                                                  {"key", "public"},
+                                                  {"sign"},
+                                                  {"mnemonic", "generate"},
+                                                  {"mnemonic", "recover"},
+                                                  {"derive"},
+                                                  {"xpub"},
+                                                  {"dh"},
+                                                  {"secret", "put"},
+                                                  {"secret", "get"},
+                                                  {"secret", "list"},
+                                                  {"secret", "delete"},
+                                                  {"list"},
+                                                  {"delete"},
+                                                  {"gc"},
+                                                  {"export"},
+                                                  {"import"},
+                                                  {"did", "create"},
+                                                  {"did", "list"},
+                                                  {"did", "sign"},
+                                                  {"did", "public"},
+                                                  {"did", "purge"},
+                                                  {"passwd"}}) {
     auto args = command;
     args.push_back("--help");
     const Run help = cli.run(args);
@@ -629,7 +661,8 @@ TEST_CASE("no command replaces a key, a seed, a shared secret or a secret value 
   });
 }
 
-TEST_CASE("hostile input: long vault paths, directories, missing files, long passwords, reserved and unprintable names") {
+TEST_CASE(
+    "hostile input: long vault paths, directories, missing files, long passwords, reserved and unprintable names") {
   on_file_and_through_daemon([](Cli& cli) {
     cli.ok({"key", "generate", "--type", "ed25519", "--at", "w/ed"});
     // A vault path longer than any location: an error, not a stack overflow (the daemon lives on).
@@ -656,7 +689,10 @@ TEST_CASE("hostile input: long vault paths, directories, missing files, long pas
 
     CHECK(cli.run({"secret", "put", "identity/index/did:iota:x"}, "v\n").exit_code == 5);
     CHECK(cli.run({"secret", "delete", "identity/index/did:iota:x"}).exit_code == 5);
-    CHECK(cli.run({"key", "generate", "--type", "ed25519", "--at", "w/a\xc2\x9b" "31m"}).exit_code == 5);
+    CHECK(cli.run({"key", "generate", "--type", "ed25519", "--at",
+                   "w/a\xc2\x9b"
+                   "31m"})
+              .exit_code == 5);
     CHECK(cli.run({"key", "generate", "--type", "ed25519", "--at", "w/\xff"}).exit_code == 5);
   });
 }

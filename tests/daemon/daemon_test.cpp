@@ -2,8 +2,8 @@
 // and a clean stop.
 #include <poll.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -58,8 +58,8 @@ class Daemon {
   }
 
   void start(std::vector<std::string> extra) {
-    std::vector<std::string> args = {STRONGHOLDD_PATH, "--snapshot", snapshot_, "--socket", socket_,
-                                     "--password-file", password_file_};
+    std::vector<std::string> args = {STRONGHOLDD_PATH, "--snapshot",      snapshot_,     "--socket",
+                                     socket_,          "--password-file", password_file_};
     args.insert(args.end(), extra.begin(), extra.end());
     pid_ = test::spawn_program(args);
     REQUIRE(pid_ > 0);
@@ -102,14 +102,17 @@ class Raw {
   }
   ~Raw() { ::close(fd_); }
   int fd() const noexcept { return fd_; }
-  void send(const Bytes& bytes) { REQUIRE(::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size())); }
+  void send(const Bytes& bytes) {
+    REQUIRE(::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size()));
+  }
   // The next response, or none when the daemon closed the connection or `timeout` passed.
   std::optional<daemon::Message> receive(std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
     runtime::SecretBytes body;
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (!reader_.next(body)) {
       pollfd ready{fd_, POLLIN, 0};
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0 || ::poll(&ready, 1, static_cast<int>(left.count())) <= 0)
         return std::nullopt;
       std::uint8_t buffer[65536];
@@ -224,7 +227,8 @@ TEST_CASE("strongholdd serves keys and signatures, with many requests in flight 
     REQUIRE(response.has_value());
     answered.insert(response->id);
     valid += response->code == 0 &&
-             vault::verify_ed25519(public_key, Bytes{static_cast<std::uint8_t>(response->id), std::uint8_t{7}}, response->fields.at(0));
+             vault::verify_ed25519(public_key, Bytes{static_cast<std::uint8_t>(response->id), std::uint8_t{7}},
+                                   response->fields.at(0));
   }
   CHECK(answered.size() == 500);
   CHECK(valid == 500);
@@ -319,13 +323,13 @@ TEST_CASE("malformed command requests get an error value, and the daemon keeps s
   const Bytes no_words = daemon::encode_list({});
   const auto words = word_list;
   const std::vector<std::vector<Bytes>> hostile = {
-      {},                                                              // no name
-      {text("list")},                                                  // no words
-      {text("frobnicate"), no_words},                                  // no such command
-      {text("list"), Bytes{0, 0, 0, 9, 'x'}},                          // a word list cut short
-      {text("list"), words({"--bogus"})},                              // an unknown option
-      {text("list"), no_words, text("s")},                             // inputs not in threes
-      {text("list"), no_words, text("z"), text("stdin"), text("x")},   // an input of no known kind
+      {},                                                                 // no name
+      {text("list")},                                                     // no words
+      {text("frobnicate"), no_words},                                     // no such command
+      {text("list"), Bytes{0, 0, 0, 9, 'x'}},                             // a word list cut short
+      {text("list"), words({"--bogus"})},                                 // an unknown option
+      {text("list"), no_words, text("s")},                                // inputs not in threes
+      {text("list"), no_words, text("z"), text("stdin"), text("x")},      // an input of no known kind
       {text("key import"), words({"--type", "ed25519", "--at", "w/k"})},  // its input missing
       {text("sign"), words({"--at", "w/ed", "--file", "/etc/passwd"})},   // a file the daemon must not read
   };
@@ -381,7 +385,8 @@ TEST_CASE("a flood of pipelined large requests keeps the daemon's memory bounded
   const Bytes message(daemon::kMaxFrame - 1024, 0x5a);
   const Bytes frames[2] = {
       request(1, Op::sign, {text("w/ed"), message}),
-      request(2, Op::command, {text("sign"), word_list({"--at", "w/ed", "--file", "m"}), text("f"), text("--file"), message}),
+      request(2, Op::command,
+              {text("sign"), word_list({"--at", "w/ed", "--file", "m"}), text("f"), text("--file"), message}),
   };
   std::vector<std::unique_ptr<Raw>> connections;
   for (int i = 0; i < kSenders; ++i)
@@ -442,12 +447,15 @@ TEST_CASE("password KDFs wait for each other, not other requests, and too many a
   }
   const auto busy = static_cast<std::uint8_t>(Errc::busy);
   const auto is_public_key = [](const daemon::Message& answer) { return answer.id == kPublicKey; };
-  const auto is_import_done = [&](const daemon::Message& answer) { return answer.id != kPublicKey && answer.code != busy; };
+  const auto is_import_done = [&](const daemon::Message& answer) {
+    return answer.id != kPublicKey && answer.code != busy;
+  };
   const auto public_key_answer = std::find_if(answers.begin(), answers.end(), is_public_key);
   REQUIRE(public_key_answer != answers.end());
   CHECK(public_key_answer->code == 0);
   CHECK(public_key_answer < std::find_if(answers.begin(), answers.end(), is_import_done));
-  const auto refused = std::count_if(answers.begin(), answers.end(), [&](const auto& answer) { return answer.code == busy; });
+  const auto refused =
+      std::count_if(answers.begin(), answers.end(), [&](const auto& answer) { return answer.code == busy; });
   CHECK(refused > 0);
   CHECK(std::count_if(answers.begin(), answers.end(), [](const auto& answer) { return answer.code == 0; }) ==
         static_cast<std::ptrdiff_t>(kImports) + 1 - refused);
@@ -591,7 +599,8 @@ TEST_CASE("SIGTERM: everything acknowledged is durable, the socket is gone, a se
     public_key = client.call(Op::generate, {text("w/kept"), text("ed25519")}).value().at(0);
   }
   // A second daemon on the same socket: refused (busy), the first keeps serving.
-  const pid_t second = test::spawn_program({STRONGHOLDD_PATH, "--snapshot", daemon.snapshot_path(), "--socket", daemon.socket()});
+  const pid_t second =
+      test::spawn_program({STRONGHOLDD_PATH, "--snapshot", daemon.snapshot_path(), "--socket", daemon.socket()});
   int status = 0;
   ::waitpid(second, &status, 0);
   CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 6));

@@ -31,7 +31,8 @@ int main(int argc, char** argv) {
       (void)tx.put_secret(where + 2, Bytes{'v'});
       return (*snapshot)->commit(std::move(tx)).ok();
     };
-    if (!add("a/ed", vault::KeyType::ed25519) || !add("a/k1", vault::KeyType::secp256k1) || !(*snapshot)->compact().ok())
+    if (!add("a/ed", vault::KeyType::ed25519) || !add("a/k1", vault::KeyType::secp256k1) ||
+        !(*snapshot)->compact().ok())
       return 3;
     for (int i = 0; i < journal_entries; ++i)
       if (!add(i % 2 ? "b/x" : "a/sym", i % 2 ? vault::KeyType::x25519 : vault::KeyType::symmetric))

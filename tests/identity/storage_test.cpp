@@ -66,7 +66,8 @@ TEST_CASE("StrongholdStorage passes the conformance suite") {
   test::TempDir dir;
   int made = 0;
   check_all_pass(run_conformance([&]() -> std::unique_ptr<Storage> {
-    return StrongholdStorage::create(dir.file(fmt::format("s{}.stronghold", made++)), kPassword, fast_options()).value();
+    return StrongholdStorage::create(dir.file(fmt::format("s{}.stronghold", made++)), kPassword, fast_options())
+        .value();
   }));
 }
 
@@ -74,15 +75,21 @@ TEST_CASE("the conformance suite reports a storage that breaks the contract") {
   // A MemStore that forgets chain states: check 8 must fail and say why, the others pass.
   struct Forgetful final : Storage {
     MemStore inner;
-    Result<CreatedDid> did_create(std::string_view n, std::string_view f, ByteView k) override { return inner.did_create(n, f, k); }
+    Result<CreatedDid> did_create(std::string_view n, std::string_view f, ByteView k) override {
+      return inner.did_create(n, f, k);
+    }
     Result<std::vector<Did>> did_list() override { return inner.did_list(); }
     Result<bool> did_exists(const Did& d) override { return inner.did_exists(d); }
     Result<bool> did_purge(const Did& d) override { return inner.did_purge(d); }
-    Result<KeyLocation> key_generate(const Did& d, KeyType t, std::string_view f) override { return inner.key_generate(d, t, f); }
+    Result<KeyLocation> key_generate(const Did& d, KeyType t, std::string_view f) override {
+      return inner.key_generate(d, t, f);
+    }
     Status key_insert(const Did& d, const KeyLocation& l, ByteView k) override { return inner.key_insert(d, l, k); }
     Result<Bytes> key_public(const Did& d, const KeyLocation& l) override { return inner.key_public(d, l); }
     Result<bool> key_delete(const Did& d, const KeyLocation& l) override { return inner.key_delete(d, l); }
-    Result<Signature> key_sign(const Did& d, const KeyLocation& l, ByteView m) override { return inner.key_sign(d, l, m); }
+    Result<Signature> key_sign(const Did& d, const KeyLocation& l, ByteView m) override {
+      return inner.key_sign(d, l, m);
+    }
     Result<bool> key_exists(const Did& d, const KeyLocation& l) override { return inner.key_exists(d, l); }
     Result<Bytes> data_decrypt(const Did& d, const EncryptedData& e, ContentEncryption c, const CekAlgorithm& k,
                                const KeyLocation& l) override {

@@ -45,5 +45,6 @@ int run(stronghold_engine*& engine, const std::vector<std::string>& words, ByteV
 
 int main(int, char** argv) {
   stronghold_engine* engine = nullptr;
-  return test::drive(argv, [&](const std::vector<std::string>& words, ByteView secret) { return run(engine, words, secret); });
+  return test::drive(
+      argv, [&](const std::vector<std::string>& words, ByteView secret) { return run(engine, words, secret); });
 }

@@ -32,8 +32,8 @@ Bytes text(std::string_view value) { return Bytes(value.begin(), value.end()); }
 // 32 bytes that appear nowhere by chance: BLAKE2b of a label.
 Bytes derived(std::string_view label) {
   Bytes out(32);
-  crypto_generichash(out.data(), out.size(), reinterpret_cast<const std::uint8_t*>(label.data()), label.size(),
-                     nullptr, 0);
+  crypto_generichash(out.data(), out.size(), reinterpret_cast<const std::uint8_t*>(label.data()), label.size(), nullptr,
+                     0);
   return out;
 }
 
@@ -54,7 +54,6 @@ std::vector<test::KnownSecret> known_secrets() {
                                {"the secp256k1 key", kSecp256k1},
                                {"the X25519 key", kX25519}});
 }
-
 
 std::string join(const std::vector<std::string>& words, std::size_t from) {
   std::string text;
@@ -146,15 +145,14 @@ TEST_CASE("strongholdd keeps no plaintext secret in ordinary memory, through eve
   served.cli({"sign", "--at", "w/k1", "--hex", "0102"});
   served.cli({"sign", "--at", "w/k1", "--hex", "0102", "--schnorr"});
   served.cli({"mnemonic", "recover", "--at", "w/seed"}, kMnemonic + "\n");
-  served.cli({"derive", "--from", "w/seed", "--path", "m/44'/4218'/0'", "--curve", "ed25519", "--at",
-                      "w/child"});
+  served.cli({"derive", "--from", "w/seed", "--path", "m/44'/4218'/0'", "--curve", "ed25519", "--at", "w/child"});
   served.cli({"dh", "--at", "w/x", "--peer", to_hex(derived("peer")), "--into", "w/shared"});
   served.cli({"secret", "put", "mail"}, kSecretValue + "\n");
   served.cli({"secret", "get", "mail"});
   served.cli({"export", "--out", served.file("all.export"), "--sign-with", "w/ed", "--export-password-file",
-                      served.file("export-password")});
-  served.cli({"import", "--in", served.file("all.export"), "--export-password-file",
-                      served.file("export-password"), "--merge", "keep"});
+              served.file("export-password")});
+  served.cli({"import", "--in", served.file("all.export"), "--export-password-file", served.file("export-password"),
+              "--merge", "keep"});
   served.cli({"list"});
   served.cli({"did", "create", "--network", "dev"});
 

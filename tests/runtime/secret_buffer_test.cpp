@@ -100,14 +100,14 @@ TEST_CASE("wipe zeroes every byte") {
 TEST_CASE("a moved-from buffer holds no bytes and the target keeps them") {
   SecretBuffer source = filled(24, 0x42);
   SecretBuffer target = std::move(source);
-  CHECK(source.empty());   // NOLINT(bugprone-use-after-move): checking the moved-from state
+  CHECK(source.empty());  // NOLINT(bugprone-use-after-move): checking the moved-from state
   CHECK(source.read().bytes().empty());
   CHECK(target.size() == 24);
   CHECK(target.read().bytes()[23] == 0x42);
 
   SecretBuffer assigned = filled(4, 1);
   assigned = std::move(target);
-  CHECK(target.empty());   // NOLINT(bugprone-use-after-move)
+  CHECK(target.empty());  // NOLINT(bugprone-use-after-move)
   CHECK(assigned.read().bytes()[0] == 0x42);
 }
 

@@ -106,9 +106,10 @@ TEST_CASE("one million shielded 32-byte secrets, with no guarded allocation per 
   CHECK(guarded_after <= guarded_before + 2);  // at most the shielding key and this thread's scratch
   const double bytes_each = static_cast<double>(mallinfo2().uordblks - heap_before) / kCount;
   const double total_each = bytes_each + sizeof(ShieldedSecret);  // the handle in the vector
-  MESSAGE(fmt::format("1,000,000 shielded 32-byte secrets: {:.1f} bytes each ({:.1f} on the heap + {} handle), "
-                      "{:.1f} MiB in all",
-                      total_each, bytes_each, sizeof(ShieldedSecret), total_each * kCount / (1024.0 * 1024.0)));
+  MESSAGE(
+      fmt::format("1,000,000 shielded 32-byte secrets: {:.1f} bytes each ({:.1f} on the heap + {} handle), "
+                  "{:.1f} MiB in all",
+                  total_each, bytes_each, sizeof(ShieldedSecret), total_each * kCount / (1024.0 * 1024.0)));
 #if !defined(__SANITIZE_ADDRESS__)
   CHECK(bytes_each < 100.0);  // 56-byte blob in a 64-byte heap chunk, plus the 8-byte handle
 #endif

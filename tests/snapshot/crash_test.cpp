@@ -97,6 +97,7 @@ TEST_CASE_FIXTURE(SnapshotFixture, "SIGKILL at random moments never loses an ack
       REQUIRE_MESSAGE(keystore.exists(at(fmt::format("c/{}", i))), "round " << round << ": commit " << i << " lost");
     CHECK(keystore.list().size() % 2 == 0);  // never half a commit
   }
-  MESSAGE(kRounds << " SIGKILL rounds, " << acknowledged.size() << " acknowledged commits, every one found after reopening");
+  MESSAGE(kRounds << " SIGKILL rounds, " << acknowledged.size()
+                  << " acknowledged commits, every one found after reopening");
   CHECK(rounds_with_progress > kRounds / 2);
 }

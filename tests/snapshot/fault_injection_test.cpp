@@ -99,9 +99,9 @@ void sweep(Durability durability, const char* name) {
       for (std::uint32_t seed = 1; seed <= 2; ++seed) {
         FaultyFileSystem fs(step, fault, seed * 7919 + static_cast<std::uint32_t>(step));
         const WorkloadResult result = run_workload(fs, durability);
-        const std::string scenario = fmt::format("{} durability, {} at step {} of {}, seed {}", name,
-                                                 fault == FaultyFileSystem::Fault::error ? "failure" : "power loss",
-                                                 step, steps, seed);
+        const std::string scenario =
+            fmt::format("{} durability, {} at step {} of {}, seed {}", name,
+                        fault == FaultyFileSystem::Fault::error ? "failure" : "power loss", step, steps, seed);
         if (fault == FaultyFileSystem::Fault::error)
           check_survivor(fs, result, scenario + ", process kept running");
         check_survivor(*fs.crash_image(), result, scenario + ", then power loss");
@@ -109,7 +109,8 @@ void sweep(Durability durability, const char* name) {
       }
     }
   }
-  MESSAGE(std::string(name) << " durability: " << steps << " steps, " << scenarios << " fault scenarios, each reopened");
+  MESSAGE(std::string(name) << " durability: " << steps << " steps, " << scenarios
+                            << " fault scenarios, each reopened");
   CHECK(scenarios == steps * 4);
 }
 

@@ -9,7 +9,8 @@ Status io_failure(const char* what) { return Status(Errc::io_error, std::string(
 
 class FaultyAppendFile final : public snapshot::AppendFile {
  public:
-  FaultyAppendFile(FaultyFileSystem& fs, std::shared_ptr<FaultyFileSystem::File> file) : fs_(fs), file_(std::move(file)) {}
+  FaultyAppendFile(FaultyFileSystem& fs, std::shared_ptr<FaultyFileSystem::File> file)
+      : fs_(fs), file_(std::move(file)) {}
 
   Status append(ByteView bytes) override {
     switch (fs_.step()) {
@@ -18,11 +19,11 @@ class FaultyAppendFile final : public snapshot::AppendFile {
         return {};
       case FaultyFileSystem::Outcome::fail_partially: {
         const std::size_t written = fs_.random_below(bytes.size() + 1);
-        file_->current.insert(file_->current.end(), bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(written));
+        file_->current.insert(file_->current.end(), bytes.begin(),
+                              bytes.begin() + static_cast<std::ptrdiff_t>(written));
         return io_failure("write");
       }
-      case FaultyFileSystem::Outcome::fail:
-        return io_failure("write");
+      case FaultyFileSystem::Outcome::fail: return io_failure("write");
     }
     return {};
   }
@@ -64,7 +65,8 @@ std::unique_ptr<FaultyFileSystem> FaultyFileSystem::crash_image() {
       if (random_below(4) == 0)
         survived->durable.insert(survived->durable.end(), tail, 0);
       else
-        survived->durable.insert(survived->durable.end(), file->current.begin() + static_cast<std::ptrdiff_t>(file->durable.size()),
+        survived->durable.insert(survived->durable.end(),
+                                 file->current.begin() + static_cast<std::ptrdiff_t>(file->durable.size()),
                                  file->current.begin() + static_cast<std::ptrdiff_t>(file->durable.size() + tail));
     }
     survived->current = survived->durable;

@@ -21,7 +21,8 @@ class FaultyFileSystem final : public snapshot::FileSystem {
  public:
   enum class Fault { none, error, power_loss };
 
-  FaultyFileSystem(int fail_at_step, Fault fault, std::uint32_t seed) : fail_at_(fail_at_step), fault_(fault), random_(seed) {}
+  FaultyFileSystem(int fail_at_step, Fault fault, std::uint32_t seed)
+      : fail_at_(fail_at_step), fault_(fault), random_(seed) {}
 
   int steps() const noexcept { return step_; }
   bool powered_off() const noexcept { return dead_; }
@@ -48,7 +49,9 @@ class FaultyFileSystem final : public snapshot::FileSystem {
   enum class Outcome { proceed, fail, fail_partially };
   // Counts a step and tells whether it fails.
   Outcome step();
-  std::size_t random_below(std::size_t bound) { return bound == 0 ? 0 : std::uniform_int_distribution<std::size_t>(0, bound - 1)(random_); }
+  std::size_t random_below(std::size_t bound) {
+    return bound == 0 ? 0 : std::uniform_int_distribution<std::size_t>(0, bound - 1)(random_);
+  }
 
   int fail_at_;
   Fault fault_;

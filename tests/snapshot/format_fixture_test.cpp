@@ -21,14 +21,16 @@ const Bytes kMessage = {'v', '1'};
 
 void write_fixture(SnapshotFixture& fixture) {
   fixture.options.kdf = snapshot::KdfPreset::fast;
-  auto created = snapshot::Snapshot::create(snapshot::posix_file_system(), fixture.path, kFixturePassword, fixture.options);
+  auto created =
+      snapshot::Snapshot::create(snapshot::posix_file_system(), fixture.path, kFixturePassword, fixture.options);
   REQUIRE(created.ok());
   vault::Transaction body((*created)->keystore());
   REQUIRE(vault::import_key(body, SnapshotFixture::at("wallet/ed25519"), vault::KeyType::ed25519, Bytes(32, 1)).ok());
   REQUIRE((*created)->commit(std::move(body)).ok());
   REQUIRE((*created)->compact().ok());  // in the body
   vault::Transaction journal((*created)->keystore());
-  REQUIRE(vault::import_key(journal, SnapshotFixture::at("wallet/secp256k1"), vault::KeyType::secp256k1, Bytes(32, 2)).ok());
+  REQUIRE(vault::import_key(journal, SnapshotFixture::at("wallet/secp256k1"), vault::KeyType::secp256k1, Bytes(32, 2))
+              .ok());
   REQUIRE(journal.put_secret("note", as_bytes("kept since v1")).ok());
   REQUIRE((*created)->commit(std::move(journal)).ok());  // in the journal
   created->reset();

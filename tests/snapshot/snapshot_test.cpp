@@ -46,7 +46,8 @@ TEST_CASE_FIXTURE(SnapshotFixture, "a snapshot reopens with every committed key,
   const auto& keystore = (*reopened)->keystore();
   CHECK((*reopened)->open_report().journal_entries == 2);
   CHECK(keystore.public_key(at("wallet/main")).value() == public_key);
-  CHECK(vault::verify_ed25519(public_key, kMessage, vault::sign_ed25519(keystore, at("wallet/main"), kMessage).value()));
+  CHECK(
+      vault::verify_ed25519(public_key, kMessage, vault::sign_ed25519(keystore, at("wallet/main"), kMessage).value()));
   auto secret = keystore.read_secret("mail");
   REQUIRE(secret.ok());
   CHECK(secret->read().bytes()[1] == 'w');
@@ -81,7 +82,8 @@ TEST_CASE_FIXTURE(SnapshotFixture, "a symbolic link planted at the lock file's n
   CHECK_FALSE(std::filesystem::exists(fresh));
 }
 
-TEST_CASE_FIXTURE(SnapshotFixture, "a symbolic link to a snapshot is the snapshot: one lock, and rewrites keep the link") {
+TEST_CASE_FIXTURE(SnapshotFixture,
+                  "a symbolic link to a snapshot is the snapshot: one lock, and rewrites keep the link") {
   const std::string link = dir.file("link.stronghold"), folder_link = dir.file("folder");
   REQUIRE(::symlink(path.c_str(), link.c_str()) == 0);
   REQUIRE(::symlink(dir.path().c_str(), folder_link.c_str()) == 0);
@@ -135,7 +137,8 @@ TEST_CASE_FIXTURE(SnapshotFixture, "a file of a future format version is unsuppo
   CHECK(open().code() == Errc::unsupported);
 }
 
-TEST_CASE_FIXTURE(SnapshotFixture, "a header that asks for more KDF work than the strong preset is refused before the KDF runs") {
+TEST_CASE_FIXTURE(SnapshotFixture,
+                  "a header that asks for more KDF work than the strong preset is refused before the KDF runs") {
   create().reset();
   const Bytes file = read_file();
   auto forge = [&](KdfParams cost) {
@@ -186,7 +189,8 @@ TEST_CASE_FIXTURE(SnapshotFixture, "damage in the body or inside the journal is 
   }
 }
 
-TEST_CASE_FIXTURE(SnapshotFixture, "a torn final write is dropped and reported, and only the next write cuts it off the file") {
+TEST_CASE_FIXTURE(SnapshotFixture,
+                  "a torn final write is dropped and reported, and only the next write cuts it off the file") {
   const auto keys = five_keys(*this);
   const Bytes file = read_file();
   std::uint64_t last_entry = 0;  // the size of the fifth commit's entry: a sixth like it adds as much
@@ -241,7 +245,8 @@ TEST_CASE_FIXTURE(SnapshotFixture, "a torn final write is dropped and reported, 
   CHECK((*again)->keystore().exists(at("w/after")));
 }
 
-TEST_CASE_FIXTURE(SnapshotFixture, "a damaged final entry is corrupted, not a torn write, and the file is left as it was") {
+TEST_CASE_FIXTURE(SnapshotFixture,
+                  "a damaged final entry is corrupted, not a torn write, and the file is left as it was") {
   {
     auto snapshot = create();
     add_key(*snapshot, "w/kept");
@@ -259,7 +264,8 @@ TEST_CASE_FIXTURE(SnapshotFixture, "a damaged final entry is corrupted, not a to
   CHECK(read_file() == file);
 }
 
-TEST_CASE_FIXTURE(SnapshotFixture, "every truncation and every flipped bit gives a clear error or a prefix of the commits") {
+TEST_CASE_FIXTURE(SnapshotFixture,
+                  "every truncation and every flipped bit gives a clear error or a prefix of the commits") {
   const auto keys = five_keys(*this);
   const Bytes file = read_file();
   options.kdf = KdfPreset::fast;
@@ -306,7 +312,8 @@ TEST_CASE_FIXTURE(SnapshotFixture, "group and no-sync durability keep every comm
   }
 }
 
-TEST_CASE_FIXTURE(SnapshotFixture, "changing the password re-keys the file: an old header spliced onto it opens nothing") {
+TEST_CASE_FIXTURE(SnapshotFixture,
+                  "changing the password re-keys the file: an old header spliced onto it opens nothing") {
   Bytes public_key;
   Bytes before_change;
   const Bytes new_password = {'n', 'e', 'w'};
@@ -359,7 +366,8 @@ TEST_CASE("the change codec round-trips and refuses malformed input without larg
   auto keystore = vault::Keystore::create(key).value();
   vault::Transaction tx(keystore);
   for (int i = 0; i < 10; ++i)
-    REQUIRE(vault::generate_key(tx, SnapshotFixture::at(fmt::format("v{}/r{}", i % 3, i)), vault::KeyType::secp256k1).ok());
+    REQUIRE(
+        vault::generate_key(tx, SnapshotFixture::at(fmt::format("v{}/r{}", i % 3, i)), vault::KeyType::secp256k1).ok());
   const vault::ChangeSet set = std::move(tx).take();
   const Bytes encoded = encode_changes(set);
   const auto decoded = decode_changes(encoded);
@@ -414,7 +422,8 @@ TEST_CASE_FIXTURE(SnapshotFixture, "a journal handed to another owner receives s
   CHECK((*reopened)->open_report().journal_entries == 3);
 }
 
-TEST_CASE_FIXTURE(SnapshotFixture, "a password change prepared off the owner's thread re-keys the journal's next image") {
+TEST_CASE_FIXTURE(SnapshotFixture,
+                  "a password change prepared off the owner's thread re-keys the journal's next image") {
   auto snapshot = create();
   const Bytes kept = add_key(*snapshot, "w/key");
   const Bytes before_change = read_file();
@@ -423,7 +432,8 @@ TEST_CASE_FIXTURE(SnapshotFixture, "a password change prepared off the owner's t
   const Bytes header = snapshot->header();
   const Bytes new_password = {'n', 'e', 'w'};
   CHECK(Snapshot::prepare_password_change(header, Bytes{'n', 'o'}, new_password).code() == Errc::wrong_password);
-  CHECK(Snapshot::prepare_password_change(ByteView(header).first(20), kPassword, new_password).code() == Errc::corrupted);
+  CHECK(Snapshot::prepare_password_change(ByteView(header).first(20), kPassword, new_password).code() ==
+        Errc::corrupted);
   auto prepared = Snapshot::prepare_password_change(header, kPassword, new_password);
   REQUIRE(prepared.ok());
   auto second = Snapshot::prepare_password_change(header, kPassword, Bytes{'t', 'w', 'o'});

@@ -136,9 +136,7 @@ struct Forger {
     SnapshotFixture::add_key(*snapshot, "wallet/main");
     put_secret(*snapshot, "mail", {'e', 'v', 'i', 'l'});
   }
-  Bytes signed_export() const {
-    return export_to_recipient(snapshot->keystore(), recipient, kSenderKey, {}).value();
-  }
+  Bytes signed_export() const { return export_to_recipient(snapshot->keystore(), recipient, kSenderKey, {}).value(); }
   SnapshotFixture files;
   std::unique_ptr<Snapshot> snapshot = files.create();
   Bytes recipient;
@@ -200,7 +198,8 @@ TEST_CASE("an export is signed with an Ed25519 key of the exporting snapshot, an
   REQUIRE(vault::generate_key(tx, SnapshotFixture::at("me/exchange"), vault::KeyType::x25519).ok());
   REQUIRE(devices.laptop->commit(std::move(tx)).ok());
   const auto& keystore = devices.laptop->keystore();
-  CHECK(export_to_recipient(keystore, recipient, SnapshotFixture::at("me/exchange"), {}).code() == Errc::wrong_key_type);
+  CHECK(export_to_recipient(keystore, recipient, SnapshotFixture::at("me/exchange"), {}).code() ==
+        Errc::wrong_key_type);
   CHECK(export_to_recipient(keystore, recipient, SnapshotFixture::at("me/none"), {}).code() == Errc::not_found);
   const Bytes file = export_to_recipient(keystore, recipient, kSenderKey, {}).value();
   const std::size_t covered = file.size() - kSignatureSize;
@@ -215,8 +214,8 @@ TEST_CASE("an export forged with only the recipient's public key is refused when
   for (const MergePolicy merge : {MergePolicy::keep_existing, MergePolicy::replace}) {
     vault::Transaction tx(devices.phone->keystore());
     ImportPlan plan;
-    const Status refused =
-        import_with_key(tx, forged, SnapshotFixture::at("device/transfer"), from(kLaptopSigner.public_bytes(), merge), plan);
+    const Status refused = import_with_key(tx, forged, SnapshotFixture::at("device/transfer"),
+                                           from(kLaptopSigner.public_bytes(), merge), plan);
     CHECK(refused.code() == Errc::authentication_failed);
     CHECK(refused.message().find(to_hex(kForgerSigner.public_bytes())) != std::string::npos);
     CHECK(plan.sender == kForgerSigner.public_bytes());
@@ -228,8 +227,8 @@ TEST_CASE("an export forged with only the recipient's public key is refused when
   for (const Bytes& expected : {kLaptopSigner.public_bytes(), Bytes{}}) {
     vault::Transaction tx(devices.phone->keystore());
     ImportPlan plan;
-    const Status refused =
-        import_with_key(tx, unsigned_file, SnapshotFixture::at("device/transfer"), from(expected, MergePolicy::replace), plan);
+    const Status refused = import_with_key(tx, unsigned_file, SnapshotFixture::at("device/transfer"),
+                                           from(expected, MergePolicy::replace), plan);
     CHECK(refused.code() == Errc::unsupported);
     CHECK(refused.message().find("export it again") != std::string::npos);
     CHECK(std::move(tx).take().empty());
@@ -272,8 +271,8 @@ TEST_CASE("a signed export that was tampered with, stripped or signed again by a
     CHECK(std::move(tx).take().empty() == !status.ok());
     return status.code();
   };
-  for (const std::size_t offset : {kSenderOffset, kSenderOffset + 40, file.size() / 2, file.size() - kSignatureSize - 1,
-                                   file.size() - 1}) {
+  for (const std::size_t offset :
+       {kSenderOffset, kSenderOffset + 40, file.size() / 2, file.size() - kSignatureSize - 1, file.size() - 1}) {
     Bytes tampered = file;
     tampered[offset] ^= 0x01;
     CAPTURE(offset);

@@ -62,7 +62,6 @@ std::vector<char*> null_terminated(std::vector<std::string>& strings) {
   return pointers;
 }
 
-
 // The wait status of `pid`, which is killed once `deadline` has passed.
 int wait_at_most(pid_t pid, std::chrono::seconds deadline) {
   const auto give_up = std::chrono::steady_clock::now() + deadline;

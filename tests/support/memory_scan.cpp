@@ -149,11 +149,11 @@ Result<std::vector<ScanHit>> scan_process(pid_t pid, const std::vector<KnownSecr
           continue;  // pages that cannot be read (guard pages)
         bytes_read += static_cast<std::size_t>(got);
         for (const KnownSecret& secret : secrets)
-          if (const void* found = ::memmem(chunk.data(), static_cast<std::size_t>(got), secret.bytes.data(),
-                                           secret.bytes.size()))
-            hits.push_back({secret.name, describe_place(mapping, at + static_cast<std::uint64_t>(
-                                                                       static_cast<const std::uint8_t*>(found) -
-                                                                       chunk.data()))});
+          if (const void* found =
+                  ::memmem(chunk.data(), static_cast<std::size_t>(got), secret.bytes.data(), secret.bytes.size()))
+            hits.push_back({secret.name,
+                            describe_place(mapping, at + static_cast<std::uint64_t>(
+                                                             static_cast<const std::uint8_t*>(found) - chunk.data()))});
       }
   }
   ::close(memory);

@@ -10,7 +10,8 @@
 namespace stronghold::test {
 
 // Calls `each(group, test)` for every test; returns how many ran.
-std::size_t for_each_wycheproof(const std::string& file, const std::function<void(const Json& group, const Json& test)>& each);
+std::size_t for_each_wycheproof(const std::string& file,
+                                const std::function<void(const Json& group, const Json& test)>& each);
 // A hex member of a test, decoded.
 Bytes hex_field(const Json& object, std::string_view key);
 

@@ -68,7 +68,8 @@ TEST_CASE_FIXTURE(KeystoreFixture, "BIP39: all 24 English vectors, entropy to mn
 }
 
 TEST_CASE_FIXTURE(KeystoreFixture, "BIP39: bad words, checksums and lengths are clear errors, and nothing is stored") {
-  const std::string valid = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
+  const std::string valid =
+      "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
   Transaction tx(keystore);
   CHECK(recover_mnemonic(tx, at("m/a"), as_bytes("  " + valid + "\n"), {}).ok());  // whitespace is forgiven
   const auto bad_word = recover_mnemonic(tx, at("m/b"), as_bytes("abandon abandonn" + valid.substr(15)), {});
@@ -140,7 +141,8 @@ std::vector<SlipVector> read_slip10_vectors() {
     } else if (line.rfind("Seed (hex): ", 0) == 0) {
       vectors.back().seed = from_hex(line.substr(12)).value();
     } else if (line.rfind("* Chain ", 0) == 0) {
-      vectors.back().nodes.push_back({std::regex_replace(line.substr(8), std::regex("<sub>H</sub>"), "'"), {}, {}, {}, {}});
+      vectors.back().nodes.push_back(
+          {std::regex_replace(line.substr(8), std::regex("<sub>H</sub>"), "'"), {}, {}, {}, {}});
     } else if (!vectors.back().nodes.empty()) {
       SlipNode& node = vectors.back().nodes.back();
       const auto field = [&](const char* name, Bytes& out) {
@@ -159,7 +161,8 @@ std::vector<SlipVector> read_slip10_vectors() {
 
 }  // namespace
 
-TEST_CASE_FIXTURE(KeystoreFixture, "SLIP-10: every ed25519 and secp256k1 vector (chain codes, private and public keys)") {
+TEST_CASE_FIXTURE(KeystoreFixture,
+                  "SLIP-10: every ed25519 and secp256k1 vector (chain codes, private and public keys)") {
   int nodes = 0;
   int vectors = 0;
   const Bytes message = {'s', 'l', 'i', 'p'};
@@ -186,7 +189,8 @@ TEST_CASE_FIXTURE(KeystoreFixture, "SLIP-10: every ed25519 and secp256k1 vector 
       const std::string reference = key + "-reference";
       put(reference, curve == Curve::ed25519 ? KeyType::ed25519 : KeyType::secp256k1, node.private_key);
       if (curve == Curve::ed25519)
-        CHECK(sign_ed25519(keystore, at(key), message).value() == sign_ed25519(keystore, at(reference), message).value());
+        CHECK(sign_ed25519(keystore, at(key), message).value() ==
+              sign_ed25519(keystore, at(reference), message).value());
       else
         CHECK(sign_ecdsa(keystore, at(key), message).value() == sign_ecdsa(keystore, at(reference), message).value());
     }
@@ -210,8 +214,10 @@ TEST_CASE_FIXTURE(KeystoreFixture, "SLIP-10: paths, hardening rules and extended
   CHECK(derive_key(tx, at("seed/not-a-seed"), "m/0'", Curve::ed25519, at("k/x")).code() == Errc::wrong_key_type);
   CHECK(derive_key(tx, at("seed/none"), "m/0'", Curve::ed25519, at("k/x")).code() == Errc::not_found);
   // BIP32 test vector 1: the extended public keys of m and m/0'.
-  CHECK(derive_xpub(keystore, at("seed/s"), "m").value() ==
-        "xpub661MyMwAqRbcFtXgS5sYJABqqG9YLmC4Q1Rdap9gSE8NqtwybGhePY2gZ29ESFjqJoCu1Rupje8YtGqsefD265TMg7usUDFdp6W1EGMcet8");
-  CHECK(derive_xpub(keystore, at("seed/s"), "m/0'").value() ==
-        "xpub68Gmy5EdvgibQVfPdqkBBCHxA5htiqg55crXYuXoQRKfDBFA1WEjWgP6LHhwBZeNK1VTsfTFUHCdrfp1bgwQ9xv5ski8PX9rL2dZXvgGDnw");
+  CHECK(
+      derive_xpub(keystore, at("seed/s"), "m").value() ==
+      "xpub661MyMwAqRbcFtXgS5sYJABqqG9YLmC4Q1Rdap9gSE8NqtwybGhePY2gZ29ESFjqJoCu1Rupje8YtGqsefD265TMg7usUDFdp6W1EGMcet8");
+  CHECK(
+      derive_xpub(keystore, at("seed/s"), "m/0'").value() ==
+      "xpub68Gmy5EdvgibQVfPdqkBBCHxA5htiqg55crXYuXoQRKfDBFA1WEjWgP6LHhwBZeNK1VTsfTFUHCdrfp1bgwQ9xv5ski8PX9rL2dZXvgGDnw");
 }

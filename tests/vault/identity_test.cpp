@@ -21,10 +21,11 @@ const Bytes kRfc8032Test2Public = hex("3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2
 TEST_CASE("SeaHash gives the known answers") {
   CHECK(seahash_diffuse(1) == 15197155197312260123ull);
   CHECK(seahash_diffuse(0xDEADBEEF) == 12110756357096144265ull);
-  CHECK(seahash(Bytes{187, 104, 26, 87, 133, 152, 0, 180, 17, 232, 218, 46, 190, 140, 102, 34,
-                      42, 94, 9, 101, 87, 249, 167, 237, 194, 182, 240, 2, 150, 78, 110, 218}) == 74874706796298672ull);
-  CHECK(seahash(Bytes{125, 153, 99, 21, 23, 190, 149, 109, 84, 120, 40, 91, 181, 57, 67, 254,
-                      11, 25, 152, 214, 84, 46, 105, 186, 16, 39, 141, 151, 100, 163, 138, 222}) ==
+  CHECK(seahash(Bytes{187, 104, 26, 87,  133, 152, 0,   180, 17,  232, 218, 46, 190, 140, 102, 34,
+                      42,  94,  9,  101, 87,  249, 167, 237, 194, 182, 240, 2,  150, 78,  110, 218}) ==
+        74874706796298672ull);
+  CHECK(seahash(Bytes{125, 153, 99,  21,  23, 190, 149, 109, 84, 120, 40,  91,  181, 57,  67,  254,
+                      11,  25,  152, 214, 84, 46,  105, 186, 16, 39,  141, 151, 100, 163, 138, 222}) ==
         10201576743536852223ull);
   CHECK(seahash(kRfc8032Test2Public) == 15534036041411610771ull);
 }
@@ -42,7 +43,7 @@ TEST_CASE("DIDs derive, print, parse and normalise") {
                           "did:iota:DEV:8TURG5VChANzPVSsrfwhqbHqNDPWHr6cFg2RuzyUoFke",
                           "did:iota:toolong:8TURG5VChANzPVSsrfwhqbHqNDPWHr6cFg2RuzyUoFke",
                           "did:iota::8TURG5VChANzPVSsrfwhqbHqNDPWHr6cFg2RuzyUoFke",
-                          "did:iota:8TURG5VChANzPVSsrfwhqbHqNDPWHr6cFg2Ru",  // 26 bytes
+                          "did:iota:8TURG5VChANzPVSsrfwhqbHqNDPWHr6cFg2Ru",         // 26 bytes
                           "did:iota:8TURG5VChANzPVSsrfwhqbHqNDPWHr6cFg2RuzyUoFk0",  // not base58
                           "did:iota:dev:x:8TURG5VChANzPVSsrfwhqbHqNDPWHr6cFg2RuzyUoFke"})
     CHECK_MESSAGE(Did::parse(bad).code() == Errc::invalid_argument, std::string(bad));
@@ -59,7 +60,8 @@ TEST_CASE("key locations: canonical form, equality without the type, bad input")
   CHECK(KeyLocation::parse(IdentityKeyType::ed25519, "a:b:7").value().fragment() == "a:b");
   CHECK(ed.names(kRfc8032Test2Public));
   CHECK_FALSE(ed.names(Bytes(32, 0)));
-  for (const char* bad : {"", "sign-0", ":1", "sign-0:", "sign-0:-1", "sign-0:18446744073709551616", "sign-0:1x", "a\nb:1"})
+  for (const char* bad :
+       {"", "sign-0", ":1", "sign-0:", "sign-0:-1", "sign-0:18446744073709551616", "sign-0:1x", "a\nb:1"})
     CHECK_MESSAGE(KeyLocation::parse(IdentityKeyType::ed25519, bad).code() == Errc::invalid_argument, bad);
   CHECK(KeyLocation::make(IdentityKeyType::ed25519, std::string(201, 'f'), kRfc8032Test2Public).code() ==
         Errc::invalid_argument);
@@ -67,8 +69,8 @@ TEST_CASE("key locations: canonical form, equality without the type, bad input")
 }
 
 TEST_CASE("the Concat KDF gives RFC 7518 Appendix C's key") {
-  const Bytes z = {158, 86, 217, 29, 129, 113, 53, 211, 114, 131, 66, 131, 191, 132, 38, 156,
-                   251, 49, 110, 163, 218, 128, 106, 72, 246, 218, 167, 121, 140, 254, 144, 196};
+  const Bytes z = {158, 86, 217, 29,  129, 113, 53,  211, 114, 131, 66,  131, 191, 132, 38,  156,
+                   251, 49, 110, 163, 218, 128, 106, 72,  246, 218, 167, 121, 140, 254, 144, 196};
   Bytes derived(16);
   REQUIRE(concat_kdf(z, "A128GCM", AgreementInfo{text_bytes("Alice"), text_bytes("Bob"), {}, {}}, derived).ok());
   CHECK(derived == Bytes{86, 170, 141, 234, 248, 35, 109, 32, 92, 34, 40, 205, 113, 167, 16, 26});
@@ -101,7 +103,8 @@ TEST_CASE("JWE to an X25519 key: RFC 8037 A.6's agreement, round trips, and ever
     CHECK(jwe_decrypt_with_secret(bob_secret, data, ContentEncryption::aes256gcm, management, agreement).value() ==
           plaintext);
 
-    const auto refused = [&](EncryptedData changed, const AgreementInfo& info = {text_bytes("Alice"), text_bytes("Bob"), {}, {}}) {
+    const auto refused = [&](EncryptedData changed,
+                             const AgreementInfo& info = {text_bytes("Alice"), text_bytes("Bob"), {}, {}}) {
       return jwe_decrypt_with_secret(bob_secret, changed, ContentEncryption::aes256gcm, management, info).code();
     };
     auto flipped = data;
@@ -131,11 +134,13 @@ TEST_CASE("JWE to an X25519 key: RFC 8037 A.6's agreement, round trips, and ever
     }
   }
   // A fresh ephemeral key each time.
-  const auto first = jwe_encrypt(plaintext, {}, ContentEncryption::aes256gcm, KeyManagement::ecdh_es, agreement, bob_public).value();
-  const auto second = jwe_encrypt(plaintext, {}, ContentEncryption::aes256gcm, KeyManagement::ecdh_es, agreement, bob_public).value();
+  const auto first =
+      jwe_encrypt(plaintext, {}, ContentEncryption::aes256gcm, KeyManagement::ecdh_es, agreement, bob_public).value();
+  const auto second =
+      jwe_encrypt(plaintext, {}, ContentEncryption::aes256gcm, KeyManagement::ecdh_es, agreement, bob_public).value();
   CHECK(first.ephemeral_public_key != second.ephemeral_public_key);
-  CHECK(jwe_encrypt(plaintext, {}, ContentEncryption::aes256gcm, KeyManagement::ecdh_es, agreement, Bytes(32, 0)).code() ==
-        Errc::invalid_key);
+  CHECK(jwe_encrypt(plaintext, {}, ContentEncryption::aes256gcm, KeyManagement::ecdh_es, agreement, Bytes(32, 0))
+            .code() == Errc::invalid_key);
 }
 
 TEST_CASE("identity procedures keep DIDs, keys and values in one keystore") {

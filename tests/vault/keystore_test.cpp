@@ -218,7 +218,8 @@ TEST_CASE_FIXTURE(KeystoreFixture, "the whole state reloads into an equal keysto
   REQUIRE(copy.apply(keystore.state()).ok());
   CHECK(copy.list().size() == 3);
   CHECK(sign_ed25519(copy, at("a/1"), kMessage).value() == sign_ed25519(keystore, at("a/1"), kMessage).value());
-  CHECK(hmac(copy, at("b/1"), Hash::sha512, kMessage).value() == hmac(keystore, at("b/1"), Hash::sha512, kMessage).value());
+  CHECK(hmac(copy, at("b/1"), Hash::sha512, kMessage).value() ==
+        hmac(keystore, at("b/1"), Hash::sha512, kMessage).value());
 }
 
 TEST_CASE_FIXTURE(KeystoreFixture, "empty and malformed public inputs are refused, never a crash") {
@@ -319,8 +320,8 @@ TEST_CASE_FIXTURE(KeystoreFixture, "signing material signs elsewhere exactly as 
 }
 
 TEST_CASE("key types print and parse by name") {
-  for (const KeyType type : {KeyType::seed, KeyType::ed25519, KeyType::x25519, KeyType::secp256k1, KeyType::symmetric,
-                             KeyType::opaque})
+  for (const KeyType type :
+       {KeyType::seed, KeyType::ed25519, KeyType::x25519, KeyType::secp256k1, KeyType::symmetric, KeyType::opaque})
     CHECK(parse_key_type(key_type_name(type)).value() == type);
   CHECK(parse_key_type("rsa").code() == Errc::invalid_argument);
 }
@@ -351,7 +352,8 @@ TEST_CASE_FIXTURE(KeystoreFixture, "every write refuses an occupied location unl
   CHECK(put("wallet/main", KeyType::ed25519, kSeed) == first);
 }
 
-TEST_CASE_FIXTURE(KeystoreFixture, "secret-store values are not replaced silently and the identity names are reserved") {
+TEST_CASE_FIXTURE(KeystoreFixture,
+                  "secret-store values are not replaced silently and the identity names are reserved") {
   Transaction tx(keystore);
   REQUIRE(tx.put_secret("mail", as_bytes("one")).ok());
   REQUIRE(keystore.commit(std::move(tx)).ok());
@@ -378,7 +380,8 @@ TEST_CASE_FIXTURE(KeystoreFixture, "a vault path of any length is checked before
   CHECK(tx.remove_vault(long_path).code() == Errc::not_found);
 }
 
-TEST_CASE_FIXTURE(KeystoreFixture, "an import reports what it did with each record, and refuses a location named twice") {
+TEST_CASE_FIXTURE(KeystoreFixture,
+                  "an import reports what it did with each record, and refuses a location named twice") {
   put("wallet/main", KeyType::ed25519, kSeed);
   put("wallet/other", KeyType::ed25519, Bytes(32, 0x22));
   const Bytes transfer_key(32, 5);
@@ -391,11 +394,13 @@ TEST_CASE_FIXTURE(KeystoreFixture, "an import reports what it did with each reco
   auto kept = keep.import_vaults(exported, transfer_key, false).value();
   std::sort(kept.begin(), kept.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
   REQUIRE(kept.size() == 2);
-  CHECK((kept[0].name == "wallet/main" && kept[0].action == ImportAction::keep && kept[0].kind == ImportedRecord::Kind::record));
+  CHECK((kept[0].name == "wallet/main" && kept[0].action == ImportAction::keep &&
+         kept[0].kind == ImportedRecord::Kind::record));
   CHECK((kept[1].name == "wallet/other" && kept[1].action == ImportAction::add));
   Transaction replace(keystore);
   const auto replaced = replace.import_vaults(exported, transfer_key, true).value();
-  CHECK(std::count_if(replaced.begin(), replaced.end(), [](const auto& r) { return r.action == ImportAction::replace; }) == 1);
+  CHECK(std::count_if(replaced.begin(), replaced.end(),
+                      [](const auto& r) { return r.action == ImportAction::replace; }) == 1);
 
   exported.changes.push_back(exported.changes.back());  // the last record again
   for (const bool replace_existing : {false, true}) {

@@ -25,14 +25,18 @@ TEST_CASE("malformed locations are invalid arguments") {
 }
 
 TEST_CASE("locations refuse C1 controls, bidirectional overrides and invalid UTF-8") {
-  CHECK(Location::parse("wallet/a\xc2\x85" "b").code() == Errc::invalid_argument);      // U+0085 NEL
-  CHECK(Location::parse("wallet/a\xe2\x80\xae" "b").code() == Errc::invalid_argument);  // U+202E RLO
+  CHECK(Location::parse("wallet/a\xc2\x85"
+                        "b")
+            .code() == Errc::invalid_argument);  // U+0085 NEL
+  CHECK(Location::parse("wallet/a\xe2\x80\xae"
+                        "b")
+            .code() == Errc::invalid_argument);  // U+202E RLO
   CHECK(Location::parse("wallet/a\x7f").code() == Errc::invalid_argument);
   CHECK(Location::parse("wallet/\xff").code() == Errc::invalid_argument);
-  CHECK(Location::parse("wallet/\xc0\xaf").code() == Errc::invalid_argument);       // overlong '/'
-  CHECK(Location::parse("wallet/\xed\xa0\x80").code() == Errc::invalid_argument);   // a surrogate
+  CHECK(Location::parse("wallet/\xc0\xaf").code() == Errc::invalid_argument);          // overlong '/'
+  CHECK(Location::parse("wallet/\xed\xa0\x80").code() == Errc::invalid_argument);      // a surrogate
   CHECK(Location::parse("wallet/\xf4\x90\x80\x80").code() == Errc::invalid_argument);  // above U+10FFFF
-  CHECK(Location::parse("wallet/\xe2\x82").code() == Errc::invalid_argument);       // truncated
+  CHECK(Location::parse("wallet/\xe2\x82").code() == Errc::invalid_argument);          // truncated
   CHECK(Location::check_vault("wal/let").code() == Errc::invalid_argument);
 }
 

@@ -49,9 +49,9 @@ TEST_CASE("Wycheproof ed25519: verification agrees with every verdict") {
   const auto count = for_each_wycheproof("ed25519_test.json", [&](const Json& group, const Json& test) {
     const bool expected = test["result"].string() == "valid";
     valid += expected;
-    CHECK_MESSAGE(verify_ed25519(hex_field(group["publicKey"], "pk"), hex_field(test, "msg"), hex_field(test, "sig")) ==
-                      expected,
-                  "tcId " << test["tcId"].number());
+    CHECK_MESSAGE(
+        verify_ed25519(hex_field(group["publicKey"], "pk"), hex_field(test, "msg"), hex_field(test, "sig")) == expected,
+        "tcId " << test["tcId"].number());
   });
   CHECK(count == 151);
   MESSAGE("ed25519_test.json: " << count << " cases, " << valid << " valid");
@@ -107,8 +107,8 @@ TEST_CASE_FIXTURE(KeystoreFixture, "Wycheproof x25519: agreement into a record")
   });
   CHECK(count == 518);
   CHECK(refused_low_order == 31);
-  MESSAGE("x25519_test.json: " << count << " cases, " << compared << " shared secrets matched, "
-                               << refused_low_order << " low-order peers refused");
+  MESSAGE("x25519_test.json: " << count << " cases, " << compared << " shared secrets matched, " << refused_low_order
+                               << " low-order peers refused");
 }
 
 namespace {
@@ -293,7 +293,6 @@ TEST_CASE_FIXTURE(KeystoreFixture, "AEAD round trip with fresh nonces, and refus
     sealed->ciphertext[0] ^= 1;
     CHECK(aead_decrypt(keystore, at("aead/key"), aead, sealed->nonce, sealed->ciphertext, aad).code() ==
           Errc::authentication_failed);
-    CHECK(aead_decrypt(keystore, at("aead/key"), aead, sealed->nonce, Bytes(3), aad).code() ==
-          Errc::invalid_argument);
+    CHECK(aead_decrypt(keystore, at("aead/key"), aead, sealed->nonce, Bytes(3), aad).code() == Errc::invalid_argument);
   }
 }

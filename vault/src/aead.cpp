@@ -32,14 +32,13 @@ Status aes_gcm_libcrypto(bool seal, ByteView key, ByteView nonce, ByteView input
   CipherContext context(EVP_CIPHER_CTX_new());
   const std::size_t body = seal ? input.size() : input.size() - kAeadTagSize;
   int written = 0;
-  bool ok = context && EVP_CipherInit_ex(context.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr, seal) == 1 &&
-            EVP_CIPHER_CTX_ctrl(context.get(), EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(nonce.size()), nullptr) == 1 &&
-            EVP_CipherInit_ex(context.get(), nullptr, nullptr, key.data(), nonce.data(), seal) == 1 &&
-            (associated_data.empty() ||
-             EVP_CipherUpdate(context.get(), nullptr, &written, associated_data.data(),
-                              static_cast<int>(associated_data.size())) == 1) &&
-            (body == 0 ||
-             EVP_CipherUpdate(context.get(), out.data(), &written, input.data(), static_cast<int>(body)) == 1);
+  bool ok =
+      context && EVP_CipherInit_ex(context.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr, seal) == 1 &&
+      EVP_CIPHER_CTX_ctrl(context.get(), EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(nonce.size()), nullptr) == 1 &&
+      EVP_CipherInit_ex(context.get(), nullptr, nullptr, key.data(), nonce.data(), seal) == 1 &&
+      (associated_data.empty() || EVP_CipherUpdate(context.get(), nullptr, &written, associated_data.data(),
+                                                   static_cast<int>(associated_data.size())) == 1) &&
+      (body == 0 || EVP_CipherUpdate(context.get(), out.data(), &written, input.data(), static_cast<int>(body)) == 1);
   if (ok && !seal)
     ok = EVP_CIPHER_CTX_ctrl(context.get(), EVP_CTRL_GCM_SET_TAG, kAeadTagSize,
                              const_cast<std::uint8_t*>(input.data() + body)) == 1;
@@ -65,7 +64,9 @@ Status check_sizes(Aead aead, ByteView key, ByteView nonce) {
   return {};
 }
 
-bool use_libsodium_aes(ByteView nonce) { return nonce.size() == crypto_aead_aes256gcm_NPUBBYTES && libsodium_has_aes(); }
+bool use_libsodium_aes(ByteView nonce) {
+  return nonce.size() == crypto_aead_aes256gcm_NPUBBYTES && libsodium_has_aes();
+}
 
 }  // namespace
 
@@ -127,8 +128,8 @@ Result<AeadCiphertext> aead_encrypt(const Keystore& keystore, const Location& ke
   AeadCiphertext out;
   out.nonce.resize(aead_nonce_size(aead));
   runtime::random_bytes(out.nonce);
-  SH_ASSIGN_OR_RETURN(out.ciphertext, aead_encrypt_with_nonce(keystore, key, aead, out.nonce, plaintext,
-                                                              associated_data));
+  SH_ASSIGN_OR_RETURN(out.ciphertext,
+                      aead_encrypt_with_nonce(keystore, key, aead, out.nonce, plaintext, associated_data));
   return out;
 }
 

@@ -95,12 +95,12 @@ Result<std::size_t> bip39_canonical(ByteView mnemonic, std::span<char> out) {
     const std::size_t letters = end - i;
     // Words of the English list are a-z only: anything else (a NUL, a control character) would be
     // ignored by the lookup yet change the seed, so it is refused.
-    if (!std::all_of(mnemonic.begin() + static_cast<std::ptrdiff_t>(i), mnemonic.begin() + static_cast<std::ptrdiff_t>(end),
+    if (!std::all_of(mnemonic.begin() + static_cast<std::ptrdiff_t>(i),
+                     mnemonic.begin() + static_cast<std::ptrdiff_t>(end),
                      [](std::uint8_t c) { return c >= 'a' && c <= 'z'; }))
       return error(Errc::invalid_argument, "word {} of the mnemonic holds a character other than a-z", words + 1);
-    const int index = letters <= kMaxWordLetters
-                          ? word_index(reinterpret_cast<const char*>(mnemonic.data() + i), letters)
-                          : -1;
+    const int index =
+        letters <= kMaxWordLetters ? word_index(reinterpret_cast<const char*>(mnemonic.data() + i), letters) : -1;
     if (index < 0)
       return error(Errc::invalid_argument, "word {} of the mnemonic is not in the BIP39 English list", words + 1);
     for (std::size_t b = 0; b < 11; ++b)

@@ -19,9 +19,9 @@ bool is_control(char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x
 }  // namespace
 
 Status check_network(std::string_view network) {
-  const bool valid = !network.empty() && network.size() <= 6 &&
-                     std::all_of(network.begin(), network.end(),
-                                 [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); });
+  const bool valid = !network.empty() && network.size() <= 6 && std::all_of(network.begin(), network.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+  });
   if (!valid)
     return Status(Errc::invalid_argument, "a network name is 1 to 6 characters of a-z and 0-9");
   return {};
@@ -59,7 +59,6 @@ Did::Did(std::string_view network, ByteView tag) : network_(network) {
 
 std::string Did::tag() const { return to_base58(tag_); }
 
-
 KeyType record_type(IdentityKeyType type) noexcept {
   return type == IdentityKeyType::ed25519 ? KeyType::ed25519 : KeyType::x25519;
 }
@@ -80,7 +79,8 @@ Result<KeyLocation> KeyLocation::parse(IdentityKeyType type, std::string_view ca
     return Status(Errc::invalid_argument, "a key location is written <fragment>:<key hash>");
   const std::string_view fragment = canonical.substr(0, colon);
   const std::string_view hash = canonical.substr(colon + 1);
-  if (fragment.empty() || fragment.size() > kMaxFragmentLength || std::any_of(fragment.begin(), fragment.end(), is_control))
+  if (fragment.empty() || fragment.size() > kMaxFragmentLength ||
+      std::any_of(fragment.begin(), fragment.end(), is_control))
     return Status(Errc::invalid_argument, "a fragment is 1 to 200 bytes without control characters");
   KeyLocation location;
   const auto [end, failure] = std::from_chars(hash.data(), hash.data() + hash.size(), location.key_hash_);

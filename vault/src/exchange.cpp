@@ -37,9 +37,8 @@ int copy_x_coordinate(unsigned char* output, const unsigned char* x32, const uns
 
 Status x25519_agree(Transaction& tx, const Location& key, ByteView peer_public, const Location& into,
                     const RecordOptions& options) {
-  return with_x25519_shared(tx.keystore(), key, peer_public, [&](ByteView shared) {
-    return tx.put(into, KeyType::symmetric, shared, {}, options);
-  });
+  return with_x25519_shared(tx.keystore(), key, peer_public,
+                            [&](ByteView shared) { return tx.put(into, KeyType::symmetric, shared, {}, options); });
 }
 
 Status x25519_agree_hkdf(Transaction& tx, const Location& key, ByteView peer_public, const HkdfParams& params,

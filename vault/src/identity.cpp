@@ -54,8 +54,8 @@ Status require_key(const Keystore& keystore, const Did& did, const KeyLocation& 
   SH_RETURN_IF_ERROR(require_did(keystore, did));
   SH_ASSIGN_OR_RETURN(const RecordInfo info, keystore.info(identity_record(did, location)));
   if (info.revoked || info.type != record_type(location.type()))
-    return error(Errc::not_found, "DID {} holds no {} key at {}", did.to_string(), identity_key_type_name(location.type()),
-                 location.canonical());
+    return error(Errc::not_found, "DID {} holds no {} key at {}", did.to_string(),
+                 identity_key_type_name(location.type()), location.canonical());
   return {};
 }
 
@@ -139,7 +139,7 @@ Status insert_identity_key(Transaction& tx, const Did& did, const KeyLocation& l
     return error(Errc::invalid_key, "the key hash of {} does not name this private key's public key",
                  location.canonical());
   return IdentityEntries::insert_key(tx, identity_record(did, location), record_type(location.type()), private_key,
-                                    public_key);
+                                     public_key);
 }
 
 Result<Bytes> identity_public_key(const Keystore& keystore, const Did& did, const KeyLocation& location) {

@@ -50,7 +50,8 @@ Result<Bytes> public_key_of(KeyType type, ByteView secret) {
         return Status(Errc::invalid_key, "a secp256k1 private key must be in [1, n-1]");
       Bytes public_key(33);
       std::size_t size = public_key.size();
-      secp256k1_ec_pubkey_serialize(secp256k1_context_static, public_key.data(), &size, &point, SECP256K1_EC_COMPRESSED);
+      secp256k1_ec_pubkey_serialize(secp256k1_context_static, public_key.data(), &size, &point,
+                                    SECP256K1_EC_COMPRESSED);
       return public_key;
     }
     case KeyType::seed:
@@ -61,8 +62,7 @@ Result<Bytes> public_key_of(KeyType type, ByteView secret) {
       if (secret.empty())
         return Status(Errc::invalid_argument, "a symmetric key cannot be empty");
       return Bytes{};
-    case KeyType::opaque:
-      return Bytes{};
+    case KeyType::opaque: return Bytes{};
   }
   return Status(Errc::invalid_argument, "unknown key type");
 }
@@ -77,8 +77,7 @@ Result<Bytes> import_key(Transaction& tx, const Location& location, KeyType type
 }
 
 Result<Bytes> generate_key(Transaction& tx, const Location& location, KeyType type, const RecordOptions& options) {
-  if (type != KeyType::ed25519 && type != KeyType::x25519 && type != KeyType::secp256k1 &&
-      type != KeyType::symmetric)
+  if (type != KeyType::ed25519 && type != KeyType::x25519 && type != KeyType::secp256k1 && type != KeyType::symmetric)
     return error(Errc::invalid_argument, "cannot generate a {} key", key_type_name(type));
   ScratchFrame frame;
   SH_ASSIGN_OR_RETURN(auto secret, frame.take(32));
@@ -106,12 +105,13 @@ Result<Bytes> public_key_uncompressed(const Keystore& keystore, const Location& 
 }
 
 Status copy_record(Transaction& tx, const Location& from, const Location& to) {
-  return tx.keystore().use(from, key_types(KeyType::seed, KeyType::ed25519, KeyType::x25519, KeyType::secp256k1,
-                                           KeyType::symmetric, KeyType::opaque),
-                           [&](ByteView secret, const Record& record) {
-                             return tx.put(to, record.type, secret, record.public_key,
-                                           RecordOptions{record.hint, record.expires_at});
-                           });
+  return tx.keystore().use(
+      from,
+      key_types(KeyType::seed, KeyType::ed25519, KeyType::x25519, KeyType::secp256k1, KeyType::symmetric,
+                KeyType::opaque),
+      [&](ByteView secret, const Record& record) {
+        return tx.put(to, record.type, secret, record.public_key, RecordOptions{record.hint, record.expires_at});
+      });
 }
 
 Status move_record(Transaction& tx, const Location& from, const Location& to) {

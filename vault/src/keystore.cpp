@@ -62,8 +62,7 @@ struct VaultKeyAd {
 }  // namespace
 
 std::int64_t unix_now() noexcept {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 std::string_view key_type_name(KeyType type) noexcept {
@@ -79,8 +78,8 @@ std::string_view key_type_name(KeyType type) noexcept {
 }
 
 Result<KeyType> parse_key_type(std::string_view name) {
-  for (const KeyType type : {KeyType::seed, KeyType::ed25519, KeyType::x25519, KeyType::secp256k1,
-                             KeyType::symmetric, KeyType::opaque})
+  for (const KeyType type :
+       {KeyType::seed, KeyType::ed25519, KeyType::x25519, KeyType::secp256k1, KeyType::symmetric, KeyType::opaque})
     if (key_type_name(type) == name)
       return type;
   return error(Errc::invalid_argument, "unknown key type '{}'", name);
@@ -289,16 +288,21 @@ Result<Bytes> Keystore::public_key(const Location& location) const {
   SH_RETURN_IF_ERROR(location.check());
   SH_ASSIGN_OR_RETURN(State::Found found, state_->find_usable(location));
   if (found.record->public_key.empty())
-    return error(Errc::wrong_key_type, "the record at {} holds a {} key, which has no public key",
-                 location.to_string(), key_type_name(found.record->type));
+    return error(Errc::wrong_key_type, "the record at {} holds a {} key, which has no public key", location.to_string(),
+                 key_type_name(found.record->type));
   return found.record->public_key;
 }
 
 namespace {
 
 RecordInfo info_of(const std::string& vault_path, const Record& record) {
-  return {Location{vault_path, record.path}, record.type,       record.hint,   record.version,
-          record.created_at,                 record.expires_at, record.revoked};
+  return {Location{vault_path, record.path},
+          record.type,
+          record.hint,
+          record.version,
+          record.created_at,
+          record.expires_at,
+          record.revoked};
 }
 
 }  // namespace
@@ -429,8 +433,9 @@ Result<PreparedChanges> Keystore::prepare(ChangeSet set) const {
     live_vaults.insert(id);
   std::unordered_set<VaultId, IdHash> new_vaults;
   // Records put earlier in the set, for removals that follow them (rare: only tracked then).
-  const bool has_removals = std::any_of(set.changes.begin(), set.changes.end(),
-                                        [](const Change& change) { return std::holds_alternative<RemoveRecord>(change); });
+  const bool has_removals = std::any_of(set.changes.begin(), set.changes.end(), [](const Change& change) {
+    return std::holds_alternative<RemoveRecord>(change);
+  });
   std::unordered_set<RecordId, IdHash> put_records;
   for (const Change& change : set.changes) {
     if (const auto* put = std::get_if<PutVault>(&change)) {
@@ -521,7 +526,7 @@ struct Transaction::StagedVault {
 
 struct Transaction::Staged {
   std::unordered_map<VaultId, StagedVault, IdHash> vaults;  // nodes are stable: `key` may point into one
-  std::unordered_set<RecordId, IdHash> written;              // records put by this transaction
+  std::unordered_set<RecordId, IdHash> written;             // records put by this transaction
 };
 
 Transaction::Transaction(const Keystore& keystore, Overwrite overwrite)
@@ -569,7 +574,7 @@ Status Transaction::put_at(const Location& location, KeyType type, ByteView secr
     return error(Errc::invalid_argument, "a hint holds at most {} bytes", kMaxHintLength);
   if (public_key.size() > kMaxPublicKeySize)
     return Status(Errc::invalid_argument, "a public key holds at most 65 bytes");
-  SH_ASSIGN_OR_RETURN(StagedVault* vault, stage_vault(location.vault));
+  SH_ASSIGN_OR_RETURN(StagedVault * vault, stage_vault(location.vault));
 
   Record record;
   SH_ASSIGN_OR_RETURN(const VaultId vault_id, state.writable_vault_id(location.vault));
@@ -605,7 +610,7 @@ Status Transaction::revoke(const Location& location) {
   SH_ASSIGN_OR_RETURN(Keystore::State::Found found, keystore_.state_->find(location));
   if (found.record->revoked)
     return error(Errc::not_found, "the record at {} was already deleted", location.to_string());
-  SH_ASSIGN_OR_RETURN(StagedVault* vault, stage_vault(location.vault));
+  SH_ASSIGN_OR_RETURN(StagedVault * vault, stage_vault(location.vault));
   Record revoked = *found.record;
   revoked.revoked = true;
   revoked.sealed.clear();
@@ -619,9 +624,8 @@ namespace {
 // The export is untrusted: its paths follow the usual rules (the secret store's entry names
 // those of record paths) and its seals have a possible size.
 Status check_exported_record(const Location& location, const Record& record) {
-  const Status valid_location = location.vault == kSecretStoreVault
-                                    ? Location::make("secrets", record.path).status()
-                                    : location.check();
+  const Status valid_location =
+      location.vault == kSecretStoreVault ? Location::make("secrets", record.path).status() : location.check();
   if (!valid_location.ok() || !check_record(record).ok())
     return error(Errc::corrupted, "an export holds an invalid record: {}", valid_location.message());
   return {};
@@ -647,7 +651,8 @@ Result<std::vector<ImportedRecord>> Transaction::import_vaults(const ChangeSet& 
   for (const Change& change : exported.changes) {
     if (const auto* put = std::get_if<PutVault>(&change)) {
       const VaultKeyAd ad(put->id);
-      if (put->wrapped_key.size() != kSealKeySize + kSealOverhead || !open(transfer_key, ad.bytes, put->wrapped_key, vault_key).ok())
+      if (put->wrapped_key.size() != kSealKeySize + kSealOverhead ||
+          !open(transfer_key, ad.bytes, put->wrapped_key, vault_key).ok())
         return error(Errc::corrupted, "the key of vault {} does not open with this transfer key", put->path);
       vault = put;
       continue;

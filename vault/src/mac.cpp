@@ -83,8 +83,8 @@ Status hkdf_raw(Hash hash, ByteView ikm, ByteView salt, ByteView info, std::span
 Status pbkdf2_sha512_raw(ByteView password, ByteView salt, std::uint32_t iterations, std::span<std::uint8_t> out) {
   if (iterations == 0 || out.empty() || iterations > (1u << 31) || out.size() > (1u << 20))
     return Status(Errc::invalid_argument, "PBKDF2 needs 1 to 2^31 iterations and 1 byte to 1 MiB of output");
-  if (PKCS5_PBKDF2_HMAC(reinterpret_cast<const char*>(password.data()), static_cast<int>(password.size()),
-                        salt.data(), static_cast<int>(salt.size()), static_cast<int>(iterations), EVP_sha512(),
+  if (PKCS5_PBKDF2_HMAC(reinterpret_cast<const char*>(password.data()), static_cast<int>(password.size()), salt.data(),
+                        static_cast<int>(salt.size()), static_cast<int>(iterations), EVP_sha512(),
                         static_cast<int>(out.size()), out.data()) != 1)
     return Status(Errc::internal, "PBKDF2 failed in libcrypto");
   return {};
@@ -92,10 +92,11 @@ Status pbkdf2_sha512_raw(ByteView password, ByteView salt, std::uint32_t iterati
 
 Result<Bytes> hmac(const Keystore& keystore, const Location& key, Hash hash, ByteView message) {
   Bytes tag(hash_size(hash));
-  SH_RETURN_IF_ERROR(keystore.use(key, key_types(KeyType::symmetric, KeyType::seed), [&](ByteView secret, const Record&) {
-    hmac_raw(hash, secret, message, tag);
-    return Status{};
-  }));
+  SH_RETURN_IF_ERROR(
+      keystore.use(key, key_types(KeyType::symmetric, KeyType::seed), [&](ByteView secret, const Record&) {
+        hmac_raw(hash, secret, message, tag);
+        return Status{};
+      }));
   return tag;
 }
 

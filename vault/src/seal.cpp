@@ -15,8 +15,8 @@ Result<Bytes> seal(ByteView key, ByteView associated_data, ByteView plaintext) {
   Bytes sealed(kSealNonceSize + plaintext.size() + kSealTagSize);
   runtime::random_bytes(std::span(sealed).first(kSealNonceSize));
   crypto_aead_xchacha20poly1305_ietf_encrypt(sealed.data() + kSealNonceSize, nullptr, plaintext.data(),
-                                             plaintext.size(), associated_data.data(), associated_data.size(),
-                                             nullptr, sealed.data(), key.data());
+                                             plaintext.size(), associated_data.data(), associated_data.size(), nullptr,
+                                             sealed.data(), key.data());
   return sealed;
 }
 

@@ -43,7 +43,6 @@ Bytes serialize_ecdsa(const secp256k1_ecdsa_signature& signature, EcdsaFormat fo
   return compact;
 }
 
-
 // The signing steps, on a secret already in scratch.
 Status ed25519_with(ByteView seed, ByteView public_key, ByteView message, Bytes& signature) {
   // libsodium signs with seed || public key; the public key is bound to the seal.
@@ -115,9 +114,8 @@ Result<Bytes> sign_ed25519(const Keystore& keystore, const Location& location, B
 
 Result<Bytes> sign_ed25519(const SigningMaterial& key, ByteView message) {
   Bytes signature;
-  SH_RETURN_IF_ERROR(with_material(key, KeyType::ed25519, [&](ByteView seed) {
-    return ed25519_with(seed, key.public_key, message, signature);
-  }));
+  SH_RETURN_IF_ERROR(with_material(
+      key, KeyType::ed25519, [&](ByteView seed) { return ed25519_with(seed, key.public_key, message, signature); }));
   return signature;
 }
 
@@ -134,14 +132,12 @@ Result<Bytes> sign_ecdsa(const Keystore& keystore, const Location& location, Byt
 Result<Bytes> sign_ecdsa(const SigningMaterial& key, ByteView message, const EcdsaOptions& options) {
   SH_ASSIGN_OR_RETURN(const auto digest, ecdsa_digest(message, options.prehashed));
   Bytes out;
-  SH_RETURN_IF_ERROR(with_material(key, KeyType::secp256k1, [&](ByteView secret) {
-    return ecdsa_with(secret, digest, options.format, out);
-  }));
+  SH_RETURN_IF_ERROR(with_material(key, KeyType::secp256k1,
+                                   [&](ByteView secret) { return ecdsa_with(secret, digest, options.format, out); }));
   return out;
 }
 
-Result<Bytes> sign_schnorr(const Keystore& keystore, const Location& location, ByteView message,
-                           ByteView aux_random) {
+Result<Bytes> sign_schnorr(const Keystore& keystore, const Location& location, ByteView message, ByteView aux_random) {
   if (!aux_random.empty() && aux_random.size() != 32)
     return error(Errc::invalid_argument, "BIP340 auxiliary randomness is 32 bytes, not {}", aux_random.size());
   std::array<std::uint8_t, 32> aux;

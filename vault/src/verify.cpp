@@ -22,10 +22,10 @@ bool verify_ecdsa(ByteView public_key, ByteView message, ByteView signature, con
   if (!parse_public_key(public_key.data(), public_key.size(), &point) || signature.empty())
     return false;
   secp256k1_ecdsa_signature parsed;
-  const bool decoded = options.encoding == EcdsaEncoding::der
-                           ? secp256k1_ecdsa_signature_parse_der(context, &parsed, signature.data(), signature.size())
-                           : signature.size() == 64 &&
-                                 secp256k1_ecdsa_signature_parse_compact(context, &parsed, signature.data());
+  const bool decoded =
+      options.encoding == EcdsaEncoding::der
+          ? secp256k1_ecdsa_signature_parse_der(context, &parsed, signature.data(), signature.size())
+          : signature.size() == 64 && secp256k1_ecdsa_signature_parse_compact(context, &parsed, signature.data());
   if (!decoded)
     return false;
   if (!options.require_low_s)

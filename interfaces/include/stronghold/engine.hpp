@@ -10,9 +10,9 @@
 // never block in it) when the reply comes. A blocking signature is the exception: it runs on
 // the caller's thread (which would only wait otherwise) with the key's shielded material,
 // fetched from the vault actor on first use and trusted while the key's location is unchanged,
-// so it costs about one signature rather than a round trip through three actors. Errors come back as Status values. Private keys never
-// come out; secret-store values come back in self-wiping buffers. Thread-safe. Several engines
-// may live in one process, each in its own actor system or in one the application provides.
+// so it costs about one signature rather than a round trip through three actors. Errors come back as Status values.
+// Private keys never come out; secret-store values come back in self-wiping buffers. Thread-safe. Several engines may
+// live in one process, each in its own actor system or in one the application provides.
 #pragma once
 
 #include <chrono>

@@ -10,7 +10,8 @@ namespace {
 const Bytes kTest2Seed = from_hex("4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb").value();
 const Bytes kTest2Public = from_hex("3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c").value();
 const Bytes kTest2Signature =
-    from_hex("92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00")
+    from_hex(
+        "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00")
         .value();
 
 // Thrown by a failed expectation, caught by the runner: ends the check with its message.
@@ -49,7 +50,8 @@ void expect_code(const Status& status, Errc code, std::string_view what) {
 void create_with_private_key(const StorageFactory& fresh) {
   auto storage = fresh();
   const CreatedDid created = expect_ok(storage->did_create(kMainNetwork, "sign-0", kTest2Seed), "did_create");
-  expect(created.did.to_string() == "did:iota:8TURG5VChANzPVSsrfwhqbHqNDPWHr6cFg2RuzyUoFke", "the DID of the RFC 8032 key");
+  expect(created.did.to_string() == "did:iota:8TURG5VChANzPVSsrfwhqbHqNDPWHr6cFg2RuzyUoFke",
+         "the DID of the RFC 8032 key");
   expect(created.location.canonical() == "sign-0:15534036041411610771", "the key location");
   expect(created.location.type() == KeyType::ed25519, "an Ed25519 location");
   expect(expect_ok(storage->key_exists(created.did, created.location), "key_exists"), "the key exists");
@@ -168,14 +170,15 @@ void encrypt_between_storages(const StorageFactory& fresh) {
   const Bytes associated = {'h', 'e', 'a', 'd', 'e', 'r'};
   for (const KeyManagement kind : {KeyManagement::ecdh_es, KeyManagement::ecdh_es_a256kw}) {
     const CekAlgorithm cek{kind, AgreementInfo{{'A', 'l', 'i', 'c', 'e'}, {'B', 'o', 'b'}, {}, {}}};
-    const EncryptedData data = expect_ok(
-        alice->data_encrypt(alice_did, plaintext, associated, ContentEncryption::aes256gcm, cek, bob_public), "data_encrypt");
+    const EncryptedData data =
+        expect_ok(alice->data_encrypt(alice_did, plaintext, associated, ContentEncryption::aes256gcm, cek, bob_public),
+                  "data_encrypt");
     expect(expect_ok(bob->data_decrypt(bob_did, data, ContentEncryption::aes256gcm, cek, bob_key), "data_decrypt") ==
                plaintext,
            "Bob reads Alice's plaintext");
     const CekAlgorithm other{kind, AgreementInfo{{'A', 'l', 'i', 'c', 'e'}, {'E', 'v', 'e'}, {}, {}}};
-    expect_code(bob->data_decrypt(bob_did, data, ContentEncryption::aes256gcm, other, bob_key), Errc::authentication_failed,
-                "other agreement info");
+    expect_code(bob->data_decrypt(bob_did, data, ContentEncryption::aes256gcm, other, bob_key),
+                Errc::authentication_failed, "other agreement info");
   }
 }
 

@@ -80,8 +80,8 @@ Status MemStore::key_insert(const Did& did, const KeyLocation& location, ByteVie
   if (!location.names(public_key))
     return error(Errc::invalid_key, "the key hash of {} does not name this private key's public key",
                  location.canonical());
-  identity->keys.insert_or_assign(location,
-                                  Key{location.type(), Bytes(private_key.begin(), private_key.end()), std::move(public_key)});
+  identity->keys.insert_or_assign(
+      location, Key{location.type(), Bytes(private_key.begin(), private_key.end()), std::move(public_key)});
   return {};
 }
 

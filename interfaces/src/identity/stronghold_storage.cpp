@@ -27,7 +27,8 @@ Status ask(Engine& engine, OnReply on_reply, Args&&... args) {
 template <class T, class... Args>
 Result<T> ask_for(Engine& engine, Args&&... args) {
   std::optional<T> value;
-  SH_RETURN_IF_ERROR(ask(engine, [&](T& reply) { value.emplace(std::move(reply)); }, std::forward<Args>(args)...));
+  SH_RETURN_IF_ERROR(ask(
+      engine, [&](T& reply) { value.emplace(std::move(reply)); }, std::forward<Args>(args)...));
   return std::move(*value);
 }
 
@@ -55,16 +56,25 @@ Result<CreatedDid> StrongholdStorage::did_create(std::string_view network, std::
   }
   std::optional<CreatedDid> created;
   SH_RETURN_IF_ERROR(ask(
-      *engine_, [&](Did& did, KeyLocation& location) { created.emplace(CreatedDid{std::move(did), std::move(location)}); },
+      *engine_,
+      [&](Did& did, KeyLocation& location) {
+        created.emplace(CreatedDid{std::move(did), std::move(location)});
+      },
       did_create_atom::value, std::string(network), std::string(fragment), std::move(key)));
   return std::move(*created);
 }
 
-Result<std::vector<Did>> StrongholdStorage::did_list() { return ask_for<std::vector<Did>>(*engine_, did_list_atom::value); }
+Result<std::vector<Did>> StrongholdStorage::did_list() {
+  return ask_for<std::vector<Did>>(*engine_, did_list_atom::value);
+}
 
-Result<bool> StrongholdStorage::did_exists(const Did& did) { return ask_for<bool>(*engine_, did_exists_atom::value, did); }
+Result<bool> StrongholdStorage::did_exists(const Did& did) {
+  return ask_for<bool>(*engine_, did_exists_atom::value, did);
+}
 
-Result<bool> StrongholdStorage::did_purge(const Did& did) { return ask_for<bool>(*engine_, did_purge_atom::value, did); }
+Result<bool> StrongholdStorage::did_purge(const Did& did) {
+  return ask_for<bool>(*engine_, did_purge_atom::value, did);
+}
 
 Result<KeyLocation> StrongholdStorage::key_generate(const Did& did, KeyType type, std::string_view fragment) {
   return ask_for<KeyLocation>(*engine_, key_generate_atom::value, did, type, std::string(fragment));
@@ -114,8 +124,9 @@ Result<bool> StrongholdStorage::key_exists(const Did& did, const KeyLocation& lo
 
 Result<Bytes> StrongholdStorage::data_decrypt(const Did& did, const EncryptedData& data, ContentEncryption content,
                                               const CekAlgorithm& cek, const KeyLocation& location) {
-  SH_ASSIGN_OR_RETURN(const SharedShielded shielded, ask_for<SharedShielded>(*engine_, decrypt_atom::value, did, location,
-                                                                            data, content, cek.kind, cek.agreement));
+  SH_ASSIGN_OR_RETURN(
+      const SharedShielded shielded,
+      ask_for<SharedShielded>(*engine_, decrypt_atom::value, did, location, data, content, cek.kind, cek.agreement));
   Bytes plaintext(shielded->size());
   SH_RETURN_IF_ERROR(shielded->open(plaintext));
   return plaintext;

@@ -36,12 +36,11 @@ using engine_actor = caf::typed_actor<
     caf::replies_to<sign_atom, vault::Location, Bytes>::with<Bytes>,
     caf::replies_to<ecdsa_atom, vault::Location, Bytes, vault::EcdsaOptions>::with<Bytes>,
     caf::replies_to<batch_atom, vault::Location, ByteList>::with<ByteList>,
-    caf::replies_to<derive_atom, vault::Location, std::string, vault::Curve, vault::Location, vault::Overwrite>::with<
-        Bytes>,
+    caf::replies_to<derive_atom, vault::Location, std::string, vault::Curve, vault::Location,
+                    vault::Overwrite>::with<Bytes>,
     caf::replies_to<delete_atom, vault::Location>::with<caf::ok_atom>,
     caf::replies_to<put_secret_atom, std::string, SharedShielded, vault::Overwrite>::with<caf::ok_atom>,
-    caf::replies_to<get_secret_atom, std::string>::with<SharedShielded>,
-    caf::replies_to<sync_atom>::with<caf::ok_atom>,
+    caf::replies_to<get_secret_atom, std::string>::with<SharedShielded>, caf::replies_to<sync_atom>::with<caf::ok_atom>,
     // The shielded material of an Ed25519 or secp256k1 key, for signing on the caller's thread.
     caf::replies_to<material_atom, vault::Location>::with<vault::SigningMaterial>,
     caf::replies_to<transact_atom, SharedProcedure>::with<caf::ok_atom>,
@@ -49,8 +48,7 @@ using engine_actor = caf::typed_actor<
     caf::replies_to<gc_atom>::with<caf::ok_atom>,
     // A password change: the file's header, for Snapshot::prepare_password_change on the
     // caller's thread (where the KDFs run), then the prepared password.
-    caf::replies_to<header_atom>::with<Bytes>,
-    caf::replies_to<passwd_atom, SharedNewPassword>::with<caf::ok_atom>>;
+    caf::replies_to<header_atom>::with<Bytes>, caf::replies_to<passwd_atom, SharedNewPassword>::with<caf::ok_atom>>;
 
 // The supervisor is also the identity storage's entry point (it forwards those requests to the
 // identity registry), and reports restart counts and its children (the vault actor, the snapshot
@@ -59,10 +57,10 @@ using supervisor_actor =
     engine_actor::extend_with<identity_actor>::extend<caf::replies_to<stats_atom>::with<EngineStats>,
                                                       caf::replies_to<children_atom>::with<std::vector<caf::actor>>>;
 
-using signer_actor = caf::typed_actor<
-    caf::replies_to<sign_atom, vault::SigningMaterial, Bytes>::with<Bytes>,
-    caf::replies_to<ecdsa_atom, vault::SigningMaterial, Bytes, vault::EcdsaOptions>::with<Bytes>,
-    caf::replies_to<batch_atom, vault::SigningMaterial, ByteList>::with<ByteList>>;
+using signer_actor =
+    caf::typed_actor<caf::replies_to<sign_atom, vault::SigningMaterial, Bytes>::with<Bytes>,
+                     caf::replies_to<ecdsa_atom, vault::SigningMaterial, Bytes, vault::EcdsaOptions>::with<Bytes>,
+                     caf::replies_to<batch_atom, vault::SigningMaterial, ByteList>::with<ByteList>>;
 
 // Per-location change counters, shared by the vault actor (which bumps a location's counter
 // before it acknowledges any change there) and by readers that cache signing material (which
@@ -82,9 +80,9 @@ class KeyGenerations {
 };
 
 struct EngineOptions {
-  unsigned signers = 0;  // 0: one per core
-  std::chrono::milliseconds journal_timeout{30'000};    // for requests between the engine's actors
-  std::chrono::milliseconds partition_idle{10'000};     // an identity partition idle this long stops
+  unsigned signers = 0;                               // 0: one per core
+  std::chrono::milliseconds journal_timeout{30'000};  // for requests between the engine's actors
+  std::chrono::milliseconds partition_idle{10'000};   // an identity partition idle this long stops
   snapshot::Durability durability = snapshot::Durability::sync;
   std::shared_ptr<KeyGenerations> generations;  // made by spawn_engine when null
 };

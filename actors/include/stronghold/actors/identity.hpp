@@ -23,8 +23,7 @@ using identity_actor = caf::typed_actor<
     // network, fragment, the private key (null: generate one)
     caf::replies_to<did_create_atom, std::string, std::string, SharedShielded>::with<vault::Did, vault::KeyLocation>,
     caf::replies_to<did_list_atom>::with<std::vector<vault::Did>>,
-    caf::replies_to<did_exists_atom, vault::Did>::with<bool>,
-    caf::replies_to<did_purge_atom, vault::Did>::with<bool>,
+    caf::replies_to<did_exists_atom, vault::Did>::with<bool>, caf::replies_to<did_purge_atom, vault::Did>::with<bool>,
     caf::replies_to<key_generate_atom, vault::Did, vault::IdentityKeyType, std::string>::with<vault::KeyLocation>,
     caf::replies_to<key_insert_atom, vault::Did, vault::KeyLocation, SharedShielded>::with<caf::ok_atom>,
     caf::replies_to<key_public_atom, vault::Did, vault::KeyLocation>::with<Bytes>,

@@ -138,8 +138,7 @@ namespace stronghold::actors {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, EngineStats& x) {
-  return f(caf::meta::type_name("stronghold.EngineStats"), x.signer_restarts, x.vault_restarts,
-           x.identity_restarts);
+  return f(caf::meta::type_name("stronghold.EngineStats"), x.signer_restarts, x.vault_restarts, x.identity_restarts);
 }
 
 }  // namespace stronghold::actors

@@ -7,7 +7,7 @@
 namespace stronghold::runtime {
 
 struct HardeningMeasure {
-  std::string name;    // "core dumps disabled", ...
+  std::string name;  // "core dumps disabled", ...
   bool applied = false;
   std::string detail;  // why not, or the limit in force
 };

@@ -80,7 +80,7 @@ class SecretBuffer {
 
   std::uint8_t* data_ = nullptr;
   std::size_t size_ = 0;
-  mutable std::mutex mutex_;       // guards the two counters and the page protection
+  mutable std::mutex mutex_;  // guards the two counters and the page protection
   mutable std::uint32_t readers_ = 0;
   bool writing_ = false;
 };

@@ -15,23 +15,23 @@ namespace stronghold {
 
 enum class Errc : std::uint8_t {
   ok = 0,
-  invalid_argument,       // malformed input: bad length, hex, path, mnemonic, message
-  not_found,              // unknown location, record, entry or DID
+  invalid_argument,  // malformed input: bad length, hex, path, mnemonic, message
+  not_found,         // unknown location, record, entry or DID
   already_exists,
   wrong_key_type,         // the record holds another kind of key than the operation needs
   invalid_key,            // a key or point that the algorithm rejects
   authentication_failed,  // a seal or a signature did not verify
   wrong_password,
-  corrupted,              // damaged data read from disk or from a peer
-  unsupported,            // a format version or algorithm this build does not know
+  corrupted,    // damaged data read from disk or from a peer
+  unsupported,  // a format version or algorithm this build does not know
   expired,
   io_error,
-  resource_exhausted,     // a bound or a system limit was hit
-  busy,                   // locked or in use by someone else
+  resource_exhausted,  // a bound or a system limit was hit
+  busy,                // locked or in use by someone else
   timeout,
-  unavailable,            // the component that would answer has stopped
+  unavailable,  // the component that would answer has stopped
   internal,
-  did_not_found,          // an identity (DID) the storage does not hold
+  did_not_found,  // an identity (DID) the storage does not hold
 };
 
 std::string_view errc_name(Errc code) noexcept;
@@ -65,7 +65,7 @@ template <class T>
 class [[nodiscard]] Result {
  public:
   using value_type = T;
-  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : state_(std::in_place_index<1>, std::move(status)) {  // NOLINT
     if (std::get<1>(state_).ok())
       state_.template emplace<1>(Errc::internal, "a Result was built from a success status");
@@ -93,18 +93,16 @@ class [[nodiscard]] Result {
 }  // namespace stronghold
 
 // Propagate a failed Status from an expression returning Status.
-#define SH_RETURN_IF_ERROR(expr)                   \
-  do {                                             \
-    if (::stronghold::Status sh_status_ = (expr); \
-        !sh_status_.ok())                          \
-      return sh_status_;                           \
+#define SH_RETURN_IF_ERROR(expr)                                    \
+  do {                                                              \
+    if (::stronghold::Status sh_status_ = (expr); !sh_status_.ok()) \
+      return sh_status_;                                            \
   } while (false)
 
 #define SH_CONCAT_INNER(a, b) a##b
 #define SH_CONCAT(a, b) SH_CONCAT_INNER(a, b)
 // Declare `lhs` from a Result-returning expression, or return its Status.
-#define SH_ASSIGN_OR_RETURN(lhs, expr) \
-  SH_ASSIGN_OR_RETURN_IMPL(SH_CONCAT(sh_result_, __LINE__), lhs, expr)
+#define SH_ASSIGN_OR_RETURN(lhs, expr) SH_ASSIGN_OR_RETURN_IMPL(SH_CONCAT(sh_result_, __LINE__), lhs, expr)
 #define SH_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
   auto tmp = (expr);                             \
   if (!tmp.ok())                                 \

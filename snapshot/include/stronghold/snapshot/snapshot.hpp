@@ -20,10 +20,10 @@
 #include <memory>
 #include <string>
 
+#include "stronghold/runtime/shield.hpp"
 #include "stronghold/snapshot/file_system.hpp"
 #include "stronghold/snapshot/format.hpp"
 #include "stronghold/snapshot/journal_file.hpp"
-#include "stronghold/runtime/shield.hpp"
 #include "stronghold/vault/keystore.hpp"
 
 namespace stronghold::snapshot {
@@ -119,8 +119,7 @@ class Snapshot {
   // JournalFile::replace, as compaction_image() does (busy if the header changed meanwhile).
   // From then on reopen_token() holds the new key.
   Bytes header() const;
-  static Result<NewPassword> prepare_password_change(ByteView header, ByteView current_password,
-                                                     ByteView new_password);
+  static Result<NewPassword> prepare_password_change(ByteView header, ByteView current_password, ByteView new_password);
   // Whether `password` opens the key of the file whose header (header()) is `header`:
   // wrong_password when not. Runs the password KDF, on any thread.
   static Status check_password(ByteView header, ByteView password);
@@ -131,7 +130,7 @@ class Snapshot {
   std::uint64_t journal_bytes() const noexcept;
   std::uint64_t file_bytes() const noexcept;
 
- struct State;  // the implementation's, public only so that its helpers can name it
+  struct State;  // the implementation's, public only so that its helpers can name it
 
  private:
   explicit Snapshot(std::unique_ptr<State> state) noexcept;

@@ -49,7 +49,7 @@ struct ImportOptions {
 struct ImportPlan {
   Bytes sender;  // the Ed25519 public key the export's signature verifies with (once it did)
   std::vector<vault::ImportedRecord> records;  // records, then secrets, each sorted by name
-  bool complete = false;  // `records` lists the whole export: it opened and every record checked
+  bool complete = false;                       // `records` lists the whole export: it opened and every record checked
 };
 
 // An export password turned into its transfer key (Argon2id) before the keystore is touched, so

@@ -17,7 +17,7 @@ enum class Aead { xchacha20poly1305, aes256gcm };
 inline constexpr std::size_t kAeadKeySize = 32;
 inline constexpr std::size_t kAeadTagSize = 16;
 inline constexpr std::size_t kMaxAeadNonceSize = 128;  // libcrypto's GCM limit
-std::size_t aead_nonce_size(Aead aead) noexcept;  // the default: 24 or 12
+std::size_t aead_nonce_size(Aead aead) noexcept;       // the default: 24 or 12
 
 struct AeadCiphertext {
   Bytes nonce;

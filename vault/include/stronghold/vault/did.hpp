@@ -31,7 +31,7 @@ class Did {
   static Result<Did> from_public_key(std::string_view network, ByteView ed25519_public_key);
 
   const std::string& network() const noexcept { return network_; }  // "main" for the main network
-  std::string tag() const;                                           // base58
+  std::string tag() const;                                          // base58
   const std::string& to_string() const noexcept { return text_; }   // normalised
 
   bool operator==(const Did& other) const noexcept { return text_ == other.text_; }

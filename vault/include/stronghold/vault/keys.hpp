@@ -8,8 +8,7 @@ namespace stronghold::vault {
 // A new random key at `location`; returns its public key (Ed25519 and X25519: 32 bytes,
 // secp256k1: 33-byte compressed; nothing for symmetric keys). Types: ed25519, x25519,
 // secp256k1, symmetric (32 bytes).
-Result<Bytes> generate_key(Transaction& tx, const Location& location, KeyType type,
-                           const RecordOptions& options = {});
+Result<Bytes> generate_key(Transaction& tx, const Location& location, KeyType type, const RecordOptions& options = {});
 // Stores a caller's private key; invalid_key when the curve refuses it (a secp256k1 scalar
 // of zero or past the group order), invalid_argument for a wrong length.
 Result<Bytes> import_key(Transaction& tx, const Location& location, KeyType type, ByteView secret,

@@ -88,7 +88,7 @@ struct RecordInfo {
 struct PutVault {
   VaultId id{};
   std::string path;
-  Bytes wrapped_key;             // the vault key sealed under the snapshot key
+  Bytes wrapped_key;               // the vault key sealed under the snapshot key
   std::uint64_t last_version = 0;  // the highest record version ever used in the vault
 };
 struct PutRecord {
