@@ -38,7 +38,7 @@ Status create_private_folders(const std::filesystem::path& folder) {
     return {};
   SH_RETURN_IF_ERROR(create_private_folders(folder.parent_path()));
   if (::mkdir(folder.c_str(), 0700) != 0 && errno != EEXIST)
-    return error(Errc::io_error, "cannot create {}: {}", folder.string(), std::strerror(errno));
+    return error(Errc::io_error, "cannot create {}: {}", folder.string(), errno_text(errno));
   return {};
 }
 

@@ -300,7 +300,7 @@ namespace {
 Status file_error(const std::string& path, int error_number) {
   if (error_number == ENOENT)
     return error(Errc::not_found, "there is no file {}", path);
-  return error(Errc::io_error, "cannot read {}: {}", path, std::strerror(error_number));
+  return error(Errc::io_error, "cannot read {}: {}", path, errno_text(error_number));
 }
 
 // Reads `fd` to its end, growing in steps that are never larger than what arrived: a pipe or a
@@ -355,7 +355,7 @@ Result<bool> path_exists(const std::string& path) {
     return true;
   if (errno == ENOENT)
     return false;
-  return error(Errc::io_error, "cannot look at {}: {}", path, std::strerror(errno));
+  return error(Errc::io_error, "cannot look at {}: {}", path, errno_text(errno));
 }
 
 Status PrintedOutput::new_file(const std::string& path, ByteView content) {

@@ -136,7 +136,7 @@ Message failure(std::uint64_t id, const Status& status) {
   return Message{id, static_cast<std::uint8_t>(status.code()), {Bytes(text.begin(), text.end())}};
 }
 
-Status system_error(const char* what) { return error(Errc::io_error, "{}: {}", what, std::strerror(errno)); }
+Status system_error(const char* what) { return error(Errc::io_error, "{}: {}", what, errno_text(errno)); }
 
 // What a request of `size` bytes is charged while it is in flight.
 std::size_t charge_for(std::size_t size, const Result<Message>& request) {

@@ -4,19 +4,16 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include <cstdlib>
-
 #include <cerrno>
-#include <cstring>
+#include <cstdlib>
 
 #include <fmt/format.h>
 
 #include "stronghold/runtime/guarded_memory.hpp"
+#include "stronghold/runtime/status.hpp"
 
 namespace stronghold::runtime {
 namespace {
-
-std::string errno_text() { return std::strerror(errno); }
 
 HardeningMeasure disable_core_dumps() {
   HardeningMeasure measure{"core dumps disabled (RLIMIT_CORE 0)", false, {}};
@@ -24,7 +21,7 @@ HardeningMeasure disable_core_dumps() {
   if (setrlimit(RLIMIT_CORE, &none) == 0)
     measure.applied = true;
   else
-    measure.detail = "setrlimit: " + errno_text();
+    measure.detail = "setrlimit: " + errno_text(errno);
   return measure;
 }
 
@@ -33,7 +30,7 @@ HardeningMeasure disable_dumpable() {
   if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0 && prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 0)
     measure.applied = true;
   else
-    measure.detail = "prctl: " + errno_text();
+    measure.detail = "prctl: " + errno_text(errno);
   return measure;
 }
 

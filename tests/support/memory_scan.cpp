@@ -126,7 +126,7 @@ std::vector<std::pair<std::uint64_t, std::uint64_t>> used_runs(int pagemap, std:
 Result<std::vector<ScanHit>> scan_process(pid_t pid, const std::vector<KnownSecret>& secrets, bool include_guarded) {
   const int memory = ::open(fmt::format("/proc/{}/mem", pid).c_str(), O_RDONLY | O_CLOEXEC);
   if (memory < 0)
-    return error(Errc::invalid_argument, "cannot read the memory of process {}: {}", pid, std::strerror(errno));
+    return error(Errc::invalid_argument, "cannot read the memory of process {}: {}", pid, errno_text(errno));
   const int pagemap = ::open(fmt::format("/proc/{}/pagemap", pid).c_str(), O_RDONLY | O_CLOEXEC);
   std::size_t longest = 0;
   for (const KnownSecret& secret : secrets)

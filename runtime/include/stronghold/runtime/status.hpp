@@ -36,6 +36,9 @@ enum class Errc : std::uint8_t {
 
 std::string_view errc_name(Errc code) noexcept;
 
+// The text of an errno value. std::strerror may share one buffer between threads; this does not.
+std::string errno_text(int error_number);
+
 class [[nodiscard]] Status {
  public:
   Status() noexcept = default;
