@@ -25,7 +25,7 @@ std::unique_ptr<StrongholdStorage> make_storage(const std::string& name, snapsho
   auto storage = StrongholdStorage::create((kDir / name).string(), Bytes{'b'}, options);
   if (!storage.ok()) {
     fmt::print(stderr, "{}\n", storage.status().to_string());
-    std::exit(1);
+    std::exit(1);  // NOLINT(concurrency-mt-unsafe): no other thread ever calls exit
   }
   return std::move(storage).value();
 }

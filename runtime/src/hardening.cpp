@@ -88,6 +88,7 @@ void exec_with_symbols_bound_now(char** argv) noexcept {
   const char* const bound = std::getenv("LD_BIND_NOW");
   if ((bound != nullptr && *bound != '\0') || argv == nullptr || argv[0] == nullptr)
     return;
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): callers run this first in main, before any thread
   if (::setenv("LD_BIND_NOW", "1", 1) != 0)
     return;
   ::execv("/proc/self/exe", argv);  // returns only on failure: run on, lazily bound
