@@ -199,7 +199,7 @@ void append_json_quoted(Out& out, std::string_view text) {
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char escaped[8];
-          std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(c));
+          (void)std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(c));
           append_text(out, escaped);
         } else {
           append_text(out, std::string_view(&c, 1));
@@ -253,7 +253,7 @@ void PrintedOutput::secret_value(const std::string& name, ByteView bytes) {
     line.append(bytes);
   }
   line.push_back('\n');
-  std::fflush(stdout);
+  (void)std::fflush(stdout);
   for (std::size_t written = 0; written < line.size();) {
     const ssize_t wrote = ::write(STDOUT_FILENO, line.data() + written, line.size() - written);
     if (wrote <= 0 && errno != EINTR)
@@ -263,13 +263,13 @@ void PrintedOutput::secret_value(const std::string& name, ByteView bytes) {
 }
 
 int report(const Status& status) {
-  std::fprintf(stderr, "stronghold: %s; %s\n", status.message().c_str(), hint(status.code()).c_str());
+  (void)std::fprintf(stderr, "stronghold: %s; %s\n", status.message().c_str(), hint(status.code()).c_str());
   return exit_code(status.code());
 }
 
 int usage_error(const std::string& message, const std::string& command) {
-  std::fprintf(stderr, "stronghold: %s; run 'stronghold %s--help'\n", message.c_str(),
-               command.empty() ? "" : (command + " ").c_str());
+  (void)std::fprintf(stderr, "stronghold: %s; run 'stronghold %s--help'\n", message.c_str(),
+                     command.empty() ? "" : (command + " ").c_str());
   return kUsage;
 }
 

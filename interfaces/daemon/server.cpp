@@ -631,7 +631,9 @@ Status serve(const ServerOptions& options, std::optional<runtime::SecretBuffer> 
   // Blocked before any thread starts (the engine's, the workers'), so that every thread inherits
   // the mask and the signals reach only the signalfd.
   pthread_sigmask(SIG_BLOCK, &stop_signals(), nullptr);
-  ::signal(SIGPIPE, SIG_IGN);
+  // A client that hangs up must not stop the daemon with SIGPIPE.
+  if (::signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+    return system_error("signal");
   Server server(options);
   SH_RETURN_IF_ERROR(server.start(std::move(password)));
   return server.run();

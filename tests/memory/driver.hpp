@@ -70,7 +70,7 @@ inline int drive(char** argv, const std::function<int(const std::vector<std::str
       code = run(words, view.bytes());
     }
     std::printf("done %d\n", code);
-    std::fflush(stdout);
+    (void)std::fflush(stdout);
   }
   return 0;
 }

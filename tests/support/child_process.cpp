@@ -17,15 +17,15 @@
 namespace stronghold::test {
 
 ChildOutcome run_in_child(const std::function<int()>& body) {
-  std::fflush(nullptr);
+  (void)std::fflush(nullptr);
   const pid_t pid = fork();
   if (pid == 0) {
     for (const int sig : {SIGSEGV, SIGBUS, SIGABRT})
-      std::signal(sig, SIG_DFL);
+      (void)std::signal(sig, SIG_DFL);
     const rlimit no_core{0, 0};
     setrlimit(RLIMIT_CORE, &no_core);
     const int code = body();
-    std::fflush(nullptr);
+    (void)std::fflush(nullptr);
     _exit(code);
   }
   ChildOutcome outcome;
@@ -87,7 +87,7 @@ ProgramRun run_program(std::vector<std::string> args, std::vector<std::string> e
   // Everything the child needs is made before fork: it may not allocate in a threaded process.
   const std::vector<char*> argv = null_terminated(args);
   const std::vector<char*> envp = null_terminated(environment);
-  std::fflush(nullptr);
+  (void)std::fflush(nullptr);
   const pid_t pid = fork();
   if (pid == 0) {
     if (address_space != 0) {
