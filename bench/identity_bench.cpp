@@ -32,7 +32,7 @@ std::unique_ptr<StrongholdStorage> make_storage(const std::string& name, snapsho
 
 double sign_rate(StrongholdStorage& storage, const CreatedDid& identity, int in_flight) {
   return pipelined_rate(in_flight, [&](auto& finished) {
-    storage.key_sign_async(identity.did, identity.location, kMessage, [&finished](Result<Bytes> signature) {
+    storage.key_sign_async(identity.did, identity.location, kMessage, [&finished](const Result<Bytes>& signature) {
       if (!signature.ok())
         std::abort();
       finished(1);

@@ -266,7 +266,7 @@ Status Server::run() {
     engine = std::move(engine_);
   }
   if (engine) {
-    const Status synced = engine->sync();
+    Status synced = engine->sync();
     engine->close();
     return synced;
   }

@@ -41,6 +41,7 @@ ChildOutcome run_in_child(const std::function<int()>& body) {
 
 pid_t spawn_program(std::vector<std::string> args) {
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (auto& arg : args)
     argv.push_back(arg.data());
   argv.push_back(nullptr);
@@ -56,6 +57,7 @@ namespace {
 
 std::vector<char*> null_terminated(std::vector<std::string>& strings) {
   std::vector<char*> pointers;
+  pointers.reserve(strings.size() + 1);
   for (auto& text : strings)
     pointers.push_back(text.data());
   pointers.push_back(nullptr);

@@ -75,7 +75,7 @@ TEST_CASE_FIXTURE(KeystoreFixture, "a record is rejected after tampering, moving
   put("wallet/a", KeyType::ed25519, Bytes(32, 0x22), Overwrite::replace);  // version 2
   put("wallet/b", KeyType::ed25519, Bytes(32, 0x33));
 
-  auto reload = [&](ChangeSet set) {
+  auto reload = [&](const ChangeSet& set) {
     Keystore copy = make();
     REQUIRE(copy.apply(set).ok());
     return copy;
@@ -272,6 +272,7 @@ TEST_CASE_FIXTURE(KeystoreFixture, "concurrent first uses of a record agree") {
   constexpr int kThreads = 4;
   std::vector<std::vector<Bytes>> signatures(kThreads);
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t)
     threads.emplace_back([&, t] {
       for (int round = 0; round < 50; ++round)
