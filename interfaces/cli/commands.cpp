@@ -20,7 +20,7 @@ namespace {
 
 using vault::Location;
 
-constexpr std::size_t kMaxSecret = 32 * 1024;
+constexpr std::size_t kMaxSecret = std::size_t{32} * 1024;
 constexpr std::size_t kMaxHexKey = 1024;
 
 using Layout = Output::Layout;

@@ -310,7 +310,7 @@ Result<Bytes> read_bounded(int fd, const std::string& path, std::size_t expected
   std::size_t size = 0;
   for (;;) {
     if (size == bytes.size())
-      bytes.resize(std::min(limit + 1, std::max<std::size_t>({expected + 1, 2 * size, 64 * 1024})));
+      bytes.resize(std::min(limit + 1, std::max<std::size_t>({expected + 1, 2 * size, std::size_t{64} * 1024})));
     const ssize_t got = ::read(fd, bytes.data() + size, bytes.size() - size);
     if (got < 0 && errno == EINTR)
       continue;

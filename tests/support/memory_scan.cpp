@@ -84,7 +84,7 @@ std::vector<KnownSecret> with_hex_forms(const std::vector<KnownSecret>& secrets)
     const std::string hex = to_hex(secret.bytes);
     for (const KnownSecret& form : {secret, KnownSecret{secret.name + " (hex)", Bytes(hex.begin(), hex.end())}}) {
       // Each half too: a freed block's first 16 bytes become the allocator's list pointers.
-      const std::size_t half = form.bytes.size() / 2;
+      const auto half = static_cast<std::ptrdiff_t>(form.bytes.size() / 2);
       all.push_back(form);
       all.push_back({form.name + ", first half", Bytes(form.bytes.begin(), form.bytes.begin() + half)});
       all.push_back({form.name + ", second half", Bytes(form.bytes.begin() + half, form.bytes.end())});

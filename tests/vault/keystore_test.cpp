@@ -117,7 +117,8 @@ TEST_CASE_FIXTURE(KeystoreFixture, "state does not open under another snapshot k
 
 TEST_CASE_FIXTURE(KeystoreFixture, "a rented key stops working when it expires and is collected afterwards") {
   Transaction tx(keystore);
-  REQUIRE(import_key(tx, at("rent/key"), KeyType::symmetric, Bytes(32, 5), {"rented", *clock + 48 * 3600}).ok());
+  REQUIRE(import_key(tx, at("rent/key"), KeyType::symmetric, Bytes(32, 5), {"rented", *clock + std::int64_t{48} * 3600})
+              .ok());
   REQUIRE(keystore.commit(std::move(tx)).ok());
   CHECK(hmac(keystore, at("rent/key"), Hash::sha256, kMessage).ok());
   *clock += 48 * 3600 - 1;
