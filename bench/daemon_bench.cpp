@@ -86,6 +86,7 @@ double daemon_rate(const std::string& socket, int batch) {
   std::atomic<std::uint64_t> total{0};
   std::vector<std::thread> clients;
   const auto start = Clock::now();
+  clients.reserve(kConnections);
   for (int c = 0; c < kConnections; ++c)
     clients.emplace_back([&] { total += drive_connection(socket, kInFlight, batch); });
   for (auto& client : clients)
@@ -95,7 +96,7 @@ double daemon_rate(const std::string& socket, int batch) {
 
 double facade_rate(Engine& engine, const vault::Location& key) {
   return pipelined_rate(kConnections * kInFlight, [&](auto& finished) {
-    engine.sign_async(key, kMessage, [&finished](Result<Bytes> signature) {
+    engine.sign_async(key, kMessage, [&finished](const Result<Bytes>& signature) {
       if (!signature.ok())
         std::abort();
       finished(1);

@@ -16,7 +16,7 @@ using namespace stronghold;
 using namespace stronghold::bench;
 double async_rate(Engine& engine, const vault::Location& key, int in_flight) {
   return pipelined_rate(in_flight, [&](auto& finished) {
-    engine.sign_async(key, kMessage, [&finished](Result<Bytes> signature) {
+    engine.sign_async(key, kMessage, [&finished](const Result<Bytes>& signature) {
       if (!signature.ok())
         std::abort();
       finished(1);

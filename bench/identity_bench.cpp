@@ -25,14 +25,14 @@ std::unique_ptr<StrongholdStorage> make_storage(const std::string& name, snapsho
   auto storage = StrongholdStorage::create((kDir / name).string(), Bytes{'b'}, options);
   if (!storage.ok()) {
     fmt::print(stderr, "{}\n", storage.status().to_string());
-    std::exit(1);
+    std::exit(1);  // NOLINT(concurrency-mt-unsafe): no other thread ever calls exit
   }
   return std::move(storage).value();
 }
 
 double sign_rate(StrongholdStorage& storage, const CreatedDid& identity, int in_flight) {
   return pipelined_rate(in_flight, [&](auto& finished) {
-    storage.key_sign_async(identity.did, identity.location, kMessage, [&finished](Result<Bytes> signature) {
+    storage.key_sign_async(identity.did, identity.location, kMessage, [&finished](const Result<Bytes>& signature) {
       if (!signature.ok())
         std::abort();
       finished(1);

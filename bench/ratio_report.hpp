@@ -87,7 +87,7 @@ void paired(benchmark::State& state, const std::string& label, Measured measured
     measured_ns.push_back(std::chrono::duration<double, std::nano>(end - middle).count());
   }
   auto median = [](std::vector<double>& samples) {
-    std::nth_element(samples.begin(), samples.begin() + samples.size() / 2, samples.end());
+    std::nth_element(samples.begin(), samples.begin() + static_cast<std::ptrdiff_t>(samples.size() / 2), samples.end());
     return samples[samples.size() / 2];
   };
   if (measured_ns.empty())

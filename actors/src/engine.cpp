@@ -143,7 +143,7 @@ using WriterSelf = snapshot_actor::stateful_pointer<SnapshotActorState>;
 
 // Answers every waiting append with `failure` and stops: the supervisor restarts from the file.
 caf::error fail_writer(WriterSelf self, const Status& failure) {
-  const caf::error reason = to_error(failure);
+  caf::error reason = to_error(failure);
   for (auto& promise : self->state.waiting)
     promise.deliver(reason);
   self->state.waiting.clear();
@@ -166,7 +166,7 @@ void flush(WriterSelf self) {
 }
 
 snapshot_actor::behavior_type snapshot_writer(WriterSelf self,
-                                              std::shared_ptr<std::unique_ptr<snapshot::JournalFile>> journal,
+                                              const std::shared_ptr<std::unique_ptr<snapshot::JournalFile>>& journal,
                                               snapshot::Durability durability) {
   self->state.journal = std::move(*journal);
   self->state.durability = durability;
@@ -279,7 +279,7 @@ std::size_t share_count(std::size_t messages, std::size_t signers) {
 
 // Splits a batch into one share per signer and answers with the signatures in order, or with the
 // first error.
-caf::result<ByteList> sign_shared(VaultSelf self, vault::SigningMaterial key, ByteList messages) {
+caf::result<ByteList> sign_shared(VaultSelf self, const vault::SigningMaterial& key, ByteList messages) {
   struct Join {
     caf::typed_response_promise<ByteList> promise;
     std::vector<ByteList> shares;
@@ -341,7 +341,8 @@ caf::result<caf::ok_atom> change_password(VaultSelf self, const snapshot::NewPas
                       [keys = state.reopen_keys, written = std::move(*token)] { keys->settle(written); });
 }
 
-vault_actor::behavior_type vault_behavior(VaultSelf self, std::shared_ptr<std::unique_ptr<snapshot::Snapshot>> snapshot,
+vault_actor::behavior_type vault_behavior(VaultSelf self,
+                                          const std::shared_ptr<std::unique_ptr<snapshot::Snapshot>>& snapshot,
                                           std::shared_ptr<ReopenKeys> reopen_keys, snapshot_actor writer,
                                           std::vector<signer_actor> signers, std::chrono::milliseconds journal_timeout,
                                           std::shared_ptr<KeyGenerations> generations) {
@@ -399,7 +400,7 @@ vault_actor::behavior_type vault_behavior(VaultSelf self, std::shared_ptr<std::u
         if (!key.ok())
           return to_error(key.status());
         if (share_count(messages.size(), self->state.signers.size()) > 1)
-          return sign_shared(self, std::move(*key), std::move(messages));
+          return sign_shared(self, *key, std::move(messages));
         return self->delegate(self->state.pick_signer(), batch, std::move(*key), std::move(messages));
       },
       [self](derive_atom, const Location& seed, const std::string& path, vault::Curve curve, const Location& into,
@@ -580,8 +581,8 @@ void on_down(SupervisorSelf self, const caf::down_msg& down) {
 }
 
 supervisor_actor::behavior_type supervisor(SupervisorSelf self,
-                                           std::shared_ptr<std::unique_ptr<snapshot::Snapshot>> snapshot,
-                                           std::shared_ptr<ReopenKeys> reopen_keys, EngineOptions options) {
+                                           const std::shared_ptr<std::unique_ptr<snapshot::Snapshot>>& snapshot,
+                                           std::shared_ptr<ReopenKeys> reopen_keys, const EngineOptions& options) {
   auto& state = self->state;
   state.reopen_keys = std::move(reopen_keys);
   state.options = options;

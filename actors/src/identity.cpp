@@ -230,7 +230,7 @@ partition_actor::behavior_type partition(PartitionSelf self, Did did, engine_act
             });
         return promise;
       },
-      [self, &s](idle_atom) {
+      [&s](idle_atom) {
         // Asks the registry to stop this partition if nothing reached it since this count.
         if (s.answers.empty())
           caf::anon_send(s.registry, idle_atom::value, s.did, s.completed);

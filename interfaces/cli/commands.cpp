@@ -20,7 +20,7 @@ namespace {
 
 using vault::Location;
 
-constexpr std::size_t kMaxSecret = 32 * 1024;
+constexpr std::size_t kMaxSecret = std::size_t{32} * 1024;
 constexpr std::size_t kMaxHexKey = 1024;
 
 using Layout = Output::Layout;
@@ -82,7 +82,7 @@ Result<vault::KeyLocation> key_location_option(const vault::Keystore& keystore, 
 // command was given --replace.
 Status write_records(const Args& args, Store& store, const std::function<Status(vault::Transaction&)>& body) {
   const bool replace = args.has("--replace");
-  const Status written = store.transact([&](vault::Transaction& tx) {
+  Status written = store.transact([&](vault::Transaction& tx) {
     tx.set_overwrite(replace ? vault::Overwrite::replace : vault::Overwrite::refuse);
     return body(tx);
   });

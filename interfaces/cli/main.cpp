@@ -25,9 +25,9 @@ int main(int argc, char** argv) {
     auto& [options, words] = *parsed;
     return run_command(options, words);
   } catch (const std::bad_alloc&) {
-    std::fputs("stronghold: out of memory\n", stderr);
+    (void)std::fputs("stronghold: out of memory\n", stderr);
   } catch (const std::exception& failure) {
-    std::fprintf(stderr, "stronghold: unexpected error: %s; this is a bug: please report it\n", failure.what());
+    (void)std::fprintf(stderr, "stronghold: unexpected error: %s; this is a bug: please report it\n", failure.what());
   }
   return kInternal;
 }

@@ -107,6 +107,7 @@ Result<daemon::Client> connect_to_daemon(const std::string& socket) {
 Status run_remote(const std::string& socket, const Command& command, const std::vector<std::string>& words,
                   const Args& args, const Inputs& inputs, Output& out) {
   std::vector<Bytes> word_bytes;
+  word_bytes.reserve(words.size());
   for (const std::string& word : words)
     word_bytes.push_back(text_bytes(word));
   std::vector<Bytes> fields = {text_bytes(command.name), daemon::encode_list(word_bytes)};
@@ -153,6 +154,7 @@ Result<std::vector<Bytes>> serve_command(Engine& engine, std::vector<Bytes>& fie
     return error(Errc::invalid_argument, "strongholdd runs no command '{}'", bytes_text(fields[0]));
   SH_ASSIGN_OR_RETURN(const std::vector<Bytes> word_bytes, daemon::decode_list(fields[1]));
   std::vector<std::string> words;
+  words.reserve(word_bytes.size());
   for (const Bytes& word : word_bytes)
     words.push_back(bytes_text(word));
   SH_ASSIGN_OR_RETURN(const Args args, parse_command_words(*command, words));

@@ -38,7 +38,7 @@ Status create_private_folders(const std::filesystem::path& folder) {
     return {};
   SH_RETURN_IF_ERROR(create_private_folders(folder.parent_path()));
   if (::mkdir(folder.c_str(), 0700) != 0 && errno != EEXIST)
-    return error(Errc::io_error, "cannot create {}: {}", folder.string(), std::strerror(errno));
+    return error(Errc::io_error, "cannot create {}: {}", folder.string(), errno_text(errno));
   return {};
 }
 
@@ -51,7 +51,7 @@ Status init(const GlobalOptions& options, const std::vector<std::string>& words)
   snapshot::SnapshotOptions file;
   SH_ASSIGN_OR_RETURN(file.kdf, snapshot::parse_kdf_preset(args.value("--kdf").value_or("default")));
   if (file.kdf == snapshot::KdfPreset::fast)
-    std::fputs(
+    (void)std::fputs(
         "stronghold: warning: --kdf fast (one pass over 1 MiB) is for tests: it makes guessing the password "
         "cheap\n",
         stderr);
@@ -149,7 +149,7 @@ int run_command(const GlobalOptions& options, const std::vector<std::string>& wo
   if (words.empty())
     return usage_error("no command given", "");
   if (words.front() == "--help" || words.front() == "-h") {
-    std::fputs(overall_usage().c_str(), stdout);
+    (void)std::fputs(overall_usage().c_str(), stdout);
     return kSuccess;
   }
   const auto [name, size] = command_name(words);

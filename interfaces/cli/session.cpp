@@ -199,7 +199,7 @@ void append_json_quoted(Out& out, std::string_view text) {
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char escaped[8];
-          std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(c));
+          (void)std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(c));
           append_text(out, escaped);
         } else {
           append_text(out, std::string_view(&c, 1));
@@ -253,7 +253,7 @@ void PrintedOutput::secret_value(const std::string& name, ByteView bytes) {
     line.append(bytes);
   }
   line.push_back('\n');
-  std::fflush(stdout);
+  (void)std::fflush(stdout);
   for (std::size_t written = 0; written < line.size();) {
     const ssize_t wrote = ::write(STDOUT_FILENO, line.data() + written, line.size() - written);
     if (wrote <= 0 && errno != EINTR)
@@ -263,13 +263,13 @@ void PrintedOutput::secret_value(const std::string& name, ByteView bytes) {
 }
 
 int report(const Status& status) {
-  std::fprintf(stderr, "stronghold: %s; %s\n", status.message().c_str(), hint(status.code()).c_str());
+  (void)std::fprintf(stderr, "stronghold: %s; %s\n", status.message().c_str(), hint(status.code()).c_str());
   return exit_code(status.code());
 }
 
 int usage_error(const std::string& message, const std::string& command) {
-  std::fprintf(stderr, "stronghold: %s; run 'stronghold %s--help'\n", message.c_str(),
-               command.empty() ? "" : (command + " ").c_str());
+  (void)std::fprintf(stderr, "stronghold: %s; run 'stronghold %s--help'\n", message.c_str(),
+                     command.empty() ? "" : (command + " ").c_str());
   return kUsage;
 }
 
@@ -300,7 +300,7 @@ namespace {
 Status file_error(const std::string& path, int error_number) {
   if (error_number == ENOENT)
     return error(Errc::not_found, "there is no file {}", path);
-  return error(Errc::io_error, "cannot read {}: {}", path, std::strerror(error_number));
+  return error(Errc::io_error, "cannot read {}: {}", path, errno_text(error_number));
 }
 
 // Reads `fd` to its end, growing in steps that are never larger than what arrived: a pipe or a
@@ -310,7 +310,7 @@ Result<Bytes> read_bounded(int fd, const std::string& path, std::size_t expected
   std::size_t size = 0;
   for (;;) {
     if (size == bytes.size())
-      bytes.resize(std::min(limit + 1, std::max<std::size_t>({expected + 1, 2 * size, 64 * 1024})));
+      bytes.resize(std::min(limit + 1, std::max<std::size_t>({expected + 1, 2 * size, std::size_t{64} * 1024})));
     const ssize_t got = ::read(fd, bytes.data() + size, bytes.size() - size);
     if (got < 0 && errno == EINTR)
       continue;
@@ -355,7 +355,7 @@ Result<bool> path_exists(const std::string& path) {
     return true;
   if (errno == ENOENT)
     return false;
-  return error(Errc::io_error, "cannot look at {}: {}", path, std::strerror(errno));
+  return error(Errc::io_error, "cannot look at {}: {}", path, errno_text(errno));
 }
 
 Status PrintedOutput::new_file(const std::string& path, ByteView content) {

@@ -64,7 +64,7 @@ Status Client::wait_for(short events, std::chrono::steady_clock::time_point dead
       return error(Errc::timeout, "strongholdd did not answer within {} s (STRONGHOLD_TIMEOUT sets how long to wait)",
                    answer_timeout_.count());
     if (errno != EINTR)
-      return error(Errc::io_error, "poll: {}", std::strerror(errno));
+      return error(Errc::io_error, "poll: {}", errno_text(errno));
   }
 }
 

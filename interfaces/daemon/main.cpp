@@ -20,7 +20,7 @@ constexpr const char* kUsage =
 
 // The CLI's hints speak of its own commands: the daemon's messages say what to do themselves.
 int fail(const stronghold::Status& status) {
-  std::fprintf(stderr, "strongholdd: %s\n", status.message().c_str());
+  (void)std::fprintf(stderr, "strongholdd: %s\n", status.message().c_str());
   return stronghold::cli::exit_code(status.code());
 }
 
@@ -34,12 +34,12 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string_view word = argv[i];
     if (word == "--help" || word == "-h") {
-      std::fputs(kUsage, stdout);
+      (void)std::fputs(kUsage, stdout);
       return 0;
     }
     if (i + 1 == argc ||
         (word != "--snapshot" && word != "--socket" && word != "--idle-lock" && word != "--password-file")) {
-      std::fprintf(stderr, "strongholdd: unexpected '%s'; run 'strongholdd --help'\n", argv[i]);
+      (void)std::fprintf(stderr, "strongholdd: unexpected '%s'; run 'strongholdd --help'\n", argv[i]);
       return cli::kUsage;
     }
     const std::string value = argv[++i];
@@ -53,14 +53,14 @@ int main(int argc, char** argv) {
       char* end = nullptr;
       const long seconds = std::strtol(value.c_str(), &end, 10);
       if (*end != '\0' || seconds < 0) {
-        std::fprintf(stderr, "strongholdd: --idle-lock takes a number of seconds\n");
+        (void)std::fprintf(stderr, "strongholdd: --idle-lock takes a number of seconds\n");
         return cli::kUsage;
       }
       options.idle_lock = std::chrono::seconds(seconds);
     }
   }
   if (options.snapshot.empty() || options.socket.empty()) {
-    std::fputs(kUsage, stderr);
+    (void)std::fputs(kUsage, stderr);
     return cli::kUsage;
   }
   runtime::harden_process();

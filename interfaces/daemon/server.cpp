@@ -136,7 +136,7 @@ Message failure(std::uint64_t id, const Status& status) {
   return Message{id, static_cast<std::uint8_t>(status.code()), {Bytes(text.begin(), text.end())}};
 }
 
-Status system_error(const char* what) { return error(Errc::io_error, "{}: {}", what, std::strerror(errno)); }
+Status system_error(const char* what) { return error(Errc::io_error, "{}: {}", what, errno_text(errno)); }
 
 // What a request of `size` bytes is charged while it is in flight.
 std::size_t charge_for(std::size_t size, const Result<Message>& request) {
@@ -266,7 +266,7 @@ Status Server::run() {
     engine = std::move(engine_);
   }
   if (engine) {
-    const Status synced = engine->sync();
+    Status synced = engine->sync();
     engine->close();
     return synced;
   }
@@ -631,7 +631,9 @@ Status serve(const ServerOptions& options, std::optional<runtime::SecretBuffer> 
   // Blocked before any thread starts (the engine's, the workers'), so that every thread inherits
   // the mask and the signals reach only the signalfd.
   pthread_sigmask(SIG_BLOCK, &stop_signals(), nullptr);
-  ::signal(SIGPIPE, SIG_IGN);
+  // A client that hangs up must not stop the daemon with SIGPIPE.
+  if (::signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+    return system_error("signal");
   Server server(options);
   SH_RETURN_IF_ERROR(server.start(std::move(password)));
   return server.run();

@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <optional>
 
@@ -57,7 +56,7 @@ Result<std::optional<ucred>> server_at(const std::string& path, uid_t owner) {
   SH_ASSIGN_OR_RETURN(const sockaddr_un address, socket_address(path));
   const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0)
-    return error(Errc::io_error, "socket: {}", std::strerror(errno));
+    return error(Errc::io_error, "socket: {}", errno_text(errno));
   Result<std::optional<ucred>> server = std::optional<ucred>();
   if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0) {
     auto credentials = peer_credentials(fd);
@@ -65,7 +64,7 @@ Result<std::optional<ucred>> server_at(const std::string& path, uid_t owner) {
   } else if (errno != ECONNREFUSED) {
     server =
         error(Errc::busy, "{} is a socket of uid {} that this user cannot connect to ({}): choose another --socket",
-              path, owner, std::strerror(errno));
+              path, owner, errno_text(errno));
   }
   ::close(fd);
   return server;
@@ -84,7 +83,7 @@ Status claim_socket_path(const std::string& path, const std::string& snapshot) {
                                      "can write to");
   struct stat info {};
   if (::lstat(path.c_str(), &info) != 0)
-    return errno == ENOENT ? Status() : error(Errc::io_error, "cannot examine {}: {}", path, std::strerror(errno));
+    return errno == ENOENT ? Status() : error(Errc::io_error, "cannot examine {}: {}", path, errno_text(errno));
   if (!S_ISSOCK(info.st_mode))
     return error(Errc::already_exists,
                  "{} is {}, not a socket: strongholdd replaces only a socket left by a daemon "
@@ -103,7 +102,7 @@ Status claim_socket_path(const std::string& path, const std::string& snapshot) {
                  server->uid, server->pid, path);
   if (::unlink(path.c_str()) != 0)
     return error(Errc::io_error, "cannot remove the socket {} (of uid {}) left by a daemon that stopped: {}", path,
-                 info.st_uid, std::strerror(errno));
+                 info.st_uid, errno_text(errno));
   return {};
 }
 

@@ -34,7 +34,7 @@ Status check_socket_folder(const std::string& socket_path) {
   const std::string folder = std::filesystem::path(socket_path).parent_path().string();
   struct stat info {};
   if (::stat(folder.empty() ? "." : folder.c_str(), &info) != 0)
-    return untrusted(fmt::format("the folder of {} cannot be examined: {}", socket_path, std::strerror(errno)));
+    return untrusted(fmt::format("the folder of {} cannot be examined: {}", socket_path, errno_text(errno)));
   if (!trusted(info.st_uid))
     return untrusted(fmt::format("the folder {} of {} belongs to {}", folder, socket_path, not_ours(info.st_uid)));
   if ((info.st_mode & (S_IWGRP | S_IWOTH)) != 0 && (info.st_mode & S_ISVTX) == 0)
@@ -48,7 +48,7 @@ Status check_socket_folder(const std::string& socket_path) {
 Status check_socket_file(const std::string& socket_path) {
   struct stat info {};
   if (::lstat(socket_path.c_str(), &info) != 0)
-    return untrusted(fmt::format("{} cannot be examined: {}", socket_path, std::strerror(errno)));
+    return untrusted(fmt::format("{} cannot be examined: {}", socket_path, errno_text(errno)));
   if (!S_ISSOCK(info.st_mode))
     return untrusted(fmt::format("{} is not a socket", socket_path));
   if (!trusted(info.st_uid))
@@ -62,7 +62,7 @@ Result<ucred> peer_credentials(int fd) {
   ucred peer{};
   socklen_t size = sizeof peer;
   if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &size) != 0)
-    return error(Errc::io_error, "cannot tell who serves the socket: {}", std::strerror(errno));
+    return error(Errc::io_error, "cannot tell who serves the socket: {}", errno_text(errno));
   return peer;
 }
 

@@ -144,7 +144,7 @@ void request_batch(ClientSelf self, const vault::Location& location, ByteList me
           });
 }
 
-void send_signs(ClientSelf self, const vault::Location& location, std::vector<PendingSign*> requests) {
+void send_signs(ClientSelf self, const vault::Location& location, const std::vector<PendingSign*>& requests) {
   ByteList messages;
   messages.reserve(requests.size());
   std::vector<Engine::SignCallback> callbacks;
@@ -179,7 +179,7 @@ client_actor::behavior_type async_client(ClientSelf self, supervisor_actor engin
         }
         for (auto& [location, waiting] : by_key)
           if (!waiting.empty())
-            send_signs(self, location, std::move(waiting));
+            send_signs(self, location, waiting);
       },
       [self](batch_async_atom, const vault::Location& location, ByteList& messages, const SharedBatchCallback& done) {
         request_batch(self, location, std::move(messages),
@@ -405,7 +405,7 @@ Status Engine::transact(std::function<Status(vault::Transaction&)> body) {
   auto procedure = std::make_shared<actors::TransactProcedure>();
   procedure->run = [guarded](vault::Transaction& tx) { return guarded->run(tx); };
   procedure->touches_everything = true;  // an empty transaction (a read) drops nothing
-  const Status done = state_->call_ok(actors::transact_atom::value, actors::SharedProcedure(std::move(procedure)));
+  Status done = state_->call_ok(actors::transact_atom::value, actors::SharedProcedure(std::move(procedure)));
   guarded->abandon();
   return done;
 }

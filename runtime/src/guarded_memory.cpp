@@ -35,6 +35,7 @@ PageRange readable_pages(void* ptr, std::size_t size) noexcept {
   const auto end = reinterpret_cast<std::uintptr_t>(ptr) + size;
   const auto first = begin & ~(page - 1);
   const auto last = (end + page - 1) & ~(page - 1);
+  // NOLINTNEXTLINE(performance-no-int-to-ptr): a page address for mprotect, rounded down from `ptr`
   return {reinterpret_cast<void*>(first), static_cast<std::size_t>(last - first)};
 }
 

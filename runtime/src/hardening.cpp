@@ -4,19 +4,16 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include <cstdlib>
-
 #include <cerrno>
-#include <cstring>
+#include <cstdlib>
 
 #include <fmt/format.h>
 
 #include "stronghold/runtime/guarded_memory.hpp"
+#include "stronghold/runtime/status.hpp"
 
 namespace stronghold::runtime {
 namespace {
-
-std::string errno_text() { return std::strerror(errno); }
 
 HardeningMeasure disable_core_dumps() {
   HardeningMeasure measure{"core dumps disabled (RLIMIT_CORE 0)", false, {}};
@@ -24,7 +21,7 @@ HardeningMeasure disable_core_dumps() {
   if (setrlimit(RLIMIT_CORE, &none) == 0)
     measure.applied = true;
   else
-    measure.detail = "setrlimit: " + errno_text();
+    measure.detail = "setrlimit: " + errno_text(errno);
   return measure;
 }
 
@@ -33,7 +30,7 @@ HardeningMeasure disable_dumpable() {
   if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0 && prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 0)
     measure.applied = true;
   else
-    measure.detail = "prctl: " + errno_text();
+    measure.detail = "prctl: " + errno_text(errno);
   return measure;
 }
 
@@ -91,6 +88,7 @@ void exec_with_symbols_bound_now(char** argv) noexcept {
   const char* const bound = std::getenv("LD_BIND_NOW");
   if ((bound != nullptr && *bound != '\0') || argv == nullptr || argv[0] == nullptr)
     return;
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): callers run this first in main, before any thread
   if (::setenv("LD_BIND_NOW", "1", 1) != 0)
     return;
   ::execv("/proc/self/exe", argv);  // returns only on failure: run on, lazily bound

@@ -13,7 +13,7 @@ namespace stronghold::runtime {
 namespace {
 
 [[noreturn]] void contract_violation(const char* what) noexcept {
-  std::fprintf(stderr, "stronghold: SecretBuffer misuse: %s\n", what);
+  (void)std::fprintf(stderr, "stronghold: SecretBuffer misuse: %s\n", what);
   std::abort();
 }
 

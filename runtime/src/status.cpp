@@ -1,5 +1,7 @@
 #include "stronghold/runtime/status.hpp"
 
+#include <cstring>
+
 namespace stronghold {
 
 std::string_view errc_name(Errc code) noexcept {
@@ -24,6 +26,11 @@ std::string_view errc_name(Errc code) noexcept {
     case Errc::did_not_found: return "did_not_found";
   }
   return "unknown";
+}
+
+std::string errno_text(int error_number) {
+  char buffer[256];
+  return ::strerror_r(error_number, buffer, sizeof buffer);  // GNU: returns the text, maybe not in `buffer`
 }
 
 std::string Status::to_string() const {

@@ -13,7 +13,7 @@ namespace {
 constexpr std::size_t kChecksumOffset = kHeaderSize - 32;
 constexpr std::size_t kWrappedKeyOffset = kChecksumOffset - 72;
 constexpr std::uint32_t kMaxKdfOps = 64;
-constexpr std::uint64_t kMinKdfMemory = 8 * 1024;
+constexpr std::uint64_t kMinKdfMemory = std::uint64_t{8} * 1024;
 constexpr std::uint64_t kMaxKdfMemory = std::uint64_t{4} << 30;
 
 }  // namespace

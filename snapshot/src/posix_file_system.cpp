@@ -23,7 +23,7 @@ Status os_error(std::string_view what, const std::string& path) {
                     : code == EWOULDBLOCK              ? Errc::busy
                     : code == ENOSPC || code == EDQUOT ? Errc::resource_exhausted
                                                        : Errc::io_error;
-  return error(errc, "{} {}: {}", what, path, std::strerror(code));
+  return error(errc, "{} {}: {}", what, path, errno_text(code));
 }
 
 class Descriptor {

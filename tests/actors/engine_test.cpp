@@ -123,6 +123,7 @@ TEST_CASE_FIXTURE(EngineFixture, "many asynchronous requests in flight all get t
   const Bytes public_key = engine->generate(at("w/ed"), KeyType::ed25519).value();
   constexpr int kRequests = 2000;
   std::vector<std::future<Result<Bytes>>> futures;
+  futures.reserve(kRequests);
   for (int i = 0; i < kRequests; ++i)
     futures.push_back(engine->sign_future(at("w/ed"), Bytes{static_cast<std::uint8_t>(i), 1}));
   std::atomic<int> batches{0};
@@ -164,6 +165,7 @@ TEST_CASE_FIXTURE(EngineFixture, "closing the engine answers every asynchronous 
   auto engine = create();
   const Bytes public_key = engine->generate(at("w/ed"), KeyType::ed25519).value();
   std::vector<std::future<Result<Bytes>>> futures;
+  futures.reserve(3000);
   for (int i = 0; i < 3000; ++i)
     futures.push_back(engine->sign_future(at("w/ed"), kMessage));
   engine->close();
@@ -196,6 +198,7 @@ TEST_CASE_FIXTURE(EngineInSystemFixture, "a crashed signer is restarted, and req
   for (int round = 0; round < 3; ++round) {
     // Requests through the signers (asynchronous and batch), in flight while one is killed.
     std::vector<std::future<Result<Bytes>>> in_flight;
+    in_flight.reserve(200);
     for (int i = 0; i < 200; ++i)
       in_flight.push_back(engine->sign_future(at("w/ed"), kMessage));
     // And a batch large enough to be shared among the signers.
@@ -227,6 +230,7 @@ TEST_CASE_FIXTURE(EngineInSystemFixture,
                   "a failed vault actor is restarted from the file with every acknowledged change") {
   auto engine = create();
   std::vector<Bytes> keys;
+  keys.reserve(10);
   for (int i = 0; i < 10; ++i)
     keys.push_back(engine->generate(at(fmt::format("w/{}", i)), KeyType::ed25519).value());
   caf::anon_send_exit(child(*engine, system, 0), caf::exit_reason::kill);  // the vault actor

@@ -79,6 +79,7 @@ TEST_CASE("8 client threads x 10,000 mixed operations, then the state after reop
     auto engine = Engine::create(path, password, options);
     REQUIRE(engine.ok());
     std::vector<std::thread> threads;
+    threads.reserve(kThreads);
     for (int t = 0; t < kThreads; ++t)
       threads.emplace_back(client, std::ref(**engine), t, std::ref(outcomes[static_cast<std::size_t>(t)]));
     for (auto& thread : threads)

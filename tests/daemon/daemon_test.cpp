@@ -184,6 +184,7 @@ bool send_all(int fd, const Bytes& bytes) {
 
 Bytes word_list(const std::vector<std::string>& words) {
   std::vector<Bytes> items;
+  items.reserve(words.size());
   for (const auto& word : words)
     items.push_back(text(word));
   return daemon::encode_list(items);
@@ -398,10 +399,12 @@ TEST_CASE("a flood of pipelined large requests keeps the daemon's memory bounded
               {text("sign"), word_list({"--at", "w/ed", "--file", "m"}), text("f"), text("--file"), message}),
   };
   std::vector<std::unique_ptr<Raw>> connections;
+  connections.reserve(kSenders);
   for (int i = 0; i < kSenders; ++i)
     connections.push_back(std::make_unique<Raw>(daemon.socket()));
   std::atomic<int> signed_ok{0};
   std::vector<std::thread> senders;
+  senders.reserve(kSenders);
   for (int i = 0; i < kSenders; ++i)
     senders.emplace_back([&, i] {
       for (int k = 0; k < kRequests && send_all(connections[i]->fd(), frames[i % 2]); ++k) {

@@ -11,7 +11,7 @@ using namespace stronghold;
 
 int main(int argc, char** argv) {
   if (argc != 2) {
-    std::fprintf(stderr, "usage: make_seeds DIRECTORY\n");
+    (void)std::fprintf(stderr, "usage: make_seeds DIRECTORY\n");
     return 1;
   }
   const std::filesystem::path dir = argv[1];

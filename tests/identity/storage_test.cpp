@@ -169,6 +169,7 @@ TEST_CASE_FIXTURE(PersistentFixture, "8 threads create and purge DIDs: the index
   std::set<Did> expected;
   std::atomic<int> operations{0}, failures{0};
   std::vector<std::thread> threads;
+  threads.reserve(8);
   for (int t = 0; t < 8; ++t)
     threads.emplace_back([&, t] {
       std::vector<Did> mine;

@@ -43,7 +43,7 @@ inline runtime::SecretBuffer read_secret(std::size_t size) {
   while (got < size) {
     const ssize_t n = ::read(STDIN_FILENO, view.bytes().data() + got, size - got);
     if (n <= 0)
-      std::exit(3);
+      std::exit(3);  // NOLINT(concurrency-mt-unsafe): no other thread ever calls exit
     got += static_cast<std::size_t>(n);
   }
   return buffer;
@@ -70,7 +70,7 @@ inline int drive(char** argv, const std::function<int(const std::vector<std::str
       code = run(words, view.bytes());
     }
     std::printf("done %d\n", code);
-    std::fflush(stdout);
+    (void)std::fflush(stdout);
   }
   return 0;
 }

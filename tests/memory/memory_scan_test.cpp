@@ -6,8 +6,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <chrono>
 #include <fstream>
+#include <string_view>
 #include <thread>
 
 #include <doctest/doctest.h>
@@ -84,7 +86,7 @@ class ServedSnapshot {
       std::this_thread::sleep_for(std::chrono::milliseconds(25));
     REQUIRE(daemon::Client::connect(socket_).ok());
     // The password file is gone once read: any copy found later is the daemon's.
-    std::remove(dir_.file("password").c_str());
+    (void)std::remove(dir_.file("password").c_str());
   }
   ~ServedSnapshot() {
     ::kill(pid_, SIGKILL);
@@ -216,7 +218,7 @@ class Driver {
   }
   ~Driver() {
     ::close(in_);
-    std::fclose(out_);
+    (void)std::fclose(out_);
     ::kill(pid_, SIGKILL);
     ::waitpid(pid_, nullptr, 0);
   }
@@ -230,7 +232,9 @@ class Driver {
     char answer[64] = {};
     int code = -1;
     REQUIRE(std::fgets(answer, sizeof answer, out_) != nullptr);
-    REQUIRE(std::sscanf(answer, "done %d", &code) == 1);
+    const std::string_view reply(answer);
+    REQUIRE(reply.starts_with("done "));
+    REQUIRE(std::from_chars(reply.data() + 5, reply.data() + reply.size(), code).ec == std::errc());
     REQUIRE_MESSAGE(code == 0, command << " answered " << code);
     if (scan_after)
       expect_clean(command);

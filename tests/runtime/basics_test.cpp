@@ -1,3 +1,4 @@
+#include <cerrno>
 #include <set>
 
 #include <doctest/doctest.h>
@@ -38,6 +39,12 @@ TEST_CASE("a Status carries a code and a message, a Result a value or a Status")
   // A Result cannot be built from a success status: that would be a value-less success.
   Result<int> broken{Status{}};
   CHECK(broken.code() == Errc::internal);
+}
+
+TEST_CASE("errno_text names an errno value, and an unknown one by its number") {
+  CHECK(errno_text(ENOENT) == "No such file or directory");
+  CHECK(errno_text(EACCES) == "Permission denied");
+  CHECK(errno_text(-1) == "Unknown error -1");
 }
 
 TEST_CASE("random bytes differ between draws and uniform draws stay in range") {

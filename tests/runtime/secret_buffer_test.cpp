@@ -128,7 +128,7 @@ TEST_CASE("printing a secret buffer shows a redacted marker, never its bytes") {
   for (const std::string& text : {formatted, streamed.str()}) {
     CHECK(text.find("redacted") != std::string::npos);
     CHECK(text.find("ab") == std::string::npos);
-    CHECK(text.find("\xab") == std::string::npos);
+    CHECK(text.find('\xab') == std::string::npos);
   }
 }
 

@@ -24,6 +24,7 @@ const Bytes kMessage = {'m', 's', 'g'};
 std::vector<Bytes> five_keys(SnapshotFixture& fixture) {
   auto snapshot = fixture.create();
   std::vector<Bytes> keys;
+  keys.reserve(5);
   for (int i = 0; i < 5; ++i)
     keys.push_back(SnapshotFixture::add_key(*snapshot, fmt::format("w/k{}", i)));
   return keys;

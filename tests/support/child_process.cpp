@@ -17,15 +17,15 @@
 namespace stronghold::test {
 
 ChildOutcome run_in_child(const std::function<int()>& body) {
-  std::fflush(nullptr);
+  (void)std::fflush(nullptr);
   const pid_t pid = fork();
   if (pid == 0) {
     for (const int sig : {SIGSEGV, SIGBUS, SIGABRT})
-      std::signal(sig, SIG_DFL);
+      (void)std::signal(sig, SIG_DFL);
     const rlimit no_core{0, 0};
     setrlimit(RLIMIT_CORE, &no_core);
     const int code = body();
-    std::fflush(nullptr);
+    (void)std::fflush(nullptr);
     _exit(code);
   }
   ChildOutcome outcome;
@@ -41,6 +41,7 @@ ChildOutcome run_in_child(const std::function<int()>& body) {
 
 pid_t spawn_program(std::vector<std::string> args) {
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (auto& arg : args)
     argv.push_back(arg.data());
   argv.push_back(nullptr);
@@ -56,6 +57,7 @@ namespace {
 
 std::vector<char*> null_terminated(std::vector<std::string>& strings) {
   std::vector<char*> pointers;
+  pointers.reserve(strings.size() + 1);
   for (auto& text : strings)
     pointers.push_back(text.data());
   pointers.push_back(nullptr);
@@ -87,7 +89,7 @@ ProgramRun run_program(std::vector<std::string> args, std::vector<std::string> e
   // Everything the child needs is made before fork: it may not allocate in a threaded process.
   const std::vector<char*> argv = null_terminated(args);
   const std::vector<char*> envp = null_terminated(environment);
-  std::fflush(nullptr);
+  (void)std::fflush(nullptr);
   const pid_t pid = fork();
   if (pid == 0) {
     if (address_space != 0) {

@@ -80,7 +80,7 @@ ForeignListener::ForeignListener(const std::string& socket_path) {
     close(ready[1]);
     return;
   }
-  std::fflush(nullptr);
+  (void)std::fflush(nullptr);
   pid_ = fork();
   if (pid_ == 0) {
     close(ready[0]);

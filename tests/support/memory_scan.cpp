@@ -84,7 +84,7 @@ std::vector<KnownSecret> with_hex_forms(const std::vector<KnownSecret>& secrets)
     const std::string hex = to_hex(secret.bytes);
     for (const KnownSecret& form : {secret, KnownSecret{secret.name + " (hex)", Bytes(hex.begin(), hex.end())}}) {
       // Each half too: a freed block's first 16 bytes become the allocator's list pointers.
-      const std::size_t half = form.bytes.size() / 2;
+      const auto half = static_cast<std::ptrdiff_t>(form.bytes.size() / 2);
       all.push_back(form);
       all.push_back({form.name + ", first half", Bytes(form.bytes.begin(), form.bytes.begin() + half)});
       all.push_back({form.name + ", second half", Bytes(form.bytes.begin() + half, form.bytes.end())});
@@ -126,7 +126,7 @@ std::vector<std::pair<std::uint64_t, std::uint64_t>> used_runs(int pagemap, std:
 Result<std::vector<ScanHit>> scan_process(pid_t pid, const std::vector<KnownSecret>& secrets, bool include_guarded) {
   const int memory = ::open(fmt::format("/proc/{}/mem", pid).c_str(), O_RDONLY | O_CLOEXEC);
   if (memory < 0)
-    return error(Errc::invalid_argument, "cannot read the memory of process {}: {}", pid, std::strerror(errno));
+    return error(Errc::invalid_argument, "cannot read the memory of process {}: {}", pid, errno_text(errno));
   const int pagemap = ::open(fmt::format("/proc/{}/pagemap", pid).c_str(), O_RDONLY | O_CLOEXEC);
   std::size_t longest = 0;
   for (const KnownSecret& secret : secrets)

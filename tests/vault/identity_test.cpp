@@ -103,7 +103,7 @@ TEST_CASE("JWE to an X25519 key: RFC 8037 A.6's agreement, round trips, and ever
     CHECK(jwe_decrypt_with_secret(bob_secret, data, ContentEncryption::aes256gcm, management, agreement).value() ==
           plaintext);
 
-    const auto refused = [&](EncryptedData changed,
+    const auto refused = [&](const EncryptedData& changed,
                              const AgreementInfo& info = {text_bytes("Alice"), text_bytes("Bob"), {}, {}}) {
       return jwe_decrypt_with_secret(bob_secret, changed, ContentEncryption::aes256gcm, management, info).code();
     };

@@ -75,7 +75,7 @@ TEST_CASE_FIXTURE(KeystoreFixture, "a record is rejected after tampering, moving
   put("wallet/a", KeyType::ed25519, Bytes(32, 0x22), Overwrite::replace);  // version 2
   put("wallet/b", KeyType::ed25519, Bytes(32, 0x33));
 
-  auto reload = [&](ChangeSet set) {
+  auto reload = [&](const ChangeSet& set) {
     Keystore copy = make();
     REQUIRE(copy.apply(set).ok());
     return copy;
@@ -117,7 +117,8 @@ TEST_CASE_FIXTURE(KeystoreFixture, "state does not open under another snapshot k
 
 TEST_CASE_FIXTURE(KeystoreFixture, "a rented key stops working when it expires and is collected afterwards") {
   Transaction tx(keystore);
-  REQUIRE(import_key(tx, at("rent/key"), KeyType::symmetric, Bytes(32, 5), {"rented", *clock + 48 * 3600}).ok());
+  REQUIRE(import_key(tx, at("rent/key"), KeyType::symmetric, Bytes(32, 5), {"rented", *clock + std::int64_t{48} * 3600})
+              .ok());
   REQUIRE(keystore.commit(std::move(tx)).ok());
   CHECK(hmac(keystore, at("rent/key"), Hash::sha256, kMessage).ok());
   *clock += 48 * 3600 - 1;
@@ -272,6 +273,7 @@ TEST_CASE_FIXTURE(KeystoreFixture, "concurrent first uses of a record agree") {
   constexpr int kThreads = 4;
   std::vector<std::vector<Bytes>> signatures(kThreads);
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t)
     threads.emplace_back([&, t] {
       for (int round = 0; round < 50; ++round)

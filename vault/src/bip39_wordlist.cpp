@@ -3,6 +3,8 @@
 
 namespace stronghold::vault {
 
+// The list keeps the layout it was copied in.
+// clang-format off
 const std::array<std::string_view, 2048> kBip39English = {
     "abandon",  "ability",  "able",     "about",    "above",    "absent",   "absorb",   "abstract", "absurd",
     "abuse",    "access",   "accident", "account",  "accuse",   "achieve",  "acid",     "acoustic", "acquire",
@@ -233,5 +235,6 @@ const std::array<std::string_view, 2048> kBip39English = {
     "wrestle",  "wrist",    "write",    "wrong",    "yard",     "year",     "yellow",   "you",      "young",
     "youth",    "zebra",    "zero",     "zone",     "zoo",
 };
+// clang-format on
 
 }  // namespace stronghold::vault

@@ -56,7 +56,7 @@ Status aes_key_wrap(ByteView kek, ByteView input, std::span<std::uint8_t> out, b
       EVP_CipherInit_ex(context.get(), EVP_aes_256_wrap(), nullptr, kek.data(), nullptr, wrap) == 1 &&
       EVP_CipherUpdate(context.get(), out.data(), &written, input.data(), static_cast<int>(input.size())) == 1 &&
       EVP_CipherFinal_ex(context.get(), out.data() + written, &final_written) == 1 &&
-      static_cast<std::size_t>(written + final_written) == out.size();
+      written + final_written == static_cast<int>(out.size());
   if (!ok)
     return wrap ? Status(Errc::internal, "AES key wrap failed")
                 : Status(Errc::authentication_failed, "the encrypted content key does not unwrap with this key");

@@ -86,6 +86,7 @@ void delete_keys(const StorageFactory& fresh) {
   auto storage = fresh();
   const Did did = expect_ok(storage->did_create(kMainNetwork, "root", {}), "did_create").did;
   std::vector<KeyLocation> locations;
+  locations.reserve(20);
   for (int i = 0; i < 20; ++i)
     locations.push_back(expect_ok(storage->key_generate(did, KeyType::ed25519, fmt::format("k{}", i)), "key_generate"));
   for (const auto& location : locations) {

@@ -21,7 +21,7 @@
 
 namespace stronghold::runtime {
 
-inline constexpr std::size_t kScratchCapacity = 64 * 1024;
+inline constexpr std::size_t kScratchCapacity = std::size_t{64} * 1024;
 
 class ScratchFrame {
  public:

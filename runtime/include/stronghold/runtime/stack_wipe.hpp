@@ -18,7 +18,7 @@ namespace stronghold::runtime {
 #if defined(__SANITIZE_ADDRESS__)
 inline constexpr std::size_t kStackWipeBytes = 128 * 1024;
 #else
-inline constexpr std::size_t kStackWipeBytes = 16 * 1024;
+inline constexpr std::size_t kStackWipeBytes = std::size_t{16} * 1024;
 #endif
 
 // Zeroes kStackWipeBytes of stack below the caller's frame.

@@ -36,6 +36,9 @@ enum class Errc : std::uint8_t {
 
 std::string_view errc_name(Errc code) noexcept;
 
+// The text of an errno value. std::strerror may share one buffer between threads; this does not.
+std::string errno_text(int error_number);
+
 class [[nodiscard]] Status {
  public:
   Status() noexcept = default;
@@ -65,8 +68,9 @@ template <class T>
 class [[nodiscard]] Result {
  public:
   using value_type = T;
-  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}        // NOLINT: implicit by design
-  Result(Status status) : state_(std::in_place_index<1>, std::move(status)) {  // NOLINT
+  // Implicit by design: a function that returns a Result returns a value or a Status.
+  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}        // NOLINT(google-explicit-constructor)
+  Result(Status status) : state_(std::in_place_index<1>, std::move(status)) {  // NOLINT(google-explicit-constructor)
     if (std::get<1>(state_).ok())
       state_.template emplace<1>(Errc::internal, "a Result was built from a success status");
   }
@@ -103,11 +107,14 @@ class [[nodiscard]] Result {
 #define SH_CONCAT(a, b) SH_CONCAT_INNER(a, b)
 // Declare `lhs` from a Result-returning expression, or return its Status.
 #define SH_ASSIGN_OR_RETURN(lhs, expr) SH_ASSIGN_OR_RETURN_IMPL(SH_CONCAT(sh_result_, __LINE__), lhs, expr)
+// NOLINTBEGIN(bugprone-macro-parentheses): `tmp` is a name and `lhs` a declaration; parentheses
+// around either would not compile.
 #define SH_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
   auto tmp = (expr);                             \
   if (!tmp.ok())                                 \
     return tmp.status();                         \
   lhs = std::move(tmp).value()
+// NOLINTEND(bugprone-macro-parentheses)
 
 template <>
 struct fmt::formatter<stronghold::Status> : fmt::formatter<std::string_view> {

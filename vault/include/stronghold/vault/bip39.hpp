@@ -12,7 +12,7 @@
 namespace stronghold::vault {
 
 inline constexpr std::size_t kBip39SeedSize = 64;
-inline constexpr std::size_t kMaxMnemonicSize = 24 * 9;  // 24 words of at most 8 letters, and spaces
+inline constexpr std::size_t kMaxMnemonicSize = std::size_t{24} * 9;  // 24 words of at most 8 letters, and spaces
 
 // The mnemonic of `entropy` (16, 20, 24, 28 or 32 bytes) into `out`; returns its length.
 Result<std::size_t> bip39_mnemonic_from_entropy(ByteView entropy, std::span<char> out);

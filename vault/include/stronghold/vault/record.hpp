@@ -48,7 +48,7 @@ struct IdHash {
 };
 
 inline constexpr std::size_t kMaxHintLength = 64;
-inline constexpr std::size_t kMaxSecretSize = 32 * 1024;
+inline constexpr std::size_t kMaxSecretSize = std::size_t{32} * 1024;
 inline constexpr std::size_t kSealOverhead = 24 + 16;  // nonce and tag
 
 struct Record {
