@@ -60,7 +60,10 @@ void Ledger::check(snapshot::FileSystem& fs, const std::string& path, EngineOpti
   std::vector<Bytes> passwords = durable_.passwords;
   passwords.insert(passwords.end(), acknowledged_.passwords.begin(), acknowledged_.passwords.end());
   std::shared_ptr<Engine> engine = open_either(path, passwords, options);
-  for (const auto& [name, public_key] : durable_.keys) {
+  // Named references, not structured bindings: clang 14 cannot capture bindings in the checks' lambdas.
+  for (const auto& key : durable_.keys) {
+    const auto& name = key.first;
+    const auto& public_key = key.second;
     if (!settled(&State::keys, name))
       continue;
     const Result<Bytes> found = engine->public_key(vault::Location::parse(name).value());
@@ -68,7 +71,9 @@ void Ledger::check(snapshot::FileSystem& fs, const std::string& path, EngineOpti
     if (found.ok() && public_key)
       CHECK_MESSAGE(*found == *public_key, name << " holds another key");
   }
-  for (const auto& [name, value] : durable_.secrets) {
+  for (const auto& secret : durable_.secrets) {
+    const auto& name = secret.first;
+    const auto& value = secret.second;
     if (!settled(&State::secrets, name))
       continue;
     const Result<runtime::SecretBuffer> found = engine->get_secret(name);

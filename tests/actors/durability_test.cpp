@@ -44,7 +44,7 @@ struct Session {
 // One change of the workload; it tells the ledger its answer, and returns it.
 using Change = std::function<Status(Session&)>;
 
-Change generate(std::string name, vault::KeyType type) {
+Change generate(const std::string& name, vault::KeyType type) {
   return [name, type](Session& session) {
     auto key = session.engine.generate(at(name), type);
     session.ledger.keys(name, key.status(), key.ok() ? std::optional<Bytes>(*key) : std::nullopt);
@@ -52,23 +52,23 @@ Change generate(std::string name, vault::KeyType type) {
   };
 }
 
-Change remove(std::string name) {
+Change remove(const std::string& name) {
   return [name](Session& session) {
-    const Status removed = session.engine.remove(at(name));
+    Status removed = session.engine.remove(at(name));
     session.ledger.keys(name, removed, std::nullopt);
     return removed;
   };
 }
 
-Change put_secret(std::string name, Bytes value) {
+Change put_secret(const std::string& name, const Bytes& value) {
   return [name, value](Session& session) {
-    const Status put = session.engine.put_secret(name, value, vault::Overwrite::replace);
+    Status put = session.engine.put_secret(name, value, vault::Overwrite::replace);
     session.ledger.secret(name, put, value);
     return put;
   };
 }
 
-Change create_did(std::string network, std::string fragment) {
+Change create_did(const std::string& network, const std::string& fragment) {
   return [network, fragment](Session& session) {
     auto created = session.storage.did_create(network, fragment, {});
     if (created.ok())
@@ -79,7 +79,7 @@ Change create_did(std::string network, std::string fragment) {
 
 Change change_password() {
   return [](Session& session) {
-    const Status changed = session.engine.change_password(kPassword, kNewPassword);
+    Status changed = session.engine.change_password(kPassword, kNewPassword);
     session.ledger.password(changed, kNewPassword);
     return changed;
   };

@@ -199,7 +199,7 @@ static void every_null_pointer_and_short_buffer(stronghold_engine* engine, const
   size_t written = 0;
   EXPECT(stronghold_generate(engine, "null/doomed", STRONGHOLD_ED25519, 0, key, sizeof key, &written) == STRONGHOLD_OK);
   char fresh_file[160];
-  snprintf(fresh_file, sizeof fresh_file, "%s/null-args.stronghold", folder);
+  (void)snprintf(fresh_file, sizeof fresh_file, "%s/null-args.stronghold", folder);
 
   const int I = STRONGHOLD_INVALID_ARGUMENT, S = STRONGHOLD_BUFFER_TOO_SMALL, OK = STRONGHOLD_OK, U = UNUSED;
   /*                                         ENGINE TEXT TEXT2 INPUT OUTPUT WRITTEN DID LOC VALUE V_LEN E_OUT SHORT:OUT
@@ -242,12 +242,12 @@ static void every_null_pointer_and_short_buffer(stronghold_engine* engine, const
       const int expected = slot < SLOTS ? c->when_null[slot] : STRONGHOLD_OK;
       const int status = c->call(&a);
       if (status != expected) {
-        fprintf(stderr, "%s with slot %d broken: status %s, documented %s (%s)\n", c->name, slot,
-                stronghold_status_name(status), stronghold_status_name(expected), stronghold_last_error());
+        (void)fprintf(stderr, "%s with slot %d broken: status %s, documented %s (%s)\n", c->name, slot,
+                      stronghold_status_name(status), stronghold_status_name(expected), stronghold_last_error());
         ++failures;
       }
       if ((slot == OUTPUT || slot == SHORT_OUTPUT) && got != c->needed) {
-        fprintf(stderr, "%s with slot %d: *written is %zu, not the %zu needed\n", c->name, slot, got, c->needed);
+        (void)fprintf(stderr, "%s with slot %d: *written is %zu, not the %zu needed\n", c->name, slot, got, c->needed);
         ++failures;
       }
     }

@@ -1,7 +1,7 @@
 // Loaded into strongholdd with LD_PRELOAD: appends "CALL PATH" to the file named by
 // STRONGHOLD_SYNC_LOG after each fdatasync and fsync returns, PATH being the file the
 // descriptor names.
-#define _GNU_SOURCE
+#define _GNU_SOURCE /* NOLINT(bugprone-reserved-identifier): glibc's feature-test macro, for RTLD_NEXT */
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -15,7 +15,7 @@ static void log_call(const char* call, int fd) {
   if (log == NULL)
     return;
   char link[64], path[PATH_MAX], line[PATH_MAX + 32];
-  snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+  (void)snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
   const ssize_t length = readlink(link, path, sizeof path - 1);
   path[length < 0 ? 0 : length] = '\0';
   const int out = open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);

@@ -6,6 +6,7 @@
 
 #include "syscalls/sync_log.hpp"
 
+// NOLINTBEGIN(bugprone-reserved-identifier): the linker's --wrap names these __real_ and __wrap_.
 extern "C" int __real_fdatasync(int fd);
 extern "C" int __real_fsync(int fd);
 extern "C" int __real_rename(const char* from, const char* to);
@@ -51,3 +52,4 @@ extern "C" int __wrap_rename(const char* from, const char* to) {
   return record(__real_rename(from, to),
                 {"rename", std::filesystem::absolute(to).string(), std::filesystem::absolute(from).string()});
 }
+// NOLINTEND(bugprone-reserved-identifier)
