@@ -47,7 +47,7 @@ run_tidy() {
   local build="$STRONGHOLD_ROOT/build-lint" start=$SECONDS
   CC=clang CXX=clang++ cmake -S "$STRONGHOLD_ROOT" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_EXPORT_COMPILE_COMMANDS=ON -DSTRONGHOLD_BUILD_TESTS=ON -DSTRONGHOLD_BUILD_BENCH=ON \
-    -DSTRONGHOLD_FUZZ=ON >/dev/null
+    -DSTRONGHOLD_FUZZ=ON >/dev/null || { echo "clang-tidy: configuring $build failed" >&2; return 1; }
   local units
   units=$(grep -o '"file": "[^"]*"' "$build/compile_commands.json" | sed 's/^"file": "//; s/"$//' | sort -u |
     grep -E -- "$filter" || true)

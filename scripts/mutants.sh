@@ -57,6 +57,14 @@ failed_tests() { sed -n '/The following tests FAILED:/,$p' "$1" | sed -n 's/^[[:
 ensure_packages
 sync_scratch
 cmake -S "$src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSTRONGHOLD_BUILD_TESTS=ON -DSTRONGHOLD_BUILD_BENCH=OFF >/dev/null
+# The unmutated tree must pass first: a test that fails anyway would pass for a killer of every
+# mutant.
+baseline=$scratch/baseline.log
+if ! cmake --build "$build" --parallel "$(nproc)" >"$baseline" 2>&1 ||
+  ! ctest --test-dir "$build" --output-on-failure --no-tests=error --parallel "$(nproc)" >>"$baseline" 2>&1; then
+  echo "error: HEAD itself does not build or pass its tests (see $baseline): fix that first" >&2
+  exit 1
+fi
 survivors=0
 results=()
 for entry in "${mutants[@]}"; do

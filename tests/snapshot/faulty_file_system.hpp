@@ -10,6 +10,7 @@
 // sync of the file leaves zeros there on the disk.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <random>
@@ -28,7 +29,8 @@ class FaultyFileSystem final : public snapshot::FileSystem {
   FaultyFileSystem(int fail_at_step, Fault fault, std::uint32_t seed)
       : fail_at_(fail_at_step), fault_(fault), random_(seed) {}
 
-  int steps() const noexcept { return step_; }
+  // Atomic: a test reads it while an engine thread may be writing through this file system.
+  int steps() const noexcept { return step_.load(); }
   bool powered_off() const noexcept { return dead_; }
   // A new file system holding what survives a power loss now.
   std::unique_ptr<FaultyFileSystem> crash_image();
@@ -63,7 +65,7 @@ class FaultyFileSystem final : public snapshot::FileSystem {
   int fail_at_;
   Fault fault_;
   std::mt19937 random_;
-  int step_ = 0;
+  std::atomic<int> step_ = 0;
   bool dead_ = false;
   std::map<std::string, std::shared_ptr<File>> names_;          // the directory as processes see it
   std::map<std::string, std::shared_ptr<File>> durable_names_;  // the directory after a power loss

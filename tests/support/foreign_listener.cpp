@@ -1,7 +1,9 @@
 #include "support/foreign_listener.hpp"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -21,6 +23,7 @@ constexpr int kMaxClients = 16;
 [[noreturn]] void listen_and_record(const sockaddr_un& address, int ready, int record, int stop) {
   if (!become_other_user())
     _exit(3);
+  umask(0);  // anyone may connect: a client must refuse it for whose it is, not fail to connect
   const int listener = socket(AF_UNIX, SOCK_STREAM, 0);
   if (listener < 0 || bind(listener, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0 ||
       listen(listener, kMaxClients) != 0)
@@ -73,9 +76,10 @@ ForeignListener::ForeignListener(const std::string& socket_path) {
     return;
   std::memcpy(address.sun_path, socket_path.c_str(), socket_path.size() + 1);
   int ready[2], record[2], stop[2];
-  if (pipe(ready) != 0)
+  // Close-on-exec: a program that a test starts meanwhile must not hold the stop pipe open.
+  if (pipe2(ready, O_CLOEXEC) != 0)
     return;
-  if (pipe(record) != 0 || pipe(stop) != 0) {
+  if (pipe2(record, O_CLOEXEC) != 0 || pipe2(stop, O_CLOEXEC) != 0) {
     close(ready[0]);
     close(ready[1]);
     return;

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -97,8 +98,14 @@ class LoggedDaemon {
     std::ofstream(password_file_) << "sync\n";
     const std::string preload = "LD_PRELOAD=" SYNC_SHIM_PATH;
     const std::string log = "STRONGHOLD_SYNC_LOG=" + log_;
-    // A sanitized strongholdd would refuse a library loaded before its runtime.
-    const char* environment[] = {preload.c_str(), log.c_str(), "ASAN_OPTIONS=verify_asan_link_order=0", nullptr};
+    // A sanitized strongholdd would refuse a library loaded before its runtime; the sanitizers'
+    // other options (halt on error, leak checks) are the suite's.
+    const char* asan = std::getenv("ASAN_OPTIONS");
+    const char* ubsan = std::getenv("UBSAN_OPTIONS");
+    const std::string asan_options =
+        std::string("ASAN_OPTIONS=") + (asan != nullptr ? std::string(asan) + ":" : "") + "verify_asan_link_order=0";
+    const std::string ubsan_options = std::string("UBSAN_OPTIONS=") + (ubsan != nullptr ? ubsan : "");
+    const char* environment[] = {preload.c_str(), log.c_str(), asan_options.c_str(), ubsan_options.c_str(), nullptr};
     const char* args[] = {STRONGHOLDD_PATH, "--snapshot",      snapshot_.c_str(),      "--socket",
                           socket_.c_str(),  "--password-file", password_file_.c_str(), nullptr};
     pid_ = ::fork();
