@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "dispatch.hpp"
 #include "identity_registry.hpp"
 #include "stronghold/actors/pending.hpp"
 #include "stronghold/runtime/scratch.hpp"
@@ -19,14 +20,6 @@ namespace {
 
 using vault::KeyType;
 using vault::Location;
-
-// A Result as a handler's return value.
-template <class T>
-caf::result<T> reply(Result<T> result) {
-  if (!result.ok())
-    return to_error(result.status());
-  return std::move(result).value();
-}
 
 }  // namespace
 
@@ -95,26 +88,63 @@ class ReopenKeys {
 
 // ---- signers: stateless, one per core, answer the original requester
 
+// Ed25519 for an Ed25519 key, ECDSA over SHA-256 (compact, low-S) for a secp256k1 key.
+Result<Bytes> sign_with(const vault::SigningMaterial& key, ByteView message) {
+  return key.type == KeyType::secp256k1 ? vault::sign_ecdsa(key, message) : vault::sign_ed25519(key, message);
+}
+
+Result<ByteList> sign_each(const vault::SigningMaterial& key, const ByteList& messages) {
+  ByteList signatures;
+  signatures.reserve(messages.size());
+  for (const Bytes& message : messages) {
+    SH_ASSIGN_OR_RETURN(Bytes signature, sign_with(key, message));
+    signatures.push_back(std::move(signature));
+  }
+  return signatures;
+}
+
 signer_actor::behavior_type signer(signer_actor::pointer) {
   return {
-      [](sign_atom, const vault::SigningMaterial& key, const Bytes& message) -> caf::result<Bytes> {
-        if (key.type == KeyType::secp256k1)
-          return reply(vault::sign_ecdsa(key, message));
-        return reply(vault::sign_ed25519(key, message));
+      [](const vault::SigningMaterial& key, const Sign& request) -> caf::result<Reply> {
+        return reply<Sign>(sign_with(key, request.message));
       },
-      [](ecdsa_atom, const vault::SigningMaterial& key, const Bytes& message, const vault::EcdsaOptions& options)
-          -> caf::result<Bytes> { return reply(vault::sign_ecdsa(key, message, options)); },
-      [](batch_atom, const vault::SigningMaterial& key, const ByteList& messages) -> caf::result<ByteList> {
-        ByteList signatures;
-        signatures.reserve(messages.size());
-        for (const Bytes& message : messages) {
-          auto signature =
-              key.type == KeyType::secp256k1 ? vault::sign_ecdsa(key, message) : vault::sign_ed25519(key, message);
-          if (!signature.ok())
-            return to_error(signature.status());
-          signatures.push_back(std::move(*signature));
-        }
-        return signatures;
+      [](const vault::SigningMaterial& key, const SignEcdsa& request) -> caf::result<Reply> {
+        return reply<SignEcdsa>(vault::sign_ecdsa(key, request.message, request.options));
+      },
+      [](const vault::SigningMaterial& key, const SignBatch& request) -> caf::result<Reply> {
+        return reply<SignBatch>(sign_each(key, request.messages));
+      },
+  };
+}
+
+// ---- password KDFs, on a thread of their own (they take about a second by design)
+
+using password_actor = caf::typed_actor<caf::replies_to<Bytes, ChangePassword>::with<SharedNewPassword>,
+                                        caf::replies_to<Bytes, CheckPassword>::with<Reply>>;
+
+// Serves one request against the file's header, then stops.
+password_actor::behavior_type password_worker(password_actor::pointer self) {
+  return {
+      [self](const Bytes& header, const ChangePassword& request) -> caf::result<SharedNewPassword> {
+        self->quit();
+        Result<snapshot::NewPassword> prepared = Status(Errc::internal, "no password was prepared");
+        const Status opened = request.current.open([&](ByteView current) {
+          return request.next.open([&](ByteView next) {
+            prepared = snapshot::Snapshot::prepare_password_change(header, current, next);
+            return prepared.status();
+          });
+        });
+        if (!opened.ok())
+          return to_error(opened);
+        return SharedNewPassword(std::make_shared<const snapshot::NewPassword>(std::move(*prepared)));
+      },
+      [self](const Bytes& header, const CheckPassword& request) -> caf::result<Reply> {
+        self->quit();
+        const Status checked = request.password.open(
+            [&](ByteView password) { return snapshot::Snapshot::check_password(header, password); });
+        if (!checked.ok())
+          return to_error(checked);
+        return answer<CheckPassword>(Done{});
       },
   };
 }
@@ -235,7 +265,7 @@ caf::result<T> persist(VaultSelf self, vault::Transaction&& tx, T value) {
   const std::uint64_t id = state.waiting.add(promise);
   self->request(state.writer, state.journal_timeout, append_atom::value, std::move(*entry))
       .then(
-          [self, id, promise, value](caf::ok_atom) mutable {
+          [self, id, promise, value = std::move(value)](caf::ok_atom) mutable {
             self->state.waiting.done(id);
             promise.deliver(std::move(value));
           },
@@ -251,11 +281,13 @@ caf::result<T> persist(VaultSelf self, vault::Transaction&& tx, T value) {
 }
 
 // Has the snapshot actor replace the file with `image` (after the entries before it), then
-// calls `on_written` and answers ok.
-caf::result<caf::ok_atom> replace_file(VaultSelf self, Result<Bytes> image, std::function<void()> on_written = {}) {
-  if (!image.ok())
-    return to_error(image.status());
-  auto promise = self->make_response_promise<caf::ok_atom>();
+// calls `on_written` and answers `promise` with Done.
+void replace_file(VaultSelf self, Result<Bytes> image, caf::typed_response_promise<Reply> promise,
+                  std::function<void()> on_written = {}) {
+  if (!image.ok()) {
+    promise.deliver(to_error(image.status()));
+    return;
+  }
   const std::uint64_t id = self->state.waiting.add(promise);
   self->request(self->state.writer, self->state.journal_timeout, replace_atom::value, std::move(*image))
       .then(
@@ -263,10 +295,9 @@ caf::result<caf::ok_atom> replace_file(VaultSelf self, Result<Bytes> image, std:
             if (on_written)
               on_written();
             self->state.waiting.done(id);
-            promise.deliver(caf::ok_atom::value);
+            promise.deliver(answer<SyncSnapshot>(Done{}));
           },
           [self](caf::error& failure) { self->quit(failure); });
-  return promise;
 }
 
 // A batch is shared among the signers when every share keeps at least kMinShare messages, so one
@@ -279,37 +310,38 @@ std::size_t share_count(std::size_t messages, std::size_t signers) {
 
 // Splits a batch into one share per signer and answers with the signatures in order, or with the
 // first error.
-caf::result<ByteList> sign_shared(VaultSelf self, const vault::SigningMaterial& key, ByteList messages) {
+caf::result<Reply> sign_shared(VaultSelf self, const vault::SigningMaterial& key, SignBatch batch) {
   struct Join {
-    caf::typed_response_promise<ByteList> promise;
+    caf::typed_response_promise<Reply> promise;
     std::vector<ByteList> shares;
     std::size_t missing = 0;
     std::uint64_t id = 0;
     bool failed = false;
   };
   auto join = std::make_shared<Join>();
-  join->promise = self->make_response_promise<ByteList>();
+  join->promise = self->make_response_promise<Reply>();
   join->id = self->state.waiting.add(join->promise);
-  const std::size_t count = share_count(messages.size(), self->state.signers.size());
+  const std::size_t count = share_count(batch.messages.size(), self->state.signers.size());
   join->shares.resize(count);
   join->missing = count;
-  const std::size_t total = messages.size();
-  auto next = std::make_move_iterator(messages.begin());
+  const std::size_t total = batch.messages.size();
+  auto next = std::make_move_iterator(batch.messages.begin());
   for (std::size_t share = 0; share < count; ++share) {
     const std::size_t size = total / count + (share < total % count ? 1 : 0);
-    ByteList part(next, next + static_cast<std::ptrdiff_t>(size));
+    SignBatch part{batch.at, ByteList(next, next + static_cast<std::ptrdiff_t>(size))};
     next += static_cast<std::ptrdiff_t>(size);
-    self->request(self->state.pick_signer(), self->state.journal_timeout, batch_atom::value, key, std::move(part))
+    self->request(self->state.pick_signer(), self->state.journal_timeout, key, std::move(part))
         .then(
-            [self, join, share](ByteList& signatures) {
-              join->shares[share] = std::move(signatures);
+            [self, join, share](Reply& signatures) {
+              auto part_signatures = answer_in<ByteList>(signatures);
+              join->shares[share] = part_signatures.ok() ? std::move(*part_signatures) : ByteList();
               if (--join->missing > 0 || join->failed)
                 return;
               self->state.waiting.done(join->id);
               ByteList all;
-              for (auto& part_signatures : join->shares)
-                std::move(part_signatures.begin(), part_signatures.end(), std::back_inserter(all));
-              join->promise.deliver(std::move(all));
+              for (auto& shared : join->shares)
+                std::move(shared.begin(), shared.end(), std::back_inserter(all));
+              join->promise.deliver(answer<SignBatch>(std::move(all)));
             },
             [self, join](caf::error& failure) {
               if (std::exchange(join->failed, true))
@@ -326,19 +358,177 @@ constexpr vault::KeyTypes kSigningKeys = vault::key_types(KeyType::ed25519, KeyT
 // A password change: the state moves to a new snapshot key (Snapshot::rekeyed_image) and the
 // file is replaced by one under it. Memory is ahead of the file meanwhile; the new key goes to
 // the keys a restart tries before the file is written.
-caf::result<caf::ok_atom> change_password(VaultSelf self, const snapshot::NewPassword& password) {
+void change_password(VaultSelf self, const snapshot::NewPassword& password,
+                     caf::typed_response_promise<Reply> promise) {
   auto& state = self->state;
   auto image = state.snapshot->rekeyed_image(password);
-  if (!image.ok())
-    return to_error(image.status());
+  if (!image.ok()) {
+    promise.deliver(to_error(image.status()));
+    return;
+  }
   auto token = state.snapshot->reopen_token();
   if (!token.ok()) {
     self->quit(to_error(token.status()));  // restart from the file, under the key it has
-    return to_error(token.status());
+    promise.deliver(to_error(token.status()));
+    return;
   }
   state.reopen_keys->add(*token);
-  return replace_file(self, std::move(*image),
-                      [keys = state.reopen_keys, written = std::move(*token)] { keys->settle(written); });
+  replace_file(self, std::move(*image), std::move(promise),
+               [keys = state.reopen_keys, written = std::move(*token)] { keys->settle(written); });
+}
+
+// ---- the vault actor's handlers: one per request kind it serves
+
+caf::result<Reply> handle(VaultSelf self, GenerateKey& request) {
+  self->state.generations->bump(request.at);
+  vault::Transaction tx(self->state.keystore(), request.overwrite);
+  auto public_key = vault::generate_key(tx, request.at, request.type);
+  if (!public_key.ok())
+    return to_error(public_key.status());
+  return persist(self, std::move(tx), answer<GenerateKey>(std::move(*public_key)));
+}
+
+caf::result<Reply> handle(VaultSelf self, ImportKey& request) {
+  self->state.generations->bump(request.at);
+  vault::Transaction tx(self->state.keystore(), request.overwrite);
+  Result<Bytes> public_key = Status(Errc::internal, "no key was imported");
+  const Status imported = request.key.open([&](ByteView plain) {
+    public_key = vault::import_key(tx, request.at, request.type, plain);
+    return public_key.status();
+  });
+  if (!imported.ok())
+    return to_error(imported);
+  return persist(self, std::move(tx), answer<ImportKey>(std::move(*public_key)));
+}
+
+caf::result<Reply> handle(VaultSelf self, PublicKey& request) {
+  return reply<PublicKey>(self->state.keystore().public_key(request.at));
+}
+
+caf::result<Reply> handle(VaultSelf self, DeleteKey& request) {
+  self->state.generations->bump(request.at);
+  vault::Transaction tx(self->state.keystore());
+  if (Status revoked = tx.revoke(request.at); !revoked.ok())
+    return to_error(revoked);
+  return persist(self, std::move(tx), answer<DeleteKey>(Done{}));
+}
+
+caf::result<Reply> handle(VaultSelf self, DeriveKey& request) {
+  self->state.generations->bump(request.into);
+  vault::Transaction tx(self->state.keystore(), request.overwrite);
+  auto public_key = vault::derive_key(tx, request.seed, request.path, request.curve, request.into);
+  if (!public_key.ok())
+    return to_error(public_key.status());
+  return persist(self, std::move(tx), answer<DeriveKey>(std::move(*public_key)));
+}
+
+caf::result<Reply> handle(VaultSelf self, Sign& request) {
+  auto key = self->state.keystore().signing_material(request.at, kSigningKeys);
+  if (!key.ok())
+    return to_error(key.status());
+  return self->delegate(self->state.pick_signer(), std::move(*key), std::move(request));
+}
+
+caf::result<Reply> handle(VaultSelf self, SignEcdsa& request) {
+  auto key = self->state.keystore().signing_material(request.at, vault::key_types(KeyType::secp256k1));
+  if (!key.ok())
+    return to_error(key.status());
+  return self->delegate(self->state.pick_signer(), std::move(*key), std::move(request));
+}
+
+caf::result<Reply> handle(VaultSelf self, SignBatch& request) {
+  auto key = self->state.keystore().signing_material(request.at, kSigningKeys);
+  if (!key.ok())
+    return to_error(key.status());
+  if (share_count(request.messages.size(), self->state.signers.size()) > 1)
+    return sign_shared(self, *key, std::move(request));
+  return self->delegate(self->state.pick_signer(), std::move(*key), std::move(request));
+}
+
+caf::result<Reply> handle(VaultSelf self, PutSecret& request) {
+  vault::Transaction tx(self->state.keystore(), request.overwrite);
+  if (Status put = request.value.open([&](ByteView plain) { return tx.put_secret(request.name, plain); }); !put.ok())
+    return to_error(put);
+  return persist(self, std::move(tx), answer<PutSecret>(Done{}));
+}
+
+caf::result<Reply> handle(VaultSelf self, GetSecret& request) {
+  auto value = self->state.keystore().read_secret(request.name);
+  if (!value.ok())
+    return to_error(value.status());
+  auto view = value->read();
+  return reply<GetSecret>(Secret::seal(view.bytes()));
+}
+
+caf::result<Reply> handle(VaultSelf self, SyncSnapshot&) {
+  // A round through the snapshot actor: answered once everything before it is synced.
+  auto promise = self->make_response_promise<Reply>();
+  self->request(self->state.writer, self->state.journal_timeout, sync_atom::value)
+      .then([promise](caf::ok_atom) mutable { promise.deliver(answer<SyncSnapshot>(Done{})); },
+            [promise](caf::error& failure) mutable { promise.deliver(failure); });
+  return promise;
+}
+
+caf::result<Reply> handle(VaultSelf self, CollectGarbage&) {
+  auto& state = self->state;
+  if (vault::ChangeSet garbage = state.keystore().garbage(); !garbage.empty()) {
+    state.generations->bump_all();
+    auto entry = state.snapshot->stage(std::move(garbage));
+    if (!entry.ok())
+      return to_error(entry.status());
+    // Answered by the replacement below, which the snapshot actor handles after this.
+    self->request(state.writer, state.journal_timeout, append_atom::value, std::move(*entry))
+        .then([](caf::ok_atom) {}, [self](caf::error& failure) { self->quit(failure); });
+  }
+  auto promise = self->make_response_promise<Reply>();
+  replace_file(self, state.snapshot->compaction_image(), promise);
+  return promise;
+}
+
+// The KDFs run in a worker on the file's header; a change prepared for a header that is no
+// longer the file's (another change finished first) is refused as busy by rekeyed_image.
+caf::result<Reply> handle(VaultSelf self, ChangePassword& request) {
+  auto promise = self->make_response_promise<Reply>();
+  const std::uint64_t id = self->state.waiting.add(promise);
+  auto worker = self->spawn<caf::detached>(password_worker);
+  self->request(worker, caf::infinite, self->state.snapshot->header(), std::move(request))
+      .then(
+          [self, id, promise](SharedNewPassword& prepared) mutable {
+            self->state.waiting.done(id);
+            change_password(self, *prepared, std::move(promise));
+          },
+          [self, id, promise](caf::error& failure) mutable {
+            self->state.waiting.done(id);
+            promise.deliver(failure);
+          });
+  return promise;
+}
+
+caf::result<Reply> handle(VaultSelf self, CheckPassword& request) {
+  auto worker = self->spawn<caf::detached>(password_worker);
+  return self->delegate(worker, self->state.snapshot->header(), std::move(request));
+}
+
+// The vault actor's table: every kind but the identity storage's (the registry serves those).
+using VaultHandler = caf::result<Reply> (*)(VaultSelf, caf::message&);
+
+template <EngineRequest R>
+caf::result<Reply> unpack(VaultSelf self, caf::message& message) {
+  R* request = request_in<R>(message);
+  if (request == nullptr)
+    return envelope_mismatch();
+  return handle(self, *request);
+}
+
+const DispatchTable<VaultHandler>& vault_handlers() {
+  static const auto table = make_dispatch_table<VaultHandler>([](auto request) -> VaultHandler {
+    using R = decltype(request);
+    if constexpr (is_identity_request(kind_of<R>))
+      return nullptr;
+    else
+      return &unpack<R>;
+  });
+  return table;
 }
 
 vault_actor::behavior_type vault_behavior(VaultSelf self,
@@ -356,96 +546,17 @@ vault_actor::behavior_type vault_behavior(VaultSelf self,
   state.compaction_threshold = state.snapshot->options().compaction_threshold;
   state.waiting.fail_on_exit(self);
   return {
-      [self](generate_atom, const Location& location, KeyType type, vault::Overwrite overwrite) -> caf::result<Bytes> {
-        self->state.generations->bump(location);
-        vault::Transaction tx(self->state.keystore(), overwrite);
-        auto public_key = vault::generate_key(tx, location, type);
-        if (!public_key.ok())
-          return to_error(public_key.status());
-        return persist(self, std::move(tx), std::move(*public_key));
-      },
-      [self](import_atom, const Location& location, KeyType type, const SharedShielded& secret,
-             vault::Overwrite overwrite) -> caf::result<Bytes> {
-        self->state.generations->bump(location);
-        vault::Transaction tx(self->state.keystore(), overwrite);
-        Bytes public_key;
-        const Status imported = with_shielded(secret, [&](ByteView plain) {
-          auto result = vault::import_key(tx, location, type, plain);
-          if (result.ok())
-            public_key = std::move(*result);
-          return result.status();
-        });
-        if (!imported.ok())
-          return to_error(imported);
-        return persist(self, std::move(tx), std::move(public_key));
-      },
-      [self](public_atom, const Location& location) -> caf::result<Bytes> {
-        return reply(self->state.keystore().public_key(location));
-      },
-      [self](sign_atom sign, const Location& location, Bytes& message) -> caf::result<Bytes> {
-        auto key = self->state.keystore().signing_material(location, kSigningKeys);
-        if (!key.ok())
-          return to_error(key.status());
-        return self->delegate(self->state.pick_signer(), sign, std::move(*key), std::move(message));
-      },
-      [self](ecdsa_atom ecdsa, const Location& location, Bytes& message,
-             const vault::EcdsaOptions& options) -> caf::result<Bytes> {
-        auto key = self->state.keystore().signing_material(location, vault::key_types(KeyType::secp256k1));
-        if (!key.ok())
-          return to_error(key.status());
-        return self->delegate(self->state.pick_signer(), ecdsa, std::move(*key), std::move(message), options);
-      },
-      [self](batch_atom batch, const Location& location, ByteList& messages) -> caf::result<ByteList> {
-        auto key = self->state.keystore().signing_material(location, kSigningKeys);
-        if (!key.ok())
-          return to_error(key.status());
-        if (share_count(messages.size(), self->state.signers.size()) > 1)
-          return sign_shared(self, *key, std::move(messages));
-        return self->delegate(self->state.pick_signer(), batch, std::move(*key), std::move(messages));
-      },
-      [self](derive_atom, const Location& seed, const std::string& path, vault::Curve curve, const Location& into,
-             vault::Overwrite overwrite) -> caf::result<Bytes> {
-        self->state.generations->bump(into);
-        vault::Transaction tx(self->state.keystore(), overwrite);
-        auto public_key = vault::derive_key(tx, seed, path, curve, into);
-        if (!public_key.ok())
-          return to_error(public_key.status());
-        return persist(self, std::move(tx), std::move(*public_key));
-      },
-      [self](delete_atom, const Location& location) -> caf::result<caf::ok_atom> {
-        self->state.generations->bump(location);
-        vault::Transaction tx(self->state.keystore());
-        if (Status revoked = tx.revoke(location); !revoked.ok())
-          return to_error(revoked);
-        return persist(self, std::move(tx), caf::ok_atom::value);
-      },
-      [self](put_secret_atom, const std::string& name, const SharedShielded& value,
-             vault::Overwrite overwrite) -> caf::result<caf::ok_atom> {
-        vault::Transaction tx(self->state.keystore(), overwrite);
-        if (Status put = with_shielded(value, [&](ByteView plain) { return tx.put_secret(name, plain); }); !put.ok())
-          return to_error(put);
-        return persist(self, std::move(tx), caf::ok_atom::value);
-      },
-      [self](get_secret_atom, const std::string& name) -> caf::result<SharedShielded> {
-        auto value = self->state.keystore().read_secret(name);
-        if (!value.ok())
-          return to_error(value.status());
-        auto view = value->read();
-        auto shielded = runtime::ShieldedSecret::seal(view.bytes());
-        if (!shielded.ok())
-          return to_error(shielded.status());
-        return SharedShielded(std::make_shared<const runtime::ShieldedSecret>(std::move(*shielded)));
-      },
-      [self](sync_atom) -> caf::result<caf::ok_atom> {
-        // A round through the snapshot actor: answered once everything before it is synced.
-        auto promise = self->make_response_promise<caf::ok_atom>();
-        self->request(self->state.writer, self->state.journal_timeout, sync_atom::value)
-            .then([promise](caf::ok_atom) mutable { promise.deliver(caf::ok_atom::value); },
-                  [promise](caf::error& failure) mutable { promise.deliver(failure); });
-        return promise;
+      [self](Envelope& envelope) -> caf::result<Reply> {
+        const VaultHandler handler = handler_of(vault_handlers(), envelope.kind);
+        if (handler == nullptr)
+          return not_served(envelope.kind);
+        return handler(self, envelope.request);
       },
       [self](material_atom, const Location& location) -> caf::result<vault::SigningMaterial> {
-        return reply(self->state.keystore().signing_material(location, kSigningKeys));
+        auto material = self->state.keystore().signing_material(location, kSigningKeys);
+        if (!material.ok())
+          return to_error(material.status());
+        return std::move(*material);
       },
       [self](transact_atom, const SharedProcedure& procedure) -> caf::result<caf::ok_atom> {
         if (!procedure || !procedure->run)
@@ -460,25 +571,6 @@ vault_actor::behavior_type vault_behavior(VaultSelf self,
         for (const Location& location : procedure->touches)
           self->state.generations->bump(location);
         return persist(self, std::move(tx), caf::ok_atom::value);
-      },
-      [self](gc_atom) -> caf::result<caf::ok_atom> {
-        auto& state = self->state;
-        if (vault::ChangeSet garbage = state.keystore().garbage(); !garbage.empty()) {
-          state.generations->bump_all();
-          auto entry = state.snapshot->stage(std::move(garbage));
-          if (!entry.ok())
-            return to_error(entry.status());
-          // Answered by the replacement below, which the snapshot actor handles after this.
-          self->request(state.writer, state.journal_timeout, append_atom::value, std::move(*entry))
-              .then([](caf::ok_atom) {}, [self](caf::error& failure) { self->quit(failure); });
-        }
-        return replace_file(self, state.snapshot->compaction_image());
-      },
-      [self](header_atom) -> Bytes { return self->state.snapshot->header(); },
-      [self](passwd_atom, const SharedNewPassword& password) -> caf::result<caf::ok_atom> {
-        if (!password)
-          return to_error(Status(Errc::invalid_argument, "no password given"));
-        return change_password(self, *password);
       },
       [self](signers_atom, std::vector<signer_actor>& signers) { self->state.signers = std::move(signers); },
   };
@@ -596,72 +688,13 @@ supervisor_actor::behavior_type supervisor(SupervisorSelf self,
   self->set_down_handler([self](caf::down_msg& down) { on_down(self, down); });
   self->set_exit_handler([self](caf::exit_msg& exit) { stop(self, exit.reason); });
   return {
-      [self](generate_atom a, Location& l, KeyType t, vault::Overwrite o) {
-        return self->delegate(self->state.vault, a, std::move(l), t, o);
+      [self](Envelope& envelope) -> caf::delegated<Reply> {
+        if (is_identity_request(envelope.kind))
+          return self->delegate(self->state.identity, std::move(envelope));
+        return self->delegate(self->state.vault, std::move(envelope));
       },
-      [self](import_atom a, Location& l, KeyType t, SharedShielded& s, vault::Overwrite o) {
-        return self->delegate(self->state.vault, a, std::move(l), t, std::move(s), o);
-      },
-      [self](public_atom a, Location& l) { return self->delegate(self->state.vault, a, std::move(l)); },
-      [self](sign_atom a, Location& l, Bytes& m) {
-        return self->delegate(self->state.vault, a, std::move(l), std::move(m));
-      },
-      [self](ecdsa_atom a, Location& l, Bytes& m, const vault::EcdsaOptions& o) {
-        return self->delegate(self->state.vault, a, std::move(l), std::move(m), o);
-      },
-      [self](batch_atom a, Location& l, ByteList& m) {
-        return self->delegate(self->state.vault, a, std::move(l), std::move(m));
-      },
-      [self](derive_atom a, Location& seed, std::string& path, vault::Curve c, Location& into, vault::Overwrite o) {
-        return self->delegate(self->state.vault, a, std::move(seed), std::move(path), c, std::move(into), o);
-      },
-      [self](delete_atom a, Location& l) { return self->delegate(self->state.vault, a, std::move(l)); },
-      [self](put_secret_atom a, std::string& n, SharedShielded& v, vault::Overwrite o) {
-        return self->delegate(self->state.vault, a, std::move(n), std::move(v), o);
-      },
-      [self](get_secret_atom a, std::string& n) { return self->delegate(self->state.vault, a, std::move(n)); },
-      [self](sync_atom a) { return self->delegate(self->state.vault, a); },
       [self](material_atom a, Location& l) { return self->delegate(self->state.vault, a, std::move(l)); },
       [self](transact_atom a, SharedProcedure& p) { return self->delegate(self->state.vault, a, std::move(p)); },
-      [self](gc_atom a) { return self->delegate(self->state.vault, a); },
-      [self](header_atom a) { return self->delegate(self->state.vault, a); },
-      [self](passwd_atom a, SharedNewPassword& p) { return self->delegate(self->state.vault, a, std::move(p)); },
-      // The identity storage: everything goes to the registry.
-      [self](did_create_atom a, std::string& network, std::string& fragment, SharedShielded& key) {
-        return self->delegate(self->state.identity, a, std::move(network), std::move(fragment), std::move(key));
-      },
-      [self](did_list_atom a) { return self->delegate(self->state.identity, a); },
-      [self](did_exists_atom a, vault::Did& d) { return self->delegate(self->state.identity, a, std::move(d)); },
-      [self](did_purge_atom a, vault::Did& d) { return self->delegate(self->state.identity, a, std::move(d)); },
-      [self](key_generate_atom a, vault::Did& d, vault::IdentityKeyType t, std::string& fragment) {
-        return self->delegate(self->state.identity, a, std::move(d), t, std::move(fragment));
-      },
-      [self](key_insert_atom a, vault::Did& d, vault::KeyLocation& k, SharedShielded& secret) {
-        return self->delegate(self->state.identity, a, std::move(d), std::move(k), std::move(secret));
-      },
-      [self](key_public_atom a, vault::Did& d, vault::KeyLocation& k) {
-        return self->delegate(self->state.identity, a, std::move(d), std::move(k));
-      },
-      [self](key_delete_atom a, vault::Did& d, vault::KeyLocation& k) {
-        return self->delegate(self->state.identity, a, std::move(d), std::move(k));
-      },
-      [self](key_exists_atom a, vault::Did& d, vault::KeyLocation& k) {
-        return self->delegate(self->state.identity, a, std::move(d), std::move(k));
-      },
-      [self](key_sign_atom a, vault::Did& d, vault::KeyLocation& k, ByteList& m) {
-        return self->delegate(self->state.identity, a, std::move(d), std::move(k), std::move(m));
-      },
-      [self](decrypt_atom a, vault::Did& d, vault::KeyLocation& k, vault::EncryptedData& data,
-             vault::ContentEncryption c, vault::KeyManagement m, vault::AgreementInfo& info) {
-        return self->delegate(self->state.identity, a, std::move(d), std::move(k), std::move(data), c, m,
-                              std::move(info));
-      },
-      [self](value_get_atom a, vault::Did& d, vault::IdentityValue w) {
-        return self->delegate(self->state.identity, a, std::move(d), w);
-      },
-      [self](value_set_atom a, vault::Did& d, vault::IdentityValue w, std::string& json) {
-        return self->delegate(self->state.identity, a, std::move(d), w, std::move(json));
-      },
       [self](stats_atom) { return self->state.stats; },
       [self](children_atom) {
         auto& children = self->state;

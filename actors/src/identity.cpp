@@ -3,6 +3,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "dispatch.hpp"
 #include "identity_registry.hpp"
 #include "stronghold/actors/pending.hpp"
 #include "stronghold/runtime/scratch.hpp"
@@ -14,17 +15,17 @@ using vault::Did;
 using vault::IdentityValue;
 using vault::KeyLocation;
 
-// with_shielded, or `use` of an empty view when no secret was given.
+// Secret::open, or `use` of an empty view when no secret was given.
 template <class Use>
-Status with_optional_secret(const SharedShielded& shielded, Use&& use) {
-  if (!shielded)
+Status open_optional(const Secret& secret, Use&& use) {
+  if (secret.empty())
     return use(ByteView());
-  return with_shielded(shielded, std::forward<Use>(use));
+  return secret.open(std::forward<Use>(use));
 }
 
-// Runs `body` (Result<T>(vault::Transaction&)) in the vault actor; once the change is durable,
-// calls deliver(promise, value). `answers` tracks the promise so that it fails if the caller
-// stops first.
+// Runs `body` (Result<R::Answer>(vault::Transaction&)) in the vault actor; once the change is
+// durable, calls deliver(promise, value). `answers` tracks the promise so that it fails if the
+// caller stops first.
 template <class Self, class Promise, class Body, class Deliver>
 void transact_then(Self* self, const engine_actor& engine, std::chrono::milliseconds timeout, PendingAnswers& answers,
                    Promise promise, Body body, Deliver deliver, std::vector<vault::Location> touches = {},
@@ -54,23 +55,25 @@ void transact_then(Self* self, const engine_actor& engine, std::chrono::millisec
           });
 }
 
-template <class T, class Self, class Body>
-caf::result<T> transact(Self* self, const engine_actor& engine, std::chrono::milliseconds timeout,
-                        PendingAnswers& answers, Body body, std::vector<vault::Location> touches = {},
-                        bool touches_everything = false) {
-  auto promise = self->template make_response_promise<T>();
+// The answer of request R, once `body` ran and its change is durable.
+template <EngineRequest R, class Self, class Body>
+caf::result<Reply> transact(Self* self, const engine_actor& engine, std::chrono::milliseconds timeout,
+                            PendingAnswers& answers, Body body, std::vector<vault::Location> touches = {},
+                            bool touches_everything = false) {
+  auto promise = self->template make_response_promise<Reply>();
   transact_then(
       self, engine, timeout, answers, promise, std::move(body),
-      [](auto& answer, T&& value) { answer.deliver(std::move(value)); }, std::move(touches), touches_everything);
+      [](auto& reply_promise, typename R::Answer&& value) { reply_promise.deliver(answer<R>(std::move(value))); },
+      std::move(touches), touches_everything);
   return promise;
 }
 
 // A read: the same path, since only the vault actor may touch the keystore.
-template <class T, class Self, class Read>
-caf::result<T> read(Self* self, const engine_actor& engine, std::chrono::milliseconds timeout, PendingAnswers& answers,
-                    Read read_keystore) {
-  return transact<T>(self, engine, timeout, answers,
-                     [read_keystore = std::move(read_keystore)](vault::Transaction& tx) -> Result<T> {
+template <EngineRequest R, class Self, class Read>
+caf::result<Reply> read(Self* self, const engine_actor& engine, std::chrono::milliseconds timeout,
+                        PendingAnswers& answers, Read read_keystore) {
+  return transact<R>(self, engine, timeout, answers,
+                     [read_keystore = std::move(read_keystore)](vault::Transaction& tx) -> Result<typename R::Answer> {
                        return read_keystore(tx.keystore());
                      });
 }
@@ -97,6 +100,164 @@ using PartitionSelf = partition_actor::stateful_pointer<PartitionState>;
 
 std::size_t slot_of(IdentityValue which) { return which == IdentityValue::chain_state ? 0 : 1; }
 
+// The partition's handlers, one per request kind about one DID. Each counts its request when it
+// starts; requests still waiting for the vault actor are in `answers`, and an idle partition
+// reports only when there are none.
+
+caf::result<Reply> serve(PartitionSelf self, DidExists& request) {
+  auto& s = self->state;
+  return read<DidExists>(self, s.engine, s.timeout, s.answers, [did = request.did](const vault::Keystore& keystore) {
+    return Result<bool>(vault::did_exists(keystore, did));
+  });
+}
+
+caf::result<Reply> serve(PartitionSelf self, DidPurge& request) {
+  auto& s = self->state;
+  s.values[0].reset();
+  s.values[1].reset();
+  return transact<DidPurge>(
+      self, s.engine, s.timeout, s.answers,
+      [did = request.did](vault::Transaction& tx) { return vault::purge_did(tx, did); }, {}, true);
+}
+
+caf::result<Reply> serve(PartitionSelf self, DidKeyGenerate& request) {
+  auto& s = self->state;
+  return transact<DidKeyGenerate>(
+      self, s.engine, s.timeout, s.answers, [request = std::move(request)](vault::Transaction& tx) {
+        return vault::generate_identity_key(tx, request.did, request.type, request.fragment);
+      });
+}
+
+caf::result<Reply> serve(PartitionSelf self, DidKeyInsert& request) {
+  auto& s = self->state;
+  if (request.private_key.empty())
+    return to_error(Status(Errc::invalid_key, "no private key given"));
+  const vault::Location touched = vault::identity_record(request.did, request.location);
+  return transact<DidKeyInsert>(self, s.engine, s.timeout, s.answers,
+                                [request = std::move(request)](vault::Transaction& tx) -> Result<Done> {
+                                  SH_RETURN_IF_ERROR(request.private_key.open([&](ByteView plain) {
+                                    return vault::insert_identity_key(tx, request.did, request.location, plain);
+                                  }));
+                                  return Done{};
+                                },
+                                {touched});
+}
+
+caf::result<Reply> serve(PartitionSelf self, DidKeyPublic& request) {
+  auto& s = self->state;
+  return read<DidKeyPublic>(self, s.engine, s.timeout, s.answers,
+                            [request = std::move(request)](const vault::Keystore& keystore) {
+                              return vault::identity_public_key(keystore, request.did, request.location);
+                            });
+}
+
+caf::result<Reply> serve(PartitionSelf self, DidKeyDelete& request) {
+  auto& s = self->state;
+  const vault::Location touched = vault::identity_record(request.did, request.location);
+  return transact<DidKeyDelete>(self, s.engine, s.timeout, s.answers,
+                                [request = std::move(request)](vault::Transaction& tx) {
+                                  return vault::delete_identity_key(tx, request.did, request.location);
+                                },
+                                {touched});
+}
+
+caf::result<Reply> serve(PartitionSelf self, DidKeyExists& request) {
+  auto& s = self->state;
+  return read<DidKeyExists>(self, s.engine, s.timeout, s.answers,
+                            [request = std::move(request)](const vault::Keystore& keystore) -> Result<bool> {
+                              return vault::identity_key_exists(keystore, request.did, request.location);
+                            });
+}
+
+caf::result<Reply> serve(PartitionSelf self, DidKeySign& request) {
+  if (request.location.type() != vault::IdentityKeyType::ed25519)
+    return to_error(Status(Errc::wrong_key_type, "only Ed25519 keys sign"));
+  // Straight to the vault actor and its signers: the answer goes to the requester.
+  return self->delegate(self->state.engine, envelope(SignBatch{vault::identity_record(request.did, request.location),
+                                                               std::move(request.messages)}));
+}
+
+caf::result<Reply> serve(PartitionSelf self, DidDecrypt& request) {
+  auto& s = self->state;
+  return read<DidDecrypt>(self, s.engine, s.timeout, s.answers,
+                          [request = std::move(request)](const vault::Keystore& keystore) -> Result<Secret> {
+                            SH_ASSIGN_OR_RETURN(
+                                const Bytes plaintext,
+                                vault::identity_decrypt(keystore, request.did, request.location, request.data,
+                                                        request.content, request.management, request.agreement));
+                            return Secret::seal(plaintext);
+                          });
+}
+
+IdentityJson json_of(const std::optional<std::string>& value) {
+  return IdentityJson{value.has_value(), value.value_or(std::string())};
+}
+
+caf::result<Reply> serve(PartitionSelf self, DidValueGet& request) {
+  auto& s = self->state;
+  const IdentityValue which = request.which;
+  auto& slot = s.values[slot_of(which)];
+  if (slot && s.writes_in_flight == 0)
+    return answer<DidValueGet>(json_of(*slot));
+  auto promise = self->make_response_promise<Reply>();
+  transact_then(
+      self, s.engine, s.timeout, s.answers, promise,
+      [did = request.did, which](vault::Transaction& tx) { return vault::identity_value(tx.keystore(), did, which); },
+      [self, which](auto& reply_promise, std::optional<std::string>&& value) {
+        if (self->state.writes_in_flight == 0)
+          self->state.values[slot_of(which)] = value;
+        reply_promise.deliver(answer<DidValueGet>(json_of(value)));
+      });
+  return promise;
+}
+
+caf::result<Reply> serve(PartitionSelf self, DidValueSet& request) {
+  auto& s = self->state;
+  s.values[slot_of(request.which)].reset();
+  ++s.writes_in_flight;
+  auto promise = self->make_response_promise<Reply>();
+  // The cache is filled again by the next read once no write is in flight, failed or not.
+  transact_then(
+      self, s.engine, s.timeout, s.answers, promise,
+      [request = std::move(request)](vault::Transaction& tx) -> Result<Done> {
+        SH_RETURN_IF_ERROR(vault::set_identity_value(tx, request.did, request.which, request.json));
+        return Done{};
+      },
+      [self](auto& reply_promise, Done&&) {
+        --self->state.writes_in_flight;
+        reply_promise.deliver(answer<DidValueSet>(Done{}));
+      });
+  return promise;
+}
+
+// Requests about one DID have a `did` field; the registry serves the others.
+template <class R>
+concept AboutOneDid = requires(R request) {
+  request.did;
+};
+
+using PartitionHandler = caf::result<Reply> (*)(PartitionSelf, caf::message&);
+
+template <EngineRequest R>
+caf::result<Reply> unpack_in_partition(PartitionSelf self, caf::message& message) {
+  R* request = request_in<R>(message);
+  if (request == nullptr)
+    return envelope_mismatch();
+  ++self->state.completed;
+  return serve(self, *request);
+}
+
+const DispatchTable<PartitionHandler>& partition_handlers() {
+  static const auto table = make_dispatch_table<PartitionHandler>([](auto request) -> PartitionHandler {
+    using R = decltype(request);
+    if constexpr (is_identity_request(kind_of<R>) && AboutOneDid<R>)
+      return &unpack_in_partition<R>;
+    else
+      return nullptr;
+  });
+  return table;
+}
+
 partition_actor::behavior_type partition(PartitionSelf self, Did did, engine_actor engine,
                                          std::chrono::milliseconds timeout, std::chrono::milliseconds idle,
                                          caf::actor registry) {
@@ -106,132 +267,16 @@ partition_actor::behavior_type partition(PartitionSelf self, Did did, engine_act
   state.timeout = timeout;
   state.registry = std::move(registry);
   state.answers.fail_on_exit(self);
-  // Every handler counts its request when it starts; requests still waiting for the vault actor
-  // are in `answers`, and an idle partition reports only when there are none.
-  auto& s = state;
   return {
-      [](did_create_atom, std::string&, std::string&, SharedShielded&) -> caf::result<Did, KeyLocation> {
-        return to_error(Status(Errc::internal, "DIDs are created by the registry"));
+      [self](Envelope& envelope) -> caf::result<Reply> {
+        const PartitionHandler handler = handler_of(partition_handlers(), envelope.kind);
+        if (handler == nullptr)
+          return not_served(envelope.kind);
+        return handler(self, envelope.request);
       },
-      [](did_list_atom) -> caf::result<std::vector<Did>> {
-        return to_error(Status(Errc::internal, "the registry lists DIDs"));
-      },
-      [self, &s](did_exists_atom, const Did& did) -> caf::result<bool> {
-        ++s.completed;
-        return read<bool>(self, s.engine, s.timeout, s.answers, [did](const vault::Keystore& keystore) -> Result<bool> {
-          return vault::did_exists(keystore, did);
-        });
-      },
-      [self, &s](did_purge_atom, const Did& did) -> caf::result<bool> {
-        ++s.completed;
-        s.values[0].reset();
-        s.values[1].reset();
-        return transact<bool>(
-            self, s.engine, s.timeout, s.answers, [did](vault::Transaction& tx) { return vault::purge_did(tx, did); },
-            {}, true);
-      },
-      [self, &s](key_generate_atom, const Did& did, vault::IdentityKeyType type,
-                 const std::string& fragment) -> caf::result<KeyLocation> {
-        ++s.completed;
-        return transact<KeyLocation>(self, s.engine, s.timeout, s.answers,
-                                     [did, type, fragment](vault::Transaction& tx) {
-                                       return vault::generate_identity_key(tx, did, type, fragment);
-                                     });
-      },
-      [self, &s](key_insert_atom, const Did& did, const KeyLocation& location,
-                 const SharedShielded& secret) -> caf::result<caf::ok_atom> {
-        ++s.completed;
-        if (!secret)
-          return to_error(Status(Errc::invalid_key, "no private key given"));
-        return transact<caf::ok_atom>(self, s.engine, s.timeout, s.answers,
-                                      [did, location, secret](vault::Transaction& tx) -> Result<caf::ok_atom> {
-                                        SH_RETURN_IF_ERROR(with_optional_secret(secret, [&](ByteView plain) {
-                                          return vault::insert_identity_key(tx, did, location, plain);
-                                        }));
-                                        return caf::ok_atom::value;
-                                      },
-                                      {vault::identity_record(did, location)});
-      },
-      [self, &s](key_public_atom, const Did& did, const KeyLocation& location) -> caf::result<Bytes> {
-        ++s.completed;
-        return read<Bytes>(self, s.engine, s.timeout, s.answers, [did, location](const vault::Keystore& keystore) {
-          return vault::identity_public_key(keystore, did, location);
-        });
-      },
-      [self, &s](key_delete_atom, const Did& did, const KeyLocation& location) -> caf::result<bool> {
-        ++s.completed;
-        return transact<bool>(
-            self, s.engine, s.timeout, s.answers,
-            [did, location](vault::Transaction& tx) { return vault::delete_identity_key(tx, did, location); },
-            {vault::identity_record(did, location)});
-      },
-      [self, &s](key_exists_atom, const Did& did, const KeyLocation& location) -> caf::result<bool> {
-        ++s.completed;
-        return read<bool>(self, s.engine, s.timeout, s.answers,
-                          [did, location](const vault::Keystore& keystore) -> Result<bool> {
-                            return vault::identity_key_exists(keystore, did, location);
-                          });
-      },
-      [self, &s](key_sign_atom, const Did& did, const KeyLocation& location,
-                 ByteList& messages) -> caf::result<ByteList> {
-        ++s.completed;
-        if (location.type() != vault::IdentityKeyType::ed25519)
-          return to_error(Status(Errc::wrong_key_type, "only Ed25519 keys sign"));
-        // Straight to the vault actor and its signers: the answer goes to the requester.
-        return self->delegate(s.engine, batch_atom::value, vault::identity_record(did, location), std::move(messages));
-      },
-      [self, &s](decrypt_atom, const Did& did, const KeyLocation& location, const vault::EncryptedData& data,
-                 vault::ContentEncryption content, vault::KeyManagement management,
-                 const vault::AgreementInfo& agreement) -> caf::result<SharedShielded> {
-        ++s.completed;
-        return read<SharedShielded>(
-            self, s.engine, s.timeout, s.answers, [=](const vault::Keystore& keystore) -> Result<SharedShielded> {
-              SH_ASSIGN_OR_RETURN(const Bytes plaintext, vault::identity_decrypt(keystore, did, location, data, content,
-                                                                                 management, agreement));
-              auto shielded = runtime::ShieldedSecret::seal(plaintext);
-              if (!shielded.ok())
-                return shielded.status();
-              return SharedShielded(std::make_shared<const runtime::ShieldedSecret>(std::move(*shielded)));
-            });
-      },
-      [self, &s](value_get_atom, const Did& did, IdentityValue which) -> caf::result<bool, std::string> {
-        ++s.completed;
-        auto& slot = s.values[slot_of(which)];
-        auto promise = self->make_response_promise<bool, std::string>();
-        if (slot && s.writes_in_flight == 0) {
-          promise.deliver(slot->has_value(), slot->value_or(std::string()));
-          return promise;
-        }
-        transact_then(
-            self, s.engine, s.timeout, s.answers, promise,
-            [did, which](vault::Transaction& tx) { return vault::identity_value(tx.keystore(), did, which); },
-            [self, which](auto& answer, std::optional<std::string>&& value) {
-              if (self->state.writes_in_flight == 0)
-                self->state.values[slot_of(which)] = value;
-              answer.deliver(value.has_value(), value.value_or(std::string()));
-            });
-        return promise;
-      },
-      [self, &s](value_set_atom, const Did& did, IdentityValue which, std::string& json) -> caf::result<caf::ok_atom> {
-        ++s.completed;
-        s.values[slot_of(which)].reset();
-        ++s.writes_in_flight;
-        auto promise = self->make_response_promise<caf::ok_atom>();
-        // The cache is filled again by the next read once no write is in flight, failed or not.
-        transact_then(
-            self, s.engine, s.timeout, s.answers, promise,
-            [did, which, json](vault::Transaction& tx) -> Result<caf::ok_atom> {
-              SH_RETURN_IF_ERROR(vault::set_identity_value(tx, did, which, json));
-              return caf::ok_atom::value;
-            },
-            [self](auto& answer, caf::ok_atom&&) {
-              --self->state.writes_in_flight;
-              answer.deliver(caf::ok_atom::value);
-            });
-        return promise;
-      },
-      [&s](idle_atom) {
+      [self](idle_atom) {
         // Asks the registry to stop this partition if nothing reached it since this count.
+        auto& s = self->state;
         if (s.answers.empty())
           caf::anon_send(s.registry, idle_atom::value, s.did, s.completed);
       },
@@ -270,6 +315,57 @@ partition_actor& partition_of(RegistrySelf self, const Did& did) {
   return found->second.actor;
 }
 
+caf::result<Reply> serve(RegistrySelf self, DidCreate& request) {
+  auto& s = self->state;
+  auto promise = self->make_response_promise<Reply>();
+  transact_then(
+      self, s.engine, s.options.timeout, s.answers, promise,
+      [request = std::move(request)](vault::Transaction& tx) -> Result<vault::CreatedDid> {
+        Result<vault::CreatedDid> created = Status(Errc::internal, "no DID was created");
+        SH_RETURN_IF_ERROR(open_optional(request.private_key, [&](ByteView plain) {
+          created = vault::create_did(tx, request.network, request.fragment, plain);
+          return created.status();
+        }));
+        return created;
+      },
+      [](auto& reply_promise, vault::CreatedDid&& created) {
+        reply_promise.deliver(answer<DidCreate>(DidCreated{std::move(created.did), std::move(created.location)}));
+      });
+  return promise;
+}
+
+caf::result<Reply> serve(RegistrySelf self, DidList&) {
+  auto& s = self->state;
+  return read<DidList>(
+      self, s.engine, s.options.timeout, s.answers,
+      [](const vault::Keystore& keystore) -> Result<std::vector<Did>> { return vault::list_dids(keystore); });
+}
+
+using RegistryHandler = caf::result<Reply> (*)(RegistrySelf, Envelope&);
+
+// A request about one DID goes to that DID's partition, with the original response id.
+template <EngineRequest R>
+caf::result<Reply> route_in_registry(RegistrySelf self, Envelope& envelope) {
+  R* request = request_in<R>(envelope.request);
+  if (request == nullptr)
+    return envelope_mismatch();
+  if constexpr (AboutOneDid<R>)
+    return self->delegate(partition_of(self, request->did), std::move(envelope));
+  else
+    return serve(self, *request);
+}
+
+const DispatchTable<RegistryHandler>& registry_handlers() {
+  static const auto table = make_dispatch_table<RegistryHandler>([](auto request) -> RegistryHandler {
+    using R = decltype(request);
+    if constexpr (is_identity_request(kind_of<R>))
+      return &route_in_registry<R>;
+    else
+      return nullptr;
+  });
+  return table;
+}
+
 registry_actor::behavior_type registry(RegistrySelf self, engine_actor engine, IdentityOptions options) {
   auto& state = self->state;
   state.engine = std::move(engine);
@@ -285,61 +381,12 @@ registry_actor::behavior_type registry(RegistrySelf self, engine_actor engine, I
       }
     self->quit(exit.reason);  // from the supervisor
   });
-  auto& s = state;
   return {
-      [self, &s](did_create_atom, std::string& network, std::string& fragment,
-                 SharedShielded& key) -> caf::result<Did, KeyLocation> {
-        auto promise = self->make_response_promise<Did, KeyLocation>();
-        transact_then(
-            self, s.engine, s.options.timeout, s.answers, promise,
-            [network, fragment, key](vault::Transaction& tx) -> Result<vault::CreatedDid> {
-              Result<vault::CreatedDid> created = Status(Errc::internal, "no DID was created");
-              SH_RETURN_IF_ERROR(with_optional_secret(key, [&](ByteView plain) {
-                created = vault::create_did(tx, network, fragment, plain);
-                return created.status();
-              }));
-              return created;
-            },
-            [](auto& answer, vault::CreatedDid&& created) {
-              answer.deliver(std::move(created.did), std::move(created.location));
-            });
-        return promise;
-      },
-      [self, &s](did_list_atom) -> caf::result<std::vector<Did>> {
-        return read<std::vector<Did>>(
-            self, s.engine, s.options.timeout, s.answers,
-            [](const vault::Keystore& keystore) -> Result<std::vector<Did>> { return vault::list_dids(keystore); });
-      },
-      [self](did_exists_atom a, Did& did) { return self->delegate(partition_of(self, did), a, std::move(did)); },
-      [self](did_purge_atom a, Did& did) { return self->delegate(partition_of(self, did), a, std::move(did)); },
-      [self](key_generate_atom a, Did& did, vault::IdentityKeyType type, std::string& fragment) {
-        return self->delegate(partition_of(self, did), a, std::move(did), type, std::move(fragment));
-      },
-      [self](key_insert_atom a, Did& did, KeyLocation& location, SharedShielded& secret) {
-        return self->delegate(partition_of(self, did), a, std::move(did), std::move(location), std::move(secret));
-      },
-      [self](key_public_atom a, Did& did, KeyLocation& location) {
-        return self->delegate(partition_of(self, did), a, std::move(did), std::move(location));
-      },
-      [self](key_delete_atom a, Did& did, KeyLocation& location) {
-        return self->delegate(partition_of(self, did), a, std::move(did), std::move(location));
-      },
-      [self](key_exists_atom a, Did& did, KeyLocation& location) {
-        return self->delegate(partition_of(self, did), a, std::move(did), std::move(location));
-      },
-      [self](key_sign_atom a, Did& did, KeyLocation& location, ByteList& messages) {
-        return self->delegate(partition_of(self, did), a, std::move(did), std::move(location), std::move(messages));
-      },
-      [self](decrypt_atom a, Did& did, KeyLocation& location, vault::EncryptedData& data,
-             vault::ContentEncryption content, vault::KeyManagement management, vault::AgreementInfo& agreement) {
-        return self->delegate(partition_of(self, did), a, std::move(did), std::move(location), std::move(data), content,
-                              management, std::move(agreement));
-      },
-      [self](value_get_atom a, Did& did, IdentityValue which) {
-        return self->delegate(partition_of(self, did), a, std::move(did), which);
-      },
-      [self](value_set_atom a, Did& did, IdentityValue which, std::string& json) {
-        return self->delegate(partition_of(self, did), a, std::move(did), which, std::move(json));
+      [self](Envelope& envelope) -> caf::result<Reply> {
+        const RegistryHandler handler = handler_of(registry_handlers(), envelope.kind);
+        if (handler == nullptr)
+          return not_served(envelope.kind);
+        return handler(self, envelope);
       },
       [self](idle_atom, const Did& did, std::uint64_t completed) {
         auto& partitions = self->state.partitions;

@@ -7,9 +7,25 @@ const caf::atom_value kCategory = caf::atom("stronghold");
 
 }  // namespace
 
-Result<SharedShielded> shield(ByteView secret) {
-  SH_ASSIGN_OR_RETURN(runtime::ShieldedSecret shielded, runtime::ShieldedSecret::seal(secret));
-  return SharedShielded(std::make_shared<const runtime::ShieldedSecret>(std::move(shielded)));
+Result<Secret> Secret::seal(ByteView plaintext) {
+  SH_ASSIGN_OR_RETURN(runtime::ShieldedSecret shielded, runtime::ShieldedSecret::seal(plaintext));
+  return Secret{std::make_shared<const runtime::ShieldedSecret>(std::move(shielded))};
+}
+
+std::string_view request_name(RequestKind kind) noexcept {
+  switch (kind) {
+#define SH_NAME_CASE(number, type) \
+  case RequestKind::type: return type::kName;
+    SH_ENGINE_REQUESTS(SH_NAME_CASE)
+#undef SH_NAME_CASE
+  }
+  return {};
+}
+
+bool is_request_kind(std::uint16_t number) noexcept { return !request_name(static_cast<RequestKind>(number)).empty(); }
+
+caf::error secret_not_serializable() {
+  return to_error(Status(Errc::invalid_argument, "a secret does not leave the process through CAF's serialization"));
 }
 
 caf::error to_error(const Status& status) {

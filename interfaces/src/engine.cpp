@@ -1,5 +1,7 @@
 #include "stronghold/engine.hpp"
 
+#include <caf/all.hpp>
+
 #include <atomic>
 #include <map>
 #include <mutex>
@@ -9,32 +11,23 @@
 
 #include "stronghold/actors/pending.hpp"
 #include "stronghold/actors/system_config.hpp"
+#include "stronghold/engine_actors.hpp"
 
 namespace stronghold {
 namespace {
 
-using actors::batch_atom;
 using actors::ByteList;
-using actors::delete_atom;
-using actors::derive_atom;
-using actors::ecdsa_atom;
 using actors::EngineStats;
-using actors::generate_atom;
-using actors::get_secret_atom;
-using actors::import_atom;
-using actors::public_atom;
-using actors::put_secret_atom;
-using actors::SharedShielded;
-using actors::shield;
-using actors::sign_atom;
-using actors::stats_atom;
+using actors::Envelope;
+using actors::Reply;
+using actors::Secret;
 using actors::supervisor_actor;
-using actors::sync_atom;
 using actors::to_status;
 
 using drain_atom = caf::atom_constant<caf::atom("drain")>;
-using batch_async_atom = caf::atom_constant<caf::atom("batchasync")>;
-using SharedBatchCallback = std::shared_ptr<Engine::BatchCallback>;
+using call_atom = caf::atom_constant<caf::atom("call")>;
+using ReplyCallback = std::function<void(Result<Reply>)>;
+using SharedReplyCallback = std::shared_ptr<ReplyCallback>;
 
 struct PendingSign {
   vault::Location location;
@@ -102,7 +95,7 @@ class GuardedBody {
 }  // namespace
 }  // namespace stronghold
 
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stronghold::SharedBatchCallback)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stronghold::SharedReplyCallback)
 
 namespace stronghold {
 namespace {
@@ -110,8 +103,8 @@ namespace {
 // Issues asynchronous requests for non-actor callers. Signing requests for one key taken from
 // the queue together go out as batches, so many requests in flight cost about what batches cost
 // (the vault actor shares a large batch among the signers); each still gets its own callback.
-using client_actor = caf::typed_actor<caf::reacts_to<drain_atom>,
-                                      caf::reacts_to<batch_async_atom, vault::Location, ByteList, SharedBatchCallback>>;
+using client_actor =
+    caf::typed_actor<caf::reacts_to<drain_atom>, caf::reacts_to<call_atom, Envelope, SharedReplyCallback>>;
 
 constexpr std::size_t kMaxCoalesced = 64;  // a few batches in flight keep every signer busy
 
@@ -126,21 +119,19 @@ const char* ClientState::name = "stronghold.client";
 
 using ClientSelf = client_actor::stateful_pointer<ClientState>;
 
-// Sends one batch request; `answer` gets the signatures or the failure, exactly once.
-template <class Answer>
-void request_batch(ClientSelf self, const vault::Location& location, ByteList messages, Answer answer) {
+// Sends one request; `answer` gets the reply or the failure, exactly once.
+void send_request(ClientSelf self, Envelope envelope, SharedReplyCallback answer) {
   auto& state = self->state;
-  auto shared = std::make_shared<Answer>(std::move(answer));
-  const std::uint64_t id = state.in_flight.add([shared](const caf::error&) { (*shared)(engine_closed()); });
-  self->request(state.engine, state.timeout, batch_atom::value, location, std::move(messages))
+  const std::uint64_t id = state.in_flight.add([answer](const caf::error&) { (*answer)(engine_closed()); });
+  self->request(state.engine, state.timeout, std::move(envelope))
       .then(
-          [self, id, shared](ByteList& signatures) {
+          [self, id, answer](Reply& reply) {
             self->state.in_flight.done(id);
-            (*shared)(std::move(signatures));
+            (*answer)(std::move(reply));
           },
-          [self, id, shared](caf::error& failure) {
+          [self, id, answer](caf::error& failure) {
             self->state.in_flight.done(id);
-            (*shared)(to_status(failure));
+            (*answer)(to_status(failure));
           });
 }
 
@@ -153,12 +144,13 @@ void send_signs(ClientSelf self, const vault::Location& location, const std::vec
     messages.push_back(std::move(request->message));
     callbacks.push_back(std::move(request->done));
   }
-  request_batch(self, location, std::move(messages),
-                [callbacks = std::move(callbacks)](Result<ByteList> signatures) mutable {
-                  for (std::size_t i = 0; i < callbacks.size(); ++i)
-                    callbacks[i](signatures.ok() ? Result<Bytes>(std::move((*signatures)[i]))
-                                                 : Result<Bytes>(signatures.status()));
-                });
+  auto answer = [callbacks = std::move(callbacks)](Result<Reply> reply) mutable {
+    Result<ByteList> signatures = reply.ok() ? actors::answer_in<ByteList>(*reply) : Result<ByteList>(reply.status());
+    for (std::size_t i = 0; i < callbacks.size(); ++i)
+      callbacks[i](signatures.ok() ? Result<Bytes>(std::move((*signatures)[i])) : Result<Bytes>(signatures.status()));
+  };
+  send_request(self, actors::envelope(actors::SignBatch{location, std::move(messages)}),
+               std::make_shared<ReplyCallback>(std::move(answer)));
 }
 
 client_actor::behavior_type async_client(ClientSelf self, supervisor_actor engine, std::chrono::milliseconds timeout,
@@ -181,9 +173,8 @@ client_actor::behavior_type async_client(ClientSelf self, supervisor_actor engin
           if (!waiting.empty())
             send_signs(self, location, waiting);
       },
-      [self](batch_async_atom, const vault::Location& location, ByteList& messages, const SharedBatchCallback& done) {
-        request_batch(self, location, std::move(messages),
-                      [done](Result<ByteList> signatures) { (*done)(std::move(signatures)); });
+      [self](call_atom, Envelope& envelope, SharedReplyCallback& done) {
+        send_request(self, std::move(envelope), std::move(done));
       },
   };
 }
@@ -221,9 +212,9 @@ struct Engine::State {
   std::chrono::milliseconds timeout{};
   std::atomic<bool> closed{false};
 
-  // Sends one request and waits for its reply.
+  // Sends one message and waits for its reply.
   template <class T, class... Args>
-  Result<T> call(Args&&... args) {
+  Result<T> ask(Args&&... args) {
     if (closed)
       return engine_closed();
     actors::ReleaseThreadLogger release;
@@ -235,7 +226,12 @@ struct Engine::State {
     return std::move(*result);
   }
 
-  Status call_ok(auto&&... args) { return call<caf::ok_atom>(std::forward<decltype(args)>(args)...).status(); }
+  // Sends one request of the vocabulary and waits for its answer.
+  template <actors::EngineRequest R>
+  Result<typename R::Answer> call(R request) {
+    SH_ASSIGN_OR_RETURN(Reply reply, ask<Reply>(actors::envelope(std::move(request))));
+    return actors::answer_in<typename R::Answer>(reply);
+  }
 
   // The key's material: cached while its location is unchanged, else one request.
   Result<vault::SigningMaterial> material(const vault::Location& location) {
@@ -246,7 +242,7 @@ struct Engine::State {
         return check_expiry(found->second.material, location);
     }
     SH_ASSIGN_OR_RETURN(vault::SigningMaterial fetched,
-                        call<vault::SigningMaterial>(actors::material_atom::value, location));
+                        ask<vault::SigningMaterial>(actors::material_atom::value, location));
     {
       std::unique_lock lock(cache_mutex);
       cache.insert_or_assign(location, CachedKey{fetched, generation});
@@ -328,19 +324,48 @@ void Engine::close() {
   state.own_system.reset();  // waits for every actor of its own system
 }
 
+template <actors::EngineRequest R>
+Result<typename R::Answer> Engine::call(R request) {
+  // Blocking signatures take the fast path: the caller's thread, with cached material.
+  if constexpr (std::is_same_v<R, actors::Sign>)
+    return sign(request.at, request.message);
+  else if constexpr (std::is_same_v<R, actors::SignEcdsa>)
+    return sign_ecdsa(request.at, request.message, request.options);
+  else
+    return state_->call(std::move(request));
+}
+
+template <actors::EngineRequest R>
+void Engine::call_async(R request, std::function<void(Result<typename R::Answer>)> done) {
+  if (state_->closed) {
+    done(engine_closed());
+    return;
+  }
+  auto answer = [done = std::move(done)](Result<Reply> reply) {
+    done(reply.ok() ? actors::answer_in<typename R::Answer>(*reply) : Result<typename R::Answer>(reply.status()));
+  };
+  caf::anon_send(state_->client, call_atom::value, actors::envelope(std::move(request)),
+                 std::make_shared<ReplyCallback>(std::move(answer)));
+}
+
+// Every request type has both.
+#define SH_INSTANTIATE_CALLS(number, type)                                        \
+  template Result<actors::type::Answer> Engine::call<actors::type>(actors::type); \
+  template void Engine::call_async<actors::type>(actors::type, std::function<void(Result<actors::type::Answer>)>);
+SH_ENGINE_REQUESTS(SH_INSTANTIATE_CALLS)
+#undef SH_INSTANTIATE_CALLS
+
 Result<Bytes> Engine::generate(const vault::Location& location, vault::KeyType type, vault::Overwrite overwrite) {
-  return state_->call<Bytes>(generate_atom::value, location, type, overwrite);
+  return call(actors::GenerateKey{location, type, overwrite});
 }
 
 Result<Bytes> Engine::import_key(const vault::Location& location, vault::KeyType type, ByteView secret,
                                  vault::Overwrite overwrite) {
-  SH_ASSIGN_OR_RETURN(auto shielded, shield(secret));
-  return state_->call<Bytes>(import_atom::value, location, type, std::move(shielded), overwrite);
+  SH_ASSIGN_OR_RETURN(Secret key, Secret::seal(secret));
+  return call(actors::ImportKey{location, type, std::move(key), overwrite});
 }
 
-Result<Bytes> Engine::public_key(const vault::Location& location) {
-  return state_->call<Bytes>(public_atom::value, location);
-}
+Result<Bytes> Engine::public_key(const vault::Location& location) { return call(actors::PublicKey{location}); }
 
 Result<Bytes> Engine::sign(const vault::Location& location, ByteView message) {
   if (state_->closed)
@@ -358,46 +383,46 @@ Result<Bytes> Engine::sign_ecdsa(const vault::Location& location, ByteView messa
 }
 
 Result<std::vector<Bytes>> Engine::sign_batch(const vault::Location& location, std::vector<Bytes> messages) {
-  return state_->call<ByteList>(batch_atom::value, location, std::move(messages));
+  return call(actors::SignBatch{location, std::move(messages)});
 }
 
 Result<Bytes> Engine::derive(const vault::Location& seed, const std::string& path, vault::Curve curve,
                              const vault::Location& into, vault::Overwrite overwrite) {
-  return state_->call<Bytes>(derive_atom::value, seed, path, curve, into, overwrite);
+  return call(actors::DeriveKey{seed, path, curve, into, overwrite});
 }
 
-Status Engine::remove(const vault::Location& location) { return state_->call_ok(delete_atom::value, location); }
+Status Engine::remove(const vault::Location& location) { return call(actors::DeleteKey{location}).status(); }
 
 Status Engine::put_secret(const std::string& name, ByteView value, vault::Overwrite overwrite) {
-  SH_ASSIGN_OR_RETURN(auto shielded, shield(value));
-  return state_->call_ok(put_secret_atom::value, name, std::move(shielded), overwrite);
+  SH_ASSIGN_OR_RETURN(Secret sealed, Secret::seal(value));
+  return call(actors::PutSecret{name, std::move(sealed), overwrite}).status();
 }
 
 Result<runtime::SecretBuffer> Engine::get_secret(const std::string& name) {
-  SH_ASSIGN_OR_RETURN(const SharedShielded shielded, state_->call<SharedShielded>(get_secret_atom::value, name));
-  SH_ASSIGN_OR_RETURN(runtime::SecretBuffer value, runtime::SecretBuffer::create(shielded->size()));
+  SH_ASSIGN_OR_RETURN(const Secret sealed, call(actors::GetSecret{name}));
+  if (sealed.empty())
+    return Status(Errc::internal, "the engine answered with no secret");
+  SH_ASSIGN_OR_RETURN(runtime::SecretBuffer value, runtime::SecretBuffer::create(sealed.size()));
   {
     auto view = value.write();
-    SH_RETURN_IF_ERROR(shielded->open(view.bytes()));
+    SH_RETURN_IF_ERROR(sealed.shielded->open(view.bytes()));
   }
   return value;
 }
 
-Status Engine::sync() { return state_->call_ok(sync_atom::value); }
+Status Engine::sync() { return call(actors::SyncSnapshot{}).status(); }
 
-Status Engine::collect_garbage() { return state_->call_ok(actors::gc_atom::value); }
+Status Engine::collect_garbage() { return call(actors::CollectGarbage{}).status(); }
 
 Status Engine::change_password(ByteView current_password, ByteView new_password) {
-  SH_ASSIGN_OR_RETURN(const Bytes header, state_->call<Bytes>(actors::header_atom::value));
-  SH_ASSIGN_OR_RETURN(snapshot::NewPassword prepared,
-                      snapshot::Snapshot::prepare_password_change(header, current_password, new_password));
-  return state_->call_ok(actors::passwd_atom::value,
-                         actors::SharedNewPassword(std::make_shared<const snapshot::NewPassword>(std::move(prepared))));
+  SH_ASSIGN_OR_RETURN(Secret current, Secret::seal(current_password));
+  SH_ASSIGN_OR_RETURN(Secret next, Secret::seal(new_password));
+  return call(actors::ChangePassword{std::move(current), std::move(next)}).status();
 }
 
 Status Engine::check_password(ByteView password) {
-  SH_ASSIGN_OR_RETURN(const Bytes header, state_->call<Bytes>(actors::header_atom::value));
-  return snapshot::Snapshot::check_password(header, password);
+  SH_ASSIGN_OR_RETURN(Secret sealed, Secret::seal(password));
+  return call(actors::CheckPassword{std::move(sealed)}).status();
 }
 
 Status Engine::transact(std::function<Status(vault::Transaction&)> body) {
@@ -405,7 +430,8 @@ Status Engine::transact(std::function<Status(vault::Transaction&)> body) {
   auto procedure = std::make_shared<actors::TransactProcedure>();
   procedure->run = [guarded](vault::Transaction& tx) { return guarded->run(tx); };
   procedure->touches_everything = true;  // an empty transaction (a read) drops nothing
-  Status done = state_->call_ok(actors::transact_atom::value, actors::SharedProcedure(std::move(procedure)));
+  Status done =
+      state_->ask<caf::ok_atom>(actors::transact_atom::value, actors::SharedProcedure(std::move(procedure))).status();
   guarded->abandon();
   return done;
 }
@@ -424,12 +450,7 @@ void Engine::sign_async(const vault::Location& location, Bytes message, SignCall
 }
 
 void Engine::sign_batch_async(const vault::Location& location, std::vector<Bytes> messages, BatchCallback done) {
-  if (state_->closed) {
-    done(engine_closed());
-    return;
-  }
-  caf::anon_send(state_->client, batch_async_atom::value, location, std::move(messages),
-                 std::make_shared<BatchCallback>(std::move(done)));
+  call_async(actors::SignBatch{location, std::move(messages)}, std::move(done));
 }
 
 std::future<Result<Bytes>> Engine::sign_future(const vault::Location& location, Bytes message) {
@@ -439,10 +460,11 @@ std::future<Result<Bytes>> Engine::sign_future(const vault::Location& location, 
   return future;
 }
 
-actors::supervisor_actor Engine::handle() const { return state_->engine; }
-caf::actor_system& Engine::actor_system() const { return *state_->system; }
 std::chrono::milliseconds Engine::timeout() const { return state_->timeout; }
 
-Result<actors::EngineStats> Engine::stats() { return state_->call<EngineStats>(stats_atom::value); }
+Result<actors::EngineStats> Engine::stats() { return state_->ask<EngineStats>(actors::stats_atom::value); }
+
+actors::supervisor_actor EngineAccess::supervisor(const Engine& engine) { return engine.state_->engine; }
+caf::actor_system& EngineAccess::actor_system(const Engine& engine) { return *engine.state_->system; }
 
 }  // namespace stronghold

@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include "stronghold/engine.hpp"
+#include "stronghold/engine_actors.hpp"
 #include "stronghold/vault/keys.hpp"
 #include "stronghold/vault/verify.hpp"
 #include "support/file_bytes.hpp"
@@ -51,7 +52,7 @@ struct EngineFixture {
 caf::actor child(Engine& engine, caf::actor_system& system, std::size_t index) {
   caf::scoped_actor self{system};
   caf::actor found;
-  self->request(engine.handle(), std::chrono::seconds(5), actors::children_atom::value)
+  self->request(EngineAccess::supervisor(engine), std::chrono::seconds(5), actors::children_atom::value)
       .receive([&](std::vector<caf::actor>& children) { found = children.at(index); }, [](caf::error&) {});
   return found;
 }
@@ -256,7 +257,8 @@ TEST_CASE_FIXTURE(EngineFixture, "a password change re-keys the file, and a vaul
     REQUIRE(engine->change_password(kPassword, new_password).ok());
     REQUIRE(engine->generate(at("w/after"), KeyType::ed25519).ok());
     CHECK(vault::verify_ed25519(first, kMessage, engine->sign(at("w/first"), kMessage).value()));
-    caf::anon_send_exit(child(*engine, engine->actor_system(), 0), caf::exit_reason::kill);  // the vault actor
+    caf::anon_send_exit(child(*engine, EngineAccess::actor_system(*engine), 0),
+                        caf::exit_reason::kill);  // the vault actor
     const Result<Bytes> probe = public_key_after_restart(*engine, at("w/after"));
     REQUIRE_MESSAGE(probe.ok(), probe.status().to_string());
     CHECK(engine->stats().value().vault_restarts == 1);
@@ -348,9 +350,9 @@ TEST_CASE_FIXTURE(EngineInSystemFixture, "an application's own actor uses the en
   auto signature = std::make_shared<std::promise<Result<Bytes>>>();
   auto answer = signature->get_future();
   // An event-based actor of the application: asks the engine, never blocks.
-  system.spawn([handle = engine->handle(), signature](caf::event_based_actor* self) {
-    self->request(handle, std::chrono::seconds(5), actors::sign_atom::value, at("w/ed"), kMessage)
-        .then([signature](Bytes& bytes) { signature->set_value(std::move(bytes)); },
+  system.spawn([handle = EngineAccess::supervisor(*engine), signature](caf::event_based_actor* self) {
+    self->request(handle, std::chrono::seconds(5), actors::envelope(actors::Sign{at("w/ed"), kMessage}))
+        .then([signature](actors::Reply& reply) { signature->set_value(actors::answer_in<Bytes>(reply)); },
               [signature](caf::error& failure) { signature->set_value(actors::to_status(failure)); });
   });
   REQUIRE(answer.wait_for(std::chrono::seconds(10)) == std::future_status::ready);

@@ -5,6 +5,10 @@
 //   auto public_key = (*engine)->generate(location, stronghold::vault::KeyType::ed25519);
 //   auto signature = (*engine)->sign(location, message);
 //
+// Every operation is a request of the engine's vocabulary (stronghold/actors/requests.hpp):
+// `call(request)` sends any of them and waits for its answer, `call_async` returns at once; the
+// named methods below are shorthands for the common ones.
+//
 // Every call sends a request to the engine's actors and waits for the reply, with a timeout;
 // the asynchronous calls return at once and run a callback (on an engine thread: keep it short,
 // never block in it) when the reply comes. A blocking signature is the exception: it runs on
@@ -22,8 +26,15 @@
 #include <string>
 #include <vector>
 
-#include "stronghold/actors/engine.hpp"
+#include "stronghold/actors/options.hpp"
+#include "stronghold/actors/requests.hpp"
 #include "stronghold/runtime/secret_buffer.hpp"
+
+// This header is free of the actor framework (an application that wants the engine's actor
+// handle includes stronghold/engine_actors.hpp).
+namespace caf {
+class actor_system;
+}  // namespace caf
 
 namespace stronghold {
 
@@ -48,6 +59,14 @@ class Engine {
   ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
+
+  // Any request of the vocabulary, answered with its Answer type or an error.
+  template <actors::EngineRequest R>
+  Result<typename R::Answer> call(R request);
+  // Returns at once; `done` runs exactly once, on an engine thread, with the answer or the error
+  // (unavailable once the engine closes).
+  template <actors::EngineRequest R>
+  void call_async(R request, std::function<void(Result<typename R::Answer>)> done);
 
   // Every write refuses a location (or secret name) that holds a live record with
   // already_exists, unless `overwrite` is Overwrite::replace: the caller says so explicitly.
@@ -96,14 +115,11 @@ class Engine {
   void sign_batch_async(const vault::Location& location, std::vector<Bytes> messages, BatchCallback done);
   std::future<Result<Bytes>> sign_future(const vault::Location& location, Bytes message);
 
-  // The typed handle, for an application's own actors (in the same actor system), with the
-  // system and the timeout the façade uses.
-  actors::supervisor_actor handle() const;
-  caf::actor_system& actor_system() const;
   std::chrono::milliseconds timeout() const;
   Result<actors::EngineStats> stats();
 
  private:
+  friend class EngineAccess;  // the actor handle (stronghold/engine_actors.hpp)
   struct State;
   explicit Engine(std::unique_ptr<State> state) noexcept;
   static Result<std::unique_ptr<Engine>> start(std::unique_ptr<snapshot::Snapshot> snapshot,

@@ -1,35 +1,16 @@
 #include "stronghold/identity/stronghold_storage.hpp"
 
-#include "stronghold/actors/system_config.hpp"
-#include "stronghold/runtime/shield.hpp"
-
 namespace stronghold::identity {
+
+using actors::Secret;
+
 namespace {
 
-using actors::SharedShielded;
-using actors::shield;
-using actors::to_status;
-using namespace actors;  // the atoms
-
-// One request through the engine's supervisor; `on_reply` takes the reply's values.
-template <class OnReply, class... Args>
-Status ask(Engine& engine, OnReply on_reply, Args&&... args) {
-  if (!engine.handle())
-    return Status(Errc::unavailable, "the engine is closed");
-  actors::ReleaseThreadLogger release;
-  caf::scoped_actor self{engine.actor_system()};
-  Status status;
-  self->request(engine.handle(), engine.timeout(), std::forward<Args>(args)...)
-      .receive(on_reply, [&](caf::error& failure) { status = to_status(failure); });
-  return status;
-}
-
-template <class T, class... Args>
-Result<T> ask_for(Engine& engine, Args&&... args) {
-  std::optional<T> value;
-  SH_RETURN_IF_ERROR(ask(
-      engine, [&](T& reply) { value.emplace(std::move(reply)); }, std::forward<Args>(args)...));
-  return std::move(*value);
+// A private key for a request: sealed, or empty for "generate one".
+Result<Secret> optional_secret(ByteView private_key) {
+  if (private_key.empty())
+    return Secret{};
+  return Secret::seal(private_key);
 }
 
 }  // namespace
@@ -50,47 +31,33 @@ Result<std::unique_ptr<StrongholdStorage>> StrongholdStorage::open(const std::st
 
 Result<CreatedDid> StrongholdStorage::did_create(std::string_view network, std::string_view fragment,
                                                  ByteView private_key) {
-  SharedShielded key;
-  if (!private_key.empty()) {
-    SH_ASSIGN_OR_RETURN(key, shield(private_key));
-  }
-  std::optional<CreatedDid> created;
-  SH_RETURN_IF_ERROR(ask(
-      *engine_,
-      [&](Did& did, KeyLocation& location) {
-        created.emplace(CreatedDid{std::move(did), std::move(location)});
-      },
-      did_create_atom::value, std::string(network), std::string(fragment), std::move(key)));
-  return std::move(*created);
+  SH_ASSIGN_OR_RETURN(Secret key, optional_secret(private_key));
+  SH_ASSIGN_OR_RETURN(actors::DidCreated created,
+                      engine_->call(actors::DidCreate{std::string(network), std::string(fragment), std::move(key)}));
+  return CreatedDid{std::move(created.did), std::move(created.location)};
 }
 
-Result<std::vector<Did>> StrongholdStorage::did_list() {
-  return ask_for<std::vector<Did>>(*engine_, did_list_atom::value);
-}
+Result<std::vector<Did>> StrongholdStorage::did_list() { return engine_->call(actors::DidList{}); }
 
-Result<bool> StrongholdStorage::did_exists(const Did& did) {
-  return ask_for<bool>(*engine_, did_exists_atom::value, did);
-}
+Result<bool> StrongholdStorage::did_exists(const Did& did) { return engine_->call(actors::DidExists{did}); }
 
-Result<bool> StrongholdStorage::did_purge(const Did& did) {
-  return ask_for<bool>(*engine_, did_purge_atom::value, did);
-}
+Result<bool> StrongholdStorage::did_purge(const Did& did) { return engine_->call(actors::DidPurge{did}); }
 
 Result<KeyLocation> StrongholdStorage::key_generate(const Did& did, KeyType type, std::string_view fragment) {
-  return ask_for<KeyLocation>(*engine_, key_generate_atom::value, did, type, std::string(fragment));
+  return engine_->call(actors::DidKeyGenerate{did, type, std::string(fragment)});
 }
 
 Status StrongholdStorage::key_insert(const Did& did, const KeyLocation& location, ByteView private_key) {
-  SH_ASSIGN_OR_RETURN(SharedShielded key, shield(private_key));
-  return ask_for<caf::ok_atom>(*engine_, key_insert_atom::value, did, location, std::move(key)).status();
+  SH_ASSIGN_OR_RETURN(Secret key, Secret::seal(private_key));
+  return engine_->call(actors::DidKeyInsert{did, location, std::move(key)}).status();
 }
 
 Result<Bytes> StrongholdStorage::key_public(const Did& did, const KeyLocation& location) {
-  return ask_for<Bytes>(*engine_, key_public_atom::value, did, location);
+  return engine_->call(actors::DidKeyPublic{did, location});
 }
 
 Result<bool> StrongholdStorage::key_delete(const Did& did, const KeyLocation& location) {
-  return ask_for<bool>(*engine_, key_delete_atom::value, did, location);
+  return engine_->call(actors::DidKeyDelete{did, location});
 }
 
 // A key the vault does not find may be missing because its DID is: say which.
@@ -119,33 +86,27 @@ void StrongholdStorage::key_sign_async(const Did& did, const KeyLocation& locati
 }
 
 Result<bool> StrongholdStorage::key_exists(const Did& did, const KeyLocation& location) {
-  return ask_for<bool>(*engine_, key_exists_atom::value, did, location);
+  return engine_->call(actors::DidKeyExists{did, location});
 }
 
 Result<Bytes> StrongholdStorage::data_decrypt(const Did& did, const EncryptedData& data, ContentEncryption content,
                                               const CekAlgorithm& cek, const KeyLocation& location) {
-  SH_ASSIGN_OR_RETURN(
-      const SharedShielded shielded,
-      ask_for<SharedShielded>(*engine_, decrypt_atom::value, did, location, data, content, cek.kind, cek.agreement));
-  Bytes plaintext(shielded->size());
-  SH_RETURN_IF_ERROR(shielded->open(plaintext));
-  return plaintext;
+  SH_ASSIGN_OR_RETURN(const Secret plaintext,
+                      engine_->call(actors::DidDecrypt{did, location, data, content, cek.kind, cek.agreement}));
+  if (plaintext.empty())
+    return Status(Errc::internal, "the engine answered with no plaintext");
+  Bytes opened(plaintext.size());
+  SH_RETURN_IF_ERROR(plaintext.shielded->open(opened));
+  return opened;
 }
 
 Result<std::optional<std::string>> StrongholdStorage::value_get(const Did& did, vault::IdentityValue which) {
-  std::optional<std::string> value;
-  SH_RETURN_IF_ERROR(ask(
-      *engine_,
-      [&](bool present, std::string& json) {
-        if (present)
-          value.emplace(std::move(json));
-      },
-      value_get_atom::value, did, which));
-  return value;
+  SH_ASSIGN_OR_RETURN(actors::IdentityJson value, engine_->call(actors::DidValueGet{did, which}));
+  return value.present ? std::optional<std::string>(std::move(value.json)) : std::nullopt;
 }
 
 Status StrongholdStorage::value_set(const Did& did, vault::IdentityValue which, const std::string& json) {
-  return ask_for<caf::ok_atom>(*engine_, value_set_atom::value, did, which, json).status();
+  return engine_->call(actors::DidValueSet{did, which, json}).status();
 }
 
 Result<std::optional<ChainState>> StrongholdStorage::chain_state_get(const Did& did) {

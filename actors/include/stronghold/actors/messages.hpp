@@ -1,11 +1,12 @@
-// The message vocabulary of the actor floor: atoms, the inspectable types and their type-ID
+// The messages of the actor floor: the envelope that carries every request (requests.hpp) and
+// its reply, the few internal atoms, CAF's inspect for every request and answer, the type-ID
 // block, and the conversion between Status and caf::error.
 //
 // No plaintext secret travels in a message (docs/security-invariants.md, invariant 2).
-// Secrets that must move (a key to import, a secret-store value) travel shielded: ciphertext
-// under this process's shielding key, by shared pointer. Such values, and SigningMaterial, are
-// allowed as local-only message types: they mean nothing to another process and are never
-// serialized.
+// Secrets that must move (a key to import, a secret-store value) travel as Secret: ciphertext
+// under this process's shielding key, by shared pointer, which CAF refuses to serialize.
+// SigningMaterial and the internal procedure types are local-only message types: they mean
+// nothing to another process and are never serialized.
 #pragma once
 
 #include <functional>
@@ -15,6 +16,8 @@
 
 #include <caf/all.hpp>
 
+#include "stronghold/actors/options.hpp"
+#include "stronghold/actors/requests.hpp"
 #include "stronghold/runtime/scratch.hpp"
 #include "stronghold/runtime/shield.hpp"
 #include "stronghold/snapshot/snapshot.hpp"
@@ -29,48 +32,37 @@ using SharedShielded = std::shared_ptr<const runtime::ShieldedSecret>;
 using ByteList = std::vector<Bytes>;
 using SharedNewPassword = std::shared_ptr<const snapshot::NewPassword>;
 
-using generate_atom = caf::atom_constant<caf::atom("generate")>;
-using import_atom = caf::atom_constant<caf::atom("import")>;
-using public_atom = caf::atom_constant<caf::atom("public")>;
-using sign_atom = caf::atom_constant<caf::atom("sign")>;
-using ecdsa_atom = caf::atom_constant<caf::atom("ecdsa")>;
-using batch_atom = caf::atom_constant<caf::atom("batch")>;
-using derive_atom = caf::atom_constant<caf::atom("derive")>;
-using delete_atom = caf::atom_constant<caf::atom("delete")>;
-using put_secret_atom = caf::atom_constant<caf::atom("putsecret")>;
-using get_secret_atom = caf::atom_constant<caf::atom("getsecret")>;
-using sync_atom = caf::atom_constant<caf::atom("sync")>;
+// One request of any kind (requests.hpp) on its way between the engine's actors: the supervisor
+// forwards it, the vault actor or the identity registry dispatches it by kind to its handler.
+// `request` holds exactly one value of the kind's type.
+struct Envelope {
+  RequestKind kind{};
+  caf::message request;
+};
+
+// The answer to an Envelope: one value of the request's Answer type.
+struct Reply {
+  caf::message answer;
+};
+
+// Internal messages between the engine's own actors (never requests of a caller).
 using append_atom = caf::atom_constant<caf::atom("append")>;
 using replace_atom = caf::atom_constant<caf::atom("replace")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
+using sync_atom = caf::atom_constant<caf::atom("sync")>;
 using signers_atom = caf::atom_constant<caf::atom("signers")>;
 using stats_atom = caf::atom_constant<caf::atom("stats")>;
 using children_atom = caf::atom_constant<caf::atom("children")>;
 using material_atom = caf::atom_constant<caf::atom("material")>;
 using transact_atom = caf::atom_constant<caf::atom("transact")>;
 using idle_atom = caf::atom_constant<caf::atom("idle")>;
-using gc_atom = caf::atom_constant<caf::atom("gc")>;
 using passwd_atom = caf::atom_constant<caf::atom("passwd")>;
-using header_atom = caf::atom_constant<caf::atom("header")>;
-// The identity storage's requests.
-using did_create_atom = caf::atom_constant<caf::atom("didcreate")>;
-using did_list_atom = caf::atom_constant<caf::atom("didlist")>;
-using did_exists_atom = caf::atom_constant<caf::atom("didexists")>;
-using did_purge_atom = caf::atom_constant<caf::atom("didpurge")>;
-using key_generate_atom = caf::atom_constant<caf::atom("keygen")>;
-using key_insert_atom = caf::atom_constant<caf::atom("keyinsert")>;
-using key_public_atom = caf::atom_constant<caf::atom("keypublic")>;
-using key_delete_atom = caf::atom_constant<caf::atom("keydelete")>;
-using key_exists_atom = caf::atom_constant<caf::atom("keyexists")>;
-using key_sign_atom = caf::atom_constant<caf::atom("keysign")>;
-using decrypt_atom = caf::atom_constant<caf::atom("decrypt")>;
-using value_get_atom = caf::atom_constant<caf::atom("valueget")>;
-using value_set_atom = caf::atom_constant<caf::atom("valueset")>;
 
-// Work of a higher floor that the vault actor runs atomically on its state: `run` fills the
+// Work of a front end that the vault actor runs atomically on its state: `run` fills the
 // transaction (or fails, and nothing changes); the changes are journaled before the reply.
 // `touches` lists the locations whose records it may replace or remove, so cached signing
-// material there is dropped; `touches_everything` drops all of it.
+// material there is dropped; `touches_everything` drops all of it. Local only: the CLI's compound
+// commands still use it, until each is a request of its own.
 struct TransactProcedure {
   std::function<Status(vault::Transaction&)> run;
   std::vector<vault::Location> touches;
@@ -78,32 +70,47 @@ struct TransactProcedure {
 };
 using SharedProcedure = std::shared_ptr<const TransactProcedure>;
 
-// Counters a supervisor reports (tests and monitoring).
-struct EngineStats {
-  std::uint32_t signer_restarts = 0;
-  std::uint32_t vault_restarts = 0;
-  std::uint32_t identity_restarts = 0;
-};
-
-// A secret sealed under this process's shielding key, ready to travel in a message.
-Result<SharedShielded> shield(ByteView secret);
-
-// Opens a shielded secret from a message into scratch for `use` (Status(ByteView)), wiped after.
-template <class Use>
-Status with_shielded(const SharedShielded& shielded, Use&& use) {
-  if (!shielded)
-    return Status(Errc::invalid_argument, "no secret given");
-  runtime::ScratchFrame frame;
-  SH_ASSIGN_OR_RETURN(auto secret, frame.take(shielded->size()));
-  SH_RETURN_IF_ERROR(shielded->open(secret));
-  return use(ByteView(secret));
-}
-
 // caf::error in the "stronghold" category, with the Status message as context.
 caf::error to_error(const Status& status);
 // The Status an error stands for: stronghold errors keep their code, request timeouts become
 // timeout, a stopped actor unavailable, anything else internal.
 Status to_status(const caf::error& error);
+
+// A request in its envelope.
+template <EngineRequest R>
+Envelope envelope(R request) {
+  return Envelope{kind_of<R>, caf::make_message(std::move(request))};
+}
+
+// The answer to a request of type R, as a handler returns it.
+template <EngineRequest R>
+Reply answer(typename R::Answer value) {
+  return Reply{caf::make_message(std::move(value))};
+}
+
+// A handler's Result as its reply.
+template <EngineRequest R>
+caf::result<Reply> reply(Result<typename R::Answer> result) {
+  if (!result.ok())
+    return to_error(result.status());
+  return answer<R>(std::move(result).value());
+}
+
+// The request of type R in `envelope`'s message, or null when it holds something else.
+template <EngineRequest R>
+R* request_in(caf::message& message) {
+  if (!message.match_elements<R>())
+    return nullptr;
+  return &message.get_mutable_as<R>(0);
+}
+
+// The answer of type T in a reply; internal when it holds something else.
+template <class T>
+Result<T> answer_in(Reply& reply) {
+  if (!reply.answer.match_elements<T>())
+    return Status(Errc::internal, "the reply does not hold the answer its request names");
+  return std::move(reply.answer.get_mutable_as<T>(0));
+}
 
 // Registers the inspectable message types (needed once messages cross a process boundary).
 void register_message_types(caf::actor_system_config& config);
@@ -117,22 +124,6 @@ typename Inspector::result_type inspect(Inspector& f, Location& x) {
   return f(caf::meta::type_name("stronghold.Location"), x.vault, x.record);
 }
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, AgreementInfo& x) {
-  return f(caf::meta::type_name("stronghold.AgreementInfo"), x.apu, x.apv, x.pub_info, x.priv_info);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, EncryptedData& x) {
-  return f(caf::meta::type_name("stronghold.EncryptedData"), x.associated_data, x.nonce, x.tag, x.ciphertext,
-           x.encrypted_cek, x.ephemeral_public_key);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, EcdsaOptions& x) {
-  return f(caf::meta::type_name("stronghold.EcdsaOptions"), x.prehashed, x.format);
-}
-
 }  // namespace stronghold::vault
 
 namespace stronghold::actors {
@@ -142,19 +133,73 @@ typename Inspector::result_type inspect(Inspector& f, EngineStats& x) {
   return f(caf::meta::type_name("stronghold.EngineStats"), x.signer_restarts, x.vault_restarts, x.identity_restarts);
 }
 
+// Every request and answer struct, from its SH_FIELDS list.
+template <class Inspector, class T>
+requires requires(T& x) {
+  x.fields();
+  KindOf<T>::value;
+}
+typename Inspector::result_type inspect(Inspector& f, T& x) {
+  return std::apply([&](auto&... field) { return f(caf::meta::type_name(T::kName.data()), field...); }, x.fields());
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, Done&) {
+  return f(caf::meta::type_name("stronghold.Done"));
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, DidCreated& x) {
+  return f(caf::meta::type_name("stronghold.DidCreated"), x.did, x.location);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, IdentityJson& x) {
+  return f(caf::meta::type_name("stronghold.IdentityJson"), x.present, x.json);
+}
+
+// A secret is sealed under this process's key: it means nothing elsewhere, and CAF's
+// serialization must not carry its plaintext either. Serializing one fails; printing one shows
+// only its type. Secrets cross processes through the wire codec, over an authenticated channel.
+caf::error secret_not_serializable();
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, Secret&) {
+  return f(caf::meta::type_name("stronghold.Secret"), caf::meta::save_callback(secret_not_serializable),
+           caf::meta::load_callback(secret_not_serializable));
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, Envelope& x) {
+  return f(caf::meta::type_name("stronghold.Envelope"), x.kind, x.request);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, Reply& x) {
+  return f(caf::meta::type_name("stronghold.Reply"), x.answer);
+}
+
 }  // namespace stronghold::actors
 
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stronghold::actors::SharedShielded)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stronghold::vault::SigningMaterial)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stronghold::actors::SharedProcedure)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stronghold::actors::SharedNewPassword)
 
+#define SH_ADD_REQUEST_TYPE_ID(number, type) CAF_ADD_TYPE_ID(stronghold, (stronghold::actors::type))
+
 CAF_BEGIN_TYPE_ID_BLOCK(stronghold, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(stronghold, (stronghold::vault::Location))
-  CAF_ADD_TYPE_ID(stronghold, (stronghold::vault::EcdsaOptions))
   CAF_ADD_TYPE_ID(stronghold, (stronghold::actors::EngineStats))
   CAF_ADD_TYPE_ID(stronghold, (stronghold::vault::Did))
   CAF_ADD_TYPE_ID(stronghold, (stronghold::vault::KeyLocation))
-  CAF_ADD_TYPE_ID(stronghold, (stronghold::vault::AgreementInfo))
-  CAF_ADD_TYPE_ID(stronghold, (stronghold::vault::EncryptedData))
+  CAF_ADD_TYPE_ID(stronghold, (std::vector<stronghold::vault::Did>))
+  CAF_ADD_TYPE_ID(stronghold, (stronghold::actors::Envelope))
+  CAF_ADD_TYPE_ID(stronghold, (stronghold::actors::Reply))
+  CAF_ADD_TYPE_ID(stronghold, (stronghold::actors::Secret))
+  CAF_ADD_TYPE_ID(stronghold, (stronghold::actors::Done))
+  CAF_ADD_TYPE_ID(stronghold, (stronghold::actors::DidCreated))
+  CAF_ADD_TYPE_ID(stronghold, (stronghold::actors::IdentityJson))
+  SH_ENGINE_REQUESTS(SH_ADD_REQUEST_TYPE_ID)
 CAF_END_TYPE_ID_BLOCK(stronghold)
+
+#undef SH_ADD_REQUEST_TYPE_ID

@@ -1,0 +1,48 @@
+// The actor floor's options, its counters, and the change counters it shares with the façade;
+// free of CAF, so that the public façade can name them.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+
+#include "stronghold/snapshot/snapshot.hpp"
+#include "stronghold/vault/location.hpp"
+
+namespace stronghold::actors {
+
+// Per-location change counters, shared by the vault actor (which bumps a location's counter
+// before it acknowledges any change there) and by readers that cache signing material (which
+// trust a cached entry only while its counter is unchanged). Locations share 4096 counters; a
+// restart of the vault actor invalidates everything.
+class KeyGenerations {
+ public:
+  std::uint64_t current(const vault::Location& location) const noexcept;
+  void bump(const vault::Location& location) noexcept;
+  void bump_all() noexcept;
+
+ private:
+  static constexpr std::size_t kCounters = 4096;
+  std::size_t slot(const vault::Location& location) const noexcept;
+  std::array<std::atomic<std::uint64_t>, kCounters> counters_{};
+  std::atomic<std::uint64_t> epoch_{0};
+};
+
+// Counters a supervisor reports (tests and monitoring).
+struct EngineStats {
+  std::uint32_t signer_restarts = 0;
+  std::uint32_t vault_restarts = 0;
+  std::uint32_t identity_restarts = 0;
+};
+
+struct EngineOptions {
+  unsigned signers = 0;                               // 0: one per core
+  std::chrono::milliseconds journal_timeout{30'000};  // for requests between the engine's actors
+  std::chrono::milliseconds partition_idle{10'000};   // an identity partition idle this long stops
+  snapshot::Durability durability = snapshot::Durability::sync;
+  std::shared_ptr<KeyGenerations> generations;  // made by spawn_engine when null
+};
+
+}  // namespace stronghold::actors

@@ -1,0 +1,405 @@
+// The engine's request vocabulary: every operation it offers, one plain struct each, declared
+// here and nowhere else.
+//
+// A request names its kind (a number that never changes meaning: it is on the wire), its name,
+// its answer type, and its fields, once, with SH_FIELDS. Everything else is derived from that
+// declaration: CAF's inspect (messages.hpp), the wire codec, the façade's Engine::call and the
+// tables that dispatch a request to its handler. A secret-bearing field has the type Secret.
+//
+// Adding an operation touches two places:
+//   1. here: its struct, and one line in SH_ENGINE_REQUESTS (kinds are appended, never reused);
+//   2. its handler: a `handle` overload in actors/src/vault_handlers.cpp (or, for the identity
+//      storage, in actors/src/identity.cpp).
+//
+// This header is free of CAF, so that the public façade (stronghold/engine.hpp) can speak the
+// vocabulary without pulling in the actor framework.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <vector>
+
+#include "stronghold/runtime/hex.hpp"
+#include "stronghold/runtime/scratch.hpp"
+#include "stronghold/runtime/shield.hpp"
+#include "stronghold/runtime/status.hpp"
+#include "stronghold/vault/did.hpp"
+#include "stronghold/vault/identity.hpp"
+#include "stronghold/vault/jwe.hpp"
+#include "stronghold/vault/keystore.hpp"
+#include "stronghold/vault/sign.hpp"
+#include "stronghold/vault/slip10.hpp"
+
+namespace stronghold::actors {
+
+// A field list, once: `fields()` for reading and for filling a value.
+#define SH_FIELDS(...)                            \
+  auto fields() { return std::tie(__VA_ARGS__); } \
+  auto fields() const { return std::tie(__VA_ARGS__); }
+
+// A secret in a request or an answer: sealed under this process's shielding key (the plaintext
+// exists only while a handler uses it, in scratch memory). Empty means "none given"; whether
+// that is allowed is the request's to say. It never leaves the process as it is: the wire codec
+// opens it into a wiping buffer for an authenticated local channel (docs/wire-protocol.md).
+struct Secret {
+  std::shared_ptr<const runtime::ShieldedSecret> shielded;
+
+  static Result<Secret> seal(ByteView plaintext);
+  bool empty() const noexcept { return shielded == nullptr; }
+  std::size_t size() const noexcept { return shielded ? shielded->size() : 0; }
+  // Opens the secret into scratch memory for `use` (Status(ByteView)), wiped afterwards;
+  // invalid_argument when empty.
+  template <class Use>
+  Status open(Use&& use) const;
+};
+
+// The answer of a request that only succeeds or fails.
+struct Done {
+  SH_FIELDS()
+};
+
+// ---- keys
+
+struct GenerateKey {
+  static constexpr std::string_view kName = "key.generate";
+  using Answer = Bytes;  // the public key
+  vault::Location at;
+  vault::KeyType type = vault::KeyType::ed25519;
+  vault::Overwrite overwrite = vault::Overwrite::refuse;
+  SH_FIELDS(at, type, overwrite)
+};
+
+struct ImportKey {
+  static constexpr std::string_view kName = "key.import";
+  using Answer = Bytes;  // the public key
+  vault::Location at;
+  vault::KeyType type = vault::KeyType::ed25519;
+  Secret key;
+  vault::Overwrite overwrite = vault::Overwrite::refuse;
+  SH_FIELDS(at, type, key, overwrite)
+};
+
+struct PublicKey {
+  static constexpr std::string_view kName = "key.public";
+  using Answer = Bytes;
+  vault::Location at;
+  SH_FIELDS(at)
+};
+
+struct DeleteKey {
+  static constexpr std::string_view kName = "key.delete";
+  using Answer = Done;
+  vault::Location at;
+  SH_FIELDS(at)
+};
+
+// SLIP-10 derivation from the seed at `seed` along `path` ("m/44'/4218'/0'"), into a new record.
+struct DeriveKey {
+  static constexpr std::string_view kName = "key.derive";
+  using Answer = Bytes;  // the derived public key
+  vault::Location seed;
+  std::string path;
+  vault::Curve curve = vault::Curve::ed25519;
+  vault::Location into;
+  vault::Overwrite overwrite = vault::Overwrite::refuse;
+  SH_FIELDS(seed, path, curve, into, overwrite)
+};
+
+// ---- signatures
+
+// Ed25519 for an Ed25519 key; ECDSA over SHA-256 (compact, low-S) for a secp256k1 key.
+struct Sign {
+  static constexpr std::string_view kName = "sign";
+  using Answer = Bytes;
+  vault::Location at;
+  Bytes message;
+  SH_FIELDS(at, message)
+};
+
+struct SignEcdsa {
+  static constexpr std::string_view kName = "sign.ecdsa";
+  using Answer = Bytes;
+  vault::Location at;
+  Bytes message;
+  vault::EcdsaOptions options;
+  SH_FIELDS(at, message, options.prehashed, options.format)
+};
+
+// One signature per message, in order (as Sign would make each).
+struct SignBatch {
+  static constexpr std::string_view kName = "sign.batch";
+  using Answer = std::vector<Bytes>;
+  vault::Location at;
+  std::vector<Bytes> messages;
+  SH_FIELDS(at, messages)
+};
+
+// ---- the secret store
+
+struct PutSecret {
+  static constexpr std::string_view kName = "secret.put";
+  using Answer = Done;
+  std::string name;
+  Secret value;
+  vault::Overwrite overwrite = vault::Overwrite::refuse;
+  SH_FIELDS(name, value, overwrite)
+};
+
+struct GetSecret {
+  static constexpr std::string_view kName = "secret.get";
+  using Answer = Secret;
+  std::string name;
+  SH_FIELDS(name)
+};
+
+// ---- the snapshot
+
+// Everything acknowledged so far is durable (it already is in sync durability).
+struct SyncSnapshot {
+  static constexpr std::string_view kName = "sync";
+  using Answer = Done;
+  SH_FIELDS()
+};
+
+// Removes deleted and expired records for good and compacts the file.
+struct CollectGarbage {
+  static constexpr std::string_view kName = "gc";
+  using Answer = Done;
+  SH_FIELDS()
+};
+
+// A full re-key under a new password, which keeps the file's KDF cost. wrong_password when
+// `current` is not the snapshot's password. The KDFs run off the vault actor.
+struct ChangePassword {
+  static constexpr std::string_view kName = "passwd";
+  using Answer = Done;
+  Secret current;
+  Secret next;
+  SH_FIELDS(current, next)
+};
+
+// Done when `password` is the snapshot's, wrong_password otherwise.
+struct CheckPassword {
+  static constexpr std::string_view kName = "password.check";
+  using Answer = Done;
+  Secret password;
+  SH_FIELDS(password)
+};
+
+// ---- the identity storage (IOTA Identity's Storage interface)
+
+struct DidCreated {
+  vault::Did did;
+  vault::KeyLocation location;
+  SH_FIELDS(did, location)
+};
+
+// A JSON value of a DID (its chain state or its document), if it has one.
+struct IdentityJson {
+  bool present = false;
+  std::string json;
+  SH_FIELDS(present, json)
+};
+
+// A new DID with its first Ed25519 key: the given private key, or a generated one when empty.
+struct DidCreate {
+  static constexpr std::string_view kName = "did.create";
+  using Answer = DidCreated;
+  std::string network;
+  std::string fragment;
+  Secret private_key;
+  SH_FIELDS(network, fragment, private_key)
+};
+
+struct DidList {
+  static constexpr std::string_view kName = "did.list";
+  using Answer = std::vector<vault::Did>;
+  SH_FIELDS()
+};
+
+struct DidExists {
+  static constexpr std::string_view kName = "did.exists";
+  using Answer = bool;
+  vault::Did did;
+  SH_FIELDS(did)
+};
+
+// Removes the DID with its keys and values; false when it did not exist.
+struct DidPurge {
+  static constexpr std::string_view kName = "did.purge";
+  using Answer = bool;
+  vault::Did did;
+  SH_FIELDS(did)
+};
+
+struct DidKeyGenerate {
+  static constexpr std::string_view kName = "did.key.generate";
+  using Answer = vault::KeyLocation;
+  vault::Did did;
+  vault::IdentityKeyType type = vault::IdentityKeyType::ed25519;
+  std::string fragment;
+  SH_FIELDS(did, type, fragment)
+};
+
+struct DidKeyInsert {
+  static constexpr std::string_view kName = "did.key.insert";
+  using Answer = Done;
+  vault::Did did;
+  vault::KeyLocation location;
+  Secret private_key;
+  SH_FIELDS(did, location, private_key)
+};
+
+struct DidKeyPublic {
+  static constexpr std::string_view kName = "did.key.public";
+  using Answer = Bytes;
+  vault::Did did;
+  vault::KeyLocation location;
+  SH_FIELDS(did, location)
+};
+
+// false when the key did not exist.
+struct DidKeyDelete {
+  static constexpr std::string_view kName = "did.key.delete";
+  using Answer = bool;
+  vault::Did did;
+  vault::KeyLocation location;
+  SH_FIELDS(did, location)
+};
+
+struct DidKeyExists {
+  static constexpr std::string_view kName = "did.key.exists";
+  using Answer = bool;
+  vault::Did did;
+  vault::KeyLocation location;
+  SH_FIELDS(did, location)
+};
+
+// Ed25519 signatures of each message, in order.
+struct DidKeySign {
+  static constexpr std::string_view kName = "did.key.sign";
+  using Answer = std::vector<Bytes>;
+  vault::Did did;
+  vault::KeyLocation location;
+  std::vector<Bytes> messages;
+  SH_FIELDS(did, location, messages)
+};
+
+// The plaintext of data encrypted to the DID's X25519 key.
+struct DidDecrypt {
+  static constexpr std::string_view kName = "did.decrypt";
+  using Answer = Secret;
+  vault::Did did;
+  vault::KeyLocation location;
+  vault::EncryptedData data;
+  vault::ContentEncryption content = vault::ContentEncryption::aes256gcm;
+  vault::KeyManagement management = vault::KeyManagement::ecdh_es;
+  vault::AgreementInfo agreement;
+  SH_FIELDS(did, location, data.associated_data, data.nonce, data.tag, data.ciphertext, data.encrypted_cek,
+            data.ephemeral_public_key, content, management, agreement.apu, agreement.apv, agreement.pub_info,
+            agreement.priv_info)
+};
+
+struct DidValueGet {
+  static constexpr std::string_view kName = "did.value.get";
+  using Answer = IdentityJson;
+  vault::Did did;
+  vault::IdentityValue which = vault::IdentityValue::chain_state;
+  SH_FIELDS(did, which)
+};
+
+struct DidValueSet {
+  static constexpr std::string_view kName = "did.value.set";
+  using Answer = Done;
+  vault::Did did;
+  vault::IdentityValue which = vault::IdentityValue::chain_state;
+  std::string json;
+  SH_FIELDS(did, which, json)
+};
+
+// ---- the list: X(kind, type). A kind is on the wire: append new requests, never renumber.
+#define SH_ENGINE_REQUESTS(X) \
+  X(1, GenerateKey)           \
+  X(2, ImportKey)             \
+  X(3, PublicKey)             \
+  X(4, DeleteKey)             \
+  X(5, DeriveKey)             \
+  X(6, Sign)                  \
+  X(7, SignEcdsa)             \
+  X(8, SignBatch)             \
+  X(9, PutSecret)             \
+  X(10, GetSecret)            \
+  X(11, SyncSnapshot)         \
+  X(12, CollectGarbage)       \
+  X(13, ChangePassword)       \
+  X(14, CheckPassword)        \
+  X(64, DidCreate)            \
+  X(65, DidList)              \
+  X(66, DidExists)            \
+  X(67, DidPurge)             \
+  X(68, DidKeyGenerate)       \
+  X(69, DidKeyInsert)         \
+  X(70, DidKeyPublic)         \
+  X(71, DidKeyDelete)         \
+  X(72, DidKeyExists)         \
+  X(73, DidKeySign)           \
+  X(74, DidDecrypt)           \
+  X(75, DidValueGet)          \
+  X(76, DidValueSet)
+
+// The kinds, by name (RequestKind::GenerateKey) and number.
+enum class RequestKind : std::uint16_t {
+#define SH_KIND_ENUMERATOR(number, type) type = number,
+  SH_ENGINE_REQUESTS(SH_KIND_ENUMERATOR)
+#undef SH_KIND_ENUMERATOR
+};
+
+// The kind of a request type (kind_of<Sign> == RequestKind::Sign).
+template <class Request>
+struct KindOf {};
+#define SH_KIND_OF(number, type)                            \
+  template <>                                               \
+  struct KindOf<type> {                                     \
+    static constexpr RequestKind value = RequestKind::type; \
+  };
+SH_ENGINE_REQUESTS(SH_KIND_OF)
+#undef SH_KIND_OF
+template <class Request>
+inline constexpr RequestKind kind_of = KindOf<Request>::value;
+
+template <class T>
+concept EngineRequest = requires {
+  KindOf<T>::value;
+  typename T::Answer;
+};
+
+// Requests the identity registry serves (the supervisor routes them there); the rest go to
+// the vault actor.
+constexpr bool is_identity_request(RequestKind kind) noexcept { return static_cast<std::uint16_t>(kind) >= 64; }
+
+// Calls `visit(Request{})` for each request type in kind order (tables and tests walk them).
+template <class Visit>
+void for_each_request_type(Visit&& visit) {
+#define SH_VISIT_TYPE(number, type) visit(type{});
+  SH_ENGINE_REQUESTS(SH_VISIT_TYPE)
+#undef SH_VISIT_TYPE
+}
+
+// The name of a kind ("key.generate"), or "" for a number that is no kind.
+std::string_view request_name(RequestKind kind) noexcept;
+bool is_request_kind(std::uint16_t number) noexcept;
+
+template <class Use>
+Status Secret::open(Use&& use) const {
+  if (!shielded)
+    return Status(Errc::invalid_argument, "no secret given");
+  runtime::ScratchFrame frame;
+  SH_ASSIGN_OR_RETURN(auto plaintext, frame.take(shielded->size()));
+  SH_RETURN_IF_ERROR(shielded->open(plaintext));
+  return use(ByteView(plaintext));
+}
+
+}  // namespace stronghold::actors
