@@ -9,6 +9,7 @@
 #include <cstring>
 #include <new>
 #include <string>
+#include <vector>
 
 #include "stronghold/engine.hpp"
 #include "stronghold/identity/stronghold_storage.hpp"
@@ -64,15 +65,22 @@ int guarded(Body&& body) noexcept {
 // One call on an engine: counted while it runs, refused once stronghold_close has begun. The
 // count and `closing` are sequentially consistent, so a call either sees `closing` or is
 // counted before close reads the count.
+void begin_call(stronghold_engine* engine) noexcept { engine->calls.fetch_add(1); }
+
+void end_call(stronghold_engine* engine) noexcept {
+  if (engine->calls.fetch_sub(1) == 1 && engine->closing.load())
+    engine->calls.notify_all();
+}
+
 class Call {
  public:
   explicit Call(stronghold_engine* engine) noexcept : engine_(engine) {
     if (engine_ != nullptr)
-      engine_->calls.fetch_add(1);
+      begin_call(engine_);
   }
   ~Call() {
-    if (engine_ != nullptr && engine_->calls.fetch_sub(1) == 1 && engine_->closing.load())
-      engine_->calls.notify_all();
+    if (engine_ != nullptr)
+      end_call(engine_);
   }
   Call(const Call&) = delete;
   Call& operator=(const Call&) = delete;
@@ -111,7 +119,7 @@ ByteView view(const uint8_t* bytes, size_t size) { return size == 0 ? ByteView()
 Status fits(const void* out, size_t capacity, size_t needed, size_t* written) {
   if (written != nullptr)
     *written = needed;
-  if (out == nullptr || capacity < needed)
+  if (capacity < needed || (out == nullptr && needed > 0))
     return Status(kBufferTooSmall, "the output buffer is too small: *written says how large it must be");
   return {};
 }
@@ -234,6 +242,53 @@ int stronghold_sign(stronghold_engine* engine, const char* location, const uint8
       return Status(Errc::invalid_argument, "no message given");
     SH_ASSIGN_OR_RETURN(const Bytes signed_bytes, engine->engine->sign(at, view(message, message_len)));
     return copy_out(signed_bytes, signature, capacity, written);
+  });
+}
+
+int stronghold_sign_batch(stronghold_engine* engine, const char* location, const uint8_t* const* messages,
+                          const size_t* message_lens, size_t count, uint8_t* signatures, size_t capacity,
+                          size_t* written) {
+  return on_engine(engine, [&]() -> Status {
+    SH_ASSIGN_OR_RETURN(const auto at, location_of(location));
+    if (count > STRONGHOLD_BATCH_MAX)
+      return Status(Errc::invalid_argument, "a batch holds at most STRONGHOLD_BATCH_MAX messages");
+    if (count > 0 && (messages == nullptr || message_lens == nullptr))
+      return Status(Errc::invalid_argument, "no messages given");
+    std::vector<Bytes> batch;
+    batch.reserve(count);
+    for (size_t i = 0; i < count; ++i) {
+      if (messages[i] == nullptr && message_lens[i] > 0)
+        return Status(Errc::invalid_argument, "a message of the batch is missing");
+      const ByteView message = view(messages[i], message_lens[i]);
+      batch.emplace_back(message.begin(), message.end());
+    }
+    SH_RETURN_IF_ERROR(fits(signatures, capacity, count * STRONGHOLD_SIGNATURE_SIZE, written));
+    SH_ASSIGN_OR_RETURN(const std::vector<Bytes> signed_batch, engine->engine->sign_batch(at, std::move(batch)));
+    for (size_t i = 0; i < signed_batch.size(); ++i)
+      std::memcpy(signatures + i * STRONGHOLD_SIGNATURE_SIZE, signed_batch[i].data(), STRONGHOLD_SIGNATURE_SIZE);
+    return {};
+  });
+}
+
+int stronghold_sign_async(stronghold_engine* engine, const char* location, const uint8_t* message, size_t message_len,
+                          stronghold_sign_callback done, void* user_data) {
+  return on_engine(engine, [&]() -> Status {
+    SH_ASSIGN_OR_RETURN(const auto at, location_of(location));
+    if ((message == nullptr && message_len > 0) || done == nullptr)
+      return Status(Errc::invalid_argument, "a message and a callback are required");
+    const ByteView bytes = view(message, message_len);
+    begin_call(engine);  // until `done` has returned: stronghold_close waits for it
+    engine->engine->sign_async(at, Bytes(bytes.begin(), bytes.end()),
+                               [engine, done, user_data](Result<Bytes> signature) {
+                                 if (signature.ok()) {
+                                   last_error.clear();
+                                   done(user_data, STRONGHOLD_OK, signature->data(), signature->size());
+                                 } else {
+                                   done(user_data, fail(signature.status()), nullptr, 0);
+                                 }
+                                 end_call(engine);
+                               });
+    return {};
   });
 }
 

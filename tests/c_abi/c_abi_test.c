@@ -137,6 +137,52 @@ static int call_public_key(struct args* a) {
 static int call_sign(struct args* a) {
   return stronghold_sign(a->engine, a->text, a->input, a->input_len, a->output, a->capacity, a->written);
 }
+static int call_sign_batch(struct args* a) {
+  const uint8_t* messages[1] = {a->input};
+  const size_t lengths[1] = {a->input_len};
+  return stronghold_sign_batch(a->engine, a->text, messages, lengths, 1, a->output, a->capacity, a->written);
+}
+
+/* What an asynchronous call's callback saw: the status once it ran (-1 before). */
+struct answered {
+  atomic_int status;
+  atomic_int calls;
+  size_t signature_len;
+  uint8_t signature[64];
+};
+
+static void record_answer(void* user_data, int status, const uint8_t* signature, size_t signature_len) {
+  struct answered* answer = user_data;
+  if (status == STRONGHOLD_OK && signature_len <= sizeof answer->signature) {
+    memcpy(answer->signature, signature, signature_len);
+    answer->signature_len = signature_len;
+  }
+  atomic_fetch_add(&answer->calls, 1);
+  atomic_store(&answer->status, status);
+}
+
+static void init_answer(struct answered* answer) {
+  atomic_init(&answer->status, -1);
+  atomic_init(&answer->calls, 0);
+  answer->signature_len = 0;
+}
+
+static int wait_for_answer(struct answered* answer) {
+  while (atomic_load(&answer->status) == -1)
+    sched_yield();
+  return atomic_load(&answer->status);
+}
+
+/* The queueing status, or the callback's status when the call was queued. */
+static int call_sign_async(struct args* a) {
+  struct answered answer;
+  init_answer(&answer);
+  const int queued = stronghold_sign_async(a->engine, a->text, a->input, a->input_len, record_answer, &answer);
+  if (queued != STRONGHOLD_OK)
+    return queued;
+  return wait_for_answer(&answer);
+}
+
 static int call_secret_put(struct args* a) {
   return stronghold_secret_put(a->engine, a->text, STRONGHOLD_REPLACE, a->input, a->input_len);
 }
@@ -210,6 +256,8 @@ static void every_null_pointer_and_short_buffer(stronghold_engine* engine, const
       {"stronghold_import_key", call_import, NULL, 32, {I, I, U, I, S, OK, U, U, U, U, U, S, U, U}},
       {"stronghold_public_key", call_public_key, NULL, 32, {I, I, U, U, S, OK, U, U, U, U, U, S, U, U}},
       {"stronghold_sign", call_sign, NULL, 64, {I, I, U, I, S, OK, U, U, U, U, U, S, U, U}},
+      {"stronghold_sign_batch", call_sign_batch, NULL, 64, {I, I, U, I, S, OK, U, U, U, U, U, S, U, U}},
+      {"stronghold_sign_async", call_sign_async, NULL, 0, {I, I, U, I, U, U, U, U, U, U, U, U, U, U}},
       {"stronghold_secret_put", call_secret_put, NULL, 0, {I, I, U, I, U, U, U, U, U, U, U, U, U, U}},
       {"stronghold_secret_get", call_secret_get, NULL, 0, {I, I, U, U, U, U, U, U, I, I, U, U, U, U}},
       {"stronghold_did_create", call_did_create, "dev", 0, {I, OK, OK, U, U, U, S, S, U, U, U, U, S, S}},
@@ -255,6 +303,67 @@ static void every_null_pointer_and_short_buffer(stronghold_engine* engine, const
   stronghold_close(NULL); /* documented no-ops */
   stronghold_free_secret(NULL, 5);
   EXPECT(strcmp(stronghold_status_name(-1), "unknown") == 0);
+}
+
+/* A batch signs as stronghold_sign does, each message in order; asynchronous signatures answer
+ * through their callback, errors included; close waits for every callback still due. */
+static void batch_and_asynchronous_signatures(stronghold_engine* engine) {
+  const uint8_t first[] = "one", second[] = "two";
+  const uint8_t* messages[3] = {first, second, NULL}; /* NULL with length 0: the empty message */
+  const size_t lengths[3] = {sizeof first, sizeof second, 0};
+  uint8_t signatures[3 * STRONGHOLD_SIGNATURE_SIZE], one[64];
+  size_t written = 0;
+  EXPECT(stronghold_sign_batch(engine, "wallet/ed", messages, lengths, 3, signatures, sizeof signatures - 1,
+                               &written) == STRONGHOLD_BUFFER_TOO_SMALL);
+  EXPECT(written == sizeof signatures);
+  EXPECT(stronghold_sign_batch(engine, "wallet/ed", messages, lengths, 3, signatures, sizeof signatures, &written) ==
+         STRONGHOLD_OK);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT(stronghold_sign(engine, "wallet/ed", messages[i], lengths[i], one, sizeof one, &written) == STRONGHOLD_OK);
+    EXPECT(memcmp(one, signatures + i * STRONGHOLD_SIGNATURE_SIZE, 64) == 0); /* Ed25519 is deterministic */
+  }
+  EXPECT(stronghold_sign_batch(engine, "wallet/ed", NULL, lengths, 3, signatures, sizeof signatures, &written) ==
+         STRONGHOLD_INVALID_ARGUMENT);
+  EXPECT(stronghold_sign_batch(engine, "wallet/ed", messages, NULL, 3, signatures, sizeof signatures, &written) ==
+         STRONGHOLD_INVALID_ARGUMENT);
+  EXPECT(stronghold_sign_batch(engine, "wallet/ed", messages, lengths, (size_t)STRONGHOLD_BATCH_MAX + 1, signatures,
+                               sizeof signatures, &written) == STRONGHOLD_INVALID_ARGUMENT);
+  EXPECT(stronghold_sign_batch(engine, "wallet/none", messages, lengths, 3, signatures, sizeof signatures, &written) ==
+         STRONGHOLD_NOT_FOUND);
+  EXPECT(stronghold_sign_batch(engine, "wallet/ed", messages, lengths, 0, NULL, 0, &written) == STRONGHOLD_OK);
+  EXPECT(written == 0);
+
+  struct answered answer;
+  init_answer(&answer);
+  EXPECT(stronghold_sign_async(engine, "wallet/ed", first, sizeof first, record_answer, &answer) == STRONGHOLD_OK);
+  EXPECT(wait_for_answer(&answer) == STRONGHOLD_OK);
+  EXPECT(answer.signature_len == 64 && memcmp(answer.signature, signatures, 64) == 0);
+  init_answer(&answer);
+  EXPECT(stronghold_sign_async(engine, "wallet/none", first, sizeof first, record_answer, &answer) == STRONGHOLD_OK);
+  EXPECT(wait_for_answer(&answer) == STRONGHOLD_NOT_FOUND);
+  init_answer(&answer);
+  EXPECT(stronghold_sign_async(engine, "wallet/ed", first, sizeof first, NULL, &answer) == STRONGHOLD_INVALID_ARGUMENT);
+  EXPECT(atomic_load(&answer.calls) == 0);
+}
+
+/* Close with asynchronous calls queued: every callback has run exactly once when it returns. */
+static void close_waits_for_asynchronous_calls(const char* file, const uint8_t* password, size_t password_len) {
+  stronghold_engine* engine = NULL;
+  EXPECT(stronghold_open(file, password, password_len, 0, &engine) == STRONGHOLD_OK);
+  enum { IN_FLIGHT = 200 };
+  static struct answered answers[IN_FLIGHT];
+  const uint8_t message[] = "queued";
+  for (int i = 0; i < IN_FLIGHT; ++i) {
+    init_answer(&answers[i]);
+    EXPECT(stronghold_sign_async(engine, "wallet/ed", message, sizeof message, record_answer, &answers[i]) ==
+           STRONGHOLD_OK);
+  }
+  stronghold_close(engine);
+  for (int i = 0; i < IN_FLIGHT; ++i) {
+    EXPECT(atomic_load(&answers[i].calls) == 1);
+    const int status = atomic_load(&answers[i].status);
+    EXPECT(status == STRONGHOLD_OK || status == STRONGHOLD_UNAVAILABLE);
+  }
 }
 
 int main(void) {
@@ -368,6 +477,7 @@ int main(void) {
   EXPECT(stronghold_did_purge(engine, did) == STRONGHOLD_OK);
   EXPECT(stronghold_did_purge(engine, did) == STRONGHOLD_DID_NOT_FOUND);
 
+  batch_and_asynchronous_signatures(engine);
   every_null_pointer_and_short_buffer(engine, path);
 
   EXPECT(stronghold_delete(engine, "wallet/rfc") == STRONGHOLD_OK);
@@ -388,6 +498,7 @@ int main(void) {
   stronghold_close(engine);
 
   close_waits_for_a_call_in_flight(file, password, sizeof password);
+  close_waits_for_asynchronous_calls(file, password, sizeof password);
 
   if (nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
     ++failures;

@@ -10,9 +10,9 @@
  *
  * NULL arguments: a NULL engine, text argument or byte input (with a non-zero length) gives
  * STRONGHOLD_INVALID_ARGUMENT; a NULL byte input with length 0 is the empty input. A NULL output
- * buffer is one that is too small (STRONGHOLD_BUFFER_TOO_SMALL, with *written set): the way to
- * probe for the size. `written` may be NULL when the caller does not need the size. The outputs
- * the library fills in (`engine` of stronghold_open, `value` and `value_len` of
+ * buffer is one that is too small (STRONGHOLD_BUFFER_TOO_SMALL, with *written set) unless the
+ * call has nothing to write: the way to probe for the size. `written` may be NULL when the caller does not need the
+ * size. The outputs the library fills in (`engine` of stronghold_open, `value` and `value_len` of
  * stronghold_secret_get) are required: NULL is STRONGHOLD_INVALID_ARGUMENT. The exceptions are
  * stated at the function: stronghold_did_create's network and fragment, and the NULL that
  * stronghold_close() and stronghold_free_secret() accept and ignore.
@@ -97,6 +97,27 @@ int stronghold_public_key(stronghold_engine* engine, const char* location, uint8
 int stronghold_sign(stronghold_engine* engine, const char* location, const uint8_t* message, size_t message_len,
                     uint8_t* signature, size_t capacity, size_t* written);
 int stronghold_delete(stronghold_engine* engine, const char* location);
+
+/* Every signature these calls make is 64 bytes. */
+enum { STRONGHOLD_SIGNATURE_SIZE = 64, STRONGHOLD_BATCH_MAX = 1048576 };
+
+/* Signs `count` messages (messages[i] of message_lens[i] bytes) with one request, as
+ * stronghold_sign would sign each: the signatures are written back to back, in order, into
+ * `signatures` (count * STRONGHOLD_SIGNATURE_SIZE bytes). At most STRONGHOLD_BATCH_MAX messages. */
+int stronghold_sign_batch(stronghold_engine* engine, const char* location, const uint8_t* const* messages,
+                          const size_t* message_lens, size_t count, uint8_t* signatures, size_t capacity,
+                          size_t* written);
+
+/* Runs once per asynchronous call, on an engine thread: `status` and, when it is STRONGHOLD_OK,
+ * the signature (valid during the call only). stronghold_last_error() on that thread gives the
+ * message of a failure. Keep it short and never call stronghold_close from it. */
+typedef void (*stronghold_sign_callback)(void* user_data, int status, const uint8_t* signature, size_t signature_len);
+/* Queues a signature as stronghold_sign would make it and returns at once: STRONGHOLD_OK means
+ * `done` will run exactly once (with STRONGHOLD_UNAVAILABLE if the engine closes first); any
+ * other status means it will not run. The message is copied. stronghold_close waits for every
+ * queued call's `done` to return. */
+int stronghold_sign_async(stronghold_engine* engine, const char* location, const uint8_t* message, size_t message_len,
+                          stronghold_sign_callback done, void* user_data);
 
 /* The secret store. */
 int stronghold_secret_put(stronghold_engine* engine, const char* name, uint32_t flags, const uint8_t* value,
