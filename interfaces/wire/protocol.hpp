@@ -18,7 +18,7 @@
 #include "stronghold/runtime/hex.hpp"
 #include "stronghold/runtime/secret_bytes.hpp"
 
-namespace stronghold::daemon {
+namespace stronghold::wire {
 
 inline constexpr std::size_t kMaxFrame = 1 << 20;
 inline constexpr std::size_t kMaxFields = 4097;  // a batch: the location and up to 4096 messages
@@ -87,4 +87,4 @@ class FrameReader {
   bool failed_ = false;
 };
 
-}  // namespace stronghold::daemon
+}  // namespace stronghold::wire
