@@ -14,9 +14,9 @@
 
 #include <fmt/format.h>
 
-#include "wire/client.hpp"
 #include "stronghold/engine.hpp"
 #include "throughput.hpp"
+#include "wire/client.hpp"
 
 namespace {
 

@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "wire/client.hpp"
 #include "command.hpp"
 #include "stronghold/engine.hpp"
+#include "wire/client.hpp"
 
 namespace stronghold::cli {
 

@@ -10,9 +10,9 @@
 
 #include <fmt/format.h>
 
-#include "wire/client.hpp"
 #include "demo.hpp"
 #include "remote.hpp"
+#include "wire/client.hpp"
 
 namespace stronghold::cli {
 namespace {

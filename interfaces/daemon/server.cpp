@@ -579,9 +579,9 @@ void Server::reply(const Ticket& ticket, Result<Bytes> field) {
 
 void Server::post_kdf(const Ticket& ticket, std::function<void()> task) {
   if (!kdf_workers_->post(std::move(task)))
-    reply(ticket, error(Errc::busy, "strongholdd runs one password KDF at a time and {} are waiting already; try again "
-                                    "shortly",
-                        kMaxKdfWaiting));
+    reply(ticket,
+          error(Errc::busy, "strongholdd runs one password KDF at a time and {} are waiting already; try again shortly",
+                kMaxKdfWaiting));
 }
 
 // Adding an op is adding its row here and its handler below.
@@ -600,7 +600,8 @@ const Route* Server::route(Op op) {
       {Op::sync, engine, workers, false, &Server::handle_sync},
       {Op::command, engine, loop, true, &Server::handle_command},  // to the KDF thread or the workers
   };
-  const auto* const found = std::find_if(std::begin(kRoutes), std::end(kRoutes), [op](const Route& row) { return row.op == op; });
+  const auto* const found =
+      std::find_if(std::begin(kRoutes), std::end(kRoutes), [op](const Route& row) { return row.op == op; });
   return found == std::end(kRoutes) ? nullptr : found;
 }
 
@@ -632,9 +633,8 @@ void Server::handle(const Ticket& ticket, Message request) {
     return;
   }
   // Held until the task ends, run or dropped at shutdown; the request's fields are wiped then.
-  workers_->post([this, handler = row->handler, held = std::make_shared<Call>(std::move(call))] {
-    (this->*handler)(*held);
-  });
+  workers_->post(
+      [this, handler = row->handler, held = std::make_shared<Call>(std::move(call))] { (this->*handler)(*held); });
 }
 
 void Server::handle_ping(Call& call) { reply(call.ticket, Status{}); }
@@ -676,17 +676,17 @@ void Server::handle_sign(Call& call) {
     reply(call.ticket, Status(Errc::invalid_argument, "sign takes a location and a message"));
     return;
   }
-  call.engine->sign_async(call.location, std::move(call.request.fields[1]),
-                          [this, ticket = call.ticket](Result<Bytes> signature) { reply(ticket, std::move(signature)); });
+  call.engine->sign_async(
+      call.location, std::move(call.request.fields[1]),
+      [this, ticket = call.ticket](Result<Bytes> signature) { reply(ticket, std::move(signature)); });
 }
 
 void Server::handle_sign_batch(Call& call) {
   std::vector<Bytes> messages(std::make_move_iterator(call.request.fields.begin() + 1),
                               std::make_move_iterator(call.request.fields.end()));
-  call.engine->sign_batch_async(call.location, std::move(messages),
-                                [this, ticket = call.ticket](Result<std::vector<Bytes>> signatures) {
-                                  reply(ticket, std::move(signatures));
-                                });
+  call.engine->sign_batch_async(
+      call.location, std::move(messages),
+      [this, ticket = call.ticket](Result<std::vector<Bytes>> signatures) { reply(ticket, std::move(signatures)); });
 }
 
 void Server::handle_remove(Call& call) { reply(call.ticket, call.engine->remove(call.location)); }

@@ -34,7 +34,7 @@ enum class Op : std::uint8_t {
   remove = 8,      // [location]
   sync = 9,        // []
   // A `stronghold` command run in the daemon: [name, list(words), (kind, input name, bytes)...]
-  // -> [list(output)...] (see cli/remote.hpp).
+  // -> [list(output)...] (docs/wire-protocol.md, "The command op").
   command = 10,
 };
 

@@ -17,8 +17,6 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
-#include "wire/client.hpp"
-#include "wire/socket_trust.hpp"
 #include "stronghold/runtime/hex.hpp"
 #include "stronghold/snapshot/snapshot.hpp"
 #include "stronghold/vault/keys.hpp"
@@ -28,6 +26,8 @@
 #include "support/foreign_listener.hpp"
 #include "support/other_user.hpp"
 #include "support/temp_dir.hpp"
+#include "wire/client.hpp"
+#include "wire/socket_trust.hpp"
 
 using namespace stronghold;
 

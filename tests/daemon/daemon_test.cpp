@@ -23,8 +23,6 @@
 
 #include <doctest/doctest.h>
 
-#include "wire/client.hpp"
-#include "wire/socket_trust.hpp"
 #include "stronghold/snapshot/snapshot.hpp"
 #include "stronghold/snapshot/transfer.hpp"
 #include "stronghold/vault/keys.hpp"
@@ -33,6 +31,8 @@
 #include "support/foreign_listener.hpp"
 #include "support/other_user.hpp"
 #include "support/temp_dir.hpp"
+#include "wire/client.hpp"
+#include "wire/socket_trust.hpp"
 
 using namespace stronghold;
 using wire::Op;

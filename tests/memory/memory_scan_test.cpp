@@ -16,13 +16,13 @@
 #include <fmt/format.h>
 #include <sodium.h>
 
-#include "wire/client.hpp"
 #include "stronghold/snapshot/snapshot.hpp"
 #include "stronghold/vault/keys.hpp"
 #include "support/child_process.hpp"
 #include "support/file_bytes.hpp"
 #include "support/memory_scan.hpp"
 #include "support/temp_dir.hpp"
+#include "wire/client.hpp"
 
 using namespace stronghold;
 using wire::Op;

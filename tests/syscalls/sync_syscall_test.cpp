@@ -16,10 +16,10 @@
 
 #include <doctest/doctest.h>
 
-#include "wire/client.hpp"
 #include "stronghold/engine.hpp"
 #include "support/temp_dir.hpp"
 #include "syscalls/sync_log.hpp"
+#include "wire/client.hpp"
 
 using namespace stronghold;
 using test::SyncCall;
