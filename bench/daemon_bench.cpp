@@ -14,9 +14,9 @@
 
 #include <fmt/format.h>
 
-#include "daemon/client.hpp"
 #include "stronghold/engine.hpp"
 #include "throughput.hpp"
+#include "wire/client.hpp"
 
 namespace {
 
@@ -39,8 +39,8 @@ std::uint64_t drive_connection(const std::string& socket, int in_flight, int bat
   auto frame_for = [&](std::uint64_t id) {
     std::vector<Bytes> fields(static_cast<std::size_t>(batch) + 1, kMessage);
     fields[0] = location;
-    const auto op = batch == 1 ? daemon::Op::sign : daemon::Op::sign_batch;
-    const auto frame = daemon::encode_frame({id, static_cast<std::uint8_t>(op), std::move(fields)});
+    const auto op = batch == 1 ? wire::Op::sign : wire::Op::sign_batch;
+    const auto frame = wire::encode_frame({id, static_cast<std::uint8_t>(op), std::move(fields)});
     return Bytes(frame.view().begin(), frame.view().end());
   };
   const int requests = std::max(1, in_flight / batch);
@@ -51,7 +51,7 @@ std::uint64_t drive_connection(const std::string& socket, int in_flight, int bat
     pending.insert(pending.end(), frame.begin(), frame.end());
     ++outstanding;
   }
-  daemon::FrameReader reader;
+  wire::FrameReader reader;
   const auto start = Clock::now();
   std::uint8_t buffer[1 << 16];
   while (outstanding > 0) {
@@ -66,7 +66,7 @@ std::uint64_t drive_connection(const std::string& socket, int in_flight, int bat
       std::abort();
     runtime::SecretBytes body;
     while (reader.next(body)) {
-      auto answer = daemon::decode_body(body.view(), false);
+      auto answer = wire::decode_body(body.view(), false);
       if (!answer.ok() || answer->code != 0)
         std::abort();
       signatures += answer->fields.size();
@@ -128,7 +128,7 @@ int main() {
             "--password-file", password_file.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }
-  for (int i = 0; i < 400 && !daemon::Client::connect(socket).ok(); ++i)
+  for (int i = 0; i < 400 && !wire::Client::connect(socket).ok(); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
   auto engine = Engine::create((dir / "local.stronghold").string(), password, options).value();
   if (!engine->generate(key, vault::KeyType::ed25519).ok())

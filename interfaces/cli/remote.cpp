@@ -24,7 +24,7 @@ class RecordedOutput final : public Output {
     std::vector<Bytes> items = {text_bytes(layout == Layout::record ? "R" : "r")};
     for (const auto& [name, value] : fields)
       items.insert(items.end(), {text_bytes(name), text_bytes(value)});
-    records_.push_back(daemon::encode_list(items));
+    records_.push_back(wire::encode_list(items));
   }
   void secret_value(const std::string& name, ByteView bytes) override {
     // Built in place: an initializer list would copy the secret and free that copy unwiped.
@@ -33,11 +33,11 @@ class RecordedOutput final : public Output {
     items.push_back(text_bytes("s"));
     items.push_back(text_bytes(name));
     items.emplace_back(bytes.begin(), bytes.end());
-    records_.push_back(daemon::encode_list(items));
+    records_.push_back(wire::encode_list(items));
     wipe(items);
   }
   Status new_file(const std::string& path, ByteView content) override {
-    records_.push_back(daemon::encode_list({text_bytes("f"), text_bytes(path), Bytes(content.begin(), content.end())}));
+    records_.push_back(wire::encode_list({text_bytes("f"), text_bytes(path), Bytes(content.begin(), content.end())}));
     return {};
   }
   std::vector<Bytes> take() { return std::move(records_); }
@@ -91,8 +91,8 @@ Status replay_record(std::vector<Bytes>& items, const std::optional<std::string>
 
 }  // namespace
 
-Result<daemon::Client> connect_to_daemon(const std::string& socket) {
-  std::chrono::seconds timeout = daemon::kDefaultAnswerTimeout;
+Result<wire::Client> connect_to_daemon(const std::string& socket) {
+  std::chrono::seconds timeout = wire::kDefaultAnswerTimeout;
   if (const char* value = std::getenv("STRONGHOLD_TIMEOUT"); value != nullptr && *value != '\0') {
     char* end = nullptr;
     const long seconds = std::strtol(value, &end, 10);
@@ -101,7 +101,7 @@ Result<daemon::Client> connect_to_daemon(const std::string& socket) {
                    value);
     timeout = std::chrono::seconds(seconds);
   }
-  return daemon::Client::connect(socket, timeout);
+  return wire::Client::connect(socket, timeout);
 }
 
 Status run_remote(const std::string& socket, const Command& command, const std::vector<std::string>& words,
@@ -110,28 +110,28 @@ Status run_remote(const std::string& socket, const Command& command, const std::
   word_bytes.reserve(words.size());
   for (const std::string& word : words)
     word_bytes.push_back(text_bytes(word));
-  std::vector<Bytes> fields = {text_bytes(command.name), daemon::encode_list(word_bytes)};
+  std::vector<Bytes> fields = {text_bytes(command.name), wire::encode_list(word_bytes)};
   for (Bytes& input : inputs.encode())
     fields.push_back(std::move(input));
   std::size_t size = 0;
   for (const Bytes& field : fields)
     size += 4 + field.size();
-  if (size + 64 > daemon::kMaxFrame) {
+  if (size + 64 > wire::kMaxFrame) {
     wipe(fields);
     return error(Errc::invalid_argument,
                  "the command's input ({} bytes) is more than strongholdd takes in one request ({} bytes); "
                  "run it without --socket while strongholdd is stopped",
-                 size, daemon::kMaxFrame);
+                 size, wire::kMaxFrame);
   }
   auto client = connect_to_daemon(socket);
   if (!client.ok()) {
     wipe(fields);
     return client.status();
   }
-  SH_ASSIGN_OR_RETURN(std::vector<Bytes> answer, client->call(daemon::Op::command, std::move(fields)));
+  SH_ASSIGN_OR_RETURN(std::vector<Bytes> answer, client->call(wire::Op::command, std::move(fields)));
   Status replayed;
   for (const Bytes& record : answer) {
-    auto items = daemon::decode_list(record);
+    auto items = wire::decode_list(record);
     replayed = items.ok() ? replay_record(*items, args.value("--out"), out) : malformed();
     if (items.ok())
       wipe(*items);
@@ -152,7 +152,7 @@ Result<std::vector<Bytes>> serve_command(Engine& engine, std::vector<Bytes>& fie
   const Command* const command = find_command(bytes_text(fields[0]));
   if (command == nullptr)
     return error(Errc::invalid_argument, "strongholdd runs no command '{}'", bytes_text(fields[0]));
-  SH_ASSIGN_OR_RETURN(const std::vector<Bytes> word_bytes, daemon::decode_list(fields[1]));
+  SH_ASSIGN_OR_RETURN(const std::vector<Bytes> word_bytes, wire::decode_list(fields[1]));
   std::vector<std::string> words;
   words.reserve(word_bytes.size());
   for (const Bytes& word : word_bytes)
@@ -172,7 +172,7 @@ Result<std::vector<Bytes>> serve_command(Engine& engine, std::vector<Bytes>& fie
     return ran;
   // What the command printed before it failed (an import's plan) comes back with the error.
   answer.push_back(
-      daemon::encode_list({text_bytes("e"), Bytes{static_cast<std::uint8_t>(ran.code())}, text_bytes(ran.message())}));
+      wire::encode_list({text_bytes("e"), Bytes{static_cast<std::uint8_t>(ran.code())}, text_bytes(ran.message())}));
   return answer;
 }
 

@@ -11,15 +11,15 @@
 #include <string>
 #include <vector>
 
-#include "../daemon/client.hpp"
 #include "command.hpp"
 #include "stronghold/engine.hpp"
+#include "wire/client.hpp"
 
 namespace stronghold::cli {
 
 // A connection to the strongholdd at `socket`, whose answers are awaited for $STRONGHOLD_TIMEOUT
 // seconds (default 60); invalid_argument for a value that is not a number of seconds.
-Result<daemon::Client> connect_to_daemon(const std::string& socket);
+Result<wire::Client> connect_to_daemon(const std::string& socket);
 
 // The user's side: sends `command` with its `words` (after the command's name; `args` parsed)
 // and `inputs`, and replays the answer into `out` (writing no file but the one --out names).

@@ -10,9 +10,9 @@
 
 #include <fmt/format.h>
 
-#include "../daemon/client.hpp"
 #include "demo.hpp"
 #include "remote.hpp"
+#include "wire/client.hpp"
 
 namespace stronghold::cli {
 namespace {
@@ -69,14 +69,14 @@ Status lock_or_unlock(const GlobalOptions& options, const std::string& name, con
     return error(Errc::invalid_argument, "unexpected argument '{}'", words.front());
   if (options.socket.empty())
     return Status(Errc::invalid_argument, "lock and unlock talk to strongholdd: give --socket");
-  SH_ASSIGN_OR_RETURN(daemon::Client client, connect_to_daemon(options.socket));
+  SH_ASSIGN_OR_RETURN(wire::Client client, connect_to_daemon(options.socket));
   if (name == kLock.name)
-    return client.call(daemon::Op::lock, {}).status();
+    return client.call(wire::Op::lock, {}).status();
   SH_ASSIGN_OR_RETURN(runtime::SecretBuffer password, snapshot_password(options, "Snapshot password: "));
   auto view = password.read();
   std::vector<Bytes> fields;  // not an initializer list: that would copy the password and free it unwiped
   fields.emplace_back(view.bytes().begin(), view.bytes().end());
-  return client.call(daemon::Op::unlock, std::move(fields)).status();
+  return client.call(wire::Op::unlock, std::move(fields)).status();
 }
 
 Status run_on_store(const GlobalOptions& options, const Command& command, const std::vector<std::string>& words) {

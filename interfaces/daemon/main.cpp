@@ -3,7 +3,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "../cli/session.hpp"
+#include "cli/session.hpp"
 #include "server.hpp"
 #include "stronghold/runtime/hardening.hpp"
 

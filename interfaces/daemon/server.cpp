@@ -19,14 +19,21 @@
 #include <map>
 #include <mutex>
 
-#include "../cli/remote.hpp"
-#include "protocol.hpp"
+#include "cli/remote.hpp"
 #include "socket_claim.hpp"
-#include "socket_trust.hpp"
+#include "wire/protocol.hpp"
+#include "wire/socket_trust.hpp"
 #include "workers.hpp"
 
 namespace stronghold::daemon {
 namespace {
+
+using wire::FrameReader;
+using wire::kMaxFields;
+using wire::kMaxFrame;
+using wire::kPartial;
+using wire::Message;
+using wire::Op;
 
 // Bounds that keep a flood of connections or requests from exhausting the daemon's descriptors,
 // memory or threads. At kMaxConnections, or when the process runs out of descriptors, the
@@ -54,6 +61,14 @@ struct Ticket {
   std::size_t charge = 0;
 };
 
+// A request on its way to its handler, with what its route asked for.
+struct Call {
+  Ticket ticket;
+  Message request;
+  std::shared_ptr<Engine> engine;  // when the route needs the engine
+  vault::Location location;        // when the route needs a location (the request's first field)
+};
+
 struct Connection {
   int fd = -1;
   FrameReader reader;
@@ -68,17 +83,41 @@ struct Connection {
   bool idle() const noexcept { return charged == 0 && sent == outbox.size(); }
 };
 
+class Server;
+
+// How one op is served: a row of Server::route's table. The dispatcher checks what the row
+// needs before the handler runs, and runs it where the row says; the handler answers its ticket
+// with reply, at once or from the thread it hands its work to.
+struct Route {
+  enum class Needs : std::uint8_t { nothing, engine, location };  // location: the engine too
+  // loop: the handler does not block (it answers at once or hands its work to the engine's
+  // asynchronous API or a thread of its choosing); workers: it may block, so it runs on the pool.
+  enum class Where : std::uint8_t { loop, workers };
+  Op op;
+  Needs needs;
+  Where where;
+  bool long_answer;  // its answer may fill a frame: charged that much while in flight
+  void (Server::*handler)(Call& call);
+};
+
 class Server {
  public:
   explicit Server(const ServerOptions& options) : options_(options) {}
   ~Server();
   Status start(std::optional<runtime::SecretBuffer> password);
   Status run();
+  // The row of `op`, or null for an op the table lacks.
+  static const Route* route(Op op);
 
  private:
   // Answers from any thread reach the loop through this queue and the eventfd. `last`: the
   // request is answered (not a part of a long answer).
   void complete(const Ticket& ticket, Message answer, bool last = true);
+  // The one way a request is answered: a success's fields (none for a Status, one for a value)
+  // or a failure's status and message.
+  void reply(const Ticket& ticket, Result<std::vector<Bytes>> fields);
+  void reply(const Ticket& ticket, const Status& status);
+  void reply(const Ticket& ticket, Result<Bytes> field);
   // A long answer in frames of at most kMaxFrame bytes (status kPartial on all but the last).
   void complete_in_parts(const Ticket& ticket, std::vector<Bytes> fields);
   void drain_completions();
@@ -90,6 +129,17 @@ class Server {
   void on_readable(std::uint64_t id, bool hung_up);
   void on_writable(std::uint64_t id);
   void handle(const Ticket& ticket, Message request);
+  // One handler per op (see route).
+  void handle_ping(Call& call);
+  void handle_unlock(Call& call);
+  void handle_lock(Call& call);
+  void handle_generate(Call& call);
+  void handle_public_key(Call& call);
+  void handle_sign(Call& call);
+  void handle_sign_batch(Call& call);
+  void handle_remove(Call& call);
+  void handle_sync(Call& call);
+  void handle_command(Call& call);
   // Runs `task` on the KDF thread, or answers busy when too many wait already.
   void post_kdf(const Ticket& ticket, std::function<void()> task);
   void close_connection(std::uint64_t id);
@@ -140,8 +190,9 @@ Status system_error(const char* what) { return error(Errc::io_error, "{}: {}", w
 
 // What a request of `size` bytes is charged while it is in flight.
 std::size_t charge_for(std::size_t size, const Result<Message>& request) {
-  const bool command = request.ok() && request->code == static_cast<std::uint8_t>(Op::command);
-  return std::max({size, kMinCharge, command ? kMaxFrame : 0});
+  const Route* const route = request.ok() ? Server::route(static_cast<Op>(request->code)) : nullptr;
+  const bool long_answer = route != nullptr && route->long_answer;
+  return std::max({size, kMinCharge, long_answer ? kMaxFrame : 0});
 }
 
 Server::~Server() {
@@ -159,7 +210,7 @@ Status Server::start(std::optional<runtime::SecretBuffer> password) {
     auto view = password->read();
     SH_RETURN_IF_ERROR(unlock_engine(view.bytes()));
   }
-  SH_ASSIGN_OR_RETURN(const sockaddr_un address, socket_address(options_.socket));
+  SH_ASSIGN_OR_RETURN(const sockaddr_un address, wire::socket_address(options_.socket));
   SH_RETURN_IF_ERROR(claim_socket_path(options_.socket, options_.snapshot));
   listener_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (listener_ < 0)
@@ -297,7 +348,7 @@ void Server::accept_all() {
 }
 
 void Server::admit(int fd) {
-  const auto peer = peer_credentials(fd);
+  const auto peer = wire::peer_credentials(fd);
   if (!peer.ok() || peer->uid != ::geteuid()) {
     ::close(fd);  // another user: no answer at all
     return;
@@ -400,7 +451,7 @@ void Server::on_readable(std::uint64_t id, bool hung_up) {
     return;
   if (const Status fed = connection.reader.feed(ByteView(buffer, static_cast<std::size_t>(got))); !fed.ok()) {
     // An oversized or empty frame: say why, then hang up (the stream cannot be resynchronised).
-    const runtime::SecretBytes frame = encode_frame(failure(0, fed));
+    const runtime::SecretBytes frame = wire::encode_frame(failure(0, fed));
     [[maybe_unused]] const auto sent = ::send(connection.fd, frame.data(), frame.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     close_connection(id);
     return;
@@ -408,14 +459,14 @@ void Server::on_readable(std::uint64_t id, bool hung_up) {
   sodium_memzero(buffer, static_cast<std::size_t>(got));
   runtime::SecretBytes body;
   while (connections_.contains(id) && connections_.at(id).reader.next(body)) {
-    auto request = decode_body(body.view(), true);
+    auto request = wire::decode_body(body.view(), true);
     const Ticket ticket{id, request.ok() ? request->id : 0, charge_for(body.size(), request)};
     connections_.at(id).charged += ticket.charge;
     charged_ += ticket.charge;
     if (request.ok())
       handle(ticket, std::move(*request));
     else
-      complete(ticket, failure(0, request.status()));
+      reply(ticket, request.status());
   }
   if (connections_.contains(id))
     update_interest(id);
@@ -457,10 +508,10 @@ void Server::complete_in_parts(const Ticket& ticket, std::vector<Bytes> fields) 
   std::size_t size = 0;
   for (Bytes& field : output.fields) {
     if (4 + field.size() > kBudget) {
-      complete(ticket, failure(ticket.id, error(Errc::invalid_argument,
-                                                "an output of {} bytes is more than one answer of strongholdd "
-                                                "holds; run the command without --socket while strongholdd is stopped",
-                                                field.size())));
+      reply(ticket, error(Errc::invalid_argument,
+                          "an output of {} bytes is more than one answer of strongholdd holds; run the command "
+                          "without --socket while strongholdd is stopped",
+                          field.size()));
       return;
     }
     if (size + 4 + field.size() > kBudget || part.size() + 1 == kMaxFields) {
@@ -471,7 +522,7 @@ void Server::complete_in_parts(const Ticket& ticket, std::vector<Bytes> fields) 
     size += 4 + field.size();
     part.push_back(std::move(field));
   }
-  complete(ticket, Message{ticket.id, 0, std::move(part)});
+  reply(ticket, std::move(part));
 }
 
 void Server::drain_completions() {
@@ -490,7 +541,7 @@ void Server::drain_completions() {
     if (found != connections_.end()) {
       if (completion.last)
         found->second.charged -= ticket.charge;
-      found->second.outbox.append(encode_frame(completion.answer).view());
+      found->second.outbox.append(wire::encode_frame(completion.answer).view());
       touched.push_back(ticket.connection);
     }
     // An answer may hold a secret (a command's output): the Message wipes it, sent or dropped
@@ -510,119 +561,153 @@ Result<vault::Location> location_field(const Message& request) {
   return vault::Location::parse(std::string(request.fields[0].begin(), request.fields[0].end()));
 }
 
-Message answer_of(std::uint64_t id, const Status& status) {
-  return status.ok() ? Message{id, 0, {}} : failure(id, status);
+void Server::reply(const Ticket& ticket, Result<std::vector<Bytes>> fields) {
+  complete(ticket, fields.ok() ? Message{ticket.id, 0, std::move(*fields)} : failure(ticket.id, fields.status()));
 }
-Message answer_of(std::uint64_t id, Result<Bytes> value) {
-  return value.ok() ? Message{id, 0, {std::move(*value)}} : failure(id, value.status());
+void Server::reply(const Ticket& ticket, const Status& status) {
+  reply(ticket, status.ok() ? Result<std::vector<Bytes>>(std::vector<Bytes>{}) : status);
 }
-Message answer_of(std::uint64_t id, Result<std::vector<Bytes>> values) {
-  return values.ok() ? Message{id, 0, std::move(*values)} : failure(id, values.status());
+void Server::reply(const Ticket& ticket, Result<Bytes> field) {
+  if (!field.ok()) {
+    reply(ticket, field.status());
+    return;
+  }
+  std::vector<Bytes> fields;
+  fields.push_back(std::move(*field));
+  reply(ticket, std::move(fields));
 }
 
 void Server::post_kdf(const Ticket& ticket, std::function<void()> task) {
   if (!kdf_workers_->post(std::move(task)))
-    complete(ticket, failure(ticket.id, error(Errc::busy,
-                                              "strongholdd runs one password KDF at a time and {} are "
-                                              "waiting already; try again shortly",
-                                              kMaxKdfWaiting)));
+    reply(ticket,
+          error(Errc::busy, "strongholdd runs one password KDF at a time and {} are waiting already; try again shortly",
+                kMaxKdfWaiting));
+}
+
+// Adding an op is adding its row here and its handler below.
+const Route* Server::route(Op op) {
+  using enum Route::Needs;
+  using enum Route::Where;
+  static constexpr Route kRoutes[] = {
+      {Op::ping, nothing, loop, false, &Server::handle_ping},
+      {Op::unlock, nothing, loop, false, &Server::handle_unlock},  // hands its KDF to the KDF thread
+      {Op::lock, nothing, loop, false, &Server::handle_lock},
+      {Op::generate, location, workers, false, &Server::handle_generate},  // waits for its journal sync
+      {Op::public_key, location, workers, false, &Server::handle_public_key},
+      {Op::sign, location, loop, false, &Server::handle_sign},  // the engine's asynchronous API
+      {Op::sign_batch, location, loop, false, &Server::handle_sign_batch},
+      {Op::remove, location, workers, false, &Server::handle_remove},
+      {Op::sync, engine, workers, false, &Server::handle_sync},
+      {Op::command, engine, loop, true, &Server::handle_command},  // to the KDF thread or the workers
+  };
+  const auto* const found =
+      std::find_if(std::begin(kRoutes), std::end(kRoutes), [op](const Route& row) { return row.op == op; });
+  return found == std::end(kRoutes) ? nullptr : found;
 }
 
 void Server::handle(const Ticket& ticket, Message request) {
   last_request_ = Clock::now();
-  const std::uint64_t id = ticket.id;
-  const auto op = static_cast<Op>(request.code);
-  if (op == Op::ping) {
-    complete(ticket, Message{id, 0, {}});
+  const Route* const row = route(static_cast<Op>(request.code));
+  if (row == nullptr) {
+    reply(ticket, Status(Errc::internal, "unhandled operation"));
     return;
   }
-  if (op == Op::lock) {
-    lock_engine();
-    complete(ticket, Message{id, 0, {}});
-    return;
-  }
-  if (op == Op::unlock) {
-    if (request.fields.size() != 1) {
-      complete(ticket, failure(id, Status(Errc::invalid_argument, "unlock takes the password")));
+  Call call{ticket, std::move(request), nullptr, {}};
+  if (row->needs != Route::Needs::nothing) {
+    call.engine = engine();
+    if (!call.engine) {
+      reply(ticket, Status(Errc::busy, "strongholdd is locked"));
       return;
     }
-    auto password = std::make_shared<Result<runtime::SecretBuffer>>(runtime::SecretBuffer::from(request.fields[0]));
-    post_kdf(ticket, [this, ticket, password] {
-      if (!password->ok()) {
-        complete(ticket, failure(ticket.id, password->status()));
-        return;
-      }
-      auto view = (*password)->read();
-      complete(ticket, answer_of(ticket.id, unlock_engine(view.bytes())));
-    });
-    return;
   }
-  std::shared_ptr<Engine> engine = this->engine();
-  if (!engine) {
-    complete(ticket, failure(id, Status(Errc::busy, "strongholdd is locked")));
-    return;
-  }
-  if (op == Op::command) {
-    const bool stretches_password = cli::stretches_password(request.fields);
-    // Held until the last task that may run it ends, run or refused; its fields are wiped then.
-    auto command = std::make_shared<Message>(std::move(request));
-    auto task = [this, ticket, engine, command] {
-      auto answer = cli::serve_command(*engine, command->fields);
-      if (answer.ok())
-        complete_in_parts(ticket, std::move(*answer));
-      else
-        complete(ticket, failure(ticket.id, answer.status()));
-    };
-    if (stretches_password)
-      post_kdf(ticket, std::move(task));
-    else
-      workers_->post(std::move(task));
-    return;
-  }
-  auto location = location_field(request);
-  if (!location.ok() && op != Op::sync) {
-    complete(ticket, failure(id, location.status()));
-    return;
-  }
-  switch (op) {
-    case Op::sign:
-      if (request.fields.size() != 2) {
-        complete(ticket, failure(id, Status(Errc::invalid_argument, "sign takes a location and a message")));
-        return;
-      }
-      engine->sign_async(*location, std::move(request.fields[1]), [this, ticket](Result<Bytes> signature) {
-        complete(ticket, answer_of(ticket.id, std::move(signature)));
-      });
-      return;
-    case Op::sign_batch: {
-      std::vector<Bytes> messages(std::make_move_iterator(request.fields.begin() + 1),
-                                  std::make_move_iterator(request.fields.end()));
-      engine->sign_batch_async(*location, std::move(messages), [this, ticket](Result<std::vector<Bytes>> signatures) {
-        complete(ticket, answer_of(ticket.id, std::move(signatures)));
-      });
+  if (row->needs == Route::Needs::location) {
+    auto location = location_field(call.request);
+    if (!location.ok()) {
+      reply(ticket, location.status());
       return;
     }
-    default: break;
+    call.location = std::move(*location);
   }
-  workers_->post([this, ticket, op, engine, request = std::make_shared<Message>(std::move(request)), location]() {
-    switch (op) {
-      case Op::generate: {
-        if (request->fields.size() != 2) {
-          complete(ticket,
-                   failure(ticket.id, Status(Errc::invalid_argument, "generate takes a location and a key type")));
-          return;
-        }
-        auto type = vault::parse_key_type(std::string(request->fields[1].begin(), request->fields[1].end()));
-        complete(ticket,
-                 answer_of(ticket.id, type.ok() ? engine->generate(*location, *type) : Result<Bytes>(type.status())));
-        return;
-      }
-      case Op::public_key: complete(ticket, answer_of(ticket.id, engine->public_key(*location))); return;
-      case Op::remove: complete(ticket, answer_of(ticket.id, engine->remove(*location))); return;
-      case Op::sync: complete(ticket, answer_of(ticket.id, engine->sync())); return;
-      default: complete(ticket, failure(ticket.id, Status(Errc::internal, "unhandled operation")));
+  if (row->where == Route::Where::loop) {
+    (this->*row->handler)(call);
+    return;
+  }
+  // Held until the task ends, run or dropped at shutdown; the request's fields are wiped then.
+  workers_->post(
+      [this, handler = row->handler, held = std::make_shared<Call>(std::move(call))] { (this->*handler)(*held); });
+}
+
+void Server::handle_ping(Call& call) { reply(call.ticket, Status{}); }
+
+void Server::handle_lock(Call& call) {
+  lock_engine();
+  reply(call.ticket, Status{});
+}
+
+void Server::handle_unlock(Call& call) {
+  if (call.request.fields.size() != 1) {
+    reply(call.ticket, Status(Errc::invalid_argument, "unlock takes the password"));
+    return;
+  }
+  auto password = std::make_shared<Result<runtime::SecretBuffer>>(runtime::SecretBuffer::from(call.request.fields[0]));
+  post_kdf(call.ticket, [this, ticket = call.ticket, password] {
+    if (!password->ok()) {
+      reply(ticket, password->status());
+      return;
     }
+    auto view = (*password)->read();
+    reply(ticket, unlock_engine(view.bytes()));
   });
+}
+
+void Server::handle_generate(Call& call) {
+  if (call.request.fields.size() != 2) {
+    reply(call.ticket, Status(Errc::invalid_argument, "generate takes a location and a key type"));
+    return;
+  }
+  auto type = vault::parse_key_type(std::string(call.request.fields[1].begin(), call.request.fields[1].end()));
+  reply(call.ticket, type.ok() ? call.engine->generate(call.location, *type) : Result<Bytes>(type.status()));
+}
+
+void Server::handle_public_key(Call& call) { reply(call.ticket, call.engine->public_key(call.location)); }
+
+void Server::handle_sign(Call& call) {
+  if (call.request.fields.size() != 2) {
+    reply(call.ticket, Status(Errc::invalid_argument, "sign takes a location and a message"));
+    return;
+  }
+  call.engine->sign_async(
+      call.location, std::move(call.request.fields[1]),
+      [this, ticket = call.ticket](Result<Bytes> signature) { reply(ticket, std::move(signature)); });
+}
+
+void Server::handle_sign_batch(Call& call) {
+  std::vector<Bytes> messages(std::make_move_iterator(call.request.fields.begin() + 1),
+                              std::make_move_iterator(call.request.fields.end()));
+  call.engine->sign_batch_async(
+      call.location, std::move(messages),
+      [this, ticket = call.ticket](Result<std::vector<Bytes>> signatures) { reply(ticket, std::move(signatures)); });
+}
+
+void Server::handle_remove(Call& call) { reply(call.ticket, call.engine->remove(call.location)); }
+
+void Server::handle_sync(Call& call) { reply(call.ticket, call.engine->sync()); }
+
+void Server::handle_command(Call& call) {
+  const bool stretches_password = cli::stretches_password(call.request.fields);
+  // Held until the task ends, run or refused; its fields are wiped then.
+  auto command = std::make_shared<Call>(std::move(call));
+  auto task = [this, command] {
+    auto answer = cli::serve_command(*command->engine, command->request.fields);
+    if (answer.ok())
+      complete_in_parts(command->ticket, std::move(*answer));
+    else
+      reply(command->ticket, answer.status());
+  };
+  if (stretches_password)
+    post_kdf(command->ticket, std::move(task));
+  else
+    workers_->post(std::move(task));
 }
 
 }  // namespace

@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <optional>
 
-#include "socket_trust.hpp"
+#include "wire/socket_trust.hpp"
 
 namespace stronghold::daemon {
 namespace {
@@ -53,13 +53,13 @@ Status check_not_snapshot(const std::string& socket, const std::string& snapshot
 // Who answers at the socket `path`, a socket of uid `owner`: nobody (none: a socket left by a
 // daemon that stopped) or a process of some user; busy when it cannot be told.
 Result<std::optional<ucred>> server_at(const std::string& path, uid_t owner) {
-  SH_ASSIGN_OR_RETURN(const sockaddr_un address, socket_address(path));
+  SH_ASSIGN_OR_RETURN(const sockaddr_un address, wire::socket_address(path));
   const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0)
     return error(Errc::io_error, "socket: {}", errno_text(errno));
   Result<std::optional<ucred>> server = std::optional<ucred>();
   if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0) {
-    auto credentials = peer_credentials(fd);
+    auto credentials = wire::peer_credentials(fd);
     server = credentials.ok() ? Result<std::optional<ucred>>(*credentials) : credentials.status();
   } else if (errno != ECONNREFUSED) {
     server =
@@ -77,7 +77,7 @@ Result<std::optional<ucred>> server_at(const std::string& path, uid_t owner) {
 // other strongholdd, no process of another user waiting for our clients' secrets.
 Status claim_socket_path(const std::string& path, const std::string& snapshot) {
   SH_RETURN_IF_ERROR(check_not_snapshot(path, snapshot));
-  if (Status folder = check_socket_folder(path); !folder.ok())
+  if (Status folder = wire::check_socket_folder(path); !folder.ok())
     return Status(folder.code(), folder.message() +
                                      "; clients would refuse a socket there: choose a folder only you "
                                      "can write to");

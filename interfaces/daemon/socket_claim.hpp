@@ -9,7 +9,7 @@
 namespace stronghold::daemon {
 
 // Makes `path` free for our socket, or says why it cannot be ours: its folder is one clients
-// would refuse (see socket_trust.hpp), it is one of the snapshot's files, it is a file other than
+// would refuse (see wire/socket_trust.hpp), it is one of the snapshot's files, it is a file other than
 // a socket (already_exists), or somebody serves it (busy, naming the uid and pid). A socket
 // nobody answers on (ECONNREFUSED) is removed.
 Status claim_socket_path(const std::string& path, const std::string& snapshot);

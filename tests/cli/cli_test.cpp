@@ -17,8 +17,6 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
-#include "daemon/client.hpp"
-#include "daemon/socket_trust.hpp"
 #include "stronghold/runtime/hex.hpp"
 #include "stronghold/snapshot/snapshot.hpp"
 #include "stronghold/vault/keys.hpp"
@@ -28,6 +26,8 @@
 #include "support/foreign_listener.hpp"
 #include "support/other_user.hpp"
 #include "support/temp_dir.hpp"
+#include "wire/client.hpp"
+#include "wire/socket_trust.hpp"
 
 using namespace stronghold;
 
@@ -56,9 +56,9 @@ class Cli {
     daemon_ = test::spawn_program({STRONGHOLDD_PATH, "--snapshot", snapshot_, "--socket", socket_, "--password-file",
                                    dir_.file("daemon-pw"), "--idle-lock", "0"});
     REQUIRE(daemon_ > 0);
-    for (int i = 0; i < 400 && !daemon::Client::connect(socket_).ok(); ++i)
+    for (int i = 0; i < 400 && !wire::Client::connect(socket_).ok(); ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    REQUIRE(daemon::Client::connect(socket_).ok());
+    REQUIRE(wire::Client::connect(socket_).ok());
   }
   void stop_daemon() {
     if (daemon_ <= 0)
@@ -576,7 +576,7 @@ TEST_CASE("a daemon that never answers: the CLI gives up after STRONGHOLD_TIMEOU
   Cli cli;
   // A socket of this user that takes connections and never answers.
   const int silent = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  const sockaddr_un address = daemon::socket_address(cli.socket()).value();
+  const sockaddr_un address = wire::socket_address(cli.socket()).value();
   REQUIRE(::bind(silent, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0);
   REQUIRE(::listen(silent, 8) == 0);
   const Run waited = cli.run({"--socket", cli.socket(), "list"}, "", "cli-pw", {"STRONGHOLD_TIMEOUT=1"});

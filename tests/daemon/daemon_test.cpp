@@ -23,8 +23,6 @@
 
 #include <doctest/doctest.h>
 
-#include "daemon/client.hpp"
-#include "daemon/socket_trust.hpp"
 #include "stronghold/snapshot/snapshot.hpp"
 #include "stronghold/snapshot/transfer.hpp"
 #include "stronghold/vault/keys.hpp"
@@ -33,9 +31,11 @@
 #include "support/foreign_listener.hpp"
 #include "support/other_user.hpp"
 #include "support/temp_dir.hpp"
+#include "wire/client.hpp"
+#include "wire/socket_trust.hpp"
 
 using namespace stronghold;
-using daemon::Op;
+using wire::Op;
 
 namespace {
 
@@ -72,9 +72,9 @@ class Daemon {
     args.insert(args.end(), extra.begin(), extra.end());
     pid_ = test::spawn_program(args);
     REQUIRE(pid_ > 0);
-    for (int i = 0; i < 200 && !daemon::Client::connect(socket_).ok(); ++i)
+    for (int i = 0; i < 200 && !wire::Client::connect(socket_).ok(); ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    REQUIRE(daemon::Client::connect(socket_).ok());
+    REQUIRE(wire::Client::connect(socket_).ok());
   }
 
   // SIGTERM, then the exit code (or 128 + signal).
@@ -86,7 +86,7 @@ class Daemon {
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }
 
-  daemon::Client client() { return daemon::Client::connect(socket_).value(); }
+  wire::Client client() { return wire::Client::connect(socket_).value(); }
   const std::string& socket() const { return socket_; }
   const std::string& snapshot_path() const { return snapshot_; }
   pid_t pid() const { return pid_; }
@@ -115,7 +115,7 @@ class Raw {
     REQUIRE(::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size()));
   }
   // The next response, or none when the daemon closed the connection or `timeout` passed.
-  std::optional<daemon::Message> receive(std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+  std::optional<wire::Message> receive(std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
     runtime::SecretBytes body;
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (!reader_.next(body)) {
@@ -129,7 +129,7 @@ class Raw {
       if (got <= 0 || !reader_.feed(ByteView(buffer, static_cast<std::size_t>(got))).ok())
         return std::nullopt;
     }
-    auto message = daemon::decode_body(body.view(), false);
+    auto message = wire::decode_body(body.view(), false);
     if (!message.ok())
       return std::nullopt;
     return std::move(*message);
@@ -148,11 +148,11 @@ class Raw {
 
  private:
   int fd_ = -1;
-  daemon::FrameReader reader_;
+  wire::FrameReader reader_;
 };
 
 Bytes request(std::uint64_t id, Op op, std::vector<Bytes> fields) {
-  const auto frame = daemon::encode_frame(daemon::Message{id, static_cast<std::uint8_t>(op), std::move(fields)});
+  const auto frame = wire::encode_frame(wire::Message{id, static_cast<std::uint8_t>(op), std::move(fields)});
   return Bytes(frame.view().begin(), frame.view().end());
 }
 
@@ -187,7 +187,7 @@ Bytes word_list(const std::vector<std::string>& words) {
   items.reserve(words.size());
   for (const auto& word : words)
     items.push_back(text(word));
-  return daemon::encode_list(items);
+  return wire::encode_list(items);
 }
 
 // A snapshot (fast KDF) in a folder of its own, for a daemon that is expected not to start.
@@ -330,7 +330,7 @@ TEST_CASE("hostile clients get an error or a closed connection, and the daemon k
 TEST_CASE("malformed command requests get an error value, and the daemon keeps serving") {
   Daemon daemon;
   auto client = daemon.client();
-  const Bytes no_words = daemon::encode_list({});
+  const Bytes no_words = wire::encode_list({});
   const auto words = word_list;
   const std::vector<std::vector<Bytes>> hostile = {
       {},                                                                 // no name
@@ -350,7 +350,7 @@ TEST_CASE("malformed command requests get an error value, and the daemon keeps s
   // The same connection and the daemon still serve.
   const auto made = client.call(Op::command, {text("key generate"), words({"--type", "ed25519", "--at", "w/ok"})});
   REQUIRE(made.ok());
-  const auto record = daemon::decode_list(made->at(0)).value();
+  const auto record = wire::decode_list(made->at(0)).value();
   REQUIRE(record.size() == 3);
   CHECK(record[0] == text("r"));
   CHECK(record[1] == text("public_key"));
@@ -392,7 +392,7 @@ TEST_CASE("a flood of pipelined large requests keeps the daemon's memory bounded
   // Four connections send 256 requests of almost 1 MiB each (1 GiB in all), signatures and
   // sign commands, without waiting for answers.
   constexpr int kSenders = 4, kRequests = 256;
-  const Bytes message(daemon::kMaxFrame - 1024, 0x5a);
+  const Bytes message(wire::kMaxFrame - 1024, 0x5a);
   const Bytes frames[2] = {
       request(1, Op::sign, {text("w/ed"), message}),
       request(2, Op::command,
@@ -451,15 +451,15 @@ TEST_CASE("password KDFs wait for each other, not other requests, and too many a
   Raw raw(daemon.socket());
   raw.send(burst);
 
-  std::vector<daemon::Message> answers;  // in the order they came
+  std::vector<wire::Message> answers;  // in the order they came
   for (std::uint64_t i = 0; i <= kImports; ++i) {
     auto answer = raw.receive(std::chrono::seconds(60));
     REQUIRE(answer.has_value());
     answers.push_back(std::move(*answer));
   }
   const auto busy = static_cast<std::uint8_t>(Errc::busy);
-  const auto is_public_key = [](const daemon::Message& answer) { return answer.id == kPublicKey; };
-  const auto is_import_done = [&](const daemon::Message& answer) {
+  const auto is_public_key = [](const wire::Message& answer) { return answer.id == kPublicKey; };
+  const auto is_import_done = [&](const wire::Message& answer) {
     return answer.id != kPublicKey && answer.code != busy;
   };
   const auto public_key_answer = std::find_if(answers.begin(), answers.end(), is_public_key);
@@ -567,7 +567,7 @@ TEST_CASE("strongholdd replaces only a socket nobody answers on, never another f
   const std::string stale = spare.dir.file("stale.sock");
   {
     const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
-    const sockaddr_un address = daemon::socket_address(stale).value();
+    const sockaddr_un address = wire::socket_address(stale).value();
     REQUIRE(::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0);
     ::close(fd);
   }
@@ -575,7 +575,7 @@ TEST_CASE("strongholdd replaces only a socket nobody answers on, never another f
   bool answered = false;
   for (int i = 0; i < 200 && !answered; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    auto client = daemon::Client::connect(stale);
+    auto client = wire::Client::connect(stale);
     answered = client.ok() && client->call(Op::ping, {}).ok();
   }
   CHECK(answered);

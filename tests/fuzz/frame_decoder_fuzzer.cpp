@@ -5,34 +5,34 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "daemon/protocol.hpp"
+#include "wire/protocol.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace stronghold;
   if (size == 0)
     return 0;
   const std::size_t chunk = 1 + data[0] % 64;
-  daemon::FrameReader reader;
+  wire::FrameReader reader;
   runtime::SecretBytes body;
   for (std::size_t offset = 1; offset < size; offset += chunk) {
     const std::size_t length = std::min(chunk, size - offset);
     if (!reader.feed(ByteView(data + offset, length)).ok())
       return 0;
     while (reader.next(body)) {
-      auto message = daemon::decode_body(body.view(), true);
+      auto message = wire::decode_body(body.view(), true);
       if (message.ok()) {
         // A decoded request encodes back to the same frame.
-        const runtime::SecretBytes again = daemon::encode_frame(*message);
+        const runtime::SecretBytes again = wire::encode_frame(*message);
         if (again.size() != body.size() + 4 ||
             !std::equal(body.view().begin(), body.view().end(), again.view().begin() + 4))
           __builtin_trap();
         // A command's fields hold lists: each that decodes encodes back to the same bytes.
         for (const Bytes& field : message->fields)
-          if (auto items = daemon::decode_list(field); items.ok() && daemon::encode_list(*items) != field)
+          if (auto items = wire::decode_list(field); items.ok() && wire::encode_list(*items) != field)
             __builtin_trap();
       }
     }
-    if (reader.buffered() > 2 * daemon::kMaxFrame + 64)
+    if (reader.buffered() > 2 * wire::kMaxFrame + 64)
       __builtin_trap();
   }
   return 0;

@@ -16,16 +16,16 @@
 #include <fmt/format.h>
 #include <sodium.h>
 
-#include "daemon/client.hpp"
 #include "stronghold/snapshot/snapshot.hpp"
 #include "stronghold/vault/keys.hpp"
 #include "support/child_process.hpp"
 #include "support/file_bytes.hpp"
 #include "support/memory_scan.hpp"
 #include "support/temp_dir.hpp"
+#include "wire/client.hpp"
 
 using namespace stronghold;
-using daemon::Op;
+using wire::Op;
 
 namespace {
 
@@ -82,9 +82,9 @@ class ServedSnapshot {
     pid_ = test::spawn_program({STRONGHOLDD_PATH, "--snapshot", snapshot_, "--socket", socket_, "--password-file",
                                 dir_.file("password"), "--idle-lock", "0"});
     REQUIRE(pid_ > 0);
-    for (int i = 0; i < 400 && !daemon::Client::connect(socket_).ok(); ++i)
+    for (int i = 0; i < 400 && !wire::Client::connect(socket_).ok(); ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    REQUIRE(daemon::Client::connect(socket_).ok());
+    REQUIRE(wire::Client::connect(socket_).ok());
     // The password file is gone once read: any copy found later is the daemon's.
     (void)std::remove(dir_.file("password").c_str());
   }
@@ -106,7 +106,7 @@ class ServedSnapshot {
   // One request of the daemon's own protocol; requires success and scans after it (unless
   // told not to: a loop scans once at its end).
   void call(Op op, std::vector<Bytes> fields, bool scan_after = true) {
-    auto client = daemon::Client::connect(socket_);
+    auto client = wire::Client::connect(socket_);
     REQUIRE(client.ok());
     const auto answer = client->call(op, std::move(fields));
     REQUIRE_MESSAGE(answer.ok(), answer.status().to_string());

@@ -16,10 +16,10 @@
 
 #include <doctest/doctest.h>
 
-#include "daemon/client.hpp"
 #include "stronghold/engine.hpp"
 #include "support/temp_dir.hpp"
 #include "syscalls/sync_log.hpp"
+#include "wire/client.hpp"
 
 using namespace stronghold;
 using test::SyncCall;
@@ -114,15 +114,15 @@ class LoggedDaemon {
       ::execve(args[0], const_cast<char* const*>(args), const_cast<char* const*>(environment));
       ::_exit(127);
     }
-    for (int i = 0; i < 400 && !daemon::Client::connect(socket_).ok(); ++i)
+    for (int i = 0; i < 400 && !wire::Client::connect(socket_).ok(); ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }
   ~LoggedDaemon() {
     ::kill(pid_, SIGTERM);
     ::waitpid(pid_, nullptr, 0);
   }
-  daemon::Client client() {
-    auto client = daemon::Client::connect(socket_);
+  wire::Client client() {
+    auto client = wire::Client::connect(socket_);
     REQUIRE_MESSAGE(client.ok(), client.status().to_string());
     return std::move(client).value();
   }
@@ -156,12 +156,12 @@ TEST_CASE("strongholdd answers a commit after fdatasync of the snapshot file ret
   const std::string synced = "fdatasync " + daemon.snapshot();
   for (const char* location : {"w/a", "w/b"}) {
     const std::size_t before = std::ranges::count(daemon.log(), synced);
-    const auto generated = client.call(daemon::Op::generate, {text(location), text("ed25519")});
+    const auto generated = client.call(wire::Op::generate, {text(location), text("ed25519")});
     REQUIRE_MESSAGE(generated.ok(), generated.status().to_string());
     // The library logs after the call returned, before the daemon could send its answer.
     CHECK(std::ranges::count(daemon.log(), synced) > before);
   }
   const std::size_t before = std::ranges::count(daemon.log(), synced);
-  REQUIRE(client.call(daemon::Op::remove, {text("w/a")}).ok());
+  REQUIRE(client.call(wire::Op::remove, {text("w/a")}).ok());
   CHECK(std::ranges::count(daemon.log(), synced) > before);
 }

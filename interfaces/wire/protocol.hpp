@@ -18,7 +18,7 @@
 #include "stronghold/runtime/hex.hpp"
 #include "stronghold/runtime/secret_bytes.hpp"
 
-namespace stronghold::daemon {
+namespace stronghold::wire {
 
 inline constexpr std::size_t kMaxFrame = 1 << 20;
 inline constexpr std::size_t kMaxFields = 4097;  // a batch: the location and up to 4096 messages
@@ -34,7 +34,7 @@ enum class Op : std::uint8_t {
   remove = 8,      // [location]
   sync = 9,        // []
   // A `stronghold` command run in the daemon: [name, list(words), (kind, input name, bytes)...]
-  // -> [list(output)...] (see cli/remote.hpp).
+  // -> [list(output)...] (docs/wire-protocol.md, "The command op").
   command = 10,
 };
 
@@ -87,4 +87,4 @@ class FrameReader {
   bool failed_ = false;
 };
 
-}  // namespace stronghold::daemon
+}  // namespace stronghold::wire

@@ -16,7 +16,7 @@
 
 #include "socket_trust.hpp"
 
-namespace stronghold::daemon {
+namespace stronghold::wire {
 
 Result<Client> Client::connect(const std::string& socket_path, std::chrono::seconds answer_timeout) {
   char resolved[PATH_MAX];
@@ -119,4 +119,4 @@ Result<std::vector<Bytes>> Client::call(Op op, std::vector<Bytes> fields) {
   }
 }
 
-}  // namespace stronghold::daemon
+}  // namespace stronghold::wire

@@ -20,7 +20,7 @@
 
 #include "stronghold/runtime/status.hpp"
 
-namespace stronghold::daemon {
+namespace stronghold::wire {
 
 // The address of the socket at `path`; invalid_argument when the path is too long for one.
 Result<sockaddr_un> socket_address(const std::string& path);
@@ -35,4 +35,4 @@ Result<ucred> peer_credentials(int fd);
 // That process runs as this user or root.
 Status check_server(int fd, const std::string& socket_path);
 
-}  // namespace stronghold::daemon
+}  // namespace stronghold::wire

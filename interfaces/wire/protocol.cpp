@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace stronghold::daemon {
+namespace stronghold::wire {
 namespace {
 
 void append(Bytes& out, ByteView bytes) { out.insert(out.end(), bytes.begin(), bytes.end()); }
@@ -147,4 +147,4 @@ bool FrameReader::next(runtime::SecretBytes& body) {
   return true;
 }
 
-}  // namespace stronghold::daemon
+}  // namespace stronghold::wire

@@ -6,7 +6,7 @@
 
 #include "protocol.hpp"
 
-namespace stronghold::daemon {
+namespace stronghold::wire {
 
 inline constexpr std::chrono::seconds kDefaultAnswerTimeout{60};
 
@@ -34,4 +34,4 @@ class Client {
   std::uint64_t next_id_ = 1;
 };
 
-}  // namespace stronghold::daemon
+}  // namespace stronghold::wire

@@ -7,7 +7,7 @@
 #include <cstring>
 #include <filesystem>
 
-namespace stronghold::daemon {
+namespace stronghold::wire {
 namespace {
 
 bool trusted(uid_t uid) { return uid == ::geteuid() || uid == 0; }
@@ -74,4 +74,4 @@ Status check_server(int fd, const std::string& socket_path) {
   return {};
 }
 
-}  // namespace stronghold::daemon
+}  // namespace stronghold::wire
