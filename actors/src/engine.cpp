@@ -346,8 +346,7 @@ caf::result<caf::ok_atom> change_password(VaultSelf self, const snapshot::NewPas
                       [keys = state.reopen_keys, written = std::move(*token)] { keys->settle(written); });
 }
 
-vault_actor::behavior_type vault_behavior(VaultSelf self,
-                                          const std::shared_ptr<snapshot::Chain>& chain,
+vault_actor::behavior_type vault_behavior(VaultSelf self, const std::shared_ptr<snapshot::Chain>& chain,
                                           std::shared_ptr<ReopenKeys> reopen_keys, snapshot_actor writer,
                                           std::vector<signer_actor> signers, std::chrono::milliseconds journal_timeout,
                                           std::shared_ptr<KeyGenerations> generations) {

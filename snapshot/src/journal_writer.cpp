@@ -37,8 +37,8 @@ Status JournalWriter::append(const StagedEntry& entry) {
   if (Status written = file_->append(entry.bytes()); !written.ok()) {
     // Cut a partial entry back off, so the next one follows whole entries.
     file_.reset();
-    auto reopened =
-        fs_->truncate(path_, size_).ok() ? fs_->open_append(path_, false) : Result<std::unique_ptr<AppendFile>>(written);
+    auto reopened = fs_->truncate(path_, size_).ok() ? fs_->open_append(path_, false)
+                                                     : Result<std::unique_ptr<AppendFile>>(written);
     if (reopened.ok())
       file_ = std::move(*reopened);
     else

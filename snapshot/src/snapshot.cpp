@@ -149,7 +149,7 @@ struct Chain::State {
   Header header;
   ShieldedSecret snapshot_key;
   std::optional<vault::Keystore> keystore;
-  ChainPosition position;  // where the file ends once everything staged is written
+  ChainPosition position;        // where the file ends once everything staged is written
   std::uint64_t base_bytes = 0;  // header and body
   std::uint64_t journal_bytes = 0;
   OpenReport report;
@@ -297,7 +297,6 @@ struct Chain::State {
     return {};
   }
 };
-
 
 Chain::Chain(std::unique_ptr<State> state) noexcept : state_(std::move(state)) {}
 Chain::Chain(Chain&&) noexcept = default;

@@ -401,13 +401,21 @@ namespace {
 // commits past the writer of its journal; the chain only stages and the writer only writes; the
 // writer takes only what a chain made, each kind to its own call.
 template <class T>
-concept Commits = requires(T& owner, vault::ChangeSet changes) { owner.commit(std::move(changes)); };
+concept Commits = requires(T& owner, vault::ChangeSet changes) {
+  owner.commit(std::move(changes));
+};
 template <class T>
-concept Stages = requires(T& owner, vault::ChangeSet changes) { owner.stage(std::move(changes)); };
+concept Stages = requires(T& owner, vault::ChangeSet changes) {
+  owner.stage(std::move(changes));
+};
 template <class T>
-concept Appendable = requires(JournalWriter& journal, const T& entry) { journal.append(entry); };
+concept Appendable = requires(JournalWriter& journal, const T& entry) {
+  journal.append(entry);
+};
 template <class T>
-concept Replacement = requires(JournalWriter& journal, const T& image) { journal.replace(image); };
+concept Replacement = requires(JournalWriter& journal, const T& image) {
+  journal.replace(image);
+};
 
 static_assert(Commits<Snapshot> && !Commits<Chain> && !Commits<JournalWriter>);
 static_assert(Stages<Chain> && !Stages<Snapshot> && !Stages<JournalWriter>);
