@@ -5,6 +5,7 @@
 #include <iterator>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -14,6 +15,10 @@
 #include "stronghold/actors/pending.hpp"
 #include "stronghold/runtime/scratch.hpp"
 #include "stronghold/vault/keys.hpp"
+
+// What the vault actor sends the snapshot actor: local only, never serialized.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stronghold::snapshot::StagedEntry)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stronghold::snapshot::Image)
 
 namespace stronghold::actors {
 namespace {
@@ -152,13 +157,13 @@ password_actor::behavior_type password_worker(password_actor::pointer self) {
 // ---- the snapshot actor: owns the journal file, detached because it blocks in fdatasync
 
 using snapshot_actor =
-    caf::typed_actor<caf::replies_to<append_atom, Bytes>::with<caf::ok_atom>,
-                     caf::replies_to<replace_atom, Bytes>::with<caf::ok_atom>, caf::reacts_to<flush_atom>,
+    caf::typed_actor<caf::replies_to<append_atom, snapshot::StagedEntry>::with<caf::ok_atom>,
+                     caf::replies_to<replace_atom, snapshot::Image>::with<caf::ok_atom>, caf::reacts_to<flush_atom>,
                      // Everything appended so far synced, whatever the durability.
                      caf::replies_to<sync_atom>::with<caf::ok_atom>>;
 
 struct SnapshotActorState {
-  std::unique_ptr<snapshot::JournalFile> journal;
+  std::optional<snapshot::JournalWriter> journal;
   snapshot::Durability durability = snapshot::Durability::sync;
   std::vector<caf::typed_response_promise<caf::ok_atom>> waiting;  // appended, answered after the next sync
   bool flush_scheduled = false;
@@ -195,13 +200,12 @@ void flush(WriterSelf self) {
   state.waiting.clear();
 }
 
-snapshot_actor::behavior_type snapshot_writer(WriterSelf self,
-                                              const std::shared_ptr<std::unique_ptr<snapshot::JournalFile>>& journal,
+snapshot_actor::behavior_type snapshot_writer(WriterSelf self, const std::shared_ptr<snapshot::JournalWriter>& journal,
                                               snapshot::Durability durability) {
-  self->state.journal = std::move(*journal);
+  self->state.journal.emplace(std::move(*journal));
   self->state.durability = durability;
   return {
-      [self](append_atom, const Bytes& entry) -> caf::result<caf::ok_atom> {
+      [self](append_atom, const snapshot::StagedEntry& entry) -> caf::result<caf::ok_atom> {
         auto& state = self->state;
         if (Status written = state.journal->append(entry); !written.ok())
           return fail_writer(self, written);
@@ -214,7 +218,7 @@ snapshot_actor::behavior_type snapshot_writer(WriterSelf self,
         }
         return promise;
       },
-      [self](replace_atom, const Bytes& image) -> caf::result<caf::ok_atom> {
+      [self](replace_atom, const snapshot::Image& image) -> caf::result<caf::ok_atom> {
         flush(self);  // earlier entries first
         if (Status replaced = self->state.journal->replace(image); !replaced.ok())
           return fail_writer(self, replaced);
@@ -233,7 +237,7 @@ snapshot_actor::behavior_type snapshot_writer(WriterSelf self,
 // ---- the vault actor: sole owner of the state
 
 struct VaultActorState {
-  std::unique_ptr<snapshot::Snapshot> snapshot;
+  std::optional<snapshot::Chain> snapshot;  // the state; the snapshot actor writes its file
   std::shared_ptr<ReopenKeys> reopen_keys;
   std::shared_ptr<KeyGenerations> generations;
   PendingAnswers waiting;  // for their journal entry or their signers
@@ -273,7 +277,7 @@ caf::result<T> persist(VaultSelf self, vault::Transaction&& tx, T value) {
             self->quit(failure);  // memory is ahead of the file: restart from the file
           });
   if (state.snapshot->journal_bytes() > state.compaction_threshold) {
-    if (auto image = state.snapshot->compaction_image(); image.ok())
+    if (auto image = state.snapshot->compact(); image.ok())
       self->request(state.writer, state.journal_timeout, replace_atom::value, std::move(*image))
           .then([](caf::ok_atom) {}, [self](caf::error& failure) { self->quit(failure); });
   }
@@ -282,7 +286,7 @@ caf::result<T> persist(VaultSelf self, vault::Transaction&& tx, T value) {
 
 // Has the snapshot actor replace the file with `image` (after the entries before it), then
 // calls `on_written` and answers `promise` with Done.
-void replace_file(VaultSelf self, Result<Bytes> image, caf::typed_response_promise<Reply> promise,
+void replace_file(VaultSelf self, Result<snapshot::Image> image, caf::typed_response_promise<Reply> promise,
                   std::function<void()> on_written = {}) {
   if (!image.ok()) {
     promise.deliver(to_error(image.status()));
@@ -355,13 +359,13 @@ caf::result<Reply> sign_shared(VaultSelf self, const vault::SigningMaterial& key
 
 constexpr vault::KeyTypes kSigningKeys = vault::key_types(KeyType::ed25519, KeyType::secp256k1);
 
-// A password change: the state moves to a new snapshot key (Snapshot::rekeyed_image) and the
+// A password change: the state moves to a new snapshot key (Chain::rekey) and the
 // file is replaced by one under it. Memory is ahead of the file meanwhile; the new key goes to
 // the keys a restart tries before the file is written.
 void change_password(VaultSelf self, const snapshot::NewPassword& password,
                      caf::typed_response_promise<Reply> promise) {
   auto& state = self->state;
-  auto image = state.snapshot->rekeyed_image(password);
+  auto image = state.snapshot->rekey(password);
   if (!image.ok()) {
     promise.deliver(to_error(image.status()));
     return;
@@ -481,12 +485,12 @@ caf::result<Reply> handle(VaultSelf self, CollectGarbage&) {
         .then([](caf::ok_atom) {}, [self](caf::error& failure) { self->quit(failure); });
   }
   auto promise = self->make_response_promise<Reply>();
-  replace_file(self, state.snapshot->compaction_image(), promise);
+  replace_file(self, state.snapshot->compact(), promise);
   return promise;
 }
 
 // The KDFs run in a worker on the file's header; a change prepared for a header that is no
-// longer the file's (another change finished first) is refused as busy by rekeyed_image.
+// longer the file's (another change finished first) is refused as busy by Chain::rekey.
 caf::result<Reply> handle(VaultSelf self, ChangePassword& request) {
   auto promise = self->make_response_promise<Reply>();
   const std::uint64_t id = self->state.waiting.add(promise);
@@ -531,13 +535,12 @@ const DispatchTable<VaultHandler>& vault_handlers() {
   return table;
 }
 
-vault_actor::behavior_type vault_behavior(VaultSelf self,
-                                          const std::shared_ptr<std::unique_ptr<snapshot::Snapshot>>& snapshot,
+vault_actor::behavior_type vault_behavior(VaultSelf self, const std::shared_ptr<snapshot::Chain>& chain,
                                           std::shared_ptr<ReopenKeys> reopen_keys, snapshot_actor writer,
                                           std::vector<signer_actor> signers, std::chrono::milliseconds journal_timeout,
                                           std::shared_ptr<KeyGenerations> generations) {
   auto& state = self->state;
-  state.snapshot = std::move(*snapshot);
+  state.snapshot.emplace(std::move(*chain));
   state.reopen_keys = std::move(reopen_keys);
   state.generations = std::move(generations);
   state.writer = std::move(writer);
@@ -593,18 +596,16 @@ const char* SupervisorState::name = "stronghold.supervisor";
 
 using SupervisorSelf = supervisor_actor::stateful_pointer<SupervisorState>;
 
-// Starts the vault actor and the snapshot actor on an open snapshot.
-Status start_core(SupervisorSelf self, std::unique_ptr<snapshot::Snapshot> snapshot) {
+// Starts the vault actor (the state) and the snapshot actor (the file) on an open snapshot.
+void start_core(SupervisorSelf self, std::unique_ptr<snapshot::Snapshot> snapshot) {
   auto& state = self->state;
-  SH_ASSIGN_OR_RETURN(auto journal, snapshot->take_journal());
+  auto [chain, journal] = snapshot::Snapshot::split(std::move(snapshot));
   state.writer = self->spawn<caf::detached + caf::monitored>(
-      snapshot_writer, std::make_shared<std::unique_ptr<snapshot::JournalFile>>(std::move(journal)),
-      state.options.durability);
-  state.vault = self->spawn<caf::monitored>(
-      vault_behavior, std::make_shared<std::unique_ptr<snapshot::Snapshot>>(std::move(snapshot)), state.reopen_keys,
-      state.writer, state.signers, state.options.journal_timeout, state.options.generations);
+      snapshot_writer, std::make_shared<snapshot::JournalWriter>(std::move(journal)), state.options.durability);
+  state.vault = self->spawn<caf::monitored>(vault_behavior, std::make_shared<snapshot::Chain>(std::move(chain)),
+                                            state.reopen_keys, state.writer, state.signers,
+                                            state.options.journal_timeout, state.options.generations);
   state.core_down = 0;
-  return {};
 }
 
 void start_identity(SupervisorSelf self) {
@@ -662,13 +663,12 @@ void on_down(SupervisorSelf self, const caf::down_msg& down) {
   // writeback failed, and a later fdatasync then succeeds): an entry appended after them would be
   // acknowledged on top of a hole. So the core restarts on a whole new file; when that cannot be
   // written the engine stops, and every later request fails.
-  Status started = reopened.ok() ? (*reopened)->compact() : reopened.status();
-  if (started.ok())
-    started = start_core(self, std::move(*reopened));
-  if (!started.ok()) {
-    stop(self, to_error(started));
+  const Status rewritten = reopened.ok() ? (*reopened)->compact() : reopened.status();
+  if (!rewritten.ok()) {
+    stop(self, to_error(rewritten));
     return;
   }
+  start_core(self, std::move(*reopened));
   ++state.stats.vault_restarts;
 }
 
@@ -683,8 +683,7 @@ supervisor_actor::behavior_type supervisor(SupervisorSelf self,
   for (unsigned i = 0; i < signer_count; ++i)
     state.signers.push_back(self->spawn<caf::monitored>(signer));
   start_identity(self);
-  if (Status started = start_core(self, std::move(*snapshot)); !started.ok())
-    stop(self, to_error(started));  // the behavior below is never used then
+  start_core(self, std::move(*snapshot));
   self->set_down_handler([self](caf::down_msg& down) { on_down(self, down); });
   self->set_exit_handler([self](caf::exit_msg& exit) { stop(self, exit.reason); });
   return {

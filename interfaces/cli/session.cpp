@@ -16,7 +16,7 @@
 
 #include "stronghold/runtime/compare.hpp"
 #include "stronghold/runtime/secret_bytes.hpp"
-#include "stronghold/snapshot/journal_file.hpp"
+#include "stronghold/snapshot/journal_writer.hpp"
 
 namespace stronghold::cli {
 namespace {

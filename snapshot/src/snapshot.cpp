@@ -43,10 +43,10 @@ Bytes labelled_context(std::string_view label, const Header& header) {
 
 Bytes body_context(const Header& header) { return labelled_context("stronghold.body", header); }
 
-Bytes entry_context(const Header& header, std::uint64_t sequence, const Tag& previous) {
+Bytes entry_context(const Header& header, const ChainPosition& position) {
   Bytes ad = labelled_context("stronghold.journal", header);
-  ByteWriter(ad).u64(sequence);
-  ad.insert(ad.end(), previous.begin(), previous.end());
+  ByteWriter(ad).u64(position.next_sequence);
+  ad.insert(ad.end(), position.previous_tag.begin(), position.previous_tag.end());
   return ad;
 }
 
@@ -141,7 +141,7 @@ bool torn_write(ByteView rest) {
 
 }  // namespace
 
-struct Snapshot::State {
+struct Chain::State {
   FileSystem& fs;
   std::string path;
   SnapshotOptions options;
@@ -149,10 +149,7 @@ struct Snapshot::State {
   Header header;
   ShieldedSecret snapshot_key;
   std::optional<vault::Keystore> keystore;
-  std::unique_ptr<JournalFile> journal;  // null once handed to another owner
-  // The journal chain: the next entry's sequence number and the tag it follows.
-  std::uint64_t next_sequence = 1;
-  Tag previous_tag{};
+  ChainPosition position;        // where the file ends once everything staged is written
   std::uint64_t base_bytes = 0;  // header and body
   std::uint64_t journal_bytes = 0;
   OpenReport report;
@@ -177,23 +174,19 @@ struct Snapshot::State {
     return vault::open(key, associated_data, sealed, plaintext);
   }
 
-  // Header and body of the current state; the journal chain starts again after it.
-  Result<Bytes> compaction_image() {
+  // Header and body of the current state, and the chain position that starts after them.
+  Result<Bytes> image(ChainPosition& leaves) const {
     Bytes image = encode_header(header);
     SH_ASSIGN_OR_RETURN(Bytes body, seal(body_context(header), encode_changes(keystore->state())));
     ByteWriter(image).u64(body.size());
     image.insert(image.end(), body.begin(), body.end());
-    previous_tag = tag_of(body);
-    next_sequence = 1;
-    journal_bytes = 0;
-    base_bytes = image.size();
+    leaves = ChainPosition{1, tag_of(body)};
     return image;
   }
 
   // The sealed journal entry for `changes`, next in the chain (the chain is not advanced).
   Result<Bytes> make_entry(const vault::ChangeSet& changes) const {
-    SH_ASSIGN_OR_RETURN(Bytes sealed,
-                        seal(entry_context(header, next_sequence, previous_tag), encode_changes(changes)));
+    SH_ASSIGN_OR_RETURN(Bytes sealed, seal(entry_context(header, position), encode_changes(changes)));
     if (sealed.size() > kMaxEntrySize)
       return Status(Errc::invalid_argument, "a change set larger than 64 MiB; commit it in parts");
     Bytes entry;
@@ -205,17 +198,8 @@ struct Snapshot::State {
     return entry;
   }
 
-  void advance_chain(ByteView entry) {
-    previous_tag = tag_of(entry);
-    ++next_sequence;
-    journal_bytes += entry.size();
-  }
-
-  Status own_journal() const {
-    if (!journal)
-      return Status(Errc::busy, "the journal of this snapshot is written by another owner");
-    return {};
-  }
+  // Where the chain is after `entry`, which follows `position`.
+  ChainPosition after(ByteView entry) const { return ChainPosition{position.next_sequence + 1, tag_of(entry)}; }
 
   // What a password change replaces: the header (salt, wrapped key), the snapshot key and the
   // keystore under it.
@@ -227,7 +211,7 @@ struct Snapshot::State {
 
   // A new snapshot key wrapped under `password_key` (derived with `salt` at the file's KDF cost),
   // and the keystore re-keyed under it; the state is not touched.
-  Result<Keys> rekeyed(ByteView password_key, const std::array<std::uint8_t, 16>& salt) const {
+  Result<Keys> rekeyed(ByteView password_key, const Salt& salt) const {
     Keys next{header, {}, {}};
     next.header.salt = salt;
     ScratchFrame frame;
@@ -245,19 +229,6 @@ struct Snapshot::State {
     std::swap(header, keys.header);
     std::swap(snapshot_key, keys.snapshot_key);
     std::swap(keystore, keys.keystore);
-  }
-
-  // A new file for `path` holding the current state (create, compaction, password change).
-  Status rewrite() {
-    SH_RETURN_IF_ERROR(own_journal());
-    const std::uint64_t sequence = next_sequence, journal_size = journal_bytes, base_size = base_bytes;
-    const Tag tag = previous_tag;
-    SH_ASSIGN_OR_RETURN(const Bytes image, compaction_image());
-    if (Status replaced = journal->replace(image); !replaced.ok()) {
-      next_sequence = sequence, journal_bytes = journal_size, base_bytes = base_size, previous_tag = tag;
-      return replaced;
-    }
-    return {};
   }
 
   // Applies a decoded change set without copying its records.
@@ -280,7 +251,7 @@ struct Snapshot::State {
     SH_ASSIGN_OR_RETURN(vault::ChangeSet state, decode_changes(plaintext));
     if (Status applied = apply_moved(std::move(state)); !applied.ok())
       return error(Errc::corrupted, "the snapshot body is inconsistent: {}", applied.message());
-    previous_tag = tag_of(body);
+    position = ChainPosition{1, tag_of(body)};
     offset += 8 + body.size();
     base_bytes = offset;
     return replay_journal(file, offset);
@@ -301,14 +272,14 @@ struct Snapshot::State {
       ByteReader in(rest);
       in.u32(size);
       in.u32(check);
-      const std::uint64_t entry = next_sequence;
+      const std::uint64_t entry = position.next_sequence;
       if (check != ~size)
         return error(Errc::corrupted, "journal entry {} at byte {} has a damaged length", entry, offset);
       if (size > kMaxEntrySize || size < kMinEntrySize || size > in.remaining())
         return error(Errc::corrupted, "journal entry {} at byte {} has an impossible length", entry, offset);
       const ByteView sealed = rest.subspan(kEntryHeaderSize, size);
       Bytes plaintext;
-      if (!open_sealed(entry_context(header, entry, previous_tag), sealed, plaintext).ok())
+      if (!open_sealed(entry_context(header, position), sealed, plaintext).ok())
         return error(Errc::corrupted, "journal entry {} at byte {} is damaged (it failed to authenticate)", entry,
                      offset);
       auto changes = decode_changes(plaintext);
@@ -317,26 +288,113 @@ struct Snapshot::State {
       if (Status applied = apply_moved(std::move(*changes)); !applied.ok())
         return error(Errc::corrupted, "journal entry {} at byte {} does not fit the state: {}", entry, offset,
                      applied.message());
-      previous_tag = tag_of(sealed);
-      ++next_sequence;
+      position = after(sealed);
       ++report.journal_entries;
       offset += kEntryHeaderSize + size;
       journal_bytes += kEntryHeaderSize + size;
     }
     report.dropped_tail_bytes = file.size() - end;
-    SH_ASSIGN_OR_RETURN(auto append, fs.open_append(path, false));
-    journal = std::make_unique<JournalFile>(fs, path, std::move(append), end, report.dropped_tail_bytes);
     return {};
   }
 };
 
-Snapshot::Snapshot(std::unique_ptr<State> state) noexcept : state_(std::move(state)) {}
+Chain::Chain(std::unique_ptr<State> state) noexcept : state_(std::move(state)) {}
+Chain::Chain(Chain&&) noexcept = default;
+Chain& Chain::operator=(Chain&&) noexcept = default;
+Chain::~Chain() = default;
+
+const vault::Keystore& Chain::keystore() const noexcept { return *state_->keystore; }
+const OpenReport& Chain::open_report() const noexcept { return state_->report; }
+const SnapshotOptions& Chain::options() const noexcept { return state_->options; }
+std::uint64_t Chain::journal_bytes() const noexcept { return state_->journal_bytes; }
+std::uint64_t Chain::file_bytes() const noexcept { return state_->base_bytes + state_->journal_bytes; }
+Bytes Chain::header() const { return encode_header(state_->header); }
+
+Result<ReopenToken> Chain::reopen_token() const {
+  ScratchFrame frame;
+  SH_ASSIGN_OR_RETURN(auto key, frame.take(kKeySize));
+  SH_RETURN_IF_ERROR(state_->snapshot_key.open(key));
+  SH_ASSIGN_OR_RETURN(ShieldedSecret copy, ShieldedSecret::seal(key));
+  return ReopenToken{&state_->fs, state_->path, state_->options,
+                     std::make_shared<const ShieldedSecret>(std::move(copy))};
+}
+
+Result<Chain::Sealed> Chain::seal(vault::ChangeSet changes) const {
+  SH_ASSIGN_OR_RETURN(vault::PreparedChanges prepared, state_->keystore->prepare(std::move(changes)));
+  SH_ASSIGN_OR_RETURN(Bytes entry, state_->make_entry(prepared.changes()));
+  const ChainPosition leaves = state_->after(entry);
+  return Sealed{std::move(prepared), StagedEntry(std::move(entry), state_->position, leaves)};
+}
+
+void Chain::apply(vault::PreparedChanges&& prepared, const StagedEntry& entry) {
+  state_->keystore->apply(std::move(prepared));
+  state_->position = entry.leaves();
+  state_->journal_bytes += entry.bytes().size();
+}
+
+Result<StagedEntry> Chain::stage(vault::ChangeSet changes) {
+  SH_ASSIGN_OR_RETURN(Sealed sealed, seal(std::move(changes)));
+  apply(std::move(sealed.prepared), sealed.entry);
+  return std::move(sealed.entry);
+}
+
+Result<Image> Chain::image() const {
+  ChainPosition leaves;
+  SH_ASSIGN_OR_RETURN(Bytes image, state_->image(leaves));
+  return Image(std::move(image), leaves);
+}
+
+void Chain::follow(const Image& image) {
+  state_->position = image.leaves();
+  state_->base_bytes = image.bytes().size();
+  state_->journal_bytes = 0;
+}
+
+Result<Image> Chain::compact() {
+  SH_ASSIGN_OR_RETURN(Image image, this->image());
+  follow(image);
+  return image;
+}
+
+Status Chain::rekey_then(ByteView password_key, const Salt& salt, vault::FunctionRef<Status()> write) {
+  SH_ASSIGN_OR_RETURN(State::Keys keys, state_->rekeyed(password_key, salt));
+  state_->swap_keys(keys);
+  if (Status written = write(); !written.ok()) {
+    state_->swap_keys(keys);
+    return written;
+  }
+  return {};
+}
+
+Result<Image> Chain::rekey(const NewPassword& password) {
+  if (password.previous_header != header())
+    return Status(Errc::busy, "the password changed meanwhile; try again");
+  ScratchFrame frame;
+  SH_ASSIGN_OR_RETURN(auto password_key, frame.take(kKeySize));
+  SH_RETURN_IF_ERROR(password.key.open(password_key));
+  Result<Image> image = Status(Errc::internal, "not re-keyed");
+  SH_RETURN_IF_ERROR(rekey_then(password_key, password.salt, [&] {
+    image = compact();
+    return image.status();
+  }));
+  return image;
+}
+
+Snapshot::Snapshot(Chain chain, JournalWriter journal) noexcept
+    : chain_(std::move(chain)), journal_(std::move(journal)) {}
 Snapshot::~Snapshot() = default;
+
+Result<std::unique_ptr<Snapshot>> Snapshot::with_writer(std::unique_ptr<Chain::State> state) {
+  SH_ASSIGN_OR_RETURN(auto append, state->fs.open_append(state->path, false));
+  JournalWriter journal(state->fs, state->path, std::move(append), state->base_bytes + state->journal_bytes,
+                        state->position, state->report.dropped_tail_bytes);
+  return std::unique_ptr<Snapshot>(new Snapshot(Chain(std::move(state)), std::move(journal)));
+}
 
 Result<std::unique_ptr<Snapshot>> Snapshot::create(FileSystem& fs, const std::string& path, ByteView password,
                                                    const SnapshotOptions& options) {
   SH_ASSIGN_OR_RETURN(std::string real_path, fs.resolve(path));
-  auto state = std::make_unique<State>(fs, std::move(real_path), options);
+  auto state = std::make_unique<Chain::State>(fs, std::move(real_path), options);
   SH_ASSIGN_OR_RETURN(state->lock, fs.lock(state->path + ".lock"));
   if (fs.exists(state->path))
     return error(Errc::already_exists, "{} already exists; it is not overwritten", path);
@@ -350,23 +408,22 @@ Result<std::unique_ptr<Snapshot>> Snapshot::create(FileSystem& fs, const std::st
   SH_ASSIGN_OR_RETURN(vault::Keystore keystore, vault::Keystore::create(snapshot_key, options.clock));
   state->keystore.emplace(std::move(keystore));
   // The first file is written like a compacted one.
-  SH_ASSIGN_OR_RETURN(const Bytes image, state->compaction_image());
+  SH_ASSIGN_OR_RETURN(const Bytes image, state->image(state->position));
   SH_RETURN_IF_ERROR(write_file_atomically(fs, state->path, image));
-  SH_ASSIGN_OR_RETURN(auto append, fs.open_append(state->path, false));
-  state->journal = std::make_unique<JournalFile>(fs, state->path, std::move(append), image.size());
-  return std::unique_ptr<Snapshot>(new Snapshot(std::move(state)));
+  state->base_bytes = image.size();
+  return with_writer(std::move(state));
 }
 
 namespace {
 
 // Opens `path` with a snapshot key obtained by `unlock` from the file's header.
-Result<std::unique_ptr<Snapshot::State>> open_with(
+Result<std::unique_ptr<Chain::State>> open_with(
     FileSystem& fs, const std::string& path, const SnapshotOptions& options,
     vault::FunctionRef<Status(ByteView file, const Header& header, std::span<std::uint8_t> snapshot_key)> unlock) {
   if (!fs.exists(path))
     return error(Errc::not_found, "no snapshot at {}", path);
   SH_ASSIGN_OR_RETURN(std::string real_path, fs.resolve(path));
-  auto state = std::make_unique<Snapshot::State>(fs, std::move(real_path), options);
+  auto state = std::make_unique<Chain::State>(fs, std::move(real_path), options);
   SH_ASSIGN_OR_RETURN(state->lock, fs.lock(state->path + ".lock"));
   SH_ASSIGN_OR_RETURN(const Bytes file, fs.read_file(state->path, options.max_file_size));
   SH_ASSIGN_OR_RETURN(state->header, decode_header(file));
@@ -397,7 +454,7 @@ Result<std::unique_ptr<Snapshot>> Snapshot::open(FileSystem& fs, const std::stri
       }));
   // Not compacted here even past the threshold: opening only to read writes nothing (the next
   // commit compacts).
-  return std::unique_ptr<Snapshot>(new Snapshot(std::move(state)));
+  return with_writer(std::move(state));
 }
 
 Result<std::unique_ptr<Snapshot>> Snapshot::reopen(const ReopenToken& token) {
@@ -407,84 +464,54 @@ Result<std::unique_ptr<Snapshot>> Snapshot::reopen(const ReopenToken& token) {
                                             [&](ByteView, const Header&, std::span<std::uint8_t> snapshot_key) {
                                               return token.snapshot_key->open(snapshot_key);
                                             }));
-  return std::unique_ptr<Snapshot>(new Snapshot(std::move(state)));
+  return with_writer(std::move(state));
 }
 
-Result<ReopenToken> Snapshot::reopen_token() const {
-  ScratchFrame frame;
-  SH_ASSIGN_OR_RETURN(auto key, frame.take(kKeySize));
-  SH_RETURN_IF_ERROR(state_->snapshot_key.open(key));
-  SH_ASSIGN_OR_RETURN(ShieldedSecret copy, ShieldedSecret::seal(key));
-  return ReopenToken{&state_->fs, state_->path, state_->options,
-                     std::make_shared<const ShieldedSecret>(std::move(copy))};
+Snapshot::Parts Snapshot::split(std::unique_ptr<Snapshot> snapshot) {
+  return Parts{std::move(snapshot->chain_), std::move(snapshot->journal_)};
 }
 
-const vault::Keystore& Snapshot::keystore() const noexcept { return *state_->keystore; }
-const OpenReport& Snapshot::open_report() const noexcept { return state_->report; }
-const SnapshotOptions& Snapshot::options() const noexcept { return state_->options; }
-std::uint64_t Snapshot::journal_bytes() const noexcept { return state_->journal_bytes; }
-std::uint64_t Snapshot::file_bytes() const noexcept { return state_->base_bytes + state_->journal_bytes; }
+Result<ReopenToken> Snapshot::reopen_token() const { return chain_.reopen_token(); }
+const vault::Keystore& Snapshot::keystore() const noexcept { return chain_.keystore(); }
+const OpenReport& Snapshot::open_report() const noexcept { return chain_.open_report(); }
+const SnapshotOptions& Snapshot::options() const noexcept { return chain_.options(); }
+std::uint64_t Snapshot::journal_bytes() const noexcept { return chain_.journal_bytes(); }
+std::uint64_t Snapshot::file_bytes() const noexcept { return chain_.file_bytes(); }
 
 Status Snapshot::commit(vault::Transaction&& transaction) { return commit(std::move(transaction).take()); }
 
 Status Snapshot::commit(vault::ChangeSet changes) {
-  State& state = *state_;
-  SH_RETURN_IF_ERROR(state.own_journal());
   if (changes.empty())
     return {};
-  SH_ASSIGN_OR_RETURN(vault::PreparedChanges prepared, state.keystore->prepare(std::move(changes)));
-  SH_ASSIGN_OR_RETURN(const Bytes entry, state.make_entry(prepared.changes()));
-  SH_RETURN_IF_ERROR(state.journal->append(entry));
-  if (state.options.durability == Durability::sync)
-    SH_RETURN_IF_ERROR(state.journal->sync());
-  state.keystore->apply(std::move(prepared));
-  state.advance_chain(entry);
-  if (state.journal_bytes > state.options.compaction_threshold)
-    (void)state.rewrite();  // the commit is already in the journal; compaction is retried next time
+  SH_ASSIGN_OR_RETURN(Chain::Sealed sealed, chain_.seal(std::move(changes)));
+  SH_RETURN_IF_ERROR(journal_.append(sealed.entry));
+  if (options().durability == Durability::sync)
+    SH_RETURN_IF_ERROR(journal_.sync());
+  chain_.apply(std::move(sealed.prepared), sealed.entry);
+  if (journal_bytes() > options().compaction_threshold)
+    (void)rewrite();  // the commit is already in the journal; compaction is retried next time
   return {};
 }
 
-Result<Bytes> Snapshot::stage(vault::ChangeSet changes) {
-  State& state = *state_;
-  SH_ASSIGN_OR_RETURN(vault::PreparedChanges prepared, state.keystore->prepare(std::move(changes)));
-  SH_ASSIGN_OR_RETURN(Bytes entry, state.make_entry(prepared.changes()));
-  state.keystore->apply(std::move(prepared));
-  state.advance_chain(entry);
-  return entry;
+Status Snapshot::sync() { return journal_.sync(); }
+
+Status Snapshot::rewrite() {
+  SH_ASSIGN_OR_RETURN(const Image image, chain_.image());
+  SH_RETURN_IF_ERROR(journal_.replace(image));
+  chain_.follow(image);
+  return {};
 }
 
-Result<Bytes> Snapshot::compaction_image() { return state_->compaction_image(); }
-
-Result<std::unique_ptr<JournalFile>> Snapshot::take_journal() {
-  SH_RETURN_IF_ERROR(state_->own_journal());
-  return std::move(state_->journal);
-}
-
-Status Snapshot::sync() {
-  SH_RETURN_IF_ERROR(state_->own_journal());
-  return state_->journal->sync();
-}
-
-Status Snapshot::compact() { return state_->rewrite(); }
+Status Snapshot::compact() { return rewrite(); }
 
 Status Snapshot::change_password(ByteView new_password) {
-  State& state = *state_;
-  SH_RETURN_IF_ERROR(state.own_journal());
-  Header with_salt = state.header;
+  Header with_salt = chain_.state_->header;
   runtime::random_bytes(with_salt.salt);
   ScratchFrame frame;
   SH_ASSIGN_OR_RETURN(auto password_key, frame.take(kKeySize));
   SH_RETURN_IF_ERROR(derive_password_key(new_password, with_salt, password_key));
-  SH_ASSIGN_OR_RETURN(State::Keys keys, state.rekeyed(password_key, with_salt.salt));
-  state.swap_keys(keys);
-  if (Status written = state.rewrite(); !written.ok()) {
-    state.swap_keys(keys);
-    return written;
-  }
-  return {};
+  return chain_.rekey_then(password_key, with_salt.salt, [&] { return rewrite(); });
 }
-
-Bytes Snapshot::header() const { return encode_header(state_->header); }
 
 Status Snapshot::check_password(ByteView header_bytes, ByteView password) {
   SH_ASSIGN_OR_RETURN(const Header header, decode_header(header_bytes));
@@ -512,21 +539,6 @@ Result<NewPassword> Snapshot::prepare_password_change(ByteView header_bytes, Byt
   SH_RETURN_IF_ERROR(derive_password_key(new_password, header, password_key));
   SH_ASSIGN_OR_RETURN(prepared.key, ShieldedSecret::seal(password_key));
   return prepared;
-}
-
-Result<Bytes> Snapshot::rekeyed_image(const NewPassword& password) {
-  State& state = *state_;
-  if (password.previous_header != encode_header(state.header))
-    return Status(Errc::busy, "the password changed meanwhile; try again");
-  ScratchFrame frame;
-  SH_ASSIGN_OR_RETURN(auto password_key, frame.take(kKeySize));
-  SH_RETURN_IF_ERROR(password.key.open(password_key));
-  SH_ASSIGN_OR_RETURN(State::Keys keys, state.rekeyed(password_key, password.salt));
-  state.swap_keys(keys);
-  auto image = state.compaction_image();
-  if (!image.ok())
-    state.swap_keys(keys);
-  return image;
 }
 
 }  // namespace stronghold::snapshot

@@ -1,6 +1,9 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <memory>
+#include <string>
+#include <type_traits>
 
 #include <doctest/doctest.h>
 #include <sodium.h>
@@ -392,35 +395,94 @@ TEST_CASE("KDF presets parse from their names") {
   CHECK(kdf_params(KdfPreset::strong).memory > kdf_params(KdfPreset::standard).memory);
 }
 
-TEST_CASE_FIXTURE(SnapshotFixture, "a journal handed to another owner receives staged entries and compaction images") {
-  auto snapshot = create();
-  auto journal = snapshot->take_journal();
-  REQUIRE(journal.ok());
-  CHECK(snapshot->take_journal().code() == Errc::busy);
-  CHECK(snapshot->commit(vault::ChangeSet{}).code() == Errc::busy);
-  auto stage_key = [&](const std::string& where) {
-    vault::Transaction tx(snapshot->keystore());
-    REQUIRE(vault::generate_key(tx, at(where), vault::KeyType::ed25519).ok());
-    auto entry = snapshot->stage(std::move(tx).take());
-    REQUIRE(entry.ok());
-    CHECK(snapshot->keystore().exists(at(where)));  // applied at once, durable once written
-    REQUIRE((*journal)->append(*entry).ok());
-  };
-  for (int i = 0; i < 3; ++i)
-    stage_key(fmt::format("h/{}", i));
-  REQUIRE((*journal)->sync().ok());
-  const auto image = snapshot->compaction_image();
-  REQUIRE(image.ok());
-  REQUIRE((*journal)->replace(*image).ok());
-  for (int i = 3; i < 6; ++i)
-    stage_key(fmt::format("h/{}", i));
-  REQUIRE((*journal)->sync().ok());
-  snapshot.reset();
-  journal->reset();
+namespace {
+
+// What the types rule out, rather than answer at run time: a split snapshot is gone, so nothing
+// commits past the writer of its journal; the chain only stages and the writer only writes; the
+// writer takes only what a chain made, each kind to its own call.
+template <class T>
+concept Commits = requires(T& owner, vault::ChangeSet changes) {
+  owner.commit(std::move(changes));
+};
+template <class T>
+concept Stages = requires(T& owner, vault::ChangeSet changes) {
+  owner.stage(std::move(changes));
+};
+template <class T>
+concept Appendable = requires(JournalWriter& journal, const T& entry) {
+  journal.append(entry);
+};
+template <class T>
+concept Replacement = requires(JournalWriter& journal, const T& image) {
+  journal.replace(image);
+};
+
+static_assert(Commits<Snapshot> && !Commits<Chain> && !Commits<JournalWriter>);
+static_assert(Stages<Chain> && !Stages<Snapshot> && !Stages<JournalWriter>);
+static_assert(Appendable<StagedEntry> && !Appendable<Image> && !Appendable<Bytes>);
+static_assert(Replacement<Image> && !Replacement<StagedEntry> && !Replacement<Bytes>);
+static_assert(!std::is_constructible_v<StagedEntry, Bytes, ChainPosition, ChainPosition>);
+static_assert(!std::is_constructible_v<Image, Bytes, ChainPosition>);
+static_assert(std::is_invocable_v<decltype(&Snapshot::split), std::unique_ptr<Snapshot>&&>);
+static_assert(!std::is_invocable_v<decltype(&Snapshot::split), std::unique_ptr<Snapshot>&>);
+
+// Stages an Ed25519 key at `where`, which the state holds at once.
+StagedEntry stage_key(Chain& chain, const std::string& where) {
+  vault::Transaction tx(chain.keystore());
+  REQUIRE(vault::generate_key(tx, SnapshotFixture::at(where), vault::KeyType::ed25519).ok());
+  auto entry = chain.stage(std::move(tx).take());
+  REQUIRE(entry.ok());
+  CHECK(chain.keystore().exists(SnapshotFixture::at(where)));
+  return std::move(entry).value();
+}
+
+}  // namespace
+
+TEST_CASE_FIXTURE(SnapshotFixture, "a split snapshot's writer appends the chain's staged entries and its images") {
+  {
+    auto [chain, journal] = Snapshot::split(create());
+    for (int i = 0; i < 3; ++i)
+      REQUIRE(journal.append(stage_key(chain, fmt::format("h/{}", i))).ok());
+    REQUIRE(journal.sync().ok());
+    const auto image = chain.compact();
+    REQUIRE(image.ok());
+    CHECK(chain.journal_bytes() == 0);
+    CHECK(chain.file_bytes() == image->bytes().size());
+    REQUIRE(journal.replace(*image).ok());
+    for (int i = 3; i < 6; ++i)
+      REQUIRE(journal.append(stage_key(chain, fmt::format("h/{}", i))).ok());
+    REQUIRE(journal.sync().ok());
+    CHECK(journal.size() == chain.file_bytes());
+  }
   auto reopened = open();
   REQUIRE(reopened.ok());
   CHECK((*reopened)->keystore().list().size() == 6);
   CHECK((*reopened)->open_report().journal_entries == 3);
+}
+
+TEST_CASE_FIXTURE(SnapshotFixture, "a journal writer refuses an entry that does not follow the end of its file") {
+  {
+    auto [chain, journal] = Snapshot::split(create());
+    const StagedEntry first = stage_key(chain, "o/1");
+    const StagedEntry second = stage_key(chain, "o/2");
+    CHECK(journal.append(second).code() == Errc::internal);  // ahead of the file
+    REQUIRE(journal.append(first).ok());
+    CHECK(journal.append(first).code() == Errc::internal);  // twice
+    REQUIRE(journal.append(second).ok());
+    const auto image = chain.compact();
+    REQUIRE(image.ok());
+    const StagedEntry third = stage_key(chain, "o/3");
+    CHECK(journal.append(third).code() == Errc::internal);  // before the image it follows
+    REQUIRE(journal.replace(*image).ok());
+    CHECK(journal.append(second).code() == Errc::internal);  // from before the image
+    REQUIRE(journal.append(third).ok());
+    REQUIRE(journal.sync().ok());
+    CHECK_FALSE(journal.broken());
+  }
+  auto reopened = open();
+  REQUIRE(reopened.ok());
+  CHECK((*reopened)->keystore().list().size() == 3);
+  CHECK((*reopened)->open_report().journal_entries == 1);
 }
 
 TEST_CASE_FIXTURE(SnapshotFixture,
@@ -428,31 +490,26 @@ TEST_CASE_FIXTURE(SnapshotFixture,
   auto snapshot = create();
   const Bytes kept = add_key(*snapshot, "w/key");
   const Bytes before_change = read_file();
-  auto journal = snapshot->take_journal();
-  REQUIRE(journal.ok());
-  const Bytes header = snapshot->header();
   const Bytes new_password = {'n', 'e', 'w'};
-  CHECK(Snapshot::prepare_password_change(header, Bytes{'n', 'o'}, new_password).code() == Errc::wrong_password);
-  CHECK(Snapshot::prepare_password_change(ByteView(header).first(20), kPassword, new_password).code() ==
-        Errc::corrupted);
-  auto prepared = Snapshot::prepare_password_change(header, kPassword, new_password);
-  REQUIRE(prepared.ok());
-  auto second = Snapshot::prepare_password_change(header, kPassword, Bytes{'t', 'w', 'o'});
-  REQUIRE(second.ok());
+  {
+    auto [chain, journal] = Snapshot::split(std::move(snapshot));
+    const Bytes header = chain.header();
+    CHECK(Snapshot::prepare_password_change(header, Bytes{'n', 'o'}, new_password).code() == Errc::wrong_password);
+    CHECK(Snapshot::prepare_password_change(ByteView(header).first(20), kPassword, new_password).code() ==
+          Errc::corrupted);
+    auto prepared = Snapshot::prepare_password_change(header, kPassword, new_password);
+    REQUIRE(prepared.ok());
+    auto second = Snapshot::prepare_password_change(header, kPassword, Bytes{'t', 'w', 'o'});
+    REQUIRE(second.ok());
 
-  const auto image = snapshot->rekeyed_image(*prepared);
-  REQUIRE(image.ok());
-  REQUIRE((*journal)->replace(*image).ok());
-  // The second was prepared for the header before: refused, and nothing changes.
-  CHECK(snapshot->rekeyed_image(*second).code() == Errc::busy);
-  vault::Transaction tx(snapshot->keystore());
-  REQUIRE(vault::generate_key(tx, at("w/after"), vault::KeyType::ed25519).ok());
-  auto entry = snapshot->stage(std::move(tx).take());
-  REQUIRE(entry.ok());
-  REQUIRE((*journal)->append(*entry).ok());
-  REQUIRE((*journal)->sync().ok());
-  snapshot.reset();
-  journal->reset();
+    const auto image = chain.rekey(*prepared);
+    REQUIRE(image.ok());
+    REQUIRE(journal.replace(*image).ok());
+    // The second was prepared for the header before: refused, and nothing changes.
+    CHECK(chain.rekey(*second).code() == Errc::busy);
+    REQUIRE(journal.append(stage_key(chain, "w/after")).ok());
+    REQUIRE(journal.sync().ok());
+  }
 
   const Bytes after = read_file();
   Bytes spliced(before_change.begin(), before_change.begin() + kHeaderSize);

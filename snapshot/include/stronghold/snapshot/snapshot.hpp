@@ -12,62 +12,23 @@
 // process opens a snapshot at a time (a lock on PATH.lock, PATH with its symbolic links resolved,
 // so every link to a file takes the same lock; rewrites go next to that file and keep the links).
 //
-// Not thread-safe: one owner (the snapshot actor) drives it.
+// A Snapshot is a Chain (the state) and a JournalWriter (the file) driven together, writing each
+// change before it applies it. An owner that writes the file on another thread (the snapshot
+// actor) splits it into the two instead (split), and the Snapshot is gone: nothing can commit
+// past a journal that another owner writes.
+//
+// Not thread-safe: one owner drives it.
 #pragma once
 
-#include <array>
-#include <cstdint>
 #include <memory>
 #include <string>
 
-#include "stronghold/runtime/shield.hpp"
+#include "stronghold/snapshot/chain.hpp"
 #include "stronghold/snapshot/file_system.hpp"
-#include "stronghold/snapshot/format.hpp"
-#include "stronghold/snapshot/journal_file.hpp"
+#include "stronghold/snapshot/journal_writer.hpp"
 #include "stronghold/vault/keystore.hpp"
 
 namespace stronghold::snapshot {
-
-enum class Durability {
-  sync,   // each commit is synced before it returns (the default)
-  group,  // commits are written, and made durable together by sync()
-  none,   // never synced (tests, caches)
-};
-
-struct SnapshotOptions {
-  KdfPreset kdf = KdfPreset::standard;  // for create (a password change keeps the file's cost)
-  // The most Argon2id work a file's header may ask for before its password is tried: a header
-  // asking for more is refused as corrupted (a forged header must not cost gigabytes and seconds).
-  KdfParams max_kdf = kdf_params(KdfPreset::strong);
-  Durability durability = Durability::sync;
-  std::uint64_t compaction_threshold = 4 << 20;  // journal bytes that trigger compaction
-  std::uint64_t max_file_size = std::uint64_t{16} << 30;
-  vault::Keystore::Clock clock;  // for the keystore; the system clock when empty
-};
-
-struct OpenReport {
-  std::uint64_t journal_entries = 0;
-  // What a torn final write (a crash during an append) left after the last whole entry: ignored,
-  // and cut off the file by the next write; opening alone never changes the file.
-  std::uint64_t dropped_tail_bytes = 0;
-};
-
-// What it takes to open a snapshot again without its password (a supervisor restarting the
-// snapshot's owner): the snapshot key, shielded, and where the file is.
-struct ReopenToken {
-  FileSystem* fs = nullptr;
-  std::string path;
-  SnapshotOptions options;
-  std::shared_ptr<const runtime::ShieldedSecret> snapshot_key;
-};
-
-// A new password, prepared for one state of a file's header (Snapshot::prepare_password_change):
-// both password KDFs have run, so an owner that must not stall applies it at once.
-struct NewPassword {
-  Bytes previous_header;  // the header it was prepared for
-  std::array<std::uint8_t, 16> salt{};
-  runtime::ShieldedSecret key;  // wraps the new snapshot key
-};
 
 class Snapshot {
  public:
@@ -85,6 +46,16 @@ class Snapshot {
   Snapshot(const Snapshot&) = delete;
   Snapshot& operator=(const Snapshot&) = delete;
 
+  // The state and the file of a snapshot, for two owners: the Chain stages entries and compacts
+  // images, the JournalWriter appends and syncs the entries and replaces the file with the images,
+  // in the order they were made.
+  struct Parts {
+    Chain chain;
+    JournalWriter journal;
+  };
+  // Consumes `snapshot` (not null).
+  static Parts split(std::unique_ptr<Snapshot> snapshot);
+
   const vault::Keystore& keystore() const noexcept;
 
   // Checks the changes, appends them to the journal (synced in sync mode), then applies them.
@@ -93,16 +64,6 @@ class Snapshot {
   Status commit(vault::Transaction&& transaction);
   // Makes every commit so far durable (group mode; harmless otherwise).
   Status sync();
-
-  // For an owner that writes the journal on another thread (the snapshot actor): take_journal()
-  // hands the file over; then stage() checks, seals and applies a change set and returns the
-  // entry to append, and compaction_image() returns a whole new file for JournalFile::replace,
-  // after which staged entries chain from it. Memory runs ahead of the file until the entries
-  // are written and synced; if that fails, reopen the snapshot. commit(), sync(), compact() and
-  // change_password() answer busy once the journal is taken.
-  Result<std::unique_ptr<JournalFile>> take_journal();
-  Result<Bytes> stage(vault::ChangeSet changes);
-  Result<Bytes> compaction_image();
   // Folds the journal into a new body.
   Status compact();
   // A full re-key, so that the old password opens nothing of the new file (not even with an old
@@ -112,29 +73,29 @@ class Snapshot {
   // drops them, and so are vaults without a record; record versions start again. Costs one
   // unseal and seal per record.
   Status change_password(ByteView new_password);
-  // The same for an owner that gave its journal away, in two steps. First, on any thread, with
-  // the file's header (header()): checks `current_password` (wrong_password when it does not open
-  // the key) and derives the new password's key, at the file's KDF cost; both KDFs run here. Then
-  // the owner's rekeyed_image() re-keys the state and returns the new file for
-  // JournalFile::replace, as compaction_image() does (busy if the header changed meanwhile).
-  // From then on reopen_token() holds the new key.
-  Bytes header() const;
+  // The same for an owner that split the snapshot, in two steps. First, on any thread, with the
+  // file's header (Chain::header()): checks `current_password` (wrong_password when it does not
+  // open the key) and derives the new password's key, at the file's KDF cost; both KDFs run here.
+  // Then the owner's Chain::rekey applies it.
   static Result<NewPassword> prepare_password_change(ByteView header, ByteView current_password, ByteView new_password);
-  // Whether `password` opens the key of the file whose header (header()) is `header`:
+  // Whether `password` opens the key of the file whose header (Chain::header()) is `header`:
   // wrong_password when not. Runs the password KDF, on any thread.
   static Status check_password(ByteView header, ByteView password);
-  Result<Bytes> rekeyed_image(const NewPassword& password);
 
   const OpenReport& open_report() const noexcept;
   const SnapshotOptions& options() const noexcept;
   std::uint64_t journal_bytes() const noexcept;
   std::uint64_t file_bytes() const noexcept;
 
-  struct State;  // the implementation's, public only so that its helpers can name it
-
  private:
-  explicit Snapshot(std::unique_ptr<State> state) noexcept;
-  std::unique_ptr<State> state_;
+  Snapshot(Chain chain, JournalWriter journal) noexcept;
+  // The snapshot of an opened or created state, with a writer at the end of its whole entries.
+  static Result<std::unique_ptr<Snapshot>> with_writer(std::unique_ptr<Chain::State> state);
+  // Replaces the file with an image of the state; the chain follows it once it is written.
+  Status rewrite();
+
+  Chain chain_;
+  JournalWriter journal_;
 };
 
 }  // namespace stronghold::snapshot

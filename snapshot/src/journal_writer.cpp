@@ -1,44 +1,56 @@
-#include "stronghold/snapshot/journal_file.hpp"
+#include "stronghold/snapshot/journal_writer.hpp"
+
+#include <utility>
 
 namespace stronghold::snapshot {
 
-JournalFile::JournalFile(FileSystem& fs, std::string path, std::unique_ptr<AppendFile> file, std::uint64_t size,
-                         std::uint64_t torn_tail)
-    : fs_(fs), path_(std::move(path)), file_(std::move(file)), size_(size), torn_tail_(torn_tail) {}
+JournalWriter::JournalWriter(FileSystem& fs, std::string path, std::unique_ptr<AppendFile> file, std::uint64_t size,
+                             const ChainPosition& end, std::uint64_t torn_tail)
+    : fs_(&fs), path_(std::move(path)), file_(std::move(file)), size_(size), end_(end), torn_tail_(torn_tail) {}
 
-Status JournalFile::refuse_if_broken() const {
+Status JournalWriter::refuse_if_broken() const {
   if (broken_ || !file_)
     return Status(Errc::io_error, "an earlier write to the snapshot failed; close and reopen it");
   return {};
 }
 
-Status JournalFile::cut_torn_tail() {
+// Written anyway, such an entry would fail to authenticate and take every later one with it.
+Status JournalWriter::refuse_out_of_chain(const StagedEntry& entry) const {
+  if (entry.follows() != end_)
+    return error(Errc::internal, "journal entry {} does not follow the end of the file (entry {} is next)",
+                 entry.follows().next_sequence, end_.next_sequence);
+  return {};
+}
+
+Status JournalWriter::cut_torn_tail() {
   if (torn_tail_ == 0)
     return {};
-  SH_RETURN_IF_ERROR(fs_.truncate(path_, size_));
+  SH_RETURN_IF_ERROR(fs_->truncate(path_, size_));
   torn_tail_ = 0;
   return {};
 }
 
-Status JournalFile::append(ByteView entry) {
+Status JournalWriter::append(const StagedEntry& entry) {
   SH_RETURN_IF_ERROR(refuse_if_broken());
+  SH_RETURN_IF_ERROR(refuse_out_of_chain(entry));
   SH_RETURN_IF_ERROR(cut_torn_tail());  // entries must follow whole entries
-  if (Status written = file_->append(entry); !written.ok()) {
+  if (Status written = file_->append(entry.bytes()); !written.ok()) {
     // Cut a partial entry back off, so the next one follows whole entries.
     file_.reset();
-    auto reopened =
-        fs_.truncate(path_, size_).ok() ? fs_.open_append(path_, false) : Result<std::unique_ptr<AppendFile>>(written);
+    auto reopened = fs_->truncate(path_, size_).ok() ? fs_->open_append(path_, false)
+                                                     : Result<std::unique_ptr<AppendFile>>(written);
     if (reopened.ok())
       file_ = std::move(*reopened);
     else
       broken_ = true;
     return written;
   }
-  size_ += entry.size();
+  size_ += entry.bytes().size();
+  end_ = entry.leaves();
   return {};
 }
 
-Status JournalFile::sync() {
+Status JournalWriter::sync() {
   SH_RETURN_IF_ERROR(refuse_if_broken());
   if (Status synced = file_->sync(); !synced.ok()) {
     broken_ = true;
@@ -70,21 +82,22 @@ Status write_file_atomically(FileSystem& fs, const std::string& path, ByteView i
   return fs.sync_directory(path);
 }
 
-Status JournalFile::replace(ByteView image) {
+Status JournalWriter::replace(const Image& image) {
   SH_RETURN_IF_ERROR(refuse_if_broken());
   const std::string temporary = path_ + ".compact";
-  SH_RETURN_IF_ERROR(write_temporary(fs_, temporary, image));
-  SH_RETURN_IF_ERROR(fs_.rename(temporary, path_));
+  SH_RETURN_IF_ERROR(write_temporary(*fs_, temporary, image.bytes()));
+  SH_RETURN_IF_ERROR(fs_->rename(temporary, path_));
   // From here the file at the path is the new one: the old handle must not be used.
   file_.reset();
-  Status synced = fs_.sync_directory(path_);
-  auto reopened = fs_.open_append(path_, false);
+  Status synced = fs_->sync_directory(path_);
+  auto reopened = fs_->open_append(path_, false);
   if (!synced.ok() || !reopened.ok()) {
     broken_ = true;
     return synced.ok() ? reopened.status() : synced;
   }
   file_ = std::move(*reopened);
-  size_ = image.size();
+  size_ = image.bytes().size();
+  end_ = image.leaves();
   torn_tail_ = 0;  // a new file
   return {};
 }
