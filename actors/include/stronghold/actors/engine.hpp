@@ -1,13 +1,17 @@
 // The typed actor interfaces of one open snapshot, and how to start them.
 //
 //   supervisor ──delegate──▶ vault actor ──delegate──▶ signer (one per core)
-//       │                        │ entries
-//       │ monitors, restarts     ▼
-//       └──────────────────▶ snapshot actor (detached: writes and syncs the journal)
+//       │   │                    │ entries
+//       │   │ monitors, restarts ▼
+//       │   └──────────────▶ snapshot actor (detached: writes and syncs the journal)
+//       └──delegate──▶ identity registry ──▶ partition per DID
 //
-// The supervisor is the entry point: it forwards each request to the vault actor with the
-// original response id, and the vault actor forwards a signing request, with the key's
-// shielded material, to a signer that answers the requester directly. A change is answered
+// Every request of the vocabulary (requests.hpp) travels in an Envelope and is answered with a
+// Reply. The supervisor is the entry point: it forwards each envelope with the original
+// response id, to the identity registry for the identity storage's kinds and to the vault actor
+// for the rest; each dispatches by kind through a table to the one handler of that kind. The
+// vault actor forwards a signing request, with the key's shielded material, to a signer that
+// answers the requester directly. A change is answered
 // once the snapshot actor has made its journal entry durable (group commit: one sync for all
 // entries that arrived together). Signers that crash are restarted; if the vault actor or the
 // snapshot actor fails, both are restarted from the file, which holds every acknowledged change.
