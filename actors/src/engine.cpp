@@ -561,9 +561,8 @@ caf::result<Reply> handle(VaultSelf self, ExpireKey& request) {
   auto options = expiring_at(expires_at);
   if (!options.ok())
     return to_error(options.status());
-  return write_into<ExpireKey>(self, request.at, vault::Overwrite::replace, [&](vault::Transaction& tx) {
-    return set_expiry(tx, request.at, options->expires_at);
-  });
+  return write_into<ExpireKey>(self, request.at, vault::Overwrite::replace,
+                               [&](vault::Transaction& tx) { return set_expiry(tx, request.at, options->expires_at); });
 }
 
 caf::result<Reply> handle(VaultSelf self, SignSchnorr& request) {
@@ -574,8 +573,9 @@ caf::result<Reply> handle(VaultSelf self, SignSchnorr& request) {
 Result<ExtendedPublic> extended_public(const vault::Keystore& keystore, const NodePublicKey& request) {
   SH_ASSIGN_OR_RETURN(vault::NodePublic node,
                       vault::derive_node_public(keystore, request.seed, request.path, request.curve));
-  ExtendedPublic extended{node.depth, node.parent_fingerprint, node.child_number, std::move(node.chain_code),
-                          std::move(node.public_key), {}};
+  ExtendedPublic extended{
+      node.depth, node.parent_fingerprint, node.child_number, std::move(node.chain_code), std::move(node.public_key),
+      {}};
   if (request.curve == vault::Curve::secp256k1) {
     SH_ASSIGN_OR_RETURN(extended.xpub, vault::derive_xpub(keystore, request.seed, request.path));
   }
@@ -651,9 +651,8 @@ Status store_pbkdf2(vault::Transaction& tx, const Pbkdf2& request) {
     return error(Errc::invalid_argument, "a derived key is 1 to {} bytes", vault::kMaxSecretSize);
   runtime::ScratchFrame frame;
   SH_ASSIGN_OR_RETURN(auto derived, frame.take(request.length));
-  SH_RETURN_IF_ERROR(request.password.open([&](ByteView password) {
-    return vault::pbkdf2_sha512_raw(password, request.salt, request.rounds, derived);
-  }));
+  SH_RETURN_IF_ERROR(request.password.open(
+      [&](ByteView password) { return vault::pbkdf2_sha512_raw(password, request.salt, request.rounds, derived); }));
   return tx.put(request.into, KeyType::symmetric, derived, {});
 }
 
@@ -669,9 +668,9 @@ Result<AeadSealed> aead_seal(const vault::Keystore& keystore, const AeadEncrypt&
     runtime::random_bytes(sealed.nonce);
   }
   SH_RETURN_IF_ERROR(request.plaintext.open([&](ByteView plaintext) {
-    SH_ASSIGN_OR_RETURN(sealed.ciphertext, vault::aead_encrypt_with_nonce(keystore, request.at, request.cipher,
-                                                                          sealed.nonce, plaintext,
-                                                                          request.associated_data));
+    SH_ASSIGN_OR_RETURN(sealed.ciphertext,
+                        vault::aead_encrypt_with_nonce(keystore, request.at, request.cipher, sealed.nonce, plaintext,
+                                                       request.associated_data));
     return Status();
   }));
   const auto tag = sealed.ciphertext.end() - static_cast<std::ptrdiff_t>(vault::kAeadTagSize);
@@ -692,11 +691,11 @@ Result<Secret> aead_open(const vault::Keystore& keystore, const AeadDecrypt& req
   ciphertext.insert(ciphertext.end(), request.sealed.tag.begin(), request.sealed.tag.end());
   runtime::ScratchFrame frame;
   SH_ASSIGN_OR_RETURN(auto plaintext, frame.take(request.sealed.ciphertext.size()));
-  SH_RETURN_IF_ERROR(keystore.use(request.at, vault::key_types(KeyType::symmetric),
-                                  [&](ByteView key, const vault::Record&) {
-                                    return vault::aead_open_raw(request.cipher, key, request.sealed.nonce,
-                                                                ciphertext, request.associated_data, plaintext);
-                                  }));
+  SH_RETURN_IF_ERROR(
+      keystore.use(request.at, vault::key_types(KeyType::symmetric), [&](ByteView key, const vault::Record&) {
+        return vault::aead_open_raw(request.cipher, key, request.sealed.nonce, ciphertext, request.associated_data,
+                                    plaintext);
+      }));
   return Secret::seal(plaintext);
 }
 

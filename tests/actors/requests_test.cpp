@@ -143,8 +143,9 @@ TEST_CASE_FIXTURE(RequestsFixture, "an extended public key matches SLIP-10 test 
   CHECK(node.child_number == 0x8000'0000u);
   CHECK(node.chain_code == hex("47fdacbd0f1097043b78c63c20c34ef4ed9a111d980047ad16282c7ae6236141"));
   CHECK(node.public_key == hex("035a784662a4a20a65bf6aab9ae98a6c068a81c52e4b032c0fb5400c706cfccc56"));
-  CHECK(node.xpub ==
-        "xpub68Gmy5EdvgibQVfPdqkBBCHxA5htiqg55crXYuXoQRKfDBFA1WEjWgP6LHhwBZeNK1VTsfTFUHCdrfp1bgwQ9xv5ski8PX9rL2dZXvgGDnw");
+  CHECK(
+      node.xpub ==
+      "xpub68Gmy5EdvgibQVfPdqkBBCHxA5htiqg55crXYuXoQRKfDBFA1WEjWgP6LHhwBZeNK1VTsfTFUHCdrfp1bgwQ9xv5ski8PX9rL2dZXvgGDnw");
   const ExtendedPublic ed = engine->call(NodePublicKey{at("k/seed"), "m/0'", vault::Curve::ed25519}).value();
   CHECK(ed.public_key.size() == 33);
   CHECK(ed.xpub.empty());
@@ -153,12 +154,15 @@ TEST_CASE_FIXTURE(RequestsFixture, "an extended public key matches SLIP-10 test 
   CHECK(engine->call(NodePublicKey{at("k/none"), "m/0'"}).code() == Errc::not_found);
 }
 
-TEST_CASE_FIXTURE(RequestsFixture, "a mnemonic recovers the BIP39 vector's seed, and a generated one recovers its own") {
-  const std::string_view words = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon "
-                                 "abandon about";
+TEST_CASE_FIXTURE(RequestsFixture,
+                  "a mnemonic recovers the BIP39 vector's seed, and a generated one recovers its own") {
+  const std::string_view words =
+      "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon "
+      "abandon about";
   REQUIRE(engine->call(RecoverMnemonic{at("m/vector"), sealed(words), sealed("TREZOR")}).ok());
-  const Bytes seed = hex("c55257c360c07c72029aebc1b53c05ed0362ada38ead3e3e9efa3708e53495531f09a6987599d18264c1e1c92f2cf141"
-                         "630c7a3c4ab7c81b2f001698e7463b04");
+  const Bytes seed =
+      hex("c55257c360c07c72029aebc1b53c05ed0362ada38ead3e3e9efa3708e53495531f09a6987599d18264c1e1c92f2cf141"
+          "630c7a3c4ab7c81b2f001698e7463b04");
   CHECK(tag_of(at("m/vector")) == local_hmac(vault::Hash::sha256, seed, kMessage));
 
   const Secret mnemonic = engine->call(GenerateMnemonic{at("m/new"), 12}).value();
@@ -179,17 +183,18 @@ TEST_CASE_FIXTURE(RequestsFixture, "agreement stores the Wycheproof shared secre
               ->call(AgreeKey{at("a/x"), hex("504a36999f489cd2fdbc08baff3d88fa00569ba986cba22548ffde80f9806829"),
                               at("a/x-shared")})
               .ok());
-  CHECK(tag_of(at("a/x-shared")) ==
-        local_hmac(vault::Hash::sha256, hex("436a2c040cf45fea9b29a0cb81b1f41458f863d0d61b453d0a982720d6d61320"),
-                   kMessage));
+  CHECK(tag_of(at("a/x-shared")) == local_hmac(vault::Hash::sha256,
+                                               hex("436a2c040cf45fea9b29a0cb81b1f41458f863d0d61b453d0a982720d6d61320"),
+                                               kMessage));
 
   import(at("a/k1"), KeyType::secp256k1, hex("f4b7ff7cccc98813a69fae3df222bfe3f4e28f764bf91b4a10d8096ce446b254"));
-  const Bytes peer = hex("04d8096af8a11e0b80037e1ee68246b5dcbb0aeb1cf1244fd767db80f3fa27da2b396812ea1686e7472e9692eaf3e958"
-                         "e50e9500d3b4c77243db1f2acd67ba9cc4");
+  const Bytes peer =
+      hex("04d8096af8a11e0b80037e1ee68246b5dcbb0aeb1cf1244fd767db80f3fa27da2b396812ea1686e7472e9692eaf3e958"
+          "e50e9500d3b4c77243db1f2acd67ba9cc4");
   REQUIRE(engine->call(AgreeKey{at("a/k1"), peer, at("a/k1-shared")}).ok());
-  CHECK(tag_of(at("a/k1-shared")) ==
-        local_hmac(vault::Hash::sha256, hex("544dfae22af6af939042b1d85b71a1e49e9a5614123c4d6ad0c8af65baf87d65"),
-                   kMessage));
+  CHECK(tag_of(at("a/k1-shared")) == local_hmac(vault::Hash::sha256,
+                                                hex("544dfae22af6af939042b1d85b71a1e49e9a5614123c4d6ad0c8af65baf87d65"),
+                                                kMessage));
 
   CHECK(engine->call(AgreeKey{at("a/k1"), peer, at("a/k1-shared")}).code() == Errc::already_exists);
   REQUIRE(engine->call(GenerateKey{at("a/ed"), KeyType::ed25519}).ok());
@@ -209,7 +214,8 @@ TEST_CASE_FIXTURE(RequestsFixture, "HKDF and PBKDF2 store the keys of RFC 5869 a
                    hex("3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865"),
                    kMessage));
 
-  REQUIRE(engine->call(Pbkdf2{sealed(hex("7130577430643470")), hex("798acc7c76739d75"), 4096, 16, at("d/pbkdf2")}).ok());
+  REQUIRE(
+      engine->call(Pbkdf2{sealed(hex("7130577430643470")), hex("798acc7c76739d75"), 4096, 16, at("d/pbkdf2")}).ok());
   CHECK(tag_of(at("d/pbkdf2")) == local_hmac(vault::Hash::sha256, hex("4935390897319c3efc15d19304109c79"), kMessage));
 
   CHECK(engine->call(Pbkdf2{sealed("pw"), {}, kMaxPbkdf2Rounds + 1, 32, at("d/slow")}).code() ==
@@ -220,16 +226,16 @@ TEST_CASE_FIXTURE(RequestsFixture, "HKDF and PBKDF2 store the keys of RFC 5869 a
 }
 
 TEST_CASE_FIXTURE(RequestsFixture, "AEAD seals the Wycheproof vector and refuses a changed byte") {
-  const Bytes message = hex("4c616469657320616e642047656e746c656d656e206f662074686520636c617373206f66202739393a2049662049"
-                            "20636f756c64206f6666657220796f75206f6e6c79206f6e652074697020666f7220746865206675747572652c"
-                            "2073756e73637265656e20776f756c642062652069742e");
+  const Bytes message =
+      hex("4c616469657320616e642047656e746c656d656e206f662074686520636c617373206f66202739393a2049662049"
+          "20636f756c64206f6666657220796f75206f6e6c79206f6e652074697020666f7220746865206675747572652c"
+          "2073756e73637265656e20776f756c642062652069742e");
   const Bytes aad = hex("50515253c0c1c2c3c4c5c6c7");
   import(at("e/key"), KeyType::symmetric, hex("808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"));
-  const AeadSealed known =
-      engine
-          ->call(AeadEncrypt{at("e/key"), vault::Aead::xchacha20poly1305, sealed(message), aad,
-                             hex("404142434445464748494a4b4c4d4e4f5051525354555657")})
-          .value();
+  const AeadSealed known = engine
+                               ->call(AeadEncrypt{at("e/key"), vault::Aead::xchacha20poly1305, sealed(message), aad,
+                                                  hex("404142434445464748494a4b4c4d4e4f5051525354555657")})
+                               .value();
   CHECK(known.ciphertext ==
         hex("bd6d179d3e83d43b9576579493c0e939572a1700252bfaccbed2902c21396cbb731c7f1b0b4aa6440bf3a82f4eda7e39ae64c6708c"
             "54c216cb96b72e1213b4522f8c9ba40db5d945b11b69b982c1bb9e3f3fac2bc369488f76b2383565d3fff921f9664c97637da97688"
@@ -245,8 +251,7 @@ TEST_CASE_FIXTURE(RequestsFixture, "AEAD seals the Wycheproof vector and refuses
     CHECK(engine->call(AeadDecrypt{at("e/key"), cipher, fresh, aad}).code() == Errc::authentication_failed);
   }
   REQUIRE(engine->call(GenerateKey{at("e/ed"), KeyType::ed25519}).ok());
-  CHECK(engine->call(AeadEncrypt{at("e/ed"), vault::Aead::aes256gcm, sealed(kMessage)}).code() ==
-        Errc::wrong_key_type);
+  CHECK(engine->call(AeadEncrypt{at("e/ed"), vault::Aead::aes256gcm, sealed(kMessage)}).code() == Errc::wrong_key_type);
   CHECK(engine->call(AeadDecrypt{at("e/none"), vault::Aead::aes256gcm, known}).code() == Errc::not_found);
   CHECK(engine->call(AeadDecrypt{at("e/key"), vault::Aead::aes256gcm, {known.nonce, known.ciphertext, {}}}).code() ==
         Errc::invalid_argument);

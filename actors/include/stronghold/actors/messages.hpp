@@ -150,8 +150,7 @@ requires requires(T& x) {
   T::kTypeName;
 }
 typename Inspector::result_type inspect(Inspector& f, T& x) {
-  return std::apply([&](auto&... field) { return f(caf::meta::type_name(T::kTypeName.data()), field...); },
-                    x.fields());
+  return std::apply([&](auto&... field) { return f(caf::meta::type_name(T::kTypeName.data()), field...); }, x.fields());
 }
 
 template <class Inspector>
