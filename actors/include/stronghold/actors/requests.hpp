@@ -613,7 +613,7 @@ struct DidValueSet {
 
 // The kinds, by name (RequestKind::GenerateKey) and number.
 enum class RequestKind : std::uint16_t {
-#define SH_KIND_ENUMERATOR(number, type) type = number,
+#define SH_KIND_ENUMERATOR(number, type) type = (number),
   SH_ENGINE_REQUESTS(SH_KIND_ENUMERATOR)
 #undef SH_KIND_ENUMERATOR
 };
@@ -644,7 +644,8 @@ constexpr bool is_identity_request(RequestKind kind) noexcept { return static_ca
 // Calls `visit(Request{})` for each request type in kind order (tables and tests walk them).
 template <class Visit>
 void for_each_request_type(Visit&& visit) {
-#define SH_VISIT_TYPE(number, type) visit(type{});
+// A type name cannot be parenthesized: `(type){}` would be a compound literal.
+#define SH_VISIT_TYPE(number, type) visit(type{});  // NOLINT(bugprone-macro-parentheses)
   SH_ENGINE_REQUESTS(SH_VISIT_TYPE)
 #undef SH_VISIT_TYPE
 }
