@@ -95,17 +95,24 @@ TEST_CASE_FIXTURE(RequestsFixture, "symmetric keys are generated and imported, a
 
 TEST_CASE_FIXTURE(RequestsFixture, "keys expire at a time or after a while, and an expired key is refused") {
   REQUIRE(engine->call(GenerateKey{at("k/short"), KeyType::ed25519, vault::Overwrite::refuse, kStart + 10}).ok());
+  REQUIRE(
+      engine
+          ->call(ImportKey{at("k/imported"), KeyType::symmetric, sealed("key"), vault::Overwrite::refuse, kStart + 10})
+          .ok());
   const Bytes public_key = engine->call(GenerateKey{at("k/long"), KeyType::ed25519}).value();
   REQUIRE(engine->call(ExpireKey{at("k/long"), 0, 100}).ok());
   CHECK(engine->call(PublicKey{at("k/long")}).value() == public_key);  // the same key, with an expiry
   const auto listed = engine->call(ListRecords{}).value();
-  REQUIRE(listed.size() == 2);
-  CHECK(listed[0].location == at("k/long"));
-  CHECK(listed[0].expires_at == kStart + 100);
-  CHECK(listed[1].expires_at == kStart + 10);
+  REQUIRE(listed.size() == 3);
+  CHECK(listed[0].location == at("k/imported"));
+  CHECK(listed[0].expires_at == kStart + 10);
+  CHECK(listed[1].location == at("k/long"));
+  CHECK(listed[1].expires_at == kStart + 100);
+  CHECK(listed[2].expires_at == kStart + 10);
 
   now->store(kStart + 10);
   CHECK(engine->call(Sign{at("k/short"), kMessage}).code() == Errc::expired);
+  CHECK(engine->call(Hmac{at("k/imported"), vault::Hash::sha256, kMessage}).code() == Errc::expired);
   CHECK(engine->call(ExpireKey{at("k/short"), 0, 100}).code() == Errc::expired);
   CHECK(vault::verify_ed25519(public_key, kMessage, engine->call(Sign{at("k/long"), kMessage}).value()));
   REQUIRE(engine->call(ExpireKey{at("k/long")}).ok());  // never again
