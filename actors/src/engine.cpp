@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <functional>
 #include <iterator>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -13,7 +14,11 @@
 #include "dispatch.hpp"
 #include "identity_registry.hpp"
 #include "stronghold/actors/pending.hpp"
+#include "stronghold/runtime/random.hpp"
 #include "stronghold/runtime/scratch.hpp"
+#include "stronghold/snapshot/transfer.hpp"
+#include "stronghold/vault/bip39.hpp"
+#include "stronghold/vault/exchange.hpp"
 #include "stronghold/vault/keys.hpp"
 
 // What the vault actor sends the snapshot actor: local only, never serialized.
@@ -383,10 +388,20 @@ void change_password(VaultSelf self, const snapshot::NewPassword& password,
 
 // ---- the vault actor's handlers: one per request kind it serves
 
+// A request's expiry as the vault floor records it.
+Result<vault::RecordOptions> expiring_at(std::uint64_t expires_at) {
+  if (expires_at > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+    return Status(Errc::invalid_argument, "an expiry is a unix time in seconds");
+  return vault::RecordOptions{{}, static_cast<std::int64_t>(expires_at)};
+}
+
 caf::result<Reply> handle(VaultSelf self, GenerateKey& request) {
   self->state.generations->bump(request.at);
+  auto options = expiring_at(request.expires_at);
+  if (!options.ok())
+    return to_error(options.status());
   vault::Transaction tx(self->state.keystore(), request.overwrite);
-  auto public_key = vault::generate_key(tx, request.at, request.type);
+  auto public_key = vault::generate_key(tx, request.at, request.type, *options);
   if (!public_key.ok())
     return to_error(public_key.status());
   return persist(self, std::move(tx), answer<GenerateKey>(std::move(*public_key)));
@@ -394,10 +409,13 @@ caf::result<Reply> handle(VaultSelf self, GenerateKey& request) {
 
 caf::result<Reply> handle(VaultSelf self, ImportKey& request) {
   self->state.generations->bump(request.at);
+  auto options = expiring_at(request.expires_at);
+  if (!options.ok())
+    return to_error(options.status());
   vault::Transaction tx(self->state.keystore(), request.overwrite);
   Result<Bytes> public_key = Status(Errc::internal, "no key was imported");
   const Status imported = request.key.open([&](ByteView plain) {
-    public_key = vault::import_key(tx, request.at, request.type, plain);
+    public_key = vault::import_key(tx, request.at, request.type, plain, *options);
     return public_key.status();
   });
   if (!imported.ok())
@@ -511,6 +529,242 @@ caf::result<Reply> handle(VaultSelf self, ChangePassword& request) {
 caf::result<Reply> handle(VaultSelf self, CheckPassword& request) {
   auto worker = self->spawn<caf::detached>(password_worker);
   return self->delegate(worker, self->state.snapshot->header(), std::move(request));
+}
+
+// ---- the handlers of the vocabulary's later kinds
+
+// Stages `write` on a transaction under `overwrite` and persists it; `into` is the location it
+// writes (cached signing material there is dropped).
+template <EngineRequest R>
+caf::result<Reply> write_into(VaultSelf self, const Location& into, vault::Overwrite overwrite,
+                              const std::function<Status(vault::Transaction&)>& write) {
+  self->state.generations->bump(into);
+  vault::Transaction tx(self->state.keystore(), overwrite);
+  if (Status written = write(tx); !written.ok())
+    return to_error(written);
+  return persist(self, std::move(tx), answer<R>(Done{}));
+}
+
+// The record's secret, type, public key and hint under a new version with the new expiry.
+Status set_expiry(vault::Transaction& tx, const Location& at, std::int64_t expires_at) {
+  constexpr vault::KeyTypes kAnyKey = vault::key_types(KeyType::seed, KeyType::ed25519, KeyType::x25519,
+                                                       KeyType::secp256k1, KeyType::symmetric, KeyType::opaque);
+  return tx.keystore().use(at, kAnyKey, [&](ByteView secret, const vault::Record& record) {
+    return tx.put(at, record.type, secret, record.public_key, {record.hint, expires_at});
+  });
+}
+
+caf::result<Reply> handle(VaultSelf self, ExpireKey& request) {
+  if (request.expires_at != 0 && request.in != 0)
+    return to_error(Status(Errc::invalid_argument, "give an expiry as a time or as seconds from now, not both"));
+  std::uint64_t expires_at = request.expires_at;
+  if (request.in != 0) {
+    const auto& clock = self->state.snapshot->options().clock;
+    expires_at = static_cast<std::uint64_t>(clock ? clock() : vault::unix_now()) + request.in;
+  }
+  auto options = expiring_at(expires_at);
+  if (!options.ok())
+    return to_error(options.status());
+  return write_into<ExpireKey>(self, request.at, vault::Overwrite::replace,
+                               [&](vault::Transaction& tx) { return set_expiry(tx, request.at, options->expires_at); });
+}
+
+caf::result<Reply> handle(VaultSelf self, SignSchnorr& request) {
+  return reply<SignSchnorr>(
+      vault::sign_schnorr(self->state.keystore(), request.at, request.message, request.aux_random));
+}
+
+Result<ExtendedPublic> extended_public(const vault::Keystore& keystore, const NodePublicKey& request) {
+  SH_ASSIGN_OR_RETURN(vault::NodePublic node,
+                      vault::derive_node_public(keystore, request.seed, request.path, request.curve));
+  ExtendedPublic extended{
+      node.depth, node.parent_fingerprint, node.child_number, std::move(node.chain_code), std::move(node.public_key),
+      {}};
+  if (request.curve == vault::Curve::secp256k1) {
+    SH_ASSIGN_OR_RETURN(extended.xpub, vault::derive_xpub(keystore, request.seed, request.path));
+  }
+  return extended;
+}
+
+caf::result<Reply> handle(VaultSelf self, NodePublicKey& request) {
+  return reply<NodePublicKey>(extended_public(self->state.keystore(), request));
+}
+
+// Runs `use` with the passphrase, or with none when it is empty.
+Status with_passphrase(const Secret& passphrase, const std::function<Status(ByteView)>& use) {
+  return passphrase.empty() ? use({}) : passphrase.open(use);
+}
+
+caf::result<Reply> handle(VaultSelf self, GenerateMnemonic& request) {
+  self->state.generations->bump(request.at);
+  vault::Transaction tx(self->state.keystore(), request.overwrite);
+  Result<Secret> mnemonic = Status(Errc::internal, "no mnemonic was made");
+  const Status made = with_passphrase(request.passphrase, [&](ByteView passphrase) {
+    auto words = vault::generate_mnemonic(tx, request.at, request.words, passphrase);
+    if (!words.ok())
+      return words.status();
+    auto view = words->read();
+    mnemonic = Secret::seal(view.bytes());
+    return mnemonic.status();
+  });
+  if (!made.ok())
+    return to_error(made);
+  return persist(self, std::move(tx), answer<GenerateMnemonic>(std::move(*mnemonic)));
+}
+
+caf::result<Reply> handle(VaultSelf self, RecoverMnemonic& request) {
+  return write_into<RecoverMnemonic>(self, request.at, request.overwrite, [&](vault::Transaction& tx) {
+    return request.mnemonic.open([&](ByteView mnemonic) {
+      return with_passphrase(request.passphrase, [&](ByteView passphrase) {
+        return vault::recover_mnemonic(tx, request.at, mnemonic, passphrase);
+      });
+    });
+  });
+}
+
+// X25519 or secp256k1 ECDH, as the key's type says.
+Status agree(vault::Transaction& tx, const AgreeKey& request) {
+  SH_ASSIGN_OR_RETURN(const vault::RecordInfo info, tx.keystore().info(request.at));
+  if (info.type == KeyType::x25519)
+    return vault::x25519_agree(tx, request.at, request.peer, request.into);
+  if (info.type == KeyType::secp256k1)
+    return vault::ecdh_secp256k1(tx, request.at, request.peer, request.into);
+  return error(Errc::wrong_key_type, "agreement needs an X25519 or a secp256k1 key, not {}",
+               vault::key_type_name(info.type));
+}
+
+caf::result<Reply> handle(VaultSelf self, AgreeKey& request) {
+  return write_into<AgreeKey>(self, request.into, request.overwrite,
+                              [&](vault::Transaction& tx) { return agree(tx, request); });
+}
+
+caf::result<Reply> handle(VaultSelf self, Hmac& request) {
+  return reply<Hmac>(vault::hmac(self->state.keystore(), request.at, request.hash, request.message));
+}
+
+caf::result<Reply> handle(VaultSelf self, Hkdf& request) {
+  return write_into<Hkdf>(self, request.into, request.overwrite, [&](vault::Transaction& tx) {
+    return vault::hkdf(tx, request.at, request.hash, request.salt, request.info, request.length, request.into);
+  });
+}
+
+Status store_pbkdf2(vault::Transaction& tx, const Pbkdf2& request) {
+  if (request.rounds == 0 || request.rounds > kMaxPbkdf2Rounds)
+    return error(Errc::invalid_argument, "PBKDF2 takes 1 to {} rounds", kMaxPbkdf2Rounds);
+  if (request.length == 0 || request.length > vault::kMaxSecretSize)
+    return error(Errc::invalid_argument, "a derived key is 1 to {} bytes", vault::kMaxSecretSize);
+  runtime::ScratchFrame frame;
+  SH_ASSIGN_OR_RETURN(auto derived, frame.take(request.length));
+  SH_RETURN_IF_ERROR(request.password.open(
+      [&](ByteView password) { return vault::pbkdf2_sha512_raw(password, request.salt, request.rounds, derived); }));
+  return tx.put(request.into, KeyType::symmetric, derived, {});
+}
+
+caf::result<Reply> handle(VaultSelf self, Pbkdf2& request) {
+  return write_into<Pbkdf2>(self, request.into, request.overwrite,
+                            [&](vault::Transaction& tx) { return store_pbkdf2(tx, request); });
+}
+
+Result<AeadSealed> aead_seal(const vault::Keystore& keystore, const AeadEncrypt& request) {
+  AeadSealed sealed{request.nonce, {}, {}};
+  if (sealed.nonce.empty()) {
+    sealed.nonce.resize(vault::aead_nonce_size(request.cipher));
+    runtime::random_bytes(sealed.nonce);
+  }
+  SH_RETURN_IF_ERROR(request.plaintext.open([&](ByteView plaintext) {
+    SH_ASSIGN_OR_RETURN(sealed.ciphertext,
+                        vault::aead_encrypt_with_nonce(keystore, request.at, request.cipher, sealed.nonce, plaintext,
+                                                       request.associated_data));
+    return Status();
+  }));
+  const auto tag = sealed.ciphertext.end() - static_cast<std::ptrdiff_t>(vault::kAeadTagSize);
+  sealed.tag.assign(tag, sealed.ciphertext.end());
+  sealed.ciphertext.erase(tag, sealed.ciphertext.end());
+  return sealed;
+}
+
+caf::result<Reply> handle(VaultSelf self, AeadEncrypt& request) {
+  return reply<AeadEncrypt>(aead_seal(self->state.keystore(), request));
+}
+
+// The plaintext opens in scratch memory and leaves it sealed.
+Result<Secret> aead_open(const vault::Keystore& keystore, const AeadDecrypt& request) {
+  if (request.sealed.tag.size() != vault::kAeadTagSize)
+    return Status(Errc::invalid_argument, "an AEAD tag is 16 bytes");
+  Bytes ciphertext = request.sealed.ciphertext;
+  ciphertext.insert(ciphertext.end(), request.sealed.tag.begin(), request.sealed.tag.end());
+  runtime::ScratchFrame frame;
+  SH_ASSIGN_OR_RETURN(auto plaintext, frame.take(request.sealed.ciphertext.size()));
+  SH_RETURN_IF_ERROR(
+      keystore.use(request.at, vault::key_types(KeyType::symmetric), [&](ByteView key, const vault::Record&) {
+        return vault::aead_open_raw(request.cipher, key, request.sealed.nonce, ciphertext, request.associated_data,
+                                    plaintext);
+      }));
+  return Secret::seal(plaintext);
+}
+
+caf::result<Reply> handle(VaultSelf self, AeadDecrypt& request) {
+  return reply<AeadDecrypt>(aead_open(self->state.keystore(), request));
+}
+
+caf::result<Reply> handle(VaultSelf self, ListSecrets&) {
+  std::vector<std::string> names = self->state.keystore().secret_names();
+  std::erase_if(names, [](const std::string& name) { return name.starts_with(vault::kReservedSecretPrefix); });
+  return answer<ListSecrets>(std::move(names));
+}
+
+caf::result<Reply> handle(VaultSelf self, DeleteSecret& request) {
+  vault::Transaction tx(self->state.keystore());
+  if (Status deleted = tx.delete_secret(request.name); !deleted.ok())
+    return to_error(deleted);
+  return persist(self, std::move(tx), answer<DeleteSecret>(Done{}));
+}
+
+std::vector<RecordEntry> list_records(const vault::Keystore& keystore, const std::string& vault) {
+  std::vector<RecordEntry> entries;
+  for (vault::RecordInfo& info : keystore.list()) {
+    if (info.revoked || (!vault.empty() && info.location.vault != vault))
+      continue;
+    auto public_key = keystore.public_key(info.location);  // none once expired
+    entries.push_back({std::move(info.location), info.type, std::move(info.hint), info.version,
+                       static_cast<std::uint64_t>(info.created_at), static_cast<std::uint64_t>(info.expires_at),
+                       public_key.ok() ? std::move(*public_key) : Bytes()});
+  }
+  return entries;
+}
+
+caf::result<Reply> handle(VaultSelf self, ListRecords& request) {
+  return answer<ListRecords>(list_records(self->state.keystore(), request.vault));
+}
+
+caf::result<Reply> handle(VaultSelf self, ExportVaults& request) {
+  return reply<ExportVaults>(
+      snapshot::export_to_recipient(self->state.keystore(), request.recipient, request.sign_with, request.vaults));
+}
+
+ImportReport import_report(const snapshot::ImportPlan& plan, bool imported) {
+  ImportReport report{plan.sender, {}, imported};
+  for (const vault::ImportedRecord& record : plan.records)
+    report.records.push_back({record.kind, record.name, record.action});
+  return report;
+}
+
+caf::result<Reply> handle(VaultSelf self, ImportVaults& request) {
+  const snapshot::ImportOptions options{request.merge == vault::Overwrite::replace
+                                            ? snapshot::MergePolicy::replace
+                                            : snapshot::MergePolicy::keep_existing,
+                                        request.expected_sender};
+  vault::Transaction tx(self->state.keystore());
+  snapshot::ImportPlan plan;
+  const Status imported = snapshot::import_with_key(tx, request.file, request.key, options, plan);
+  // Sealed to a key and with no sender to check, an export is only planned: the answer says
+  // who signed it, for the importer to confirm.
+  if (request.expected_sender.empty() && plan.complete)
+    return answer<ImportVaults>(import_report(plan, false));
+  if (!imported.ok())
+    return to_error(imported);
+  self->state.generations->bump_all();
+  return persist(self, std::move(tx), answer<ImportVaults>(import_report(plan, true)));
 }
 
 // The vault actor's table: every kind but the identity storage's (the registry serves those).

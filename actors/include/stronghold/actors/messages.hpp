@@ -143,6 +143,16 @@ typename Inspector::result_type inspect(Inspector& f, T& x) {
   return std::apply([&](auto&... field) { return f(caf::meta::type_name(T::kName.data()), field...); }, x.fields());
 }
 
+// Every struct of an answer, from its SH_FIELDS list.
+template <class Inspector, class T>
+requires requires(T& x) {
+  x.fields();
+  T::kTypeName;
+}
+typename Inspector::result_type inspect(Inspector& f, T& x) {
+  return std::apply([&](auto&... field) { return f(caf::meta::type_name(T::kTypeName.data()), field...); }, x.fields());
+}
+
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, Done&) {
   return f(caf::meta::type_name("stronghold.Done"));
@@ -199,6 +209,11 @@ CAF_BEGIN_TYPE_ID_BLOCK(stronghold, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(stronghold, (stronghold::actors::Done))
   CAF_ADD_TYPE_ID(stronghold, (stronghold::actors::DidCreated))
   CAF_ADD_TYPE_ID(stronghold, (stronghold::actors::IdentityJson))
+  CAF_ADD_TYPE_ID(stronghold, (stronghold::actors::ExtendedPublic))
+  CAF_ADD_TYPE_ID(stronghold, (stronghold::actors::AeadSealed))
+  CAF_ADD_TYPE_ID(stronghold, (stronghold::actors::ImportReport))
+  CAF_ADD_TYPE_ID(stronghold, (std::vector<std::string>))
+  CAF_ADD_TYPE_ID(stronghold, (std::vector<stronghold::actors::RecordEntry>))
   SH_ENGINE_REQUESTS(SH_ADD_REQUEST_TYPE_ID)
 CAF_END_TYPE_ID_BLOCK(stronghold)
 

@@ -8,8 +8,9 @@
 //
 // Adding an operation touches two places:
 //   1. here: its struct, and one line in SH_ENGINE_REQUESTS (kinds are appended, never reused);
-//   2. its handler: a `handle` overload in actors/src/vault_handlers.cpp (or, for the identity
-//      storage, in actors/src/identity.cpp).
+//   2. its handler: a `handle` overload in actors/src/engine.cpp (or, for the identity storage,
+//      in actors/src/identity.cpp). Kinds 1..63 are the vault actor's, 64 and up the identity
+//      storage's.
 //
 // This header is free of CAF, so that the public façade (stronghold/engine.hpp) can speak the
 // vocabulary without pulling in the actor framework.
@@ -26,10 +27,12 @@
 #include "stronghold/runtime/scratch.hpp"
 #include "stronghold/runtime/shield.hpp"
 #include "stronghold/runtime/status.hpp"
+#include "stronghold/vault/aead.hpp"
 #include "stronghold/vault/did.hpp"
 #include "stronghold/vault/identity.hpp"
 #include "stronghold/vault/jwe.hpp"
 #include "stronghold/vault/keystore.hpp"
+#include "stronghold/vault/mac.hpp"
 #include "stronghold/vault/sign.hpp"
 #include "stronghold/vault/slip10.hpp"
 
@@ -69,7 +72,8 @@ struct GenerateKey {
   vault::Location at;
   vault::KeyType type = vault::KeyType::ed25519;
   vault::Overwrite overwrite = vault::Overwrite::refuse;
-  SH_FIELDS(at, type, overwrite)
+  std::uint64_t expires_at = 0;  // unix seconds; 0 for never
+  SH_FIELDS(at, type, overwrite, expires_at)
 };
 
 struct ImportKey {
@@ -79,7 +83,8 @@ struct ImportKey {
   vault::KeyType type = vault::KeyType::ed25519;
   Secret key;
   vault::Overwrite overwrite = vault::Overwrite::refuse;
-  SH_FIELDS(at, type, key, overwrite)
+  std::uint64_t expires_at = 0;  // unix seconds; 0 for never
+  SH_FIELDS(at, type, key, overwrite, expires_at)
 };
 
 struct PublicKey {
@@ -187,6 +192,246 @@ struct CheckPassword {
   using Answer = Done;
   Secret password;
   SH_FIELDS(password)
+};
+
+// ---- expiry, Schnorr, extended public keys, mnemonics
+
+// Sets the expiry of the key at `at`: `expires_at` (unix seconds), or `in` seconds from now by
+// the snapshot's clock; neither: never. Giving both is invalid_argument. The record keeps its
+// type, public key and hint under a new version. A key already expired stays so: expired.
+struct ExpireKey {
+  static constexpr std::string_view kName = "key.expire";
+  using Answer = Done;
+  vault::Location at;
+  std::uint64_t expires_at = 0;
+  std::uint64_t in = 0;
+  SH_FIELDS(at, expires_at, in)
+};
+
+// BIP340 Schnorr with a secp256k1 key: 64 bytes. `aux_random` (32 bytes) reproduces test
+// vectors; empty means fresh randomness, which is what callers want.
+struct SignSchnorr {
+  static constexpr std::string_view kName = "sign.schnorr";
+  using Answer = Bytes;
+  vault::Location at;
+  Bytes message;
+  Bytes aux_random{};
+  SH_FIELDS(at, message, aux_random)
+};
+
+// The public side of a SLIP-10 node (vault/slip10.hpp NodePublic) and, for secp256k1, its BIP32
+// extended public key ("xpub..."; empty for Ed25519, which has none).
+struct ExtendedPublic {
+  static constexpr std::string_view kTypeName = "stronghold.ExtendedPublic";
+  std::uint32_t depth = 0;
+  std::uint32_t parent_fingerprint = 0;
+  std::uint32_t child_number = 0;
+  Bytes chain_code;
+  Bytes public_key;
+  std::string xpub;
+  SH_FIELDS(depth, parent_fingerprint, child_number, chain_code, public_key, xpub)
+};
+
+// The node at `path` of the seed at `seed`; nothing is stored.
+struct NodePublicKey {
+  static constexpr std::string_view kName = "key.xpub";
+  using Answer = ExtendedPublic;
+  vault::Location seed;
+  std::string path;
+  vault::Curve curve = vault::Curve::secp256k1;
+  SH_FIELDS(seed, path, curve)
+};
+
+// A new BIP39 mnemonic (English) of `words` words (12, 15, 18, 21 or 24); its seed, with the
+// optional passphrase, is stored at `at` and the mnemonic is the answer: the only copy.
+struct GenerateMnemonic {
+  static constexpr std::string_view kName = "mnemonic.generate";
+  using Answer = Secret;
+  vault::Location at;
+  std::uint32_t words = 24;
+  Secret passphrase{};
+  vault::Overwrite overwrite = vault::Overwrite::refuse;
+  SH_FIELDS(at, words, passphrase, overwrite)
+};
+
+// Checks a mnemonic's words and checksum and stores its seed at `at`.
+struct RecoverMnemonic {
+  static constexpr std::string_view kName = "mnemonic.recover";
+  using Answer = Done;
+  vault::Location at;
+  Secret mnemonic{};
+  Secret passphrase{};
+  vault::Overwrite overwrite = vault::Overwrite::refuse;
+  SH_FIELDS(at, mnemonic, passphrase, overwrite)
+};
+
+// ---- agreement, MACs, KDFs and AEAD: shared secrets and derived keys stay in records
+
+// Key agreement of the key at `at` with `peer`: X25519 for an X25519 key (32-byte peer key),
+// secp256k1 ECDH (the shared x coordinate; 33- or 65-byte peer key) for a secp256k1 key. The
+// shared secret becomes the symmetric record `into`.
+struct AgreeKey {
+  static constexpr std::string_view kName = "key.agree";
+  using Answer = Done;
+  vault::Location at;
+  Bytes peer;
+  vault::Location into;
+  vault::Overwrite overwrite = vault::Overwrite::refuse;
+  SH_FIELDS(at, peer, into, overwrite)
+};
+
+// HMAC keyed with a symmetric or seed record; the tag is the answer.
+struct Hmac {
+  static constexpr std::string_view kName = "mac.hmac";
+  using Answer = Bytes;
+  vault::Location at;
+  vault::Hash hash = vault::Hash::sha256;
+  Bytes message;
+  SH_FIELDS(at, hash, message)
+};
+
+// HKDF (RFC 5869) of a symmetric or seed record into the symmetric record `into`.
+struct Hkdf {
+  static constexpr std::string_view kName = "kdf.hkdf";
+  using Answer = Done;
+  vault::Location at;
+  vault::Hash hash = vault::Hash::sha256;
+  Bytes salt{};
+  Bytes info{};
+  std::uint32_t length = 32;
+  vault::Location into;
+  vault::Overwrite overwrite = vault::Overwrite::refuse;
+  SH_FIELDS(at, hash, salt, info, length, into, overwrite)
+};
+
+// PBKDF2-HMAC-SHA512 of a password into the symmetric record `into`. It runs on the vault's
+// actor, so `rounds` is at most kMaxPbkdf2Rounds (invalid_argument otherwise).
+inline constexpr std::uint32_t kMaxPbkdf2Rounds = 1'000'000;
+struct Pbkdf2 {
+  static constexpr std::string_view kName = "kdf.pbkdf2";
+  using Answer = Done;
+  Secret password;
+  Bytes salt;
+  std::uint32_t rounds = 210'000;
+  std::uint32_t length = 32;
+  vault::Location into;
+  vault::Overwrite overwrite = vault::Overwrite::refuse;
+  SH_FIELDS(password, salt, rounds, length, into, overwrite)
+};
+
+struct AeadSealed {
+  static constexpr std::string_view kTypeName = "stronghold.AeadSealed";
+  Bytes nonce;
+  Bytes ciphertext;  // without the tag
+  Bytes tag;         // 16 bytes
+  SH_FIELDS(nonce, ciphertext, tag)
+};
+
+// Authenticated encryption with the symmetric record `at` (32 bytes; vault/aead.hpp). `nonce`
+// empty: a fresh random one (what callers want; reusing a nonce under one key breaks both ciphers).
+struct AeadEncrypt {
+  static constexpr std::string_view kName = "aead.encrypt";
+  using Answer = AeadSealed;
+  vault::Location at;
+  vault::Aead cipher = vault::Aead::xchacha20poly1305;
+  Secret plaintext;
+  Bytes associated_data{};
+  Bytes nonce{};
+  SH_FIELDS(at, cipher, plaintext, associated_data, nonce)
+};
+
+// authentication_failed when any byte differs from what was sealed.
+struct AeadDecrypt {
+  static constexpr std::string_view kName = "aead.decrypt";
+  using Answer = Secret;
+  vault::Location at;
+  vault::Aead cipher = vault::Aead::xchacha20poly1305;
+  AeadSealed sealed;
+  Bytes associated_data{};
+  SH_FIELDS(at, cipher, sealed.nonce, sealed.ciphertext, sealed.tag, associated_data)
+};
+
+// ---- listings, the secret store's names
+
+// The names in the secret store (the identity storage's entries are not listed).
+struct ListSecrets {
+  static constexpr std::string_view kName = "secret.list";
+  using Answer = std::vector<std::string>;
+  SH_FIELDS()
+};
+
+// not_found when there is no such secret.
+struct DeleteSecret {
+  static constexpr std::string_view kName = "secret.delete";
+  using Answer = Done;
+  std::string name;
+  SH_FIELDS(name)
+};
+
+// One live record as a listing shows it: never secret bytes.
+struct RecordEntry {
+  static constexpr std::string_view kTypeName = "stronghold.RecordEntry";
+  vault::Location location;
+  vault::KeyType type = vault::KeyType::opaque;
+  std::string hint;
+  std::uint64_t version = 0;
+  std::uint64_t created_at = 0;  // unix seconds
+  std::uint64_t expires_at = 0;  // unix seconds; 0 for never
+  Bytes public_key;              // empty for seeds, symmetric keys and expired records
+  SH_FIELDS(location, type, hint, version, created_at, expires_at, public_key)
+};
+
+// The live records of the vault `vault`, or of every vault when empty, sorted by location.
+struct ListRecords {
+  static constexpr std::string_view kName = "list";
+  using Answer = std::vector<RecordEntry>;
+  std::string vault{};
+  SH_FIELDS(vault)
+};
+
+// ---- sharing between devices (snapshot/transfer.hpp)
+
+// The vaults named (every vault, secret store included, when none) as an export file sealed to
+// the recipient's X25519 public key and signed with the Ed25519 key at `sign_with`.
+struct ExportVaults {
+  static constexpr std::string_view kName = "export";
+  using Answer = Bytes;
+  Bytes recipient;
+  vault::Location sign_with;
+  std::vector<std::string> vaults{};
+  SH_FIELDS(recipient, sign_with, vaults)
+};
+
+// What an import did, or would do, with one record or secret of an export.
+struct ImportedEntry {
+  static constexpr std::string_view kTypeName = "stronghold.ImportedEntry";
+  vault::ImportedRecord::Kind kind = vault::ImportedRecord::Kind::record;
+  std::string name;  // VAULT/RECORD, or the secret's name
+  vault::ImportAction action = vault::ImportAction::add;
+  SH_FIELDS(kind, name, action)
+};
+
+struct ImportReport {
+  static constexpr std::string_view kTypeName = "stronghold.ImportReport";
+  Bytes sender;  // the Ed25519 public key the export is signed with
+  std::vector<ImportedEntry> records;
+  bool imported = false;  // false: only planned, the sender was not confirmed
+  SH_FIELDS(sender, records, imported)
+};
+
+// Reads an export sealed to the X25519 key at `key`. Its signature must verify with
+// `expected_sender` (the Ed25519 public key the sender gave by a channel the importer trusts);
+// without one, nothing is imported and the answer says who signed it and what it holds. A
+// live record already here is kept unless `merge` is Overwrite::replace. authentication_failed
+// for another signer or another recipient, corrupted for a damaged file.
+struct ImportVaults {
+  static constexpr std::string_view kName = "import";
+  using Answer = ImportReport;
+  Bytes file;
+  vault::Location key;
+  Bytes expected_sender{};
+  vault::Overwrite merge = vault::Overwrite::refuse;
+  SH_FIELDS(file, key, expected_sender, merge)
 };
 
 // ---- the identity storage (IOTA Identity's Storage interface)
@@ -336,6 +581,22 @@ struct DidValueSet {
   X(12, CollectGarbage)       \
   X(13, ChangePassword)       \
   X(14, CheckPassword)        \
+  X(15, ExpireKey)            \
+  X(16, SignSchnorr)          \
+  X(17, NodePublicKey)        \
+  X(18, GenerateMnemonic)     \
+  X(19, RecoverMnemonic)      \
+  X(20, AgreeKey)             \
+  X(21, Hmac)                 \
+  X(22, Hkdf)                 \
+  X(23, Pbkdf2)               \
+  X(24, AeadEncrypt)          \
+  X(25, AeadDecrypt)          \
+  X(26, ListSecrets)          \
+  X(27, DeleteSecret)         \
+  X(28, ListRecords)          \
+  X(29, ExportVaults)         \
+  X(30, ImportVaults)         \
   X(64, DidCreate)            \
   X(65, DidList)              \
   X(66, DidExists)            \
@@ -352,7 +613,7 @@ struct DidValueSet {
 
 // The kinds, by name (RequestKind::GenerateKey) and number.
 enum class RequestKind : std::uint16_t {
-#define SH_KIND_ENUMERATOR(number, type) type = number,
+#define SH_KIND_ENUMERATOR(number, type) type = (number),
   SH_ENGINE_REQUESTS(SH_KIND_ENUMERATOR)
 #undef SH_KIND_ENUMERATOR
 };
@@ -383,7 +644,8 @@ constexpr bool is_identity_request(RequestKind kind) noexcept { return static_ca
 // Calls `visit(Request{})` for each request type in kind order (tables and tests walk them).
 template <class Visit>
 void for_each_request_type(Visit&& visit) {
-#define SH_VISIT_TYPE(number, type) visit(type{});
+// A type name cannot be parenthesized: `(type){}` would be a compound literal.
+#define SH_VISIT_TYPE(number, type) visit(type{});  // NOLINT(bugprone-macro-parentheses)
   SH_ENGINE_REQUESTS(SH_VISIT_TYPE)
 #undef SH_VISIT_TYPE
 }
