@@ -7,11 +7,11 @@
 //           | version (u8, 1) || kind (u16 LE) || code (an Errc, not 0) || message
 //
 // Each field type has one encoding, derived from the field lists; a request with a field type
-// the codec does not know fails to compile (wire.cpp says what to add). Decoding trusts nothing: every length is
-// checked against its bound and against what is left before anything is allocated, enums and
-// booleans are range-checked, names, DIDs and key locations go through their parsers, and only
-// the canonical encoding of a value is accepted, so a decoded message encodes back to the same
-// bytes.
+// the codec does not know fails to compile (wire.cpp says what to add). Decoding trusts nothing:
+// every length is checked against its bound and against what is left before anything is
+// allocated, enums and booleans are range-checked, text must be UTF-8, locations, DIDs and key
+// locations go through their checks and parsers, and only the canonical encoding of a value is
+// accepted, so a decoded message encodes back to the same bytes.
 //
 // Secrets: an encoding holds the plaintext of every Secret field, so it comes in a wiping buffer
 // (runtime::SecretBytes) and goes only over an authenticated local socket (or, later, TLS). A
