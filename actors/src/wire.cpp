@@ -101,8 +101,7 @@ struct Codec<bool> {
 
 // Integers: fixed width, little-endian, two's complement.
 template <class T>
-requires(std::is_integral_v<T> && !std::is_same_v<T, bool>)
-struct Codec<T> {
+requires(std::is_integral_v<T> && !std::is_same_v<T, bool>) struct Codec<T> {
   using Unsigned = std::make_unsigned_t<T>;
   static Status write(Writer& out, T value) {
     const auto bits = static_cast<Unsigned>(value);
@@ -126,7 +125,8 @@ template <class E>
 requires std::is_enum_v<E>
 struct Codec<E> {
   using Range = EnumRange<E>;
-  static_assert(requires { Range::last; }, "an enum field needs an EnumRange in wire.hpp");
+  static_assert(
+      requires { Range::last; }, "an enum field needs an EnumRange in wire.hpp");
   static Status write(Writer& out, E value) {
     if (value < Range::first || value > Range::last)
       return Status(Errc::invalid_argument, "an enum value outside its range");

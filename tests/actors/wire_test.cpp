@@ -34,9 +34,7 @@ void fill(Secret& value) { value = Secret::seal(Bytes{'s', 'e', 'c', 'r', 'e', '
 
 template <class E>
 requires std::is_enum_v<E>
-void fill(E& value) {
-  value = wire::EnumRange<E>::last;
-}
+void fill(E& value) { value = wire::EnumRange<E>::last; }
 
 template <class T>
 void fill(std::vector<T>& items) {
@@ -139,9 +137,10 @@ TEST_CASE("every request kind round-trips through the wire form with every field
     CHECK(encoded(*decoded) == message);
     ++kinds;
   });
-#define SH_COUNT_KIND(number, type) +1
-  CHECK(kinds == 0 SH_ENGINE_REQUESTS(SH_COUNT_KIND));
-#undef SH_COUNT_KIND
+  int numbered = 0;
+  for (std::uint32_t number = 0; number <= 0xffff; ++number)
+    numbered += is_request_kind(static_cast<std::uint16_t>(number)) ? 1 : 0;
+  CHECK(kinds == numbered);
 }
 
 TEST_CASE("every answer round-trips, and an error answer carries its code and message") {
@@ -215,7 +214,8 @@ TEST_CASE("an enum or a boolean outside its range is refused") {
 }
 
 TEST_CASE("an invalid location is refused when decoded and when encoded") {
-  const Bytes slash_in_vault = handmade(RequestKind::PublicKey, [](ByteWriter& out) { write_location(out, "a/b", "r"); });
+  const Bytes slash_in_vault =
+      handmade(RequestKind::PublicKey, [](ByteWriter& out) { write_location(out, "a/b", "r"); });
   CHECK(wire::decode_request<PublicKey>(slash_in_vault).code() == Errc::invalid_argument);
   const Bytes empty_record = handmade(RequestKind::PublicKey, [](ByteWriter& out) { write_location(out, "a", ""); });
   CHECK(wire::decode_request<PublicKey>(empty_record).code() == Errc::invalid_argument);
@@ -264,8 +264,8 @@ TEST_CASE("a length past the end or above its bound is refused without allocatin
   };
   CHECK(wire::decode_request<Sign>(sign_claiming(1)).value().message == Bytes{1});
   // Allocating either claim would throw (the first cannot be allocated at all): neither is.
-  CHECK_NOTHROW(CHECK(wire::decode_request<Sign>(sign_claiming(std::uint64_t{1} << 62)).code() ==
-                      Errc::invalid_argument));
+  CHECK_NOTHROW(
+      CHECK(wire::decode_request<Sign>(sign_claiming(std::uint64_t{1} << 62)).code() == Errc::invalid_argument));
   CHECK_NOTHROW(CHECK(wire::decode_request<Sign>(sign_claiming(wire::kMaxMessage)).code() == Errc::invalid_argument));
 
   const auto batch_claiming = [](std::uint64_t count) {

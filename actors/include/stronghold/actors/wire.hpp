@@ -57,8 +57,8 @@ struct EnumRange<vault::Curve> : Contiguous<vault::Curve::ed25519, vault::Curve:
 template <>
 struct EnumRange<vault::EcdsaFormat> : Contiguous<vault::EcdsaFormat::compact, vault::EcdsaFormat::der> {};
 template <>
-struct EnumRange<vault::IdentityKeyType>
-    : Contiguous<vault::IdentityKeyType::ed25519, vault::IdentityKeyType::x25519> {};
+struct EnumRange<vault::IdentityKeyType> : Contiguous<vault::IdentityKeyType::ed25519, vault::IdentityKeyType::x25519> {
+};
 template <>
 struct EnumRange<vault::ContentEncryption>
     : Contiguous<vault::ContentEncryption::aes256gcm, vault::ContentEncryption::aes256gcm> {};
@@ -66,8 +66,8 @@ template <>
 struct EnumRange<vault::KeyManagement>
     : Contiguous<vault::KeyManagement::ecdh_es, vault::KeyManagement::ecdh_es_a256kw> {};
 template <>
-struct EnumRange<vault::IdentityValue>
-    : Contiguous<vault::IdentityValue::chain_state, vault::IdentityValue::document> {};
+struct EnumRange<vault::IdentityValue> : Contiguous<vault::IdentityValue::chain_state, vault::IdentityValue::document> {
+};
 
 // Failures: a malformed message is invalid_argument; a version or kind this build does not
 // know is unsupported; a message above kMaxMessage is resource_exhausted. Encoding fails when a
