@@ -1,6 +1,6 @@
 #include "stronghold/snapshot/change_codec.hpp"
 
-#include "byte_codec.hpp"
+#include "stronghold/runtime/byte_codec.hpp"
 
 namespace stronghold::snapshot {
 namespace {

@@ -5,7 +5,7 @@
 
 #include <sodium.h>
 
-#include "byte_codec.hpp"
+#include "stronghold/runtime/byte_codec.hpp"
 
 namespace stronghold::snapshot {
 namespace {

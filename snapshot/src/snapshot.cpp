@@ -9,7 +9,7 @@
 
 #include <sodium.h>
 
-#include "byte_codec.hpp"
+#include "stronghold/runtime/byte_codec.hpp"
 #include "stronghold/runtime/random.hpp"
 #include "stronghold/runtime/scratch.hpp"
 #include "stronghold/runtime/shield.hpp"

@@ -1,18 +1,22 @@
 // Little-endian fixed-width integers, LEB128 varints and length-prefixed byte strings, with
-// reads that never run past their input.
+// reads that never run past their input: the snapshot's formats and the engine's wire form.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <string>
 
 #include "stronghold/runtime/hex.hpp"
 
-namespace stronghold::snapshot {
+namespace stronghold {
 
-class ByteWriter {
+// Appends to `Out`: Bytes, or runtime::SecretBytes for an encoding that carries a secret (it
+// wipes what it frees as it grows).
+template <class Out>
+class BasicByteWriter {
  public:
-  explicit ByteWriter(Bytes& out) noexcept : out_(out) {}
+  explicit BasicByteWriter(Out& out) noexcept : out_(out) {}
   void u8(std::uint8_t value) { out_.push_back(value); }
   void u16(std::uint16_t value) { fixed(value, 2); }
   void u32(std::uint32_t value) { fixed(value, 4); }
@@ -27,7 +31,12 @@ class ByteWriter {
   void signed_varint(std::int64_t value) {  // zigzag
     varint((static_cast<std::uint64_t>(value) << 1) ^ static_cast<std::uint64_t>(value >> 63));
   }
-  void raw(ByteView bytes) { out_.insert(out_.end(), bytes.begin(), bytes.end()); }
+  void raw(ByteView bytes) {
+    if constexpr (requires { out_.append(bytes); })
+      out_.append(bytes);
+    else
+      out_.insert(out_.end(), bytes.begin(), bytes.end());
+  }
   void bytes(ByteView bytes) {
     varint(bytes.size());
     raw(bytes);
@@ -39,8 +48,10 @@ class ByteWriter {
     for (int i = 0; i < size; ++i)
       out_.push_back(static_cast<std::uint8_t>(value >> (8 * i)));
   }
-  Bytes& out_;
+  Out& out_;
 };
+
+using ByteWriter = BasicByteWriter<Bytes>;
 
 // Each read returns false once the input is exhausted or inconsistent; the reader then stays
 // failed, so a sequence of reads needs one check at the end.
@@ -129,4 +140,4 @@ class ByteReader {
   bool ok_ = true;
 };
 
-}  // namespace stronghold::snapshot
+}  // namespace stronghold
