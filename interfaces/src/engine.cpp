@@ -11,6 +11,7 @@
 
 #include "stronghold/actors/pending.hpp"
 #include "stronghold/actors/system_config.hpp"
+#include "stronghold/actors/wire.hpp"
 #include "stronghold/engine_actors.hpp"
 
 namespace stronghold {
@@ -337,6 +338,11 @@ Result<typename R::Answer> Engine::call(R request) {
 
 template <actors::EngineRequest R>
 void Engine::call_async(R request, std::function<void(Result<typename R::Answer>)> done) {
+  if constexpr (std::is_same_v<R, actors::Sign>) {
+    // Through the submission queue, coalesced into batches with other signatures for the key.
+    sign_async(request.at, std::move(request.message), std::move(done));
+    return;
+  }
   if (state_->closed) {
     done(engine_closed());
     return;
@@ -354,6 +360,24 @@ void Engine::call_async(R request, std::function<void(Result<typename R::Answer>
   template void Engine::call_async<actors::type>(actors::type, std::function<void(Result<actors::type::Answer>)>);
 SH_ENGINE_REQUESTS(SH_INSTANTIATE_CALLS)
 #undef SH_INSTANTIATE_CALLS
+
+Result<runtime::SecretBytes> Engine::call_wire(ByteView request) {
+  return actors::wire::decode_and_visit(request, [this](auto& decoded) -> Result<runtime::SecretBytes> {
+    using R = std::decay_t<decltype(decoded)>;
+    return actors::wire::encode_reply<R>(call(std::move(decoded)));
+  });
+}
+
+void Engine::call_wire_async(ByteView request, std::function<void(Result<runtime::SecretBytes>)> done) {
+  const Status decoded = actors::wire::decode_and_visit(request, [&](auto& decoded_request) -> Status {
+    using R = std::decay_t<decltype(decoded_request)>;
+    call_async(std::move(decoded_request),
+               [done](Result<typename R::Answer> answer) { done(actors::wire::encode_reply<R>(answer)); });
+    return {};
+  });
+  if (!decoded.ok())
+    done(decoded);
+}
 
 Result<Bytes> Engine::generate(const vault::Location& location, vault::KeyType type, vault::Overwrite overwrite) {
   return call(actors::GenerateKey{location, type, overwrite});

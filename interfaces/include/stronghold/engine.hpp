@@ -29,6 +29,7 @@
 #include "stronghold/actors/options.hpp"
 #include "stronghold/actors/requests.hpp"
 #include "stronghold/runtime/secret_buffer.hpp"
+#include "stronghold/runtime/secret_bytes.hpp"
 
 // This header is free of the actor framework (an application that wants the engine's actor
 // handle includes stronghold/engine_actors.hpp).
@@ -67,6 +68,13 @@ class Engine {
   // (unavailable once the engine closes).
   template <actors::EngineRequest R>
   void call_async(R request, std::function<void(Result<typename R::Answer>)> done);
+
+  // The same for a request in its wire form (actors/wire.hpp, docs/wire-protocol.md), for other
+  // processes and other languages: the answer in its wire form (an error answer when the request
+  // ran and failed), or an error Status when the request does not decode. The request's bytes
+  // may hold secrets: the caller wipes them; the answer is in a wiping buffer.
+  Result<runtime::SecretBytes> call_wire(ByteView request);
+  void call_wire_async(ByteView request, std::function<void(Result<runtime::SecretBytes>)> done);
 
   // Every write refuses a location (or secret name) that holds a live record with
   // already_exists, unless `overwrite` is Overwrite::replace: the caller says so explicitly.
