@@ -130,6 +130,32 @@ Status copy_out(ByteView bytes, uint8_t* out, size_t capacity, size_t* written) 
   return {};
 }
 
+// The engine's callback for an asynchronous call counted with begin_call: hands the value's bytes
+// (or the failure's status, its message in stronghold_last_error) to the caller's `done`, then
+// ends the call.
+template <class Callback>
+auto answer_through(stronghold_engine* engine, Callback done, void* user_data) {
+  return [engine, done, user_data](const auto& result) {
+    if (result.ok()) {
+      last_error.clear();
+      done(user_data, STRONGHOLD_OK, result->data(), result->size());
+    } else {
+      done(user_data, fail(result.status()), nullptr, 0);
+    }
+    end_call(engine);
+  };
+}
+
+// A copy the caller releases with sodium_free: guarded pages, wiped when freed.
+Result<uint8_t*> guarded_copy(ByteView bytes) {
+  auto* copy = static_cast<uint8_t*>(sodium_malloc(bytes.size() + 1));
+  if (copy == nullptr)
+    return Status(Errc::resource_exhausted, "no memory for the value");
+  if (!bytes.empty())
+    std::memcpy(copy, bytes.data(), bytes.size());
+  return copy;
+}
+
 Result<stronghold::vault::KeyType> key_type_of(int key_type) {
   switch (key_type) {
     case STRONGHOLD_ED25519: return stronghold::vault::KeyType::ed25519;
@@ -278,16 +304,7 @@ int stronghold_sign_async(stronghold_engine* engine, const char* location, const
       return Status(Errc::invalid_argument, "a message and a callback are required");
     const ByteView bytes = view(message, message_len);
     begin_call(engine);  // until `done` has returned: stronghold_close waits for it
-    engine->engine->sign_async(at, Bytes(bytes.begin(), bytes.end()),
-                               [engine, done, user_data](Result<Bytes> signature) {
-                                 if (signature.ok()) {
-                                   last_error.clear();
-                                   done(user_data, STRONGHOLD_OK, signature->data(), signature->size());
-                                 } else {
-                                   done(user_data, fail(signature.status()), nullptr, 0);
-                                 }
-                                 end_call(engine);
-                               });
+    engine->engine->sign_async(at, Bytes(bytes.begin(), bytes.end()), answer_through(engine, done, user_data));
     return {};
   });
 }
@@ -317,12 +334,7 @@ int stronghold_secret_get(stronghold_engine* engine, const char* name, uint8_t**
     *value_len = 0;
     SH_ASSIGN_OR_RETURN(const auto secret, engine->engine->get_secret(name));
     const auto bytes = secret.read();
-    // sodium_malloc: guarded pages, wiped by sodium_free.
-    auto* copy = static_cast<uint8_t*>(sodium_malloc(bytes.bytes().size() + 1));
-    if (copy == nullptr)
-      return Status(Errc::resource_exhausted, "no memory for the value");
-    std::memcpy(copy, bytes.bytes().data(), bytes.bytes().size());
-    *value = copy;
+    SH_ASSIGN_OR_RETURN(*value, guarded_copy(bytes.bytes()));
     *value_len = bytes.bytes().size();
     return {};
   });
@@ -379,6 +391,37 @@ int stronghold_did_purge(stronghold_engine* engine, const char* did) {
 
 int stronghold_sync(stronghold_engine* engine) {
   return on_engine(engine, [&]() -> Status { return engine->engine->sync(); });
+}
+
+int stronghold_call(stronghold_engine* engine, const uint8_t* request, size_t request_len, uint8_t** answer,
+                    size_t* answer_len) {
+  return on_engine(engine, [&]() -> Status {
+    if (answer == nullptr || answer_len == nullptr || (request == nullptr && request_len > 0))
+      return Status(Errc::invalid_argument, "request, answer and answer_len are required");
+    *answer = nullptr;
+    *answer_len = 0;
+    SH_ASSIGN_OR_RETURN(const stronghold::runtime::SecretBytes encoded,
+                        engine->engine->call_wire(view(request, request_len)));
+    SH_ASSIGN_OR_RETURN(*answer, guarded_copy(ByteView(encoded.data(), encoded.size())));
+    *answer_len = encoded.size();
+    return {};
+  });
+}
+
+void stronghold_free_answer(uint8_t* answer, size_t) {
+  if (answer != nullptr)
+    sodium_free(answer);
+}
+
+int stronghold_call_async(stronghold_engine* engine, const uint8_t* request, size_t request_len,
+                          stronghold_call_callback done, void* user_data) {
+  return on_engine(engine, [&]() -> Status {
+    if ((request == nullptr && request_len > 0) || done == nullptr)
+      return Status(Errc::invalid_argument, "a request and a callback are required");
+    begin_call(engine);  // until `done` has returned: stronghold_close waits for it
+    engine->engine->call_wire_async(view(request, request_len), answer_through(engine, done, user_data));
+    return {};
+  });
 }
 
 }  // extern "C"

@@ -121,7 +121,7 @@ const char* ClientState::name = "stronghold.client";
 using ClientSelf = client_actor::stateful_pointer<ClientState>;
 
 // Sends one request; `answer` gets the reply or the failure, exactly once.
-void send_request(ClientSelf self, Envelope envelope, SharedReplyCallback answer) {
+void send_request(ClientSelf self, Envelope envelope, const SharedReplyCallback& answer) {
   auto& state = self->state;
   const std::uint64_t id = state.in_flight.add([answer](const caf::error&) { (*answer)(engine_closed()); });
   self->request(state.engine, state.timeout, std::move(envelope))

@@ -148,7 +148,7 @@ struct answered {
   atomic_int status;
   atomic_int calls;
   size_t signature_len;
-  uint8_t signature[64];
+  uint8_t signature[128]; /* or an answer's wire form */
 };
 
 static void record_answer(void* user_data, int status, const uint8_t* signature, size_t signature_len) {
@@ -178,6 +178,30 @@ static int call_sign_async(struct args* a) {
   struct answered answer;
   init_answer(&answer);
   const int queued = stronghold_sign_async(a->engine, a->text, a->input, a->input_len, record_answer, &answer);
+  if (queued != STRONGHOLD_OK)
+    return queued;
+  return wait_for_answer(&answer);
+}
+
+/* Wire form (docs/wire-protocol.md) of key.public for "null/key": version 1, kind 3 (u16 LE),
+ * the location's two texts, each a varint length and its bytes. */
+static const uint8_t kPublicKeyOfNullKey[] = {1, 3, 0, 4, 'n', 'u', 'l', 'l', 3, 'k', 'e', 'y'};
+
+/* The input slot stands for the request: NULL stays NULL (with its length), else the request above. */
+static int call_call(struct args* a) {
+  const uint8_t* request = a->input == NULL ? NULL : kPublicKeyOfNullKey;
+  const int status = stronghold_call(a->engine, request, sizeof kPublicKeyOfNullKey, a->value, a->value_len);
+  if (status == STRONGHOLD_OK)
+    stronghold_free_answer(*a->value, *a->value_len);
+  return status;
+}
+
+/* The queueing status, or the callback's status when the call was queued. */
+static int call_call_async(struct args* a) {
+  struct answered answer;
+  init_answer(&answer);
+  const uint8_t* request = a->input == NULL ? NULL : kPublicKeyOfNullKey;
+  const int queued = stronghold_call_async(a->engine, request, sizeof kPublicKeyOfNullKey, record_answer, &answer);
   if (queued != STRONGHOLD_OK)
     return queued;
   return wait_for_answer(&answer);
@@ -258,6 +282,8 @@ static void every_null_pointer_and_short_buffer(stronghold_engine* engine, const
       {"stronghold_sign", call_sign, NULL, 64, {I, I, U, I, S, OK, U, U, U, U, U, S, U, U}},
       {"stronghold_sign_batch", call_sign_batch, NULL, 64, {I, I, U, I, S, OK, U, U, U, U, U, S, U, U}},
       {"stronghold_sign_async", call_sign_async, NULL, 0, {I, I, U, I, U, U, U, U, U, U, U, U, U, U}},
+      {"stronghold_call", call_call, NULL, 0, {I, U, U, I, U, U, U, U, I, I, U, U, U, U}},
+      {"stronghold_call_async", call_call_async, NULL, 0, {I, U, U, I, U, U, U, U, U, U, U, U, U, U}},
       {"stronghold_secret_put", call_secret_put, NULL, 0, {I, I, U, I, U, U, U, U, U, U, U, U, U, U}},
       {"stronghold_secret_get", call_secret_get, NULL, 0, {I, I, U, U, U, U, U, U, I, I, U, U, U, U}},
       {"stronghold_did_create", call_did_create, "dev", 0, {I, OK, OK, U, U, U, S, S, U, U, U, U, S, S}},
@@ -344,6 +370,49 @@ static void batch_and_asynchronous_signatures(stronghold_engine* engine) {
   init_answer(&answer);
   EXPECT(stronghold_sign_async(engine, "wallet/ed", first, sizeof first, NULL, &answer) == STRONGHOLD_INVALID_ARGUMENT);
   EXPECT(atomic_load(&answer.calls) == 0);
+}
+
+/* Requests in their wire form answer what the typed calls answer; an engine error comes back in
+ * the answer, a request that does not decode as the call's status. */
+static void requests_in_their_wire_form(stronghold_engine* engine) {
+  /* sign for "wallet/ed", message "hi": version, kind 6, location, message. */
+  const uint8_t sign_request[] = {1, 6, 0, 6, 'w', 'a', 'l', 'l', 'e', 't', 2, 'e', 'd', 2, 'h', 'i'};
+  uint8_t* answer = NULL;
+  size_t answer_len = 0, written = 0;
+  uint8_t signature[64];
+  EXPECT(stronghold_sign(engine, "wallet/ed", (const uint8_t*)"hi", 2, signature, sizeof signature, &written) ==
+         STRONGHOLD_OK);
+  EXPECT(stronghold_call(engine, sign_request, sizeof sign_request, &answer, &answer_len) == STRONGHOLD_OK);
+  /* version, kind, status 0, then the signature as a varint length (64) and its bytes */
+  EXPECT(answer_len == 5 + 64 && answer[0] == 1 && answer[1] == 6 && answer[2] == 0 && answer[3] == 0 &&
+         answer[4] == 64 && memcmp(answer + 5, signature, 64) == 0);
+  stronghold_free_answer(answer, answer_len);
+
+  struct answered queued;
+  init_answer(&queued);
+  EXPECT(stronghold_call_async(engine, sign_request, sizeof sign_request, record_answer, &queued) == STRONGHOLD_OK);
+  EXPECT(wait_for_answer(&queued) == STRONGHOLD_OK);
+  EXPECT(queued.signature_len == 5 + 64 && memcmp(queued.signature + 5, signature, 64) == 0);
+
+  /* key.public for "wallet/none": the request ran; its answer carries not_found (2) and a message. */
+  const uint8_t missing[] = {1, 3, 0, 6, 'w', 'a', 'l', 'l', 'e', 't', 4, 'n', 'o', 'n', 'e'};
+  EXPECT(stronghold_call(engine, missing, sizeof missing, &answer, &answer_len) == STRONGHOLD_OK);
+  EXPECT(answer_len > 5 && answer[3] == STRONGHOLD_NOT_FOUND);
+  stronghold_free_answer(answer, answer_len);
+
+  const uint8_t cut[] = {1, 3, 0, 6, 'w', 'a'};
+  const uint8_t unknown_kind[] = {1, 0xff, 0x7f};
+  const uint8_t unknown_version[] = {9, 3, 0};
+  EXPECT(stronghold_call(engine, cut, sizeof cut, &answer, &answer_len) == STRONGHOLD_INVALID_ARGUMENT);
+  EXPECT(answer == NULL && answer_len == 0);
+  EXPECT(stronghold_call(engine, unknown_kind, sizeof unknown_kind, &answer, &answer_len) == STRONGHOLD_UNSUPPORTED);
+  EXPECT(stronghold_call(engine, unknown_version, sizeof unknown_version, &answer, &answer_len) ==
+         STRONGHOLD_UNSUPPORTED);
+  EXPECT(stronghold_call(engine, NULL, 0, &answer, &answer_len) == STRONGHOLD_INVALID_ARGUMENT);
+  init_answer(&queued);
+  EXPECT(stronghold_call_async(engine, cut, sizeof cut, record_answer, &queued) == STRONGHOLD_OK);
+  EXPECT(wait_for_answer(&queued) == STRONGHOLD_INVALID_ARGUMENT);
+  stronghold_free_answer(NULL, 3);
 }
 
 /* Close with asynchronous calls queued: every callback has run exactly once when it returns. */
@@ -478,6 +547,7 @@ int main(void) {
   EXPECT(stronghold_did_purge(engine, did) == STRONGHOLD_DID_NOT_FOUND);
 
   batch_and_asynchronous_signatures(engine);
+  requests_in_their_wire_form(engine);
   every_null_pointer_and_short_buffer(engine, path);
 
   EXPECT(stronghold_delete(engine, "wallet/rfc") == STRONGHOLD_OK);

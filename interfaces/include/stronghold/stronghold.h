@@ -138,6 +138,27 @@ int stronghold_did_purge(stronghold_engine* engine, const char* did);
 /* Everything acknowledged so far is durable. */
 int stronghold_sync(stronghold_engine* engine);
 
+/* Every request of the engine's vocabulary, in its wire form (docs/wire-protocol.md, "Requests
+ * and answers"): a version byte, the request's kind and its fields. STRONGHOLD_OK means the
+ * request ran: *answer (allocated by the library; release it with stronghold_free_answer, which
+ * wipes it, since an answer may hold a secret) is the answer's wire form, which carries either
+ * the value or the request's own error code and message. A request that does not decode gives
+ * STRONGHOLD_INVALID_ARGUMENT (malformed) or STRONGHOLD_UNSUPPORTED (a version or kind this
+ * library does not know), and no answer. The request's bytes may hold secrets: the caller wipes
+ * them. */
+int stronghold_call(stronghold_engine* engine, const uint8_t* request, size_t request_len, uint8_t** answer,
+                    size_t* answer_len);
+void stronghold_free_answer(uint8_t* answer, size_t answer_len); /* NULL is allowed */
+
+/* As stronghold_sign_callback, with the answer's wire form (valid during the call only; the
+ * library wipes it afterwards). */
+typedef void (*stronghold_call_callback)(void* user_data, int status, const uint8_t* answer, size_t answer_len);
+/* stronghold_call, returning at once: STRONGHOLD_OK means `done` will run exactly once, with the
+ * status stronghold_call would have returned and its answer; any other status means it will not
+ * run. The request is copied (and the copy wiped). stronghold_close waits for `done`. */
+int stronghold_call_async(stronghold_engine* engine, const uint8_t* request, size_t request_len,
+                          stronghold_call_callback done, void* user_data);
+
 #ifdef __cplusplus
 }
 #endif
