@@ -175,7 +175,7 @@ client_actor::behavior_type async_client(ClientSelf self, supervisor_actor engin
             send_signs(self, location, waiting);
       },
       [self](call_atom, Envelope& envelope, SharedReplyCallback& done) {
-        send_request(self, std::move(envelope), std::move(done));
+        send_request(self, std::move(envelope), done);
       },
   };
 }

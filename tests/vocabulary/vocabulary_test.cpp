@@ -1,0 +1,276 @@
+// Every request kind of the vocabulary, through every front end: for each kind (walked from
+// SH_ENGINE_REQUESTS, so a new kind without a sample here does not compile), one request is
+// round-tripped through its wire form and run through the C++ façade and through the C ABI's
+// stronghold_call, each on its own copy of one snapshot; the answers must be the same bytes,
+// or, where an answer is fresh randomness, equally valid.
+#include <sodium.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <functional>
+
+#include <doctest/doctest.h>
+
+#include "stronghold/actors/wire.hpp"
+#include "stronghold/engine.hpp"
+#include "stronghold/identity/stronghold_storage.hpp"
+#include "stronghold/stronghold.h"
+#include "support/temp_dir.hpp"
+
+using namespace stronghold;
+using namespace stronghold::actors;
+using vault::KeyType;
+using vault::Location;
+
+namespace {
+
+const Bytes kPassword = {'v', 'o', 'c', 'a', 'b'};
+const Bytes kNewPassword = {'n', 'e', 'w'};
+
+Location at(std::string_view text) { return Location::parse(text).value(); }
+Secret secret(ByteView bytes) { return Secret::seal(bytes).value(); }
+Secret secret(std::string_view text) { return secret(as_bytes(text)); }
+Bytes filled(std::uint8_t byte, std::size_t size = 32) { return Bytes(size, byte); }
+
+Bytes x25519_public(ByteView secret_key) {
+  Bytes public_key(crypto_scalarmult_BYTES);
+  REQUIRE(crypto_scalarmult_base(public_key.data(), secret_key.data()) == 0);
+  return public_key;
+}
+
+// What the snapshot holds before the walk: keys of every type at known values, a BIP39 seed, a
+// secret, two DIDs (one to purge) with an X25519 key, data encrypted to it, and an export.
+struct Fixture {
+  Bytes ed_public, x_public, export_file;
+  vault::Did did, doomed_did;
+  vault::KeyLocation did_signing_key, did_x25519_key;
+  vault::EncryptedData encrypted;
+};
+
+Fixture prepare(const std::string& path) {
+  stronghold::EngineOptions options;
+  options.snapshot.kdf = snapshot::KdfPreset::fast;
+  auto engine = std::shared_ptr<Engine>(Engine::create(path, kPassword, options).value());
+  Fixture fixture;
+  fixture.ed_public = engine->import_key(at("w/ed"), KeyType::ed25519, filled(0x11)).value();
+  REQUIRE(engine->import_key(at("w/k1"), KeyType::secp256k1, filled(0x12)).ok());
+  fixture.x_public = engine->import_key(at("w/x"), KeyType::x25519, filled(0x13)).value();
+  REQUIRE(engine->import_key(at("w/sym"), KeyType::symmetric, filled(0x14)).ok());
+  REQUIRE(engine->import_key(at("w/doomed"), KeyType::ed25519, filled(0x15)).ok());
+  REQUIRE(engine->import_key(at("w/expiring"), KeyType::ed25519, filled(0x16)).ok());
+  REQUIRE(engine
+              ->call(RecoverMnemonic{.at = at("w/seed"),
+                                     .mnemonic = secret("abandon abandon abandon abandon abandon abandon abandon "
+                                                        "abandon abandon abandon abandon about")})
+              .ok());
+  REQUIRE(engine->put_secret("s", as_bytes(std::string_view("secret value"))).ok());
+  fixture.export_file = engine->call(ExportVaults{fixture.x_public, at("w/ed"), {"w"}}).value();
+
+  identity::StrongholdStorage identities(engine);
+  const auto created = identities.did_create("dev", "sign-0", filled(0x21)).value();
+  fixture.did = created.did;
+  fixture.did_signing_key = created.location;
+  fixture.doomed_did = identities.did_create("dev", "sign-0", filled(0x22)).value().did;
+  const Bytes x_secret = filled(0x23);
+  fixture.did_x25519_key =
+      vault::KeyLocation::make(vault::IdentityKeyType::x25519, "enc-0", x25519_public(x_secret)).value();
+  REQUIRE(identities.key_insert(fixture.did, fixture.did_x25519_key, x_secret).ok());
+  fixture.encrypted = identities
+                          .data_encrypt(fixture.did, as_bytes(std::string_view("to the DID")), Bytes{1, 2},
+                                        vault::ContentEncryption::aes256gcm, {}, x25519_public(x_secret))
+                          .value();
+  REQUIRE(engine->sync().ok());
+  return fixture;
+}
+
+// ---- one sample request per kind, valid in the fixture's snapshot when the walk reaches it
+
+template <class R>
+R sample(const Fixture&);
+
+#define SH_SAMPLE(type) \
+  template <>           \
+  type sample<type>([[maybe_unused]] const Fixture& f)
+
+// Fresh randomness goes to vault "fresh", so that listing vault "w" is deterministic.
+SH_SAMPLE(GenerateKey) { return {.at = at("fresh/new"), .type = KeyType::secp256k1}; }
+SH_SAMPLE(ImportKey) { return {.at = at("w/imported"), .type = KeyType::ed25519, .key = secret(filled(0x31))}; }
+SH_SAMPLE(PublicKey) { return {.at = at("w/k1")}; }
+SH_SAMPLE(DeleteKey) { return {.at = at("w/doomed")}; }
+SH_SAMPLE(DeriveKey) { return {at("w/seed"), "m/44'/4218'/0'", vault::Curve::ed25519, at("w/derived")}; }
+SH_SAMPLE(Sign) { return {at("w/ed"), Bytes{'m'}}; }
+SH_SAMPLE(SignEcdsa) { return {at("w/k1"), Bytes{'m'}, {false, vault::EcdsaFormat::der}}; }
+SH_SAMPLE(SignBatch) { return {at("w/k1"), {Bytes{1}, Bytes{}, Bytes{2, 3}}}; }
+SH_SAMPLE(PutSecret) { return {"t", secret("another")}; }
+SH_SAMPLE(GetSecret) { return {"s"}; }
+SH_SAMPLE(SyncSnapshot) { return {}; }
+SH_SAMPLE(CollectGarbage) { return {}; }
+SH_SAMPLE(ChangePassword) { return {secret(kPassword), secret(kNewPassword)}; }
+SH_SAMPLE(CheckPassword) { return {secret(kNewPassword)}; }
+SH_SAMPLE(ExpireKey) { return {.at = at("w/expiring"), .expires_at = 4102444800}; }  // 2100-01-01
+SH_SAMPLE(SignSchnorr) { return {at("w/k1"), Bytes(32, 5), Bytes(32, 6)}; }
+SH_SAMPLE(NodePublicKey) { return {at("w/seed"), "m/0'/1", vault::Curve::secp256k1}; }
+SH_SAMPLE(GenerateMnemonic) { return {.at = at("fresh/mnemonic"), .words = 12}; }
+SH_SAMPLE(RecoverMnemonic) {
+  return {.at = at("w/recovered"),
+          .mnemonic = secret("legal winner thank year wave sausage worth useful legal winner "
+                             "thank yellow")};
+}
+SH_SAMPLE(AgreeKey) { return {at("w/x"), x25519_public(filled(0x41)), at("w/shared")}; }
+SH_SAMPLE(Hmac) { return {at("w/sym"), vault::Hash::sha512, Bytes{'m'}}; }
+SH_SAMPLE(Hkdf) { return {at("w/sym"), vault::Hash::sha256, Bytes{1}, Bytes{2}, 32, at("w/hkdf")}; }
+SH_SAMPLE(Pbkdf2) { return {secret("password"), Bytes(16, 7), 1000, 32, at("w/pbkdf2")}; }
+SH_SAMPLE(AeadEncrypt) {
+  return {at("w/sym"), vault::Aead::xchacha20poly1305, secret("plain"), Bytes{9}, Bytes(24, 8)};
+}
+SH_SAMPLE(AeadDecrypt) {
+  // What AeadEncrypt's sample makes (checked by the walk, which runs it first).
+  AeadDecrypt request{
+      .at = at("w/sym"), .cipher = vault::Aead::xchacha20poly1305, .sealed = {}, .associated_data = Bytes{9}};
+  unsigned char ciphertext[5 + crypto_aead_xchacha20poly1305_ietf_ABYTES];
+  unsigned long long length = 0;
+  const Bytes key = filled(0x14), nonce = Bytes(24, 8), ad = Bytes{9};
+  crypto_aead_xchacha20poly1305_ietf_encrypt(ciphertext, &length, reinterpret_cast<const unsigned char*>("plain"), 5,
+                                             ad.data(), ad.size(), nullptr, nonce.data(), key.data());
+  request.sealed.nonce = nonce;
+  request.sealed.ciphertext.assign(ciphertext, ciphertext + 5);
+  request.sealed.tag.assign(ciphertext + 5, ciphertext + length);
+  return request;
+}
+SH_SAMPLE(ListSecrets) { return {}; }
+SH_SAMPLE(DeleteSecret) { return {"t"}; }
+SH_SAMPLE(ListRecords) { return {"w"}; }
+SH_SAMPLE(ExportVaults) { return {f.x_public, at("w/ed"), {"w"}}; }
+SH_SAMPLE(ImportVaults) { return {f.export_file, at("w/x"), f.ed_public, vault::Overwrite::replace}; }
+SH_SAMPLE(DidCreate) { return {"dev", "sign-0", secret(filled(0x51))}; }
+SH_SAMPLE(DidList) { return {}; }
+SH_SAMPLE(DidExists) { return {f.did}; }
+SH_SAMPLE(DidPurge) { return {f.doomed_did}; }
+SH_SAMPLE(DidKeyGenerate) { return {f.did, vault::IdentityKeyType::ed25519, "sign-1"}; }
+SH_SAMPLE(DidKeyInsert) {
+  return {f.did, vault::KeyLocation::make(vault::IdentityKeyType::x25519, "enc-1", x25519_public(filled(0x52))).value(),
+          secret(filled(0x52))};
+}
+SH_SAMPLE(DidKeyPublic) { return {f.did, f.did_signing_key}; }
+SH_SAMPLE(DidKeyDelete) {  // the key DidKeyInsert's sample added
+  return {f.did,
+          vault::KeyLocation::make(vault::IdentityKeyType::x25519, "enc-1", x25519_public(filled(0x52))).value()};
+}
+SH_SAMPLE(DidKeyExists) { return {f.did, f.did_signing_key}; }
+SH_SAMPLE(DidKeySign) { return {f.did, f.did_signing_key, {Bytes{1}, Bytes{2}}}; }
+SH_SAMPLE(DidDecrypt) {
+  return {f.did, f.did_x25519_key, f.encrypted, vault::ContentEncryption::aes256gcm, vault::KeyManagement::ecdh_es, {}};
+}
+SH_SAMPLE(DidValueGet) { return {f.did, vault::IdentityValue::document}; }
+SH_SAMPLE(DidValueSet) { return {f.did, vault::IdentityValue::chain_state, R"({"n":1})"}; }
+
+#undef SH_SAMPLE
+
+// ---- answers: fresh randomness is compared by what must hold of it
+
+template <class R>
+void normalize(typename R::Answer&) {}
+
+// A new key: its size says its type.
+template <>
+void normalize<GenerateKey>(Bytes& public_key) {
+  public_key.assign(public_key.size(), 0);
+}
+// A new mnemonic: its word count.
+template <>
+void normalize<GenerateMnemonic>(Secret& mnemonic) {
+  std::size_t words = 0;
+  REQUIRE(mnemonic
+              .open([&](ByteView text) {
+                words = static_cast<std::size_t>(std::count(text.begin(), text.end(), ' ')) + 1;
+                return Status();
+              })
+              .ok());
+  mnemonic = secret(std::to_string(words));
+}
+// A new key location: its type and fragment (its hash names the new key).
+template <>
+void normalize<DidKeyGenerate>(vault::KeyLocation& location) {
+  location = vault::KeyLocation::make(location.type(), location.fragment(), filled(0)).value();
+}
+// An export: sealed to a fresh ephemeral key; its size is fixed by what it holds.
+template <>
+void normalize<ExportVaults>(Bytes& file) {
+  file.assign(file.size(), 0);
+}
+// Records made during the walk carry the second they were made in.
+template <>
+void normalize<ListRecords>(std::vector<RecordEntry>& records) {
+  for (RecordEntry& record : records)
+    record.created_at = 0;
+}
+
+// One front end: runs a request in its wire form and answers in the answer's wire form.
+using FrontEnd = std::function<runtime::SecretBytes(const runtime::SecretBytes& request)>;
+
+template <class R>
+Bytes normalized(const runtime::SecretBytes& answer) {
+  auto decoded = wire::decode_answer<R>(ByteView(answer.data(), answer.size()));
+  REQUIRE_MESSAGE(decoded.ok(), R::kName, ": ", decoded.status().to_string());
+  normalize<R>(*decoded);
+  const auto encoded = wire::encode_answer<R>(*decoded).value();
+  return Bytes(encoded.view().begin(), encoded.view().end());
+}
+
+// The façade's typed call, its answer encoded for the comparison.
+template <class R>
+runtime::SecretBytes through_facade(Engine& engine, const R& request) {
+  return wire::encode_reply<R>(engine.call(request)).value();
+}
+
+runtime::SecretBytes through_c_abi(stronghold_engine* engine, const runtime::SecretBytes& request) {
+  std::uint8_t* answer = nullptr;
+  std::size_t answer_len = 0;
+  REQUIRE(stronghold_call(engine, request.data(), request.size(), &answer, &answer_len) == STRONGHOLD_OK);
+  runtime::SecretBytes copy(ByteView(answer, answer_len));
+  stronghold_free_answer(answer, answer_len);
+  return copy;
+}
+
+struct FrontEnds {
+  test::TempDir dir;
+  Fixture fixture = prepare(dir.file("source.stronghold"));
+  std::unique_ptr<Engine> facade;
+  stronghold_engine* c_abi = nullptr;
+
+  FrontEnds() {
+    for (const char* copy : {"facade.stronghold", "c.stronghold"})
+      std::filesystem::copy_file(dir.file("source.stronghold"), dir.file(copy));
+    stronghold::EngineOptions options;
+    options.snapshot.kdf = snapshot::KdfPreset::fast;
+    facade = Engine::open(dir.file("facade.stronghold"), kPassword, options).value();
+    REQUIRE(stronghold_open(dir.file("c.stronghold").c_str(), kPassword.data(), kPassword.size(), 0, &c_abi) ==
+            STRONGHOLD_OK);
+  }
+  ~FrontEnds() { stronghold_close(c_abi); }
+  FrontEnds(const FrontEnds&) = delete;
+  FrontEnds& operator=(const FrontEnds&) = delete;
+};
+
+}  // namespace
+
+TEST_CASE("every request kind gives the same answer through the façade and the C ABI") {
+  FrontEnds front_ends;
+  std::size_t kinds = 0;
+  for_each_request_type([&](auto prototype) {
+    using R = decltype(prototype);
+    ++kinds;
+    CAPTURE(R::kName);
+    const R request = sample<R>(front_ends.fixture);
+    const runtime::SecretBytes encoded = wire::encode_request(request).value();
+    // The wire form decodes to a request that encodes to the same bytes.
+    const auto decoded = wire::decode_request<R>(ByteView(encoded.data(), encoded.size()));
+    REQUIRE(decoded.ok());
+    CHECK(std::ranges::equal(wire::encode_request(*decoded).value().view(), encoded.view()));
+
+    const runtime::SecretBytes facade = through_facade(*front_ends.facade, request);
+    const Bytes expected = normalized<R>(facade);  // fails unless the request succeeded
+    CHECK(normalized<R>(through_c_abi(front_ends.c_abi, encoded)) == expected);
+  });
+  CHECK(kinds >= 40);
+}
