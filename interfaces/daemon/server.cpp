@@ -50,8 +50,9 @@ constexpr std::size_t kMaxConnectionCharge = 4 << 20;
 constexpr std::size_t kMaxCharge = 64 << 20;
 constexpr std::size_t kMaxOutbox = 1 << 20;
 constexpr std::size_t kWorkers = 2;  // for requests that block (key generation waits for its journal sync)
-// Password KDFs (unlock, and commands that stretch a password) run one at a time on a thread of
-// their own, so that they never hold up other requests; beyond these many waiting, busy.
+// Password KDFs (unlock, and commands and engine requests that stretch a password) run one at a
+// time on a thread of their own, so that they never hold up other requests; beyond these many
+// waiting, busy.
 constexpr std::size_t kMaxKdfWaiting = 4;
 // A request op's request and answer both fit the codec's bound: a frame is the tighter one.
 static_assert(kMaxWireMessage <= actors::wire::kMaxMessage);

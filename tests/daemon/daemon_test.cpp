@@ -22,6 +22,7 @@
 #include <thread>
 
 #include <doctest/doctest.h>
+#include <sodium.h>
 
 #include "stronghold/actors/wire.hpp"
 #include "stronghold/engine.hpp"
@@ -742,5 +743,23 @@ TEST_CASE("password KDF requests take the KDF queue, and those beyond it are ref
   CHECK(answered.size() == kRequests);
   CHECK(refused > 0);
   CHECK(derived == static_cast<std::ptrdiff_t>(kRequests) - refused);
+  CHECK(daemon.stop() == 0);
+}
+
+TEST_CASE("an answer larger than a frame holds becomes an error answer of its kind, and the daemon keeps serving") {
+  Daemon daemon;
+  auto client = daemon.client();
+  const Bytes recipient = ask(client, ac::GenerateKey{at("w/x"), vault::KeyType::x25519}).value();
+  REQUIRE(ask(client, ac::GenerateKey{at("w/ed")}).ok());
+  // Forty secrets of 30,000 random bytes: an export of them outgrows a frame.
+  for (int i = 0; i < 40; ++i) {
+    Bytes value(30'000);
+    randombytes_buf(value.data(), value.size());
+    REQUIRE(ask(client, ac::PutSecret{"bulk" + std::to_string(i), ac::Secret::seal(value).value()}).ok());
+  }
+  const auto answer = ask_wire(client, ac::ExportVaults{recipient, at("w/ed")});
+  CHECK(ac::wire::message_kind(answer.view()).value() == ac::RequestKind::ExportVaults);
+  CHECK(ac::wire::decode_answer<ac::ExportVaults>(answer.view()).code() == Errc::resource_exhausted);
+  CHECK(ask(client, ac::ListSecrets{}).value().size() == 40);
   CHECK(daemon.stop() == 0);
 }
