@@ -21,6 +21,7 @@
 
 #include "cli/remote.hpp"
 #include "socket_claim.hpp"
+#include "stronghold/actors/wire.hpp"
 #include "wire/protocol.hpp"
 #include "wire/socket_trust.hpp"
 #include "workers.hpp"
@@ -31,6 +32,7 @@ namespace {
 using wire::FrameReader;
 using wire::kMaxFields;
 using wire::kMaxFrame;
+using wire::kMaxWireMessage;
 using wire::kPartial;
 using wire::Message;
 using wire::Op;
@@ -48,9 +50,12 @@ constexpr std::size_t kMaxConnectionCharge = 4 << 20;
 constexpr std::size_t kMaxCharge = 64 << 20;
 constexpr std::size_t kMaxOutbox = 1 << 20;
 constexpr std::size_t kWorkers = 2;  // for requests that block (key generation waits for its journal sync)
-// Password KDFs (unlock, and commands that stretch a password) run one at a time on a thread of
-// their own, so that they never hold up other requests; beyond these many waiting, busy.
+// Password KDFs (unlock, and commands and engine requests that stretch a password) run one at a
+// time on a thread of their own, so that they never hold up other requests; beyond these many
+// waiting, busy.
 constexpr std::size_t kMaxKdfWaiting = 4;
+// A request op's request and answer both fit the codec's bound: a frame is the tighter one.
+static_assert(kMaxWireMessage <= actors::wire::kMaxMessage);
 
 using Clock = std::chrono::steady_clock;
 
@@ -140,6 +145,7 @@ class Server {
   void handle_remove(Call& call);
   void handle_sync(Call& call);
   void handle_command(Call& call);
+  void handle_request(Call& call);
   // Runs `task` on the KDF thread, or answers busy when too many wait already.
   void post_kdf(const Ticket& ticket, std::function<void()> task);
   void close_connection(std::uint64_t id);
@@ -599,6 +605,7 @@ const Route* Server::route(Op op) {
       {Op::remove, location, workers, false, &Server::handle_remove},
       {Op::sync, engine, workers, false, &Server::handle_sync},
       {Op::command, engine, loop, true, &Server::handle_command},  // to the KDF thread or the workers
+      {Op::request, engine, loop, true, &Server::handle_request},  // the asynchronous API or the KDF thread
   };
   const auto* const found =
       std::find_if(std::begin(kRoutes), std::end(kRoutes), [op](const Route& row) { return row.op == op; });
@@ -708,6 +715,56 @@ void Server::handle_command(Call& call) {
     post_kdf(command->ticket, std::move(task));
   else
     workers_->post(std::move(task));
+}
+
+// The request kinds whose handlers stretch a password (or a mnemonic's passphrase) with a KDF:
+// they take the KDF thread, so that no client starts more KDF work than it bounds.
+bool stretches_password(actors::RequestKind kind) {
+  using enum actors::RequestKind;
+  static constexpr actors::RequestKind kStretching[] = {ChangePassword, CheckPassword, Pbkdf2, GenerateMnemonic,
+                                                        RecoverMnemonic};
+  return std::find(std::begin(kStretching), std::end(kStretching), kind) != std::end(kStretching);
+}
+
+// An engine's answer as the request op's one field. The request fit in a frame, below the codec's
+// bound, so resource_exhausted is its answer's encoding outgrowing that bound: like an answer
+// larger than a frame holds, it becomes an error answer of the request's kind. Any other failure
+// is the request's (it did not decode): an ordinary error answer.
+Result<Bytes> answer_field(actors::RequestKind kind, Result<runtime::SecretBytes> answer) {
+  const bool too_large =
+      answer.ok() ? answer->size() > kMaxWireMessage : answer.status().code() == Errc::resource_exhausted;
+  if (too_large)
+    answer = actors::wire::encode_error(
+        kind, error(Errc::resource_exhausted, "an answer larger than one frame of strongholdd holds ({} bytes)",
+                    kMaxWireMessage));
+  if (!answer.ok())
+    return answer.status();
+  return Bytes(answer->view().begin(), answer->view().end());  // wiped with the answer's Message
+}
+
+void Server::handle_request(Call& call) {
+  if (call.request.fields.size() != 1) {
+    reply(call.ticket, Status(Errc::invalid_argument, "the request op takes one request in its wire form"));
+    return;
+  }
+  const auto kind = actors::wire::message_kind(call.request.fields[0]);
+  if (!kind.ok()) {
+    reply(call.ticket, kind.status());
+    return;
+  }
+  if (stretches_password(*kind)) {
+    // Held until the task ends, run or refused; the request (a password) is wiped then.
+    auto held = std::make_shared<Call>(std::move(call));
+    post_kdf(held->ticket, [this, held, kind = *kind] {
+      reply(held->ticket, answer_field(kind, held->engine->call_wire(held->request.fields[0])));
+    });
+    return;
+  }
+  // Decoded (its secrets sealed) before this returns: the request's bytes are wiped with the call.
+  call.engine->call_wire_async(call.request.fields[0],
+                               [this, ticket = call.ticket, kind = *kind](Result<runtime::SecretBytes> answer) {
+                                 reply(ticket, answer_field(kind, std::move(answer)));
+                               });
 }
 
 }  // namespace

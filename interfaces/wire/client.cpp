@@ -119,4 +119,15 @@ Result<std::vector<Bytes>> Client::call(Op op, std::vector<Bytes> fields) {
   }
 }
 
+Result<runtime::SecretBytes> Client::call(ByteView request) {
+  if (request.size() > kMaxWireMessage)
+    return error(Errc::resource_exhausted, "a request of {} bytes is more than strongholdd takes ({} bytes)",
+                 request.size(), kMaxWireMessage);
+  Message answer;  // wipes the answer's copy
+  SH_ASSIGN_OR_RETURN(answer.fields, call(Op::request, {Bytes(request.begin(), request.end())}));
+  if (answer.fields.size() != 1)
+    return Status(Errc::internal, "strongholdd answered a request with other than one field");
+  return runtime::SecretBytes(ByteView(answer.fields[0]));
+}
+
 }  // namespace stronghold::wire

@@ -23,6 +23,11 @@ class Client {
 
   // Sends one request and waits for its response; a failure status comes back as a Status.
   Result<std::vector<Bytes>> call(Op op, std::vector<Bytes> fields);
+  // Sends an engine request in its wire form (the request op) and returns its answer in its wire
+  // form, an engine error included; a Status only when it could not be served (locked, busy, a
+  // request that does not decode). resource_exhausted, nothing sent, when the request is larger
+  // than kMaxWireMessage. The answer may hold a secret: it comes in a wiping buffer.
+  Result<runtime::SecretBytes> call(ByteView request);
 
  private:
   Client(int fd, std::chrono::seconds answer_timeout) noexcept : fd_(fd), answer_timeout_(answer_timeout) {}

@@ -102,7 +102,7 @@ Result<Message> decode_body(ByteView body, bool request) {
   message.id = get_be(body, 8);
   message.code = body[8];
   if (request &&
-      (message.code < static_cast<std::uint8_t>(Op::ping) || message.code > static_cast<std::uint8_t>(Op::command)))
+      (message.code < static_cast<std::uint8_t>(Op::ping) || message.code > static_cast<std::uint8_t>(Op::request)))
     return error(Errc::invalid_argument, "unknown operation {}", message.code);
   SH_RETURN_IF_ERROR(get_fields(body.subspan(9), message.fields));
   return message;

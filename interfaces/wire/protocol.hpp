@@ -22,6 +22,9 @@ namespace stronghold::wire {
 
 inline constexpr std::size_t kMaxFrame = 1 << 20;
 inline constexpr std::size_t kMaxFields = 4097;  // a batch: the location and up to 4096 messages
+// A request or an answer in its wire form, as the request op's one field: what a frame holds
+// besides the id (8 bytes), the code (1) and the field's length (4). Below the codec's own bound.
+inline constexpr std::size_t kMaxWireMessage = kMaxFrame - 13;
 
 enum class Op : std::uint8_t {
   ping = 1,
@@ -36,6 +39,9 @@ enum class Op : std::uint8_t {
   // A `stronghold` command run in the daemon: [name, list(words), (kind, input name, bytes)...]
   // -> [list(output)...] (docs/wire-protocol.md, "The command op").
   command = 10,
+  // An engine request in its wire form (docs/wire-protocol.md, "The request op"): [request] ->
+  // [answer], status 0 whenever the request decoded, even when its answer carries an error.
+  request = 11,
 };
 
 inline constexpr std::uint8_t kPartial = 255;

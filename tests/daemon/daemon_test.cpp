@@ -22,7 +22,10 @@
 #include <thread>
 
 #include <doctest/doctest.h>
+#include <sodium.h>
 
+#include "stronghold/actors/wire.hpp"
+#include "stronghold/engine.hpp"
 #include "stronghold/snapshot/snapshot.hpp"
 #include "stronghold/snapshot/transfer.hpp"
 #include "stronghold/vault/keys.hpp"
@@ -36,6 +39,7 @@
 
 using namespace stronghold;
 using wire::Op;
+namespace ac = stronghold::actors;
 
 namespace {
 
@@ -206,6 +210,32 @@ struct SpareSnapshot {
 test::ProgramRun run_daemon(const std::string& snapshot, const std::string& socket) {
   return test::run_program({strongholdd(), "--snapshot", snapshot, "--socket", socket}, {}, "",
                            std::chrono::seconds(20));
+}
+
+vault::Location at(std::string_view location) { return vault::Location::parse(std::string(location)).value(); }
+
+// `request` through the request op: the answer in its wire form.
+template <ac::EngineRequest R>
+runtime::SecretBytes ask_wire(wire::Client& client, const R& request) {
+  const auto encoded = ac::wire::encode_request(request).value();
+  return client.call(encoded.view()).value();
+}
+
+template <ac::EngineRequest R>
+Result<typename R::Answer> ask(wire::Client& client, const R& request) {
+  const auto answer = ask_wire(client, request);
+  return ac::wire::decode_answer<R>(answer.view());
+}
+
+// The daemon answers `request` as the façade does on `engine`: the same outcome, and the same
+// bytes (the encoding is canonical: equal answers, equal bytes).
+template <ac::EngineRequest R>
+void check_same_answer(wire::Client& client, Engine& engine, const R& request) {
+  CAPTURE(R::kName);
+  const auto daemon_answer = ask_wire(client, request);
+  const auto facade_answer = engine.call(R(request));
+  CHECK(ac::wire::decode_answer<R>(daemon_answer.view()).code() == facade_answer.code());
+  CHECK(std::ranges::equal(daemon_answer.view(), ac::wire::encode_reply<R>(facade_answer).value().view()));
 }
 
 }  // namespace
@@ -621,4 +651,115 @@ TEST_CASE("SIGTERM: everything acknowledged is durable, the socket is gone, a se
   auto reopened = snapshot::Snapshot::open(snapshot::posix_file_system(), daemon.snapshot_path(), kPassword, {});
   REQUIRE(reopened.ok());
   CHECK((*reopened)->keystore().public_key(vault::Location::parse("w/kept").value()).value() == public_key);
+}
+
+TEST_CASE("the request op answers engine requests as the façade does on the same snapshot content") {
+  Daemon daemon;
+  auto client = daemon.client();
+  const Bytes public_key = ask(client, ac::GenerateKey{at("w/ed")}).value();
+  REQUIRE(ask(client, ac::GenerateKey{at("w/mac"), vault::KeyType::symmetric}).ok());
+  REQUIRE(ask(client, ac::PutSecret{"token", ac::Secret::seal(text("hush")).value()}).ok());
+  const auto did = ask(client, ac::DidCreate{"main", "sign-0", ac::Secret{}}).value();
+  const auto token = ask(client, ac::GetSecret{"token"}).value();
+  CHECK(token
+            .open([](ByteView value) {
+              return std::ranges::equal(value, text("hush")) ? Status{} : Status(Errc::internal, "another value");
+            })
+            .ok());
+
+  // Valid answers: signatures that verify, a batch near a frame's size.
+  CHECK(vault::verify_ed25519(public_key, text("hello"), ask(client, ac::Sign{at("w/ed"), text("hello")}).value()));
+  ac::SignBatch batch{at("w/ed"), {}};
+  for (int i = 0; i < 4000; ++i)
+    batch.messages.push_back(Bytes(200, static_cast<std::uint8_t>(i)));
+  REQUIRE(ac::wire::encode_request(batch).value().size() > 800'000);
+  const auto signatures = ask(client, batch).value();
+  REQUIRE(signatures.size() == batch.messages.size());
+  std::size_t valid = 0;
+  for (std::size_t i = 0; i < signatures.size(); ++i)
+    valid += vault::verify_ed25519(public_key, batch.messages[i], signatures[i]) ? 1 : 0;
+  CHECK(valid == signatures.size());
+
+  const Bytes did_key = ask(client, ac::DidKeyPublic{did.did, did.location}).value();
+  CHECK(vault::verify_ed25519(did_key, text("m"),
+                              ask(client, ac::DidKeySign{did.did, did.location, {text("m")}}).value().at(0)));
+  CHECK(ask(client, ac::CheckPassword{ac::Secret::seal(kPassword).value()}).ok());
+  CHECK(ask(client, ac::CheckPassword{ac::Secret::seal(text("wrong")).value()}).code() == Errc::wrong_password);
+
+  // The same answers as the façade's on a copy of the snapshot.
+  REQUIRE(ask(client, ac::SyncSnapshot{}).ok());
+  test::TempDir copy_dir;
+  const std::string copy = copy_dir.file("copy.stronghold");
+  std::filesystem::copy_file(daemon.snapshot_path(), copy);
+  auto engine = Engine::open(copy, kPassword).value();
+  check_same_answer(client, *engine, ac::PublicKey{at("w/ed")});
+  check_same_answer(client, *engine, ac::Sign{at("w/ed"), text("same")});
+  check_same_answer(client, *engine, ac::SignBatch{at("w/ed"), {text("a"), text("b")}});
+  check_same_answer(client, *engine, ac::GetSecret{"token"});
+  check_same_answer(client, *engine, ac::GetSecret{"none"});
+  check_same_answer(client, *engine, ac::Hmac{at("w/mac"), vault::Hash::sha512, text("tag me")});
+  check_same_answer(client, *engine, ac::ListRecords{});
+  check_same_answer(client, *engine, ac::DidKeySign{did.did, did.location, {text("m"), text("n")}});
+  check_same_answer(client, *engine, ac::CheckPassword{ac::Secret::seal(kPassword).value()});
+  check_same_answer(client, *engine, ac::CheckPassword{ac::Secret::seal(text("wrong")).value()});
+  check_same_answer(client, *engine, ac::DeleteKey{at("w/ed")});
+  check_same_answer(client, *engine, ac::PublicKey{at("w/ed")});  // not_found, in the answer
+
+  // What does not decode is an ordinary error; too large a request is never sent.
+  CHECK(client.call(ByteView(Bytes{ac::wire::kVersion, 0xff, 0x7f})).code() == Errc::unsupported);
+  const auto request = ac::wire::encode_request(ac::PublicKey{at("w/mac")}).value();
+  CHECK(client.call(request.view().first(request.size() - 1)).code() == Errc::invalid_argument);
+  CHECK(client.call(Op::request, {}).code() == Errc::invalid_argument);
+  CHECK(client.call(ByteView(Bytes(wire::kMaxWireMessage + 1))).code() == Errc::resource_exhausted);
+  CHECK(ask(client, ac::ListRecords{}).ok());  // the connection still serves
+
+  REQUIRE(client.call(Op::lock, {}).ok());
+  CHECK(client.call(request.view()).code() == Errc::busy);
+  CHECK(daemon.stop() == 0);
+}
+
+TEST_CASE("password KDF requests take the KDF queue, and those beyond it are refused as busy") {
+  Daemon daemon;
+  constexpr std::uint64_t kRequests = 10;
+  Bytes burst;
+  for (std::uint64_t id = 1; id <= kRequests; ++id) {
+    const ac::Pbkdf2 derive{ac::Secret::seal(text("pass")).value(), text("salt"), ac::kMaxPbkdf2Rounds / 4, 32,
+                            at("w/k" + std::to_string(id))};
+    const auto encoded = ac::wire::encode_request(derive).value();
+    const Bytes frame = request(id, Op::request, {Bytes(encoded.view().begin(), encoded.view().end())});
+    burst.insert(burst.end(), frame.begin(), frame.end());
+  }
+  Raw raw(daemon.socket());
+  raw.send(burst);
+  std::set<std::uint64_t> answered;
+  std::ptrdiff_t refused = 0, derived = 0;
+  for (std::uint64_t i = 0; i < kRequests; ++i) {
+    const auto answer = raw.receive(std::chrono::seconds(60));
+    REQUIRE(answer.has_value());
+    answered.insert(answer->id);
+    refused += answer->code == static_cast<std::uint8_t>(Errc::busy);
+    derived += answer->code == 0 && ac::wire::decode_answer<ac::Pbkdf2>(answer->fields.at(0)).ok();
+  }
+  CHECK(answered.size() == kRequests);
+  CHECK(refused > 0);
+  CHECK(derived == static_cast<std::ptrdiff_t>(kRequests) - refused);
+  CHECK(daemon.stop() == 0);
+}
+
+TEST_CASE("an answer larger than a frame holds becomes an error answer of its kind, and the daemon keeps serving") {
+  Daemon daemon;
+  auto client = daemon.client();
+  const Bytes recipient = ask(client, ac::GenerateKey{at("w/x"), vault::KeyType::x25519}).value();
+  REQUIRE(ask(client, ac::GenerateKey{at("w/ed")}).ok());
+  // Forty secrets of 30,000 random bytes: an export of them outgrows a frame.
+  for (int i = 0; i < 40; ++i) {
+    Bytes value(30'000);
+    randombytes_buf(value.data(), value.size());
+    REQUIRE(ask(client, ac::PutSecret{"bulk" + std::to_string(i), ac::Secret::seal(value).value()}).ok());
+  }
+  const auto answer = ask_wire(client, ac::ExportVaults{recipient, at("w/ed")});
+  CHECK(ac::wire::message_kind(answer.view()).value() == ac::RequestKind::ExportVaults);
+  CHECK(ac::wire::decode_answer<ac::ExportVaults>(answer.view()).code() == Errc::resource_exhausted);
+  CHECK(ask(client, ac::ListSecrets{}).value().size() == 40);
+  CHECK(daemon.stop() == 0);
 }

@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 #include <sodium.h>
 
+#include "stronghold/actors/wire.hpp"
 #include "stronghold/snapshot/snapshot.hpp"
 #include "stronghold/vault/keys.hpp"
 #include "support/child_process.hpp"
@@ -112,6 +113,20 @@ class ServedSnapshot {
     REQUIRE_MESSAGE(answer.ok(), answer.status().to_string());
     if (scan_after)
       expect_clean(fmt::format("daemon op {}", static_cast<int>(op)));
+  }
+
+  // One engine request through the request op; requires a success, scans after it (with `also`)
+  // and returns the answer.
+  template <actors::EngineRequest R>
+  typename R::Answer request(const R& engine_request, const std::vector<test::KnownSecret>& also = {}) {
+    auto client = wire::Client::connect(socket_);
+    REQUIRE(client.ok());
+    const auto answer = client->call(actors::wire::encode_request(engine_request).value().view());
+    REQUIRE_MESSAGE(answer.ok(), answer.status().to_string());
+    auto decoded = actors::wire::decode_answer<R>(answer->view());
+    REQUIRE_MESSAGE(decoded.ok(), decoded.status().to_string());
+    expect_clean(fmt::format("daemon request {}", R::kName), false, also);
+    return std::move(*decoded);
   }
 
   // Fails naming `request` and every mapping that holds a secret.
@@ -279,4 +294,25 @@ TEST_CASE("an application's process keeps no plaintext secret the engine was giv
     driver.run("close");
     driver.expect_clean("close (guarded memory included)", true);
   }
+}
+
+TEST_CASE("strongholdd keeps no plaintext secret of the request op's requests nor of its answers") {
+  ServedSnapshot served;
+  const auto seal = [](const Bytes& plaintext) { return actors::Secret::seal(plaintext).value(); };
+  const auto at = [](const char* location) { return vault::Location::parse(location).value(); };
+  served.request(actors::ImportKey{at("w/ed"), vault::KeyType::ed25519, seal(kEd25519)});
+  served.request(actors::Sign{at("w/ed"), text("a message")});
+  served.request(actors::PutSecret{"mail", seal(text(kSecretValue))});
+  served.request(actors::GetSecret{"mail"});
+  served.request(actors::CheckPassword{seal(text(kPassword))});
+  served.request(actors::RecoverMnemonic{at("w/seed"), seal(text(kMnemonic))});
+  served.request(actors::Pbkdf2{seal(text(kExportPassword)), text("salt"), 1000, 32, at("w/derived")});
+  const auto made = served.request(actors::GenerateMnemonic{at("w/new"), 24});
+  Bytes mnemonic;
+  REQUIRE(made.open([&](ByteView words) {
+                mnemonic.assign(words.begin(), words.end());
+                return Status{};
+              })
+              .ok());
+  served.expect_clean("mnemonic.generate", false, {{"the generated mnemonic", mnemonic}});
 }
