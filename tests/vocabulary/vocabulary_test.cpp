@@ -1,13 +1,17 @@
 // Every request kind of the vocabulary, through every front end: for each kind (walked from
 // SH_ENGINE_REQUESTS, so a new kind without a sample here does not compile), one request is
-// round-tripped through its wire form and run through the C++ façade and through the C ABI's
-// stronghold_call, each on its own copy of one snapshot; the answers must be the same bytes,
-// or, where an answer is fresh randomness, equally valid.
+// round-tripped through its wire form and run through the C++ façade, the C ABI's
+// stronghold_call and strongholdd's request op, each on its own copy of one snapshot; the
+// answers must be the same bytes, or, where an answer is fresh randomness, equally valid.
+#include <signal.h>
 #include <sodium.h>
+#include <sys/wait.h>
 
 #include <algorithm>
 #include <filesystem>
-#include <functional>
+#include <fstream>
+#include <optional>
+#include <thread>
 
 #include <doctest/doctest.h>
 
@@ -15,7 +19,9 @@
 #include "stronghold/engine.hpp"
 #include "stronghold/identity/stronghold_storage.hpp"
 #include "stronghold/stronghold.h"
+#include "support/child_process.hpp"
 #include "support/temp_dir.hpp"
+#include "wire/client.hpp"
 
 using namespace stronghold;
 using namespace stronghold::actors;
@@ -205,22 +211,19 @@ void normalize<ListRecords>(std::vector<RecordEntry>& records) {
     record.created_at = 0;
 }
 
-// One front end: runs a request in its wire form and answers in the answer's wire form.
-using FrontEnd = std::function<runtime::SecretBytes(const runtime::SecretBytes& request)>;
-
 template <class R>
 Bytes normalized(const runtime::SecretBytes& answer) {
-  auto decoded = wire::decode_answer<R>(ByteView(answer.data(), answer.size()));
+  auto decoded = actors::wire::decode_answer<R>(ByteView(answer.data(), answer.size()));
   REQUIRE_MESSAGE(decoded.ok(), R::kName, ": ", decoded.status().to_string());
   normalize<R>(*decoded);
-  const auto encoded = wire::encode_answer<R>(*decoded).value();
+  const auto encoded = actors::wire::encode_answer<R>(*decoded).value();
   return Bytes(encoded.view().begin(), encoded.view().end());
 }
 
 // The façade's typed call, its answer encoded for the comparison.
 template <class R>
 runtime::SecretBytes through_facade(Engine& engine, const R& request) {
-  return wire::encode_reply<R>(engine.call(request)).value();
+  return actors::wire::encode_reply<R>(engine.call(request)).value();
 }
 
 runtime::SecretBytes through_c_abi(stronghold_engine* engine, const runtime::SecretBytes& request) {
@@ -232,29 +235,59 @@ runtime::SecretBytes through_c_abi(stronghold_engine* engine, const runtime::Sec
   return copy;
 }
 
+runtime::SecretBytes through_daemon(stronghold::wire::Client& client, const runtime::SecretBytes& request) {
+  auto answer = client.call(request.view());
+  REQUIRE_MESSAGE(answer.ok(), answer.status().to_string());
+  return std::move(*answer);
+}
+
 struct FrontEnds {
   test::TempDir dir;
   Fixture fixture = prepare(dir.file("source.stronghold"));
   std::unique_ptr<Engine> facade;
   stronghold_engine* c_abi = nullptr;
+  pid_t daemon_pid = -1;
+  std::optional<stronghold::wire::Client> daemon_client;
 
   FrontEnds() {
-    for (const char* copy : {"facade.stronghold", "c.stronghold"})
+    for (const char* copy : {"facade.stronghold", "c.stronghold", "daemon.stronghold"})
       std::filesystem::copy_file(dir.file("source.stronghold"), dir.file(copy));
+    start_daemon();
     stronghold::EngineOptions options;
     options.snapshot.kdf = snapshot::KdfPreset::fast;
     facade = Engine::open(dir.file("facade.stronghold"), kPassword, options).value();
     REQUIRE(stronghold_open(dir.file("c.stronghold").c_str(), kPassword.data(), kPassword.size(), 0, &c_abi) ==
             STRONGHOLD_OK);
   }
-  ~FrontEnds() { stronghold_close(c_abi); }
+  ~FrontEnds() {
+    stronghold_close(c_abi);
+    if (daemon_pid > 0) {
+      ::kill(daemon_pid, SIGKILL);
+      ::waitpid(daemon_pid, nullptr, 0);
+    }
+  }
+
+  void start_daemon() {
+    std::ofstream(dir.file("password")) << "vocab\n";
+    const std::string socket = dir.file("d.sock");
+    daemon_pid = test::spawn_program({STRONGHOLDD_PATH, "--snapshot", dir.file("daemon.stronghold"), "--socket", socket,
+                                      "--password-file", dir.file("password")});
+    REQUIRE(daemon_pid > 0);
+    for (int i = 0; i < 200 && !daemon_client; ++i) {
+      if (auto connected = stronghold::wire::Client::connect(socket); connected.ok())
+        daemon_client.emplace(std::move(*connected));
+      else
+        std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    REQUIRE(daemon_client.has_value());
+  }
   FrontEnds(const FrontEnds&) = delete;
   FrontEnds& operator=(const FrontEnds&) = delete;
 };
 
 }  // namespace
 
-TEST_CASE("every request kind gives the same answer through the façade and the C ABI") {
+TEST_CASE("every request kind gives the same answer through the façade, the C ABI and strongholdd") {
   FrontEnds front_ends;
   std::size_t kinds = 0;
   for_each_request_type([&](auto prototype) {
@@ -262,15 +295,16 @@ TEST_CASE("every request kind gives the same answer through the façade and the 
     ++kinds;
     CAPTURE(R::kName);
     const R request = sample<R>(front_ends.fixture);
-    const runtime::SecretBytes encoded = wire::encode_request(request).value();
+    const runtime::SecretBytes encoded = actors::wire::encode_request(request).value();
     // The wire form decodes to a request that encodes to the same bytes.
-    const auto decoded = wire::decode_request<R>(ByteView(encoded.data(), encoded.size()));
+    const auto decoded = actors::wire::decode_request<R>(ByteView(encoded.data(), encoded.size()));
     REQUIRE(decoded.ok());
-    CHECK(std::ranges::equal(wire::encode_request(*decoded).value().view(), encoded.view()));
+    CHECK(std::ranges::equal(actors::wire::encode_request(*decoded).value().view(), encoded.view()));
 
     const runtime::SecretBytes facade = through_facade(*front_ends.facade, request);
     const Bytes expected = normalized<R>(facade);  // fails unless the request succeeded
     CHECK(normalized<R>(through_c_abi(front_ends.c_abi, encoded)) == expected);
+    CHECK(normalized<R>(through_daemon(*front_ends.daemon_client, encoded)) == expected);
   });
   CHECK(kinds >= 40);
 }
