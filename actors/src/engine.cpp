@@ -767,7 +767,124 @@ caf::result<Reply> handle(VaultSelf self, ImportVaults& request) {
   return persist(self, std::move(tx), answer<ImportVaults>(import_report(plan, true)));
 }
 
-// The vault actor's table: every kind but the identity storage's (the registry serves those).
+// ---- the identity storage's requests, in the order the DID's partition hands them on
+
+// Journals the transaction's changes, if it made any, then answers with `result`.
+template <EngineRequest R>
+caf::result<Reply> commit(VaultSelf self, vault::Transaction&& tx, Result<typename R::Answer> result) {
+  if (!result.ok())
+    return to_error(result.status());
+  if (tx.empty())
+    return answer<R>(std::move(result).value());
+  return persist(self, std::move(tx), answer<R>(std::move(result).value()));
+}
+
+// Secret::open, or `use` of an empty view when no secret was given.
+template <class Use>
+Status open_optional(const Secret& secret, Use&& use) {
+  if (secret.empty())
+    return use(ByteView());
+  return secret.open(std::forward<Use>(use));
+}
+
+caf::result<Reply> handle(VaultSelf self, DidCreate& request) {
+  vault::Transaction tx(self->state.keystore());
+  Result<vault::CreatedDid> created = Status(Errc::internal, "no DID was created");
+  if (Status opened = open_optional(request.private_key,
+                                    [&](ByteView plain) {
+                                      created = vault::create_did(tx, request.network, request.fragment, plain);
+                                      return created.status();
+                                    });
+      !opened.ok())
+    return to_error(opened);
+  return persist(self, std::move(tx),
+                 answer<DidCreate>(DidCreated{std::move(created->did), std::move(created->location)}));
+}
+
+caf::result<Reply> handle(VaultSelf self, DidList&) {
+  return answer<DidList>(vault::list_dids(self->state.keystore()));
+}
+
+caf::result<Reply> handle(VaultSelf self, DidExists& request) {
+  return answer<DidExists>(vault::did_exists(self->state.keystore(), request.did));
+}
+
+caf::result<Reply> handle(VaultSelf self, DidPurge& request) {
+  vault::Transaction tx(self->state.keystore());
+  Result<bool> purged = vault::purge_did(tx, request.did);
+  if (!tx.empty())
+    self->state.generations->bump_all();  // every key of the DID goes
+  return commit<DidPurge>(self, std::move(tx), std::move(purged));
+}
+
+caf::result<Reply> handle(VaultSelf self, DidKeyGenerate& request) {
+  vault::Transaction tx(self->state.keystore());
+  Result<vault::KeyLocation> generated = vault::generate_identity_key(tx, request.did, request.type, request.fragment);
+  return commit<DidKeyGenerate>(self, std::move(tx), std::move(generated));
+}
+
+caf::result<Reply> handle(VaultSelf self, DidKeyInsert& request) {
+  if (request.private_key.empty())
+    return to_error(Status(Errc::invalid_key, "no private key given"));
+  self->state.generations->bump(vault::identity_record(request.did, request.location));
+  vault::Transaction tx(self->state.keystore());
+  const Status inserted = request.private_key.open(
+      [&](ByteView plain) { return vault::insert_identity_key(tx, request.did, request.location, plain); });
+  if (!inserted.ok())
+    return to_error(inserted);
+  return commit<DidKeyInsert>(self, std::move(tx), Done{});
+}
+
+caf::result<Reply> handle(VaultSelf self, DidKeyPublic& request) {
+  return reply<DidKeyPublic>(vault::identity_public_key(self->state.keystore(), request.did, request.location));
+}
+
+caf::result<Reply> handle(VaultSelf self, DidKeyDelete& request) {
+  self->state.generations->bump(vault::identity_record(request.did, request.location));
+  vault::Transaction tx(self->state.keystore());
+  Result<bool> deleted = vault::delete_identity_key(tx, request.did, request.location);
+  return commit<DidKeyDelete>(self, std::move(tx), std::move(deleted));
+}
+
+caf::result<Reply> handle(VaultSelf self, DidKeyExists& request) {
+  return answer<DidKeyExists>(vault::identity_key_exists(self->state.keystore(), request.did, request.location));
+}
+
+caf::result<Reply> handle(VaultSelf self, DidKeySign& request) {
+  if (request.location.type() != vault::IdentityKeyType::ed25519)
+    return to_error(Status(Errc::wrong_key_type, "only Ed25519 keys sign"));
+  SignBatch batch{vault::identity_record(request.did, request.location), std::move(request.messages)};
+  return handle(self, batch);
+}
+
+// The plaintext leaves sealed.
+Result<Secret> did_decrypt(const vault::Keystore& keystore, const DidDecrypt& request) {
+  SH_ASSIGN_OR_RETURN(const Bytes plaintext,
+                      vault::identity_decrypt(keystore, request.did, request.location, request.data, request.content,
+                                              request.management, request.agreement));
+  return Secret::seal(plaintext);
+}
+
+caf::result<Reply> handle(VaultSelf self, DidDecrypt& request) {
+  return reply<DidDecrypt>(did_decrypt(self->state.keystore(), request));
+}
+
+caf::result<Reply> handle(VaultSelf self, DidValueGet& request) {
+  auto value = vault::identity_value(self->state.keystore(), request.did, request.which);
+  if (!value.ok())
+    return to_error(value.status());
+  return answer<DidValueGet>(IdentityJson{value->has_value(), value->value_or(std::string())});
+}
+
+caf::result<Reply> handle(VaultSelf self, DidValueSet& request) {
+  vault::Transaction tx(self->state.keystore());
+  if (Status set = vault::set_identity_value(tx, request.did, request.which, request.json); !set.ok())
+    return to_error(set);
+  return commit<DidValueSet>(self, std::move(tx), Done{});
+}
+
+// The vault actor's table: every kind. The identity storage's kinds reach it through the DID's
+// partition, which orders them (the supervisor sends those to the identity registry).
 using VaultHandler = caf::result<Reply> (*)(VaultSelf, caf::message&);
 
 template <EngineRequest R>
@@ -779,13 +896,8 @@ caf::result<Reply> unpack(VaultSelf self, caf::message& message) {
 }
 
 const DispatchTable<VaultHandler>& vault_handlers() {
-  static const auto table = make_dispatch_table<VaultHandler>([](auto request) -> VaultHandler {
-    using R = decltype(request);
-    if constexpr (is_identity_request(kind_of<R>))
-      return nullptr;
-    else
-      return &unpack<R>;
-  });
+  static const auto table =
+      make_dispatch_table<VaultHandler>([](auto request) -> VaultHandler { return &unpack<decltype(request)>; });
   return table;
 }
 
@@ -865,7 +977,7 @@ void start_core(SupervisorSelf self, std::unique_ptr<snapshot::Snapshot> snapsho
 void start_identity(SupervisorSelf self) {
   auto& state = self->state;
   state.identity =
-      spawn_identity_registry(self->system(), caf::actor_cast<engine_actor>(self),
+      spawn_identity_registry(self->system(), caf::actor_cast<supervisor_actor>(self),
                               IdentityOptions{state.options.journal_timeout, state.options.partition_idle});
   self->monitor(state.identity);
 }
@@ -944,6 +1056,9 @@ supervisor_actor::behavior_type supervisor(SupervisorSelf self,
       [self](Envelope& envelope) -> caf::delegated<Reply> {
         if (is_identity_request(envelope.kind))
           return self->delegate(self->state.identity, std::move(envelope));
+        return self->delegate(self->state.vault, std::move(envelope));
+      },
+      [self](vault_atom, Envelope& envelope) -> caf::delegated<Reply> {
         return self->delegate(self->state.vault, std::move(envelope));
       },
       [self](material_atom a, Location& l) { return self->delegate(self->state.vault, a, std::move(l)); },

@@ -12,7 +12,8 @@ struct IdentityOptions {
   std::chrono::milliseconds partition_idle{10'000};  // a partition idle this long stops
 };
 
-// Spawns the registry (the caller monitors it). `engine` receives its procedures and signing requests.
-identity_actor spawn_identity_registry(caf::actor_system& system, engine_actor engine, IdentityOptions options);
+// Spawns the registry (the caller monitors it). `engine` receives, tagged vault_atom, the requests
+// the registry and its partitions hand on to the vault actor.
+identity_actor spawn_identity_registry(caf::actor_system& system, supervisor_actor engine, IdentityOptions options);
 
 }  // namespace stronghold::actors

@@ -286,3 +286,22 @@ TEST_CASE_FIXTURE(PersistentFixture, "asynchronous identity signatures, many in 
   }
   CHECK(valid == 500);
 }
+
+TEST_CASE_FIXTURE(PersistentFixture, "a chain state read while its DID is purged is not cached past the purge") {
+  auto storage = create();
+  // Each round sends an uncached read and, right behind it, the purge: the read's answer reaches
+  // the partition once the purge has started (in most rounds), and must not fill the cache.
+  for (int round = 0; round < 20; ++round) {
+    const CreatedDid created = storage->did_create("main", fmt::format("k{}", round), {}).value();
+    REQUIRE(storage->chain_state_set(created.did, ChainState{"{\"before\":true}"}).ok());
+    std::promise<Result<actors::IdentityJson>> read;
+    std::promise<Result<bool>> purged;
+    storage->engine().call_async(actors::DidValueGet{created.did, vault::IdentityValue::chain_state},
+                                 [&read](Result<actors::IdentityJson> value) { read.set_value(std::move(value)); });
+    storage->engine().call_async(actors::DidPurge{created.did},
+                                 [&purged](Result<bool> done) { purged.set_value(std::move(done)); });
+    CHECK(read.get_future().get().value().present);
+    CHECK(purged.get_future().get().value());
+    CHECK_FALSE(storage->chain_state_get(created.did).value().has_value());
+  }
+}

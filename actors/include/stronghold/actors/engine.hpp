@@ -10,6 +10,8 @@
 // Reply. The supervisor is the entry point: it forwards each envelope with the original
 // response id, to the identity registry for the identity storage's kinds and to the vault actor
 // for the rest; each dispatches by kind through a table to the one handler of that kind. The
+// vault actor's table has every kind: the identity storage hands its requests on to it, through
+// the supervisor, once each DID's partition has put them in order. The
 // vault actor forwards a signing request, with the key's shielded material, to a signer that
 // answers the requester directly. A change is answered
 // once the snapshot actor has made its journal entry durable (group commit: one sync for all
@@ -50,6 +52,10 @@ using engine_actor = caf::typed_actor<caf::replies_to<Envelope>::with<Reply>,
 // counts and its children (the vault actor, the snapshot actor, the identity registry, then the
 // signers), for monitoring and for tests that make them fail.
 using supervisor_actor = engine_actor::extend<caf::replies_to<stats_atom>::with<EngineStats>,
+                                              // An identity request the DID's partition hands on, for the
+                                              // vault actor itself (a plain Envelope of that kind goes to
+                                              // the identity registry).
+                                              caf::replies_to<vault_atom, Envelope>::with<Reply>,
                                               caf::replies_to<children_atom>::with<std::vector<caf::actor>>>;
 
 // A signer signs with the material the vault actor hands it and answers the requester directly.

@@ -56,13 +56,15 @@ using children_atom = caf::atom_constant<caf::atom("children")>;
 using material_atom = caf::atom_constant<caf::atom("material")>;
 using transact_atom = caf::atom_constant<caf::atom("transact")>;
 using idle_atom = caf::atom_constant<caf::atom("idle")>;
+using vault_atom = caf::atom_constant<caf::atom("vault")>;
 using passwd_atom = caf::atom_constant<caf::atom("passwd")>;
 
 // Work of a front end that the vault actor runs atomically on its state: `run` fills the
 // transaction (or fails, and nothing changes); the changes are journaled before the reply.
 // `touches` lists the locations whose records it may replace or remove, so cached signing
-// material there is dropped; `touches_everything` drops all of it. Local only: the CLI's compound
-// commands still use it, until each is a request of its own.
+// material there is dropped; `touches_everything` drops all of it. Local only. Its one user left
+// is Engine::transact/read, for the CLI's compound commands, until each is a request of its own;
+// every other layer (the identity storage too) sends requests.
 struct TransactProcedure {
   std::function<Status(vault::Transaction&)> run;
   std::vector<vault::Location> touches;
