@@ -560,7 +560,12 @@ caf::result<Reply> handle(VaultSelf self, ExpireKey& request) {
   std::uint64_t expires_at = request.expires_at;
   if (request.in != 0) {
     const auto& clock = self->state.snapshot->options().clock;
-    expires_at = static_cast<std::uint64_t>(clock ? clock() : vault::unix_now()) + request.in;
+    const auto now = static_cast<std::uint64_t>(clock ? clock() : vault::unix_now());
+    // Checked before adding: a sum that wrapped would be an expiry in the past, and gc would
+    // wipe the key.
+    if (request.in > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) - now)
+      return to_error(Status(Errc::invalid_argument, "an expiry that far from now is past the largest unix time"));
+    expires_at = now + request.in;
   }
   auto options = expiring_at(expires_at);
   if (!options.ok())

@@ -2,6 +2,7 @@
 // vectors exist, round trips, and the errors a caller meets.
 #include <algorithm>
 #include <atomic>
+#include <limits>
 #include <memory>
 
 #include <doctest/doctest.h>
@@ -123,6 +124,18 @@ TEST_CASE_FIXTURE(RequestsFixture, "keys expire at a time or after a while, and 
   CHECK(engine->call(ExpireKey{at("k/none"), kStart + 2000}).code() == Errc::not_found);
   CHECK(engine->call(GenerateKey{at("k/far"), KeyType::ed25519, vault::Overwrite::refuse, ~std::uint64_t{0}}).code() ==
         Errc::invalid_argument);
+}
+
+TEST_CASE_FIXTURE(RequestsFixture, "an expiry too far from now is refused and the key keeps signing") {
+  const Bytes public_key = engine->call(GenerateKey{at("k/kept"), KeyType::ed25519}).value();
+  // Added to the clock, these would wrap past zero (or past the largest time) to an expiry in
+  // the past: the key would be refused at once and wiped at the next gc.
+  for (const std::uint64_t in : {~std::uint64_t{0}, ~std::uint64_t{0} - kStart + 1,
+                                 static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())})
+    CHECK(engine->call(ExpireKey{at("k/kept"), 0, in}).code() == Errc::invalid_argument);
+  REQUIRE(engine->call(CollectGarbage{}).ok());
+  CHECK(engine->call(ListRecords{}).value().at(0).expires_at == 0);
+  CHECK(vault::verify_ed25519(public_key, kMessage, engine->call(Sign{at("k/kept"), kMessage}).value()));
 }
 
 TEST_CASE_FIXTURE(RequestsFixture, "BIP340 Schnorr signs the published vector and fresh messages") {
