@@ -932,20 +932,6 @@ vault_actor::behavior_type vault_behavior(VaultSelf self, const std::shared_ptr<
           return to_error(material.status());
         return std::move(*material);
       },
-      [self](transact_atom, const SharedProcedure& procedure) -> caf::result<caf::ok_atom> {
-        if (!procedure || !procedure->run)
-          return to_error(Status(Errc::invalid_argument, "no procedure given"));
-        vault::Transaction tx(self->state.keystore());
-        if (Status done = procedure->run(tx); !done.ok())
-          return to_error(done);
-        if (tx.empty())
-          return caf::ok_atom::value;
-        if (procedure->touches_everything)
-          self->state.generations->bump_all();
-        for (const Location& location : procedure->touches)
-          self->state.generations->bump(location);
-        return persist(self, std::move(tx), caf::ok_atom::value);
-      },
       [self](signers_atom, std::vector<signer_actor>& signers) { self->state.signers = std::move(signers); },
   };
 }
@@ -1067,7 +1053,6 @@ supervisor_actor::behavior_type supervisor(SupervisorSelf self,
         return self->delegate(self->state.vault, std::move(envelope));
       },
       [self](material_atom a, Location& l) { return self->delegate(self->state.vault, a, std::move(l)); },
-      [self](transact_atom a, SharedProcedure& p) { return self->delegate(self->state.vault, a, std::move(p)); },
       [self](stats_atom) { return self->state.stats; },
       [self](children_atom) {
         auto& children = self->state;
