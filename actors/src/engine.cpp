@@ -130,9 +130,24 @@ signer_actor::behavior_type signer(signer_actor::pointer) {
 // ---- password KDFs, on a thread of their own (they take about a second by design)
 
 using password_actor = caf::typed_actor<caf::replies_to<Bytes, ChangePassword>::with<SharedNewPassword>,
-                                        caf::replies_to<Bytes, CheckPassword>::with<Reply>>;
+                                        caf::replies_to<Bytes, CheckPassword>::with<Reply>,
+                                        caf::replies_to<ExportWithPassword>::with<SharedTransferPassword>,
+                                        caf::replies_to<ImportWithPassword>::with<SharedTransferPassword>>;
 
-// Serves one request against the file's header, then stops.
+// The transfer key `derive` makes of the opened password, for the vault actor to use.
+template <class Derive>
+caf::result<SharedTransferPassword> transfer_password(const Secret& password, Derive derive) {
+  Result<snapshot::TransferPassword> prepared = Status(Errc::internal, "no transfer key was derived");
+  const Status opened = password.open([&](ByteView plain) {
+    prepared = derive(plain);
+    return prepared.status();
+  });
+  if (!opened.ok())
+    return to_error(opened);
+  return SharedTransferPassword(std::make_shared<const snapshot::TransferPassword>(std::move(*prepared)));
+}
+
+// Serves one request (against the file's header, for the snapshot's own password), then stops.
 password_actor::behavior_type password_worker(password_actor::pointer self) {
   return {
       [self](const Bytes& header, const ChangePassword& request) -> caf::result<SharedNewPassword> {
@@ -155,6 +170,18 @@ password_actor::behavior_type password_worker(password_actor::pointer self) {
         if (!checked.ok())
           return to_error(checked);
         return answer<CheckPassword>(Done{});
+      },
+      [self](const ExportWithPassword& request) -> caf::result<SharedTransferPassword> {
+        self->quit();
+        return transfer_password(request.password, [](ByteView password) {
+          return snapshot::TransferPassword::for_export(password, snapshot::KdfPreset::standard);
+        });
+      },
+      [self](const ImportWithPassword& request) -> caf::result<SharedTransferPassword> {
+        self->quit();
+        return transfer_password(request.password, [&](ByteView password) {
+          return snapshot::TransferPassword::for_import(request.file, password);
+        });
       },
   };
 }
@@ -265,12 +292,13 @@ using VaultSelf = vault_actor::stateful_pointer<VaultActorState>;
 // `value`. The state already holds the changes while they are written; if writing fails the
 // snapshot actor stops and the supervisor restarts both from the file.
 template <class T>
-caf::result<T> persist(VaultSelf self, vault::Transaction&& tx, T value) {
+void persist(VaultSelf self, vault::Transaction&& tx, T value, caf::typed_response_promise<T> promise) {
   auto& state = self->state;
   auto entry = state.snapshot->stage(std::move(tx).take());
-  if (!entry.ok())
-    return to_error(entry.status());
-  auto promise = self->make_response_promise<T>();
+  if (!entry.ok()) {
+    promise.deliver(to_error(entry.status()));
+    return;
+  }
   const std::uint64_t id = state.waiting.add(promise);
   self->request(state.writer, state.journal_timeout, append_atom::value, std::move(*entry))
       .then(
@@ -286,6 +314,13 @@ caf::result<T> persist(VaultSelf self, vault::Transaction&& tx, T value) {
       self->request(state.writer, state.journal_timeout, replace_atom::value, std::move(*image))
           .then([](caf::ok_atom) {}, [self](caf::error& failure) { self->quit(failure); });
   }
+}
+
+// persist, answering the request the vault actor is handling.
+template <class T>
+caf::result<T> persist(VaultSelf self, vault::Transaction&& tx, T value) {
+  auto promise = self->make_response_promise<T>();
+  persist(self, std::move(tx), std::move(value), promise);
   return promise;
 }
 
@@ -507,23 +542,38 @@ caf::result<Reply> handle(VaultSelf self, CollectGarbage&) {
   return promise;
 }
 
-// The KDFs run in a worker on the file's header; a change prepared for a header that is no
-// longer the file's (another change finished first) is refused as busy by Chain::rekey.
-caf::result<Reply> handle(VaultSelf self, ChangePassword& request) {
+using Promise = caf::typed_response_promise<Reply>;
+
+// Has a password worker of its own run a KDF on `args` (it takes about a second by design, and
+// the vault actor serves other requests meanwhile), then calls `next(made, promise)` on the vault
+// actor with what it made, to answer the request.
+template <class Made, class Next, class... Args>
+caf::result<Reply> after_password_kdf(VaultSelf self, Next next, Args&&... args) {
   auto promise = self->make_response_promise<Reply>();
   const std::uint64_t id = self->state.waiting.add(promise);
   auto worker = self->spawn<caf::detached>(password_worker);
-  self->request(worker, caf::infinite, self->state.snapshot->header(), std::move(request))
+  self->request(worker, caf::infinite, std::forward<Args>(args)...)
       .then(
-          [self, id, promise](SharedNewPassword& prepared) mutable {
+          [self, id, promise, next = std::move(next)](Made& made) mutable {
             self->state.waiting.done(id);
-            change_password(self, *prepared, std::move(promise));
+            next(made, std::move(promise));
           },
           [self, id, promise](caf::error& failure) mutable {
             self->state.waiting.done(id);
             promise.deliver(failure);
           });
   return promise;
+}
+
+// The KDFs run in a worker on the file's header; a change prepared for a header that is no
+// longer the file's (another change finished first) is refused as busy by Chain::rekey.
+caf::result<Reply> handle(VaultSelf self, ChangePassword& request) {
+  return after_password_kdf<SharedNewPassword>(
+      self,
+      [self](const SharedNewPassword& prepared, Promise promise) {
+        change_password(self, *prepared, std::move(promise));
+      },
+      self->state.snapshot->header(), std::move(request));
 }
 
 caf::result<Reply> handle(VaultSelf self, CheckPassword& request) {
@@ -754,14 +804,16 @@ ImportReport import_report(const snapshot::ImportPlan& plan, bool imported) {
   return report;
 }
 
+snapshot::ImportOptions import_options(vault::Overwrite merge, const Bytes& expected_sender) {
+  return {merge == vault::Overwrite::replace ? snapshot::MergePolicy::replace : snapshot::MergePolicy::keep_existing,
+          expected_sender};
+}
+
 caf::result<Reply> handle(VaultSelf self, ImportVaults& request) {
-  const snapshot::ImportOptions options{request.merge == vault::Overwrite::replace
-                                            ? snapshot::MergePolicy::replace
-                                            : snapshot::MergePolicy::keep_existing,
-                                        request.expected_sender};
   vault::Transaction tx(self->state.keystore());
   snapshot::ImportPlan plan;
-  const Status imported = snapshot::import_with_key(tx, request.file, request.key, options, plan);
+  const Status imported = snapshot::import_with_key(tx, request.file, request.key,
+                                                    import_options(request.merge, request.expected_sender), plan);
   // Sealed to a key and with no sender to check, an export is only planned: the answer says
   // who signed it, for the importer to confirm.
   if (request.expected_sender.empty() && plan.complete)
@@ -770,6 +822,51 @@ caf::result<Reply> handle(VaultSelf self, ImportVaults& request) {
     return to_error(imported);
   self->state.generations->bump_all();
   return persist(self, std::move(tx), answer<ImportVaults>(import_report(plan, true)));
+}
+
+// A handler's Result as the answer `promise` gives.
+template <EngineRequest R>
+void deliver(Promise& promise, Result<typename R::Answer> result) {
+  if (result.ok())
+    promise.deliver(answer<R>(std::move(result).value()));
+  else
+    promise.deliver(to_error(result.status()));
+}
+
+// The transfer key is derived in a worker; the export is made on the state as it is then.
+caf::result<Reply> handle(VaultSelf self, ExportWithPassword& request) {
+  return after_password_kdf<SharedTransferPassword>(
+      self,
+      [self, sign_with = request.sign_with, vaults = request.vaults](const SharedTransferPassword& password,
+                                                                     Promise promise) {
+        deliver<ExportWithPassword>(
+            promise, snapshot::export_with_password(self->state.keystore(), *password, sign_with, vaults));
+      },
+      request);
+}
+
+void import_with_password(VaultSelf self, const ImportWithPassword& request, const snapshot::TransferPassword& password,
+                          Promise promise) {
+  vault::Transaction tx(self->state.keystore());
+  snapshot::ImportPlan plan;
+  const Status imported = snapshot::import_with_password(tx, request.file, password,
+                                                         import_options(request.merge, request.expected_sender), plan);
+  if (!imported.ok()) {
+    promise.deliver(to_error(imported));
+    return;
+  }
+  self->state.generations->bump_all();
+  persist(self, std::move(tx), answer<ImportWithPassword>(import_report(plan, true)), std::move(promise));
+}
+
+// The transfer key is derived in a worker (after the file's signature verified there).
+caf::result<Reply> handle(VaultSelf self, ImportWithPassword& request) {
+  return after_password_kdf<SharedTransferPassword>(
+      self,
+      [self, request](const SharedTransferPassword& password, Promise promise) {
+        import_with_password(self, request, *password, std::move(promise));
+      },
+      request);
 }
 
 // ---- the identity storage's requests, in the order the DID's partition hands them on

@@ -707,8 +707,8 @@ void Server::handle_retired_command(Call& call) {
 // they take the KDF thread, so that no client starts more KDF work than it bounds.
 bool stretches_password(actors::RequestKind kind) {
   using enum actors::RequestKind;
-  static constexpr actors::RequestKind kStretching[] = {ChangePassword, CheckPassword, Pbkdf2, GenerateMnemonic,
-                                                        RecoverMnemonic};
+  static constexpr actors::RequestKind kStretching[] = {
+      ChangePassword, CheckPassword, Pbkdf2, GenerateMnemonic, RecoverMnemonic, ExportWithPassword, ImportWithPassword};
   return std::find(std::begin(kStretching), std::end(kStretching), kind) != std::end(kStretching);
 }
 

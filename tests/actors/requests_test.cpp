@@ -2,6 +2,7 @@
 // vectors exist, round trips, and the errors a caller meets.
 #include <algorithm>
 #include <atomic>
+#include <future>
 #include <limits>
 #include <memory>
 
@@ -332,4 +333,55 @@ TEST_CASE_FIXTURE(RequestsFixture, "vaults exported to a key import into another
   Bytes damaged = file;
   damaged[damaged.size() / 2] ^= 1;
   CHECK(other.engine->call(ImportVaults{damaged, at("in/x"), sender}).code() == Errc::authentication_failed);
+}
+
+TEST_CASE_FIXTURE(RequestsFixture, "vaults exported with a password import into another engine with that password") {
+  const Bytes sender = engine->call(GenerateKey{at("me/sign"), KeyType::ed25519}).value();
+  REQUIRE(engine->call(GenerateKey{at("share/k1"), KeyType::secp256k1}).ok());
+  const Bytes k1 = engine->call(PublicKey{at("share/k1")}).value();
+  const Bytes file = engine->call(ExportWithPassword{sealed("transfer"), at("me/sign"), {"share"}}).value();
+
+  RequestsFixture other;
+  const Bytes stranger = other.engine->call(GenerateKey{at("in/ed"), KeyType::ed25519}).value();
+  CHECK(other.engine->call(ImportWithPassword{file, sealed("wrong")}).code() == Errc::authentication_failed);
+  CHECK(other.engine->call(ImportWithPassword{file, sealed("transfer"), stranger}).code() ==
+        Errc::authentication_failed);
+  CHECK(other.engine->call(PublicKey{at("share/k1")}).code() == Errc::not_found);
+
+  // No sender named: the password vouches for it, and the report names who signed.
+  const ImportReport done = other.engine->call(ImportWithPassword{file, sealed("transfer")}).value();
+  CHECK(done.imported);
+  CHECK(done.sender == sender);
+  REQUIRE(done.records.size() == 1);
+  CHECK(done.records[0].name == "share/k1");
+  CHECK(done.records[0].action == vault::ImportAction::add);
+  CHECK(other.engine->call(PublicKey{at("share/k1")}).value() == k1);
+  const ImportReport again =
+      other.engine->call(ImportWithPassword{file, sealed("transfer"), sender, vault::Overwrite::replace}).value();
+  CHECK(again.records.at(0).action == vault::ImportAction::replace);
+
+  // The import was journaled: the file holds it.
+  other.engine.reset();
+  const auto reopened = Engine::open(other.dir.file("requests.stronghold"), kPassword, {}).value();
+  CHECK(reopened->call(PublicKey{at("share/k1")}).value() == k1);
+
+  CHECK(engine->call(ExportWithPassword{sealed("transfer"), at("share/k1")}).code() == Errc::wrong_key_type);
+  CHECK(engine->call(ExportWithPassword{Secret{}, at("me/sign")}).code() == Errc::invalid_argument);
+}
+
+TEST_CASE_FIXTURE(RequestsFixture, "the vault actor answers other requests while a password export's KDF runs") {
+  REQUIRE(engine->call(GenerateKey{at("me/sign"), KeyType::ed25519}).ok());
+  import(at("k/mac"), KeyType::symmetric, Bytes(20, 0x0b));
+  // Both through the façade's one asynchronous client, so the vault actor gets the export first.
+  std::atomic<bool> exported{false};
+  std::promise<Result<Bytes>> export_answer;
+  std::promise<bool> export_done_before_mac;
+  engine->call_async(ExportWithPassword{sealed("transfer"), at("me/sign")}, [&](Result<Bytes> file) {
+    exported = true;
+    export_answer.set_value(std::move(file));
+  });
+  engine->call_async(Hmac{at("k/mac"), vault::Hash::sha256, kMessage},
+                     [&](Result<Bytes>) { export_done_before_mac.set_value(exported.load()); });
+  CHECK_FALSE(export_done_before_mac.get_future().get());
+  CHECK_FALSE(export_answer.get_future().get().value().empty());
 }

@@ -21,6 +21,7 @@
 #include "stronghold/runtime/scratch.hpp"
 #include "stronghold/runtime/shield.hpp"
 #include "stronghold/snapshot/snapshot.hpp"
+#include "stronghold/snapshot/transfer.hpp"
 #include "stronghold/vault/identity.hpp"
 #include "stronghold/vault/keystore.hpp"
 #include "stronghold/vault/sign.hpp"
@@ -31,6 +32,7 @@ namespace stronghold::actors {
 using SharedShielded = std::shared_ptr<const runtime::ShieldedSecret>;
 using ByteList = std::vector<Bytes>;
 using SharedNewPassword = std::shared_ptr<const snapshot::NewPassword>;
+using SharedTransferPassword = std::shared_ptr<const snapshot::TransferPassword>;
 
 // One request of any kind (requests.hpp) on its way between the engine's actors: the supervisor
 // forwards it, the vault actor or the identity registry dispatches it by kind to its handler.
@@ -181,6 +183,7 @@ typename Inspector::result_type inspect(Inspector& f, Reply& x) {
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stronghold::vault::SigningMaterial)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stronghold::actors::SharedNewPassword)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stronghold::actors::SharedTransferPassword)
 
 #define SH_ADD_REQUEST_TYPE_ID(number, type) CAF_ADD_TYPE_ID(stronghold, (stronghold::actors::type))
 

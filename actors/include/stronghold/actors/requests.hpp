@@ -434,6 +434,32 @@ struct ImportVaults {
   SH_FIELDS(file, key, expected_sender, merge)
 };
 
+// The vaults named (every vault, secret store included, when none) as an export file sealed to
+// `password` (Argon2id at the standard cost, run off the vault actor) and signed with the Ed25519
+// key at `sign_with`.
+struct ExportWithPassword {
+  static constexpr std::string_view kName = "export.password";
+  using Answer = Bytes;
+  Secret password;
+  vault::Location sign_with;
+  std::vector<std::string> vaults{};
+  SH_FIELDS(password, sign_with, vaults)
+};
+
+// Reads an export sealed to `password`; its KDF runs off the vault actor. The password
+// authenticates the sender (who knew it), so `expected_sender` may be empty: the export is then
+// imported whoever signed it, and the answer names the signer. authentication_failed for the
+// wrong password or another signer than a given `expected_sender`, corrupted for a damaged file.
+struct ImportWithPassword {
+  static constexpr std::string_view kName = "import.password";
+  using Answer = ImportReport;
+  Bytes file;
+  Secret password;
+  Bytes expected_sender{};
+  vault::Overwrite merge = vault::Overwrite::refuse;
+  SH_FIELDS(file, password, expected_sender, merge)
+};
+
 // ---- the identity storage (IOTA Identity's Storage interface)
 
 struct DidCreated {
@@ -597,6 +623,8 @@ struct DidValueSet {
   X(28, ListRecords)          \
   X(29, ExportVaults)         \
   X(30, ImportVaults)         \
+  X(31, ExportWithPassword)   \
+  X(32, ImportWithPassword)   \
   X(64, DidCreate)            \
   X(65, DidList)              \
   X(66, DidExists)            \
