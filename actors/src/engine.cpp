@@ -762,10 +762,29 @@ caf::result<Reply> handle(VaultSelf self, AeadDecrypt& request) {
   return reply<AeadDecrypt>(aead_open(self->state.keystore(), request));
 }
 
-caf::result<Reply> handle(VaultSelf self, ListSecrets&) {
+// The page of `items`, sorted by `key` (a projection to const K&), of those after `after` (all
+// when it is empty), at most `limit` long.
+template <class T, class K, class Key>
+Result<std::vector<T>> page(std::vector<T> items, const std::optional<K>& after, std::uint32_t limit, Key key) {
+  if (limit == 0 || limit > kMaxListPage)
+    return error(Errc::invalid_argument, "a page of a listing holds 1 to {} items", kMaxListPage);
+  std::sort(items.begin(), items.end(), [&](const T& a, const T& b) { return key(a) < key(b); });
+  if (after)
+    std::erase_if(items, [&](const T& item) { return key(item) <= *after; });
+  if (items.size() > limit)
+    items.resize(limit);
+  return items;
+}
+
+std::optional<std::string> after_text(const std::string& after) {
+  return after.empty() ? std::nullopt : std::optional(after);
+}
+
+caf::result<Reply> handle(VaultSelf self, ListSecrets& request) {
   std::vector<std::string> names = self->state.keystore().secret_names();
   std::erase_if(names, [](const std::string& name) { return name.starts_with(vault::kReservedSecretPrefix); });
-  return answer<ListSecrets>(std::move(names));
+  return reply<ListSecrets>(page(std::move(names), after_text(request.after), request.limit,
+                                 [](const std::string& name) -> const std::string& { return name; }));
 }
 
 caf::result<Reply> handle(VaultSelf self, DeleteSecret& request) {
@@ -789,7 +808,15 @@ std::vector<RecordEntry> list_records(const vault::Keystore& keystore, const std
 }
 
 caf::result<Reply> handle(VaultSelf self, ListRecords& request) {
-  return answer<ListRecords>(list_records(self->state.keystore(), request.vault));
+  std::optional<Location> after;
+  if (!request.after.empty()) {
+    auto parsed = Location::parse(request.after);
+    if (!parsed.ok())
+      return to_error(parsed.status());
+    after = std::move(*parsed);
+  }
+  return reply<ListRecords>(page(list_records(self->state.keystore(), request.vault), after, request.limit,
+                                 [](const RecordEntry& entry) -> const Location& { return entry.location; }));
 }
 
 caf::result<Reply> handle(VaultSelf self, ExportVaults& request) {
@@ -903,8 +930,9 @@ caf::result<Reply> handle(VaultSelf self, DidCreate& request) {
                  answer<DidCreate>(DidCreated{std::move(created->did), std::move(created->location)}));
 }
 
-caf::result<Reply> handle(VaultSelf self, DidList&) {
-  return answer<DidList>(vault::list_dids(self->state.keystore()));
+caf::result<Reply> handle(VaultSelf self, DidList& request) {
+  return reply<DidList>(page(vault::list_dids(self->state.keystore()), after_text(request.after), request.limit,
+                             [](const vault::Did& did) -> const std::string& { return did.to_string(); }));
 }
 
 caf::result<Reply> handle(VaultSelf self, DidExists& request) {

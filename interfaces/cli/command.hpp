@@ -60,6 +60,7 @@ struct Reads {
   std::size_t stdin_limit = 0;       // reads standard input, up to this many bytes, when not 0
   const char* stdin_flag = nullptr;  // ... and only when this flag is given
   bool new_password = false;         // asks for a new password (passwd)
+  const char* file_option = nullptr; // reads the file of public data this option names, if given
 };
 
 struct Command {
@@ -80,7 +81,8 @@ const Command* find_command(const std::string& name);
 // The command's words checked against its options.
 Result<Args> parse_command_words(const Command& command, const std::vector<std::string>& words);
 
-// Options whose value names a file of public data, and the most a command reads from it.
+// The options that may name a file of public data (Reads::file_option), and the most a command
+// reads from it.
 inline const std::map<std::string, std::size_t>& public_file_options() {
   static const std::map<std::string, std::size_t> all = {{"--file", std::size_t{64} << 20},
                                                          {"--in", std::size_t{1} << 30}};

@@ -292,10 +292,9 @@ Status secret_get(const Args& args, const Inputs&, Requests& requests, Output& o
 }
 
 Status secret_list(const Args&, const Inputs&, Requests& requests, Output& out) {
-  SH_ASSIGN_OR_RETURN(const std::vector<std::string> names, requests.call(actors::ListSecrets{}));
-  for (const std::string& name : names)
-    out.value("name", name);
-  return {};
+  return requests.for_each_listed(
+      actors::ListSecrets{}, [](const std::string& name) { return name; },
+      [&](const std::string& name) { out.value("name", name); });
 }
 
 Status secret_delete(const Args& args, const Inputs&, Requests& requests, Output&) {
@@ -306,15 +305,16 @@ Status secret_delete(const Args& args, const Inputs&, Requests& requests, Output
 // ---- the snapshot
 
 Status list(const Args&, const Inputs&, Requests& requests, Output& out) {
-  SH_ASSIGN_OR_RETURN(const std::vector<actors::RecordEntry> entries, requests.call(actors::ListRecords{}));
-  for (const actors::RecordEntry& entry : entries)
-    out.result({{"location", entry.location.to_string()},
-                {"type", std::string(vault::key_type_name(entry.type))},
-                {"hint", entry.hint.empty() ? "-" : entry.hint},
-                {"version", std::to_string(entry.version)},
-                {"expires", expiry_text(entry.expires_at)}},
-               Layout::record);
-  return {};
+  return requests.for_each_listed(
+      actors::ListRecords{}, [](const actors::RecordEntry& entry) { return entry.location.to_string(); },
+      [&](const actors::RecordEntry& entry) {
+        out.result({{"location", entry.location.to_string()},
+                    {"type", std::string(vault::key_type_name(entry.type))},
+                    {"hint", entry.hint.empty() ? "-" : entry.hint},
+                    {"version", std::to_string(entry.version)},
+                    {"expires", expiry_text(entry.expires_at)}},
+                   Layout::record);
+      });
 }
 
 Status remove(const Args& args, const Inputs&, Requests& requests, Output&) {
@@ -467,7 +467,7 @@ const std::vector<Command>& vault_commands() {
        "  Ed25519 over the message, or secp256k1 ECDSA (low-S) over SHA-256 of it (over the given 32-byte\n"
        "  digest with --prehashed; 65 bytes with --recoverable; BIP340 with --schnorr). Prints the signature.",
        {{"--at", "--hex", "--file"}, {"--prehashed", "--recoverable", "--schnorr"}, {}},
-       {},
+       {0, nullptr, false, "--file"},
        sign},
       {"mnemonic generate",
        "mnemonic generate --at VAULT/RECORD [--words 12|24] [--passphrase-file F] [--replace]\n  Stores a new BIP39 seed; prints the mnemonic, once.",
@@ -498,7 +498,7 @@ const std::vector<Command>& vault_commands() {
        "hmac --at VAULT/RECORD --hash sha256|sha384|sha512 (--hex HEX | --file PATH)\n"
        "  HMAC of the message keyed with the symmetric (or seed) record; prints the tag.",
        {{"--at", "--hash", "--hex", "--file"}, {}, {}},
-       {},
+       {0, nullptr, false, "--file"},
        hmac},
       {"hkdf",
        "hkdf --from VAULT/RECORD --hash sha256|sha384|sha512 --salt HEX --info HEX --at VAULT/RECORD2 [--replace]\n"
@@ -550,7 +550,7 @@ const std::vector<Command>& vault_commands() {
        "  refused. Sent to a key, an export is imported only with --from: without it, the sender and\n"
        "  the records are printed and nothing changes (exit 5).",
        {{"--in", "--key", "--from", "--export-password-file", "--merge"}, {}, {}},
-       {},
+       {0, nullptr, false, "--in"},
        import_vaults},
       {"passwd",
        "passwd [--new-password-file F]\n  Changes the password (the new one from the file, STRONGHOLD_NEW_PASSWORD, or a prompt;\n"

@@ -69,10 +69,9 @@ Status did_create(const Args& args, const Inputs& inputs, Requests& requests, Ou
 }
 
 Status did_list(const Args&, const Inputs&, Requests& requests, Output& out) {
-  SH_ASSIGN_OR_RETURN(const std::vector<Did> dids, requests.call(actors::DidList{}));
-  for (const Did& did : dids)
-    out.value("did", did.to_string());
-  return {};
+  return requests.for_each_listed(
+      actors::DidList{}, [](const Did& did) { return did.to_string(); },
+      [&](const Did& did) { out.value("did", did.to_string()); });
 }
 
 Status did_exists(const Args& args, const Inputs&, Requests& requests, Output&) {
@@ -294,7 +293,7 @@ const std::vector<Command>& identity_commands() {
       {"did state set",
        "did state set --did DID (--value JSON | --file PATH)\n  Stores the DID's chain state.",
        {{"--did", "--value", "--file"}, {}, {}},
-       {},
+       {0, nullptr, false, "--file"},
        value_set<IdentityValue::chain_state>},
       {"did document get",
        "did document get --did DID\n  Prints the DID's document (exit 3 when it has none).",
@@ -304,7 +303,7 @@ const std::vector<Command>& identity_commands() {
       {"did document set",
        "did document set --did DID (--value JSON | --file PATH)\n  Stores the DID's document.",
        {{"--did", "--value", "--file"}, {}, {}},
-       {},
+       {0, nullptr, false, "--file"},
        value_set<IdentityValue::document>},
   };
   return all;

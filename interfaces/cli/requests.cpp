@@ -47,17 +47,19 @@ Result<actors::Secret> Requests::opening_password() {
   return *password_;
 }
 
-Result<runtime::SecretBytes> Requests::call_daemon(ByteView request) {
-  if (request.size() > wire::kMaxWireMessage)
+Result<runtime::SecretBytes> Requests::call_daemon(const Result<runtime::SecretBytes>& request) {
+  if ((request.ok() && request->size() > wire::kMaxWireMessage) ||
+      request.status().code() == Errc::resource_exhausted)
     return error(Errc::invalid_argument,
-                 "the request ({} bytes) is more than strongholdd takes in one request ({} bytes); run the command "
-                 "without --socket while strongholdd is stopped",
-                 request.size(), wire::kMaxWireMessage);
+                 "the request is more than strongholdd takes in one request ({} bytes); run the command without "
+                 "--socket while strongholdd is stopped",
+                 wire::kMaxWireMessage);
+  SH_RETURN_IF_ERROR(request.status());
   if (!client_) {
     SH_ASSIGN_OR_RETURN(wire::Client connected, connect_to_daemon(options_.socket));
     client_.emplace(std::move(connected));
   }
-  return client_->call(request);
+  return client_->call(request->view());
 }
 
 }  // namespace stronghold::cli

@@ -29,9 +29,22 @@ class Requests {
       SH_ASSIGN_OR_RETURN(Engine* const engine, local_engine());
       return engine->call(std::move(request));
     }
-    SH_ASSIGN_OR_RETURN(const runtime::SecretBytes encoded, actors::wire::encode_request(request));
-    SH_ASSIGN_OR_RETURN(const runtime::SecretBytes answer, call_daemon(encoded.view()));
+    SH_ASSIGN_OR_RETURN(const runtime::SecretBytes answer, call_daemon(actors::wire::encode_request(request)));
     return actors::wire::decode_answer<R>(answer.view());
+  }
+
+  // Calls `visit` with each item of a listing (ListRecords, ListSecrets, DidList), asking for
+  // it page by page; `key` gives the item's key, which the next page starts after.
+  template <actors::EngineRequest R, class Key, class Visit>
+  Status for_each_listed(R request, Key key, Visit visit) {
+    for (;;) {
+      SH_ASSIGN_OR_RETURN(const typename R::Answer page, call(request));
+      for (const auto& item : page)
+        visit(item);
+      if (page.size() < request.limit)
+        return {};
+      request.after = key(page.back());
+    }
   }
 
   // The password the snapshot was opened with: what passwd on the file changes.
@@ -40,7 +53,8 @@ class Requests {
  private:
   // Opens the snapshot with the password from its sources, once.
   Result<Engine*> local_engine();
-  Result<runtime::SecretBytes> call_daemon(ByteView request);
+  // `request` in its wire form (resource_exhausted: larger than the codec takes).
+  Result<runtime::SecretBytes> call_daemon(const Result<runtime::SecretBytes>& request);
 
   const GlobalOptions& options_;
   std::optional<actors::Secret> password_;

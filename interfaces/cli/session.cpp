@@ -293,17 +293,17 @@ Result<runtime::SecretBuffer> new_password(const Args& args) {
 
 Result<Inputs> read_inputs(const GlobalOptions& options, const Command& command, const Args& args, bool remote) {
   Inputs inputs;
-  for (const auto& [option, limit] : public_file_options())
-    if (const auto path = args.value(option)) {
-      SH_ASSIGN_OR_RETURN(Bytes content, read_public_file(*path, limit));
-      inputs.add_file(option, std::move(content));
+  const Reads& reads = command.reads;
+  if (reads.file_option != nullptr)
+    if (const auto path = args.value(reads.file_option)) {
+      SH_ASSIGN_OR_RETURN(Bytes content, read_public_file(*path, public_file_options().at(reads.file_option)));
+      inputs.add_file(reads.file_option, std::move(content));
     }
   for (const std::string& option : password_file_options())
     if (const auto path = args.value(option)) {
       SH_ASSIGN_OR_RETURN(runtime::SecretBuffer password, read_password(*path, nullptr, ""));
       inputs.add_secret(option, std::move(password));
     }
-  const Reads& reads = command.reads;
   if (reads.stdin_limit > 0 && (reads.stdin_flag == nullptr || args.has(reads.stdin_flag))) {
     SH_ASSIGN_OR_RETURN(runtime::SecretBuffer in, read_stdin_secret(reads.stdin_limit));
     inputs.add_secret("stdin", std::move(in));

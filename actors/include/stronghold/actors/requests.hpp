@@ -353,11 +353,19 @@ struct AeadDecrypt {
 
 // ---- listings, the secret store's names
 
-// The names in the secret store (the identity storage's entries are not listed).
+// A listing comes in pages: at most `limit` items (1 to kMaxListPage; invalid_argument
+// otherwise), those sorted after `after` (from the first when empty). A page shorter than its
+// limit is the last. kMaxListPage records of the largest size (a 255-byte location, a 64-byte
+// hint, a 65-byte public key) fit in one frame of strongholdd.
+inline constexpr std::uint32_t kMaxListPage = 2048;
+
+// The names in the secret store (the identity storage's entries are not listed), sorted.
 struct ListSecrets {
   static constexpr std::string_view kName = "secret.list";
   using Answer = std::vector<std::string>;
-  SH_FIELDS()
+  std::string after{};
+  std::uint32_t limit = kMaxListPage;
+  SH_FIELDS(after, limit)
 };
 
 // not_found when there is no such secret.
@@ -381,12 +389,15 @@ struct RecordEntry {
   SH_FIELDS(location, type, hint, version, created_at, expires_at, public_key)
 };
 
-// The live records of the vault `vault`, or of every vault when empty, sorted by location.
+// The live records of the vault `vault`, or of every vault when empty, sorted by location
+// (VAULT/RECORD).
 struct ListRecords {
   static constexpr std::string_view kName = "list";
   using Answer = std::vector<RecordEntry>;
   std::string vault{};
-  SH_FIELDS(vault)
+  std::string after{};
+  std::uint32_t limit = kMaxListPage;
+  SH_FIELDS(vault, after, limit)
 };
 
 // ---- sharing between devices (snapshot/transfer.hpp)
@@ -485,10 +496,13 @@ struct DidCreate {
   SH_FIELDS(network, fragment, private_key)
 };
 
+// The DIDs, sorted by their text; paged like ListRecords.
 struct DidList {
   static constexpr std::string_view kName = "did.list";
   using Answer = std::vector<vault::Did>;
-  SH_FIELDS()
+  std::string after{};
+  std::uint32_t limit = kMaxListPage;
+  SH_FIELDS(after, limit)
 };
 
 struct DidExists {
