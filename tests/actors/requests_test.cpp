@@ -381,15 +381,22 @@ TEST_CASE_FIXTURE(RequestsFixture, "the vault actor answers other requests while
   REQUIRE(engine->call(GenerateKey{at("me/sign"), KeyType::ed25519}).ok());
   import(at("k/mac"), KeyType::symmetric, Bytes(20, 0x0b));
   // Both through the façade's one asynchronous client, so the vault actor gets the export first.
-  std::atomic<bool> exported{false};
-  std::promise<Result<Bytes>> export_answer;
-  std::promise<bool> export_done_before_mac;
-  engine->call_async(ExportWithPassword{sealed("transfer"), at("me/sign")}, [&](Result<Bytes> file) {
-    exported = true;
-    export_answer.set_value(std::move(file));
+  // The callbacks own what they set: they may still run while the test reads the futures.
+  struct Answers {
+    std::atomic<bool> exported{false};
+    std::promise<Result<Bytes>> file;
+    std::promise<bool> export_done_before_mac;
+  };
+  auto answers = std::make_shared<Answers>();
+  auto file = answers->file.get_future();
+  auto export_done_before_mac = answers->export_done_before_mac.get_future();
+  engine->call_async(ExportWithPassword{sealed("transfer"), at("me/sign")}, [answers](Result<Bytes> exported) {
+    answers->exported = true;
+    answers->file.set_value(std::move(exported));
   });
-  engine->call_async(Hmac{at("k/mac"), vault::Hash::sha256, kMessage},
-                     [&](Result<Bytes>) { export_done_before_mac.set_value(exported.load()); });
-  CHECK_FALSE(export_done_before_mac.get_future().get());
-  CHECK_FALSE(export_answer.get_future().get().value().empty());
+  engine->call_async(Hmac{at("k/mac"), vault::Hash::sha256, kMessage}, [answers](const Result<Bytes>&) {
+    answers->export_done_before_mac.set_value(answers->exported.load());
+  });
+  CHECK_FALSE(export_done_before_mac.get());
+  CHECK_FALSE(file.get().value().empty());
 }
