@@ -129,10 +129,10 @@ signer_actor::behavior_type signer(signer_actor::pointer) {
 
 // ---- password KDFs, on a thread of their own (they take about a second by design)
 
-using password_actor = caf::typed_actor<caf::replies_to<Bytes, ChangePassword>::with<SharedNewPassword>,
-                                        caf::replies_to<Bytes, CheckPassword>::with<Reply>,
-                                        caf::replies_to<ExportWithPassword>::with<SharedTransferPassword>,
-                                        caf::replies_to<ImportWithPassword>::with<SharedTransferPassword>>;
+using password_actor = caf::typed_actor<
+    caf::replies_to<Bytes, ChangePassword>::with<SharedNewPassword>, caf::replies_to<Bytes, CheckPassword>::with<Reply>,
+    caf::replies_to<ExportWithPassword>::with<SharedTransferPassword>,
+    caf::replies_to<ImportWithPassword>::with<SharedTransferPassword>, caf::replies_to<Pbkdf2>::with<Secret>>;
 
 // The transfer key `derive` makes of the opened password, for the vault actor to use.
 template <class Derive>
@@ -145,6 +145,15 @@ caf::result<SharedTransferPassword> transfer_password(const Secret& password, De
   if (!opened.ok())
     return to_error(opened);
   return SharedTransferPassword(std::make_shared<const snapshot::TransferPassword>(std::move(*prepared)));
+}
+
+// The key PBKDF2 derives from the request's password, sealed for the vault actor to store.
+Result<Secret> derive_pbkdf2(const Pbkdf2& request) {
+  runtime::ScratchFrame frame;
+  SH_ASSIGN_OR_RETURN(auto derived, frame.take(request.length));
+  SH_RETURN_IF_ERROR(request.password.open(
+      [&](ByteView password) { return vault::pbkdf2_sha512_raw(password, request.salt, request.rounds, derived); }));
+  return Secret::seal(derived);
 }
 
 // Serves one request (against the file's header, for the snapshot's own password), then stops.
@@ -182,6 +191,13 @@ password_actor::behavior_type password_worker(password_actor::pointer self) {
         return transfer_password(request.password, [&](ByteView password) {
           return snapshot::TransferPassword::for_import(request.file, password);
         });
+      },
+      [self](const Pbkdf2& request) -> caf::result<Secret> {
+        self->quit();
+        auto derived = derive_pbkdf2(request);
+        if (!derived.ok())
+          return to_error(derived.status());
+        return std::move(*derived);
       },
   };
 }
@@ -586,13 +602,24 @@ caf::result<Reply> handle(VaultSelf self, CheckPassword& request) {
 // Stages `write` on a transaction under `overwrite` and persists it; `into` is the location it
 // writes (cached signing material there is dropped).
 template <EngineRequest R>
-caf::result<Reply> write_into(VaultSelf self, const Location& into, vault::Overwrite overwrite,
-                              const std::function<Status(vault::Transaction&)>& write) {
+void write_into(VaultSelf self, const Location& into, vault::Overwrite overwrite,
+                const std::function<Status(vault::Transaction&)>& write, Promise promise) {
   self->state.generations->bump(into);
   vault::Transaction tx(self->state.keystore(), overwrite);
-  if (Status written = write(tx); !written.ok())
-    return to_error(written);
-  return persist(self, std::move(tx), answer<R>(Done{}));
+  if (Status written = write(tx); !written.ok()) {
+    promise.deliver(to_error(written));
+    return;
+  }
+  persist(self, std::move(tx), answer<R>(Done{}), std::move(promise));
+}
+
+// write_into, answering the request the vault actor is handling.
+template <EngineRequest R>
+caf::result<Reply> write_into(VaultSelf self, const Location& into, vault::Overwrite overwrite,
+                              const std::function<Status(vault::Transaction&)>& write) {
+  auto promise = self->make_response_promise<Reply>();
+  write_into<R>(self, into, overwrite, write, promise);
+  return promise;
 }
 
 // The record's secret, type, public key and hint under a new version with the new expiry.
@@ -703,21 +730,29 @@ caf::result<Reply> handle(VaultSelf self, Hkdf& request) {
   });
 }
 
-Status store_pbkdf2(vault::Transaction& tx, const Pbkdf2& request) {
+Status check_pbkdf2(const Pbkdf2& request) {
   if (request.rounds == 0 || request.rounds > kMaxPbkdf2Rounds)
     return error(Errc::invalid_argument, "PBKDF2 takes 1 to {} rounds", kMaxPbkdf2Rounds);
   if (request.length == 0 || request.length > vault::kMaxSecretSize)
     return error(Errc::invalid_argument, "a derived key is 1 to {} bytes", vault::kMaxSecretSize);
-  runtime::ScratchFrame frame;
-  SH_ASSIGN_OR_RETURN(auto derived, frame.take(request.length));
-  SH_RETURN_IF_ERROR(request.password.open(
-      [&](ByteView password) { return vault::pbkdf2_sha512_raw(password, request.salt, request.rounds, derived); }));
-  return tx.put(request.into, KeyType::symmetric, derived, {});
+  return {};
 }
 
+// The key is derived in a worker and stored on the vault actor.
 caf::result<Reply> handle(VaultSelf self, Pbkdf2& request) {
-  return write_into<Pbkdf2>(self, request.into, request.overwrite,
-                            [&](vault::Transaction& tx) { return store_pbkdf2(tx, request); });
+  if (Status valid = check_pbkdf2(request); !valid.ok())
+    return to_error(valid);
+  return after_password_kdf<Secret>(
+      self,
+      [self, into = request.into, overwrite = request.overwrite](const Secret& derived, Promise promise) {
+        write_into<Pbkdf2>(
+            self, into, overwrite,
+            [&](vault::Transaction& tx) {
+              return derived.open([&](ByteView key) { return tx.put(into, KeyType::symmetric, key, {}); });
+            },
+            std::move(promise));
+      },
+      request);
 }
 
 Result<AeadSealed> aead_seal(const vault::Keystore& keystore, const AeadEncrypt& request) {

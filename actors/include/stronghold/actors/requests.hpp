@@ -304,8 +304,10 @@ struct Hkdf {
   SH_FIELDS(at, hash, salt, info, length, into, overwrite)
 };
 
-// PBKDF2-HMAC-SHA512 of a password into the symmetric record `into`. It runs on the vault's
-// actor, so `rounds` is at most kMaxPbkdf2Rounds (invalid_argument otherwise).
+// PBKDF2-HMAC-SHA512 of a password into the symmetric record `into`. It runs in a worker of its
+// own, off the vault actor; `rounds` is at most kMaxPbkdf2Rounds (invalid_argument otherwise), so
+// that one request holds a worker thread (and a place in strongholdd's KDF queue) for seconds at
+// most, not hours.
 inline constexpr std::uint32_t kMaxPbkdf2Rounds = 1'000'000;
 struct Pbkdf2 {
   static constexpr std::string_view kName = "kdf.pbkdf2";

@@ -66,7 +66,7 @@ template <>
 struct EnumRange<vault::KeyManagement>
     : Contiguous<vault::KeyManagement::ecdh_es, vault::KeyManagement::ecdh_es_a256kw> {};
 template <>
-struct EnumRange<vault::Hash> : Contiguous<vault::Hash::sha256, vault::Hash::sha512> {};
+struct EnumRange<vault::Hash> : Contiguous<vault::Hash::sha256, vault::Hash::sha384> {};
 template <>
 struct EnumRange<vault::Aead> : Contiguous<vault::Aead::xchacha20poly1305, vault::Aead::aes256gcm> {};
 template <>
