@@ -31,8 +31,9 @@ namespace stronghold::actors::wire {
 inline constexpr std::uint8_t kVersion = 1;
 // A whole message, as strongholdd's frame.
 inline constexpr std::size_t kMaxMessage = std::size_t{1} << 20;
-// The items of one list field (messages to sign, DIDs), as strongholdd's batch.
-inline constexpr std::size_t kMaxListItems = 4096;
+// The items of one list field (messages to sign, an import's report of every record). Each item
+// takes at least a byte, so the message's own bound holds them too; this one is a sanity bound.
+inline constexpr std::size_t kMaxListItems = std::size_t{1} << 16;
 // An error answer's message; longer ones are cut when encoded.
 inline constexpr std::size_t kMaxErrorMessage = 4096;
 
