@@ -57,10 +57,10 @@ class Requests;
 
 // What a command reads before it runs.
 struct Reads {
-  std::size_t stdin_limit = 0;       // reads standard input, up to this many bytes, when not 0
-  const char* stdin_flag = nullptr;  // ... and only when this flag is given
-  bool new_password = false;         // asks for a new password (passwd)
-  const char* file_option = nullptr; // reads the file of public data this option names, if given
+  std::size_t stdin_limit = 0;        // reads standard input, up to this many bytes, when not 0
+  const char* stdin_flag = nullptr;   // ... and only when this flag is given
+  bool new_password = false;          // asks for a new password (passwd)
+  const char* file_option = nullptr;  // reads the file of public data this option names, if given
 };
 
 struct Command {

@@ -110,10 +110,11 @@ Status sign(const Args& args, const Inputs& inputs, Requests& requests, Output& 
   if (args.has("--schnorr"))
     signature = requests.call(actors::SignSchnorr{at, std::move(message)});
   else if (ecdsa_options)
-    signature = requests.call(actors::SignEcdsa{
-        at, std::move(message),
-        {args.has("--prehashed"), args.has("--recoverable") ? vault::EcdsaFormat::recoverable
-                                                            : vault::EcdsaFormat::compact}});
+    signature = requests.call(
+        actors::SignEcdsa{at,
+                          std::move(message),
+                          {args.has("--prehashed"),
+                           args.has("--recoverable") ? vault::EcdsaFormat::recoverable : vault::EcdsaFormat::compact}});
   else
     signature = requests.call(actors::Sign{at, std::move(message)});
   if (signature.status().code() == Errc::wrong_key_type && (ecdsa_options || args.has("--schnorr")))
@@ -563,4 +564,3 @@ const std::vector<Command>& vault_commands() {
 }
 
 }  // namespace stronghold::cli
-

@@ -23,7 +23,9 @@ Result<Did> did_option(const Args& args) {
   return Did::parse(text);
 }
 
-Status did_not_found(const Did& did) { return error(Errc::did_not_found, "the snapshot holds no DID {}", did.to_string()); }
+Status did_not_found(const Did& did) {
+  return error(Errc::did_not_found, "the snapshot holds no DID {}", did.to_string());
+}
 
 // An answer of false (no such DID or key) as not_found: exit 3.
 Status found_or(Result<bool> found, const Status& absent) {
@@ -158,11 +160,11 @@ Status did_encrypt(const Args& args, const Inputs&, Requests& requests, Output& 
   if (args.has("--ad")) {
     SH_ASSIGN_OR_RETURN(associated_data, hex_option(args, "--ad"));
   }
-  SH_ASSIGN_OR_RETURN(const vault::EncryptedData data,
-                      vault::jwe_encrypt(plaintext, associated_data, vault::ContentEncryption::aes256gcm,
-                                         args.has("--wrap") ? vault::KeyManagement::ecdh_es_a256kw
-                                                            : vault::KeyManagement::ecdh_es,
-                                         {}, recipient));
+  SH_ASSIGN_OR_RETURN(
+      const vault::EncryptedData data,
+      vault::jwe_encrypt(plaintext, associated_data, vault::ContentEncryption::aes256gcm,
+                         args.has("--wrap") ? vault::KeyManagement::ecdh_es_a256kw : vault::KeyManagement::ecdh_es, {},
+                         recipient));
   Output::Fields fields = {{"ciphertext", to_hex(data.ciphertext)},
                            {"nonce", to_hex(data.nonce)},
                            {"tag", to_hex(data.tag)},
@@ -249,7 +251,10 @@ const std::vector<Command>& identity_commands() {
        {{"--did"}, {}, {}},
        {},
        did_purge},
-      {"did exists", "did exists --did DID\n  Exit 0 when the DID is here, 3 when it is not.", {{"--did"}, {}, {}}, {},
+      {"did exists",
+       "did exists --did DID\n  Exit 0 when the DID is here, 3 when it is not.",
+       {{"--did"}, {}, {}},
+       {},
        did_exists},
       {"did key generate",
        "did key generate --did DID --type ed25519|x25519 --fragment F\n  A new key of the DID; prints its location.",

@@ -48,8 +48,7 @@ Result<actors::Secret> Requests::opening_password() {
 }
 
 Result<runtime::SecretBytes> Requests::call_daemon(const Result<runtime::SecretBytes>& request) {
-  if ((request.ok() && request->size() > wire::kMaxWireMessage) ||
-      request.status().code() == Errc::resource_exhausted)
+  if ((request.ok() && request->size() > wire::kMaxWireMessage) || request.status().code() == Errc::resource_exhausted)
     return error(Errc::invalid_argument,
                  "the request is more than strongholdd takes in one request ({} bytes); run the command without "
                  "--socket while strongholdd is stopped",

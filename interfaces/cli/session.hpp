@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "command.hpp"
-#include "wire/terminal.hpp"
 #include "stronghold/runtime/secret_buffer.hpp"
+#include "wire/terminal.hpp"
 
 namespace stronghold::cli {
 

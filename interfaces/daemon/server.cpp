@@ -194,11 +194,11 @@ Status system_error(const char* what) { return error(Errc::io_error, "{}: {}", w
 bool has_short_answer(actors::RequestKind kind) {
   using enum actors::RequestKind;
   static constexpr actors::RequestKind kShort[] = {
-      GenerateKey,     ImportKey,      PublicKey,   DeleteKey,      DeriveKey,        Sign,         SignEcdsa,
-      PutSecret,       SyncSnapshot,   CollectGarbage, ChangePassword, CheckPassword, ExpireKey,    SignSchnorr,
-      NodePublicKey,   GenerateMnemonic, RecoverMnemonic, AgreeKey, Hmac,            Hkdf,         Pbkdf2,
-      DeleteSecret,    DidCreate,      DidExists,   DidPurge,       DidKeyGenerate,   DidKeyInsert, DidKeyPublic,
-      DidKeyDelete,    DidKeyExists,   DidValueSet};
+      GenerateKey,   ImportKey,        PublicKey,       DeleteKey,      DeriveKey,      Sign,         SignEcdsa,
+      PutSecret,     SyncSnapshot,     CollectGarbage,  ChangePassword, CheckPassword,  ExpireKey,    SignSchnorr,
+      NodePublicKey, GenerateMnemonic, RecoverMnemonic, AgreeKey,       Hmac,           Hkdf,         Pbkdf2,
+      DeleteSecret,  DidCreate,        DidExists,       DidPurge,       DidKeyGenerate, DidKeyInsert, DidKeyPublic,
+      DidKeyDelete,  DidKeyExists,     DidValueSet};
   return std::find(std::begin(kShort), std::end(kShort), kind) != std::end(kShort);
 }
 
@@ -636,9 +636,7 @@ void Server::handle(const Ticket& ticket, Message request) {
       [this, handler = row->handler, held = std::make_shared<Call>(std::move(call))] { (this->*handler)(*held); });
 }
 
-void Server::handle_ping(Call& call) {
-  reply(call.ticket, Result<Bytes>(Bytes{wire::kProtocolVersion}));
-}
+void Server::handle_ping(Call& call) { reply(call.ticket, Result<Bytes>(Bytes{wire::kProtocolVersion})); }
 
 void Server::handle_lock(Call& call) {
   lock_engine();
@@ -696,11 +694,12 @@ void Server::handle_sync(Call& call) { reply(call.ticket, call.engine->sync()); 
 
 // An older client's `stronghold --socket`, which sent command words: told what to do.
 void Server::handle_retired_command(Call& call) {
-  reply(call.ticket, error(Errc::unsupported,
-                           "this strongholdd speaks protocol version {}, in which clients send engine requests (op {}) "
-                           "and command words (op {}) are no longer run: use the stronghold client of the same "
-                           "version as strongholdd",
-                           wire::kProtocolVersion, static_cast<int>(Op::request), static_cast<int>(Op::retired_command)));
+  reply(call.ticket,
+        error(Errc::unsupported,
+              "this strongholdd speaks protocol version {}, in which clients send engine requests (op {}) "
+              "and command words (op {}) are no longer run: use the stronghold client of the same "
+              "version as strongholdd",
+              wire::kProtocolVersion, static_cast<int>(Op::request), static_cast<int>(Op::retired_command)));
 }
 
 // The request kinds whose handlers stretch a password (or a mnemonic's passphrase) with a KDF:

@@ -30,7 +30,7 @@ inline constexpr std::size_t kMaxWireMessage = kMaxFrame - 13;
 inline constexpr std::uint8_t kProtocolVersion = 2;
 
 enum class Op : std::uint8_t {
-  ping = 1,  // [] -> [protocol version (one byte)]
+  ping = 1,        // [] -> [protocol version (one byte)]
   unlock = 2,      // [password]
   lock = 3,        // []
   generate = 4,    // [location, key type name] -> [public key]

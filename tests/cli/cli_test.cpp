@@ -773,8 +773,8 @@ TEST_CASE("symmetric keys: hmac agrees with libsodium and OpenSSL, hkdf with RFC
     const Bytes derived = hmac_sha256(hmac_sha256(salt, key), info_block);
     CHECK(cli.ok({"hmac", "--at", "sym/derived", "--hash", "sha256", "--hex", message_hex}) ==
           std::vector<std::string>{to_hex(hmac_sha256(derived, message))});
-    const Run again = cli.run({"hkdf", "--from", "sym/k", "--hash", "sha256", "--salt", "00", "--info", "00", "--at",
-                               "sym/derived"});
+    const Run again =
+        cli.run({"hkdf", "--from", "sym/k", "--hash", "sha256", "--salt", "00", "--info", "00", "--at", "sym/derived"});
     CHECK(again.exit_code == 5);
     CHECK(again.err.find("--replace") != std::string::npos);
 
@@ -796,7 +796,8 @@ TEST_CASE("symmetric keys: hmac agrees with libsodium and OpenSSL, hkdf with RFC
     // nonce || ciphertext || tag, as libsodium opens it.
     const auto sealed = cli.ok({"aead", "encrypt", "--at", "sym/k", "--hex", hex_of("plain")});
     const Bytes bytes = from_hex(sealed.at(0)).value();
-    REQUIRE(bytes.size() == crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + 5 + crypto_aead_xchacha20poly1305_ietf_ABYTES);
+    REQUIRE(bytes.size() ==
+            crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + 5 + crypto_aead_xchacha20poly1305_ietf_ABYTES);
     Bytes opened(5);
     CHECK(crypto_aead_xchacha20poly1305_ietf_decrypt(
               opened.data(), nullptr, nullptr, bytes.data() + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES,
@@ -847,16 +848,15 @@ TEST_CASE("identity commands: a DID's keys, encryption to it, its chain state an
     // Encrypted to the DID's X25519 key, with and without key wrapping; a changed tag is refused.
     for (const bool wrap : {false, true}) {
       CAPTURE(wrap);
-      std::vector<std::string> encrypt = {"did", "encrypt", "--did", did, "--location", kex[0], "--hex",
-                                          hex_of("for the DID"), "--ad", "0a0b"};
+      std::vector<std::string> encrypt = {
+          "did", "encrypt", "--did", did, "--location", kex[0], "--hex", hex_of("for the DID"), "--ad", "0a0b"};
       if (wrap)
         encrypt.push_back("--wrap");
       const auto sealed = cli.ok(encrypt);
       REQUIRE(sealed.size() == (wrap ? 5u : 4u));
-      std::vector<std::string> decrypt = {"did",         "decrypt", "--did",       did,       "--location",
-                                          kex[0],        "--ciphertext", sealed[0], "--nonce", sealed[1],
-                                          "--tag",       sealed[2], "--epk",       sealed[3], "--ad",
-                                          "0a0b"};
+      std::vector<std::string> decrypt = {"did",          "decrypt", "--did",   did,       "--location", kex[0],
+                                          "--ciphertext", sealed[0], "--nonce", sealed[1], "--tag",      sealed[2],
+                                          "--epk",        sealed[3], "--ad",    "0a0b"};
       if (wrap)
         decrypt.insert(decrypt.end(), {"--cek", sealed[4]});
       CHECK(cli.ok(decrypt) == std::vector<std::string>{hex_of("for the DID")});
@@ -885,8 +885,7 @@ TEST_CASE("identity commands: a DID's keys, encryption to it, its chain state an
     CHECK(cli.ok({"did", "state", "get", "--did", did}) == std::vector<std::string>{R"({"last":"0x01"})"});
     std::ofstream(cli.file("doc.json")) << R"({"id":")" << did << R"("})";
     cli.ok({"did", "document", "set", "--did", did, "--file", cli.file("doc.json")});
-    CHECK(cli.ok({"did", "document", "get", "--did", did}) ==
-          std::vector<std::string>{R"({"id":")" + did + R"("})"});
+    CHECK(cli.ok({"did", "document", "get", "--did", did}) == std::vector<std::string>{R"({"id":")" + did + R"("})"});
     CHECK(cli.run({"did", "state", "get", "--did", stranger}).exit_code == 3);
     cli.ok({"did", "purge", "--did", did});
     CHECK(cli.run({"did", "exists", "--did", did}).exit_code == 3);
