@@ -399,6 +399,7 @@ TEST_CASE_FIXTURE(EngineFixture, "a password change and garbage collection keep 
   CHECK((*engine)->get_secret("note").ok());
   const auto listed = (*engine)->call(actors::ListRecords{}).value();
   std::vector<std::string> locations;
+  locations.reserve(listed.size());
   for (const auto& entry : listed)
     locations.push_back(entry.location.to_string());
   CHECK(locations == std::vector<std::string>{"w/a", "w/after"});

@@ -815,8 +815,9 @@ TEST_CASE("a rental key: --expires and key expire set its end, after which it is
     const auto listed = cli.ok({"list"});
     REQUIRE(listed.size() == 2);
     const std::string later = listed[0].substr(listed[0].rfind('\t') + 1);
-    CHECK(std::stoull(later) >= now + 48 * 3600);
-    CHECK(std::stoull(later) <= now + 48 * 3600 + 60);
+    constexpr std::uint64_t kTwoDays = std::uint64_t{48} * 3600;
+    CHECK(std::stoull(later) >= now + kTwoDays);
+    CHECK(std::stoull(later) <= now + kTwoDays + 60);
     for (const std::string bad : {"0s", "5", "h", "12x", "99999999999999999d", "-3m"})
       CHECK(cli.run({"key", "expire", "--at", "rent/later", "--in", bad}).exit_code == 5);
     std::this_thread::sleep_for(std::chrono::milliseconds(2100));
@@ -835,7 +836,7 @@ TEST_CASE("identity commands: a DID's keys, encryption to it, its chain state an
   on_file_and_through_daemon([](Cli& cli) {
     const auto created = cli.ok({"did", "create", "--network", "dev"});
     REQUIRE(created.size() == 2);
-    const std::string did = created[0];
+    const std::string& did = created[0];
     CHECK(cli.run({"did", "exists", "--did", did}).exit_code == 0);
     const std::string stranger = "did:iota:dev:" + std::string(32, '1');  // base58 of 32 zero bytes
     CHECK(cli.run({"did", "exists", "--did", stranger}).exit_code == 3);
