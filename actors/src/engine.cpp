@@ -292,6 +292,7 @@ struct VaultActorState {
   snapshot_actor writer;
   std::vector<signer_actor> signers;
   std::size_t next_signer = 0;
+  std::size_t password_workers = 0;  // running now (see after_password_kdf)
   std::chrono::milliseconds journal_timeout{30'000};
   std::uint64_t compaction_threshold = 0;
   static const char* name;
@@ -563,18 +564,28 @@ using Promise = caf::typed_response_promise<Reply>;
 // Has a password worker of its own run a KDF on `args` (it takes about a second by design, and
 // the vault actor serves other requests meanwhile), then calls `next(made, promise)` on the vault
 // actor with what it made, to answer the request.
+// At most kMaxPasswordWorkers run at once (each holds a thread and up to 1 GiB for Argon2id at
+// the strong cost); beyond them a request is answered busy rather than queued without bound.
+constexpr std::size_t kMaxPasswordWorkers = 4;
+
 template <class Made, class Next, class... Args>
 caf::result<Reply> after_password_kdf(VaultSelf self, Next next, Args&&... args) {
+  if (self->state.password_workers >= kMaxPasswordWorkers)
+    return to_error(
+        error(Errc::busy, "the engine runs at most {} password KDFs at once; try again shortly", kMaxPasswordWorkers));
+  ++self->state.password_workers;
   auto promise = self->make_response_promise<Reply>();
   const std::uint64_t id = self->state.waiting.add(promise);
   auto worker = self->spawn<caf::detached>(password_worker);
   self->request(worker, caf::infinite, std::forward<Args>(args)...)
       .then(
           [self, id, promise, next = std::move(next)](Made& made) mutable {
+            --self->state.password_workers;
             self->state.waiting.done(id);
             next(made, std::move(promise));
           },
           [self, id, promise](caf::error& failure) mutable {
+            --self->state.password_workers;
             self->state.waiting.done(id);
             promise.deliver(failure);
           });
@@ -593,8 +604,9 @@ caf::result<Reply> handle(VaultSelf self, ChangePassword& request) {
 }
 
 caf::result<Reply> handle(VaultSelf self, CheckPassword& request) {
-  auto worker = self->spawn<caf::detached>(password_worker);
-  return self->delegate(worker, self->state.snapshot->header(), std::move(request));
+  return after_password_kdf<Reply>(
+      self, [](Reply& checked, Promise promise) { promise.deliver(std::move(checked)); },
+      self->state.snapshot->header(), std::move(request));
 }
 
 // ---- the handlers of the vocabulary's later kinds
@@ -923,12 +935,13 @@ void import_with_password(VaultSelf self, const ImportWithPassword& request, con
 
 // The transfer key is derived in a worker (after the file's signature verified there).
 caf::result<Reply> handle(VaultSelf self, ImportWithPassword& request) {
+  ImportWithPassword for_worker = request;  // the worker's message takes a copy of its own
   return after_password_kdf<SharedTransferPassword>(
       self,
-      [self, request](const SharedTransferPassword& password, Promise promise) {
+      [self, request = std::move(request)](const SharedTransferPassword& password, Promise promise) {
         import_with_password(self, request, *password, std::move(promise));
       },
-      request);
+      std::move(for_worker));
 }
 
 // ---- the identity storage's requests, in the order the DID's partition hands them on

@@ -224,17 +224,12 @@ Result<Bytes> associated_data_option(const Args& args) {
 }
 
 // Prints nonce || ciphertext || tag.
-Status aead_encrypt(const Args& args, const Inputs&, Requests& requests, Output& out) {
+Status aead_encrypt(const Args& args, const Inputs& inputs, Requests& requests, Output& out) {
   actors::AeadEncrypt request;
   SH_ASSIGN_OR_RETURN(request.at, location_option(args, "--at"));
   SH_ASSIGN_OR_RETURN(request.cipher, cipher_option(args));
   SH_ASSIGN_OR_RETURN(request.associated_data, associated_data_option(args));
-  {
-    SH_ASSIGN_OR_RETURN(Bytes plaintext, hex_option(args, "--hex"));
-    auto sealed_plaintext = actors::Secret::seal(plaintext);
-    sodium_memzero(plaintext.data(), plaintext.size());
-    SH_ASSIGN_OR_RETURN(request.plaintext, std::move(sealed_plaintext));
-  }
+  SH_ASSIGN_OR_RETURN(request.plaintext, plaintext_option(args, inputs));
   SH_ASSIGN_OR_RETURN(const actors::AeadSealed sealed, requests.call(std::move(request)));
   out.value("sealed", to_hex(sealed.nonce) + to_hex(sealed.ciphertext) + to_hex(sealed.tag));
   return {};
@@ -426,9 +421,11 @@ Status import_vaults(const Args& args, const Inputs& inputs, Requests& requests,
     report = requests.call(actors::ImportWithPassword{*file, std::move(password), std::move(expected_sender), merge});
   }
   if (!report.ok()) {
-    // Who signed it, once its signature verified: the importer checks the sender.
-    if (const auto signer = snapshot::export_signer(*file); signer.ok())
-      print_sender(*signer, out);
+    // Refused for its sender, its key or its password: who signed it, once its signature
+    // verified, for the importer to check.
+    if (report.status().code() == Errc::authentication_failed)
+      if (const auto signer = snapshot::export_signer(*file); signer.ok())
+        print_sender(*signer, out);
     return report.status();
   }
   print_report(*report, out);
@@ -508,10 +505,11 @@ const std::vector<Command>& vault_commands() {
        {},
        hkdf},
       {"aead encrypt",
-       "aead encrypt --at VAULT/RECORD --hex HEX [--ad HEX] [--cipher xchacha20poly1305|aes256gcm]\n"
-       "  Encrypts with the symmetric key under a fresh nonce; prints nonce, ciphertext and tag as one hex.",
-       {{"--at", "--hex", "--ad", "--cipher"}, {}, {}},
-       {},
+       "aead encrypt --at VAULT/RECORD (--hex HEX | --stdin) [--ad HEX] [--cipher xchacha20poly1305|aes256gcm]\n"
+       "  Encrypts with the symmetric key under a fresh nonce; prints nonce, ciphertext and tag as one hex.\n"
+       "  --stdin reads the plaintext as hex from standard input (--hex shows it in the process list).",
+       {{"--at", "--hex", "--ad", "--cipher"}, {"--stdin"}, {}},
+       {kMaxHexPlaintext, "--stdin"},
        aead_encrypt},
       {"aead decrypt",
        "aead decrypt --at VAULT/RECORD --hex HEX [--ad HEX] [--cipher xchacha20poly1305|aes256gcm]\n"

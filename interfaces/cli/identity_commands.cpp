@@ -149,22 +149,24 @@ Status did_key_exists(const Args& args, const Inputs&, Requests& requests, Outpu
 
 // ---- encryption to a DID's X25519 key (JWE-style: ECDH-ES, or ECDH-ES+A256KW with --wrap)
 
-Status did_encrypt(const Args& args, const Inputs&, Requests& requests, Output& out) {
+Status did_encrypt(const Args& args, const Inputs& inputs, Requests& requests, Output& out) {
   SH_ASSIGN_OR_RETURN(const Did did, did_option(args));
   SH_ASSIGN_OR_RETURN(KeyLocation location, key_location_option(requests, did, args));
   if (location.type() != IdentityKeyType::x25519)
     return Status(Errc::wrong_key_type, "data is encrypted to an X25519 key");
   SH_ASSIGN_OR_RETURN(const Bytes recipient, requests.call(actors::DidKeyPublic{did, std::move(location)}));
-  SH_ASSIGN_OR_RETURN(const Bytes plaintext, hex_option(args, "--hex"));
+  SH_ASSIGN_OR_RETURN(const Secret plaintext, plaintext_option(args, inputs));
   Bytes associated_data;
   if (args.has("--ad")) {
     SH_ASSIGN_OR_RETURN(associated_data, hex_option(args, "--ad"));
   }
-  SH_ASSIGN_OR_RETURN(
-      const vault::EncryptedData data,
-      vault::jwe_encrypt(plaintext, associated_data, vault::ContentEncryption::aes256gcm,
-                         args.has("--wrap") ? vault::KeyManagement::ecdh_es_a256kw : vault::KeyManagement::ecdh_es, {},
-                         recipient));
+  const auto management = args.has("--wrap") ? vault::KeyManagement::ecdh_es_a256kw : vault::KeyManagement::ecdh_es;
+  vault::EncryptedData data;
+  SH_RETURN_IF_ERROR(plaintext.open([&](ByteView bytes) -> Status {
+    SH_ASSIGN_OR_RETURN(data, vault::jwe_encrypt(bytes, associated_data, vault::ContentEncryption::aes256gcm,
+                                                 management, {}, recipient));
+    return {};
+  }));
   Output::Fields fields = {{"ciphertext", to_hex(data.ciphertext)},
                            {"nonce", to_hex(data.nonce)},
                            {"tag", to_hex(data.tag)},
@@ -278,11 +280,11 @@ const std::vector<Command>& identity_commands() {
        {},
        did_key_exists},
       {"did encrypt",
-       "did encrypt --did DID --location L --hex HEX [--ad HEX] [--wrap]\n"
+       "did encrypt --did DID --location L (--hex HEX | --stdin) [--ad HEX] [--wrap]\n"
        "  Encrypts to the DID's X25519 key (ECDH-ES, or ECDH-ES+A256KW with --wrap; AES-256-GCM);\n"
-       "  prints ciphertext, nonce, tag, epk (and cek with --wrap), one per line.",
-       {{"--did", "--location", "--hex", "--ad"}, {"--wrap"}, {}},
-       {},
+       "  prints ciphertext, nonce, tag, epk (and cek with --wrap), one per line. --stdin: as aead encrypt.",
+       {{"--did", "--location", "--hex", "--ad"}, {"--wrap", "--stdin"}, {}},
+       {kMaxHexPlaintext, "--stdin"},
        did_encrypt},
       {"did decrypt",
        "did decrypt --did DID --location L --ciphertext HEX --nonce HEX --tag HEX --epk HEX [--cek HEX] [--ad HEX]\n"

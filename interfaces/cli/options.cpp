@@ -27,7 +27,7 @@ Result<Bytes> message_option(const Args& args, const Inputs& inputs) {
   return *file;
 }
 
-Result<actors::Secret> hex_secret(const Inputs& inputs) {
+Result<actors::Secret> hex_secret(const Inputs& inputs, std::string_view what) {
   SH_ASSIGN_OR_RETURN(const runtime::SecretBuffer* const hex_text, inputs.secret("stdin"));
   SH_ASSIGN_OR_RETURN(runtime::SecretBuffer secret, runtime::SecretBuffer::create(hex_text->size() / 2));
   auto text = hex_text->read();
@@ -35,8 +35,19 @@ Result<actors::Secret> hex_secret(const Inputs& inputs) {
   if (text.bytes().size() % 2 != 0 ||
       sodium_hex2bin(bytes.bytes().data(), bytes.bytes().size(), reinterpret_cast<const char*>(text.bytes().data()),
                      text.bytes().size(), nullptr, nullptr, nullptr) != 0)
-    return Status(Errc::invalid_argument, "the private key on standard input is not hex");
+    return error(Errc::invalid_argument, "{} on standard input is not hex", what);
   return actors::Secret::seal(bytes.bytes());
+}
+
+Result<actors::Secret> plaintext_option(const Args& args, const Inputs& inputs) {
+  if (args.has("--hex") == args.has("--stdin"))
+    return Status(Errc::invalid_argument, "give the plaintext with exactly one of --hex and --stdin");
+  if (args.has("--stdin"))
+    return hex_secret(inputs, "the plaintext");
+  SH_ASSIGN_OR_RETURN(Bytes plaintext, hex_option(args, "--hex"));
+  auto sealed = actors::Secret::seal(plaintext);
+  sodium_memzero(plaintext.data(), plaintext.size());
+  return sealed;
 }
 
 vault::Overwrite overwrite_option(const Args& args) {

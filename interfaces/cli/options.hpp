@@ -13,8 +13,14 @@ Result<vault::Location> location_option(const Args& args, const std::string& nam
 Result<Bytes> hex_option(const Args& args, const std::string& name);
 // The message of --hex or of --file (exactly one of them given).
 Result<Bytes> message_option(const Args& args, const Inputs& inputs);
-// A private key given as hex on standard input, sealed for a request.
-Result<actors::Secret> hex_secret(const Inputs& inputs);
+// The most hex a command reads as a plaintext: 32 KiB of bytes.
+inline constexpr std::size_t kMaxHexPlaintext = std::size_t{64} * 1024;
+
+// Hex on standard input (`what` it is: "the private key"), decoded in guarded memory and sealed.
+Result<actors::Secret> hex_secret(const Inputs& inputs, std::string_view what = "the private key");
+// A plaintext to encrypt: --hex's (which the process list shows), or with --stdin the hex on
+// standard input; sealed, and the decoded copy wiped.
+Result<actors::Secret> plaintext_option(const Args& args, const Inputs& inputs);
 // --replace given: an occupied location is written over.
 vault::Overwrite overwrite_option(const Args& args);
 // A duration as "90s", "15m", "48h" or "30d", in seconds (at most 100 years).

@@ -26,8 +26,12 @@ Result<Engine*> Requests::local_engine() {
   if (!exists)
     return error(Errc::not_found, "there is no snapshot at {} (create one with 'stronghold init')", options_.snapshot);
   SH_ASSIGN_OR_RETURN(const actors::Secret password, opening_password());
+  // No timeout to speak of: the work is this command's alone (a password change of a strong-KDF
+  // file, a large import), and giving up would not stop it.
+  EngineOptions engine_options;
+  engine_options.timeout = std::chrono::hours(24);
   SH_RETURN_IF_ERROR(password.open([&](ByteView plain) -> Status {
-    SH_ASSIGN_OR_RETURN(engine_, Engine::open(options_.snapshot, plain));
+    SH_ASSIGN_OR_RETURN(engine_, Engine::open(options_.snapshot, plain, engine_options));
     return {};
   }));
   if (const std::uint64_t dropped = engine_->open_report().dropped_tail_bytes; dropped > 0)

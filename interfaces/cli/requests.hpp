@@ -43,6 +43,8 @@ class Requests {
         visit(item);
       if (page.size() < request.limit)
         return {};
+      if (page.size() > request.limit || key(page.back()) == request.after)
+        return Status(Errc::internal, "a page of the listing does not move past the one before");
       request.after = key(page.back());
     }
   }

@@ -188,17 +188,19 @@ Message failure(std::uint64_t id, const Status& status) {
 Status system_error(const char* what) { return error(Errc::io_error, "{}: {}", what, errno_text(errno)); }
 
 // The request kinds whose answers are a few hundred bytes at most (a key, a signature, a tag, a
-// mnemonic, a location, done or not, an error's message): charged like any small request rather
-// than the frame a listing, an export or a batch may fill, so that a connection keeps thousands
-// of signature requests in flight, not four.
+// mnemonic, a location, done or not; an error's message, at most 4 KiB) and whose work is small:
+// charged like any small request rather than the frame a listing, an export or a batch may fill,
+// so that a connection keeps thousands of signature requests in flight, not four. gc and sync are
+// not among them: each compacts or syncs the whole file, so they keep the frame's charge, which
+// bounds how many wait.
 bool has_short_answer(actors::RequestKind kind) {
   using enum actors::RequestKind;
   static constexpr actors::RequestKind kShort[] = {
-      GenerateKey,   ImportKey,        PublicKey,       DeleteKey,      DeriveKey,      Sign,         SignEcdsa,
-      PutSecret,     SyncSnapshot,     CollectGarbage,  ChangePassword, CheckPassword,  ExpireKey,    SignSchnorr,
-      NodePublicKey, GenerateMnemonic, RecoverMnemonic, AgreeKey,       Hmac,           Hkdf,         Pbkdf2,
-      DeleteSecret,  DidCreate,        DidExists,       DidPurge,       DidKeyGenerate, DidKeyInsert, DidKeyPublic,
-      DidKeyDelete,  DidKeyExists,     DidValueSet};
+      GenerateKey,   ImportKey,        PublicKey,       DeleteKey,     DeriveKey,  Sign,
+      SignEcdsa,     PutSecret,        ChangePassword,  CheckPassword, ExpireKey,  SignSchnorr,
+      NodePublicKey, GenerateMnemonic, RecoverMnemonic, AgreeKey,      Hmac,       Hkdf,
+      Pbkdf2,        DeleteSecret,     DidCreate,       DidExists,     DidPurge,   DidKeyGenerate,
+      DidKeyInsert,  DidKeyPublic,     DidKeyDelete,    DidKeyExists,  DidValueSet};
   return std::find(std::begin(kShort), std::end(kShort), kind) != std::end(kShort);
 }
 

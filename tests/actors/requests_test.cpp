@@ -2,9 +2,11 @@
 // vectors exist, round trips, and the errors a caller meets.
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <future>
 #include <limits>
 #include <memory>
+#include <mutex>
 
 #include <doctest/doctest.h>
 
@@ -399,4 +401,27 @@ TEST_CASE_FIXTURE(RequestsFixture, "the vault actor answers other requests while
   });
   CHECK_FALSE(export_done_before_mac.get());
   CHECK_FALSE(file.get().value().empty());
+}
+
+TEST_CASE_FIXTURE(RequestsFixture, "password KDFs beyond four at once are answered busy, and the four finish") {
+  // Six PBKDF2 requests reach the vault actor within microseconds; each KDF takes a good part of
+  // a second. The callbacks own what they fill: they may run after the wait below gave up.
+  struct Codes {
+    std::mutex mutex;
+    std::condition_variable answered;
+    std::vector<Errc> codes;
+  };
+  auto codes = std::make_shared<Codes>();
+  constexpr int kRequests = 6;
+  for (int i = 0; i < kRequests; ++i)
+    engine->call_async(Pbkdf2{sealed("pw"), hex("00"), 200'000, 32, at("kdf/k" + std::to_string(i))},
+                       [codes](const Result<Done>& done) {
+                         const std::lock_guard guard(codes->mutex);
+                         codes->codes.push_back(done.status().code());
+                         codes->answered.notify_all();
+                       });
+  std::unique_lock lock(codes->mutex);
+  REQUIRE(codes->answered.wait_for(lock, std::chrono::seconds(120), [&] { return codes->codes.size() == kRequests; }));
+  CHECK(std::count(codes->codes.begin(), codes->codes.end(), Errc::busy) == 2);
+  CHECK(std::count(codes->codes.begin(), codes->codes.end(), Errc::ok) == 4);
 }

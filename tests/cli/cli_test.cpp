@@ -793,6 +793,13 @@ TEST_CASE("symmetric keys: hmac agrees with libsodium and OpenSSL, hkdf with RFC
       CHECK(cli.run({"aead", "decrypt", "--at", "sym/k", "--hex", sealed[0], "--ad", "beef", "--cipher", cipher})
                 .exit_code == 5);
     }
+    // The plaintext as hex on standard input rather than in the process list.
+    const auto from_stdin = cli.run({"aead", "encrypt", "--at", "sym/k", "--stdin"}, hex_of("kept off argv") + "\n");
+    REQUIRE(from_stdin.exit_code == 0);
+    CHECK(cli.ok({"aead", "decrypt", "--at", "sym/k", "--hex", from_stdin.lines().at(0)}) ==
+          std::vector<std::string>{hex_of("kept off argv")});
+    CHECK(cli.run({"aead", "encrypt", "--at", "sym/k", "--stdin"}, "not hex").exit_code == 5);
+    CHECK(cli.run({"aead", "encrypt", "--at", "sym/k", "--stdin", "--hex", "00"}, "00").exit_code == 5);
     // nonce || ciphertext || tag, as libsodium opens it.
     const auto sealed = cli.ok({"aead", "encrypt", "--at", "sym/k", "--hex", hex_of("plain")});
     const Bytes bytes = from_hex(sealed.at(0)).value();

@@ -357,9 +357,10 @@ struct AeadDecrypt {
 
 // A listing comes in pages: at most `limit` items (1 to kMaxListPage; invalid_argument
 // otherwise), those sorted after `after` (from the first when empty). A page shorter than its
-// limit is the last. kMaxListPage records of the largest size (a 255-byte location, a 64-byte
-// hint, a 65-byte public key) fit in one frame of strongholdd.
-inline constexpr std::uint32_t kMaxListPage = 2048;
+// limit is the last. kMaxListPage records of the largest encoding (about 670 bytes: two 255-byte
+// location parts, a 64-byte hint, a 65-byte public key, the integers) fit in one frame of
+// strongholdd (1 MiB).
+inline constexpr std::uint32_t kMaxListPage = 1024;
 
 // The names in the secret store (the identity storage's entries are not listed), sorted.
 struct ListSecrets {

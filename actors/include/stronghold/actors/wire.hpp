@@ -28,7 +28,9 @@
 
 namespace stronghold::actors::wire {
 
-inline constexpr std::uint8_t kVersion = 1;
+// 2: listings are paged, HMAC and HKDF take SHA-384, password exports and imports are requests.
+// A message of another version is unsupported, whatever its kind, rather than misread.
+inline constexpr std::uint8_t kVersion = 2;
 // A whole message, as strongholdd's frame.
 inline constexpr std::size_t kMaxMessage = std::size_t{1} << 20;
 // The items of one list field (messages to sign, an import's report of every record). Each item
