@@ -1,6 +1,7 @@
 // strongholdd over its socket against the in-process façade, in interleaved rounds: Ed25519
-// signatures per second with many requests in flight on each of a few connections, and with
-// batches of 64, as a ratio of Engine::sign_async with as many in flight. The daemon is the real
+// signatures per second with many requests in flight on each of a few connections (by the sign
+// op, and by the request op that carries any request of the vocabulary), and with batches of 64,
+// as a ratio of Engine::sign_async with as many in flight. The daemon is the real
 // binary, started here on a snapshot of its own.
 #include <signal.h>
 #include <sys/socket.h>
@@ -14,6 +15,7 @@
 
 #include <fmt/format.h>
 
+#include "stronghold/actors/wire.hpp"
 #include "stronghold/engine.hpp"
 #include "throughput.hpp"
 #include "wire/client.hpp"
@@ -26,24 +28,43 @@ using namespace stronghold::bench;
 constexpr int kConnections = 4;
 constexpr int kInFlight = 256;  // per connection, as requests or as batch messages
 
-// Keeps `in_flight` signature requests (or batches of `batch`) outstanding on one connection for
+enum class Mode { sign_op, batch_op, request_op };
+constexpr int kBatch = 64;
+
+// The fields of one request of `mode` (what the answer then holds: a signature per message).
+std::pair<wire::Op, std::vector<Bytes>> request_for(Mode mode) {
+  const Bytes location = {'b', '/', 'e', 'd'};
+  switch (mode) {
+    case Mode::sign_op: return {wire::Op::sign, {location, kMessage}};
+    case Mode::batch_op: {
+      std::vector<Bytes> fields(kBatch + 1, kMessage);
+      fields[0] = location;
+      return {wire::Op::sign_batch, std::move(fields)};
+    }
+    case Mode::request_op: {
+      const auto sign = actors::Sign{vault::Location::parse("b/ed").value(), kMessage};
+      const auto encoded = actors::wire::encode_request(sign).value();
+      return {wire::Op::request, {Bytes(encoded.view().begin(), encoded.view().end())}};
+    }
+  }
+  std::abort();
+}
+
+// Keeps `in_flight` signature requests (or messages in batches) outstanding on one connection for
 // kSeconds; returns the signatures received.
-std::uint64_t drive_connection(const std::string& socket, int in_flight, int batch) {
+std::uint64_t drive_connection(const std::string& socket, int in_flight, Mode mode) {
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_un address{};
   address.sun_family = AF_UNIX;
   std::memcpy(address.sun_path, socket.c_str(), socket.size() + 1);
   if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0)
     std::abort();
-  const Bytes location = {'b', '/', 'e', 'd'};
-  auto frame_for = [&](std::uint64_t id) {
-    std::vector<Bytes> fields(static_cast<std::size_t>(batch) + 1, kMessage);
-    fields[0] = location;
-    const auto op = batch == 1 ? wire::Op::sign : wire::Op::sign_batch;
-    const auto frame = wire::encode_frame({id, static_cast<std::uint8_t>(op), std::move(fields)});
+  const auto [op, fields] = request_for(mode);
+  auto frame_for = [&, op = op, fields = fields](std::uint64_t id) {
+    const auto frame = wire::encode_frame({id, static_cast<std::uint8_t>(op), fields});
     return Bytes(frame.view().begin(), frame.view().end());
   };
-  const int requests = std::max(1, in_flight / batch);
+  const int requests = mode == Mode::batch_op ? in_flight / kBatch : in_flight;
   std::uint64_t next_id = 1, outstanding = 0, signatures = 0;
   Bytes pending;
   for (int i = 0; i < requests; ++i) {
@@ -67,7 +88,8 @@ std::uint64_t drive_connection(const std::string& socket, int in_flight, int bat
     runtime::SecretBytes body;
     while (reader.next(body)) {
       auto answer = wire::decode_body(body.view(), false);
-      if (!answer.ok() || answer->code != 0)
+      if (!answer.ok() || answer->code != 0 ||
+          (mode == Mode::request_op && !actors::wire::decode_answer<actors::Sign>(answer->fields.at(0)).ok()))
         std::abort();
       signatures += answer->fields.size();
       --outstanding;
@@ -82,13 +104,13 @@ std::uint64_t drive_connection(const std::string& socket, int in_flight, int bat
   return signatures;
 }
 
-double daemon_rate(const std::string& socket, int batch) {
+double daemon_rate(const std::string& socket, Mode mode) {
   std::atomic<std::uint64_t> total{0};
   std::vector<std::thread> clients;
   const auto start = Clock::now();
   clients.reserve(kConnections);
   for (int c = 0; c < kConnections; ++c)
-    clients.emplace_back([&] { total += drive_connection(socket, kInFlight, batch); });
+    clients.emplace_back([&] { total += drive_connection(socket, kInFlight, mode); });
   for (auto& client : clients)
     client.join();
   return static_cast<double>(total) / elapsed(start);
@@ -134,17 +156,20 @@ int main() {
   if (!engine->generate(key, vault::KeyType::ed25519).ok())
     return 1;
 
-  std::vector<double> facade, single, batched;
+  std::vector<double> facade, single, requested, batched;
   for (int round = 0; round < kRounds; ++round) {
     facade.push_back(facade_rate(*engine, key));
-    single.push_back(daemon_rate(socket, 1) / facade.back());
-    batched.push_back(daemon_rate(socket, 64) / facade.back());
+    single.push_back(daemon_rate(socket, Mode::sign_op) / facade.back());
+    requested.push_back(daemon_rate(socket, Mode::request_op) / facade.back());
+    batched.push_back(daemon_rate(socket, Mode::batch_op) / facade.back());
   }
   fmt::print("strongholdd over its Unix socket, {} connections, median of {} interleaved rounds\n", kConnections,
              kRounds);
   fmt::print("  in-process façade async, {} in flight   {:>8.0f}/s\n", kConnections * kInFlight, median(facade));
   fmt::print("  daemon, {} requests in flight each        {:.2f} x façade (rounds {:.2f}..{:.2f})\n", kInFlight,
              median(single), min(single), max(single));
+  fmt::print("  daemon, {} sign requests (op 11) each    {:.2f} x façade (rounds {:.2f}..{:.2f})\n", kInFlight,
+             median(requested), min(requested), max(requested));
   fmt::print("  daemon, batches of 64, {} messages each   {:.2f} x façade (rounds {:.2f}..{:.2f})\n", kInFlight,
              median(batched), min(batched), max(batched));
   engine->close();

@@ -129,10 +129,34 @@ signer_actor::behavior_type signer(signer_actor::pointer) {
 
 // ---- password KDFs, on a thread of their own (they take about a second by design)
 
-using password_actor = caf::typed_actor<caf::replies_to<Bytes, ChangePassword>::with<SharedNewPassword>,
-                                        caf::replies_to<Bytes, CheckPassword>::with<Reply>>;
+using password_actor = caf::typed_actor<
+    caf::replies_to<Bytes, ChangePassword>::with<SharedNewPassword>, caf::replies_to<Bytes, CheckPassword>::with<Reply>,
+    caf::replies_to<ExportWithPassword>::with<SharedTransferPassword>,
+    caf::replies_to<ImportWithPassword>::with<SharedTransferPassword>, caf::replies_to<Pbkdf2>::with<Secret>>;
 
-// Serves one request against the file's header, then stops.
+// The transfer key `derive` makes of the opened password, for the vault actor to use.
+template <class Derive>
+caf::result<SharedTransferPassword> transfer_password(const Secret& password, Derive derive) {
+  Result<snapshot::TransferPassword> prepared = Status(Errc::internal, "no transfer key was derived");
+  const Status opened = password.open([&](ByteView plain) {
+    prepared = derive(plain);
+    return prepared.status();
+  });
+  if (!opened.ok())
+    return to_error(opened);
+  return SharedTransferPassword(std::make_shared<const snapshot::TransferPassword>(std::move(*prepared)));
+}
+
+// The key PBKDF2 derives from the request's password, sealed for the vault actor to store.
+Result<Secret> derive_pbkdf2(const Pbkdf2& request) {
+  runtime::ScratchFrame frame;
+  SH_ASSIGN_OR_RETURN(auto derived, frame.take(request.length));
+  SH_RETURN_IF_ERROR(request.password.open(
+      [&](ByteView password) { return vault::pbkdf2_sha512_raw(password, request.salt, request.rounds, derived); }));
+  return Secret::seal(derived);
+}
+
+// Serves one request (against the file's header, for the snapshot's own password), then stops.
 password_actor::behavior_type password_worker(password_actor::pointer self) {
   return {
       [self](const Bytes& header, const ChangePassword& request) -> caf::result<SharedNewPassword> {
@@ -155,6 +179,25 @@ password_actor::behavior_type password_worker(password_actor::pointer self) {
         if (!checked.ok())
           return to_error(checked);
         return answer<CheckPassword>(Done{});
+      },
+      [self](const ExportWithPassword& request) -> caf::result<SharedTransferPassword> {
+        self->quit();
+        return transfer_password(request.password, [](ByteView password) {
+          return snapshot::TransferPassword::for_export(password, snapshot::KdfPreset::standard);
+        });
+      },
+      [self](const ImportWithPassword& request) -> caf::result<SharedTransferPassword> {
+        self->quit();
+        return transfer_password(request.password, [&](ByteView password) {
+          return snapshot::TransferPassword::for_import(request.file, password);
+        });
+      },
+      [self](const Pbkdf2& request) -> caf::result<Secret> {
+        self->quit();
+        auto derived = derive_pbkdf2(request);
+        if (!derived.ok())
+          return to_error(derived.status());
+        return std::move(*derived);
       },
   };
 }
@@ -249,6 +292,7 @@ struct VaultActorState {
   snapshot_actor writer;
   std::vector<signer_actor> signers;
   std::size_t next_signer = 0;
+  std::size_t password_workers = 0;  // running now (see after_password_kdf)
   std::chrono::milliseconds journal_timeout{30'000};
   std::uint64_t compaction_threshold = 0;
   static const char* name;
@@ -265,12 +309,13 @@ using VaultSelf = vault_actor::stateful_pointer<VaultActorState>;
 // `value`. The state already holds the changes while they are written; if writing fails the
 // snapshot actor stops and the supervisor restarts both from the file.
 template <class T>
-caf::result<T> persist(VaultSelf self, vault::Transaction&& tx, T value) {
+void persist(VaultSelf self, vault::Transaction&& tx, T value, caf::typed_response_promise<T> promise) {
   auto& state = self->state;
   auto entry = state.snapshot->stage(std::move(tx).take());
-  if (!entry.ok())
-    return to_error(entry.status());
-  auto promise = self->make_response_promise<T>();
+  if (!entry.ok()) {
+    promise.deliver(to_error(entry.status()));
+    return;
+  }
   const std::uint64_t id = state.waiting.add(promise);
   self->request(state.writer, state.journal_timeout, append_atom::value, std::move(*entry))
       .then(
@@ -286,6 +331,13 @@ caf::result<T> persist(VaultSelf self, vault::Transaction&& tx, T value) {
       self->request(state.writer, state.journal_timeout, replace_atom::value, std::move(*image))
           .then([](caf::ok_atom) {}, [self](caf::error& failure) { self->quit(failure); });
   }
+}
+
+// persist, answering the request the vault actor is handling.
+template <class T>
+caf::result<T> persist(VaultSelf self, vault::Transaction&& tx, T value) {
+  auto promise = self->make_response_promise<T>();
+  persist(self, std::move(tx), std::move(value), promise);
   return promise;
 }
 
@@ -507,28 +559,54 @@ caf::result<Reply> handle(VaultSelf self, CollectGarbage&) {
   return promise;
 }
 
-// The KDFs run in a worker on the file's header; a change prepared for a header that is no
-// longer the file's (another change finished first) is refused as busy by Chain::rekey.
-caf::result<Reply> handle(VaultSelf self, ChangePassword& request) {
+using Promise = caf::typed_response_promise<Reply>;
+
+// Has a password worker of its own run a KDF on `args` (it takes about a second by design, and
+// the vault actor serves other requests meanwhile), then calls `next(made, promise)` on the vault
+// actor with what it made, to answer the request.
+// At most kMaxPasswordWorkers run at once (each holds a thread and up to 1 GiB for Argon2id at
+// the strong cost); beyond them a request is answered busy rather than queued without bound.
+constexpr std::size_t kMaxPasswordWorkers = 4;
+
+template <class Made, class Next, class... Args>
+caf::result<Reply> after_password_kdf(VaultSelf self, Next next, Args&&... args) {
+  if (self->state.password_workers >= kMaxPasswordWorkers)
+    return to_error(
+        error(Errc::busy, "the engine runs at most {} password KDFs at once; try again shortly", kMaxPasswordWorkers));
+  ++self->state.password_workers;
   auto promise = self->make_response_promise<Reply>();
   const std::uint64_t id = self->state.waiting.add(promise);
   auto worker = self->spawn<caf::detached>(password_worker);
-  self->request(worker, caf::infinite, self->state.snapshot->header(), std::move(request))
+  self->request(worker, caf::infinite, std::forward<Args>(args)...)
       .then(
-          [self, id, promise](SharedNewPassword& prepared) mutable {
+          [self, id, promise, next = std::move(next)](Made& made) mutable {
+            --self->state.password_workers;
             self->state.waiting.done(id);
-            change_password(self, *prepared, std::move(promise));
+            next(made, std::move(promise));
           },
           [self, id, promise](caf::error& failure) mutable {
+            --self->state.password_workers;
             self->state.waiting.done(id);
             promise.deliver(failure);
           });
   return promise;
 }
 
+// The KDFs run in a worker on the file's header; a change prepared for a header that is no
+// longer the file's (another change finished first) is refused as busy by Chain::rekey.
+caf::result<Reply> handle(VaultSelf self, ChangePassword& request) {
+  return after_password_kdf<SharedNewPassword>(
+      self,
+      [self](const SharedNewPassword& prepared, Promise promise) {
+        change_password(self, *prepared, std::move(promise));
+      },
+      self->state.snapshot->header(), std::move(request));
+}
+
 caf::result<Reply> handle(VaultSelf self, CheckPassword& request) {
-  auto worker = self->spawn<caf::detached>(password_worker);
-  return self->delegate(worker, self->state.snapshot->header(), std::move(request));
+  return after_password_kdf<Reply>(
+      self, [](Reply& checked, Promise promise) { promise.deliver(std::move(checked)); },
+      self->state.snapshot->header(), std::move(request));
 }
 
 // ---- the handlers of the vocabulary's later kinds
@@ -536,13 +614,24 @@ caf::result<Reply> handle(VaultSelf self, CheckPassword& request) {
 // Stages `write` on a transaction under `overwrite` and persists it; `into` is the location it
 // writes (cached signing material there is dropped).
 template <EngineRequest R>
-caf::result<Reply> write_into(VaultSelf self, const Location& into, vault::Overwrite overwrite,
-                              const std::function<Status(vault::Transaction&)>& write) {
+void write_into(VaultSelf self, const Location& into, vault::Overwrite overwrite,
+                const std::function<Status(vault::Transaction&)>& write, Promise promise) {
   self->state.generations->bump(into);
   vault::Transaction tx(self->state.keystore(), overwrite);
-  if (Status written = write(tx); !written.ok())
-    return to_error(written);
-  return persist(self, std::move(tx), answer<R>(Done{}));
+  if (Status written = write(tx); !written.ok()) {
+    promise.deliver(to_error(written));
+    return;
+  }
+  persist(self, std::move(tx), answer<R>(Done{}), std::move(promise));
+}
+
+// write_into, answering the request the vault actor is handling.
+template <EngineRequest R>
+caf::result<Reply> write_into(VaultSelf self, const Location& into, vault::Overwrite overwrite,
+                              const std::function<Status(vault::Transaction&)>& write) {
+  auto promise = self->make_response_promise<Reply>();
+  write_into<R>(self, into, overwrite, write, promise);
+  return promise;
 }
 
 // The record's secret, type, public key and hint under a new version with the new expiry.
@@ -653,21 +742,29 @@ caf::result<Reply> handle(VaultSelf self, Hkdf& request) {
   });
 }
 
-Status store_pbkdf2(vault::Transaction& tx, const Pbkdf2& request) {
+Status check_pbkdf2(const Pbkdf2& request) {
   if (request.rounds == 0 || request.rounds > kMaxPbkdf2Rounds)
     return error(Errc::invalid_argument, "PBKDF2 takes 1 to {} rounds", kMaxPbkdf2Rounds);
   if (request.length == 0 || request.length > vault::kMaxSecretSize)
     return error(Errc::invalid_argument, "a derived key is 1 to {} bytes", vault::kMaxSecretSize);
-  runtime::ScratchFrame frame;
-  SH_ASSIGN_OR_RETURN(auto derived, frame.take(request.length));
-  SH_RETURN_IF_ERROR(request.password.open(
-      [&](ByteView password) { return vault::pbkdf2_sha512_raw(password, request.salt, request.rounds, derived); }));
-  return tx.put(request.into, KeyType::symmetric, derived, {});
+  return {};
 }
 
+// The key is derived in a worker and stored on the vault actor.
 caf::result<Reply> handle(VaultSelf self, Pbkdf2& request) {
-  return write_into<Pbkdf2>(self, request.into, request.overwrite,
-                            [&](vault::Transaction& tx) { return store_pbkdf2(tx, request); });
+  if (Status valid = check_pbkdf2(request); !valid.ok())
+    return to_error(valid);
+  return after_password_kdf<Secret>(
+      self,
+      [self, into = request.into, overwrite = request.overwrite](const Secret& derived, Promise promise) {
+        write_into<Pbkdf2>(
+            self, into, overwrite,
+            [&](vault::Transaction& tx) {
+              return derived.open([&](ByteView key) { return tx.put(into, KeyType::symmetric, key, {}); });
+            },
+            std::move(promise));
+      },
+      request);
 }
 
 Result<AeadSealed> aead_seal(const vault::Keystore& keystore, const AeadEncrypt& request) {
@@ -712,10 +809,29 @@ caf::result<Reply> handle(VaultSelf self, AeadDecrypt& request) {
   return reply<AeadDecrypt>(aead_open(self->state.keystore(), request));
 }
 
-caf::result<Reply> handle(VaultSelf self, ListSecrets&) {
+// The page of `items`, sorted by `key` (a projection to const K&), of those after `after` (all
+// when it is empty), at most `limit` long.
+template <class T, class K, class Key>
+Result<std::vector<T>> page(std::vector<T> items, const std::optional<K>& after, std::uint32_t limit, Key key) {
+  if (limit == 0 || limit > kMaxListPage)
+    return error(Errc::invalid_argument, "a page of a listing holds 1 to {} items", kMaxListPage);
+  std::sort(items.begin(), items.end(), [&](const T& a, const T& b) { return key(a) < key(b); });
+  if (after)
+    std::erase_if(items, [&](const T& item) { return key(item) <= *after; });
+  if (items.size() > limit)
+    items.resize(limit);
+  return items;
+}
+
+std::optional<std::string> after_text(const std::string& after) {
+  return after.empty() ? std::nullopt : std::optional(after);
+}
+
+caf::result<Reply> handle(VaultSelf self, ListSecrets& request) {
   std::vector<std::string> names = self->state.keystore().secret_names();
   std::erase_if(names, [](const std::string& name) { return name.starts_with(vault::kReservedSecretPrefix); });
-  return answer<ListSecrets>(std::move(names));
+  return reply<ListSecrets>(page(std::move(names), after_text(request.after), request.limit,
+                                 [](const std::string& name) -> const std::string& { return name; }));
 }
 
 caf::result<Reply> handle(VaultSelf self, DeleteSecret& request) {
@@ -739,7 +855,15 @@ std::vector<RecordEntry> list_records(const vault::Keystore& keystore, const std
 }
 
 caf::result<Reply> handle(VaultSelf self, ListRecords& request) {
-  return answer<ListRecords>(list_records(self->state.keystore(), request.vault));
+  std::optional<Location> after;
+  if (!request.after.empty()) {
+    auto parsed = Location::parse(request.after);
+    if (!parsed.ok())
+      return to_error(parsed.status());
+    after = std::move(*parsed);
+  }
+  return reply<ListRecords>(page(list_records(self->state.keystore(), request.vault), after, request.limit,
+                                 [](const RecordEntry& entry) -> const Location& { return entry.location; }));
 }
 
 caf::result<Reply> handle(VaultSelf self, ExportVaults& request) {
@@ -754,14 +878,16 @@ ImportReport import_report(const snapshot::ImportPlan& plan, bool imported) {
   return report;
 }
 
+snapshot::ImportOptions import_options(vault::Overwrite merge, const Bytes& expected_sender) {
+  return {merge == vault::Overwrite::replace ? snapshot::MergePolicy::replace : snapshot::MergePolicy::keep_existing,
+          expected_sender};
+}
+
 caf::result<Reply> handle(VaultSelf self, ImportVaults& request) {
-  const snapshot::ImportOptions options{request.merge == vault::Overwrite::replace
-                                            ? snapshot::MergePolicy::replace
-                                            : snapshot::MergePolicy::keep_existing,
-                                        request.expected_sender};
   vault::Transaction tx(self->state.keystore());
   snapshot::ImportPlan plan;
-  const Status imported = snapshot::import_with_key(tx, request.file, request.key, options, plan);
+  const Status imported = snapshot::import_with_key(tx, request.file, request.key,
+                                                    import_options(request.merge, request.expected_sender), plan);
   // Sealed to a key and with no sender to check, an export is only planned: the answer says
   // who signed it, for the importer to confirm.
   if (request.expected_sender.empty() && plan.complete)
@@ -770,6 +896,52 @@ caf::result<Reply> handle(VaultSelf self, ImportVaults& request) {
     return to_error(imported);
   self->state.generations->bump_all();
   return persist(self, std::move(tx), answer<ImportVaults>(import_report(plan, true)));
+}
+
+// A handler's Result as the answer `promise` gives.
+template <EngineRequest R>
+void deliver(Promise& promise, Result<typename R::Answer> result) {
+  if (result.ok())
+    promise.deliver(answer<R>(std::move(result).value()));
+  else
+    promise.deliver(to_error(result.status()));
+}
+
+// The transfer key is derived in a worker; the export is made on the state as it is then.
+caf::result<Reply> handle(VaultSelf self, ExportWithPassword& request) {
+  return after_password_kdf<SharedTransferPassword>(
+      self,
+      [self, sign_with = request.sign_with, vaults = request.vaults](const SharedTransferPassword& password,
+                                                                     Promise promise) {
+        deliver<ExportWithPassword>(
+            promise, snapshot::export_with_password(self->state.keystore(), *password, sign_with, vaults));
+      },
+      request);
+}
+
+void import_with_password(VaultSelf self, const ImportWithPassword& request, const snapshot::TransferPassword& password,
+                          Promise promise) {
+  vault::Transaction tx(self->state.keystore());
+  snapshot::ImportPlan plan;
+  const Status imported = snapshot::import_with_password(tx, request.file, password,
+                                                         import_options(request.merge, request.expected_sender), plan);
+  if (!imported.ok()) {
+    promise.deliver(to_error(imported));
+    return;
+  }
+  self->state.generations->bump_all();
+  persist(self, std::move(tx), answer<ImportWithPassword>(import_report(plan, true)), std::move(promise));
+}
+
+// The transfer key is derived in a worker (after the file's signature verified there).
+caf::result<Reply> handle(VaultSelf self, ImportWithPassword& request) {
+  ImportWithPassword for_worker = request;  // the worker's message takes a copy of its own
+  return after_password_kdf<SharedTransferPassword>(
+      self,
+      [self, request = std::move(request)](const SharedTransferPassword& password, Promise promise) {
+        import_with_password(self, request, *password, std::move(promise));
+      },
+      std::move(for_worker));
 }
 
 // ---- the identity storage's requests, in the order the DID's partition hands them on
@@ -806,8 +978,9 @@ caf::result<Reply> handle(VaultSelf self, DidCreate& request) {
                  answer<DidCreate>(DidCreated{std::move(created->did), std::move(created->location)}));
 }
 
-caf::result<Reply> handle(VaultSelf self, DidList&) {
-  return answer<DidList>(vault::list_dids(self->state.keystore()));
+caf::result<Reply> handle(VaultSelf self, DidList& request) {
+  return reply<DidList>(page(vault::list_dids(self->state.keystore()), after_text(request.after), request.limit,
+                             [](const vault::Did& did) -> const std::string& { return did.to_string(); }));
 }
 
 caf::result<Reply> handle(VaultSelf self, DidExists& request) {
@@ -932,20 +1105,6 @@ vault_actor::behavior_type vault_behavior(VaultSelf self, const std::shared_ptr<
           return to_error(material.status());
         return std::move(*material);
       },
-      [self](transact_atom, const SharedProcedure& procedure) -> caf::result<caf::ok_atom> {
-        if (!procedure || !procedure->run)
-          return to_error(Status(Errc::invalid_argument, "no procedure given"));
-        vault::Transaction tx(self->state.keystore());
-        if (Status done = procedure->run(tx); !done.ok())
-          return to_error(done);
-        if (tx.empty())
-          return caf::ok_atom::value;
-        if (procedure->touches_everything)
-          self->state.generations->bump_all();
-        for (const Location& location : procedure->touches)
-          self->state.generations->bump(location);
-        return persist(self, std::move(tx), caf::ok_atom::value);
-      },
       [self](signers_atom, std::vector<signer_actor>& signers) { self->state.signers = std::move(signers); },
   };
 }
@@ -1067,7 +1226,6 @@ supervisor_actor::behavior_type supervisor(SupervisorSelf self,
         return self->delegate(self->state.vault, std::move(envelope));
       },
       [self](material_atom a, Location& l) { return self->delegate(self->state.vault, a, std::move(l)); },
-      [self](transact_atom a, SharedProcedure& p) { return self->delegate(self->state.vault, a, std::move(p)); },
       [self](stats_atom) { return self->state.stats; },
       [self](children_atom) {
         auto& children = self->state;

@@ -182,7 +182,8 @@ struct Codec<std::vector<T>> {
     std::size_t count = 0;
     SH_RETURN_IF_ERROR(read_length(in, kMaxListItems, count));
     items.clear();
-    items.reserve(count);
+    // Grown as items decode beyond this: a hostile count reserves no more than items arrive.
+    items.reserve(std::min<std::size_t>(count, 1024));
     for (std::size_t i = 0; i < count; ++i)
       SH_RETURN_IF_ERROR(read_value(in, items.emplace_back()));
     return {};

@@ -1,7 +1,7 @@
-// One `stronghold` command, wherever it runs: in the user's process on the snapshot file, or
-// inside strongholdd on its engine (--socket). The user's process reads what the command needs
-// (standard input, the files its options name, passwords) into Inputs before it runs; the
-// command works through a Store and reports through an Output, so the same code serves both.
+// One `stronghold` command, wherever it runs: on the snapshot file or, with --socket, in
+// strongholdd. The user's process reads what the command needs (standard input, the files its
+// options name, passwords) into Inputs, then the command builds requests of the engine's
+// vocabulary and sends them through Requests (requests.hpp), and prints their answers.
 #pragma once
 
 #include <functional>
@@ -11,22 +11,11 @@
 #include <vector>
 
 #include "args.hpp"
+#include "stronghold/runtime/hex.hpp"
 #include "stronghold/runtime/secret_buffer.hpp"
-#include "stronghold/vault/keystore.hpp"
+#include "stronghold/runtime/status.hpp"
 
 namespace stronghold::cli {
-
-// Where a command's work happens.
-class Store {
- public:
-  virtual ~Store() = default;
-  // `body` fills one transaction, committed all or nothing.
-  virtual Status transact(const std::function<Status(vault::Transaction&)>& body) = 0;
-  virtual Status read(const std::function<Status(const vault::Keystore&)>& body) = 0;
-  // Removes deleted and expired records for good and compacts the file.
-  virtual Status collect_garbage() = 0;
-  virtual Status change_password(ByteView new_password) = 0;
-};
 
 // What the user's process read for the command, by name: "stdin", an option that names a file
 // ("--file", "--passphrase-file"), "new password", "password".
@@ -39,38 +28,39 @@ class Inputs {
   Result<const Bytes*> file(const std::string& name) const;
   bool has_secret(const std::string& name) const { return secrets_.contains(name); }
 
-  // For the wire: [kind ("s" or "f"), name, bytes] for each input. The caller wipes the result.
-  std::vector<Bytes> encode() const;
-  // Wipes `fields` as it takes them.
-  static Result<Inputs> decode(std::vector<Bytes>& fields);
-
  private:
   std::map<std::string, runtime::SecretBuffer> secrets_;
   std::map<std::string, Bytes> files_;
 };
 
-// Where results go: printed by the user's process, or sent back to it by strongholdd.
+// Prints results: plain (one value per line) or JSON (one object per result).
 class Output {
  public:
-  virtual ~Output() = default;
+  explicit Output(bool json) : json_(json) {}
   // Plain output prints a record (a row of a listing) on one line, its values separated by tabs,
   // and other results one value per line.
   enum class Layout { value_per_line, record };
   using Fields = std::vector<std::pair<std::string, std::string>>;
-  virtual void result(const Fields& fields, Layout layout) = 0;
+  void result(const Fields& fields, Layout layout);
   void value(const std::string& name, const std::string& text) { result({{name, text}}, Layout::value_per_line); }
   // A secret read back on purpose (a mnemonic, a secret-store value): no plaintext copy is left
   // in ordinary memory.
-  virtual void secret_value(const std::string& name, ByteView bytes) = 0;
+  void secret_value(const std::string& name, ByteView bytes);
   // Writes a new file (export --out); already_exists rather than overwrite.
-  virtual Status new_file(const std::string& path, ByteView content) = 0;
+  Status new_file(const std::string& path, ByteView content);
+
+ private:
+  bool json_;
 };
+
+class Requests;
 
 // What a command reads before it runs.
 struct Reads {
-  std::size_t stdin_limit = 0;       // reads standard input, up to this many bytes, when not 0
-  const char* stdin_flag = nullptr;  // ... and only when this flag is given
-  bool new_password = false;         // asks for a new password (passwd)
+  std::size_t stdin_limit = 0;        // reads standard input, up to this many bytes, when not 0
+  const char* stdin_flag = nullptr;   // ... and only when this flag is given
+  bool new_password = false;          // asks for a new password (passwd)
+  const char* file_option = nullptr;  // reads the file of public data this option names, if given
 };
 
 struct Command {
@@ -78,17 +68,21 @@ struct Command {
   const char* usage;
   OptionSpec options;
   Reads reads;
-  std::function<Status(const Args&, const Inputs&, Store&, Output&)> run;
+  std::function<Status(const Args&, const Inputs&, Requests&, Output&)> run;
   bool takes_name = false;  // one positional NAME (the secret store)
 };
 
-// The commands run on a store (every command but init, lock, unlock and demo).
+// The commands that send requests (every command but init, lock, unlock and demo): those on
+// keys, signatures, secrets and transfers, then those of the identity storage.
 const std::vector<Command>& commands();
+const std::vector<Command>& vault_commands();
+const std::vector<Command>& identity_commands();
 const Command* find_command(const std::string& name);
 // The command's words checked against its options.
 Result<Args> parse_command_words(const Command& command, const std::vector<std::string>& words);
 
-// Options whose value names a file of public data, and the most a command reads from it.
+// The options that may name a file of public data (Reads::file_option), and the most a command
+// reads from it.
 inline const std::map<std::string, std::size_t>& public_file_options() {
   static const std::map<std::string, std::size_t> all = {{"--file", std::size_t{64} << 20},
                                                          {"--in", std::size_t{1} << 30}};

@@ -1,236 +1,260 @@
-// The commands that run on a store, each one body for the snapshot file and for strongholdd.
+// The commands on keys, signatures, the secret store and transfers: each builds requests of the
+// engine's vocabulary and prints their answers, on the snapshot file or through strongholdd.
 #include "command.hpp"
 
 #include <algorithm>
-#include <optional>
+#include <ctime>
 
-#include <fmt/format.h>
 #include <sodium.h>
 
+#include "options.hpp"
+#include "requests.hpp"
 #include "stronghold/snapshot/transfer.hpp"
-#include "stronghold/vault/bip39.hpp"
-#include "stronghold/vault/exchange.hpp"
-#include "stronghold/vault/identity.hpp"
-#include "stronghold/vault/keys.hpp"
-#include "stronghold/vault/sign.hpp"
-#include "stronghold/vault/slip10.hpp"
 
 namespace stronghold::cli {
 namespace {
 
 using vault::Location;
+using Layout = Output::Layout;
 
 constexpr std::size_t kMaxSecret = std::size_t{32} * 1024;
 constexpr std::size_t kMaxHexKey = 1024;
 
-using Layout = Output::Layout;
-
-// ---- helpers
-
-Result<Location> location_option(const Args& args, const std::string& name) {
-  SH_ASSIGN_OR_RETURN(const std::string text, args.required(name));
-  return Location::parse(text);
-}
-
-Result<Bytes> hex_option(const Args& args, const std::string& name) {
-  SH_ASSIGN_OR_RETURN(const std::string text, args.required(name));
-  return from_hex(text);
-}
-
-// A private key given as hex on standard input, decoded inside guarded memory.
-Result<runtime::SecretBuffer> hex_secret(const Inputs& inputs) {
-  SH_ASSIGN_OR_RETURN(const runtime::SecretBuffer* const hex_text, inputs.secret("stdin"));
-  SH_ASSIGN_OR_RETURN(runtime::SecretBuffer secret, runtime::SecretBuffer::create(hex_text->size() / 2));
-  auto text = hex_text->read();
-  auto bytes = secret.write();
-  if (text.bytes().size() % 2 != 0 ||
-      sodium_hex2bin(bytes.bytes().data(), bytes.bytes().size(), reinterpret_cast<const char*>(text.bytes().data()),
-                     text.bytes().size(), nullptr, nullptr, nullptr) != 0)
-    return Status(Errc::invalid_argument, "the private key on standard input is not hex");
-  return secret;
-}
-
 Result<vault::KeyType> key_type_option(const Args& args) {
   SH_ASSIGN_OR_RETURN(const std::string name, args.required("--type"));
-  if (name == "ed25519" || name == "x25519" || name == "secp256k1")
+  if (name == "ed25519" || name == "x25519" || name == "secp256k1" || name == "symmetric")
     return vault::parse_key_type(name);
-  return error(Errc::invalid_argument, "--type is ed25519, x25519 or secp256k1, not '{}'", name);
+  return error(Errc::invalid_argument, "--type is ed25519, x25519, secp256k1 or symmetric, not '{}'", name);
 }
 
-std::string expiry_text(std::int64_t expires_at) { return expires_at == 0 ? "never" : std::to_string(expires_at); }
-
-Result<vault::Did> did_option(const Args& args) {
-  SH_ASSIGN_OR_RETURN(const std::string text, args.required("--did"));
-  return vault::Did::parse(text);
+// --expires DURATION as unix seconds; 0 (never) without it.
+Result<std::uint64_t> expires_option(const Args& args) {
+  const auto text = args.value("--expires");
+  if (!text)
+    return std::uint64_t{0};
+  SH_ASSIGN_OR_RETURN(const std::uint64_t seconds, parse_duration(*text));
+  return static_cast<std::uint64_t>(std::time(nullptr)) + seconds;
 }
 
-// A key location of either type: the stored record tells which.
-Result<vault::KeyLocation> key_location_option(const vault::Keystore& keystore, const vault::Did& did,
-                                               const Args& args) {
-  SH_ASSIGN_OR_RETURN(const std::string text, args.required("--location"));
-  for (const auto type : {vault::IdentityKeyType::ed25519, vault::IdentityKeyType::x25519}) {
-    SH_ASSIGN_OR_RETURN(auto location, vault::KeyLocation::parse(type, text));
-    if (vault::identity_key_exists(keystore, did, location))
-      return location;
-  }
-  if (!vault::did_exists(keystore, did))
-    return error(Errc::did_not_found, "the snapshot holds no DID {}", did.to_string());
-  return error(Errc::not_found, "DID {} holds no key at {}", did.to_string(), text);
+std::string expiry_text(std::uint64_t expires_at) { return expires_at == 0 ? "never" : std::to_string(expires_at); }
+
+Result<vault::Hash> hash_option(const Args& args) {
+  SH_ASSIGN_OR_RETURN(const std::string name, args.required("--hash"));
+  if (name == "sha256")
+    return vault::Hash::sha256;
+  if (name == "sha384")
+    return vault::Hash::sha384;
+  if (name == "sha512")
+    return vault::Hash::sha512;
+  return error(Errc::invalid_argument, "--hash is sha256, sha384 or sha512, not '{}'", name);
 }
 
-// A transaction of a command that writes records: an occupied location is refused unless the
-// command was given --replace.
-Status write_records(const Args& args, Store& store, const std::function<Status(vault::Transaction&)>& body) {
-  const bool replace = args.has("--replace");
-  Status written = store.transact([&](vault::Transaction& tx) {
-    tx.set_overwrite(replace ? vault::Overwrite::replace : vault::Overwrite::refuse);
-    return body(tx);
-  });
-  if (written.code() == Errc::already_exists && !replace)
-    return error(Errc::already_exists, "{} (give --replace to replace it)", written.message());
-  return written;
+Result<vault::Aead> cipher_option(const Args& args) {
+  const std::string name = args.value("--cipher").value_or("xchacha20poly1305");
+  if (name == "xchacha20poly1305")
+    return vault::Aead::xchacha20poly1305;
+  if (name == "aes256gcm")
+    return vault::Aead::aes256gcm;
+  return error(Errc::invalid_argument, "--cipher is xchacha20poly1305 or aes256gcm, not '{}'", name);
 }
 
-// ---- commands
+// ---- keys
 
-Status key_generate(const Args& args, const Inputs&, Store& store, Output& out) {
-  SH_ASSIGN_OR_RETURN(const vault::KeyType type, key_type_option(args));
-  SH_ASSIGN_OR_RETURN(const Location at, location_option(args, "--at"));
-  Bytes public_key;
-  SH_RETURN_IF_ERROR(write_records(args, store, [&](vault::Transaction& tx) {
-    SH_ASSIGN_OR_RETURN(public_key, vault::generate_key(tx, at, type));
-    return Status();
-  }));
-  out.value("public_key", to_hex(public_key));
-  return {};
-}
-
-Status key_import(const Args& args, const Inputs& inputs, Store& store, Output& out) {
-  SH_ASSIGN_OR_RETURN(const vault::KeyType type, key_type_option(args));
-  SH_ASSIGN_OR_RETURN(const Location at, location_option(args, "--at"));
-  SH_ASSIGN_OR_RETURN(const runtime::SecretBuffer secret, hex_secret(inputs));
-  Bytes public_key;
-  SH_RETURN_IF_ERROR(write_records(args, store, [&](vault::Transaction& tx) {
-    auto view = secret.read();
-    SH_ASSIGN_OR_RETURN(public_key, vault::import_key(tx, at, type, view.bytes()));
-    return Status();
-  }));
-  out.value("public_key", to_hex(public_key));
-  return {};
-}
-
-Status key_public(const Args& args, const Inputs&, Store& store, Output& out) {
-  SH_ASSIGN_OR_RETURN(const Location at, location_option(args, "--at"));
-  return store.read([&](const vault::Keystore& keystore) {
-    SH_ASSIGN_OR_RETURN(const Bytes public_key, keystore.public_key(at));
+Status key_generate(const Args& args, const Inputs&, Requests& requests, Output& out) {
+  actors::GenerateKey request;
+  SH_ASSIGN_OR_RETURN(request.type, key_type_option(args));
+  SH_ASSIGN_OR_RETURN(request.at, location_option(args, "--at"));
+  SH_ASSIGN_OR_RETURN(request.expires_at, expires_option(args));
+  request.overwrite = overwrite_option(args);
+  SH_ASSIGN_OR_RETURN(const Bytes public_key, name_replace(requests.call(std::move(request)), args));
+  if (!public_key.empty())  // a symmetric key has none
     out.value("public_key", to_hex(public_key));
-    return Status();
-  });
+  return {};
 }
 
-Status sign(const Args& args, const Inputs& inputs, Store& store, Output& out) {
+Status key_import(const Args& args, const Inputs& inputs, Requests& requests, Output& out) {
+  actors::ImportKey request;
+  SH_ASSIGN_OR_RETURN(request.type, key_type_option(args));
+  SH_ASSIGN_OR_RETURN(request.at, location_option(args, "--at"));
+  SH_ASSIGN_OR_RETURN(request.expires_at, expires_option(args));
+  SH_ASSIGN_OR_RETURN(request.key, hex_secret(inputs));
+  if (request.type == vault::KeyType::symmetric && request.key.size() != vault::kAeadKeySize)
+    return Status(Errc::invalid_key, "a symmetric key is 32 bytes: 64 hex digits");
+  request.overwrite = overwrite_option(args);
+  SH_ASSIGN_OR_RETURN(const Bytes public_key, name_replace(requests.call(std::move(request)), args));
+  if (!public_key.empty())
+    out.value("public_key", to_hex(public_key));
+  return {};
+}
+
+Status key_public(const Args& args, const Inputs&, Requests& requests, Output& out) {
   SH_ASSIGN_OR_RETURN(const Location at, location_option(args, "--at"));
-  if (args.has("--hex") == args.has("--file"))
-    return Status(Errc::invalid_argument, "give the message with exactly one of --hex and --file");
-  Bytes message;
-  if (args.has("--hex")) {
-    SH_ASSIGN_OR_RETURN(message, hex_option(args, "--hex"));
-  } else {
-    SH_ASSIGN_OR_RETURN(const Bytes* const file, inputs.file("--file"));
-    message = *file;
-  }
-  return store.read([&](const vault::Keystore& keystore) {
-    SH_ASSIGN_OR_RETURN(const vault::RecordInfo info, keystore.info(at));
-    const bool secp = info.type == vault::KeyType::secp256k1;
-    if (!secp && (args.has("--prehashed") || args.has("--recoverable") || args.has("--schnorr")))
-      return Status(Errc::wrong_key_type, "--prehashed, --recoverable and --schnorr need a secp256k1 key");
-    Result<Bytes> signature = Status(Errc::internal, "not signed");
-    if (!secp)
-      signature = vault::sign_ed25519(keystore, at, message);
-    else if (args.has("--schnorr"))
-      signature = vault::sign_schnorr(keystore, at, message);
-    else
-      signature =
-          vault::sign_ecdsa(keystore, at, message,
-                            {args.has("--prehashed"), args.has("--recoverable") ? vault::EcdsaFormat::recoverable
-                                                                                : vault::EcdsaFormat::compact});
-    SH_RETURN_IF_ERROR(signature.status());
-    out.value("signature", to_hex(*signature));
-    return Status();
-  });
+  SH_ASSIGN_OR_RETURN(const Bytes public_key, requests.call(actors::PublicKey{at}));
+  out.value("public_key", to_hex(public_key));
+  return {};
 }
 
-// Runs `use` with the BIP39 passphrase: --passphrase-file's, else empty.
-Status with_passphrase(const Inputs& inputs, const std::function<Status(ByteView)>& use) {
+Status key_expire(const Args& args, const Inputs&, Requests& requests, Output&) {
+  actors::ExpireKey request;
+  SH_ASSIGN_OR_RETURN(request.at, location_option(args, "--at"));
+  SH_ASSIGN_OR_RETURN(const std::string in, args.required("--in"));
+  SH_ASSIGN_OR_RETURN(request.in, parse_duration(in));
+  return requests.call(std::move(request)).status();
+}
+
+Status sign(const Args& args, const Inputs& inputs, Requests& requests, Output& out) {
+  SH_ASSIGN_OR_RETURN(const Location at, location_option(args, "--at"));
+  SH_ASSIGN_OR_RETURN(Bytes message, message_option(args, inputs));
+  const bool ecdsa_options = args.has("--prehashed") || args.has("--recoverable");
+  Result<Bytes> signature = Status(Errc::internal, "not signed");
+  if (args.has("--schnorr"))
+    signature = requests.call(actors::SignSchnorr{at, std::move(message)});
+  else if (ecdsa_options)
+    signature = requests.call(
+        actors::SignEcdsa{at,
+                          std::move(message),
+                          {args.has("--prehashed"),
+                           args.has("--recoverable") ? vault::EcdsaFormat::recoverable : vault::EcdsaFormat::compact}});
+  else
+    signature = requests.call(actors::Sign{at, std::move(message)});
+  if (signature.status().code() == Errc::wrong_key_type && (ecdsa_options || args.has("--schnorr")))
+    return Status(Errc::wrong_key_type, "--prehashed, --recoverable and --schnorr need a secp256k1 key");
+  SH_RETURN_IF_ERROR(signature.status());
+  out.value("signature", to_hex(*signature));
+  return {};
+}
+
+// The BIP39 passphrase: --passphrase-file's, else none.
+Result<actors::Secret> passphrase(const Inputs& inputs) {
   if (!inputs.has_secret("--passphrase-file"))
-    return use({});
+    return actors::Secret{};
   SH_ASSIGN_OR_RETURN(const runtime::SecretBuffer* const phrase, inputs.secret("--passphrase-file"));
   auto view = phrase->read();
-  return use(view.bytes());
+  return actors::Secret::seal(view.bytes());
 }
 
-Status mnemonic_generate(const Args& args, const Inputs& inputs, Store& store, Output& out) {
-  SH_ASSIGN_OR_RETURN(const Location at, location_option(args, "--at"));
+Status mnemonic_generate(const Args& args, const Inputs& inputs, Requests& requests, Output& out) {
+  actors::GenerateMnemonic request;
+  SH_ASSIGN_OR_RETURN(request.at, location_option(args, "--at"));
   const std::string words = args.value("--words").value_or("24");
   if (words != "12" && words != "24")
     return Status(Errc::invalid_argument, "--words is 12 or 24");
-  std::optional<runtime::SecretBuffer> mnemonic;
-  SH_RETURN_IF_ERROR(write_records(args, store, [&](vault::Transaction& tx) {
-    return with_passphrase(inputs, [&](ByteView phrase) {
-      SH_ASSIGN_OR_RETURN(mnemonic, vault::generate_mnemonic(tx, at, words == "12" ? 12u : 24u, phrase));
-      return Status();
-    });
-  }));
+  request.words = words == "12" ? 12u : 24u;
+  SH_ASSIGN_OR_RETURN(request.passphrase, passphrase(inputs));
+  request.overwrite = overwrite_option(args);
+  SH_ASSIGN_OR_RETURN(const actors::Secret mnemonic, name_replace(requests.call(std::move(request)), args));
   // Shown once, after the seed is safely stored: the only copy the user gets.
-  auto view = mnemonic->read();
-  out.secret_value("mnemonic", view.bytes());
-  return {};
-}
-
-Status mnemonic_recover(const Args& args, const Inputs& inputs, Store& store, Output&) {
-  SH_ASSIGN_OR_RETURN(const Location at, location_option(args, "--at"));
-  SH_ASSIGN_OR_RETURN(const runtime::SecretBuffer* const mnemonic, inputs.secret("stdin"));
-  return write_records(args, store, [&](vault::Transaction& tx) {
-    return with_passphrase(inputs, [&](ByteView phrase) {
-      auto words = mnemonic->read();
-      return vault::recover_mnemonic(tx, at, words.bytes(), phrase);
-    });
+  return mnemonic.open([&](ByteView words_text) {
+    out.secret_value("mnemonic", words_text);
+    return Status();
   });
 }
 
-Status derive(const Args& args, const Inputs&, Store& store, Output& out) {
-  SH_ASSIGN_OR_RETURN(const Location from, location_option(args, "--from"));
-  SH_ASSIGN_OR_RETURN(const Location at, location_option(args, "--at"));
-  SH_ASSIGN_OR_RETURN(const std::string path, args.required("--path"));
+Status mnemonic_recover(const Args& args, const Inputs& inputs, Requests& requests, Output&) {
+  actors::RecoverMnemonic request;
+  SH_ASSIGN_OR_RETURN(request.at, location_option(args, "--at"));
+  SH_ASSIGN_OR_RETURN(const runtime::SecretBuffer* const mnemonic, inputs.secret("stdin"));
+  {
+    auto words = mnemonic->read();
+    SH_ASSIGN_OR_RETURN(request.mnemonic, actors::Secret::seal(words.bytes()));
+  }
+  SH_ASSIGN_OR_RETURN(request.passphrase, passphrase(inputs));
+  request.overwrite = overwrite_option(args);
+  return name_replace(requests.call(std::move(request)), args).status();
+}
+
+Status derive(const Args& args, const Inputs&, Requests& requests, Output& out) {
+  actors::DeriveKey request;
+  SH_ASSIGN_OR_RETURN(request.seed, location_option(args, "--from"));
+  SH_ASSIGN_OR_RETURN(request.into, location_option(args, "--at"));
+  SH_ASSIGN_OR_RETURN(request.path, args.required("--path"));
   SH_ASSIGN_OR_RETURN(const std::string curve_name, args.required("--curve"));
   if (curve_name != "ed25519" && curve_name != "secp256k1")
     return Status(Errc::invalid_argument, "--curve is ed25519 or secp256k1");
-  const vault::Curve curve = curve_name == "ed25519" ? vault::Curve::ed25519 : vault::Curve::secp256k1;
-  Bytes public_key;
-  SH_RETURN_IF_ERROR(write_records(args, store, [&](vault::Transaction& tx) {
-    SH_ASSIGN_OR_RETURN(public_key, vault::derive_key(tx, from, path, curve, at));
-    return Status();
-  }));
+  request.curve = curve_name == "ed25519" ? vault::Curve::ed25519 : vault::Curve::secp256k1;
+  request.overwrite = overwrite_option(args);
+  SH_ASSIGN_OR_RETURN(const Bytes public_key, name_replace(requests.call(std::move(request)), args));
   out.value("public_key", to_hex(public_key));
   return {};
 }
 
-Status xpub(const Args& args, const Inputs&, Store& store, Output& out) {
-  SH_ASSIGN_OR_RETURN(const Location from, location_option(args, "--from"));
-  SH_ASSIGN_OR_RETURN(const std::string path, args.required("--path"));
-  return store.read([&](const vault::Keystore& keystore) {
-    SH_ASSIGN_OR_RETURN(const std::string text, vault::derive_xpub(keystore, from, path));
-    out.value("xpub", text);
-    return Status();
-  });
+Status xpub(const Args& args, const Inputs&, Requests& requests, Output& out) {
+  actors::NodePublicKey request;
+  SH_ASSIGN_OR_RETURN(request.seed, location_option(args, "--from"));
+  SH_ASSIGN_OR_RETURN(request.path, args.required("--path"));
+  SH_ASSIGN_OR_RETURN(const actors::ExtendedPublic node, requests.call(std::move(request)));
+  out.value("xpub", node.xpub);
+  return {};
 }
 
-Status dh(const Args& args, const Inputs&, Store& store, Output&) {
-  SH_ASSIGN_OR_RETURN(const Location at, location_option(args, "--at"));
-  SH_ASSIGN_OR_RETURN(const Location into, location_option(args, "--into"));
-  SH_ASSIGN_OR_RETURN(const Bytes peer, hex_option(args, "--peer"));
-  return write_records(args, store, [&](vault::Transaction& tx) { return vault::x25519_agree(tx, at, peer, into); });
+Status dh(const Args& args, const Inputs&, Requests& requests, Output&) {
+  actors::AgreeKey request;
+  SH_ASSIGN_OR_RETURN(request.at, location_option(args, "--at"));
+  SH_ASSIGN_OR_RETURN(request.into, location_option(args, "--into"));
+  SH_ASSIGN_OR_RETURN(request.peer, hex_option(args, "--peer"));
+  request.overwrite = overwrite_option(args);
+  return name_replace(requests.call(std::move(request)), args).status();
 }
+
+// ---- MACs, KDFs and AEAD with symmetric records
+
+Status hmac(const Args& args, const Inputs& inputs, Requests& requests, Output& out) {
+  actors::Hmac request;
+  SH_ASSIGN_OR_RETURN(request.at, location_option(args, "--at"));
+  SH_ASSIGN_OR_RETURN(request.hash, hash_option(args));
+  SH_ASSIGN_OR_RETURN(request.message, message_option(args, inputs));
+  SH_ASSIGN_OR_RETURN(const Bytes tag, requests.call(std::move(request)));
+  out.value("tag", to_hex(tag));
+  return {};
+}
+
+Status hkdf(const Args& args, const Inputs&, Requests& requests, Output&) {
+  actors::Hkdf request;
+  SH_ASSIGN_OR_RETURN(request.at, location_option(args, "--from"));
+  SH_ASSIGN_OR_RETURN(request.into, location_option(args, "--at"));
+  SH_ASSIGN_OR_RETURN(request.hash, hash_option(args));
+  SH_ASSIGN_OR_RETURN(request.salt, hex_option(args, "--salt"));
+  SH_ASSIGN_OR_RETURN(request.info, hex_option(args, "--info"));
+  request.overwrite = overwrite_option(args);
+  return name_replace(requests.call(std::move(request)), args).status();
+}
+
+Result<Bytes> associated_data_option(const Args& args) {
+  return args.has("--ad") ? hex_option(args, "--ad") : Result<Bytes>(Bytes());
+}
+
+// Prints nonce || ciphertext || tag.
+Status aead_encrypt(const Args& args, const Inputs& inputs, Requests& requests, Output& out) {
+  actors::AeadEncrypt request;
+  SH_ASSIGN_OR_RETURN(request.at, location_option(args, "--at"));
+  SH_ASSIGN_OR_RETURN(request.cipher, cipher_option(args));
+  SH_ASSIGN_OR_RETURN(request.associated_data, associated_data_option(args));
+  SH_ASSIGN_OR_RETURN(request.plaintext, plaintext_option(args, inputs));
+  SH_ASSIGN_OR_RETURN(const actors::AeadSealed sealed, requests.call(std::move(request)));
+  out.value("sealed", to_hex(sealed.nonce) + to_hex(sealed.ciphertext) + to_hex(sealed.tag));
+  return {};
+}
+
+// Reads what aead encrypt printed; prints the plaintext as hex. authentication_failed (exit 5)
+// when any byte differs from what was sealed.
+Status aead_decrypt(const Args& args, const Inputs&, Requests& requests, Output& out) {
+  actors::AeadDecrypt request;
+  SH_ASSIGN_OR_RETURN(request.at, location_option(args, "--at"));
+  SH_ASSIGN_OR_RETURN(request.cipher, cipher_option(args));
+  SH_ASSIGN_OR_RETURN(request.associated_data, associated_data_option(args));
+  SH_ASSIGN_OR_RETURN(const Bytes sealed, hex_option(args, "--hex"));
+  const std::size_t nonce_size = vault::aead_nonce_size(request.cipher);
+  if (sealed.size() < nonce_size + vault::kAeadTagSize)
+    return error(Errc::invalid_argument, "a sealed message is at least {} bytes: its nonce and tag",
+                 nonce_size + vault::kAeadTagSize);
+  const auto ciphertext = sealed.begin() + static_cast<std::ptrdiff_t>(nonce_size);
+  const auto tag = sealed.end() - static_cast<std::ptrdiff_t>(vault::kAeadTagSize);
+  request.sealed = {Bytes(sealed.begin(), ciphertext), Bytes(ciphertext, tag), Bytes(tag, sealed.end())};
+  SH_ASSIGN_OR_RETURN(const actors::Secret plaintext, requests.call(std::move(request)));
+  return plaintext.open([&](ByteView bytes) { return print_secret_hex(out, "plaintext", bytes); });
+}
+
+// ---- the secret store
 
 Result<std::string> secret_name(const Args& args) {
   if (args.positional().size() != 1)
@@ -238,90 +262,106 @@ Result<std::string> secret_name(const Args& args) {
   return args.positional().front();
 }
 
-Status secret_put(const Args& args, const Inputs& inputs, Store& store, Output&) {
-  SH_ASSIGN_OR_RETURN(const std::string name, secret_name(args));
+Status secret_put(const Args& args, const Inputs& inputs, Requests& requests, Output&) {
+  actors::PutSecret request;
+  SH_ASSIGN_OR_RETURN(request.name, secret_name(args));
   SH_ASSIGN_OR_RETURN(const runtime::SecretBuffer* const value, inputs.secret("stdin"));
-  return write_records(args, store, [&](vault::Transaction& tx) {
+  {
     auto view = value->read();
-    return tx.put_secret(name, view.bytes());
-  });
+    SH_ASSIGN_OR_RETURN(request.value, actors::Secret::seal(view.bytes()));
+  }
+  request.overwrite = overwrite_option(args);
+  return name_replace(requests.call(std::move(request)), args).status();
 }
 
-Status secret_get(const Args& args, const Inputs&, Store& store, Output& out) {
-  SH_ASSIGN_OR_RETURN(const std::string name, secret_name(args));
-  return store.read([&](const vault::Keystore& keystore) {
-    SH_ASSIGN_OR_RETURN(const runtime::SecretBuffer value, keystore.read_secret(name));
-    auto view = value.read();
-    out.secret_value("value", view.bytes());
+Status secret_get(const Args& args, const Inputs&, Requests& requests, Output& out) {
+  SH_ASSIGN_OR_RETURN(std::string name, secret_name(args));
+  SH_ASSIGN_OR_RETURN(const actors::Secret value, requests.call(actors::GetSecret{std::move(name)}));
+  if (value.empty()) {  // an empty value is stored as none
+    out.secret_value("value", {});
+    return {};
+  }
+  return value.open([&](ByteView bytes) {
+    out.secret_value("value", bytes);
     return Status();
   });
 }
 
-Status secret_list(const Args&, const Inputs&, Store& store, Output& out) {
-  return store.read([&](const vault::Keystore& keystore) {
-    for (const std::string& name : keystore.secret_names())
-      if (!name.starts_with("identity/"))
-        out.value("name", name);
-    return Status();
-  });
+Status secret_list(const Args&, const Inputs&, Requests& requests, Output& out) {
+  return requests.for_each_listed(
+      actors::ListSecrets{}, [](const std::string& name) { return name; },
+      [&](const std::string& name) { out.value("name", name); });
 }
 
-Status secret_delete(const Args& args, const Inputs&, Store& store, Output&) {
-  SH_ASSIGN_OR_RETURN(const std::string name, secret_name(args));
-  return store.transact([&](vault::Transaction& tx) { return tx.delete_secret(name); });
+Status secret_delete(const Args& args, const Inputs&, Requests& requests, Output&) {
+  SH_ASSIGN_OR_RETURN(std::string name, secret_name(args));
+  return requests.call(actors::DeleteSecret{std::move(name)}).status();
 }
 
-Status list(const Args&, const Inputs&, Store& store, Output& out) {
-  return store.read([&](const vault::Keystore& keystore) {
-    for (const vault::RecordInfo& info : keystore.list())
-      if (!info.revoked)
-        out.result({{"location", info.location.to_string()},
-                    {"type", std::string(vault::key_type_name(info.type))},
-                    {"hint", info.hint.empty() ? "-" : info.hint},
-                    {"version", std::to_string(info.version)},
-                    {"expires", expiry_text(info.expires_at)}},
+// ---- the snapshot
+
+Status list(const Args&, const Inputs&, Requests& requests, Output& out) {
+  return requests.for_each_listed(
+      actors::ListRecords{}, [](const actors::RecordEntry& entry) { return entry.location.to_string(); },
+      [&](const actors::RecordEntry& entry) {
+        out.result({{"location", entry.location.to_string()},
+                    {"type", std::string(vault::key_type_name(entry.type))},
+                    {"hint", entry.hint.empty() ? "-" : entry.hint},
+                    {"version", std::to_string(entry.version)},
+                    {"expires", expiry_text(entry.expires_at)}},
                    Layout::record);
-    return Status();
-  });
+      });
 }
 
-Status remove(const Args& args, const Inputs&, Store& store, Output&) {
+Status remove(const Args& args, const Inputs&, Requests& requests, Output&) {
   SH_ASSIGN_OR_RETURN(const Location at, location_option(args, "--at"));
-  return store.transact([&](vault::Transaction& tx) { return tx.revoke(at); });
+  return requests.call(actors::DeleteKey{at}).status();
 }
 
-Status gc(const Args&, const Inputs&, Store& store, Output&) { return store.collect_garbage(); }
+Status gc(const Args&, const Inputs&, Requests& requests, Output&) {
+  return requests.call(actors::CollectGarbage{}).status();
+}
 
-// --export-password-file's password through its KDF, for a new export or for importing
-// `import_file`. Before the store is touched: in strongholdd it would hold up every other request.
-Result<snapshot::TransferPassword> transfer_password(const Inputs& inputs, const Bytes* import_file) {
+Status passwd(const Args&, const Inputs& inputs, Requests& requests, Output&) {
+  actors::ChangePassword request;
+  SH_ASSIGN_OR_RETURN(const runtime::SecretBuffer* const next, inputs.secret("new password"));
+  {
+    auto view = next->read();
+    SH_ASSIGN_OR_RETURN(request.next, actors::Secret::seal(view.bytes()));
+  }
+  if (inputs.has_secret("password")) {  // asked for: strongholdd did not open the file with it here
+    SH_ASSIGN_OR_RETURN(const runtime::SecretBuffer* const current, inputs.secret("password"));
+    auto view = current->read();
+    SH_ASSIGN_OR_RETURN(request.current, actors::Secret::seal(view.bytes()));
+  } else {
+    SH_ASSIGN_OR_RETURN(request.current, requests.opening_password());
+  }
+  return requests.call(std::move(request)).status();
+}
+
+// ---- sharing between devices
+
+Result<actors::Secret> export_password(const Inputs& inputs) {
   SH_ASSIGN_OR_RETURN(const runtime::SecretBuffer* const text, inputs.secret("--export-password-file"));
   auto view = text->read();
-  if (import_file != nullptr)
-    return snapshot::TransferPassword::for_import(*import_file, view.bytes());
-  return snapshot::TransferPassword::for_export(view.bytes(), snapshot::KdfPreset::standard);
+  return actors::Secret::seal(view.bytes());
 }
 
-Status export_vaults(const Args& args, const Inputs& inputs, Store& store, Output& out) {
+Status export_vaults(const Args& args, const Inputs& inputs, Requests& requests, Output& out) {
   SH_ASSIGN_OR_RETURN(const std::string out_path, args.required("--out"));
   if (args.has("--recipient") == args.has("--export-password-file"))
     return Status(Errc::invalid_argument, "give exactly one of --recipient and --export-password-file");
   SH_ASSIGN_OR_RETURN(const Location sender_key, location_option(args, "--sign-with"));
-  Bytes file;
+  Result<Bytes> file = Status(Errc::internal, "not exported");
   if (args.has("--recipient")) {
-    SH_ASSIGN_OR_RETURN(const Bytes recipient, hex_option(args, "--recipient"));
-    SH_RETURN_IF_ERROR(store.read([&](const vault::Keystore& keystore) {
-      SH_ASSIGN_OR_RETURN(file, snapshot::export_to_recipient(keystore, recipient, sender_key, args.values("--vault")));
-      return Status();
-    }));
-    return out.new_file(out_path, file);
+    SH_ASSIGN_OR_RETURN(Bytes recipient, hex_option(args, "--recipient"));
+    file = requests.call(actors::ExportVaults{std::move(recipient), sender_key, args.values("--vault")});
+  } else {
+    SH_ASSIGN_OR_RETURN(actors::Secret password, export_password(inputs));
+    file = requests.call(actors::ExportWithPassword{std::move(password), sender_key, args.values("--vault")});
   }
-  SH_ASSIGN_OR_RETURN(const auto password, transfer_password(inputs, nullptr));
-  SH_RETURN_IF_ERROR(store.read([&](const vault::Keystore& keystore) {
-    SH_ASSIGN_OR_RETURN(file, snapshot::export_with_password(keystore, password, sender_key, args.values("--vault")));
-    return Status();
-  }));
-  return out.new_file(out_path, file);
+  SH_RETURN_IF_ERROR(file.status());
+  return out.new_file(out_path, *file);
 }
 
 std::string_view import_action_name(vault::ImportAction action) {
@@ -333,149 +373,99 @@ std::string_view import_action_name(vault::ImportAction action) {
   return "unknown";
 }
 
+void print_sender(ByteView sender, Output& out) {
+  out.result({{"action", "sender"}, {"kind", "ed25519"}, {"name", to_hex(sender)}}, Layout::record);
+}
+
 // One line for the sender (its public key, as `key public` prints it) and one per record.
-void print_plan(const snapshot::ImportPlan& plan, Output& out) {
-  if (!plan.sender.empty())
-    out.result({{"action", "sender"}, {"kind", "ed25519"}, {"name", to_hex(plan.sender)}}, Layout::record);
-  for (const vault::ImportedRecord& record : plan.records)
-    out.result({{"action", std::string(import_action_name(record.action))},
-                {"kind", record.kind == vault::ImportedRecord::Kind::secret ? "secret" : "record"},
-                {"name", record.name}},
+void print_report(const actors::ImportReport& report, Output& out) {
+  if (!report.sender.empty())
+    print_sender(report.sender, out);
+  for (const actors::ImportedEntry& entry : report.records)
+    out.result({{"action", std::string(import_action_name(entry.action))},
+                {"kind", entry.kind == vault::ImportedRecord::Kind::secret ? "secret" : "record"},
+                {"name", entry.name}},
                Layout::record);
 }
 
-Result<snapshot::ImportOptions> import_options(const Args& args) {
-  snapshot::ImportOptions options;
+Result<Bytes> expected_sender_option(const Args& args) {
+  if (!args.has("--from"))
+    return Bytes();
+  SH_ASSIGN_OR_RETURN(Bytes sender, hex_option(args, "--from"));
+  if (sender.size() != crypto_sign_PUBLICKEYBYTES)
+    return Status(Errc::invalid_argument, "--from is the sender's Ed25519 public key: 64 hex digits");
+  return sender;
+}
+
+Result<vault::Overwrite> merge_option(const Args& args) {
   const std::string merge = args.value("--merge").value_or("keep");
   if (merge != "keep" && merge != "replace")
     return Status(Errc::invalid_argument, "--merge is keep or replace");
-  options.merge = merge == "keep" ? snapshot::MergePolicy::keep_existing : snapshot::MergePolicy::replace;
-  if (args.has("--from")) {
-    SH_ASSIGN_OR_RETURN(options.expected_sender, hex_option(args, "--from"));
-    if (options.expected_sender.size() != crypto_sign_PUBLICKEYBYTES)
-      return Status(Errc::invalid_argument, "--from is the sender's Ed25519 public key: 64 hex digits");
-  }
-  return options;
+  return merge == "keep" ? vault::Overwrite::refuse : vault::Overwrite::replace;
 }
 
-Status import_vaults(const Args& args, const Inputs& inputs, Store& store, Output& out) {
-  SH_ASSIGN_OR_RETURN(const snapshot::ImportOptions options, import_options(args));
+Status import_vaults(const Args& args, const Inputs& inputs, Requests& requests, Output& out) {
+  SH_ASSIGN_OR_RETURN(const vault::Overwrite merge, merge_option(args));
+  SH_ASSIGN_OR_RETURN(Bytes expected_sender, expected_sender_option(args));
   if (args.has("--key") == args.has("--export-password-file"))
     return Status(Errc::invalid_argument,
                   "give exactly one of --key (the X25519 key it was sent to) and --export-password-file");
   SH_RETURN_IF_ERROR(args.required("--in").status());
   SH_ASSIGN_OR_RETURN(const Bytes* const file, inputs.file("--in"));
-  snapshot::ImportPlan plan;
-  Status imported;
+  Result<actors::ImportReport> report = Status(Errc::internal, "not imported");
   if (args.has("--key")) {
     SH_ASSIGN_OR_RETURN(const Location key, location_option(args, "--key"));
-    imported = store.transact(
-        [&](vault::Transaction& tx) { return snapshot::import_with_key(tx, *file, key, options, plan); });
+    report = requests.call(actors::ImportVaults{*file, key, std::move(expected_sender), merge});
   } else {
-    SH_ASSIGN_OR_RETURN(const auto password, transfer_password(inputs, file));
-    imported = store.transact(
-        [&](vault::Transaction& tx) { return snapshot::import_with_password(tx, *file, password, options, plan); });
+    SH_ASSIGN_OR_RETURN(actors::Secret password, export_password(inputs));
+    report = requests.call(actors::ImportWithPassword{*file, std::move(password), std::move(expected_sender), merge});
   }
-  // What the export holds, whether or not it was imported: the importer checks the sender.
-  print_plan(plan, out);
-  const bool only_planned = args.has("--key") && !args.has("--from") && plan.complete;
-  if (only_planned)
+  if (!report.ok()) {
+    // Refused for its sender, its key or its password: who signed it, once its signature
+    // verified, for the importer to check.
+    if (report.status().code() == Errc::authentication_failed)
+      if (const auto signer = snapshot::export_signer(*file); signer.ok())
+        print_sender(*signer, out);
+    return report.status();
+  }
+  print_report(*report, out);
+  if (!report->imported)
     return Status(Errc::authentication_failed,
                   "the export's sender is not confirmed: check the fingerprint above and give --from HEX");
-  return imported;
-}
-
-Status did_create(const Args& args, const Inputs& inputs, Store& store, Output& out) {
-  const std::string network = args.value("--network").value_or("main");
-  const std::string fragment = args.value("--fragment").value_or("sign-0");
-  std::optional<runtime::SecretBuffer> imported;
-  if (args.has("--import")) {
-    SH_ASSIGN_OR_RETURN(imported, hex_secret(inputs));
-    if (imported->size() != 32)
-      return Status(Errc::invalid_key, "--import reads a 32-byte Ed25519 private key as 64 hex digits");
-  }
-  vault::CreatedDid created;
-  SH_RETURN_IF_ERROR(store.transact([&](vault::Transaction& tx) {
-    if (imported) {
-      auto view = imported->read();
-      SH_ASSIGN_OR_RETURN(created, vault::create_did(tx, network, fragment, view.bytes()));
-    } else {
-      SH_ASSIGN_OR_RETURN(created, vault::create_did(tx, network, fragment, {}));
-    }
-    return Status();
-  }));
-  out.result({{"did", created.did.to_string()}, {"location", created.location.canonical()}}, Layout::value_per_line);
   return {};
-}
-
-Status did_list(const Args&, const Inputs&, Store& store, Output& out) {
-  return store.read([&](const vault::Keystore& keystore) {
-    for (const vault::Did& did : vault::list_dids(keystore))
-      out.value("did", did.to_string());
-    return Status();
-  });
-}
-
-Status did_sign(const Args& args, const Inputs&, Store& store, Output& out) {
-  SH_ASSIGN_OR_RETURN(const vault::Did did, did_option(args));
-  SH_ASSIGN_OR_RETURN(const Bytes message, hex_option(args, "--hex"));
-  return store.read([&](const vault::Keystore& keystore) {
-    SH_ASSIGN_OR_RETURN(const vault::KeyLocation location, key_location_option(keystore, did, args));
-    SH_ASSIGN_OR_RETURN(const Location record, vault::identity_signing_record(keystore, did, location));
-    SH_ASSIGN_OR_RETURN(const Bytes signature, vault::sign_ed25519(keystore, record, message));
-    out.value("signature", to_hex(signature));
-    return Status();
-  });
-}
-
-Status did_public(const Args& args, const Inputs&, Store& store, Output& out) {
-  SH_ASSIGN_OR_RETURN(const vault::Did did, did_option(args));
-  return store.read([&](const vault::Keystore& keystore) {
-    SH_ASSIGN_OR_RETURN(const vault::KeyLocation location, key_location_option(keystore, did, args));
-    SH_ASSIGN_OR_RETURN(const Bytes public_key, vault::identity_public_key(keystore, did, location));
-    out.value("public_key", to_hex(public_key));
-    return Status();
-  });
-}
-
-Status did_purge(const Args& args, const Inputs&, Store& store, Output&) {
-  SH_ASSIGN_OR_RETURN(const vault::Did did, did_option(args));
-  return store.transact([&](vault::Transaction& tx) -> Status {
-    SH_ASSIGN_OR_RETURN(const bool purged, vault::purge_did(tx, did));
-    if (!purged)
-      return error(Errc::did_not_found, "the snapshot holds no DID {}", did.to_string());
-    return {};
-  });
-}
-
-Status passwd(const Args&, const Inputs& inputs, Store& store, Output&) {
-  SH_ASSIGN_OR_RETURN(const runtime::SecretBuffer* const password, inputs.secret("new password"));
-  auto view = password->read();
-  return store.change_password(view.bytes());
 }
 
 }  // namespace
 
-const std::vector<Command>& commands() {
+const std::vector<Command>& vault_commands() {
   static const std::vector<Command> all = {
       {"key generate",
-       "key generate --type ed25519|x25519|secp256k1 --at VAULT/RECORD [--replace]\n  A new key; prints its public key."
-       " A record already at the location is kept (exit 5) unless --replace is given.",
-       {{"--type", "--at"}, {"--replace"}, {}},
+       "key generate --type ed25519|x25519|secp256k1|symmetric --at VAULT/RECORD [--expires DURATION] [--replace]\n"
+       "  A new key; prints its public key (a symmetric key has none). A record already at the location\n"
+       "  is kept (exit 5) unless --replace is given. --expires 48h: refused after that, removed by gc.",
+       {{"--type", "--at", "--expires"}, {"--replace"}, {}},
        {},
        key_generate},
       {"key import",
-       "key import --type ed25519|x25519|secp256k1 --at VAULT/RECORD [--replace]\n  Stores the private key given as hex on standard input; prints its public key.",
-       {{"--type", "--at"}, {"--replace"}, {}},
+       "key import --type ed25519|x25519|secp256k1|symmetric --at VAULT/RECORD [--expires DURATION] [--replace]\n"
+       "  Stores the private key (a symmetric key: 32 bytes) given as hex on standard input; prints its\n"
+       "  public key.",
+       {{"--type", "--at", "--expires"}, {"--replace"}, {}},
        {kMaxHexKey},
        key_import},
       {"key public", "key public --at VAULT/RECORD\n  Prints the public key.", {{"--at"}, {}, {}}, {}, key_public},
+      {"key expire",
+       "key expire --at VAULT/RECORD --in DURATION\n"
+       "  The key is refused DURATION (90s, 15m, 48h, 30d) from now, and gc removes it after that.",
+       {{"--at", "--in"}, {}, {}},
+       {},
+       key_expire},
       {"sign",
        "sign --at VAULT/RECORD (--hex HEX | --file PATH) [--prehashed] [--recoverable] [--schnorr]\n"
        "  Ed25519 over the message, or secp256k1 ECDSA (low-S) over SHA-256 of it (over the given 32-byte\n"
        "  digest with --prehashed; 65 bytes with --recoverable; BIP340 with --schnorr). Prints the signature.",
        {{"--at", "--hex", "--file"}, {"--prehashed", "--recoverable", "--schnorr"}, {}},
-       {},
+       {0, nullptr, false, "--file"},
        sign},
       {"mnemonic generate",
        "mnemonic generate --at VAULT/RECORD [--words 12|24] [--passphrase-file F] [--replace]\n  Stores a new BIP39 seed; prints the mnemonic, once.",
@@ -502,6 +492,31 @@ const std::vector<Command>& commands() {
        {{"--at", "--peer", "--into"}, {"--replace"}, {}},
        {},
        dh},
+      {"hmac",
+       "hmac --at VAULT/RECORD --hash sha256|sha384|sha512 (--hex HEX | --file PATH)\n"
+       "  HMAC of the message keyed with the symmetric (or seed) record; prints the tag.",
+       {{"--at", "--hash", "--hex", "--file"}, {}, {}},
+       {0, nullptr, false, "--file"},
+       hmac},
+      {"hkdf",
+       "hkdf --from VAULT/RECORD --hash sha256|sha384|sha512 --salt HEX --info HEX --at VAULT/RECORD2 [--replace]\n"
+       "  HKDF (RFC 5869) of the record into a new 32-byte symmetric key at --at.",
+       {{"--from", "--hash", "--salt", "--info", "--at"}, {"--replace"}, {}},
+       {},
+       hkdf},
+      {"aead encrypt",
+       "aead encrypt --at VAULT/RECORD (--hex HEX | --stdin) [--ad HEX] [--cipher xchacha20poly1305|aes256gcm]\n"
+       "  Encrypts with the symmetric key under a fresh nonce; prints nonce, ciphertext and tag as one hex.\n"
+       "  --stdin reads the plaintext as hex from standard input (--hex shows it in the process list).",
+       {{"--at", "--hex", "--ad", "--cipher"}, {"--stdin"}, {}},
+       {kMaxHexPlaintext, "--stdin"},
+       aead_encrypt},
+      {"aead decrypt",
+       "aead decrypt --at VAULT/RECORD --hex HEX [--ad HEX] [--cipher xchacha20poly1305|aes256gcm]\n"
+       "  Decrypts what aead encrypt printed; prints the plaintext as hex. Anything changed: exit 5.",
+       {{"--at", "--hex", "--ad", "--cipher"}, {}, {}},
+       {},
+       aead_decrypt},
       {"secret put",
        "secret put NAME [--replace]\n  Stores the value given on standard input (a name already in use: only with --replace).",
        {{}, {"--replace"}, {}},
@@ -534,30 +549,8 @@ const std::vector<Command>& commands() {
        "  refused. Sent to a key, an export is imported only with --from: without it, the sender and\n"
        "  the records are printed and nothing changes (exit 5).",
        {{"--in", "--key", "--from", "--export-password-file", "--merge"}, {}, {}},
-       {},
+       {0, nullptr, false, "--in"},
        import_vaults},
-      {"did create",
-       "did create [--network N] [--fragment F] [--import]\n"
-       "  A new DID (--import: its 32-byte Ed25519 private key as hex on standard input); prints the\n  DID and the key location.",
-       {{"--network", "--fragment"}, {"--import"}, {}},
-       {kMaxHexKey, "--import"},
-       did_create},
-      {"did list", "did list", {}, {}, did_list},
-      {"did sign",
-       "did sign --did DID --location L --hex HEX\n  Prints the Ed25519 signature.",
-       {{"--did", "--location", "--hex"}, {}, {}},
-       {},
-       did_sign},
-      {"did public",
-       "did public --did DID --location L\n  Prints the public key.",
-       {{"--did", "--location"}, {}, {}},
-       {},
-       did_public},
-      {"did purge",
-       "did purge --did DID\n  Removes the DID with its keys, chain state and document.",
-       {{"--did"}, {}, {}},
-       {},
-       did_purge},
       {"passwd",
        "passwd [--new-password-file F]\n  Changes the password (the new one from the file, STRONGHOLD_NEW_PASSWORD, or a prompt;\n"
        "  through strongholdd, the current one is asked for too).",
@@ -566,68 +559,6 @@ const std::vector<Command>& commands() {
        passwd},
   };
   return all;
-}
-
-const Command* find_command(const std::string& name) {
-  const auto& all = commands();
-  const auto found = std::find_if(all.begin(), all.end(), [&](const Command& command) { return name == command.name; });
-  return found == all.end() ? nullptr : &*found;
-}
-
-Result<Args> parse_command_words(const Command& command, const std::vector<std::string>& words) {
-  SH_ASSIGN_OR_RETURN(Args args, Args::parse(words, command.options));
-  if (command.takes_name ? args.positional().size() > 1 : !args.positional().empty())
-    return error(Errc::invalid_argument, "unexpected argument '{}'", args.positional().back());
-  return args;
-}
-
-Result<const runtime::SecretBuffer*> Inputs::secret(const std::string& name) const {
-  const auto found = secrets_.find(name);
-  if (found == secrets_.end())
-    return error(Errc::invalid_argument, "the command needs its input '{}'", name);
-  return &found->second;
-}
-
-Result<const Bytes*> Inputs::file(const std::string& name) const {
-  const auto found = files_.find(name);
-  if (found == files_.end())
-    return error(Errc::invalid_argument, "the command needs its input '{}'", name);
-  return &found->second;
-}
-
-std::vector<Bytes> Inputs::encode() const {
-  std::vector<Bytes> fields;
-  for (const auto& [name, value] : secrets_) {
-    auto view = value.read();
-    // Built in place: an initializer list would copy the secret and free that copy unwiped.
-    fields.push_back(Bytes{'s'});
-    fields.emplace_back(name.begin(), name.end());
-    fields.emplace_back(view.bytes().begin(), view.bytes().end());
-  }
-  for (const auto& [name, content] : files_)
-    fields.insert(fields.end(), {Bytes{'f'}, Bytes(name.begin(), name.end()), content});
-  return fields;
-}
-
-Result<Inputs> Inputs::decode(std::vector<Bytes>& fields) {
-  Inputs inputs;
-  if (fields.size() % 3 != 0)
-    return Status(Errc::invalid_argument, "a command's inputs come in threes: kind, name, bytes");
-  for (std::size_t i = 0; i < fields.size(); i += 3) {
-    const std::string name(fields[i + 1].begin(), fields[i + 1].end());
-    Bytes& value = fields[i + 2];
-    if (fields[i] == Bytes{'s'}) {
-      auto secret = runtime::SecretBuffer::from(value);
-      sodium_memzero(value.data(), value.size());
-      SH_RETURN_IF_ERROR(secret.status());
-      inputs.add_secret(name, std::move(*secret));
-    } else if (fields[i] == Bytes{'f'}) {
-      inputs.add_file(name, std::move(value));
-    } else {
-      return Status(Errc::invalid_argument, "an input of unknown kind");
-    }
-  }
-  return inputs;
 }
 
 }  // namespace stronghold::cli

@@ -11,13 +11,12 @@
 #include <fmt/format.h>
 
 #include "demo.hpp"
-#include "remote.hpp"
-#include "wire/client.hpp"
+#include "requests.hpp"
 
 namespace stronghold::cli {
 namespace {
 
-// The commands that do not run on a store: they create the file or talk to strongholdd itself.
+// The commands that send no requests: they create the file or talk to strongholdd itself.
 struct SpecialCommand {
   const char* name;
   const char* usage;
@@ -79,15 +78,13 @@ Status lock_or_unlock(const GlobalOptions& options, const std::string& name, con
   return client.call(wire::Op::unlock, std::move(fields)).status();
 }
 
-Status run_on_store(const GlobalOptions& options, const Command& command, const std::vector<std::string>& words) {
+Status run_requests(const GlobalOptions& options, const Command& command, const std::vector<std::string>& words) {
   SH_ASSIGN_OR_RETURN(const Args args, parse_command_words(command, words));
   const bool remote = !options.socket.empty();
   SH_ASSIGN_OR_RETURN(const Inputs inputs, read_inputs(options, command, args, remote));
-  PrintedOutput out(options.json);
-  if (remote)
-    return run_remote(options.socket, command, words, args, inputs, out);
-  LocalStore store(options);
-  return command.run(args, inputs, store, out);
+  Output out(options.json);
+  Requests requests(options);
+  return command.run(args, inputs, requests, out);
 }
 
 std::string first_line(const char* text) {
@@ -121,10 +118,12 @@ const std::string& overall_usage() {
 
 // The command `words` name and how many words its name takes; null for an unknown one.
 std::pair<const char*, std::size_t> command_name(const std::vector<std::string>& words) {
-  for (const std::size_t size : {std::size_t{2}, std::size_t{1}}) {
+  for (const std::size_t size : {std::size_t{3}, std::size_t{2}, std::size_t{1}}) {
     if (words.size() < size)
       continue;
-    const std::string given = size == 2 ? words[0] + " " + words[1] : words[0];
+    std::string given = words[0];
+    for (std::size_t i = 1; i < size; ++i)
+      given.append(" ").append(words[i]);
     if (const Command* command = find_command(given))
       return {command->name, size};
     for (const SpecialCommand& special : {kInit, kUnlock, kLock, kDemo})
@@ -169,7 +168,7 @@ int run_command(const GlobalOptions& options, const std::vector<std::string>& wo
   else if (command == kLock.name || command == kUnlock.name)
     done = lock_or_unlock(options, command, rest);
   else
-    done = run_on_store(options, *find_command(command), rest);
+    done = run_requests(options, *find_command(command), rest);
   if (done.ok())
     return kSuccess;
   // A mistake in the command line itself, found locally or by strongholdd.

@@ -34,63 +34,6 @@ std::string default_snapshot_path() {
   return (data / "stronghold" / "default.stronghold").string();
 }
 
-// Drops one trailing "\n" or "\r\n".
-std::size_t without_newline(const std::uint8_t* bytes, std::size_t size) {
-  if (size > 0 && bytes[size - 1] == '\n')
-    --size;
-  if (size > 0 && bytes[size - 1] == '\r')
-    --size;
-  return size;
-}
-
-constexpr std::size_t kMaxPasswordSize = 1024;
-
-// The first line of `fd`, at most `limit` bytes: a longer line is refused rather than cut (a
-// cut password would open the file for another one sharing its first `limit` bytes).
-Result<runtime::SecretBuffer> first_line(int fd, std::size_t limit) {
-  SH_ASSIGN_OR_RETURN(runtime::SecretBuffer buffer, runtime::SecretBuffer::create(limit + 1));
-  std::size_t size = 0;
-  {
-    auto view = buffer.write();
-    auto bytes = view.bytes();
-    for (;;) {
-      const ssize_t got = ::read(fd, bytes.data() + size, 1);
-      if (got < 0)
-        return Status(Errc::io_error, "could not read the password");
-      if (got == 0 || bytes[size] == '\n')
-        break;
-      if (++size > limit)
-        return error(Errc::invalid_argument, "the password is longer than {} bytes", limit);
-    }
-    size = without_newline(bytes.data(), size);
-  }
-  if (size == 0)
-    return Status(Errc::invalid_argument, "the password is empty");
-  auto view = buffer.read();
-  return runtime::SecretBuffer::from(view.bytes().first(size));
-}
-
-Result<runtime::SecretBuffer> prompt(const char* text) {
-  const int tty = ::open("/dev/tty", O_RDWR | O_CLOEXEC);
-  if (tty < 0)
-    return Status(Errc::invalid_argument,
-                  "no password: give --password-file, set STRONGHOLD_PASSWORD, or run on a terminal");
-  termios saved{};
-  const bool is_terminal = ::tcgetattr(tty, &saved) == 0;
-  if (is_terminal) {
-    termios quiet = saved;
-    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    ::tcsetattr(tty, TCSAFLUSH, &quiet);
-  }
-  [[maybe_unused]] const ssize_t shown = ::write(tty, text, std::strlen(text));
-  auto password = first_line(tty, kMaxPasswordSize);
-  if (is_terminal)
-    ::tcsetattr(tty, TCSAFLUSH, &saved);
-  [[maybe_unused]] const ssize_t newline = ::write(tty, "\n", 1);
-  ::close(tty);
-  return password;
-}
-
 std::string hint(Errc code) {
   switch (code) {
     case Errc::wrong_password: return "check the password (--password-file or STRONGHOLD_PASSWORD)";
@@ -115,28 +58,6 @@ std::string hint(Errc code) {
 
 }  // namespace
 
-int exit_code(Errc code) noexcept {
-  switch (code) {
-    case Errc::ok: return kSuccess;
-    case Errc::wrong_password: return kWrongPassword;
-    case Errc::not_found:
-    case Errc::did_not_found: return kNotFound;
-    case Errc::corrupted:
-    case Errc::unsupported: return kDamaged;
-    case Errc::invalid_argument:
-    case Errc::invalid_key:
-    case Errc::wrong_key_type:
-    case Errc::authentication_failed:
-    case Errc::expired:
-    case Errc::already_exists: return kInvalidInput;
-    case Errc::busy:
-    case Errc::unavailable:
-    case Errc::timeout: return kBusy;
-    case Errc::io_error: return kIoError;
-    default: return kInternal;
-  }
-}
-
 Result<std::pair<GlobalOptions, std::vector<std::string>>> parse_global(int argc, char** argv) {
   GlobalOptions options;
   std::string snapshot;
@@ -156,24 +77,6 @@ Result<std::pair<GlobalOptions, std::vector<std::string>>> parse_global(int argc
   }
   options.snapshot = snapshot.empty() ? default_snapshot_path() : snapshot;
   return std::pair{options, std::vector<std::string>(argv + i, argv + argc)};
-}
-
-Result<runtime::SecretBuffer> read_password(const std::string& file, const char* environment, const char* text) {
-  if (!file.empty()) {
-    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-      return error(Errc::io_error, "cannot read the password file {}", file);
-    auto password = first_line(fd, kMaxPasswordSize);
-    ::close(fd);
-    return password;
-  }
-  if (const char* value = environment != nullptr ? std::getenv(environment) : nullptr;
-      value != nullptr && *value != '\0') {
-    if (std::strlen(value) > kMaxPasswordSize)
-      return error(Errc::invalid_argument, "${} is longer than {} bytes", environment, kMaxPasswordSize);
-    return runtime::SecretBuffer::from(as_bytes(value));
-  }
-  return prompt(text);
 }
 
 Result<runtime::SecretBuffer> snapshot_password(const GlobalOptions& options, const char* prompt_text) {
@@ -217,7 +120,7 @@ std::string json_quote(std::string_view text) {
   return quoted;
 }
 
-void PrintedOutput::result(const Fields& fields, Layout layout) {
+void Output::result(const Fields& fields, Layout layout) {
   std::string line;
   if (json_) {
     line.push_back('{');
@@ -238,7 +141,7 @@ void PrintedOutput::result(const Fields& fields, Layout layout) {
   std::puts(line.c_str());
 }
 
-void PrintedOutput::secret_value(const std::string& name, ByteView bytes) {
+void Output::secret_value(const std::string& name, ByteView bytes) {
   // Built in a container that wipes what it frees and written past stdio's buffers, so that no
   // plaintext copy is left in ordinary memory.
   runtime::SecretBytes line;
@@ -289,7 +192,7 @@ Result<runtime::SecretBuffer> read_stdin_secret(std::size_t limit) {
     }
     if (size > limit)
       return error(Errc::invalid_argument, "standard input holds more than {} bytes", limit);
-    size = without_newline(bytes.data(), size);
+    size = wire::without_newline(bytes.data(), size);
   }
   auto view = buffer.read();
   return runtime::SecretBuffer::from(view.bytes().first(size));
@@ -358,7 +261,7 @@ Result<bool> path_exists(const std::string& path) {
   return error(Errc::io_error, "cannot look at {}: {}", path, errno_text(errno));
 }
 
-Status PrintedOutput::new_file(const std::string& path, ByteView content) {
+Status Output::new_file(const std::string& path, ByteView content) {
   // lstat: a symbolic link there, even one to nothing, is neither followed nor replaced.
   struct stat info {};
   if (::lstat(path.c_str(), &info) == 0 && S_ISLNK(info.st_mode))
@@ -367,47 +270,6 @@ Status PrintedOutput::new_file(const std::string& path, ByteView content) {
   if (exists)
     return error(Errc::already_exists, "{} already exists; it is never overwritten", path);
   return snapshot::write_file_atomically(snapshot::posix_file_system(), path, content);
-}
-
-Result<snapshot::Snapshot*> LocalStore::snapshot() {
-  if (snapshot_)
-    return snapshot_.get();
-  SH_ASSIGN_OR_RETURN(const bool exists, path_exists(options_.snapshot));
-  if (!exists)
-    return error(Errc::not_found, "there is no snapshot at {} (create one with 'stronghold init')", options_.snapshot);
-  SH_ASSIGN_OR_RETURN(runtime::SecretBuffer password, snapshot_password(options_, "Snapshot password: "));
-  auto view = password.read();
-  SH_ASSIGN_OR_RETURN(snapshot_,
-                      snapshot::Snapshot::open(snapshot::posix_file_system(), options_.snapshot, view.bytes(), {}));
-  if (const std::uint64_t dropped = snapshot_->open_report().dropped_tail_bytes; dropped > 0)
-    fmt::print(stderr,
-               "stronghold: warning: ignored the last {} bytes of {}: an unfinished write, as a crash leaves (if "
-               "none happened, someone changed the file); the next change removes them\n",
-               dropped, options_.snapshot);
-  return snapshot_.get();
-}
-
-Status LocalStore::transact(const std::function<Status(vault::Transaction&)>& body) {
-  SH_ASSIGN_OR_RETURN(snapshot::Snapshot* const open, snapshot());
-  vault::Transaction tx(open->keystore());
-  SH_RETURN_IF_ERROR(body(tx));
-  return open->commit(std::move(tx));
-}
-
-Status LocalStore::read(const std::function<Status(const vault::Keystore&)>& body) {
-  SH_ASSIGN_OR_RETURN(snapshot::Snapshot* const open, snapshot());
-  return body(open->keystore());
-}
-
-Status LocalStore::collect_garbage() {
-  SH_ASSIGN_OR_RETURN(snapshot::Snapshot* const open, snapshot());
-  SH_RETURN_IF_ERROR(open->commit(open->keystore().garbage()));
-  return open->compact();
-}
-
-Status LocalStore::change_password(ByteView new_password) {
-  SH_ASSIGN_OR_RETURN(snapshot::Snapshot* const open, snapshot());
-  return open->change_password(new_password);
 }
 
 namespace {
@@ -431,17 +293,17 @@ Result<runtime::SecretBuffer> new_password(const Args& args) {
 
 Result<Inputs> read_inputs(const GlobalOptions& options, const Command& command, const Args& args, bool remote) {
   Inputs inputs;
-  for (const auto& [option, limit] : public_file_options())
-    if (const auto path = args.value(option)) {
-      SH_ASSIGN_OR_RETURN(Bytes content, read_public_file(*path, limit));
-      inputs.add_file(option, std::move(content));
+  const Reads& reads = command.reads;
+  if (reads.file_option != nullptr)
+    if (const auto path = args.value(reads.file_option)) {
+      SH_ASSIGN_OR_RETURN(Bytes content, read_public_file(*path, public_file_options().at(reads.file_option)));
+      inputs.add_file(reads.file_option, std::move(content));
     }
   for (const std::string& option : password_file_options())
     if (const auto path = args.value(option)) {
       SH_ASSIGN_OR_RETURN(runtime::SecretBuffer password, read_password(*path, nullptr, ""));
       inputs.add_secret(option, std::move(password));
     }
-  const Reads& reads = command.reads;
   if (reads.stdin_limit > 0 && (reads.stdin_flag == nullptr || args.has(reads.stdin_flag))) {
     SH_ASSIGN_OR_RETURN(runtime::SecretBuffer in, read_stdin_secret(reads.stdin_limit));
     inputs.add_secret("stdin", std::move(in));

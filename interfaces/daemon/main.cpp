@@ -3,9 +3,9 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "cli/session.hpp"
 #include "server.hpp"
 #include "stronghold/runtime/hardening.hpp"
+#include "wire/terminal.hpp"
 
 namespace {
 
@@ -21,7 +21,7 @@ constexpr const char* kUsage =
 // The CLI's hints speak of its own commands: the daemon's messages say what to do themselves.
 int fail(const stronghold::Status& status) {
   (void)std::fprintf(stderr, "strongholdd: %s\n", status.message().c_str());
-  return stronghold::cli::exit_code(status.code());
+  return stronghold::wire::exit_code(status.code());
 }
 
 }  // namespace
@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
     if (i + 1 == argc ||
         (word != "--snapshot" && word != "--socket" && word != "--idle-lock" && word != "--password-file")) {
       (void)std::fprintf(stderr, "strongholdd: unexpected '%s'; run 'strongholdd --help'\n", argv[i]);
-      return cli::kUsage;
+      return wire::kUsage;
     }
     const std::string value = argv[++i];
     if (word == "--snapshot")
@@ -54,18 +54,18 @@ int main(int argc, char** argv) {
       const long seconds = std::strtol(value.c_str(), &end, 10);
       if (*end != '\0' || seconds < 0) {
         (void)std::fprintf(stderr, "strongholdd: --idle-lock takes a number of seconds\n");
-        return cli::kUsage;
+        return wire::kUsage;
       }
       options.idle_lock = std::chrono::seconds(seconds);
     }
   }
   if (options.snapshot.empty() || options.socket.empty()) {
     (void)std::fputs(kUsage, stderr);
-    return cli::kUsage;
+    return wire::kUsage;
   }
   runtime::harden_process();
   std::optional<runtime::SecretBuffer> password;
-  if (auto read = cli::read_password(password_file, "STRONGHOLD_PASSWORD", "Snapshot password: "); read.ok())
+  if (auto read = wire::read_password(password_file, "STRONGHOLD_PASSWORD", "Snapshot password: "); read.ok())
     password = std::move(*read);
   else if (!password_file.empty())
     return fail(read.status());

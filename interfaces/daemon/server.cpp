@@ -19,7 +19,6 @@
 #include <map>
 #include <mutex>
 
-#include "cli/remote.hpp"
 #include "socket_claim.hpp"
 #include "stronghold/actors/wire.hpp"
 #include "wire/protocol.hpp"
@@ -30,10 +29,8 @@ namespace stronghold::daemon {
 namespace {
 
 using wire::FrameReader;
-using wire::kMaxFields;
 using wire::kMaxFrame;
 using wire::kMaxWireMessage;
-using wire::kPartial;
 using wire::Message;
 using wire::Op;
 
@@ -41,8 +38,8 @@ using wire::Op;
 // memory or threads. At kMaxConnections, or when the process runs out of descriptors, the
 // connection idle the longest is closed to make room, else the new one is.
 constexpr std::size_t kMaxConnections = 256;
-// A request is charged its size, at least kMinCharge (its bookkeeping), and a command at least a
-// frame (what its answer may take), until it is answered. A connection is read while its own
+// A request is charged its size, at least kMinCharge (its bookkeeping), and one whose answer may
+// be long at least a frame (what its answer may take), until it is answered. A connection is read while its own
 // requests in flight are charged less than kMaxConnectionCharge, all connections' less than
 // kMaxCharge, and it has less than kMaxOutbox bytes of answers unsent.
 constexpr std::size_t kMinCharge = 1 << 10;
@@ -50,7 +47,7 @@ constexpr std::size_t kMaxConnectionCharge = 4 << 20;
 constexpr std::size_t kMaxCharge = 64 << 20;
 constexpr std::size_t kMaxOutbox = 1 << 20;
 constexpr std::size_t kWorkers = 2;  // for requests that block (key generation waits for its journal sync)
-// Password KDFs (unlock, and commands and engine requests that stretch a password) run one at a
+// Password KDFs (unlock, and engine requests that stretch a password) run one at a
 // time on a thread of their own, so that they never hold up other requests; beyond these many
 // waiting, busy.
 constexpr std::size_t kMaxKdfWaiting = 4;
@@ -115,16 +112,13 @@ class Server {
   static const Route* route(Op op);
 
  private:
-  // Answers from any thread reach the loop through this queue and the eventfd. `last`: the
-  // request is answered (not a part of a long answer).
-  void complete(const Ticket& ticket, Message answer, bool last = true);
+  // Answers from any thread reach the loop through this queue and the eventfd.
+  void complete(const Ticket& ticket, Message answer);
   // The one way a request is answered: a success's fields (none for a Status, one for a value)
   // or a failure's status and message.
   void reply(const Ticket& ticket, Result<std::vector<Bytes>> fields);
   void reply(const Ticket& ticket, const Status& status);
   void reply(const Ticket& ticket, Result<Bytes> field);
-  // A long answer in frames of at most kMaxFrame bytes (status kPartial on all but the last).
-  void complete_in_parts(const Ticket& ticket, std::vector<Bytes> fields);
   void drain_completions();
   void accept_all();
   void admit(int fd);
@@ -144,7 +138,7 @@ class Server {
   void handle_sign_batch(Call& call);
   void handle_remove(Call& call);
   void handle_sync(Call& call);
-  void handle_command(Call& call);
+  void handle_retired_command(Call& call);
   void handle_request(Call& call);
   // Runs `task` on the KDF thread, or answers busy when too many wait already.
   void post_kdf(const Ticket& ticket, std::function<void()> task);
@@ -166,7 +160,6 @@ class Server {
   struct Completion {
     Ticket ticket;
     Message answer;
-    bool last;
   };
   std::vector<Completion> completions_;
   std::mutex engine_mutex_;
@@ -194,10 +187,37 @@ Message failure(std::uint64_t id, const Status& status) {
 
 Status system_error(const char* what) { return error(Errc::io_error, "{}: {}", what, errno_text(errno)); }
 
+// The request kinds whose answers are a few hundred bytes at most (a key, a signature, a tag, a
+// mnemonic, a location, done or not; an error's message, at most 4 KiB) and whose work is small:
+// charged like any small request rather than the frame a listing, an export or a batch may fill,
+// so that a connection keeps thousands of signature requests in flight, not four. gc and sync are
+// not among them: each compacts or syncs the whole file, so they keep the frame's charge, which
+// bounds how many wait.
+bool has_short_answer(actors::RequestKind kind) {
+  using enum actors::RequestKind;
+  static constexpr actors::RequestKind kShort[] = {
+      GenerateKey,   ImportKey,        PublicKey,       DeleteKey,     DeriveKey,  Sign,
+      SignEcdsa,     PutSecret,        ChangePassword,  CheckPassword, ExpireKey,  SignSchnorr,
+      NodePublicKey, GenerateMnemonic, RecoverMnemonic, AgreeKey,      Hmac,       Hkdf,
+      Pbkdf2,        DeleteSecret,     DidCreate,       DidExists,     DidPurge,   DidKeyGenerate,
+      DidKeyInsert,  DidKeyPublic,     DidKeyDelete,    DidKeyExists,  DidValueSet};
+  return std::find(std::begin(kShort), std::end(kShort), kind) != std::end(kShort);
+}
+
+// Whether `request`'s answer may fill a frame.
+bool may_answer_long(const Message& request) {
+  const Route* const route = Server::route(static_cast<Op>(request.code));
+  if (route == nullptr || !route->long_answer)
+    return false;
+  if (static_cast<Op>(request.code) != Op::request || request.fields.size() != 1)
+    return true;
+  const auto kind = actors::wire::message_kind(request.fields[0]);
+  return !kind.ok() || !has_short_answer(*kind);
+}
+
 // What a request of `size` bytes is charged while it is in flight.
 std::size_t charge_for(std::size_t size, const Result<Message>& request) {
-  const Route* const route = request.ok() ? Server::route(static_cast<Op>(request->code)) : nullptr;
-  const bool long_answer = route != nullptr && route->long_answer;
+  const bool long_answer = request.ok() && may_answer_long(*request);
   return std::max({size, kMinCharge, long_answer ? kMaxFrame : 0});
 }
 
@@ -498,37 +518,13 @@ void Server::on_writable(std::uint64_t id) {
   update_interest(id);
 }
 
-void Server::complete(const Ticket& ticket, Message answer, bool last) {
+void Server::complete(const Ticket& ticket, Message answer) {
   {
     std::lock_guard guard(completions_mutex_);
-    completions_.push_back(Completion{ticket, std::move(answer), last});
+    completions_.push_back(Completion{ticket, std::move(answer)});
   }
   const std::uint64_t one = 1;
   [[maybe_unused]] const auto wrote = ::write(wakeup_, &one, sizeof one);
-}
-
-void Server::complete_in_parts(const Ticket& ticket, std::vector<Bytes> fields) {
-  constexpr std::size_t kBudget = kMaxFrame - 64;   // room for the frame's id and code
-  Message output{ticket.id, 0, std::move(fields)};  // what is not sent is wiped with it
-  std::vector<Bytes> part;
-  std::size_t size = 0;
-  for (Bytes& field : output.fields) {
-    if (4 + field.size() > kBudget) {
-      reply(ticket, error(Errc::invalid_argument,
-                          "an output of {} bytes is more than one answer of strongholdd holds; run the command "
-                          "without --socket while strongholdd is stopped",
-                          field.size()));
-      return;
-    }
-    if (size + 4 + field.size() > kBudget || part.size() + 1 == kMaxFields) {
-      complete(ticket, Message{ticket.id, kPartial, std::move(part)}, false);
-      part.clear();
-      size = 0;
-    }
-    size += 4 + field.size();
-    part.push_back(std::move(field));
-  }
-  reply(ticket, std::move(part));
 }
 
 void Server::drain_completions() {
@@ -541,16 +537,14 @@ void Server::drain_completions() {
   std::vector<std::uint64_t> touched;
   for (Completion& completion : done) {
     const Ticket& ticket = completion.ticket;
-    if (completion.last)
-      charged_ -= ticket.charge;
+    charged_ -= ticket.charge;
     const auto found = connections_.find(ticket.connection);
     if (found != connections_.end()) {
-      if (completion.last)
-        found->second.charged -= ticket.charge;
+      found->second.charged -= ticket.charge;
       found->second.outbox.append(wire::encode_frame(completion.answer).view());
       touched.push_back(ticket.connection);
     }
-    // An answer may hold a secret (a command's output): the Message wipes it, sent or dropped
+    // An answer may hold a secret (a secret's value): the Message wipes it, sent or dropped
     // because its client left, and the frame and the outbox wipe their copies.
   }
   if (was_over && charged_ < kMaxCharge)  // the connections that waited for the daemon-wide charge
@@ -604,7 +598,7 @@ const Route* Server::route(Op op) {
       {Op::sign_batch, location, loop, false, &Server::handle_sign_batch},
       {Op::remove, location, workers, false, &Server::handle_remove},
       {Op::sync, engine, workers, false, &Server::handle_sync},
-      {Op::command, engine, loop, true, &Server::handle_command},  // to the KDF thread or the workers
+      {Op::retired_command, nothing, loop, false, &Server::handle_retired_command},
       {Op::request, engine, loop, true, &Server::handle_request},  // the asynchronous API or the KDF thread
   };
   const auto* const found =
@@ -644,7 +638,7 @@ void Server::handle(const Ticket& ticket, Message request) {
       [this, handler = row->handler, held = std::make_shared<Call>(std::move(call))] { (this->*handler)(*held); });
 }
 
-void Server::handle_ping(Call& call) { reply(call.ticket, Status{}); }
+void Server::handle_ping(Call& call) { reply(call.ticket, Result<Bytes>(Bytes{wire::kProtocolVersion})); }
 
 void Server::handle_lock(Call& call) {
   lock_engine();
@@ -700,29 +694,22 @@ void Server::handle_remove(Call& call) { reply(call.ticket, call.engine->remove(
 
 void Server::handle_sync(Call& call) { reply(call.ticket, call.engine->sync()); }
 
-void Server::handle_command(Call& call) {
-  const bool stretches_password = cli::stretches_password(call.request.fields);
-  // Held until the task ends, run or refused; its fields are wiped then.
-  auto command = std::make_shared<Call>(std::move(call));
-  auto task = [this, command] {
-    auto answer = cli::serve_command(*command->engine, command->request.fields);
-    if (answer.ok())
-      complete_in_parts(command->ticket, std::move(*answer));
-    else
-      reply(command->ticket, answer.status());
-  };
-  if (stretches_password)
-    post_kdf(command->ticket, std::move(task));
-  else
-    workers_->post(std::move(task));
+// An older client's `stronghold --socket`, which sent command words: told what to do.
+void Server::handle_retired_command(Call& call) {
+  reply(call.ticket,
+        error(Errc::unsupported,
+              "this strongholdd speaks protocol version {}, in which clients send engine requests (op {}) "
+              "and command words (op {}) are no longer run: use the stronghold client of the same "
+              "version as strongholdd",
+              wire::kProtocolVersion, static_cast<int>(Op::request), static_cast<int>(Op::retired_command)));
 }
 
 // The request kinds whose handlers stretch a password (or a mnemonic's passphrase) with a KDF:
 // they take the KDF thread, so that no client starts more KDF work than it bounds.
 bool stretches_password(actors::RequestKind kind) {
   using enum actors::RequestKind;
-  static constexpr actors::RequestKind kStretching[] = {ChangePassword, CheckPassword, Pbkdf2, GenerateMnemonic,
-                                                        RecoverMnemonic};
+  static constexpr actors::RequestKind kStretching[] = {
+      ChangePassword, CheckPassword, Pbkdf2, GenerateMnemonic, RecoverMnemonic, ExportWithPassword, ImportWithPassword};
   return std::find(std::begin(kStretching), std::end(kStretching), kind) != std::end(kStretching);
 }
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "stronghold/actors/wire.hpp"
 #include "stronghold/engine.hpp"
 #include "stronghold/identity/stronghold_storage.hpp"
 #include "stronghold/stronghold.hpp"
@@ -32,6 +33,7 @@ using stronghold::Status;
 
 static_assert(static_cast<int>(Errc::did_not_found) == STRONGHOLD_DID_NOT_FOUND, "the C status codes follow Errc");
 static_assert(static_cast<int>(Errc::internal) == STRONGHOLD_INTERNAL, "the C status codes follow Errc");
+static_assert(STRONGHOLD_WIRE_VERSION == stronghold::actors::wire::kVersion, "the C header names the wire version");
 
 thread_local std::string last_error;
 

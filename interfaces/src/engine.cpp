@@ -70,29 +70,6 @@ class SubmitQueue {
 
 Status engine_closed() { return Status(Errc::unavailable, "the engine is closed"); }
 
-// A caller's procedure that may refer to the caller's stack: it runs while the caller waits for
-// the answer or never (a request that timed out may still reach the vault actor later).
-class GuardedBody {
- public:
-  explicit GuardedBody(std::function<Status(vault::Transaction&)> body) : body_(std::move(body)) {}
-  Status run(vault::Transaction& tx) {
-    std::lock_guard guard(mutex_);
-    if (abandoned_)
-      return Status(Errc::timeout, "the caller stopped waiting");
-    return body_(tx);
-  }
-  // Waits for a run in progress; no run starts afterwards.
-  void abandon() {
-    std::lock_guard guard(mutex_);
-    abandoned_ = true;
-  }
-
- private:
-  std::mutex mutex_;
-  bool abandoned_ = false;
-  std::function<Status(vault::Transaction&)> body_;
-};
-
 }  // namespace
 }  // namespace stronghold
 
@@ -211,6 +188,7 @@ struct Engine::State {
   client_actor client;
   std::shared_ptr<SubmitQueue> submitted = std::make_shared<SubmitQueue>();
   std::chrono::milliseconds timeout{};
+  snapshot::OpenReport open_report;
   std::atomic<bool> closed{false};
 
   // Sends one message and waits for its reply.
@@ -285,6 +263,7 @@ Result<std::unique_ptr<Engine>> Engine::start(std::unique_ptr<snapshot::Snapshot
     state->own_system = std::make_unique<OwnSystem>();
   state->system = options.system != nullptr ? options.system : &*state->own_system->system;
   state->timeout = options.timeout;
+  state->open_report = snapshot->open_report();
   state->clock = options.snapshot.clock ? options.snapshot.clock : vault::Keystore::Clock(vault::unix_now);
   actors::EngineOptions actor_options = options.actors;
   actor_options.durability = options.snapshot.durability;
@@ -306,6 +285,8 @@ Result<std::unique_ptr<Engine>> Engine::open(const std::string& path, ByteView p
                       snapshot::Snapshot::open(file_system(options), path, password, file_options(options)));
   return start(std::move(snapshot), options);
 }
+
+const snapshot::OpenReport& Engine::open_report() const noexcept { return state_->open_report; }
 
 void Engine::close() {
   State& state = *state_;
@@ -447,21 +428,6 @@ Status Engine::change_password(ByteView current_password, ByteView new_password)
 Status Engine::check_password(ByteView password) {
   SH_ASSIGN_OR_RETURN(Secret sealed, Secret::seal(password));
   return call(actors::CheckPassword{std::move(sealed)}).status();
-}
-
-Status Engine::transact(std::function<Status(vault::Transaction&)> body) {
-  auto guarded = std::make_shared<GuardedBody>(std::move(body));
-  auto procedure = std::make_shared<actors::TransactProcedure>();
-  procedure->run = [guarded](vault::Transaction& tx) { return guarded->run(tx); };
-  procedure->touches_everything = true;  // an empty transaction (a read) drops nothing
-  Status done =
-      state_->ask<caf::ok_atom>(actors::transact_atom::value, actors::SharedProcedure(std::move(procedure))).status();
-  guarded->abandon();
-  return done;
-}
-
-Status Engine::read(std::function<Status(const vault::Keystore&)> body) {
-  return transact([&body](vault::Transaction& tx) { return body(tx.keystore()); });
 }
 
 void Engine::sign_async(const vault::Location& location, Bytes message, SignCallback done) {

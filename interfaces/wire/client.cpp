@@ -88,35 +88,27 @@ Result<std::vector<Bytes>> Client::call(Op op, std::vector<Bytes> fields) {
   SH_RETURN_IF_ERROR(send_all(frame.view(), deadline));
   FrameReader reader;
   runtime::SecretBytes body;
-  std::vector<Bytes> fields_so_far;
   std::uint8_t buffer[64 * 1024];
-  for (;;) {
-    while (!reader.next(body)) {
-      SH_RETURN_IF_ERROR(wait_for(POLLIN, deadline));
-      const ssize_t got = ::recv(fd_, buffer, sizeof buffer, 0);
-      if (got < 0 && errno == EINTR)
-        continue;
-      if (got <= 0)
-        return Status(Errc::unavailable, "strongholdd closed the connection");
-      SH_RETURN_IF_ERROR(reader.feed(ByteView(buffer, static_cast<std::size_t>(got))));
-      sodium_memzero(buffer, static_cast<std::size_t>(got));
-    }
-    auto response = decode_body(body.view(), false);
-    SH_RETURN_IF_ERROR(response.status());
-    if (response->id != id)
-      return Status(Errc::internal, "strongholdd answered another request");
-    if (response->code == kPartial) {
-      std::move(response->fields.begin(), response->fields.end(), std::back_inserter(fields_so_far));
+  while (!reader.next(body)) {
+    SH_RETURN_IF_ERROR(wait_for(POLLIN, deadline));
+    const ssize_t got = ::recv(fd_, buffer, sizeof buffer, 0);
+    if (got < 0 && errno == EINTR)
       continue;
-    }
-    if (response->code != 0) {
-      const std::string text =
-          response->fields.empty() ? "" : std::string(response->fields[0].begin(), response->fields[0].end());
-      return Status(static_cast<Errc>(response->code), text);
-    }
-    std::move(response->fields.begin(), response->fields.end(), std::back_inserter(fields_so_far));
-    return fields_so_far;
+    if (got <= 0)
+      return Status(Errc::unavailable, "strongholdd closed the connection");
+    SH_RETURN_IF_ERROR(reader.feed(ByteView(buffer, static_cast<std::size_t>(got))));
+    sodium_memzero(buffer, static_cast<std::size_t>(got));
   }
+  auto response = decode_body(body.view(), false);
+  SH_RETURN_IF_ERROR(response.status());
+  if (response->id != id)
+    return Status(Errc::internal, "strongholdd answered another request");
+  if (response->code != 0) {
+    const std::string text =
+        response->fields.empty() ? "" : std::string(response->fields[0].begin(), response->fields[0].end());
+    return Status(static_cast<Errc>(response->code), text);
+  }
+  return std::move(response->fields);
 }
 
 Result<runtime::SecretBytes> Client::call(ByteView request) {

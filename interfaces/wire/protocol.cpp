@@ -5,11 +5,7 @@
 namespace stronghold::wire {
 namespace {
 
-void append(Bytes& out, ByteView bytes) { out.insert(out.end(), bytes.begin(), bytes.end()); }
-void append(runtime::SecretBytes& out, ByteView bytes) { out.append(bytes); }
-
-template <class Out>
-void put_u32(Out& out, std::uint32_t value) {
+void put_u32(runtime::SecretBytes& out, std::uint32_t value) {
   for (int shift = 24; shift >= 0; shift -= 8)
     out.push_back(static_cast<std::uint8_t>(value >> shift));
 }
@@ -30,12 +26,11 @@ std::uint64_t get_be(ByteView bytes, std::size_t size) {
 
 // Fields may hold secrets: the output is reserved whole first, so it never grows out of a block
 // that would be freed unwiped.
-template <class Out>
-void put_fields(Out& out, const std::vector<Bytes>& fields) {
+void put_fields(runtime::SecretBytes& out, const std::vector<Bytes>& fields) {
   out.reserve(out.size() + fields_size(fields));
   for (const Bytes& field : fields) {
     put_u32(out, static_cast<std::uint32_t>(field.size()));
-    append(out, field);
+    out.append(field);
   }
 }
 
@@ -58,18 +53,6 @@ Status get_fields(ByteView bytes, std::vector<Bytes>& fields) {
 }
 
 }  // namespace
-
-Bytes encode_list(const std::vector<Bytes>& items) {
-  Bytes out;
-  put_fields(out, items);
-  return out;
-}
-
-Result<std::vector<Bytes>> decode_list(ByteView bytes) {
-  std::vector<Bytes> items;
-  SH_RETURN_IF_ERROR(get_fields(bytes, items));
-  return items;
-}
 
 Message& Message::operator=(Message&& other) noexcept {
   wipe_fields();

@@ -6,8 +6,9 @@
 //   response = id (u64 BE) || status (u8, an Errc; 0 = ok) || field*   (an error: one field, the message)
 //   field    = length (u32 BE) || bytes
 //
-// A long answer (a command's output) comes in several frames with the request's id: each but
-// the last has status kPartial, and the answer's fields are theirs in order.
+// Protocol version 2 (kProtocolVersion, the answer of ping): clients send engine requests in
+// their wire form (op 11). Version 1 clients sent command words (op 10), which are answered
+// `unsupported` with a message that says so.
 #pragma once
 
 #include <cstdint>
@@ -26,8 +27,10 @@ inline constexpr std::size_t kMaxFields = 4097;  // a batch: the location and up
 // besides the id (8 bytes), the code (1) and the field's length (4). Below the codec's own bound.
 inline constexpr std::size_t kMaxWireMessage = kMaxFrame - 13;
 
+inline constexpr std::uint8_t kProtocolVersion = 2;
+
 enum class Op : std::uint8_t {
-  ping = 1,
+  ping = 1,        // [] -> [protocol version (one byte)]
   unlock = 2,      // [password]
   lock = 3,        // []
   generate = 4,    // [location, key type name] -> [public key]
@@ -36,15 +39,12 @@ enum class Op : std::uint8_t {
   sign_batch = 7,  // [location, message...] -> [signature...]
   remove = 8,      // [location]
   sync = 9,        // []
-  // A `stronghold` command run in the daemon: [name, list(words), (kind, input name, bytes)...]
-  // -> [list(output)...] (docs/wire-protocol.md, "The command op").
-  command = 10,
+  // Protocol version 1's command words; answered unsupported, saying which version this is.
+  retired_command = 10,
   // An engine request in its wire form (docs/wire-protocol.md, "The request op"): [request] ->
   // [answer], status 0 whenever the request decoded, even when its answer carries an error.
   request = 11,
 };
-
-inline constexpr std::uint8_t kPartial = 255;
 
 // A request or an answer. Its fields may hold a password, a private key or a command's secret
 // output: they are wiped when the message dies or is assigned over, and a message is moved,
@@ -70,10 +70,6 @@ runtime::SecretBytes encode_frame(const Message& message);
 // Decodes a frame body: invalid_argument for anything malformed (short, trailing bytes, a field
 // past the end, too many fields, an unknown op when `request`).
 Result<Message> decode_body(ByteView body, bool request);
-
-// A list of byte strings in one field: each as length (u32 BE) || bytes.
-Bytes encode_list(const std::vector<Bytes>& items);
-Result<std::vector<Bytes>> decode_list(ByteView bytes);
 
 // Cuts frames out of a byte stream as it arrives.
 class FrameReader {

@@ -137,6 +137,15 @@ Result<ParsedExport> parse_signed_export(ByteView file) {
   return parsed;
 }
 
+}  // namespace
+
+Result<Bytes> export_signer(ByteView file) {
+  SH_ASSIGN_OR_RETURN(const ParsedExport parsed, parse_signed_export(file));
+  return Bytes(parsed.sender.begin(), parsed.sender.end());
+}
+
+namespace {
+
 // The signed export, its sender in `plan`, and the sender checked against the expected one.
 Result<ParsedExport> parse_from_sender(ByteView file, const ImportOptions& options, ImportPlan& plan) {
   plan = {};

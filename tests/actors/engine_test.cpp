@@ -379,35 +379,14 @@ TEST_CASE_FIXTURE(EngineFixture, "an engine closes on any thread while threads t
   REQUIRE(finished);
 }
 
-TEST_CASE_FIXTURE(EngineFixture, "compound work: transact and read, password change, garbage collection") {
+TEST_CASE_FIXTURE(EngineFixture, "a password change and garbage collection keep what is live, under the new password") {
   {
     auto engine = create();
-    Bytes made;
-    REQUIRE(engine
-                ->transact([&](vault::Transaction& tx) -> Status {
-                  SH_ASSIGN_OR_RETURN(made, vault::generate_key(tx, at("w/a"), KeyType::ed25519));
-                  return tx.put_secret("note", Bytes{'n'});
-                })
-                .ok());
-    // A failing body changes nothing.
-    CHECK(engine
-              ->transact([&](vault::Transaction& tx) -> Status {
-                SH_RETURN_IF_ERROR(vault::generate_key(tx, at("w/b"), KeyType::ed25519).status());
-                return Status(Errc::invalid_argument, "changed my mind");
-              })
-              .code() == Errc::invalid_argument);
-    std::vector<std::string> listed;
-    REQUIRE(engine
-                ->read([&](const vault::Keystore& keystore) {
-                  for (const auto& info : keystore.list())
-                    listed.push_back(info.location.to_string());
-                  return Status();
-                })
-                .ok());
-    CHECK(listed == std::vector<std::string>{"w/a"});
+    const Bytes made = engine->generate(at("w/a"), KeyType::ed25519).value();
+    REQUIRE(engine->put_secret("note", Bytes{'n'}).ok());
     CHECK(vault::verify_ed25519(made, kMessage, engine->sign(at("w/a"), kMessage).value()));
-
-    REQUIRE(engine->remove(at("w/a")).ok());
+    REQUIRE(engine->generate(at("w/b"), KeyType::ed25519).ok());
+    REQUIRE(engine->remove(at("w/b")).ok());
     REQUIRE(engine->collect_garbage().ok());
     CHECK(engine->change_password(Bytes{'n', 'o'}, Bytes{'n', 'e', 'w'}).code() == Errc::wrong_password);
     REQUIRE(engine->change_password(kPassword, Bytes{'n', 'e', 'w'}).ok());
@@ -418,41 +397,10 @@ TEST_CASE_FIXTURE(EngineFixture, "compound work: transact and read, password cha
   REQUIRE(engine.ok());
   CHECK((*engine)->public_key(at("w/after")).ok());
   CHECK((*engine)->get_secret("note").ok());
-  CHECK((*engine)
-            ->read([](const vault::Keystore& keystore) {
-              return keystore.list().size() == 1 ? Status()
-                                                 : Status(Errc::internal, "the deleted record is still there");
-            })
-            .ok());
-}
-
-TEST_CASE_FIXTURE(EngineFixture, "a procedure whose caller stopped waiting never runs") {
-  options.timeout = std::chrono::milliseconds(200);
-  auto engine = create();
-  std::atomic<bool> late_body_ran{false};
-  for (int attempt = 0; attempt < 5; ++attempt) {
-    // The first procedure holds the vault actor; the second one's caller times out meanwhile.
-    std::promise<void> started;
-    auto holding = std::async(std::launch::async, [&] {
-      return engine->transact([&](vault::Transaction&) {
-        started.set_value();
-        std::this_thread::sleep_for(std::chrono::milliseconds(800));
-        return Status();
-      });
-    });
-    if (started.get_future().wait_for(std::chrono::seconds(5)) != std::future_status::ready) {
-      (void)holding.get();  // timed out before it reached the vault actor: try again
-      continue;
-    }
-    const Status late = engine->transact([&](vault::Transaction&) {
-      late_body_ran = true;
-      return Status();
-    });
-    CHECK(late.code() == Errc::timeout);
-    CHECK(holding.get().code() == Errc::timeout);  // its caller waited for the body to finish
-    REQUIRE(engine->sync().ok());                  // answered after the vault actor saw the second procedure
-    CHECK_FALSE(late_body_ran.load());
-    return;
-  }
-  FAIL("the holding procedure never reached the vault actor");
+  const auto listed = (*engine)->call(actors::ListRecords{}).value();
+  std::vector<std::string> locations;
+  locations.reserve(listed.size());
+  for (const auto& entry : listed)
+    locations.push_back(entry.location.to_string());
+  CHECK(locations == std::vector<std::string>{"w/a", "w/after"});
 }

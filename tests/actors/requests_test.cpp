@@ -2,8 +2,11 @@
 // vectors exist, round trips, and the errors a caller meets.
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
+#include <future>
 #include <limits>
 #include <memory>
+#include <mutex>
 
 #include <doctest/doctest.h>
 
@@ -45,7 +48,7 @@ Bytes opened(const Secret& secret) {
 
 Bytes local_hmac(vault::Hash hash, ByteView key, ByteView message) {
   Bytes tag(vault::hash_size(hash));
-  vault::hmac_raw(hash, key, message, tag);
+  REQUIRE(vault::hmac_raw(hash, key, message, tag).ok());
   return tag;
 }
 
@@ -86,6 +89,14 @@ TEST_CASE_FIXTURE(RequestsFixture, "symmetric keys are generated and imported, a
   CHECK(engine->call(Hmac{at("k/rfc4231"), vault::Hash::sha512, kMessage}).value() ==
         hex("87aa7cdea5ef619d4ff0b4241a1d6cb02379f4e2ce4ec2787ad0b30545e17cde"
             "daa833b7d6b8a702038b274eaea3f4e4be9d914eeb61f1702e696c203a126854"));
+
+  // RFC 4231, test cases 1 and 2 for HMAC-SHA-384.
+  CHECK(engine->call(Hmac{at("k/rfc4231"), vault::Hash::sha384, kMessage}).value() ==
+        hex("afd03944d84895626b0825f4ab46907f15f9dadbe4101ec682aa034c7cebc59cfaea9ea9076ede7f4af152e8b2fa9cb6"));
+  import(at("k/jefe"), KeyType::symmetric, Bytes{'J', 'e', 'f', 'e'});
+  const std::string_view question = "what do ya want for nothing?";
+  CHECK(engine->call(Hmac{at("k/jefe"), vault::Hash::sha384, Bytes(question.begin(), question.end())}).value() ==
+        hex("af45d2e376484031617f78d2b58a6b1b9c7ef464f5a01b47e42ec3736322445e8e2240ca5e69e2c78b3239ecfab21649"));
 
   CHECK(engine->call(GenerateKey{at("k/gen"), KeyType::symmetric}).code() == Errc::already_exists);
   CHECK(engine->call(GenerateKey{at("k/gen"), KeyType::symmetric, vault::Overwrite::replace}).ok());
@@ -332,4 +343,85 @@ TEST_CASE_FIXTURE(RequestsFixture, "vaults exported to a key import into another
   Bytes damaged = file;
   damaged[damaged.size() / 2] ^= 1;
   CHECK(other.engine->call(ImportVaults{damaged, at("in/x"), sender}).code() == Errc::authentication_failed);
+}
+
+TEST_CASE_FIXTURE(RequestsFixture, "vaults exported with a password import into another engine with that password") {
+  const Bytes sender = engine->call(GenerateKey{at("me/sign"), KeyType::ed25519}).value();
+  REQUIRE(engine->call(GenerateKey{at("share/k1"), KeyType::secp256k1}).ok());
+  const Bytes k1 = engine->call(PublicKey{at("share/k1")}).value();
+  const Bytes file = engine->call(ExportWithPassword{sealed("transfer"), at("me/sign"), {"share"}}).value();
+
+  RequestsFixture other;
+  const Bytes stranger = other.engine->call(GenerateKey{at("in/ed"), KeyType::ed25519}).value();
+  CHECK(other.engine->call(ImportWithPassword{file, sealed("wrong")}).code() == Errc::authentication_failed);
+  CHECK(other.engine->call(ImportWithPassword{file, sealed("transfer"), stranger}).code() ==
+        Errc::authentication_failed);
+  CHECK(other.engine->call(PublicKey{at("share/k1")}).code() == Errc::not_found);
+
+  // No sender named: the password vouches for it, and the report names who signed.
+  const ImportReport done = other.engine->call(ImportWithPassword{file, sealed("transfer")}).value();
+  CHECK(done.imported);
+  CHECK(done.sender == sender);
+  REQUIRE(done.records.size() == 1);
+  CHECK(done.records[0].name == "share/k1");
+  CHECK(done.records[0].action == vault::ImportAction::add);
+  CHECK(other.engine->call(PublicKey{at("share/k1")}).value() == k1);
+  const ImportReport again =
+      other.engine->call(ImportWithPassword{file, sealed("transfer"), sender, vault::Overwrite::replace}).value();
+  CHECK(again.records.at(0).action == vault::ImportAction::replace);
+
+  // The import was journaled: the file holds it.
+  other.engine.reset();
+  const auto reopened = Engine::open(other.dir.file("requests.stronghold"), kPassword, {}).value();
+  CHECK(reopened->call(PublicKey{at("share/k1")}).value() == k1);
+
+  CHECK(engine->call(ExportWithPassword{sealed("transfer"), at("share/k1")}).code() == Errc::wrong_key_type);
+  CHECK(engine->call(ExportWithPassword{Secret{}, at("me/sign")}).code() == Errc::invalid_argument);
+}
+
+TEST_CASE_FIXTURE(RequestsFixture, "the vault actor answers other requests while a password export's KDF runs") {
+  REQUIRE(engine->call(GenerateKey{at("me/sign"), KeyType::ed25519}).ok());
+  import(at("k/mac"), KeyType::symmetric, Bytes(20, 0x0b));
+  // Both through the façade's one asynchronous client, so the vault actor gets the export first.
+  // The callbacks own what they set: they may still run while the test reads the futures.
+  struct Answers {
+    std::atomic<bool> exported{false};
+    std::promise<Result<Bytes>> file;
+    std::promise<bool> export_done_before_mac;
+  };
+  auto answers = std::make_shared<Answers>();
+  auto file = answers->file.get_future();
+  auto export_done_before_mac = answers->export_done_before_mac.get_future();
+  engine->call_async(ExportWithPassword{sealed("transfer"), at("me/sign")}, [answers](Result<Bytes> exported) {
+    answers->exported = true;
+    answers->file.set_value(std::move(exported));
+  });
+  engine->call_async(Hmac{at("k/mac"), vault::Hash::sha256, kMessage}, [answers](const Result<Bytes>&) {
+    answers->export_done_before_mac.set_value(answers->exported.load());
+  });
+  CHECK_FALSE(export_done_before_mac.get());
+  CHECK_FALSE(file.get().value().empty());
+}
+
+TEST_CASE_FIXTURE(RequestsFixture, "password KDFs beyond four at once are answered busy, and the four finish") {
+  // Six PBKDF2 requests reach the vault actor within microseconds; each KDF takes a good part of
+  // a second. The callbacks own what they fill: they may run after the wait below gave up.
+  struct Codes {
+    std::mutex mutex;
+    std::condition_variable answered;
+    std::vector<Errc> codes;
+  };
+  auto codes = std::make_shared<Codes>();
+  constexpr int kRequests = 6;
+  for (int i = 0; i < kRequests; ++i)
+    engine->call_async(Pbkdf2{sealed("pw"), hex("00"), 200'000, 32, at("kdf/k" + std::to_string(i))},
+                       [codes](const Result<Done>& done) {
+                         const std::lock_guard guard(codes->mutex);
+                         codes->codes.push_back(done.status().code());
+                         codes->answered.notify_all();
+                       });
+  std::unique_lock lock(codes->mutex);
+  REQUIRE(codes->answered.wait_for(lock, std::chrono::seconds(120), [&] { return codes->codes.size() == kRequests; }));
+  CHECK(std::count(codes->codes.begin(), codes->codes.end(), Errc::busy) == 2);
+  CHECK(std::count(codes->codes.begin(), codes->codes.end(), Errc::ok) == 4);
 }

@@ -216,6 +216,19 @@ TEST_CASE("an enum or a boolean outside its range is refused") {
     out.u8(0);
   });
   CHECK(wire::decode_request<SignEcdsa>(prehashed_two).code() == Errc::invalid_argument);
+
+  // SHA-384 was appended to vault::Hash: 0 and 1 keep their meaning.
+  const auto hmac = [](std::uint8_t hash) {
+    return handmade(RequestKind::Hmac, [&](ByteWriter& out) {
+      write_location(out, "v", "r");
+      out.u8(hash);
+      out.bytes(Bytes{'m'});
+    });
+  };
+  CHECK(wire::decode_request<Hmac>(hmac(0)).value().hash == vault::Hash::sha256);
+  CHECK(wire::decode_request<Hmac>(hmac(1)).value().hash == vault::Hash::sha512);
+  CHECK(wire::decode_request<Hmac>(hmac(2)).value().hash == vault::Hash::sha384);
+  CHECK(wire::decode_request<Hmac>(hmac(3)).code() == Errc::invalid_argument);
 }
 
 TEST_CASE("an invalid location is refused when decoded and when encoded") {

@@ -183,9 +183,9 @@ static int call_sign_async(struct args* a) {
   return wait_for_answer(&answer);
 }
 
-/* Wire form (docs/wire-protocol.md) of key.public for "null/key": version 1, kind 3 (u16 LE),
+/* Wire form (docs/wire-protocol.md) of key.public for "null/key": the version, kind 3 (u16 LE),
  * the location's two texts, each a varint length and its bytes. */
-static const uint8_t kPublicKeyOfNullKey[] = {1, 3, 0, 4, 'n', 'u', 'l', 'l', 3, 'k', 'e', 'y'};
+static const uint8_t kPublicKeyOfNullKey[] = {STRONGHOLD_WIRE_VERSION, 3, 0, 4, 'n', 'u', 'l', 'l', 3, 'k', 'e', 'y'};
 
 /* The input slot stands for the request: NULL stays NULL (with its length), else the request above. */
 static int call_call(struct args* a) {
@@ -376,7 +376,8 @@ static void batch_and_asynchronous_signatures(stronghold_engine* engine) {
  * the answer, a request that does not decode as the call's status. */
 static void requests_in_their_wire_form(stronghold_engine* engine) {
   /* sign for "wallet/ed", message "hi": version, kind 6, location, message. */
-  const uint8_t sign_request[] = {1, 6, 0, 6, 'w', 'a', 'l', 'l', 'e', 't', 2, 'e', 'd', 2, 'h', 'i'};
+  const uint8_t sign_request[] = {
+      STRONGHOLD_WIRE_VERSION, 6, 0, 6, 'w', 'a', 'l', 'l', 'e', 't', 2, 'e', 'd', 2, 'h', 'i'};
   uint8_t* answer = NULL;
   size_t answer_len = 0, written = 0;
   uint8_t signature[64];
@@ -384,8 +385,8 @@ static void requests_in_their_wire_form(stronghold_engine* engine) {
          STRONGHOLD_OK);
   EXPECT(stronghold_call(engine, sign_request, sizeof sign_request, &answer, &answer_len) == STRONGHOLD_OK);
   /* version, kind, status 0, then the signature as a varint length (64) and its bytes */
-  EXPECT(answer_len == 5 + 64 && answer[0] == 1 && answer[1] == 6 && answer[2] == 0 && answer[3] == 0 &&
-         answer[4] == 64 && memcmp(answer + 5, signature, 64) == 0);
+  EXPECT(answer_len == 5 + 64 && answer[0] == STRONGHOLD_WIRE_VERSION && answer[1] == 6 && answer[2] == 0 &&
+         answer[3] == 0 && answer[4] == 64 && memcmp(answer + 5, signature, 64) == 0);
   stronghold_free_answer(answer, answer_len);
 
   struct answered queued;
@@ -395,13 +396,13 @@ static void requests_in_their_wire_form(stronghold_engine* engine) {
   EXPECT(queued.signature_len == 5 + 64 && memcmp(queued.signature + 5, signature, 64) == 0);
 
   /* key.public for "wallet/none": the request ran; its answer carries not_found (2) and a message. */
-  const uint8_t missing[] = {1, 3, 0, 6, 'w', 'a', 'l', 'l', 'e', 't', 4, 'n', 'o', 'n', 'e'};
+  const uint8_t missing[] = {STRONGHOLD_WIRE_VERSION, 3, 0, 6, 'w', 'a', 'l', 'l', 'e', 't', 4, 'n', 'o', 'n', 'e'};
   EXPECT(stronghold_call(engine, missing, sizeof missing, &answer, &answer_len) == STRONGHOLD_OK);
   EXPECT(answer_len > 5 && answer[3] == STRONGHOLD_NOT_FOUND);
   stronghold_free_answer(answer, answer_len);
 
-  const uint8_t cut[] = {1, 3, 0, 6, 'w', 'a'};
-  const uint8_t unknown_kind[] = {1, 0xff, 0x7f};
+  const uint8_t cut[] = {STRONGHOLD_WIRE_VERSION, 3, 0, 6, 'w', 'a'};
+  const uint8_t unknown_kind[] = {STRONGHOLD_WIRE_VERSION, 0xff, 0x7f};
   const uint8_t unknown_version[] = {9, 3, 0};
   EXPECT(stronghold_call(engine, cut, sizeof cut, &answer, &answer_len) == STRONGHOLD_INVALID_ARGUMENT);
   EXPECT(answer == NULL && answer_len == 0);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -16,6 +17,9 @@
 
 #include <doctest/doctest.h>
 #include <fmt/format.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <sodium.h>
 
 #include "stronghold/runtime/hex.hpp"
 #include "stronghold/snapshot/snapshot.hpp"
@@ -715,4 +719,183 @@ TEST_CASE("bad paths: a long snapshot path, a password file longer than its limi
   const Run small = cli.run({"import", "--in", cli.file("small.export"), "--export-password-file", cli.file("pw")});
   CHECK(small.exit_code == 5);
 #endif
+}
+
+// ---- the commands the request vocabulary brought
+
+namespace {
+
+Bytes hmac_sha256(ByteView key, ByteView message) {
+  Bytes tag(crypto_auth_hmacsha256_BYTES);
+  crypto_auth_hmacsha256_state state;
+  crypto_auth_hmacsha256_init(&state, key.data(), key.size());
+  crypto_auth_hmacsha256_update(&state, message.data(), message.size());
+  crypto_auth_hmacsha256_final(&state, tag.data());
+  return tag;
+}
+
+Bytes hmac_openssl(const EVP_MD* hash, ByteView key, ByteView message) {
+  Bytes tag(EVP_MAX_MD_SIZE);
+  unsigned int size = 0;
+  REQUIRE(HMAC(hash, key.data(), static_cast<int>(key.size()), message.data(), message.size(), tag.data(), &size) !=
+          nullptr);
+  tag.resize(size);
+  return tag;
+}
+
+Bytes bytes_of(std::string_view text) { return Bytes(text.begin(), text.end()); }
+std::string hex_of(std::string_view text) { return to_hex(bytes_of(text)); }
+
+}  // namespace
+
+TEST_CASE("symmetric keys: hmac agrees with libsodium and OpenSSL, hkdf with RFC 5869, aead round-trips") {
+  on_file_and_through_daemon([](Cli& cli) {
+    const Bytes key = from_hex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f").value();
+    // A symmetric key has no public key to print.
+    CHECK(cli.ok({"key", "import", "--type", "symmetric", "--at", "sym/k"}, to_hex(key)).empty());
+    CHECK(cli.run({"key", "import", "--type", "symmetric", "--at", "sym/short"}, "0011").exit_code == 5);
+    const Bytes message = bytes_of("what the tag covers");
+    const std::string message_hex = to_hex(message);
+    CHECK(cli.ok({"hmac", "--at", "sym/k", "--hash", "sha256", "--hex", message_hex}) ==
+          std::vector<std::string>{to_hex(hmac_sha256(key, message))});
+    CHECK(cli.ok({"hmac", "--at", "sym/k", "--hash", "sha384", "--hex", message_hex}) ==
+          std::vector<std::string>{to_hex(hmac_openssl(EVP_sha384(), key, message))});
+    CHECK(cli.ok({"hmac", "--at", "sym/k", "--hash", "sha512", "--hex", message_hex}) ==
+          std::vector<std::string>{to_hex(hmac_openssl(EVP_sha512(), key, message))});
+    CHECK(cli.run({"hmac", "--at", "sym/k", "--hash", "md5", "--hex", message_hex}).exit_code == 5);
+
+    // HKDF-SHA256 (RFC 5869): PRK = HMAC(salt, IKM); the first 32 bytes are HMAC(PRK, info || 1).
+    const Bytes salt = from_hex("a0a1a2a3").value(), info = from_hex("b0b1").value();
+    cli.ok({"hkdf", "--from", "sym/k", "--hash", "sha256", "--salt", to_hex(salt), "--info", to_hex(info), "--at",
+            "sym/derived"});
+    Bytes info_block = info;
+    info_block.push_back(1);
+    const Bytes derived = hmac_sha256(hmac_sha256(salt, key), info_block);
+    CHECK(cli.ok({"hmac", "--at", "sym/derived", "--hash", "sha256", "--hex", message_hex}) ==
+          std::vector<std::string>{to_hex(hmac_sha256(derived, message))});
+    const Run again =
+        cli.run({"hkdf", "--from", "sym/k", "--hash", "sha256", "--salt", "00", "--info", "00", "--at", "sym/derived"});
+    CHECK(again.exit_code == 5);
+    CHECK(again.err.find("--replace") != std::string::npos);
+
+    for (const std::string cipher : {"xchacha20poly1305", "aes256gcm"}) {
+      CAPTURE(cipher);
+      const std::string plaintext = hex_of("attack at dawn");
+      const auto sealed =
+          cli.ok({"aead", "encrypt", "--at", "sym/k", "--hex", plaintext, "--ad", "cafe", "--cipher", cipher});
+      REQUIRE(sealed.size() == 1);
+      CHECK(cli.ok({"aead", "decrypt", "--at", "sym/k", "--hex", sealed[0], "--ad", "cafe", "--cipher", cipher}) ==
+            std::vector<std::string>{plaintext});
+      std::string changed = sealed[0];
+      changed[changed.size() / 2] = changed[changed.size() / 2] == '0' ? '1' : '0';
+      CHECK(cli.run({"aead", "decrypt", "--at", "sym/k", "--hex", changed, "--ad", "cafe", "--cipher", cipher})
+                .exit_code == 5);
+      CHECK(cli.run({"aead", "decrypt", "--at", "sym/k", "--hex", sealed[0], "--ad", "beef", "--cipher", cipher})
+                .exit_code == 5);
+    }
+    // The plaintext as hex on standard input rather than in the process list.
+    const auto from_stdin = cli.run({"aead", "encrypt", "--at", "sym/k", "--stdin"}, hex_of("kept off argv") + "\n");
+    REQUIRE(from_stdin.exit_code == 0);
+    CHECK(cli.ok({"aead", "decrypt", "--at", "sym/k", "--hex", from_stdin.lines().at(0)}) ==
+          std::vector<std::string>{hex_of("kept off argv")});
+    CHECK(cli.run({"aead", "encrypt", "--at", "sym/k", "--stdin"}, "not hex").exit_code == 5);
+    CHECK(cli.run({"aead", "encrypt", "--at", "sym/k", "--stdin", "--hex", "00"}, "00").exit_code == 5);
+    // nonce || ciphertext || tag, as libsodium opens it.
+    const auto sealed = cli.ok({"aead", "encrypt", "--at", "sym/k", "--hex", hex_of("plain")});
+    const Bytes bytes = from_hex(sealed.at(0)).value();
+    REQUIRE(bytes.size() ==
+            crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + 5 + crypto_aead_xchacha20poly1305_ietf_ABYTES);
+    Bytes opened(5);
+    CHECK(crypto_aead_xchacha20poly1305_ietf_decrypt(
+              opened.data(), nullptr, nullptr, bytes.data() + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES,
+              bytes.size() - crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, nullptr, 0, bytes.data(), key.data()) == 0);
+    CHECK(opened == bytes_of("plain"));
+  });
+}
+
+TEST_CASE("a rental key: --expires and key expire set its end, after which it is refused and gc removes it") {
+  on_file_and_through_daemon([](Cli& cli) {
+    cli.ok({"key", "generate", "--type", "ed25519", "--at", "rent/soon", "--expires", "1s"});
+    cli.ok({"key", "generate", "--type", "ed25519", "--at", "rent/later"});
+    const auto now = static_cast<std::uint64_t>(std::time(nullptr));
+    cli.ok({"key", "expire", "--at", "rent/later", "--in", "48h"});
+    const auto listed = cli.ok({"list"});
+    REQUIRE(listed.size() == 2);
+    const std::string later = listed[0].substr(listed[0].rfind('\t') + 1);
+    constexpr std::uint64_t kTwoDays = std::uint64_t{48} * 3600;
+    CHECK(std::stoull(later) >= now + kTwoDays);
+    CHECK(std::stoull(later) <= now + kTwoDays + 60);
+    for (const std::string bad : {"0s", "5", "h", "12x", "99999999999999999d", "-3m"})
+      CHECK(cli.run({"key", "expire", "--at", "rent/later", "--in", bad}).exit_code == 5);
+    std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+    const Run refused = cli.run({"sign", "--at", "rent/soon", "--hex", "00"});
+    CHECK(refused.exit_code == 5);
+    CHECK(refused.err.find("expired") != std::string::npos);
+    CHECK(cli.ok({"sign", "--at", "rent/later", "--hex", "00"}).size() == 1);
+    cli.ok({"gc"});
+    const auto kept = cli.ok({"list"});
+    REQUIRE(kept.size() == 1);
+    CHECK(kept[0].starts_with("rent/later\t"));
+  });
+}
+
+TEST_CASE("identity commands: a DID's keys, encryption to it, its chain state and document") {
+  on_file_and_through_daemon([](Cli& cli) {
+    const auto created = cli.ok({"did", "create", "--network", "dev"});
+    REQUIRE(created.size() == 2);
+    const std::string& did = created[0];
+    CHECK(cli.run({"did", "exists", "--did", did}).exit_code == 0);
+    const std::string stranger = "did:iota:dev:" + std::string(32, '1');  // base58 of 32 zero bytes
+    CHECK(cli.run({"did", "exists", "--did", stranger}).exit_code == 3);
+
+    const auto kex = cli.ok({"did", "key", "generate", "--did", did, "--type", "x25519", "--fragment", "kex"});
+    REQUIRE(kex.size() == 1);
+    CHECK(kex[0].starts_with("kex:"));
+    CHECK(cli.run({"did", "key", "exists", "--did", did, "--location", kex[0]}).exit_code == 0);
+
+    // Encrypted to the DID's X25519 key, with and without key wrapping; a changed tag is refused.
+    for (const bool wrap : {false, true}) {
+      CAPTURE(wrap);
+      std::vector<std::string> encrypt = {
+          "did", "encrypt", "--did", did, "--location", kex[0], "--hex", hex_of("for the DID"), "--ad", "0a0b"};
+      if (wrap)
+        encrypt.push_back("--wrap");
+      const auto sealed = cli.ok(encrypt);
+      REQUIRE(sealed.size() == (wrap ? 5u : 4u));
+      std::vector<std::string> decrypt = {"did",          "decrypt", "--did",   did,       "--location", kex[0],
+                                          "--ciphertext", sealed[0], "--nonce", sealed[1], "--tag",      sealed[2],
+                                          "--epk",        sealed[3], "--ad",    "0a0b"};
+      if (wrap)
+        decrypt.insert(decrypt.end(), {"--cek", sealed[4]});
+      CHECK(cli.ok(decrypt) == std::vector<std::string>{hex_of("for the DID")});
+      decrypt[11] = std::string(sealed[2].size(), '0');
+      CHECK(cli.run(decrypt).exit_code == 5);
+    }
+
+    // A key given by its private key: the location IOTA Identity would make, and its public key.
+    const Bytes seed(crypto_sign_SEEDBYTES, 0x42);
+    Bytes public_key(crypto_sign_PUBLICKEYBYTES), secret_key(crypto_sign_SECRETKEYBYTES);
+    crypto_sign_seed_keypair(public_key.data(), secret_key.data(), seed.data());
+    const auto inserted =
+        cli.ok({"did", "key", "insert", "--did", did, "--type", "ed25519", "--fragment", "given"}, to_hex(seed));
+    REQUIRE(inserted.size() == 1);
+    CHECK(cli.ok({"did", "public", "--did", did, "--location", inserted[0]}) ==
+          std::vector<std::string>{to_hex(public_key)});
+    const auto signature = cli.ok({"did", "sign", "--did", did, "--location", inserted[0], "--hex", "abcd"});
+    CHECK(vault::verify_ed25519(public_key, from_hex("abcd").value(), from_hex(signature.at(0)).value()));
+    cli.ok({"did", "key", "delete", "--did", did, "--location", inserted[0]});
+    CHECK(cli.run({"did", "key", "exists", "--did", did, "--location", inserted[0]}).exit_code == 3);
+    CHECK(cli.run({"did", "key", "delete", "--did", did, "--location", inserted[0]}).exit_code == 3);
+
+    // The chain state and the document: none until set, then what was set.
+    CHECK(cli.run({"did", "state", "get", "--did", did}).exit_code == 3);
+    cli.ok({"did", "state", "set", "--did", did, "--value", R"({"last":"0x01"})"});
+    CHECK(cli.ok({"did", "state", "get", "--did", did}) == std::vector<std::string>{R"({"last":"0x01"})"});
+    std::ofstream(cli.file("doc.json")) << R"({"id":")" << did << R"("})";
+    cli.ok({"did", "document", "set", "--did", did, "--file", cli.file("doc.json")});
+    CHECK(cli.ok({"did", "document", "get", "--did", did}) == std::vector<std::string>{R"({"id":")" + did + R"("})"});
+    CHECK(cli.run({"did", "state", "get", "--did", stranger}).exit_code == 3);
+    cli.ok({"did", "purge", "--did", did});
+    CHECK(cli.run({"did", "exists", "--did", did}).exit_code == 3);
+  });
 }

@@ -186,12 +186,18 @@ bool send_all(int fd, const Bytes& bytes) {
   return true;
 }
 
-Bytes word_list(const std::vector<std::string>& words) {
-  std::vector<Bytes> items;
-  items.reserve(words.size());
-  for (const auto& word : words)
-    items.push_back(text(word));
-  return wire::encode_list(items);
+// The frame of an engine request (the request op) with `id`.
+template <ac::EngineRequest R>
+Bytes request_frame(std::uint64_t id, const R& engine_request) {
+  const auto encoded = ac::wire::encode_request(engine_request).value();
+  return request(id, Op::request, {Bytes(encoded.view().begin(), encoded.view().end())});
+}
+
+// Whether a request op's answer carries R's answer (not an error).
+template <ac::EngineRequest R>
+bool answered_well(const std::optional<wire::Message>& answer) {
+  return answer && answer->code == 0 && answer->fields.size() == 1 &&
+         ac::wire::decode_answer<R>(answer->fields[0]).ok();
 }
 
 // A snapshot (fast KDF) in a folder of its own, for a daemon that is expected not to start.
@@ -357,33 +363,19 @@ TEST_CASE("hostile clients get an error or a closed connection, and the daemon k
   CHECK(daemon.stop() == 0);
 }
 
-TEST_CASE("malformed command requests get an error value, and the daemon keeps serving") {
+TEST_CASE("ping says the protocol version, and an older client's command words are refused as unsupported") {
   Daemon daemon;
   auto client = daemon.client();
-  const Bytes no_words = wire::encode_list({});
-  const auto words = word_list;
-  const std::vector<std::vector<Bytes>> hostile = {
-      {},                                                                 // no name
-      {text("list")},                                                     // no words
-      {text("frobnicate"), no_words},                                     // no such command
-      {text("list"), Bytes{0, 0, 0, 9, 'x'}},                             // a word list cut short
-      {text("list"), words({"--bogus"})},                                 // an unknown option
-      {text("list"), no_words, text("s")},                                // inputs not in threes
-      {text("list"), no_words, text("z"), text("stdin"), text("x")},      // an input of no known kind
-      {text("key import"), words({"--type", "ed25519", "--at", "w/k"})},  // its input missing
-      {text("sign"), words({"--at", "w/ed", "--file", "/etc/passwd"})},   // a file the daemon must not read
-  };
-  for (const auto& fields : hostile) {
-    const auto answer = client.call(Op::command, fields);
-    CHECK(answer.code() == Errc::invalid_argument);
-  }
-  // The same connection and the daemon still serve.
-  const auto made = client.call(Op::command, {text("key generate"), words({"--type", "ed25519", "--at", "w/ok"})});
-  REQUIRE(made.ok());
-  const auto record = wire::decode_list(made->at(0)).value();
-  REQUIRE(record.size() == 3);
-  CHECK(record[0] == text("r"));
-  CHECK(record[1] == text("public_key"));
+  const auto version = client.call(Op::ping, {});
+  REQUIRE(version.ok());
+  CHECK(*version == std::vector<Bytes>{Bytes{wire::kProtocolVersion}});
+  // What a version 1 client sent for `stronghold --socket ... list`: its command words.
+  const auto old = client.call(Op::retired_command, {text("list"), Bytes{}});
+  CHECK(old.code() == Errc::unsupported);
+  CHECK(old.status().message().find("protocol version 2") != std::string::npos);
+  CHECK(old.status().message().find("stronghold client of the same version") != std::string::npos);
+  // The same connection still serves.
+  CHECK(client.call(Op::generate, {text("w/ok"), text("ed25519")}).ok());
   CHECK(client.call(Op::public_key, {text("w/ok")}).ok());
   CHECK(daemon.stop() == 0);
 }
@@ -419,14 +411,13 @@ TEST_CASE("a flood of connections, beyond the bound or at the file limit, does n
 TEST_CASE("a flood of pipelined large requests keeps the daemon's memory bounded") {
   Daemon daemon;
   REQUIRE(daemon.client().call(Op::generate, {text("w/ed"), text("ed25519")}).ok());
-  // Four connections send 256 requests of almost 1 MiB each (1 GiB in all), signatures and
-  // sign commands, without waiting for answers.
+  // Four connections send 256 requests of almost 1 MiB each (1 GiB in all), signatures by the
+  // sign op and by the request op, without waiting for answers.
   constexpr int kSenders = 4, kRequests = 256;
   const Bytes message(wire::kMaxFrame - 1024, 0x5a);
   const Bytes frames[2] = {
       request(1, Op::sign, {text("w/ed"), message}),
-      request(2, Op::command,
-              {text("sign"), word_list({"--at", "w/ed", "--file", "m"}), text("f"), text("--file"), message}),
+      request_frame(2, ac::Sign{at("w/ed"), message}),
   };
   std::vector<std::unique_ptr<Raw>> connections;
   connections.reserve(kSenders);
@@ -441,7 +432,7 @@ TEST_CASE("a flood of pipelined large requests keeps the daemon's memory bounded
       }
       for (int k = 0; k < kRequests; ++k) {
         const auto answer = connections[i]->receive(std::chrono::seconds(60));
-        signed_ok += answer && answer->code == 0;
+        signed_ok += i % 2 == 0 ? answer && answer->code == 0 : answered_well<ac::Sign>(answer);
       }
     });
   for (auto& sender : senders)
@@ -471,12 +462,10 @@ TEST_CASE("password KDFs wait for each other, not other requests, and too many a
   constexpr std::uint64_t kImports = 8, kPublicKey = 100;
   Bytes burst;
   for (std::uint64_t id = 1; id <= kImports; ++id) {
-    const Bytes frame = request(id, Op::command,
-                                {text("import"), word_list({"--in", "x", "--export-password-file", "p"}), text("f"),
-                                 text("--in"), exported, text("s"), text("--export-password-file"), text("transfer")});
+    const Bytes frame = request_frame(id, ac::ImportWithPassword{exported, ac::Secret::seal(text("transfer")).value()});
     burst.insert(burst.end(), frame.begin(), frame.end());
   }
-  const Bytes public_key = request(kPublicKey, Op::command, {text("key public"), word_list({"--at", "w/ed"})});
+  const Bytes public_key = request_frame(kPublicKey, ac::PublicKey{at("w/ed")});
   burst.insert(burst.end(), public_key.begin(), public_key.end());
   Raw raw(daemon.socket());
   raw.send(burst);
@@ -494,7 +483,7 @@ TEST_CASE("password KDFs wait for each other, not other requests, and too many a
   };
   const auto public_key_answer = std::find_if(answers.begin(), answers.end(), is_public_key);
   REQUIRE(public_key_answer != answers.end());
-  CHECK(public_key_answer->code == 0);
+  CHECK(answered_well<ac::PublicKey>(std::optional<wire::Message>(std::move(*public_key_answer))));
   CHECK(public_key_answer < std::find_if(answers.begin(), answers.end(), is_import_done));
   const auto refused =
       std::count_if(answers.begin(), answers.end(), [&](const auto& answer) { return answer.code == busy; });

@@ -26,10 +26,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (again.size() != body.size() + 4 ||
             !std::equal(body.view().begin(), body.view().end(), again.view().begin() + 4))
           __builtin_trap();
-        // A command's fields hold lists: each that decodes encodes back to the same bytes.
-        for (const Bytes& field : message->fields)
-          if (auto items = wire::decode_list(field); items.ok() && wire::encode_list(*items) != field)
-            __builtin_trap();
       }
     }
     if (reader.buffered() > 2 * wire::kMaxFrame + 64)

@@ -1,7 +1,6 @@
 // The memory-scan test's driver of the C++ façade (see driver.hpp).
 #include "memory/driver.hpp"
 #include "stronghold/engine.hpp"
-#include "stronghold/vault/bip39.hpp"
 
 using namespace stronghold;
 
@@ -29,8 +28,7 @@ Status run(std::unique_ptr<Engine>& engine, const std::vector<std::string>& word
   if (op == "derive")
     return engine->derive(at(words.at(1)), "m/44'/4218'/0'", vault::Curve::ed25519, at(words.at(2))).status();
   if (op == "mnemonic")
-    return engine->transact(
-        [&](vault::Transaction& tx) { return vault::recover_mnemonic(tx, at(words.at(1)), secret, {}); });
+    return engine->call(actors::RecoverMnemonic{at(words.at(1)), actors::Secret::seal(secret).value()}).status();
   if (op == "put")
     return engine->put_secret(words.at(1), secret);
   if (op == "get")

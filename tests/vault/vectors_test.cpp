@@ -202,13 +202,15 @@ void check_hkdf_file(KeystoreFixture& fixture, const char* file, Hash hash, std:
 
 }  // namespace
 
-TEST_CASE_FIXTURE(KeystoreFixture, "Wycheproof HMAC-SHA256 and HMAC-SHA512 with keys in records") {
+TEST_CASE_FIXTURE(KeystoreFixture, "Wycheproof HMAC-SHA256, HMAC-SHA384 and HMAC-SHA512 with keys in records") {
   check_hmac_file(*this, "hmac_sha256_test.json", Hash::sha256, 174);
+  check_hmac_file(*this, "hmac_sha384_test.json", Hash::sha384, 174);
   check_hmac_file(*this, "hmac_sha512_test.json", Hash::sha512, 174);
 }
 
-TEST_CASE_FIXTURE(KeystoreFixture, "Wycheproof HKDF-SHA256 and HKDF-SHA512 into records") {
+TEST_CASE_FIXTURE(KeystoreFixture, "Wycheproof HKDF-SHA256, HKDF-SHA384 and HKDF-SHA512 into records") {
   check_hkdf_file(*this, "hkdf_sha256_test.json", Hash::sha256, 86);
+  check_hkdf_file(*this, "hkdf_sha384_test.json", Hash::sha384, 83);
   check_hkdf_file(*this, "hkdf_sha512_test.json", Hash::sha512, 83);
 }
 

@@ -32,6 +32,7 @@ namespace {
 
 const Bytes kPassword = {'v', 'o', 'c', 'a', 'b'};
 const Bytes kNewPassword = {'n', 'e', 'w'};
+const std::string_view kExportPassword = "share";
 
 Location at(std::string_view text) { return Location::parse(text).value(); }
 Secret secret(ByteView bytes) { return Secret::seal(bytes).value(); }
@@ -45,9 +46,10 @@ Bytes x25519_public(ByteView secret_key) {
 }
 
 // What the snapshot holds before the walk: keys of every type at known values, a BIP39 seed, a
-// secret, two DIDs (one to purge) with an X25519 key, data encrypted to it, and an export.
+// secret, two DIDs (one to purge) with an X25519 key, data encrypted to it, and two exports (to a
+// key and with a password).
 struct Fixture {
-  Bytes ed_public, x_public, export_file;
+  Bytes ed_public, x_public, export_file, password_export_file;
   vault::Did did, doomed_did;
   vault::KeyLocation did_signing_key, did_x25519_key;
   vault::EncryptedData encrypted;
@@ -71,6 +73,7 @@ Fixture prepare(const std::string& path) {
               .ok());
   REQUIRE(engine->put_secret("s", as_bytes(std::string_view("secret value"))).ok());
   fixture.export_file = engine->call(ExportVaults{fixture.x_public, at("w/ed"), {"w"}}).value();
+  fixture.password_export_file = engine->call(ExportWithPassword{secret(kExportPassword), at("w/ed"), {"w"}}).value();
 
   identity::StrongholdStorage identities(engine);
   const auto created = identities.did_create("dev", "sign-0", filled(0x21)).value();
@@ -148,6 +151,10 @@ SH_SAMPLE(DeleteSecret) { return {"t"}; }
 SH_SAMPLE(ListRecords) { return {"w"}; }
 SH_SAMPLE(ExportVaults) { return {f.x_public, at("w/ed"), {"w"}}; }
 SH_SAMPLE(ImportVaults) { return {f.export_file, at("w/x"), f.ed_public, vault::Overwrite::replace}; }
+SH_SAMPLE(ExportWithPassword) { return {secret(kExportPassword), at("w/ed"), {"w"}}; }
+SH_SAMPLE(ImportWithPassword) {
+  return {f.password_export_file, secret(kExportPassword), f.ed_public, vault::Overwrite::replace};
+}
 SH_SAMPLE(DidCreate) { return {"dev", "sign-0", secret(filled(0x51))}; }
 SH_SAMPLE(DidList) { return {}; }
 SH_SAMPLE(DidExists) { return {f.did}; }
@@ -199,10 +206,15 @@ template <>
 void normalize<DidKeyGenerate>(vault::KeyLocation& location) {
   location = vault::KeyLocation::make(location.type(), location.fragment(), filled(0)).value();
 }
-// An export: sealed to a fresh ephemeral key; its size is fixed by what it holds.
+// An export: sealed to a fresh ephemeral key or under a fresh salt; its size is fixed by what it
+// holds.
 template <>
 void normalize<ExportVaults>(Bytes& file) {
   file.assign(file.size(), 0);
+}
+template <>
+void normalize<ExportWithPassword>(Bytes& file) {
+  normalize<ExportVaults>(file);
 }
 // Records made during the walk carry the second they were made in.
 template <>

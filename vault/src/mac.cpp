@@ -1,5 +1,6 @@
 #include "stronghold/vault/mac.hpp"
 
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <sodium.h>
 
@@ -10,37 +11,61 @@ namespace {
 
 using runtime::ScratchFrame;
 
-// Incremental HMAC over either hash, with keys of any length.
+// Incremental HMAC with keys of any length. SHA-256 and SHA-512 come from libsodium, whose state
+// lives here and is wiped here; SHA-384 from libcrypto (libsodium has none), whose context keeps
+// its copy of the key and the hash states in its own memory and cleanses them when freed.
 class Hmac {
  public:
   Hmac(Hash hash, ByteView key) noexcept : hash_(hash) {
     static constexpr std::uint8_t kNoKey = 0;  // libsodium declares the key pointer non-null
     const std::uint8_t* key_bytes = key.empty() ? &kNoKey : key.data();
-    if (hash_ == Hash::sha256)
-      crypto_auth_hmacsha256_init(&state_.sha256, key_bytes, key.size());
-    else
-      crypto_auth_hmacsha512_init(&state_.sha512, key_bytes, key.size());
+    switch (hash_) {
+      case Hash::sha256: crypto_auth_hmacsha256_init(&state_.sha256, key_bytes, key.size()); break;
+      case Hash::sha512: crypto_auth_hmacsha512_init(&state_.sha512, key_bytes, key.size()); break;
+      case Hash::sha384: ok_ = init_sha384(key_bytes, key.size()); break;
+    }
   }
-  ~Hmac() { sodium_memzero(&state_, sizeof state_); }
+  ~Hmac() {
+    EVP_MAC_CTX_free(context_);
+    sodium_memzero(&state_, sizeof state_);
+  }
   Hmac(const Hmac&) = delete;
   Hmac& operator=(const Hmac&) = delete;
 
   void update(ByteView bytes) noexcept {
-    if (hash_ == Hash::sha256)
-      crypto_auth_hmacsha256_update(&state_.sha256, bytes.data(), bytes.size());
-    else
-      crypto_auth_hmacsha512_update(&state_.sha512, bytes.data(), bytes.size());
+    switch (hash_) {
+      case Hash::sha256: crypto_auth_hmacsha256_update(&state_.sha256, bytes.data(), bytes.size()); break;
+      case Hash::sha512: crypto_auth_hmacsha512_update(&state_.sha512, bytes.data(), bytes.size()); break;
+      case Hash::sha384: ok_ = ok_ && EVP_MAC_update(context_, bytes.data(), bytes.size()) == 1; break;
+    }
   }
   // `out` holds hash_size(hash) bytes.
-  void final(std::uint8_t* out) noexcept {
-    if (hash_ == Hash::sha256)
-      crypto_auth_hmacsha256_final(&state_.sha256, out);
-    else
-      crypto_auth_hmacsha512_final(&state_.sha512, out);
+  Status final(std::uint8_t* out) {
+    std::size_t written = 0;
+    switch (hash_) {
+      case Hash::sha256: crypto_auth_hmacsha256_final(&state_.sha256, out); break;
+      case Hash::sha512: crypto_auth_hmacsha512_final(&state_.sha512, out); break;
+      case Hash::sha384: ok_ = ok_ && EVP_MAC_final(context_, out, &written, hash_size(hash_)) == 1; break;
+    }
+    if (!ok_)
+      return Status(Errc::internal, "HMAC-SHA384 failed in libcrypto");
+    return {};
   }
 
  private:
+  bool init_sha384(const std::uint8_t* key, std::size_t size) noexcept {
+    EVP_MAC* mac = EVP_MAC_fetch(nullptr, OSSL_MAC_NAME_HMAC, nullptr);
+    context_ = mac == nullptr ? nullptr : EVP_MAC_CTX_new(mac);
+    EVP_MAC_free(mac);  // the context holds its own reference
+    char digest[] = "SHA384";
+    const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                                 OSSL_PARAM_construct_end()};
+    return context_ != nullptr && EVP_MAC_init(context_, key, size, params) == 1;
+  }
+
   Hash hash_;
+  bool ok_ = true;
+  EVP_MAC_CTX* context_ = nullptr;
   union {
     crypto_auth_hmacsha256_state sha256;
     crypto_auth_hmacsha512_state sha512;
@@ -49,12 +74,19 @@ class Hmac {
 
 }  // namespace
 
-std::size_t hash_size(Hash hash) noexcept { return hash == Hash::sha256 ? 32 : 64; }
+std::size_t hash_size(Hash hash) noexcept {
+  switch (hash) {
+    case Hash::sha256: return 32;
+    case Hash::sha384: return 48;
+    case Hash::sha512: return 64;
+  }
+  return 64;
+}
 
-void hmac_raw(Hash hash, ByteView key, ByteView message, std::span<std::uint8_t> out) noexcept {
+Status hmac_raw(Hash hash, ByteView key, ByteView message, std::span<std::uint8_t> out) {
   Hmac mac(hash, key);
   mac.update(message);
-  mac.final(out.data());
+  return mac.final(out.data());
 }
 
 Status hkdf_raw(Hash hash, ByteView ikm, ByteView salt, ByteView info, std::span<std::uint8_t> out) {
@@ -64,7 +96,8 @@ Status hkdf_raw(Hash hash, ByteView ikm, ByteView salt, ByteView info, std::span
   ScratchFrame frame;
   SH_ASSIGN_OR_RETURN(auto prk, frame.take(block));
   SH_ASSIGN_OR_RETURN(auto previous, frame.take(block));
-  hmac_raw(hash, salt, ikm, prk);  // an empty salt is the same HMAC key as hash_size zero bytes
+  // An empty salt is the same HMAC key as hash_size zero bytes.
+  SH_RETURN_IF_ERROR(hmac_raw(hash, salt, ikm, prk));
   std::size_t done = 0;
   for (std::uint8_t counter = 1; done < out.size(); ++counter) {
     Hmac mac(hash, prk);
@@ -72,7 +105,7 @@ Status hkdf_raw(Hash hash, ByteView ikm, ByteView salt, ByteView info, std::span
       mac.update(previous);
     mac.update(info);
     mac.update(ByteView(&counter, 1));
-    mac.final(previous.data());
+    SH_RETURN_IF_ERROR(mac.final(previous.data()));
     const std::size_t take = std::min(block, out.size() - done);
     std::copy_n(previous.begin(), take, out.begin() + static_cast<std::ptrdiff_t>(done));
     done += take;
@@ -93,10 +126,8 @@ Status pbkdf2_sha512_raw(ByteView password, ByteView salt, std::uint32_t iterati
 Result<Bytes> hmac(const Keystore& keystore, const Location& key, Hash hash, ByteView message) {
   Bytes tag(hash_size(hash));
   SH_RETURN_IF_ERROR(
-      keystore.use(key, key_types(KeyType::symmetric, KeyType::seed), [&](ByteView secret, const Record&) {
-        hmac_raw(hash, secret, message, tag);
-        return Status{};
-      }));
+      keystore.use(key, key_types(KeyType::symmetric, KeyType::seed),
+                   [&](ByteView secret, const Record&) { return hmac_raw(hash, secret, message, tag); }));
   return tag;
 }
 

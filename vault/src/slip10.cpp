@@ -79,7 +79,7 @@ Status derive_child(Curve curve, Node& node, std::uint32_t index) {
   }
   put_be32(data.data() + 33, index);
   const std::uint32_t parent = fingerprint(node.public_key);
-  hmac_raw(Hash::sha512, ByteView(node.chain_code, 32), data, mac);
+  SH_RETURN_IF_ERROR(hmac_raw(Hash::sha512, ByteView(node.chain_code, 32), data, mac));
   if (curve == Curve::ed25519) {
     std::memcpy(node.key, mac.data(), 32);
   } else {
@@ -87,7 +87,7 @@ Status derive_child(Curve curve, Node& node, std::uint32_t index) {
            !secp256k1_ec_seckey_tweak_add(secp256k1_context_static, node.key, mac.data())) {
       data[0] = 1;
       std::memcpy(data.data() + 1, mac.data() + 32, 32);
-      hmac_raw(Hash::sha512, ByteView(node.chain_code, 32), data, mac);
+      SH_RETURN_IF_ERROR(hmac_raw(Hash::sha512, ByteView(node.chain_code, 32), data, mac));
     }
   }
   std::memcpy(node.chain_code, mac.data() + 32, 32);
@@ -102,10 +102,10 @@ Status derive_master(Curve curve, ByteView seed, Node& node) {
   ScratchFrame frame;
   SH_ASSIGN_OR_RETURN(auto mac, frame.take(64));
   SH_ASSIGN_OR_RETURN(auto previous, frame.take(64));
-  hmac_raw(Hash::sha512, as_bytes(curve_key), seed, mac);
+  SH_RETURN_IF_ERROR(hmac_raw(Hash::sha512, as_bytes(curve_key), seed, mac));
   while (curve == Curve::secp256k1 && !secp256k1_ec_seckey_verify(secp256k1_context_static, mac.data())) {
     std::memcpy(previous.data(), mac.data(), mac.size());
-    hmac_raw(Hash::sha512, as_bytes(curve_key), previous, mac);
+    SH_RETURN_IF_ERROR(hmac_raw(Hash::sha512, as_bytes(curve_key), previous, mac));
   }
   std::memcpy(node.key, mac.data(), 32);
   std::memcpy(node.chain_code, mac.data() + 32, 32);

@@ -105,14 +105,8 @@ class Engine {
   // wrong_password when `password` is not the snapshot's; the KDF runs on the caller's thread.
   Status check_password(ByteView password);
 
-  // Compound work of a front end (the CLI's commands through strongholdd): `body` runs in the
-  // vault actor, atomically on the engine's state; its changes are journaled before the answer,
-  // or none are made. The transaction refuses to overwrite unless the body calls
-  // tx.set_overwrite(Overwrite::replace). Every other request waits while it runs: keep it short. A change drops
-  // every key's cached signing material. The body runs while this call waits or not at all, so
-  // it may refer to the caller's locals.
-  Status transact(std::function<Status(vault::Transaction&)> body);
-  Status read(std::function<Status(const vault::Keystore&)> body);
+  // What opening the file found: a torn final write it ignored, for one.
+  const snapshot::OpenReport& open_report() const noexcept;
   // Stops the actors; later calls answer unavailable. Also done by the destructor. Calls running
   // on other threads must have returned (asynchronous requests still in flight are answered).
   void close();

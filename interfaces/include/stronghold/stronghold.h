@@ -138,8 +138,11 @@ int stronghold_did_purge(stronghold_engine* engine, const char* did);
 /* Everything acknowledged so far is durable. */
 int stronghold_sync(stronghold_engine* engine);
 
+/* The version byte that starts every request and answer in the wire form this library speaks. */
+#define STRONGHOLD_WIRE_VERSION 2
+
 /* Every request of the engine's vocabulary, in its wire form (docs/wire-protocol.md, "Requests
- * and answers"): a version byte, the request's kind and its fields. STRONGHOLD_OK means the
+ * and answers"): a version byte (STRONGHOLD_WIRE_VERSION), the request's kind and its fields. STRONGHOLD_OK means the
  * request ran: *answer (allocated by the library; release it with stronghold_free_answer, which
  * wipes it, since an answer may hold a secret) is the answer's wire form, which carries either
  * the value or the request's own error code and message. A request that does not decode gives

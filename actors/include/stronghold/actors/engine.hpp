@@ -43,9 +43,7 @@ namespace stronghold::actors {
 using engine_actor = caf::typed_actor<caf::replies_to<Envelope>::with<Reply>,
                                       // The shielded material of an Ed25519 or secp256k1 key, for the façade's blocking
                                       // signatures on the caller's thread.
-                                      caf::replies_to<material_atom, vault::Location>::with<vault::SigningMaterial>,
-                                      // A front end's compound procedure (local only; see TransactProcedure).
-                                      caf::replies_to<transact_atom, SharedProcedure>::with<caf::ok_atom>>;
+                                      caf::replies_to<material_atom, vault::Location>::with<vault::SigningMaterial>>;
 
 // The supervisor is the entry point of every request: it forwards the identity storage's
 // requests to the identity registry and the rest to the vault actor. It also reports restart

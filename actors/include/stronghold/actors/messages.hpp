@@ -21,6 +21,7 @@
 #include "stronghold/runtime/scratch.hpp"
 #include "stronghold/runtime/shield.hpp"
 #include "stronghold/snapshot/snapshot.hpp"
+#include "stronghold/snapshot/transfer.hpp"
 #include "stronghold/vault/identity.hpp"
 #include "stronghold/vault/keystore.hpp"
 #include "stronghold/vault/sign.hpp"
@@ -31,6 +32,7 @@ namespace stronghold::actors {
 using SharedShielded = std::shared_ptr<const runtime::ShieldedSecret>;
 using ByteList = std::vector<Bytes>;
 using SharedNewPassword = std::shared_ptr<const snapshot::NewPassword>;
+using SharedTransferPassword = std::shared_ptr<const snapshot::TransferPassword>;
 
 // One request of any kind (requests.hpp) on its way between the engine's actors: the supervisor
 // forwards it, the vault actor or the identity registry dispatches it by kind to its handler.
@@ -54,23 +56,9 @@ using signers_atom = caf::atom_constant<caf::atom("signers")>;
 using stats_atom = caf::atom_constant<caf::atom("stats")>;
 using children_atom = caf::atom_constant<caf::atom("children")>;
 using material_atom = caf::atom_constant<caf::atom("material")>;
-using transact_atom = caf::atom_constant<caf::atom("transact")>;
 using idle_atom = caf::atom_constant<caf::atom("idle")>;
 using vault_atom = caf::atom_constant<caf::atom("vault")>;
 using passwd_atom = caf::atom_constant<caf::atom("passwd")>;
-
-// Work of a front end that the vault actor runs atomically on its state: `run` fills the
-// transaction (or fails, and nothing changes); the changes are journaled before the reply.
-// `touches` lists the locations whose records it may replace or remove, so cached signing
-// material there is dropped; `touches_everything` drops all of it. Local only. Its one user left
-// is Engine::transact/read, for the CLI's compound commands, until each is a request of its own;
-// every other layer (the identity storage too) sends requests.
-struct TransactProcedure {
-  std::function<Status(vault::Transaction&)> run;
-  std::vector<vault::Location> touches;
-  bool touches_everything = false;
-};
-using SharedProcedure = std::shared_ptr<const TransactProcedure>;
 
 // caf::error in the "stronghold" category, with the Status message as context.
 caf::error to_error(const Status& status);
@@ -194,8 +182,8 @@ typename Inspector::result_type inspect(Inspector& f, Reply& x) {
 }  // namespace stronghold::actors
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stronghold::vault::SigningMaterial)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stronghold::actors::SharedProcedure)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stronghold::actors::SharedNewPassword)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stronghold::actors::SharedTransferPassword)
 
 #define SH_ADD_REQUEST_TYPE_ID(number, type) CAF_ADD_TYPE_ID(stronghold, (stronghold::actors::type))
 

@@ -304,8 +304,10 @@ struct Hkdf {
   SH_FIELDS(at, hash, salt, info, length, into, overwrite)
 };
 
-// PBKDF2-HMAC-SHA512 of a password into the symmetric record `into`. It runs on the vault's
-// actor, so `rounds` is at most kMaxPbkdf2Rounds (invalid_argument otherwise).
+// PBKDF2-HMAC-SHA512 of a password into the symmetric record `into`. It runs in a worker of its
+// own, off the vault actor; `rounds` is at most kMaxPbkdf2Rounds (invalid_argument otherwise), so
+// that one request holds a worker thread (and a place in strongholdd's KDF queue) for seconds at
+// most, not hours.
 inline constexpr std::uint32_t kMaxPbkdf2Rounds = 1'000'000;
 struct Pbkdf2 {
   static constexpr std::string_view kName = "kdf.pbkdf2";
@@ -353,11 +355,20 @@ struct AeadDecrypt {
 
 // ---- listings, the secret store's names
 
-// The names in the secret store (the identity storage's entries are not listed).
+// A listing comes in pages: at most `limit` items (1 to kMaxListPage; invalid_argument
+// otherwise), those sorted after `after` (from the first when empty). A page shorter than its
+// limit is the last. kMaxListPage records of the largest encoding (about 670 bytes: two 255-byte
+// location parts, a 64-byte hint, a 65-byte public key, the integers) fit in one frame of
+// strongholdd (1 MiB).
+inline constexpr std::uint32_t kMaxListPage = 1024;
+
+// The names in the secret store (the identity storage's entries are not listed), sorted.
 struct ListSecrets {
   static constexpr std::string_view kName = "secret.list";
   using Answer = std::vector<std::string>;
-  SH_FIELDS()
+  std::string after{};
+  std::uint32_t limit = kMaxListPage;
+  SH_FIELDS(after, limit)
 };
 
 // not_found when there is no such secret.
@@ -381,12 +392,15 @@ struct RecordEntry {
   SH_FIELDS(location, type, hint, version, created_at, expires_at, public_key)
 };
 
-// The live records of the vault `vault`, or of every vault when empty, sorted by location.
+// The live records of the vault `vault`, or of every vault when empty, sorted by location
+// (VAULT/RECORD).
 struct ListRecords {
   static constexpr std::string_view kName = "list";
   using Answer = std::vector<RecordEntry>;
   std::string vault{};
-  SH_FIELDS(vault)
+  std::string after{};
+  std::uint32_t limit = kMaxListPage;
+  SH_FIELDS(vault, after, limit)
 };
 
 // ---- sharing between devices (snapshot/transfer.hpp)
@@ -434,6 +448,32 @@ struct ImportVaults {
   SH_FIELDS(file, key, expected_sender, merge)
 };
 
+// The vaults named (every vault, secret store included, when none) as an export file sealed to
+// `password` (Argon2id at the standard cost, run off the vault actor) and signed with the Ed25519
+// key at `sign_with`.
+struct ExportWithPassword {
+  static constexpr std::string_view kName = "export.password";
+  using Answer = Bytes;
+  Secret password;
+  vault::Location sign_with;
+  std::vector<std::string> vaults{};
+  SH_FIELDS(password, sign_with, vaults)
+};
+
+// Reads an export sealed to `password`; its KDF runs off the vault actor. The password
+// authenticates the sender (who knew it), so `expected_sender` may be empty: the export is then
+// imported whoever signed it, and the answer names the signer. authentication_failed for the
+// wrong password or another signer than a given `expected_sender`, corrupted for a damaged file.
+struct ImportWithPassword {
+  static constexpr std::string_view kName = "import.password";
+  using Answer = ImportReport;
+  Bytes file;
+  Secret password;
+  Bytes expected_sender{};
+  vault::Overwrite merge = vault::Overwrite::refuse;
+  SH_FIELDS(file, password, expected_sender, merge)
+};
+
 // ---- the identity storage (IOTA Identity's Storage interface)
 
 struct DidCreated {
@@ -459,10 +499,13 @@ struct DidCreate {
   SH_FIELDS(network, fragment, private_key)
 };
 
+// The DIDs, sorted by their text; paged like ListRecords.
 struct DidList {
   static constexpr std::string_view kName = "did.list";
   using Answer = std::vector<vault::Did>;
-  SH_FIELDS()
+  std::string after{};
+  std::uint32_t limit = kMaxListPage;
+  SH_FIELDS(after, limit)
 };
 
 struct DidExists {
@@ -597,6 +640,8 @@ struct DidValueSet {
   X(28, ListRecords)          \
   X(29, ExportVaults)         \
   X(30, ImportVaults)         \
+  X(31, ExportWithPassword)   \
+  X(32, ImportWithPassword)   \
   X(64, DidCreate)            \
   X(65, DidList)              \
   X(66, DidExists)            \

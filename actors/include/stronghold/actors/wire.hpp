@@ -28,11 +28,14 @@
 
 namespace stronghold::actors::wire {
 
-inline constexpr std::uint8_t kVersion = 1;
+// 2: listings are paged, HMAC and HKDF take SHA-384, password exports and imports are requests.
+// A message of another version is unsupported, whatever its kind, rather than misread.
+inline constexpr std::uint8_t kVersion = 2;
 // A whole message, as strongholdd's frame.
 inline constexpr std::size_t kMaxMessage = std::size_t{1} << 20;
-// The items of one list field (messages to sign, DIDs), as strongholdd's batch.
-inline constexpr std::size_t kMaxListItems = 4096;
+// The items of one list field (messages to sign, an import's report of every record). Each item
+// takes at least a byte, so the message's own bound holds them too; this one is a sanity bound.
+inline constexpr std::size_t kMaxListItems = std::size_t{1} << 16;
 // An error answer's message; longer ones are cut when encoded.
 inline constexpr std::size_t kMaxErrorMessage = 4096;
 
@@ -66,7 +69,7 @@ template <>
 struct EnumRange<vault::KeyManagement>
     : Contiguous<vault::KeyManagement::ecdh_es, vault::KeyManagement::ecdh_es_a256kw> {};
 template <>
-struct EnumRange<vault::Hash> : Contiguous<vault::Hash::sha256, vault::Hash::sha512> {};
+struct EnumRange<vault::Hash> : Contiguous<vault::Hash::sha256, vault::Hash::sha384> {};
 template <>
 struct EnumRange<vault::Aead> : Contiguous<vault::Aead::xchacha20poly1305, vault::Aead::aes256gcm> {};
 template <>

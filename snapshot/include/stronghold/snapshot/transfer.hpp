@@ -92,6 +92,9 @@ Result<Bytes> export_with_password(const vault::Keystore& keystore, const Transf
 // may hold part of the import.
 Status import_with_key(vault::Transaction& tx, ByteView file, const vault::Location& recipient_key,
                        const ImportOptions& options, ImportPlan& plan);
+// The Ed25519 public key `file` is signed with, once its signature verified: who the importer is
+// asked to confirm. corrupted, unsupported or authentication_failed as for an import.
+Result<Bytes> export_signer(ByteView file);
 // `password` from TransferPassword::for_import of this file (invalid_argument otherwise).
 Status import_with_password(vault::Transaction& tx, ByteView file, const TransferPassword& password,
                             const ImportOptions& options, ImportPlan& plan);

@@ -8,7 +8,8 @@
 
 namespace stronghold::vault {
 
-enum class Hash { sha256, sha512 };
+// The values are on the wire (actors/wire.hpp): new hashes are appended.
+enum class Hash { sha256, sha512, sha384 };
 std::size_t hash_size(Hash hash) noexcept;
 
 // HMAC keyed with a symmetric or seed record.
@@ -21,7 +22,8 @@ Status pbkdf2_sha512(Transaction& tx, const Location& password, ByteView salt, s
                      std::size_t length, const Location& into, const RecordOptions& options = {});
 
 // The primitives, on caller memory (the caller keeps secrets in scratch).
-void hmac_raw(Hash hash, ByteView key, ByteView message, std::span<std::uint8_t> out) noexcept;
+// `out` holds hash_size(hash) bytes; internal only when libcrypto fails (SHA-384: out of memory).
+Status hmac_raw(Hash hash, ByteView key, ByteView message, std::span<std::uint8_t> out);
 Status hkdf_raw(Hash hash, ByteView ikm, ByteView salt, ByteView info, std::span<std::uint8_t> out);
 Status pbkdf2_sha512_raw(ByteView password, ByteView salt, std::uint32_t iterations, std::span<std::uint8_t> out);
 

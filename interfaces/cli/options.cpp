@@ -1,0 +1,91 @@
+#include "options.hpp"
+
+#include <limits>
+
+#include <sodium.h>
+
+#include "stronghold/runtime/secret_bytes.hpp"
+
+namespace stronghold::cli {
+
+Result<vault::Location> location_option(const Args& args, const std::string& name) {
+  SH_ASSIGN_OR_RETURN(const std::string text, args.required(name));
+  return vault::Location::parse(text);
+}
+
+Result<Bytes> hex_option(const Args& args, const std::string& name) {
+  SH_ASSIGN_OR_RETURN(const std::string text, args.required(name));
+  return from_hex(text);
+}
+
+Result<Bytes> message_option(const Args& args, const Inputs& inputs) {
+  if (args.has("--hex") == args.has("--file"))
+    return Status(Errc::invalid_argument, "give the message with exactly one of --hex and --file");
+  if (args.has("--hex"))
+    return hex_option(args, "--hex");
+  SH_ASSIGN_OR_RETURN(const Bytes* const file, inputs.file("--file"));
+  return *file;
+}
+
+Result<actors::Secret> hex_secret(const Inputs& inputs, std::string_view what) {
+  SH_ASSIGN_OR_RETURN(const runtime::SecretBuffer* const hex_text, inputs.secret("stdin"));
+  SH_ASSIGN_OR_RETURN(runtime::SecretBuffer secret, runtime::SecretBuffer::create(hex_text->size() / 2));
+  auto text = hex_text->read();
+  auto bytes = secret.write();
+  if (text.bytes().size() % 2 != 0 ||
+      sodium_hex2bin(bytes.bytes().data(), bytes.bytes().size(), reinterpret_cast<const char*>(text.bytes().data()),
+                     text.bytes().size(), nullptr, nullptr, nullptr) != 0)
+    return error(Errc::invalid_argument, "{} on standard input is not hex", what);
+  return actors::Secret::seal(bytes.bytes());
+}
+
+Result<actors::Secret> plaintext_option(const Args& args, const Inputs& inputs) {
+  if (args.has("--hex") == args.has("--stdin"))
+    return Status(Errc::invalid_argument, "give the plaintext with exactly one of --hex and --stdin");
+  if (args.has("--stdin"))
+    return hex_secret(inputs, "the plaintext");
+  SH_ASSIGN_OR_RETURN(Bytes plaintext, hex_option(args, "--hex"));
+  auto sealed = actors::Secret::seal(plaintext);
+  sodium_memzero(plaintext.data(), plaintext.size());
+  return sealed;
+}
+
+vault::Overwrite overwrite_option(const Args& args) {
+  return args.has("--replace") ? vault::Overwrite::replace : vault::Overwrite::refuse;
+}
+
+Result<std::uint64_t> parse_duration(const std::string& text) {
+  constexpr std::uint64_t kMaxSeconds = std::uint64_t{100} * 366 * 24 * 3600;
+  const auto invalid = [&] {
+    return error(Errc::invalid_argument, "a duration is a number and a unit (s, m, h or d), such as 48h, not '{}'",
+                 text);
+  };
+  if (text.size() < 2 || text.size() > 20)
+    return invalid();
+  std::uint64_t unit = 0;
+  switch (text.back()) {
+    case 's': unit = 1; break;
+    case 'm': unit = 60; break;
+    case 'h': unit = 3600; break;
+    case 'd': unit = 86400; break;
+    default: return invalid();
+  }
+  std::uint64_t count = 0;
+  for (std::size_t i = 0; i + 1 < text.size(); ++i) {
+    if (text[i] < '0' || text[i] > '9' || count > kMaxSeconds)
+      return invalid();
+    count = count * 10 + static_cast<std::uint64_t>(text[i] - '0');
+  }
+  if (count == 0 || count > kMaxSeconds / unit)
+    return error(Errc::invalid_argument, "a duration is more than nothing and at most 100 years, not '{}'", text);
+  return count * unit;
+}
+
+Status print_secret_hex(Output& out, const std::string& name, ByteView bytes) {
+  runtime::SecretBytes hex(2 * bytes.size() + 1);
+  sodium_bin2hex(reinterpret_cast<char*>(hex.data()), hex.size(), bytes.data(), bytes.size());
+  out.secret_value(name, hex.view().first(2 * bytes.size()));
+  return {};
+}
+
+}  // namespace stronghold::cli

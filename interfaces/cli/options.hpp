@@ -1,0 +1,39 @@
+// What the commands read from their options and inputs, checked.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "command.hpp"
+#include "stronghold/actors/requests.hpp"
+
+namespace stronghold::cli {
+
+Result<vault::Location> location_option(const Args& args, const std::string& name);
+Result<Bytes> hex_option(const Args& args, const std::string& name);
+// The message of --hex or of --file (exactly one of them given).
+Result<Bytes> message_option(const Args& args, const Inputs& inputs);
+// The most hex a command reads as a plaintext: 32 KiB of bytes.
+inline constexpr std::size_t kMaxHexPlaintext = std::size_t{64} * 1024;
+
+// Hex on standard input (`what` it is: "the private key"), decoded in guarded memory and sealed.
+Result<actors::Secret> hex_secret(const Inputs& inputs, std::string_view what = "the private key");
+// A plaintext to encrypt: --hex's (which the process list shows), or with --stdin the hex on
+// standard input; sealed, and the decoded copy wiped.
+Result<actors::Secret> plaintext_option(const Args& args, const Inputs& inputs);
+// --replace given: an occupied location is written over.
+vault::Overwrite overwrite_option(const Args& args);
+// A duration as "90s", "15m", "48h" or "30d", in seconds (at most 100 years).
+Result<std::uint64_t> parse_duration(const std::string& text);
+// Prints `bytes` as lowercase hex without a plaintext copy in ordinary memory.
+Status print_secret_hex(Output& out, const std::string& name, ByteView bytes);
+
+// A write's answer, with the way to replace an occupied location named when it was refused.
+template <class T>
+Result<T> name_replace(Result<T> written, const Args& args) {
+  if (written.status().code() == Errc::already_exists && !args.has("--replace"))
+    return error(Errc::already_exists, "{} (give --replace to replace it)", written.status().message());
+  return written;
+}
+
+}  // namespace stronghold::cli
