@@ -386,6 +386,10 @@ TEST_CASE("a flood of connections, beyond the bound or at the file limit, does n
   std::size_t flood_size = 400;
   std::size_t most_files = 0;  // that the daemon may hold open during the flood
   SUBCASE("beyond the bound of 256 connections") { most_files = open_files(pid) + 256; }
+  // Not under the sanitizers: their runtime checks that memory is readable by writing it to a pipe
+  // (IsAccessibleMemoryRange), which fails at the file limit, and UBSan then reports a sound
+  // object as having an invalid vptr. The plain builds run this case.
+#if !defined(__SANITIZE_ADDRESS__)
   SUBCASE("at the process's file limit") {
     rlimit limit{};
     REQUIRE(::prlimit(pid, RLIMIT_NOFILE, nullptr, &limit) == 0);
@@ -394,6 +398,7 @@ TEST_CASE("a flood of connections, beyond the bound or at the file limit, does n
     most_files = limit.rlim_cur;
     flood_size = 300;
   }
+#endif
   std::vector<std::unique_ptr<Raw>> flood;
   for (std::size_t i = 0; i < flood_size; ++i)
     flood.push_back(std::make_unique<Raw>(daemon.socket()));
