@@ -13,6 +13,7 @@
 
 #include "dispatch.hpp"
 #include "identity_registry.hpp"
+#include "policy_book.hpp"
 #include "stronghold/actors/pending.hpp"
 #include "stronghold/runtime/random.hpp"
 #include "stronghold/runtime/scratch.hpp"
@@ -295,6 +296,7 @@ struct VaultActorState {
   std::size_t password_workers = 0;  // running now (see after_password_kdf)
   std::chrono::milliseconds journal_timeout{30'000};
   std::uint64_t compaction_threshold = 0;
+  PolicyBook policies;
   static const char* name;
 
   const vault::Keystore& keystore() const { return snapshot->keystore(); }
@@ -302,14 +304,16 @@ struct VaultActorState {
 };
 const char* VaultActorState::name = "stronghold.vault";
 
-using vault_actor = engine_actor::extend<caf::reacts_to<signers_atom, std::vector<signer_actor>>>;
+using vault_actor = engine_actor::extend<caf::reacts_to<signers_atom, std::vector<signer_actor>>,
+                                         // A request its policies admitted, once its use reservation is durable.
+                                         caf::replies_to<admitted_atom, Envelope>::with<Reply>>;
 using VaultSelf = vault_actor::stateful_pointer<VaultActorState>;
 
-// Stages the transaction's changes, has the snapshot actor make them durable, then answers with
-// `value`. The state already holds the changes while they are written; if writing fails the
-// snapshot actor stops and the supervisor restarts both from the file.
-template <class T>
-void persist(VaultSelf self, vault::Transaction&& tx, T value, caf::typed_response_promise<T> promise) {
+// Stages the transaction's changes, has the snapshot actor make them durable, then calls
+// `next(promise)`. The state already holds the changes while they are written; if writing fails
+// the snapshot actor stops and the supervisor restarts both from the file.
+template <class T, class Next>
+void after_durable(VaultSelf self, vault::Transaction&& tx, caf::typed_response_promise<T> promise, Next next) {
   auto& state = self->state;
   auto entry = state.snapshot->stage(std::move(tx).take());
   if (!entry.ok()) {
@@ -319,9 +323,9 @@ void persist(VaultSelf self, vault::Transaction&& tx, T value, caf::typed_respon
   const std::uint64_t id = state.waiting.add(promise);
   self->request(state.writer, state.journal_timeout, append_atom::value, std::move(*entry))
       .then(
-          [self, id, promise, value = std::move(value)](caf::ok_atom) mutable {
+          [self, id, promise, next = std::move(next)](caf::ok_atom) mutable {
             self->state.waiting.done(id);
-            promise.deliver(std::move(value));
+            next(promise);
           },
           [self](caf::error& failure) {
             self->quit(failure);  // memory is ahead of the file: restart from the file
@@ -331,6 +335,14 @@ void persist(VaultSelf self, vault::Transaction&& tx, T value, caf::typed_respon
       self->request(state.writer, state.journal_timeout, replace_atom::value, std::move(*image))
           .then([](caf::ok_atom) {}, [self](caf::error& failure) { self->quit(failure); });
   }
+}
+
+template <class T>
+void persist(VaultSelf self, vault::Transaction&& tx, T value, caf::typed_response_promise<T> promise) {
+  after_durable(self, std::move(tx), std::move(promise),
+                [value = std::move(value)](caf::typed_response_promise<T>& durable) mutable {
+                  durable.deliver(std::move(value));
+                });
 }
 
 // persist, answering the request the vault actor is handling.
@@ -895,6 +907,7 @@ caf::result<Reply> handle(VaultSelf self, ImportVaults& request) {
   if (!imported.ok())
     return to_error(imported);
   self->state.generations->bump_all();
+  self->state.policies.forget_all();  // the export may bring policies
   return persist(self, std::move(tx), answer<ImportVaults>(import_report(plan, true)));
 }
 
@@ -930,6 +943,7 @@ void import_with_password(VaultSelf self, const ImportWithPassword& request, con
     return;
   }
   self->state.generations->bump_all();
+  self->state.policies.forget_all();  // the export may bring policies
   persist(self, std::move(tx), answer<ImportWithPassword>(import_report(plan, true)), std::move(promise));
 }
 
@@ -944,7 +958,7 @@ caf::result<Reply> handle(VaultSelf self, ImportWithPassword& request) {
       std::move(for_worker));
 }
 
-// ---- the identity storage's requests, in the order the DID's partition hands them on
+// ---- policies
 
 // Journals the transaction's changes, if it made any, then answers with `result`.
 template <EngineRequest R>
@@ -955,6 +969,42 @@ caf::result<Reply> commit(VaultSelf self, vault::Transaction&& tx, Result<typena
     return answer<R>(std::move(result).value());
   return persist(self, std::move(tx), answer<R>(std::move(result).value()));
 }
+
+// The vault path, and the record path (empty for the vault's own policy), that a policy request
+// names.
+Status check_policy_scope(const std::string& vault, const std::string& record) {
+  if (record.empty())
+    return Location::check_vault(vault);
+  return Location::make(vault, record).status();
+}
+
+caf::result<Reply> handle(VaultSelf self, SetPolicy& request) {
+  if (Status scope = check_policy_scope(request.vault, request.record); !scope.ok())
+    return to_error(scope);
+  auto policy = to_policy(request.rules);
+  if (!policy.ok())
+    return to_error(policy.status());
+  auto& state = self->state;
+  vault::Transaction tx(state.keystore());
+  if (Status written = vault::write_policy(tx, request.vault, request.record, *policy); !written.ok())
+    return to_error(written);
+  // Signatures on the caller's thread stop for the keys the policy governs.
+  if (request.record.empty())
+    state.generations->bump_all();
+  else
+    state.generations->bump(Location{request.vault, request.record});
+  state.policies.changed(request.vault, request.record,
+                         policy->restricts() ? std::optional<vault::Policy>(*policy) : std::nullopt);
+  return commit<SetPolicy>(self, std::move(tx), Done{});
+}
+
+caf::result<Reply> handle(VaultSelf self, ShowPolicy& request) {
+  if (Status scope = check_policy_scope(request.vault, request.record); !scope.ok())
+    return to_error(scope);
+  return reply<ShowPolicy>(self->state.policies.show(self->state.keystore(), request.vault, request.record));
+}
+
+// ---- the identity storage's requests, in the order the DID's partition hands them on
 
 // Secret::open, or `use` of an empty view when no secret was given.
 template <class Use>
@@ -1079,6 +1129,53 @@ const DispatchTable<VaultHandler>& vault_handlers() {
   return table;
 }
 
+// What a request asks of the policies, read from its fields.
+using FactsReader = PolicyFacts (*)(caf::message&);
+
+template <EngineRequest R>
+PolicyFacts facts_in(caf::message& message) {
+  const R* request = request_in<R>(message);
+  return request != nullptr ? policy_facts(*request) : PolicyFacts{kind_of<R>, {}, false, 0, false};
+}
+
+const DispatchTable<FactsReader>& facts_readers() {
+  static const auto table =
+      make_dispatch_table<FactsReader>([](auto request) -> FactsReader { return &facts_in<decltype(request)>; });
+  return table;
+}
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Runs the request when its policies admit it. A use reservation is made durable first, so a
+// crash never forgets a use that was made (policy.hpp).
+caf::result<Reply> admit_and_run(VaultSelf self, VaultHandler handler, Envelope& envelope) {
+  auto& state = self->state;
+  auto reservations =
+      state.policies.admit(state.keystore(), facts_readers()[static_cast<std::size_t>(envelope.kind)](envelope.request),
+                           envelope.caller, now_ms());
+  if (!reservations.ok())
+    return to_error(reservations.status());
+  if (reservations->empty())
+    return handler(self, envelope.request);
+  vault::Transaction tx(state.keystore());
+  for (const UseReservation& reservation : *reservations)
+    if (Status written = vault::write_reserved_uses(tx, reservation.vault, reservation.record, reservation.uses);
+        !written.ok())
+      return to_error(written);
+  auto promise = self->make_response_promise<Reply>();
+  after_durable(
+      self, std::move(tx), promise,
+      [self, reservations = std::move(*reservations), envelope = std::move(envelope)](Promise& durable) mutable {
+        for (const UseReservation& reservation : reservations)
+          self->state.policies.reserved(reservation);
+        durable.delegate(caf::actor_cast<vault_actor>(self), admitted_atom::value, std::move(envelope));
+      });
+  return promise;
+}
+
 vault_actor::behavior_type vault_behavior(VaultSelf self, const std::shared_ptr<snapshot::Chain>& chain,
                                           std::shared_ptr<ReopenKeys> reopen_keys, snapshot_actor writer,
                                           std::vector<signer_actor> signers, std::chrono::milliseconds journal_timeout,
@@ -1097,10 +1194,16 @@ vault_actor::behavior_type vault_behavior(VaultSelf self, const std::shared_ptr<
         const VaultHandler handler = handler_of(vault_handlers(), envelope.kind);
         if (handler == nullptr)
           return not_served(envelope.kind);
-        return handler(self, envelope.request);
+        return admit_and_run(self, handler, envelope);
+      },
+      [self](admitted_atom, Envelope& envelope) -> caf::result<Reply> {
+        return handler_of(vault_handlers(), envelope.kind)(self, envelope.request);
       },
       [self](material_atom, const Location& location) -> caf::result<vault::SigningMaterial> {
-        auto material = self->state.keystore().signing_material(location, kSigningKeys);
+        auto& state = self->state;
+        if (state.policies.governs(state.keystore(), location))
+          return vault::SigningMaterial{};  // no secret: sign through the vault actor, where policies apply
+        auto material = state.keystore().signing_material(location, kSigningKeys);
         if (!material.ok())
           return to_error(material.status());
         return std::move(*material);

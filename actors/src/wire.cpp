@@ -346,7 +346,7 @@ Result<runtime::SecretBytes> encode_message(RequestKind kind, Form form, const T
 }
 
 Status read_error(ByteReader& in, std::uint8_t code) {
-  if (code > static_cast<std::uint8_t>(Errc::did_not_found))
+  if (code > static_cast<std::uint8_t>(kLastErrc))
     return error(Errc::invalid_argument, "malformed wire message: unknown error code {}", code);
   ByteView text;
   SH_RETURN_IF_ERROR(read_view(in, kMaxErrorMessage, text));

@@ -7,8 +7,8 @@ namespace stronghold::cli {
 const std::vector<Command>& commands() {
   static const std::vector<Command> all = [] {
     std::vector<Command> joined = vault_commands();
-    const auto& identity = identity_commands();
-    joined.insert(joined.end(), identity.begin(), identity.end());
+    for (const auto* more : {&policy_commands(), &identity_commands()})
+      joined.insert(joined.end(), more->begin(), more->end());
     return joined;
   }();
   return all;

@@ -73,9 +73,10 @@ struct Command {
 };
 
 // The commands that send requests (every command but init, lock, unlock and demo): those on
-// keys, signatures, secrets and transfers, then those of the identity storage.
+// keys, signatures, secrets and transfers, then policies, then those of the identity storage.
 const std::vector<Command>& commands();
 const std::vector<Command>& vault_commands();
+const std::vector<Command>& policy_commands();
 const std::vector<Command>& identity_commands();
 const Command* find_command(const std::string& name);
 // The command's words checked against its options.

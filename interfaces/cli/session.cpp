@@ -47,6 +47,7 @@ std::string hint(Errc code) {
     case Errc::unavailable: return "start it (strongholdd --snapshot PATH --socket PATH) or check the --socket path";
     case Errc::timeout: return "strongholdd did not answer in time; try again";
     case Errc::io_error: return "check the path, its permissions and the free space";
+    case Errc::denied: return "'stronghold policy show' prints the policy; its owner may change it on the file";
     case Errc::invalid_argument:
     case Errc::invalid_key:
     case Errc::wrong_key_type:

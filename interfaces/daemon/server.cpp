@@ -69,6 +69,7 @@ struct Call {
   Message request;
   std::shared_ptr<Engine> engine;  // when the route needs the engine
   vault::Location location;        // when the route needs a location (the request's first field)
+  vault::Caller caller;            // the connection's peer: policies name it
 };
 
 struct Connection {
@@ -78,6 +79,7 @@ struct Connection {
   std::size_t sent = 0;         // of outbox
   std::size_t charged = 0;      // for its requests in flight
   Clock::time_point last_read = Clock::now();
+  vault::Caller caller;  // "uid:N" of the peer process
   bool reading = true;
   bool writing = false;
   // No request in flight and no answer unsent: closing it to make room loses no answer (a frame
@@ -381,6 +383,7 @@ void Server::admit(int fd) {
   }
   const std::uint64_t id = next_connection_++;
   connections_[id].fd = fd;
+  connections_[id].caller.name = fmt::format("uid:{}", peer->uid);
   epoll_event event{};
   event.events = EPOLLIN;
   event.data.u64 = id;
@@ -613,7 +616,9 @@ void Server::handle(const Ticket& ticket, Message request) {
     reply(ticket, Status(Errc::internal, "unhandled operation"));
     return;
   }
-  Call call{ticket, std::move(request), nullptr, {}};
+  Call call{ticket, std::move(request), nullptr, {}, {}};
+  if (const auto connection = connections_.find(ticket.connection); connection != connections_.end())
+    call.caller = connection->second.caller;
   if (row->needs != Route::Needs::nothing) {
     call.engine = engine();
     if (!call.engine) {
@@ -667,32 +672,39 @@ void Server::handle_generate(Call& call) {
     return;
   }
   auto type = vault::parse_key_type(std::string(call.request.fields[1].begin(), call.request.fields[1].end()));
-  reply(call.ticket, type.ok() ? call.engine->generate(call.location, *type) : Result<Bytes>(type.status()));
+  reply(call.ticket, type.ok() ? call.engine->call(actors::GenerateKey{call.location, *type}, call.caller)
+                               : Result<Bytes>(type.status()));
 }
 
-void Server::handle_public_key(Call& call) { reply(call.ticket, call.engine->public_key(call.location)); }
+void Server::handle_public_key(Call& call) {
+  reply(call.ticket, call.engine->call(actors::PublicKey{call.location}, call.caller));
+}
 
 void Server::handle_sign(Call& call) {
   if (call.request.fields.size() != 2) {
     reply(call.ticket, Status(Errc::invalid_argument, "sign takes a location and a message"));
     return;
   }
-  call.engine->sign_async(
-      call.location, std::move(call.request.fields[1]),
+  call.engine->call_async(
+      actors::Sign{call.location, std::move(call.request.fields[1])}, call.caller,
       [this, ticket = call.ticket](Result<Bytes> signature) { reply(ticket, std::move(signature)); });
 }
 
 void Server::handle_sign_batch(Call& call) {
   std::vector<Bytes> messages(std::make_move_iterator(call.request.fields.begin() + 1),
                               std::make_move_iterator(call.request.fields.end()));
-  call.engine->sign_batch_async(
-      call.location, std::move(messages),
+  call.engine->call_async(
+      actors::SignBatch{call.location, std::move(messages)}, call.caller,
       [this, ticket = call.ticket](Result<std::vector<Bytes>> signatures) { reply(ticket, std::move(signatures)); });
 }
 
-void Server::handle_remove(Call& call) { reply(call.ticket, call.engine->remove(call.location)); }
+void Server::handle_remove(Call& call) {
+  reply(call.ticket, call.engine->call(actors::DeleteKey{call.location}, call.caller).status());
+}
 
-void Server::handle_sync(Call& call) { reply(call.ticket, call.engine->sync()); }
+void Server::handle_sync(Call& call) {
+  reply(call.ticket, call.engine->call(actors::SyncSnapshot{}, call.caller).status());
+}
 
 // An older client's `stronghold --socket`, which sent command words: told what to do.
 void Server::handle_retired_command(Call& call) {
@@ -743,12 +755,12 @@ void Server::handle_request(Call& call) {
     // Held until the task ends, run or refused; the request (a password) is wiped then.
     auto held = std::make_shared<Call>(std::move(call));
     post_kdf(held->ticket, [this, held, kind = *kind] {
-      reply(held->ticket, answer_field(kind, held->engine->call_wire(held->request.fields[0])));
+      reply(held->ticket, answer_field(kind, held->engine->call_wire(held->request.fields[0], held->caller)));
     });
     return;
   }
   // Decoded (its secrets sealed) before this returns: the request's bytes are wiped with the call.
-  call.engine->call_wire_async(call.request.fields[0],
+  call.engine->call_wire_async(call.request.fields[0], call.caller,
                                [this, ticket = call.ticket, kind = *kind](Result<runtime::SecretBytes> answer) {
                                  reply(ticket, answer_field(kind, std::move(answer)));
                                });

@@ -32,6 +32,7 @@ using stronghold::Result;
 using stronghold::Status;
 
 static_assert(static_cast<int>(Errc::did_not_found) == STRONGHOLD_DID_NOT_FOUND, "the C status codes follow Errc");
+static_assert(static_cast<int>(Errc::denied) == STRONGHOLD_DENIED, "the C status codes follow Errc");
 static_assert(static_cast<int>(Errc::internal) == STRONGHOLD_INTERNAL, "the C status codes follow Errc");
 static_assert(STRONGHOLD_WIRE_VERSION == stronghold::actors::wire::kVersion, "the C header names the wire version");
 
@@ -189,7 +190,7 @@ const char* stronghold_last_error(void) { return last_error.c_str(); }
 const char* stronghold_status_name(int status) {
   if (status == STRONGHOLD_BUFFER_TOO_SMALL)
     return "buffer_too_small";
-  if (status < 0 || status > STRONGHOLD_DID_NOT_FOUND)
+  if (status < 0 || status > STRONGHOLD_DENIED)
     return "unknown";
   return stronghold::errc_name(static_cast<Errc>(status)).data();
 }

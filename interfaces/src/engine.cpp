@@ -34,6 +34,7 @@ struct PendingSign {
   vault::Location location;
   Bytes message;
   Engine::SignCallback done;
+  vault::Caller caller;
 };
 
 // Asynchronous signing requests from any thread wait here until the client actor takes them all
@@ -113,21 +114,44 @@ void send_request(ClientSelf self, Envelope envelope, const SharedReplyCallback&
           });
 }
 
+// Sends one request's signature alone.
+void send_sign(ClientSelf self, const vault::Location& location, Bytes message, Engine::SignCallback done,
+               const vault::Caller& caller) {
+  auto answer = [done = std::move(done)](Result<Reply> reply) {
+    done(reply.ok() ? actors::answer_in<Bytes>(*reply) : Result<Bytes>(reply.status()));
+  };
+  send_request(self, actors::envelope(actors::Sign{location, std::move(message)}, caller),
+               std::make_shared<ReplyCallback>(std::move(answer)));
+}
+
+// Sends the requests of one caller for one key as one batch. A policy admits a batch whole or
+// not at all (its uses, its longest message), so a refused batch is sent again one request at a
+// time: each request gets the answer it would have had alone.
 void send_signs(ClientSelf self, const vault::Location& location, const std::vector<PendingSign*>& requests) {
-  ByteList messages;
-  messages.reserve(requests.size());
+  if (requests.size() == 1) {
+    send_sign(self, location, std::move(requests[0]->message), std::move(requests[0]->done), requests[0]->caller);
+    return;
+  }
+  auto messages = std::make_shared<ByteList>();
+  messages->reserve(requests.size());
   std::vector<Engine::SignCallback> callbacks;
   callbacks.reserve(requests.size());
   for (PendingSign* request : requests) {
-    messages.push_back(std::move(request->message));
+    messages->push_back(std::move(request->message));
     callbacks.push_back(std::move(request->done));
   }
-  auto answer = [callbacks = std::move(callbacks)](Result<Reply> reply) mutable {
+  const vault::Caller& caller = requests[0]->caller;
+  auto answer = [self, location, caller, messages, callbacks = std::move(callbacks)](Result<Reply> reply) mutable {
+    if (reply.status().code() == Errc::denied) {
+      for (std::size_t i = 0; i < callbacks.size(); ++i)
+        send_sign(self, location, std::move((*messages)[i]), std::move(callbacks[i]), caller);
+      return;
+    }
     Result<ByteList> signatures = reply.ok() ? actors::answer_in<ByteList>(*reply) : Result<ByteList>(reply.status());
     for (std::size_t i = 0; i < callbacks.size(); ++i)
       callbacks[i](signatures.ok() ? Result<Bytes>(std::move((*signatures)[i])) : Result<Bytes>(signatures.status()));
   };
-  send_request(self, actors::envelope(actors::SignBatch{location, std::move(messages)}),
+  send_request(self, actors::envelope(actors::SignBatch{location, *messages}, caller),
                std::make_shared<ReplyCallback>(std::move(answer)));
 }
 
@@ -140,16 +164,16 @@ client_actor::behavior_type async_client(ClientSelf self, supervisor_actor engin
   return {
       [self](drain_atom) {
         std::vector<PendingSign> taken = self->state.queue->take();
-        std::map<vault::Location, std::vector<PendingSign*>> by_key;
+        std::map<std::pair<vault::Location, std::string>, std::vector<PendingSign*>> by_key_and_caller;
         for (PendingSign& request : taken) {
-          auto& waiting = by_key[request.location];
+          auto& waiting = by_key_and_caller[{request.location, request.caller.to_string()}];
           waiting.push_back(&request);
           if (waiting.size() == kMaxCoalesced)
             send_signs(self, request.location, std::exchange(waiting, {}));
         }
-        for (auto& [location, waiting] : by_key)
+        for (auto& [key_and_caller, waiting] : by_key_and_caller)
           if (!waiting.empty())
-            send_signs(self, location, waiting);
+            send_signs(self, key_and_caller.first, waiting);
       },
       [self](call_atom, Envelope& envelope, SharedReplyCallback& done) {
         send_request(self, std::move(envelope), done);
@@ -189,6 +213,7 @@ struct Engine::State {
   std::shared_ptr<SubmitQueue> submitted = std::make_shared<SubmitQueue>();
   std::chrono::milliseconds timeout{};
   snapshot::OpenReport open_report;
+  vault::Caller caller;  // of every request that names none
   std::atomic<bool> closed{false};
 
   // Sends one message and waits for its reply.
@@ -207,9 +232,30 @@ struct Engine::State {
 
   // Sends one request of the vocabulary and waits for its answer.
   template <actors::EngineRequest R>
-  Result<typename R::Answer> call(R request) {
-    SH_ASSIGN_OR_RETURN(Reply reply, ask<Reply>(actors::envelope(std::move(request))));
+  Result<typename R::Answer> call(R request, const vault::Caller& as) {
+    SH_ASSIGN_OR_RETURN(Reply reply, ask<Reply>(actors::envelope(std::move(request), as)));
     return actors::answer_in<typename R::Answer>(reply);
+  }
+
+  // A blocking signature: on the caller's thread with the key's material, or through the actors
+  // when a policy governs the key (the vault actor then hands out no secret).
+  template <actors::EngineRequest R, class SignHere>
+  Result<Bytes> sign(R& request, const vault::Caller& as, SignHere sign_here) {
+    if (closed)
+      return engine_closed();
+    SH_ASSIGN_OR_RETURN(const vault::SigningMaterial key, material(request.at));
+    if (key.secret == nullptr)
+      return call(std::move(request), as);
+    return sign_here(key, request);
+  }
+
+  // Queues an asynchronous signature for the client actor, which coalesces them.
+  void submit_sign(PendingSign request) {
+    switch (submitted->push(request)) {
+      case SubmitQueue::Pushed::wake_client: caf::anon_send(client, drain_atom::value); break;
+      case SubmitQueue::Pushed::queued: break;
+      case SubmitQueue::Pushed::closed: request.done(engine_closed()); break;
+    }
   }
 
   // The key's material: cached while its location is unchanged, else one request.
@@ -264,6 +310,7 @@ Result<std::unique_ptr<Engine>> Engine::start(std::unique_ptr<snapshot::Snapshot
   state->system = options.system != nullptr ? options.system : &*state->own_system->system;
   state->timeout = options.timeout;
   state->open_report = snapshot->open_report();
+  state->caller.name = options.caller;
   state->clock = options.snapshot.clock ? options.snapshot.clock : vault::Keystore::Clock(vault::unix_now);
   actors::EngineOptions actor_options = options.actors;
   actor_options.durability = options.snapshot.durability;
@@ -308,20 +355,36 @@ void Engine::close() {
 
 template <actors::EngineRequest R>
 Result<typename R::Answer> Engine::call(R request) {
+  return call(std::move(request), state_->caller);
+}
+
+template <actors::EngineRequest R>
+Result<typename R::Answer> Engine::call(R request, const vault::Caller& caller) {
   // Blocking signatures take the fast path: the caller's thread, with cached material.
-  if constexpr (std::is_same_v<R, actors::Sign>)
-    return sign(request.at, request.message);
-  else if constexpr (std::is_same_v<R, actors::SignEcdsa>)
-    return sign_ecdsa(request.at, request.message, request.options);
-  else
-    return state_->call(std::move(request));
+  if constexpr (std::is_same_v<R, actors::Sign>) {
+    return state_->sign(request, caller, [](const vault::SigningMaterial& key, const actors::Sign& sign) {
+      return key.type == vault::KeyType::secp256k1 ? vault::sign_ecdsa(key, sign.message)
+                                                   : vault::sign_ed25519(key, sign.message);
+    });
+  } else if constexpr (std::is_same_v<R, actors::SignEcdsa>) {
+    return state_->sign(request, caller, [](const vault::SigningMaterial& key, const actors::SignEcdsa& sign) {
+      return vault::sign_ecdsa(key, sign.message, sign.options);
+    });
+  } else {
+    return state_->call(std::move(request), caller);
+  }
 }
 
 template <actors::EngineRequest R>
 void Engine::call_async(R request, std::function<void(Result<typename R::Answer>)> done) {
+  call_async(std::move(request), state_->caller, std::move(done));
+}
+
+template <actors::EngineRequest R>
+void Engine::call_async(R request, const vault::Caller& caller, std::function<void(Result<typename R::Answer>)> done) {
   if constexpr (std::is_same_v<R, actors::Sign>) {
     // Through the submission queue, coalesced into batches with other signatures for the key.
-    sign_async(request.at, std::move(request.message), std::move(done));
+    state_->submit_sign(PendingSign{request.at, std::move(request.message), std::move(done), caller});
     return;
   }
   if (state_->closed) {
@@ -331,28 +394,38 @@ void Engine::call_async(R request, std::function<void(Result<typename R::Answer>
   auto answer = [done = std::move(done)](Result<Reply> reply) {
     done(reply.ok() ? actors::answer_in<typename R::Answer>(*reply) : Result<typename R::Answer>(reply.status()));
   };
-  caf::anon_send(state_->client, call_atom::value, actors::envelope(std::move(request)),
+  caf::anon_send(state_->client, call_atom::value, actors::envelope(std::move(request), caller),
                  std::make_shared<ReplyCallback>(std::move(answer)));
 }
 
-// Every request type has both.
-#define SH_INSTANTIATE_CALLS(number, type)                                        \
-  template Result<actors::type::Answer> Engine::call<actors::type>(actors::type); \
-  template void Engine::call_async<actors::type>(actors::type, std::function<void(Result<actors::type::Answer>)>);
+// Every request type has them all.
+#define SH_INSTANTIATE_CALLS(number, type)                                                                         \
+  template Result<actors::type::Answer> Engine::call<actors::type>(actors::type);                                  \
+  template Result<actors::type::Answer> Engine::call<actors::type>(actors::type, const vault::Caller&);            \
+  template void Engine::call_async<actors::type>(actors::type, std::function<void(Result<actors::type::Answer>)>); \
+  template void Engine::call_async<actors::type>(actors::type, const vault::Caller&,                               \
+                                                 std::function<void(Result<actors::type::Answer>)>);
 SH_ENGINE_REQUESTS(SH_INSTANTIATE_CALLS)
 #undef SH_INSTANTIATE_CALLS
 
-Result<runtime::SecretBytes> Engine::call_wire(ByteView request) {
-  return actors::wire::decode_and_visit(request, [this](auto& decoded) -> Result<runtime::SecretBytes> {
+Result<runtime::SecretBytes> Engine::call_wire(ByteView request) { return call_wire(request, state_->caller); }
+
+Result<runtime::SecretBytes> Engine::call_wire(ByteView request, const vault::Caller& caller) {
+  return actors::wire::decode_and_visit(request, [&](auto& decoded) -> Result<runtime::SecretBytes> {
     using R = std::decay_t<decltype(decoded)>;
-    return actors::wire::encode_reply<R>(call(std::move(decoded)));
+    return actors::wire::encode_reply<R>(call(std::move(decoded), caller));
   });
 }
 
 void Engine::call_wire_async(ByteView request, std::function<void(Result<runtime::SecretBytes>)> done) {
+  call_wire_async(request, state_->caller, std::move(done));
+}
+
+void Engine::call_wire_async(ByteView request, const vault::Caller& caller,
+                             std::function<void(Result<runtime::SecretBytes>)> done) {
   const Status decoded = actors::wire::decode_and_visit(request, [&](auto& decoded_request) -> Status {
     using R = std::decay_t<decltype(decoded_request)>;
-    call_async(std::move(decoded_request),
+    call_async(std::move(decoded_request), caller,
                [done](Result<typename R::Answer> answer) { done(actors::wire::encode_reply<R>(answer)); });
     return {};
   });
@@ -373,18 +446,12 @@ Result<Bytes> Engine::import_key(const vault::Location& location, vault::KeyType
 Result<Bytes> Engine::public_key(const vault::Location& location) { return call(actors::PublicKey{location}); }
 
 Result<Bytes> Engine::sign(const vault::Location& location, ByteView message) {
-  if (state_->closed)
-    return engine_closed();
-  SH_ASSIGN_OR_RETURN(const vault::SigningMaterial key, state_->material(location));
-  return key.type == vault::KeyType::secp256k1 ? vault::sign_ecdsa(key, message) : vault::sign_ed25519(key, message);
+  return call(actors::Sign{location, Bytes(message.begin(), message.end())});
 }
 
 Result<Bytes> Engine::sign_ecdsa(const vault::Location& location, ByteView message,
                                  const vault::EcdsaOptions& options) {
-  if (state_->closed)
-    return engine_closed();
-  SH_ASSIGN_OR_RETURN(const vault::SigningMaterial key, state_->material(location));
-  return vault::sign_ecdsa(key, message, options);
+  return call(actors::SignEcdsa{location, Bytes(message.begin(), message.end()), options});
 }
 
 Result<std::vector<Bytes>> Engine::sign_batch(const vault::Location& location, std::vector<Bytes> messages) {
@@ -431,12 +498,7 @@ Status Engine::check_password(ByteView password) {
 }
 
 void Engine::sign_async(const vault::Location& location, Bytes message, SignCallback done) {
-  PendingSign request{location, std::move(message), std::move(done)};
-  switch (state_->submitted->push(request)) {
-    case SubmitQueue::Pushed::wake_client: caf::anon_send(state_->client, drain_atom::value); break;
-    case SubmitQueue::Pushed::queued: break;
-    case SubmitQueue::Pushed::closed: request.done(engine_closed()); break;
-  }
+  state_->submit_sign(PendingSign{location, std::move(message), std::move(done), state_->caller});
 }
 
 void Engine::sign_batch_async(const vault::Location& location, std::vector<Bytes> messages, BatchCallback done) {

@@ -90,6 +90,7 @@ int exit_code(Errc code) noexcept {
     case Errc::unavailable:
     case Errc::timeout: return kBusy;
     case Errc::io_error: return kIoError;
+    case Errc::denied: return kDenied;
     default: return kInternal;
   }
 }

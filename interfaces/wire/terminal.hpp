@@ -19,7 +19,8 @@ enum ExitCode : int {
   kDamaged = 4,
   kInvalidInput = 5,
   kBusy = 6,
-  kIoError = 7,  // a file that cannot be read or written, a full disk
+  kDenied = 7,   // refused by a policy
+  kIoError = 9,  // a file that cannot be read or written, a full disk
   kInternal = 10,
 };
 

@@ -24,6 +24,7 @@ std::string_view errc_name(Errc code) noexcept {
     case Errc::unavailable: return "unavailable";
     case Errc::internal: return "internal";
     case Errc::did_not_found: return "did_not_found";
+    case Errc::denied: return "denied";
   }
   return "unknown";
 }

@@ -686,7 +686,7 @@ TEST_CASE(
     const Run missing = cli.run({"sign", "--at", "w/ed", "--file", cli.file("no-such-file")});
     CHECK(missing.exit_code == 3);
     CHECK(missing.err.find("no-such-file") != std::string::npos);
-    CHECK(cli.run({"sign", "--at", "w/ed", "--file", std::string(5000, 'p')}).exit_code == 7);
+    CHECK(cli.run({"sign", "--at", "w/ed", "--file", std::string(5000, 'p')}).exit_code == 9);
 
     std::ofstream(cli.file("long-pw"), std::ios::binary) << std::string(1024, 'a') << "b\n";
     const Run long_password = cli.run({"export", "--out", cli.file("y.export"), "--sign-with", "w/ed",
@@ -707,7 +707,7 @@ TEST_CASE("bad paths: a long snapshot path, a password file longer than its limi
   Cli cli;
   cli.ok({"init", "--kdf", "fast"});
   const Run long_path = cli.run({"--snapshot", std::string(5000, 's'), "list"});
-  CHECK(long_path.exit_code == 7);
+  CHECK(long_path.exit_code == 9);
   CHECK(long_path.err.find("stronghold: ") == 0);
   std::ofstream(cli.file("pw"), std::ios::binary) << "cli-pw" << std::string(1100, 'x') << "\n";
   CHECK(cli.run({"--password-file", cli.file("pw"), "list"}, "", "").exit_code == 5);
@@ -897,5 +897,39 @@ TEST_CASE("identity commands: a DID's keys, encryption to it, its chain state an
     CHECK(cli.run({"did", "state", "get", "--did", stranger}).exit_code == 3);
     cli.ok({"did", "purge", "--did", did});
     CHECK(cli.run({"did", "exists", "--did", did}).exit_code == 3);
+  });
+}
+
+TEST_CASE("policy set and show: a refused request exits 7 and names the rule") {
+  on_file_and_through_daemon([](Cli& cli) {
+    cli.ok({"key", "generate", "--type", "ed25519", "--at", "w/ed"});
+    cli.ok({"policy", "set", "--at", "w/ed", "--max-uses", "2", "--allow", "sign,public,policy"});
+    cli.ok({"sign", "--at", "w/ed", "--hex", "01"});
+    cli.ok({"key", "public", "--at", "w/ed"});
+    cli.ok({"sign", "--at", "w/ed", "--hex", "02"});
+    const Run used_up = cli.run({"sign", "--at", "w/ed", "--hex", "03"});
+    CHECK(used_up.exit_code == 7);
+    CHECK(used_up.err.find("denied by policy of w/ed: used 2 of its 2 uses") != std::string::npos);
+    const Run not_allowed = cli.run({"key", "expire", "--at", "w/ed", "--in", "1h"});
+    CHECK(not_allowed.exit_code == 7);
+    CHECK(not_allowed.err.find("key.expire requests are not allowed") != std::string::npos);
+    const auto shown = cli.ok({"policy", "show", "--at", "w/ed"});
+    CHECK(std::find(shown.begin(), shown.end(),
+                    "allow\tkey.public,sign,sign.ecdsa,sign.batch,sign.schnorr,policy.set,policy.show") != shown.end());
+    CHECK(std::find(shown.begin(), shown.end(), "max_uses\t2") != shown.end());
+    CHECK(std::find(shown.begin(), shown.end(), "uses\t2") != shown.end());
+    CHECK(cli.ok({"policy", "show", "--vault", "w"}).at(0) == "policy\tnone (everything is allowed)");
+
+    CHECK(cli.run({"policy", "set", "--at", "w/ed", "--rate", "5"}).exit_code == 5);
+    CHECK(cli.run({"policy", "set", "--at", "w/ed", "--allow", "nonsense"}).exit_code == 5);
+    CHECK(cli.run({"policy", "set", "--vault", "w", "--at", "w/ed"}).exit_code == 5);
+    CHECK(cli.run({"policy", "set", "--vault", "w", "--not-after", "2027-13-01"}).exit_code == 5);
+    CHECK(cli.ok({"policy", "show", "--at", "w/ed"}).size() == 11);  // bad input changed nothing
+
+    // A vault's callers: the owner on the file, uid:N through strongholdd; neither is named.
+    cli.ok({"policy", "set", "--vault", "w", "--callers", "client:nobody", "--not-after", "2100-01-01T00:00:00Z"});
+    const Run stranger = cli.run({"key", "public", "--at", "w/ed"});
+    CHECK(stranger.exit_code == 7);
+    CHECK(stranger.err.find("is not among the allowed callers") != std::string::npos);
   });
 }

@@ -685,7 +685,8 @@ TEST_CASE("the request op answers engine requests as the façade does on the sam
   test::TempDir copy_dir;
   const std::string copy = copy_dir.file("copy.stronghold");
   std::filesystem::copy_file(daemon.snapshot_path(), copy);
-  auto engine = Engine::open(copy, kPassword).value();
+  const EngineOptions defaults;  // named: GCC 12 misreads a defaulted temporary here as uninitialized
+  auto engine = Engine::open(copy, kPassword, defaults).value();
   check_same_answer(client, *engine, ac::PublicKey{at("w/ed")});
   check_same_answer(client, *engine, ac::Sign{at("w/ed"), text("same")});
   check_same_answer(client, *engine, ac::SignBatch{at("w/ed"), {text("a"), text("b")}});

@@ -155,6 +155,9 @@ SH_SAMPLE(ExportWithPassword) { return {secret(kExportPassword), at("w/ed"), {"w
 SH_SAMPLE(ImportWithPassword) {
   return {f.password_export_file, secret(kExportPassword), f.ed_public, vault::Overwrite::replace};
 }
+// A policy that counts uses: no later kind signs with w/ed, so its count stays 0.
+SH_SAMPLE(SetPolicy) { return {"w", "ed", PolicyRules{{}, {}, 1000, 10, 60, 0, 0, {}, 0, true}}; }
+SH_SAMPLE(ShowPolicy) { return {"w", "ed"}; }
 SH_SAMPLE(DidCreate) { return {"dev", "sign-0", secret(filled(0x51))}; }
 SH_SAMPLE(DidList) { return {}; }
 SH_SAMPLE(DidExists) { return {f.did}; }

@@ -10,11 +10,13 @@
 
 #include <sodium.h>
 
+#include "companion_records.hpp"
 #include "stronghold/runtime/guarded_key.hpp"
 #include "stronghold/runtime/random.hpp"
 #include "stronghold/runtime/scratch.hpp"
 #include "stronghold/runtime/shield.hpp"
 #include "stronghold/runtime/stack_wipe.hpp"
+#include "stronghold/vault/policy.hpp"
 #include "stronghold/vault/seal.hpp"
 
 namespace stronghold::vault {
@@ -124,8 +126,11 @@ struct Keystore::State {
   // Ids exist only for paths of at most kMaxPathLength bytes (no location names a longer one),
   // which bounds the hashed input: longer paths have no id.
   std::optional<Id> keyed_id(std::uint8_t domain, ByteView prefix, std::string_view path) const noexcept {
+    // A record path is at most kMaxPathLength bytes after its vault's id; a vault path may be up
+    // to 16 bytes longer, for the reserved prefix of a companion vault (policy.hpp).
     std::uint8_t input[1 + sizeof(VaultId) + kMaxPathLength];
-    if (prefix.size() > sizeof(VaultId) || path.size() > kMaxPathLength)
+    if (prefix.size() > sizeof(VaultId) || prefix.size() + path.size() > sizeof(VaultId) + kMaxPathLength ||
+        (!prefix.empty() && path.size() > kMaxPathLength))
       return std::nullopt;
     input[0] = domain;
     if (!prefix.empty())  // a vault id has no prefix (and memcpy takes no null, even for 0 bytes)
@@ -316,7 +321,7 @@ Result<RecordInfo> Keystore::info(const Location& location) const {
 std::vector<RecordInfo> Keystore::list() const {
   std::vector<RecordInfo> infos;
   for (const auto& [id, vault] : state_->vaults)
-    if (vault.path != kSecretStoreVault)
+    if (vault.path != kSecretStoreVault && !is_companion_vault(vault.path))
       for (const auto& [record_id, stored] : vault.records)
         infos.push_back(info_of(vault.path, stored.record));
   std::sort(infos.begin(), infos.end(),
@@ -358,6 +363,13 @@ bool Keystore::has_vault(std::string_view path) const {
   return id && state_->vaults.contains(*id);
 }
 
+std::vector<std::string> Keystore::vault_paths() const {
+  std::vector<std::string> paths;
+  for (const auto& [id, vault] : state_->vaults)
+    paths.push_back(vault.path);
+  return paths;
+}
+
 ChangeSet Keystore::state() const {
   ChangeSet set;
   for (const auto& [id, vault] : state_->vaults) {
@@ -383,6 +395,10 @@ Result<ChangeSet> Keystore::export_vaults(const std::vector<std::string>& vault_
       if (found == state.vaults.end())
         return error(Errc::not_found, "no vault {}", path);
       chosen.push_back(&found->second);
+      for (const Companion which : {Companion::policy, Companion::uses})
+        if (const auto companion = state.vaults.find(*state.vault_id(companion_location(which, path, {}).vault));
+            companion != state.vaults.end())
+          chosen.push_back(&companion->second);
     }
   }
   ChangeSet set;
@@ -607,6 +623,10 @@ Status Transaction::put_at(const Location& location, KeyType type, ByteView secr
 
 Status Transaction::revoke(const Location& location) {
   SH_RETURN_IF_ERROR(location.check());
+  return revoke_at(location);
+}
+
+Status Transaction::revoke_at(const Location& location) {
   SH_ASSIGN_OR_RETURN(Keystore::State::Found found, keystore_.state_->find(location));
   if (found.record->revoked)
     return error(Errc::not_found, "the record at {} was already deleted", location.to_string());
@@ -623,9 +643,17 @@ namespace {
 
 // The export is untrusted: its paths follow the usual rules (the secret store's entry names
 // those of record paths) and its seals have a possible size.
+// A user location, a secret-store entry's, or a companion's record of a user location.
+Status check_stored_location(const Location& location) {
+  if (location.vault == kSecretStoreVault)
+    return Location::make("secrets", location.record).status();
+  if (is_companion_vault(location.vault))
+    return check_companion(location);
+  return location.check();
+}
+
 Status check_exported_record(const Location& location, const Record& record) {
-  const Status valid_location =
-      location.vault == kSecretStoreVault ? Location::make("secrets", record.path).status() : location.check();
+  const Status valid_location = check_stored_location(location);
   if (!valid_location.ok() || !check_record(record).ok())
     return error(Errc::corrupted, "an export holds an invalid record: {}", valid_location.message());
   return {};
@@ -667,8 +695,10 @@ Result<std::vector<ImportedRecord>> Transaction::import_vaults(const ChangeSet& 
       return Status(Errc::corrupted, "an export names one location twice");
     const auto existing = keystore_.state_->find(location);
     const bool occupied = existing.ok() && !existing->record->revoked;
+    const bool reported = !is_companion_vault(location.vault);  // a policy or count goes with its vault
     if (occupied && !replace) {
-      outcomes.push_back(imported_record(location, ImportAction::keep));
+      if (reported)
+        outcomes.push_back(imported_record(location, ImportAction::keep));
       continue;
     }
     ScratchFrame record_frame;
@@ -678,7 +708,8 @@ Result<std::vector<ImportedRecord>> Transaction::import_vaults(const ChangeSet& 
       return error(Errc::corrupted, "the record {} of the export failed to authenticate", location.to_string());
     SH_RETURN_IF_ERROR(put_at(location, record->record.type, secret, record->record.public_key,
                               RecordOptions{record->record.hint, record->record.expires_at}, Overwrite::replace));
-    outcomes.push_back(imported_record(location, occupied ? ImportAction::replace : ImportAction::add));
+    if (reported)
+      outcomes.push_back(imported_record(location, occupied ? ImportAction::replace : ImportAction::add));
   }
   return outcomes;
 }
@@ -723,6 +754,28 @@ Status Transaction::remove_vault(std::string_view path) {
     return error(Errc::not_found, "there is no vault {}", path);
   changes_.changes.emplace_back(RemoveVault{*keystore_.state_->vault_id(path)});
   return {};
+}
+
+// ---- companion vaults (policy.cpp)
+
+Result<Bytes> CompanionRecords::read(const Keystore& keystore, const Location& location) {
+  Result<Bytes> value = Status(Errc::internal, "the record was not read");
+  SH_RETURN_IF_ERROR(keystore.state_->use(location, key_types(KeyType::opaque), [&](ByteView plain, const Record&) {
+    value = Bytes(plain.begin(), plain.end());  // a policy or a count: authenticated, not secret
+    return Status();
+  }));
+  return value;
+}
+
+Status CompanionRecords::put(Transaction& tx, const Location& location, ByteView value) {
+  return tx.put_at(location, KeyType::opaque, value, {}, {}, Overwrite::replace);
+}
+
+Status CompanionRecords::remove(Transaction& tx, const Location& location) {
+  const auto found = tx.keystore_.state_->find(location);
+  if (!found.ok() || found->record->revoked)
+    return {};
+  return tx.revoke_at(location);
 }
 
 }  // namespace stronghold::vault

@@ -14,7 +14,8 @@
 // never block in it) when the reply comes. A blocking signature is the exception: it runs on
 // the caller's thread (which would only wait otherwise) with the key's shielded material,
 // fetched from the vault actor on first use and trusted while the key's location is unchanged,
-// so it costs about one signature rather than a round trip through three actors. Errors come back as Status values.
+// so it costs about one signature rather than a round trip through three actors (a key that a
+// policy governs signs through the actors, where its policy applies). Errors come back as Status values.
 // Private keys never come out; secret-store values come back in self-wiping buffers. Thread-safe. Several engines may
 // live in one process, each in its own actor system or in one the application provides.
 #pragma once
@@ -49,6 +50,8 @@ struct EngineOptions {
   // The files' home; null for the operating system's. Must outlive the engine (tests pass one
   // that injects faults or simulates a power loss).
   snapshot::FileSystem* file_system = nullptr;
+  // Who asks, for every request that names no caller: policies (vault/policy.hpp) name callers.
+  std::string caller = "owner";
 };
 
 class Engine {
@@ -61,20 +64,28 @@ class Engine {
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
-  // Any request of the vocabulary, answered with its Answer type or an error.
+  // Any request of the vocabulary, answered with its Answer type or an error; asked by the
+  // engine's caller (EngineOptions::caller), or by `caller` (a server names its clients).
   template <actors::EngineRequest R>
   Result<typename R::Answer> call(R request);
+  template <actors::EngineRequest R>
+  Result<typename R::Answer> call(R request, const vault::Caller& caller);
   // Returns at once; `done` runs exactly once, on an engine thread, with the answer or the error
   // (unavailable once the engine closes).
   template <actors::EngineRequest R>
   void call_async(R request, std::function<void(Result<typename R::Answer>)> done);
+  template <actors::EngineRequest R>
+  void call_async(R request, const vault::Caller& caller, std::function<void(Result<typename R::Answer>)> done);
 
   // The same for a request in its wire form (actors/wire.hpp, docs/wire-protocol.md), for other
   // processes and other languages: the answer in its wire form (an error answer when the request
   // ran and failed), or an error Status when the request does not decode. The request's bytes
   // may hold secrets: the caller wipes them; the answer is in a wiping buffer.
   Result<runtime::SecretBytes> call_wire(ByteView request);
+  Result<runtime::SecretBytes> call_wire(ByteView request, const vault::Caller& caller);
   void call_wire_async(ByteView request, std::function<void(Result<runtime::SecretBytes>)> done);
+  void call_wire_async(ByteView request, const vault::Caller& caller,
+                       std::function<void(Result<runtime::SecretBytes>)> done);
 
   // Every write refuses a location (or secret name) that holds a live record with
   // already_exists, unless `overwrite` is Overwrite::replace: the caller says so explicitly.

@@ -55,6 +55,7 @@ enum {
   STRONGHOLD_UNAVAILABLE = 15,
   STRONGHOLD_INTERNAL = 16,
   STRONGHOLD_DID_NOT_FOUND = 17,
+  STRONGHOLD_DENIED = 18, /* refused by a policy: the error text names the rule */
   STRONGHOLD_BUFFER_TOO_SMALL = 100
 };
 

@@ -42,7 +42,8 @@ namespace stronghold::actors {
 // (requests.hpp) in an Envelope, answered with a Reply, plus what the engine's own layers need.
 using engine_actor = caf::typed_actor<caf::replies_to<Envelope>::with<Reply>,
                                       // The shielded material of an Ed25519 or secp256k1 key, for the façade's blocking
-                                      // signatures on the caller's thread.
+                                      // signatures on the caller's thread; without a secret for a key a policy
+                                      // governs, whose signatures must go through the vault actor.
                                       caf::replies_to<material_atom, vault::Location>::with<vault::SigningMaterial>>;
 
 // The supervisor is the entry point of every request: it forwards the identity storage's

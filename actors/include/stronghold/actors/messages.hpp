@@ -40,6 +40,7 @@ using SharedTransferPassword = std::shared_ptr<const snapshot::TransferPassword>
 struct Envelope {
   RequestKind kind{};
   caf::message request;
+  vault::Caller caller;  // who asks: policies name callers
 };
 
 // The answer to an Envelope: one value of the request's Answer type.
@@ -59,6 +60,7 @@ using material_atom = caf::atom_constant<caf::atom("material")>;
 using idle_atom = caf::atom_constant<caf::atom("idle")>;
 using vault_atom = caf::atom_constant<caf::atom("vault")>;
 using passwd_atom = caf::atom_constant<caf::atom("passwd")>;
+using admitted_atom = caf::atom_constant<caf::atom("admitted")>;
 
 // caf::error in the "stronghold" category, with the Status message as context.
 caf::error to_error(const Status& status);
@@ -68,8 +70,8 @@ Status to_status(const caf::error& error);
 
 // A request in its envelope.
 template <EngineRequest R>
-Envelope envelope(R request) {
-  return Envelope{kind_of<R>, caf::make_message(std::move(request))};
+Envelope envelope(R request, vault::Caller caller = {}) {
+  return Envelope{kind_of<R>, caf::make_message(std::move(request)), std::move(caller)};
 }
 
 // The answer to a request of type R, as a handler returns it.
@@ -171,7 +173,7 @@ typename Inspector::result_type inspect(Inspector& f, Secret&) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, Envelope& x) {
-  return f(caf::meta::type_name("stronghold.Envelope"), x.kind, x.request);
+  return f(caf::meta::type_name("stronghold.Envelope"), x.kind, x.request, x.caller.name, x.caller.client);
 }
 
 template <class Inspector>
@@ -202,6 +204,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(stronghold, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(stronghold, (stronghold::actors::ExtendedPublic))
   CAF_ADD_TYPE_ID(stronghold, (stronghold::actors::AeadSealed))
   CAF_ADD_TYPE_ID(stronghold, (stronghold::actors::ImportReport))
+  CAF_ADD_TYPE_ID(stronghold, (stronghold::actors::PolicyState))
   CAF_ADD_TYPE_ID(stronghold, (std::vector<std::string>))
   CAF_ADD_TYPE_ID(stronghold, (std::vector<stronghold::actors::RecordEntry>))
   SH_ENGINE_REQUESTS(SH_ADD_REQUEST_TYPE_ID)

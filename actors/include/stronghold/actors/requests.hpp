@@ -6,6 +6,11 @@
 // declaration: CAF's inspect (messages.hpp), the wire codec, the façade's Engine::call and the
 // tables that dispatch a request to its handler. A secret-bearing field has the type Secret.
 //
+// Policies (vault/policy.hpp) see a request through its fields: `at`, `seed`, `sign_with` and
+// `key` are keys it uses (one use each; a batch one per message), `into` a location it writes,
+// `vault` a vault it names. A request that names a key without using its secret (it reads its
+// public key or manages the record) says so with `static constexpr bool kUsesSecret = false`.
+//
 // Adding an operation touches two places:
 //   1. here: its struct, and one line in SH_ENGINE_REQUESTS (kinds are appended, never reused);
 //   2. its handler: a `handle` overload in actors/src/engine.cpp (or, for the identity storage,
@@ -33,6 +38,7 @@
 #include "stronghold/vault/jwe.hpp"
 #include "stronghold/vault/keystore.hpp"
 #include "stronghold/vault/mac.hpp"
+#include "stronghold/vault/policy.hpp"
 #include "stronghold/vault/sign.hpp"
 #include "stronghold/vault/slip10.hpp"
 
@@ -67,6 +73,7 @@ struct Done {
 // ---- keys
 
 struct GenerateKey {
+  static constexpr bool kUsesSecret = false;
   static constexpr std::string_view kName = "key.generate";
   using Answer = Bytes;  // the public key
   vault::Location at;
@@ -77,6 +84,7 @@ struct GenerateKey {
 };
 
 struct ImportKey {
+  static constexpr bool kUsesSecret = false;
   static constexpr std::string_view kName = "key.import";
   using Answer = Bytes;  // the public key
   vault::Location at;
@@ -88,6 +96,7 @@ struct ImportKey {
 };
 
 struct PublicKey {
+  static constexpr bool kUsesSecret = false;
   static constexpr std::string_view kName = "key.public";
   using Answer = Bytes;
   vault::Location at;
@@ -95,6 +104,7 @@ struct PublicKey {
 };
 
 struct DeleteKey {
+  static constexpr bool kUsesSecret = false;
   static constexpr std::string_view kName = "key.delete";
   using Answer = Done;
   vault::Location at;
@@ -200,6 +210,7 @@ struct CheckPassword {
 // the snapshot's clock; neither: never. Giving both is invalid_argument. The record keeps its
 // type, public key and hint under a new version. A key already expired stays so: expired.
 struct ExpireKey {
+  static constexpr bool kUsesSecret = false;
   static constexpr std::string_view kName = "key.expire";
   using Answer = Done;
   vault::Location at;
@@ -474,6 +485,56 @@ struct ImportWithPassword {
   SH_FIELDS(file, password, expected_sender, merge)
 };
 
+// ---- policies (vault/policy.hpp)
+
+// The rules of a policy as requests carry them: `kinds` empty allows every kind; every other
+// field as vault::Policy has it (0 or empty: no limit).
+struct PolicyRules {
+  static constexpr std::string_view kTypeName = "stronghold.PolicyRules";
+  std::vector<std::uint16_t> kinds{};
+  std::vector<std::string> callers{};
+  std::uint64_t max_uses = 0;
+  std::uint32_t rate_count = 0;
+  std::uint32_t rate_seconds = 0;
+  std::int64_t not_before = 0;
+  std::int64_t not_after = 0;
+  std::vector<std::string> path_prefixes{};
+  std::uint64_t max_message = 0;
+  bool allow_prehashed = true;
+  SH_FIELDS(kinds, callers, max_uses, rate_count, rate_seconds, not_before, not_after, path_prefixes, max_message,
+            allow_prehashed)
+};
+
+// Sets the policy of the vault `vault` (when `record` is empty) or of the key `vault`/`record`,
+// in place of the one it had; rules that limit nothing remove it. It is itself policed: the
+// current policies of the vault and the key must allow it. Use counts stay.
+struct SetPolicy {
+  static constexpr bool kUsesSecret = false;
+  static constexpr std::string_view kName = "policy.set";
+  using Answer = Done;
+  std::string vault;
+  std::string record{};
+  PolicyRules rules;
+  SH_FIELDS(vault, record, rules)
+};
+
+struct PolicyState {
+  static constexpr std::string_view kTypeName = "stronghold.PolicyState";
+  bool present = false;  // false: no policy, everything is allowed
+  PolicyRules rules;
+  std::uint64_t uses = 0;  // counted so far (only while a rule counts them)
+  SH_FIELDS(present, rules, uses)
+};
+
+struct ShowPolicy {
+  static constexpr bool kUsesSecret = false;
+  static constexpr std::string_view kName = "policy.show";
+  using Answer = PolicyState;
+  std::string vault;
+  std::string record{};
+  SH_FIELDS(vault, record)
+};
+
 // ---- the identity storage (IOTA Identity's Storage interface)
 
 struct DidCreated {
@@ -642,6 +703,8 @@ struct DidValueSet {
   X(30, ImportVaults)         \
   X(31, ExportWithPassword)   \
   X(32, ImportWithPassword)   \
+  X(33, SetPolicy)            \
+  X(34, ShowPolicy)           \
   X(64, DidCreate)            \
   X(65, DidList)              \
   X(66, DidExists)            \

@@ -32,7 +32,10 @@ enum class Errc : std::uint8_t {
   unavailable,  // the component that would answer has stopped
   internal,
   did_not_found,  // an identity (DID) the storage does not hold
+  denied,         // refused by a policy (the message names the rule)
 };
+// The highest code: a number above it is no Errc (the wire and the C ABI check this).
+inline constexpr Errc kLastErrc = Errc::denied;
 
 std::string_view errc_name(Errc code) noexcept;
 

@@ -87,7 +87,8 @@ class Keystore {
   // Removal of every revoked or expired record (garbage collection), ready to apply.
   ChangeSet garbage() const;
 
-  // Live and revoked records, sorted by location; secret-store entries are not listed.
+  // Live and revoked records, sorted by location; secret-store entries and the records of
+  // companion vaults (policies, vault/policy.hpp) are not listed.
   std::vector<RecordInfo> list() const;
   Result<RecordInfo> info(const Location& location) const;
   // True when a usable record is there (not revoked, not expired).
@@ -109,14 +110,17 @@ class Keystore {
   std::vector<std::string> secret_names() const;
   bool has_secret(std::string_view name) const;
   bool has_vault(std::string_view path) const;
+  // Every vault's path, the reserved ones (secret store, companions) included, unsorted.
+  std::vector<std::string> vault_paths() const;
 
   // Sharing with another snapshot: the live records of the vaults at `vault_paths` (every vault,
-  // secret store included, when empty) as a change set whose vault keys are wrapped under
-  // `transfer_key` (32 bytes) instead of this snapshot's key. Records stay sealed.
+  // secret store included, when empty; a vault's companions, vault/policy.hpp, with it) as a change set whose vault
+  // keys are wrapped under `transfer_key` (32 bytes) instead of this snapshot's key. Records stay sealed.
   Result<ChangeSet> export_vaults(const std::vector<std::string>& vault_paths, ByteView transfer_key) const;
 
  private:
   friend class Transaction;
+  friend struct CompanionRecords;  // the reader of companion vaults (policy.cpp)
   struct State;
   explicit Keystore(std::unique_ptr<State> state) noexcept;
   std::unique_ptr<State> state_;
@@ -183,7 +187,8 @@ class Transaction {
   ChangeSet take() &&;
 
  private:
-  friend struct IdentityEntries;  // the one writer of reserved secret-store names (identity.cpp)
+  friend struct IdentityEntries;   // the one writer of reserved secret-store names (identity.cpp)
+  friend struct CompanionRecords;  // the one writer of companion vaults (policy.cpp)
   struct Staged;
   struct StagedVault;
   Result<StagedVault*> stage_vault(const std::string& path);
@@ -191,6 +196,7 @@ class Transaction {
                 const RecordOptions& options, Overwrite overwrite);
   Status put_entry(std::string_view name, ByteView value, Overwrite overwrite);
   Status delete_entry(std::string_view name);
+  Status revoke_at(const Location& location);  // revoke without the user-location checks
   const Keystore& keystore_;
   Overwrite overwrite_;
   ChangeSet changes_;

@@ -1,0 +1,183 @@
+#include "policy_book.hpp"
+
+namespace stronghold::actors {
+
+std::string PolicyBook::scope_key(const std::string& vault, const std::string& record) {
+  std::string key = vault;
+  key += '\0';  // no vault path holds a NUL
+  key += record;
+  return key;
+}
+
+Result<PolicyBook::Entry*> PolicyBook::entry(const vault::Keystore& keystore, const std::string& vault,
+                                             const std::string& record) {
+  const std::string key = scope_key(vault, record);
+  if (const auto found = policies_.find(key); found != policies_.end())
+    return &found->second;
+  if (!vault::vault_has_policies(keystore, vault))
+    return nullptr;  // the common case, and nothing to remember for it
+  Entry loaded;
+  auto policy = vault::read_policy(keystore, vault, record);
+  if (policy.ok())
+    loaded.policy = std::move(*policy);
+  else if (policy.status().code() != Errc::not_found)
+    return policy.status();
+  return &policies_.insert_or_assign(key, std::move(loaded)).first->second;
+}
+
+Result<vault::UseCounter*> PolicyBook::counter(const vault::Keystore& keystore, Entry& entry, const std::string& vault,
+                                               const std::string& record, std::int64_t now_ms) {
+  if (!entry.counter) {
+    SH_ASSIGN_OR_RETURN(const std::uint64_t reserved, vault::read_reserved_uses(keystore, vault, record));
+    entry.counter = vault::UseCounter::resumed(reserved, now_ms);
+    entry.counter->bucket_started = !entry.set_here;
+  }
+  return &*entry.counter;
+}
+
+namespace {
+
+std::string scope_name(const std::string& vault, const std::string& record) {
+  return record.empty() ? "vault " + vault : vault + "/" + record;
+}
+
+}  // namespace
+
+Result<std::vector<UseReservation>> PolicyBook::admit(const vault::Keystore& keystore, const PolicyFacts& facts,
+                                                      const vault::Caller& caller, std::int64_t now_ms) {
+  // The owner (who opened the snapshot with its password, and could change the file anyway)
+  // manages policies whatever they say: no policy can lock its owner out.
+  const bool manages_policy = facts.kind == RequestKind::SetPolicy || facts.kind == RequestKind::ShowPolicy;
+  if (manages_policy && caller.is_owner())
+    return std::vector<UseReservation>{};
+  std::vector<PolicedTarget> targets = facts.targets;
+  if (facts.every_vault)
+    for (std::string& vault : vault::policed_vaults(keystore))
+      targets.push_back({std::move(vault), {}, 0, {}});
+  // First every check, then every take, on copies: a refusal anywhere takes nothing.
+  struct Taking {
+    Entry* entry;
+    const PolicedTarget* target;
+    bool key_scope;
+    vault::UseCounter counter;
+    std::uint64_t reserve_to = 0;
+  };
+  std::vector<Taking> takings;
+  for (const PolicedTarget& target : targets) {
+    for (const bool key_scope : {false, true}) {
+      if (key_scope && target.record.empty())
+        continue;
+      const std::string& record = key_scope ? target.record : std::string();
+      SH_ASSIGN_OR_RETURN(Entry * found, entry(keystore, target.vault, record));
+      if (found == nullptr || !found->policy)
+        continue;
+      const vault::PolicedRequest request{static_cast<std::uint16_t>(facts.kind),
+                                          request_name(facts.kind),
+                                          &caller,
+                                          target.uses,
+                                          facts.longest_message,
+                                          facts.prehashed,
+                                          target.derivation_path};
+      SH_RETURN_IF_ERROR(vault::check_policy(*found->policy, scope_name(target.vault, record), request, now_ms / 1000));
+      if (target.uses == 0 || !found->policy->counts_uses())
+        continue;
+      SH_ASSIGN_OR_RETURN(vault::UseCounter * current, counter(keystore, *found, target.vault, record, now_ms));
+      takings.push_back({found, &target, key_scope, *current, 0});
+    }
+  }
+  for (Taking& taking : takings) {
+    const std::string& record = taking.key_scope ? taking.target->record : std::string();
+    SH_RETURN_IF_ERROR(vault::take_uses(*taking.entry->policy, scope_name(taking.target->vault, record), taking.counter,
+                                        taking.target->uses, now_ms, taking.reserve_to));
+  }
+  std::vector<UseReservation> reservations;
+  for (Taking& taking : takings) {
+    *taking.entry->counter = taking.counter;
+    if (taking.reserve_to != 0)
+      reservations.push_back(
+          {taking.target->vault, taking.key_scope ? taking.target->record : std::string(), taking.reserve_to});
+  }
+  return reservations;
+}
+
+void PolicyBook::reserved(const UseReservation& reservation) {
+  const auto found = policies_.find(scope_key(reservation.vault, reservation.record));
+  if (found != policies_.end() && found->second.counter)
+    found->second.counter->durable = std::max(found->second.counter->durable, reservation.uses);
+}
+
+void PolicyBook::changed(const std::string& vault, const std::string& record, std::optional<vault::Policy> policy) {
+  Entry& changed = policies_[scope_key(vault, record)];  // the companion vault exists from now on
+  changed.policy = std::move(policy);
+  changed.set_here = true;
+  if (changed.counter)
+    changed.counter->bucket_started = false;  // a new rate starts full
+}
+
+Result<PolicyState> PolicyBook::show(const vault::Keystore& keystore, const std::string& vault,
+                                     const std::string& record) {
+  SH_ASSIGN_OR_RETURN(Entry * found, entry(keystore, vault, record));
+  PolicyState state;
+  if (found == nullptr || !found->policy)
+    return state;
+  state.present = true;
+  state.rules = to_rules(*found->policy);
+  if (found->policy->counts_uses()) {
+    SH_ASSIGN_OR_RETURN(vault::UseCounter * current, counter(keystore, *found, vault, record, 0));
+    state.uses = current->used;
+  }
+  return state;
+}
+
+bool PolicyBook::governs(const vault::Keystore& keystore, const vault::Location& location) {
+  if (!vault::vault_has_policies(keystore, location.vault))
+    return false;
+  for (const std::string& record : {std::string(), location.record}) {
+    auto found = entry(keystore, location.vault, record);
+    if (!found.ok() || (*found != nullptr && (*found)->policy))
+      return true;  // a policy that cannot be read governs too: the actor path reports it
+  }
+  return false;
+}
+
+PolicyRules to_rules(const vault::Policy& policy) {
+  PolicyRules rules;
+  if (!policy.kinds.is_all())
+    for (std::uint16_t kind = 0; kind < vault::kKindLimit; ++kind)
+      if (policy.kinds.contains(kind))
+        rules.kinds.push_back(kind);
+  rules.callers = policy.callers;
+  rules.max_uses = policy.max_uses;
+  rules.rate_count = policy.rate.count;
+  rules.rate_seconds = policy.rate.seconds;
+  rules.not_before = policy.not_before;
+  rules.not_after = policy.not_after;
+  rules.path_prefixes = policy.path_prefixes;
+  rules.max_message = policy.max_message;
+  rules.allow_prehashed = policy.allow_prehashed;
+  return rules;
+}
+
+Result<vault::Policy> to_policy(const PolicyRules& rules) {
+  vault::Policy policy;
+  if (!rules.kinds.empty()) {
+    policy.kinds = vault::KindSet();
+    for (const std::uint16_t kind : rules.kinds) {
+      if (!is_request_kind(kind))
+        return error(Errc::invalid_argument, "a policy names request kind {}, which does not exist", kind);
+      policy.kinds.add(kind);
+    }
+  }
+  policy.callers = rules.callers;
+  policy.max_uses = rules.max_uses;
+  policy.rate = {rules.rate_count, rules.rate_seconds};
+  policy.not_before = rules.not_before;
+  policy.not_after = rules.not_after;
+  policy.path_prefixes = rules.path_prefixes;
+  policy.max_message = rules.max_message;
+  policy.allow_prehashed = rules.allow_prehashed;
+  SH_RETURN_IF_ERROR(policy.check());
+  return policy;
+}
+
+}  // namespace stronghold::actors

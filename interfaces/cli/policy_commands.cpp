@@ -1,0 +1,216 @@
+// The policy commands: `policy set` and `policy show`, on a vault or a key (vault/policy.hpp).
+#include <charconv>
+#include <ctime>
+
+#include "command.hpp"
+#include "options.hpp"
+#include "requests.hpp"
+
+namespace stronghold::cli {
+namespace {
+
+using Layout = Output::Layout;
+
+// A short name for the kinds people name most, beside every request's own name.
+struct KindAlias {
+  std::string_view alias;
+  std::string_view name;
+};
+constexpr KindAlias kKindAliases[] = {{"generate", "key.generate"}, {"derive", "key.derive"}, {"delete", "key.delete"},
+                                      {"public", "key.public"},     {"expire", "key.expire"}, {"hmac", "mac.hmac"}};
+
+// The kinds one --allow item names: a request's name ("sign.ecdsa"), a family ("sign": sign,
+// sign.ecdsa, sign.batch and sign.schnorr; "key": every key.*), or an alias.
+Status add_kinds(std::string_view item, std::vector<std::uint16_t>& kinds) {
+  for (const KindAlias& alias : kKindAliases)
+    if (item == alias.alias)
+      item = alias.name;
+  const std::size_t before = kinds.size();
+  actors::for_each_request_type([&](auto request) {
+    const std::string_view name = decltype(request)::kName;
+    if (name == item || (name.starts_with(item) && name.size() > item.size() && name[item.size()] == '.'))
+      kinds.push_back(static_cast<std::uint16_t>(actors::kind_of<decltype(request)>));
+  });
+  if (kinds.size() == before)
+    return error(Errc::invalid_argument,
+                 "--allow names request kinds (sign, derive, export, key.public, ...), not '{}'", item);
+  return {};
+}
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> items;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t comma = std::min(text.find(',', start), text.size());
+    if (comma > start)
+      items.push_back(text.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return items;
+}
+
+template <class T>
+Result<T> number(const std::string& text, std::string_view what) {
+  T value{};
+  const auto [end, failure] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (failure != std::errc() || end != text.data() + text.size() || text.empty())
+    return error(Errc::invalid_argument, "{} is a whole number, not '{}'", what, text);
+  return value;
+}
+
+// TIME: unix seconds, or a UTC date "2027-01-31" or time "2027-01-31T12:00:00Z".
+Result<std::int64_t> time_option(const std::string& text) {
+  if (text.find('-') == std::string::npos)
+    return number<std::int64_t>(text, "a time");
+  std::tm parts{};
+  const char* end = ::strptime(text.c_str(), "%Y-%m-%d", &parts);
+  if (end != nullptr && *end == 'T')
+    end = ::strptime(end + 1, "%H:%M:%S", &parts);
+  if (end != nullptr && *end == 'Z')
+    ++end;
+  if (end == nullptr || *end != '\0')
+    return error(Errc::invalid_argument, "a time is unix seconds or 2027-01-31T12:00:00Z (UTC), not '{}'", text);
+  return static_cast<std::int64_t>(::timegm(&parts));
+}
+
+// --rate N/SECONDS (the interval also as a duration: 10/1h).
+Status rate_option(const std::string& text, actors::PolicyRules& rules) {
+  const std::size_t slash = text.find('/');
+  if (slash == std::string::npos)
+    return error(Errc::invalid_argument, "--rate is N/SECONDS, such as 10/60 or 100/1h, not '{}'", text);
+  SH_ASSIGN_OR_RETURN(rules.rate_count, number<std::uint32_t>(text.substr(0, slash), "a rate's count"));
+  const std::string interval = text.substr(slash + 1);
+  auto seconds = number<std::uint32_t>(interval, "a rate's interval");
+  if (!seconds.ok()) {
+    SH_ASSIGN_OR_RETURN(const std::uint64_t duration, parse_duration(interval));
+    if (duration > UINT32_MAX)
+      return Status(Errc::invalid_argument, "a rate's interval is at most 136 years");
+    seconds = static_cast<std::uint32_t>(duration);
+  }
+  rules.rate_seconds = *seconds;
+  return {};
+}
+
+// --vault V or --at V/R: the vault and the record (empty for the vault's own policy).
+Result<std::pair<std::string, std::string>> policy_scope(const Args& args) {
+  if (args.has("--vault") == args.has("--at"))
+    return Status(Errc::invalid_argument, "name the policy's vault (--vault V) or key (--at VAULT/RECORD)");
+  if (args.has("--vault")) {
+    std::string vault = *args.value("--vault");
+    SH_RETURN_IF_ERROR(vault::Location::check_vault(vault));
+    return std::pair{std::move(vault), std::string()};
+  }
+  SH_ASSIGN_OR_RETURN(vault::Location at, location_option(args, "--at"));
+  return std::pair{std::move(at.vault), std::move(at.record)};
+}
+
+Result<actors::PolicyRules> policy_rules(const Args& args) {
+  actors::PolicyRules rules;
+  if (const auto allow = args.value("--allow"))
+    for (const std::string& item : split_list(*allow))
+      SH_RETURN_IF_ERROR(add_kinds(item, rules.kinds));
+  if (args.has("--allow") && rules.kinds.empty())
+    return Status(Errc::invalid_argument, "--allow names at least one request kind");
+  if (const auto callers = args.value("--callers"))
+    rules.callers = split_list(*callers);
+  if (const auto uses = args.value("--max-uses")) {
+    SH_ASSIGN_OR_RETURN(rules.max_uses, number<std::uint64_t>(*uses, "--max-uses"));
+  }
+  if (const auto rate = args.value("--rate"))
+    SH_RETURN_IF_ERROR(rate_option(*rate, rules));
+  if (args.has("--not-after") && args.has("--expires"))
+    return Status(Errc::invalid_argument, "give --not-after or --expires, not both");
+  if (const auto not_after = args.value("--not-after")) {
+    SH_ASSIGN_OR_RETURN(rules.not_after, time_option(*not_after));
+  }
+  if (const auto expires = args.value("--expires")) {
+    SH_ASSIGN_OR_RETURN(const std::uint64_t in, parse_duration(*expires));
+    rules.not_after = static_cast<std::int64_t>(std::time(nullptr)) + static_cast<std::int64_t>(in);
+  }
+  if (const auto not_before = args.value("--not-before")) {
+    SH_ASSIGN_OR_RETURN(rules.not_before, time_option(*not_before));
+  }
+  if (const auto paths = args.value("--paths"))
+    rules.path_prefixes = split_list(*paths);
+  if (const auto longest = args.value("--max-message")) {
+    SH_ASSIGN_OR_RETURN(rules.max_message, number<std::uint64_t>(*longest, "--max-message"));
+  }
+  rules.allow_prehashed = !args.has("--no-prehashed");
+  return rules;
+}
+
+Status policy_set(const Args& args, const Inputs&, Requests& requests, Output&) {
+  SH_ASSIGN_OR_RETURN(auto scope, policy_scope(args));
+  SH_ASSIGN_OR_RETURN(actors::PolicyRules rules, policy_rules(args));
+  return requests.call(actors::SetPolicy{std::move(scope.first), std::move(scope.second), std::move(rules)}).status();
+}
+
+std::string joined(const std::vector<std::string>& items, std::string_view none) {
+  if (items.empty())
+    return std::string(none);
+  std::string text;
+  for (const std::string& item : items)
+    text.append(text.empty() ? "" : ",").append(item);
+  return text;
+}
+
+std::string kind_names(const std::vector<std::uint16_t>& kinds) {
+  std::vector<std::string> names;
+  for (const std::uint16_t kind : kinds)
+    names.emplace_back(actors::request_name(static_cast<actors::RequestKind>(kind)));
+  return joined(names, "any");
+}
+
+std::string limit_text(std::uint64_t limit) { return limit == 0 ? "none" : std::to_string(limit); }
+
+Status policy_show(const Args& args, const Inputs&, Requests& requests, Output& out) {
+  SH_ASSIGN_OR_RETURN(auto scope, policy_scope(args));
+  SH_ASSIGN_OR_RETURN(const actors::PolicyState state, requests.call(actors::ShowPolicy{scope.first, scope.second}));
+  const actors::PolicyRules& rules = state.rules;
+  const std::string rate = rules.rate_count == 0 ? "none" : fmt::format("{}/{}", rules.rate_count, rules.rate_seconds);
+  const Output::Fields shown = {
+      {"policy", state.present ? "set" : "none (everything is allowed)"},
+      {"allow", kind_names(rules.kinds)},
+      {"callers", joined(rules.callers, "any")},
+      {"max_uses", limit_text(rules.max_uses)},
+      {"uses", std::to_string(state.uses)},
+      {"rate", rate},
+      {"not_before", limit_text(static_cast<std::uint64_t>(rules.not_before))},
+      {"not_after", limit_text(static_cast<std::uint64_t>(rules.not_after))},
+      {"paths", joined(rules.path_prefixes, "any")},
+      {"max_message", limit_text(rules.max_message)},
+      {"prehashed", rules.allow_prehashed ? "allowed" : "refused"},
+  };
+  for (const auto& [rule, value] : shown)
+    out.result({{"rule", rule}, {"value", value}}, Layout::record);
+  return {};
+}
+
+}  // namespace
+
+const std::vector<Command>& policy_commands() {
+  static const std::vector<Command> all = {
+      {"policy set",
+       "policy set (--vault V | --at VAULT/RECORD) [--allow KIND,...] [--callers NAME,...] [--max-uses N]\n"
+       "           [--rate N/SECONDS] [--not-before TIME] [--not-after TIME | --expires DURATION]\n"
+       "           [--paths PREFIX,...] [--max-message BYTES] [--no-prehashed]\n"
+       "  Replaces the policy of a vault or a key (a key's narrows its vault's); with no rule, removes it.\n"
+       "  KIND: a request's name (sign.ecdsa, key.public, export ...) or a family (sign, key, did).\n"
+       "  NAME: owner, uid:N (a strongholdd client's user), client:NAME. TIME: unix seconds or\n"
+       "  2027-01-31T12:00:00Z. A refused request exits 7 and names the rule.",
+       {{"--vault", "--at", "--allow", "--callers", "--max-uses", "--rate", "--not-before", "--not-after", "--expires",
+         "--paths", "--max-message"},
+        {"--no-prehashed"},
+        {}},
+       {},
+       policy_set},
+      {"policy show",
+       "policy show (--vault V | --at VAULT/RECORD) [--json]\n  One rule per line, with the uses counted so far.",
+       {{"--vault", "--at"}, {}, {}},
+       {},
+       policy_show},
+  };
+  return all;
+}
+
+}  // namespace stronghold::cli

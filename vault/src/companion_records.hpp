@@ -1,0 +1,18 @@
+// The door to companion vaults' records (policy.hpp), which no user location reaches: internal to
+// the vault floor, defined beside the keystore's state (keystore.cpp).
+#pragma once
+
+#include "stronghold/vault/keystore.hpp"
+
+namespace stronghold::vault {
+
+struct CompanionRecords {
+  // The record's bytes; not_found when there is none (or it was removed).
+  static Result<Bytes> read(const Keystore& keystore, const Location& location);
+  // Stores `value` at `location`, replacing what is there.
+  static Status put(Transaction& tx, const Location& location, ByteView value);
+  // Removes the record at `location`, if there is one.
+  static Status remove(Transaction& tx, const Location& location);
+};
+
+}  // namespace stronghold::vault
