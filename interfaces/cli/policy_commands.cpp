@@ -156,6 +156,7 @@ std::string joined(const std::vector<std::string>& items, std::string_view none)
 
 std::string kind_names(const std::vector<std::uint16_t>& kinds) {
   std::vector<std::string> names;
+  names.reserve(kinds.size());
   for (const std::uint16_t kind : kinds)
     names.emplace_back(actors::request_name(static_cast<actors::RequestKind>(kind)));
   return joined(names, "any");

@@ -60,6 +60,7 @@ Errc signed_batch(Engine& engine, std::size_t messages) {
 int signed_by_8_threads(Engine& engine, int each) {
   std::atomic<int> signed_count{0};
   std::vector<std::thread> threads;
+  threads.reserve(8);
   for (int t = 0; t < 8; ++t)
     threads.emplace_back([&] {
       for (int i = 0; i < each; ++i)

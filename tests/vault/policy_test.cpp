@@ -71,9 +71,9 @@ TEST_CASE("uses are counted exactly and reserved ahead, so a restart never grant
   Policy policy;
   policy.max_uses = 100;
   CHECK(reservation_block(100) == 0);  // every use written before it is made
-  CHECK(reservation_block(1024 * 10) == 10);
+  CHECK(reservation_block(std::uint64_t{1024} * 10) == 10);
   CHECK(reservation_block(1'000'000) == kUseReservation);
-  policy.max_uses = 100 * 1024;
+  policy.max_uses = std::uint64_t{100} * 1024;
   UseCounter counter;
   std::uint64_t reserve_to = 0;
   REQUIRE(take_uses(policy, "w/k", counter, 1, 0, reserve_to).ok());
