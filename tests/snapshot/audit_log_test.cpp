@@ -1,0 +1,308 @@
+// The audit log: round trips, a tamper sweep (flips, drops, swaps, truncations), rotation, the
+// wrong key, crashed tails, failures at every file step, and the JSON form.
+#include <algorithm>
+#include <chrono>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <doctest/doctest.h>
+
+#include "faulty_file_system.hpp"
+#include "stronghold/runtime/utf8.hpp"
+#include "stronghold/snapshot/audit_log.hpp"
+#include "support/json.hpp"
+
+using namespace stronghold;
+using namespace stronghold::snapshot;
+using stronghold::test::FaultyFileSystem;
+
+namespace {
+
+const std::string kDir = "/audit";
+const std::string kPath = "/audit/requests.log";
+const Bytes kKey(kAuditKeySize, 0x11);
+const Bytes kOtherKey(kAuditKeySize, 0x22);
+constexpr std::size_t kHeaderBytes = 90;
+
+FaultyFileSystem memory_fs() { return FaultyFileSystem(-1, FaultyFileSystem::Fault::none, 1); }
+
+AuditEntry entry_number(std::uint64_t i) {
+  AuditEntry entry;
+  entry.time_ms = 1'700'000'000'000 + static_cast<std::int64_t>(i) * 1000;
+  entry.caller = i % 3 == 0 ? "uid:1000" : "client:tool";
+  entry.kind = static_cast<std::uint16_t>(i % 40);
+  entry.location = i % 5 == 0 ? "" : "wallet/key-" + std::to_string(i % 7);
+  entry.outcome = static_cast<AuditOutcome>(1 + i % 6);
+  entry.status = entry.outcome == AuditOutcome::failed ? 8 : 0;
+  entry.rule = i % 4 == 0 ? "deny-export" : "";
+  entry.digest[0] = static_cast<std::uint8_t>(i);
+  entry.digest[31] = static_cast<std::uint8_t>(i >> 8);
+  return entry;
+}
+
+// Appends entries first..last, flushing every `every`, then flushes; returns what was written.
+std::vector<AuditEntry> write_entries(AuditLog& log, std::uint64_t first, std::uint64_t last, std::uint64_t every) {
+  std::vector<AuditEntry> written;
+  for (std::uint64_t i = first; i <= last; ++i) {
+    AuditEntry entry = entry_number(i);
+    REQUIRE(log.append({&entry, 1}).ok());
+    written.push_back(entry);
+    if (i % every == 0)
+      REQUIRE(log.flush(false).ok());
+  }
+  REQUIRE(log.flush(true).ok());
+  return written;
+}
+
+Bytes file_of(FaultyFileSystem& fs, const std::string& path) { return fs.read_file(path, 1u << 30).value(); }
+
+void put_file(FaultyFileSystem& fs, const std::string& path, ByteView bytes) {
+  REQUIRE(fs.remove(path).ok());
+  auto file = fs.open_append(path, true);
+  REQUIRE(file.ok());
+  REQUIRE((*file)->append(bytes).ok());
+}
+
+std::vector<AuditEntry> read_all(FileSystem& fs, ByteView key = kKey, std::int64_t since = 0) {
+  std::vector<AuditEntry> entries;
+  auto read = read_audit_log(fs, kPath, key, since, [&](const AuditEntry& entry) { entries.push_back(entry); });
+  REQUIRE_MESSAGE(read.ok(), read.status().to_string());
+  return entries;
+}
+
+AuditVerification verify(FileSystem& fs, std::optional<AuditHead> anchor = {}, ByteView key = kKey) {
+  auto verified = verify_audit_log(fs, kPath, key, anchor);
+  REQUIRE_MESSAGE(verified.ok(), verified.status().to_string());
+  return std::move(verified).value();
+}
+
+std::string break_text(const AuditVerification& verification) {
+  if (!verification.first_break)
+    return "no break";
+  const AuditBreak& at = *verification.first_break;
+  return at.file + " @" + std::to_string(at.offset) + " #" + std::to_string(at.sequence) + ": " + at.what;
+}
+
+// The records of a file as the format lays them out: kind u8 | length u16 | body.
+struct Record {
+  std::size_t offset;
+  std::size_t size;  // header included
+  std::uint8_t kind;
+  std::uint64_t sequence;  // an entry's; the sequence a seal covers
+};
+constexpr std::uint8_t kEntry = 1;
+
+std::vector<Record> records_of(ByteView file) {
+  std::vector<Record> records;
+  for (std::size_t at = kHeaderBytes; at < file.size();) {
+    const std::size_t size = 3 + (file[at + 1] | static_cast<std::size_t>(file[at + 2]) << 8);
+    std::uint64_t sequence = 0;
+    for (int i = 7; i >= 0; --i)
+      sequence = sequence << 8 | file[at + 3 + static_cast<std::size_t>(i)];
+    records.push_back({at, size, file[at], sequence});
+    at += size;
+  }
+  return records;
+}
+
+struct SweepLog {
+  FaultyFileSystem fs = memory_fs();
+  Bytes file;
+  std::vector<Record> records;
+  AuditHead head;
+};
+
+// A log of `count` entries flushed every 16.
+void make_sweep_log(SweepLog& log, std::uint64_t count) {
+  auto opened = AuditLog::open(log.fs, kPath, kKey);
+  REQUIRE(opened.ok());
+  write_entries(**opened, 1, count, 16);
+  log.head = (*opened)->head();
+  log.file = file_of(log.fs, kPath);
+  log.records = records_of(log.file);
+}
+
+// Verifies `mutated` in place of the sweep log's file, anchored at its head.
+AuditVerification verify_mutation(SweepLog& log, ByteView mutated) {
+  put_file(log.fs, kPath, mutated);
+  return verify(log.fs, log.head);
+}
+
+const Record& record_at(const std::vector<Record>& records, std::size_t offset) {
+  return *std::prev(std::upper_bound(records.begin(), records.end(), offset,
+                                     [](std::size_t at, const Record& record) { return at < record.offset; }));
+}
+
+// Flips byte `at` and checks that the break names its record (and an entry's sequence).
+void check_flip(SweepLog& log, std::size_t at) {
+  Bytes mutated = log.file;
+  mutated[at] ^= 0x01;
+  const AuditVerification result = verify_mutation(log, mutated);
+  INFO("flip at " << at << ": " << break_text(result));
+  REQUIRE(result.first_break);
+  if (at < kHeaderBytes) {
+    CHECK(result.first_break->offset == 0);
+    return;
+  }
+  const Record& record = record_at(log.records, at);
+  CHECK(result.first_break->offset == record.offset);
+  if (record.kind == kEntry)
+    CHECK(result.first_break->sequence == record.sequence);
+}
+
+// Cuts the log where record `r` starts, drops it when an entry, and swaps it with the next when
+// both are entries; each must break where record `r` is. `sealed` is the sequence of the last
+// seal before it.
+void check_record_mutations(SweepLog& log, std::size_t r, std::uint64_t sealed) {
+  const Record& record = log.records[r];
+  const auto begin = log.file.begin() + static_cast<std::ptrdiff_t>(record.offset);
+  const auto end = begin + static_cast<std::ptrdiff_t>(record.size);
+  const AuditVerification cut = verify_mutation(log, Bytes(log.file.begin(), begin));
+  INFO("record " << r << " at " << record.offset << ", cut there: " << break_text(cut));
+  REQUIRE(cut.first_break);
+  CHECK(cut.first_break->sequence == sealed + 1);
+  const bool tail = r > 0 && log.records[r - 1].kind == kEntry;  // entries after the last seal
+  CHECK(cut.first_break->what.starts_with(tail ? "unsealed tail" : "anchor not reached"));
+  if (record.kind != kEntry)
+    return;
+  Bytes dropped(log.file.begin(), begin);
+  dropped.insert(dropped.end(), end, log.file.end());
+  const AuditVerification drop = verify_mutation(log, dropped);
+  REQUIRE_MESSAGE(drop.first_break, "drop of entry ", record.sequence);
+  CHECK(drop.first_break->offset == record.offset);
+  CHECK(drop.first_break->sequence == record.sequence);
+  CHECK(drop.first_break->what.starts_with("dropped"));
+  if (r + 1 == log.records.size() || log.records[r + 1].kind != kEntry)
+    return;
+  const auto next_end = end + static_cast<std::ptrdiff_t>(log.records[r + 1].size);
+  Bytes swapped(log.file.begin(), begin);
+  swapped.insert(swapped.end(), end, next_end);
+  swapped.insert(swapped.end(), begin, end);
+  swapped.insert(swapped.end(), next_end, log.file.end());
+  const AuditVerification swap = verify_mutation(log, swapped);
+  REQUIRE_MESSAGE(swap.first_break, "swap of entry ", record.sequence, " with the next");
+  CHECK(swap.first_break->offset == record.offset);
+  CHECK(swap.first_break->sequence == record.sequence);
+}
+
+// The sequence of the last seal before each record.
+std::vector<std::uint64_t> sealed_before(const std::vector<Record>& records) {
+  std::vector<std::uint64_t> sealed(records.size(), 0);
+  for (std::size_t r = 1; r < records.size(); ++r)
+    sealed[r] = records[r - 1].kind == kEntry ? sealed[r - 1] : records[r - 1].sequence;
+  return sealed;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+TEST_CASE("an audit log reads back what was appended, across a reopen, and verifies clean") {
+  FaultyFileSystem fs = memory_fs();
+  std::vector<AuditEntry> written;
+  AuditHead head;
+  {
+    auto log = AuditLog::open(fs, kPath, kKey);
+    REQUIRE(log.ok());
+    CHECK((*log)->head() == AuditHead{});
+    written = write_entries(**log, 1, 40, 7);
+    head = (*log)->head();
+    CHECK(head.sequence == 40);
+  }
+  auto reopened = AuditLog::open(fs, kPath, kKey);
+  REQUIRE(reopened.ok());
+  CHECK((*reopened)->head() == head);
+  const std::vector<AuditEntry> more = write_entries(**reopened, 41, 50, 100);
+  written.insert(written.end(), more.begin(), more.end());
+  for (std::uint64_t i = 0; i < written.size(); ++i)
+    CHECK(written[i].sequence == i + 1);
+
+  CHECK(read_all(fs) == written);
+  const AuditVerification clean = verify(fs, (*reopened)->head());
+  CHECK_MESSAGE(!clean.first_break, break_text(clean));
+  CHECK(clean.entries == 50);
+  CHECK(clean.head == (*reopened)->head());
+  CHECK(clean.recoveries.empty());
+  // Reading from a time on skips what came before.
+  CHECK(read_all(fs, kKey, written[44].time_ms) == std::vector<AuditEntry>(written.begin() + 44, written.end()));
+  // An anchor from before the reopen is on the way: still clean.
+  CHECK_MESSAGE(!verify(fs, head).first_break, "anchored at 40");
+}
+
+TEST_CASE("append refuses an entry with a field over its bound and appends none of the batch") {
+  FaultyFileSystem fs = memory_fs();
+  auto log = AuditLog::open(fs, kPath, kKey);
+  REQUIRE(log.ok());
+  std::vector<AuditEntry> batch = {entry_number(1), entry_number(2)};
+  batch[1].rule = std::string(kAuditMaxRule + 1, 'r');
+  CHECK((*log)->append(batch).code() == Errc::invalid_argument);
+  batch[1].rule = std::string(kAuditMaxRule, 'r');
+  batch[1].location = std::string(kAuditMaxLocation, 'l');
+  batch[1].caller = std::string(kAuditMaxCaller, 'c');
+  REQUIRE((*log)->append(batch).ok());
+  REQUIRE((*log)->flush(true).ok());
+  CHECK(batch[0].sequence == 1);
+  CHECK(read_all(fs) == batch);
+}
+
+TEST_CASE("every single-byte flip of a 1,000-entry audit log is detected at the record it hit") {
+  SweepLog log;
+  make_sweep_log(log, 1000);
+  const auto start = std::chrono::steady_clock::now();
+  for (std::size_t at = 0; at < log.file.size(); ++at)
+    check_flip(log, at);
+  MESSAGE("flips of " << log.file.size() << " bytes in " << seconds_since(start) << " s");
+  const AuditVerification clean = verify_mutation(log, log.file);
+  CHECK_MESSAGE(!clean.first_break, break_text(clean));
+  CHECK(clean.entries == 1000);
+}
+
+TEST_CASE("every dropped entry, adjacent swap and cut at a record boundary of a 1,000-entry audit log is detected") {
+  SweepLog log;
+  make_sweep_log(log, 1000);
+  const std::vector<std::uint64_t> sealed = sealed_before(log.records);
+  for (std::size_t r = 0; r < log.records.size(); ++r)
+    check_record_mutations(log, r, sealed[r]);
+  for (const std::size_t cut : {std::size_t{0}, kHeaderBytes / 2}) {
+    const AuditVerification header_cut = verify_mutation(log, Bytes(log.file.begin(), log.file.begin() + cut));
+    REQUIRE_MESSAGE(header_cut.first_break, "cut at ", cut);
+    CHECK(header_cut.first_break->offset == 0);
+  }
+}
+
+// Each mutation costs a verification up to the place it was made: the 10,000-entry log gets a
+// sample (the first 1,000 and last 100 records, every 50th between; every header byte, every
+// byte of the first and last seal, and byte k mod 75 of seal k), the smaller logs above all.
+TEST_CASE("a 10,000-entry audit log verifies, and detects sampled flips, drops, swaps and cuts") {
+  SweepLog log;
+  make_sweep_log(log, 10000);
+  const auto start = std::chrono::steady_clock::now();
+  const AuditVerification clean = verify_mutation(log, log.file);
+  CHECK_MESSAGE(!clean.first_break, break_text(clean));
+  CHECK(clean.entries == 10000);
+  CHECK(clean.head == log.head);
+  MESSAGE("a clean verification of " << log.file.size() << " bytes takes " << seconds_since(start) << " s");
+  for (std::size_t at = 0; at < kHeaderBytes; ++at)
+    check_flip(log, at);
+  const std::vector<std::uint64_t> sealed = sealed_before(log.records);
+  std::vector<std::size_t> seals;
+  for (std::size_t r = 0; r < log.records.size(); ++r) {
+    if (log.records[r].kind != kEntry)
+      seals.push_back(r);
+    if (r < 1000 || r + 100 >= log.records.size() || r % 50 == 0)
+      check_record_mutations(log, r, sealed[r]);
+  }
+  for (std::size_t k = 0; k < seals.size(); ++k) {
+    const Record& seal = log.records[seals[k]];
+    const bool every_byte = k == 0 || k + 1 == seals.size();
+    for (std::size_t at = 0; at < seal.size; ++at)
+      if (every_byte || at == k % seal.size)
+        check_flip(log, seal.offset + at);
+  }
+  MESSAGE(log.records.size() << " records, " << log.file.size() << " bytes, swept in " << seconds_since(start)
+                             << " s");
+}
+
