@@ -70,6 +70,7 @@ Result<std::unique_ptr<AuditLog>> AuditLog::open(FileSystem& fs, const std::stri
   } else {
     return existing.status();
   }
+  log->chained_ = log->sealed_;
   return log;
 }
 
@@ -98,7 +99,7 @@ Status AuditLog::resume(ByteView file) {
 Status AuditLog::adopt(std::uint64_t size, const AuditHead& sealed) {
   SH_ASSIGN_OR_RETURN(file_, fs_->open_append(path_, false));
   size_ = size;
-  sealed_ = chained_ = sealed;
+  sealed_ = sealed;  // a rotation keeps the entries appended since (chained_)
   return {};
 }
 

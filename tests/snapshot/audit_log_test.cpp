@@ -106,8 +106,31 @@ std::vector<Record> records_of(ByteView file) {
   return records;
 }
 
+// One file, kPath, whose bytes the sweep changes in place: verifying reads it with one copy.
+class SweepFileSystem final : public FileSystem {
+ public:
+  Bytes file;
+  Result<std::string> resolve(const std::string& path) override { return path; }
+  Result<Bytes> read_file(const std::string& path, std::uint64_t) override {
+    if (path != kPath)
+      return Status(Errc::not_found, path);
+    return file;
+  }
+  bool exists(const std::string& path) override { return path == kPath; }
+  Result<std::vector<std::string>> list(const std::string&) override { return std::vector<std::string>{"requests.log"}; }
+  Result<std::unique_ptr<AppendFile>> open_append(const std::string&, bool) override { return read_only(); }
+  Status truncate(const std::string&, std::uint64_t) override { return read_only(); }
+  Status rename(const std::string&, const std::string&) override { return read_only(); }
+  Status remove(const std::string&) override { return read_only(); }
+  Status sync_directory(const std::string&) override { return read_only(); }
+  Result<std::unique_ptr<FileLock>> lock(const std::string&) override { return read_only(); }
+
+ private:
+  static Status read_only() { return Status(Errc::unsupported, "the sweep's file system is read-only"); }
+};
+
 struct SweepLog {
-  FaultyFileSystem fs = memory_fs();
+  SweepFileSystem fs;
   Bytes file;
   std::vector<Record> records;
   AuditHead head;
@@ -115,17 +138,18 @@ struct SweepLog {
 
 // A log of `count` entries flushed every 16.
 void make_sweep_log(SweepLog& log, std::uint64_t count) {
-  auto opened = AuditLog::open(log.fs, kPath, kKey);
+  FaultyFileSystem written = memory_fs();
+  auto opened = AuditLog::open(written, kPath, kKey);
   REQUIRE(opened.ok());
   write_entries(**opened, 1, count, 16);
   log.head = (*opened)->head();
-  log.file = file_of(log.fs, kPath);
+  log.file = file_of(written, kPath);
   log.records = records_of(log.file);
 }
 
 // Verifies `mutated` in place of the sweep log's file, anchored at its head.
 AuditVerification verify_mutation(SweepLog& log, ByteView mutated) {
-  put_file(log.fs, kPath, mutated);
+  log.fs.file.assign(mutated.begin(), mutated.end());
   return verify(log.fs, log.head);
 }
 
@@ -134,11 +158,12 @@ const Record& record_at(const std::vector<Record>& records, std::size_t offset) 
                                      [](std::size_t at, const Record& record) { return at < record.offset; }));
 }
 
-// Flips byte `at` and checks that the break names its record (and an entry's sequence).
+// Flips byte `at` of the file system's copy of the log (and back) and checks that the break
+// names its record (and an entry's sequence).
 void check_flip(SweepLog& log, std::size_t at) {
-  Bytes mutated = log.file;
-  mutated[at] ^= 0x01;
-  const AuditVerification result = verify_mutation(log, mutated);
+  log.fs.file[at] ^= 0x01;
+  const AuditVerification result = verify(log.fs, log.head);
+  log.fs.file[at] ^= 0x01;
   INFO("flip at " << at << ": " << break_text(result));
   REQUIRE(result.first_break);
   if (at < kHeaderBytes) {
@@ -252,6 +277,7 @@ TEST_CASE("every single-byte flip of a 1,000-entry audit log is detected at the 
   SweepLog log;
   make_sweep_log(log, 1000);
   const auto start = std::chrono::steady_clock::now();
+  log.fs.file = log.file;
   for (std::size_t at = 0; at < log.file.size(); ++at)
     check_flip(log, at);
   MESSAGE("flips of " << log.file.size() << " bytes in " << seconds_since(start) << " s");
@@ -295,6 +321,7 @@ TEST_CASE("a 10,000-entry audit log verifies, and detects sampled flips, drops, 
     if (r < 1000 || r + 100 >= log.records.size() || r % 50 == 0)
       check_record_mutations(log, r, sealed[r]);
   }
+  log.fs.file = log.file;
   for (std::size_t k = 0; k < seals.size(); ++k) {
     const Record& seal = log.records[seals[k]];
     const bool every_byte = k == 0 || k + 1 == seals.size();
@@ -306,3 +333,254 @@ TEST_CASE("a 10,000-entry audit log verifies, and detects sampled flips, drops, 
                              << " s");
 }
 
+
+TEST_CASE("a rotated audit log verifies across its files, without its oldest, and not with one edited") {
+  FaultyFileSystem fs = memory_fs();
+  AuditHead head;
+  std::vector<AuditEntry> written;
+  {
+    auto log = AuditLog::open(fs, kPath, kKey, AuditLogOptions{.max_file_bytes = 2000});
+    REQUIRE(log.ok());
+    written = write_entries(**log, 1, 200, 10);
+    head = (*log)->head();
+  }
+  std::vector<std::string> rotated = fs.list(kDir).value();
+  std::erase(rotated, "requests.log");
+  std::sort(rotated.begin(), rotated.end());
+  REQUIRE(rotated.size() >= 4);
+  CHECK(rotated.front() == "requests.log.00000000000000000001");
+  const AuditVerification all = verify(fs, head);
+  CHECK_MESSAGE(!all.first_break, break_text(all));
+  CHECK(all.entries == 200);
+  CHECK(read_all(fs) == written);
+
+  SUBCASE("deleting the oldest file leaves a log that verifies from the next") {
+    REQUIRE(fs.remove(kDir + "/" + rotated.front()).ok());
+    const AuditVerification rest = verify(fs, head);
+    CHECK_MESSAGE(!rest.first_break, break_text(rest));
+    CHECK(rest.first_sequence == std::stoull(rotated[1].substr(rotated[1].size() - 20)));
+    CHECK(rest.entries == 200 - rest.first_sequence + 1);
+    // and the log goes on
+    auto reopened = AuditLog::open(fs, kPath, kKey, AuditLogOptions{.max_file_bytes = 2000});
+    REQUIRE(reopened.ok());
+    write_entries(**reopened, 201, 210, 5);
+    CHECK_MESSAGE(!verify(fs, (*reopened)->head()).first_break, "after more entries");
+  }
+  SUBCASE("deleting a file in the middle is a dropped range") {
+    REQUIRE(fs.remove(kDir + "/" + rotated[1]).ok());
+    const AuditVerification gap = verify(fs, head);
+    REQUIRE(gap.first_break);
+    CHECK(gap.first_break->file == kDir + "/" + rotated[2]);
+    CHECK(gap.first_break->what.starts_with("dropped"));
+  }
+  SUBCASE("an edited rotated file breaks there") {
+    const std::string middle = kDir + "/" + rotated[2];
+    Bytes bytes = file_of(fs, middle);
+    bytes[bytes.size() / 2] ^= 0x40;
+    put_file(fs, middle, bytes);
+    const AuditVerification edited = verify(fs, head);
+    REQUIRE(edited.first_break);
+    CHECK(edited.first_break->file == middle);
+    CHECK(edited.first_break->offset <= bytes.size() / 2);
+  }
+  SUBCASE("the active file missing: open continues from the newest rotated file") {
+    REQUIRE(fs.remove(kPath).ok());
+    auto reopened = AuditLog::open(fs, kPath, kKey);
+    REQUIRE(reopened.ok());
+    CHECK((*reopened)->head().sequence <= head.sequence);
+    write_entries(**reopened, 1, 3, 10);
+    CHECK_MESSAGE(!verify(fs).first_break, "continued");
+  }
+}
+
+TEST_CASE("an audit log under another key has no seal that verifies") {
+  FaultyFileSystem fs = memory_fs();
+  {
+    auto log = AuditLog::open(fs, kPath, kKey, AuditLogOptions{.max_file_bytes = 1000});
+    REQUIRE(log.ok());
+    write_entries(**log, 1, 60, 4);
+  }
+  const AuditVerification wrong = verify(fs, std::nullopt, kOtherKey);
+  REQUIRE(wrong.first_break);
+  CHECK(wrong.first_break->offset == 0);
+  CHECK(wrong.first_break->what.starts_with("bad seal"));
+  CHECK(wrong.entries == 0);
+  CHECK(AuditLog::open(fs, kPath, kOtherKey).code() == Errc::authentication_failed);
+  std::size_t visited = 0;
+  CHECK(read_audit_log(fs, kPath, kOtherKey, 0, [&](const AuditEntry&) { ++visited; }).ok());
+  CHECK(visited == 0);
+  // Each file alone: the first seal of each fails too.
+  const std::vector<std::string> names = fs.list(kDir).value();
+  REQUIRE(names.size() >= 3);
+  for (const std::string& name : names) {
+    FaultyFileSystem single = memory_fs();
+    put_file(single, kPath, file_of(fs, kDir + "/" + name));
+    const AuditVerification alone = verify(single, std::nullopt, kOtherKey);
+    CHECK_MESSAGE(alone.first_break, name);
+    CHECK(alone.first_break->what.starts_with("bad seal"));
+  }
+}
+
+TEST_CASE("open refuses an audit log damaged before its last seal and leaves it as it was") {
+  FaultyFileSystem fs = memory_fs();
+  {
+    auto log = AuditLog::open(fs, kPath, kKey);
+    REQUIRE(log.ok());
+    write_entries(**log, 1, 30, 10);
+  }
+  Bytes damaged = file_of(fs, kPath);
+  damaged[kHeaderBytes + 40] ^= 0x02;
+  put_file(fs, kPath, damaged);
+  const auto opened = AuditLog::open(fs, kPath, kKey);
+  CHECK(opened.code() == Errc::corrupted);
+  CHECK_MESSAGE(opened.status().message().find("byte 90 (entry 1)") != std::string::npos,
+                opened.status().to_string());
+  CHECK(file_of(fs, kPath) == damaged);
+}
+
+TEST_CASE("open seals the entries a crash left after the last seal, and keeps the torn bytes") {
+  FaultyFileSystem fs = memory_fs();
+  Bytes sealed_file;
+  std::vector<AuditEntry> written;
+  {
+    auto log = AuditLog::open(fs, kPath, kKey);
+    REQUIRE(log.ok());
+    written = write_entries(**log, 1, 10, 100);
+    sealed_file = file_of(fs, kPath);
+    const auto more = write_entries(**log, 11, 15, 100);
+    written.insert(written.end(), more.begin(), more.end());
+  }
+  const Bytes whole = file_of(fs, kPath);
+  const std::vector<Record> records = records_of(whole);
+  const Record& last_entry = records[records.size() - 2];  // before the final seal
+  REQUIRE(last_entry.kind == kEntry);
+  struct Crash {
+    const char* what;
+    Bytes file;
+    std::uint64_t entries;
+    std::uint64_t torn;
+    std::uint64_t zeros;
+  };
+  const Bytes unsealed(whole.begin(), whole.begin() + static_cast<std::ptrdiff_t>(last_entry.offset + last_entry.size));
+  Bytes torn(whole.begin(), whole.begin() + static_cast<std::ptrdiff_t>(last_entry.offset + 20));
+  Bytes zeros = unsealed;
+  zeros.resize(zeros.size() + 300, 0);
+  Bytes torn_seal(whole.begin(), whole.end() - 10);
+  for (const Crash& crash : {Crash{"whole entries unsealed", unsealed, 5, 0, 0},
+                             Crash{"a torn entry after unsealed ones", torn, 4, 20, 0},
+                             Crash{"zeros after unsealed entries", zeros, 5, 0, 300},
+                             Crash{"a torn seal", torn_seal, 5, whole.size() - 10 - unsealed.size(), 0}}) {
+    INFO(crash.what);
+    put_file(fs, kPath, crash.file);
+    const AuditVerification before = verify(fs);
+    REQUIRE(before.first_break);
+    CHECK(before.first_break->sequence == 11);
+    auto reopened = AuditLog::open(fs, kPath, kKey);
+    REQUIRE_MESSAGE(reopened.ok(), reopened.status().to_string());
+    CHECK((*reopened)->head().sequence == 10 + crash.entries);
+    const AuditVerification after = verify(fs, (*reopened)->head());
+    CHECK_MESSAGE(!after.first_break, break_text(after));
+    REQUIRE(after.recoveries.size() == 1);
+    CHECK(after.recoveries[0].first_sequence == 11);
+    CHECK(after.recoveries[0].entries == crash.entries);
+    CHECK(after.recoveries[0].torn_bytes == crash.torn);
+    CHECK(after.recoveries[0].zero_bytes == crash.zeros);
+    // Nothing before the torn part moved; every whole entry reads back.
+    const Bytes recovered = file_of(fs, kPath);
+    CHECK(std::equal(crash.file.begin(), crash.file.end() - static_cast<std::ptrdiff_t>(crash.torn + crash.zeros),
+                     recovered.begin()));
+    CHECK(read_all(fs) == std::vector<AuditEntry>(written.begin(), written.begin() + 10 + crash.entries));
+    // A whole record after the last seal that does not chain is damage, not a crash.
+    Bytes damaged = unsealed;
+    damaged[last_entry.offset + 12] ^= 0x01;
+    put_file(fs, kPath, damaged);
+    CHECK(AuditLog::open(fs, kPath, kKey).code() == Errc::corrupted);
+  }
+  CHECK(sealed_file.size() < whole.size());
+}
+
+namespace {
+
+// Appends batches of three entries, each flushed with a sync; acknowledged entries are those of
+// a flush that succeeded. After a failure it opens the log again and goes on, as the engine will.
+std::set<std::string> audit_workload(FaultyFileSystem& fs) {
+  std::set<std::string> acknowledged;
+  const AuditLogOptions options{.max_file_bytes = 700};  // rotations during the workload
+  auto log = AuditLog::open(fs, kPath, kKey, options);
+  for (int batch = 0; batch < 12 && !fs.powered_off(); ++batch) {
+    if (!log.ok()) {
+      log = AuditLog::open(fs, kPath, kKey, options);
+      continue;
+    }
+    std::vector<AuditEntry> entries = {entry_number(1), entry_number(2), entry_number(3)};
+    for (std::size_t i = 0; i < entries.size(); ++i)
+      entries[i].caller = "batch-" + std::to_string(batch) + "-" + std::to_string(i);
+    if ((*log)->append(entries).ok() && (*log)->flush(true).ok()) {
+      for (const AuditEntry& entry : entries)
+        acknowledged.insert(entry.caller);
+    } else {
+      log = AuditLog::open(fs, kPath, kKey, options);
+    }
+  }
+  return acknowledged;
+}
+
+void check_survivor(FileSystem& fs, const std::set<std::string>& acknowledged) {
+  auto reopened = AuditLog::open(fs, kPath, kKey);
+  if (acknowledged.empty() && reopened.code() == Errc::not_found)
+    return;
+  REQUIRE_MESSAGE(reopened.ok(), reopened.status().to_string());
+  const AuditVerification verification = verify(fs, (*reopened)->head());
+  CHECK_MESSAGE(!verification.first_break, break_text(verification));
+  std::set<std::string> found;
+  for (const AuditEntry& entry : read_all(fs))
+    found.insert(entry.caller);
+  for (const std::string& caller : acknowledged)
+    CHECK_MESSAGE(found.contains(caller), caller);
+}
+
+}  // namespace
+
+TEST_CASE("an audit log keeps every acknowledged entry through a failure or power loss at any step") {
+  FaultyFileSystem probe = memory_fs();
+  (void)audit_workload(probe);
+  const int steps = probe.steps();
+  REQUIRE(steps > 40);
+  for (int step = 0; step < steps; ++step) {
+    for (const auto fault : {FaultyFileSystem::Fault::error, FaultyFileSystem::Fault::power_loss}) {
+      INFO("step " << step << (fault == FaultyFileSystem::Fault::error ? ", error" : ", power loss"));
+      FaultyFileSystem fs(step, fault, static_cast<std::uint32_t>(step));
+      const std::set<std::string> acknowledged = audit_workload(fs);
+      if (fault == FaultyFileSystem::Fault::error) {
+        check_survivor(fs, acknowledged);
+      } else {
+        const auto image = fs.crash_image();
+        check_survivor(*image, acknowledged);
+      }
+    }
+  }
+}
+
+TEST_CASE("an audit entry's JSON is valid UTF-8 JSON whatever bytes its strings hold") {
+  AuditEntry entry = entry_number(7);
+  entry.caller = std::string("q\"b\\s/\n\t\x01\x1f\x7f", 11) + std::string(1, '\0') + "end";
+  entry.location = "bad \xff\xfe, overlong \xc0\xaf, cut \xe2\x82, surrogate \xed\xa0\x80, fine \xc3\xa9\xe2\x82\xac";
+  entry.rule = "\xf0\x9f\x94\x91 rule";
+  const std::string json = audit_entry_json(entry);
+  INFO(json);
+  CHECK(runtime::is_utf8(json));
+  CHECK(std::none_of(json.begin(), json.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; }));
+  const test::Json parsed = test::Json::parse(json);
+  CHECK(parsed["caller"].string() == entry.caller);
+  const std::string replacement = "\xef\xbf\xbd";
+  CHECK(parsed["location"].string() == "bad " + replacement + replacement + ", overlong " + replacement +
+                                           replacement + ", cut " + replacement + replacement + ", surrogate " +
+                                           replacement + replacement + replacement + ", fine \xc3\xa9\xe2\x82\xac");
+  CHECK(parsed["rule"].string() == entry.rule);
+  CHECK(parsed["outcome"].string() == "denied");
+  CHECK(parsed["kind"].number() == 7);
+  CHECK(parsed["sequence"].number() == 0);
+  CHECK(parsed["time"].number() == static_cast<double>(entry.time_ms));
+  CHECK(parsed["status"].number() == 0);
+  CHECK(parsed["digest"].string() == to_hex(entry.digest));
+}
