@@ -14,7 +14,7 @@ using audit::Scanner;
 using audit::Stop;
 
 Status refusal(const std::string& path, Scanner& scanner) {
-  const AuditBreak& at = *scanner.result().first_break;
+  const AuditBreak at = scanner.result().first_break.value_or(AuditBreak{});  // set when a scan fails
   return error(scanner.stop() == Stop::wrong_key ? Errc::authentication_failed : Errc::corrupted,
                "the audit log {} breaks at byte {} (entry {}): {}", path, at.offset, at.sequence, at.what);
 }
@@ -40,10 +40,9 @@ Bytes recovery_image(ByteView key, ByteView file, const Scanner& scanner, std::u
   const ByteView rest = file.subspan(scanner.chained_end());
   const bool zeros = std::all_of(rest.begin(), rest.end(), [](std::uint8_t b) { return b == 0; });
   Bytes image(file.begin(), file.begin() + static_cast<std::ptrdiff_t>(scanner.chained_end()));
-  audit::append_recovery_record(key,
-                                {scanner.chained(), scanner.chained().sequence - sealed,
-                                 zeros ? rest.size() : 0, zeros ? ByteView{} : rest},
-                                image);
+  audit::append_recovery_record(
+      key, {scanner.chained(), scanner.chained().sequence - sealed, zeros ? rest.size() : 0, zeros ? ByteView{} : rest},
+      image);
   return image;
 }
 
@@ -134,7 +133,7 @@ Status AuditLog::write_pending() {
   if (size_ > options_.max_file_bytes && sealed_.sequence >= file_first_)
     SH_RETURN_IF_ERROR(rotate());
   audit::append_seal_record(key_.bytes(), chained_, pending_);
-  const Status written = file_->append(pending_);
+  Status written = file_->append(pending_);
   const std::uint64_t size = pending_.size();
   pending_.clear();
   if (!written.ok()) {

@@ -63,7 +63,8 @@ bool Scanner::header(ByteView file, std::optional<std::uint64_t> named_first) {
   if (!matches(header_checksum(file), file.subspan(kHeaderSize - kCheckSize, kCheckSize)))
     return fail(Stop::damaged, next, "edited: the file header is damaged (checksum mismatch)");
   if (version != kVersion)
-    return fail(Stop::damaged, next, fmt::format("malformed: audit log format version {} (this build reads 1)", version));
+    return fail(Stop::damaged, next,
+                fmt::format("malformed: audit log format version {} (this build reads 1)", version));
   if (!matches(header_mac(key_, file), file.subspan(kHeaderSize - kCheckSize - 32, 32)))
     return fail(Stop::wrong_key, next,
                 "bad seal: the file header's MAC does not verify under this key (another key, or a forged header)");
@@ -123,10 +124,10 @@ bool Scanner::entry(ByteView body) {
   if (body.size() <= kCheckSize || !parse_entry(content, parsed_, visit_ != nullptr))
     return fail(Stop::damaged, expected, fmt::format("malformed: the record of entry {} does not decode", expected));
   if (parsed_.sequence != expected)
-    return fail(Stop::damaged, expected,
-                fmt::format("{}: entry {} where entry {} was expected",
-                            parsed_.sequence > expected ? "dropped or reordered" : "reordered", parsed_.sequence,
-                            expected));
+    return fail(
+        Stop::damaged, expected,
+        fmt::format("{}: entry {} where entry {} was expected",
+                    parsed_.sequence > expected ? "dropped or reordered" : "reordered", parsed_.sequence, expected));
   const AuditHead next{expected, chain_next(chained_.hash, content)};
   const ByteView check = body.last(kCheckSize);  // not a MAC: compared in ordinary time
   if (!std::equal(check.begin(), check.end(), next.hash.begin()))
@@ -167,9 +168,9 @@ bool Scanner::recovery(ByteView body) {
   if (!read)
     return fail(Stop::damaged, chained_.sequence + 1, "malformed: a recovery record does not decode");
   if (!matches(recovery_mac(key_, body.first(in.position())), body.subspan(in.position())))
-    return fail(Stop::damaged, sealed_.sequence + 1,
-                fmt::format("bad seal: the recovery record after entry {} does not verify under this key",
-                            chained_.sequence));
+    return fail(
+        Stop::damaged, sealed_.sequence + 1,
+        fmt::format("bad seal: the recovery record after entry {} does not verify under this key", chained_.sequence));
   if (found.entries != chained_.sequence - sealed_.sequence)
     return fail(Stop::damaged, sealed_.sequence + 1,
                 fmt::format("dropped: the recovery record seals {} entries, {} precede it", found.entries,
@@ -210,18 +211,18 @@ bool Scanner::check_anchor() {
   anchor_checked_ = true;
   if (chained_.hash == anchor_->hash)
     return true;
-  return fail(Stop::anchor, chained_.sequence,
-              fmt::format("anchor not reached: the chain at entry {} is not the one the anchor recorded",
-                          chained_.sequence));
+  return fail(
+      Stop::anchor, chained_.sequence,
+      fmt::format("anchor not reached: the chain at entry {} is not the one the anchor recorded", chained_.sequence));
 }
 
 bool Scanner::end_of_file() {
   if (chained_.sequence == sealed_.sequence)
     return true;
   offset_ = unsealed_from_;
-  return fail(Stop::unsealed, sealed_.sequence + 1,
-              fmt::format("unsealed tail: entries {} to {} follow the last seal", sealed_.sequence + 1,
-                          chained_.sequence));
+  return fail(
+      Stop::unsealed, sealed_.sequence + 1,
+      fmt::format("unsealed tail: entries {} to {} follow the last seal", sealed_.sequence + 1, chained_.sequence));
 }
 
 bool Scanner::finish(const std::string& name, std::uint64_t end) {

@@ -25,6 +25,8 @@ const Bytes kKey(kAuditKeySize, 0x11);
 const Bytes kOtherKey(kAuditKeySize, 0x22);
 constexpr std::size_t kHeaderBytes = 90;
 
+std::string in_audit_dir(const std::string& name) { return kDir + '/' + name; }
+
 FaultyFileSystem memory_fs() { return FaultyFileSystem(-1, FaultyFileSystem::Fault::none, 1); }
 
 AuditEntry entry_number(std::uint64_t i) {
@@ -117,7 +119,9 @@ class SweepFileSystem final : public FileSystem {
     return file;
   }
   bool exists(const std::string& path) override { return path == kPath; }
-  Result<std::vector<std::string>> list(const std::string&) override { return std::vector<std::string>{"requests.log"}; }
+  Result<std::vector<std::string>> list(const std::string&) override {
+    return std::vector<std::string>{"requests.log"};
+  }
   Result<std::unique_ptr<AppendFile>> open_append(const std::string&, bool) override { return read_only(); }
   Status truncate(const std::string&, std::uint64_t) override { return read_only(); }
   Status rename(const std::string&, const std::string&) override { return read_only(); }
@@ -292,7 +296,7 @@ TEST_CASE("every dropped entry, adjacent swap and cut at a record boundary of a 
   const std::vector<std::uint64_t> sealed = sealed_before(log.records);
   for (std::size_t r = 0; r < log.records.size(); ++r)
     check_record_mutations(log, r, sealed[r]);
-  for (const std::size_t cut : {std::size_t{0}, kHeaderBytes / 2}) {
+  for (const std::ptrdiff_t cut : {std::ptrdiff_t{0}, std::ptrdiff_t{kHeaderBytes / 2}}) {
     const AuditVerification header_cut = verify_mutation(log, Bytes(log.file.begin(), log.file.begin() + cut));
     REQUIRE_MESSAGE(header_cut.first_break, "cut at ", cut);
     CHECK(header_cut.first_break->offset == 0);
@@ -329,10 +333,8 @@ TEST_CASE("a 10,000-entry audit log verifies, and detects sampled flips, drops, 
       if (every_byte || at == k % seal.size)
         check_flip(log, seal.offset + at);
   }
-  MESSAGE(log.records.size() << " records, " << log.file.size() << " bytes, swept in " << seconds_since(start)
-                             << " s");
+  MESSAGE(log.records.size() << " records, " << log.file.size() << " bytes, swept in " << seconds_since(start) << " s");
 }
-
 
 TEST_CASE("a rotated audit log verifies across its files, without its oldest, and not with one edited") {
   FaultyFileSystem fs = memory_fs();
@@ -355,7 +357,7 @@ TEST_CASE("a rotated audit log verifies across its files, without its oldest, an
   CHECK(read_all(fs) == written);
 
   SUBCASE("deleting the oldest file leaves a log that verifies from the next") {
-    REQUIRE(fs.remove(kDir + "/" + rotated.front()).ok());
+    REQUIRE(fs.remove(in_audit_dir(rotated.front())).ok());
     const AuditVerification rest = verify(fs, head);
     CHECK_MESSAGE(!rest.first_break, break_text(rest));
     CHECK(rest.first_sequence == std::stoull(rotated[1].substr(rotated[1].size() - 20)));
@@ -367,14 +369,14 @@ TEST_CASE("a rotated audit log verifies across its files, without its oldest, an
     CHECK_MESSAGE(!verify(fs, (*reopened)->head()).first_break, "after more entries");
   }
   SUBCASE("deleting a file in the middle is a dropped range") {
-    REQUIRE(fs.remove(kDir + "/" + rotated[1]).ok());
+    REQUIRE(fs.remove(in_audit_dir(rotated[1])).ok());
     const AuditVerification gap = verify(fs, head);
     REQUIRE(gap.first_break);
-    CHECK(gap.first_break->file == kDir + "/" + rotated[2]);
+    CHECK(gap.first_break->file == in_audit_dir(rotated[2]));
     CHECK(gap.first_break->what.starts_with("dropped"));
   }
   SUBCASE("an edited rotated file breaks there") {
-    const std::string middle = kDir + "/" + rotated[2];
+    const std::string middle = in_audit_dir(rotated[2]);
     Bytes bytes = file_of(fs, middle);
     bytes[bytes.size() / 2] ^= 0x40;
     put_file(fs, middle, bytes);
@@ -414,7 +416,7 @@ TEST_CASE("an audit log under another key has no seal that verifies") {
   REQUIRE(names.size() >= 3);
   for (const std::string& name : names) {
     FaultyFileSystem single = memory_fs();
-    put_file(single, kPath, file_of(fs, kDir + "/" + name));
+    put_file(single, kPath, file_of(fs, in_audit_dir(name)));
     const AuditVerification alone = verify(single, std::nullopt, kOtherKey);
     CHECK_MESSAGE(alone.first_break, name);
     CHECK(alone.first_break->what.starts_with("bad seal"));
@@ -433,8 +435,7 @@ TEST_CASE("open refuses an audit log damaged before its last seal and leaves it 
   put_file(fs, kPath, damaged);
   const auto opened = AuditLog::open(fs, kPath, kKey);
   CHECK(opened.code() == Errc::corrupted);
-  CHECK_MESSAGE(opened.status().message().find("byte 90 (entry 1)") != std::string::npos,
-                opened.status().to_string());
+  CHECK_MESSAGE(opened.status().message().find("byte 90 (entry 1)") != std::string::npos, opened.status().to_string());
   CHECK(file_of(fs, kPath) == damaged);
 }
 
@@ -466,10 +467,10 @@ TEST_CASE("open seals the entries a crash left after the last seal, and keeps th
   Bytes zeros = unsealed;
   zeros.resize(zeros.size() + 300, 0);
   Bytes torn_seal(whole.begin(), whole.end() - 10);
-  for (const Crash& crash : {Crash{"whole entries unsealed", unsealed, 5, 0, 0},
-                             Crash{"a torn entry after unsealed ones", torn, 4, 20, 0},
-                             Crash{"zeros after unsealed entries", zeros, 5, 0, 300},
-                             Crash{"a torn seal", torn_seal, 5, whole.size() - 10 - unsealed.size(), 0}}) {
+  for (const Crash& crash :
+       {Crash{"whole entries unsealed", unsealed, 5, 0, 0}, Crash{"a torn entry after unsealed ones", torn, 4, 20, 0},
+        Crash{"zeros after unsealed entries", zeros, 5, 0, 300},
+        Crash{"a torn seal", torn_seal, 5, whole.size() - 10 - unsealed.size(), 0}}) {
     INFO(crash.what);
     put_file(fs, kPath, crash.file);
     const AuditVerification before = verify(fs);
@@ -573,9 +574,9 @@ TEST_CASE("an audit entry's JSON is valid UTF-8 JSON whatever bytes its strings 
   const test::Json parsed = test::Json::parse(json);
   CHECK(parsed["caller"].string() == entry.caller);
   const std::string replacement = "\xef\xbf\xbd";
-  CHECK(parsed["location"].string() == "bad " + replacement + replacement + ", overlong " + replacement +
-                                           replacement + ", cut " + replacement + replacement + ", surrogate " +
-                                           replacement + replacement + replacement + ", fine \xc3\xa9\xe2\x82\xac");
+  CHECK(parsed["location"].string() == "bad " + replacement + replacement + ", overlong " + replacement + replacement +
+                                           ", cut " + replacement + replacement + ", surrogate " + replacement +
+                                           replacement + replacement + ", fine \xc3\xa9\xe2\x82\xac");
   CHECK(parsed["rule"].string() == entry.rule);
   CHECK(parsed["outcome"].string() == "denied");
   CHECK(parsed["kind"].number() == 7);

@@ -47,8 +47,8 @@ struct AuditEntry {
   std::uint16_t kind = 0;      // a request kind number
   std::string location;        // "VAULT/RECORD", a vault, or empty; at most kAuditMaxLocation bytes
   AuditOutcome outcome = AuditOutcome::allowed;
-  std::uint8_t status = 0;  // the error code (Errc as a number) when failed or denied, else 0
-  std::string rule;         // the policy rule that decided, empty when none; at most kAuditMaxRule bytes
+  std::uint8_t status = 0;                // the error code (Errc as a number) when failed or denied, else 0
+  std::string rule;                       // the policy rule that decided, empty when none; at most kAuditMaxRule bytes
   std::array<std::uint8_t, 32> digest{};  // BLAKE2b-256 of the request's message; zero when none
 
   friend bool operator==(const AuditEntry&, const AuditEntry&) = default;
@@ -119,22 +119,22 @@ class AuditLog {
   runtime::GuardedKey key_;
   AuditLogOptions options_;
   std::unique_ptr<AppendFile> file_;
-  std::uint64_t size_ = 0;            // of the active file
-  std::uint64_t file_first_ = 1;      // the first sequence the active file holds or will hold
-  AuditHead sealed_;                  // at the last seal written
-  AuditHead chained_;                 // after the last entry appended
-  Bytes pending_;                     // records appended, not yet written
+  std::uint64_t size_ = 0;        // of the active file
+  std::uint64_t file_first_ = 1;  // the first sequence the active file holds or will hold
+  AuditHead sealed_;              // at the last seal written
+  AuditHead chained_;             // after the last entry appended
+  Bytes pending_;                 // records appended, not yet written
   bool unsynced_ = false;
   bool broken_ = false;
 };
 
 // A place where the log stops verifying.
 struct AuditBreak {
-  std::string file;           // the path of the file it is in
-  std::uint64_t offset = 0;   // of the record (or header) at fault, or the end of the file
+  std::string file;            // the path of the file it is in
+  std::uint64_t offset = 0;    // of the record (or header) at fault, or the end of the file
   std::uint64_t sequence = 0;  // the first entry it concerns
-  std::string what;           // starts with edited, dropped, reordered, malformed, truncated,
-                              // bad seal, unsealed tail or anchor not reached, then the details
+  std::string what;            // starts with edited, dropped, reordered, malformed, truncated,
+                               // bad seal, unsealed tail or anchor not reached, then the details
 };
 
 // Entries a recovery record sealed at open after a crash.
@@ -149,7 +149,7 @@ struct AuditRecovery {
 
 struct AuditVerification {
   std::uint64_t entries = 0;         // verified (sealed) entries
-  std::uint64_t first_sequence = 0;  // the first entry the retained files hold (0: none)
+  std::uint64_t first_sequence = 0;  // where the first retained file starts (older ones deleted)
   AuditHead head;                    // at the last seal verified
   std::vector<AuditRecovery> recoveries;
   std::optional<AuditBreak> first_break;
