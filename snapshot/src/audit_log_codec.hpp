@@ -108,6 +108,7 @@ class Scanner {
   bool start_from(const AuditHead& continues);
   bool follows_previous_file(const AuditHead& continues);
   bool record(ByteView file);
+  bool torn_end(std::size_t torn);
   bool entry(ByteView body);
   bool seal(ByteView body);
   bool recovery(ByteView body);

@@ -96,8 +96,7 @@ bool Scanner::follows_previous_file(const AuditHead& continues) {
 bool Scanner::record(ByteView file) {
   const ByteView rest = file.subspan(offset_);
   if (is_torn(rest))
-    return fail(Stop::torn, chained_.sequence + 1,
-                fmt::format("truncated: the file ends in {} bytes of a torn record or zeros", rest.size()));
+    return torn_end(rest.size());
   const std::size_t size = rest[1] | static_cast<std::size_t>(rest[2]) << 8;
   if (size > rest.size() - kRecordHeaderSize)
     return fail(Stop::damaged, chained_.sequence + 1,
@@ -116,6 +115,14 @@ bool Scanner::record(ByteView file) {
   offset_ += kRecordHeaderSize + size;
   chained_end_ = offset_;
   return true;
+}
+
+// At the torn bytes: the entries before them chain, but no seal vouches for them either.
+bool Scanner::torn_end(std::size_t torn) {
+  std::string what = fmt::format("truncated: the file ends in {} bytes of a torn record or zeros", torn);
+  if (chained_.sequence != sealed_.sequence)
+    what += fmt::format(", after entries {} to {} that no seal follows", sealed_.sequence + 1, chained_.sequence);
+  return fail(Stop::torn, chained_.sequence + 1, std::move(what));
 }
 
 bool Scanner::entry(ByteView body) {

@@ -471,11 +471,19 @@ TEST_CASE("open seals the entries a crash left after the last seal, and keeps th
        {Crash{"whole entries unsealed", unsealed, 5, 0, 0}, Crash{"a torn entry after unsealed ones", torn, 4, 20, 0},
         Crash{"zeros after unsealed entries", zeros, 5, 0, 300},
         Crash{"a torn seal", torn_seal, 5, whole.size() - 10 - unsealed.size(), 0}}) {
-    INFO(crash.what);
+    INFO(std::string(crash.what));
     put_file(fs, kPath, crash.file);
     const AuditVerification before = verify(fs);
     REQUIRE(before.first_break);
-    CHECK(before.first_break->sequence == 11);
+    if (crash.torn + crash.zeros == 0) {  // at the first unsealed entry
+      CHECK(before.first_break->what.starts_with("unsealed tail"));
+      CHECK(before.first_break->offset == records[records.size() - 6].offset);
+      CHECK(before.first_break->sequence == 11);
+    } else {  // at the torn bytes
+      CHECK(before.first_break->what.starts_with("truncated"));
+      CHECK(before.first_break->offset == crash.file.size() - crash.torn - crash.zeros);
+      CHECK(before.first_break->sequence == 11 + crash.entries);
+    }
     auto reopened = AuditLog::open(fs, kPath, kKey);
     REQUIRE_MESSAGE(reopened.ok(), reopened.status().to_string());
     CHECK((*reopened)->head().sequence == 10 + crash.entries);
@@ -541,6 +549,35 @@ void check_survivor(FileSystem& fs, const std::set<std::string>& acknowledged) {
 }
 
 }  // namespace
+
+TEST_CASE("a flush whose write or sync fails says so and leaves the log broken until it is opened again") {
+  FaultyFileSystem probe = memory_fs();
+  REQUIRE(AuditLog::open(probe, kPath, kKey).ok());
+  const int after_open = probe.steps();
+  for (const int failing : {after_open, after_open + 1}) {  // the flush's append, then its sync
+    INFO((failing == after_open ? "append" : "sync"));
+    FaultyFileSystem fs(failing, FaultyFileSystem::Fault::error, 3);
+    auto log = AuditLog::open(fs, kPath, kKey);
+    REQUIRE(log.ok());
+    std::vector<AuditEntry> batch = {entry_number(1), entry_number(2)};
+    REQUIRE((*log)->append(batch).ok());
+    CHECK((*log)->flush(true).code() == Errc::io_error);
+    CHECK((*log)->broken());
+    CHECK((*log)->append(batch).code() == Errc::io_error);
+    CHECK((*log)->flush(true).code() == Errc::io_error);
+    CHECK((*log)->head().sequence == (failing == after_open ? 0 : 2));  // the seal is written, not synced
+    auto reopened = AuditLog::open(fs, kPath, kKey);
+    REQUIRE_MESSAGE(reopened.ok(), reopened.status().to_string());
+    const AuditVerification verification = verify(fs, (*reopened)->head());
+    CHECK_MESSAGE(!verification.first_break, break_text(verification));
+    // What reached the file stays: all of it, sealed, when only the sync failed; after a failed
+    // write, the whole entries of its prefix, sealed as recovered.
+    const std::vector<AuditEntry> kept = read_all(fs);
+    CHECK(kept.size() == (*reopened)->head().sequence);
+    if (failing == after_open + 1)
+      CHECK(kept == std::vector<AuditEntry>{batch[0], batch[1]});
+  }
+}
 
 TEST_CASE("an audit log keeps every acknowledged entry through a failure or power loss at any step") {
   FaultyFileSystem probe = memory_fs();

@@ -96,7 +96,8 @@ class AuditLog {
   // failure leaves the log broken: the buffered entries are lost, every later call fails, and
   // open() again keeps whatever of them reached the file, as after a crash.
   Status flush(bool sync);
-  // The head of the last seal written (by a flush, or found by open).
+  // The head of the last seal written (by a flush, or found by open). After a failed sync that
+  // seal may not be durable: take the head to record (the anchor) from the log opened again.
   AuditHead head() const noexcept { return sealed_; }
   bool broken() const noexcept { return broken_; }
 
@@ -160,7 +161,8 @@ struct AuditVerification {
 // with a seal. With `anchor` (a head recorded elsewhere) the chain must pass through it: its
 // sequence with its hash (an anchor older than the first retained entry cannot be checked and is
 // not a break). Stops at the first break. Errors: invalid_argument for a key of the wrong size,
-// not_found when there is no file, I/O errors; a damaged file is a break, not an error.
+// not_found when there is no file, resource_exhausted for a file over kAuditMaxFileBytes, I/O
+// errors; a damaged file is a break, not an error.
 Result<AuditVerification> verify_audit_log(FileSystem& fs, const std::string& path, ByteView mac_key,
                                            std::optional<AuditHead> anchor = {});
 
