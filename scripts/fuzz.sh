@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the fuzzers with clang (libFuzzer, ASan, UBSan) and runs them: the snapshot opener on
-# fresh seeds for half of the time, strongholdd's frame decoder and the engine's wire decoder for
-# a quarter each.
+# fresh seeds for half of the time; strongholdd's frame decoder, the engine's wire decoder and the
+# audit log reader (on fresh seeds too) for a sixth each.
 #   scripts/fuzz.sh [SECONDS]   default 90
 set -euo pipefail
 STRONGHOLD_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -13,18 +13,21 @@ build="$STRONGHOLD_ROOT/build-fuzz"
 CC=clang CXX=clang++ cmake -S "$STRONGHOLD_ROOT" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DSTRONGHOLD_FUZZ=ON -DSTRONGHOLD_BUILD_BENCH=OFF
 cmake --build "$build" --parallel "$(nproc)" --target snapshot_open_fuzzer frame_decoder_fuzzer wire_decoder_fuzzer \
-  make_snapshot_seeds
+  audit_log_fuzzer make_snapshot_seeds
 corpus="$build/corpus"
-rm -rf "$corpus" && mkdir -p "$corpus"
-"$build/tests/make_snapshot_seeds" "$corpus"
+audit="$build/audit-corpus"
+rm -rf "$corpus" "$audit" && mkdir -p "$corpus" "$audit"
+"$build/tests/make_snapshot_seeds" "$corpus" "$audit"
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 "$build/tests/snapshot_open_fuzzer" -max_total_time="$((seconds / 2))" -rss_limit_mb=2048 -max_len=65536 \
   -timeout=10 -print_final_stats=1 "$corpus"
 frames="$build/frame-corpus"
 rm -rf "$frames" && mkdir -p "$frames"
-"$build/tests/frame_decoder_fuzzer" -max_total_time="$((seconds / 4))" -rss_limit_mb=2048 \
+"$build/tests/frame_decoder_fuzzer" -max_total_time="$((seconds / 6))" -rss_limit_mb=2048 \
   -max_len=8192 -timeout=10 -print_final_stats=1 "$frames"
 wire="$build/wire-corpus"
 rm -rf "$wire" && mkdir -p "$wire"
-"$build/tests/wire_decoder_fuzzer" -max_total_time="$((seconds - seconds / 2 - seconds / 4))" -rss_limit_mb=2048 \
+"$build/tests/wire_decoder_fuzzer" -max_total_time="$((seconds / 6))" -rss_limit_mb=2048 \
   -max_len=8192 -timeout=10 -print_final_stats=1 "$wire"
+"$build/tests/audit_log_fuzzer" -max_total_time="$((seconds - seconds / 2 - 2 * (seconds / 6)))" -rss_limit_mb=2048 \
+  -max_len=65536 -timeout=10 -print_final_stats=1 "$audit"

@@ -125,6 +125,18 @@ class PosixFileSystem final : public FileSystem {
 
   bool exists(const std::string& path) override { return ::access(path.c_str(), F_OK) == 0; }
 
+  Result<std::vector<std::string>> list(const std::string& directory) override {
+    std::error_code failure;
+    std::vector<std::string> names;
+    for (std::filesystem::directory_iterator it(directory, failure), end; !failure && it != end; it.increment(failure))
+      names.push_back(it->path().filename().string());
+    if (failure) {
+      errno = failure.value();
+      return os_error("cannot list", directory);
+    }
+    return names;
+  }
+
   Result<std::unique_ptr<AppendFile>> open_append(const std::string& path, bool create) override {
     // Paths here are resolved (FileSystem::resolve): a symbolic link found now was put there since.
     const int flags = O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT | O_EXCL : 0);

@@ -287,6 +287,7 @@ class FailingDirectorySync final : public snapshot::FileSystem {
   Result<std::string> resolve(const std::string& path) override { return real().resolve(path); }
   Result<Bytes> read_file(const std::string& path, std::uint64_t max) override { return real().read_file(path, max); }
   bool exists(const std::string& path) override { return real().exists(path); }
+  Result<std::vector<std::string>> list(const std::string& directory) override { return real().list(directory); }
   Result<std::unique_ptr<snapshot::AppendFile>> open_append(const std::string& path, bool create) override {
     return real().open_append(path, create);
   }

@@ -1,6 +1,7 @@
 #include "faulty_file_system.hpp"
 
 #include <algorithm>
+#include <filesystem>
 
 namespace stronghold::test {
 namespace {
@@ -94,6 +95,14 @@ Result<Bytes> FaultyFileSystem::read_file(const std::string& path, std::uint64_t
   if (found->second->current.size() > max_size)
     return Status(Errc::resource_exhausted, "file too large");
   return found->second->current;
+}
+
+Result<std::vector<std::string>> FaultyFileSystem::list(const std::string& directory) {
+  std::vector<std::string> names;
+  for (const auto& [name, file] : names_)
+    if (const std::filesystem::path path(name); path.parent_path() == directory)
+      names.push_back(path.filename().string());
+  return names;
 }
 
 Result<std::unique_ptr<snapshot::AppendFile>> FaultyFileSystem::open_append(const std::string& path, bool create) {

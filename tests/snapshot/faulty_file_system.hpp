@@ -38,6 +38,7 @@ class FaultyFileSystem final : public snapshot::FileSystem {
   Result<std::string> resolve(const std::string& path) override { return path; }  // no links here
   Result<Bytes> read_file(const std::string& path, std::uint64_t max_size) override;
   bool exists(const std::string& path) override { return names_.contains(path); }
+  Result<std::vector<std::string>> list(const std::string& directory) override;
   Result<std::unique_ptr<snapshot::AppendFile>> open_append(const std::string& path, bool create) override;
   Status truncate(const std::string& path, std::uint64_t size) override;
   Status rename(const std::string& from, const std::string& to) override;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "stronghold/runtime/hex.hpp"
 
@@ -34,6 +35,9 @@ class FileSystem {
   // The whole file; not_found when absent, resource_exhausted when larger than `max_size`.
   virtual Result<Bytes> read_file(const std::string& path, std::uint64_t max_size) = 0;
   virtual bool exists(const std::string& path) = 0;
+  // The names (not paths) of the entries in `directory`, in no particular order; not_found when
+  // it does not exist. (The audit log finds its rotated files so.)
+  virtual Result<std::vector<std::string>> list(const std::string& directory) = 0;
   // Opens `path` for appending; `create` makes a new, empty file and fails if one exists.
   virtual Result<std::unique_ptr<AppendFile>> open_append(const std::string& path, bool create) = 0;
   // Shortens `path` to `size` bytes and makes that durable.
