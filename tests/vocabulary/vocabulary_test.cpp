@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <optional>
 #include <thread>
 
@@ -322,4 +323,85 @@ TEST_CASE("every request kind gives the same answer through the façade, the C A
     CHECK(normalized<R>(through_daemon(*front_ends.daemon_client, encoded)) == expected);
   });
   CHECK(kinds >= 40);
+}
+
+namespace {
+
+// One request of a policy table, with the outcome every front end must give it.
+struct PolicyStep {
+  std::string what;
+  runtime::SecretBytes request;
+  Errc expected = Errc::ok;
+  std::function<Result<Bytes>(const runtime::SecretBytes&)> outcome;  // the answer's bytes, or its error
+};
+
+template <class R>
+PolicyStep policy_step(std::string what, R request, Errc expected) {
+  return {std::move(what), actors::wire::encode_request(request).value(), expected,
+          [](const runtime::SecretBytes& answer) -> Result<Bytes> {
+            auto decoded = actors::wire::decode_answer<R>(ByteView(answer.data(), answer.size()));
+            if (!decoded.ok())
+              return decoded.status();
+            const auto encoded = actors::wire::encode_answer<R>(*decoded).value();
+            return Bytes(encoded.view().begin(), encoded.view().end());
+          }};
+}
+
+SetPolicy policy_on(std::string_view where, PolicyRules rules) {
+  const Location location = at(where);
+  return {location.vault, location.record, std::move(rules)};
+}
+
+std::vector<PolicyStep> policy_table() {
+  const std::string daemon_caller = "uid:" + std::to_string(::geteuid());
+  const auto kind = [](RequestKind k) { return static_cast<std::uint16_t>(k); };
+  const Bytes digest(32, 7);
+  std::vector<PolicyStep> steps;
+  const auto add = [&](auto step) { steps.push_back(std::move(step)); };
+  add(policy_step("kinds: set", policy_on("w/ed", {.kinds = {kind(RequestKind::Sign)}}), Errc::ok));
+  add(policy_step("kinds: allowed", Sign{at("w/ed"), Bytes{'m'}}, Errc::ok));
+  add(policy_step("kinds: refused", SignBatch{at("w/ed"), {Bytes{'m'}}}, Errc::denied));
+  add(policy_step("prehashed: set", policy_on("w/k1", {.allow_prehashed = false}), Errc::ok));
+  add(policy_step("prehashed: allowed", SignEcdsa{at("w/k1"), digest, {false, vault::EcdsaFormat::der}}, Errc::ok));
+  add(policy_step("prehashed: refused", SignEcdsa{at("w/k1"), digest, {true, vault::EcdsaFormat::der}}, Errc::denied));
+  add(policy_step("callers: set", policy_on("w/k1", {.callers = {"owner", daemon_caller}}), Errc::ok));
+  add(policy_step("callers: allowed", SignEcdsa{at("w/k1"), Bytes{'m'}, {}}, Errc::ok));
+  add(policy_step("callers: narrowed", policy_on("w/k1", {.callers = {"client:nobody"}}), Errc::ok));
+  add(policy_step("callers: refused", SignEcdsa{at("w/k1"), Bytes{'m'}, {}}, Errc::denied));
+  add(policy_step("max uses: set", policy_on("w/expiring", {.max_uses = 1}), Errc::ok));
+  add(policy_step("max uses: allowed", Sign{at("w/expiring"), Bytes{'m'}}, Errc::ok));
+  add(policy_step("max uses: refused", Sign{at("w/expiring"), Bytes{'m'}}, Errc::denied));
+  add(policy_step("rate: set", policy_on("w/doomed", {.rate_count = 1, .rate_seconds = 86'400}), Errc::ok));
+  add(policy_step("rate: allowed", Sign{at("w/doomed"), Bytes{'m'}}, Errc::ok));
+  add(policy_step("rate: refused", Sign{at("w/doomed"), Bytes{'m'}}, Errc::denied));
+  add(policy_step("window: opened", policy_on("w/sym", {.not_before = 1}), Errc::ok));
+  add(policy_step("window: allowed", Hmac{at("w/sym"), vault::Hash::sha256, Bytes{'m'}}, Errc::ok));
+  add(policy_step("window: closed", policy_on("w/sym", {.not_after = 1}), Errc::ok));
+  add(policy_step("window: refused", Hmac{at("w/sym"), vault::Hash::sha256, Bytes{'m'}}, Errc::denied));
+  add(policy_step("paths: set", policy_on("w/seed", {.path_prefixes = {"m/44'/4218'"}}), Errc::ok));
+  add(policy_step("paths: allowed", NodePublicKey{at("w/seed"), "m/44'/4218'/0'", vault::Curve::ed25519}, Errc::ok));
+  add(policy_step("paths: refused", NodePublicKey{at("w/seed"), "m/44'/60'/0'", vault::Curve::ed25519}, Errc::denied));
+  add(policy_step("message: set", SetPolicy{"w", "", {.max_message = 4}}, Errc::ok));
+  add(policy_step("message: allowed", Sign{at("w/ed"), Bytes(4, 'm')}, Errc::ok));
+  add(policy_step("message: refused", Sign{at("w/ed"), Bytes(5, 'm')}, Errc::denied));
+  return steps;
+}
+
+}  // namespace
+
+TEST_CASE("each policy rule allows and refuses alike through the façade, the C ABI and strongholdd") {
+  FrontEnds front_ends;
+  for (const PolicyStep& step : policy_table()) {
+    CAPTURE(step.what);
+    const Result<Bytes> facade = step.outcome(front_ends.facade->call_wire(step.request.view()).value());
+    const Result<Bytes> c_abi = step.outcome(through_c_abi(front_ends.c_abi, step.request));
+    const Result<Bytes> daemon = step.outcome(through_daemon(*front_ends.daemon_client, step.request));
+    CHECK(facade.status().code() == step.expected);
+    CHECK(c_abi.status().code() == step.expected);
+    CHECK(daemon.status().code() == step.expected);
+    if (step.expected == Errc::ok) {
+      CHECK(c_abi.value() == facade.value());
+      CHECK(daemon.value() == facade.value());
+    }
+  }
 }
