@@ -1,6 +1,7 @@
 // Signing through the engine's actors against the raw libraries, all in one run:
 //   throughput with many asynchronous requests in flight, and with batches, as a ratio of raw
-//   signing on the same number of threads; the latency of one blocking request at a time.
+//   signing on the same number of threads; the latency of one blocking request at a time; and
+//   what a policy costs, as a ratio to signing without one.
 // Raw, async and batch run in interleaved short rounds and each round gives its own ratios, so
 // a neighbour's load on a shared machine hits both sides of a ratio; the median round is shown.
 #include <filesystem>
@@ -59,6 +60,42 @@ std::pair<Latency, Latency> paired_latency(int samples, Measured measured, Basel
   return {summary(measured_us), summary(baseline_us)};
 }
 
+// Signing with a key a policy governs (every counted rule on, so that each request is counted
+// and every 64th waits for a durable reservation) against the same key type without one, in
+// interleaved rounds; and one blocking signature, which a policy sends through the vault actor
+// rather than the caller's thread.
+void policy_cost(Engine& engine, const vault::Location& free_key) {
+  const auto policed = vault::Location::parse("bench/policed").value();
+  actors::PolicyRules rules;
+  rules.callers = {"owner"};
+  rules.max_uses = std::uint64_t{1} << 40;
+  rules.rate_count = 100'000'000;
+  rules.rate_seconds = 1;
+  rules.max_message = 1024;
+  if (!engine.generate(policed, vault::KeyType::ed25519).ok() ||
+      !engine.call(actors::SetPolicy{policed.vault, policed.record, rules}).ok())
+    std::abort();
+  std::vector<double> async_ratio;
+  for (int round = 0; round < kRounds; ++round) {
+    const double free_rate = async_rate(engine, free_key, 256);
+    async_ratio.push_back(async_rate(engine, policed, 256) / free_rate);
+  }
+  fmt::print("  {:<16} {:<28} {:.2f} x without (rounds {:.2f}..{:.2f})\n", "Ed25519 policed", "async, 256 in flight",
+             median(async_ratio), min(async_ratio), max(async_ratio));
+  const auto sign_with = [&](const vault::Location& key) {
+    return [&engine, key] {
+      if (!engine.sign(key, kMessage).ok())
+        std::abort();
+    };
+  };
+  const auto [with_policy, fast_path] = paired_latency(3000, sign_with(policed), sign_with(free_key));
+  fmt::print(
+      "  {:<16} blocking one at a time: median {:.1f} us (= {:.2f} x the fast path without a policy, {:.1f} us), "
+      "p99 {:.1f} us\n",
+      "Ed25519 policed", with_policy.median_us, with_policy.median_us / fast_path.median_us, fast_path.median_us,
+      with_policy.p99_us);
+}
+
 }  // namespace
 
 int main() {
@@ -110,6 +147,7 @@ int main() {
         "(= {:.2f} x raw), p99 {:.1f} us\n",
         curve, one_raw.median_us, blocking.median_us, blocking.median_us / one_raw.median_us, blocking.p99_us);
   }
+  policy_cost(*engine, ed);
   engine->close();
   std::filesystem::remove_all(dir);
   return 0;

@@ -1176,6 +1176,26 @@ caf::result<Reply> admit_and_run(VaultSelf self, VaultHandler handler, Envelope&
   return promise;
 }
 
+// Writes each use count whose reservation runs ahead as the uses made, before a clean close.
+caf::result<caf::ok_atom> write_exact_counts(VaultSelf self) {
+  auto& state = self->state;
+  std::vector<UseReservation> exact = state.policies.exact_counts();
+  if (exact.empty())
+    return caf::ok_atom::value;
+  vault::Transaction tx(state.keystore());
+  for (const UseReservation& count : exact)
+    if (Status written = vault::write_reserved_uses(tx, count.vault, count.record, count.uses); !written.ok())
+      return to_error(written);
+  auto promise = self->make_response_promise<caf::ok_atom>();
+  after_durable(self, std::move(tx), promise,
+                [self, exact = std::move(exact)](caf::typed_response_promise<caf::ok_atom>& durable) {
+                  for (const UseReservation& count : exact)
+                    self->state.policies.reserved(count);
+                  durable.deliver(caf::ok_atom::value);
+                });
+  return promise;
+}
+
 vault_actor::behavior_type vault_behavior(VaultSelf self, const std::shared_ptr<snapshot::Chain>& chain,
                                           std::shared_ptr<ReopenKeys> reopen_keys, snapshot_actor writer,
                                           std::vector<signer_actor> signers, std::chrono::milliseconds journal_timeout,
@@ -1199,6 +1219,7 @@ vault_actor::behavior_type vault_behavior(VaultSelf self, const std::shared_ptr<
       [self](admitted_atom, Envelope& envelope) -> caf::result<Reply> {
         return handler_of(vault_handlers(), envelope.kind)(self, envelope.request);
       },
+      [self](settle_atom) -> caf::result<caf::ok_atom> { return write_exact_counts(self); },
       [self](material_atom, const Location& location) -> caf::result<vault::SigningMaterial> {
         auto& state = self->state;
         if (state.policies.governs(state.keystore(), location))
@@ -1329,6 +1350,7 @@ supervisor_actor::behavior_type supervisor(SupervisorSelf self,
         return self->delegate(self->state.vault, std::move(envelope));
       },
       [self](material_atom a, Location& l) { return self->delegate(self->state.vault, a, std::move(l)); },
+      [self](settle_atom a) { return self->delegate(self->state.vault, a); },
       [self](stats_atom) { return self->state.stats; },
       [self](children_atom) {
         auto& children = self->state;

@@ -102,8 +102,19 @@ Result<std::vector<UseReservation>> PolicyBook::admit(const vault::Keystore& key
 
 void PolicyBook::reserved(const UseReservation& reservation) {
   const auto found = policies_.find(scope_key(reservation.vault, reservation.record));
-  if (found != policies_.end() && found->second.counter)
-    found->second.counter->durable = std::max(found->second.counter->durable, reservation.uses);
+  if (found != policies_.end() && found->second.counter && found->second.counter->used <= reservation.uses)
+    found->second.counter->durable = reservation.uses;
+}
+
+std::vector<UseReservation> PolicyBook::exact_counts() const {
+  std::vector<UseReservation> exact;
+  for (const auto& [key, entry] : policies_) {
+    if (!entry.counter || entry.counter->used >= entry.counter->durable)
+      continue;
+    const std::size_t split = key.find('\0');
+    exact.push_back({key.substr(0, split), key.substr(split + 1), entry.counter->used});
+  }
+  return exact;
 }
 
 void PolicyBook::changed(const std::string& vault, const std::string& record, std::optional<vault::Policy> policy) {

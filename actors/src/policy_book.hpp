@@ -93,6 +93,9 @@ class PolicyBook {
                                             const vault::Caller& caller, std::int64_t now_ms);
   // A reservation is durable.
   void reserved(const UseReservation& reservation);
+  // The counts whose reservation runs ahead of their uses, as reservations of exactly the uses
+  // made: what a clean close writes.
+  std::vector<UseReservation> exact_counts() const;
   // The policy of a vault (record empty) or key changed to `policy` (nullopt: none).
   void changed(const std::string& vault, const std::string& record, std::optional<vault::Policy> policy);
   // Policies may have changed anywhere (an import): read them again.

@@ -249,6 +249,16 @@ struct Engine::State {
     return sign_here(key, request);
   }
 
+  // Has the vault actor write exact use counts before the engine closes (vault/policy.hpp). Best
+  // effort: when it fails, the reservations stay in the file, which can only waste uses.
+  void settle_use_counts() noexcept {
+    try {
+      (void)ask<caf::ok_atom>(actors::settle_atom::value);
+    } catch (...) {
+      return;  // nothing is lost: see above
+    }
+  }
+
   // Queues an asynchronous signature for the client actor, which coalesces them.
   void submit_sign(PendingSign request) {
     switch (submitted->push(request)) {
@@ -337,6 +347,9 @@ const snapshot::OpenReport& Engine::open_report() const noexcept { return state_
 
 void Engine::close() {
   State& state = *state_;
+  if (state.closed)
+    return;
+  state.settle_use_counts();
   if (state.closed.exchange(true))
     return;
   {

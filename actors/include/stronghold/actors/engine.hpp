@@ -44,7 +44,10 @@ using engine_actor = caf::typed_actor<caf::replies_to<Envelope>::with<Reply>,
                                       // The shielded material of an Ed25519 or secp256k1 key, for the façade's blocking
                                       // signatures on the caller's thread; without a secret for a key a policy
                                       // governs, whose signatures must go through the vault actor.
-                                      caf::replies_to<material_atom, vault::Location>::with<vault::SigningMaterial>>;
+                                      caf::replies_to<material_atom, vault::Location>::with<vault::SigningMaterial>,
+                                      // Before a clean close: the use counts made exact in the file, so that
+                                      // reopening wastes no reserved use (vault/policy.hpp).
+                                      caf::replies_to<settle_atom>::with<caf::ok_atom>>;
 
 // The supervisor is the entry point of every request: it forwards the identity storage's
 // requests to the identity registry and the rest to the vault actor. It also reports restart

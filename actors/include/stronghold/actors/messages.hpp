@@ -61,6 +61,7 @@ using idle_atom = caf::atom_constant<caf::atom("idle")>;
 using vault_atom = caf::atom_constant<caf::atom("vault")>;
 using passwd_atom = caf::atom_constant<caf::atom("passwd")>;
 using admitted_atom = caf::atom_constant<caf::atom("admitted")>;
+using settle_atom = caf::atom_constant<caf::atom("settle")>;
 
 // caf::error in the "stronghold" category, with the Status message as context.
 caf::error to_error(const Status& status);

@@ -119,8 +119,8 @@ Status check_policy(const Policy& policy, std::string_view scope, const PolicedR
 // journal entry per block, not per use); a restart resumes from the reservation, so a crash or a
 // restart may waste the rest of one block but never grants one use more than max_uses. A block
 // is max_uses / 1024 uses, at most kUseReservation (so at most 0.1% of max_uses is ever wasted;
-// below 1024 uses every use is written before it is made). The token bucket is not stored: it
-// restarts empty, which can only lower the rate.
+// below 1024 uses every use is written before it is made); a clean close writes the exact count.
+// The token bucket is not stored: it restarts empty, which can only lower the rate.
 inline constexpr std::uint64_t kUseReservation = 64;
 std::uint64_t reservation_block(std::uint64_t max_uses) noexcept;
 struct UseCounter {
