@@ -1149,6 +1149,24 @@ std::int64_t now_ms() {
       .count();
 }
 
+// Makes reservations durable without holding a request: the next block of uses, written while the
+// current one lasts. A failed write restarts the actors from the file, like any failed append.
+void reserve_ahead(VaultSelf self, vault::Transaction&& tx, std::vector<UseReservation> reservations) {
+  auto& state = self->state;
+  auto entry = state.snapshot->stage(std::move(tx).take());
+  if (!entry.ok()) {
+    self->quit(to_error(entry.status()));  // memory may be ahead of the file: restart from it
+    return;
+  }
+  self->request(state.writer, state.journal_timeout, append_atom::value, std::move(*entry))
+      .then(
+          [self, reservations = std::move(reservations)](caf::ok_atom) {
+            for (const UseReservation& reservation : reservations)
+              self->state.policies.reserved(reservation);
+          },
+          [self](caf::error& failure) { self->quit(failure); });
+}
+
 // Runs the request when its policies admit it. A use reservation is made durable first, so a
 // crash never forgets a use that was made (policy.hpp).
 caf::result<Reply> admit_and_run(VaultSelf self, VaultHandler handler, Envelope& envelope) {
@@ -1165,6 +1183,12 @@ caf::result<Reply> admit_and_run(VaultSelf self, VaultHandler handler, Envelope&
     if (Status written = vault::write_reserved_uses(tx, reservation.vault, reservation.record, reservation.uses);
         !written.ok())
       return to_error(written);
+  const bool wait = std::any_of(reservations->begin(), reservations->end(),
+                                [](const UseReservation& reservation) { return reservation.wait; });
+  if (!wait) {  // written ahead, while the request runs
+    reserve_ahead(self, std::move(tx), std::move(*reservations));
+    return handler(self, envelope.request);
+  }
   auto promise = self->make_response_promise<Reply>();
   after_durable(
       self, std::move(tx), promise,

@@ -60,7 +60,7 @@ Result<std::vector<UseReservation>> PolicyBook::admit(const vault::Keystore& key
     const PolicedTarget* target;
     bool key_scope;
     vault::UseCounter counter;
-    std::uint64_t reserve_to = 0;
+    vault::Reservation reservation;
   };
   std::vector<Taking> takings;
   for (const PolicedTarget& target : targets) {
@@ -82,28 +82,31 @@ Result<std::vector<UseReservation>> PolicyBook::admit(const vault::Keystore& key
       if (target.uses == 0 || !found->policy->counts_uses())
         continue;
       SH_ASSIGN_OR_RETURN(vault::UseCounter * current, counter(keystore, *found, target.vault, record, now_ms));
-      takings.push_back({found, &target, key_scope, *current, 0});
+      takings.push_back({found, &target, key_scope, *current, {}});
     }
   }
   for (Taking& taking : takings) {
     const std::string& record = taking.key_scope ? taking.target->record : std::string();
     SH_RETURN_IF_ERROR(vault::take_uses(*taking.entry->policy, scope_name(taking.target->vault, record), taking.counter,
-                                        taking.target->uses, now_ms, taking.reserve_to));
+                                        taking.target->uses, now_ms, taking.reservation));
   }
   std::vector<UseReservation> reservations;
   for (Taking& taking : takings) {
     *taking.entry->counter = taking.counter;
-    if (taking.reserve_to != 0)
-      reservations.push_back(
-          {taking.target->vault, taking.key_scope ? taking.target->record : std::string(), taking.reserve_to});
+    if (taking.reservation.to != 0)
+      reservations.push_back({taking.target->vault, taking.key_scope ? taking.target->record : std::string(),
+                              taking.reservation.to, taking.reservation.wait});
   }
   return reservations;
 }
 
 void PolicyBook::reserved(const UseReservation& reservation) {
   const auto found = policies_.find(scope_key(reservation.vault, reservation.record));
-  if (found != policies_.end() && found->second.counter && found->second.counter->used <= reservation.uses)
-    found->second.counter->durable = reservation.uses;
+  if (found == policies_.end() || !found->second.counter)
+    return;
+  vault::UseCounter& counter = *found->second.counter;
+  if (counter.used <= reservation.uses)
+    counter.durable = reservation.uses;
 }
 
 std::vector<UseReservation> PolicyBook::exact_counts() const {
@@ -112,7 +115,7 @@ std::vector<UseReservation> PolicyBook::exact_counts() const {
     if (!entry.counter || entry.counter->used >= entry.counter->durable)
       continue;
     const std::size_t split = key.find('\0');
-    exact.push_back({key.substr(0, split), key.substr(split + 1), entry.counter->used});
+    exact.push_back({key.substr(0, split), key.substr(split + 1), entry.counter->used, true});
   }
   return exact;
 }

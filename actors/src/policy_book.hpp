@@ -75,11 +75,12 @@ PolicyFacts policy_facts(const R& request) {
   return facts;
 }
 
-// A use reservation to make durable before the request runs.
+// A use reservation to make durable: before the request runs when `wait`, else alongside it.
 struct UseReservation {
   std::string vault;
   std::string record;
   std::uint64_t uses = 0;
+  bool wait = false;
 };
 
 class PolicyBook {
@@ -88,7 +89,7 @@ class PolicyBook {
 
   // Checks the request against the policy of every vault and key it names and takes its uses;
   // denied (nothing taken) when one refuses. The answer lists the reservations to make durable
-  // before the request runs (usually none).
+  // (usually none).
   Result<std::vector<UseReservation>> admit(const vault::Keystore& keystore, const PolicyFacts& facts,
                                             const vault::Caller& caller, std::int64_t now_ms);
   // A reservation is durable.

@@ -72,29 +72,38 @@ TEST_CASE("uses are counted exactly and reserved ahead, so a restart never grant
   policy.max_uses = 100;
   CHECK(reservation_block(100) == 0);  // every use written before it is made
   CHECK(reservation_block(std::uint64_t{1024} * 10) == 10);
-  CHECK(reservation_block(1'000'000) == kUseReservation);
+  CHECK(reservation_block(std::uint64_t{1} << 40) == kUseReservation);
   policy.max_uses = std::uint64_t{100} * 1024;
   UseCounter counter;
-  std::uint64_t reserve_to = 0;
-  REQUIRE(take_uses(policy, "w/k", counter, 1, 0, reserve_to).ok());
-  CHECK(reserve_to == 1 + kUseReservation);  // the first use must wait for its reservation
-  counter.durable = reserve_to;
-  REQUIRE(take_uses(policy, "w/k", counter, 63, 0, reserve_to).ok());
-  CHECK(reserve_to == 0);  // still covered
+  Reservation reserve;
+  const std::uint64_t block = reservation_block(policy.max_uses);
+  REQUIRE(block == 100);
+  REQUIRE(take_uses(policy, "w/k", counter, 1, 0, reserve).ok());
+  CHECK(reserve.to == 1 + block);  // the first use must wait for its reservation
+  CHECK(reserve.wait);
+  counter.durable = reserve.to;
+  REQUIRE(take_uses(policy, "w/k", counter, 49, 0, reserve).ok());
+  CHECK(reserve.to == 0);  // still covered
+  REQUIRE(take_uses(policy, "w/k", counter, 2, 0, reserve).ok());
+  CHECK(reserve.to == 52 + block);  // half the block used: the next is written ahead...
+  CHECK_FALSE(reserve.wait);        // ... while the request goes on
+  REQUIRE(take_uses(policy, "w/k", counter, 2, 0, reserve).ok());
+  CHECK(reserve.to == 0);  // one ahead is enough
   counter.used = policy.max_uses - 40;
-  REQUIRE(take_uses(policy, "w/k", counter, 2, 0, reserve_to).ok());
-  CHECK(reserve_to == policy.max_uses);  // never beyond max_uses
-  counter.durable = reserve_to;
-  CHECK(take_uses(policy, "w/k", counter, 39, 0, reserve_to).code() == Errc::denied);  // all or nothing
+  REQUIRE(take_uses(policy, "w/k", counter, 2, 0, reserve).ok());
+  CHECK(reserve.to == policy.max_uses);  // never beyond max_uses
+  counter.durable = reserve.to;
+  CHECK(take_uses(policy, "w/k", counter, 39, 0, reserve).code() == Errc::denied);  // all or nothing
   CHECK(counter.used == policy.max_uses - 38);
-  REQUIRE(take_uses(policy, "w/k", counter, 38, 0, reserve_to).ok());
-  CHECK(take_uses(policy, "w/k", counter, 1, 0, reserve_to).code() == Errc::denied);
+  REQUIRE(take_uses(policy, "w/k", counter, 38, 0, reserve).ok());
+  CHECK(take_uses(policy, "w/k", counter, 1, 0, reserve).code() == Errc::denied);
 
   Policy small;
   small.max_uses = 2;
   UseCounter exact;
-  REQUIRE(take_uses(small, "w/k", exact, 1, 0, reserve_to).ok());
-  CHECK(reserve_to == 1);
+  REQUIRE(take_uses(small, "w/k", exact, 1, 0, reserve).ok());
+  CHECK(reserve.to == 1);
+  CHECK(reserve.wait);
 
   // After a crash the reservation counts as used: at most kUseReservation uses are lost.
   const UseCounter resumed = UseCounter::resumed(1 + kUseReservation, 0);
@@ -105,16 +114,16 @@ TEST_CASE("a rate limit is a token bucket: full when set, empty after a restart,
   Policy policy;
   policy.rate = {3, 60};
   UseCounter counter;
-  std::uint64_t reserve_to = 0;
+  Reservation reserve;
   for (int i = 0; i < 3; ++i)
-    REQUIRE(take_uses(policy, "w/k", counter, 1, 1'000, reserve_to).ok());
-  CHECK(take_uses(policy, "w/k", counter, 1, 1'000, reserve_to).code() == Errc::denied);
-  CHECK(take_uses(policy, "w/k", counter, 1, 20'999, reserve_to).code() == Errc::denied);
-  CHECK(take_uses(policy, "w/k", counter, 1, 21'000, reserve_to).ok());  // one token per 20 s
+    REQUIRE(take_uses(policy, "w/k", counter, 1, 1'000, reserve).ok());
+  CHECK(take_uses(policy, "w/k", counter, 1, 1'000, reserve).code() == Errc::denied);
+  CHECK(take_uses(policy, "w/k", counter, 1, 20'999, reserve).code() == Errc::denied);
+  CHECK(take_uses(policy, "w/k", counter, 1, 21'000, reserve).ok());  // one token per 20 s
 
   UseCounter restarted = UseCounter::resumed(0, 50'000);
-  CHECK(take_uses(policy, "w/k", restarted, 1, 50'000, reserve_to).code() == Errc::denied);
-  CHECK(take_uses(policy, "w/k", restarted, 1, 70'000, reserve_to).ok());
+  CHECK(take_uses(policy, "w/k", restarted, 1, 50'000, reserve).code() == Errc::denied);
+  CHECK(take_uses(policy, "w/k", restarted, 1, 70'000, reserve).ok());
 }
 
 TEST_CASE("a policy encodes and decodes to itself, and damaged bytes are refused as corrupted") {

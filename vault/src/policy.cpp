@@ -206,8 +206,8 @@ void refill(const RateLimit& rate, UseCounter& counter, std::int64_t now_ms) {
 std::uint64_t reservation_block(std::uint64_t max_uses) noexcept { return std::min(kUseReservation, max_uses / 1024); }
 
 Status take_uses(const Policy& policy, std::string_view scope, UseCounter& counter, std::uint64_t uses,
-                 std::int64_t now_ms, std::uint64_t& reserve_to) {
-  reserve_to = 0;
+                 std::int64_t now_ms, Reservation& reservation) {
+  reservation = {};
   if (policy.max_uses != 0 && (counter.used > policy.max_uses || uses > policy.max_uses - counter.used))
     return denied(scope, fmt::format("used {} of its {} uses", counter.used, policy.max_uses));
   if (policy.rate.count != 0) {
@@ -218,8 +218,15 @@ Status take_uses(const Policy& policy, std::string_view scope, UseCounter& count
     counter.tokens -= static_cast<double>(uses);
   }
   counter.used += uses;
-  if (policy.max_uses != 0 && counter.used > counter.durable)
-    reserve_to = std::min(policy.max_uses, counter.used + reservation_block(policy.max_uses));
+  if (policy.max_uses == 0)
+    return {};
+  const std::uint64_t block = reservation_block(policy.max_uses);
+  const std::uint64_t ahead = std::max(counter.durable, counter.pending);
+  if (counter.used > counter.durable)
+    reservation = {std::min(policy.max_uses, counter.used + block), true};
+  else if (counter.used + block / 2 > ahead && ahead < policy.max_uses)
+    reservation = {std::min(policy.max_uses, counter.used + block), false};
+  counter.pending = std::max(counter.pending, reservation.to);
   return {};
 }
 
@@ -227,6 +234,7 @@ UseCounter UseCounter::resumed(std::uint64_t reserved, std::int64_t now_ms) {
   UseCounter counter;
   counter.used = reserved;
   counter.durable = reserved;
+  counter.pending = reserved;
   counter.refilled_ms = now_ms;
   counter.bucket_started = true;
   return counter;

@@ -116,16 +116,20 @@ struct PolicedRequest {
 Status check_policy(const Policy& policy, std::string_view scope, const PolicedRequest& request, std::int64_t now);
 
 // The counted rules' state of one policy. Uses are made durable ahead, a block at a time (one
-// journal entry per block, not per use); a restart resumes from the reservation, so a crash or a
-// restart may waste the rest of one block but never grants one use more than max_uses. A block
-// is max_uses / 1024 uses, at most kUseReservation (so at most 0.1% of max_uses is ever wasted;
-// below 1024 uses every use is written before it is made); a clean close writes the exact count.
-// The token bucket is not stored: it restarts empty, which can only lower the rate.
-inline constexpr std::uint64_t kUseReservation = 64;
+// journal entry per block, not per use), and the next block is reserved in the background when
+// half of the current one is used, so a request waits for a reservation only when it outruns
+// them. A restart resumes from the reservation, so a crash may waste the rest of one block but
+// never grants one use more than max_uses. A block is max_uses / 1024 uses, at most
+// kUseReservation (so at most 0.1% of max_uses is ever wasted; below 1024 uses every use is
+// written before it is made); a clean close writes the exact count. The token bucket is not
+// stored: it restarts empty, which can only lower the rate.
+inline constexpr std::uint64_t kUseReservation = 4096;
 std::uint64_t reservation_block(std::uint64_t max_uses) noexcept;
+
 struct UseCounter {
   std::uint64_t used = 0;
   std::uint64_t durable = 0;  // uses recorded durably as taken (a reservation)
+  std::uint64_t pending = 0;  // the highest reservation being written
   double tokens = 0;
   std::int64_t refilled_ms = 0;  // unix milliseconds of the bucket's last refill
   bool bucket_started = false;   // a bucket not started yet is full at its first use
@@ -135,11 +139,17 @@ struct UseCounter {
   static UseCounter resumed(std::uint64_t reserved, std::int64_t now_ms);
 };
 
+// A reservation to write: `to` uses (0: none); `wait`: the request's uses are beyond what is
+// durable, so it runs only once this is written.
+struct Reservation {
+  std::uint64_t to = 0;
+  bool wait = false;
+};
+
 // Takes `uses` uses at `now_ms` (unix milliseconds) when max_uses and the rate allow them;
-// denied otherwise, and nothing is taken. On success `reserve_to` is the reservation to make
-// durable before the uses are made (0 when the durable one still covers them).
+// denied otherwise, and nothing is taken. On success `reservation` says what to write.
 Status take_uses(const Policy& policy, std::string_view scope, UseCounter& counter, std::uint64_t uses,
-                 std::int64_t now_ms, std::uint64_t& reserve_to);
+                 std::int64_t now_ms, Reservation& reservation);
 
 // ---- storage
 
