@@ -15,14 +15,12 @@ Result<PolicyBook::Entry*> PolicyBook::entry(const vault::Keystore& keystore, co
   if (const auto found = policies_.find(key); found != policies_.end())
     return &found->second;
   if (!vault::vault_has_policies(keystore, vault))
-    return nullptr;  // the common case, and nothing to remember for it
-  Entry loaded;
+    return nullptr;  // the common case
   auto policy = vault::read_policy(keystore, vault, record);
-  if (policy.ok())
-    loaded.policy = std::move(*policy);
-  else if (policy.status().code() != Errc::not_found)
-    return policy.status();
-  return &policies_.insert_or_assign(key, std::move(loaded)).first->second;
+  if (policy.status().code() == Errc::not_found)
+    return nullptr;  // a miss unseals nothing: remembering it would let callers grow the book by naming records
+  SH_RETURN_IF_ERROR(policy.status());
+  return &policies_.insert_or_assign(key, Entry{std::move(*policy), {}, false}).first->second;
 }
 
 Result<vault::UseCounter*> PolicyBook::counter(const vault::Keystore& keystore, Entry& entry, const std::string& vault,
@@ -69,7 +67,7 @@ Result<std::vector<UseReservation>> PolicyBook::admit(const vault::Keystore& key
         continue;
       const std::string& record = key_scope ? target.record : std::string();
       SH_ASSIGN_OR_RETURN(Entry * found, entry(keystore, target.vault, record));
-      if (found == nullptr || !found->policy)
+      if (found == nullptr)
         continue;
       const vault::PolicedRequest request{static_cast<std::uint16_t>(facts.kind),
                                           request_name(facts.kind),
@@ -78,8 +76,8 @@ Result<std::vector<UseReservation>> PolicyBook::admit(const vault::Keystore& key
                                           facts.longest_message,
                                           facts.prehashed,
                                           target.derivation_path};
-      SH_RETURN_IF_ERROR(vault::check_policy(*found->policy, scope_name(target.vault, record), request, now_ms / 1000));
-      if (target.uses == 0 || !found->policy->counts_uses())
+      SH_RETURN_IF_ERROR(vault::check_policy(found->policy, scope_name(target.vault, record), request, now_ms / 1000));
+      if (target.uses == 0 || !found->policy.counts_uses())
         continue;
       SH_ASSIGN_OR_RETURN(vault::UseCounter * current, counter(keystore, *found, target.vault, record, now_ms));
       takings.push_back({found, &target, key_scope, *current, {}});
@@ -87,7 +85,7 @@ Result<std::vector<UseReservation>> PolicyBook::admit(const vault::Keystore& key
   }
   for (Taking& taking : takings) {
     const std::string& record = taking.key_scope ? taking.target->record : std::string();
-    SH_RETURN_IF_ERROR(vault::take_uses(*taking.entry->policy, scope_name(taking.target->vault, record), taking.counter,
+    SH_RETURN_IF_ERROR(vault::take_uses(taking.entry->policy, scope_name(taking.target->vault, record), taking.counter,
                                         taking.target->uses, now_ms, taking.reservation));
   }
   std::vector<UseReservation> reservations;
@@ -121,8 +119,13 @@ std::vector<UseReservation> PolicyBook::exact_counts() const {
 }
 
 void PolicyBook::changed(const std::string& vault, const std::string& record, std::optional<vault::Policy> policy) {
-  Entry& changed = policies_[scope_key(vault, record)];  // the companion vault exists from now on
-  changed.policy = std::move(policy);
+  const std::string key = scope_key(vault, record);
+  if (!policy) {
+    policies_.erase(key);
+    return;
+  }
+  Entry& changed = policies_[key];
+  changed.policy = std::move(*policy);
   changed.set_here = true;
   if (changed.counter)
     changed.counter->bucket_started = false;  // a new rate starts full
@@ -132,11 +135,11 @@ Result<PolicyState> PolicyBook::show(const vault::Keystore& keystore, const std:
                                      const std::string& record) {
   SH_ASSIGN_OR_RETURN(Entry * found, entry(keystore, vault, record));
   PolicyState state;
-  if (found == nullptr || !found->policy)
+  if (found == nullptr)
     return state;
   state.present = true;
-  state.rules = to_rules(*found->policy);
-  if (found->policy->counts_uses()) {
+  state.rules = to_rules(found->policy);
+  if (found->policy.counts_uses()) {
     SH_ASSIGN_OR_RETURN(vault::UseCounter * current, counter(keystore, *found, vault, record, 0));
     state.uses = current->used;
   }
@@ -148,7 +151,7 @@ bool PolicyBook::governs(const vault::Keystore& keystore, const vault::Location&
     return false;
   for (const std::string& record : {std::string(), location.record}) {
     auto found = entry(keystore, location.vault, record);
-    if (!found.ok() || (*found != nullptr && (*found)->policy))
+    if (!found.ok() || *found != nullptr)
       return true;  // a policy that cannot be read governs too: the actor path reports it
   }
   return false;

@@ -105,19 +105,21 @@ class PolicyBook {
   Result<PolicyState> show(const vault::Keystore& keystore, const std::string& vault, const std::string& record);
   // Whether the key, or its vault, has a policy: its signatures go through the vault actor.
   bool governs(const vault::Keystore& keystore, const vault::Location& location);
+  // How many vaults and keys the book remembers: at most those with a policy.
+  std::size_t remembered() const { return policies_.size(); }
 
  private:
   struct Entry {
-    std::optional<vault::Policy> policy;
+    vault::Policy policy;
     std::optional<vault::UseCounter> counter;  // read when first needed
     bool set_here = false;                     // set while the engine runs: its rate starts full
   };
   static std::string scope_key(const std::string& vault, const std::string& record);
-  // The vault's or key's entry; null when its vault has no policy at all.
+  // The vault's or key's entry; null when it has no policy.
   Result<Entry*> entry(const vault::Keystore& keystore, const std::string& vault, const std::string& record);
   Result<vault::UseCounter*> counter(const vault::Keystore& keystore, Entry& entry, const std::string& vault,
                                      const std::string& record, std::int64_t now_ms);
-  std::map<std::string, Entry> policies_;  // by scope_key; an entry without policy caches "none"
+  std::map<std::string, Entry> policies_;  // by scope_key; only scopes with a policy, so no caller can grow it
 };
 
 // vault::Policy and the rules requests carry.
