@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "audit_trail.hpp"
 #include "dispatch.hpp"
 #include "identity_registry.hpp"
 #include "policy_book.hpp"
@@ -297,6 +298,7 @@ struct VaultActorState {
   std::chrono::milliseconds journal_timeout{30'000};
   std::uint64_t compaction_threshold = 0;
   PolicyBook policies;
+  AuditTrail audit;
   static const char* name;
 
   const vault::Keystore& keystore() const { return snapshot->keystore(); }
@@ -306,16 +308,31 @@ const char* VaultActorState::name = "stronghold.vault";
 
 using vault_actor = engine_actor::extend<caf::reacts_to<signers_atom, std::vector<signer_actor>>,
                                          // A request its policies admitted, once its use reservation is durable.
-                                         caf::replies_to<admitted_atom, Envelope>::with<Reply>>;
+                                         caf::replies_to<admitted_atom, Envelope>::with<Reply>,
+                                         // A request whose audit entry is durable (fail-closed mode).
+                                         caf::replies_to<audited_atom, Envelope>::with<Reply>>;
 using VaultSelf = vault_actor::stateful_pointer<VaultActorState>;
 
 // Stages the transaction's changes, has the snapshot actor make them durable, then calls
 // `next(promise)`. The state already holds the changes while they are written; if writing fails
 // the snapshot actor stops and the supervisor restarts both from the file.
+// Stages the transaction, with the audit log's head when it moved: the snapshot then records how
+// far the log reached (the anchor that exposes a log cut back), at no extra write.
+Result<snapshot::StagedEntry> stage(VaultSelf self, vault::Transaction&& tx) {
+  auto& state = self->state;
+  const auto anchor = state.audit.unanchored();
+  if (anchor)
+    SH_RETURN_IF_ERROR(vault::write_audit_anchor(tx, *anchor));
+  auto staged = state.snapshot->stage(std::move(tx).take());
+  if (staged.ok() && anchor)
+    state.audit.anchored(*anchor);
+  return staged;
+}
+
 template <class T, class Next>
 void after_durable(VaultSelf self, vault::Transaction&& tx, caf::typed_response_promise<T> promise, Next next) {
   auto& state = self->state;
-  auto entry = state.snapshot->stage(std::move(tx).take());
+  auto entry = stage(self, std::move(tx));
   if (!entry.ok()) {
     promise.deliver(to_error(entry.status()));
     return;
@@ -1004,6 +1021,56 @@ caf::result<Reply> handle(VaultSelf self, ShowPolicy& request) {
   return reply<ShowPolicy>(self->state.policies.show(self->state.keystore(), request.vault, request.record));
 }
 
+// The audit log as the snapshot sets it. Settings that cannot be read keep every request out
+// (as a log that cannot be written does in fail-closed mode), except those that manage the log.
+void configure_audit(VaultSelf self) {
+  auto& audit = self->state.audit;
+  auto settings = vault::read_audit_settings(self->state.keystore());
+  if (settings.ok())
+    audit.configure(self->state.keystore(), *settings);
+  else
+    audit.fail(settings.status());
+}
+
+caf::result<Reply> handle(VaultSelf self, SetAuditMode& request) {
+  auto& state = self->state;
+  if (state.audit.place().path.empty())
+    return to_error(Status(Errc::unsupported, "this engine keeps no audit log"));
+  vault::Transaction tx(state.keystore());
+  if (Status written = vault::write_audit_mode(tx, request.mode); !written.ok())
+    return to_error(written);
+  auto result = commit<SetAuditMode>(self, std::move(tx), Done{});
+  // The state holds the change from now on (a failed write restarts the actor from the file).
+  configure_audit(self);
+  state.generations->bump_all();  // while the log is on, every signature goes through this actor
+  return result;
+}
+
+// Sends a request to the actor that owns the log once every entry before it is written, so that
+// the answer covers everything up to it.
+template <class R, class... Extra>
+caf::result<Reply> ask_log(VaultSelf self, R& request, Extra... extra) {
+  auto log = self->state.audit.log_actor(self);
+  if (!log.ok())
+    return to_error(log.status());
+  auto promise = self->make_response_promise<Reply>();
+  const std::uint64_t id = self->state.waiting.add(promise);
+  self->state.audit.drain(self, [self, promise, id, log = *log, request = std::move(request), extra...]() mutable {
+    self->state.waiting.done(id);
+    promise.delegate(log, std::move(request), std::move(extra)...);
+  });
+  return promise;
+}
+
+caf::result<Reply> handle(VaultSelf self, VerifyAudit& request) {
+  auto settings = vault::read_audit_settings(self->state.keystore());
+  if (!settings.ok())
+    return to_error(settings.status());
+  return ask_log(self, request, *settings);
+}
+
+caf::result<Reply> handle(VaultSelf self, ShowAudit& request) { return ask_log(self, request); }
+
 // ---- the identity storage's requests, in the order the DID's partition hands them on
 
 // Secret::open, or `use` of an empty view when no secret was given.
@@ -1135,7 +1202,7 @@ using FactsReader = PolicyFacts (*)(caf::message&);
 template <EngineRequest R>
 PolicyFacts facts_in(caf::message& message) {
   const R* request = request_in<R>(message);
-  return request != nullptr ? policy_facts(*request) : PolicyFacts{kind_of<R>, {}, false, 0, false};
+  return request != nullptr ? policy_facts(*request) : PolicyFacts{kind_of<R>, {}, false, 0, false, {}};
 }
 
 const DispatchTable<FactsReader>& facts_readers() {
@@ -1153,7 +1220,7 @@ std::int64_t now_ms() {
 // current one lasts. A failed write restarts the actors from the file, like any failed append.
 void reserve_ahead(VaultSelf self, vault::Transaction&& tx, std::vector<UseReservation> reservations) {
   auto& state = self->state;
-  auto entry = state.snapshot->stage(std::move(tx).take());
+  auto entry = stage(self, std::move(tx));
   if (!entry.ok()) {
     self->quit(to_error(entry.status()));  // memory may be ahead of the file: restart from it
     return;
@@ -1167,17 +1234,80 @@ void reserve_ahead(VaultSelf self, vault::Transaction&& tx, std::vector<UseReser
           [self](caf::error& failure) { self->quit(failure); });
 }
 
+PolicyFacts facts_of(Envelope& envelope) {
+  return facts_readers()[static_cast<std::size_t>(envelope.kind)](envelope.request);
+}
+
+// Requests that manage the audit log itself run while it cannot be written (their entries are
+// written when it can), so that a broken log can be examined and its mode changed.
+bool manages_audit(RequestKind kind) {
+  return kind == RequestKind::SetAuditMode || kind == RequestKind::VerifyAudit || kind == RequestKind::ShowAudit;
+}
+
+// Answers a request that policy refused, once its entry is durable in fail-closed mode.
+caf::result<Reply> refuse(VaultSelf self, const PolicyFacts& facts, const vault::Caller& caller, const Status& denial) {
+  auto& audit = self->state.audit;
+  if (!audit.on())
+    return to_error(denial);
+  auto entries = audit_entries(facts, caller, now_ms());
+  mark_outcome(entries, snapshot::AuditOutcome::denied, denial);
+  if (!audit.fail_closed()) {
+    audit.record(self, std::move(entries));
+    return to_error(denial);
+  }
+  auto promise = self->make_response_promise<Reply>();
+  audit.record(self, std::move(entries),
+               [promise, denial](const Status&) mutable { promise.deliver(to_error(denial)); });
+  return promise;
+}
+
+// Runs the handler and logs the request: allowed, or failed when the handler failed at once. The
+// entries are read first: a handler may move the request's fields away. With `failures_only`
+// (its allowed entry is durable already) only a failure is logged.
+caf::result<Reply> run_logged(VaultSelf self, VaultHandler handler, Envelope& envelope, bool failures_only) {
+  auto entries = audit_entries(facts_of(envelope), envelope.caller, now_ms());
+  auto result = handler(self, envelope.request);
+  const bool failed = result.flag == caf::rt_error;
+  if (failed)
+    mark_outcome(entries, snapshot::AuditOutcome::failed, to_status(result.err));
+  if (failed || !failures_only)
+    self->state.audit.record(self, std::move(entries));
+  return result;
+}
+
+// Runs an admitted request and logs it. In fail-closed mode its entry is durable before it runs,
+// and nothing runs while the log cannot be written.
+caf::result<Reply> run_audited(VaultSelf self, VaultHandler handler, Envelope& envelope) {
+  auto& audit = self->state.audit;
+  if (!audit.on())
+    return handler(self, envelope.request);
+  if (!audit.fail_closed() || manages_audit(envelope.kind))
+    return run_logged(self, handler, envelope, false);
+  auto promise = self->make_response_promise<Reply>();
+  const std::uint64_t id = self->state.waiting.add(promise);
+  audit.record(self, audit_entries(facts_of(envelope), envelope.caller, now_ms()),
+               [self, promise, id, envelope](const Status& durable) mutable {
+                 self->state.waiting.done(id);
+                 if (!durable.ok()) {
+                   promise.deliver(
+                       to_error(error(Errc::unavailable, "refused in fail-closed audit mode: {}", durable.message())));
+                   return;
+                 }
+                 promise.delegate(caf::actor_cast<vault_actor>(self), audited_atom::value, std::move(envelope));
+               });
+  return promise;
+}
+
 // Runs the request when its policies admit it. A use reservation is made durable first, so a
 // crash never forgets a use that was made (policy.hpp).
 caf::result<Reply> admit_and_run(VaultSelf self, VaultHandler handler, Envelope& envelope) {
   auto& state = self->state;
-  auto reservations =
-      state.policies.admit(state.keystore(), facts_readers()[static_cast<std::size_t>(envelope.kind)](envelope.request),
-                           envelope.caller, now_ms());
+  const PolicyFacts facts = facts_of(envelope);
+  auto reservations = state.policies.admit(state.keystore(), facts, envelope.caller, now_ms());
   if (!reservations.ok())
-    return to_error(reservations.status());
+    return refuse(self, facts, envelope.caller, reservations.status());
   if (reservations->empty())
-    return handler(self, envelope.request);
+    return run_audited(self, handler, envelope);
   vault::Transaction tx(state.keystore());
   for (const UseReservation& reservation : *reservations)
     if (Status written = vault::write_reserved_uses(tx, reservation.vault, reservation.record, reservation.uses);
@@ -1187,7 +1317,7 @@ caf::result<Reply> admit_and_run(VaultSelf self, VaultHandler handler, Envelope&
                                 [](const UseReservation& reservation) { return reservation.wait; });
   if (!wait) {  // written ahead, while the request runs
     reserve_ahead(self, std::move(tx), std::move(*reservations));
-    return handler(self, envelope.request);
+    return run_audited(self, handler, envelope);
   }
   auto promise = self->make_response_promise<Reply>();
   after_durable(
@@ -1200,39 +1330,51 @@ caf::result<Reply> admit_and_run(VaultSelf self, VaultHandler handler, Envelope&
   return promise;
 }
 
-// Writes each use count whose reservation runs ahead as the uses made, before a clean close.
-caf::result<caf::ok_atom> write_exact_counts(VaultSelf self) {
+// Writes each use count whose reservation runs ahead as the uses made, and the audit log's head,
+// once every entry is written: what a clean close leaves.
+void write_exact_counts(VaultSelf self, caf::typed_response_promise<caf::ok_atom> promise) {
   auto& state = self->state;
   std::vector<UseReservation> exact = state.policies.exact_counts();
-  if (exact.empty())
-    return caf::ok_atom::value;
+  if (exact.empty() && !state.audit.unanchored()) {
+    promise.deliver(caf::ok_atom::value);
+    return;
+  }
   vault::Transaction tx(state.keystore());
   for (const UseReservation& count : exact)
-    if (Status written = vault::write_reserved_uses(tx, count.vault, count.record, count.uses); !written.ok())
-      return to_error(written);
-  auto promise = self->make_response_promise<caf::ok_atom>();
+    if (Status written = vault::write_reserved_uses(tx, count.vault, count.record, count.uses); !written.ok()) {
+      promise.deliver(to_error(written));
+      return;
+    }
   after_durable(self, std::move(tx), promise,
                 [self, exact = std::move(exact)](caf::typed_response_promise<caf::ok_atom>& durable) {
                   for (const UseReservation& count : exact)
                     self->state.policies.reserved(count);
                   durable.deliver(caf::ok_atom::value);
                 });
+}
+
+caf::result<caf::ok_atom> settle(VaultSelf self) {
+  auto promise = self->make_response_promise<caf::ok_atom>();
+  self->state.audit.drain(self, [self, promise] { write_exact_counts(self, promise); });
   return promise;
 }
 
 vault_actor::behavior_type vault_behavior(VaultSelf self, const std::shared_ptr<snapshot::Chain>& chain,
                                           std::shared_ptr<ReopenKeys> reopen_keys, snapshot_actor writer,
-                                          std::vector<signer_actor> signers, std::chrono::milliseconds journal_timeout,
-                                          std::shared_ptr<KeyGenerations> generations) {
+                                          std::vector<signer_actor> signers, const EngineOptions& options) {
   auto& state = self->state;
   state.snapshot.emplace(std::move(*chain));
   state.reopen_keys = std::move(reopen_keys);
-  state.generations = std::move(generations);
+  state.generations = options.generations;
   state.writer = std::move(writer);
   state.signers = std::move(signers);
-  state.journal_timeout = journal_timeout;
+  state.journal_timeout = options.journal_timeout;
   state.compaction_threshold = state.snapshot->options().compaction_threshold;
   state.waiting.fail_on_exit(self);
+  snapshot::FileSystem* fs =
+      options.audit_file_system != nullptr ? options.audit_file_system : &snapshot::posix_file_system();
+  state.audit.set_place(AuditPlace{fs, options.audit_path, {options.audit_max_file_bytes}});
+  configure_audit(self);
   return {
       [self](Envelope& envelope) -> caf::result<Reply> {
         const VaultHandler handler = handler_of(vault_handlers(), envelope.kind);
@@ -1241,13 +1383,16 @@ vault_actor::behavior_type vault_behavior(VaultSelf self, const std::shared_ptr<
         return admit_and_run(self, handler, envelope);
       },
       [self](admitted_atom, Envelope& envelope) -> caf::result<Reply> {
-        return handler_of(vault_handlers(), envelope.kind)(self, envelope.request);
+        return run_audited(self, handler_of(vault_handlers(), envelope.kind), envelope);
       },
-      [self](settle_atom) -> caf::result<caf::ok_atom> { return write_exact_counts(self); },
+      [self](audited_atom, Envelope& envelope) -> caf::result<Reply> {
+        return run_logged(self, handler_of(vault_handlers(), envelope.kind), envelope, true);
+      },
+      [self](settle_atom) -> caf::result<caf::ok_atom> { return settle(self); },
       [self](material_atom, const Location& location) -> caf::result<vault::SigningMaterial> {
         auto& state = self->state;
-        if (state.policies.governs(state.keystore(), location))
-          return vault::SigningMaterial{};  // no secret: sign through the vault actor, where policies apply
+        if (state.audit.on() || state.policies.governs(state.keystore(), location))
+          return vault::SigningMaterial{};  // no secret: sign through the vault actor, where policies and the log apply
         auto material = state.keystore().signing_material(location, kSigningKeys);
         if (!material.ok())
           return to_error(material.status());
@@ -1281,8 +1426,7 @@ void start_core(SupervisorSelf self, std::unique_ptr<snapshot::Snapshot> snapsho
   state.writer = self->spawn<caf::detached + caf::monitored>(
       snapshot_writer, std::make_shared<snapshot::JournalWriter>(std::move(journal)), state.options.durability);
   state.vault = self->spawn<caf::monitored>(vault_behavior, std::make_shared<snapshot::Chain>(std::move(chain)),
-                                            state.reopen_keys, state.writer, state.signers,
-                                            state.options.journal_timeout, state.options.generations);
+                                            state.reopen_keys, state.writer, state.signers, state.options);
   state.core_down = 0;
 }
 

@@ -28,11 +28,12 @@ struct PolicyFacts {
   bool every_vault = false;  // an export of every vault
   std::size_t longest_message = 0;
   bool prehashed = false;
+  std::vector<ByteView> messages;  // into the request: what the audit log digests
 };
 
 template <EngineRequest R>
 PolicyFacts policy_facts(const R& request) {
-  PolicyFacts facts{kind_of<R>, {}, false, 0, false};
+  PolicyFacts facts{kind_of<R>, {}, false, 0, false, {}};
   constexpr bool kUses = [] {
     if constexpr (requires { R::kUsesSecret; })
       return R::kUsesSecret;
@@ -42,11 +43,16 @@ PolicyFacts policy_facts(const R& request) {
   std::uint64_t uses = kUses ? 1 : 0;
   if constexpr (requires { request.messages; }) {
     uses = kUses ? request.messages.size() : 0;
-    for (const Bytes& message : request.messages)
+    facts.messages.reserve(request.messages.size());
+    for (const Bytes& message : request.messages) {
       facts.longest_message = std::max(facts.longest_message, message.size());
+      facts.messages.emplace_back(message);
+    }
   }
-  if constexpr (requires { request.message; })
+  if constexpr (requires { request.message; }) {
     facts.longest_message = request.message.size();
+    facts.messages.emplace_back(request.message);
+  }
   if constexpr (requires { request.options.prehashed; })
     facts.prehashed = request.options.prehashed;
   if constexpr (requires { request.at.record; })

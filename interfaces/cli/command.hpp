@@ -77,6 +77,7 @@ struct Command {
 const std::vector<Command>& commands();
 const std::vector<Command>& vault_commands();
 const std::vector<Command>& policy_commands();
+const std::vector<Command>& audit_commands();
 const std::vector<Command>& identity_commands();
 const Command* find_command(const std::string& name);
 // The command's words checked against its options.

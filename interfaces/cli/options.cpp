@@ -1,5 +1,7 @@
 #include "options.hpp"
 
+#include <charconv>
+#include <ctime>
 #include <limits>
 
 #include <sodium.h>
@@ -52,6 +54,28 @@ Result<actors::Secret> plaintext_option(const Args& args, const Inputs& inputs) 
 
 vault::Overwrite overwrite_option(const Args& args) {
   return args.has("--replace") ? vault::Overwrite::replace : vault::Overwrite::refuse;
+}
+
+Result<std::int64_t> parse_time(const std::string& text) {
+  const auto invalid = [&] {
+    return error(Errc::invalid_argument, "a time is unix seconds or 2027-01-31T12:00:00Z (UTC), not '{}'", text);
+  };
+  if (text.find('-') == std::string::npos) {
+    std::int64_t seconds = 0;
+    const auto [end, failure] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+    if (failure != std::errc() || end != text.data() + text.size() || text.empty())
+      return invalid();
+    return seconds;
+  }
+  std::tm parts{};
+  const char* end = ::strptime(text.c_str(), "%Y-%m-%d", &parts);
+  if (end != nullptr && *end == 'T')
+    end = ::strptime(end + 1, "%H:%M:%S", &parts);
+  if (end != nullptr && *end == 'Z')
+    ++end;
+  if (end == nullptr || *end != '\0')
+    return invalid();
+  return static_cast<std::int64_t>(::timegm(&parts));
 }
 
 Result<std::uint64_t> parse_duration(const std::string& text) {

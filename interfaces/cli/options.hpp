@@ -25,6 +25,8 @@ Result<actors::Secret> plaintext_option(const Args& args, const Inputs& inputs);
 vault::Overwrite overwrite_option(const Args& args);
 // A duration as "90s", "15m", "48h" or "30d", in seconds (at most 100 years).
 Result<std::uint64_t> parse_duration(const std::string& text);
+// A time as unix seconds, or a UTC date "2027-01-31" or time "2027-01-31T12:00:00Z".
+Result<std::int64_t> parse_time(const std::string& text);
 // Prints `bytes` as lowercase hex without a plaintext copy in ordinary memory.
 Status print_secret_hex(Output& out, const std::string& name, ByteView bytes);
 

@@ -1,6 +1,5 @@
 // The policy commands: `policy set` and `policy show`, on a vault or a key (vault/policy.hpp).
 #include <charconv>
-#include <ctime>
 
 #include "command.hpp"
 #include "options.hpp"
@@ -58,21 +57,6 @@ Result<T> number(const std::string& text, std::string_view what) {
   return value;
 }
 
-// TIME: unix seconds, or a UTC date "2027-01-31" or time "2027-01-31T12:00:00Z".
-Result<std::int64_t> time_option(const std::string& text) {
-  if (text.find('-') == std::string::npos)
-    return number<std::int64_t>(text, "a time");
-  std::tm parts{};
-  const char* end = ::strptime(text.c_str(), "%Y-%m-%d", &parts);
-  if (end != nullptr && *end == 'T')
-    end = ::strptime(end + 1, "%H:%M:%S", &parts);
-  if (end != nullptr && *end == 'Z')
-    ++end;
-  if (end == nullptr || *end != '\0')
-    return error(Errc::invalid_argument, "a time is unix seconds or 2027-01-31T12:00:00Z (UTC), not '{}'", text);
-  return static_cast<std::int64_t>(::timegm(&parts));
-}
-
 // --rate N/SECONDS (the interval also as a duration: 10/1h).
 Status rate_option(const std::string& text, actors::PolicyRules& rules) {
   const std::size_t slash = text.find('/');
@@ -121,14 +105,14 @@ Result<actors::PolicyRules> policy_rules(const Args& args) {
   if (args.has("--not-after") && args.has("--expires"))
     return Status(Errc::invalid_argument, "give --not-after or --expires, not both");
   if (const auto not_after = args.value("--not-after")) {
-    SH_ASSIGN_OR_RETURN(rules.not_after, time_option(*not_after));
+    SH_ASSIGN_OR_RETURN(rules.not_after, parse_time(*not_after));
   }
   if (const auto expires = args.value("--expires")) {
     SH_ASSIGN_OR_RETURN(const std::uint64_t in, parse_duration(*expires));
     rules.not_after = static_cast<std::int64_t>(std::time(nullptr)) + static_cast<std::int64_t>(in);
   }
   if (const auto not_before = args.value("--not-before")) {
-    SH_ASSIGN_OR_RETURN(rules.not_before, time_option(*not_before));
+    SH_ASSIGN_OR_RETURN(rules.not_before, parse_time(*not_before));
   }
   if (const auto paths = args.value("--paths"))
     rules.path_prefixes = split_list(*paths);

@@ -77,7 +77,12 @@ Result<std::pair<GlobalOptions, std::vector<std::string>>> parse_global(int argc
     target = argv[++i];
   }
   options.snapshot = snapshot.empty() ? default_snapshot_path() : snapshot;
-  return std::pair{options, std::vector<std::string>(argv + i, argv + argc)};
+  std::vector<std::string> words(argv + i, argv + argc);
+  if (words.size() > 1 && words.back() == "--json") {  // `audit show --json`, as well as `--json audit show`
+    options.json = true;
+    words.pop_back();
+  }
+  return std::pair{options, std::move(words)};
 }
 
 Result<runtime::SecretBuffer> snapshot_password(const GlobalOptions& options, const char* prompt_text) {

@@ -311,7 +311,7 @@ snapshot::FileSystem& file_system(const EngineOptions& options) {
 
 }  // namespace
 
-Result<std::unique_ptr<Engine>> Engine::start(std::unique_ptr<snapshot::Snapshot> snapshot,
+Result<std::unique_ptr<Engine>> Engine::start(std::unique_ptr<snapshot::Snapshot> snapshot, const std::string& path,
                                               const EngineOptions& options) {
   actors::ReleaseThreadLogger release;  // the system's constructor and the spawns below set it
   auto state = std::make_unique<State>();
@@ -325,6 +325,10 @@ Result<std::unique_ptr<Engine>> Engine::start(std::unique_ptr<snapshot::Snapshot
   actors::EngineOptions actor_options = options.actors;
   actor_options.durability = options.snapshot.durability;
   actor_options.generations = state->generations;
+  // The audit log lies beside the file the snapshot is, whichever link opened it.
+  SH_ASSIGN_OR_RETURN(actor_options.audit_path, file_system(options).resolve(path));
+  actor_options.audit_path += ".audit";
+  actor_options.audit_file_system = &file_system(options);
   SH_ASSIGN_OR_RETURN(state->engine, actors::spawn_engine(*state->system, std::move(snapshot), actor_options));
   state->client = state->system->spawn(async_client, state->engine, options.timeout, state->submitted);
   return std::unique_ptr<Engine>(new Engine(std::move(state)));
@@ -334,13 +338,13 @@ Result<std::unique_ptr<Engine>> Engine::create(const std::string& path, ByteView
                                                const EngineOptions& options) {
   SH_ASSIGN_OR_RETURN(auto snapshot,
                       snapshot::Snapshot::create(file_system(options), path, password, file_options(options)));
-  return start(std::move(snapshot), options);
+  return start(std::move(snapshot), path, options);
 }
 
 Result<std::unique_ptr<Engine>> Engine::open(const std::string& path, ByteView password, const EngineOptions& options) {
   SH_ASSIGN_OR_RETURN(auto snapshot,
                       snapshot::Snapshot::open(file_system(options), path, password, file_options(options)));
-  return start(std::move(snapshot), options);
+  return start(std::move(snapshot), path, options);
 }
 
 const snapshot::OpenReport& Engine::open_report() const noexcept { return state_->open_report; }

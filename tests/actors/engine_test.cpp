@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 
+#include "actors/fast_options.hpp"
 #include "stronghold/engine.hpp"
 #include "stronghold/engine_actors.hpp"
 #include "stronghold/vault/keys.hpp"
@@ -22,17 +23,10 @@ const Bytes kMessage = {'h', 'i'};
 
 Location at(std::string_view text) { return Location::parse(text).value(); }
 
-EngineOptions fast_options() {
-  EngineOptions options;
-  options.snapshot.kdf = snapshot::KdfPreset::fast;
-  options.actors.signers = 2;
-  return options;
-}
-
 struct EngineFixture {
   test::TempDir dir;
   std::string path = dir.file("engine.stronghold");
-  EngineOptions options = fast_options();
+  EngineOptions options = test::fast_engine_options();
 
   std::unique_ptr<Engine> create() {
     auto engine = Engine::create(path, kPassword, options);

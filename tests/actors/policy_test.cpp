@@ -6,6 +6,7 @@
 
 #include <doctest/doctest.h>
 
+#include "actors/fast_options.hpp"
 #include "stronghold/engine.hpp"
 #include "stronghold/engine_actors.hpp"
 #include "support/temp_dir.hpp"
@@ -25,12 +26,7 @@ Location at(std::string_view text) { return Location::parse(text).value(); }
 struct PolicyFixture {
   test::TempDir dir;
   std::string path = dir.file("policy.stronghold");
-  EngineOptions options = [] {
-    EngineOptions made;
-    made.snapshot.kdf = snapshot::KdfPreset::fast;
-    made.actors.signers = 2;
-    return made;
-  }();
+  EngineOptions options = test::fast_engine_options();
   std::unique_ptr<Engine> engine = Engine::create(path, kPassword, options).value();
 
   PolicyFixture() { REQUIRE(engine->generate(at("w/k"), KeyType::ed25519).ok()); }

@@ -933,3 +933,42 @@ TEST_CASE("policy set and show: a refused request exits 7 and names the rule") {
     CHECK(stranger.err.find("is not among the allowed callers") != std::string::npos);
   });
 }
+
+TEST_CASE("audit set, show and verify: each request is an entry, and a damaged log exits 4 naming the break") {
+  on_file_and_through_daemon([](Cli& cli) {
+    CHECK(cli.run({"audit", "verify"}).exit_code == 3);  // no log before audit set
+    CHECK(cli.run({"audit", "set", "--mode", "sometimes"}).exit_code == 5);
+    cli.ok({"audit", "set", "--mode", "fail-closed"});
+    cli.ok({"key", "generate", "--type", "ed25519", "--at", "w/ed"});
+    cli.ok({"sign", "--at", "w/ed", "--hex", "0102"});
+    CHECK(cli.run({"sign", "--at", "w/none", "--hex", "0102"}).exit_code == 3);
+    const auto lines = cli.ok({"audit", "show"});
+    const auto has = [&](std::string_view text) {
+      return std::any_of(lines.begin(), lines.end(),
+                         [&](const std::string& line) { return line.find(text) != std::string::npos; });
+    };
+    CHECK(has("\tkey.generate\tw/ed\tallowed\t"));
+    CHECK(has("\tsign\tw/ed\tallowed\t"));
+    CHECK(has("\tsign\tw/none\tfailed\t"));
+    const auto json = cli.ok({"audit", "show", "--since", "2020-01-01", "--json"});
+    CHECK(json.size() == lines.size() + 1);  // and the show before it
+    CHECK(json.back().find("\"outcome\":\"allowed\"") != std::string::npos);
+    CHECK(cli.ok({"audit", "show", "--since", "2999-01-01"}).empty());
+    const auto verified = cli.ok({"audit", "verify"});
+    CHECK(std::find(verified.begin(), verified.end(), "first_break\tnone") != verified.end());
+    CHECK(cli.ok({"audit", "verify", "--json"}).back() == R"({"check":"first_break","value":"none"})");
+
+    // One byte of the log changed: verify names the break and exits 4.
+    const std::string log = cli.snapshot() + ".audit";
+    std::fstream file(log, std::ios::in | std::ios::out | std::ios::binary);
+    file.seekg(100);
+    char byte = 0;
+    file.get(byte);
+    file.seekp(100);
+    file.put(static_cast<char>(byte ^ 1));
+    file.close();
+    const Run broken = cli.run({"audit", "verify"});
+    CHECK(broken.exit_code == 4);
+    CHECK(broken.err.find("does not verify") != std::string::npos);
+  });
+}

@@ -1,8 +1,6 @@
 // A child process commits in a loop and reports each acknowledgement through a pipe; the parent
 // kills it with SIGKILL at a random moment, reopens the snapshot and checks that every
 // acknowledged commit is there. Fifty rounds, each continuing the same file.
-#include <poll.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -13,6 +11,7 @@
 #include <doctest/doctest.h>
 
 #include "fixture.hpp"
+#include "support/acknowledgements.hpp"
 
 using namespace stronghold;
 using namespace stronghold::snapshot;
@@ -42,23 +41,6 @@ constexpr int kRounds = 50;
   }
 }
 
-// Reads acknowledgements until `deadline`; returns the numbers seen.
-void collect_acks(int read_fd, std::chrono::steady_clock::time_point deadline, std::string& buffer,
-                  std::set<int>& acknowledged) {
-  while (std::chrono::steady_clock::now() < deadline) {
-    pollfd poll_fd{read_fd, POLLIN, 0};
-    if (poll(&poll_fd, 1, 1) <= 0)
-      continue;
-    char chunk[256];
-    const ssize_t got = read(read_fd, chunk, sizeof chunk);
-    if (got <= 0)
-      return;
-    buffer.append(chunk, static_cast<std::size_t>(got));
-    for (std::size_t newline; (newline = buffer.find('\n')) != std::string::npos; buffer.erase(0, newline + 1))
-      acknowledged.insert(std::stoi(buffer.substr(0, newline)));
-  }
-}
-
 }  // namespace
 
 TEST_CASE_FIXTURE(SnapshotFixture, "SIGKILL at random moments never loses an acknowledged commit") {
@@ -68,31 +50,11 @@ TEST_CASE_FIXTURE(SnapshotFixture, "SIGKILL at random moments never loses an ack
   std::set<int> acknowledged;
   std::size_t rounds_with_progress = 0;
   for (int round = 0; round < kRounds; ++round) {
-    int pipe_fds[2];
-    REQUIRE(pipe(pipe_fds) == 0);
-    const pid_t child = fork();
-    REQUIRE(child >= 0);
-    if (child == 0) {
-      close(pipe_fds[0]);
-      commit_forever(path, pipe_fds[1], options);
-    }
-    close(pipe_fds[1]);
-    // The child lives until its first acknowledgement (however slow a loaded machine makes its
-    // open), then a random while longer: every round kills a child that is committing.
-    std::string buffer;
+    // Every round kills a child that is committing.
     const std::size_t before = acknowledged.size();
-    const auto patience = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (acknowledged.size() == before && std::chrono::steady_clock::now() < patience)
-      collect_acks(pipe_fds[0], std::chrono::steady_clock::now() + std::chrono::milliseconds(10), buffer, acknowledged);
-    const auto lifetime = std::chrono::milliseconds(random() % 60);
-    collect_acks(pipe_fds[0], std::chrono::steady_clock::now() + lifetime, buffer, acknowledged);
-    kill(child, SIGKILL);
-    int status = 0;
-    waitpid(child, &status, 0);
-    collect_acks(pipe_fds[0], std::chrono::steady_clock::now() + std::chrono::milliseconds(5), buffer, acknowledged);
-    close(pipe_fds[0]);
-    CHECK_MESSAGE((WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL),
-                  "round " << round << ": the child stopped by itself, exit code " << WEXITSTATUS(status));
+    const bool killed = test::run_and_kill([&](int write_fd) { commit_forever(path, write_fd, options); },
+                                           std::chrono::milliseconds(random() % 60), acknowledged);
+    CHECK_MESSAGE(killed, "round " << round << ": the child stopped by itself");
     rounds_with_progress += acknowledged.size() > before;
 
     auto reopened = open();

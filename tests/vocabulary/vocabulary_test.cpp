@@ -60,6 +60,7 @@ Fixture prepare(const std::string& path) {
   stronghold::EngineOptions options;
   options.snapshot.kdf = snapshot::KdfPreset::fast;
   auto engine = std::shared_ptr<Engine>(Engine::create(path, kPassword, options).value());
+  REQUIRE(engine->call(SetAuditMode{vault::AuditMode::best_effort}).ok());  // every request of the walk is logged
   Fixture fixture;
   fixture.ed_public = engine->import_key(at("w/ed"), KeyType::ed25519, filled(0x11)).value();
   REQUIRE(engine->import_key(at("w/k1"), KeyType::secp256k1, filled(0x12)).ok());
@@ -159,6 +160,12 @@ SH_SAMPLE(ImportWithPassword) {
 // A policy that counts uses: no later kind signs with w/ed, so its count stays 0.
 SH_SAMPLE(SetPolicy) { return {"w", "ed", PolicyRules{{}, {}, 1000, 10, 60, 0, 0, {}, 0, true}}; }
 SH_SAMPLE(ShowPolicy) { return {"w", "ed"}; }
+// Every front end serves a copy of the same snapshot and its log, and runs the same requests
+// before these: the same entries, the same report. The first ten entries are the fixture's own.
+// (A report covers the requests before it, not itself.)
+SH_SAMPLE(VerifyAudit) { return {}; }
+SH_SAMPLE(ShowAudit) { return {0, 0, 10}; }
+SH_SAMPLE(SetAuditMode) { return {vault::AuditMode::best_effort}; }
 SH_SAMPLE(DidCreate) { return {"dev", "sign-0", secret(filled(0x51))}; }
 SH_SAMPLE(DidList) { return {}; }
 SH_SAMPLE(DidExists) { return {f.did}; }
@@ -266,8 +273,10 @@ struct FrontEnds {
   std::optional<stronghold::wire::Client> daemon_client;
 
   FrontEnds() {
-    for (const char* copy : {"facade.stronghold", "c.stronghold", "daemon.stronghold"})
+    for (const std::string copy : {"facade.stronghold", "c.stronghold", "daemon.stronghold"}) {
       std::filesystem::copy_file(dir.file("source.stronghold"), dir.file(copy));
+      std::filesystem::copy_file(dir.file("source.stronghold.audit"), dir.file(copy + ".audit"));
+    }
     start_daemon();
     stronghold::EngineOptions options;
     options.snapshot.kdf = snapshot::KdfPreset::fast;

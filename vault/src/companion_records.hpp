@@ -2,6 +2,7 @@
 // the vault floor, defined beside the keystore's state (keystore.cpp).
 #pragma once
 
+#include "stronghold/vault/function_ref.hpp"
 #include "stronghold/vault/keystore.hpp"
 
 namespace stronghold::vault {
@@ -9,6 +10,8 @@ namespace stronghold::vault {
 struct CompanionRecords {
   // The record's bytes; not_found when there is none (or it was removed).
   static Result<Bytes> read(const Keystore& keystore, const Location& location);
+  // Calls `use` with the record's plaintext, which lives only for the call (a key).
+  static Status use(const Keystore& keystore, const Location& location, FunctionRef<Status(ByteView)> use);
   // Stores `value` at `location`, replacing what is there.
   static Status put(Transaction& tx, const Location& location, ByteView value);
   // Removes the record at `location`, if there is one.

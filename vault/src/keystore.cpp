@@ -16,6 +16,7 @@
 #include "stronghold/runtime/scratch.hpp"
 #include "stronghold/runtime/shield.hpp"
 #include "stronghold/runtime/stack_wipe.hpp"
+#include "stronghold/vault/audit_settings.hpp"
 #include "stronghold/vault/policy.hpp"
 #include "stronghold/vault/seal.hpp"
 
@@ -321,7 +322,7 @@ Result<RecordInfo> Keystore::info(const Location& location) const {
 std::vector<RecordInfo> Keystore::list() const {
   std::vector<RecordInfo> infos;
   for (const auto& [id, vault] : state_->vaults)
-    if (vault.path != kSecretStoreVault && !is_companion_vault(vault.path))
+    if (vault.path != kSecretStoreVault && !is_companion_vault(vault.path) && !is_audit_vault(vault.path))
       for (const auto& [record_id, stored] : vault.records)
         infos.push_back(info_of(vault.path, stored.record));
   std::sort(infos.begin(), infos.end(),
@@ -387,7 +388,8 @@ Result<ChangeSet> Keystore::export_vaults(const std::vector<std::string>& vault_
   std::vector<const State::Vault*> chosen;
   if (vault_paths.empty()) {
     for (const auto& [id, vault] : state.vaults)
-      chosen.push_back(&vault);
+      if (!is_audit_vault(vault.path))  // the log's settings stay with the log, beside this snapshot
+        chosen.push_back(&vault);
   } else {
     for (const std::string& path : vault_paths) {
       SH_RETURN_IF_ERROR(Location::check_vault(path));
@@ -765,6 +767,11 @@ Result<Bytes> CompanionRecords::read(const Keystore& keystore, const Location& l
     return Status();
   }));
   return value;
+}
+
+Status CompanionRecords::use(const Keystore& keystore, const Location& location, FunctionRef<Status(ByteView)> use) {
+  return keystore.state_->use(location, key_types(KeyType::opaque),
+                              [&](ByteView plain, const Record&) { return use(plain); });
 }
 
 Status CompanionRecords::put(Transaction& tx, const Location& location, ByteView value) {

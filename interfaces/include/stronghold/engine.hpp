@@ -135,7 +135,7 @@ class Engine {
   friend class EngineAccess;  // the actor handle (stronghold/engine_actors.hpp)
   struct State;
   explicit Engine(std::unique_ptr<State> state) noexcept;
-  static Result<std::unique_ptr<Engine>> start(std::unique_ptr<snapshot::Snapshot> snapshot,
+  static Result<std::unique_ptr<Engine>> start(std::unique_ptr<snapshot::Snapshot> snapshot, const std::string& path,
                                                const EngineOptions& options);
   std::unique_ptr<State> state_;
 };

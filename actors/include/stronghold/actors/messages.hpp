@@ -62,6 +62,7 @@ using vault_atom = caf::atom_constant<caf::atom("vault")>;
 using passwd_atom = caf::atom_constant<caf::atom("passwd")>;
 using admitted_atom = caf::atom_constant<caf::atom("admitted")>;
 using settle_atom = caf::atom_constant<caf::atom("settle")>;
+using audited_atom = caf::atom_constant<caf::atom("audited")>;
 
 // caf::error in the "stronghold" category, with the Status message as context.
 caf::error to_error(const Status& status);
@@ -206,6 +207,8 @@ CAF_BEGIN_TYPE_ID_BLOCK(stronghold, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(stronghold, (stronghold::actors::AeadSealed))
   CAF_ADD_TYPE_ID(stronghold, (stronghold::actors::ImportReport))
   CAF_ADD_TYPE_ID(stronghold, (stronghold::actors::PolicyState))
+  CAF_ADD_TYPE_ID(stronghold, (stronghold::actors::AuditReport))
+  CAF_ADD_TYPE_ID(stronghold, (stronghold::actors::AuditPage))
   CAF_ADD_TYPE_ID(stronghold, (std::vector<std::string>))
   CAF_ADD_TYPE_ID(stronghold, (std::vector<stronghold::actors::RecordEntry>))
   SH_ENGINE_REQUESTS(SH_ADD_REQUEST_TYPE_ID)

@@ -43,6 +43,11 @@ struct EngineOptions {
   std::chrono::milliseconds partition_idle{10'000};   // an identity partition idle this long stops
   snapshot::Durability durability = snapshot::Durability::sync;
   std::shared_ptr<KeyGenerations> generations;  // made by spawn_engine when null
+  // The audit log's files (snapshot/audit_log.hpp), beside the snapshot; the façade names them.
+  // Empty: the engine keeps no log and refuses audit.set.
+  std::string audit_path;
+  snapshot::FileSystem* audit_file_system = nullptr;  // null: the operating system's
+  std::uint64_t audit_max_file_bytes = std::uint64_t{64} << 20;
 };
 
 }  // namespace stronghold::actors

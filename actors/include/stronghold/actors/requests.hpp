@@ -33,6 +33,7 @@
 #include "stronghold/runtime/shield.hpp"
 #include "stronghold/runtime/status.hpp"
 #include "stronghold/vault/aead.hpp"
+#include "stronghold/vault/audit_settings.hpp"
 #include "stronghold/vault/did.hpp"
 #include "stronghold/vault/identity.hpp"
 #include "stronghold/vault/jwe.hpp"
@@ -535,6 +536,77 @@ struct ShowPolicy {
   SH_FIELDS(vault, record)
 };
 
+// ---- the audit log (snapshot/audit_log.hpp; its settings: vault/audit_settings.hpp)
+
+// Sets the audit log's mode in the snapshot, so that every later open keeps it; the first time,
+// makes the key that seals the log (PATH.audit, beside the snapshot). Turning it off is logged.
+struct SetAuditMode {
+  static constexpr bool kUsesSecret = false;
+  static constexpr std::string_view kName = "audit.set";
+  using Answer = Done;
+  vault::AuditMode mode = vault::AuditMode::best_effort;
+  SH_FIELDS(mode)
+};
+
+// What audit.verify found: the log verifies when `first_break` is empty.
+struct AuditReport {
+  static constexpr std::string_view kTypeName = "stronghold.AuditReport";
+  vault::AuditMode mode = vault::AuditMode::off;
+  std::uint64_t entries = 0;          // verified
+  std::uint64_t first_sequence = 0;   // of the oldest file kept
+  std::uint64_t head_sequence = 0;    // at the last seal
+  std::uint64_t anchor_sequence = 0;  // the head the snapshot recorded, which the log must reach
+  std::uint64_t recovered = 0;        // entries sealed after a crash (written, never sealed before it)
+  std::string first_break{};          // "FILE at offset N, entry S: what", empty when intact
+  SH_FIELDS(mode, entries, first_sequence, head_sequence, anchor_sequence, recovered, first_break)
+};
+
+// Checks the whole log against its key and the snapshot's anchor. not_found when the log was
+// never enabled; a damaged log is a report with first_break, not an error.
+struct VerifyAudit {
+  static constexpr bool kUsesSecret = false;
+  static constexpr std::string_view kName = "audit.verify";
+  using Answer = AuditReport;
+  SH_FIELDS()
+};
+
+// One entry of the log (snapshot::AuditEntry).
+struct AuditRecord {
+  static constexpr std::string_view kTypeName = "stronghold.AuditRecord";
+  std::uint64_t sequence = 0;
+  std::int64_t time_ms = 0;
+  std::string caller;
+  std::uint16_t kind = 0;
+  std::string location;
+  std::uint8_t outcome = 0;  // snapshot::AuditOutcome
+  std::uint8_t status = 0;   // an Errc when denied or failed
+  std::string rule;
+  Bytes digest;  // BLAKE2b-256 of the request's message; zeros when it has none
+  SH_FIELDS(sequence, time_ms, caller, kind, location, outcome, status, rule, digest)
+};
+
+inline constexpr std::uint32_t kMaxAuditPage = 256;  // entries of at most ~1.1 KB: a page fits a frame
+
+struct AuditPage {
+  static constexpr std::string_view kTypeName = "stronghold.AuditPage";
+  std::vector<AuditRecord> entries;
+  bool more = false;          // ask again with `after` = the last sequence
+  std::string first_break{};  // where verification stopped, when it did: nothing past it is shown
+  SH_FIELDS(entries, more, first_break)
+};
+
+// The verified entries from `since_ms` on, after sequence `after`, at most `limit` (at most
+// kMaxAuditPage).
+struct ShowAudit {
+  static constexpr bool kUsesSecret = false;
+  static constexpr std::string_view kName = "audit.show";
+  using Answer = AuditPage;
+  std::int64_t since_ms = 0;
+  std::uint64_t after = 0;
+  std::uint32_t limit = kMaxAuditPage;
+  SH_FIELDS(since_ms, after, limit)
+};
+
 // ---- the identity storage (IOTA Identity's Storage interface)
 
 struct DidCreated {
@@ -705,6 +777,9 @@ struct DidValueSet {
   X(32, ImportWithPassword)   \
   X(33, SetPolicy)            \
   X(34, ShowPolicy)           \
+  X(35, VerifyAudit)          \
+  X(36, ShowAudit)            \
+  X(40, SetAuditMode)         \
   X(64, DidCreate)            \
   X(65, DidList)              \
   X(66, DidExists)            \

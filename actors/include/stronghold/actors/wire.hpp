@@ -54,6 +54,8 @@ struct Contiguous {
 template <>
 struct EnumRange<vault::KeyType> : Contiguous<vault::KeyType::seed, vault::KeyType::opaque> {};
 template <>
+struct EnumRange<vault::AuditMode> : Contiguous<vault::AuditMode::off, vault::AuditMode::fail_closed> {};
+template <>
 struct EnumRange<vault::Overwrite> : Contiguous<vault::Overwrite::refuse, vault::Overwrite::replace> {};
 template <>
 struct EnumRange<vault::Curve> : Contiguous<vault::Curve::ed25519, vault::Curve::secp256k1> {};
