@@ -16,6 +16,7 @@
 #include "stronghold/runtime/scratch.hpp"
 #include "stronghold/runtime/shield.hpp"
 #include "stronghold/runtime/stack_wipe.hpp"
+#include "stronghold/vault/clients.hpp"
 #include "stronghold/vault/policy.hpp"
 #include "stronghold/vault/seal.hpp"
 
@@ -300,6 +301,11 @@ Result<Bytes> Keystore::public_key(const Location& location) const {
 
 namespace {
 
+// Not the secret store, a companion or the client registry: a vault of the user's locations.
+bool is_user_vault(std::string_view path) {
+  return path != kSecretStoreVault && !is_companion_vault(path) && !is_client_registry(path);
+}
+
 RecordInfo info_of(const std::string& vault_path, const Record& record) {
   return {Location{vault_path, record.path},
           record.type,
@@ -321,7 +327,7 @@ Result<RecordInfo> Keystore::info(const Location& location) const {
 std::vector<RecordInfo> Keystore::list() const {
   std::vector<RecordInfo> infos;
   for (const auto& [id, vault] : state_->vaults)
-    if (vault.path != kSecretStoreVault && !is_companion_vault(vault.path))
+    if (is_user_vault(vault.path))
       for (const auto& [record_id, stored] : vault.records)
         infos.push_back(info_of(vault.path, stored.record));
   std::sort(infos.begin(), infos.end(),
@@ -340,16 +346,7 @@ Result<runtime::SecretBuffer> Keystore::read_secret(std::string_view name) const
   return value;
 }
 
-std::vector<std::string> Keystore::secret_names() const {
-  std::vector<std::string> names;
-  const auto vault = state_->vaults.find(*state_->vault_id(kSecretStoreVault));
-  if (vault != state_->vaults.end())
-    for (const auto& [id, stored] : vault->second.records)
-      if (!stored.record.revoked)
-        names.push_back(stored.record.path);
-  std::sort(names.begin(), names.end());
-  return names;
-}
+std::vector<std::string> Keystore::secret_names() const { return CompanionRecords::names(*this, kSecretStoreVault); }
 
 bool Keystore::has_secret(std::string_view name) const {
   if (name.size() > kMaxPathLength)
@@ -387,7 +384,8 @@ Result<ChangeSet> Keystore::export_vaults(const std::vector<std::string>& vault_
   std::vector<const State::Vault*> chosen;
   if (vault_paths.empty()) {
     for (const auto& [id, vault] : state.vaults)
-      chosen.push_back(&vault);
+      if (!is_client_registry(vault.path))  // clients are this snapshot's own (clients.hpp)
+        chosen.push_back(&vault);
   } else {
     for (const std::string& path : vault_paths) {
       SH_RETURN_IF_ERROR(Location::check_vault(path));
@@ -756,7 +754,7 @@ Status Transaction::remove_vault(std::string_view path) {
   return {};
 }
 
-// ---- companion vaults (policy.cpp)
+// ---- companion vaults (policy.cpp) and the client registry (clients.cpp)
 
 Result<Bytes> CompanionRecords::read(const Keystore& keystore, const Location& location) {
   Result<Bytes> value = Status(Errc::internal, "the record was not read");
@@ -776,6 +774,19 @@ Status CompanionRecords::remove(Transaction& tx, const Location& location) {
   if (!found.ok() || found->record->revoked)
     return {};
   return tx.revoke_at(location);
+}
+
+std::vector<std::string> CompanionRecords::names(const Keystore& keystore, const std::string& vault_path) {
+  std::vector<std::string> names;
+  const Keystore::State& state = *keystore.state_;
+  const auto id = state.vault_id(vault_path);
+  const auto vault = id ? state.vaults.find(*id) : state.vaults.end();
+  if (vault != state.vaults.end())
+    for (const auto& [record_id, stored] : vault->second.records)
+      if (!stored.record.revoked)
+        names.push_back(stored.record.path);
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 }  // namespace stronghold::vault
