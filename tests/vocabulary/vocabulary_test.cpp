@@ -47,7 +47,7 @@ Bytes x25519_public(ByteView secret_key) {
 }
 
 // What the snapshot holds before the walk: keys of every type at known values, a BIP39 seed, a
-// secret, two DIDs (one to purge) with an X25519 key, data encrypted to it, and two exports (to a
+// secret, a client, two DIDs (one to purge) with an X25519 key, data encrypted to it, and two exports (to a
 // key and with a password).
 struct Fixture {
   Bytes ed_public, x_public, export_file, password_export_file;
@@ -73,6 +73,7 @@ Fixture prepare(const std::string& path) {
                                                         "abandon abandon abandon abandon about")})
               .ok());
   REQUIRE(engine->put_secret("s", as_bytes(std::string_view("secret value"))).ok());
+  REQUIRE(engine->call(ClientAdd{"bob", fixture.ed_public, vault::Overwrite::refuse, secret(kPassword)}).ok());
   fixture.export_file = engine->call(ExportVaults{fixture.x_public, at("w/ed"), {"w"}}).value();
   fixture.password_export_file = engine->call(ExportWithPassword{secret(kExportPassword), at("w/ed"), {"w"}}).value();
 
@@ -159,6 +160,10 @@ SH_SAMPLE(ImportWithPassword) {
 // A policy that counts uses: no later kind signs with w/ed, so its count stays 0.
 SH_SAMPLE(SetPolicy) { return {"w", "ed", PolicyRules{{}, {}, 1000, 10, 60, 0, 0, {}, 0, true}}; }
 SH_SAMPLE(ShowPolicy) { return {"w", "ed"}; }
+// Client management takes the password, which ChangePassword's sample changed.
+SH_SAMPLE(ClientAdd) { return {"alice", f.ed_public, vault::Overwrite::refuse, secret(kNewPassword)}; }
+SH_SAMPLE(ClientRemove) { return {"alice", secret(kNewPassword)}; }
+SH_SAMPLE(ClientList) { return {}; }  // bob, whom the fixture added
 SH_SAMPLE(DidCreate) { return {"dev", "sign-0", secret(filled(0x51))}; }
 SH_SAMPLE(DidList) { return {}; }
 SH_SAMPLE(DidExists) { return {f.did}; }
