@@ -1071,6 +1071,62 @@ caf::result<Reply> handle(VaultSelf self, VerifyAudit& request) {
 
 caf::result<Reply> handle(VaultSelf self, ShowAudit& request) { return ask_log(self, request); }
 
+// ---- client identities (vault/clients.hpp)
+
+// Stages `change` once `password` proved to be the snapshot's (its KDF in a worker), then persists
+// it: whoever asks, only the password's holder changes who may prove a client name.
+template <EngineRequest R>
+caf::result<Reply> with_password(VaultSelf self, const Secret& password,
+                                 std::function<Status(vault::Transaction&)> change) {
+  return after_password_kdf<Reply>(
+      self,
+      [self, change = std::move(change)](Reply&, Promise promise) {
+        vault::Transaction tx(self->state.keystore());
+        if (Status changed = change(tx); !changed.ok()) {
+          promise.deliver(to_error(changed));
+          return;
+        }
+        persist(self, std::move(tx), answer<R>(Done{}), std::move(promise));
+      },
+      self->state.snapshot->header(), CheckPassword{password});
+}
+
+caf::result<Reply> handle(VaultSelf self, ClientAdd& request) {
+  if (Status name = vault::check_client_name(request.name); !name.ok())
+    return to_error(name);  // before a KDF is spent on it
+  return with_password<ClientAdd>(self, request.password,
+                                  [name = request.name, key = request.public_key, overwrite = request.overwrite](
+                                      vault::Transaction& tx) { return vault::add_client(tx, name, key, overwrite); });
+}
+
+caf::result<Reply> handle(VaultSelf self, ClientRemove& request) {
+  if (Status name = vault::check_client_name(request.name); !name.ok())
+    return to_error(name);
+  return with_password<ClientRemove>(
+      self, request.password, [name = request.name](vault::Transaction& tx) { return vault::remove_client(tx, name); });
+}
+
+// Every client, or only `name` (none when it is not registered).
+Result<std::vector<ClientEntry>> client_entries(const vault::Keystore& keystore, const std::string& name) {
+  std::vector<ClientEntry> entries;
+  if (!name.empty()) {
+    auto key = vault::read_client_key(keystore, name);
+    if (key.status().code() == Errc::not_found)
+      return entries;
+    SH_RETURN_IF_ERROR(key.status());
+    entries.push_back({name, std::move(*key)});
+    return entries;
+  }
+  SH_ASSIGN_OR_RETURN(std::vector<vault::ClientKey> clients, vault::list_clients(keystore));
+  for (vault::ClientKey& client : clients)
+    entries.push_back({std::move(client.name), std::move(client.public_key)});
+  return entries;
+}
+
+caf::result<Reply> handle(VaultSelf self, ClientList& request) {
+  return reply<ClientList>(client_entries(self->state.keystore(), request.name));
+}
+
 // ---- the identity storage's requests, in the order the DID's partition hands them on
 
 // Secret::open, or `use` of an empty view when no secret was given.

@@ -61,6 +61,7 @@ struct Reads {
   const char* stdin_flag = nullptr;   // ... and only when this flag is given
   bool new_password = false;          // asks for a new password (passwd)
   const char* file_option = nullptr;  // reads the file of public data this option names, if given
+  bool password = false;              // takes the snapshot's password (asked for when run in strongholdd)
 };
 
 struct Command {
@@ -73,11 +74,12 @@ struct Command {
 };
 
 // The commands that send requests (every command but init, lock, unlock and demo): those on
-// keys, signatures, secrets and transfers, then policies, then those of the identity storage.
+// keys, signatures, secrets and transfers, then policies, clients, and the identity storage.
 const std::vector<Command>& commands();
 const std::vector<Command>& vault_commands();
 const std::vector<Command>& policy_commands();
 const std::vector<Command>& audit_commands();
+const std::vector<Command>& client_commands();
 const std::vector<Command>& identity_commands();
 const Command* find_command(const std::string& name);
 // The command's words checked against its options.
@@ -86,8 +88,8 @@ Result<Args> parse_command_words(const Command& command, const std::vector<std::
 // The options that may name a file of public data (Reads::file_option), and the most a command
 // reads from it.
 inline const std::map<std::string, std::size_t>& public_file_options() {
-  static const std::map<std::string, std::size_t> all = {{"--file", std::size_t{64} << 20},
-                                                         {"--in", std::size_t{1} << 30}};
+  static const std::map<std::string, std::size_t> all = {
+      {"--file", std::size_t{64} << 20}, {"--in", std::size_t{1} << 30}, {"--public-key-file", std::size_t{4} << 10}};
   return all;
 }
 // Options whose value names a file whose first line is a password.

@@ -329,13 +329,7 @@ Status passwd(const Args&, const Inputs& inputs, Requests& requests, Output&) {
     auto view = next->read();
     SH_ASSIGN_OR_RETURN(request.next, actors::Secret::seal(view.bytes()));
   }
-  if (inputs.has_secret("password")) {  // asked for: strongholdd did not open the file with it here
-    SH_ASSIGN_OR_RETURN(const runtime::SecretBuffer* const current, inputs.secret("password"));
-    auto view = current->read();
-    SH_ASSIGN_OR_RETURN(request.current, actors::Secret::seal(view.bytes()));
-  } else {
-    SH_ASSIGN_OR_RETURN(request.current, requests.opening_password());
-  }
+  SH_ASSIGN_OR_RETURN(request.current, requests.command_password(inputs));
   return requests.call(std::move(request)).status();
 }
 

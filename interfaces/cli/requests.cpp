@@ -4,9 +4,11 @@
 
 #include <fmt/format.h>
 
+#include "client_keys.hpp"
+
 namespace stronghold::cli {
 
-Result<wire::Client> connect_to_daemon(const std::string& socket) {
+Result<wire::Client> connect_to_daemon(const GlobalOptions& options) {
   std::chrono::seconds timeout = wire::kDefaultAnswerTimeout;
   if (const char* value = std::getenv("STRONGHOLD_TIMEOUT"); value != nullptr && *value != '\0') {
     char* end = nullptr;
@@ -16,7 +18,12 @@ Result<wire::Client> connect_to_daemon(const std::string& socket) {
                    value);
     timeout = std::chrono::seconds(seconds);
   }
-  return wire::Client::connect(socket, timeout);
+  SH_ASSIGN_OR_RETURN(wire::Client client, wire::Client::connect(options.socket, timeout));
+  if (!options.client.empty()) {
+    SH_ASSIGN_OR_RETURN(const runtime::SecretBytes seed, read_client_key_file(options.client_key));
+    SH_RETURN_IF_ERROR(client.prove(options.client, seed.view()));
+  }
+  return client;
 }
 
 Result<Engine*> Requests::local_engine() {
@@ -51,6 +58,14 @@ Result<actors::Secret> Requests::opening_password() {
   return *password_;
 }
 
+Result<actors::Secret> Requests::command_password(const Inputs& inputs) {
+  if (!inputs.has_secret("password"))
+    return opening_password();
+  SH_ASSIGN_OR_RETURN(const runtime::SecretBuffer* const typed, inputs.secret("password"));
+  auto view = typed->read();
+  return actors::Secret::seal(view.bytes());
+}
+
 Result<runtime::SecretBytes> Requests::call_daemon(const Result<runtime::SecretBytes>& request) {
   if ((request.ok() && request->size() > wire::kMaxWireMessage) || request.status().code() == Errc::resource_exhausted)
     return error(Errc::invalid_argument,
@@ -59,7 +74,7 @@ Result<runtime::SecretBytes> Requests::call_daemon(const Result<runtime::SecretB
                  wire::kMaxWireMessage);
   SH_RETURN_IF_ERROR(request.status());
   if (!client_) {
-    SH_ASSIGN_OR_RETURN(wire::Client connected, connect_to_daemon(options_.socket));
+    SH_ASSIGN_OR_RETURN(wire::Client connected, connect_to_daemon(options_));
     client_.emplace(std::move(connected));
   }
   return client_->call(request->view());

@@ -14,9 +14,10 @@
 
 namespace stronghold::cli {
 
-// A connection to the strongholdd at `socket`, whose answers are awaited for $STRONGHOLD_TIMEOUT
-// seconds (default 60); invalid_argument for a value that is not a number of seconds.
-Result<wire::Client> connect_to_daemon(const std::string& socket);
+// A connection to the strongholdd at `options.socket`, whose answers are awaited for
+// $STRONGHOLD_TIMEOUT seconds (default 60; invalid_argument for a value that is not a number of
+// seconds), on which the client identity --client names is proven with --client-key's key.
+Result<wire::Client> connect_to_daemon(const GlobalOptions& options);
 
 class Requests {
  public:
@@ -51,6 +52,9 @@ class Requests {
 
   // The password the snapshot was opened with: what passwd on the file changes.
   Result<actors::Secret> opening_password();
+  // The snapshot's password for a request that takes it: read for the command (Reads::password)
+  // when it runs in strongholdd, which did not open the file with it here; else the opening one.
+  Result<actors::Secret> command_password(const Inputs& inputs);
 
  private:
   // Opens the snapshot with the password from its sources, once.

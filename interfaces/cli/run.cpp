@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "client_keys.hpp"
 #include "demo.hpp"
 #include "requests.hpp"
 
@@ -28,6 +29,10 @@ constexpr SpecialCommand kUnlock{
 constexpr SpecialCommand kLock{
     "lock", "lock   (with --socket)\n  Makes strongholdd drop every key from memory until the next unlock."};
 constexpr SpecialCommand kDemo{"demo", "demo\n  The end-to-end tour, in a temporary folder."};
+constexpr SpecialCommand kKeygen{
+    "client keygen",
+    "client keygen --out FILE\n  Makes a client key: its 32-byte seed in FILE (mode 0600, never over anything), its\n"
+    "  public key printed for 'client add'."};
 
 // Creates the missing folders of `folder` with mode 0700, as they will hold secrets. A folder
 // that exists is left as it is: its mode is its owner's choice (/tmp stays sticky and open).
@@ -68,7 +73,7 @@ Status lock_or_unlock(const GlobalOptions& options, const std::string& name, con
     return error(Errc::invalid_argument, "unexpected argument '{}'", words.front());
   if (options.socket.empty())
     return Status(Errc::invalid_argument, "lock and unlock talk to strongholdd: give --socket");
-  SH_ASSIGN_OR_RETURN(wire::Client client, connect_to_daemon(options.socket));
+  SH_ASSIGN_OR_RETURN(wire::Client client, connect_to_daemon(options));
   if (name == kLock.name)
     return client.call(wire::Op::lock, {}).status();
   SH_ASSIGN_OR_RETURN(runtime::SecretBuffer password, snapshot_password(options, "Snapshot password: "));
@@ -95,22 +100,25 @@ std::string first_line(const char* text) {
 const std::string& overall_usage() {
   static const std::string text = [] {
     std::string usage =
-        "usage: stronghold [--snapshot PATH] [--password-file PATH] [--socket PATH] [--json] COMMAND [options]\n"
+        "usage: stronghold [--snapshot PATH] [--password-file PATH] [--socket PATH [--client NAME --client-key FILE]]\n"
+        "                  [--json] COMMAND [options]\n"
         "\n"
         "The snapshot: --snapshot, else $STRONGHOLD_SNAPSHOT, else $XDG_DATA_HOME/stronghold/default.stronghold\n"
         "(~/.local/share/stronghold/default.stronghold). The password: --password-file, else $STRONGHOLD_PASSWORD,\n"
         "else a prompt on the terminal. --socket PATH: run the command in the strongholdd serving that socket\n"
-        "(no password needed while it is unlocked; its answer awaited $STRONGHOLD_TIMEOUT seconds, default 60).\n"
+        "(no password needed while it is unlocked; its answer awaited $STRONGHOLD_TIMEOUT seconds, default 60);\n"
+        "--client NAME --client-key FILE: prove the client identity NAME to it first (see 'client add').\n"
         "Output: one value per line, bytes as lowercase hex; --json\n"
         "prints one JSON object per result. Locations are written VAULT/RECORD.\n\ncommands:\n";
     usage.append("  ").append(first_line(kInit.usage)).append("\n");
     for (const Command& command : commands())
       usage.append("  ").append(first_line(command.usage)).append("\n");
-    for (const SpecialCommand& special : {kUnlock, kLock, kDemo})
+    for (const SpecialCommand& special : {kKeygen, kUnlock, kLock, kDemo})
       usage.append("  ").append(first_line(special.usage)).append("\n");
     usage.append(
         "\nexit codes: 0 success, 1 usage, 2 wrong password, 3 not found, 4 damaged or unsupported file,\n"
-        "5 invalid input, 6 locked or busy, 10 internal error. 'stronghold COMMAND --help' for one command.\n");
+        "5 invalid input, 6 locked or busy, 7 denied, 9 I/O error, 10 internal error.\n"
+        "'stronghold COMMAND --help' for one command.\n");
     return usage;
   }();
   return text;
@@ -126,7 +134,7 @@ std::pair<const char*, std::size_t> command_name(const std::vector<std::string>&
       given.append(" ").append(words[i]);
     if (const Command* command = find_command(given))
       return {command->name, size};
-    for (const SpecialCommand& special : {kInit, kUnlock, kLock, kDemo})
+    for (const SpecialCommand& special : {kInit, kKeygen, kUnlock, kLock, kDemo})
       if (given == special.name)
         return {special.name, size};
   }
@@ -136,7 +144,7 @@ std::pair<const char*, std::size_t> command_name(const std::vector<std::string>&
 const char* usage_of(const std::string& name) {
   if (const Command* command = find_command(name))
     return command->usage;
-  for (const SpecialCommand& special : {kInit, kUnlock, kLock, kDemo})
+  for (const SpecialCommand& special : {kInit, kKeygen, kUnlock, kLock, kDemo})
     if (name == special.name)
       return special.usage;
   return "";
@@ -165,6 +173,8 @@ int run_command(const GlobalOptions& options, const std::vector<std::string>& wo
   Status done;
   if (command == kInit.name)
     done = init(options, rest);
+  else if (command == kKeygen.name)
+    done = client_keygen(options, rest);
   else if (command == kLock.name || command == kUnlock.name)
     done = lock_or_unlock(options, command, rest);
   else

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -69,13 +70,22 @@ Result<std::pair<GlobalOptions, std::vector<std::string>>> parse_global(int argc
       options.json = true;
       continue;
     }
-    if (word != "--snapshot" && word != "--password-file" && word != "--socket")
+    const std::map<std::string_view, std::string*> targets = {{"--snapshot", &snapshot},
+                                                              {"--password-file", &options.password_file},
+                                                              {"--socket", &options.socket},
+                                                              {"--client", &options.client},
+                                                              {"--client-key", &options.client_key}};
+    const auto target = targets.find(word);
+    if (target == targets.end())
       break;
     if (i + 1 == argc)
       return error(Errc::invalid_argument, "{} needs a value", word);
-    std::string& target = word == "--snapshot" ? snapshot : word == "--socket" ? options.socket : options.password_file;
-    target = argv[++i];
+    *target->second = argv[++i];
   }
+  if (options.client.empty() != options.client_key.empty())
+    return Status(Errc::invalid_argument, "--client and --client-key go together: the name and the file of its key");
+  if (!options.client.empty() && options.socket.empty())
+    return Status(Errc::invalid_argument, "--client proves a client identity to strongholdd: give --socket");
   options.snapshot = snapshot.empty() ? default_snapshot_path() : snapshot;
   std::vector<std::string> words(argv + i, argv + argc);
   if (words.size() > 1 && words.back() == "--json") {  // `audit show --json`, as well as `--json audit show`
@@ -314,11 +324,11 @@ Result<Inputs> read_inputs(const GlobalOptions& options, const Command& command,
     SH_ASSIGN_OR_RETURN(runtime::SecretBuffer in, read_stdin_secret(reads.stdin_limit));
     inputs.add_secret("stdin", std::move(in));
   }
+  if (remote && (reads.new_password || reads.password)) {
+    SH_ASSIGN_OR_RETURN(runtime::SecretBuffer current, snapshot_password(options, "Current password: "));
+    inputs.add_secret("password", std::move(current));
+  }
   if (reads.new_password) {
-    if (remote) {
-      SH_ASSIGN_OR_RETURN(runtime::SecretBuffer current, snapshot_password(options, "Current password: "));
-      inputs.add_secret("password", std::move(current));
-    }
     SH_ASSIGN_OR_RETURN(runtime::SecretBuffer next, new_password(args));
     inputs.add_secret("new password", std::move(next));
   }

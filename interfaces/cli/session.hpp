@@ -21,6 +21,8 @@ struct GlobalOptions {
   std::string snapshot;       // resolved: --snapshot, $STRONGHOLD_SNAPSHOT, the XDG default
   std::string password_file;  // --password-file
   std::string socket;         // --socket
+  std::string client;         // --client: the client identity to prove to strongholdd
+  std::string client_key;     // --client-key: the file of its key
   bool json = false;
 };
 

@@ -18,9 +18,12 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <utility>
 
 #include "socket_claim.hpp"
 #include "stronghold/actors/wire.hpp"
+#include "stronghold/runtime/random.hpp"
 #include "wire/protocol.hpp"
 #include "wire/socket_trust.hpp"
 #include "workers.hpp"
@@ -72,6 +75,12 @@ struct Call {
   vault::Caller caller;            // the connection's peer: policies name it
 };
 
+// A challenge issued on a connection (Op::challenge) and not yet answered: single-use.
+struct Challenge {
+  std::string name;
+  Bytes nonce;
+};
+
 struct Connection {
   int fd = -1;
   FrameReader reader;
@@ -79,7 +88,10 @@ struct Connection {
   std::size_t sent = 0;         // of outbox
   std::size_t charged = 0;      // for its requests in flight
   Clock::time_point last_read = Clock::now();
-  vault::Caller caller;  // "uid:N" of the peer process
+  vault::Caller caller;  // "uid:N" of the peer process, and the client identity it proved
+  std::optional<Challenge> challenge;
+  unsigned failed_proofs = 0;
+  bool closing = false;  // closed once its answers are sent (too many failed proofs)
   bool reading = true;
   bool writing = false;
   // No request in flight and no answer unsent: closing it to make room loses no answer (a frame
@@ -114,8 +126,10 @@ class Server {
   static const Route* route(Op op);
 
  private:
+  // What an answer changes on its connection, applied on the loop before it is queued.
+  using Effect = std::function<void(Connection&)>;
   // Answers from any thread reach the loop through this queue and the eventfd.
-  void complete(const Ticket& ticket, Message answer);
+  void complete(const Ticket& ticket, Message answer, Effect effect = {});
   // The one way a request is answered: a success's fields (none for a Status, one for a value)
   // or a failure's status and message.
   void reply(const Ticket& ticket, Result<std::vector<Bytes>> fields);
@@ -142,6 +156,10 @@ class Server {
   void handle_sync(Call& call);
   void handle_retired_command(Call& call);
   void handle_request(Call& call);
+  void handle_challenge(Call& call);
+  void handle_prove(Call& call);
+  // Answers a proof: the connection is the client `name`, or (an empty name) denied with `why`.
+  void proved(const Ticket& ticket, const std::string& name, const std::string& why);
   // Runs `task` on the KDF thread, or answers busy when too many wait already.
   void post_kdf(const Ticket& ticket, std::function<void()> task);
   void close_connection(std::uint64_t id);
@@ -162,6 +180,7 @@ class Server {
   struct Completion {
     Ticket ticket;
     Message answer;
+    Effect effect;
   };
   std::vector<Completion> completions_;
   std::mutex engine_mutex_;
@@ -198,11 +217,11 @@ Status system_error(const char* what) { return error(Errc::io_error, "{}: {}", w
 bool has_short_answer(actors::RequestKind kind) {
   using enum actors::RequestKind;
   static constexpr actors::RequestKind kShort[] = {
-      GenerateKey,   ImportKey,        PublicKey,       DeleteKey,     DeriveKey,  Sign,
-      SignEcdsa,     PutSecret,        ChangePassword,  CheckPassword, ExpireKey,  SignSchnorr,
-      NodePublicKey, GenerateMnemonic, RecoverMnemonic, AgreeKey,      Hmac,       Hkdf,
-      Pbkdf2,        DeleteSecret,     DidCreate,       DidExists,     DidPurge,   DidKeyGenerate,
-      DidKeyInsert,  DidKeyPublic,     DidKeyDelete,    DidKeyExists,  DidValueSet};
+      GenerateKey,     ImportKey,      PublicKey,      DeleteKey,    DeriveKey,    Sign,          SignEcdsa,
+      PutSecret,       ChangePassword, CheckPassword,  ExpireKey,    SignSchnorr,  NodePublicKey, GenerateMnemonic,
+      RecoverMnemonic, AgreeKey,       Hmac,           Hkdf,         Pbkdf2,       DeleteSecret,  DidCreate,
+      DidExists,       DidPurge,       DidKeyGenerate, DidKeyInsert, DidKeyPublic, DidKeyDelete,  DidKeyExists,
+      DidValueSet,     ClientAdd,      ClientRemove};
   return std::find(std::begin(kShort), std::end(kShort), kind) != std::end(kShort);
 }
 
@@ -441,7 +460,7 @@ void Server::close_connection(std::uint64_t id) {
 }
 
 bool Server::may_read(const Connection& connection) const {
-  return connection.charged < kMaxConnectionCharge && charged_ < kMaxCharge &&
+  return !connection.closing && connection.charged < kMaxConnectionCharge && charged_ < kMaxCharge &&
          connection.outbox.size() - connection.sent < kMaxOutbox;
 }
 
@@ -517,14 +536,18 @@ void Server::on_writable(std::uint64_t id) {
   if (connection.sent == connection.outbox.size()) {
     connection.outbox.clear();
     connection.sent = 0;
+    if (connection.closing) {
+      close_connection(id);
+      return;
+    }
   }
   update_interest(id);
 }
 
-void Server::complete(const Ticket& ticket, Message answer) {
+void Server::complete(const Ticket& ticket, Message answer, Effect effect) {
   {
     std::lock_guard guard(completions_mutex_);
-    completions_.push_back(Completion{ticket, std::move(answer)});
+    completions_.push_back(Completion{ticket, std::move(answer), std::move(effect)});
   }
   const std::uint64_t one = 1;
   [[maybe_unused]] const auto wrote = ::write(wakeup_, &one, sizeof one);
@@ -544,6 +567,8 @@ void Server::drain_completions() {
     const auto found = connections_.find(ticket.connection);
     if (found != connections_.end()) {
       found->second.charged -= ticket.charge;
+      if (completion.effect)
+        completion.effect(found->second);
       found->second.outbox.append(wire::encode_frame(completion.answer).view());
       touched.push_back(ticket.connection);
     }
@@ -603,6 +628,8 @@ const Route* Server::route(Op op) {
       {Op::sync, engine, workers, false, &Server::handle_sync},
       {Op::retired_command, nothing, loop, false, &Server::handle_retired_command},
       {Op::request, engine, loop, true, &Server::handle_request},  // the asynchronous API or the KDF thread
+      {Op::challenge, nothing, loop, false, &Server::handle_challenge},
+      {Op::prove, engine, loop, false, &Server::handle_prove},  // looks the key up through the asynchronous API
   };
   const auto* const found =
       std::find_if(std::begin(kRoutes), std::end(kRoutes), [op](const Route& row) { return row.op == op; });
@@ -720,8 +747,9 @@ void Server::handle_retired_command(Call& call) {
 // they take the KDF thread, so that no client starts more KDF work than it bounds.
 bool stretches_password(actors::RequestKind kind) {
   using enum actors::RequestKind;
-  static constexpr actors::RequestKind kStretching[] = {
-      ChangePassword, CheckPassword, Pbkdf2, GenerateMnemonic, RecoverMnemonic, ExportWithPassword, ImportWithPassword};
+  static constexpr actors::RequestKind kStretching[] = {ChangePassword,     CheckPassword,   Pbkdf2,
+                                                        GenerateMnemonic,   RecoverMnemonic, ExportWithPassword,
+                                                        ImportWithPassword, ClientAdd,       ClientRemove};
   return std::find(std::begin(kStretching), std::end(kStretching), kind) != std::end(kStretching);
 }
 
@@ -764,6 +792,63 @@ void Server::handle_request(Call& call) {
                                [this, ticket = call.ticket, kind = *kind](Result<runtime::SecretBytes> answer) {
                                  reply(ticket, answer_field(kind, std::move(answer)));
                                });
+}
+
+// ---- client identities: a challenge, then its signature (docs/wire-protocol.md)
+
+void Server::handle_challenge(Call& call) {
+  const auto connection = connections_.find(call.ticket.connection);
+  if (call.request.fields.size() != 1 || connection == connections_.end()) {
+    reply(call.ticket, Status(Errc::invalid_argument, "a challenge request takes the client's name"));
+    return;
+  }
+  std::string name(call.request.fields[0].begin(), call.request.fields[0].end());
+  if (Status valid = vault::check_client_name(name); !valid.ok()) {
+    reply(call.ticket, valid);
+    return;
+  }
+  // Fresh for each request, so a signature answers one challenge of one connection only.
+  Bytes nonce(wire::kChallengeSize);
+  runtime::random_bytes(nonce);
+  connection->second.challenge = Challenge{std::move(name), nonce};
+  reply(call.ticket, Result<Bytes>(std::move(nonce)));
+}
+
+void Server::handle_prove(Call& call) {
+  const auto connection = connections_.find(call.ticket.connection);
+  if (connection == connections_.end())
+    return;
+  // Taken whatever happens next: a challenge is answered once.
+  std::optional<Challenge> challenge = std::exchange(connection->second.challenge, std::nullopt);
+  if (!challenge || call.request.fields.size() != 1) {
+    proved(call.ticket, {}, "give a signature of a challenge this connection was sent and has not answered");
+    return;
+  }
+  // The key is the snapshot's, looked up now: a client removed meanwhile proves nothing. The
+  // lookup is made before the challenge moves into the callback (an empty name lists everyone).
+  actors::ClientList lookup{challenge->name};
+  call.engine->call_async(
+      std::move(lookup), vault::Caller{},
+      [this, ticket = call.ticket, challenge = std::move(*challenge),
+       signature = std::move(call.request.fields[0])](Result<std::vector<actors::ClientEntry>> found) {
+        const Bytes message = wire::client_proof_message(challenge.nonce, challenge.name);
+        const bool valid = found.ok() && found->size() == 1 && found->front().name == challenge.name &&
+                           signature.size() == crypto_sign_BYTES &&
+                           crypto_sign_verify_detached(signature.data(), message.data(), message.size(),
+                                                       found->front().public_key.data()) == 0;
+        proved(ticket, valid ? challenge.name : std::string(),
+               fmt::format("the signature does not prove client {} (not registered, or signed with another key)",
+                           challenge.name));
+      });
+}
+
+void Server::proved(const Ticket& ticket, const std::string& name, const std::string& why) {
+  if (!name.empty()) {
+    complete(ticket, Message{ticket.id, 0, {}}, [name](Connection& connection) { connection.caller.client = name; });
+    return;
+  }
+  complete(ticket, failure(ticket.id, error(Errc::denied, "client proof refused: {}", why)),
+           [](Connection& connection) { connection.closing = ++connection.failed_proofs >= wire::kMaxFailedProofs; });
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include <sodium.h>
 
 #include "socket_trust.hpp"
+#include "stronghold/runtime/scratch.hpp"
 
 namespace stronghold::wire {
 
@@ -120,6 +121,24 @@ Result<runtime::SecretBytes> Client::call(ByteView request) {
   if (answer.fields.size() != 1)
     return Status(Errc::internal, "strongholdd answered a request with other than one field");
   return runtime::SecretBytes(ByteView(answer.fields[0]));
+}
+
+Status Client::prove(const std::string& name, ByteView seed) {
+  if (seed.size() != crypto_sign_SEEDBYTES)
+    return error(Errc::invalid_argument, "a client key is a {}-byte Ed25519 seed", crypto_sign_SEEDBYTES);
+  SH_ASSIGN_OR_RETURN(const std::vector<Bytes> challenge, call(Op::challenge, {Bytes(name.begin(), name.end())}));
+  if (challenge.size() != 1 || challenge[0].size() != kChallengeSize)
+    return Status(Errc::internal, "strongholdd answered a challenge request with no challenge");
+  runtime::ScratchFrame frame;
+  SH_ASSIGN_OR_RETURN(const auto secret_key, frame.take(crypto_sign_SECRETKEYBYTES));
+  std::uint8_t public_key[crypto_sign_PUBLICKEYBYTES];
+  crypto_sign_seed_keypair(public_key, secret_key.data(), seed.data());
+  const Bytes message = client_proof_message(challenge[0], name);
+  Bytes signature(crypto_sign_BYTES);
+  crypto_sign_detached(signature.data(), nullptr, message.data(), message.size(), secret_key.data());
+  std::vector<Bytes> fields;
+  fields.push_back(std::move(signature));
+  return call(Op::prove, std::move(fields)).status();
 }
 
 }  // namespace stronghold::wire

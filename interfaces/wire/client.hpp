@@ -28,6 +28,10 @@ class Client {
   // request that does not decode). resource_exhausted, nothing sent, when the request is larger
   // than kMaxWireMessage. The answer may hold a secret: it comes in a wiping buffer.
   Result<runtime::SecretBytes> call(ByteView request);
+  // Proves the client identity `name` on this connection (Op::challenge, then Op::prove) with the
+  // Ed25519 key of `seed` (32 bytes), whose secret key exists only in guarded scratch memory while
+  // it signs. denied when strongholdd does not take the proof.
+  Status prove(const std::string& name, ByteView seed);
 
  private:
   Client(int fd, std::chrono::seconds answer_timeout) noexcept : fd_(fd), answer_timeout_(answer_timeout) {}

@@ -78,6 +78,15 @@ runtime::SecretBytes encode_frame(const Message& message) {
   return frame;
 }
 
+Bytes client_proof_message(ByteView challenge, std::string_view name) {
+  constexpr std::string_view kContext = "stronghold client proof v1";
+  Bytes message(kContext.size() + challenge.size() + name.size());
+  auto next = std::copy(kContext.begin(), kContext.end(), message.begin());
+  next = std::copy(challenge.begin(), challenge.end(), next);
+  std::copy(name.begin(), name.end(), next);
+  return message;
+}
+
 Result<Message> decode_body(ByteView body, bool request) {
   if (body.size() < 9)
     return Status(Errc::invalid_argument, "a frame body holds at least an id and a code");
@@ -85,7 +94,7 @@ Result<Message> decode_body(ByteView body, bool request) {
   message.id = get_be(body, 8);
   message.code = body[8];
   if (request &&
-      (message.code < static_cast<std::uint8_t>(Op::ping) || message.code > static_cast<std::uint8_t>(Op::request)))
+      (message.code < static_cast<std::uint8_t>(Op::ping) || message.code > static_cast<std::uint8_t>(Op::prove)))
     return error(Errc::invalid_argument, "unknown operation {}", message.code);
   SH_RETURN_IF_ERROR(get_fields(body.subspan(9), message.fields));
   return message;

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <deque>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "stronghold/runtime/hex.hpp"
@@ -44,7 +45,21 @@ enum class Op : std::uint8_t {
   // An engine request in its wire form (docs/wire-protocol.md, "The request op"): [request] ->
   // [answer], status 0 whenever the request decoded, even when its answer carries an error.
   request = 11,
+  // A client identity, proven in two steps (docs/wire-protocol.md, "Client identities"):
+  // [client name] -> [challenge: kChallengeSize random bytes]; then [Ed25519 signature of
+  // client_proof_message] -> [], and the connection's caller is "client:NAME" from then on.
+  challenge = 12,
+  prove = 13,
 };
+
+inline constexpr std::size_t kChallengeSize = 32;
+// Failed proofs a connection may make; the last one's answer is followed by a hang-up, so a
+// client cannot try keys without end.
+inline constexpr unsigned kMaxFailedProofs = 3;
+
+// What a client signs to prove `name` on the connection that issued `challenge`: a context
+// string (so that the signature means nothing elsewhere) || the challenge || the name.
+Bytes client_proof_message(ByteView challenge, std::string_view name);
 
 // A request or an answer. Its fields may hold a password, a private key or a command's secret
 // output: they are wiped when the message dies or is assigned over, and a message is moved,

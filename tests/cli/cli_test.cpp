@@ -972,3 +972,99 @@ TEST_CASE("audit set, show and verify: each request is an entry, and a damaged l
     CHECK(broken.err.find("does not verify") != std::string::npos);
   });
 }
+
+namespace {
+
+// `client keygen --out FILE`'s public key.
+std::string keygen(Cli& cli, const std::string& file) {
+  const auto printed = cli.ok({"client", "keygen", "--out", file});
+  REQUIRE(printed.size() == 1);
+  return printed[0];
+}
+
+}  // namespace
+
+TEST_CASE("client add, list and remove work on the file and through strongholdd, and take the password") {
+  on_file_and_through_daemon([](Cli& cli) {
+    const std::string alice = keygen(cli, cli.file("alice.key"));
+    std::ofstream(cli.file("bob.pub")) << keygen(cli, cli.file("bob.key")) << "\n";
+    cli.ok({"client", "add", "alice", "--public-key", alice});
+    cli.ok({"client", "add", "bob", "--public-key-file", cli.file("bob.pub")});
+    CHECK(cli.run({"client", "add", "alice", "--public-key", alice}).exit_code == 5);  // already there
+    CHECK(cli.run({"client", "add", "bad/name", "--public-key", alice}).exit_code == 5);
+    CHECK(cli.run({"client", "add", "carol", "--public-key", std::string(64, '0')}).exit_code == 5);
+    CHECK(cli.run({"client", "add", "carol", "--public-key", alice}, "", "wrong-pw").exit_code == 2);
+    const auto listed = cli.ok({"client", "list"});
+    REQUIRE(listed.size() == 2);
+    CHECK(listed[0] == "alice\t" + alice);
+    CHECK(cli.ok({"list"}).empty());  // the registry is not among the records
+    cli.ok({"client", "remove", "bob"});
+    CHECK(cli.run({"client", "remove", "bob"}).exit_code == 3);
+    CHECK(cli.ok({"--json", "client", "list"}) ==
+          std::vector<std::string>{R"({"name":"alice","public_key":")" + alice + R"("})"});
+  });
+}
+
+TEST_CASE(
+    "a client proven with --client and --client-key passes a policy naming it, and no proof or another key exits 7") {
+  Cli cli;
+  cli.ok({"init", "--kdf", "fast"});
+  cli.ok({"client", "add", "alice", "--public-key", keygen(cli, cli.file("alice.key"))});
+  (void)keygen(cli, cli.file("other.key"));
+  cli.ok({"key", "generate", "--type", "ed25519", "--at", "w/ed"});
+  cli.ok({"policy", "set", "--vault", "w", "--callers", "client:alice"});
+  cli.serve();
+  const std::vector<std::string> as_alice = {"--client", "alice", "--client-key", cli.file("alice.key")};
+  const auto with = [](std::vector<std::string> front, const std::vector<std::string>& command) {
+    front.insert(front.end(), command.begin(), command.end());
+    return front;
+  };
+  const std::vector<std::string> sign = {"sign", "--at", "w/ed", "--hex", "01"};
+  cli.ok(with(as_alice, sign));
+  const Run anonymous = cli.run(sign);
+  CHECK(anonymous.exit_code == 7);
+  CHECK(anonymous.err.find("caller uid:0 is not among the allowed callers") != std::string::npos);
+  const Run impostor = cli.run(with({"--client", "alice", "--client-key", cli.file("other.key")}, sign));
+  CHECK(impostor.exit_code == 7);
+  CHECK(impostor.err.find("does not prove client alice") != std::string::npos);
+  CHECK(cli.run(with({"--client", "alice"}, sign)).exit_code == 1);  // no key file
+  CHECK(cli.run_on_file(with(as_alice, sign)).exit_code == 1);       // no strongholdd to prove it to
+}
+
+TEST_CASE("client key files: made 0600 and never over a file, refused when others may read them or through a link") {
+  Cli cli;
+  cli.ok({"init", "--kdf", "fast"});
+  const std::string key = cli.file("alice.key");
+  const std::string alice = keygen(cli, key);
+  struct stat info {};
+  REQUIRE(::stat(key.c_str(), &info) == 0);
+  CHECK((info.st_mode & 07777) == 0600);
+  CHECK(info.st_size == 32);
+  CHECK(cli.run({"client", "keygen", "--out", key}).exit_code == 5);
+  std::filesystem::create_symlink(cli.file("nowhere"), cli.file("dangling"));
+  CHECK(cli.run({"client", "keygen", "--out", cli.file("dangling")}).exit_code == 5);
+  CHECK(!std::filesystem::exists(cli.file("nowhere")));
+
+  cli.ok({"client", "add", "alice", "--public-key", alice});
+  cli.serve();
+  const auto sign_as = [&](const std::string& file) {
+    return cli.run({"--client", "alice", "--client-key", file, "key", "public", "--at", "w/none"});
+  };
+  CHECK(sign_as(key).exit_code == 3);  // proven; no such key
+  std::filesystem::create_symlink(key, cli.file("link.key"));
+  const Run linked = sign_as(cli.file("link.key"));
+  CHECK(linked.exit_code == 5);
+  CHECK(linked.err.find("is a symbolic link") != std::string::npos);
+  REQUIRE(::chmod(key.c_str(), 0644) == 0);
+  const Run readable = sign_as(key);
+  CHECK(readable.exit_code == 5);
+  CHECK(readable.err.find("has mode 0644") != std::string::npos);
+  REQUIRE(::chmod(key.c_str(), 0600) == 0);
+  if (::chown(key.c_str(), 65534, 65534) == 0) {  // root may give it away
+    const Run foreign = sign_as(key);
+    CHECK(foreign.exit_code == 5);
+    CHECK(foreign.err.find("belongs to uid 65534") != std::string::npos);
+  }
+  CHECK(sign_as(cli.file("missing.key")).exit_code == 3);
+  CHECK(sign_as(cli.folder().string()).exit_code == 5);  // not a regular file
+}

@@ -758,3 +758,149 @@ TEST_CASE("an answer larger than a frame holds becomes an error answer of its ki
   CHECK(ask(client, ac::ListSecrets{}).value().size() == 40);
   CHECK(daemon.stop() == 0);
 }
+
+namespace {
+
+// A client's key: its seed, and the public key the registry holds.
+struct ClientKeys {
+  Bytes seed;
+  Bytes public_key = Bytes(crypto_sign_PUBLICKEYBYTES);
+  explicit ClientKeys(std::uint8_t fill) : seed(crypto_sign_SEEDBYTES, fill) {
+    unsigned char secret_key[crypto_sign_SECRETKEYBYTES];
+    crypto_sign_seed_keypair(public_key.data(), secret_key, seed.data());
+    sodium_memzero(secret_key, sizeof secret_key);
+  }
+  Bytes sign(ByteView challenge, std::string_view name) const {
+    unsigned char secret_key[crypto_sign_SECRETKEYBYTES];
+    Bytes unused(crypto_sign_PUBLICKEYBYTES);
+    crypto_sign_seed_keypair(unused.data(), secret_key, seed.data());
+    const Bytes message = wire::client_proof_message(challenge, name);
+    Bytes signature(crypto_sign_BYTES);
+    crypto_sign_detached(signature.data(), nullptr, message.data(), message.size(), secret_key);
+    sodium_memzero(secret_key, sizeof secret_key);
+    return signature;
+  }
+};
+
+// The engine request's answer through `client`'s request op.
+template <ac::EngineRequest R>
+Result<typename R::Answer> call(wire::Client& client, const R& engine_request) {
+  const auto encoded = ac::wire::encode_request(engine_request).value();
+  SH_ASSIGN_OR_RETURN(const runtime::SecretBytes answer, client.call(encoded.view()));
+  return ac::wire::decode_answer<R>(answer.view());
+}
+
+// A daemon whose snapshot has the key w/ed, the client alice, and a policy on vault w that only
+// alice passes.
+struct ClientDaemon {
+  Daemon daemon;
+  ClientKeys alice{0xa1};
+  ClientDaemon() {
+    wire::Client admin = daemon.client();
+    REQUIRE(call(admin, ac::ClientAdd{"alice", alice.public_key, vault::Overwrite::refuse,
+                                      ac::Secret::seal(kPassword).value()})
+                .ok());
+    REQUIRE(call(admin, ac::GenerateKey{.at = vault::Location::parse("w/ed").value()}).ok());
+    REQUIRE(call(admin, ac::SetPolicy{"w", "", {.callers = {"client:alice"}}}).ok());
+  }
+  // A signature with w/ed, asked on `client`.
+  Status sign(wire::Client& client) {
+    return call(client, ac::Sign{vault::Location::parse("w/ed").value(), Bytes{'m'}}).status();
+  }
+};
+
+// A challenge for `name` on the raw connection.
+Bytes challenge(Raw& raw, std::uint64_t id, std::string_view name) {
+  raw.send(request(id, Op::challenge, {text(name)}));
+  auto answer = raw.receive();
+  REQUIRE(answer);
+  REQUIRE(answer->code == 0);
+  REQUIRE(answer->fields.size() == 1);
+  REQUIRE(answer->fields[0].size() == wire::kChallengeSize);
+  return answer->fields[0];
+}
+
+// The status of a proof with `signature` on the raw connection.
+Errc prove(Raw& raw, std::uint64_t id, const Bytes& signature) {
+  raw.send(request(id, Op::prove, {signature}));
+  auto answer = raw.receive();
+  REQUIRE(answer);
+  return static_cast<Errc>(answer->code);
+}
+
+}  // namespace
+
+TEST_CASE("a connection that proves a registered client passes a policy naming it, and one that does not is denied") {
+  ClientDaemon f;
+  wire::Client proven = f.daemon.client();
+  REQUIRE(proven.prove("alice", f.alice.seed).ok());
+  CHECK(f.sign(proven).ok());
+
+  wire::Client anonymous = f.daemon.client();
+  CHECK(f.sign(anonymous).code() == Errc::denied);
+
+  wire::Client impostor = f.daemon.client();
+  const Status wrong_key = impostor.prove("alice", ClientKeys(0xb2).seed);
+  CHECK(wrong_key.code() == Errc::denied);
+  CHECK(wrong_key.message().find("does not prove client alice") != std::string::npos);
+  CHECK(f.sign(impostor).code() == Errc::denied);
+
+  wire::Client stranger = f.daemon.client();
+  CHECK(stranger.prove("bob", f.alice.seed).code() == Errc::denied);  // no client bob
+
+  // A client removed is proven no more; the connection proven before keeps its identity.
+  REQUIRE(call(proven, ac::ClientRemove{"alice", ac::Secret::seal(kPassword).value()}).ok());
+  wire::Client late = f.daemon.client();
+  CHECK(late.prove("alice", f.alice.seed).code() == Errc::denied);
+  CHECK(f.sign(proven).ok());
+}
+
+TEST_CASE("managing clients takes the snapshot's password, so a connection cannot make itself a client") {
+  ClientDaemon f;
+  wire::Client client = f.daemon.client();
+  const ClientKeys mallory(0xc3);
+  const auto wrong = ac::Secret::seal(text("guess")).value();
+  CHECK(call(client, ac::ClientAdd{"mallory", mallory.public_key, vault::Overwrite::refuse, wrong}).status().code() ==
+        Errc::wrong_password);
+  CHECK(call(client, ac::ClientAdd{"alice", mallory.public_key, vault::Overwrite::replace, wrong}).status().code() ==
+        Errc::wrong_password);
+  CHECK(call(client, ac::ClientRemove{"alice", wrong}).status().code() == Errc::wrong_password);
+  CHECK(client.prove("mallory", mallory.seed).code() == Errc::denied);
+  CHECK(client.prove("alice", mallory.seed).code() == Errc::denied);
+  const auto listed = call(client, ac::ClientList{}).value();
+  REQUIRE(listed.size() == 1);
+  CHECK(listed[0].public_key == f.alice.public_key);
+}
+
+TEST_CASE("a signature answers one challenge of one connection: replayed, it is refused") {
+  ClientDaemon f;
+  Raw first(f.daemon.socket());
+  const Bytes signature = f.alice.sign(challenge(first, 1, "alice"), "alice");
+  CHECK(prove(first, 2, signature) == Errc::ok);
+  CHECK(prove(first, 3, signature) == Errc::denied);  // its challenge was answered
+
+  Raw second(f.daemon.socket());
+  const Bytes fresh = challenge(second, 1, "alice");
+  CHECK(prove(second, 2, signature) == Errc::denied);                     // another connection's challenge
+  CHECK(prove(second, 3, f.alice.sign(fresh, "alice")) == Errc::denied);  // spent by the refusal
+  CHECK(prove(second, 4, f.alice.sign(challenge(second, 5, "alice"), "alice")) == Errc::ok);
+}
+
+TEST_CASE("a connection that fails three proofs is closed after the third answer") {
+  ClientDaemon f;
+  Raw raw(f.daemon.socket());
+  const Bytes forged(crypto_sign_BYTES, 7);
+  for (std::uint64_t attempt = 1; attempt <= wire::kMaxFailedProofs; ++attempt) {
+    (void)challenge(raw, 2 * attempt, "alice");
+    CHECK(prove(raw, 2 * attempt + 1, forged) == Errc::denied);
+    if (attempt < wire::kMaxFailedProofs) {  // still served
+      raw.send(request(100 + attempt, Op::ping, {}));
+      const auto pong = raw.receive();
+      REQUIRE(pong);
+      CHECK(pong->code == 0);
+    }
+  }
+  CHECK(raw.closed_by_peer());
+  wire::Client next = f.daemon.client();  // others are served
+  CHECK(next.prove("alice", f.alice.seed).ok());
+}

@@ -47,7 +47,7 @@ Bytes x25519_public(ByteView secret_key) {
 }
 
 // What the snapshot holds before the walk: keys of every type at known values, a BIP39 seed, a
-// secret, two DIDs (one to purge) with an X25519 key, data encrypted to it, and two exports (to a
+// secret, a client, two DIDs (one to purge) with an X25519 key, data encrypted to it, and two exports (to a
 // key and with a password).
 struct Fixture {
   Bytes ed_public, x_public, export_file, password_export_file;
@@ -74,6 +74,7 @@ Fixture prepare(const std::string& path) {
                                                         "abandon abandon abandon abandon about")})
               .ok());
   REQUIRE(engine->put_secret("s", as_bytes(std::string_view("secret value"))).ok());
+  REQUIRE(engine->call(ClientAdd{"bob", fixture.ed_public, vault::Overwrite::refuse, secret(kPassword)}).ok());
   fixture.export_file = engine->call(ExportVaults{fixture.x_public, at("w/ed"), {"w"}}).value();
   fixture.password_export_file = engine->call(ExportWithPassword{secret(kExportPassword), at("w/ed"), {"w"}}).value();
 
@@ -166,6 +167,10 @@ SH_SAMPLE(ShowPolicy) { return {"w", "ed"}; }
 SH_SAMPLE(VerifyAudit) { return {}; }
 SH_SAMPLE(ShowAudit) { return {0, 0, 10}; }
 SH_SAMPLE(SetAuditMode) { return {vault::AuditMode::best_effort}; }
+// Client management takes the password, which ChangePassword's sample changed.
+SH_SAMPLE(ClientAdd) { return {"alice", f.ed_public, vault::Overwrite::refuse, secret(kNewPassword)}; }
+SH_SAMPLE(ClientRemove) { return {"alice", secret(kNewPassword)}; }
+SH_SAMPLE(ClientList) { return {}; }  // bob, whom the fixture added
 SH_SAMPLE(DidCreate) { return {"dev", "sign-0", secret(filled(0x51))}; }
 SH_SAMPLE(DidList) { return {}; }
 SH_SAMPLE(DidExists) { return {f.did}; }

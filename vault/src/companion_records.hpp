@@ -1,5 +1,5 @@
-// The door to companion vaults' records (policy.hpp), which no user location reaches: internal to
-// the vault floor, defined beside the keystore's state (keystore.cpp).
+// The door to companion vaults' records (policy.hpp) and the client registry (clients.hpp), which no user location
+// reaches: internal to the vault floor, defined beside the keystore's state (keystore.cpp).
 #pragma once
 
 #include "stronghold/vault/function_ref.hpp"
@@ -16,6 +16,8 @@ struct CompanionRecords {
   static Status put(Transaction& tx, const Location& location, ByteView value);
   // Removes the record at `location`, if there is one.
   static Status remove(Transaction& tx, const Location& location);
+  // The paths of the live records of the vault at `vault_path`, sorted.
+  static std::vector<std::string> names(const Keystore& keystore, const std::string& vault_path);
 };
 
 }  // namespace stronghold::vault

@@ -17,6 +17,7 @@
 #include "stronghold/runtime/shield.hpp"
 #include "stronghold/runtime/stack_wipe.hpp"
 #include "stronghold/vault/audit_settings.hpp"
+#include "stronghold/vault/clients.hpp"
 #include "stronghold/vault/policy.hpp"
 #include "stronghold/vault/seal.hpp"
 
@@ -301,6 +302,12 @@ Result<Bytes> Keystore::public_key(const Location& location) const {
 
 namespace {
 
+// Not the secret store, a companion, the client registry or the audit log's settings: a vault of
+// the user's locations.
+bool is_user_vault(std::string_view path) {
+  return path != kSecretStoreVault && !is_companion_vault(path) && !is_client_registry(path) && !is_audit_vault(path);
+}
+
 RecordInfo info_of(const std::string& vault_path, const Record& record) {
   return {Location{vault_path, record.path},
           record.type,
@@ -322,7 +329,7 @@ Result<RecordInfo> Keystore::info(const Location& location) const {
 std::vector<RecordInfo> Keystore::list() const {
   std::vector<RecordInfo> infos;
   for (const auto& [id, vault] : state_->vaults)
-    if (vault.path != kSecretStoreVault && !is_companion_vault(vault.path) && !is_audit_vault(vault.path))
+    if (is_user_vault(vault.path))
       for (const auto& [record_id, stored] : vault.records)
         infos.push_back(info_of(vault.path, stored.record));
   std::sort(infos.begin(), infos.end(),
@@ -341,16 +348,7 @@ Result<runtime::SecretBuffer> Keystore::read_secret(std::string_view name) const
   return value;
 }
 
-std::vector<std::string> Keystore::secret_names() const {
-  std::vector<std::string> names;
-  const auto vault = state_->vaults.find(*state_->vault_id(kSecretStoreVault));
-  if (vault != state_->vaults.end())
-    for (const auto& [id, stored] : vault->second.records)
-      if (!stored.record.revoked)
-        names.push_back(stored.record.path);
-  std::sort(names.begin(), names.end());
-  return names;
-}
+std::vector<std::string> Keystore::secret_names() const { return CompanionRecords::names(*this, kSecretStoreVault); }
 
 bool Keystore::has_secret(std::string_view name) const {
   if (name.size() > kMaxPathLength)
@@ -388,7 +386,7 @@ Result<ChangeSet> Keystore::export_vaults(const std::vector<std::string>& vault_
   std::vector<const State::Vault*> chosen;
   if (vault_paths.empty()) {
     for (const auto& [id, vault] : state.vaults)
-      if (!is_audit_vault(vault.path))  // the log's settings stay with the log, beside this snapshot
+      if (!is_audit_vault(vault.path) && !is_client_registry(vault.path))  // this snapshot's own: the log's settings, its clients
         chosen.push_back(&vault);
   } else {
     for (const std::string& path : vault_paths) {
@@ -758,7 +756,7 @@ Status Transaction::remove_vault(std::string_view path) {
   return {};
 }
 
-// ---- companion vaults (policy.cpp)
+// ---- companion vaults (policy.cpp) and the client registry (clients.cpp)
 
 Result<Bytes> CompanionRecords::read(const Keystore& keystore, const Location& location) {
   Result<Bytes> value = Status(Errc::internal, "the record was not read");
@@ -783,6 +781,19 @@ Status CompanionRecords::remove(Transaction& tx, const Location& location) {
   if (!found.ok() || found->record->revoked)
     return {};
   return tx.revoke_at(location);
+}
+
+std::vector<std::string> CompanionRecords::names(const Keystore& keystore, const std::string& vault_path) {
+  std::vector<std::string> names;
+  const Keystore::State& state = *keystore.state_;
+  const auto id = state.vault_id(vault_path);
+  const auto vault = id ? state.vaults.find(*id) : state.vaults.end();
+  if (vault != state.vaults.end())
+    for (const auto& [record_id, stored] : vault->second.records)
+      if (!stored.record.revoked)
+        names.push_back(stored.record.path);
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 }  // namespace stronghold::vault

@@ -34,6 +34,7 @@
 #include "stronghold/runtime/status.hpp"
 #include "stronghold/vault/aead.hpp"
 #include "stronghold/vault/audit_settings.hpp"
+#include "stronghold/vault/clients.hpp"
 #include "stronghold/vault/did.hpp"
 #include "stronghold/vault/identity.hpp"
 #include "stronghold/vault/jwe.hpp"
@@ -607,6 +608,47 @@ struct ShowAudit {
   SH_FIELDS(since_ms, after, limit)
 };
 
+// ---- client identities (vault/clients.hpp)
+
+// Registers `public_key` (Ed25519, 32 bytes) as the key strongholdd's clients prove the name
+// `name` with; already_exists for a registered name unless `overwrite` replaces it. Adding or
+// removing a client takes the snapshot's password, whoever asks (wrong_password otherwise; its KDF
+// runs off the vault actor): a connection may not make itself a client it cannot prove to be.
+struct ClientAdd {
+  static constexpr std::string_view kName = "client.add";
+  using Answer = Done;
+  std::string name;
+  Bytes public_key;
+  vault::Overwrite overwrite = vault::Overwrite::refuse;
+  Secret password;
+  SH_FIELDS(name, public_key, overwrite, password)
+};
+
+// not_found when no client `name` is registered.
+struct ClientRemove {
+  static constexpr std::string_view kName = "client.remove";
+  using Answer = Done;
+  std::string name;
+  Secret password;
+  SH_FIELDS(name, password)
+};
+
+struct ClientEntry {
+  static constexpr std::string_view kTypeName = "stronghold.ClientEntry";
+  std::string name;
+  Bytes public_key;
+  SH_FIELDS(name, public_key)
+};
+
+// The registered clients, sorted by name (at most vault::kMaxClients, about 110 bytes each: one
+// answer holds them all), or only the client `name` when given (none when it is not registered).
+struct ClientList {
+  static constexpr std::string_view kName = "client.list";
+  using Answer = std::vector<ClientEntry>;
+  std::string name{};
+  SH_FIELDS(name)
+};
+
 // ---- the identity storage (IOTA Identity's Storage interface)
 
 struct DidCreated {
@@ -779,6 +821,9 @@ struct DidValueSet {
   X(34, ShowPolicy)           \
   X(35, VerifyAudit)          \
   X(36, ShowAudit)            \
+  X(37, ClientAdd)            \
+  X(38, ClientRemove)         \
+  X(39, ClientList)           \
   X(40, SetAuditMode)         \
   X(64, DidCreate)            \
   X(65, DidList)              \

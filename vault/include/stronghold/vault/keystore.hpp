@@ -88,7 +88,8 @@ class Keystore {
   ChangeSet garbage() const;
 
   // Live and revoked records, sorted by location; secret-store entries and the records of
-  // companion vaults (policies, vault/policy.hpp) are not listed.
+  // companion vaults (policies, vault/policy.hpp) and of the client registry (vault/clients.hpp)
+  // are not listed.
   std::vector<RecordInfo> list() const;
   Result<RecordInfo> info(const Location& location) const;
   // True when a usable record is there (not revoked, not expired).
@@ -114,13 +115,14 @@ class Keystore {
   std::vector<std::string> vault_paths() const;
 
   // Sharing with another snapshot: the live records of the vaults at `vault_paths` (every vault,
-  // secret store included, when empty; a vault's companions, vault/policy.hpp, with it) as a change set whose vault
-  // keys are wrapped under `transfer_key` (32 bytes) instead of this snapshot's key. Records stay sealed.
+  // secret store included but not the client registry, when empty; a vault's companions, vault/policy.hpp, with it) as
+  // a change set whose vault keys are wrapped under `transfer_key` (32 bytes) instead of this snapshot's key. Records
+  // stay sealed.
   Result<ChangeSet> export_vaults(const std::vector<std::string>& vault_paths, ByteView transfer_key) const;
 
  private:
   friend class Transaction;
-  friend struct CompanionRecords;  // the reader of companion vaults (policy.cpp)
+  friend struct CompanionRecords;  // the reader of companion vaults and client keys
   struct State;
   explicit Keystore(std::unique_ptr<State> state) noexcept;
   std::unique_ptr<State> state_;
@@ -188,7 +190,7 @@ class Transaction {
 
  private:
   friend struct IdentityEntries;   // the one writer of reserved secret-store names (identity.cpp)
-  friend struct CompanionRecords;  // the one writer of companion vaults (policy.cpp)
+  friend struct CompanionRecords;  // the one writer of companion vaults and client keys
   struct Staged;
   struct StagedVault;
   Result<StagedVault*> stage_vault(const std::string& path);
