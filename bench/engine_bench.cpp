@@ -1,9 +1,13 @@
 // Signing through the engine's actors against the raw libraries, all in one run:
 //   throughput with many asynchronous requests in flight, and with batches, as a ratio of raw
 //   signing on the same number of threads; the latency of one blocking request at a time; and
-//   what a policy costs, as a ratio to signing without one.
+//   what a policy costs, as a ratio to signing without one; and what the audit log costs (with a
+//   policy too), as a ratio to signing with neither, and per request against a raw fdatasync.
 // Raw, async and batch run in interleaved short rounds and each round gives its own ratios, so
 // a neighbour's load on a shared machine hits both sides of a ratio; the median round is shown.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -64,17 +68,31 @@ std::pair<Latency, Latency> paired_latency(int samples, Measured measured, Basel
 // and every 64th waits for a durable reservation) against the same key type without one, in
 // interleaved rounds; and one blocking signature, which a policy sends through the vault actor
 // rather than the caller's thread.
-void policy_cost(Engine& engine, const vault::Location& free_key) {
-  const auto policed = vault::Location::parse("bench/policed").value();
+const vault::Location kPoliced = vault::Location::parse("bench/policed").value();
+
+// A key at kPoliced under a policy with every counted rule on.
+void make_policed_key(Engine& engine) {
   actors::PolicyRules rules;
   rules.callers = {"owner"};
   rules.max_uses = std::uint64_t{1} << 40;
   rules.rate_count = 100'000'000;
   rules.rate_seconds = 1;
   rules.max_message = 1024;
-  if (!engine.generate(policed, vault::KeyType::ed25519).ok() ||
-      !engine.call(actors::SetPolicy{policed.vault, policed.record, rules}).ok())
+  if (!engine.generate(kPoliced, vault::KeyType::ed25519).ok() ||
+      !engine.call(actors::SetPolicy{kPoliced.vault, kPoliced.record, rules}).ok())
     std::abort();
+}
+
+const auto sign_with = [](Engine& engine, const vault::Location& key) {
+  return [&engine, key] {
+    if (!engine.sign(key, kMessage).ok())
+      std::abort();
+  };
+};
+
+void policy_cost(Engine& engine, const vault::Location& free_key) {
+  const vault::Location& policed = kPoliced;
+  make_policed_key(engine);
   std::vector<double> async_ratio;
   for (int round = 0; round < kRounds; ++round) {
     const double free_rate = async_rate(engine, free_key, 256);
@@ -82,18 +100,54 @@ void policy_cost(Engine& engine, const vault::Location& free_key) {
   }
   fmt::print("  {:<16} {:<28} {:.2f} x without (rounds {:.2f}..{:.2f})\n", "Ed25519 policed", "async, 256 in flight",
              median(async_ratio), min(async_ratio), max(async_ratio));
-  const auto sign_with = [&](const vault::Location& key) {
-    return [&engine, key] {
-      if (!engine.sign(key, kMessage).ok())
-        std::abort();
-    };
-  };
-  const auto [with_policy, fast_path] = paired_latency(3000, sign_with(policed), sign_with(free_key));
+  const auto [with_policy, fast_path] = paired_latency(3000, sign_with(engine, policed), sign_with(engine, free_key));
   fmt::print(
       "  {:<16} blocking one at a time: median {:.1f} us (= {:.2f} x the fast path without a policy, {:.1f} us), "
       "p99 {:.1f} us\n",
       "Ed25519 policed", with_policy.median_us, with_policy.median_us / fast_path.median_us, fast_path.median_us,
       with_policy.p99_us);
+}
+
+// A 4 KiB write and fdatasync in `dir`, in microseconds: what one durable append costs here.
+Latency raw_fdatasync(const std::filesystem::path& dir) {
+  const std::string path = (dir / "raw-sync").string();
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0)
+    std::abort();
+  const std::vector<char> page(4096, 'x');
+  const auto sync_once = [&] {
+    if (::write(fd, page.data(), page.size()) != static_cast<ssize_t>(page.size()) || ::fdatasync(fd) != 0)
+      std::abort();
+  };
+  const auto [synced, unused] = paired_latency(300, sync_once, [] {});
+  ::close(fd);
+  return synced;
+}
+
+// Signing with a policy and the audit log, in a second snapshot (the log's mode is the snapshot's),
+// against the first engine's signing with neither, in interleaved rounds: best effort, then fail
+// closed, whose every request waits for its entry's fdatasync (shared by a batch: group commit).
+void audit_cost(Engine& plain, const vault::Location& free_key, const std::filesystem::path& dir,
+                const EngineOptions& options) {
+  auto audited = Engine::create((dir / "audited.stronghold").string(), Bytes{'b'}, options).value();
+  make_policed_key(*audited);
+  for (const vault::AuditMode mode : {vault::AuditMode::best_effort, vault::AuditMode::fail_closed}) {
+    if (!audited->call(actors::SetAuditMode{mode}).ok())
+      std::abort();
+    const std::string label = fmt::format("policy+{}", vault::audit_mode_name(mode));
+    std::vector<double> async_ratio;
+    for (int round = 0; round < kRounds; ++round) {
+      const double free_rate = async_rate(plain, free_key, 256);
+      async_ratio.push_back(async_rate(*audited, kPoliced, 256) / free_rate);
+    }
+    fmt::print("  {:<24} {:<24} {:.2f} x neither (rounds {:.2f}..{:.2f})\n", label, "async, 256 in flight",
+               median(async_ratio), min(async_ratio), max(async_ratio));
+    const auto [logged, fast_path] = paired_latency(1000, sign_with(*audited, kPoliced), sign_with(plain, free_key));
+    fmt::print("  {:<24} blocking one at a time: median {:.1f} us (fast path with neither {:.1f} us), p99 {:.1f} us\n",
+               label, logged.median_us, fast_path.median_us, logged.p99_us);
+  }
+  fmt::print("  {:<24} 4 KiB write + fdatasync here: median {:.1f} us\n", "raw", raw_fdatasync(dir).median_us);
+  audited->close();
 }
 
 }  // namespace
@@ -148,6 +202,7 @@ int main() {
         curve, one_raw.median_us, blocking.median_us, blocking.median_us / one_raw.median_us, blocking.p99_us);
   }
   policy_cost(*engine, ed);
+  audit_cost(*engine, ed, dir, options);
   engine->close();
   std::filesystem::remove_all(dir);
   return 0;
