@@ -132,7 +132,7 @@ void audit_cost(Engine& plain, const vault::Location& free_key, const std::files
   auto audited = Engine::create((dir / "audited.stronghold").string(), Bytes{'b'}, options).value();
   make_policed_key(*audited);
   for (const vault::AuditMode mode : {vault::AuditMode::best_effort, vault::AuditMode::fail_closed}) {
-    if (!audited->call(actors::SetAuditMode{mode}).ok())
+    if (!audited->call(actors::SetAuditMode{mode, actors::Secret::seal(Bytes{'b'}).value()}).ok())
       std::abort();
     const std::string label = fmt::format("policy+{}", vault::audit_mode_name(mode));
     std::vector<double> async_ratio;

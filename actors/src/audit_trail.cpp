@@ -94,6 +94,7 @@ namespace {
 // opened can still be verified), and after a failure opened again at most once a second, so a
 // damaged log does not cost a full read of its file per batch.
 struct OpenLog {
+  std::optional<vault::AuditAnchor> anchor;
   std::unique_ptr<snapshot::AuditLog> log;
   Status failure;
   std::chrono::steady_clock::time_point retry_after;
@@ -116,7 +117,15 @@ struct OpenLog {
  private:
   Status write(const AuditPlace& place, const AuditKey& key, std::vector<snapshot::AuditEntry>& entries) {
     if (!log) {
-      SH_ASSIGN_OR_RETURN(log, snapshot::AuditLog::open(*place.fs, place.path, key->bytes(), place.options));
+      SH_ASSIGN_OR_RETURN(auto opened, snapshot::AuditLog::open(*place.fs, place.path, key->bytes(), place.options));
+      // Appending to a log that ends before the snapshot's anchor would hide that it was deleted
+      // or cut back: the next anchor would cover the new chain.
+      if (anchor && opened->head().sequence < anchor->sequence)
+        return error(Errc::corrupted,
+                     "it ends at entry {}, but the snapshot recorded entry {}: it was deleted or cut back (`audit "
+                     "verify` names the break; `audit set` with the password starts the log again from what is left)",
+                     opened->head().sequence, anchor->sequence);
+      log = std::move(opened);
     }
     SH_RETURN_IF_ERROR(log->append(entries));
     return log->flush(true);
@@ -125,8 +134,10 @@ struct OpenLog {
 
 }  // namespace
 
-audit_actor::behavior_type audit_log_actor(audit_actor::pointer, const AuditPlace& place, const AuditKey& key) {
+audit_actor::behavior_type audit_log_actor(audit_actor::pointer, const AuditPlace& place, const AuditKey& key,
+                                           const std::optional<vault::AuditAnchor>& anchor) {
   auto open = std::make_shared<OpenLog>();
+  open->anchor = anchor;
   return {
       [place, key, open](append_atom, AuditBatch& batch) -> caf::result<snapshot::AuditHead> {
         if (Status written = open->append(place, key, *batch); !written.ok())
@@ -171,8 +182,7 @@ void mark_outcome(std::vector<snapshot::AuditEntry>& entries, snapshot::AuditOut
 void AuditTrail::configure(const vault::Keystore& keystore, const vault::AuditSettings& settings) {
   mode_ = settings.mode;
   unusable_ = Status();
-  if (settings.anchor)
-    anchor_ = settings.anchor;
+  anchor_ = settings.anchor;
   if (!settings.has_key || key_)
     return;
   if (place_.path.empty())
@@ -186,9 +196,38 @@ void AuditTrail::configure(const vault::Keystore& keystore, const vault::AuditSe
 }
 
 std::optional<vault::AuditAnchor> AuditTrail::unanchored() const {
-  if (!head_ || (anchor_ && anchor_->sequence == head_->sequence))
-    return std::nullopt;
+  if (!head_ || (anchor_ && head_->sequence <= anchor_->sequence))
+    return std::nullopt;  // an anchor only moves forward
   return vault::AuditAnchor{head_->sequence, head_->hash};
+}
+
+void AuditTrail::anchored(const vault::AuditAnchor& anchor) {
+  anchor_ = anchor;
+  anchored_at_ = std::chrono::steady_clock::now();
+}
+
+bool AuditTrail::anchor_due() const {
+  return unanchored() && std::chrono::steady_clock::now() - anchored_at_ >= std::chrono::seconds(1);
+}
+
+void AuditTrail::restart_log() {
+  if (writer_)
+    caf::anon_send_exit(*writer_, caf::exit_reason::user_shutdown);
+  writer_.reset();
+  head_.reset();
+  anchor_.reset();
+}
+
+snapshot::AuditEntry AuditTrail::lost_entry() const {
+  snapshot::AuditEntry entry;
+  entry.time_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
+  entry.caller = "engine";
+  entry.outcome = snapshot::AuditOutcome::failed;
+  entry.status = static_cast<std::uint8_t>(Errc::resource_exhausted);
+  entry.rule = fmt::format("{} entries were lost: the log fell {} entries behind", lost_, kMaxBufferedAuditEntries);
+  return entry;
 }
 
 }  // namespace stronghold::actors

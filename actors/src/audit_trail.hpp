@@ -4,6 +4,7 @@
 #pragma once
 
 #include <algorithm>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -44,7 +45,9 @@ struct AuditPlace {
   snapshot::AuditLogOptions options;
 };
 
-audit_actor::behavior_type audit_log_actor(audit_actor::pointer self, const AuditPlace& place, const AuditKey& key);
+// `anchor`: the head the snapshot recorded; a log that ends before it (deleted, cut back) is refused.
+audit_actor::behavior_type audit_log_actor(audit_actor::pointer self, const AuditPlace& place, const AuditKey& key,
+                                           const std::optional<vault::AuditAnchor>& anchor);
 
 // The entries of one request: one per message it signs (a batch has many), else one; allowed,
 // with the caller, the kind, the first location it names and each message's BLAKE2b-256.
@@ -52,6 +55,12 @@ std::vector<snapshot::AuditEntry> audit_entries(const PolicyFacts& facts, const 
                                                 std::int64_t now_ms);
 // Marks them denied or failed by `status`, which names the rule.
 void mark_outcome(std::vector<snapshot::AuditEntry>& entries, snapshot::AuditOutcome outcome, const Status& status);
+
+// Entries waiting while a batch is written are bounded: a log that falls this far behind loses
+// entries in best-effort mode (counted, and the count logged) and refuses requests in fail-closed
+// mode. A batch holds at most kMaxAuditBatch entries, so one append stays well below a file's bound.
+inline constexpr std::size_t kMaxBufferedAuditEntries = std::size_t{1} << 16;
+inline constexpr std::size_t kMaxAuditBatch = 8192;
 
 // The vault actor's side: entries wait while one batch is written, then go in the next.
 class AuditTrail {
@@ -64,6 +73,8 @@ class AuditTrail {
   bool fail_closed() const noexcept { return mode_ == vault::AuditMode::fail_closed; }
   const AuditPlace& place() const noexcept { return place_; }
   void set_place(AuditPlace place) { place_ = std::move(place); }
+  // Called after each batch written: the vault actor records the head in the snapshot when due.
+  void set_on_written(std::function<void()> on_written) { on_written_ = std::move(on_written); }
 
   // Takes the mode from the settings (and the key, to open the log with, from the keystore). When
   // the key cannot be read, every entry fails with why.
@@ -76,6 +87,9 @@ class AuditTrail {
   // The actor that owns the log, started when needed; not_found when the log was never enabled.
   template <class Self>
   Result<audit_actor> log_actor(Self self);
+  // Stops the actor that owns the log and forgets its head and anchor: the next one opens the log
+  // as it stands (audit.set, whose password accepts a log deleted or cut back).
+  void restart_log();
 
   // Appends the entries (callers check on() first: the entry of the request that turns the log
   // off is still written); `durable` runs when they are written.
@@ -85,15 +99,19 @@ class AuditTrail {
   // recorded later is sent: what `drained` then sends the log's actor sees exactly those.
   template <class Self>
   void drain(Self self, std::function<void()> drained);
-  // The head to record in the snapshot, when it moved since the last one recorded.
+  // The head to record in the snapshot, when it moved past the last one recorded.
   std::optional<vault::AuditAnchor> unanchored() const;
-  void anchored(const vault::AuditAnchor& anchor) { anchor_ = anchor; }
+  void anchored(const vault::AuditAnchor& anchor);
+  // Whether a head is waiting to be recorded and the last one was recorded at least a second ago.
+  bool anchor_due() const;
 
  private:
   template <class Self>
   void send(Self self);
   template <class Self>
   void written(Self self, const Status& outcome, const snapshot::AuditHead& head);
+  // The entry that says how many entries were lost since the last one written.
+  snapshot::AuditEntry lost_entry() const;
 
   AuditPlace place_;
   vault::AuditMode mode_ = vault::AuditMode::off;
@@ -101,25 +119,31 @@ class AuditTrail {
   Status unusable_;
   std::optional<audit_actor> writer_;  // none before it is needed
   std::vector<snapshot::AuditEntry> buffered_;
-  std::vector<Durable> buffered_waiters_;
-  std::vector<Durable> in_flight_;
   bool writing_ = false;
-  std::uint64_t recorded_ = 0;                                            // entries ever recorded
-  std::uint64_t settled_ = 0;                                             // of them, written or failed
-  std::uint64_t sending_ = 0;                                             // in the batch being written
-  std::vector<std::pair<std::uint64_t, std::function<void()>>> drained_;  // waiting for settled_ to reach the first
-  std::optional<snapshot::AuditHead> head_;                               // the last one written
-  std::optional<vault::AuditAnchor> anchor_;                              // the last one recorded
+  std::uint64_t recorded_ = 0;  // entries ever recorded
+  std::uint64_t settled_ = 0;   // of them, written or failed
+  std::uint64_t sending_ = 0;   // in the batch being written
+  std::uint64_t lost_ = 0;      // dropped because the log fell behind, not yet logged as lost
+  // Each runs once settled_ reaches its number, with the outcome of the batch that reached it.
+  std::vector<std::pair<std::uint64_t, Durable>> waiting_;
+  std::optional<snapshot::AuditHead> head_;   // the last one written
+  std::optional<vault::AuditAnchor> anchor_;  // the last one recorded
+  std::chrono::steady_clock::time_point anchored_at_{};
+  std::function<void()> on_written_;
 };
 
 template <class Self>
 Result<audit_actor> AuditTrail::log_actor(Self self) {
   if (!key_)
     return unusable_.ok()
-               ? Status(Errc::not_found, "this snapshot has no audit log: `audit set best-effort` starts one")
+               ? Status(Errc::not_found, "this snapshot has no audit log: `audit set --mode best-effort` starts one")
                : unusable_;
-  if (!writer_)
-    writer_ = self->template spawn<caf::detached>(audit_log_actor, place_, key_);
+  if (!writer_) {
+    writer_ = self->template spawn<caf::detached>(audit_log_actor, place_, key_, anchor_);
+    // It goes with the vault actor: a restarted vault actor's writer never shares the file with it.
+    self->attach_functor(
+        [writer = *writer_](const caf::error&) { caf::anon_send_exit(writer, caf::exit_reason::kill); });
+  }
   return *writer_;
 }
 
@@ -130,10 +154,16 @@ void AuditTrail::record(Self self, std::vector<snapshot::AuditEntry> entries, Du
       durable(unusable_);
     return;
   }
+  if (buffered_.size() + entries.size() > kMaxBufferedAuditEntries) {
+    lost_ += entries.size();
+    if (durable)
+      durable(error(Errc::busy, "the audit log is {} entries behind", buffered_.size()));
+    return;
+  }
   recorded_ += entries.size();
   std::move(entries.begin(), entries.end(), std::back_inserter(buffered_));
   if (durable)
-    buffered_waiters_.push_back(std::move(durable));
+    waiting_.emplace_back(recorded_, std::move(durable));
   if (!writing_)
     send(self);
 }
@@ -144,7 +174,7 @@ void AuditTrail::drain(Self self, std::function<void()> drained) {
     drained();
     return;
   }
-  drained_.emplace_back(recorded_, std::move(drained));
+  waiting_.emplace_back(recorded_, [drained = std::move(drained)](const Status&) { drained(); });
   if (!writing_)
     send(self);
 }
@@ -152,15 +182,22 @@ void AuditTrail::drain(Self self, std::function<void()> drained) {
 template <class Self>
 void AuditTrail::send(Self self) {
   const audit_actor writer = *log_actor(self);
-  auto batch = std::make_shared<std::vector<snapshot::AuditEntry>>(std::move(buffered_));
-  buffered_.clear();
-  sending_ = batch->size();
-  in_flight_ = std::move(buffered_waiters_);
-  buffered_waiters_.clear();
+  const std::size_t count = std::min(buffered_.size(), kMaxAuditBatch);
+  auto batch = std::make_shared<std::vector<snapshot::AuditEntry>>();
+  batch->reserve(count + 1);
+  if (lost_ > 0)
+    batch->push_back(lost_entry());
+  std::move(buffered_.begin(), buffered_.begin() + static_cast<std::ptrdiff_t>(count), std::back_inserter(*batch));
+  buffered_.erase(buffered_.begin(), buffered_.begin() + static_cast<std::ptrdiff_t>(count));
+  sending_ = count;
   writing_ = true;
   self->request(writer, caf::infinite, append_atom::value, std::move(batch))
-      .then([self, this](const snapshot::AuditHead& head) { written(self, Status(), head); },
-            [self, this](caf::error& failure) { written(self, to_status(failure), {}); });
+      .then(
+          [self, this](const snapshot::AuditHead& head) {
+            lost_ = 0;
+            written(self, Status(), head);
+          },
+          [self, this](caf::error& failure) { written(self, to_status(failure), {}); });
 }
 
 template <class Self>
@@ -169,19 +206,19 @@ void AuditTrail::written(Self self, const Status& outcome, const snapshot::Audit
   settled_ += std::exchange(sending_, 0);
   if (outcome.ok())
     head_ = head;
-  for (Durable& durable : std::exchange(in_flight_, {}))
-    durable(outcome);
   // Those waiting for what is settled now go first: their messages reach the log's actor before
   // the next batch does.
-  const auto first_waiting = std::stable_partition(drained_.begin(), drained_.end(),
+  const auto still_waiting = std::stable_partition(waiting_.begin(), waiting_.end(),
                                                    [&](const auto& waiting) { return waiting.first <= settled_; });
-  std::vector<std::pair<std::uint64_t, std::function<void()>>> ready(std::make_move_iterator(drained_.begin()),
-                                                                     std::make_move_iterator(first_waiting));
-  drained_.erase(drained_.begin(), first_waiting);
-  for (auto& [target, drained] : ready)
-    drained();
+  std::vector<std::pair<std::uint64_t, Durable>> ready(std::make_move_iterator(waiting_.begin()),
+                                                       std::make_move_iterator(still_waiting));
+  waiting_.erase(waiting_.begin(), still_waiting);
+  for (auto& [target, durable] : ready)
+    durable(outcome);
   if (!buffered_.empty())
     send(self);
+  if (outcome.ok() && on_written_)
+    on_written_();
 }
 
 }  // namespace stronghold::actors

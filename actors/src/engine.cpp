@@ -1021,10 +1021,17 @@ caf::result<Reply> handle(VaultSelf self, ShowPolicy& request) {
   return reply<ShowPolicy>(self->state.policies.show(self->state.keystore(), request.vault, request.record));
 }
 
+void reserve_ahead(VaultSelf self, vault::Transaction&& tx, std::vector<UseReservation> reservations);
+
 // The audit log as the snapshot sets it. Settings that cannot be read keep every request out
 // (as a log that cannot be written does in fail-closed mode), except those that manage the log.
 void configure_audit(VaultSelf self) {
   auto& audit = self->state.audit;
+  // A log written without commits still gets its head recorded, at most a second late.
+  audit.set_on_written([self] {
+    if (self->state.audit.anchor_due())
+      reserve_ahead(self, vault::Transaction(self->state.keystore()), {});
+  });
   auto settings = vault::read_audit_settings(self->state.keystore());
   if (settings.ok())
     audit.configure(self->state.keystore(), *settings);
@@ -1032,18 +1039,32 @@ void configure_audit(VaultSelf self) {
     audit.fail(settings.status());
 }
 
-caf::result<Reply> handle(VaultSelf self, SetAuditMode& request) {
+// Once the entries before it are written (this request's own among them, so that turning the log
+// off is logged while the log works), sets the mode and starts the log again as it stands.
+void apply_audit_mode(VaultSelf self, vault::AuditMode mode, Promise promise) {
   auto& state = self->state;
-  if (state.audit.place().path.empty())
+  state.audit.drain(self, [self, mode, promise]() mutable {
+    auto& state = self->state;
+    vault::Transaction tx(state.keystore());
+    if (Status written = vault::write_audit_mode(tx, mode); !written.ok()) {
+      promise.deliver(to_error(written));
+      return;
+    }
+    state.audit.restart_log();  // before staging: the transaction drops the anchor, nothing re-adds it
+    persist(self, std::move(tx), answer<SetAuditMode>(Done{}), std::move(promise));
+    // The state holds the change from now on (a failed write restarts the actor from the file).
+    configure_audit(self);
+    state.generations->bump_all();  // while the log is on, every signature goes through this actor
+  });
+}
+
+// Takes the snapshot's password, whoever asks: the mode decides what is recorded of everyone.
+caf::result<Reply> handle(VaultSelf self, SetAuditMode& request) {
+  if (self->state.audit.place().path.empty())
     return to_error(Status(Errc::unsupported, "this engine keeps no audit log"));
-  vault::Transaction tx(state.keystore());
-  if (Status written = vault::write_audit_mode(tx, request.mode); !written.ok())
-    return to_error(written);
-  auto result = commit<SetAuditMode>(self, std::move(tx), Done{});
-  // The state holds the change from now on (a failed write restarts the actor from the file).
-  configure_audit(self);
-  state.generations->bump_all();  // while the log is on, every signature goes through this actor
-  return result;
+  return after_password_kdf<Reply>(
+      self, [self, mode = request.mode](Reply&, Promise promise) { apply_audit_mode(self, mode, std::move(promise)); },
+      self->state.snapshot->header(), CheckPassword{request.password});
 }
 
 // Sends a request to the actor that owns the log once every entry before it is written, so that
@@ -1272,8 +1293,9 @@ std::int64_t now_ms() {
       .count();
 }
 
-// Makes reservations durable without holding a request: the next block of uses, written while the
-// current one lasts. A failed write restarts the actors from the file, like any failed append.
+// Makes a change durable without holding a request: the next block of uses, written while the
+// current one lasts, or the audit log's head (stage adds it to any transaction). A failed write restarts the actors
+// from the file, like any failed append.
 void reserve_ahead(VaultSelf self, vault::Transaction&& tx, std::vector<UseReservation> reservations) {
   auto& state = self->state;
   auto entry = stage(self, std::move(tx));
@@ -1411,7 +1433,11 @@ void write_exact_counts(VaultSelf self, caf::typed_response_promise<caf::ok_atom
 
 caf::result<caf::ok_atom> settle(VaultSelf self) {
   auto promise = self->make_response_promise<caf::ok_atom>();
-  self->state.audit.drain(self, [self, promise] { write_exact_counts(self, promise); });
+  const std::uint64_t id = self->state.waiting.add(promise);
+  self->state.audit.drain(self, [self, promise, id] {
+    self->state.waiting.done(id);
+    write_exact_counts(self, promise);
+  });
   return promise;
 }
 

@@ -1,5 +1,6 @@
 // The audit commands: `audit set`, `audit verify` and `audit show` (snapshot/audit_log.hpp).
 #include <ctime>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -13,12 +14,14 @@ namespace {
 
 using Layout = Output::Layout;
 
-Status audit_set(const Args& args, const Inputs&, Requests& requests, Output&) {
+Status audit_set(const Args& args, const Inputs& inputs, Requests& requests, Output&) {
   const auto mode = args.value("--mode");
   if (!mode)
     return Status(Errc::invalid_argument, "audit set needs --mode off, best-effort or fail-closed");
-  SH_ASSIGN_OR_RETURN(const vault::AuditMode parsed, vault::parse_audit_mode(*mode));
-  return requests.call(actors::SetAuditMode{parsed}).status();
+  actors::SetAuditMode request;
+  SH_ASSIGN_OR_RETURN(request.mode, vault::parse_audit_mode(*mode));
+  SH_ASSIGN_OR_RETURN(request.password, requests.command_password(inputs));
+  return requests.call(std::move(request)).status();
 }
 
 // Exits 4 (damaged) at the first break, after printing what verified.
@@ -67,6 +70,9 @@ Status audit_show(const Args& args, const Inputs&, Requests& requests, Output& o
   actors::ShowAudit page_request;
   if (const auto since = args.value("--since")) {
     SH_ASSIGN_OR_RETURN(const std::int64_t seconds, parse_time(*since));
+    constexpr std::int64_t kLimit = std::numeric_limits<std::int64_t>::max() / 1000;
+    if (seconds > kLimit || seconds < -kLimit)
+      return error(Errc::invalid_argument, "--since {} is beyond any time the log holds", *since);
     page_request.since_ms = seconds * 1000;
   }
   for (;;) {
@@ -89,9 +95,10 @@ const std::vector<Command>& audit_commands() {
        "audit set --mode (off | best-effort | fail-closed)\n"
        "  Logs every request to SNAPSHOT.audit from now on, for whoever opens the snapshot. In\n"
        "  fail-closed mode a request runs only once its entry is durable, and none runs while the\n"
-       "  log cannot be written.",
+       "  log cannot be written. Takes the snapshot's password, also through strongholdd; accepts the\n"
+       "  log as it stands (one deleted or cut back starts again from what is left).",
        {{"--mode"}, {}, {}},
-       {},
+       {0, nullptr, false, nullptr, true},
        audit_set},
       {"audit verify",
        "audit verify [--json]\n"

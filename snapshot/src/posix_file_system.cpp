@@ -99,12 +99,15 @@ class PosixFileSystem final : public FileSystem {
   }
 
   Result<Bytes> read_file(const std::string& path, std::uint64_t max_size) override {
-    Descriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    // O_NONBLOCK: a FIFO put where a file belongs must not hold the open until a writer comes.
+    Descriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
     if (fd.get() < 0)
       return os_error("cannot open", path);
     struct stat info {};
     if (::fstat(fd.get(), &info) != 0)
       return os_error("cannot stat", path);
+    if (!S_ISREG(info.st_mode))
+      return error(Errc::io_error, "{} is not a regular file", path);
     if (static_cast<std::uint64_t>(info.st_size) > max_size)
       return error(Errc::resource_exhausted, "{} is larger than {} bytes", path, max_size);
     Bytes content(static_cast<std::size_t>(info.st_size));
@@ -139,10 +142,16 @@ class PosixFileSystem final : public FileSystem {
 
   Result<std::unique_ptr<AppendFile>> open_append(const std::string& path, bool create) override {
     // Paths here are resolved (FileSystem::resolve): a symbolic link found now was put there since.
-    const int flags = O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT | O_EXCL : 0);
+    // O_NONBLOCK: a FIFO there fails at once (no reader) instead of blocking the writer.
+    const int flags = O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | (create ? O_CREAT | O_EXCL : 0);
     const int fd = ::open(path.c_str(), flags, 0600);
     if (fd < 0)
       return os_error(create ? "cannot create" : "cannot open", path);
+    struct stat info {};
+    if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+      ::close(fd);
+      return error(Errc::io_error, "{} is not a regular file", path);
+    }
     return std::unique_ptr<AppendFile>(std::make_unique<PosixAppendFile>(fd, path));
   }
 

@@ -2,6 +2,7 @@
 // fast path logged too, fail-closed refusing while the log cannot be written, the snapshot's
 // anchor exposing a log cut back, and no acknowledged request without its entry after SIGKILL.
 #include <sodium.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -32,6 +33,10 @@ Location at(std::string_view text) { return Location::parse(text).value(); }
 
 Bytes bytes_of(std::string_view text) { return Bytes(text.begin(), text.end()); }
 
+actors::SetAuditMode set_audit(AuditMode mode, const Bytes& password = kPassword) {
+  return {mode, actors::Secret::seal(password).value()};
+}
+
 Bytes digest_of(ByteView message) {
   Bytes digest(32);
   crypto_generichash(digest.data(), digest.size(), message.data(), message.size(), nullptr, 0);
@@ -46,7 +51,7 @@ struct AuditFixture {
   std::unique_ptr<Engine> engine = Engine::create(path, kPassword, options).value();
 
   AuditFixture() { REQUIRE(engine->generate(at("w/k"), KeyType::ed25519).ok()); }
-  void set_mode(AuditMode mode) { REQUIRE(engine->call(actors::SetAuditMode{mode}).ok()); }
+  void set_mode(AuditMode mode) { REQUIRE(engine->call(set_audit(mode)).ok()); }
   void reopen() {
     engine.reset();
     engine = Engine::open(path, kPassword, options).value();
@@ -86,9 +91,10 @@ TEST_CASE("without audit set, a snapshot keeps no log and says how to start one"
 
 TEST_CASE("every request is logged: allowed, denied and failed, with caller, kind, location and digest") {
   AuditFixture f;
-  f.set_mode(AuditMode::best_effort);
   const Bytes message = bytes_of("pay 5 to alice");
-  REQUIRE(f.engine->sign(at("w/k"), message).ok());  // the blocking fast path
+  REQUIRE(f.engine->sign(at("w/k"), bytes_of("before")).ok());  // the fast path now holds the key's material
+  f.set_mode(AuditMode::best_effort);
+  REQUIRE(f.engine->sign(at("w/k"), message).ok());  // the blocking fast path, which must not use it
   REQUIRE(f.engine->sign_future(at("w/k"), message).get().ok());
   CHECK(f.engine->sign(at("w/missing"), message).status().code() == Errc::not_found);
   actors::PolicyRules no_signing;
@@ -187,6 +193,55 @@ TEST_CASE("audit verify finds an edited entry, and the snapshot's anchor exposes
   CHECK_FALSE(report->first_break.empty());
 }
 
+TEST_CASE("setting the audit mode takes the snapshot's password, whoever asks") {
+  AuditFixture f;
+  const auto wrong = f.engine->call(set_audit(AuditMode::best_effort, bytes_of("guess")));
+  CHECK(wrong.status().code() == Errc::wrong_password);
+  CHECK(f.engine->call(actors::VerifyAudit{}).status().code() == Errc::not_found);  // nothing changed
+  f.set_mode(AuditMode::fail_closed);
+  CHECK(f.engine->call(set_audit(AuditMode::off, bytes_of("guess"))).status().code() == Errc::wrong_password);
+  CHECK(f.verify().mode == AuditMode::fail_closed);
+}
+
+TEST_CASE("a log deleted or replaced by an older copy is reported, and never covered by a new anchor") {
+  AuditFixture f;
+  f.set_mode(AuditMode::best_effort);
+  for (int i = 0; i < 5; ++i)
+    REQUIRE(f.engine->sign(at("w/k"), bytes_of(std::to_string(i))).ok());
+  f.reopen();  // anchored
+  const std::string older = f.log + ".older";
+  std::filesystem::copy_file(f.log, older);
+  for (int i = 0; i < 5; ++i)
+    REQUIRE(f.engine->sign(at("w/k"), bytes_of(std::to_string(i))).ok());
+  f.engine.reset();  // anchored past the older copy
+
+  SUBCASE("deleted") { std::filesystem::remove(f.log); }
+  SUBCASE("an older copy") {
+    std::filesystem::copy_file(older, f.log, std::filesystem::copy_options::overwrite_existing);
+  }
+  f.engine = Engine::open(f.path, kPassword, f.options).value();
+  REQUIRE(f.engine->generate(at("w/new"), KeyType::ed25519).ok());  // a commit, and entries the log refuses
+  f.reopen();  // a clean close: the anchor must not move back to a new chain's head
+  CHECK_FALSE(f.verify().first_break.empty());
+  // The owner, with the password, accepts the log as it stands and it goes on from there.
+  f.set_mode(AuditMode::best_effort);
+  REQUIRE(f.engine->sign(at("w/k"), bytes_of("after")).ok());
+  f.reopen();
+  CHECK(f.verify().first_break.empty());
+}
+
+TEST_CASE("a FIFO where the log belongs is refused at once, in fail-closed mode too") {
+  AuditFixture f;
+  f.set_mode(AuditMode::fail_closed);
+  REQUIRE(f.engine->sign(at("w/k"), bytes_of("m")).ok());
+  f.engine.reset();
+  std::filesystem::remove(f.log);
+  REQUIRE(::mkfifo(f.log.c_str(), 0600) == 0);
+  f.engine = Engine::open(f.path, kPassword, f.options).value();
+  CHECK(f.engine->sign(at("w/k"), bytes_of("m")).status().code() == Errc::unavailable);
+  CHECK(f.engine->call(actors::VerifyAudit{}).status().code() == Errc::io_error);
+}
+
 // The child signs in a loop in fail-closed mode and reports each signature it got; the parent
 // kills it at a random moment. Every reported signature has its entry after a reopen.
 [[noreturn]] void sign_forever(const std::string& path, int round, int write_fd) {
@@ -209,7 +264,7 @@ TEST_CASE("after SIGKILL in fail-closed mode, every acknowledged request has its
   {
     auto engine = Engine::create(path, kPassword, test::fast_engine_options()).value();
     REQUIRE(engine->generate(at("w/k"), KeyType::ed25519).ok());
-    REQUIRE(engine->call(actors::SetAuditMode{AuditMode::fail_closed}).ok());
+    REQUIRE(engine->call(set_audit(AuditMode::fail_closed)).ok());
   }
   std::size_t checked = 0;
   for (int round = 0; round < 8; ++round) {

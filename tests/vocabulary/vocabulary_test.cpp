@@ -60,7 +60,8 @@ Fixture prepare(const std::string& path) {
   stronghold::EngineOptions options;
   options.snapshot.kdf = snapshot::KdfPreset::fast;
   auto engine = std::shared_ptr<Engine>(Engine::create(path, kPassword, options).value());
-  REQUIRE(engine->call(SetAuditMode{vault::AuditMode::best_effort}).ok());  // every request of the walk is logged
+  REQUIRE(engine->call(SetAuditMode{vault::AuditMode::best_effort, secret(kPassword)})
+              .ok());  // every request of the walk is logged
   Fixture fixture;
   fixture.ed_public = engine->import_key(at("w/ed"), KeyType::ed25519, filled(0x11)).value();
   REQUIRE(engine->import_key(at("w/k1"), KeyType::secp256k1, filled(0x12)).ok());
@@ -166,7 +167,7 @@ SH_SAMPLE(ShowPolicy) { return {"w", "ed"}; }
 // (A report covers the requests before it, not itself.)
 SH_SAMPLE(VerifyAudit) { return {}; }
 SH_SAMPLE(ShowAudit) { return {0, 0, 10}; }
-SH_SAMPLE(SetAuditMode) { return {vault::AuditMode::best_effort}; }
+SH_SAMPLE(SetAuditMode) { return {vault::AuditMode::best_effort, secret(kNewPassword)}; }
 // Client management takes the password, which ChangePassword's sample changed.
 SH_SAMPLE(ClientAdd) { return {"alice", f.ed_public, vault::Overwrite::refuse, secret(kNewPassword)}; }
 SH_SAMPLE(ClientRemove) { return {"alice", secret(kNewPassword)}; }

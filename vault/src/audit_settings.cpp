@@ -94,6 +94,7 @@ Status write_audit_mode(Transaction& tx, AuditMode mode) {
     randombytes_buf(key.data(), key.size());
     SH_RETURN_IF_ERROR(CompanionRecords::put(tx, audit_location("key"), key));
   }
+  SH_RETURN_IF_ERROR(CompanionRecords::remove(tx, audit_location("anchor")));
   const std::uint8_t encoded = static_cast<std::uint8_t>(mode);
   return CompanionRecords::put(tx, audit_location("mode"), ByteView(&encoded, 1));
 }

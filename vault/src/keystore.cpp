@@ -386,7 +386,8 @@ Result<ChangeSet> Keystore::export_vaults(const std::vector<std::string>& vault_
   std::vector<const State::Vault*> chosen;
   if (vault_paths.empty()) {
     for (const auto& [id, vault] : state.vaults)
-      if (!is_audit_vault(vault.path) && !is_client_registry(vault.path))  // this snapshot's own: the log's settings, its clients
+      if (!is_audit_vault(vault.path) &&
+          !is_client_registry(vault.path))  // this snapshot's own: the log's settings, its clients
         chosen.push_back(&vault);
   } else {
     for (const std::string& path : vault_paths) {

@@ -540,13 +540,16 @@ struct ShowPolicy {
 // ---- the audit log (snapshot/audit_log.hpp; its settings: vault/audit_settings.hpp)
 
 // Sets the audit log's mode in the snapshot, so that every later open keeps it; the first time,
-// makes the key that seals the log (PATH.audit, beside the snapshot). Turning it off is logged.
+// makes the key that seals the log (PATH.audit, beside the snapshot). Takes the snapshot's
+// password, whoever asks (wrong_password otherwise). Turning it off is logged. It accepts the log
+// as it stands: one deleted or cut back starts again from what is left.
 struct SetAuditMode {
   static constexpr bool kUsesSecret = false;
   static constexpr std::string_view kName = "audit.set";
   using Answer = Done;
   vault::AuditMode mode = vault::AuditMode::best_effort;
-  SH_FIELDS(mode)
+  Secret password;
+  SH_FIELDS(mode, password)
 };
 
 // What audit.verify found: the log verifies when `first_break` is empty.

@@ -44,7 +44,8 @@ Result<AuditSettings> read_audit_settings(const Keystore& keystore);
 // Calls `use` with the 32-byte key that seals the log's chain (plaintext only for the call);
 // not_found when the log was never enabled.
 Status use_audit_key(const Keystore& keystore, FunctionRef<Status(ByteView)> use);
-// Sets the mode; the first time, also makes the key (random, in guarded memory).
+// Sets the mode and drops the anchor (whoever sets the mode accepts the log as it stands); the
+// first time, also makes the key (random, in guarded memory).
 Status write_audit_mode(Transaction& tx, AuditMode mode);
 Status write_audit_anchor(Transaction& tx, const AuditAnchor& anchor);
 // The vault that holds them: hidden from listings and exports.
