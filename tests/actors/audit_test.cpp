@@ -230,6 +230,28 @@ TEST_CASE("a log deleted or replaced by an older copy is reported, and never cov
   CHECK(f.verify().first_break.empty());
 }
 
+TEST_CASE("a password change keeps the audit log's settings and the registered clients") {
+  AuditFixture f;
+  f.set_mode(AuditMode::fail_closed);
+  const Bytes client_key = f.engine->generate(at("w/client"), KeyType::ed25519).value();
+  REQUIRE(f.engine
+              ->call(actors::ClientAdd{"alice", client_key, vault::Overwrite::refuse,
+                                       actors::Secret::seal(kPassword).value()})
+              .ok());
+  const Bytes next = bytes_of("next");
+  REQUIRE(
+      f.engine
+          ->call(actors::ChangePassword{actors::Secret::seal(kPassword).value(), actors::Secret::seal(next).value()})
+          .ok());
+  CHECK(f.engine->call(actors::ClientList{"alice"}).value().size() == 1);
+  f.engine.reset();
+  f.engine = Engine::open(f.path, next, f.options).value();
+  REQUIRE(f.engine->sign(at("w/k"), bytes_of("after passwd")).ok());
+  CHECK(f.verify().mode == AuditMode::fail_closed);
+  CHECK(count_kind(f.entries(), actors::RequestKind::Sign, AuditOutcome::allowed) == 1);
+  CHECK(f.engine->call(actors::ClientList{"alice"}).value().size() == 1);
+}
+
 TEST_CASE("a FIFO where the log belongs is refused at once, in fail-closed mode too") {
   AuditFixture f;
   f.set_mode(AuditMode::fail_closed);
