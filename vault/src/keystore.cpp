@@ -17,6 +17,7 @@
 #include "stronghold/runtime/shield.hpp"
 #include "stronghold/runtime/stack_wipe.hpp"
 #include "stronghold/vault/audit_settings.hpp"
+#include "stronghold/vault/approvals.hpp"
 #include "stronghold/vault/clients.hpp"
 #include "stronghold/vault/policy.hpp"
 #include "stronghold/vault/seal.hpp"
@@ -302,10 +303,11 @@ Result<Bytes> Keystore::public_key(const Location& location) const {
 
 namespace {
 
-// Not the secret store, a companion, the client registry or the audit log's settings: a vault of
-// the user's locations.
+// Not the secret store, a companion, the client registry, the approvals' vaults or the audit log's
+// settings: a vault of the user's locations.
 bool is_user_vault(std::string_view path) {
-  return path != kSecretStoreVault && !is_companion_vault(path) && !is_client_registry(path) && !is_audit_vault(path);
+  return path != kSecretStoreVault && !is_companion_vault(path) && !is_client_registry(path) &&
+         !is_approval_vault(path) && !is_audit_vault(path);
 }
 
 RecordInfo info_of(const std::string& vault_path, const Record& record) {
@@ -386,7 +388,8 @@ Result<ChangeSet> Keystore::export_vaults(const std::vector<std::string>& vault_
   std::vector<const State::Vault*> chosen;
   if (vault_paths.empty()) {
     for (const auto& [id, vault] : state.vaults)
-      if (!is_audit_vault(vault.path) && !is_client_registry(vault.path))  // this snapshot's own: the log's settings, its clients
+      // This snapshot's own: the log's settings, its clients, its approvers and their rule.
+      if (!is_audit_vault(vault.path) && !is_client_registry(vault.path) && !is_approval_vault(vault.path))
         chosen.push_back(&vault);
   } else {
     for (const std::string& path : vault_paths) {
