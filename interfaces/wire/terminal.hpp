@@ -20,6 +20,7 @@ enum ExitCode : int {
   kInvalidInput = 5,
   kBusy = 6,
   kDenied = 7,   // refused by a policy
+  kPendingApproval = 8,  // waits for approvals: the message names the request
   kIoError = 9,  // a file that cannot be read or written, a full disk
   kInternal = 10,
 };
