@@ -94,12 +94,12 @@ Result<vault::Keystore> rekeyed_keystore(const vault::Keystore& keystore, ByteVi
   ScratchFrame frame;
   SH_ASSIGN_OR_RETURN(auto transfer_key, frame.take(kKeySize));
   runtime::random_bytes(transfer_key);
-  SH_ASSIGN_OR_RETURN(const vault::ChangeSet exported, keystore.export_vaults({}, transfer_key));
+  SH_ASSIGN_OR_RETURN(const vault::ChangeSet exported, keystore.export_vaults({}, transfer_key, true));
   SH_ASSIGN_OR_RETURN(vault::Keystore rekeyed, vault::Keystore::create(snapshot_key, clock));
   vault::ChangeSet imported;
   {
     vault::Transaction tx(rekeyed);
-    SH_RETURN_IF_ERROR(tx.import_vaults(exported, transfer_key, true).status());
+    SH_RETURN_IF_ERROR(tx.import_vaults(exported, transfer_key, true, true).status());
     imported = std::move(tx).take();
   }
   std::map<std::pair<std::string, std::string>, std::int64_t> created;

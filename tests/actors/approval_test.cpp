@@ -157,3 +157,12 @@ TEST_CASE("a threshold above the approvers, or removing one below it, is refused
   REQUIRE(f.engine->call(actors::SetApprovalRule{0, {}, 3600, password()}).ok());
   CHECK(f.engine->call(f.export_request()).ok());
 }
+
+TEST_CASE("approvers and the rule survive a password change") {
+  ApprovalFixture f;
+  REQUIRE(f.engine->call(actors::SetApprovalRule{0, {}, 3600, password()}).ok());
+  const Bytes next = {'n', 'e', 'x', 't'};
+  REQUIRE(f.engine->call(actors::ChangePassword{password(), actors::Secret::seal(next).value()}).ok());
+  CHECK(f.engine->call(actors::ApproverList{}).value().size() == 3);
+  CHECK(f.engine->call(actors::SetApprovalRule{3, {}, 3600, actors::Secret::seal(next).value()}).ok());
+}

@@ -303,11 +303,15 @@ Result<Bytes> Keystore::public_key(const Location& location) const {
 
 namespace {
 
-// Not the secret store, a companion, the client registry, the approvals' vaults or the audit log's
-// settings: a vault of the user's locations.
+// The vaults that belong to this snapshot alone: the log's settings, its clients, its approvers
+// and their rule.
+bool is_own_vault(std::string_view path) {
+  return is_audit_vault(path) || is_client_registry(path) || is_approval_vault(path);
+}
+
+// Not the secret store, a companion or one of the snapshot's own: a vault of the user's locations.
 bool is_user_vault(std::string_view path) {
-  return path != kSecretStoreVault && !is_companion_vault(path) && !is_client_registry(path) &&
-         !is_approval_vault(path) && !is_audit_vault(path);
+  return path != kSecretStoreVault && !is_companion_vault(path) && !is_own_vault(path);
 }
 
 RecordInfo info_of(const std::string& vault_path, const Record& record) {
@@ -381,15 +385,15 @@ ChangeSet Keystore::state() const {
   return set;
 }
 
-Result<ChangeSet> Keystore::export_vaults(const std::vector<std::string>& vault_paths, ByteView transfer_key) const {
+Result<ChangeSet> Keystore::export_vaults(const std::vector<std::string>& vault_paths, ByteView transfer_key,
+                                          bool whole_snapshot) const {
   const State& state = *state_;
   if (transfer_key.size() != kSealKeySize)
     return Status(Errc::invalid_argument, "a transfer key is 32 bytes");
   std::vector<const State::Vault*> chosen;
   if (vault_paths.empty()) {
     for (const auto& [id, vault] : state.vaults)
-      // This snapshot's own: the log's settings, its clients, its approvers and their rule.
-      if (!is_audit_vault(vault.path) && !is_client_registry(vault.path) && !is_approval_vault(vault.path))
+      if (whole_snapshot || !is_own_vault(vault.path))
         chosen.push_back(&vault);
   } else {
     for (const std::string& path : vault_paths) {
@@ -655,8 +659,10 @@ Status check_stored_location(const Location& location) {
   return location.check();
 }
 
-Status check_exported_record(const Location& location, const Record& record) {
-  const Status valid_location = check_stored_location(location);
+Status check_exported_record(const Location& location, const Record& record, bool whole_snapshot) {
+  const Status valid_location = whole_snapshot && is_own_vault(location.vault) && !location.record.empty()
+                                    ? Status()
+                                    : check_stored_location(location);
   if (!valid_location.ok() || !check_record(record).ok())
     return error(Errc::corrupted, "an export holds an invalid record: {}", valid_location.message());
   return {};
@@ -671,7 +677,7 @@ ImportedRecord imported_record(const Location& location, ImportAction action) {
 }  // namespace
 
 Result<std::vector<ImportedRecord>> Transaction::import_vaults(const ChangeSet& exported, ByteView transfer_key,
-                                                               bool replace) {
+                                                               bool replace, bool whole_snapshot) {
   if (transfer_key.size() != kSealKeySize)
     return Status(Errc::invalid_argument, "a transfer key is 32 bytes");
   std::vector<ImportedRecord> outcomes;
@@ -692,7 +698,7 @@ Result<std::vector<ImportedRecord>> Transaction::import_vaults(const ChangeSet& 
     if (record == nullptr || vault == nullptr || record->vault != vault->id || record->record.revoked)
       return Status(Errc::corrupted, "an export holds a change that is not a vault or one of its records");
     const Location location{vault->path, record->record.path};
-    SH_RETURN_IF_ERROR(check_exported_record(location, record->record));
+    SH_RETURN_IF_ERROR(check_exported_record(location, record->record, whole_snapshot));
     SH_ASSIGN_OR_RETURN(const VaultId vault_id, keystore_.state_->writable_vault_id(location.vault));
     if (!seen.insert(*keystore_.state_->record_id(vault_id, location.record)).second)
       return Status(Errc::corrupted, "an export names one location twice");

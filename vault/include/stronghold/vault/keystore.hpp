@@ -117,8 +117,10 @@ class Keystore {
   // Sharing with another snapshot: the live records of the vaults at `vault_paths` (every vault,
   // secret store included but not the client registry, when empty; a vault's companions, vault/policy.hpp, with it) as
   // a change set whose vault keys are wrapped under `transfer_key` (32 bytes) instead of this snapshot's key. Records
-  // stay sealed.
-  Result<ChangeSet> export_vaults(const std::vector<std::string>& vault_paths, ByteView transfer_key) const;
+  // stay sealed. With `whole_snapshot` (a re-key), every vault is exported: this snapshot's own too
+  // (the audit log's settings, the client and approver registries, the approval rule).
+  Result<ChangeSet> export_vaults(const std::vector<std::string>& vault_paths, ByteView transfer_key,
+                                  bool whole_snapshot = false) const;
 
  private:
   friend class Transaction;
@@ -183,7 +185,10 @@ class Transaction {
   // the transaction's Overwrite rule); a deleted one's place is free. Returns what happened to
   // each record, in the export's order. corrupted when a key or record does not open under
   // `transfer_key`, or the export names a location twice.
-  Result<std::vector<ImportedRecord>> import_vaults(const ChangeSet& exported, ByteView transfer_key, bool replace);
+  // `whole_snapshot`: the export of a whole snapshot (a re-key), whose own vaults are taken too;
+  // any other import refuses them as invalid locations.
+  Result<std::vector<ImportedRecord>> import_vaults(const ChangeSet& exported, ByteView transfer_key, bool replace,
+                                                    bool whole_snapshot = false);
 
   bool empty() const noexcept { return changes_.empty(); }
   ChangeSet take() &&;
