@@ -104,10 +104,15 @@ Status approve(ApprovalDesk::Entry& entry, const std::string& approver, ByteView
 }
 
 PendingRequest pending_request(const ApprovalDesk::Entry& entry, std::uint32_t threshold) {
-  return {entry.id,     static_cast<std::uint16_t>(entry.kind), std::string(request_name(entry.kind)),
-          entry.caller, entry.location,
-          entry.digest, entry.deadline,
-          entry.approvers, threshold};
+  return {entry.id,
+          static_cast<std::uint16_t>(entry.kind),
+          std::string(request_name(entry.kind)),
+          entry.caller,
+          entry.location,
+          entry.digest,
+          entry.deadline,
+          entry.approvers,
+          threshold};
 }
 
 }  // namespace stronghold::actors

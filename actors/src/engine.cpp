@@ -1100,10 +1100,8 @@ caf::result<Reply> add_registered(VaultSelf self, const vault::KeyRegistry& regi
   if (Status name = registry.check_name(request.name); !name.ok())
     return to_error(name);  // before a KDF is spent on it
   return with_password<R>(self, request.password,
-                          [&registry, name = request.name, key = request.public_key,
-                           overwrite = request.overwrite](vault::Transaction& tx) {
-                            return registry.add(tx, name, key, overwrite);
-                          });
+                          [&registry, name = request.name, key = request.public_key, overwrite = request.overwrite](
+                              vault::Transaction& tx) { return registry.add(tx, name, key, overwrite); });
 }
 
 caf::result<Reply> handle(VaultSelf self, ClientAdd& request) {
@@ -1201,8 +1199,7 @@ snapshot::AuditEntry approval_entry(const ApprovalDesk::Entry& entry, snapshot::
   return logged;
 }
 
-void log_approval(VaultSelf self, const ApprovalDesk::Entry& entry, snapshot::AuditOutcome outcome,
-                  std::string rule) {
+void log_approval(VaultSelf self, const ApprovalDesk::Entry& entry, snapshot::AuditOutcome outcome, std::string rule) {
   if (self->state.audit.on())
     self->state.audit.record(self, {approval_entry(entry, outcome, std::move(rule))});
 }

@@ -217,10 +217,10 @@ Status system_error(const char* what) { return error(Errc::io_error, "{}: {}", w
 bool has_short_answer(actors::RequestKind kind) {
   using enum actors::RequestKind;
   static constexpr actors::RequestKind kShort[] = {
-      GenerateKey,     ImportKey,      PublicKey,      DeleteKey,    DeriveKey,    Sign,          SignEcdsa,
-      PutSecret,       ChangePassword, CheckPassword,  ExpireKey,    SignSchnorr,  NodePublicKey, GenerateMnemonic,
-      RecoverMnemonic, AgreeKey,       Hmac,           Hkdf,         Pbkdf2,       DeleteSecret,  DidCreate,
-      DidExists,       DidPurge,       DidKeyGenerate, DidKeyInsert, DidKeyPublic, DidKeyDelete,  DidKeyExists,
+      GenerateKey,     ImportKey,      PublicKey,      DeleteKey,    DeriveKey,      Sign,           SignEcdsa,
+      PutSecret,       ChangePassword, CheckPassword,  ExpireKey,    SignSchnorr,    NodePublicKey,  GenerateMnemonic,
+      RecoverMnemonic, AgreeKey,       Hmac,           Hkdf,         Pbkdf2,         DeleteSecret,   DidCreate,
+      DidExists,       DidPurge,       DidKeyGenerate, DidKeyInsert, DidKeyPublic,   DidKeyDelete,   DidKeyExists,
       DidValueSet,     ClientAdd,      ClientRemove,   ApproverAdd,  ApproverRemove, SetApprovalRule};
   return std::find(std::begin(kShort), std::end(kShort), kind) != std::end(kShort);
 }
@@ -747,10 +747,9 @@ void Server::handle_retired_command(Call& call) {
 // they take the KDF thread, so that no client starts more KDF work than it bounds.
 bool stretches_password(actors::RequestKind kind) {
   using enum actors::RequestKind;
-  static constexpr actors::RequestKind kStretching[] = {ChangePassword,     CheckPassword,   Pbkdf2,
-                                                        GenerateMnemonic,   RecoverMnemonic, ExportWithPassword,
-                                                        ImportWithPassword, ClientAdd,       ClientRemove,
-                                                        ApproverAdd,        ApproverRemove,  SetApprovalRule};
+  static constexpr actors::RequestKind kStretching[] = {
+      ChangePassword,     CheckPassword, Pbkdf2,       GenerateMnemonic, RecoverMnemonic, ExportWithPassword,
+      ImportWithPassword, ClientAdd,     ClientRemove, ApproverAdd,      ApproverRemove,  SetApprovalRule};
   return std::find(std::begin(kStretching), std::end(kStretching), kind) != std::end(kStretching);
 }
 

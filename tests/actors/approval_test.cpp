@@ -56,8 +56,9 @@ struct ApprovalFixture {
     recipient = engine->generate(at("w/to"), KeyType::x25519).value();
     REQUIRE(engine->call(actors::SetAuditMode{vault::AuditMode::best_effort}).ok());
     for (const Approver& approver : approvers)
-      REQUIRE(engine->call(actors::ApproverAdd{approver.name, approver.public_key, vault::Overwrite::refuse, password()})
-                  .ok());
+      REQUIRE(
+          engine->call(actors::ApproverAdd{approver.name, approver.public_key, vault::Overwrite::refuse, password()})
+              .ok());
     REQUIRE(engine->call(actors::SetApprovalRule{2, {}, deadline, password()}).ok());
   }
   ExportVaults export_request() const { return {recipient, at("w/sign"), {"w"}}; }
@@ -140,10 +141,9 @@ TEST_CASE("a request whose deadline passes is dropped and logged as expired") {
     if (entry.kind == static_cast<std::uint16_t>(actors::RequestKind::ExportVaults))
       outcomes.push_back(entry.outcome);
   using snapshot::AuditOutcome;
-  const std::vector<std::uint8_t> expected{static_cast<std::uint8_t>(AuditOutcome::pending),
-                                           static_cast<std::uint8_t>(AuditOutcome::approved),
-                                           static_cast<std::uint8_t>(AuditOutcome::expired),
-                                           static_cast<std::uint8_t>(AuditOutcome::pending)};
+  const std::vector<std::uint8_t> expected{
+      static_cast<std::uint8_t>(AuditOutcome::pending), static_cast<std::uint8_t>(AuditOutcome::approved),
+      static_cast<std::uint8_t>(AuditOutcome::expired), static_cast<std::uint8_t>(AuditOutcome::pending)};
   CHECK(outcomes == expected);
 }
 

@@ -42,9 +42,7 @@ const KeyRegistry& approver_registry() {
   return registry;
 }
 
-bool is_approval_vault(std::string_view path) noexcept {
-  return path == kRuleVault || approver_registry().holds(path);
-}
+bool is_approval_vault(std::string_view path) noexcept { return path == kRuleVault || approver_registry().holds(path); }
 
 Result<ApprovalRule> read_approval_rule(const Keystore& keystore) {
   if (!keystore.has_vault(kRuleVault))

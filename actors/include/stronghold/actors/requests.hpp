@@ -702,8 +702,8 @@ struct PendingRequest {
   std::string kind_name;
   std::string caller;
   std::string location;
-  Bytes digest;               // 32 bytes
-  std::int64_t deadline = 0;  // unix seconds
+  Bytes digest;                        // 32 bytes
+  std::int64_t deadline = 0;           // unix seconds
   std::vector<std::string> approvers;  // who approved so far
   std::uint32_t threshold = 0;
   SH_FIELDS(id, kind, kind_name, caller, location, digest, deadline, approvers, threshold)

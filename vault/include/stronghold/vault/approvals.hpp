@@ -24,8 +24,8 @@ const KeyRegistry& approver_registry();
 bool is_approval_vault(std::string_view path) noexcept;
 
 struct ApprovalRule {
-  std::uint32_t threshold = 0;       // approvals a request needs; 0: approvals are off
-  std::vector<std::uint16_t> kinds;  // the request kinds that need them, sorted
+  std::uint32_t threshold = 0;                                // approvals a request needs; 0: approvals are off
+  std::vector<std::uint16_t> kinds;                           // the request kinds that need them, sorted
   std::uint32_t deadline_seconds = kDefaultApprovalDeadline;  // a pending request's life
   bool on() const noexcept { return threshold > 0; }
   friend bool operator==(const ApprovalRule&, const ApprovalRule&) = default;
