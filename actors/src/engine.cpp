@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "approval_desk.hpp"
 #include "audit_trail.hpp"
 #include "dispatch.hpp"
 #include "identity_registry.hpp"
@@ -299,6 +300,8 @@ struct VaultActorState {
   std::uint64_t compaction_threshold = 0;
   PolicyBook policies;
   AuditTrail audit;
+  vault::ApprovalRule approval_rule;  // as the snapshot sets it
+  ApprovalDesk approvals;             // the requests that wait for approvals: memory only
   static const char* name;
 
   const vault::Keystore& keystore() const { return snapshot->keystore(); }
@@ -1112,40 +1115,145 @@ caf::result<Reply> with_password(VaultSelf self, const Secret& password,
       self->state.snapshot->header(), CheckPassword{password});
 }
 
-caf::result<Reply> handle(VaultSelf self, ClientAdd& request) {
-  if (Status name = vault::check_client_name(request.name); !name.ok())
+// Registers a key in `registry` once the password proved to be the snapshot's.
+template <EngineRequest R>
+caf::result<Reply> add_registered(VaultSelf self, const vault::KeyRegistry& registry, const R& request) {
+  if (Status name = registry.check_name(request.name); !name.ok())
     return to_error(name);  // before a KDF is spent on it
-  return with_password<ClientAdd>(self, request.password,
-                                  [name = request.name, key = request.public_key, overwrite = request.overwrite](
-                                      vault::Transaction& tx) { return vault::add_client(tx, name, key, overwrite); });
+  return with_password<R>(self, request.password,
+                          [&registry, name = request.name, key = request.public_key, overwrite = request.overwrite](
+                              vault::Transaction& tx) { return registry.add(tx, name, key, overwrite); });
+}
+
+caf::result<Reply> handle(VaultSelf self, ClientAdd& request) {
+  return add_registered(self, vault::client_registry(), request);
+}
+
+// Removes a key from `registry` (by `remove`) once the password proved to be the snapshot's.
+template <EngineRequest R>
+caf::result<Reply> remove_registered(VaultSelf self, const vault::KeyRegistry& registry, const R& request,
+                                     Status (*remove)(vault::Transaction&, const std::string&)) {
+  if (Status name = registry.check_name(request.name); !name.ok())
+    return to_error(name);
+  return with_password<R>(self, request.password,
+                          [remove, name = request.name](vault::Transaction& tx) { return remove(tx, name); });
 }
 
 caf::result<Reply> handle(VaultSelf self, ClientRemove& request) {
-  if (Status name = vault::check_client_name(request.name); !name.ok())
-    return to_error(name);
-  return with_password<ClientRemove>(
-      self, request.password, [name = request.name](vault::Transaction& tx) { return vault::remove_client(tx, name); });
+  return remove_registered(self, vault::client_registry(), request, vault::remove_client);
 }
 
-// Every client, or only `name` (none when it is not registered).
-Result<std::vector<ClientEntry>> client_entries(const vault::Keystore& keystore, const std::string& name) {
+// Every key of `registry`, or only `name`'s (none when it is not registered).
+Result<std::vector<ClientEntry>> registry_entries(const vault::KeyRegistry& registry, const vault::Keystore& keystore,
+                                                  const std::string& name) {
   std::vector<ClientEntry> entries;
   if (!name.empty()) {
-    auto key = vault::read_client_key(keystore, name);
+    auto key = registry.read(keystore, name);
     if (key.status().code() == Errc::not_found)
       return entries;
     SH_RETURN_IF_ERROR(key.status());
     entries.push_back({name, std::move(*key)});
     return entries;
   }
-  SH_ASSIGN_OR_RETURN(std::vector<vault::ClientKey> clients, vault::list_clients(keystore));
-  for (vault::ClientKey& client : clients)
-    entries.push_back({std::move(client.name), std::move(client.public_key)});
+  SH_ASSIGN_OR_RETURN(std::vector<vault::RegisteredKey> keys, registry.list(keystore));
+  for (vault::RegisteredKey& key : keys)
+    entries.push_back({std::move(key.name), std::move(key.public_key)});
   return entries;
 }
 
 caf::result<Reply> handle(VaultSelf self, ClientList& request) {
-  return reply<ClientList>(client_entries(self->state.keystore(), request.name));
+  return reply<ClientList>(registry_entries(vault::client_registry(), self->state.keystore(), request.name));
+}
+
+// ---- approvals (vault/approvals.hpp, approval_desk.hpp)
+
+caf::result<Reply> handle(VaultSelf self, ApproverAdd& request) {
+  return add_registered(self, vault::approver_registry(), request);
+}
+
+caf::result<Reply> handle(VaultSelf self, ApproverRemove& request) {
+  return remove_registered(self, vault::approver_registry(), request, vault::remove_approver);
+}
+
+caf::result<Reply> handle(VaultSelf self, ApproverList& request) {
+  return reply<ApproverList>(registry_entries(vault::approver_registry(), self->state.keystore(), request.name));
+}
+
+// The rule as the snapshot sets it. A rule that cannot be read holds back every default kind for
+// good (fail closed) until approval.set writes a good one.
+void configure_approvals(VaultSelf self) {
+  auto rule = vault::read_approval_rule(self->state.keystore());
+  self->state.approval_rule =
+      rule.ok() ? *rule : vault::ApprovalRule{std::numeric_limits<std::uint32_t>::max(), default_approval_kinds(), 1};
+  // While approvals are on, every signature goes through this actor, where the rule applies.
+  self->state.generations->bump_all();
+}
+
+caf::result<Reply> handle(VaultSelf self, SetApprovalRule& request) {
+  vault::ApprovalRule rule{request.threshold, request.kinds, request.deadline_seconds};
+  if (rule.kinds.empty())
+    rule.kinds = default_approval_kinds();
+  if (!std::all_of(rule.kinds.begin(), rule.kinds.end(), is_request_kind))
+    return to_error(Status(Errc::invalid_argument, "an approval rule names only request kinds"));
+  return with_password<SetApprovalRule>(self, request.password, [self, rule](vault::Transaction& tx) {
+    SH_ASSIGN_OR_RETURN(self->state.approval_rule, vault::write_approval_rule(tx, rule));
+    self->state.generations->bump_all();
+    return Status();
+  });
+}
+
+std::int64_t now_s() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// A log entry about a request that waits (pending), got an approval (approved) or expired.
+snapshot::AuditEntry approval_entry(const ApprovalDesk::Entry& entry, snapshot::AuditOutcome outcome,
+                                    std::string rule) {
+  snapshot::AuditEntry logged;
+  logged.time_ms = now_s() * 1000;
+  logged.caller = entry.caller;
+  logged.kind = static_cast<std::uint16_t>(entry.kind);
+  logged.location = entry.location;
+  logged.outcome = outcome;
+  logged.rule = std::move(rule);
+  std::copy_n(entry.digest.begin(), logged.digest.size(), logged.digest.begin());
+  return logged;
+}
+
+void log_approval(VaultSelf self, const ApprovalDesk::Entry& entry, snapshot::AuditOutcome outcome, std::string rule) {
+  if (self->state.audit.on())
+    self->state.audit.record(self, {approval_entry(entry, outcome, std::move(rule))});
+}
+
+// Drops the requests whose deadline passed, and logs that they expired.
+void expire_approvals(VaultSelf self) {
+  for (const ApprovalDesk::Entry& expired : self->state.approvals.expire(now_s()))
+    log_approval(self, expired, snapshot::AuditOutcome::expired, "request " + expired.id + ": deadline passed");
+}
+
+caf::result<Reply> handle(VaultSelf self, ListApprovals&) {
+  expire_approvals(self);
+  std::vector<PendingRequest> pending;
+  for (const ApprovalDesk::Entry& entry : self->state.approvals.entries())
+    pending.push_back(pending_request(entry, self->state.approval_rule.threshold));
+  return answer<ListApprovals>(std::move(pending));
+}
+
+caf::result<Reply> handle(VaultSelf self, Approve& request) {
+  auto& state = self->state;
+  expire_approvals(self);
+  auto entry = state.approvals.find(request.id);
+  if (!entry.ok())
+    return to_error(entry.status());
+  auto key = vault::approver_registry().read(state.keystore(), request.approver);
+  if (key.status().code() == Errc::not_found)
+    return to_error(error(Errc::denied, "{} is no registered approver", request.approver));
+  if (!key.ok())
+    return to_error(key.status());
+  if (Status approved = approve(**entry, request.approver, *key, request.signature); !approved.ok())
+    return to_error(approved);
+  log_approval(self, **entry, snapshot::AuditOutcome::approved, "approver " + request.approver);
+  return answer<Approve>(Done{});
 }
 
 // ---- the identity storage's requests, in the order the DID's partition hands them on
@@ -1353,9 +1461,59 @@ caf::result<Reply> run_logged(VaultSelf self, VaultHandler handler, Envelope& en
   return result;
 }
 
+// The approval digest of a request the rule holds back; none when it runs without approvals.
+using ApprovalReader = Result<std::optional<Bytes>> (*)(const vault::ApprovalRule&, Envelope&);
+
+template <EngineRequest R>
+Result<std::optional<Bytes>> approval_digest_in(const vault::ApprovalRule& rule, Envelope& envelope) {
+  const R* request = request_in<R>(envelope.request);
+  if (request == nullptr)
+    return to_status(envelope_mismatch());
+  if (!needs_approval(rule, kind_of<R>, replaces(*request)))
+    return std::optional<Bytes>();
+  SH_ASSIGN_OR_RETURN(const runtime::SecretBytes encoding, encoding_without_secrets(*request));
+  SH_ASSIGN_OR_RETURN(Bytes digest, approval_digest(kind_of<R>, envelope.caller, encoding));
+  return std::optional<Bytes>(std::move(digest));
+}
+
+const DispatchTable<ApprovalReader>& approval_readers() {
+  static const auto table = make_dispatch_table<ApprovalReader>(
+      [](auto request) -> ApprovalReader { return &approval_digest_in<decltype(request)>; });
+  return table;
+}
+
+// Holds back a request the approval rule names until enough approvers approved its digest
+// (pending_approval until then); ok when it may run, which consumes the approvals.
+Status hold_for_approval(VaultSelf self, Envelope& envelope) {
+  auto& state = self->state;
+  if (!state.approval_rule.on())
+    return {};
+  expire_approvals(self);
+  SH_ASSIGN_OR_RETURN(std::optional<Bytes> digest,
+                      approval_readers()[static_cast<std::size_t>(envelope.kind)](state.approval_rule, envelope));
+  if (!digest)
+    return {};
+  const auto logged = audit_entries(facts_of(envelope), envelope.caller, now_ms());
+  ApprovalDesk::Entry entry{{},
+                            std::move(*digest),
+                            envelope.kind,
+                            logged.empty() ? envelope.caller.to_string() : logged.front().caller,
+                            logged.empty() ? std::string() : logged.front().location,
+                            now_s() + state.approval_rule.deadline_seconds,
+                            {}};
+  bool created = false;
+  Status admitted = state.approvals.admit(std::move(entry), state.approval_rule.threshold, created);
+  if (created)
+    log_approval(self, state.approvals.entries().back(), snapshot::AuditOutcome::pending,
+                 "request " + state.approvals.entries().back().id + ": waits for approvals");
+  return admitted;
+}
+
 // Runs an admitted request and logs it. In fail-closed mode its entry is durable before it runs,
 // and nothing runs while the log cannot be written.
 caf::result<Reply> run_audited(VaultSelf self, VaultHandler handler, Envelope& envelope) {
+  if (Status held = hold_for_approval(self, envelope); !held.ok())
+    return to_error(held);
   auto& audit = self->state.audit;
   if (!audit.on())
     return handler(self, envelope.request);
@@ -1457,6 +1615,7 @@ vault_actor::behavior_type vault_behavior(VaultSelf self, const std::shared_ptr<
       options.audit_file_system != nullptr ? options.audit_file_system : &snapshot::posix_file_system();
   state.audit.set_place(AuditPlace{fs, options.audit_path, {options.audit_max_file_bytes}});
   configure_audit(self);
+  configure_approvals(self);
   return {
       [self](Envelope& envelope) -> caf::result<Reply> {
         const VaultHandler handler = handler_of(vault_handlers(), envelope.kind);
@@ -1473,7 +1632,7 @@ vault_actor::behavior_type vault_behavior(VaultSelf self, const std::shared_ptr<
       [self](settle_atom) -> caf::result<caf::ok_atom> { return settle(self); },
       [self](material_atom, const Location& location) -> caf::result<vault::SigningMaterial> {
         auto& state = self->state;
-        if (state.audit.on() || state.policies.governs(state.keystore(), location))
+        if (state.audit.on() || state.approval_rule.on() || state.policies.governs(state.keystore(), location))
           return vault::SigningMaterial{};  // no secret: sign through the vault actor, where policies and the log apply
         auto material = state.keystore().signing_material(location, kSigningKeys);
         if (!material.ok())

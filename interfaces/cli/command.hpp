@@ -80,6 +80,7 @@ const std::vector<Command>& vault_commands();
 const std::vector<Command>& policy_commands();
 const std::vector<Command>& audit_commands();
 const std::vector<Command>& client_commands();
+const std::vector<Command>& approval_commands();
 const std::vector<Command>& identity_commands();
 const Command* find_command(const std::string& name);
 // The command's words checked against its options.

@@ -9,6 +9,17 @@
 #include "stronghold/runtime/secret_bytes.hpp"
 
 namespace stronghold::cli {
+namespace {
+
+// A short name for the kinds people name most, beside every request's own name.
+struct KindAlias {
+  std::string_view alias;
+  std::string_view name;
+};
+constexpr KindAlias kKindAliases[] = {{"generate", "key.generate"}, {"derive", "key.derive"}, {"delete", "key.delete"},
+                                      {"public", "key.public"},     {"expire", "key.expire"}, {"hmac", "mac.hmac"}};
+
+}  // namespace
 
 Result<vault::Location> location_option(const Args& args, const std::string& name) {
   SH_ASSIGN_OR_RETURN(const std::string text, args.required(name));
@@ -110,6 +121,53 @@ Status print_secret_hex(Output& out, const std::string& name, ByteView bytes) {
   sodium_bin2hex(reinterpret_cast<char*>(hex.data()), hex.size(), bytes.data(), bytes.size());
   out.secret_value(name, hex.view().first(2 * bytes.size()));
   return {};
+}
+
+Result<std::string> one_name(const Args& args, std::string_view noun) {
+  if (args.positional().size() != 1)
+    return error(Errc::invalid_argument, "give one {} NAME", noun);
+  return args.positional().front();
+}
+
+Result<Bytes> public_key_option(const Args& args, const Inputs& inputs, std::string_view noun) {
+  if (args.has("--public-key") == args.has("--public-key-file"))
+    return error(Errc::invalid_argument, "give the {}'s key with exactly one of --public-key and --public-key-file",
+                 noun);
+  if (args.has("--public-key"))
+    return hex_option(args, "--public-key");
+  SH_ASSIGN_OR_RETURN(const Bytes* const file, inputs.file("--public-key-file"));
+  std::string text(file->begin(), file->end());
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r'))
+    text.pop_back();
+  return from_hex(text);
+}
+
+Status add_kinds(std::string_view item, std::vector<std::uint16_t>& kinds, std::string_view option) {
+  for (const KindAlias& alias : kKindAliases)
+    if (item == alias.alias)
+      item = alias.name;
+  const std::size_t before = kinds.size();
+  actors::for_each_request_type([&](auto request) {
+    const std::string_view name = decltype(request)::kName;
+    if (name == item || (name.starts_with(item) && name.size() > item.size() && name[item.size()] == '.'))
+      kinds.push_back(static_cast<std::uint16_t>(actors::kind_of<decltype(request)>));
+  });
+  if (kinds.size() == before)
+    return error(Errc::invalid_argument, "{} names request kinds (sign, derive, export, key.public, ...), not '{}'",
+                 option, item);
+  return {};
+}
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> items;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t comma = std::min(text.find(',', start), text.size());
+    if (comma > start)
+      items.push_back(text.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return items;
 }
 
 }  // namespace stronghold::cli

@@ -30,6 +30,16 @@ Result<std::int64_t> parse_time(const std::string& text);
 // Prints `bytes` as lowercase hex without a plaintext copy in ordinary memory.
 Status print_secret_hex(Output& out, const std::string& name, ByteView bytes);
 
+// The one positional NAME of a `noun` ("client").
+Result<std::string> one_name(const Args& args, std::string_view noun);
+// --public-key HEX, or --public-key-file F holding that hex (what `client keygen` prints).
+Result<Bytes> public_key_option(const Args& args, const Inputs& inputs, std::string_view noun);
+// Adds the kinds one item of `option`'s list names: a request's name ("sign.ecdsa"), a family
+// ("sign": sign, sign.ecdsa, sign.batch and sign.schnorr; "key": every key.*), or an alias.
+Status add_kinds(std::string_view item, std::vector<std::uint16_t>& kinds, std::string_view option);
+// The items of a comma-separated list, empty ones left out.
+std::vector<std::string> split_list(const std::string& text);
+
 // A write's answer, with the way to replace an occupied location named when it was refused.
 template <class T>
 Result<T> name_replace(Result<T> written, const Args& args) {

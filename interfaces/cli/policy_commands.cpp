@@ -10,44 +10,6 @@ namespace {
 
 using Layout = Output::Layout;
 
-// A short name for the kinds people name most, beside every request's own name.
-struct KindAlias {
-  std::string_view alias;
-  std::string_view name;
-};
-constexpr KindAlias kKindAliases[] = {{"generate", "key.generate"}, {"derive", "key.derive"}, {"delete", "key.delete"},
-                                      {"public", "key.public"},     {"expire", "key.expire"}, {"hmac", "mac.hmac"}};
-
-// The kinds one --allow item names: a request's name ("sign.ecdsa"), a family ("sign": sign,
-// sign.ecdsa, sign.batch and sign.schnorr; "key": every key.*), or an alias.
-Status add_kinds(std::string_view item, std::vector<std::uint16_t>& kinds) {
-  for (const KindAlias& alias : kKindAliases)
-    if (item == alias.alias)
-      item = alias.name;
-  const std::size_t before = kinds.size();
-  actors::for_each_request_type([&](auto request) {
-    const std::string_view name = decltype(request)::kName;
-    if (name == item || (name.starts_with(item) && name.size() > item.size() && name[item.size()] == '.'))
-      kinds.push_back(static_cast<std::uint16_t>(actors::kind_of<decltype(request)>));
-  });
-  if (kinds.size() == before)
-    return error(Errc::invalid_argument,
-                 "--allow names request kinds (sign, derive, export, key.public, ...), not '{}'", item);
-  return {};
-}
-
-std::vector<std::string> split_list(const std::string& text) {
-  std::vector<std::string> items;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    const std::size_t comma = std::min(text.find(',', start), text.size());
-    if (comma > start)
-      items.push_back(text.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return items;
-}
-
 template <class T>
 Result<T> number(const std::string& text, std::string_view what) {
   T value{};
@@ -92,7 +54,7 @@ Result<actors::PolicyRules> policy_rules(const Args& args) {
   actors::PolicyRules rules;
   if (const auto allow = args.value("--allow"))
     for (const std::string& item : split_list(*allow))
-      SH_RETURN_IF_ERROR(add_kinds(item, rules.kinds));
+      SH_RETURN_IF_ERROR(add_kinds(item, rules.kinds, "--allow"));
   if (args.has("--allow") && rules.kinds.empty())
     return Status(Errc::invalid_argument, "--allow names at least one request kind");
   if (const auto callers = args.value("--callers"))

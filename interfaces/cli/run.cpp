@@ -117,7 +117,7 @@ const std::string& overall_usage() {
       usage.append("  ").append(first_line(special.usage)).append("\n");
     usage.append(
         "\nexit codes: 0 success, 1 usage, 2 wrong password, 3 not found, 4 damaged or unsupported file,\n"
-        "5 invalid input, 6 locked or busy, 7 denied, 9 I/O error, 10 internal error.\n"
+        "5 invalid input, 6 locked or busy, 7 denied, 8 waits for approvals, 9 I/O error, 10 internal error.\n"
         "'stronghold COMMAND --help' for one command.\n");
     return usage;
   }();

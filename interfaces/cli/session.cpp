@@ -49,6 +49,8 @@ std::string hint(Errc code) {
     case Errc::timeout: return "strongholdd did not answer in time; try again";
     case Errc::io_error: return "check the path, its permissions and the free space";
     case Errc::denied: return "'stronghold policy show' prints the policy; its owner may change it on the file";
+    case Errc::pending_approval:
+      return "'stronghold approve --request ID' by enough approvers, then send the same request again";
     case Errc::invalid_argument:
     case Errc::invalid_key:
     case Errc::wrong_key_type:

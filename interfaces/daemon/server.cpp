@@ -221,7 +221,7 @@ bool has_short_answer(actors::RequestKind kind) {
       PutSecret,       ChangePassword, CheckPassword,  ExpireKey,    SignSchnorr,  NodePublicKey, GenerateMnemonic,
       RecoverMnemonic, AgreeKey,       Hmac,           Hkdf,         Pbkdf2,       DeleteSecret,  DidCreate,
       DidExists,       DidPurge,       DidKeyGenerate, DidKeyInsert, DidKeyPublic, DidKeyDelete,  DidKeyExists,
-      DidValueSet,     ClientAdd,      ClientRemove,   SetAuditMode};
+      DidValueSet,     ClientAdd,      ClientRemove,   SetAuditMode,    ApproverAdd,     ApproverRemove, SetApprovalRule};
   return std::find(std::begin(kShort), std::end(kShort), kind) != std::end(kShort);
 }
 
@@ -749,7 +749,7 @@ bool stretches_password(actors::RequestKind kind) {
   using enum actors::RequestKind;
   static constexpr actors::RequestKind kStretching[] = {
       ChangePassword,     CheckPassword,      Pbkdf2,    GenerateMnemonic, RecoverMnemonic,
-      ExportWithPassword, ImportWithPassword, ClientAdd, ClientRemove,     SetAuditMode};
+      ExportWithPassword, ImportWithPassword, ClientAdd, ClientRemove,     SetAuditMode, ApproverAdd, ApproverRemove, SetApprovalRule};
   return std::find(std::begin(kStretching), std::end(kStretching), kind) != std::end(kStretching);
 }
 

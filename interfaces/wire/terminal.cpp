@@ -91,6 +91,7 @@ int exit_code(Errc code) noexcept {
     case Errc::timeout: return kBusy;
     case Errc::io_error: return kIoError;
     case Errc::denied: return kDenied;
+    case Errc::pending_approval: return kPendingApproval;
     default: return kInternal;
   }
 }

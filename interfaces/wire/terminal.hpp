@@ -19,8 +19,9 @@ enum ExitCode : int {
   kDamaged = 4,
   kInvalidInput = 5,
   kBusy = 6,
-  kDenied = 7,   // refused by a policy
-  kIoError = 9,  // a file that cannot be read or written, a full disk
+  kDenied = 7,           // refused by a policy
+  kPendingApproval = 8,  // waits for approvals: the message names the request
+  kIoError = 9,          // a file that cannot be read or written, a full disk
   kInternal = 10,
 };
 

@@ -1068,3 +1068,35 @@ TEST_CASE("client key files: made 0600 and never over a file, refused when other
   CHECK(sign_as(cli.file("missing.key")).exit_code == 3);
   CHECK(sign_as(cli.folder().string()).exit_code == 5);  // not a regular file
 }
+
+TEST_CASE("approve: a delete under a 2-of-3 rule exits 8 until two approvers approved it") {
+  on_file_and_through_daemon([](Cli& cli) {
+    for (const std::string name : {"ann", "ben", "cat"})
+      cli.ok({"approver", "add", name, "--public-key",
+              cli.ok({"key", "generate", "--type", "ed25519", "--at", "approvers/" + name}).at(0)});
+    CHECK(cli.ok({"approver", "list"}).size() == 3);
+    CHECK(cli.run({"approval", "set", "--threshold", "4"}).exit_code == 5);  // more than the approvers
+    cli.ok({"approval", "set", "--threshold", "2", "--kinds", "key.delete", "--deadline", "10m"});
+    cli.ok({"key", "generate", "--type", "ed25519", "--at", "w/gone"});
+    const Run waits = cli.run({"delete", "--at", "w/gone"});
+    CHECK(waits.exit_code == 8);
+    const auto pending = cli.ok({"approval", "list"});
+    if (!cli.serving()) {
+      // Each command on the file is a process of its own: what waited is forgotten when it exits.
+      CHECK(pending.empty());
+      CHECK(cli.run({"approve", "--request", "00", "--key", "approvers/ann", "--approver", "ann"}).exit_code == 3);
+      return;
+    }
+    REQUIRE(pending.size() == 1);
+    const std::string id = pending[0].substr(0, pending[0].find('\t'));
+    CHECK(waits.err.find(id) != std::string::npos);
+    cli.ok({"approve", "--request", id, "--key", "approvers/ann", "--approver", "ann"});
+    CHECK(cli.run({"delete", "--at", "w/gone"}).exit_code == 8);
+    // cat's key under ben's name does not verify.
+    CHECK(cli.run({"approve", "--request", id, "--key", "approvers/cat", "--approver", "ben"}).exit_code == 7);
+    cli.ok({"approve", "--request", id, "--key", "approvers/ben", "--approver", "ben"});
+    cli.ok({"delete", "--at", "w/gone"});
+    CHECK(cli.run({"key", "public", "--at", "w/gone"}).exit_code == 3);
+    CHECK(cli.ok({"approval", "list"}).empty());
+  });
+}

@@ -76,6 +76,7 @@ Fixture prepare(const std::string& path) {
               .ok());
   REQUIRE(engine->put_secret("s", as_bytes(std::string_view("secret value"))).ok());
   REQUIRE(engine->call(ClientAdd{"bob", fixture.ed_public, vault::Overwrite::refuse, secret(kPassword)}).ok());
+  REQUIRE(engine->call(ApproverAdd{"dave", fixture.ed_public, vault::Overwrite::refuse, secret(kPassword)}).ok());
   fixture.export_file = engine->call(ExportVaults{fixture.x_public, at("w/ed"), {"w"}}).value();
   fixture.password_export_file = engine->call(ExportWithPassword{secret(kExportPassword), at("w/ed"), {"w"}}).value();
 
@@ -172,6 +173,15 @@ SH_SAMPLE(SetAuditMode) { return {vault::AuditMode::best_effort, secret(kNewPass
 SH_SAMPLE(ClientAdd) { return {"alice", f.ed_public, vault::Overwrite::refuse, secret(kNewPassword)}; }
 SH_SAMPLE(ClientRemove) { return {"alice", secret(kNewPassword)}; }
 SH_SAMPLE(ClientList) { return {}; }  // bob, whom the fixture added
+SH_SAMPLE(ApproverAdd) { return {"carol", f.ed_public, vault::Overwrite::refuse, secret(kNewPassword)}; }
+SH_SAMPLE(ApproverRemove) { return {"carol", secret(kNewPassword)}; }
+SH_SAMPLE(ApproverList) { return {}; }  // dave, whom the fixture added
+// 1 of 1 on the default kinds: no later kind of the walk is among them.
+SH_SAMPLE(SetApprovalRule) { return {1, {}, 600, secret(kNewPassword)}; }
+SH_SAMPLE(ListApprovals) { return {}; }  // none waits
+// A pending request's id is random, so no sample approves one: every front end refuses the same
+// unknown id alike (tests/actors/approval_test.cpp approves real ones).
+SH_SAMPLE(Approve) { return {"00000000000000000000000000000000", "dave", Bytes(64, 1)}; }
 SH_SAMPLE(DidCreate) { return {"dev", "sign-0", secret(filled(0x51))}; }
 SH_SAMPLE(DidList) { return {}; }
 SH_SAMPLE(DidExists) { return {f.did}; }
@@ -240,9 +250,19 @@ void normalize<ListRecords>(std::vector<RecordEntry>& records) {
     record.created_at = 0;
 }
 
+// The kinds whose sample is refused (alike by every front end) rather than served.
+template <class R>
+constexpr Errc kSampleOutcome = Errc::ok;
+template <>
+constexpr Errc kSampleOutcome<Approve> = Errc::not_found;
+
 template <class R>
 Bytes normalized(const runtime::SecretBytes& answer) {
   auto decoded = actors::wire::decode_answer<R>(ByteView(answer.data(), answer.size()));
+  if (kSampleOutcome<R> != Errc::ok) {
+    REQUIRE(decoded.status().code() == kSampleOutcome<R>);
+    return Bytes(answer.view().begin(), answer.view().end());
+  }
   REQUIRE_MESSAGE(decoded.ok(), R::kName, ": ", decoded.status().to_string());
   normalize<R>(*decoded);
   const auto encoded = actors::wire::encode_answer<R>(*decoded).value();

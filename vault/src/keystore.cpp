@@ -16,6 +16,7 @@
 #include "stronghold/runtime/scratch.hpp"
 #include "stronghold/runtime/shield.hpp"
 #include "stronghold/runtime/stack_wipe.hpp"
+#include "stronghold/vault/approvals.hpp"
 #include "stronghold/vault/audit_settings.hpp"
 #include "stronghold/vault/clients.hpp"
 #include "stronghold/vault/policy.hpp"
@@ -302,8 +303,11 @@ Result<Bytes> Keystore::public_key(const Location& location) const {
 
 namespace {
 
-// The vaults that belong to this snapshot alone: the audit log's settings and its clients.
-bool is_own_vault(std::string_view path) { return is_audit_vault(path) || is_client_registry(path); }
+// The vaults that belong to this snapshot alone: the log's settings, its clients, its approvers
+// and their rule.
+bool is_own_vault(std::string_view path) {
+  return is_audit_vault(path) || is_client_registry(path) || is_approval_vault(path);
+}
 
 // Not the secret store, a companion or one of the snapshot's own: a vault of the user's locations.
 bool is_user_vault(std::string_view path) {

@@ -55,7 +55,8 @@ enum {
   STRONGHOLD_UNAVAILABLE = 15,
   STRONGHOLD_INTERNAL = 16,
   STRONGHOLD_DID_NOT_FOUND = 17,
-  STRONGHOLD_DENIED = 18, /* refused by a policy: the error text names the rule */
+  STRONGHOLD_DENIED = 18,           /* refused by a policy: the error text names the rule */
+  STRONGHOLD_PENDING_APPROVAL = 19, /* waits for approvals: the error text names the request id and digest */
   STRONGHOLD_BUFFER_TOO_SMALL = 100
 };
 

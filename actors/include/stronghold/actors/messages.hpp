@@ -212,6 +212,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(stronghold, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(stronghold, (std::vector<std::string>))
   CAF_ADD_TYPE_ID(stronghold, (std::vector<stronghold::actors::RecordEntry>))
   CAF_ADD_TYPE_ID(stronghold, (std::vector<stronghold::actors::ClientEntry>))
+  CAF_ADD_TYPE_ID(stronghold, (std::vector<stronghold::actors::PendingRequest>))
   SH_ENGINE_REQUESTS(SH_ADD_REQUEST_TYPE_ID)
 CAF_END_TYPE_ID_BLOCK(stronghold)
 

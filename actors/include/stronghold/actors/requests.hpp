@@ -33,6 +33,7 @@
 #include "stronghold/runtime/shield.hpp"
 #include "stronghold/runtime/status.hpp"
 #include "stronghold/vault/aead.hpp"
+#include "stronghold/vault/approvals.hpp"
 #include "stronghold/vault/audit_settings.hpp"
 #include "stronghold/vault/clients.hpp"
 #include "stronghold/vault/did.hpp"
@@ -652,6 +653,84 @@ struct ClientList {
   SH_FIELDS(name)
 };
 
+// ---- approvals (M of N; vault/approvals.hpp)
+
+// Registers `public_key` (Ed25519, 32 bytes) as the key the approver `name` signs approvals with;
+// like client.add, it takes the snapshot's password, whoever asks.
+struct ApproverAdd {
+  static constexpr std::string_view kName = "approver.add";
+  using Answer = Done;
+  std::string name;
+  Bytes public_key;
+  vault::Overwrite overwrite = vault::Overwrite::refuse;
+  Secret password;
+  SH_FIELDS(name, public_key, overwrite, password)
+};
+
+// not_found when no approver `name` is registered; invalid_argument when fewer approvers than the
+// rule's threshold would remain.
+struct ApproverRemove {
+  static constexpr std::string_view kName = "approver.remove";
+  using Answer = Done;
+  std::string name;
+  Secret password;
+  SH_FIELDS(name, password)
+};
+
+// The registered approvers, sorted by name (at most vault::kMaxApprovers), or only `name`.
+struct ApproverList {
+  static constexpr std::string_view kName = "approver.list";
+  using Answer = std::vector<ClientEntry>;
+  std::string name{};
+  SH_FIELDS(name)
+};
+
+// Sets the approval rule: requests of `kinds` (empty: kDefaultApprovalKinds) wait for `threshold`
+// approvals (0 turns approvals off), for at most `deadline_seconds`. Takes the snapshot's password.
+struct SetApprovalRule {
+  static constexpr std::string_view kName = "approval.set";
+  using Answer = Done;
+  std::uint32_t threshold = 0;
+  std::vector<std::uint16_t> kinds{};
+  std::uint32_t deadline_seconds = vault::kDefaultApprovalDeadline;
+  Secret password;
+  SH_FIELDS(threshold, kinds, deadline_seconds, password)
+};
+
+// A request that waits for approvals: approvers sign "stronghold approval v1" || digest.
+struct PendingRequest {
+  static constexpr std::string_view kTypeName = "stronghold.PendingRequest";
+  std::string id;  // 32 hex digits
+  std::uint16_t kind = 0;
+  std::string kind_name;
+  std::string caller;
+  std::string location;
+  Bytes digest;                        // 32 bytes
+  std::int64_t deadline = 0;           // unix seconds
+  std::vector<std::string> approvers;  // who approved so far
+  std::uint32_t threshold = 0;
+  SH_FIELDS(id, kind, kind_name, caller, location, digest, deadline, approvers, threshold)
+};
+
+// The pending requests, oldest first (at most kMaxPendingApprovals).
+struct ListApprovals {
+  static constexpr std::string_view kName = "approval.list";
+  using Answer = std::vector<PendingRequest>;
+  SH_FIELDS()
+};
+
+// The approver `approver`'s Ed25519 `signature` over "stronghold approval v1" || the pending
+// request `id`'s digest. not_found for an unknown or expired id, denied for an unknown approver or
+// a signature that does not verify, already_exists for an approver who approved it already.
+struct Approve {
+  static constexpr std::string_view kName = "approval.approve";
+  using Answer = Done;
+  std::string id;
+  std::string approver;
+  Bytes signature;
+  SH_FIELDS(id, approver, signature)
+};
+
 // ---- the identity storage (IOTA Identity's Storage interface)
 
 struct DidCreated {
@@ -828,6 +907,12 @@ struct DidValueSet {
   X(38, ClientRemove)         \
   X(39, ClientList)           \
   X(40, SetAuditMode)         \
+  X(41, ApproverAdd)          \
+  X(42, ApproverRemove)       \
+  X(43, ApproverList)         \
+  X(44, SetApprovalRule)      \
+  X(45, ListApprovals)        \
+  X(46, Approve)              \
   X(64, DidCreate)            \
   X(65, DidList)              \
   X(66, DidExists)            \

@@ -31,11 +31,12 @@ enum class Errc : std::uint8_t {
   timeout,
   unavailable,  // the component that would answer has stopped
   internal,
-  did_not_found,  // an identity (DID) the storage does not hold
-  denied,         // refused by a policy (the message names the rule)
+  did_not_found,     // an identity (DID) the storage does not hold
+  denied,            // refused by a policy (the message names the rule)
+  pending_approval,  // waits for M approvals (the message names the pending request's id and digest)
 };
 // The highest code: a number above it is no Errc (the wire and the C ABI check this).
-inline constexpr Errc kLastErrc = Errc::denied;
+inline constexpr Errc kLastErrc = Errc::pending_approval;
 
 std::string_view errc_name(Errc code) noexcept;
 

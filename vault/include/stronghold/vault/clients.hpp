@@ -2,10 +2,8 @@
 // that signs the daemon's challenge with the key registered under NAME is the caller
 // "client:NAME" (policy.hpp's Caller::client), which policies may name.
 //
-// The registry is a reserved vault of the snapshot, like the policies' companion vaults: one
-// record per client (its path the name, its sealed value the 32-byte key), journaled and re-keyed
-// by a password change like any record, never listed with the user's records, and never exported:
-// an import must not make anyone a client of the importing snapshot.
+// The registry is a KeyRegistry (key_registry.hpp), never exported: an import must not make
+// anyone a client of the importing snapshot.
 #pragma once
 
 #include <string>
@@ -13,18 +11,17 @@
 #include <vector>
 
 #include "stronghold/runtime/status.hpp"
-#include "stronghold/vault/keystore.hpp"
+#include "stronghold/vault/key_registry.hpp"
 
 namespace stronghold::vault {
 
 inline constexpr std::size_t kMaxClients = 4096;
-inline constexpr std::size_t kMaxClientName = 64;
-inline constexpr std::size_t kClientKeySize = 32;
+inline constexpr std::size_t kMaxClientName = kMaxRegistryName;
+inline constexpr std::size_t kClientKeySize = kRegisteredKeySize;
 
-struct ClientKey {
-  std::string name;
-  Bytes public_key;
-};
+using ClientKey = RegisteredKey;
+
+const KeyRegistry& client_registry();
 
 // invalid_argument unless `name` is 1 to kMaxClientName characters of [A-Za-z0-9._-].
 Status check_client_name(std::string_view name);

@@ -118,7 +118,7 @@ class Keystore {
   // secret store included but not the client registry, when empty; a vault's companions, vault/policy.hpp, with it) as
   // a change set whose vault keys are wrapped under `transfer_key` (32 bytes) instead of this snapshot's key. Records
   // stay sealed. With `whole_snapshot` (a re-key), every vault is exported: this snapshot's own too
-  // (the audit log's settings, the client registry).
+  // (the audit log's settings, the client and approver registries, the approval rule).
   Result<ChangeSet> export_vaults(const std::vector<std::string>& vault_paths, ByteView transfer_key,
                                   bool whole_snapshot = false) const;
 
