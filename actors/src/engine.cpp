@@ -23,6 +23,7 @@
 #include "stronghold/vault/bip39.hpp"
 #include "stronghold/vault/exchange.hpp"
 #include "stronghold/vault/keys.hpp"
+#include "watch_events.hpp"
 
 // What the vault actor sends the snapshot actor: local only, never serialized.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stronghold::snapshot::StagedEntry)
@@ -302,6 +303,11 @@ struct VaultActorState {
   AuditTrail audit;
   vault::ApprovalRule approval_rule;  // as the snapshot sets it
   ApprovalDesk approvals;             // the requests that wait for approvals: memory only
+  std::shared_ptr<EventHub> events;   // the watchers' (events.hpp); null: none
+  // The request whose handler runs now, and whether that handler announces its outcome itself
+  // (after a password KDF, or not at all): see serve.
+  Envelope* serving = nullptr;
+  bool announces_itself = false;
   static const char* name;
 
   const vault::Keystore& keystore() const { return snapshot->keystore(); }
@@ -315,6 +321,7 @@ using vault_actor = engine_actor::extend<caf::reacts_to<signers_atom, std::vecto
                                          // A request whose audit entry is durable (fail-closed mode).
                                          caf::replies_to<audited_atom, Envelope>::with<Reply>>;
 using VaultSelf = vault_actor::stateful_pointer<VaultActorState>;
+using VaultHandler = caf::result<Reply> (*)(VaultSelf, caf::message&);
 
 // Stages the transaction's changes, has the snapshot actor make them durable, then calls
 // `next(promise)`. The state already holds the changes while they are written; if writing fails
@@ -593,6 +600,49 @@ caf::result<Reply> handle(VaultSelf self, CollectGarbage&) {
 
 using Promise = caf::typed_response_promise<Reply>;
 
+// ---- what watchers hear (events.hpp, watch_events.hpp)
+
+bool watched(VaultSelf self) { return self->state.events != nullptr && self->state.events->watched(); }
+
+void announce(VaultSelf self, const std::vector<snapshot::AuditEntry>& entries) {
+  if (watched(self))
+    actors::announce(*self->state.events, entries);
+}
+
+// A request admitted (and logged as allowed) failed after its handler answered: a wrong password
+// found by its KDF, an import the file refused. Watchers hear of it, and the log gets a second
+// entry for the request, failed.
+void report_failure(VaultSelf self, snapshot::AuditEntry entry, const Status& failure) {
+  std::vector<snapshot::AuditEntry> entries{std::move(entry)};
+  mark_outcome(entries, snapshot::AuditOutcome::failed, failure);
+  announce(self, entries);
+  if (self->state.audit.on())
+    self->state.audit.record(self, std::move(entries));
+}
+
+PolicyFacts facts_of(Envelope& envelope);
+std::int64_t now_ms();
+
+// The entry of the request being served (as allowed), for an outcome known only later; none
+// while neither the log nor a watcher wants it.
+std::optional<snapshot::AuditEntry> asked_entry(VaultSelf self) {
+  Envelope* serving = self->state.serving;
+  if (serving == nullptr || (!self->state.audit.on() && !watched(self)))
+    return std::nullopt;
+  auto entries = audit_entries(facts_of(*serving), serving->caller, now_ms());
+  return std::move(entries.front());
+}
+
+// Runs the handler of `envelope`, remembering which request it serves: a handler that leaves its
+// outcome to a password KDF announces it then (after_password_kdf).
+caf::result<Reply> serve(VaultSelf self, VaultHandler handler, Envelope& envelope) {
+  self->state.serving = &envelope;
+  self->state.announces_itself = false;
+  auto result = handler(self, envelope.request);
+  self->state.serving = nullptr;
+  return result;
+}
+
 // Has a password worker of its own run a KDF on `args` (it takes about a second by design, and
 // the vault actor serves other requests meanwhile), then calls `next(made, promise)` on the vault
 // actor with what it made, to answer the request.
@@ -608,17 +658,25 @@ caf::result<Reply> after_password_kdf(VaultSelf self, Next next, Args&&... args)
   ++self->state.password_workers;
   auto promise = self->make_response_promise<Reply>();
   const std::uint64_t id = self->state.waiting.add(promise);
+  // The outcome is known once the KDF ran (a wrong password, or the change going ahead).
+  std::optional<snapshot::AuditEntry> asked = asked_entry(self);
+  const bool announce_success = !self->state.announces_itself;
+  self->state.announces_itself = true;
   auto worker = self->spawn<caf::detached>(password_worker);
   self->request(worker, caf::infinite, std::forward<Args>(args)...)
       .then(
-          [self, id, promise, next = std::move(next)](Made& made) mutable {
+          [self, id, promise, next = std::move(next), asked, announce_success](Made& made) mutable {
             --self->state.password_workers;
             self->state.waiting.done(id);
+            if (asked && announce_success)
+              announce(self, {*asked});
             next(made, std::move(promise));
           },
-          [self, id, promise](caf::error& failure) mutable {
+          [self, id, promise, asked](caf::error& failure) mutable {
             --self->state.password_workers;
             self->state.waiting.done(id);
+            if (asked)
+              report_failure(self, std::move(*asked), to_status(failure));
             promise.deliver(failure);
           });
   return promise;
@@ -921,9 +979,11 @@ caf::result<Reply> handle(VaultSelf self, ImportVaults& request) {
   const Status imported = snapshot::import_with_key(tx, request.file, request.key,
                                                     import_options(request.merge, request.expected_sender), plan);
   // Sealed to a key and with no sender to check, an export is only planned: the answer says
-  // who signed it, for the importer to confirm.
-  if (request.expected_sender.empty() && plan.complete)
+  // who signed it, for the importer to confirm (and watchers hear of no import).
+  if (request.expected_sender.empty() && plan.complete) {
+    self->state.announces_itself = true;
     return answer<ImportVaults>(import_report(plan, false));
+  }
   if (!imported.ok())
     return to_error(imported);
   self->state.generations->bump_all();
@@ -952,16 +1012,22 @@ caf::result<Reply> handle(VaultSelf self, ExportWithPassword& request) {
       request);
 }
 
+// `asked`: the request's entry, announced once the import is staged (its KDF says nothing about
+// the file).
 void import_with_password(VaultSelf self, const ImportWithPassword& request, const snapshot::TransferPassword& password,
-                          Promise promise) {
+                          const std::optional<snapshot::AuditEntry>& asked, Promise promise) {
   vault::Transaction tx(self->state.keystore());
   snapshot::ImportPlan plan;
   const Status imported = snapshot::import_with_password(tx, request.file, password,
                                                          import_options(request.merge, request.expected_sender), plan);
   if (!imported.ok()) {
+    if (asked)
+      report_failure(self, *asked, imported);
     promise.deliver(to_error(imported));
     return;
   }
+  if (asked)
+    announce(self, {*asked});
   self->state.generations->bump_all();
   self->state.policies.forget_all();  // the export may bring policies
   persist(self, std::move(tx), answer<ImportWithPassword>(import_report(plan, true)), std::move(promise));
@@ -970,10 +1036,13 @@ void import_with_password(VaultSelf self, const ImportWithPassword& request, con
 // The transfer key is derived in a worker (after the file's signature verified there).
 caf::result<Reply> handle(VaultSelf self, ImportWithPassword& request) {
   ImportWithPassword for_worker = request;  // the worker's message takes a copy of its own
+  std::optional<snapshot::AuditEntry> asked = asked_entry(self);
+  self->state.announces_itself = true;
   return after_password_kdf<SharedTransferPassword>(
       self,
-      [self, request = std::move(request)](const SharedTransferPassword& password, Promise promise) {
-        import_with_password(self, request, *password, std::move(promise));
+      [self, request = std::move(request), asked = std::move(asked)](const SharedTransferPassword& password,
+                                                                     Promise promise) {
+        import_with_password(self, request, *password, asked, std::move(promise));
       },
       std::move(for_worker));
 }
@@ -1221,8 +1290,12 @@ snapshot::AuditEntry approval_entry(const ApprovalDesk::Entry& entry, snapshot::
 }
 
 void log_approval(VaultSelf self, const ApprovalDesk::Entry& entry, snapshot::AuditOutcome outcome, std::string rule) {
+  if (!self->state.audit.on() && !watched(self))
+    return;
+  std::vector<snapshot::AuditEntry> entries{approval_entry(entry, outcome, std::move(rule))};
+  announce(self, entries);
   if (self->state.audit.on())
-    self->state.audit.record(self, {approval_entry(entry, outcome, std::move(rule))});
+    self->state.audit.record(self, std::move(entries));
 }
 
 // Drops the requests whose deadline passed, and logs that they expired.
@@ -1365,7 +1438,6 @@ caf::result<Reply> handle(VaultSelf self, DidValueSet& request) {
 
 // The vault actor's table: every kind. The identity storage's kinds reach it through the DID's
 // partition, which orders them (the supervisor sends those to the identity registry).
-using VaultHandler = caf::result<Reply> (*)(VaultSelf, caf::message&);
 
 template <EngineRequest R>
 caf::result<Reply> unpack(VaultSelf self, caf::message& message) {
@@ -1433,10 +1505,13 @@ bool manages_audit(RequestKind kind) {
 // Answers a request that policy refused, once its entry is durable in fail-closed mode.
 caf::result<Reply> refuse(VaultSelf self, const PolicyFacts& facts, const vault::Caller& caller, const Status& denial) {
   auto& audit = self->state.audit;
-  if (!audit.on())
+  if (!audit.on() && !watched(self))
     return to_error(denial);
   auto entries = audit_entries(facts, caller, now_ms());
   mark_outcome(entries, snapshot::AuditOutcome::denied, denial);
+  announce(self, entries);
+  if (!audit.on())
+    return to_error(denial);
   if (!audit.fail_closed()) {
     audit.record(self, std::move(entries));
     return to_error(denial);
@@ -1452,11 +1527,13 @@ caf::result<Reply> refuse(VaultSelf self, const PolicyFacts& facts, const vault:
 // (its allowed entry is durable already) only a failure is logged.
 caf::result<Reply> run_logged(VaultSelf self, VaultHandler handler, Envelope& envelope, bool failures_only) {
   auto entries = audit_entries(facts_of(envelope), envelope.caller, now_ms());
-  auto result = handler(self, envelope.request);
+  auto result = serve(self, handler, envelope);
   const bool failed = result.flag == caf::rt_error;
   if (failed)
     mark_outcome(entries, snapshot::AuditOutcome::failed, to_status(result.err));
-  if (failed || !failures_only)
+  if (failed || !self->state.announces_itself)
+    announce(self, entries);
+  if (self->state.audit.on() && (failed || !failures_only))
     self->state.audit.record(self, std::move(entries));
   return result;
 }
@@ -1515,8 +1592,8 @@ caf::result<Reply> run_audited(VaultSelf self, VaultHandler handler, Envelope& e
   if (Status held = hold_for_approval(self, envelope); !held.ok())
     return to_error(held);
   auto& audit = self->state.audit;
-  if (!audit.on())
-    return handler(self, envelope.request);
+  if (!audit.on() && !watched(self))
+    return serve(self, handler, envelope);
   if (!audit.fail_closed() || manages_audit(envelope.kind))
     return run_logged(self, handler, envelope, false);
   auto promise = self->make_response_promise<Reply>();
@@ -1614,6 +1691,7 @@ vault_actor::behavior_type vault_behavior(VaultSelf self, const std::shared_ptr<
   snapshot::FileSystem* fs =
       options.audit_file_system != nullptr ? options.audit_file_system : &snapshot::posix_file_system();
   state.audit.set_place(AuditPlace{fs, options.audit_path, {options.audit_max_file_bytes}});
+  state.events = options.events;
   configure_audit(self);
   configure_approvals(self);
   return {
@@ -1695,17 +1773,25 @@ void stop(SupervisorSelf self, const caf::error& reason) {
   self->quit(reason);
 }
 
+// Tells watchers that `what` was restarted.
+void announce_restart(SupervisorSelf self, std::string what) {
+  if (const auto& events = self->state.options.events; events != nullptr && events->watched())
+    events->publish(Event{now_ms(), EventType::actor_restarted, {}, {}, {}, std::move(what)});
+}
+
 void on_down(SupervisorSelf self, const caf::down_msg& down) {
   auto& state = self->state;
   if (down.source == state.identity.address()) {
     start_identity(self);
     ++state.stats.identity_restarts;
+    announce_restart(self, "the identity registry");
     return;
   }
   for (auto& signer : state.signers) {
     if (down.source == signer.address()) {
       signer = self->spawn<caf::monitored>(actors::signer);
       ++state.stats.signer_restarts;
+      announce_restart(self, "a signer");
       self->send(state.vault, signers_atom::value, state.signers);
       return;
     }
@@ -1733,6 +1819,7 @@ void on_down(SupervisorSelf self, const caf::down_msg& down) {
   }
   start_core(self, std::move(*reopened));
   ++state.stats.vault_restarts;
+  announce_restart(self, "the vault and snapshot actors, from the file");
 }
 
 supervisor_actor::behavior_type supervisor(SupervisorSelf self,

@@ -1,7 +1,5 @@
 // The approval commands (vault/approvals.hpp): `approver add|remove|list`, the approvers' keys;
 // `approval set|list`, the rule and the requests that wait; `approve`, one approver's approval.
-#include <charconv>
-
 #include "registry_commands.hpp"
 #include "stronghold/vault/approvals.hpp"
 
@@ -16,11 +14,7 @@ Result<std::uint32_t> threshold_option(const Args& args) {
   const auto text = args.value("--threshold");
   if (!text)
     return Status(Errc::invalid_argument, "give --threshold M (0 turns approvals off)");
-  std::uint32_t threshold = 0;
-  const auto [end, failure] = std::from_chars(text->data(), text->data() + text->size(), threshold);
-  if (failure != std::errc() || end != text->data() + text->size() || text->empty())
-    return error(Errc::invalid_argument, "--threshold is a whole number, not '{}'", *text);
-  return threshold;
+  return parse_number<std::uint32_t>(*text, "--threshold");
 }
 
 Status approval_set(const Args& args, const Inputs& inputs, Requests& requests, Output&) {

@@ -1,5 +1,4 @@
 // The audit commands: `audit set`, `audit verify` and `audit show` (snapshot/audit_log.hpp).
-#include <ctime>
 #include <limits>
 
 #include <fmt/format.h>
@@ -39,17 +38,6 @@ Status audit_verify(const Args&, const Inputs&, Requests& requests, Output& out)
   if (!report.first_break.empty())
     return error(Errc::corrupted, "the audit log does not verify: {}", report.first_break);
   return {};
-}
-
-// 2026-12-01T22:15:02.556Z; a time the calendar cannot show stays a number of milliseconds.
-std::string utc_time(std::int64_t time_ms) {
-  const std::time_t seconds = static_cast<std::time_t>(time_ms / 1000);
-  std::tm parts{};
-  char text[32] = {};
-  if (time_ms < 0 || ::gmtime_r(&seconds, &parts) == nullptr ||
-      std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &parts) == 0)
-    return std::to_string(time_ms);
-  return fmt::format("{}.{:03}Z", text, time_ms % 1000);
 }
 
 Output::Fields entry_fields(const actors::AuditRecord& entry) {

@@ -4,6 +4,7 @@
 #include <ctime>
 #include <limits>
 
+#include <fmt/format.h>
 #include <sodium.h>
 
 #include "stronghold/runtime/secret_bytes.hpp"
@@ -168,6 +169,17 @@ std::vector<std::string> split_list(const std::string& text) {
     start = comma + 1;
   }
   return items;
+}
+
+// A time the calendar cannot show stays a number of milliseconds.
+std::string utc_time(std::int64_t time_ms) {
+  const std::time_t seconds = static_cast<std::time_t>(time_ms / 1000);
+  std::tm parts{};
+  char text[32] = {};
+  if (time_ms < 0 || ::gmtime_r(&seconds, &parts) == nullptr ||
+      std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &parts) == 0)
+    return std::to_string(time_ms);
+  return fmt::format("{}.{:03}Z", text, time_ms % 1000);
 }
 
 }  // namespace stronghold::cli

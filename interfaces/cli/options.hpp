@@ -1,8 +1,10 @@
 // What the commands read from their options and inputs, checked.
 #pragma once
 
+#include <charconv>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "command.hpp"
 #include "stronghold/actors/requests.hpp"
@@ -23,10 +25,21 @@ Result<actors::Secret> hex_secret(const Inputs& inputs, std::string_view what = 
 Result<actors::Secret> plaintext_option(const Args& args, const Inputs& inputs);
 // --replace given: an occupied location is written over.
 vault::Overwrite overwrite_option(const Args& args);
+// A whole number in decimal; invalid_argument naming `what` otherwise (or when out of range).
+template <class T>
+Result<T> parse_number(const std::string& text, std::string_view what) {
+  T value{};
+  const auto [end, failure] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (failure != std::errc() || end != text.data() + text.size() || text.empty())
+    return error(Errc::invalid_argument, "{} is a whole number, not '{}'", what, text);
+  return value;
+}
 // A duration as "90s", "15m", "48h" or "30d", in seconds (at most 100 years).
 Result<std::uint64_t> parse_duration(const std::string& text);
 // A time as unix seconds, or a UTC date "2027-01-31" or time "2027-01-31T12:00:00Z".
 Result<std::int64_t> parse_time(const std::string& text);
+// Unix milliseconds as a UTC time, 2026-12-01T22:15:02.556Z.
+std::string utc_time(std::int64_t time_ms);
 // Prints `bytes` as lowercase hex without a plaintext copy in ordinary memory.
 Status print_secret_hex(Output& out, const std::string& name, ByteView bytes);
 

@@ -1,6 +1,4 @@
 // The policy commands: `policy set` and `policy show`, on a vault or a key (vault/policy.hpp).
-#include <charconv>
-
 #include "command.hpp"
 #include "options.hpp"
 #include "requests.hpp"
@@ -10,23 +8,14 @@ namespace {
 
 using Layout = Output::Layout;
 
-template <class T>
-Result<T> number(const std::string& text, std::string_view what) {
-  T value{};
-  const auto [end, failure] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (failure != std::errc() || end != text.data() + text.size() || text.empty())
-    return error(Errc::invalid_argument, "{} is a whole number, not '{}'", what, text);
-  return value;
-}
-
 // --rate N/SECONDS (the interval also as a duration: 10/1h).
 Status rate_option(const std::string& text, actors::PolicyRules& rules) {
   const std::size_t slash = text.find('/');
   if (slash == std::string::npos)
     return error(Errc::invalid_argument, "--rate is N/SECONDS, such as 10/60 or 100/1h, not '{}'", text);
-  SH_ASSIGN_OR_RETURN(rules.rate_count, number<std::uint32_t>(text.substr(0, slash), "a rate's count"));
+  SH_ASSIGN_OR_RETURN(rules.rate_count, parse_number<std::uint32_t>(text.substr(0, slash), "a rate's count"));
   const std::string interval = text.substr(slash + 1);
-  auto seconds = number<std::uint32_t>(interval, "a rate's interval");
+  auto seconds = parse_number<std::uint32_t>(interval, "a rate's interval");
   if (!seconds.ok()) {
     SH_ASSIGN_OR_RETURN(const std::uint64_t duration, parse_duration(interval));
     if (duration > UINT32_MAX)
@@ -60,7 +49,7 @@ Result<actors::PolicyRules> policy_rules(const Args& args) {
   if (const auto callers = args.value("--callers"))
     rules.callers = split_list(*callers);
   if (const auto uses = args.value("--max-uses")) {
-    SH_ASSIGN_OR_RETURN(rules.max_uses, number<std::uint64_t>(*uses, "--max-uses"));
+    SH_ASSIGN_OR_RETURN(rules.max_uses, parse_number<std::uint64_t>(*uses, "--max-uses"));
   }
   if (const auto rate = args.value("--rate"))
     SH_RETURN_IF_ERROR(rate_option(*rate, rules));
@@ -79,7 +68,7 @@ Result<actors::PolicyRules> policy_rules(const Args& args) {
   if (const auto paths = args.value("--paths"))
     rules.path_prefixes = split_list(*paths);
   if (const auto longest = args.value("--max-message")) {
-    SH_ASSIGN_OR_RETURN(rules.max_message, number<std::uint64_t>(*longest, "--max-message"));
+    SH_ASSIGN_OR_RETURN(rules.max_message, parse_number<std::uint64_t>(*longest, "--max-message"));
   }
   rules.allow_prehashed = !args.has("--no-prehashed");
   return rules;

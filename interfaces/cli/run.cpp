@@ -13,6 +13,7 @@
 #include "client_keys.hpp"
 #include "demo.hpp"
 #include "requests.hpp"
+#include "watch.hpp"
 
 namespace stronghold::cli {
 namespace {
@@ -28,6 +29,7 @@ constexpr SpecialCommand kUnlock{
     "unlock", "unlock   (with --socket)\n  Gives strongholdd the password again after it locked itself."};
 constexpr SpecialCommand kLock{
     "lock", "lock   (with --socket)\n  Makes strongholdd drop every key from memory until the next unlock."};
+constexpr SpecialCommand kWatch{"watch", kWatchUsage};
 constexpr SpecialCommand kDemo{"demo", "demo\n  The end-to-end tour, in a temporary folder."};
 constexpr SpecialCommand kKeygen{
     "client keygen",
@@ -113,7 +115,7 @@ const std::string& overall_usage() {
     usage.append("  ").append(first_line(kInit.usage)).append("\n");
     for (const Command& command : commands())
       usage.append("  ").append(first_line(command.usage)).append("\n");
-    for (const SpecialCommand& special : {kKeygen, kUnlock, kLock, kDemo})
+    for (const SpecialCommand& special : {kKeygen, kUnlock, kLock, kWatch, kDemo})
       usage.append("  ").append(first_line(special.usage)).append("\n");
     usage.append(
         "\nexit codes: 0 success, 1 usage, 2 wrong password, 3 not found, 4 damaged or unsupported file,\n"
@@ -134,7 +136,7 @@ std::pair<const char*, std::size_t> command_name(const std::vector<std::string>&
       given.append(" ").append(words[i]);
     if (const Command* command = find_command(given))
       return {command->name, size};
-    for (const SpecialCommand& special : {kInit, kKeygen, kUnlock, kLock, kDemo})
+    for (const SpecialCommand& special : {kInit, kKeygen, kUnlock, kLock, kWatch, kDemo})
       if (given == special.name)
         return {special.name, size};
   }
@@ -144,7 +146,7 @@ std::pair<const char*, std::size_t> command_name(const std::vector<std::string>&
 const char* usage_of(const std::string& name) {
   if (const Command* command = find_command(name))
     return command->usage;
-  for (const SpecialCommand& special : {kInit, kKeygen, kUnlock, kLock, kDemo})
+  for (const SpecialCommand& special : {kInit, kKeygen, kUnlock, kLock, kWatch, kDemo})
     if (name == special.name)
       return special.usage;
   return "";
@@ -177,6 +179,8 @@ int run_command(const GlobalOptions& options, const std::vector<std::string>& wo
     done = client_keygen(options, rest);
   else if (command == kLock.name || command == kUnlock.name)
     done = lock_or_unlock(options, command, rest);
+  else if (command == kWatch.name)
+    done = watch(options, rest);
   else
     done = run_requests(options, *find_command(command), rest);
   if (done.ok())

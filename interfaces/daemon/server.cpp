@@ -91,6 +91,9 @@ struct Connection {
   vault::Caller caller;  // "uid:N" of the peer process, and the client identity it proved
   std::optional<Challenge> challenge;
   unsigned failed_proofs = 0;
+  // The watch stream (Op::watch): the connection's queue in the hub and the id its events carry.
+  std::shared_ptr<actors::EventHub::Subscription> watching;
+  std::uint64_t watch_id = 0;
   bool closing = false;  // closed once its answers are sent (too many failed proofs)
   bool reading = true;
   bool writing = false;
@@ -158,6 +161,14 @@ class Server {
   void handle_request(Call& call);
   void handle_challenge(Call& call);
   void handle_prove(Call& call);
+  void handle_watch(Call& call);
+  // Moves a watching connection's queued events into its outbox while it has room; false when
+  // none moved.
+  bool feed_watcher(Connection& connection);
+  // Wakes the loop (drain_completions) from any thread.
+  void wake();
+  // Tells watchers of something strongholdd saw itself (a wrong password, a refused proof).
+  void announce(actors::EventType type, const vault::Caller& caller, std::string kind, std::string detail);
   // Answers a proof: the connection is the client `name`, or (an empty name) denied with `why`.
   void proved(const Ticket& ticket, const std::string& name, const std::string& why);
   // Runs `task` on the KDF thread, or answers busy when too many wait already.
@@ -166,7 +177,8 @@ class Server {
   bool may_read(const Connection& connection) const;
   void update_interest(std::uint64_t id);
   void lock_engine();
-  Status unlock_engine(ByteView password);
+  // Opens the engine with `password`, or checks it when the engine is open; `caller` asked.
+  Status unlock_engine(ByteView password, const vault::Caller& caller);
   std::shared_ptr<Engine> engine();
 
   ServerOptions options_;
@@ -188,6 +200,9 @@ class Server {
   std::chrono::steady_clock::time_point last_request_ = std::chrono::steady_clock::now();
   std::unique_ptr<Workers> workers_ = std::make_unique<Workers>(kWorkers);
   std::unique_ptr<Workers> kdf_workers_ = std::make_unique<Workers>(1, kMaxKdfWaiting);
+  // The watch stream's hub: the engine publishes to it (options_.engine.actors.events), and so
+  // does the server; it outlives every engine the server opens.
+  std::shared_ptr<actors::EventHub> events_ = std::make_shared<actors::EventHub>();
 };
 
 const sigset_t& stop_signals() {
@@ -217,11 +232,11 @@ Status system_error(const char* what) { return error(Errc::io_error, "{}: {}", w
 bool has_short_answer(actors::RequestKind kind) {
   using enum actors::RequestKind;
   static constexpr actors::RequestKind kShort[] = {
-      GenerateKey,     ImportKey,      PublicKey,      DeleteKey,    DeriveKey,    Sign,          SignEcdsa,
-      PutSecret,       ChangePassword, CheckPassword,  ExpireKey,    SignSchnorr,  NodePublicKey, GenerateMnemonic,
-      RecoverMnemonic, AgreeKey,       Hmac,           Hkdf,         Pbkdf2,       DeleteSecret,  DidCreate,
-      DidExists,       DidPurge,       DidKeyGenerate, DidKeyInsert, DidKeyPublic, DidKeyDelete,  DidKeyExists,
-      DidValueSet,     ClientAdd,      ClientRemove,   SetAuditMode,    ApproverAdd,     ApproverRemove, SetApprovalRule};
+      GenerateKey,     ImportKey,      PublicKey,      DeleteKey,    DeriveKey,    Sign,           SignEcdsa,
+      PutSecret,       ChangePassword, CheckPassword,  ExpireKey,    SignSchnorr,  NodePublicKey,  GenerateMnemonic,
+      RecoverMnemonic, AgreeKey,       Hmac,           Hkdf,         Pbkdf2,       DeleteSecret,   DidCreate,
+      DidExists,       DidPurge,       DidKeyGenerate, DidKeyInsert, DidKeyPublic, DidKeyDelete,   DidKeyExists,
+      DidValueSet,     ClientAdd,      ClientRemove,   SetAuditMode, ApproverAdd,  ApproverRemove, SetApprovalRule};
   return std::find(std::begin(kShort), std::end(kShort), kind) != std::end(kShort);
 }
 
@@ -253,9 +268,10 @@ Server::~Server() {
 }
 
 Status Server::start(std::optional<runtime::SecretBuffer> password) {
+  options_.engine.actors.events = events_;
   if (password) {
     auto view = password->read();
-    SH_RETURN_IF_ERROR(unlock_engine(view.bytes()));
+    SH_RETURN_IF_ERROR(unlock_engine(view.bytes(), vault::Caller{}));
   }
   SH_ASSIGN_OR_RETURN(const sockaddr_un address, wire::socket_address(options_.socket));
   SH_RETURN_IF_ERROR(claim_socket_path(options_.socket, options_.snapshot));
@@ -304,13 +320,21 @@ void Server::lock_engine() {
   // stops its actors and drops every key from memory.
 }
 
-Status Server::unlock_engine(ByteView password) {
-  if (const auto open = engine())
-    return open->check_password(password);  // already unlocked: the answer still tells a wrong password
-  SH_ASSIGN_OR_RETURN(auto opened, Engine::open(options_.snapshot, password, options_.engine));
+Status Server::unlock_engine(ByteView password, const vault::Caller& caller) {
+  if (const auto open = engine()) {
+    // Already unlocked: the answer still tells a wrong password (and the engine tells watchers).
+    SH_ASSIGN_OR_RETURN(actors::Secret sealed, actors::Secret::seal(password));
+    return open->call(actors::CheckPassword{std::move(sealed)}, caller).status();
+  }
+  auto opened = Engine::open(options_.snapshot, password, options_.engine);
+  if (!opened.ok()) {
+    if (opened.code() == Errc::wrong_password)
+      announce(actors::EventType::unlock_failed, caller, "unlock", opened.status().message());
+    return opened.status();
+  }
   std::lock_guard guard(engine_mutex_);
   if (!engine_)
-    engine_ = std::move(opened);
+    engine_ = std::move(*opened);
   return {};
 }
 
@@ -522,26 +546,53 @@ void Server::on_readable(std::uint64_t id, bool hung_up) {
 
 void Server::on_writable(std::uint64_t id) {
   Connection& connection = connections_.at(id);
-  while (connection.sent < connection.outbox.size()) {
-    const ssize_t wrote = ::send(connection.fd, connection.outbox.data() + connection.sent,
-                                 connection.outbox.size() - connection.sent, MSG_NOSIGNAL);
-    if (wrote < 0 && (errno == EAGAIN || errno == EINTR))
-      break;
-    if (wrote <= 0) {
-      close_connection(id);
-      return;
+  do {
+    while (connection.sent < connection.outbox.size()) {
+      const ssize_t wrote = ::send(connection.fd, connection.outbox.data() + connection.sent,
+                                   connection.outbox.size() - connection.sent, MSG_NOSIGNAL);
+      if (wrote < 0 && (errno == EAGAIN || errno == EINTR))
+        break;
+      if (wrote <= 0) {
+        close_connection(id);
+        return;
+      }
+      connection.sent += static_cast<std::size_t>(wrote);
     }
-    connection.sent += static_cast<std::size_t>(wrote);
-  }
-  if (connection.sent == connection.outbox.size()) {
+    if (connection.sent < connection.outbox.size())
+      break;
     connection.outbox.clear();
     connection.sent = 0;
     if (connection.closing) {
       close_connection(id);
       return;
     }
-  }
+  } while (feed_watcher(connection));  // events that waited for room
   update_interest(id);
+}
+
+bool Server::feed_watcher(Connection& connection) {
+  if (!connection.watching || connection.outbox.size() - connection.sent >= kMaxOutbox)
+    return false;
+  const std::vector<actors::Event> events = connection.watching->take();
+  for (const actors::Event& event : events)
+    connection.outbox.append(wire::encode_frame(Message{connection.watch_id, 0, wire::event_fields(event)}).view());
+  return !events.empty();
+}
+
+void Server::wake() {
+  const std::uint64_t one = 1;
+  [[maybe_unused]] const auto wrote = ::write(wakeup_, &one, sizeof one);
+}
+
+void Server::announce(actors::EventType type, const vault::Caller& caller, std::string kind, std::string detail) {
+  events_->publish(actors::Event{
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count(),
+      type,
+      caller.to_string(),
+      std::move(kind),
+      {},
+      std::move(detail)});
 }
 
 void Server::complete(const Ticket& ticket, Message answer, Effect effect) {
@@ -549,8 +600,7 @@ void Server::complete(const Ticket& ticket, Message answer, Effect effect) {
     std::lock_guard guard(completions_mutex_);
     completions_.push_back(Completion{ticket, std::move(answer), std::move(effect)});
   }
-  const std::uint64_t one = 1;
-  [[maybe_unused]] const auto wrote = ::write(wakeup_, &one, sizeof one);
+  wake();
 }
 
 void Server::drain_completions() {
@@ -578,6 +628,9 @@ void Server::drain_completions() {
   if (was_over && charged_ < kMaxCharge)  // the connections that waited for the daemon-wide charge
     for (const auto& [id, connection] : connections_)
       update_interest(id);
+  for (const auto& [id, connection] : connections_)  // at most kMaxConnections
+    if (connection.watching)
+      touched.push_back(id);
   for (const std::uint64_t id : touched)
     if (connections_.contains(id))
       on_writable(id);
@@ -629,7 +682,8 @@ const Route* Server::route(Op op) {
       {Op::retired_command, nothing, loop, false, &Server::handle_retired_command},
       {Op::request, engine, loop, true, &Server::handle_request},  // the asynchronous API or the KDF thread
       {Op::challenge, nothing, loop, false, &Server::handle_challenge},
-      {Op::prove, engine, loop, false, &Server::handle_prove},  // looks the key up through the asynchronous API
+      {Op::prove, engine, loop, false, &Server::handle_prove},   // looks the key up through the asynchronous API
+      {Op::watch, nothing, loop, false, &Server::handle_watch},  // also while locked: failed unlocks are news
   };
   const auto* const found =
       std::find_if(std::begin(kRoutes), std::end(kRoutes), [op](const Route& row) { return row.op == op; });
@@ -683,13 +737,13 @@ void Server::handle_unlock(Call& call) {
     return;
   }
   auto password = std::make_shared<Result<runtime::SecretBuffer>>(runtime::SecretBuffer::from(call.request.fields[0]));
-  post_kdf(call.ticket, [this, ticket = call.ticket, password] {
+  post_kdf(call.ticket, [this, ticket = call.ticket, caller = call.caller, password] {
     if (!password->ok()) {
       reply(ticket, password->status());
       return;
     }
     auto view = (*password)->read();
-    reply(ticket, unlock_engine(view.bytes()));
+    reply(ticket, unlock_engine(view.bytes(), caller));
   });
 }
 
@@ -748,8 +802,9 @@ void Server::handle_retired_command(Call& call) {
 bool stretches_password(actors::RequestKind kind) {
   using enum actors::RequestKind;
   static constexpr actors::RequestKind kStretching[] = {
-      ChangePassword,     CheckPassword,      Pbkdf2,    GenerateMnemonic, RecoverMnemonic,
-      ExportWithPassword, ImportWithPassword, ClientAdd, ClientRemove,     SetAuditMode, ApproverAdd, ApproverRemove, SetApprovalRule};
+      ChangePassword,     CheckPassword,      Pbkdf2,         GenerateMnemonic, RecoverMnemonic,
+      ExportWithPassword, ImportWithPassword, ClientAdd,      ClientRemove,     SetAuditMode,
+      ApproverAdd,        ApproverRemove,     SetApprovalRule};
   return std::find(std::begin(kStretching), std::end(kStretching), kind) != std::end(kStretching);
 }
 
@@ -848,7 +903,42 @@ void Server::proved(const Ticket& ticket, const std::string& name, const std::st
     return;
   }
   complete(ticket, failure(ticket.id, error(Errc::denied, "client proof refused: {}", why)),
-           [](Connection& connection) { connection.closing = ++connection.failed_proofs >= wire::kMaxFailedProofs; });
+           [this, why](Connection& connection) {
+             announce(actors::EventType::denied, connection.caller, "prove", why);
+             connection.closing = ++connection.failed_proofs >= wire::kMaxFailedProofs;
+           });
+}
+
+// The first answer says the connection watches; its events follow under the request's id
+// (feed_watcher), as the connection's outbox has room: a watcher that reads slowly loses events
+// in its own queue (an overflow event says how many), never slows the engine.
+void Server::handle_watch(Call& call) {
+  constexpr std::uint32_t kDefaultCapacity = 1024;
+  std::uint32_t capacity = kDefaultCapacity;
+  if (call.request.fields.size() > 1 || (call.request.fields.size() == 1 && call.request.fields[0].size() != 4)) {
+    reply(call.ticket, Status(Errc::invalid_argument, "watch takes nothing, or its queue's capacity (u32)"));
+    return;
+  }
+  if (call.request.fields.size() == 1) {
+    capacity = 0;
+    for (std::size_t i = 0; i < 4; ++i)
+      capacity = (capacity << 8) | call.request.fields[0][i];
+  }
+  const auto connection = connections_.find(call.ticket.connection);
+  if (connection == connections_.end())
+    return;
+  if (connection->second.watching) {
+    reply(call.ticket, Status(Errc::already_exists, "this connection watches already"));
+    return;
+  }
+  auto subscription = events_->subscribe(capacity, [this] { wake(); });
+  if (!subscription.ok()) {
+    reply(call.ticket, subscription.status());
+    return;
+  }
+  connection->second.watching = std::move(*subscription);
+  connection->second.watch_id = call.ticket.id;
+  reply(call.ticket, Status{});
 }
 
 }  // namespace

@@ -213,7 +213,8 @@ struct Engine::State {
   std::shared_ptr<SubmitQueue> submitted = std::make_shared<SubmitQueue>();
   std::chrono::milliseconds timeout{};
   snapshot::OpenReport open_report;
-  vault::Caller caller;  // of every request that names none
+  vault::Caller caller;                      // of every request that names none
+  std::shared_ptr<actors::EventHub> events;  // watchers (EngineOptions::actors.events), or null
   std::atomic<bool> closed{false};
 
   // Sends one message and waits for its reply.
@@ -243,7 +244,13 @@ struct Engine::State {
   Result<Bytes> sign(R& request, const vault::Caller& as, SignHere sign_here) {
     if (closed)
       return engine_closed();
-    SH_ASSIGN_OR_RETURN(const vault::SigningMaterial key, material(request.at));
+    auto found = material(request.at);
+    if (!found.ok()) {
+      if (found.code() == Errc::expired)
+        announce_expired(R::kName, request.at, as, found.status());  // the actors never saw it
+      return found.status();
+    }
+    const vault::SigningMaterial& key = *found;
     if (key.secret == nullptr)
       return call(std::move(request), as);
     return sign_here(key, request);
@@ -285,6 +292,16 @@ struct Engine::State {
     return check_expiry(std::move(fetched), location);
   }
 
+  void announce_expired(std::string_view kind, const vault::Location& location, const vault::Caller& as,
+                        const Status& why) const {
+    if (events == nullptr || !events->watched())
+      return;
+    events->publish(actors::Event{
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count(),
+        actors::EventType::expired, as.to_string(), std::string(kind), location.to_string(), why.message()});
+  }
+
   Result<vault::SigningMaterial> check_expiry(vault::SigningMaterial material, const vault::Location& location) const {
     if (material.expires_at != 0 && clock() >= material.expires_at)
       return error(Errc::expired, "the record at {} has expired", location.to_string());
@@ -321,6 +338,7 @@ Result<std::unique_ptr<Engine>> Engine::start(std::unique_ptr<snapshot::Snapshot
   state->timeout = options.timeout;
   state->open_report = snapshot->open_report();
   state->caller.name = options.caller;
+  state->events = options.actors.events;
   state->clock = options.snapshot.clock ? options.snapshot.clock : vault::Keystore::Clock(vault::unix_now);
   actors::EngineOptions actor_options = options.actors;
   actor_options.durability = options.snapshot.durability;

@@ -45,7 +45,10 @@ Result<Client> Client::connect(const std::string& socket_path, std::chrono::seco
 }
 
 Client::Client(Client&& other) noexcept
-    : fd_(other.fd_), answer_timeout_(other.answer_timeout_), next_id_(other.next_id_) {
+    : fd_(other.fd_),
+      answer_timeout_(other.answer_timeout_),
+      next_id_(other.next_id_),
+      reader_(std::move(other.reader_)) {
   other.fd_ = -1;
 }
 
@@ -56,9 +59,12 @@ Client::~Client() {
 
 Status Client::wait_for(short events, std::chrono::steady_clock::time_point deadline) const {
   for (;;) {
-    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const bool forever = deadline == std::chrono::steady_clock::time_point::max();
+    const auto left = forever
+                          ? std::chrono::milliseconds(-1)
+                          : std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     pollfd ready{fd_, events, 0};
-    const int got = left.count() > 0 ? ::poll(&ready, 1, static_cast<int>(left.count())) : 0;
+    const int got = forever || left.count() > 0 ? ::poll(&ready, 1, static_cast<int>(left.count())) : 0;
     if (got > 0)
       return {};
     if (got == 0)
@@ -87,17 +93,20 @@ Result<std::vector<Bytes>> Client::call(Op op, std::vector<Bytes> fields) {
   const std::uint64_t id = next_id_++;
   runtime::SecretBytes frame = encode_frame(Message{id, static_cast<std::uint8_t>(op), std::move(fields)});
   SH_RETURN_IF_ERROR(send_all(frame.view(), deadline));
-  FrameReader reader;
+  return receive(id, deadline);
+}
+
+Result<std::vector<Bytes>> Client::receive(std::uint64_t id, std::chrono::steady_clock::time_point deadline) {
   runtime::SecretBytes body;
   std::uint8_t buffer[64 * 1024];
-  while (!reader.next(body)) {
+  while (!reader_.next(body)) {
     SH_RETURN_IF_ERROR(wait_for(POLLIN, deadline));
     const ssize_t got = ::recv(fd_, buffer, sizeof buffer, 0);
     if (got < 0 && errno == EINTR)
       continue;
     if (got <= 0)
       return Status(Errc::unavailable, "strongholdd closed the connection");
-    SH_RETURN_IF_ERROR(reader.feed(ByteView(buffer, static_cast<std::size_t>(got))));
+    SH_RETURN_IF_ERROR(reader_.feed(ByteView(buffer, static_cast<std::size_t>(got))));
     sodium_memzero(buffer, static_cast<std::size_t>(got));
   }
   auto response = decode_body(body.view(), false);
@@ -110,6 +119,20 @@ Result<std::vector<Bytes>> Client::call(Op op, std::vector<Bytes> fields) {
     return Status(static_cast<Errc>(response->code), text);
   }
   return std::move(response->fields);
+}
+
+Status Client::watch(std::uint32_t capacity, const std::function<bool(const actors::Event&)>& on_event) {
+  Bytes asked(4);
+  for (std::size_t i = 0; i < 4; ++i)
+    asked[i] = static_cast<std::uint8_t>(capacity >> (8 * (3 - i)));
+  const std::uint64_t id = next_id_;
+  SH_RETURN_IF_ERROR(call(Op::watch, {std::move(asked)}).status());
+  for (;;) {
+    SH_ASSIGN_OR_RETURN(const std::vector<Bytes> fields, receive(id, std::chrono::steady_clock::time_point::max()));
+    SH_ASSIGN_OR_RETURN(const actors::Event event, event_from_fields(fields));
+    if (!on_event(event))
+      return {};
+  }
 }
 
 Result<runtime::SecretBytes> Client::call(ByteView request) {

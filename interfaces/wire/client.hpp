@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string>
 
 #include "protocol.hpp"
@@ -32,15 +33,22 @@ class Client {
   // Ed25519 key of `seed` (32 bytes), whose secret key exists only in guarded scratch memory while
   // it signs. denied when strongholdd does not take the proof.
   Status prove(const std::string& name, ByteView seed);
+  // Subscribes this connection to the watch stream (Op::watch) with a queue of `capacity` events
+  // in strongholdd, then calls `on_event` for each event as it comes, until it returns false (ok)
+  // or the connection ends (unavailable). Waits for events without a deadline.
+  Status watch(std::uint32_t capacity, const std::function<bool(const actors::Event&)>& on_event);
 
  private:
   Client(int fd, std::chrono::seconds answer_timeout) noexcept : fd_(fd), answer_timeout_(answer_timeout) {}
   // Waits until the connection is ready for `events` (poll's), until `deadline`.
   Status wait_for(short events, std::chrono::steady_clock::time_point deadline) const;
   Status send_all(ByteView frame, std::chrono::steady_clock::time_point deadline) const;
+  // The next message, which must answer request `id`; waits until `deadline` (max(): for ever).
+  Result<std::vector<Bytes>> receive(std::uint64_t id, std::chrono::steady_clock::time_point deadline);
   int fd_ = -1;
   std::chrono::seconds answer_timeout_;
   std::uint64_t next_id_ = 1;
+  FrameReader reader_;  // frames may arrive together: what follows one is kept for the next
 };
 
 }  // namespace stronghold::wire

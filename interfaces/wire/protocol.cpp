@@ -94,7 +94,7 @@ Result<Message> decode_body(ByteView body, bool request) {
   message.id = get_be(body, 8);
   message.code = body[8];
   if (request &&
-      (message.code < static_cast<std::uint8_t>(Op::ping) || message.code > static_cast<std::uint8_t>(Op::prove)))
+      (message.code < static_cast<std::uint8_t>(Op::ping) || message.code > static_cast<std::uint8_t>(kLastOp)))
     return error(Errc::invalid_argument, "unknown operation {}", message.code);
   SH_RETURN_IF_ERROR(get_fields(body.subspan(9), message.fields));
   return message;
@@ -137,6 +137,41 @@ bool FrameReader::next(runtime::SecretBytes& body) {
     consumed_ = 0;
   }
   return true;
+}
+
+std::vector<Bytes> event_fields(const actors::Event& event) {
+  Bytes time(8);
+  for (std::size_t i = 0; i < 8; ++i)
+    time[i] = static_cast<std::uint8_t>(static_cast<std::uint64_t>(event.time_ms) >> (8 * (7 - i)));
+  const auto text = [](const std::string& field) { return Bytes(field.begin(), field.end()); };
+  std::vector<Bytes> fields;
+  fields.push_back(Bytes{static_cast<std::uint8_t>(event.type)});
+  fields.push_back(std::move(time));
+  fields.push_back(text(event.caller));
+  fields.push_back(text(event.kind));
+  fields.push_back(text(event.location));
+  fields.push_back(text(event.detail));
+  return fields;
+}
+
+Result<actors::Event> event_from_fields(const std::vector<Bytes>& fields) {
+  const bool shaped = fields.size() == 6 && fields[0].size() == 1 && fields[1].size() == 8 &&
+                      std::all_of(fields.begin() + 2, fields.end(),
+                                  [](const Bytes& field) { return field.size() <= actors::kMaxEventField; });
+  if (!shaped || fields[0][0] == 0 || fields[0][0] > static_cast<std::uint8_t>(actors::kLastEventType))
+    return Status(Errc::invalid_argument, "strongholdd sent an event this client cannot read");
+  actors::Event event;
+  event.type = static_cast<actors::EventType>(fields[0][0]);
+  std::uint64_t time = 0;
+  for (std::size_t i = 0; i < 8; ++i)
+    time = (time << 8) | fields[1][i];
+  event.time_ms = static_cast<std::int64_t>(time);
+  const auto text = [](const Bytes& field) { return std::string(field.begin(), field.end()); };
+  event.caller = text(fields[2]);
+  event.kind = text(fields[3]);
+  event.location = text(fields[4]);
+  event.detail = text(fields[5]);
+  return event;
 }
 
 }  // namespace stronghold::wire

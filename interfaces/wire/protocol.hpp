@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "stronghold/actors/events.hpp"
 #include "stronghold/runtime/hex.hpp"
 #include "stronghold/runtime/secret_bytes.hpp"
 
@@ -50,7 +51,11 @@ enum class Op : std::uint8_t {
   // client_proof_message] -> [], and the connection's caller is "client:NAME" from then on.
   challenge = 12,
   prove = 13,
+  // The watch stream (docs/wire-protocol.md, "Watching"): [] or [queue capacity, u32 big-endian] -> [], then,
+  // under the same id, one message per event (event_fields) for as long as the connection lasts.
+  watch = 14,
 };
+inline constexpr Op kLastOp = Op::watch;
 
 inline constexpr std::size_t kChallengeSize = 32;
 // Failed proofs a connection may make; the last one's answer is followed by a hang-up, so a
@@ -85,6 +90,12 @@ runtime::SecretBytes encode_frame(const Message& message);
 // Decodes a frame body: invalid_argument for anything malformed (short, trailing bytes, a field
 // past the end, too many fields, an unknown op when `request`).
 Result<Message> decode_body(ByteView body, bool request);
+
+// An event of the watch stream as a message's fields: type (u8) || time (unix ms, i64
+// big-endian, like every integer of this protocol) || caller || kind || location || detail; and back (invalid_argument
+// when the fields are not one).
+std::vector<Bytes> event_fields(const actors::Event& event);
+Result<actors::Event> event_from_fields(const std::vector<Bytes>& fields);
 
 // Cuts frames out of a byte stream as it arrives.
 class FrameReader {

@@ -54,7 +54,7 @@ struct ApprovalFixture {
   explicit ApprovalFixture(std::uint32_t deadline = 3600) {
     REQUIRE(engine->generate(at("w/sign"), KeyType::ed25519).ok());
     recipient = engine->generate(at("w/to"), KeyType::x25519).value();
-    REQUIRE(engine->call(actors::SetAuditMode{vault::AuditMode::best_effort}).ok());
+    REQUIRE(engine->call(actors::SetAuditMode{vault::AuditMode::best_effort, password()}).ok());
     for (const Approver& approver : approvers)
       REQUIRE(
           engine->call(actors::ApproverAdd{approver.name, approver.public_key, vault::Overwrite::refuse, password()})

@@ -317,3 +317,21 @@ TEST_CASE("after SIGKILL in fail-closed mode, every acknowledged request has its
 }
 
 }  // namespace
+
+TEST_CASE_FIXTURE(AuditFixture, "a request whose password its KDF finds wrong is logged allowed, then failed") {
+  set_mode(AuditMode::best_effort);
+  const auto wrong = actors::Secret::seal(bytes_of("not it")).value();
+  CHECK(engine->call(actors::CheckPassword{wrong}).code() == Errc::wrong_password);
+  CHECK(engine->change_password(bytes_of("not it"), bytes_of("new")).code() == Errc::wrong_password);
+  CHECK(engine->call(actors::CheckPassword{actors::Secret::seal(kPassword).value()}).ok());
+  const auto all = entries();
+  CHECK(count_kind(all, actors::RequestKind::CheckPassword, AuditOutcome::allowed) == 2);
+  CHECK(count_kind(all, actors::RequestKind::CheckPassword, AuditOutcome::failed) == 1);
+  CHECK(count_kind(all, actors::RequestKind::ChangePassword, AuditOutcome::failed) == 1);
+  const auto failed = std::find_if(all.begin(), all.end(), [](const AuditRecord& entry) {
+    return static_cast<AuditOutcome>(entry.outcome) == AuditOutcome::failed;
+  });
+  REQUIRE(failed != all.end());
+  CHECK(failed->status == static_cast<std::uint8_t>(Errc::wrong_password));
+  CHECK(failed->caller == "owner");
+}

@@ -399,3 +399,24 @@ TEST_CASE_FIXTURE(EngineFixture, "a password change and garbage collection keep 
     locations.push_back(entry.location.to_string());
   CHECK(locations == std::vector<std::string>{"w/a", "w/after"});
 }
+
+TEST_CASE_FIXTURE(EngineInSystemFixture, "watchers hear that a signer and the vault actor were restarted") {
+  auto hub = std::make_shared<actors::EventHub>();
+  auto watcher = hub->subscribe(16).value();
+  options.actors.events = hub;
+  auto engine = create();
+  REQUIRE(engine->generate(at("w/ed"), KeyType::ed25519).ok());
+  const auto restarted = [&watcher] {
+    std::vector<actors::Event> events;
+    for (int i = 0; i < 100 && events.empty(); ++i)
+      events = watcher->wait(std::chrono::milliseconds(100));
+    REQUIRE(events.size() == 1);
+    CHECK(events[0].type == actors::EventType::actor_restarted);
+    return events[0].detail;
+  };
+  caf::anon_send_exit(child(*engine, system, 3), caf::exit_reason::kill);  // a signer
+  CHECK(restarted() == "a signer");
+  caf::anon_send_exit(child(*engine, system, 0), caf::exit_reason::kill);  // the vault actor
+  REQUIRE(public_key_after_restart(*engine, at("w/ed")).ok());
+  CHECK(restarted() == "the vault and snapshot actors, from the file");
+}

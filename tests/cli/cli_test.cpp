@@ -12,6 +12,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <sstream>
 #include <thread>
 
@@ -1099,4 +1100,31 @@ TEST_CASE("approve: a delete under a 2-of-3 rule exits 8 until two approvers app
     CHECK(cli.run({"key", "public", "--at", "w/gone"}).exit_code == 3);
     CHECK(cli.ok({"approval", "list"}).empty());
   });
+}
+
+TEST_CASE("watch prints strongholdd's events as they happen, and stops after --count") {
+  Cli cli;
+  cli.ok({"init", "--kdf", "fast"});
+  cli.ok({"key", "generate", "--type", "ed25519", "--at", "w/ed"});
+  cli.ok({"policy", "set", "--vault", "w", "--callers", "client:nobody"});
+  CHECK(cli.run({"watch"}).exit_code == 1);  // no strongholdd to watch
+  cli.serve();
+  CHECK(cli.run({"watch", "--count", "0"}).exit_code == 5);
+  CHECK(cli.run({"watch", "--queue", "70000"}).exit_code == 5);
+  auto watching = std::async(std::launch::async, [&cli] { return cli.run({"--json", "watch", "--count", "2"}); });
+  // Denied signatures until the watcher has seen two (it may subscribe after the first few).
+  for (int i = 0; i < 400 && watching.wait_for(std::chrono::milliseconds(50)) != std::future_status::ready; ++i)
+    CHECK(cli.run({"sign", "--at", "w/ed", "--hex", "01"}).exit_code == 7);
+  REQUIRE(watching.wait_for(std::chrono::seconds(60)) == std::future_status::ready);
+  const Run watched = watching.get();
+  INFO("stderr: " << watched.err);
+  CHECK(watched.exit_code == 0);
+  const auto lines = watched.lines();
+  REQUIRE(lines.size() == 2);
+  for (const std::string& line : lines) {
+    CHECK(line.starts_with(R"({"time":")"));
+    CHECK(line.find(R"("type":"denied","caller":"uid:)" + std::to_string(::geteuid()) +
+                    R"(","kind":"sign","location":"w/ed","detail":"denied by policy of vault w: )") !=
+          std::string::npos);
+  }
 }

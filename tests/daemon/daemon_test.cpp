@@ -904,3 +904,101 @@ TEST_CASE("a connection that fails three proofs is closed after the third answer
   wire::Client next = f.daemon.client();  // others are served
   CHECK(next.prove("alice", f.alice.seed).ok());
 }
+
+namespace {
+
+// A raw connection subscribed to the watch stream with a queue of `capacity` events.
+std::unique_ptr<Raw> watcher(const Daemon& daemon, std::uint32_t capacity) {
+  auto raw = std::make_unique<Raw>(daemon.socket());
+  Bytes asked(4);
+  for (std::size_t i = 0; i < 4; ++i)
+    asked[i] = static_cast<std::uint8_t>(capacity >> (8 * (3 - i)));
+  raw->send(request(77, Op::watch, {asked}));
+  const auto answer = raw->receive();
+  REQUIRE(answer);
+  REQUIRE(answer->code == 0);
+  return raw;
+}
+
+// The next event on a watching connection.
+ac::Event next_event(Raw& raw) {
+  auto message = raw.receive();
+  REQUIRE(message);
+  CHECK(message->id == 77);
+  return wire::event_from_fields(message->fields).value();
+}
+
+}  // namespace
+
+TEST_CASE("a watcher sees denials, changes, deletions and wrong passwords through strongholdd as they happen") {
+  ClientDaemon f;
+  auto raw = watcher(f.daemon, 64);
+  wire::Client client = f.daemon.client();
+  CHECK(f.sign(client).code() == Errc::denied);
+  ac::Event event = next_event(*raw);
+  CHECK(event.type == ac::EventType::denied);
+  CHECK(event.caller == "uid:" + std::to_string(::geteuid()));
+  CHECK(event.kind == "sign");
+  CHECK(event.location == "w/ed");
+
+  REQUIRE(call(client, ac::GenerateKey{.at = vault::Location::parse("v/k").value()}).ok());
+  REQUIRE(call(client, ac::DeleteKey{vault::Location::parse("v/k").value()}).ok());
+  event = next_event(*raw);
+  CHECK(event.type == ac::EventType::deleted);
+  CHECK(event.location == "v/k");
+
+  const auto wrong = ac::Secret::seal(text("guess")).value();
+  CHECK(call(client, ac::ClientRemove{"alice", wrong}).status().code() == Errc::wrong_password);
+  event = next_event(*raw);
+  CHECK(event.type == ac::EventType::unlock_failed);
+  CHECK(event.kind == "client.remove");
+  CHECK(client.call(Op::unlock, {text("guess")}).status().code() == Errc::wrong_password);
+  event = next_event(*raw);  // unlocked already: the engine checks the password
+  CHECK(event.type == ac::EventType::unlock_failed);
+  CHECK(event.kind == "password.check");
+  CHECK(event.caller == "uid:" + std::to_string(::geteuid()));
+  REQUIRE(client.call(Op::lock, {}).ok());
+  CHECK(client.call(Op::unlock, {text("guess")}).status().code() == Errc::wrong_password);
+  event = next_event(*raw);  // locked: the watcher still hears of it
+  CHECK(event.type == ac::EventType::unlock_failed);
+  CHECK(event.kind == "unlock");
+  REQUIRE(client.call(Op::unlock, {kPassword}).ok());
+
+  wire::Client impostor = f.daemon.client();
+  CHECK(impostor.prove("alice", ClientKeys(0xb2).seed).code() == Errc::denied);
+  event = next_event(*raw);
+  CHECK(event.type == ac::EventType::denied);
+  CHECK(event.kind == "prove");
+
+  // A second watch on the same connection is refused; the first goes on.
+  raw->send(request(78, Op::watch, {}));
+  const auto refused = raw->receive();
+  REQUIRE(refused);
+  CHECK(refused->id == 78);
+  CHECK(static_cast<Errc>(refused->code) == Errc::already_exists);
+  CHECK(f.sign(client).code() == Errc::denied);
+  CHECK(next_event(*raw).type == ac::EventType::denied);
+}
+
+TEST_CASE("a watcher that stops reading never holds up strongholdd, and is told how many events it missed") {
+  ClientDaemon f;
+  auto raw = watcher(f.daemon, 8);
+  wire::Client client = f.daemon.client();
+  // Far more events than the watcher's queue, outbox and socket buffers hold together; every
+  // request is answered while nobody reads them.
+  constexpr std::uint64_t kDenials = 20'000;
+  for (std::uint64_t i = 0; i < kDenials; ++i)
+    REQUIRE(f.sign(client).code() == Errc::denied);
+  std::uint64_t received = 0;
+  std::uint64_t missed = 0;
+  while (received + missed < kDenials) {
+    const ac::Event event = next_event(*raw);
+    if (event.type == ac::EventType::overflow)
+      missed += std::stoull(event.detail);
+    else
+      ++received;
+  }
+  CHECK(received + missed == kDenials);
+  CHECK(missed > 0);
+  CHECK_FALSE(raw->receive(std::chrono::milliseconds(200)));  // nothing else
+}

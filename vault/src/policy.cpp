@@ -136,6 +136,8 @@ Result<Policy> Policy::decode(ByteView bytes) {
 
 namespace {
 
+constexpr std::string_view kRateLimitRule = ": rate limit of ";
+
 Status denied(std::string_view scope, std::string_view rule) {
   return error(Errc::denied, "denied by policy of {}: {}", scope, rule);
 }
@@ -213,8 +215,8 @@ Status take_uses(const Policy& policy, std::string_view scope, UseCounter& count
   if (policy.rate.count != 0) {
     refill(policy.rate, counter, now_ms);
     if (static_cast<double>(uses) > counter.tokens)
-      return denied(scope,
-                    fmt::format("rate limit of {} uses per {} s reached", policy.rate.count, policy.rate.seconds));
+      return denied(scope, fmt::format("{}{} uses per {} s reached", kRateLimitRule.substr(2), policy.rate.count,
+                                       policy.rate.seconds));
     counter.tokens -= static_cast<double>(uses);
   }
   counter.used += uses;
@@ -319,6 +321,10 @@ Status write_reserved_uses(Transaction& tx, const std::string& vault, const std:
   Bytes encoded;
   ByteWriter(encoded).varint(uses);
   return CompanionRecords::put(tx, companion_location(Companion::uses, vault, record), encoded);
+}
+
+bool is_rate_limit_denial(std::string_view message) noexcept {
+  return message.starts_with("denied by policy of ") && message.find(kRateLimitRule) != std::string_view::npos;
 }
 
 }  // namespace stronghold::vault

@@ -109,11 +109,11 @@ class Engine {
   Status sync();
   // Removes deleted and expired records for good and compacts the file.
   Status collect_garbage();
-  // wrong_password when `current_password` is not the snapshot's. The password KDFs run on the
-  // caller's thread; the new password keeps the file's KDF cost. A full re-key
+  // wrong_password when `current_password` is not the snapshot's. The password KDFs run in a
+  // worker of the engine's; the new password keeps the file's KDF cost. A full re-key
   // (snapshot::Snapshot::change_password): the vault actor seals every record again meanwhile.
   Status change_password(ByteView current_password, ByteView new_password);
-  // wrong_password when `password` is not the snapshot's; the KDF runs on the caller's thread.
+  // wrong_password when `password` is not the snapshot's; the KDF runs in a worker of the engine's.
   Status check_password(ByteView password);
 
   // What opening the file found: a torn final write it ignored, for one.

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "stronghold/actors/events.hpp"
 #include "stronghold/snapshot/snapshot.hpp"
 #include "stronghold/vault/location.hpp"
 
@@ -48,6 +49,8 @@ struct EngineOptions {
   std::string audit_path;
   snapshot::FileSystem* audit_file_system = nullptr;  // null: the operating system's
   std::uint64_t audit_max_file_bytes = std::uint64_t{64} << 20;
+  // Where the engine publishes its watch events (events.hpp); null: it publishes none.
+  std::shared_ptr<EventHub> events;
 };
 
 }  // namespace stronghold::actors

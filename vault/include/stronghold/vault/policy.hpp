@@ -115,6 +115,9 @@ struct PolicedRequest {
 // request at `now` (unix seconds); `scope` names the policy's vault or key.
 Status check_policy(const Policy& policy, std::string_view scope, const PolicedRequest& request, std::int64_t now);
 
+// Whether a denial's message (check_policy, take_uses) names the rate limit as its rule.
+bool is_rate_limit_denial(std::string_view message) noexcept;
+
 // The counted rules' state of one policy. Uses are made durable ahead, a block at a time (one
 // journal entry per block, not per use), and the next block is reserved in the background when
 // half of the current one is used, so a request waits for a reservation only when it outruns
