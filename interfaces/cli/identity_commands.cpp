@@ -149,6 +149,17 @@ Status did_key_exists(const Args& args, const Inputs&, Requests& requests, Outpu
 
 // ---- encryption to a DID's X25519 key (JWE-style: ECDH-ES, or ECDH-ES+A256KW with --wrap)
 
+// --kdf identity (IOTA Identity 0.6's Concat KDF, the default) or rfc7518 (vault/jwe.hpp).
+Result<vault::AgreementInfo> agreement_option(const Args& args) {
+  vault::AgreementInfo agreement;
+  const std::string form = args.value("--kdf").value_or("identity");
+  if (form == "rfc7518")
+    agreement.form = vault::KdfForm::rfc7518;
+  else if (form != "identity")
+    return error(Errc::invalid_argument, "--kdf is identity or rfc7518, not '{}'", form);
+  return agreement;
+}
+
 Status did_encrypt(const Args& args, const Inputs& inputs, Requests& requests, Output& out) {
   SH_ASSIGN_OR_RETURN(const Did did, did_option(args));
   SH_ASSIGN_OR_RETURN(KeyLocation location, key_location_option(requests, did, args));
@@ -161,10 +172,11 @@ Status did_encrypt(const Args& args, const Inputs& inputs, Requests& requests, O
     SH_ASSIGN_OR_RETURN(associated_data, hex_option(args, "--ad"));
   }
   const auto management = args.has("--wrap") ? vault::KeyManagement::ecdh_es_a256kw : vault::KeyManagement::ecdh_es;
+  SH_ASSIGN_OR_RETURN(const vault::AgreementInfo agreement, agreement_option(args));
   vault::EncryptedData data;
   SH_RETURN_IF_ERROR(plaintext.open([&](ByteView bytes) -> Status {
     SH_ASSIGN_OR_RETURN(data, vault::jwe_encrypt(bytes, associated_data, vault::ContentEncryption::aes256gcm,
-                                                 management, {}, recipient));
+                                                 management, agreement, recipient));
     return {};
   }));
   Output::Fields fields = {{"ciphertext", to_hex(data.ciphertext)},
@@ -185,6 +197,7 @@ Status did_decrypt(const Args& args, const Inputs&, Requests& requests, Output& 
   SH_ASSIGN_OR_RETURN(request.data.nonce, hex_option(args, "--nonce"));
   SH_ASSIGN_OR_RETURN(request.data.tag, hex_option(args, "--tag"));
   SH_ASSIGN_OR_RETURN(request.data.ephemeral_public_key, hex_option(args, "--epk"));
+  SH_ASSIGN_OR_RETURN(request.agreement, agreement_option(args));
   if (args.has("--ad")) {
     SH_ASSIGN_OR_RETURN(request.data.associated_data, hex_option(args, "--ad"));
   }
@@ -280,16 +293,19 @@ const std::vector<Command>& identity_commands() {
        {},
        did_key_exists},
       {"did encrypt",
-       "did encrypt --did DID --location L (--hex HEX | --stdin) [--ad HEX] [--wrap]\n"
+       "did encrypt --did DID --location L (--hex HEX | --stdin) [--ad HEX] [--wrap] [--kdf identity|rfc7518]\n"
        "  Encrypts to the DID's X25519 key (ECDH-ES, or ECDH-ES+A256KW with --wrap; AES-256-GCM);\n"
-       "  prints ciphertext, nonce, tag, epk (and cek with --wrap), one per line. --stdin: as aead encrypt.",
-       {{"--did", "--location", "--hex", "--ad"}, {"--wrap", "--stdin"}, {}},
+       "  prints ciphertext, nonce, tag, epk (and cek with --wrap), one per line. --stdin: as aead encrypt.\n"
+       "  --kdf: the Concat KDF as IOTA Identity 0.6 computes it (default) or as RFC 7518 does.",
+       {{"--did", "--location", "--hex", "--ad", "--kdf"}, {"--wrap", "--stdin"}, {}},
        {kMaxHexPlaintext, "--stdin"},
        did_encrypt},
       {"did decrypt",
        "did decrypt --did DID --location L --ciphertext HEX --nonce HEX --tag HEX --epk HEX [--cek HEX] [--ad HEX]\n"
-       "  Decrypts what did encrypt printed; prints the plaintext as hex. Anything changed: exit 5.",
-       {{"--did", "--location", "--ciphertext", "--nonce", "--tag", "--epk", "--cek", "--ad"}, {}, {}},
+       "            [--kdf identity|rfc7518]\n"
+       "  Decrypts what did encrypt printed (with the same --kdf); prints the plaintext as hex. Anything\n"
+       "  changed: exit 5.",
+       {{"--did", "--location", "--ciphertext", "--nonce", "--tag", "--epk", "--cek", "--ad", "--kdf"}, {}, {}},
        {},
        did_decrypt},
       {"did state get",

@@ -1128,3 +1128,31 @@ TEST_CASE("watch prints strongholdd's events as they happen, and stops after --c
           std::string::npos);
   }
 }
+
+TEST_CASE("did encrypt and decrypt agree on the Concat KDF's form: Identity 0.6's by default, RFC 7518's by --kdf") {
+  Cli cli;
+  cli.ok({"init", "--kdf", "fast"});
+  const std::string did = cli.ok({"did", "create", "--network", "dev"}).at(0);
+  const std::string kex =
+      cli.ok({"did", "key", "generate", "--did", did, "--type", "x25519", "--fragment", "kex"}).at(0);
+  const std::vector<std::string> encrypt = {"did", "encrypt", "--did", did, "--location", kex, "--hex", "c0ffee"};
+  CHECK(cli.run({"did", "encrypt", "--did", did, "--location", kex, "--hex", "00", "--kdf", "a256"}).exit_code == 5);
+  for (const std::string form : {"identity", "rfc7518"}) {
+    CAPTURE(form);
+    std::vector<std::string> sealing = encrypt;
+    sealing.insert(sealing.end(), {"--kdf", form});
+    const auto sealed = cli.ok(sealing);
+    REQUIRE(sealed.size() == 4);
+    const std::vector<std::string> decrypt = {"did",   "decrypt",      "--did",   did,       "--location",
+                                              kex,     "--ciphertext", sealed[0], "--nonce", sealed[1],
+                                              "--tag", sealed[2],      "--epk",   sealed[3]};
+    std::vector<std::string> same = decrypt;
+    same.insert(same.end(), {"--kdf", form});
+    CHECK(cli.ok(same) == std::vector<std::string>{"c0ffee"});
+    std::vector<std::string> other = decrypt;
+    other.insert(other.end(), {"--kdf", form == "identity" ? "rfc7518" : "identity"});
+    CHECK(cli.run(other).exit_code == 5);
+    if (form == "identity")
+      CHECK(cli.ok(decrypt) == std::vector<std::string>{"c0ffee"});  // the default
+  }
+}

@@ -1,8 +1,10 @@
 // Identity building blocks: SeaHash, DIDs, key locations, the Concat KDF and JWE encryption,
 // with known answers (this file's SeaHash and DID values, RFC 7518 Appendix C and RFC 8037 A.6).
 #include <doctest/doctest.h>
+#include <openssl/evp.h>
 #include <sodium.h>
 
+#include "stronghold/vault/aead.hpp"
 #include "stronghold/vault/identity.hpp"
 #include "stronghold/vault/seahash.hpp"
 
@@ -72,25 +74,107 @@ TEST_CASE("the Concat KDF gives RFC 7518 Appendix C's key") {
   const Bytes z = {158, 86, 217, 29,  129, 113, 53,  211, 114, 131, 66,  131, 191, 132, 38,  156,
                    251, 49, 110, 163, 218, 128, 106, 72,  246, 218, 167, 121, 140, 254, 144, 196};
   Bytes derived(16);
-  REQUIRE(concat_kdf(z, "A128GCM", AgreementInfo{text_bytes("Alice"), text_bytes("Bob"), {}, {}}, derived).ok());
+  const AgreementInfo rfc{text_bytes("Alice"), text_bytes("Bob"), {}, {}, KdfForm::rfc7518};
+  REQUIRE(concat_kdf(z, "A128GCM", rfc, derived).ok());
   CHECK(derived == Bytes{86, 170, 141, 234, 248, 35, 109, 32, 92, 34, 40, 205, 113, 167, 16, 26});
   Bytes longer(80);  // three rounds; the first 16 bytes differ since keydatalen is part of the input
-  REQUIRE(concat_kdf(z, "A128GCM", AgreementInfo{text_bytes("Alice"), text_bytes("Bob"), {}, {}}, longer).ok());
+  REQUIRE(concat_kdf(z, "A128GCM", rfc, longer).ok());
   CHECK(Bytes(longer.begin(), longer.begin() + 16) != derived);
   Bytes none;
   CHECK(concat_kdf(z, "A128GCM", {}, none).code() == Errc::invalid_argument);
 }
 
+namespace {
+
+// RFC 8037 A.6: the ephemeral secret, and Bob's key pair (RFC 7748 §6.1).
+const Bytes kEphemeral = hex("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a");
+const Bytes kBobSecret = hex("5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb");
+const Bytes kBobPublic = hex("de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f");
+
+// The agreed keys for Z = X25519(kEphemeral, kBobPublic) = 4a5d9d5b...1e161742, apu "Alice",
+// apv "Bob", pub_info "pub" and priv_info "priv", computed by hand from the formula in jwe.hpp
+// with Python's hashlib, one SHA-256 round:
+//   sha256(pack(">I", 1) + Z + pack(">I", len(alg)) + alg + pack(">I", 5) + b"Alice"
+//          + pack(">I", 3) + b"Bob" [+ pack(">I", 256)] + b"pub" + b"priv")
+// (the keydatalen in brackets only in RFC 7518's form).
+struct KdfVector {
+  KeyManagement management;
+  KdfForm form;
+  const char* key;
+};
+constexpr KdfVector kKdfVectors[] = {
+    {KeyManagement::ecdh_es, KdfForm::identity, "531fa58b58b0d77b0ff3952174c717269d5abb6882528ddc6b714416ecef76ec"},
+    {KeyManagement::ecdh_es_a256kw, KdfForm::identity,
+     "5207c80ed34f7dc48cda9271cbdc58922e328c9b1c61c8fd47c591c63599c399"},
+    {KeyManagement::ecdh_es, KdfForm::rfc7518, "a7841885ed4a61168909d8d3098af60330864f19867e9693582341fa00e821fd"},
+    {KeyManagement::ecdh_es_a256kw, KdfForm::rfc7518,
+     "3ed13f8348e089801ef0182ed991a36ff0e67f671b79b304cbd1f005a1d4637b"},
+};
+
+// AES-256 key wrap (RFC 3394) with OpenSSL, independent of the code under test.
+Bytes openssl_key_wrap(const Bytes& kek, const Bytes& input, bool wrap) {
+  EVP_CIPHER_CTX* context = EVP_CIPHER_CTX_new();
+  REQUIRE(context != nullptr);
+  EVP_CIPHER_CTX_set_flags(context, EVP_CIPHER_CTX_FLAG_WRAP_ALLOW);
+  Bytes out(wrap ? input.size() + 8 : input.size() - 8);
+  int written = 0, final_written = 0;
+  const bool ok = EVP_CipherInit_ex(context, EVP_aes_256_wrap(), nullptr, kek.data(), nullptr, wrap ? 1 : 0) == 1 &&
+                  EVP_CipherUpdate(context, out.data(), &written, input.data(), static_cast<int>(input.size())) == 1 &&
+                  EVP_CipherFinal_ex(context, out.data() + written, &final_written) == 1;
+  EVP_CIPHER_CTX_free(context);
+  REQUIRE(ok);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("the Concat KDF in IOTA Identity 0.6's form and in RFC 7518's gives the keys computed by hand") {
+  for (const KdfVector& vector : kKdfVectors) {
+    CAPTURE(vector.key);
+    const AgreementInfo agreement{text_bytes("Alice"), text_bytes("Bob"), text_bytes("pub"), text_bytes("priv"),
+                                  vector.form};
+    const Bytes key = hex(vector.key);
+    const Bytes plaintext = text_bytes("a message for Bob");
+    const Bytes associated = text_bytes("header");
+
+    // What this engine produces, opened with the hand-computed key alone.
+    const EncryptedData made = jwe_encrypt_with_ephemeral(plaintext, associated, ContentEncryption::aes256gcm,
+                                                          vector.management, agreement, kBobPublic, kEphemeral)
+                                   .value();
+    const Bytes cek =
+        vector.management == KeyManagement::ecdh_es ? key : openssl_key_wrap(key, made.encrypted_cek, false);
+    Bytes sealed = made.ciphertext;
+    sealed.insert(sealed.end(), made.tag.begin(), made.tag.end());
+    Bytes opened(plaintext.size());
+    REQUIRE(aead_open_raw(Aead::aes256gcm, cek, made.nonce, sealed, associated, opened).ok());
+    CHECK(opened == plaintext);
+
+    // What another implementation produces with that key, accepted.
+    EncryptedData given;
+    given.associated_data = associated;
+    given.nonce = Bytes(12, 0x42);
+    given.ephemeral_public_key = made.ephemeral_public_key;
+    const Bytes content_key = vector.management == KeyManagement::ecdh_es ? key : Bytes(32, 0x17);
+    if (vector.management == KeyManagement::ecdh_es_a256kw)
+      given.encrypted_cek = openssl_key_wrap(key, content_key, true);
+    Bytes out(plaintext.size() + 16);
+    REQUIRE(aead_seal_raw(Aead::aes256gcm, content_key, given.nonce, plaintext, associated, out).ok());
+    given.ciphertext.assign(out.begin(), out.end() - 16);
+    given.tag.assign(out.end() - 16, out.end());
+    CHECK(jwe_decrypt_with_secret(kBobSecret, given, ContentEncryption::aes256gcm, vector.management, agreement)
+              .value() == plaintext);
+  }
+}
+
 TEST_CASE("JWE to an X25519 key: RFC 8037 A.6's agreement, round trips, and every tamper refused") {
-  // RFC 8037 A.6: the ephemeral secret and Bob's key (from RFC 7748 §6.1) and their shared secret.
-  const Bytes ephemeral = hex("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a");
-  const Bytes bob_secret = hex("5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb");
-  const Bytes bob_public = hex("de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f");
+  const Bytes& ephemeral = kEphemeral;
+  const Bytes& bob_secret = kBobSecret;
+  const Bytes& bob_public = kBobPublic;
   Bytes shared(32);
   REQUIRE(crypto_scalarmult(shared.data(), ephemeral.data(), bob_public.data()) == 0);
   CHECK(to_hex(shared) == "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742");
 
-  const AgreementInfo agreement{text_bytes("Alice"), text_bytes("Bob"), {}, {}};
+  const AgreementInfo agreement{text_bytes("Alice"), text_bytes("Bob"), {}, {}, KdfForm::identity};
   const Bytes plaintext = text_bytes("a message for Bob");
   const Bytes associated = text_bytes("header");
   for (const KeyManagement management : {KeyManagement::ecdh_es, KeyManagement::ecdh_es_a256kw}) {
@@ -103,10 +187,11 @@ TEST_CASE("JWE to an X25519 key: RFC 8037 A.6's agreement, round trips, and ever
     CHECK(jwe_decrypt_with_secret(bob_secret, data, ContentEncryption::aes256gcm, management, agreement).value() ==
           plaintext);
 
-    const auto refused = [&](const EncryptedData& changed,
-                             const AgreementInfo& info = {text_bytes("Alice"), text_bytes("Bob"), {}, {}}) {
-      return jwe_decrypt_with_secret(bob_secret, changed, ContentEncryption::aes256gcm, management, info).code();
-    };
+    const auto refused =
+        [&](const EncryptedData& changed,
+            const AgreementInfo& info = {text_bytes("Alice"), text_bytes("Bob"), {}, {}, KdfForm::identity}) {
+          return jwe_decrypt_with_secret(bob_secret, changed, ContentEncryption::aes256gcm, management, info).code();
+        };
     auto flipped = data;
     flipped.ciphertext[0] ^= 1;
     CHECK(refused(flipped) == Errc::authentication_failed);
@@ -116,8 +201,12 @@ TEST_CASE("JWE to an X25519 key: RFC 8037 A.6's agreement, round trips, and ever
     flipped = data;
     flipped.associated_data.push_back('!');
     CHECK(refused(flipped) == Errc::authentication_failed);
-    CHECK(refused(data, AgreementInfo{text_bytes("Alice"), text_bytes("Eve"), {}, {}}) == Errc::authentication_failed);
-    CHECK(refused(data, AgreementInfo{text_bytes("Alice"), text_bytes("Bob"), {1}, {}}) == Errc::authentication_failed);
+    CHECK(refused(data, AgreementInfo{text_bytes("Alice"), text_bytes("Eve"), {}, {}, KdfForm::identity}) ==
+          Errc::authentication_failed);
+    CHECK(refused(data, AgreementInfo{text_bytes("Alice"), text_bytes("Bob"), {1}, {}, KdfForm::identity}) ==
+          Errc::authentication_failed);
+    CHECK(refused(data, AgreementInfo{text_bytes("Alice"), text_bytes("Bob"), {}, {}, KdfForm::rfc7518}) ==
+          Errc::authentication_failed);  // the other form derives another key
     flipped = data;
     flipped.nonce.pop_back();
     CHECK(refused(flipped) == Errc::invalid_argument);

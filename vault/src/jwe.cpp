@@ -30,8 +30,12 @@ void update_prefixed(crypto_hash_sha256_state& state, ByteView bytes) {
   crypto_hash_sha256_update(&state, bytes.data(), bytes.size());
 }
 
-std::string_view algorithm_id(KeyManagement management) {
-  return management == KeyManagement::ecdh_es ? "A256GCM" : "ECDH-ES+A256KW";
+// What the KDF's AlgorithmID names (see jwe.hpp): the key management, or under RFC 7518 for direct
+// ECDH-ES the content encryption.
+std::string_view algorithm_id(KeyManagement management, KdfForm form) {
+  if (management == KeyManagement::ecdh_es_a256kw)
+    return "ECDH-ES+A256KW";
+  return form == KdfForm::rfc7518 ? "A256GCM" : "ECDH-ES";
 }
 
 Status check_agreement(const AgreementInfo& agreement) {
@@ -72,7 +76,7 @@ Status agreed_key(ByteView secret, ByteView peer_public, KeyManagement managemen
   SH_ASSIGN_OR_RETURN(auto shared, frame.take(crypto_scalarmult_BYTES));
   if (crypto_scalarmult(shared.data(), secret.data(), peer_public.data()) != 0)
     return Status(Errc::invalid_key, "the X25519 public key is a low-order point");
-  return concat_kdf(shared, algorithm_id(management), agreement, out);
+  return concat_kdf(shared, algorithm_id(management, agreement.form), agreement, out);
 }
 
 }  // namespace
@@ -92,7 +96,8 @@ Status concat_kdf(ByteView shared_secret, std::string_view algorithm, const Agre
     update_prefixed(state, as_bytes(algorithm));
     update_prefixed(state, agreement.apu);
     update_prefixed(state, agreement.apv);
-    update_u32(state, static_cast<std::uint32_t>(out.size() * 8));
+    if (agreement.form == KdfForm::rfc7518)
+      update_u32(state, static_cast<std::uint32_t>(out.size() * 8));
     crypto_hash_sha256_update(&state, agreement.pub_info.data(), agreement.pub_info.size());
     crypto_hash_sha256_update(&state, agreement.priv_info.data(), agreement.priv_info.size());
     crypto_hash_sha256_final(&state, block.data());

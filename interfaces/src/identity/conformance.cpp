@@ -65,6 +65,7 @@ void create_with_generated_key(const StorageFactory& fresh) {
   auto storage = fresh();
   const CreatedDid created = expect_ok(storage->did_create("dev", "key-1", {}), "did_create on dev");
   expect(created.did.network() == "dev", "the DID's network is dev");
+  expect(expect_ok(storage->key_exists(created.did, created.location), "key_exists"), "the generated key exists");
   const Bytes public_key = expect_ok(storage->key_public(created.did, created.location), "key_public");
   expect(created.did == expect_ok(Did::from_public_key("dev", public_key), "derive"), "the DID derives from the key");
   expect(created.location.names(public_key), "the location names the key");
@@ -90,6 +91,7 @@ void delete_keys(const StorageFactory& fresh) {
   for (int i = 0; i < 20; ++i)
     locations.push_back(expect_ok(storage->key_generate(did, KeyType::ed25519, fmt::format("k{}", i)), "key_generate"));
   for (const auto& location : locations) {
+    expect(expect_ok(storage->key_exists(did, location), "key_exists"), "a key exists before its delete");
     expect(expect_ok(storage->key_delete(did, location), "key_delete"), "the first delete is true");
     expect(!expect_ok(storage->key_delete(did, location), "key_delete again"), "the second delete is false");
     expect(!expect_ok(storage->key_exists(did, location), "key_exists"), "a deleted key does not exist");
@@ -170,14 +172,16 @@ void encrypt_between_storages(const StorageFactory& fresh) {
   const Bytes plaintext = {'s', 'e', 'c', 'r', 'e', 't', ' ', 'm', 'e', 's', 's', 'a', 'g', 'e'};
   const Bytes associated = {'h', 'e', 'a', 'd', 'e', 'r'};
   for (const KeyManagement kind : {KeyManagement::ecdh_es, KeyManagement::ecdh_es_a256kw}) {
-    const CekAlgorithm cek{kind, AgreementInfo{{'A', 'l', 'i', 'c', 'e'}, {'B', 'o', 'b'}, {}, {}}};
+    const CekAlgorithm cek{kind,
+                           AgreementInfo{{'A', 'l', 'i', 'c', 'e'}, {'B', 'o', 'b'}, {}, {}, vault::KdfForm::identity}};
     const EncryptedData data =
         expect_ok(alice->data_encrypt(alice_did, plaintext, associated, ContentEncryption::aes256gcm, cek, bob_public),
                   "data_encrypt");
     expect(expect_ok(bob->data_decrypt(bob_did, data, ContentEncryption::aes256gcm, cek, bob_key), "data_decrypt") ==
                plaintext,
            "Bob reads Alice's plaintext");
-    const CekAlgorithm other{kind, AgreementInfo{{'A', 'l', 'i', 'c', 'e'}, {'E', 'v', 'e'}, {}, {}}};
+    const CekAlgorithm other{
+        kind, AgreementInfo{{'A', 'l', 'i', 'c', 'e'}, {'E', 'v', 'e'}, {}, {}, vault::KdfForm::identity}};
     expect_code(bob->data_decrypt(bob_did, data, ContentEncryption::aes256gcm, other, bob_key),
                 Errc::authentication_failed, "other agreement info");
   }

@@ -845,7 +845,7 @@ struct DidDecrypt {
   vault::AgreementInfo agreement;
   SH_FIELDS(did, location, data.associated_data, data.nonce, data.tag, data.ciphertext, data.encrypted_cek,
             data.ephemeral_public_key, content, management, agreement.apu, agreement.apv, agreement.pub_info,
-            agreement.priv_info)
+            agreement.priv_info, agreement.form)
 };
 
 struct DidValueGet {

@@ -71,6 +71,8 @@ template <>
 struct EnumRange<vault::KeyManagement>
     : Contiguous<vault::KeyManagement::ecdh_es, vault::KeyManagement::ecdh_es_a256kw> {};
 template <>
+struct EnumRange<vault::KdfForm> : Contiguous<vault::KdfForm::identity, vault::KdfForm::rfc7518> {};
+template <>
 struct EnumRange<vault::Hash> : Contiguous<vault::Hash::sha256, vault::Hash::sha384> {};
 template <>
 struct EnumRange<vault::Aead> : Contiguous<vault::Aead::xchacha20poly1305, vault::Aead::aes256gcm> {};

@@ -2,12 +2,15 @@
 // agreed key is the content key) or ECDH-ES+A256KW (the agreed key wraps a random content key,
 // RFC 3394), content encrypted with AES-256-GCM, keys derived with the Concat KDF (SHA-256).
 //
-// Concat KDF OtherInfo, as RFC 7518 §4.6.2 defines it, extended by the agreement info's two free
-// fields: AlgorithmID || PartyUInfo || PartyVInfo || SuppPubInfo || SuppPrivInfo with
-// AlgorithmID = len32(alg) || alg ("A256GCM" for ECDH-ES, "ECDH-ES+A256KW" for key wrapping),
-// PartyUInfo = len32(apu) || apu, PartyVInfo = len32(apv) || apv,
-// SuppPubInfo = keydatalen in bits (32-bit big-endian) || pub_info, SuppPrivInfo = priv_info.
-// With empty pub_info and priv_info this is exactly RFC 7518.
+// The Concat KDF (NIST SP 800-56A, SHA-256) hashes, for round i = 1, 2, ...:
+//   u32(i) || Z || u32(len alg) || alg || u32(len apu) || apu || u32(len apv) || apv
+//   [|| u32(keydatalen in bits)] || pub_info || priv_info        (u32: big-endian)
+// in one of two forms (KdfForm):
+// - identity, IOTA Identity 0.6's (the identity Storage interface's contract, so the default):
+//   alg is the key management algorithm's name, "ECDH-ES" or "ECDH-ES+A256KW", and no keydatalen;
+// - rfc7518, RFC 7518 §4.6.2's with two free fields appended: alg is "A256GCM" (the content
+//   encryption's name) for ECDH-ES and "ECDH-ES+A256KW" for key wrapping, and the keydatalen is
+//   there (SuppPubInfo). With empty pub_info and priv_info this is exactly RFC 7518.
 #pragma once
 
 #include <span>
@@ -17,11 +20,15 @@
 
 namespace stronghold::vault {
 
+// Numbers are on the wire (the did.decrypt request): never reused.
+enum class KdfForm : std::uint8_t { identity = 0, rfc7518 = 1 };
+
 struct AgreementInfo {
   Bytes apu;  // about the producer
   Bytes apv;  // about the recipient
   Bytes pub_info;
   Bytes priv_info;
+  KdfForm form = KdfForm::identity;
   bool operator==(const AgreementInfo&) const = default;
 };
 
@@ -38,7 +45,8 @@ struct EncryptedData {
   bool operator==(const EncryptedData&) const = default;
 };
 
-// The Concat KDF alone: fills `out` (at most 2^16 bytes), as the comment above describes.
+// The Concat KDF alone: fills `out` (at most 2^16 bytes), as the comment above describes, in the
+// agreement's form with `algorithm_id` as alg.
 Status concat_kdf(ByteView shared_secret, std::string_view algorithm_id, const AgreementInfo& agreement,
                   std::span<std::uint8_t> out);
 
