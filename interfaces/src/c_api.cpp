@@ -5,6 +5,7 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <new>
@@ -181,6 +182,19 @@ Result<stronghold::vault::Overwrite> overwrite_of(uint32_t flags) {
                                            : stronghold::vault::Overwrite::refuse;
 }
 
+// An application's caller name: short and plain, so that it reads unambiguously in policies, the
+// audit log and watch events.
+Status check_caller_name(std::string_view name) {
+  constexpr std::size_t kMaxCallerName = 64;
+  const bool plain = std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+           c == '-' || c == ':';
+  });
+  if (name.empty() || name.size() > kMaxCallerName || !plain)
+    return Status(Errc::invalid_argument, "a caller name is 1 to 64 bytes of A-Z a-z 0-9 . _ - :");
+  return {};
+}
+
 }  // namespace
 
 extern "C" {
@@ -199,12 +213,20 @@ const char* stronghold_status_name(int status) {
 
 int stronghold_open(const char* path, const uint8_t* password, size_t password_len, int create,
                     stronghold_engine** engine) {
+  return stronghold_open_as(path, password, password_len, create, "owner", engine);
+}
+
+int stronghold_open_as(const char* path, const uint8_t* password, size_t password_len, int create, const char* caller,
+                       stronghold_engine** engine) {
   return guarded([&]() -> Status {
-    if (path == nullptr || engine == nullptr || (password == nullptr && password_len > 0))
-      return Status(Errc::invalid_argument, "path, password and engine pointer are required");
+    if (path == nullptr || engine == nullptr || caller == nullptr || (password == nullptr && password_len > 0))
+      return Status(Errc::invalid_argument, "path, password, caller and engine pointer are required");
     *engine = nullptr;
-    auto opened = create != 0 ? stronghold::Engine::create(path, view(password, password_len))
-                              : stronghold::Engine::open(path, view(password, password_len));
+    stronghold::EngineOptions options;
+    options.caller = caller;
+    SH_RETURN_IF_ERROR(check_caller_name(options.caller));
+    auto opened = create != 0 ? stronghold::Engine::create(path, view(password, password_len), options)
+                              : stronghold::Engine::open(path, view(password, password_len), options);
     SH_RETURN_IF_ERROR(opened.status());
     auto handle = std::make_unique<stronghold_engine>();
     handle->engine = std::move(opened).value();

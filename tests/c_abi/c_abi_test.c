@@ -123,6 +123,12 @@ static int call_open(struct args* a) {
     stronghold_close(*a->engine_out);
   return status;
 }
+static int call_open_as(struct args* a) {
+  const int status = stronghold_open_as(a->text, a->input, a->input_len, 1, a->text2, a->engine_out);
+  if (status == STRONGHOLD_OK)
+    stronghold_close(*a->engine_out);
+  return status;
+}
 static int call_generate(struct args* a) {
   return stronghold_generate(a->engine, a->text, STRONGHOLD_ED25519, STRONGHOLD_REPLACE, a->output, a->capacity,
                              a->written);
@@ -268,14 +274,16 @@ static void every_null_pointer_and_short_buffer(stronghold_engine* engine, const
   uint8_t key[33];
   size_t written = 0;
   EXPECT(stronghold_generate(engine, "null/doomed", STRONGHOLD_ED25519, 0, key, sizeof key, &written) == STRONGHOLD_OK);
-  char fresh_file[160];
+  char fresh_file[160], fresh_file_as[160];
   (void)snprintf(fresh_file, sizeof fresh_file, "%s/null-args.stronghold", folder);
+  (void)snprintf(fresh_file_as, sizeof fresh_file_as, "%s/null-args-as.stronghold", folder);
 
   const int I = STRONGHOLD_INVALID_ARGUMENT, S = STRONGHOLD_BUFFER_TOO_SMALL, OK = STRONGHOLD_OK, U = UNUSED;
   /*                                         ENGINE TEXT TEXT2 INPUT OUTPUT WRITTEN DID LOC VALUE V_LEN E_OUT SHORT:OUT
    * DID LOC */
   const struct contract contracts[] = {
       {"stronghold_open", call_open, fresh_file, 0, {U, I, U, I, U, U, U, U, U, U, I, U, U, U}},
+      {"stronghold_open_as", call_open_as, fresh_file_as, 0, {U, I, I, I, U, U, U, U, U, U, I, U, U, U}},
       {"stronghold_generate", call_generate, NULL, 32, {I, I, U, U, S, OK, U, U, U, U, U, S, U, U}},
       {"stronghold_import_key", call_import, NULL, 32, {I, I, U, I, S, OK, U, U, U, U, U, S, U, U}},
       {"stronghold_public_key", call_public_key, NULL, 32, {I, I, U, U, S, OK, U, U, U, U, U, S, U, U}},

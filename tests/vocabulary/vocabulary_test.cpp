@@ -16,6 +16,7 @@
 
 #include <doctest/doctest.h>
 
+#include "actors/fast_options.hpp"
 #include "stronghold/actors/wire.hpp"
 #include "stronghold/engine.hpp"
 #include "stronghold/identity/stronghold_storage.hpp"
@@ -446,4 +447,33 @@ TEST_CASE("each policy rule allows and refuses alike through the façade, the C 
       CHECK(daemon.value() == facade.value());
     }
   }
+}
+
+TEST_CASE("an application that opens the C ABI as a named caller is that caller to policies") {
+  test::TempDir dir;
+  const std::string path = dir.file("named.stronghold");
+  {
+    auto engine = Engine::create(path, kPassword, test::fast_engine_options()).value();
+    REQUIRE(engine->generate(at("w/ed"), KeyType::ed25519).ok());
+    REQUIRE(engine->call(SetPolicy{"w", "", {.callers = {"app-1"}}}).ok());
+  }
+  const std::uint8_t message[] = {'m'};
+  std::uint8_t signature[64];
+  for (const char* caller : {"app-1", "app-2"}) {
+    CAPTURE(caller);
+    stronghold_engine* engine = nullptr;
+    REQUIRE(stronghold_open_as(path.c_str(), kPassword.data(), kPassword.size(), 0, caller, &engine) == STRONGHOLD_OK);
+    const int signed_as =
+        stronghold_sign(engine, "w/ed", message, sizeof message, signature, sizeof signature, nullptr);
+    CHECK(signed_as == (std::string_view(caller) == "app-1" ? STRONGHOLD_OK : STRONGHOLD_DENIED));
+    stronghold_close(engine);
+  }
+  stronghold_engine* engine = nullptr;
+  for (const char* bad :
+       {"", "with space", "new\nline", "0123456789012345678901234567890123456789012345678901234567890123x"})
+    CHECK(stronghold_open_as(path.c_str(), kPassword.data(), kPassword.size(), 0, bad, &engine) ==
+          STRONGHOLD_INVALID_ARGUMENT);
+  CHECK(stronghold_open_as(path.c_str(), kPassword.data(), kPassword.size(), 0, nullptr, &engine) ==
+        STRONGHOLD_INVALID_ARGUMENT);
+  CHECK(engine == nullptr);
 }

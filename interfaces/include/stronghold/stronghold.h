@@ -83,6 +83,11 @@ const char* stronghold_status_name(int status);
  * The caller wipes its copy of the password. */
 int stronghold_open(const char* path, const uint8_t* password, size_t password_len, int create,
                     stronghold_engine** engine);
+/* The same, with `caller` the name every request of this engine carries: policies and the audit log
+ * know the application by it (1 to 64 bytes of A-Z a-z 0-9 . _ - :). stronghold_open's engines are
+ * "owner", which may always set and show policies. */
+int stronghold_open_as(const char* path, const uint8_t* password, size_t password_len, int create, const char* caller,
+                       stronghold_engine** engine);
 /* Makes everything durable, stops the engine and frees it. NULL is allowed. */
 void stronghold_close(stronghold_engine* engine);
 
