@@ -6,38 +6,20 @@
 
 #include <doctest/doctest.h>
 
+#include "snapshot/rust_fixtures.hpp"
 #include "snapshot/rust_stronghold_writer.hpp"
 #include "stronghold/snapshot/rust_stronghold.hpp"
 #include "stronghold/vault/bip39.hpp"
-#include "support/test_files.hpp"
 
 using namespace stronghold;
 namespace rs = stronghold::snapshot::rust_stronghold;
 
 namespace {
 
-struct Fixture {
-  const char* file;
-  const char* password;
-  const char* mnemonic;
-};
+using Fixture = test::RustWallet;
+const auto& kFixtures = test::kRustWallets;
 
-const std::array<Fixture, 3> kFixtures = {{
-    {"v2.stronghold", "current_password",
-     "winter spend artefact viable cigar pink easy charge ranch license coyote cage brass mushroom repair game "
-     "attack peanut glad rather cart obey famous chat"},
-    {"v2_with_backup.stronghold", "current_password",
-     "brisk egg allow van merge process chest type dove bomb proud purity monitor snap load verb utility hungry "
-     "cube coast fetch pioneer gadget credit"},
-    {"no_secret_manager_data.stronghold", "some_hopefully_secure_password",
-     "inhale gorilla deny three celery song category owner lottery rent author wealth penalty crawl hobby obtain "
-     "glad warm early rain clutch slab august bleak"},
-}};
-
-Bytes fixture_bytes(const Fixture& fixture) {
-  std::string text = test::read_test_file(std::string("fixtures/rust-stronghold/") + fixture.file);
-  return {text.begin(), text.end()};
-}
+Bytes fixture_bytes(const Fixture& fixture) { return test::rust_wallet_bytes(fixture); }
 
 Result<rs::Contents> read_with_password(ByteView file, std::string_view password) {
   SH_ASSIGN_OR_RETURN(unsigned version, rs::format_version(file));

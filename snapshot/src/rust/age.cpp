@@ -17,7 +17,7 @@ constexpr std::string_view kVersionLine = "age-encryption.org/v1\n";
 constexpr std::string_view kScryptLabel = "age-encryption.org/v1/scrypt";
 constexpr std::size_t kFileKeySize = 16;
 constexpr std::size_t kSaltSize = 16;
-constexpr std::size_t kChunkSize = 64 * 1024;
+constexpr std::size_t kChunkSize = std::size_t{64} * 1024;
 constexpr std::size_t kTagSize = crypto_aead_chacha20poly1305_ietf_ABYTES;
 constexpr std::size_t kStreamNonceSize = 16;
 

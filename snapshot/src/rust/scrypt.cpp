@@ -42,7 +42,7 @@ void salsa20_8(std::span<Word, kBlockWords> block) noexcept {
 void block_mix(std::span<const Word> in, std::span<Word> out, unsigned r) noexcept {
   std::array<Word, kBlockWords> x{};
   std::memcpy(x.data(), &in[(2 * r - 1) * kBlockWords], sizeof(x));
-  for (std::size_t i = 0; i < 2 * r; ++i) {
+  for (std::size_t i = 0; i < std::size_t{2} * r; ++i) {
     for (std::size_t w = 0; w < kBlockWords; ++w)
       x[w] ^= in[i * kBlockWords + w];
     salsa20_8(x);
