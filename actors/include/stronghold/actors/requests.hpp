@@ -507,7 +507,7 @@ struct RustRecordMap {
 // iota-wallet-secret, record iota-wallet-seed) as a BIP39 seed at `wallet_at` (wallet/seed when
 // empty), and every one of `maps`. The file opens with `password` (through the wallet's KDF for
 // its version) or with the raw 32-byte `key`, exactly one of them; both KDFs are cheap (100
-// rounds of PBKDF2, or BLAKE2b then age scrypt of at most 2^18) and run on the vault actor. A
+// rounds of PBKDF2, or BLAKE2b then age scrypt of at most 2^14) and run on the vault actor. A
 // live record at a target is kept unless `merge` is Overwrite::replace. wrong_password when the
 // file does not open, corrupted for damage, unsupported for another version, not_found for a
 // record the file does not hold.
