@@ -16,6 +16,7 @@
 #include "dispatch.hpp"
 #include "identity_registry.hpp"
 #include "policy_book.hpp"
+#include "rust_import.hpp"
 #include "stronghold/actors/pending.hpp"
 #include "stronghold/runtime/random.hpp"
 #include "stronghold/runtime/scratch.hpp"
@@ -1057,6 +1058,20 @@ caf::result<Reply> commit(VaultSelf self, vault::Transaction&& tx, Result<typena
   if (tx.empty())
     return answer<R>(std::move(result).value());
   return persist(self, std::move(tx), answer<R>(std::move(result).value()));
+}
+
+// ---- Rust Stronghold snapshots: both KDFs are cheap and bounded, so all runs here
+
+caf::result<Reply> handle(VaultSelf self, ImportStronghold& request) {
+  vault::Transaction tx(self->state.keystore(), request.merge);
+  Result<ImportReport> report = import_rust_stronghold(tx, request);
+  if (report.ok() && !tx.empty())
+    self->state.generations->bump_all();
+  return commit<ImportStronghold>(self, std::move(tx), std::move(report));
+}
+
+caf::result<Reply> handle(VaultSelf, InspectStronghold& request) {
+  return reply<InspectStronghold>(inspect_rust_stronghold(request));
 }
 
 // The vault path, and the record path (empty for the vault's own policy), that a policy request

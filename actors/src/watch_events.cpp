@@ -12,7 +12,8 @@ std::optional<EventType> event_of_kind(RequestKind kind) noexcept {
     case ExportVaults:
     case ExportWithPassword: return EventType::exported;
     case ImportVaults:
-    case ImportWithPassword: return EventType::imported;
+    case ImportWithPassword:
+    case ImportStronghold: return EventType::imported;
     case SetPolicy:
     case SetApprovalRule: return EventType::policy_changed;
     case SetAuditMode:

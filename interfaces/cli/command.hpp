@@ -82,6 +82,7 @@ const std::vector<Command>& audit_commands();
 const std::vector<Command>& client_commands();
 const std::vector<Command>& approval_commands();
 const std::vector<Command>& identity_commands();
+const std::vector<Command>& rust_commands();
 const Command* find_command(const std::string& name);
 // The command's words checked against its options.
 Result<Args> parse_command_words(const Command& command, const std::vector<std::string>& words);
@@ -95,7 +96,7 @@ inline const std::map<std::string, std::size_t>& public_file_options() {
 }
 // Options whose value names a file whose first line is a password.
 inline const std::vector<std::string>& password_file_options() {
-  static const std::vector<std::string> all = {"--passphrase-file", "--export-password-file"};
+  static const std::vector<std::string> all = {"--passphrase-file", "--export-password-file", "--source-password-file"};
   return all;
 }
 

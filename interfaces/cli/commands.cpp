@@ -371,6 +371,8 @@ void print_sender(ByteView sender, Output& out) {
   out.result({{"action", "sender"}, {"kind", "ed25519"}, {"name", to_hex(sender)}}, Layout::record);
 }
 
+}  // namespace
+
 // One line for the sender (its public key, as `key public` prints it) and one per record.
 void print_report(const actors::ImportReport& report, Output& out) {
   if (!report.sender.empty())
@@ -382,6 +384,15 @@ void print_report(const actors::ImportReport& report, Output& out) {
                Layout::record);
 }
 
+Result<vault::Overwrite> merge_option(const Args& args) {
+  const std::string merge = args.value("--merge").value_or("keep");
+  if (merge != "keep" && merge != "replace")
+    return Status(Errc::invalid_argument, "--merge is keep or replace");
+  return merge == "keep" ? vault::Overwrite::refuse : vault::Overwrite::replace;
+}
+
+namespace {
+
 Result<Bytes> expected_sender_option(const Args& args) {
   if (!args.has("--from"))
     return Bytes();
@@ -389,13 +400,6 @@ Result<Bytes> expected_sender_option(const Args& args) {
   if (sender.size() != crypto_sign_PUBLICKEYBYTES)
     return Status(Errc::invalid_argument, "--from is the sender's Ed25519 public key: 64 hex digits");
   return sender;
-}
-
-Result<vault::Overwrite> merge_option(const Args& args) {
-  const std::string merge = args.value("--merge").value_or("keep");
-  if (merge != "keep" && merge != "replace")
-    return Status(Errc::invalid_argument, "--merge is keep or replace");
-  return merge == "keep" ? vault::Overwrite::refuse : vault::Overwrite::replace;
 }
 
 Status import_vaults(const Args& args, const Inputs& inputs, Requests& requests, Output& out) {

@@ -23,6 +23,10 @@ Result<actors::Secret> hex_secret(const Inputs& inputs, std::string_view what = 
 // A plaintext to encrypt: --hex's (which the process list shows), or with --stdin the hex on
 // standard input; sealed, and the decoded copy wiped.
 Result<actors::Secret> plaintext_option(const Args& args, const Inputs& inputs);
+// --merge keep (the default) or replace: what an import does with a record already here.
+Result<vault::Overwrite> merge_option(const Args& args);
+// Prints an import's report: one line for the sender, if any, and one per record.
+void print_report(const actors::ImportReport& report, Output& out);
 // --replace given: an occupied location is written over.
 vault::Overwrite overwrite_option(const Args& args);
 // A whole number in decimal; invalid_argument naming `what` otherwise (or when out of range).

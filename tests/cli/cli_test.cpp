@@ -1156,3 +1156,40 @@ TEST_CASE("did encrypt and decrypt agree on the Concat KDF's form: Identity 0.6'
       CHECK(cli.ok(decrypt) == std::vector<std::string>{"c0ffee"});  // the default
   }
 }
+
+TEST_CASE("import-stronghold takes an iota-sdk wallet's seed, and a bad file or password changes nothing") {
+  const std::string fixtures = std::string(STRONGHOLD_TEST_DATA_DIR) + "/fixtures/rust-stronghold/";
+  on_file_and_through_daemon([&](Cli& cli) {
+    std::ofstream(cli.file("rust-pw")) << "current_password\n";
+    std::ofstream(cli.file("wrong-pw")) << "not the password\n";
+    const Bytes cut = test::read_bytes(fixtures + "v2.stronghold");
+    test::write_bytes(cli.file("cut.stronghold"), ByteView(cut).first(40));
+    Bytes other_version = cut;
+    other_version[5] = 7;
+    test::write_bytes(cli.file("v7.stronghold"), other_version);
+    const std::string wallet = fixtures + "v2.stronghold";
+    CHECK(cli.run({"import-stronghold", "--in", wallet, "--source-password-file", cli.file("wrong-pw")}).exit_code ==
+          2);
+    CHECK(cli.run({"import-stronghold", "--in", cli.file("cut.stronghold"), "--source-password-file",
+                   cli.file("rust-pw")})
+              .exit_code == 4);
+    CHECK(cli.run({"inspect-stronghold", "--in", cli.file("v7.stronghold"), "--source-password-file",
+                   cli.file("rust-pw")})
+              .exit_code == 4);
+    CHECK(cli.ok({"list"}).empty());
+    const auto info = cli.ok({"inspect-stronghold", "--in", wallet, "--source-password-file", cli.file("rust-pw")});
+    REQUIRE(info.size() == 3);
+    CHECK(info[0] == "2\tyes");
+    CHECK(cli.ok({"import-stronghold", "--in", wallet, "--source-password-file", cli.file("rust-pw"), "--at",
+                  "w/seed"}) == std::vector<std::string>{"add\trecord\tw/seed"});
+    // The seed of the fixture's mnemonic (tests/fixtures/rust-stronghold/README.md) derives this key.
+    cli.ok({"mnemonic", "recover", "--at", "m/seed"},
+           "winter spend artefact viable cigar pink easy charge ranch license coyote cage brass mushroom repair game "
+           "attack peanut glad rather cart obey famous chat\n");
+    const std::string path = "m/44'/4218'/0'/0'/0'";
+    const auto imported = cli.ok({"derive", "--from", "w/seed", "--path", path, "--curve", "ed25519", "--at", "w/k"});
+    const auto expected = cli.ok({"derive", "--from", "m/seed", "--path", path, "--curve", "ed25519", "--at", "m/k"});
+    REQUIRE(imported.size() == 1);
+    CHECK(imported == expected);
+  });
+}

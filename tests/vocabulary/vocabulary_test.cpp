@@ -23,6 +23,7 @@
 #include "stronghold/stronghold.h"
 #include "support/child_process.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_files.hpp"
 #include "wire/client.hpp"
 
 using namespace stronghold;
@@ -183,6 +184,15 @@ SH_SAMPLE(ListApprovals) { return {}; }  // none waits
 // A pending request's id is random, so no sample approves one: every front end refuses the same
 // unknown id alike (tests/actors/approval_test.cpp approves real ones).
 SH_SAMPLE(Approve) { return {"00000000000000000000000000000000", "dave", Bytes(64, 1)}; }
+// iota-sdk's own wallet file (tests/fixtures/rust-stronghold): its seed lands in vault "rust".
+Bytes rust_wallet_file() {
+  const std::string text = test::read_test_file("fixtures/rust-stronghold/v2.stronghold");
+  return {text.begin(), text.end()};
+}
+SH_SAMPLE(ImportStronghold) {
+  return {rust_wallet_file(), secret("current_password"), {}, "wallet", "rust/seed", {}, vault::Overwrite::replace};
+}
+SH_SAMPLE(InspectStronghold) { return {rust_wallet_file(), secret("current_password"), {}}; }
 SH_SAMPLE(DidCreate) { return {"dev", "sign-0", secret(filled(0x51))}; }
 SH_SAMPLE(DidList) { return {}; }
 SH_SAMPLE(DidExists) { return {f.did}; }

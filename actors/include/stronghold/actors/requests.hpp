@@ -488,6 +488,75 @@ struct ImportWithPassword {
   SH_FIELDS(file, password, expected_sender, merge)
 };
 
+// ---- Rust Stronghold snapshots (snapshot/rust_stronghold.hpp)
+
+// One record of a Rust Stronghold snapshot, named by the paths its application used, and the
+// location and key type (seed, ed25519, x25519, secp256k1, symmetric or opaque) it gets here.
+struct RustRecordMap {
+  static constexpr std::string_view kTypeName = "stronghold.RustRecordMap";
+  std::string client;
+  std::string vault;
+  std::string record;
+  vault::Location into;
+  std::string type;
+  SH_FIELDS(client, vault, record, into, type)
+};
+
+// Imports records of a Rust Stronghold snapshot file (versions 2 and 3), all in one transaction
+// or none: with `preset` "wallet" the iota-sdk wallet's seed (client iota_seed, vault
+// iota-wallet-secret, record iota-wallet-seed) as a BIP39 seed at `wallet_at` (wallet/seed when
+// empty), and every one of `maps`. The file opens with `password` (through the wallet's KDF for
+// its version) or with the raw 32-byte `key`, exactly one of them; both KDFs are cheap (100
+// rounds of PBKDF2, or BLAKE2b then age scrypt of at most 2^14) and run on the vault actor. A
+// live record at a target is kept unless `merge` is Overwrite::replace. wrong_password when the
+// file does not open, corrupted for damage, unsupported for another version, not_found for a
+// record the file does not hold.
+struct ImportStronghold {
+  static constexpr std::string_view kName = "import.stronghold";
+  using Answer = ImportReport;
+  Bytes file;
+  Secret password{};
+  Secret key{};
+  std::string preset{};
+  std::string wallet_at{};
+  std::vector<RustRecordMap> maps{};
+  vault::Overwrite merge = vault::Overwrite::refuse;
+  SH_FIELDS(file, password, key, preset, wallet_at, maps, merge)
+};
+
+struct RustVaultInfo {
+  static constexpr std::string_view kTypeName = "stronghold.RustVaultInfo";
+  Bytes id;  // 24 bytes
+  std::uint64_t records = 0;
+  std::uint64_t revoked = 0;
+  SH_FIELDS(id, records, revoked)
+};
+struct RustClientInfo {
+  static constexpr std::string_view kTypeName = "stronghold.RustClientInfo";
+  Bytes id;  // 24 bytes
+  std::vector<RustVaultInfo> vaults;
+  std::vector<Bytes> store_keys;  // the store's values stay sealed by their application
+  SH_FIELDS(id, vaults, store_keys)
+};
+struct RustSnapshotInfo {
+  static constexpr std::string_view kTypeName = "stronghold.RustSnapshotInfo";
+  std::uint32_t version = 0;
+  std::vector<RustClientInfo> clients;
+  bool wallet_seed = false;  // holds the record the "wallet" preset imports
+  SH_FIELDS(version, clients, wallet_seed)
+};
+
+// What a Rust Stronghold snapshot holds, opened as ImportStronghold opens it: ids, counts and
+// store keys, never a secret.
+struct InspectStronghold {
+  static constexpr std::string_view kName = "inspect.stronghold";
+  using Answer = RustSnapshotInfo;
+  Bytes file;
+  Secret password{};
+  Secret key{};
+  SH_FIELDS(file, password, key)
+};
+
 // ---- policies (vault/policy.hpp)
 
 // The rules of a policy as requests carry them: `kinds` empty allows every kind; every other
@@ -913,6 +982,8 @@ struct DidValueSet {
   X(44, SetApprovalRule)      \
   X(45, ListApprovals)        \
   X(46, Approve)              \
+  X(47, ImportStronghold)     \
+  X(48, InspectStronghold)    \
   X(64, DidCreate)            \
   X(65, DidList)              \
   X(66, DidExists)            \
