@@ -182,6 +182,12 @@ SH_SAMPLE(ListApprovals) { return {}; }  // none waits
 // A pending request's id is random, so no sample approves one: every front end refuses the same
 // unknown id alike (tests/actors/approval_test.cpp approves real ones).
 SH_SAMPLE(Approve) { return {"00000000000000000000000000000000", "dave", Bytes(64, 1)}; }
+SH_SAMPLE(SignKeccak) {
+  SignKeccak request{at("w/k1"), Bytes{'m'}};
+  request.options.format = vault::EcdsaFormat::recoverable;
+  return request;
+}
+SH_SAMPLE(EvmAddress) { return {at("w/k1")}; }
 SH_SAMPLE(DidCreate) { return {"dev", "sign-0", secret(filled(0x51))}; }
 SH_SAMPLE(DidList) { return {}; }
 SH_SAMPLE(DidExists) { return {f.did}; }
