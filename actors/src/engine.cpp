@@ -21,6 +21,7 @@
 #include "stronghold/runtime/scratch.hpp"
 #include "stronghold/snapshot/transfer.hpp"
 #include "stronghold/vault/bip39.hpp"
+#include "stronghold/vault/compare.hpp"
 #include "stronghold/vault/evm.hpp"
 #include "stronghold/vault/exchange.hpp"
 #include "stronghold/vault/keys.hpp"
@@ -558,6 +559,15 @@ caf::result<Reply> handle(VaultSelf self, SignKeccak& request) {
 
 caf::result<Reply> handle(VaultSelf self, EvmAddress& request) {
   return reply<EvmAddress>(vault::evm_address(self->state.keystore(), request.at));
+}
+
+caf::result<Reply> handle(VaultSelf self, CompareRecord& request) {
+  bool equal = false;
+  const Status compared = request.value.open([&](ByteView value) -> Status {
+    SH_ASSIGN_OR_RETURN(equal, vault::record_equals(self->state.keystore(), request.at, value));
+    return {};
+  });
+  return compared.ok() ? reply<CompareRecord>(equal) : to_error(compared);
 }
 
 caf::result<Reply> handle(VaultSelf self, SignBatch& request) {

@@ -140,6 +140,15 @@ Status evm_address(const Args& args, const Inputs&, Requests& requests, Output& 
   return {};
 }
 
+// The value comes as hex on standard input, like a key import, so it stays off the command line.
+Status compare(const Args& args, const Inputs& inputs, Requests& requests, Output& out) {
+  SH_ASSIGN_OR_RETURN(Location at, location_option(args, "--at"));
+  SH_ASSIGN_OR_RETURN(actors::Secret value, hex_secret(inputs, "the value"));
+  SH_ASSIGN_OR_RETURN(const bool equal, requests.call(actors::CompareRecord{std::move(at), std::move(value)}));
+  out.value("equal", equal ? "true" : "false");
+  return {};
+}
+
 // The BIP39 passphrase: --passphrase-file's, else none.
 Result<actors::Secret> passphrase(const Inputs& inputs) {
   if (!inputs.has_secret("--passphrase-file"))
@@ -478,6 +487,13 @@ const std::vector<Command>& vault_commands() {
        {{"--at", "--hex", "--file"}, {"--prehashed", "--recoverable", "--schnorr", "--keccak"}, {}},
        {0, nullptr, false, "--file"},
        sign},
+      {"compare",
+       "compare --at VAULT/RECORD < value.hex\n"
+       "  Compares the record's secret with the value given as hex on standard input, in constant time;\n"
+       "  prints true or false and nothing else about either.",
+       {{"--at"}, {}, {}},
+       {kMaxHexKey},
+       compare},
       {"evm address",
        "evm address --at VAULT/RECORD\n"
        "  Prints the EIP-55 checksummed Ethereum address of a secp256k1 key (its public key only).",

@@ -210,6 +210,20 @@ TEST_CASE("evm: a known key's address and web3's signature of a personal message
   });
 }
 
+TEST_CASE("compare: a record against a value on standard input, equal or not") {
+  on_file_and_through_daemon([](Cli& cli) {
+    const std::string key = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60";
+    cli.ok({"key", "import", "--type", "ed25519", "--at", "w/ed"}, key + "\n");
+    CHECK(cli.ok({"compare", "--at", "w/ed"}, key + "\n").at(0) == "true");
+    std::string other = key;
+    other.back() = '1';
+    CHECK(cli.ok({"compare", "--at", "w/ed"}, other + "\n").at(0) == "false");
+    CHECK(cli.ok({"compare", "--at", "w/ed"}, key.substr(0, 62) + "\n").at(0) == "false");
+    CHECK(cli.run({"compare", "--at", "w/ed"}, "not hex\n").exit_code == 5);
+    CHECK(cli.run({"compare", "--at", "w/none"}, key + "\n").exit_code == 3);
+  });
+}
+
 TEST_CASE("exit codes: usage, wrong password, not found, damaged, invalid input, busy") {
   Cli cli;
   CHECK(cli.run({"list"}).exit_code == 3);  // no snapshot yet

@@ -167,6 +167,16 @@ struct EvmAddress {
   SH_FIELDS(at)
 };
 
+// Whether the record at `at` holds exactly `value` (a key of any type), compared in time that
+// depends on the lengths only: the answer says equal or not, never where they differ.
+struct CompareRecord {
+  static constexpr std::string_view kName = "record.compare";
+  using Answer = bool;
+  vault::Location at;
+  Secret value;
+  SH_FIELDS(at, value)
+};
+
 // One signature per message, in order (as Sign would make each).
 struct SignBatch {
   static constexpr std::string_view kName = "sign.batch";
@@ -936,6 +946,7 @@ struct DidValueSet {
   X(46, Approve)              \
   X(49, SignKeccak)           \
   X(50, EvmAddress)           \
+  X(51, CompareRecord)        \
   X(64, DidCreate)            \
   X(65, DidList)              \
   X(66, DidExists)            \
