@@ -22,6 +22,8 @@
 #include "stronghold/runtime/scratch.hpp"
 #include "stronghold/snapshot/transfer.hpp"
 #include "stronghold/vault/bip39.hpp"
+#include "stronghold/vault/compare.hpp"
+#include "stronghold/vault/evm.hpp"
 #include "stronghold/vault/exchange.hpp"
 #include "stronghold/vault/keys.hpp"
 #include "watch_events.hpp"
@@ -548,6 +550,25 @@ caf::result<Reply> handle(VaultSelf self, SignEcdsa& request) {
   if (!key.ok())
     return to_error(key.status());
   return self->delegate(self->state.pick_signer(), std::move(*key), std::move(request));
+}
+
+// The same signing path as SignEcdsa, with the Keccak-256 digest its options name.
+caf::result<Reply> handle(VaultSelf self, SignKeccak& request) {
+  SignEcdsa ecdsa{std::move(request.at), std::move(request.message), request.options};
+  return handle(self, ecdsa);
+}
+
+caf::result<Reply> handle(VaultSelf self, EvmAddress& request) {
+  return reply<EvmAddress>(vault::evm_address(self->state.keystore(), request.at));
+}
+
+caf::result<Reply> handle(VaultSelf self, CompareRecord& request) {
+  bool equal = false;
+  const Status compared = request.value.open([&](ByteView value) -> Status {
+    SH_ASSIGN_OR_RETURN(equal, vault::record_equals(self->state.keystore(), request.at, value));
+    return {};
+  });
+  return compared.ok() ? reply<CompareRecord>(equal) : to_error(compared);
 }
 
 caf::result<Reply> handle(VaultSelf self, SignBatch& request) {

@@ -102,25 +102,50 @@ Status key_expire(const Args& args, const Inputs&, Requests& requests, Output&) 
   return requests.call(std::move(request)).status();
 }
 
-Status sign(const Args& args, const Inputs& inputs, Requests& requests, Output& out) {
-  SH_ASSIGN_OR_RETURN(const Location at, location_option(args, "--at"));
-  SH_ASSIGN_OR_RETURN(Bytes message, message_option(args, inputs));
-  const bool ecdsa_options = args.has("--prehashed") || args.has("--recoverable");
-  Result<Bytes> signature = Status(Errc::internal, "not signed");
+// The secp256k1 request the flags ask for, or Sign when none does.
+Result<Bytes> sign_as_asked(const Args& args, Location at, Bytes message, Requests& requests) {
+  const vault::EcdsaFormat format =
+      args.has("--recoverable") ? vault::EcdsaFormat::recoverable : vault::EcdsaFormat::compact;
   if (args.has("--schnorr"))
-    signature = requests.call(actors::SignSchnorr{at, std::move(message)});
-  else if (ecdsa_options)
-    signature = requests.call(
-        actors::SignEcdsa{at,
-                          std::move(message),
-                          {args.has("--prehashed"),
-                           args.has("--recoverable") ? vault::EcdsaFormat::recoverable : vault::EcdsaFormat::compact}});
-  else
-    signature = requests.call(actors::Sign{at, std::move(message)});
-  if (signature.status().code() == Errc::wrong_key_type && (ecdsa_options || args.has("--schnorr")))
-    return Status(Errc::wrong_key_type, "--prehashed, --recoverable and --schnorr need a secp256k1 key");
+    return requests.call(actors::SignSchnorr{std::move(at), std::move(message)});
+  if (args.has("--keccak")) {
+    if (args.has("--prehashed"))
+      return Status(Errc::invalid_argument, "--keccak hashes the message: it cannot be --prehashed");
+    actors::SignKeccak request{std::move(at), std::move(message)};
+    request.options.format = format;
+    return requests.call(std::move(request));
+  }
+  if (args.has("--prehashed") || args.has("--recoverable"))
+    return requests.call(actors::SignEcdsa{std::move(at), std::move(message), {args.has("--prehashed"), format}});
+  return requests.call(actors::Sign{std::move(at), std::move(message)});
+}
+
+Status sign(const Args& args, const Inputs& inputs, Requests& requests, Output& out) {
+  SH_ASSIGN_OR_RETURN(Location at, location_option(args, "--at"));
+  SH_ASSIGN_OR_RETURN(Bytes message, message_option(args, inputs));
+  const bool secp256k1_only =
+      args.has("--prehashed") || args.has("--recoverable") || args.has("--schnorr") || args.has("--keccak");
+  Result<Bytes> signature = sign_as_asked(args, std::move(at), std::move(message), requests);
+  if (signature.status().code() == Errc::wrong_key_type && secp256k1_only)
+    return Status(Errc::wrong_key_type, "--prehashed, --recoverable, --schnorr and --keccak need a secp256k1 key");
   SH_RETURN_IF_ERROR(signature.status());
   out.value("signature", to_hex(*signature));
+  return {};
+}
+
+Status evm_address(const Args& args, const Inputs&, Requests& requests, Output& out) {
+  SH_ASSIGN_OR_RETURN(Location at, location_option(args, "--at"));
+  SH_ASSIGN_OR_RETURN(std::string address, requests.call(actors::EvmAddress{std::move(at)}));
+  out.value("address", address);
+  return {};
+}
+
+// The value comes as hex on standard input, like a key import, so it stays off the command line.
+Status compare(const Args& args, const Inputs& inputs, Requests& requests, Output& out) {
+  SH_ASSIGN_OR_RETURN(Location at, location_option(args, "--at"));
+  SH_ASSIGN_OR_RETURN(actors::Secret value, hex_secret(inputs, "the value"));
+  SH_ASSIGN_OR_RETURN(const bool equal, requests.call(actors::CompareRecord{std::move(at), std::move(value)}));
+  out.value("equal", equal ? "true" : "false");
   return {};
 }
 
@@ -459,12 +484,26 @@ const std::vector<Command>& vault_commands() {
        {},
        key_expire},
       {"sign",
-       "sign --at VAULT/RECORD (--hex HEX | --file PATH) [--prehashed] [--recoverable] [--schnorr]\n"
+       "sign --at VAULT/RECORD (--hex HEX | --file PATH) [--prehashed] [--recoverable] [--schnorr] [--keccak]\n"
        "  Ed25519 over the message, or secp256k1 ECDSA (low-S) over SHA-256 of it (over the given 32-byte\n"
-       "  digest with --prehashed; 65 bytes with --recoverable; BIP340 with --schnorr). Prints the signature.",
-       {{"--at", "--hex", "--file"}, {"--prehashed", "--recoverable", "--schnorr"}, {}},
+       "  digest with --prehashed; over Keccak-256 of it, as Ethereum signs, with --keccak; 65 bytes\n"
+       "  r || s || v (v 0 or 1) with --recoverable; BIP340 with --schnorr). Prints the signature.",
+       {{"--at", "--hex", "--file"}, {"--prehashed", "--recoverable", "--schnorr", "--keccak"}, {}},
        {0, nullptr, false, "--file"},
        sign},
+      {"compare",
+       "compare --at VAULT/RECORD < value.hex\n"
+       "  Compares the record's secret with the value given as hex on standard input, in constant time;\n"
+       "  prints true or false and nothing else about either.",
+       {{"--at"}, {}, {}},
+       {kMaxHexKey},
+       compare},
+      {"evm address",
+       "evm address --at VAULT/RECORD\n"
+       "  Prints the EIP-55 checksummed Ethereum address of a secp256k1 key (its public key only).",
+       {{"--at"}, {}, {}},
+       {},
+       evm_address},
       {"mnemonic generate",
        "mnemonic generate --at VAULT/RECORD [--words 12|24] [--passphrase-file F] [--replace]\n  Stores a new BIP39 seed; prints the mnemonic, once.",
        {{"--at", "--words", "--passphrase-file"}, {"--replace"}, {}},

@@ -52,7 +52,7 @@ Result<std::string> one_name(const Args& args, std::string_view noun);
 // --public-key HEX, or --public-key-file F holding that hex (what `client keygen` prints).
 Result<Bytes> public_key_option(const Args& args, const Inputs& inputs, std::string_view noun);
 // Adds the kinds one item of `option`'s list names: a request's name ("sign.ecdsa"), a family
-// ("sign": sign, sign.ecdsa, sign.batch and sign.schnorr; "key": every key.*), or an alias.
+// ("sign": sign, sign.ecdsa, sign.keccak, sign.batch and sign.schnorr; "key": every key.*), or an alias.
 Status add_kinds(std::string_view item, std::vector<std::uint16_t>& kinds, std::string_view option);
 // The items of a comma-separated list, empty ones left out.
 std::vector<std::string> split_list(const std::string& text);

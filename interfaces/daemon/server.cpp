@@ -236,7 +236,8 @@ bool has_short_answer(actors::RequestKind kind) {
       PutSecret,       ChangePassword, CheckPassword,  ExpireKey,    SignSchnorr,  NodePublicKey,  GenerateMnemonic,
       RecoverMnemonic, AgreeKey,       Hmac,           Hkdf,         Pbkdf2,       DeleteSecret,   DidCreate,
       DidExists,       DidPurge,       DidKeyGenerate, DidKeyInsert, DidKeyPublic, DidKeyDelete,   DidKeyExists,
-      DidValueSet,     ClientAdd,      ClientRemove,   SetAuditMode, ApproverAdd,  ApproverRemove, SetApprovalRule};
+      DidValueSet,     ClientAdd,      ClientRemove,   SetAuditMode, ApproverAdd,  ApproverRemove, SetApprovalRule,
+      SignKeccak,      EvmAddress,     CompareRecord};
   return std::find(std::begin(kShort), std::end(kShort), kind) != std::end(kShort);
 }
 

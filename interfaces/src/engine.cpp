@@ -401,8 +401,8 @@ Result<typename R::Answer> Engine::call(R request, const vault::Caller& caller) 
       return key.type == vault::KeyType::secp256k1 ? vault::sign_ecdsa(key, sign.message)
                                                    : vault::sign_ed25519(key, sign.message);
     });
-  } else if constexpr (std::is_same_v<R, actors::SignEcdsa>) {
-    return state_->sign(request, caller, [](const vault::SigningMaterial& key, const actors::SignEcdsa& sign) {
+  } else if constexpr (std::is_same_v<R, actors::SignEcdsa> || std::is_same_v<R, actors::SignKeccak>) {
+    return state_->sign(request, caller, [](const vault::SigningMaterial& key, const R& sign) {
       return vault::sign_ecdsa(key, sign.message, sign.options);
     });
   } else {

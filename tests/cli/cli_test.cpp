@@ -187,6 +187,43 @@ TEST_CASE("keys: init, generate, import, sign, and the signatures verify") {
   });
 }
 
+TEST_CASE("evm: a known key's address and web3's signature of a personal message") {
+  on_file_and_through_daemon([](Cli& cli) {
+    // The web3.js documentation's account and its signature of "Some data" (EIP-191).
+    cli.ok({"key", "import", "--type", "secp256k1", "--at", "eth/k"},
+           "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318\n");
+    CHECK(cli.ok({"evm", "address", "--at", "eth/k"}).at(0) == "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23");
+    const std::string personal =
+        to_hex(as_bytes("\x19"
+                        "Ethereum Signed Message:\n9Some data"));
+    CHECK(cli.ok({"sign", "--at", "eth/k", "--hex", personal, "--keccak", "--recoverable"}).at(0) ==
+          "b91467e570a6466aa9e9876cbcd013baba02900b8979d43fe208a4a4f339f5fd"
+          "6007e74cd82e037b800186422fc2da167c747ef045e5d18a5f5d4300f8e1a02901");
+    CHECK(cli.ok({"sign", "--at", "eth/k", "--hex", personal, "--keccak"}).at(0).size() == 128);
+    CHECK(cli.run({"sign", "--at", "eth/k", "--hex", personal, "--keccak", "--prehashed"}).exit_code == 5);
+    cli.ok({"key", "generate", "--type", "ed25519", "--at", "eth/ed"});
+    const Run not_secp256k1 = cli.run({"sign", "--at", "eth/ed", "--hex", "00", "--keccak"});
+    CHECK(not_secp256k1.exit_code == 5);
+    CHECK(not_secp256k1.err.find("--keccak need a secp256k1 key") != std::string::npos);
+    CHECK(cli.run({"evm", "address", "--at", "eth/ed"}).exit_code == 5);
+    CHECK(cli.run({"evm", "address", "--at", "eth/none"}).exit_code == 3);
+  });
+}
+
+TEST_CASE("compare: a record against a value on standard input, equal or not") {
+  on_file_and_through_daemon([](Cli& cli) {
+    const std::string key = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60";
+    cli.ok({"key", "import", "--type", "ed25519", "--at", "w/ed"}, key + "\n");
+    CHECK(cli.ok({"compare", "--at", "w/ed"}, key + "\n").at(0) == "true");
+    std::string other = key;
+    other.back() = '1';
+    CHECK(cli.ok({"compare", "--at", "w/ed"}, other + "\n").at(0) == "false");
+    CHECK(cli.ok({"compare", "--at", "w/ed"}, key.substr(0, 62) + "\n").at(0) == "false");
+    CHECK(cli.run({"compare", "--at", "w/ed"}, "not hex\n").exit_code == 5);
+    CHECK(cli.run({"compare", "--at", "w/none"}, key + "\n").exit_code == 3);
+  });
+}
+
 TEST_CASE("exit codes: usage, wrong password, not found, damaged, invalid input, busy") {
   Cli cli;
   CHECK(cli.run({"list"}).exit_code == 3);  // no snapshot yet
@@ -916,7 +953,8 @@ TEST_CASE("policy set and show: a refused request exits 7 and names the rule") {
     CHECK(not_allowed.err.find("key.expire requests are not allowed") != std::string::npos);
     const auto shown = cli.ok({"policy", "show", "--at", "w/ed"});
     CHECK(std::find(shown.begin(), shown.end(),
-                    "allow\tkey.public,sign,sign.ecdsa,sign.batch,sign.schnorr,policy.set,policy.show") != shown.end());
+                    "allow\tkey.public,sign,sign.ecdsa,sign.batch,sign.schnorr,policy.set,policy.show,sign.keccak") !=
+          shown.end());
     CHECK(std::find(shown.begin(), shown.end(), "max_uses\t2") != shown.end());
     CHECK(std::find(shown.begin(), shown.end(), "uses\t2") != shown.end());
     CHECK(cli.ok({"policy", "show", "--vault", "w"}).at(0) == "policy\tnone (everything is allowed)");

@@ -5,6 +5,7 @@
 
 #include "fixture.hpp"
 #include "stronghold/runtime/scratch.hpp"
+#include "stronghold/vault/compare.hpp"
 #include "stronghold/vault/exchange.hpp"
 #include "stronghold/vault/sign.hpp"
 #include "stronghold/vault/verify.hpp"
@@ -409,4 +410,22 @@ TEST_CASE_FIXTURE(KeystoreFixture,
     Transaction twice(keystore);
     CHECK(twice.import_vaults(exported, transfer_key, replace_existing).code() == Errc::corrupted);
   }
+}
+
+TEST_CASE_FIXTURE(KeystoreFixture, "a record compares equal only to its exact secret") {
+  const Bytes value = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16,
+                       17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
+  put("cmp/sym", KeyType::symmetric, value);
+  put("cmp/ed", KeyType::ed25519, value);
+  CHECK(record_equals(keystore, at("cmp/sym"), value).value());
+  CHECK(record_equals(keystore, at("cmp/ed"), value).value());
+  Bytes last_differs = value;
+  last_differs.back() ^= 1;
+  CHECK_FALSE(record_equals(keystore, at("cmp/sym"), last_differs).value());
+  CHECK_FALSE(record_equals(keystore, at("cmp/sym"), ByteView(value).first(31)).value());  // a prefix
+  Bytes longer = value;
+  longer.push_back(0);
+  CHECK_FALSE(record_equals(keystore, at("cmp/sym"), longer).value());
+  CHECK_FALSE(record_equals(keystore, at("cmp/sym"), {}).value());
+  CHECK(record_equals(keystore, at("cmp/none"), value).code() == Errc::not_found);
 }

@@ -193,6 +193,13 @@ SH_SAMPLE(ImportStronghold) {
   return {rust_wallet_file(), secret("current_password"), {}, "wallet", "rust/seed", {}, vault::Overwrite::replace};
 }
 SH_SAMPLE(InspectStronghold) { return {rust_wallet_file(), secret("current_password"), {}}; }
+SH_SAMPLE(SignKeccak) {
+  SignKeccak request{at("w/k1"), Bytes{'m'}};
+  request.options.format = vault::EcdsaFormat::recoverable;
+  return request;
+}
+SH_SAMPLE(EvmAddress) { return {at("w/k1")}; }
+SH_SAMPLE(CompareRecord) { return {at("w/ed"), secret(filled(0x11))}; }
 SH_SAMPLE(DidCreate) { return {"dev", "sign-0", secret(filled(0x51))}; }
 SH_SAMPLE(DidList) { return {}; }
 SH_SAMPLE(DidExists) { return {f.did}; }

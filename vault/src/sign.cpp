@@ -12,18 +12,21 @@
 #include "stronghold/runtime/random.hpp"
 #include "stronghold/runtime/scratch.hpp"
 #include "stronghold/runtime/stack_wipe.hpp"
+#include "stronghold/vault/keccak.hpp"
 
 namespace stronghold::vault {
 namespace {
 
 using runtime::ScratchFrame;
 
-Result<std::array<std::uint8_t, 32>> ecdsa_digest(ByteView message, bool prehashed) {
+Result<std::array<std::uint8_t, 32>> ecdsa_digest(ByteView message, const EcdsaOptions& options) {
   std::array<std::uint8_t, 32> digest;
-  if (prehashed) {
+  if (options.prehashed) {
     if (message.size() != digest.size())
       return error(Errc::invalid_argument, "a prehashed message is a 32-byte digest, not {} bytes", message.size());
     std::memcpy(digest.data(), message.data(), digest.size());
+  } else if (options.hash == EcdsaHash::keccak256) {
+    digest = keccak256(message);
   } else {
     crypto_hash_sha256(digest.data(), message.data(), message.size());
   }
@@ -121,7 +124,7 @@ Result<Bytes> sign_ed25519(const SigningMaterial& key, ByteView message) {
 
 Result<Bytes> sign_ecdsa(const Keystore& keystore, const Location& location, ByteView message,
                          const EcdsaOptions& options) {
-  SH_ASSIGN_OR_RETURN(const auto digest, ecdsa_digest(message, options.prehashed));
+  SH_ASSIGN_OR_RETURN(const auto digest, ecdsa_digest(message, options));
   Bytes out;
   SH_RETURN_IF_ERROR(keystore.use(location, key_types(KeyType::secp256k1), [&](ByteView secret, const Record&) {
     return ecdsa_with(secret, digest, options.format, out);
@@ -130,7 +133,7 @@ Result<Bytes> sign_ecdsa(const Keystore& keystore, const Location& location, Byt
 }
 
 Result<Bytes> sign_ecdsa(const SigningMaterial& key, ByteView message, const EcdsaOptions& options) {
-  SH_ASSIGN_OR_RETURN(const auto digest, ecdsa_digest(message, options.prehashed));
+  SH_ASSIGN_OR_RETURN(const auto digest, ecdsa_digest(message, options));
   Bytes out;
   SH_RETURN_IF_ERROR(with_material(key, KeyType::secp256k1,
                                    [&](ByteView secret) { return ecdsa_with(secret, digest, options.format, out); }));

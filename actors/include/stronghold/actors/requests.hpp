@@ -146,6 +146,37 @@ struct SignEcdsa {
   SH_FIELDS(at, message, options.prehashed, options.format)
 };
 
+// ECDSA over Keccak-256 of the message, as Ethereum signs (the message is what Ethereum hashes,
+// e.g. an EIP-191 prefixed text or an RLP transaction): r || s, or r || s || recovery id with
+// the recoverable format.
+struct SignKeccak {
+  static constexpr std::string_view kName = "sign.keccak";
+  using Answer = Bytes;
+  vault::Location at;
+  Bytes message;
+  vault::EcdsaOptions options{false, vault::EcdsaFormat::compact, vault::EcdsaHash::keccak256};
+  SH_FIELDS(at, message, options.format)
+};
+
+// The EIP-55 checksummed Ethereum address of a secp256k1 key ("0x" and 40 hex digits).
+struct EvmAddress {
+  static constexpr bool kUsesSecret = false;
+  static constexpr std::string_view kName = "evm.address";
+  using Answer = std::string;
+  vault::Location at;
+  SH_FIELDS(at)
+};
+
+// Whether the record at `at` holds exactly `value` (a key of any type), compared in time that
+// depends on the lengths only: the answer says equal or not, never where they differ.
+struct CompareRecord {
+  static constexpr std::string_view kName = "record.compare";
+  using Answer = bool;
+  vault::Location at;
+  Secret value;
+  SH_FIELDS(at, value)
+};
+
 // One signature per message, in order (as Sign would make each).
 struct SignBatch {
   static constexpr std::string_view kName = "sign.batch";
@@ -984,6 +1015,9 @@ struct DidValueSet {
   X(46, Approve)              \
   X(47, ImportStronghold)     \
   X(48, InspectStronghold)    \
+  X(49, SignKeccak)           \
+  X(50, EvmAddress)           \
+  X(51, CompareRecord)        \
   X(64, DidCreate)            \
   X(65, DidList)              \
   X(66, DidExists)            \

@@ -13,11 +13,15 @@ enum class EcdsaFormat {
   recoverable,  // r || s || recovery id (0 or 1), 65 bytes
   der,          // ASN.1 DER, at most 72 bytes
 };
+// The digest signed: SHA-256 (Bitcoin and most protocols) or Keccak-256 (Ethereum and the EVM).
+enum class EcdsaHash { sha256, keccak256 };
 struct EcdsaOptions {
-  bool prehashed = false;  // the message is already a 32-byte digest
+  bool prehashed = false;  // the message is already a 32-byte digest; `hash` is then unused
   EcdsaFormat format = EcdsaFormat::compact;
+  EcdsaHash hash = EcdsaHash::sha256;
 };
-// ECDSA over SHA-256 of the message (or the given digest) with RFC 6979 nonces; always low-S.
+// ECDSA over the options' hash of the message (or the given digest) with RFC 6979 nonces;
+// always low-S.
 Result<Bytes> sign_ecdsa(const Keystore& keystore, const Location& location, ByteView message,
                          const EcdsaOptions& options = {});
 // The same with material a keystore handed over (Keystore::signing_material), on any thread.
