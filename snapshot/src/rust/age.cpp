@@ -93,8 +93,11 @@ void hmac_sha256(ByteView key, ByteView message, std::span<std::uint8_t, 32> out
 
 // HKDF-SHA256 (RFC 5869) for one 32-byte block; an empty salt keys HMAC with zeros as the RFC says.
 void hkdf_sha256(ByteView salt, ByteView ikm, std::string_view info, std::span<std::uint8_t, 32> out) {
+  // HMAC pads its key with zeros, so HashLen zeros are the empty salt; libsodium is never handed a
+  // null key pointer.
+  const Key32 zeros{};
   Key32 prk{};
-  hmac_sha256(salt, ikm, prk);
+  hmac_sha256(salt.empty() ? ByteView(zeros) : salt, ikm, prk);
   std::array<std::uint8_t, 16> label{};
   std::copy(info.begin(), info.end(), label.begin());
   label[info.size()] = 1;
