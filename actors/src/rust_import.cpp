@@ -1,5 +1,7 @@
 #include "rust_import.hpp"
 
+#include "rust_identity.hpp"
+
 #include "stronghold/snapshot/rust_stronghold.hpp"
 #include "stronghold/vault/keys.hpp"
 
@@ -9,6 +11,7 @@ namespace {
 namespace rs = snapshot::rust_stronghold;
 
 constexpr std::string_view kWalletPreset = "wallet";
+constexpr std::string_view kIdentityPreset = "identity";
 constexpr std::string_view kDefaultWalletAt = "wallet/seed";
 constexpr std::string_view kWalletClient = "iota_seed";
 constexpr std::string_view kWalletVault = "iota-wallet-secret";
@@ -41,11 +44,12 @@ Result<std::vector<RustRecordMap>> maps_of(const ImportStronghold& request) {
     SH_ASSIGN_OR_RETURN(vault::Location at,
                         vault::Location::parse(request.wallet_at.empty() ? kDefaultWalletAt : request.wallet_at));
     maps.push_back({std::string(kWalletClient), std::string(kWalletVault), std::string(kWalletRecord), at, "seed"});
-  } else if (!request.preset.empty() && request.preset != "none") {
-    return error(Errc::invalid_argument, "unknown Rust Stronghold preset '{}' (wallet or none)", request.preset);
+  } else if (!request.preset.empty() && request.preset != "none" && request.preset != kIdentityPreset) {
+    return error(Errc::invalid_argument, "unknown Rust Stronghold preset '{}' (wallet, identity or none)",
+                 request.preset);
   }
   maps.insert(maps.end(), request.maps.begin(), request.maps.end());
-  if (maps.empty())
+  if (maps.empty() && request.preset != kIdentityPreset)
     return Status(Errc::invalid_argument, "name the records to import: a preset or at least one map");
   return maps;
 }
@@ -78,6 +82,10 @@ Result<ImportReport> import_rust_stronghold(vault::Transaction& tx, const Import
     SH_ASSIGN_OR_RETURN(ImportedEntry entry, import_one(tx, contents, map));
     report.records.push_back(std::move(entry));
   }
+  if (request.preset == kIdentityPreset) {
+    SH_ASSIGN_OR_RETURN(std::vector<ImportedEntry> identities, import_rust_identities(tx, contents));
+    std::move(identities.begin(), identities.end(), std::back_inserter(report.records));
+  }
   return report;
 }
 
@@ -86,7 +94,9 @@ Result<RustSnapshotInfo> inspect_rust_stronghold(const InspectStronghold& reques
   RustSnapshotInfo info{
       contents.version, {}, rs::find_record(contents, kWalletClient, kWalletVault, kWalletRecord) != nullptr};
   for (const rs::Client& client : contents.clients) {
-    RustClientInfo summary{Bytes(client.id.begin(), client.id.end()), {}, client.store_keys};
+    RustClientInfo summary{Bytes(client.id.begin(), client.id.end()), {}, {}};
+    for (const rs::StoreEntry& entry : client.store)
+      summary.store_keys.push_back(entry.key);
     for (const rs::Vault& vault : client.vaults)
       summary.vaults.push_back({Bytes(vault.id.begin(), vault.id.end()), vault.records.size(), vault.revoked});
     info.clients.push_back(std::move(summary));

@@ -14,28 +14,27 @@
 namespace stronghold::cli {
 namespace {
 
-Status open_error(const std::string& path, int error_number) {
+Status open_error(const std::string& path, std::string_view what, int error_number) {
   if (error_number == ENOENT)
-    return error(Errc::not_found, "there is no client key file {}", path);
+    return error(Errc::not_found, "there is no {} {}", what, path);
   if (error_number == ELOOP)
-    return error(Errc::invalid_argument, "the client key file {} is a symbolic link, which is never followed", path);
+    return error(Errc::invalid_argument, "the {} {} is a symbolic link, which is never followed", what, path);
   return error(Errc::io_error, "cannot open {}: {}", path, errno_text(error_number));
 }
 
 // What a private key file must be: this user's regular file, closed to everyone else.
-Status check_key_file(const std::string& path, const struct stat& info) {
+Status check_key_file(const std::string& path, std::string_view what, const struct stat& info) {
   if (!S_ISREG(info.st_mode))
-    return error(Errc::invalid_argument, "the client key file {} is not a regular file", path);
+    return error(Errc::invalid_argument, "the {} {} is not a regular file", what, path);
   if (info.st_uid != ::geteuid())
-    return error(Errc::invalid_argument, "the client key file {} belongs to uid {}, not to this user (uid {})", path,
+    return error(Errc::invalid_argument, "the {} {} belongs to uid {}, not to this user (uid {})", what, path,
                  info.st_uid, ::geteuid());
   if ((info.st_mode & 077) != 0)
-    return error(
-        Errc::invalid_argument,
-        "the client key file {} has mode {:04o}: others may read or write it (chmod 600 it, or make a new key)", path,
-        info.st_mode & 07777);
+    return error(Errc::invalid_argument,
+                 "the {} {} has mode {:04o}: others may read or write it (chmod 600 it, or make a new key)", what, path,
+                 info.st_mode & 07777);
   if (info.st_size != crypto_sign_SEEDBYTES)
-    return error(Errc::invalid_argument, "the client key file {} is not a {}-byte key", path, crypto_sign_SEEDBYTES);
+    return error(Errc::invalid_argument, "the {} {} is not a {}-byte key", what, path, crypto_sign_SEEDBYTES);
   return {};
 }
 
@@ -52,11 +51,11 @@ Status write_all(int fd, ByteView bytes, const std::string& path) {
 }
 
 // The key in the open file `fd`, once the file passed the checks.
-Result<runtime::SecretBytes> read_key(int fd, const std::string& path) {
+Result<runtime::SecretBytes> read_key(int fd, const std::string& path, std::string_view what) {
   struct stat info {};
   if (::fstat(fd, &info) != 0)
-    return open_error(path, errno);
-  SH_RETURN_IF_ERROR(check_key_file(path, info));
+    return open_error(path, what, errno);
+  SH_RETURN_IF_ERROR(check_key_file(path, what, info));
   runtime::SecretBytes seed(crypto_sign_SEEDBYTES);
   for (std::size_t got = 0; got < seed.size();) {
     const ssize_t read = ::read(fd, seed.data() + got, seed.size() - got);
@@ -71,13 +70,13 @@ Result<runtime::SecretBytes> read_key(int fd, const std::string& path) {
 
 }  // namespace
 
-Result<runtime::SecretBytes> read_client_key_file(const std::string& path) {
+Result<runtime::SecretBytes> read_key_file(const std::string& path, std::string_view what) {
   // O_NOFOLLOW refuses a link at the last component; fstat then checks the file that was opened,
   // so nothing can be swapped in between.
   const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0)
-    return open_error(path, errno);
-  auto seed = read_key(fd, path);
+    return open_error(path, what, errno);
+  auto seed = read_key(fd, path, what);
   ::close(fd);
   return seed;
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "session.hpp"
@@ -11,10 +12,11 @@
 
 namespace stronghold::cli {
 
-// The seed in the file at `path`: not_found when there is none; invalid_argument for a symbolic
-// link, anything but a regular file, a file of another user, one that others may read or write,
-// or one that is not 32 bytes.
-Result<runtime::SecretBytes> read_client_key_file(const std::string& path);
+// The 32-byte key in the file at `path` (a client's seed, or a Rust Stronghold snapshot's key),
+// named `what` in errors: not_found when there is none; invalid_argument for a symbolic link,
+// anything but a regular file, a file of another user, one that others may read or write, or
+// one that is not 32 bytes.
+Result<runtime::SecretBytes> read_key_file(const std::string& path, std::string_view what);
 
 // `client keygen --out FILE`: a new seed in a new file (mode 0600; already_exists for anything at
 // FILE, a symbolic link included), and its public key printed, for `client add`.

@@ -388,6 +388,7 @@ std::string_view import_action_name(vault::ImportAction action) {
     case vault::ImportAction::add: return "add";
     case vault::ImportAction::keep: return "keep";
     case vault::ImportAction::replace: return "replace";
+    case vault::ImportAction::skip: return "skip";
   }
   return "unknown";
 }

@@ -20,7 +20,7 @@ Result<wire::Client> connect_to_daemon(const GlobalOptions& options) {
   }
   SH_ASSIGN_OR_RETURN(wire::Client client, wire::Client::connect(options.socket, timeout));
   if (!options.client.empty()) {
-    SH_ASSIGN_OR_RETURN(const runtime::SecretBytes seed, read_client_key_file(options.client_key));
+    SH_ASSIGN_OR_RETURN(const runtime::SecretBytes seed, read_key_file(options.client_key, "client key file"));
     SH_RETURN_IF_ERROR(client.prove(options.client, seed.view()));
   }
   return client;

@@ -1,5 +1,6 @@
 // `import-stronghold` and `inspect-stronghold`: snapshot files of IOTA's Rust Stronghold
 // (snapshot/rust_stronghold.hpp), opened with the password their wallet used.
+#include "client_keys.hpp"
 #include "options.hpp"
 #include "requests.hpp"
 
@@ -9,11 +10,29 @@ namespace {
 using Layout = Output::Layout;
 
 constexpr const char* kSourcePassword = "--source-password-file";
+constexpr const char* kSourceKey = "--source-key-file";
 
-Result<actors::Secret> source_password(const Inputs& inputs) {
-  SH_ASSIGN_OR_RETURN(const runtime::SecretBuffer* const text, inputs.secret(kSourcePassword));
+// The file's password (from --source-password-file, else typed), or with --source-key-file its
+// raw 32-byte key, into the request's `password` or `key`.
+Status source_secret(const Args& args, const Inputs& inputs, actors::Secret& password, actors::Secret& key) {
+  if (args.has(kSourcePassword) && args.has(kSourceKey))
+    return Status(Errc::invalid_argument, "give at most one of --source-password-file and --source-key-file");
+  if (const auto path = args.value(kSourceKey)) {
+    SH_ASSIGN_OR_RETURN(const runtime::SecretBytes raw, read_key_file(*path, "Rust Stronghold key file"));
+    SH_ASSIGN_OR_RETURN(key, actors::Secret::seal(raw.view()));
+    return {};
+  }
+  runtime::SecretBuffer typed;
+  const runtime::SecretBuffer* text = nullptr;
+  if (args.has(kSourcePassword)) {
+    SH_ASSIGN_OR_RETURN(text, inputs.secret(kSourcePassword));
+  } else {
+    SH_ASSIGN_OR_RETURN(typed, wire::read_password("", nullptr, "Password of the Rust Stronghold snapshot: "));
+    text = &typed;
+  }
   auto view = text->read();
-  return actors::Secret::seal(view.bytes());
+  SH_ASSIGN_OR_RETURN(password, actors::Secret::seal(view.bytes()));
+  return {};
 }
 
 // CLIENT/VAULT/RECORD=VAULT/RECORD:TYPE. The Rust paths are split at their first two '/', so
@@ -41,7 +60,7 @@ Status import_stronghold(const Args& args, const Inputs& inputs, Requests& reque
   SH_RETURN_IF_ERROR(args.required("--in").status());
   SH_ASSIGN_OR_RETURN(const Bytes* const file, inputs.file("--in"));
   request.file = *file;
-  SH_ASSIGN_OR_RETURN(request.password, source_password(inputs));
+  SH_RETURN_IF_ERROR(source_secret(args, inputs, request.password, request.key));
   request.preset = args.value("--preset").value_or(args.has("--map") ? "none" : "wallet");
   request.wallet_at = args.value("--at").value_or("");
   for (const std::string& map : args.values("--map")) {
@@ -58,9 +77,9 @@ Status import_stronghold(const Args& args, const Inputs& inputs, Requests& reque
 Status inspect_stronghold(const Args& args, const Inputs& inputs, Requests& requests, Output& out) {
   SH_RETURN_IF_ERROR(args.required("--in").status());
   SH_ASSIGN_OR_RETURN(const Bytes* const file, inputs.file("--in"));
-  SH_ASSIGN_OR_RETURN(actors::Secret password, source_password(inputs));
-  SH_ASSIGN_OR_RETURN(const actors::RustSnapshotInfo info,
-                      requests.call(actors::InspectStronghold{*file, std::move(password), {}}));
+  actors::InspectStronghold request{*file, {}, {}};
+  SH_RETURN_IF_ERROR(source_secret(args, inputs, request.password, request.key));
+  SH_ASSIGN_OR_RETURN(const actors::RustSnapshotInfo info, requests.call(std::move(request)));
   out.result({{"version", std::to_string(info.version)}, {"wallet_seed", info.wallet_seed ? "yes" : "no"}},
              Layout::record);
   for (const actors::RustClientInfo& client : info.clients) {
@@ -83,20 +102,23 @@ Status inspect_stronghold(const Args& args, const Inputs& inputs, Requests& requ
 const std::vector<Command>& rust_commands() {
   static const std::vector<Command> all = {
       {"import-stronghold",
-       "import-stronghold --in FILE --source-password-file F [--preset wallet|none] [--at VAULT/RECORD]\n"
-       "                  [--map CLIENT/VAULT/RECORD=VAULT/RECORD:TYPE]... [--merge keep|replace]\n"
-       "  Imports records of a Rust Stronghold snapshot (an iota-sdk wallet's, versions 2 and 3), all or\n"
-       "  none: the wallet's seed (the default preset without --map) as a BIP39 seed at --at (wallet/seed),\n"
-       "  and each --map's record as TYPE (seed, ed25519, x25519, secp256k1, symmetric or opaque).\n"
-       "  Prints add, keep (already here, untouched) or replace (with --merge replace) per record.",
-       {{"--in", "--source-password-file", "--preset", "--at", "--map", "--merge"}, {}, {"--map"}},
+       "import-stronghold --in FILE [--source-password-file F | --source-key-file F] [--preset wallet|identity|none]\n"
+       "                  [--at VAULT/RECORD] [--map CLIENT/VAULT/RECORD=VAULT/RECORD:TYPE]... [--merge keep|replace]\n"
+       "  Imports records of a Rust Stronghold snapshot (versions 2 and 3), all or none. The file opens\n"
+       "  with its password (from the file, else typed) or its raw 32-byte key (a file of this user, mode 600).\n"
+       "  wallet (the default preset without --map): an iota-sdk wallet's seed, as a BIP39 seed at --at\n"
+       "  (wallet/seed). identity: every DID of an IOTA Identity 0.6 account, with the keys its document's\n"
+       "  verification methods name, its chain state and document. Each --map's record as TYPE (seed,\n"
+       "  ed25519, x25519, secp256k1, symmetric or opaque). Prints add, keep (already here, untouched),\n"
+       "  replace (with --merge replace) or skip (a key no verification method names) per record.",
+       {{"--in", "--source-password-file", "--source-key-file", "--preset", "--at", "--map", "--merge"}, {}, {"--map"}},
        {0, nullptr, false, "--in"},
        import_stronghold},
       {"inspect-stronghold",
-       "inspect-stronghold --in FILE --source-password-file F\n"
+       "inspect-stronghold --in FILE [--source-password-file F | --source-key-file F]\n"
        "  Prints a Rust Stronghold snapshot's version, whether it holds an iota-sdk wallet seed, and per\n"
        "  client and vault its id (hex), record counts and store keys (hex); never a secret.",
-       {{"--in", "--source-password-file"}, {}, {}},
+       {{"--in", "--source-password-file", "--source-key-file"}, {}, {}},
        {0, nullptr, false, "--in"},
        inspect_stronghold},
   };

@@ -1195,6 +1195,29 @@ TEST_CASE("did encrypt and decrypt agree on the Concat KDF's form: Identity 0.6'
   }
 }
 
+TEST_CASE("import-stronghold opens a file with its raw key from a key file only this user may read") {
+  const std::string wallet = std::string(STRONGHOLD_TEST_DATA_DIR) + "/fixtures/rust-stronghold/v2.stronghold";
+  // PBKDF2-HMAC-SHA512("current_password", "wallet.rs", 100)[0..32], the v2 fixture's key:
+  //   python3 -c "import hashlib; print(hashlib.pbkdf2_hmac('sha512', b'current_password', b'wallet.rs',
+  //   100)[:32].hex())"
+  const Bytes key = from_hex("0d0f5b8e549f6f4c666ebfaac1cf6d08f8e5d36e619f09fc7cb5f94f263daacf").value();
+  on_file_and_through_daemon([&](Cli& cli) {
+    const std::string key_file = cli.file("rust.key");
+    test::write_bytes(key_file, key);
+    std::ofstream(cli.file("rust-pw")) << "current_password\n";
+    REQUIRE(::chmod(key_file.c_str(), 0644) == 0);
+    CHECK(cli.run({"import-stronghold", "--in", wallet, "--source-key-file", key_file}).exit_code == 5);
+    REQUIRE(::chmod(key_file.c_str(), 0600) == 0);
+    CHECK(cli.run({"import-stronghold", "--in", wallet, "--source-key-file", key_file, "--source-password-file",
+                   cli.file("rust-pw")})
+              .exit_code == 5);
+    CHECK(cli.ok({"list"}).empty());
+    CHECK(cli.ok({"import-stronghold", "--in", wallet, "--source-key-file", key_file}) ==
+          std::vector<std::string>{"add\trecord\twallet/seed"});
+    CHECK(cli.ok({"inspect-stronghold", "--in", wallet, "--source-key-file", key_file}).at(0) == "2\tyes");
+  });
+}
+
 TEST_CASE("import-stronghold takes an iota-sdk wallet's seed, and a bad file or password changes nothing") {
   const std::string fixtures = std::string(STRONGHOLD_TEST_DATA_DIR) + "/fixtures/rust-stronghold/";
   on_file_and_through_daemon([&](Cli& cli) {

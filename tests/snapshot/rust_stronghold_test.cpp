@@ -49,14 +49,14 @@ TEST_CASE("Each Rust Stronghold fixture opens and holds the seed of its mnemonic
   }
 }
 
-TEST_CASE("A Rust Stronghold store lists its keys but not its values") {
+TEST_CASE("A Rust Stronghold store's entries are read with their keys") {
   Bytes file = fixture_bytes(kFixtures[1]);
   auto contents = read_with_password(file, kFixtures[1].password);
   REQUIRE(contents.ok());
   REQUIRE(contents->clients.size() == 1);
   std::vector<std::string> keys;
-  for (const Bytes& key : contents->clients[0].store_keys)
-    keys.emplace_back(key.begin(), key.end());
+  for (const rs::StoreEntry& entry : contents->clients[0].store)
+    keys.emplace_back(entry.key.begin(), entry.key.end());
   std::sort(keys.begin(), keys.end());
   CHECK(keys ==
         std::vector<std::string>{"accounts", "client_options", "coin_type", "migration-version", "secret_manager"});

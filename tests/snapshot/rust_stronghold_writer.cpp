@@ -52,20 +52,53 @@ void put_record(ByteWriter& out, const RustRecord& record, const rs::Id& vault, 
   put_vec(out, seal(record.secret, key, blob));
 }
 
-void put_client(ByteWriter& out, const RustRecord& record) {
-  std::array<std::uint8_t, 32> key{};
-  randombytes_buf(key.data(), key.size());
-  rs::Id vault = rs::vault_id(record.vault);
-  out.raw(rs::client_id(record.client));
-  out.u64(1);  // the vault keys
-  out.raw(vault);
-  put_vec(out, key);
-  out.u64(1);  // the vaults
-  out.raw(vault);
-  put_vec(out, key);
-  out.u64(1);
-  put_record(out, record, vault, key);
-  out.u64(0);                // an empty store
+// A client's records grouped by vault, in first-appearance order.
+std::vector<std::vector<const RustRecord*>> vaults_of(const std::vector<RustRecord>& records,
+                                                      const std::string& client) {
+  std::vector<std::vector<const RustRecord*>> vaults;
+  for (const RustRecord& record : records) {
+    if (record.client != client)
+      continue;
+    auto same = std::find_if(vaults.begin(), vaults.end(), [&](const auto& v) { return v[0]->vault == record.vault; });
+    if (same == vaults.end())
+      vaults.push_back({&record});
+    else
+      same->push_back(&record);
+  }
+  return vaults;
+}
+
+void put_client(ByteWriter& out, const std::string& client, const std::vector<RustRecord>& records,
+                const std::vector<RustStoreEntry>& store) {
+  const std::vector<std::vector<const RustRecord*>> vaults = vaults_of(records, client);
+  std::vector<std::array<std::uint8_t, 32>> keys(vaults.size());
+  for (auto& key : keys)
+    randombytes_buf(key.data(), key.size());
+  out.raw(rs::client_id(client));
+  out.u64(vaults.size());  // the vault keys
+  for (std::size_t i = 0; i < vaults.size(); ++i) {
+    out.raw(rs::vault_id(vaults[i][0]->vault));
+    put_vec(out, keys[i]);
+  }
+  out.u64(vaults.size());  // the vaults
+  for (std::size_t i = 0; i < vaults.size(); ++i) {
+    rs::Id vault = rs::vault_id(vaults[i][0]->vault);
+    out.raw(vault);
+    put_vec(out, keys[i]);
+    out.u64(vaults[i].size());
+    for (const RustRecord* record : vaults[i])
+      put_record(out, *record, vault, keys[i]);
+  }
+  const auto entries =
+      std::count_if(store.begin(), store.end(), [&](const RustStoreEntry& e) { return e.client == client; });
+  out.u64(static_cast<std::uint64_t>(entries));
+  for (const RustStoreEntry& entry : store) {
+    if (entry.client != client)
+      continue;
+    put_vec(out, as_bytes(entry.key));
+    put_vec(out, entry.value);
+    out.u8(0);  // never expires
+  }
   out.u8(0);                 // no scan interval
   out.raw(Bytes(12, 0x11));  // created at
   out.u8(0);                 // never scanned
@@ -73,12 +106,21 @@ void put_client(ByteWriter& out, const RustRecord& record) {
 
 }  // namespace
 
-Bytes rust_state(const std::vector<RustRecord>& records) {
+Bytes rust_state(const std::vector<RustRecord>& records, const std::vector<RustStoreEntry>& store) {
+  std::vector<std::string> clients;
+  auto note = [&](const std::string& client) {
+    if (std::find(clients.begin(), clients.end(), client) == clients.end())
+      clients.push_back(client);
+  };
+  for (const RustRecord& record : records)
+    note(record.client);
+  for (const RustStoreEntry& entry : store)
+    note(entry.client);
   Bytes state;
   ByteWriter out(state);
-  out.u64(records.size());
-  for (const RustRecord& record : records)
-    put_client(out, record);
+  out.u64(clients.size());
+  for (const std::string& client : clients)
+    put_client(out, client, records, store);
   return state;
 }
 

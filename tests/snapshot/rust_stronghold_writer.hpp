@@ -16,8 +16,15 @@ struct RustRecord {
   Bytes secret;
 };
 
-// The bincode state: every record in a vault of its own client, each vault under a fresh key.
-Bytes rust_state(const std::vector<RustRecord>& records);
+struct RustStoreEntry {
+  std::string client;
+  std::string key;
+  Bytes value;
+};
+
+// The bincode state: clients in the order they first appear among `records` and then `store`,
+// each with its vaults (each under a fresh key) in the order they first appear, and its store.
+Bytes rust_state(const std::vector<RustRecord>& records, const std::vector<RustStoreEntry>& store = {});
 // "PARTI" | 02 00 | the X25519 envelope around the LZ4 block of `state`, for the 32-byte `key`.
 Bytes rust_snapshot_v2(ByteView state, ByteView key);
 

@@ -59,6 +59,21 @@ Status require_key(const Keystore& keystore, const Did& did, const KeyLocation& 
   return {};
 }
 
+// The writes of key_insert and of chain state and document setters, on a DID the caller vouches
+// for (one the index holds, or one the same transaction adds).
+Status stage_key(Transaction& tx, const Did& did, const KeyLocation& location, ByteView private_key) {
+  SH_ASSIGN_OR_RETURN(const Bytes public_key, identity_key_public(location.type(), private_key));
+  if (!location.names(public_key))
+    return error(Errc::invalid_key, "the key hash of {} does not name this private key's public key",
+                 location.canonical());
+  return IdentityEntries::insert_key(tx, identity_record(did, location), record_type(location.type()), private_key,
+                                     public_key);
+}
+
+Status stage_value(Transaction& tx, const Did& did, IdentityValue which, std::string_view json) {
+  return IdentityEntries::put(tx, value_entry(did, which), as_bytes(json), Overwrite::replace);
+}
+
 }  // namespace
 
 Result<Bytes> identity_key_public(IdentityKeyType type, ByteView secret) {
@@ -134,12 +149,7 @@ Result<KeyLocation> generate_identity_key(Transaction& tx, const Did& did, Ident
 
 Status insert_identity_key(Transaction& tx, const Did& did, const KeyLocation& location, ByteView private_key) {
   SH_RETURN_IF_ERROR(require_did(tx.keystore(), did));
-  SH_ASSIGN_OR_RETURN(const Bytes public_key, identity_key_public(location.type(), private_key));
-  if (!location.names(public_key))
-    return error(Errc::invalid_key, "the key hash of {} does not name this private key's public key",
-                 location.canonical());
-  return IdentityEntries::insert_key(tx, identity_record(did, location), record_type(location.type()), private_key,
-                                     public_key);
+  return stage_key(tx, did, location, private_key);
 }
 
 Result<Bytes> identity_public_key(const Keystore& keystore, const Did& did, const KeyLocation& location) {
@@ -176,7 +186,18 @@ Result<std::optional<std::string>> identity_value(const Keystore& keystore, cons
 
 Status set_identity_value(Transaction& tx, const Did& did, IdentityValue which, std::string_view json) {
   SH_RETURN_IF_ERROR(require_did(tx.keystore(), did));
-  return IdentityEntries::put(tx, value_entry(did, which), as_bytes(json), Overwrite::replace);
+  return stage_value(tx, did, which, json);
+}
+
+Status import_identity(Transaction& tx, const ImportedIdentity& identity) {
+  SH_RETURN_IF_ERROR(IdentityEntries::put(tx, entry(kIndexPrefix, identity.did), {}, tx.overwrite()));
+  for (const auto& [location, private_key] : identity.keys)
+    SH_RETURN_IF_ERROR(stage_key(tx, identity.did, location, private_key));
+  if (identity.chain_state)
+    SH_RETURN_IF_ERROR(stage_value(tx, identity.did, IdentityValue::chain_state, *identity.chain_state));
+  if (identity.document)
+    SH_RETURN_IF_ERROR(stage_value(tx, identity.did, IdentityValue::document, *identity.document));
+  return {};
 }
 
 Result<Bytes> identity_decrypt(const Keystore& keystore, const Did& did, const KeyLocation& location,

@@ -35,6 +35,13 @@ Result<runtime::SecretBytes> open_envelope(unsigned version, ByteView body, Byte
   return open_age(body, key);
 }
 
+const Client* find_client(const Contents& contents, std::string_view path) {
+  const Id wanted = client_id(path);
+  auto found = std::find_if(contents.clients.begin(), contents.clients.end(),
+                            [&](const Client& client) { return client.id == wanted; });
+  return found == contents.clients.end() ? nullptr : &*found;
+}
+
 }  // namespace
 
 bool has_magic(ByteView prefix) noexcept {
@@ -81,22 +88,31 @@ Id record_id(const Id& vault, std::string_view path) { return hmac_id(path, vaul
 
 const Record* find_record(const Contents& contents, std::string_view client, std::string_view vault,
                           std::string_view record) {
-  Id wanted_client = client_id(client);
-  Id wanted_vault = vault_id(vault);
-  Id wanted_record = record_id(wanted_vault, record);
-  for (const Client& c : contents.clients) {
-    if (c.id != wanted_client)
+  const Client* owner = find_client(contents, client);
+  if (owner == nullptr)
+    return nullptr;
+  const Id wanted_vault = vault_id(vault);
+  const Id wanted_record = record_id(wanted_vault, record);
+  for (const Vault& v : owner->vaults) {
+    if (v.id != wanted_vault)
       continue;
-    for (const Vault& v : c.vaults) {
-      if (v.id != wanted_vault)
-        continue;
-      auto found =
-          std::find_if(v.records.begin(), v.records.end(), [&](const Record& r) { return r.id == wanted_record; });
-      if (found != v.records.end())
-        return &*found;
-    }
+    auto found =
+        std::find_if(v.records.begin(), v.records.end(), [&](const Record& r) { return r.id == wanted_record; });
+    if (found != v.records.end())
+      return &*found;
   }
   return nullptr;
+}
+
+const runtime::SecretBytes* find_store_value(const Contents& contents, std::string_view client, std::string_view key) {
+  const Client* owner = find_client(contents, client);
+  if (owner == nullptr)
+    return nullptr;
+  const ByteView wanted = as_bytes(key);
+  auto found = std::find_if(owner->store.begin(), owner->store.end(), [&](const StoreEntry& entry) {
+    return std::equal(entry.key.begin(), entry.key.end(), wanted.begin(), wanted.end());
+  });
+  return found == owner->store.end() ? nullptr : &found->value;
 }
 
 }  // namespace stronghold::snapshot::rust_stronghold

@@ -108,7 +108,7 @@ Status parse_vault(ByteReader& in, Client& client) {
   return {};
 }
 
-// The store's keys, and the cache bookkeeping after them (scan interval, creation time, last scan).
+// The store's entries, and the cache bookkeeping after them (scan interval, creation time, last scan).
 Status parse_store(ByteReader& in, Client& client) {
   std::uint64_t entries = 0;
   if (!count(in, 17, entries))
@@ -118,7 +118,7 @@ Status parse_store(ByteReader& in, Client& client) {
     ByteView value;
     if (!vec(in, key) || !vec(in, value) || !skip_optional_time(in))
       return damaged("a store entry");
-    client.store_keys.emplace_back(key.begin(), key.end());
+    client.store.push_back({Bytes(key.begin(), key.end()), runtime::SecretBytes(value)});
   }
   if (!skip_optional_time(in) || !skip_time(in) || !skip_optional_time(in))
     return damaged("the store's cache times");

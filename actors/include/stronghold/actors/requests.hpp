@@ -536,7 +536,9 @@ struct RustRecordMap {
 // Imports records of a Rust Stronghold snapshot file (versions 2 and 3), all in one transaction
 // or none: with `preset` "wallet" the iota-sdk wallet's seed (client iota_seed, vault
 // iota-wallet-secret, record iota-wallet-seed) as a BIP39 seed at `wallet_at` (wallet/seed when
-// empty), and every one of `maps`. The file opens with `password` (through the wallet's KDF for
+// empty); with "identity" every DID of an IOTA Identity 0.6 account, its keys, chain state and
+// document, into the identity storage (actors/src/rust_identity.hpp says how they are found);
+// and every one of `maps`. The file opens with `password` (through the wallet's KDF for
 // its version) or with the raw 32-byte `key`, exactly one of them; both KDFs are cheap (100
 // rounds of PBKDF2, or BLAKE2b then age scrypt of at most 2^14) and run on the vault actor. A
 // live record at a target is kept unless `merge` is Overwrite::replace. wrong_password when the
@@ -566,7 +568,7 @@ struct RustClientInfo {
   static constexpr std::string_view kTypeName = "stronghold.RustClientInfo";
   Bytes id;  // 24 bytes
   std::vector<RustVaultInfo> vaults;
-  std::vector<Bytes> store_keys;  // the store's values stay sealed by their application
+  std::vector<Bytes> store_keys;  // never the values: some applications keep secrets there
   SH_FIELDS(id, vaults, store_keys)
 };
 struct RustSnapshotInfo {

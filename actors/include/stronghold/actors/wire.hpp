@@ -77,7 +77,7 @@ struct EnumRange<vault::Hash> : Contiguous<vault::Hash::sha256, vault::Hash::sha
 template <>
 struct EnumRange<vault::Aead> : Contiguous<vault::Aead::xchacha20poly1305, vault::Aead::aes256gcm> {};
 template <>
-struct EnumRange<vault::ImportAction> : Contiguous<vault::ImportAction::add, vault::ImportAction::replace> {};
+struct EnumRange<vault::ImportAction> : Contiguous<vault::ImportAction::add, vault::ImportAction::skip> {};
 template <>
 struct EnumRange<vault::ImportedRecord::Kind>
     : Contiguous<vault::ImportedRecord::Kind::record, vault::ImportedRecord::Kind::secret> {};

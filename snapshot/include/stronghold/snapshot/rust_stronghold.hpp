@@ -34,10 +34,16 @@ struct Vault {
   std::vector<Record> records;  // revoked records are left out
   std::size_t revoked = 0;
 };
+// An entry of a client's store, as its application put it there: iota-sdk seals its values
+// itself, IOTA Identity 0.6 keeps JSON in the clear; either way it is kept in wiping memory.
+struct StoreEntry {
+  Bytes key;
+  runtime::SecretBytes value;
+};
 struct Client {
   Id id{};
   std::vector<Vault> vaults;
-  std::vector<Bytes> store_keys;  // the store's values stay sealed by the application
+  std::vector<StoreEntry> store;
 };
 struct Contents {
   unsigned version = 0;
@@ -60,5 +66,7 @@ Id record_id(const Id& vault, std::string_view path);
 // The record at these paths, or nullptr.
 const Record* find_record(const Contents& contents, std::string_view client, std::string_view vault,
                           std::string_view record);
+// The value under `key` in the store of the client at path `client`, or nullptr.
+const runtime::SecretBytes* find_store_value(const Contents& contents, std::string_view client, std::string_view key);
 
 }  // namespace stronghold::snapshot::rust_stronghold

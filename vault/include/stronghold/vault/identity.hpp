@@ -13,6 +13,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "stronghold/vault/did.hpp"
@@ -55,6 +56,19 @@ enum class IdentityValue { chain_state, document };
 // JSON text, none when never set.
 Result<std::optional<std::string>> identity_value(const Keystore& keystore, const Did& did, IdentityValue which);
 Status set_identity_value(Transaction& tx, const Did& did, IdentityValue which, std::string_view json);
+
+// A DID as another identity storage held it. Each key must be the one its location names
+// (invalid_key otherwise); the values are JSON text.
+struct ImportedIdentity {
+  Did did;
+  std::vector<std::pair<KeyLocation, ByteView>> keys;  // location, 32-byte private key
+  std::optional<std::string> chain_state;
+  std::optional<std::string> document;
+};
+// Stages the DID's index entry, keys and values in one go. A DID already here is an error
+// unless `tx` replaces (Overwrite::replace): then each imported key and value takes the place
+// of its namesake, and the DID's other keys stay.
+Status import_identity(Transaction& tx, const ImportedIdentity& identity);
 
 Result<Bytes> identity_decrypt(const Keystore& keystore, const Did& did, const KeyLocation& location,
                                const EncryptedData& data, ContentEncryption content, KeyManagement management,

@@ -140,6 +140,7 @@ enum class ImportAction : std::uint8_t {
   add,      // no live record was there
   keep,     // a live record is there and stays as it was
   replace,  // a live record is there and the export's takes its place
+  skip,     // in the source, but nothing says where it goes here (left behind)
 };
 struct ImportedRecord {
   enum class Kind : std::uint8_t { record, secret } kind = Kind::record;
