@@ -25,6 +25,7 @@
 #include "stronghold/vault/compare.hpp"
 #include "stronghold/vault/evm.hpp"
 #include "stronghold/vault/exchange.hpp"
+#include "stronghold/vault/key_wrap.hpp"
 #include "stronghold/vault/keys.hpp"
 #include "watch_events.hpp"
 
@@ -158,8 +159,9 @@ caf::result<SharedTransferPassword> transfer_password(const Secret& password, De
 Result<Secret> derive_pbkdf2(const Pbkdf2& request) {
   runtime::ScratchFrame frame;
   SH_ASSIGN_OR_RETURN(auto derived, frame.take(request.length));
-  SH_RETURN_IF_ERROR(request.password.open(
-      [&](ByteView password) { return vault::pbkdf2_sha512_raw(password, request.salt, request.rounds, derived); }));
+  SH_RETURN_IF_ERROR(request.password.open([&](ByteView password) {
+    return vault::pbkdf2_raw(request.hash, password, request.salt, request.rounds, derived);
+  }));
   return Secret::seal(derived);
 }
 
@@ -851,6 +853,25 @@ caf::result<Reply> handle(VaultSelf self, Hmac& request) {
 caf::result<Reply> handle(VaultSelf self, Hkdf& request) {
   return write_into<Hkdf>(self, request.into, request.overwrite, [&](vault::Transaction& tx) {
     return vault::hkdf(tx, request.at, request.hash, request.salt, request.info, request.length, request.into);
+  });
+}
+
+caf::result<Reply> handle(VaultSelf self, ConcatKdf& request) {
+  return write_into<ConcatKdf>(self, request.into, request.overwrite, [&](vault::Transaction& tx) {
+    const vault::AgreementInfo agreement{std::move(request.apu), std::move(request.apv), std::move(request.pub_info),
+                                         std::move(request.priv_info), vault::KdfForm::identity};
+    return vault::concat_kdf(tx, request.at, request.hash, request.algorithm_id, agreement, request.length,
+                             request.into);
+  });
+}
+
+caf::result<Reply> handle(VaultSelf self, WrapKey& request) {
+  return reply<WrapKey>(vault::wrap_key(self->state.keystore(), request.at, request.with));
+}
+
+caf::result<Reply> handle(VaultSelf self, UnwrapKey& request) {
+  return write_into<UnwrapKey>(self, request.into, request.overwrite, [&](vault::Transaction& tx) {
+    return vault::unwrap_key(tx, request.wrapped, request.with, request.into);
   });
 }
 

@@ -63,6 +63,8 @@ PolicyFacts policy_facts(const R& request) {
     facts.targets.push_back({request.sign_with.vault, request.sign_with.record, 1, {}});
   if constexpr (requires { request.key.record; })
     facts.targets.push_back({request.key.vault, request.key.record, 1, {}});
+  if constexpr (requires { request.with.record; })
+    facts.targets.push_back({request.with.vault, request.with.record, 1, {}});
   if constexpr (requires { request.into.record; })
     facts.targets.push_back({request.into.vault, request.into.record, 0, {}});
   if constexpr (requires {

@@ -149,13 +149,18 @@ Status compare(const Args& args, const Inputs& inputs, Requests& requests, Outpu
   return {};
 }
 
+// The input `name` (standard input, a password file) as it was read, sealed.
+Result<actors::Secret> sealed_input(const Inputs& inputs, const std::string& name) {
+  SH_ASSIGN_OR_RETURN(const runtime::SecretBuffer* const value, inputs.secret(name));
+  auto view = value->read();
+  return actors::Secret::seal(view.bytes());
+}
+
 // The BIP39 passphrase: --passphrase-file's, else none.
 Result<actors::Secret> passphrase(const Inputs& inputs) {
   if (!inputs.has_secret("--passphrase-file"))
     return actors::Secret{};
-  SH_ASSIGN_OR_RETURN(const runtime::SecretBuffer* const phrase, inputs.secret("--passphrase-file"));
-  auto view = phrase->read();
-  return actors::Secret::seal(view.bytes());
+  return sealed_input(inputs, "--passphrase-file");
 }
 
 Status mnemonic_generate(const Args& args, const Inputs& inputs, Requests& requests, Output& out) {
@@ -178,11 +183,7 @@ Status mnemonic_generate(const Args& args, const Inputs& inputs, Requests& reque
 Status mnemonic_recover(const Args& args, const Inputs& inputs, Requests& requests, Output&) {
   actors::RecoverMnemonic request;
   SH_ASSIGN_OR_RETURN(request.at, location_option(args, "--at"));
-  SH_ASSIGN_OR_RETURN(const runtime::SecretBuffer* const mnemonic, inputs.secret("stdin"));
-  {
-    auto words = mnemonic->read();
-    SH_ASSIGN_OR_RETURN(request.mnemonic, actors::Secret::seal(words.bytes()));
-  }
+  SH_ASSIGN_OR_RETURN(request.mnemonic, sealed_input(inputs, "stdin"));
   SH_ASSIGN_OR_RETURN(request.passphrase, passphrase(inputs));
   request.overwrite = overwrite_option(args);
   return name_replace(requests.call(std::move(request)), args).status();
@@ -244,6 +245,63 @@ Status hkdf(const Args& args, const Inputs&, Requests& requests, Output&) {
   return name_replace(requests.call(std::move(request)), args).status();
 }
 
+// --NAME N, or `fallback` without it.
+Result<std::uint32_t> count_option(const Args& args, const std::string& name, std::uint32_t fallback) {
+  const auto text = args.value(name);
+  return text ? parse_number<std::uint32_t>(*text, name) : Result<std::uint32_t>(fallback);
+}
+
+// --NAME HEX, or nothing without it.
+Result<Bytes> optional_hex(const Args& args, const std::string& name) {
+  return args.has(name) ? hex_option(args, name) : Result<Bytes>(Bytes());
+}
+
+// The password is standard input's bytes (without one trailing newline), sealed at once.
+Status kdf_pbkdf2(const Args& args, const Inputs& inputs, Requests& requests, Output&) {
+  actors::Pbkdf2 request;
+  SH_ASSIGN_OR_RETURN(request.into, location_option(args, "--at"));
+  SH_ASSIGN_OR_RETURN(request.hash, hash_option(args));
+  SH_ASSIGN_OR_RETURN(request.salt, hex_option(args, "--salt"));
+  SH_ASSIGN_OR_RETURN(request.rounds, count_option(args, "--rounds", request.rounds));
+  SH_ASSIGN_OR_RETURN(request.length, count_option(args, "--length", request.length));
+  SH_ASSIGN_OR_RETURN(request.password, sealed_input(inputs, "stdin"));
+  request.overwrite = overwrite_option(args);
+  return name_replace(requests.call(std::move(request)), args).status();
+}
+
+Status kdf_concat(const Args& args, const Inputs&, Requests& requests, Output&) {
+  actors::ConcatKdf request;
+  SH_ASSIGN_OR_RETURN(request.at, location_option(args, "--from"));
+  SH_ASSIGN_OR_RETURN(request.into, location_option(args, "--at"));
+  SH_ASSIGN_OR_RETURN(request.hash, hash_option(args));
+  SH_ASSIGN_OR_RETURN(request.algorithm_id, args.required("--alg"));
+  SH_ASSIGN_OR_RETURN(request.apu, optional_hex(args, "--apu"));
+  SH_ASSIGN_OR_RETURN(request.apv, optional_hex(args, "--apv"));
+  SH_ASSIGN_OR_RETURN(request.pub_info, optional_hex(args, "--pub-info"));
+  SH_ASSIGN_OR_RETURN(request.priv_info, optional_hex(args, "--priv-info"));
+  SH_ASSIGN_OR_RETURN(request.length, count_option(args, "--length", request.length));
+  request.overwrite = overwrite_option(args);
+  return name_replace(requests.call(std::move(request)), args).status();
+}
+
+Status key_wrap(const Args& args, const Inputs&, Requests& requests, Output& out) {
+  actors::WrapKey request;
+  SH_ASSIGN_OR_RETURN(request.at, location_option(args, "--at"));
+  SH_ASSIGN_OR_RETURN(request.with, location_option(args, "--with"));
+  SH_ASSIGN_OR_RETURN(const Bytes wrapped, requests.call(std::move(request)));
+  out.value("wrapped", to_hex(wrapped));
+  return {};
+}
+
+Status key_unwrap(const Args& args, const Inputs&, Requests& requests, Output&) {
+  actors::UnwrapKey request;
+  SH_ASSIGN_OR_RETURN(request.wrapped, hex_option(args, "--hex"));
+  SH_ASSIGN_OR_RETURN(request.with, location_option(args, "--with"));
+  SH_ASSIGN_OR_RETURN(request.into, location_option(args, "--into"));
+  request.overwrite = overwrite_option(args);
+  return name_replace(requests.call(std::move(request)), args).status();
+}
+
 Result<Bytes> associated_data_option(const Args& args) {
   return args.has("--ad") ? hex_option(args, "--ad") : Result<Bytes>(Bytes());
 }
@@ -290,11 +348,7 @@ Result<std::string> secret_name(const Args& args) {
 Status secret_put(const Args& args, const Inputs& inputs, Requests& requests, Output&) {
   actors::PutSecret request;
   SH_ASSIGN_OR_RETURN(request.name, secret_name(args));
-  SH_ASSIGN_OR_RETURN(const runtime::SecretBuffer* const value, inputs.secret("stdin"));
-  {
-    auto view = value->read();
-    SH_ASSIGN_OR_RETURN(request.value, actors::Secret::seal(view.bytes()));
-  }
+  SH_ASSIGN_OR_RETURN(request.value, sealed_input(inputs, "stdin"));
   request.overwrite = overwrite_option(args);
   return name_replace(requests.call(std::move(request)), args).status();
 }
@@ -542,6 +596,39 @@ const std::vector<Command>& vault_commands() {
        {{"--from", "--hash", "--salt", "--info", "--at"}, {"--replace"}, {}},
        {},
        hkdf},
+      {"kdf pbkdf2",
+       "kdf pbkdf2 --at VAULT/RECORD --hash sha256|sha384|sha512 --salt HEX [--rounds N] [--length N] [--replace]\n"
+       "    < password\n"
+       "  PBKDF2-HMAC of the password on standard input (one trailing newline left out) into a new\n"
+       "  symmetric record of --length bytes (32); --rounds 210000 unless given, at most 1000000.",
+       {{"--at", "--hash", "--salt", "--rounds", "--length"}, {"--replace"}, {}},
+       {kMaxSecret},
+       kdf_pbkdf2},
+      {"kdf concat",
+       "kdf concat --from VAULT/RECORD --hash sha256|sha384|sha512 --alg NAME [--apu HEX] [--apv HEX]\n"
+       "    [--pub-info HEX] [--priv-info HEX] [--length N] --at VAULT/RECORD2 [--replace]\n"
+       "  The Concat KDF (NIST SP 800-56A) of a shared secret ('dh' stores one) into a new symmetric\n"
+       "  record of --length bytes (32), as Stronghold 2.0's ConcatKdf: for RFC 7518's ECDH-ES, --alg is\n"
+       "  the content encryption (A128GCM) and --pub-info the key length in bits as 8 hex digits.",
+       {{"--from", "--hash", "--alg", "--apu", "--apv", "--pub-info", "--priv-info", "--length", "--at"},
+        {"--replace"},
+        {}},
+       {},
+       kdf_concat},
+      {"key wrap",
+       "key wrap --at VAULT/RECORD --with VAULT/KEK\n"
+       "  AES key wrap (RFC 3394) of the symmetric key at --at (16 bytes or more, a multiple of 8) under\n"
+       "  the symmetric key at --with (16, 24 or 32 bytes); prints the wrapped key, 8 bytes longer.",
+       {{"--at", "--with"}, {}, {}},
+       {},
+       key_wrap},
+      {"key unwrap",
+       "key unwrap --hex HEX --with VAULT/KEK --into VAULT/RECORD [--replace]\n"
+       "  Unwraps what key wrap printed into a new symmetric record; a wrong KEK or any changed byte\n"
+       "  fails the integrity check (exit 5) and stores nothing.",
+       {{"--hex", "--with", "--into"}, {"--replace"}, {}},
+       {},
+       key_unwrap},
       {"aead encrypt",
        "aead encrypt --at VAULT/RECORD (--hex HEX | --stdin) [--ad HEX] [--cipher xchacha20poly1305|aes256gcm]\n"
        "  Encrypts with the symmetric key under a fresh nonce; prints nonce, ciphertext and tag as one hex.\n"

@@ -191,3 +191,21 @@ TEST_CASE("an export names every vault it takes, and a vault's policy may refuse
 }
 
 }  // namespace
+
+TEST_CASE("a key-encryption key is policed as a key wrap and unwrap use it") {
+  PolicyFixture f;
+  REQUIRE(f.engine->generate(at("w/kek"), KeyType::symmetric).ok());
+  REQUIRE(f.engine->generate(at("w/data"), KeyType::symmetric).ok());
+  REQUIRE(f.set("w", "kek", max_uses(1)).ok());
+  const auto wrapped = f.engine->call(actors::WrapKey{at("w/data"), at("w/kek")});
+  REQUIRE(wrapped.ok());
+  const Status refused = f.engine->call(actors::UnwrapKey{*wrapped, at("w/kek"), at("w/back")}).status();
+  CHECK(refused.code() == Errc::denied);
+  CHECK(refused.message() == "denied by policy of w/kek: used 1 of its 1 uses");
+  PolicyRules only_hmac;
+  only_hmac.kinds = {static_cast<std::uint16_t>(actors::RequestKind::Hmac)};
+  REQUIRE(f.set("w", "data", only_hmac).ok());
+  REQUIRE(f.set("w", "kek", PolicyRules{}).ok());
+  CHECK(f.engine->call(actors::WrapKey{at("w/data"), at("w/kek")}).status().code() == Errc::denied);
+  CHECK(f.engine->call(actors::UnwrapKey{*wrapped, at("w/kek"), at("w/back")}).ok());
+}

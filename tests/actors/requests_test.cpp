@@ -256,6 +256,74 @@ TEST_CASE_FIXTURE(RequestsFixture, "HKDF and PBKDF2 store the keys of RFC 5869 a
   CHECK(engine->call(Hkdf{at("d/ikm"), vault::Hash::sha256, {}, {}, 0, at("d/out")}).code() == Errc::invalid_argument);
 }
 
+TEST_CASE_FIXTURE(RequestsFixture, "PBKDF2 runs with the hash the request names") {
+  const auto derive = [&](vault::Hash hash, const char* into) {
+    REQUIRE(
+        engine->call(Pbkdf2{sealed("passwd"), hex("73616c74"), 1, 64, at(into), vault::Overwrite::refuse, hash}).ok());
+  };
+  derive(vault::Hash::sha256, "p/sha256");
+  derive(vault::Hash::sha384, "p/sha384");
+  // RFC 7914 section 11; SHA-384: python3 -c "import hashlib;
+  // print(hashlib.pbkdf2_hmac('sha384', b'passwd', b'salt', 1, 64).hex())"
+  CHECK(tag_of(at("p/sha256")) == local_hmac(vault::Hash::sha256,
+                                             hex("55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc"
+                                                 "49ca9cccf179b645991664b39d77ef317c71b845b1e30bd509112041d3a19783"),
+                                             kMessage));
+  CHECK(tag_of(at("p/sha384")) == local_hmac(vault::Hash::sha256,
+                                             hex("cd3443723a41cf1460cca9efeede428a8898a82d2ad4d1fc5cca08ed3f4d3cb4"
+                                                 "7a62a70b3cb9ce65dcbfb9fb9d425027a8be69b53e2a22674b0939e5e0a682f7"),
+                                             kMessage));
+}
+
+TEST_CASE_FIXTURE(RequestsFixture, "the Concat KDF of an agreement gives both parties one key, and RFC 7518's") {
+  const Bytes alice = import(at("c/alice"), KeyType::x25519, Bytes(32, 0x0a));
+  const Bytes bob = import(at("c/bob"), KeyType::x25519, Bytes(32, 0x0b));
+  REQUIRE(engine->call(AgreeKey{at("c/alice"), bob, at("c/alice-z")}).ok());
+  REQUIRE(engine->call(AgreeKey{at("c/bob"), alice, at("c/bob-z")}).ok());
+  const auto concat = [&](const char* from, vault::Hash hash, const char* into) {
+    return engine->call(
+        ConcatKdf{at(from), hash, "ECDH-ES+A256KW", Bytes{'A'}, Bytes{'B'}, Bytes{0, 0, 1, 0}, Bytes{}, 32, at(into)});
+  };
+  REQUIRE(concat("c/alice-z", vault::Hash::sha512, "c/alice-kek").ok());
+  REQUIRE(concat("c/bob-z", vault::Hash::sha512, "c/bob-kek").ok());
+  REQUIRE(concat("c/bob-z", vault::Hash::sha256, "c/bob-sha256").ok());
+  CHECK(tag_of(at("c/alice-kek")) == tag_of(at("c/bob-kek")));
+  CHECK(tag_of(at("c/bob-sha256")) != tag_of(at("c/bob-kek")));
+  CHECK(concat("c/bob-z", vault::Hash::sha256, "c/bob-sha256").code() == Errc::already_exists);
+  CHECK(concat("c/bob", vault::Hash::sha256, "c/out").code() == Errc::wrong_key_type);
+  CHECK(concat("c/none", vault::Hash::sha256, "c/out").code() == Errc::not_found);
+
+  // RFC 7518 Appendix C: Z, "A128GCM", apu "Alice", apv "Bob", 128 bits.
+  import(at("c/z"), KeyType::symmetric, hex("9e56d91d817135d372834283bf84269cfb316ea3da806a48f6daa7798cfe90c4"));
+  REQUIRE(engine
+              ->call(ConcatKdf{at("c/z"), vault::Hash::sha256, "A128GCM", Bytes{'A', 'l', 'i', 'c', 'e'},
+                               Bytes{'B', 'o', 'b'}, Bytes{0, 0, 0, 128}, Bytes{}, 16, at("c/rfc")})
+              .ok());
+  CHECK(tag_of(at("c/rfc")) == local_hmac(vault::Hash::sha256, hex("56aa8deaf8236d205c2228cd71a7101a"), kMessage));
+}
+
+TEST_CASE_FIXTURE(RequestsFixture, "a key wraps under a KEK record as RFC 3394 says and unwraps into a record") {
+  // RFC 3394 section 4.4: a 192-bit key under a 192-bit KEK.
+  import(at("w/kek"), KeyType::symmetric, hex("000102030405060708090a0b0c0d0e0f1011121314151617"));
+  import(at("w/key"), KeyType::symmetric, hex("00112233445566778899aabbccddeeff0001020304050607"));
+  const Bytes wrapped = engine->call(WrapKey{at("w/key"), at("w/kek")}).value();
+  CHECK(to_hex(wrapped) == "031d33264e15d33268f24ec260743edce1c6c7ddee725a936ba814915c6762d2");
+  REQUIRE(engine->call(UnwrapKey{wrapped, at("w/kek"), at("w/back")}).ok());
+  CHECK(tag_of(at("w/back")) == tag_of(at("w/key")));
+
+  CHECK(engine->call(UnwrapKey{wrapped, at("w/kek"), at("w/back")}).code() == Errc::already_exists);
+  CHECK(engine->call(UnwrapKey{wrapped, at("w/kek"), at("w/back"), vault::Overwrite::replace}).ok());
+  Bytes altered = wrapped;
+  altered[3] ^= 0x10;
+  CHECK(engine->call(UnwrapKey{altered, at("w/kek"), at("w/altered")}).code() == Errc::authentication_failed);
+  CHECK(engine->call(Hmac{at("w/altered"), vault::Hash::sha256, kMessage}).code() == Errc::not_found);
+  CHECK(engine->call(UnwrapKey{wrapped, at("w/key"), at("w/other")}).code() == Errc::authentication_failed);
+  CHECK(engine->call(UnwrapKey{Bytes(20, 1), at("w/kek"), at("w/short")}).code() == Errc::invalid_argument);
+  import(at("w/ed"), KeyType::ed25519, Bytes(32, 3));
+  CHECK(engine->call(WrapKey{at("w/ed"), at("w/kek")}).code() == Errc::wrong_key_type);
+  CHECK(engine->call(WrapKey{at("w/key"), at("w/none")}).code() == Errc::not_found);
+}
+
 TEST_CASE_FIXTURE(RequestsFixture, "AEAD seals the Wycheproof vector and refuses a changed byte") {
   const Bytes message =
       hex("4c616469657320616e642047656e746c656d656e206f662074686520636c617373206f66202739393a2049662049"

@@ -224,6 +224,73 @@ TEST_CASE("compare: a record against a value on standard input, equal or not") {
   });
 }
 
+TEST_CASE("kdf pbkdf2 and kdf concat store RFC 7914's and RFC 7518's keys") {
+  on_file_and_through_daemon([](Cli& cli) {
+    // RFC 7914 section 11 (SHA-256); SHA-512: python3 -c "import hashlib;
+    // print(hashlib.pbkdf2_hmac('sha512', b'passwd', b'salt', 1, 64).hex())"
+    const std::vector<std::string> pbkdf2 = {"kdf", "pbkdf2",   "--salt", "73616c74", "--rounds",
+                                             "1",   "--length", "64",     "--hash"};
+    const auto with = [](std::vector<std::string> words, std::initializer_list<std::string> more) {
+      words.insert(words.end(), more);
+      return words;
+    };
+    cli.ok(with(pbkdf2, {"sha256", "--at", "kdf/p256"}), "passwd\n");
+    cli.ok(with(pbkdf2, {"sha512", "--at", "kdf/p512"}), "passwd\n");
+    CHECK(cli.ok({"compare", "--at", "kdf/p256"},
+                 "55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc"
+                 "49ca9cccf179b645991664b39d77ef317c71b845b1e30bd509112041d3a19783\n")
+              .at(0) == "true");
+    CHECK(cli.ok({"compare", "--at", "kdf/p512"},
+                 "c74319d99499fc3e9013acff597c23c5baf0a0bec5634c46b8352b793e324723"
+                 "d55caa76b2b25c43402dcfdc06cdcf66f95b7d0429420b39520006749c51a04e\n")
+              .at(0) == "true");
+    CHECK(cli.run(with(pbkdf2, {"sha256", "--at", "kdf/p256"}), "passwd\n").exit_code == 5);
+    CHECK(cli.run(with(pbkdf2, {"md5", "--at", "kdf/md5"}), "passwd\n").exit_code == 5);
+    CHECK(cli.run({"kdf", "pbkdf2", "--salt", "00", "--rounds", "1000001", "--hash", "sha256", "--at", "kdf/slow"},
+                  "pw\n")
+              .exit_code == 5);
+
+    // RFC 7518 Appendix C: Z, "A128GCM", apu "Alice", apv "Bob", 128 bits.
+    cli.ok({"key", "import", "--type", "symmetric", "--at", "kdf/z"},
+           "9e56d91d817135d372834283bf84269cfb316ea3da806a48f6daa7798cfe90c4\n");
+    cli.ok({"kdf", "concat", "--from", "kdf/z", "--hash", "sha256", "--alg", "A128GCM", "--apu", "416c696365", "--apv",
+            "426f62", "--pub-info", "00000080", "--length", "16", "--at", "kdf/cek"});
+    CHECK(cli.ok({"compare", "--at", "kdf/cek"}, "56aa8deaf8236d205c2228cd71a7101a\n").at(0) == "true");
+    const Run again =
+        cli.run({"kdf", "concat", "--from", "kdf/z", "--hash", "sha256", "--alg", "A128GCM", "--at", "kdf/cek"});
+    CHECK(again.exit_code == 5);
+    CHECK(again.err.find("--replace") != std::string::npos);
+    CHECK(cli.run({"kdf", "concat", "--from", "kdf/none", "--hash", "sha256", "--alg", "A128GCM", "--at", "kdf/c"})
+              .exit_code == 3);
+  });
+}
+
+TEST_CASE("key wrap prints RFC 3394's wrapped key and key unwrap stores the key, refusing altered bytes") {
+  on_file_and_through_daemon([](Cli& cli) {
+    // RFC 3394 section 4.6: a 256-bit key under a 256-bit KEK.
+    const std::string kek = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+    const std::string key = "00112233445566778899aabbccddeeff000102030405060708090a0b0c0d0e0f";
+    const std::string wrapped = "28c9f404c4b810f4cbccb35cfb87f8263f5786e2d80ed326cbc7f0e71a99f43bfb988b9b7a02dd21";
+    cli.ok({"key", "import", "--type", "symmetric", "--at", "kw/kek"}, kek + "\n");
+    cli.ok({"key", "import", "--type", "symmetric", "--at", "kw/key"}, key + "\n");
+    CHECK(cli.ok({"key", "wrap", "--at", "kw/key", "--with", "kw/kek"}).at(0) == wrapped);
+    cli.ok({"key", "unwrap", "--hex", wrapped, "--with", "kw/kek", "--into", "kw/back"});
+    CHECK(cli.ok({"compare", "--at", "kw/back"}, key + "\n").at(0) == "true");
+    CHECK(cli.run({"key", "unwrap", "--hex", wrapped, "--with", "kw/kek", "--into", "kw/back"}).exit_code == 5);
+
+    std::string altered = wrapped;
+    altered[10] = altered[10] == '0' ? '1' : '0';
+    const Run refused = cli.run({"key", "unwrap", "--hex", altered, "--with", "kw/kek", "--into", "kw/altered"});
+    CHECK(refused.exit_code == 5);
+    CHECK(refused.err.find("integrity check") != std::string::npos);
+    CHECK(cli.run({"compare", "--at", "kw/altered"}, key + "\n").exit_code == 3);
+    CHECK(cli.run({"key", "unwrap", "--hex", wrapped, "--with", "kw/key", "--into", "kw/other"}).exit_code == 5);
+    CHECK(cli.run({"key", "unwrap", "--hex", wrapped.substr(0, 40), "--with", "kw/kek", "--into", "kw/short"})
+              .exit_code == 5);
+    CHECK(cli.run({"key", "wrap", "--at", "kw/key", "--with", "kw/none"}).exit_code == 3);
+  });
+}
+
 TEST_CASE("exit codes: usage, wrong password, not found, damaged, invalid input, busy") {
   Cli cli;
   CHECK(cli.run({"list"}).exit_code == 3);  // no snapshot yet
@@ -647,6 +714,10 @@ TEST_CASE("--help works for the program and every command") {
                                                   {"derive"},
                                                   {"xpub"},
                                                   {"dh"},
+                                                  {"kdf", "pbkdf2"},
+                                                  {"kdf", "concat"},
+                                                  {"key", "wrap"},
+                                                  {"key", "unwrap"},
                                                   {"secret", "put"},
                                                   {"secret", "get"},
                                                   {"secret", "list"},

@@ -21,6 +21,7 @@
 #include "stronghold/engine.hpp"
 #include "stronghold/identity/stronghold_storage.hpp"
 #include "stronghold/stronghold.h"
+#include "stronghold/vault/key_wrap.hpp"
 #include "support/child_process.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_files.hpp"
@@ -135,7 +136,9 @@ SH_SAMPLE(RecoverMnemonic) {
 SH_SAMPLE(AgreeKey) { return {at("w/x"), x25519_public(filled(0x41)), at("w/shared")}; }
 SH_SAMPLE(Hmac) { return {at("w/sym"), vault::Hash::sha512, Bytes{'m'}}; }
 SH_SAMPLE(Hkdf) { return {at("w/sym"), vault::Hash::sha256, Bytes{1}, Bytes{2}, 32, at("w/hkdf")}; }
-SH_SAMPLE(Pbkdf2) { return {secret("password"), Bytes(16, 7), 1000, 32, at("w/pbkdf2")}; }
+SH_SAMPLE(Pbkdf2) {
+  return {secret("password"), Bytes(16, 7), 1000, 32, at("w/pbkdf2"), vault::Overwrite::refuse, vault::Hash::sha256};
+}
 SH_SAMPLE(AeadEncrypt) {
   return {at("w/sym"), vault::Aead::xchacha20poly1305, secret("plain"), Bytes{9}, Bytes(24, 8)};
 }
@@ -200,6 +203,17 @@ SH_SAMPLE(SignKeccak) {
 }
 SH_SAMPLE(EvmAddress) { return {at("w/k1")}; }
 SH_SAMPLE(CompareRecord) { return {at("w/ed"), secret(filled(0x11))}; }
+SH_SAMPLE(ConcatKdf) {
+  return {at("w/shared"), vault::Hash::sha384, "A128GCM", Bytes{'A'}, Bytes{'B'}, Bytes{0, 0, 0, 128}, Bytes{}, 16,
+          at("w/concat")};
+}
+SH_SAMPLE(WrapKey) { return {at("w/sym"), at("w/sym")}; }
+SH_SAMPLE(UnwrapKey) {
+  // What WrapKey's sample answers: w/sym (0x14 bytes) wrapped under itself.
+  Bytes wrapped(32 + vault::kKeyWrapOverhead);
+  REQUIRE(vault::aes_key_wrap_raw(filled(0x14), filled(0x14), wrapped).ok());
+  return {wrapped, at("w/sym"), at("w/unwrapped")};
+}
 SH_SAMPLE(DidCreate) { return {"dev", "sign-0", secret(filled(0x51))}; }
 SH_SAMPLE(DidList) { return {}; }
 SH_SAMPLE(DidExists) { return {f.did}; }

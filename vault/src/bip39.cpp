@@ -138,7 +138,7 @@ Status bip39_seed(ByteView canonical_mnemonic, ByteView passphrase, std::span<st
   std::memcpy(salt.data(), kSaltPrefix.data(), kSaltPrefix.size());
   if (!passphrase.empty())
     std::memcpy(salt.data() + kSaltPrefix.size(), passphrase.data(), passphrase.size());
-  return pbkdf2_sha512_raw(canonical_mnemonic, salt, kSeedRounds, seed);
+  return pbkdf2_raw(Hash::sha512, canonical_mnemonic, salt, kSeedRounds, seed);
 }
 
 Status recover_mnemonic(Transaction& tx, const Location& into, ByteView mnemonic, ByteView passphrase,

@@ -1,13 +1,13 @@
 #include "stronghold/vault/jwe.hpp"
 
-#include <memory>
+#include <array>
 
-#include <openssl/evp.h>
 #include <sodium.h>
 
 #include "stronghold/runtime/random.hpp"
 #include "stronghold/runtime/scratch.hpp"
 #include "stronghold/vault/aead.hpp"
+#include "stronghold/vault/key_wrap.hpp"
 
 namespace stronghold::vault {
 namespace {
@@ -16,18 +16,14 @@ using runtime::ScratchFrame;
 
 constexpr std::size_t kKeySize = 32;
 constexpr std::size_t kNonceSize = 12;
-constexpr std::size_t kWrappedKeySize = kKeySize + 8;  // RFC 3394 adds one 64-bit block
+constexpr std::size_t kWrappedKeySize = kKeySize + kKeyWrapOverhead;
 constexpr std::size_t kMaxKdfOutput = 1 << 16;
 
-void update_u32(crypto_hash_sha256_state& state, std::uint32_t value) {
-  const std::uint8_t bytes[4] = {static_cast<std::uint8_t>(value >> 24), static_cast<std::uint8_t>(value >> 16),
-                                 static_cast<std::uint8_t>(value >> 8), static_cast<std::uint8_t>(value)};
-  crypto_hash_sha256_update(&state, bytes, sizeof bytes);
-}
-
-void update_prefixed(crypto_hash_sha256_state& state, ByteView bytes) {
-  update_u32(state, static_cast<std::uint32_t>(bytes.size()));
-  crypto_hash_sha256_update(&state, bytes.data(), bytes.size());
+// `value` as 4 big-endian bytes.
+std::array<std::uint8_t, 4> big_endian(std::size_t value) {
+  const auto word = static_cast<std::uint32_t>(value);
+  return {static_cast<std::uint8_t>(word >> 24), static_cast<std::uint8_t>(word >> 16),
+          static_cast<std::uint8_t>(word >> 8), static_cast<std::uint8_t>(word)};
 }
 
 // What the KDF's AlgorithmID names (see jwe.hpp): the key management, or under RFC 7518 for direct
@@ -45,28 +41,6 @@ Status check_agreement(const AgreementInfo& agreement) {
   return {};
 }
 
-struct CipherContextDeleter {
-  void operator()(EVP_CIPHER_CTX* context) const noexcept { EVP_CIPHER_CTX_free(context); }
-};
-
-// AES-256 key wrap (RFC 3394) of a 32-byte key under a 32-byte key, or its unwrap.
-Status aes_key_wrap(ByteView kek, ByteView input, std::span<std::uint8_t> out, bool wrap) {
-  std::unique_ptr<EVP_CIPHER_CTX, CipherContextDeleter> context(EVP_CIPHER_CTX_new());
-  if (!context)
-    return Status(Errc::resource_exhausted, "no memory for a cipher context");
-  EVP_CIPHER_CTX_set_flags(context.get(), EVP_CIPHER_CTX_FLAG_WRAP_ALLOW);
-  int written = 0, final_written = 0;
-  const bool ok =
-      EVP_CipherInit_ex(context.get(), EVP_aes_256_wrap(), nullptr, kek.data(), nullptr, wrap) == 1 &&
-      EVP_CipherUpdate(context.get(), out.data(), &written, input.data(), static_cast<int>(input.size())) == 1 &&
-      EVP_CipherFinal_ex(context.get(), out.data() + written, &final_written) == 1 &&
-      written + final_written == static_cast<int>(out.size());
-  if (!ok)
-    return wrap ? Status(Errc::internal, "AES key wrap failed")
-                : Status(Errc::authentication_failed, "the encrypted content key does not unwrap with this key");
-  return {};
-}
-
 // The agreed key (KDF output) from our secret and their public key, into `out` (32 bytes).
 Status agreed_key(ByteView secret, ByteView peer_public, KeyManagement management, const AgreementInfo& agreement,
                   std::span<std::uint8_t> out) {
@@ -76,36 +50,52 @@ Status agreed_key(ByteView secret, ByteView peer_public, KeyManagement managemen
   SH_ASSIGN_OR_RETURN(auto shared, frame.take(crypto_scalarmult_BYTES));
   if (crypto_scalarmult(shared.data(), secret.data(), peer_public.data()) != 0)
     return Status(Errc::invalid_key, "the X25519 public key is a low-order point");
-  return concat_kdf(shared, algorithm_id(management, agreement.form), agreement, out);
+  return concat_kdf(Hash::sha256, shared, algorithm_id(management, agreement.form), agreement, out);
 }
 
 }  // namespace
 
-Status concat_kdf(ByteView shared_secret, std::string_view algorithm, const AgreementInfo& agreement,
+Status concat_kdf(Hash hash, ByteView shared_secret, std::string_view algorithm, const AgreementInfo& agreement,
                   std::span<std::uint8_t> out) {
   if (out.empty() || out.size() > kMaxKdfOutput)
     return Status(Errc::invalid_argument, "the Concat KDF makes 1 to 65536 bytes");
   SH_RETURN_IF_ERROR(check_agreement(agreement));
+  const auto algorithm_size = big_endian(algorithm.size()), apu_size = big_endian(agreement.apu.size()),
+             apv_size = big_endian(agreement.apv.size()), key_bits = big_endian(out.size() * 8);
+  const bool with_key_bits = agreement.form == KdfForm::rfc7518;
   ScratchFrame frame;
-  SH_ASSIGN_OR_RETURN(auto block, frame.take(crypto_hash_sha256_BYTES));
+  SH_ASSIGN_OR_RETURN(auto block, frame.take(hash_size(hash)));
   for (std::size_t offset = 0, round = 1; offset < out.size(); offset += block.size(), ++round) {
-    crypto_hash_sha256_state state;
-    crypto_hash_sha256_init(&state);
-    update_u32(state, static_cast<std::uint32_t>(round));
-    crypto_hash_sha256_update(&state, shared_secret.data(), shared_secret.size());
-    update_prefixed(state, as_bytes(algorithm));
-    update_prefixed(state, agreement.apu);
-    update_prefixed(state, agreement.apv);
-    if (agreement.form == KdfForm::rfc7518)
-      update_u32(state, static_cast<std::uint32_t>(out.size() * 8));
-    crypto_hash_sha256_update(&state, agreement.pub_info.data(), agreement.pub_info.size());
-    crypto_hash_sha256_update(&state, agreement.priv_info.data(), agreement.priv_info.size());
-    crypto_hash_sha256_final(&state, block.data());
-    sodium_memzero(&state, sizeof state);
+    const auto counter = big_endian(round);
+    const ByteView parts[] = {counter,
+                              shared_secret,
+                              algorithm_size,
+                              as_bytes(algorithm),
+                              apu_size,
+                              agreement.apu,
+                              apv_size,
+                              agreement.apv,
+                              with_key_bits ? ByteView(key_bits) : ByteView(),
+                              agreement.pub_info,
+                              agreement.priv_info};
+    SH_RETURN_IF_ERROR(digest_raw(hash, parts, block));
     const std::size_t size = std::min(block.size(), out.size() - offset);
     std::copy_n(block.begin(), size, out.begin() + static_cast<std::ptrdiff_t>(offset));
   }
   return {};
+}
+
+Status concat_kdf(Transaction& tx, const Location& shared_secret, Hash hash, std::string_view algorithm_id,
+                  const AgreementInfo& agreement, std::size_t length, const Location& into,
+                  const RecordOptions& options) {
+  if (length == 0 || length > kMaxSecretSize)
+    return error(Errc::invalid_argument, "a derived key is 1 to {} bytes", kMaxSecretSize);
+  return tx.keystore().use(shared_secret, key_types(KeyType::symmetric), [&](ByteView secret, const Record&) {
+    ScratchFrame frame;
+    SH_ASSIGN_OR_RETURN(auto derived, frame.take(length));
+    SH_RETURN_IF_ERROR(concat_kdf(hash, secret, algorithm_id, agreement, derived));
+    return tx.put(into, KeyType::symmetric, derived, {}, options);
+  });
 }
 
 Result<EncryptedData> jwe_encrypt_with_ephemeral(ByteView plaintext, ByteView associated_data, ContentEncryption,
@@ -126,7 +116,7 @@ Result<EncryptedData> jwe_encrypt_with_ephemeral(ByteView plaintext, ByteView as
   } else {
     runtime::random_bytes(cek);
     data.encrypted_cek.resize(kWrappedKeySize);
-    SH_RETURN_IF_ERROR(aes_key_wrap(agreed, cek, data.encrypted_cek, true));
+    SH_RETURN_IF_ERROR(aes_key_wrap_raw(agreed, cek, data.encrypted_cek));
   }
   data.nonce.resize(kNonceSize);
   runtime::random_bytes(data.nonce);
@@ -164,7 +154,7 @@ Result<Bytes> jwe_decrypt_with_secret(ByteView recipient_secret, const Encrypted
   if (management == KeyManagement::ecdh_es)
     std::copy(agreed.begin(), agreed.end(), cek.begin());
   else
-    SH_RETURN_IF_ERROR(aes_key_wrap(agreed, data.encrypted_cek, cek, false));
+    SH_RETURN_IF_ERROR(aes_key_unwrap_raw(agreed, data.encrypted_cek, cek));
   Bytes sealed(data.ciphertext.size() + kAeadTagSize);
   std::copy(data.ciphertext.begin(), data.ciphertext.end(), sealed.begin());
   std::copy(data.tag.begin(), data.tag.end(), sealed.begin() + static_cast<std::ptrdiff_t>(data.ciphertext.size()));

@@ -1,5 +1,7 @@
 #include "stronghold/vault/mac.hpp"
 
+#include <memory>
+
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <sodium.h>
@@ -72,6 +74,19 @@ class Hmac {
   } state_;
 };
 
+const EVP_MD* evp_digest(Hash hash) noexcept {
+  switch (hash) {
+    case Hash::sha256: return EVP_sha256();
+    case Hash::sha384: return EVP_sha384();
+    case Hash::sha512: return EVP_sha512();
+  }
+  return EVP_sha512();
+}
+
+struct DigestContextDeleter {
+  void operator()(EVP_MD_CTX* context) const noexcept { EVP_MD_CTX_free(context); }
+};
+
 }  // namespace
 
 std::size_t hash_size(Hash hash) noexcept {
@@ -113,13 +128,24 @@ Status hkdf_raw(Hash hash, ByteView ikm, ByteView salt, ByteView info, std::span
   return {};
 }
 
-Status pbkdf2_sha512_raw(ByteView password, ByteView salt, std::uint32_t iterations, std::span<std::uint8_t> out) {
+Status pbkdf2_raw(Hash hash, ByteView password, ByteView salt, std::uint32_t iterations, std::span<std::uint8_t> out) {
   if (iterations == 0 || out.empty() || iterations > (1u << 31) || out.size() > (1u << 20))
     return Status(Errc::invalid_argument, "PBKDF2 needs 1 to 2^31 iterations and 1 byte to 1 MiB of output");
   if (PKCS5_PBKDF2_HMAC(reinterpret_cast<const char*>(password.data()), static_cast<int>(password.size()), salt.data(),
-                        static_cast<int>(salt.size()), static_cast<int>(iterations), EVP_sha512(),
+                        static_cast<int>(salt.size()), static_cast<int>(iterations), evp_digest(hash),
                         static_cast<int>(out.size()), out.data()) != 1)
     return Status(Errc::internal, "PBKDF2 failed in libcrypto");
+  return {};
+}
+
+Status digest_raw(Hash hash, std::span<const ByteView> parts, std::span<std::uint8_t> out) {
+  std::unique_ptr<EVP_MD_CTX, DigestContextDeleter> context(EVP_MD_CTX_new());
+  bool ok = context != nullptr && out.size() == hash_size(hash) &&
+            EVP_DigestInit_ex(context.get(), evp_digest(hash), nullptr) == 1;
+  for (const ByteView part : parts)
+    ok = ok && EVP_DigestUpdate(context.get(), part.data(), part.size()) == 1;
+  if (!ok || EVP_DigestFinal_ex(context.get(), out.data(), nullptr) != 1)
+    return Status(Errc::internal, "hashing failed in libcrypto");
   return {};
 }
 
@@ -147,7 +173,7 @@ Status pbkdf2_sha512(Transaction& tx, const Location& password, ByteView salt, s
                            [&](ByteView secret, const Record&) {
                              ScratchFrame frame;
                              SH_ASSIGN_OR_RETURN(auto derived, frame.take(length));
-                             SH_RETURN_IF_ERROR(pbkdf2_sha512_raw(secret, salt, iterations, derived));
+                             SH_RETURN_IF_ERROR(pbkdf2_raw(Hash::sha512, secret, salt, iterations, derived));
                              return tx.put(into, KeyType::symmetric, derived, {}, options);
                            });
 }

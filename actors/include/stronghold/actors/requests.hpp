@@ -6,8 +6,8 @@
 // declaration: CAF's inspect (messages.hpp), the wire codec, the façade's Engine::call and the
 // tables that dispatch a request to its handler. A secret-bearing field has the type Secret.
 //
-// Policies (vault/policy.hpp) see a request through its fields: `at`, `seed`, `sign_with` and
-// `key` are keys it uses (one use each; a batch one per message), `into` a location it writes,
+// Policies (vault/policy.hpp) see a request through its fields: `at`, `seed`, `sign_with`, `key`
+// and `with` are keys it uses (one use each; a batch one per message), `into` a location it writes,
 // `vault` a vault it names. A request that names a key without using its secret (it reads its
 // public key or manages the record) says so with `static constexpr bool kUsesSecret = false`.
 //
@@ -349,7 +349,8 @@ struct Hkdf {
   SH_FIELDS(at, hash, salt, info, length, into, overwrite)
 };
 
-// PBKDF2-HMAC-SHA512 of a password into the symmetric record `into`. It runs in a worker of its
+// PBKDF2-HMAC (SHA-512 unless `hash` says otherwise) of a password into the symmetric record
+// `into`. It runs in a worker of its
 // own, off the vault actor; `rounds` is at most kMaxPbkdf2Rounds (invalid_argument otherwise), so
 // that one request holds a worker thread (and a place in strongholdd's KDF queue) for seconds at
 // most, not hours.
@@ -363,7 +364,52 @@ struct Pbkdf2 {
   std::uint32_t length = 32;
   vault::Location into;
   vault::Overwrite overwrite = vault::Overwrite::refuse;
-  SH_FIELDS(password, salt, rounds, length, into, overwrite)
+  vault::Hash hash = vault::Hash::sha512;  // appended after the first wire form (docs/wire-protocol.md)
+  SH_FIELDS(password, salt, rounds, length, into, overwrite, hash)
+};
+
+// The Concat KDF (NIST SP 800-56A, vault/jwe.hpp) of the shared secret at `at` (what key.agree
+// stored) into the symmetric record `into` of `length` bytes, as Stronghold 2.0's ConcatKdf
+// derives it: apu, apv with their lengths before them, pub_info and priv_info as they are. For
+// RFC 7518 §4.6.2, `algorithm_id` is "A128GCM" (or the key wrap's name) and pub_info the key
+// length in bits as 4 big-endian bytes.
+struct ConcatKdf {
+  static constexpr std::string_view kName = "kdf.concat";
+  using Answer = Done;
+  vault::Location at;
+  vault::Hash hash = vault::Hash::sha256;
+  std::string algorithm_id;
+  Bytes apu{};
+  Bytes apv{};
+  Bytes pub_info{};
+  Bytes priv_info{};
+  std::uint32_t length = 32;
+  vault::Location into;
+  vault::Overwrite overwrite = vault::Overwrite::refuse;
+  SH_FIELDS(at, hash, algorithm_id, apu, apv, pub_info, priv_info, length, into, overwrite)
+};
+
+// AES key wrap (RFC 3394, vault/key_wrap.hpp) of the symmetric record `at` under the symmetric
+// record `with` (16, 24 or 32 bytes); the answer is the wrapped key, 8 bytes longer, which only
+// `with` opens.
+struct WrapKey {
+  static constexpr std::string_view kName = "key.wrap";
+  using Answer = Bytes;
+  vault::Location at;
+  vault::Location with;
+  SH_FIELDS(at, with)
+};
+
+// Unwraps `wrapped` under the symmetric record `with` into the symmetric record `into`;
+// authentication_failed when the integrity check fails (another KEK, altered bytes).
+struct UnwrapKey {
+  static constexpr std::string_view kName = "key.unwrap";
+  using Answer = Done;
+  Bytes wrapped;
+  vault::Location with;
+  vault::Location into;
+  vault::Overwrite overwrite = vault::Overwrite::refuse;
+  SH_FIELDS(wrapped, with, into, overwrite)
 };
 
 struct AeadSealed {
@@ -1020,6 +1066,9 @@ struct DidValueSet {
   X(49, SignKeccak)           \
   X(50, EvmAddress)           \
   X(51, CompareRecord)        \
+  X(54, ConcatKdf)            \
+  X(55, WrapKey)              \
+  X(56, UnwrapKey)            \
   X(64, DidCreate)            \
   X(65, DidList)              \
   X(66, DidExists)            \

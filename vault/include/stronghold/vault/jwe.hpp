@@ -2,7 +2,8 @@
 // agreed key is the content key) or ECDH-ES+A256KW (the agreed key wraps a random content key,
 // RFC 3394), content encrypted with AES-256-GCM, keys derived with the Concat KDF (SHA-256).
 //
-// The Concat KDF (NIST SP 800-56A, SHA-256) hashes, for round i = 1, 2, ...:
+// The Concat KDF (NIST SP 800-56A; SHA-256 here, SHA-384 or SHA-512 too on its own) hashes, for
+// round i = 1, 2, ...:
 //   u32(i) || Z || u32(len alg) || alg || u32(len apu) || apu || u32(len apv) || apv
 //   [|| u32(keydatalen in bits)] || pub_info || priv_info        (u32: big-endian)
 // in one of two forms (KdfForm):
@@ -17,6 +18,7 @@
 #include <string_view>
 
 #include "stronghold/vault/keystore.hpp"
+#include "stronghold/vault/mac.hpp"
 
 namespace stronghold::vault {
 
@@ -47,8 +49,15 @@ struct EncryptedData {
 
 // The Concat KDF alone: fills `out` (at most 2^16 bytes), as the comment above describes, in the
 // agreement's form with `algorithm_id` as alg.
-Status concat_kdf(ByteView shared_secret, std::string_view algorithm_id, const AgreementInfo& agreement,
+Status concat_kdf(Hash hash, ByteView shared_secret, std::string_view algorithm_id, const AgreementInfo& agreement,
                   std::span<std::uint8_t> out);
+// The same of the symmetric record `shared_secret` (an agreement's output, key.agree) into the
+// symmetric record `into` of `length` bytes (1 to kMaxSecretSize). This is Stronghold 2.0's
+// ConcatKdf procedure with the identity form; the RFC 7518 form is the identity form with the key
+// length in bits (u32, big-endian) before pub_info.
+Status concat_kdf(Transaction& tx, const Location& shared_secret, Hash hash, std::string_view algorithm_id,
+                  const AgreementInfo& agreement, std::size_t length, const Location& into,
+                  const RecordOptions& options = {});
 
 // Encrypts with a fresh ephemeral key. invalid_key for a recipient key that gives an all-zero
 // shared secret (a low-order point).

@@ -25,6 +25,9 @@ Status pbkdf2_sha512(Transaction& tx, const Location& password, ByteView salt, s
 // `out` holds hash_size(hash) bytes; internal only when libcrypto fails (SHA-384: out of memory).
 Status hmac_raw(Hash hash, ByteView key, ByteView message, std::span<std::uint8_t> out);
 Status hkdf_raw(Hash hash, ByteView ikm, ByteView salt, ByteView info, std::span<std::uint8_t> out);
-Status pbkdf2_sha512_raw(ByteView password, ByteView salt, std::uint32_t iterations, std::span<std::uint8_t> out);
+Status pbkdf2_raw(Hash hash, ByteView password, ByteView salt, std::uint32_t iterations, std::span<std::uint8_t> out);
+// The hash of `parts` one after the other; `out` holds hash_size(hash) bytes. libcrypto's context
+// keeps the hash state, which it cleanses when freed.
+Status digest_raw(Hash hash, std::span<const ByteView> parts, std::span<std::uint8_t> out);
 
 }  // namespace stronghold::vault
