@@ -200,6 +200,7 @@ SH_SAMPLE(SignKeccak) {
 }
 SH_SAMPLE(EvmAddress) { return {at("w/k1")}; }
 SH_SAMPLE(CompareRecord) { return {at("w/ed"), secret(filled(0x11))}; }
+SH_SAMPLE(GenerateSeed) { return {.at = at("fresh/seed"), .bytes = 32}; }
 SH_SAMPLE(DidCreate) { return {"dev", "sign-0", secret(filled(0x51))}; }
 SH_SAMPLE(DidList) { return {}; }
 SH_SAMPLE(DidExists) { return {f.did}; }
