@@ -820,6 +820,12 @@ caf::result<Reply> handle(VaultSelf self, GenerateMnemonic& request) {
   return persist(self, std::move(tx), answer<GenerateMnemonic>(std::move(*mnemonic)));
 }
 
+caf::result<Reply> handle(VaultSelf self, GenerateSeed& request) {
+  return write_into<GenerateSeed>(self, request.at, request.overwrite, [&](vault::Transaction& tx) {
+    return vault::generate_seed(tx, request.at, request.bytes);
+  });
+}
+
 caf::result<Reply> handle(VaultSelf self, RecoverMnemonic& request) {
   return write_into<RecoverMnemonic>(self, request.at, request.overwrite, [&](vault::Transaction& tx) {
     return request.mnemonic.open([&](ByteView mnemonic) {

@@ -189,6 +189,17 @@ Status mnemonic_recover(const Args& args, const Inputs& inputs, Requests& reques
   return name_replace(requests.call(std::move(request)), args).status();
 }
 
+// The range is the engine's to check, so that every front end refuses the same sizes alike.
+Status seed_generate(const Args& args, const Inputs&, Requests& requests, Output&) {
+  actors::GenerateSeed request;
+  SH_ASSIGN_OR_RETURN(request.at, location_option(args, "--at"));
+  if (const auto bytes = args.value("--bytes")) {
+    SH_ASSIGN_OR_RETURN(request.bytes, parse_number<std::uint32_t>(*bytes, "--bytes"));
+  }
+  request.overwrite = overwrite_option(args);
+  return name_replace(requests.call(std::move(request)), args).status();
+}
+
 Status derive(const Args& args, const Inputs&, Requests& requests, Output& out) {
   actors::DeriveKey request;
   SH_ASSIGN_OR_RETURN(request.seed, location_option(args, "--from"));
@@ -569,8 +580,16 @@ const std::vector<Command>& vault_commands() {
        {{"--at", "--passphrase-file"}, {"--replace"}, {}},
        {kMaxHexKey},
        mnemonic_recover},
+      {"seed generate",
+       "seed generate --at VAULT/RECORD [--bytes 16..64] [--replace]\n"
+       "  Stores a random seed of that many bytes (64 unless given) to derive from.",
+       {{"--at", "--bytes"}, {"--replace"}, {}},
+       {},
+       seed_generate},
       {"derive",
-       "derive --from VAULT/RECORD --path P --curve ed25519|secp256k1 --at VAULT/RECORD2 [--replace]\n  SLIP-10 / BIP32 derivation; prints the public key.",
+       "derive --from VAULT/RECORD --path P --curve ed25519|secp256k1 --at VAULT/RECORD2 [--replace]\n"
+       "  SLIP-10 / BIP32 derivation; prints the public key. --from names a seed, or a key derive made\n"
+       "  (its chain code is kept with it): the path is then relative to that key, m/1' its child 1'.",
        {{"--from", "--path", "--curve", "--at"}, {"--replace"}, {}},
        {},
        derive},

@@ -237,7 +237,8 @@ bool has_short_answer(actors::RequestKind kind) {
       RecoverMnemonic, AgreeKey,       Hmac,           Hkdf,         Pbkdf2,       DeleteSecret,   DidCreate,
       DidExists,       DidPurge,       DidKeyGenerate, DidKeyInsert, DidKeyPublic, DidKeyDelete,   DidKeyExists,
       DidValueSet,     ClientAdd,      ClientRemove,   SetAuditMode, ApproverAdd,  ApproverRemove, SetApprovalRule,
-      SignKeccak,      EvmAddress,     CompareRecord,  ConcatKdf,    WrapKey,      UnwrapKey};
+      SignKeccak,      EvmAddress,     CompareRecord,  ConcatKdf,    WrapKey,      UnwrapKey,
+      GenerateSeed};
   return std::find(std::begin(kShort), std::end(kShort), kind) != std::end(kShort);
 }
 

@@ -493,9 +493,9 @@ Result<std::vector<Bytes>> Engine::sign_batch(const vault::Location& location, s
   return call(actors::SignBatch{location, std::move(messages)});
 }
 
-Result<Bytes> Engine::derive(const vault::Location& seed, const std::string& path, vault::Curve curve,
+Result<Bytes> Engine::derive(const vault::Location& from, const std::string& path, vault::Curve curve,
                              const vault::Location& into, vault::Overwrite overwrite) {
-  return call(actors::DeriveKey{seed, path, curve, into, overwrite});
+  return call(actors::DeriveKey{from, path, curve, into, overwrite});
 }
 
 Status Engine::remove(const vault::Location& location) { return call(actors::DeleteKey{location}).status(); }

@@ -100,6 +100,29 @@ TEST_CASE_FIXTURE(EngineFixture, "the façade generates, signs, derives, deletes
   CHECK(reopened->sign(at("w/gone"), kMessage).code() == Errc::not_found);
 }
 
+TEST_CASE_FIXTURE(EngineFixture, "a generated seed derives keys that derive on, across a reopen") {
+  const auto derive = [](Engine& engine, const char* from, const char* path, const char* into) {
+    return engine.call(actors::DeriveKey{at(from), path, vault::Curve::secp256k1, at(into)});
+  };
+  Bytes whole;
+  {
+    auto engine = create();
+    CHECK(engine->call(actors::GenerateSeed{at("w/seed"), 65}).code() == Errc::invalid_argument);
+    CHECK(engine->call(actors::GenerateSeed{at("w/seed"), 15}).code() == Errc::invalid_argument);
+    REQUIRE(engine->call(actors::GenerateSeed{at("w/seed")}).ok());
+    CHECK(engine->call(actors::GenerateSeed{at("w/seed"), 16}).code() == Errc::already_exists);
+    REQUIRE(derive(*engine, "w/seed", "m/44'/60'/0'", "w/account").ok());
+    whole = derive(*engine, "w/seed", "m/44'/60'/0'/0/5", "w/whole").value();
+    REQUIRE(engine->generate(at("w/plain"), KeyType::secp256k1).ok());
+    CHECK(derive(*engine, "w/plain", "m/0", "w/x").code() == Errc::wrong_key_type);
+    REQUIRE(engine->sync().ok());
+  }
+  auto reopened = open();
+  CHECK(derive(*reopened, "w/account", "m/0/5", "w/leaf").value() == whole);
+  REQUIRE(reopened->remove(at("w/account")).ok());
+  CHECK(derive(*reopened, "w/account", "m/0/5", "w/leaf2").code() == Errc::not_found);
+}
+
 TEST_CASE_FIXTURE(EngineFixture, "errors come back as clear values") {
   auto engine = create();
   REQUIRE(engine->generate(at("w/x"), KeyType::x25519).ok());

@@ -368,6 +368,30 @@ TEST_CASE("a torn final write is a warning, a damaged final entry exit 4, and re
   CHECK(test::read_text(cli.snapshot()) == damaged);
 }
 
+TEST_CASE("seed generate, and derive from a derived key as from its seed") {
+  on_file_and_through_daemon([](Cli& cli) {
+    CHECK(cli.run({"seed", "generate", "--at", "w/seed", "--bytes", "65"}).exit_code == 5);
+    CHECK(cli.run({"seed", "generate", "--at", "w/seed", "--bytes", "15"}).exit_code == 5);
+    CHECK(cli.run({"seed", "generate", "--at", "w/seed", "--bytes", "lots"}).exit_code == 5);
+    cli.ok({"seed", "generate", "--at", "w/seed", "--bytes", "16"});
+    CHECK(cli.run({"seed", "generate", "--at", "w/seed"}).exit_code == 5);
+    cli.ok({"seed", "generate", "--at", "w/seed", "--replace"});
+    for (const char* curve : {"ed25519", "secp256k1"}) {
+      const std::string account = std::string("w/account-") + curve;
+      cli.ok({"derive", "--from", "w/seed", "--path", "m/44'/1'", "--curve", curve, "--at", account});
+      const auto whole =
+          cli.ok({"derive", "--from", "w/seed", "--path", "m/44'/1'/2'/3'", "--curve", curve, "--at", account + "-w"});
+      CHECK(cli.ok({"derive", "--from", account, "--path", "m/2'/3'", "--curve", curve, "--at", account + "-s"}) ==
+            whole);
+    }
+    cli.ok({"key", "generate", "--type", "ed25519", "--at", "w/plain"});
+    const auto refused =
+        cli.run({"derive", "--from", "w/plain", "--path", "m/1'", "--curve", "ed25519", "--at", "w/x"});
+    CHECK(refused.exit_code == 5);
+    CHECK(refused.err.find("no chain code") != std::string::npos);
+  });
+}
+
 TEST_CASE("mnemonic, derivation, xpub, X25519 exchange") {
   on_file_and_through_daemon([](Cli& cli) {
     const auto mnemonic = cli.ok({"mnemonic", "generate", "--at", "w/seed", "--words", "12"});
@@ -711,6 +735,7 @@ TEST_CASE("--help works for the program and every command") {
                                                   {"sign"},
                                                   {"mnemonic", "generate"},
                                                   {"mnemonic", "recover"},
+                                                  {"seed", "generate"},
                                                   {"derive"},
                                                   {"xpub"},
                                                   {"dh"},

@@ -10,6 +10,7 @@
 #include "stronghold/runtime/base58.hpp"
 #include "stronghold/runtime/scratch.hpp"
 #include "stronghold/vault/bip39.hpp"
+#include "stronghold/vault/compare.hpp"
 #include "stronghold/vault/sign.hpp"
 #include "stronghold/vault/slip10.hpp"
 #include "stronghold/vault/verify.hpp"
@@ -240,4 +241,202 @@ TEST_CASE_FIXTURE(KeystoreFixture, "SLIP-10: paths, hardening rules and extended
   CHECK(
       derive_xpub(keystore, at("seed/s"), "m/0'").value() ==
       "xpub68Gmy5EdvgibQVfPdqkBBCHxA5htiqg55crXYuXoQRKfDBFA1WEjWgP6LHhwBZeNK1VTsfTFUHCdrfp1bgwQ9xv5ski8PX9rL2dZXvgGDnw");
+}
+
+namespace {
+
+// The path of one more step: "m/0'/1" for "m/0'" and "1".
+std::string last_step(std::string_view path) { return fmt::format("m{}", path.substr(path.rfind('/'))); }
+
+Bytes fingerprint_bytes(std::uint32_t fingerprint) {
+  return {static_cast<std::uint8_t>(fingerprint >> 24), static_cast<std::uint8_t>(fingerprint >> 16),
+          static_cast<std::uint8_t>(fingerprint >> 8), static_cast<std::uint8_t>(fingerprint)};
+}
+
+Bytes derive_into(Keystore& keystore, const Location& from, std::string_view path, Curve curve, const Location& into) {
+  Transaction tx(keystore);
+  auto public_key = derive_key(tx, from, path, curve, into);
+  REQUIRE_MESSAGE(public_key.ok(), public_key.status().to_string());
+  REQUIRE(keystore.commit(std::move(tx)).ok());
+  return std::move(public_key).value();
+}
+
+}  // namespace
+
+TEST_CASE_FIXTURE(KeystoreFixture, "SLIP-10: every vector again, one step at a time from the key before") {
+  int nodes = 0;
+  int vectors = 0;
+  for (const SlipVector& vector : read_slip10_vectors()) {
+    if (vector.curve != "ed25519" && vector.curve != "secp256k1")
+      continue;
+    const Curve curve = vector.curve == "ed25519" ? Curve::ed25519 : Curve::secp256k1;
+    const std::string seed = fmt::format("steps/seed{}", vectors++);
+    put(seed, KeyType::seed, vector.seed);
+    std::string parent = seed;
+    for (const SlipNode& node : vector.nodes) {
+      if (node.path == "m")
+        continue;  // the master node is the seed's, not a key's
+      INFO(vector.curve << " " << node.path);
+      const std::string key = fmt::format("steps/key{}", nodes++);
+      const Bytes public_key = derive_into(keystore, at(parent), last_step(node.path), curve, at(key));
+      CHECK(public_key == Bytes(node.public_key.begin() + (curve == Curve::ed25519 ? 1 : 0), node.public_key.end()));
+      const NodePublic kept = derive_node_public(keystore, at(key), "m", curve).value();
+      CHECK(kept.chain_code == node.chain_code);
+      CHECK(kept.public_key == node.public_key);
+      CHECK(fingerprint_bytes(kept.parent_fingerprint) == node.fingerprint);
+      CHECK(kept.depth == std::count(node.path.begin(), node.path.end(), '/'));
+      CHECK(record_equals(keystore, at(key), node.private_key).value());
+      parent = key;
+    }
+  }
+  CHECK(vectors == 4);
+  CHECK(nodes == 20);
+  CHECK(runtime::thread_scratch_is_clear());
+}
+
+TEST_CASE_FIXTURE(KeystoreFixture, "SLIP-10: a path from a derived key is the rest of the path from the seed") {
+  put("seed/s", KeyType::seed, from_hex("000102030405060708090a0b0c0d0e0f").value());
+  for (const Curve curve : {Curve::ed25519, Curve::secp256k1}) {
+    const std::string name = curve == Curve::ed25519 ? "ed" : "k1";
+    derive_into(keystore, at("seed/s"), "m/44'/0'", curve, at("k/" + name + "-account"));
+    const Bytes two_steps =
+        derive_into(keystore, at("k/" + name + "-account"), "m/7'/2147483647'", curve, at("k/" + name + "-leaf"));
+    const Bytes whole =
+        derive_into(keystore, at("seed/s"), "m/44'/0'/7'/2147483647'", curve, at("k/" + name + "-whole"));
+    CHECK(two_steps == whole);
+    CHECK(derive_node_public(keystore, at("k/" + name + "-leaf"), "m", curve).value().chain_code ==
+          derive_node_public(keystore, at("seed/s"), "m/44'/0'/7'/2147483647'", curve).value().chain_code);
+  }
+  // secp256k1 takes unhardened steps from a key too, and its xpub is the seed's path's.
+  CHECK(derive_xpub(keystore, at("k/k1-account"), "m/1/2").value() ==
+        derive_xpub(keystore, at("seed/s"), "m/44'/0'/1/2").value());
+}
+
+namespace {
+
+// SLIP-10 test vector 1 (seed 000102...0f): the private keys of m/0' on each curve.
+const Bytes kVector1Seed = from_hex("000102030405060708090a0b0c0d0e0f").value();
+const Bytes kEd25519Child = from_hex("68e0fe46dfb67e368c75379acec591dad19df3cde26e63b93a8e704f1dade7a3").value();
+const Bytes kSecp256k1Child = from_hex("edb2e14f9ee77d26dd93b4ecede8d16ed408ce149b6cd80b0715a2d911a0afea").value();
+
+}  // namespace
+
+TEST_CASE_FIXTURE(KeystoreFixture, "SLIP-10: keys without a chain code and other records are no start") {
+  put("seed/s", KeyType::seed, kVector1Seed);
+  derive_into(keystore, at("seed/s"), "m/0'", Curve::ed25519, at("k/derived"));
+  put("k/symmetric", KeyType::symmetric, Bytes(32, 1));
+  // The same key as an older version stored a derived key: without its chain code.
+  put("k/older", KeyType::ed25519, kEd25519Child);
+  Transaction tx(keystore);
+  REQUIRE(generate_key(tx, at("k/generated"), KeyType::ed25519).ok());
+  REQUIRE(keystore.commit(std::move(tx)).ok());
+
+  Transaction attempt(keystore);
+  for (const char* plain : {"k/generated", "k/older"}) {
+    const Status refused = derive_key(attempt, at(plain), "m/1'", Curve::ed25519, at("k/x")).status();
+    CHECK(refused.code() == Errc::wrong_key_type);
+    CHECK(refused.message().find("no chain code") != std::string::npos);
+  }
+  CHECK(derive_key(attempt, at("k/symmetric"), "m/1'", Curve::ed25519, at("k/x")).code() == Errc::wrong_key_type);
+  CHECK(derive_key(attempt, at("k/derived"), "m/1'", Curve::secp256k1, at("k/x")).code() == Errc::invalid_argument);
+  CHECK(derive_key(attempt, at("k/derived"), "m/1", Curve::ed25519, at("k/x")).code() == Errc::invalid_argument);
+  CHECK(derive_key(attempt, at("k/none"), "m/1'", Curve::ed25519, at("k/x")).code() == Errc::not_found);
+  std::string deep = "m";
+  for (int step = 0; step < 255; ++step)
+    deep += "/0'";
+  CHECK(derive_key(attempt, at("seed/s"), deep, Curve::ed25519, at("k/x")).ok());  // depth 255 from the seed
+  CHECK(derive_key(attempt, at("k/derived"), deep, Curve::ed25519, at("k/y")).code() == Errc::invalid_argument);
+  CHECK(std::move(attempt).take().changes.size() == 2);  // k/x's key and its chain code: the failures wrote nothing
+  Transaction again(keystore);
+  CHECK(derive_key(again, at("k/derived"), "m/1'", Curve::ed25519, at("k/x")).ok());
+}
+
+TEST_CASE_FIXTURE(KeystoreFixture, "SLIP-10: a chain code is bound to its key, deleted and collected with it") {
+  put("seed/s", KeyType::seed, kVector1Seed);
+  const NodePublic node = derive_node_public(keystore, at("seed/s"), "m/0'", Curve::secp256k1).value();
+  const auto chain_code_of = [&](const char* where) {
+    return derive_node_public(keystore, at(where), "m", Curve::secp256k1);
+  };
+  // A key put over a derived one does not inherit its chain code.
+  derive_into(keystore, at("seed/s"), "m/0'", Curve::secp256k1, at("k/a"));
+  put("k/a", KeyType::secp256k1, Bytes(32, 7), Overwrite::replace);
+  CHECK(chain_code_of("k/a").code() == Errc::wrong_key_type);
+
+  // Deleted: the same key imported again has none.
+  derive_into(keystore, at("seed/s"), "m/0'", Curve::secp256k1, at("k/b"));
+  CHECK(chain_code_of("k/b").value().chain_code == node.chain_code);
+  Transaction remove(keystore);
+  REQUIRE(remove.revoke(at("k/b")).ok());
+  REQUIRE(keystore.commit(std::move(remove)).ok());
+  put("k/b", KeyType::secp256k1, kSecp256k1Child);
+  CHECK(chain_code_of("k/b").code() == Errc::wrong_key_type);
+
+  // Expired and collected: likewise.
+  Transaction expiring(keystore);
+  REQUIRE(derive_key(expiring, at("seed/s"), "m/0'", Curve::secp256k1, at("k/c"), {{}, *clock + 10}).ok());
+  REQUIRE(keystore.commit(std::move(expiring)).ok());
+  CHECK(chain_code_of("k/c").value().chain_code == node.chain_code);
+  *clock += 10;
+  REQUIRE(keystore.apply(keystore.garbage()).ok());
+  CHECK(keystore.garbage().empty());
+  put("k/c", KeyType::secp256k1, kSecp256k1Child);
+  CHECK(chain_code_of("k/c").code() == Errc::wrong_key_type);
+  CHECK(keystore.list().size() == 4);  // the seed, k/a, k/b, k/c: chain codes are not listed
+}
+
+TEST_CASE_FIXTURE(KeystoreFixture, "SLIP-10: a derived key's chain code travels with its vault's export") {
+  put("seed/s", KeyType::seed, kVector1Seed);
+  derive_into(keystore, at("seed/s"), "m/0'", Curve::ed25519, at("wallet/account"));
+  const Bytes transfer_key(32, 0x33);
+  for (const std::vector<std::string>& vaults : {std::vector<std::string>{"wallet"}, std::vector<std::string>{}}) {
+    Keystore other = make(0x17);
+    Transaction tx(other);
+    const auto imported = tx.import_vaults(keystore.export_vaults(vaults, transfer_key).value(), transfer_key, false);
+    REQUIRE(imported.ok());
+    CHECK(imported->size() == (vaults.empty() ? 2 : 1));  // records only: the chain code goes unreported
+    REQUIRE(other.commit(std::move(tx)).ok());
+    CHECK(derive_node_public(other, at("wallet/account"), "m/1'", Curve::ed25519).value().public_key ==
+          derive_node_public(keystore, at("seed/s"), "m/0'/1'", Curve::ed25519).value().public_key);
+  }
+}
+
+TEST_CASE_FIXTURE(KeystoreFixture, "SLIP-10: a copied or moved derived key derives on where it lands") {
+  put("seed/s", KeyType::seed, kVector1Seed);
+  derive_into(keystore, at("seed/s"), "m/0'", Curve::secp256k1, at("k/a"));
+  Transaction tx(keystore);
+  REQUIRE(copy_record(tx, at("k/a"), at("k/copy")).ok());
+  REQUIRE(keystore.commit(std::move(tx)).ok());
+  Transaction move(keystore);
+  REQUIRE(move_record(move, at("k/a"), at("other/moved")).ok());
+  REQUIRE(keystore.commit(std::move(move)).ok());
+  const Bytes expected = derive_node_public(keystore, at("seed/s"), "m/0'/1/2'", Curve::secp256k1).value().public_key;
+  for (const char* where : {"k/copy", "other/moved"})
+    CHECK(derive_node_public(keystore, at(where), "m/1/2'", Curve::secp256k1).value().public_key == expected);
+  CHECK(derive_node_public(keystore, at("k/a"), "m/1/2'", Curve::secp256k1).code() == Errc::not_found);
+}
+
+TEST_CASE_FIXTURE(KeystoreFixture, "seeds: 16 to 64 random bytes, each a start for derivation") {
+  Transaction tx(keystore);
+  for (const std::size_t size : {std::size_t{0}, std::size_t{15}, std::size_t{65}}) {
+    const Status refused = generate_seed(tx, at("seed/bad"), size);
+    CHECK(refused.code() == Errc::invalid_argument);
+    CHECK(refused.message().find("16 to 64") != std::string::npos);
+  }
+  REQUIRE(generate_seed(tx, at("seed/short"), 16).ok());
+  REQUIRE(generate_seed(tx, at("seed/long"), 64).ok());
+  REQUIRE(generate_seed(tx, at("seed/other"), 64).ok());
+  CHECK(generate_seed(tx, at("seed/long"), 32).code() == Errc::already_exists);
+  REQUIRE(keystore.commit(std::move(tx)).ok());
+  for (const auto& [where, size] : {std::pair{"seed/short", 16u}, std::pair{"seed/long", 64u}}) {
+    REQUIRE(keystore
+                .use(at(where), key_types(KeyType::seed),
+                     [&](ByteView secret, const Record&) {
+                       CHECK(secret.size() == size);
+                       return Status();
+                     })
+                .ok());
+  }
+  CHECK(derive_node_public(keystore, at("seed/long"), "m/0'", Curve::ed25519).value().public_key !=
+        derive_node_public(keystore, at("seed/other"), "m/0'", Curve::ed25519).value().public_key);
+  CHECK(!record_equals(keystore, at("seed/long"), Bytes(64, 0)).value());
 }

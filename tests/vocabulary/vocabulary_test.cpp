@@ -214,6 +214,7 @@ SH_SAMPLE(UnwrapKey) {
   REQUIRE(vault::aes_key_wrap_raw(filled(0x14), filled(0x14), wrapped).ok());
   return {wrapped, at("w/sym"), at("w/unwrapped")};
 }
+SH_SAMPLE(GenerateSeed) { return {.at = at("fresh/seed"), .bytes = 32}; }
 SH_SAMPLE(DidCreate) { return {"dev", "sign-0", secret(filled(0x51))}; }
 SH_SAMPLE(DidList) { return {}; }
 SH_SAMPLE(DidExists) { return {f.did}; }

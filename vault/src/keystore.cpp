@@ -402,7 +402,7 @@ Result<ChangeSet> Keystore::export_vaults(const std::vector<std::string>& vault_
       if (found == state.vaults.end())
         return error(Errc::not_found, "no vault {}", path);
       chosen.push_back(&found->second);
-      for (const Companion which : {Companion::policy, Companion::uses})
+      for (const Companion which : {Companion::policy, Companion::uses, Companion::chain})
         if (const auto companion = state.vaults.find(*state.vault_id(companion_location(which, path, {}).vault));
             companion != state.vaults.end())
           chosen.push_back(&companion->second);
@@ -428,9 +428,15 @@ ChangeSet Keystore::garbage() const {
   ChangeSet set;
   const std::int64_t now = state_->clock();
   for (const auto& [id, vault] : state_->vaults)
-    for (const auto& [record_id, stored] : vault.records)
+    for (const auto& [record_id, stored] : vault.records) {
       if (stored.record.revoked || stored.record.expired_at(now))
         set.changes.emplace_back(RemoveRecord{id, record_id, stored.record.version});
+      // An expired derived key takes its live chain code along (a deleted one's went with it).
+      if (!stored.record.revoked && stored.record.expired_at(now) && is_user_vault(vault.path))
+        if (const auto chain = state_->find(companion_location(Companion::chain, vault.path, stored.record.path));
+            chain.ok() && !chain->record->revoked)
+          set.changes.emplace_back(RemoveRecord{chain->vault->id, chain->record->id, chain->record->version});
+    }
   return set;
 }
 
@@ -628,9 +634,11 @@ Status Transaction::put_at(const Location& location, KeyType type, ByteView secr
   return {};
 }
 
+// A derived key's chain code (slip10.hpp) goes with it: no secret of a deleted key stays behind.
 Status Transaction::revoke(const Location& location) {
   SH_RETURN_IF_ERROR(location.check());
-  return revoke_at(location);
+  SH_RETURN_IF_ERROR(revoke_at(location));
+  return CompanionRecords::remove(*this, companion_location(Companion::chain, location.vault, location.record));
 }
 
 Status Transaction::revoke_at(const Location& location) {

@@ -248,6 +248,8 @@ namespace {
 
 constexpr std::string_view kPolicyVaultPrefix = "\x02policy:";
 constexpr std::string_view kUsesVaultPrefix = "\x02uses:";
+constexpr std::string_view kChainVaultPrefix = "\x02chain:";
+constexpr std::string_view kCompanionPrefixes[] = {kPolicyVaultPrefix, kUsesVaultPrefix, kChainVaultPrefix};
 const std::string kVaultRecord("\x01vault", 6);  // the vault's own policy or count
 
 std::string prefixed(std::string_view prefix, std::string_view rest) {
@@ -259,22 +261,24 @@ std::string prefixed(std::string_view prefix, std::string_view rest) {
 }  // namespace
 
 Location companion_location(Companion which, const std::string& vault, const std::string& record) {
-  return Location{prefixed(which == Companion::policy ? kPolicyVaultPrefix : kUsesVaultPrefix, vault),
+  return Location{prefixed(kCompanionPrefixes[static_cast<std::size_t>(which)], vault),
                   record.empty() ? kVaultRecord : record};
 }
 
 bool is_companion_vault(std::string_view path) noexcept {
-  return path.starts_with(kPolicyVaultPrefix) || path.starts_with(kUsesVaultPrefix);
+  return std::ranges::any_of(kCompanionPrefixes, [&](std::string_view prefix) { return path.starts_with(prefix); });
 }
 
 Status check_companion(const Location& location) {
-  const std::string_view prefix =
-      location.vault.starts_with(kPolicyVaultPrefix) ? kPolicyVaultPrefix : kUsesVaultPrefix;
+  const std::string_view prefix = *std::ranges::find_if(
+      kCompanionPrefixes, [&](std::string_view candidate) { return location.vault.starts_with(candidate); });
   const std::string_view vault = std::string_view(location.vault).substr(prefix.size());
-  const Status valid =
-      location.record == kVaultRecord ? Location::check_vault(vault) : Location::make(vault, location.record).status();
+  // A vault's own policy or count has the reserved record name; a chain code is always a key's.
+  const Status valid = location.record == kVaultRecord && prefix != kChainVaultPrefix
+                           ? Location::check_vault(vault)
+                           : Location::make(vault, location.record).status();
   if (!valid.ok())
-    return error(Errc::corrupted, "a policy record is not of a valid location: {}", valid.message());
+    return error(Errc::corrupted, "a companion record is not of a valid location: {}", valid.message());
   return {};
 }
 

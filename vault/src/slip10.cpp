@@ -7,10 +7,12 @@
 #include <secp256k1.h>
 #include <sodium.h>
 
+#include "companion_records.hpp"
 #include "secp256k1_context.hpp"
 #include "stronghold/runtime/base58.hpp"
 #include "stronghold/runtime/scratch.hpp"
 #include "stronghold/vault/mac.hpp"
+#include "stronghold/vault/policy.hpp"
 
 namespace stronghold::vault {
 namespace {
@@ -33,6 +35,11 @@ struct Node {
 void put_be32(std::uint8_t* out, std::uint32_t value) noexcept {
   for (int i = 0; i < 4; ++i)
     out[i] = static_cast<std::uint8_t>(value >> (24 - 8 * i));
+}
+
+std::uint32_t get_be32(const std::uint8_t* in) noexcept {
+  return static_cast<std::uint32_t>(in[0]) << 24 | static_cast<std::uint32_t>(in[1]) << 16 |
+         static_cast<std::uint32_t>(in[2]) << 8 | in[3];
 }
 
 Status compute_public(Curve curve, Node& node) {
@@ -58,8 +65,7 @@ std::uint32_t fingerprint(const std::uint8_t public_key[33]) {
   std::uint8_t ripemd[EVP_MAX_MD_SIZE];
   unsigned size = 0;
   EVP_Digest(sha, sizeof sha, ripemd, &size, EVP_ripemd160(), nullptr);
-  return static_cast<std::uint32_t>(ripemd[0]) << 24 | static_cast<std::uint32_t>(ripemd[1]) << 16 |
-         static_cast<std::uint32_t>(ripemd[2]) << 8 | ripemd[3];
+  return get_be32(ripemd);
 }
 
 // Splits I = IL || IR into a key and a chain code, as SLIP-10 does for each curve: a
@@ -115,15 +121,70 @@ Status derive_master(Curve curve, ByteView seed, Node& node) {
   return compute_public(curve, node);
 }
 
-// Derives the node at `path` from the seed record into `node` (scratch) and calls `then`.
-Status with_node(const Keystore& keystore, const Location& seed, std::string_view path, Curve curve,
+// What the chain companion of a derived key holds: chain code, depth, parent fingerprint, child
+// number and the node's public key, which binds it to the key it was derived with.
+constexpr std::size_t kStoredNodeSize = 32 + 1 + 4 + 4 + 33;
+
+Location chain_location(const Location& key) { return companion_location(Companion::chain, key.vault, key.record); }
+
+// The node of the derived key at `at` (its secret is `key`): the key and what its chain companion
+// holds, when that companion is of this very key.
+Status load_node(const Keystore& keystore, const Location& at, KeyType type, Curve curve, ByteView key, Node& node) {
+  if ((type == KeyType::ed25519) != (curve == Curve::ed25519))
+    return error(Errc::invalid_argument, "the key at {} is a {} key: derive from it on its own curve", at.to_string(),
+                 key_type_name(type));
+  if (key.size() != sizeof node.key)
+    return error(Errc::corrupted, "the key at {} is not 32 bytes", at.to_string());
+  std::memcpy(node.key, key.data(), sizeof node.key);
+  SH_RETURN_IF_ERROR(compute_public(curve, node));
+  bool matched = false;
+  const Status read = CompanionRecords::use(keystore, chain_location(at), [&](ByteView stored) {
+    matched = stored.size() == kStoredNodeSize && std::memcmp(stored.data() + 41, node.public_key, 33) == 0;
+    if (matched) {
+      std::memcpy(node.chain_code, stored.data(), 32);
+      node.depth = stored[32];
+      node.parent_fingerprint = get_be32(stored.data() + 33);
+      node.child_number = get_be32(stored.data() + 37);
+    }
+    return Status();
+  });
+  if (!read.ok() && read.code() != Errc::not_found)
+    return read;
+  if (!matched)
+    return error(Errc::wrong_key_type,
+                 "the key at {} has no chain code to derive from: only keys that derive made keep one (keys "
+                 "derived by an older version do not); derive from its seed",
+                 at.to_string());
+  return {};
+}
+
+// Keeps `node` as the chain companion of the key just stored at `into`.
+Status store_node(Transaction& tx, const Location& into, const Node& node) {
+  ScratchFrame frame;
+  SH_ASSIGN_OR_RETURN(auto stored, frame.take(kStoredNodeSize));
+  std::memcpy(stored.data(), node.chain_code, 32);
+  stored[32] = node.depth;
+  put_be32(stored.data() + 33, node.parent_fingerprint);
+  put_be32(stored.data() + 37, node.child_number);
+  std::memcpy(stored.data() + 41, node.public_key, 33);
+  return CompanionRecords::put(tx, chain_location(into), stored);
+}
+
+// Derives the node at `path` from the seed or derived key at `from` into `node` (scratch) and
+// calls `then`.
+Status with_node(const Keystore& keystore, const Location& from, std::string_view path, Curve curve,
                  FunctionRef<Status(const Node&)> then) {
   SH_ASSIGN_OR_RETURN(const std::vector<std::uint32_t> steps, parse_derivation_path(path));
-  return keystore.use(seed, key_types(KeyType::seed), [&](ByteView seed_bytes, const Record&) {
+  constexpr KeyTypes kStarts = key_types(KeyType::seed, KeyType::ed25519, KeyType::secp256k1);
+  return keystore.use(from, kStarts, [&](ByteView secret, const Record& record) {
     ScratchFrame frame;
     SH_ASSIGN_OR_RETURN(auto node_bytes, frame.take(sizeof(Node)));
     Node& node = *reinterpret_cast<Node*>(node_bytes.data());
-    SH_RETURN_IF_ERROR(derive_master(curve, seed_bytes, node));
+    SH_RETURN_IF_ERROR(record.type == KeyType::seed ? derive_master(curve, secret, node)
+                                                    : load_node(keystore, from, record.type, curve, secret, node));
+    if (node.depth + steps.size() > kMaxDepth)  // BIP32 writes the depth in a byte
+      return error(Errc::invalid_argument, "a node is at most {} steps from its seed; the key at {} is {} already",
+                   kMaxDepth, from.to_string(), node.depth);
     for (const std::uint32_t index : steps)
       SH_RETURN_IF_ERROR(derive_child(curve, node, index));
     return then(node);
@@ -163,29 +224,38 @@ Result<std::vector<std::uint32_t>> parse_derivation_path(std::string_view text) 
   return steps;
 }
 
-Result<Bytes> derive_key(Transaction& tx, const Location& seed, std::string_view path, Curve curve,
+Result<Bytes> derive_key(Transaction& tx, const Location& from, std::string_view path, Curve curve,
                          const Location& into, const RecordOptions& options) {
   Bytes public_key;
-  SH_RETURN_IF_ERROR(with_node(tx.keystore(), seed, path, curve, [&](const Node& node) {
+  SH_RETURN_IF_ERROR(with_node(tx.keystore(), from, path, curve, [&](const Node& node) {
     const bool ed = curve == Curve::ed25519;
     public_key.assign(node.public_key + (ed ? 1 : 0), node.public_key + 33);
-    return tx.put(into, ed ? KeyType::ed25519 : KeyType::secp256k1, ByteView(node.key, 32), public_key, options);
+    SH_RETURN_IF_ERROR(
+        tx.put(into, ed ? KeyType::ed25519 : KeyType::secp256k1, ByteView(node.key, 32), public_key, options));
+    return store_node(tx, into, node);
   }));
   return public_key;
 }
 
-Result<NodePublic> derive_node_public(const Keystore& keystore, const Location& seed, std::string_view path,
+Status copy_chain_code(Transaction& tx, const Location& from, const Location& to) {
+  const Status copied = CompanionRecords::use(tx.keystore(), chain_location(from), [&](ByteView stored) {
+    return CompanionRecords::put(tx, chain_location(to), stored);
+  });
+  return copied.code() == Errc::not_found ? Status() : copied;
+}
+
+Result<NodePublic> derive_node_public(const Keystore& keystore, const Location& from, std::string_view path,
                                       Curve curve) {
   NodePublic result;
-  SH_RETURN_IF_ERROR(with_node(keystore, seed, path, curve, [&](const Node& node) {
+  SH_RETURN_IF_ERROR(with_node(keystore, from, path, curve, [&](const Node& node) {
     result = public_of(node);
     return Status{};
   }));
   return result;
 }
 
-Result<std::string> derive_xpub(const Keystore& keystore, const Location& seed, std::string_view path) {
-  SH_ASSIGN_OR_RETURN(const NodePublic node, derive_node_public(keystore, seed, path, Curve::secp256k1));
+Result<std::string> derive_xpub(const Keystore& keystore, const Location& from, std::string_view path) {
+  SH_ASSIGN_OR_RETURN(const NodePublic node, derive_node_public(keystore, from, path, Curve::secp256k1));
   Bytes payload(78);
   std::memcpy(payload.data(), kXpubVersion, 4);
   payload[4] = node.depth;

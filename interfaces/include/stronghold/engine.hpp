@@ -100,7 +100,8 @@ class Engine {
   Result<Bytes> sign_ecdsa(const vault::Location& location, ByteView message, const vault::EcdsaOptions& options);
   // One request, many messages, one signature each.
   Result<std::vector<Bytes>> sign_batch(const vault::Location& location, std::vector<Bytes> messages);
-  Result<Bytes> derive(const vault::Location& seed, const std::string& path, vault::Curve curve,
+  // From a seed, or from a key derive made (the path is then relative to that key).
+  Result<Bytes> derive(const vault::Location& from, const std::string& path, vault::Curve curve,
                        const vault::Location& into, vault::Overwrite overwrite = vault::Overwrite::refuse);
   Status remove(const vault::Location& location);
   Status put_secret(const std::string& name, ByteView value, vault::Overwrite overwrite = vault::Overwrite::refuse);

@@ -114,7 +114,9 @@ struct DeleteKey {
   SH_FIELDS(at)
 };
 
-// SLIP-10 derivation from the seed at `seed` along `path` ("m/44'/4218'/0'"), into a new record.
+// SLIP-10 derivation from the seed at `seed` along `path` ("m/44'/4218'/0'"), into a new record
+// that keeps its chain code; `seed` may also name such a derived key of `curve` (the path is then
+// relative to it: "m/1'" is its child 1').
 struct DeriveKey {
   static constexpr std::string_view kName = "key.derive";
   using Answer = Bytes;  // the derived public key
@@ -297,6 +299,17 @@ struct GenerateMnemonic {
   Secret passphrase{};
   vault::Overwrite overwrite = vault::Overwrite::refuse;
   SH_FIELDS(at, words, passphrase, overwrite)
+};
+
+// A random seed of `bytes` bytes (16 to 64) at `at`, to derive from (Stronghold's Slip10Generate).
+struct GenerateSeed {
+  static constexpr bool kUsesSecret = false;
+  static constexpr std::string_view kName = "seed.generate";
+  using Answer = Done;
+  vault::Location at;
+  std::uint32_t bytes = 64;
+  vault::Overwrite overwrite = vault::Overwrite::refuse;
+  SH_FIELDS(at, bytes, overwrite)
 };
 
 // Checks a mnemonic's words and checksum and stores its seed at `at`.
@@ -1069,6 +1082,7 @@ struct DidValueSet {
   X(54, ConcatKdf)            \
   X(55, WrapKey)              \
   X(56, UnwrapKey)            \
+  X(58, GenerateSeed)         \
   X(64, DidCreate)            \
   X(65, DidList)              \
   X(66, DidExists)            \

@@ -16,8 +16,9 @@ Result<Bytes> import_key(Transaction& tx, const Location& location, KeyType type
 // The 65-byte uncompressed public key of a secp256k1 record.
 Result<Bytes> public_key_uncompressed(const Keystore& keystore, const Location& location);
 
-// Re-seal a record's secret under the target vault's key (its type, public key, hint and
-// expiry come along). move also deletes the source; both writes land together or not at all.
+// Re-seal a record's secret under the target vault's key (its type, public key, hint, expiry
+// and, for a derived key, chain code come along). move also deletes the source; both writes
+// land together or not at all.
 Status copy_record(Transaction& tx, const Location& from, const Location& to);
 Status move_record(Transaction& tx, const Location& from, const Location& to);
 

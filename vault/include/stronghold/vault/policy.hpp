@@ -12,13 +12,15 @@
 //     the engine restarts (so a crash never grants more), refilled continuously;
 //   - not_before / not_after: the validity window, in unix seconds (a key's own expiry still
 //     applies as well: the earlier end wins);
-//   - path_prefixes: for derivation from a seed, the SLIP-10 paths allowed (by whole segments);
+//   - path_prefixes: for derivation from a seed (or a derived key: its paths are relative to the
+//     key), the SLIP-10 paths allowed (by whole segments);
 //   - max_message: the longest message a signature may cover;
 //   - allow_prehashed: whether a secp256k1 key may sign a caller's 32-byte digest as it is.
 //
 // Policies and use counts are records of companion vaults of their vault (companion_location):
 // sealed like any record, journaled, exported and imported with their vault. No user location can
-// name a companion vault (its path starts with a control character).
+// name a companion vault (its path starts with a control character). The chain codes of derived
+// keys (slip10.hpp) live in a companion vault too, so that they go where their keys go.
 #pragma once
 
 #include <array>
@@ -157,8 +159,9 @@ Status take_uses(const Policy& policy, std::string_view scope, UseCounter& count
 // ---- storage
 
 // The record of the policy (or the use count) of `of`: a key, or a vault when its record is
-// empty. Companion vaults are reserved: no user location names one.
-enum class Companion : std::uint8_t { policy, uses };
+// empty; or the chain code of a derived key. Companion vaults are reserved: no user location names
+// one.
+enum class Companion : std::uint8_t { policy, uses, chain };
 Location companion_location(Companion which, const std::string& vault, const std::string& record);
 bool is_companion_vault(std::string_view path) noexcept;
 // A companion's record read from an export: of a valid user vault, for the vault or a valid record
