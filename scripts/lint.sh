@@ -5,7 +5,8 @@
 #   scripts/lint.sh --format-only   the clang-format check alone (seconds; no build directory)
 #   scripts/lint.sh [...] -- REGEX  clang-tidy only on the translation units whose path matches
 # clang-tidy reads compile_commands.json from build-lint/, configured (never built) with clang and
-# the fuzzers on, so the fuzz targets are translation units too; nothing is generated at build time.
+# the fuzzers on, so the fuzz targets are translation units too; the one file the build generates
+# that a unit includes (the BIP39 wordlists' literals) is generated first.
 # The one tracked source it does not see is tests/consumer/main.cpp: a project of its own, built by
 # the install test against the installed package, so in no compile database of this build.
 set -euo pipefail
@@ -48,6 +49,8 @@ run_tidy() {
   CC=clang CXX=clang++ cmake -S "$STRONGHOLD_ROOT" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_EXPORT_COMPILE_COMMANDS=ON -DSTRONGHOLD_BUILD_TESTS=ON -DSTRONGHOLD_BUILD_BENCH=ON \
     -DSTRONGHOLD_FUZZ=ON >/dev/null || { echo "clang-tidy: configuring $build failed" >&2; return 1; }
+  cmake --build "$build" --target bip39_wordlists >/dev/null ||
+    { echo "clang-tidy: generating the BIP39 wordlists in $build failed" >&2; return 1; }
   local units
   units=$(grep -o '"file": "[^"]*"' "$build/compile_commands.json" | sed 's/^"file": "//; s/"$//' | sort -u |
     grep -E -- "$filter" || true)

@@ -808,7 +808,7 @@ caf::result<Reply> handle(VaultSelf self, GenerateMnemonic& request) {
   vault::Transaction tx(self->state.keystore(), request.overwrite);
   Result<Secret> mnemonic = Status(Errc::internal, "no mnemonic was made");
   const Status made = with_passphrase(request.passphrase, [&](ByteView passphrase) {
-    auto words = vault::generate_mnemonic(tx, request.at, request.words, passphrase);
+    auto words = vault::generate_mnemonic(tx, request.at, request.words, passphrase, {}, request.language);
     if (!words.ok())
       return words.status();
     auto view = words->read();
@@ -830,7 +830,7 @@ caf::result<Reply> handle(VaultSelf self, RecoverMnemonic& request) {
   return write_into<RecoverMnemonic>(self, request.at, request.overwrite, [&](vault::Transaction& tx) {
     return request.mnemonic.open([&](ByteView mnemonic) {
       return with_passphrase(request.passphrase, [&](ByteView passphrase) {
-        return vault::recover_mnemonic(tx, request.at, mnemonic, passphrase);
+        return vault::recover_mnemonic(tx, request.at, mnemonic, passphrase, {}, request.language);
       });
     });
   });

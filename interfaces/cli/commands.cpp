@@ -19,6 +19,8 @@ using Layout = Output::Layout;
 
 constexpr std::size_t kMaxSecret = std::size_t{32} * 1024;
 constexpr std::size_t kMaxHexKey = 1024;
+constexpr std::string_view kLanguages =
+    "english, japanese, korean, spanish, chinese-simplified, chinese-traditional, french, italian, czech, portuguese";
 
 Result<vault::KeyType> key_type_option(const Args& args) {
   SH_ASSIGN_OR_RETURN(const std::string name, args.required("--type"));
@@ -163,9 +165,22 @@ Result<actors::Secret> passphrase(const Inputs& inputs) {
   return sealed_input(inputs, "--passphrase-file");
 }
 
+// --language: a wordlist's name (english when absent on generate; any, the one the words are
+// from, on recover).
+Result<vault::Bip39Language> language_option(const Args& args, vault::Bip39Language absent) {
+  const auto name = args.value("--language");
+  if (!name)
+    return absent;
+  const auto language = vault::bip39_language_named(*name);
+  if (!language || (*language == vault::Bip39Language::any && absent != vault::Bip39Language::any))
+    return error(Errc::invalid_argument, "--language is one of {}, not '{}'", kLanguages, *name);
+  return *language;
+}
+
 Status mnemonic_generate(const Args& args, const Inputs& inputs, Requests& requests, Output& out) {
   actors::GenerateMnemonic request;
   SH_ASSIGN_OR_RETURN(request.at, location_option(args, "--at"));
+  SH_ASSIGN_OR_RETURN(request.language, language_option(args, vault::Bip39Language::english));
   const std::string words = args.value("--words").value_or("24");
   if (words != "12" && words != "24")
     return Status(Errc::invalid_argument, "--words is 12 or 24");
@@ -183,6 +198,7 @@ Status mnemonic_generate(const Args& args, const Inputs& inputs, Requests& reque
 Status mnemonic_recover(const Args& args, const Inputs& inputs, Requests& requests, Output&) {
   actors::RecoverMnemonic request;
   SH_ASSIGN_OR_RETURN(request.at, location_option(args, "--at"));
+  SH_ASSIGN_OR_RETURN(request.language, language_option(args, vault::Bip39Language::any));
   SH_ASSIGN_OR_RETURN(request.mnemonic, sealed_input(inputs, "stdin"));
   SH_ASSIGN_OR_RETURN(request.passphrase, passphrase(inputs));
   request.overwrite = overwrite_option(args);
@@ -571,14 +587,19 @@ const std::vector<Command>& vault_commands() {
        {},
        evm_address},
       {"mnemonic generate",
-       "mnemonic generate --at VAULT/RECORD [--words 12|24] [--passphrase-file F] [--replace]\n  Stores a new BIP39 seed; prints the mnemonic, once.",
-       {{"--at", "--words", "--passphrase-file"}, {"--replace"}, {}},
+       "mnemonic generate --at VAULT/RECORD [--words 12|24] [--language LANG] [--passphrase-file F] [--replace]\n"
+       "  Stores a new BIP39 seed; prints the mnemonic, once. LANG: english (the default), japanese, korean,\n"
+       "  spanish, chinese-simplified, chinese-traditional, french, italian, czech or portuguese.",
+       {{"--at", "--words", "--language", "--passphrase-file"}, {"--replace"}, {}},
        {},
        mnemonic_generate},
       {"mnemonic recover",
-       "mnemonic recover --at VAULT/RECORD [--passphrase-file F] [--replace]\n  Stores the seed of the mnemonic given on standard input.",
-       {{"--at", "--passphrase-file"}, {"--replace"}, {}},
-       {kMaxHexKey},
+       "mnemonic recover --at VAULT/RECORD [--language LANG] [--passphrase-file F] [--replace]\n"
+       "  Stores the seed of the mnemonic given on standard input, in any of the ten languages (found from\n"
+       "  its words unless LANG, as for generate, is given). Mnemonic and passphrase are compared and used\n"
+       "  in Unicode NFKD form, as BIP39 says.",
+       {{"--at", "--language", "--passphrase-file"}, {"--replace"}, {}},
+       {vault::kMaxMnemonicInput},
        mnemonic_recover},
       {"seed generate",
        "seed generate --at VAULT/RECORD [--bytes 16..64] [--replace]\n"

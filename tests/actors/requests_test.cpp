@@ -208,6 +208,27 @@ TEST_CASE_FIXTURE(RequestsFixture,
   CHECK(engine->call(RecoverMnemonic{at("m/none")}).code() == Errc::invalid_argument);
 }
 
+TEST_CASE_FIXTURE(RequestsFixture, "a mnemonic is made in the language asked for and recovered in it or found") {
+  const Secret mnemonic =
+      engine->call(GenerateMnemonic{.at = at("ko/new"), .words = 12, .language = vault::Bip39Language::korean}).value();
+  const Bytes text = opened(mnemonic);
+  CHECK(std::count(text.begin(), text.end(), ' ') == 11);
+  CHECK(std::all_of(text.begin(), text.end(), [](std::uint8_t c) { return c == ' ' || c >= 0x80; }));  // Hangul
+  REQUIRE(engine->call(RecoverMnemonic{.at = at("ko/found"), .mnemonic = mnemonic}).ok());
+  REQUIRE(
+      engine
+          ->call(RecoverMnemonic{.at = at("ko/named"), .mnemonic = mnemonic, .language = vault::Bip39Language::korean})
+          .ok());
+  CHECK(tag_of(at("ko/found")) == tag_of(at("ko/new")));
+  CHECK(tag_of(at("ko/named")) == tag_of(at("ko/new")));
+  const Status wrong =
+      engine->call(RecoverMnemonic{.at = at("ko/wrong"), .mnemonic = mnemonic, .language = vault::Bip39Language::czech})
+          .status();
+  CHECK(wrong.message().find("word 1 of the mnemonic is not in the BIP39 czech list") != std::string::npos);
+  CHECK(engine->call(GenerateMnemonic{.at = at("ko/any"), .words = 12, .language = vault::Bip39Language::any}).code() ==
+        Errc::invalid_argument);
+}
+
 TEST_CASE_FIXTURE(RequestsFixture, "agreement stores the Wycheproof shared secrets, which never come back") {
   import(at("a/x"), KeyType::x25519, hex("c8a9d5a91091ad851c668b0736c1c9a02936c0d3ad62670858088047ba057475"));
   REQUIRE(engine

@@ -404,6 +404,24 @@ TEST_CASE("mnemonic, derivation, xpub, X25519 exchange") {
                   "w/acct2"}) == derived);
     CHECK(cli.ok({"xpub", "--from", "w/seed", "--path", "m/44'/0'/0'"}).at(0).starts_with("xpub"));
     CHECK(cli.run({"mnemonic", "recover", "--at", "w/bad"}, "abandon abandon\n").exit_code == 5);
+    const auto spanish = cli.ok({"mnemonic", "generate", "--at", "w/es", "--words", "12", "--language", "spanish"});
+    REQUIRE(spanish.size() == 1);
+    cli.ok({"mnemonic", "recover", "--at", "w/es-found"}, spanish[0] + "\n");
+    cli.ok({"mnemonic", "recover", "--at", "w/es-named", "--language", "spanish"}, spanish[0] + "\n");
+    const auto spanish_key =
+        cli.ok({"derive", "--from", "w/es", "--path", "m/0'", "--curve", "ed25519", "--at", "w/k"});
+    CHECK(cli.ok({"derive", "--from", "w/es-found", "--path", "m/0'", "--curve", "ed25519", "--at", "w/k2"}) ==
+          spanish_key);
+    CHECK(cli.ok({"derive", "--from", "w/es-named", "--path", "m/0'", "--curve", "ed25519", "--at", "w/k3"}) ==
+          spanish_key);
+    const Run english_named =
+        cli.run({"mnemonic", "recover", "--at", "w/es-en", "--language", "english"}, spanish[0] + "\n");
+    CHECK(english_named.exit_code == 5);
+    CHECK(english_named.err.find("word 1 of the mnemonic is not in the BIP39 english list") != std::string::npos);
+    const Run unknown = cli.run({"mnemonic", "generate", "--at", "w/xx", "--language", "klingon"});
+    CHECK(unknown.exit_code == 5);
+    CHECK(unknown.err.find("chinese-simplified") != std::string::npos);
+    CHECK(cli.run({"mnemonic", "generate", "--at", "w/any", "--language", "any"}).exit_code == 5);
     CHECK(cli.run({"derive", "--from", "w/seed", "--path", "m/x", "--curve", "ed25519", "--at", "w/y"}).exit_code == 5);
 
     const auto ours = cli.ok({"key", "generate", "--type", "x25519", "--at", "w/x"});
@@ -764,6 +782,8 @@ TEST_CASE("--help works for the program and every command") {
     CHECK_MESSAGE(help.exit_code == 0, command.front());
     CHECK(help.out.starts_with("usage: stronghold " + command.front()));
   }
+  for (const char* mnemonic : {"generate", "recover"})
+    CHECK(cli.run({"mnemonic", mnemonic, "--help"}).out.find("--language LANG") != std::string::npos);
 }
 
 TEST_CASE("no command replaces a key, a seed, a shared secret or a secret value without --replace") {

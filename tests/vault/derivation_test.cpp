@@ -25,6 +25,17 @@ using stronghold::test::KeystoreFixture;
 namespace {
 
 const Bytes kTrezor = {'T', 'R', 'E', 'Z', 'O', 'R'};
+constexpr std::size_t kLanguages = 10;
+const std::string kIdeographicSpace = "\xe3\x80\x80";  // U+3000
+
+std::string separator(Bip39Language language) { return language == Bip39Language::japanese ? kIdeographicSpace : " "; }
+
+// The published list the library compiles in (vault/wordlists/<name>.txt, "_" for "-").
+std::string wordlist_path(Bip39Language language) {
+  std::string name(bip39_language_name(language));
+  std::replace(name.begin(), name.end(), '-', '_');
+  return "../vault/wordlists/" + name + ".txt";
+}
 
 // An independent computation with libsecp256k1 itself.
 Bytes secp256k1_public_of(ByteView secret) {
@@ -35,6 +46,35 @@ Bytes secp256k1_public_of(ByteView secret) {
   std::size_t size = out.size();
   secp256k1_ec_pubkey_serialize(secp256k1_context_static, out.data(), &size, &point, SECP256K1_EC_COMPRESSED);
   return out;
+}
+
+// Recovers a vector's mnemonic at `where` and checks its seed and that the vector's xprv is the
+// seed's master node (its chain code and key).
+void recovers_vector(KeystoreFixture& f, const std::string& where, std::string_view mnemonic, ByteView passphrase,
+                     const std::string& seed_hex, const std::string& xprv_text) {
+  Transaction tx(f.keystore);
+  REQUIRE(recover_mnemonic(tx, f.at(where), as_bytes(mnemonic), passphrase).ok());
+  REQUIRE(f.keystore.commit(std::move(tx)).ok());
+  CHECK(f.holds(where, from_hex(seed_hex).value()));
+  const Bytes xprv = from_base58check(xprv_text).value();
+  REQUIRE(xprv.size() == 78);
+  const NodePublic master = derive_node_public(f.keystore, f.at(where), "m", Curve::secp256k1).value();
+  CHECK(master.chain_code == Bytes(xprv.begin() + 13, xprv.begin() + 45));
+  CHECK(master.public_key == secp256k1_public_of(ByteView(xprv.data() + 46, 32)));
+}
+
+std::size_t count_of(std::string_view text, std::string_view part) {
+  std::size_t count = 0;
+  for (std::size_t at = text.find(part); at != std::string_view::npos; at = text.find(part, at + part.size()))
+    ++count;
+  return count;
+}
+
+std::string canonical(std::string_view mnemonic, Bip39Language language = Bip39Language::any) {
+  char text[kMaxMnemonicSize];
+  const auto length = bip39_canonical(as_bytes(mnemonic), text, language);
+  REQUIRE(length.ok());
+  return std::string(text, *length);
 }
 
 }  // namespace
@@ -50,42 +90,35 @@ TEST_CASE_FIXTURE(KeystoreFixture, "BIP39: all 24 English vectors, entropy to mn
     REQUIRE(length.ok());
     CHECK(std::string(text, *length) == mnemonic);
 
-    const std::string where = fmt::format("bip39/{}", ran);
-    Transaction tx(keystore);
-    REQUIRE(recover_mnemonic(tx, at(where), as_bytes(mnemonic), kTrezor).ok());
-    REQUIRE(keystore.commit(std::move(tx)).ok());
-    CHECK(holds(where, from_hex(vector[2].string()).value()));
-
-    // The xprv of the vector is the master node of the seed: compare its chain code and key.
-    const Bytes xprv = from_base58check(vector[3].string()).value();
-    REQUIRE(xprv.size() == 78);
-    const NodePublic master = derive_node_public(keystore, at(where), "m", Curve::secp256k1).value();
-    CHECK(master.chain_code == Bytes(xprv.begin() + 13, xprv.begin() + 45));
-    CHECK(master.public_key == secp256k1_public_of(ByteView(xprv.data() + 46, 32)));
+    recovers_vector(*this, fmt::format("bip39/{}", ran), mnemonic, kTrezor, vector[2].string(), vector[3].string());
     ++ran;
   }
   CHECK(ran == 24);
   CHECK(runtime::thread_scratch_is_clear());
 }
 
-// Word k is the first word of the mnemonic of an entropy whose first 11 bits are k.
-TEST_CASE("BIP39: the built-in English wordlist is the published one, word for word") {
-  std::istringstream published(test::read_test_file("vectors/bip39/wordlists/english.txt"));
-  std::string word;
-  unsigned index = 0;
-  while (std::getline(published, word)) {
-    INFO("word " << index);
-    Bytes entropy(16, 0);
-    entropy[0] = static_cast<std::uint8_t>(index >> 3);
-    entropy[1] = static_cast<std::uint8_t>((index & 7) << 5);
-    char text[kMaxMnemonicSize];
-    const auto length = bip39_mnemonic_from_entropy(entropy, text);
-    REQUIRE(length.ok());
-    const std::string mnemonic(text, *length);
-    CHECK(mnemonic.substr(0, mnemonic.find(' ')) == word);
-    ++index;
+// Word k of a list is the first word of the mnemonic of an entropy whose first 11 bits are k.
+TEST_CASE("BIP39: each built-in wordlist is the published one, word for word") {
+  for (std::size_t l = 0; l < kLanguages; ++l) {
+    const auto language = static_cast<Bip39Language>(l);
+    INFO(bip39_language_name(language));
+    std::istringstream published(test::read_test_file(wordlist_path(language)));
+    std::string word;
+    unsigned index = 0;
+    while (std::getline(published, word)) {
+      INFO("word " << index);
+      Bytes entropy(16, 0);
+      entropy[0] = static_cast<std::uint8_t>(index >> 3);
+      entropy[1] = static_cast<std::uint8_t>((index & 7) << 5);
+      char text[kMaxMnemonicSize];
+      const auto length = bip39_mnemonic_from_entropy(entropy, text, language);
+      REQUIRE(length.ok());
+      const std::string mnemonic(text, *length);
+      CHECK(mnemonic.substr(0, mnemonic.find(separator(language))) == word);
+      ++index;
+    }
+    CHECK(index == 2048);
   }
-  CHECK(index == 2048);
 }
 
 TEST_CASE_FIXTURE(KeystoreFixture, "BIP39: bad words, checksums and lengths are clear errors, and nothing is stored") {
@@ -132,6 +165,142 @@ TEST_CASE_FIXTURE(KeystoreFixture, "BIP39: a generated mnemonic recovers to the 
     CHECK(hmac(keystore, at(first), Hash::sha512, probe).value() ==
           hmac(keystore, at(recovered), Hash::sha512, probe).value());
   }
+}
+
+TEST_CASE_FIXTURE(KeystoreFixture, "BIP39: all 24 Japanese vectors, with ideographic spaces and NFKD passphrases") {
+  const Json vectors = Json::parse(test::read_test_file("vectors/bip39/japanese-vectors.json"));
+  int ran = 0;
+  for (const Json& vector : vectors.array()) {
+    INFO("vector " << ran);
+    const std::string& mnemonic = vector["mnemonic"].string();
+    REQUIRE(mnemonic.find(kIdeographicSpace) != std::string::npos);
+    char text[kMaxMnemonicSize];
+    const auto length =
+        bip39_mnemonic_from_entropy(from_hex(vector["entropy"].string()).value(), text, Bip39Language::japanese);
+    REQUIRE(length.ok());
+    // The vectors' kana are composed and the published list's decomposed: the words are the
+    // same once read, and both forms join them with U+3000.
+    CHECK(std::string(text, *length) == canonical(mnemonic));
+    CHECK(std::string(text, *length) == canonical(mnemonic, Bip39Language::japanese));
+
+    recovers_vector(*this, fmt::format("jp/{}", ran), mnemonic, as_bytes(vector["passphrase"].string()),
+                    vector["seed"].string(), vector["bip32_xprv"].string());
+    ++ran;
+  }
+  CHECK(ran == 24);
+  CHECK(runtime::thread_scratch_is_clear());
+}
+
+TEST_CASE_FIXTURE(KeystoreFixture,
+                  "BIP39: a mnemonic in each of the ten languages recovers the seed it was made with") {
+  const Bytes probe = {1, 2, 3};
+  for (std::size_t l = 0; l < kLanguages; ++l) {
+    const auto language = static_cast<Bip39Language>(l);
+    INFO(bip39_language_name(language));
+    const std::string made = fmt::format("lang/{}", l);
+    Transaction tx(keystore);
+    auto mnemonic = generate_mnemonic(tx, at(made), 24, kTrezor, {}, language);
+    REQUIRE(mnemonic.ok());
+    {
+      auto view = mnemonic->read();
+      const std::string text(reinterpret_cast<const char*>(view.bytes().data()), view.bytes().size());
+      // 23 separators: U+3000 in Japanese only.
+      CHECK(count_of(text, separator(language)) == 23);
+      CHECK(count_of(text, kIdeographicSpace) == (language == Bip39Language::japanese ? 23u : 0u));
+      REQUIRE(recover_mnemonic(tx, at(made + "-found"), view.bytes(), kTrezor).ok());
+      REQUIRE(recover_mnemonic(tx, at(made + "-named"), view.bytes(), kTrezor, {}, language).ok());
+    }
+    REQUIRE(keystore.commit(std::move(tx)).ok());
+    const Bytes seed_mac = hmac(keystore, at(made), Hash::sha512, probe).value();
+    CHECK(hmac(keystore, at(made + "-found"), Hash::sha512, probe).value() == seed_mac);
+    CHECK(hmac(keystore, at(made + "-named"), Hash::sha512, probe).value() == seed_mac);
+  }
+  CHECK(runtime::thread_scratch_is_clear());
+}
+
+// The known answers were computed apart from this code, with Python's hashlib and unicodedata:
+//   python3 -c "import hashlib, unicodedata as u; n = lambda s: u.normalize('NFKD', s).encode();
+//     print(hashlib.pbkdf2_hmac('sha512', n(MNEMONIC), b'mnemonic' + n(PASSPHRASE), 2048).hex())"
+// with MNEMONIC 'abandon ' * 11 + 'about' and PASSPHRASE 'P\u00e4ss' (or 'Pa\u0308ss': the same),
+// and with the French mnemonic below (the list's words for entropy 7f * 16) and 'TREZOR'.
+TEST_CASE_FIXTURE(KeystoreFixture, "BIP39: composed and decomposed text give the seed of their NFKD form") {
+  const std::string abandon =
+      "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
+  const Bytes pass_seed =
+      from_hex(
+          "07e2d44e3e88af67f797618ed58708d133b235171ead7f697a09fe52cf320a4a3f0aa7c053bd1a7ff53ffb73b6cf"
+          "00fdeff11512157db3ba1b7fdec0dde4e72f")
+          .value();
+  // "vélo..." with é as one character (U+00E9), as a keyboard types it; the list has e + U+0301.
+  const std::string french =
+      "implorer visage sonnette voyage v\xc3\xa9loce pourpre volaille tribunal implorer visage sonnette voyelle";
+  const Bytes french_seed =
+      from_hex(
+          "ab9180b7dfdde74e5cf8781e5692e2c0b55afa8bc1987fa8e14e3fb83c88b195c53e9f939f8febc33d2958f5fc"
+          "d8add57843cb318d8886130ef9c9879c826357")
+          .value();
+  Transaction tx(keystore);
+  REQUIRE(recover_mnemonic(tx, at("nfkd/composed"), as_bytes(abandon), as_bytes("P\xc3\xa4ss")).ok());
+  REQUIRE(recover_mnemonic(tx, at("nfkd/decomposed"), as_bytes(abandon), as_bytes("Pa\xcc\x88ss")).ok());
+  REQUIRE(recover_mnemonic(tx, at("nfkd/french"), as_bytes(french), kTrezor).ok());
+  REQUIRE(keystore.commit(std::move(tx)).ok());
+  CHECK(holds("nfkd/composed", pass_seed));
+  CHECK(holds("nfkd/decomposed", pass_seed));
+  CHECK(holds("nfkd/french", french_seed));
+  CHECK(canonical(french, Bip39Language::french) ==
+        "implorer visage sonnette voyage ve\xcc\x81loce pourpre volaille tribunal implorer visage sonnette voyelle");
+}
+
+TEST_CASE("BIP39: Japanese words may be split by ASCII or ideographic spaces, and any other whitespace") {
+  const Json vectors = Json::parse(test::read_test_file("vectors/bip39/japanese-vectors.json"));
+  const std::string ideographic = vectors[0]["mnemonic"].string();
+  std::string ascii = ideographic;
+  for (std::size_t at = ascii.find(kIdeographicSpace); at != std::string::npos; at = ascii.find(kIdeographicSpace))
+    ascii.replace(at, kIdeographicSpace.size(), at % 2 ? " \t" : "\n");
+  CHECK(canonical(ascii) == canonical(ideographic));
+  CHECK(canonical(ascii).find(kIdeographicSpace) != std::string::npos);
+}
+
+TEST_CASE_FIXTURE(KeystoreFixture,
+                  "BIP39: words of two lists, unknown words and oversized input are refused by position") {
+  // Word 3 is French only, words 1 and 2 English only ("abandon", in both lists, would not do).
+  const std::string mixed = "legal winner implorer year wave sausage worth useful legal winner thank yellow";
+  Transaction tx(keystore);
+  const Status two_lists = recover_mnemonic(tx, at("x/a"), as_bytes(mixed), {});
+  CHECK(two_lists.code() == Errc::invalid_argument);
+  CHECK(two_lists.message().find("word 3") != std::string::npos);
+  CHECK(two_lists.message().find("another BIP39 wordlist") != std::string::npos);
+  CHECK(two_lists.message().find("implorer") == std::string::npos);
+  // A Japanese mnemonic named English: its first word is not in the English list.
+  const std::string japanese =
+      Json::parse(test::read_test_file("vectors/bip39/japanese-vectors.json"))[0]["mnemonic"].string();
+  const Status named = recover_mnemonic(tx, at("x/b"), as_bytes(japanese), {}, {}, Bip39Language::english);
+  CHECK(named.message().find("word 1 of the mnemonic is not in the BIP39 english list") != std::string::npos);
+  const std::string unknown =
+      "abandon abandon abandon abandon abandon abandon abandon zzyzx abandon abandon abandon about";
+  const Status none = recover_mnemonic(tx, at("x/c"), as_bytes(unknown), {});
+  CHECK(none.message().find("word 8 of the mnemonic is in no BIP39 wordlist") != std::string::npos);
+  CHECK(none.message().find("zzyzx") == std::string::npos);
+  const std::string valid =
+      "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
+  CHECK(recover_mnemonic(tx, at("x/d"), as_bytes(valid + std::string(kMaxMnemonicInput, ' ')), {}).code() ==
+        Errc::invalid_argument);
+  CHECK(recover_mnemonic(tx, at("x/e"), as_bytes(valid), Bytes(kMaxBip39Passphrase + 1, 'p')).code() ==
+        Errc::invalid_argument);
+  CHECK(recover_mnemonic(tx, at("x/f"), as_bytes(valid), Bytes{0xc3}).code() == Errc::invalid_argument);  // not UTF-8
+  CHECK(generate_mnemonic(tx, at("x/g"), 12, {}, {}, Bip39Language::any).code() == Errc::invalid_argument);
+  CHECK(std::move(tx).take().changes.empty());
+  CHECK(runtime::thread_scratch_is_clear());
+}
+
+TEST_CASE("BIP39: language names are the wordlists' and read back") {
+  for (std::size_t l = 0; l <= kLanguages; ++l) {
+    const auto language = static_cast<Bip39Language>(l);
+    CHECK(bip39_language_named(bip39_language_name(language)) == language);
+  }
+  CHECK(bip39_language_name(Bip39Language::chinese_traditional) == "chinese-traditional");
+  CHECK_FALSE(bip39_language_named("chinese_simplified").has_value());
+  CHECK_FALSE(bip39_language_named("English").has_value());
 }
 
 namespace {

@@ -127,11 +127,15 @@ SH_SAMPLE(CheckPassword) { return {secret(kNewPassword)}; }
 SH_SAMPLE(ExpireKey) { return {.at = at("w/expiring"), .expires_at = 4102444800}; }  // 2100-01-01
 SH_SAMPLE(SignSchnorr) { return {at("w/k1"), Bytes(32, 5), Bytes(32, 6)}; }
 SH_SAMPLE(NodePublicKey) { return {at("w/seed"), "m/0'/1", vault::Curve::secp256k1}; }
-SH_SAMPLE(GenerateMnemonic) { return {.at = at("fresh/mnemonic"), .words = 12}; }
+SH_SAMPLE(GenerateMnemonic) {
+  return {.at = at("fresh/mnemonic"), .words = 12, .language = vault::Bip39Language::japanese};
+}
+// French, its "é" composed (the list's is decomposed).
 SH_SAMPLE(RecoverMnemonic) {
   return {.at = at("w/recovered"),
-          .mnemonic = secret("legal winner thank year wave sausage worth useful legal winner "
-                             "thank yellow")};
+          .mnemonic = secret("implorer visage sonnette voyage v\xc3\xa9loce pourpre volaille tribunal implorer "
+                             "visage sonnette voyelle"),
+          .language = vault::Bip39Language::french};
 }
 SH_SAMPLE(AgreeKey) { return {at("w/x"), x25519_public(filled(0x41)), at("w/shared")}; }
 SH_SAMPLE(Hmac) { return {at("w/sym"), vault::Hash::sha512, Bytes{'m'}}; }
@@ -249,13 +253,17 @@ template <>
 void normalize<GenerateKey>(Bytes& public_key) {
   public_key.assign(public_key.size(), 0);
 }
-// A new mnemonic: its word count.
+// A new (Japanese) mnemonic: its word count, from its ideographic spaces.
 template <>
 void normalize<GenerateMnemonic>(Secret& mnemonic) {
   std::size_t words = 0;
   REQUIRE(mnemonic
               .open([&](ByteView text) {
-                words = static_cast<std::size_t>(std::count(text.begin(), text.end(), ' ')) + 1;
+                const std::string_view chars(reinterpret_cast<const char*>(text.data()), text.size());
+                for (std::size_t at = chars.find("\xe3\x80\x80"); at != std::string_view::npos;
+                     at = chars.find("\xe3\x80\x80", at + 3))
+                  ++words;
+                ++words;
                 return Status();
               })
               .ok());

@@ -35,6 +35,7 @@
 #include "stronghold/vault/aead.hpp"
 #include "stronghold/vault/approvals.hpp"
 #include "stronghold/vault/audit_settings.hpp"
+#include "stronghold/vault/bip39.hpp"
 #include "stronghold/vault/clients.hpp"
 #include "stronghold/vault/did.hpp"
 #include "stronghold/vault/identity.hpp"
@@ -289,8 +290,9 @@ struct NodePublicKey {
   SH_FIELDS(seed, path, curve)
 };
 
-// A new BIP39 mnemonic (English) of `words` words (12, 15, 18, 21 or 24); its seed, with the
-// optional passphrase, is stored at `at` and the mnemonic is the answer: the only copy.
+// A new BIP39 mnemonic of `words` words (12, 15, 18, 21 or 24) in `language` (not `any`); its
+// seed, with the optional passphrase, is stored at `at` and the mnemonic is the answer: the only
+// copy.
 struct GenerateMnemonic {
   static constexpr std::string_view kName = "mnemonic.generate";
   using Answer = Secret;
@@ -298,7 +300,8 @@ struct GenerateMnemonic {
   std::uint32_t words = 24;
   Secret passphrase{};
   vault::Overwrite overwrite = vault::Overwrite::refuse;
-  SH_FIELDS(at, words, passphrase, overwrite)
+  vault::Bip39Language language = vault::Bip39Language::english;
+  SH_FIELDS(at, words, passphrase, overwrite, language)
 };
 
 // A random seed of `bytes` bytes (16 to 64) at `at`, to derive from (Stronghold's Slip10Generate).
@@ -312,7 +315,8 @@ struct GenerateSeed {
   SH_FIELDS(at, bytes, overwrite)
 };
 
-// Checks a mnemonic's words and checksum and stores its seed at `at`.
+// Checks a mnemonic's words (in `language`; `any`: the one its words are from) and checksum and
+// stores its seed at `at`.
 struct RecoverMnemonic {
   static constexpr std::string_view kName = "mnemonic.recover";
   using Answer = Done;
@@ -320,7 +324,8 @@ struct RecoverMnemonic {
   Secret mnemonic{};
   Secret passphrase{};
   vault::Overwrite overwrite = vault::Overwrite::refuse;
-  SH_FIELDS(at, mnemonic, passphrase, overwrite)
+  vault::Bip39Language language = vault::Bip39Language::any;
+  SH_FIELDS(at, mnemonic, passphrase, overwrite, language)
 };
 
 // ---- agreement, MACs, KDFs and AEAD: shared secrets and derived keys stay in records

@@ -73,6 +73,8 @@ struct EnumRange<vault::KeyManagement>
 template <>
 struct EnumRange<vault::KdfForm> : Contiguous<vault::KdfForm::identity, vault::KdfForm::rfc7518> {};
 template <>
+struct EnumRange<vault::Bip39Language> : Contiguous<vault::Bip39Language::english, vault::Bip39Language::any> {};
+template <>
 struct EnumRange<vault::Hash> : Contiguous<vault::Hash::sha256, vault::Hash::sha384> {};
 template <>
 struct EnumRange<vault::Aead> : Contiguous<vault::Aead::xchacha20poly1305, vault::Aead::aes256gcm> {};
