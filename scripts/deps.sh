@@ -3,7 +3,7 @@
 
 STRONGHOLD_PACKAGES=(
   g++ cmake ninja-build pkg-config
-  libcaf-dev libsodium-dev libsecp256k1-dev libfmt-dev libssl-dev liblz4-dev
+  libcaf-dev libsodium-dev libsecp256k1-dev libfmt-dev libssl-dev liblz4-dev nlohmann-json3-dev
   doctest-dev libbenchmark-dev
 )
 

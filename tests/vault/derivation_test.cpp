@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 #include <secp256k1.h>
 #include <sodium.h>
+#include <nlohmann/json.hpp>
 
 #include "fixture.hpp"
 #include "stronghold/runtime/base58.hpp"
@@ -13,12 +14,11 @@
 #include "stronghold/vault/sign.hpp"
 #include "stronghold/vault/slip10.hpp"
 #include "stronghold/vault/verify.hpp"
-#include "support/json.hpp"
 #include "support/test_files.hpp"
 
 using namespace stronghold;
 using namespace stronghold::vault;
-using stronghold::test::Json;
+using Json = nlohmann::json;
 using stronghold::test::KeystoreFixture;
 
 namespace {
@@ -39,11 +39,11 @@ Bytes secp256k1_public_of(ByteView secret) {
 }  // namespace
 
 TEST_CASE_FIXTURE(KeystoreFixture, "BIP39: all 24 English vectors, entropy to mnemonic to seed to master key") {
-  const Json vectors = Json::parse(test::read_test_file("vectors/bip39/vectors.json"));
+  const Json vectors = nlohmann::json::parse(test::read_test_file("vectors/bip39/vectors.json"));
   int ran = 0;
-  for (const Json& vector : vectors["english"].array()) {
-    const Bytes entropy = from_hex(vector[0].string()).value();
-    const std::string& mnemonic = vector[1].string();
+  for (const Json& vector : vectors.at("english")) {
+    const Bytes entropy = from_hex(vector.at(0).get<std::string>()).value();
+    const std::string mnemonic = vector.at(1).get<std::string>();
     char text[kMaxMnemonicSize];
     const auto length = bip39_mnemonic_from_entropy(entropy, text);
     REQUIRE(length.ok());
@@ -53,10 +53,10 @@ TEST_CASE_FIXTURE(KeystoreFixture, "BIP39: all 24 English vectors, entropy to mn
     Transaction tx(keystore);
     REQUIRE(recover_mnemonic(tx, at(where), as_bytes(mnemonic), kTrezor).ok());
     REQUIRE(keystore.commit(std::move(tx)).ok());
-    CHECK(holds(where, from_hex(vector[2].string()).value()));
+    CHECK(holds(where, from_hex(vector.at(2).get<std::string>()).value()));
 
     // The xprv of the vector is the master node of the seed: compare its chain code and key.
-    const Bytes xprv = from_base58check(vector[3].string()).value();
+    const Bytes xprv = from_base58check(vector.at(3).get<std::string>()).value();
     REQUIRE(xprv.size() == 78);
     const NodePublic master = derive_node_public(keystore, at(where), "m", Curve::secp256k1).value();
     CHECK(master.chain_code == Bytes(xprv.begin() + 13, xprv.begin() + 45));
