@@ -11,7 +11,6 @@ namespace stronghold::cli {
 namespace {
 
 constexpr std::size_t kMaxHexKey = 1024;
-constexpr std::size_t kMaxIdentityValue = std::size_t{256} * 1024;  // a chain state or a document, in JSON
 
 using actors::Secret;
 using vault::Did;
@@ -234,8 +233,8 @@ Status value_set(const Args& args, const Inputs& inputs, Requests& requests, Out
     SH_ASSIGN_OR_RETURN(const Bytes* const file, inputs.file("--file"));
     json.assign(file->begin(), file->end());
   }
-  if (json.size() > kMaxIdentityValue)
-    return error(Errc::invalid_argument, "the JSON is larger than {} bytes", kMaxIdentityValue);
+  if (json.size() > vault::kMaxIdentityValueSize)
+    return error(Errc::invalid_argument, "the JSON is larger than {} bytes", vault::kMaxIdentityValueSize);
   return requests.call(actors::DidValueSet{did, kWhich, std::move(json)}).status();
 }
 

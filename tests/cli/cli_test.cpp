@@ -1043,11 +1043,15 @@ TEST_CASE("identity commands: a DID's keys, encryption to it, its chain state an
 
     // The chain state and the document: none until set, then what was set.
     CHECK(cli.run({"did", "state", "get", "--did", did}).exit_code == 3);
-    cli.ok({"did", "state", "set", "--did", did, "--value", R"({"last":"0x01"})"});
-    CHECK(cli.ok({"did", "state", "get", "--did", did}) == std::vector<std::string>{R"({"last":"0x01"})"});
-    std::ofstream(cli.file("doc.json")) << R"({"id":")" << did << R"("})";
+    const std::string state = R"({"last_diff_message_id":")" + std::string(64, 'a') + R"("})";
+    cli.ok({"did", "state", "set", "--did", did, "--value", state});
+    CHECK(cli.ok({"did", "state", "get", "--did", did}) == std::vector<std::string>{state});
+    CHECK(cli.run({"did", "state", "set", "--did", did, "--value", R"({"last_diff_message_id":"0x01"})"}).exit_code ==
+          5);
+    const std::string document = R"({"doc":{"id":")" + did + R"("},"meta":{}})";
+    std::ofstream(cli.file("doc.json")) << document;
     cli.ok({"did", "document", "set", "--did", did, "--file", cli.file("doc.json")});
-    CHECK(cli.ok({"did", "document", "get", "--did", did}) == std::vector<std::string>{R"({"id":")" + did + R"("})"});
+    CHECK(cli.ok({"did", "document", "get", "--did", did}) == std::vector<std::string>{document});
     CHECK(cli.run({"did", "state", "get", "--did", stranger}).exit_code == 3);
     cli.ok({"did", "purge", "--did", did});
     CHECK(cli.run({"did", "exists", "--did", did}).exit_code == 3);

@@ -32,6 +32,7 @@
 #include "stronghold/vault/verify.hpp"
 #include "support/child_process.hpp"
 #include "support/foreign_listener.hpp"
+#include "support/identity_document.hpp"
 #include "support/other_user.hpp"
 #include "support/temp_dir.hpp"
 #include "wire/client.hpp"
@@ -711,6 +712,25 @@ TEST_CASE("the request op answers engine requests as the façade does on the sam
   REQUIRE(client.call(Op::lock, {}).ok());
   CHECK(client.call(request.view()).code() == Errc::busy);
   CHECK(daemon.stop() == 0);
+}
+
+TEST_CASE("a 200 KiB DID document round-trips through strongholdd, and one of another DID is refused") {
+  Daemon daemon;
+  auto client = daemon.client();
+  const auto did = ask(client, ac::DidCreate{"main", "sign-0", ac::Secret{}}).value().did;
+  const std::string document = test::padded_document(did.to_string(), std::size_t{200} * 1024);
+  REQUIRE(ask(client, ac::DidValueSet{did, vault::IdentityValue::document, document}).ok());
+  const auto stored = ask(client, ac::DidValueGet{did, vault::IdentityValue::document}).value();
+  CHECK(stored.present);
+  CHECK(stored.json == document);
+  const auto other = ask(client, ac::DidCreate{"main", "sign-0", ac::Secret{}}).value().did;
+  CHECK(ask(client, ac::DidValueSet{other, vault::IdentityValue::document, document}).code() == Errc::invalid_argument);
+  CHECK(ask(client, ac::DidValueGet{other, vault::IdentityValue::document}).value().present == false);
+  REQUIRE(ask(client, ac::SyncSnapshot{}).ok());
+  CHECK(daemon.stop() == 0);
+  const EngineOptions defaults;  // named: GCC 12 misreads a defaulted temporary here as uninitialized
+  auto engine = Engine::open(daemon.snapshot_path(), kPassword, defaults).value();
+  CHECK(engine->call(ac::DidValueGet{did, vault::IdentityValue::document}).value().json == document);
 }
 
 TEST_CASE("password KDF requests take the KDF queue, and those beyond it are refused as busy") {

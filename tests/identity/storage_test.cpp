@@ -14,6 +14,7 @@
 #include "stronghold/identity/mem_store.hpp"
 #include "stronghold/identity/stronghold_storage.hpp"
 #include "stronghold/vault/verify.hpp"
+#include "support/identity_document.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace stronghold;
@@ -122,7 +123,7 @@ TEST_CASE_FIXTURE(PersistentFixture, "everything comes back after reopening, and
     x25519 = storage->key_generate(first.did, KeyType::x25519, "kex").value();
     x25519_public = storage->key_public(first.did, x25519).value();
     REQUIRE(storage->chain_state_set(first.did, ChainState{R"({"n":1})"}).ok());
-    REQUIRE(storage->document_set(first.did, Document{R"({"id":"x"})"}).ok());
+    REQUIRE(storage->document_set(first.did, Document{test::padded_document(first.did.to_string(), 100)}).ok());
     REQUIRE(storage->did_purge(second.did).value());
   }
   CHECK(StrongholdStorage::open(path, Bytes{'n', 'o'}, options).code() == Errc::wrong_password);
@@ -132,11 +133,29 @@ TEST_CASE_FIXTURE(PersistentFixture, "everything comes back after reopening, and
         from_hex("3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c").value());
   CHECK(storage->key_public(first.did, x25519).value() == x25519_public);
   CHECK(storage->chain_state_get(first.did).value() == ChainState{R"({"n":1})"});
-  CHECK(storage->document_get(first.did).value() == Document{R"({"id":"x"})"});
+  CHECK(storage->document_get(first.did).value() == Document{test::padded_document(first.did.to_string(), 100)});
   CHECK_FALSE(storage->did_exists(second.did).value());
   CHECK_FALSE(storage->key_exists(second.did, second.location).value());
   // Signing after reopening gives RFC 8032's signature.
   CHECK(to_hex(storage->key_sign(first.did, first.location, Bytes{0x72}).value()).starts_with("92a009a9f0d4cab8"));
+}
+
+TEST_CASE_FIXTURE(PersistentFixture,
+                  "a 200 KiB document round-trips, also after reopening, and one above 256 KiB is refused") {
+  const std::size_t large = std::size_t{200} * 1024;
+  Did did;
+  {
+    auto storage = create();
+    did = storage->did_create("main", "sign-0", {}).value().did;
+    REQUIRE(storage->document_set(did, Document{test::padded_document(did.to_string(), large)}).ok());
+    CHECK(storage->document_get(did).value() == Document{test::padded_document(did.to_string(), large)});
+    const Status too_large =
+        storage->document_set(did, Document{test::padded_document(did.to_string(), vault::kMaxIdentityValueSize + 1)});
+    CHECK(too_large.code() == Errc::invalid_argument);
+    CHECK(too_large.message().find("at most 262144 bytes") != std::string::npos);
+  }
+  auto storage = open();
+  CHECK(storage->document_get(did).value() == Document{test::padded_document(did.to_string(), large)});
 }
 
 TEST_CASE("flush_changes makes changes durable without synced durability") {
@@ -151,7 +170,7 @@ TEST_CASE("flush_changes makes changes durable without synced durability") {
     {
       auto storage = StrongholdStorage::create("disk.stronghold", kPassword, options).value();
       flushed = storage->did_create("main", "k", {}).value().did;
-      REQUIRE(storage->document_set(flushed, Document{"{}"}).ok());
+      REQUIRE(storage->document_set(flushed, Document{test::padded_document(flushed.to_string(), 100)}).ok());
       REQUIRE(storage->flush_changes().ok());
       after_power_loss = disk.crash_image();  // the power fails here, before close
     }
@@ -159,7 +178,7 @@ TEST_CASE("flush_changes makes changes durable without synced durability") {
     auto reopened = StrongholdStorage::open("disk.stronghold", kPassword, options);
     REQUIRE_MESSAGE(reopened.ok(), reopened.status().to_string());
     CHECK((*reopened)->did_exists(flushed).value());
-    CHECK((*reopened)->document_get(flushed).value() == Document{"{}"});
+    CHECK((*reopened)->document_get(flushed).value() == Document{test::padded_document(flushed.to_string(), 100)});
   }
 }
 
@@ -249,7 +268,12 @@ TEST_CASE_FIXTURE(PersistentFixture, "bad input of every kind gets a clear error
           Errc::authentication_failed);
     CHECK(storage->data_decrypt(created.did, garbage, ContentEncryption::aes256gcm, cek, created.location).code() ==
           Errc::wrong_key_type);
+    const std::string deep = std::string(100'000, '[') + std::string(100'000, ']');
+    CHECK(storage->chain_state_set(created.did, ChainState{deep}).code() == Errc::invalid_argument);
+    CHECK(storage->document_set(created.did, Document{deep}).code() == Errc::invalid_argument);
     // Nothing of that changed the storage.
+    CHECK_FALSE(storage->chain_state_get(created.did).value().has_value());
+    CHECK_FALSE(storage->document_get(created.did).value().has_value());
     CHECK(storage->did_list().value() == std::vector<Did>{created.did});
     CHECK(storage->key_exists(created.did, x).value());
     CHECK(storage->key_exists(created.did, created.location).value());

@@ -7,11 +7,11 @@
 #include <vector>
 
 #include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
 
 #include "faulty_file_system.hpp"
 #include "stronghold/runtime/utf8.hpp"
 #include "stronghold/snapshot/audit_log.hpp"
-#include "support/json.hpp"
 
 using namespace stronghold;
 using namespace stronghold::snapshot;
@@ -608,17 +608,17 @@ TEST_CASE("an audit entry's JSON is valid UTF-8 JSON whatever bytes its strings 
   INFO(json);
   CHECK(runtime::is_utf8(json));
   CHECK(std::none_of(json.begin(), json.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; }));
-  const test::Json parsed = test::Json::parse(json);
-  CHECK(parsed["caller"].string() == entry.caller);
+  const nlohmann::json parsed = nlohmann::json::parse(json);
+  CHECK(parsed.at("caller").get<std::string>() == entry.caller);
   const std::string replacement = "\xef\xbf\xbd";
-  CHECK(parsed["location"].string() == "bad " + replacement + replacement + ", overlong " + replacement + replacement +
-                                           ", cut " + replacement + replacement + ", surrogate " + replacement +
-                                           replacement + replacement + ", fine \xc3\xa9\xe2\x82\xac");
-  CHECK(parsed["rule"].string() == entry.rule);
-  CHECK(parsed["outcome"].string() == "denied");
-  CHECK(parsed["kind"].number() == 7);
-  CHECK(parsed["sequence"].number() == 0);
-  CHECK(parsed["time"].number() == static_cast<double>(entry.time_ms));
-  CHECK(parsed["status"].number() == 0);
-  CHECK(parsed["digest"].string() == to_hex(entry.digest));
+  CHECK(parsed.at("location").get<std::string>() ==
+        "bad " + replacement + replacement + ", overlong " + replacement + replacement + ", cut " + replacement +
+            replacement + ", surrogate " + replacement + replacement + replacement + ", fine \xc3\xa9\xe2\x82\xac");
+  CHECK(parsed.at("rule").get<std::string>() == entry.rule);
+  CHECK(parsed.at("outcome").get<std::string>() == "denied");
+  CHECK(parsed.at("kind").get<int>() == 7);
+  CHECK(parsed.at("sequence").get<int>() == 0);
+  CHECK(parsed.at("time").get<decltype(entry.time_ms)>() == entry.time_ms);
+  CHECK(parsed.at("status").get<int>() == 0);
+  CHECK(parsed.at("digest").get<std::string>() == to_hex(entry.digest));
 }

@@ -4,10 +4,13 @@
 #include <functional>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "stronghold/runtime/hex.hpp"
-#include "support/json.hpp"
 
 namespace stronghold::test {
+
+using Json = nlohmann::json;
 
 // Calls `each(group, test)` for every test; returns how many ran.
 std::size_t for_each_wycheproof(const std::string& file,

@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 #include <secp256k1.h>
 #include <sodium.h>
+#include <nlohmann/json.hpp>
 
 #include "fixture.hpp"
 #include "stronghold/runtime/base58.hpp"
@@ -14,12 +15,11 @@
 #include "stronghold/vault/sign.hpp"
 #include "stronghold/vault/slip10.hpp"
 #include "stronghold/vault/verify.hpp"
-#include "support/json.hpp"
 #include "support/test_files.hpp"
 
 using namespace stronghold;
 using namespace stronghold::vault;
-using stronghold::test::Json;
+using Json = nlohmann::json;
 using stronghold::test::KeystoreFixture;
 
 namespace {
@@ -80,17 +80,18 @@ std::string canonical(std::string_view mnemonic, Bip39Language language = Bip39L
 }  // namespace
 
 TEST_CASE_FIXTURE(KeystoreFixture, "BIP39: all 24 English vectors, entropy to mnemonic to seed to master key") {
-  const Json vectors = Json::parse(test::read_test_file("vectors/bip39/vectors.json"));
+  const Json vectors = nlohmann::json::parse(test::read_test_file("vectors/bip39/vectors.json"));
   int ran = 0;
-  for (const Json& vector : vectors["english"].array()) {
-    const Bytes entropy = from_hex(vector[0].string()).value();
-    const std::string& mnemonic = vector[1].string();
+  for (const Json& vector : vectors.at("english")) {
+    const Bytes entropy = from_hex(vector.at(0).get<std::string>()).value();
+    const std::string mnemonic = vector.at(1).get<std::string>();
     char text[kMaxMnemonicSize];
     const auto length = bip39_mnemonic_from_entropy(entropy, text);
     REQUIRE(length.ok());
     CHECK(std::string(text, *length) == mnemonic);
 
-    recovers_vector(*this, fmt::format("bip39/{}", ran), mnemonic, kTrezor, vector[2].string(), vector[3].string());
+    recovers_vector(*this, fmt::format("bip39/{}", ran), mnemonic, kTrezor, vector.at(2).get<std::string>(),
+                    vector.at(3).get<std::string>());
     ++ran;
   }
   CHECK(ran == 24);
@@ -170,21 +171,21 @@ TEST_CASE_FIXTURE(KeystoreFixture, "BIP39: a generated mnemonic recovers to the 
 TEST_CASE_FIXTURE(KeystoreFixture, "BIP39: all 24 Japanese vectors, with ideographic spaces and NFKD passphrases") {
   const Json vectors = Json::parse(test::read_test_file("vectors/bip39/japanese-vectors.json"));
   int ran = 0;
-  for (const Json& vector : vectors.array()) {
+  for (const Json& vector : vectors) {
     INFO("vector " << ran);
-    const std::string& mnemonic = vector["mnemonic"].string();
+    const std::string mnemonic = vector.at("mnemonic").get<std::string>();
     REQUIRE(mnemonic.find(kIdeographicSpace) != std::string::npos);
     char text[kMaxMnemonicSize];
     const auto length =
-        bip39_mnemonic_from_entropy(from_hex(vector["entropy"].string()).value(), text, Bip39Language::japanese);
+        bip39_mnemonic_from_entropy(from_hex(vector.at("entropy").get<std::string>()).value(), text, Bip39Language::japanese);
     REQUIRE(length.ok());
     // The vectors' kana are composed and the published list's decomposed: the words are the
     // same once read, and both forms join them with U+3000.
     CHECK(std::string(text, *length) == canonical(mnemonic));
     CHECK(std::string(text, *length) == canonical(mnemonic, Bip39Language::japanese));
 
-    recovers_vector(*this, fmt::format("jp/{}", ran), mnemonic, as_bytes(vector["passphrase"].string()),
-                    vector["seed"].string(), vector["bip32_xprv"].string());
+    recovers_vector(*this, fmt::format("jp/{}", ran), mnemonic, as_bytes(vector.at("passphrase").get<std::string>()),
+                    vector.at("seed").get<std::string>(), vector.at("bip32_xprv").get<std::string>());
     ++ran;
   }
   CHECK(ran == 24);
@@ -253,7 +254,7 @@ TEST_CASE_FIXTURE(KeystoreFixture, "BIP39: composed and decomposed text give the
 
 TEST_CASE("BIP39: Japanese words may be split by ASCII or ideographic spaces, and any other whitespace") {
   const Json vectors = Json::parse(test::read_test_file("vectors/bip39/japanese-vectors.json"));
-  const std::string ideographic = vectors[0]["mnemonic"].string();
+  const std::string ideographic = vectors.at(0).at("mnemonic").get<std::string>();
   std::string ascii = ideographic;
   for (std::size_t at = ascii.find(kIdeographicSpace); at != std::string::npos; at = ascii.find(kIdeographicSpace))
     ascii.replace(at, kIdeographicSpace.size(), at % 2 ? " \t" : "\n");
@@ -273,7 +274,7 @@ TEST_CASE_FIXTURE(KeystoreFixture,
   CHECK(two_lists.message().find("implorer") == std::string::npos);
   // A Japanese mnemonic named English: its first word is not in the English list.
   const std::string japanese =
-      Json::parse(test::read_test_file("vectors/bip39/japanese-vectors.json"))[0]["mnemonic"].string();
+      Json::parse(test::read_test_file("vectors/bip39/japanese-vectors.json")).at(0).at("mnemonic").get<std::string>();
   const Status named = recover_mnemonic(tx, at("x/b"), as_bytes(japanese), {}, {}, Bip39Language::english);
   CHECK(named.message().find("word 1 of the mnemonic is not in the BIP39 english list") != std::string::npos);
   const std::string unknown =

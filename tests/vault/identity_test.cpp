@@ -1,5 +1,7 @@
 // Identity building blocks: SeaHash, DIDs, key locations, the Concat KDF and JWE encryption,
 // with known answers (this file's SeaHash and DID values, RFC 7518 Appendix C and RFC 8037 A.6).
+#include <algorithm>
+
 #include <doctest/doctest.h>
 #include <openssl/evp.h>
 #include <sodium.h>
@@ -7,6 +9,7 @@
 #include "stronghold/vault/aead.hpp"
 #include "stronghold/vault/identity.hpp"
 #include "stronghold/vault/seahash.hpp"
+#include "support/identity_document.hpp"
 
 using namespace stronghold;
 using namespace stronghold::vault;
@@ -256,7 +259,9 @@ TEST_CASE("identity procedures keep DIDs, keys and values in one keystore") {
   const Did unknown = Did::from_public_key("dev", Bytes(32, 3)).value();
   Transaction on_unknown(keystore);
   CHECK(generate_identity_key(on_unknown, unknown, IdentityKeyType::ed25519, "k").code() == Errc::did_not_found);
-  CHECK(set_identity_value(on_unknown, unknown, IdentityValue::document, "{}").code() == Errc::did_not_found);
+  CHECK(
+      set_identity_value(on_unknown, unknown, IdentityValue::document, test::padded_document(unknown.to_string(), 100))
+          .code() == Errc::did_not_found);
   CHECK_FALSE(identity_value(keystore, unknown, IdentityValue::document).value().has_value());
   CHECK(std::move(on_unknown).take().empty());
 
@@ -267,4 +272,126 @@ TEST_CASE("identity procedures keep DIDs, keys and values in one keystore") {
   CHECK_FALSE(keystore.has_vault(created.did.to_string()));
   Transaction purge_again(keystore);
   CHECK_FALSE(purge_did(purge_again, created.did).value());
+}
+
+namespace {
+
+const Did kDid = Did::parse("did:iota:8TURG5VChANzPVSsrfwhqbHqNDPWHr6cFg2RuzyUoFke").value();  // RFC 8032 TEST 2's key
+
+Errc chain_state_check(std::string_view json) {
+  return check_identity_value(kDid, IdentityValue::chain_state, json).code();
+}
+
+Errc document_check(std::string_view json) { return check_identity_value(kDid, IdentityValue::document, json).code(); }
+
+std::string message_ids(std::string_view integration, std::string_view diff) {
+  return R"({"last_integration_message_id":")" + std::string(integration) + R"(","last_diff_message_id":")" +
+         std::string(diff) + R"("})";
+}
+
+// `inner` inside `depth` nested arrays, as the member of an object.
+std::string nested(std::size_t depth, std::string_view inner) {
+  return R"({"a":)" + std::string(depth - 1, '[') + std::string(inner) + std::string(depth - 1, ']') + "}";
+}
+
+}  // namespace
+
+TEST_CASE("a chain state is a JSON object whose message ids are 64 hex digits, other members ignored") {
+  const std::string id(64, 'a');
+  CHECK(chain_state_check("{}") == Errc::ok);  // both ids null: Identity leaves them out
+  CHECK(chain_state_check(message_ids(id, std::string(64, 'F'))) == Errc::ok);
+  CHECK(chain_state_check(R"({"future_field":[1,2],"last_diff_message_id":")" + id + R"("})") == Errc::ok);
+  const std::vector<std::string> refused = {std::string("not json"),
+                                            std::string("[]"),
+                                            std::string("\"1\""),
+                                            std::string(R"({"a":1)"),
+                                            message_ids(id, std::string(63, 'a')),
+                                            message_ids(std::string(65, 'a'), id),
+                                            message_ids(id, "0x" + id.substr(2)),
+                                            message_ids(std::string(63, 'a') + "g", id),
+                                            std::string(R"({"last_diff_message_id":null})"),
+                                            std::string(R"({"last_integration_message_id":7})"),
+                                            std::string("{\"a\":\"\xff\"}")};
+  for (const std::string& bad : refused) {
+    CAPTURE(bad);
+    CHECK(chain_state_check(bad) == Errc::invalid_argument);
+  }
+}
+
+TEST_CASE("a document is a JSON object whose doc.id is the DID it is stored under") {
+  const std::string& id = kDid.to_string();
+  CHECK(document_check(test::padded_document(id, 200)) == Errc::ok);
+  CHECK(document_check(R"({"doc":{"id":"did:iota:main:)" + kDid.tag() + R"("},"meta":{}})") == Errc::ok);  // normalised
+  const std::string other = Did::from_public_key("main", Bytes(32, 9)).value().to_string();
+  const std::vector<std::string> refused = {std::string("{}"),
+                                            R"({"doc":")" + id + R"("})",
+                                            R"({"doc":{"id":1}})",
+                                            std::string(R"({"doc":{}})"),
+                                            R"({"doc":{"id":")" + other + R"("}})",
+                                            std::string(R"({"doc":{"id":"did:example:123"}})"),
+                                            R"([{"doc":{"id":")" + id + R"("}}])",
+                                            std::string("{\"doc\"")};
+  for (const std::string& bad : refused) {
+    CAPTURE(bad);
+    CHECK(document_check(bad) == Errc::invalid_argument);
+  }
+}
+
+TEST_CASE("a refusal says which rule the value broke, never the value") {
+  const Status status = check_identity_value(kDid, IdentityValue::chain_state, R"({"last_diff_message_id":"secret"})");
+  CHECK(status.code() == Errc::invalid_argument);
+  CHECK(status.message().find("last_diff_message_id must be a message id") != std::string::npos);
+  CHECK(status.message().find("secret") == std::string::npos);
+  const Status not_json = check_identity_value(kDid, IdentityValue::document, "secret");
+  CHECK(not_json.message().find("secret") == std::string::npos);
+}
+
+TEST_CASE("a value nested inside more than 64 arrays or objects is refused without being built") {
+  CHECK(check_identity_value(kDid, IdentityValue::chain_state, nested(64, "1")).ok());
+  const Status deeper = check_identity_value(kDid, IdentityValue::chain_state, nested(65, "1"));
+  CHECK(deeper.code() == Errc::invalid_argument);
+  CHECK(deeper.message().find("deeper than 64") != std::string::npos);
+  // nlohmann's parser keeps its own stack; the callback stops a deep value from being built.
+  const std::string deep = std::string(100'000, '[') + std::string(100'000, ']');
+  CHECK(check_identity_value(kDid, IdentityValue::chain_state, deep).message().find("deeper than 64") !=
+        std::string::npos);
+}
+
+TEST_CASE("a value up to 256 KiB is stored in record-sized parts, and a smaller value or a purge removes them") {
+  auto keystore = Keystore::create(Bytes(32, 7)).value();
+  Transaction create(keystore);
+  const Did did = create_did(create, "main", "sign-0", {}).value().did;
+  REQUIRE(keystore.commit(std::move(create)).ok());
+  const auto document_parts = [&keystore] {
+    return std::ranges::count_if(keystore.secret_names(),
+                                 [](const std::string& name) { return name.starts_with("identity/document/"); });
+  };
+  const auto set = [&](const std::string& json) {
+    Transaction tx(keystore);
+    Status status = set_identity_value(tx, did, IdentityValue::document, json);
+    if (status.ok())
+      REQUIRE(keystore.commit(std::move(tx)).ok());
+    return status;
+  };
+
+  const std::string largest = test::padded_document(did.to_string(), kMaxIdentityValueSize);
+  REQUIRE(set(largest).ok());
+  CHECK(document_parts() == 8);
+  CHECK(identity_value(keystore, did, IdentityValue::document).value() == largest);
+  const std::string large = test::padded_document(did.to_string(), std::size_t{200} * 1024);
+  REQUIRE(set(large).ok());
+  CHECK(document_parts() == 7);
+  CHECK(identity_value(keystore, did, IdentityValue::document).value() == large);
+  const std::string small = test::padded_document(did.to_string(), 100);
+  REQUIRE(set(small).ok());
+  CHECK(document_parts() == 1);
+  CHECK(identity_value(keystore, did, IdentityValue::document).value() == small);
+  CHECK(set(test::padded_document(did.to_string(), kMaxIdentityValueSize + 1)).code() == Errc::invalid_argument);
+  CHECK(identity_value(keystore, did, IdentityValue::document).value() == small);
+
+  REQUIRE(set(large).ok());
+  Transaction purge(keystore);
+  REQUIRE(purge_did(purge, did).value());
+  REQUIRE(keystore.commit(std::move(purge)).ok());
+  CHECK(document_parts() == 0);
 }

@@ -5,6 +5,7 @@
 
 #include "fixture.hpp"
 #include "stronghold/vault/identity.hpp"
+#include "support/identity_document.hpp"
 
 using namespace stronghold;
 using namespace stronghold::vault;
@@ -69,7 +70,7 @@ const Kind kKinds[] = {
      [](Keystore& k) {
        const Did did = new_did(k);
        Transaction tx(k);
-       REQUIRE(set_identity_value(tx, did, IdentityValue::document, R"({"id":1})").ok());
+       REQUIRE(set_identity_value(tx, did, IdentityValue::document, test::padded_document(did.to_string(), 100)).ok());
        commit(k, tx);
        return Place{Location{"", "identity/document/" + did.to_string()}, true};  // its stored name
      }},

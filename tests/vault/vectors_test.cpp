@@ -19,7 +19,7 @@ using stronghold::test::KeystoreFixture;
 namespace {
 
 std::string case_location(const char* vault, const Json& test, const char* suffix = "") {
-  return fmt::format("{}/{}{}", vault, static_cast<long>(test["tcId"].number()), suffix);
+  return fmt::format("{}/{}{}", vault, test.at("tcId").get<long>(), suffix);
 }
 
 // Wycheproof writes private scalars as signed big-endian integers: strip or pad to 32 bytes.
@@ -47,11 +47,11 @@ Bytes secp256k1_point_from_spki(const Bytes& spki) {
 TEST_CASE("Wycheproof ed25519: verification agrees with every verdict") {
   std::size_t valid = 0;
   const auto count = for_each_wycheproof("ed25519_test.json", [&](const Json& group, const Json& test) {
-    const bool expected = test["result"].string() == "valid";
+    const bool expected = test.at("result").get<std::string>() == "valid";
     valid += expected;
     CHECK_MESSAGE(
         verify_ed25519(hex_field(group["publicKey"], "pk"), hex_field(test, "msg"), hex_field(test, "sig")) == expected,
-        "tcId " << test["tcId"].number());
+        "tcId " << test.at("tcId").get<int>());
   });
   CHECK(count == 151);
   MESSAGE("ed25519_test.json: " << count << " cases, " << valid << " valid");
@@ -95,14 +95,14 @@ TEST_CASE_FIXTURE(KeystoreFixture, "Wycheproof x25519: agreement into a record")
     const Status agreed = x25519_agree(tx, at(key), hex_field(test, "public"), at(shared));
     const Bytes expected = hex_field(test, "shared");
     if (std::all_of(expected.begin(), expected.end(), [](auto b) { return b == 0; })) {
-      CHECK(test["result"].string() != "valid");
+      CHECK(test.at("result").get<std::string>() != "valid");
       CHECK(agreed.code() == Errc::invalid_key);
       ++refused_low_order;
       return;
     }
-    REQUIRE_MESSAGE(agreed.ok(), "tcId " << test["tcId"].number() << ": " << agreed.to_string());
+    REQUIRE_MESSAGE(agreed.ok(), "tcId " << test.at("tcId").get<int>() << ": " << agreed.to_string());
     REQUIRE(keystore.commit(std::move(tx)).ok());
-    CHECK_MESSAGE(holds(shared, expected), "tcId " << test["tcId"].number());
+    CHECK_MESSAGE(holds(shared, expected), "tcId " << test.at("tcId").get<int>());
     ++compared;
   });
   CHECK(count == 518);
@@ -116,11 +116,11 @@ namespace {
 void check_ecdsa_file(const char* file, std::size_t expected_count, EcdsaVerifyOptions options) {
   std::size_t valid = 0;
   const auto count = for_each_wycheproof(file, [&](const Json& group, const Json& test) {
-    const bool expected = test["result"].string() == "valid";
+    const bool expected = test.at("result").get<std::string>() == "valid";
     valid += expected;
     CHECK_MESSAGE(verify_ecdsa(hex_field(group["publicKey"], "uncompressed"), hex_field(test, "msg"),
                                hex_field(test, "sig"), options) == expected,
-                  file << " tcId " << test["tcId"].number() << " " << test["comment"].string());
+                  file << " tcId " << test.at("tcId").get<int>() << " " << test.at("comment").get<std::string>());
   });
   CHECK(count == expected_count);
   MESSAGE(std::string(file) << ": " << count << " cases, " << valid << " valid");
@@ -144,7 +144,7 @@ TEST_CASE_FIXTURE(KeystoreFixture, "Wycheproof secp256k1 ECDH: agreement into a 
   std::size_t matched = 0;
   std::size_t refused = 0;
   const auto count = for_each_wycheproof("ecdh_secp256k1_test.json", [&](const Json&, const Json& test) {
-    const std::string result = test["result"].string();
+    const std::string result = test.at("result").get<std::string>();
     const std::string key = case_location("ecdh", test);
     const std::string shared = case_location("ecdh", test, "-shared");
     put(key, KeyType::secp256k1, scalar32(hex_field(test, "private")));
@@ -153,13 +153,13 @@ TEST_CASE_FIXTURE(KeystoreFixture, "Wycheproof secp256k1 ECDH: agreement into a 
     const Status agreed = point.empty() ? Status(Errc::invalid_key, "not a named-curve secp256k1 key")
                                         : ecdh_secp256k1(tx, at(key), point, at(shared));
     if (!agreed.ok()) {
-      CHECK_MESSAGE(result != "valid", "tcId " << test["tcId"].number() << ": " << agreed.to_string());
+      CHECK_MESSAGE(result != "valid", "tcId " << test.at("tcId").get<int>() << ": " << agreed.to_string());
       ++refused;
       return;
     }
-    CHECK_MESSAGE(result != "invalid", "tcId " << test["tcId"].number() << " accepted");
+    CHECK_MESSAGE(result != "invalid", "tcId " << test.at("tcId").get<int>() << " accepted");
     REQUIRE(keystore.commit(std::move(tx)).ok());
-    CHECK_MESSAGE(holds(shared, hex_field(test, "shared")), "tcId " << test["tcId"].number());
+    CHECK_MESSAGE(holds(shared, hex_field(test, "shared")), "tcId " << test.at("tcId").get<int>());
     ++matched;
   });
   CHECK(count == 752);
@@ -176,7 +176,8 @@ void check_hmac_file(KeystoreFixture& fixture, const char* file, Hash hash, std:
     const Bytes expected = hex_field(test, "tag");
     const Bytes tag = hmac(fixture.keystore, fixture.at(where), hash, hex_field(test, "msg")).value();
     const bool matches = expected.size() <= tag.size() && std::equal(expected.begin(), expected.end(), tag.begin());
-    CHECK_MESSAGE(matches == (test["result"].string() == "valid"), file << " tcId " << test["tcId"].number());
+    CHECK_MESSAGE(matches == (test.at("result").get<std::string>() == "valid"),
+                  file << " tcId " << test.at("tcId").get<int>());
   });
   CHECK(count == expected_count);
 }
@@ -188,14 +189,14 @@ void check_hkdf_file(KeystoreFixture& fixture, const char* file, Hash hash, std:
     fixture.put(ikm, KeyType::symmetric, hex_field(test, "ikm"));
     Transaction tx(fixture.keystore);
     const Status derived = hkdf(tx, fixture.at(ikm), hash, hex_field(test, "salt"), hex_field(test, "info"),
-                                static_cast<std::size_t>(test["size"].number()), fixture.at(okm));
-    if (test["result"].string() != "valid") {
+                                test.at("size").get<std::size_t>(), fixture.at(okm));
+    if (test.at("result").get<std::string>() != "valid") {
       CHECK(derived.code() == Errc::invalid_argument);
       return;
     }
     REQUIRE_MESSAGE(derived.ok(), derived.to_string());
     REQUIRE(fixture.keystore.commit(std::move(tx)).ok());
-    CHECK_MESSAGE(fixture.holds(okm, hex_field(test, "okm")), file << " tcId " << test["tcId"].number());
+    CHECK_MESSAGE(fixture.holds(okm, hex_field(test, "okm")), file << " tcId " << test.at("tcId").get<int>());
   });
   CHECK(count == expected_count);
 }
@@ -220,12 +221,11 @@ TEST_CASE_FIXTURE(KeystoreFixture, "Wycheproof PBKDF2-HMAC-SHA512 with the passw
     const std::string derived = case_location("pbkdf2", test, "-dk");
     put(password, KeyType::opaque, hex_field(test, "password"));
     Transaction tx(keystore);
-    REQUIRE(pbkdf2_sha512(tx, at(password), hex_field(test, "salt"),
-                          static_cast<std::uint32_t>(test["iterationCount"].number()),
-                          static_cast<std::size_t>(test["dkLen"].number()), at(derived))
+    REQUIRE(pbkdf2_sha512(tx, at(password), hex_field(test, "salt"), test.at("iterationCount").get<std::uint32_t>(),
+                          test.at("dkLen").get<std::size_t>(), at(derived))
                 .ok());
     REQUIRE(keystore.commit(std::move(tx)).ok());
-    CHECK_MESSAGE(holds(derived, hex_field(test, "dk")), "tcId " << test["tcId"].number());
+    CHECK_MESSAGE(holds(derived, hex_field(test, "dk")), "tcId " << test.at("tcId").get<int>());
   });
   CHECK(count == 58);
 }
@@ -239,7 +239,7 @@ void check_aead_file(KeystoreFixture& fixture, const char* file, Aead aead, std:
   std::size_t ran = 0;
   std::size_t long_nonces = 0;
   const auto count = for_each_wycheproof(file, [&](const Json& group, const Json& test) {
-    if (group["keySize"].number() != 256)
+    if (group.at("keySize").get<double>() != 256)
       return;  // AES-128 and AES-192 are not offered
     ++ran;
     const std::string where = case_location(file, test);
@@ -257,13 +257,13 @@ void check_aead_file(KeystoreFixture& fixture, const char* file, Aead aead, std:
     const Bytes tag = hex_field(test, "tag");
     expected.insert(expected.end(), tag.begin(), tag.end());
     const auto opened = aead_decrypt(fixture.keystore, fixture.at(where), aead, nonce, expected, aad);
-    if (test["result"].string() == "valid") {
+    if (test.at("result").get<std::string>() == "valid") {
       const auto sealed = aead_encrypt_with_nonce(fixture.keystore, fixture.at(where), aead, nonce, message, aad);
       CHECK_MESSAGE((sealed.ok() && *sealed == expected),
-                    std::string(file) << " tcId " << test["tcId"].number() << ": " << sealed.status().to_string());
-      CHECK_MESSAGE((opened.ok() && *opened == message), std::string(file) << " tcId " << test["tcId"].number());
+                    std::string(file) << " tcId " << test.at("tcId").get<int>() << ": " << sealed.status().to_string());
+      CHECK_MESSAGE((opened.ok() && *opened == message), std::string(file) << " tcId " << test.at("tcId").get<int>());
     } else {
-      CHECK_MESSAGE(!opened.ok(), std::string(file) << " tcId " << test["tcId"].number() << " opened");
+      CHECK_MESSAGE(!opened.ok(), std::string(file) << " tcId " << test.at("tcId").get<int>() << " opened");
     }
   });
   CHECK(count == expected_count);

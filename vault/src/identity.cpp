@@ -30,8 +30,27 @@ constexpr std::size_t kSecretKeySize = 32;
 
 std::string entry(std::string_view prefix, const Did& did) { return std::string(prefix) + did.to_string(); }
 
-std::string value_entry(const Did& did, IdentityValue which) {
-  return entry(which == IdentityValue::chain_state ? "identity/chain-state/" : "identity/document/", did);
+// A value longer than a record holds is kept in parts of kMaxSecretSize bytes: part 0 at the
+// value's own entry (where a value of one record always was), part i at "<entry>/<i>".
+constexpr std::size_t kMaxValueParts = (kMaxIdentityValueSize + kMaxSecretSize - 1) / kMaxSecretSize;
+
+std::string part_entry(const Did& did, IdentityValue which, std::size_t part) {
+  std::string name = entry(which == IdentityValue::chain_state ? "identity/chain-state/" : "identity/document/", did);
+  return part == 0 ? name : name + "/" + std::to_string(part);
+}
+
+// How many parts the stored value has: 0 when it has none.
+std::size_t stored_parts(const Keystore& keystore, const Did& did, IdentityValue which) {
+  std::size_t parts = 0;
+  while (parts < kMaxValueParts && keystore.has_secret(part_entry(did, which, parts)))
+    ++parts;
+  return parts;
+}
+
+Status remove_parts(Transaction& tx, const Did& did, IdentityValue which, std::size_t from) {
+  for (std::size_t part = from, end = stored_parts(tx.keystore(), did, which); part < end; ++part)
+    SH_RETURN_IF_ERROR(IdentityEntries::remove(tx, part_entry(did, which, part)));
+  return {};
 }
 
 Status require_did(const Keystore& keystore, const Did& did) {
@@ -71,7 +90,13 @@ Status stage_key(Transaction& tx, const Did& did, const KeyLocation& location, B
 }
 
 Status stage_value(Transaction& tx, const Did& did, IdentityValue which, std::string_view json) {
-  return IdentityEntries::put(tx, value_entry(did, which), as_bytes(json), Overwrite::replace);
+  SH_RETURN_IF_ERROR(check_identity_value(did, which, json));
+  const std::size_t parts = (json.size() + kMaxSecretSize - 1) / kMaxSecretSize;  // a JSON value is never empty
+  for (std::size_t part = 0; part < parts; ++part)
+    SH_RETURN_IF_ERROR(IdentityEntries::put(tx, part_entry(did, which, part),
+                                            as_bytes(json.substr(part * kMaxSecretSize, kMaxSecretSize)),
+                                            Overwrite::replace));
+  return remove_parts(tx, did, which, parts);
 }
 
 }  // namespace
@@ -130,8 +155,7 @@ Result<bool> purge_did(Transaction& tx, const Did& did) {
   if (keystore.has_vault(did.to_string()))
     SH_RETURN_IF_ERROR(tx.remove_vault(did.to_string()));
   for (const IdentityValue which : {IdentityValue::chain_state, IdentityValue::document})
-    if (keystore.has_secret(value_entry(did, which)))
-      SH_RETURN_IF_ERROR(IdentityEntries::remove(tx, value_entry(did, which)));
+    SH_RETURN_IF_ERROR(remove_parts(tx, did, which, 0));
   SH_RETURN_IF_ERROR(IdentityEntries::remove(tx, entry(kIndexPrefix, did)));
   return true;
 }
@@ -176,12 +200,16 @@ Result<Location> identity_signing_record(const Keystore& keystore, const Did& di
 }
 
 Result<std::optional<std::string>> identity_value(const Keystore& keystore, const Did& did, IdentityValue which) {
-  const std::string name = value_entry(did, which);
-  if (!keystore.has_secret(name))
+  const std::size_t parts = stored_parts(keystore, did, which);
+  if (parts == 0)
     return std::optional<std::string>();
-  SH_ASSIGN_OR_RETURN(const runtime::SecretBuffer value, keystore.read_secret(name));
-  const auto view = value.read();
-  return std::optional<std::string>(std::in_place, view.bytes().begin(), view.bytes().end());
+  std::string json;
+  for (std::size_t part = 0; part < parts; ++part) {
+    SH_ASSIGN_OR_RETURN(const runtime::SecretBuffer value, keystore.read_secret(part_entry(did, which, part)));
+    const auto view = value.read();
+    json.append(view.bytes().begin(), view.bytes().end());
+  }
+  return std::optional<std::string>(std::move(json));
 }
 
 Status set_identity_value(Transaction& tx, const Did& did, IdentityValue which, std::string_view json) {

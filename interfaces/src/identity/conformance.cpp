@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "stronghold/runtime/base58.hpp"
+
 namespace stronghold::identity {
 namespace {
 
@@ -136,17 +138,52 @@ void sign(const StorageFactory& fresh) {
   expect_code(storage->key_sign(created.did, x, Bytes{0x72}), Errc::wrong_key_type, "signing with an X25519 key");
 }
 
+// A DID document as IOTA Identity 0.6 serialises an IotaDocument: the DID, its first key as an
+// Ed25519VerificationKey2018 method with the public key in multibase (base58btc, prefix 'z'), and
+// the metadata.
+std::string iota_document(const Did& did, const KeyLocation& location, ByteView public_key) {
+  return fmt::format(R"({{"doc":{{"id":"{0}","capabilityInvocation":[{{"id":"{0}#{1}","controller":"{0}",)"
+                     R"("type":"Ed25519VerificationKey2018","publicKeyMultibase":"z{2}"}}]}},)"
+                     R"("meta":{{"created":"2022-06-13T08:44:03Z","updated":"2022-06-13T08:44:03Z"}}}})",
+                     did.to_string(), location.fragment(), to_base58(public_key));
+}
+
+// A chain state as Identity 0.6 serialises one: two 32-byte message ids in hex.
+const ChainState kChainState{
+    R"({"last_integration_message_id":"a1cd3c9c4dfa7bf4a0f26c0a5e2bb7b32b7a3f8b1dd2f5f08b33e5f5d9be4f70",)"
+    R"("last_diff_message_id":"5f1b7d0e0c0a8a5c3c5b1e2e5e3d9c1d8f6c4a2b0e9d7c5b3a1f0e2d4c6b8a09"})"};
+
 void key_values(const StorageFactory& fresh) {
   auto storage = fresh();
-  const Did did = expect_ok(storage->did_create(kMainNetwork, "root", {}), "did_create").did;
+  const CreatedDid created = expect_ok(storage->did_create(kMainNetwork, "sign-0", {}), "did_create");
+  const Did& did = created.did;
   expect(!expect_ok(storage->chain_state_get(did), "chain_state_get"), "no chain state at first");
   expect(!expect_ok(storage->document_get(did), "document_get"), "no document at first");
-  const ChainState state{R"({"last_integration_message_id":"0000"})"};
-  const Document document{R"({"doc":{"id":")" + did.to_string() + R"("},"meta":{}})"};
-  expect_ok(storage->chain_state_set(did, state), "chain_state_set");
+  const Document document{
+      iota_document(did, created.location, expect_ok(storage->key_public(did, created.location), "key_public"))};
+  expect_ok(storage->chain_state_set(did, kChainState), "chain_state_set");
   expect_ok(storage->document_set(did, document), "document_set");
-  expect(expect_ok(storage->chain_state_get(did), "chain_state_get") == state, "the chain state round-trips");
+  expect(expect_ok(storage->chain_state_get(did), "chain_state_get") == kChainState, "the chain state round-trips");
   expect(expect_ok(storage->document_get(did), "document_get") == document, "the document round-trips");
+
+  const Did other = expect_ok(Did::from_public_key(kMainNetwork, kTest2Public), "DID");
+  const std::pair<const char*, ChainState> bad_states[] = {
+      {"a chain state that is not JSON", ChainState{R"({"last_diff_message_id":)"}},
+      {"a chain state that is an array", ChainState{"[]"}},
+      {"a message id of 63 hex digits", ChainState{R"({"last_diff_message_id":")" + std::string(63, 'a') + R"("})"}},
+  };
+  for (const auto& [what, state] : bad_states)
+    expect_code(storage->chain_state_set(did, state), Errc::invalid_argument, what);
+  const std::pair<const char*, Document> bad_documents[] = {
+      {"a document that is not JSON", Document{"doc"}},
+      {"a document whose doc is a string", Document{R"({"doc":")" + did.to_string() + R"(","meta":{}})"}},
+      {"a document of another DID", Document{iota_document(other, created.location, kTest2Public)}},
+  };
+  for (const auto& [what, bad] : bad_documents)
+    expect_code(storage->document_set(did, bad), Errc::invalid_argument, what);
+  expect(expect_ok(storage->chain_state_get(did), "chain_state_get") == kChainState,
+         "a refused chain state changes nothing");
+  expect(expect_ok(storage->document_get(did), "document_get") == document, "a refused document changes nothing");
 }
 
 void purge(const StorageFactory& fresh) {
@@ -215,7 +252,7 @@ std::vector<ConformanceResult> run_conformance(const StorageFactory& fresh_stora
       {"5. list 20 DIDs", list_dids},
       {"6. insert Ed25519 and X25519 private keys", insert_keys},
       {"7. sign with the RFC 8032 TEST 2 key", sign},
-      {"8. chain state and document round-trip", key_values},
+      {"8. Identity 0.6 chain state and document round-trip, other JSON is refused", key_values},
       {"9. purge", purge},
       {"10. encryption between two storages", encrypt_between_storages},
       {"11. keys on a DID that was never created", never_created_did},

@@ -135,6 +135,7 @@ Result<std::optional<ChainState>> MemStore::chain_state_get(const Did& did) {
 Status MemStore::chain_state_set(const Did& did, const ChainState& state) {
   std::lock_guard guard(mutex_);
   SH_ASSIGN_OR_RETURN(Identity * identity, find(did));
+  SH_RETURN_IF_ERROR(vault::check_identity_value(did, vault::IdentityValue::chain_state, state.json));
   identity->chain_state = state;
   return {};
 }
@@ -148,6 +149,7 @@ Result<std::optional<Document>> MemStore::document_get(const Did& did) {
 Status MemStore::document_set(const Did& did, const Document& document) {
   std::lock_guard guard(mutex_);
   SH_ASSIGN_OR_RETURN(Identity * identity, find(did));
+  SH_RETURN_IF_ERROR(vault::check_identity_value(did, vault::IdentityValue::document, document.json));
   identity->document = document;
   return {};
 }

@@ -5,8 +5,9 @@
 //     if (!result.passed) std::cerr << result.name << ": " << result.failure << "\n";
 //
 // Each check gets fresh, empty storages from the factory (the encryption check takes two).
-// Checks 1 to 10 exercise the operations of the contract in storage.hpp; check 11 pins down what
-// keys on a DID that was never created do (see storage.hpp).
+// Checks 1 to 10 exercise the operations of the contract in storage.hpp (check 8 with a DID
+// document and chain state as IOTA Identity 0.6 writes them, and JSON of other shapes that must
+// be refused); check 11 pins down what keys on a DID that was never created do (see storage.hpp).
 #pragma once
 
 #include <functional>

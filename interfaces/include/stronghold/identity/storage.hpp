@@ -6,7 +6,8 @@
 // Errors (Status codes): malformed DID, network, fragment or key location: invalid_argument;
 // identity already exists: already_exists; DID not held: did_not_found; key not found:
 // not_found; invalid private or public key: invalid_key; wrong key type for the operation:
-// wrong_key_type; decryption failure: authentication_failed.
+// wrong_key_type; decryption failure: authentication_failed; a chain state or document that is
+// not JSON of the shape IOTA Identity 0.6 reads (vault/identity_json.hpp): invalid_argument.
 //
 // Keys on a DID that was never created (or was purged): key_generate, key_insert, key_public,
 // key_sign, data_decrypt, chain_state_set and document_set are did_not_found; key_exists and
@@ -41,7 +42,8 @@ struct CekAlgorithm {
   AgreementInfo agreement;
 };
 
-// JSON text the storage keeps as it is given.
+// JSON text the storage keeps as it is given, once vault::check_identity_value accepted it (a DID
+// has been checked first: a value for a DID not held is did_not_found whatever it is).
 struct ChainState {
   std::string json;
   bool operator==(const ChainState&) const = default;

@@ -3,8 +3,9 @@
 // Layout: a DID's keys live in a vault named after the DID ("did:iota:..."; vault names starting
 // with "did:" are reserved for this), each at the record "<fragment>:<key hash>". The DID index,
 // chain states and documents are entries of the secret store ("identity/index/<did>",
-// "identity/chain-state/<did>", "identity/document/<did>"), so creating or purging a DID is one
-// transaction: the index never disagrees with the keys.
+// "identity/chain-state/<did>", "identity/document/<did>"; a value longer than a record holds
+// continues at "<entry>/1" to "<entry>/7"), so creating or purging a DID is one transaction: the
+// index never disagrees with the keys.
 //
 // Keys on a DID that was never created (or was purged): generating, inserting, signing with,
 // reading or setting anything is did_not_found; key_exists is false, key_delete is false and
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "stronghold/vault/did.hpp"
+#include "stronghold/vault/identity_json.hpp"
 #include "stronghold/vault/jwe.hpp"
 #include "stronghold/vault/keystore.hpp"
 
@@ -52,8 +54,7 @@ Result<bool> delete_identity_key(Transaction& tx, const Did& did, const KeyLocat
 // The record to sign with, after checking the DID and the key type (Ed25519 only).
 Result<Location> identity_signing_record(const Keystore& keystore, const Did& did, const KeyLocation& location);
 
-enum class IdentityValue { chain_state, document };
-// JSON text, none when never set.
+// JSON text, none when never set. Setting refuses what check_identity_value refuses.
 Result<std::optional<std::string>> identity_value(const Keystore& keystore, const Did& did, IdentityValue which);
 Status set_identity_value(Transaction& tx, const Did& did, IdentityValue which, std::string_view json);
 
