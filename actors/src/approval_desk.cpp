@@ -28,9 +28,12 @@ Status waiting(const ApprovalDesk::Entry& entry, std::uint32_t threshold) {
 std::vector<std::uint16_t> default_approval_kinds() {
   using enum RequestKind;
   std::vector<std::uint16_t> kinds;
+  // key.wrap hands a key out (wrapped under a key the caller may know), as an export does.
   for (const RequestKind kind : {DeleteKey, ExportVaults, ExportWithPassword, ImportVaults, ImportWithPassword,
-                                 SetPolicy, ChangePassword, SetAuditMode})
+                                 ImportStronghold, SetPolicy, ChangePassword, SetAuditMode, WrapKey})
     kinds.push_back(static_cast<std::uint16_t>(kind));
+  // Sorted, as a stored rule's kinds are: needs_approval searches them.
+  std::sort(kinds.begin(), kinds.end());
   return kinds;
 }
 

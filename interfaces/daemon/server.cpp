@@ -237,8 +237,7 @@ bool has_short_answer(actors::RequestKind kind) {
       RecoverMnemonic, AgreeKey,       Hmac,           Hkdf,         Pbkdf2,       DeleteSecret,   DidCreate,
       DidExists,       DidPurge,       DidKeyGenerate, DidKeyInsert, DidKeyPublic, DidKeyDelete,   DidKeyExists,
       DidValueSet,     ClientAdd,      ClientRemove,   SetAuditMode, ApproverAdd,  ApproverRemove, SetApprovalRule,
-      SignKeccak,      EvmAddress,     CompareRecord,  ConcatKdf,    WrapKey,      UnwrapKey,
-      GenerateSeed};
+      SignKeccak,      EvmAddress,     CompareRecord,  ConcatKdf,    WrapKey,      UnwrapKey,      GenerateSeed};
   return std::find(std::begin(kShort), std::end(kShort), kind) != std::end(kShort);
 }
 

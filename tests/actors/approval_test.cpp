@@ -3,11 +3,13 @@
 // request whose deadline passes is dropped and logged.
 #include <sodium.h>
 
+#include <limits>
 #include <thread>
 
 #include <doctest/doctest.h>
 
 #include "actors/fast_options.hpp"
+#include "approval_desk.hpp"
 #include "stronghold/engine.hpp"
 #include "stronghold/runtime/hex.hpp"
 #include "stronghold/snapshot/audit_log.hpp"
@@ -74,6 +76,19 @@ struct ApprovalFixture {
 };
 
 }  // namespace
+
+TEST_CASE("the rule that holds back a damaged rule's requests holds back every default kind") {
+  // The fail-closed rule an unreadable one becomes: the default kinds, searched as stored.
+  const vault::ApprovalRule rule{std::numeric_limits<std::uint32_t>::max(), actors::default_approval_kinds(), 1};
+  using enum actors::RequestKind;
+  for (const actors::RequestKind kind : {DeleteKey, ExportVaults, ExportWithPassword, ImportVaults, ImportWithPassword,
+                                         ImportStronghold, SetPolicy, ChangePassword, SetAuditMode, WrapKey}) {
+    CAPTURE(actors::request_name(kind));
+    CHECK(actors::needs_approval(rule, kind, true));
+  }
+  CHECK_FALSE(actors::needs_approval(rule, Sign, true));
+  CHECK_FALSE(actors::needs_approval(rule, ImportVaults, false));  // an import that keeps what is there
+}
 
 TEST_CASE("an export under a 2-of-3 rule waits with one approval and runs with two") {
   ApprovalFixture f;

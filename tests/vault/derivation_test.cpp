@@ -176,8 +176,8 @@ TEST_CASE_FIXTURE(KeystoreFixture, "BIP39: all 24 Japanese vectors, with ideogra
     const std::string mnemonic = vector.at("mnemonic").get<std::string>();
     REQUIRE(mnemonic.find(kIdeographicSpace) != std::string::npos);
     char text[kMaxMnemonicSize];
-    const auto length =
-        bip39_mnemonic_from_entropy(from_hex(vector.at("entropy").get<std::string>()).value(), text, Bip39Language::japanese);
+    const auto length = bip39_mnemonic_from_entropy(from_hex(vector.at("entropy").get<std::string>()).value(), text,
+                                                    Bip39Language::japanese);
     REQUIRE(length.ok());
     // The vectors' kana are composed and the published list's decomposed: the words are the
     // same once read, and both forms join them with U+3000.

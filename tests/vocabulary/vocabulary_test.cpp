@@ -185,8 +185,11 @@ SH_SAMPLE(ClientList) { return {}; }  // bob, whom the fixture added
 SH_SAMPLE(ApproverAdd) { return {"carol", f.ed_public, vault::Overwrite::refuse, secret(kNewPassword)}; }
 SH_SAMPLE(ApproverRemove) { return {"carol", secret(kNewPassword)}; }
 SH_SAMPLE(ApproverList) { return {}; }  // dave, whom the fixture added
-// 1 of 1 on the default kinds: no later kind of the walk is among them.
-SH_SAMPLE(SetApprovalRule) { return {1, {}, 600, secret(kNewPassword)}; }
+// 1 of 1 on key.delete alone: a pending request's id is random, so no later kind of the walk may
+// wait (the default kinds include import.stronghold with replace and key.wrap).
+SH_SAMPLE(SetApprovalRule) {
+  return {1, {static_cast<std::uint16_t>(RequestKind::DeleteKey)}, 600, secret(kNewPassword)};
+}
 SH_SAMPLE(ListApprovals) { return {}; }  // none waits
 // A pending request's id is random, so no sample approves one: every front end refuses the same
 // unknown id alike (tests/actors/approval_test.cpp approves real ones).
