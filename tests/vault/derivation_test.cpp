@@ -598,10 +598,11 @@ TEST_CASE_FIXTURE(KeystoreFixture, "seeds: 16 to 64 random bytes, each a start f
   CHECK(generate_seed(tx, at("seed/long"), 32).code() == Errc::already_exists);
   REQUIRE(keystore.commit(std::move(tx)).ok());
   for (const auto& [where, size] : {std::pair{"seed/short", 16u}, std::pair{"seed/long", 64u}}) {
+    const std::size_t expected = size;  // a lambda may not capture a structured binding (C++17)
     REQUIRE(keystore
                 .use(at(where), key_types(KeyType::seed),
                      [&](ByteView secret, const Record&) {
-                       CHECK(secret.size() == size);
+                       CHECK(secret.size() == expected);
                        return Status();
                      })
                 .ok());

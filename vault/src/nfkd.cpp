@@ -75,7 +75,8 @@ Result<std::size_t> nfkd(ByteView text, std::span<std::uint8_t> out) {
   ScratchFrame frame;
   // UTF-8 takes at least as many bytes as UTF-16 takes units.
   SH_ASSIGN_OR_RETURN(auto utf16_bytes, frame.take(text.size() * sizeof(UChar)));
-  SH_ASSIGN_OR_RETURN(auto work_bytes, frame.take(std::size_t{kMaxSegment * kMaxGrowth16} * sizeof(UChar)));
+  SH_ASSIGN_OR_RETURN(auto work_bytes,
+                      frame.take(static_cast<std::size_t>(kMaxSegment) * kMaxGrowth16 * sizeof(UChar)));
   const std::span<UChar> utf16 = as_uchars(utf16_bytes);
   std::int32_t units = 0;
   u_strFromUTF8(utf16.data(), static_cast<std::int32_t>(utf16.size()), &units,

@@ -138,7 +138,7 @@ Status load_node(const Keystore& keystore, const Location& at, KeyType type, Cur
   std::memcpy(node.key, key.data(), sizeof node.key);
   SH_RETURN_IF_ERROR(compute_public(curve, node));
   bool matched = false;
-  const Status read = CompanionRecords::use(keystore, chain_location(at), [&](ByteView stored) {
+  Status read = CompanionRecords::use(keystore, chain_location(at), [&](ByteView stored) {
     matched = stored.size() == kStoredNodeSize && std::memcmp(stored.data() + 41, node.public_key, 33) == 0;
     if (matched) {
       std::memcpy(node.chain_code, stored.data(), 32);
