@@ -32,6 +32,7 @@
 // What the vault actor sends the snapshot actor: local only, never serialized.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stronghold::snapshot::StagedEntry)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stronghold::snapshot::Image)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<const stronghold::snapshot::FoldJob>)
 
 namespace stronghold::actors {
 namespace {
@@ -216,6 +217,8 @@ password_actor::behavior_type password_worker(password_actor::pointer self) {
 using snapshot_actor =
     caf::typed_actor<caf::replies_to<append_atom, snapshot::StagedEntry>::with<caf::ok_atom>,
                      caf::replies_to<replace_atom, snapshot::Image>::with<caf::ok_atom>, caf::reacts_to<flush_atom>,
+                     // Folds the journal beside the appends (see snapshot::FoldJob).
+                     caf::reacts_to<fold_atom, std::shared_ptr<const snapshot::FoldJob>>,
                      // Everything appended so far synced, whatever the durability.
                      caf::replies_to<sync_atom>::with<caf::ok_atom>>;
 
@@ -257,6 +260,44 @@ void flush(WriterSelf self) {
   state.waiting.clear();
 }
 
+// Folds a file beside its snapshot actor, then stops: detached, since it reads and writes the
+// whole file.
+using fold_actor =
+    caf::typed_actor<caf::replies_to<std::shared_ptr<const snapshot::FoldJob>, std::uint64_t>::with<std::uint64_t>>;
+
+fold_actor::behavior_type fold_worker(fold_actor::pointer self) {
+  return {
+      [self](const std::shared_ptr<const snapshot::FoldJob>& job, std::uint64_t covers) -> caf::result<std::uint64_t> {
+        self->quit();
+        auto folded = snapshot::fold_file(*job, covers);
+        if (!folded.ok())
+          return to_error(folded.status());
+        return *folded;
+      },
+  };
+}
+
+// Starts folding the file up to its end (where `job` stands) beside the appends, one fold at a
+// time (a job that comes while one runs is dropped: its entries are folded by the next). The
+// appends wait only while the fold is put in place.
+void fold(WriterSelf self, const std::shared_ptr<const snapshot::FoldJob>& job) {
+  auto& journal = *self->state.journal;
+  if (journal.folding())
+    return;
+  auto start = journal.begin_fold(job->position);
+  if (!start.ok())
+    return;  // the fold waits for the next job; the file is as it was
+  auto worker = self->spawn<caf::detached>(fold_worker);
+  self->request(worker, caf::infinite, job, start->covers)
+      .then(
+          [self, start = *start](std::uint64_t folded_size) {
+            auto& journal = *self->state.journal;
+            if (Status finished = journal.finish_fold(start, folded_size); !finished.ok() && journal.broken())
+              fail_writer(self, finished);
+          },
+          [self](caf::error&) { self->state.journal->drop_fold(); });
+}
+
 snapshot_actor::behavior_type snapshot_writer(WriterSelf self, const std::shared_ptr<snapshot::JournalWriter>& journal,
                                               snapshot::Durability durability) {
   self->state.journal.emplace(std::move(*journal));
@@ -282,6 +323,7 @@ snapshot_actor::behavior_type snapshot_writer(WriterSelf self, const std::shared
         return caf::ok_atom::value;
       },
       [self](flush_atom) { flush(self); },
+      [self](fold_atom, const std::shared_ptr<const snapshot::FoldJob>& job) { fold(self, job); },
       [self](sync_atom) -> caf::result<caf::ok_atom> {
         flush(self);
         if (Status synced = self->state.journal->sync(); !synced.ok())
@@ -344,6 +386,20 @@ Result<snapshot::StagedEntry> stage(VaultSelf self, vault::Transaction&& tx) {
   return staged;
 }
 
+// Past the threshold the snapshot actor folds the journal beside the commits. A version 1 file
+// cannot be (format.hpp): its whole state is sealed here and written in place, and the commits
+// wait behind both.
+void compact(VaultSelf self) {
+  auto& state = self->state;
+  if (auto job = state.snapshot->fold_job(); job.ok()) {
+    self->send(state.writer, fold_atom::value, std::make_shared<const snapshot::FoldJob>(std::move(*job)));
+    return;
+  }
+  if (auto image = state.snapshot->compact(); image.ok())
+    self->request(state.writer, state.journal_timeout, replace_atom::value, std::move(*image))
+        .then([](caf::ok_atom) {}, [self](caf::error& failure) { self->quit(failure); });
+}
+
 template <class T, class Next>
 void after_durable(VaultSelf self, vault::Transaction&& tx, caf::typed_response_promise<T> promise, Next next) {
   auto& state = self->state;
@@ -362,11 +418,8 @@ void after_durable(VaultSelf self, vault::Transaction&& tx, caf::typed_response_
           [self](caf::error& failure) {
             self->quit(failure);  // memory is ahead of the file: restart from the file
           });
-  if (state.snapshot->journal_bytes() > state.compaction_threshold) {
-    if (auto image = state.snapshot->compact(); image.ok())
-      self->request(state.writer, state.journal_timeout, replace_atom::value, std::move(*image))
-          .then([](caf::ok_atom) {}, [self](caf::error& failure) { self->quit(failure); });
-  }
+  if (state.snapshot->journal_bytes() > state.compaction_threshold)
+    compact(self);
 }
 
 template <class T>

@@ -41,9 +41,9 @@ bool same_file(const std::string& a, const std::string& b) {
 }
 
 // The socket must not be one of the snapshot's files: the file, its lock (PATH.lock) or its
-// compaction's temporary (PATH.compact), as the snapshot floor names them.
+// compactions' temporaries (PATH.compact, PATH.fold), as the snapshot floor names them.
 Status check_not_snapshot(const std::string& socket, const std::string& snapshot) {
-  for (const char* suffix : {"", ".lock", ".compact"})
+  for (const char* suffix : {"", ".lock", ".compact", ".fold"})
     if (same_file(socket, snapshot + suffix))
       return error(Errc::invalid_argument, "--socket {} is the snapshot{} {}: give the socket a path of its own",
                    socket, *suffix == '\0' ? "" : fmt::format("'s {} file", suffix + 1), snapshot + suffix);

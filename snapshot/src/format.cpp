@@ -90,9 +90,9 @@ Result<Header> decode_header(ByteView file) {
   std::uint8_t reserved = 0;
   in.raw(kMagic.size(), magic);
   in.u16(header.version);
-  if (sound && header.version != kFormatVersion)
-    return error(Errc::unsupported, "snapshot format version {} is not supported by this build (it reads {})",
-                 header.version, kFormatVersion);
+  if (sound && (header.version < kOldestFormatVersion || header.version > kFormatVersion))
+    return error(Errc::unsupported, "snapshot format version {} is not supported by this build (it reads {} to {})",
+                 header.version, kOldestFormatVersion, kFormatVersion);
   if (!sound)
     return Status(Errc::corrupted, "the snapshot header is damaged (checksum mismatch)");
   in.u8(kdf_id);

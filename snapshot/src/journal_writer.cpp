@@ -47,6 +47,8 @@ Status JournalWriter::append(const StagedEntry& entry) {
   }
   size_ += entry.bytes().size();
   end_ = entry.leaves();
+  if (folding_)
+    appended_since_fold_.insert(appended_since_fold_.end(), entry.bytes().begin(), entry.bytes().end());
   return {};
 }
 
@@ -84,9 +86,18 @@ Status write_file_atomically(FileSystem& fs, const std::string& path, ByteView i
 
 Status JournalWriter::replace(const Image& image) {
   SH_RETURN_IF_ERROR(refuse_if_broken());
+  if (image.follows() != end_)
+    return error(Errc::internal, "the new snapshot file holds the journal up to entry {}, the file up to entry {}",
+                 image.follows().next_sequence, end_.next_sequence);
   const std::string temporary = path_ + ".compact";
   SH_RETURN_IF_ERROR(write_temporary(*fs_, temporary, image.bytes()));
-  SH_RETURN_IF_ERROR(fs_->rename(temporary, path_));
+  ++generation_;  // a running fold folds the file this one replaces
+  appended_since_fold_.clear();
+  return move_into_place(temporary, image.bytes().size(), image.leaves());
+}
+
+Status JournalWriter::move_into_place(const std::string& from, std::uint64_t size, const ChainPosition& end) {
+  SH_RETURN_IF_ERROR(fs_->rename(from, path_));
   // From here the file at the path is the new one: the old handle must not be used.
   file_.reset();
   Status synced = fs_->sync_directory(path_);
@@ -96,10 +107,63 @@ Status JournalWriter::replace(const Image& image) {
     return synced.ok() ? reopened.status() : synced;
   }
   file_ = std::move(*reopened);
-  size_ = image.bytes().size();
-  end_ = image.leaves();
+  size_ = size;
+  end_ = end;
   torn_tail_ = 0;  // a new file
   return {};
+}
+
+std::string JournalWriter::fold_path(const std::string& path) { return path + ".fold"; }
+
+Result<FoldStart> JournalWriter::begin_fold(const ChainPosition& position) {
+  SH_RETURN_IF_ERROR(refuse_if_broken());
+  if (folding_)
+    return Status(Errc::internal, "a fold of the snapshot is already running");
+  if (position != end_)
+    return error(Errc::internal, "the fold starts at journal entry {}, the file ends before entry {}",
+                 position.next_sequence, end_.next_sequence);
+  // What a crash or a failed fold left. A fold of an earlier writer of this file that still runs
+  // (after a restart) goes on into the removed file, or finds this fold's file there and fails.
+  SH_RETURN_IF_ERROR(fs_->remove(fold_path(path_)));
+  folding_ = true;
+  appended_since_fold_.clear();
+  return FoldStart{size_, generation_};
+}
+
+void JournalWriter::drop_fold() noexcept {
+  folding_ = false;
+  appended_since_fold_ = Bytes();
+}
+
+namespace {
+
+// Appends `tail` to the file at `path` and syncs it.
+Status append_synced(FileSystem& fs, const std::string& path, ByteView tail) {
+  auto out = fs.open_append(path, false);
+  if (!out.ok())
+    return out.status();
+  if (!tail.empty())
+    SH_RETURN_IF_ERROR((*out)->append(tail));
+  return (*out)->sync();
+}
+
+}  // namespace
+
+Status JournalWriter::finish_fold(const FoldStart& start, std::uint64_t folded_size) {
+  const Bytes tail = std::exchange(appended_since_fold_, Bytes());
+  folding_ = false;
+  SH_RETURN_IF_ERROR(refuse_if_broken());
+  const std::string folded = fold_path(path_);
+  if (start.generation != generation_ || start.covers > size_) {
+    (void)fs_->remove(folded);
+    return Status(Errc::busy, "the snapshot was rewritten while it was folded; the fold is dropped");
+  }
+  if (Status written = append_synced(*fs_, folded, tail); !written.ok()) {
+    (void)fs_->remove(folded);
+    return written;
+  }
+  ++generation_;
+  return move_into_place(folded, folded_size + tail.size(), end_);
 }
 
 }  // namespace stronghold::snapshot

@@ -41,7 +41,15 @@ Bytes labelled_context(std::string_view label, const Header& header) {
   return ad;
 }
 
-Bytes body_context(const Header& header) { return labelled_context("stronghold.body", header); }
+// Version 2 binds where the chain stands after the body; version 1 starts the chain afresh.
+Bytes body_context(const Header& header, const ChainPosition& start) {
+  Bytes ad = labelled_context("stronghold.body", header);
+  if (header.version >= 2) {
+    ByteWriter(ad).u64(start.next_sequence);
+    ad.insert(ad.end(), start.previous_tag.begin(), start.previous_tag.end());
+  }
+  return ad;
+}
 
 Bytes entry_context(const Header& header, const ChainPosition& position) {
   Bytes ad = labelled_context("stronghold.journal", header);
@@ -174,13 +182,20 @@ struct Chain::State {
     return vault::open(key, associated_data, sealed, plaintext);
   }
 
-  // Header and body of the current state, and the chain position that starts after them.
+  // Header and body of the current state, and the chain position that starts after them: in
+  // version 2 the chain goes on from where it stands, so entries already staged still follow.
   Result<Bytes> image(ChainPosition& leaves) const {
+    const ChainPosition start = position;
     Bytes image = encode_header(header);
-    SH_ASSIGN_OR_RETURN(Bytes body, seal(body_context(header), encode_changes(keystore->state())));
+    if (header.version >= 2) {
+      ByteWriter out(image);
+      out.u64(start.next_sequence);
+      out.raw(start.previous_tag);
+    }
+    SH_ASSIGN_OR_RETURN(Bytes body, seal(body_context(header, start), encode_changes(keystore->state())));
     ByteWriter(image).u64(body.size());
     image.insert(image.end(), body.begin(), body.end());
-    leaves = ChainPosition{1, tag_of(body)};
+    leaves = header.version >= 2 ? start : ChainPosition{1, tag_of(body)};
     return image;
   }
 
@@ -213,6 +228,7 @@ struct Chain::State {
   // and the keystore re-keyed under it; the state is not touched.
   Result<Keys> rekeyed(ByteView password_key, const Salt& salt) const {
     Keys next{header, {}, {}};
+    next.header.version = kFormatVersion;  // the new header is bound to the new key: the file moves up
     next.header.salt = salt;
     ScratchFrame frame;
     SH_ASSIGN_OR_RETURN(auto key, frame.take(kKeySize));
@@ -238,21 +254,31 @@ struct Chain::State {
     return {};
   }
 
+  // Holds `snapshot_key` (the caller wipes its copy) and an empty keystore under it.
+  Status take_key(ByteView snapshot_key) {
+    SH_ASSIGN_OR_RETURN(this->snapshot_key, ShieldedSecret::seal(snapshot_key));
+    SH_ASSIGN_OR_RETURN(vault::Keystore empty, vault::Keystore::create(snapshot_key, options.clock));
+    keystore.emplace(std::move(empty));
+    return {};
+  }
+
   Status load(ByteView file) {
-    std::size_t offset = kHeaderSize;
-    ByteReader in(file.subspan(offset));
+    ByteReader in(file.subspan(kHeaderSize));
+    ChainPosition start;
+    if (header.version >= 2 && (!in.u64(start.next_sequence) || !in.array(start.previous_tag)))
+      return Status(Errc::corrupted, "the snapshot body is truncated");
     std::uint64_t body_size = 0;
     ByteView body;
     if (!in.u64(body_size) || body_size > in.remaining() || !in.raw(static_cast<std::size_t>(body_size), body))
       return Status(Errc::corrupted, "the snapshot body is truncated");
     Bytes plaintext;
-    if (!open_sealed(body_context(header), body, plaintext).ok())
+    if (!open_sealed(body_context(header, start), body, plaintext).ok())
       return Status(Errc::corrupted, "the snapshot body is damaged (it failed to authenticate)");
     SH_ASSIGN_OR_RETURN(vault::ChangeSet state, decode_changes(plaintext));
     if (Status applied = apply_moved(std::move(state)); !applied.ok())
       return error(Errc::corrupted, "the snapshot body is inconsistent: {}", applied.message());
-    position = ChainPosition{1, tag_of(body)};
-    offset += 8 + body.size();
+    position = header.version >= 2 ? start : ChainPosition{1, tag_of(body)};
+    const std::size_t offset = file.size() - in.remaining();
     base_bytes = offset;
     return replay_journal(file, offset);
   }
@@ -341,7 +367,7 @@ Result<StagedEntry> Chain::stage(vault::ChangeSet changes) {
 Result<Image> Chain::image() const {
   ChainPosition leaves;
   SH_ASSIGN_OR_RETURN(Bytes image, state_->image(leaves));
-  return Image(std::move(image), leaves);
+  return Image(std::move(image), state_->position, leaves);
 }
 
 void Chain::follow(const Image& image) {
@@ -354,6 +380,16 @@ Result<Image> Chain::compact() {
   SH_ASSIGN_OR_RETURN(Image image, this->image());
   follow(image);
   return image;
+}
+
+Result<FoldJob> Chain::fold_job() {
+  if (state_->header.version < 2)
+    return Status(Errc::unsupported, "a version 1 snapshot is compacted in place (a password change moves it on)");
+  SH_ASSIGN_OR_RETURN(ReopenToken token, reopen_token());
+  FoldJob job{std::move(token), header(), state_->position};
+  state_->base_bytes += state_->journal_bytes;
+  state_->journal_bytes = 0;
+  return job;
 }
 
 Status Chain::rekey_then(ByteView password_key, const Salt& salt, vault::FunctionRef<Status()> write) {
@@ -431,14 +467,56 @@ Result<std::unique_ptr<Chain::State>> open_with(
   ScratchFrame frame;
   SH_ASSIGN_OR_RETURN(auto snapshot_key, frame.take(kKeySize));
   SH_RETURN_IF_ERROR(unlock(file, state->header, snapshot_key));
-  SH_ASSIGN_OR_RETURN(state->snapshot_key, ShieldedSecret::seal(snapshot_key));
-  SH_ASSIGN_OR_RETURN(vault::Keystore keystore, vault::Keystore::create(snapshot_key, options.clock));
-  state->keystore.emplace(std::move(keystore));
+  SH_RETURN_IF_ERROR(state->take_key(snapshot_key));
   SH_RETURN_IF_ERROR(state->load(file));
   return state;
 }
 
+// The state of `job`'s file up to `covers` bytes, checked to end where the job says.
+Result<std::unique_ptr<Chain::State>> load_prefix(const FoldJob& job, std::uint64_t covers) {
+  const ReopenToken& token = job.file;
+  if (token.fs == nullptr || !token.snapshot_key)
+    return Status(Errc::invalid_argument, "a fold job without a file or key");
+  SH_ASSIGN_OR_RETURN(const Bytes file, token.fs->read_file(token.path, token.options.max_file_size));
+  if (covers < kHeaderSize || covers > file.size() || !std::equal(job.header.begin(), job.header.end(), file.begin()))
+    return Status(Errc::busy, "the snapshot changed before it was folded; the fold is dropped");
+  const ByteView prefix = ByteView(file).first(static_cast<std::size_t>(covers));
+  auto state = std::make_unique<Chain::State>(*token.fs, token.path, token.options);
+  SH_ASSIGN_OR_RETURN(state->header, decode_header(prefix));
+  if (state->header.version < 2)
+    return Status(Errc::unsupported, "a version 1 snapshot cannot be folded beside its commits");
+  ScratchFrame frame;
+  SH_ASSIGN_OR_RETURN(auto snapshot_key, frame.take(kKeySize));
+  SH_RETURN_IF_ERROR(token.snapshot_key->open(snapshot_key));
+  SH_RETURN_IF_ERROR(state->take_key(snapshot_key));
+  SH_RETURN_IF_ERROR(state->load(prefix));
+  if (state->report.dropped_tail_bytes != 0 || state->position != job.position)
+    return Status(Errc::busy, "the snapshot does not end where its fold was to start; the fold is dropped");
+  return state;
+}
+
 }  // namespace
+
+Result<std::uint64_t> fold_file(const FoldJob& job, std::uint64_t covers) {
+  SH_ASSIGN_OR_RETURN(const auto state, load_prefix(job, covers));
+  ChainPosition leaves;
+  SH_ASSIGN_OR_RETURN(const Bytes image, state->image(leaves));
+  const std::string folded = JournalWriter::fold_path(job.file.path);
+  // Created, never replaced: a fold file that is there belongs to another fold.
+  auto out = job.file.fs->open_append(folded, true);
+  if (!out.ok())
+    return out.code() == Errc::already_exists ? Status(Errc::already_exists, "another fold of the snapshot is running")
+                                              : out.status();
+  Status written = (*out)->append(image);
+  if (written.ok())
+    written = (*out)->sync();
+  out->reset();
+  if (!written.ok()) {
+    (void)job.file.fs->remove(folded);
+    return written;
+  }
+  return image.size();
+}
 
 Result<std::unique_ptr<Snapshot>> Snapshot::open(FileSystem& fs, const std::string& path, ByteView password,
                                                  const SnapshotOptions& options) {

@@ -1,5 +1,6 @@
-// Eight client threads, ten thousand mixed operations each, against one engine; every result is
-// checked as it comes, and the final state after reopening.
+// Eight client threads, ten thousand mixed operations each, against one engine whose journal is
+// folded beside them many times; every result is checked as it comes, and the final state after
+// reopening.
 #include <map>
 #include <thread>
 
@@ -74,6 +75,8 @@ TEST_CASE("8 client threads x 10,000 mixed operations, then the state after reop
   const Bytes password = {'s'};
   EngineOptions options;
   options.snapshot.kdf = snapshot::KdfPreset::fast;
+  options.snapshot.compaction_threshold =
+      std::uint64_t{64} * 1024;  // the journal is folded beside the operations, often
   std::vector<ThreadOutcome> outcomes(kThreads);
   {
     auto engine = Engine::create(path, password, options);

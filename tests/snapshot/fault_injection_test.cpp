@@ -1,6 +1,7 @@
-// At every step of a workload (create, commits, compactions, a password change), a failure and a
-// power loss; then the file is reopened from what survived. It must hold every acknowledged
-// commit and never half of one.
+// At every step of a workload (create, commits, compactions, a password change; or commits with
+// folds beside them), a failure and a power loss; then the file is reopened from what survived.
+// It must hold every acknowledged commit and never half of one.
+#include <optional>
 #include <set>
 
 #include <doctest/doctest.h>
@@ -23,6 +24,7 @@ constexpr int kCommits = 12;
 struct WorkloadResult {
   bool created = false;
   bool password_changed = false;  // acknowledged
+  int folds = 0;                  // put in place
   std::set<int> acknowledged;
 };
 
@@ -60,6 +62,46 @@ WorkloadResult run_workload(FileSystem& fs, Durability durability) {
   return result;
 }
 
+// Commits as the engine does, with a fold running beside them twice (begun after commits 2 and 7,
+// put in place after commits 4 and 9), all on this thread so that every file step is swept.
+WorkloadResult run_fold_workload(FileSystem& fs, Durability) {
+  WorkloadResult result;
+  SnapshotOptions options = workload_options(Durability::sync);
+  options.compaction_threshold = std::uint64_t{1} << 40;  // no compaction but the folds
+  auto created = Snapshot::create(fs, kPath, kPassword, options);
+  if (!created.ok())
+    return result;
+  result.created = true;
+  Snapshot::Parts parts = Snapshot::split(std::move(*created));
+  std::optional<FoldJob> job;
+  FoldStart start;
+  for (int i = 0; i < kCommits; ++i) {
+    vault::Transaction tx(parts.chain.keystore());
+    if (!vault::generate_key(tx, SnapshotFixture::at(fmt::format("w/{}", i)), vault::KeyType::ed25519).ok() ||
+        !vault::generate_key(tx, SnapshotFixture::at(fmt::format("w/{}-marker", i)), vault::KeyType::symmetric).ok())
+      continue;
+    auto entry = parts.chain.stage(std::move(tx).take());
+    if (entry.ok() && parts.journal.append(*entry).ok() && parts.journal.sync().ok())
+      result.acknowledged.insert(i);
+    if (i == 2 || i == 7) {
+      auto next = parts.chain.fold_job();
+      auto begun = next.ok() ? parts.journal.begin_fold(next->position) : Result<FoldStart>(next.status());
+      if (begun.ok()) {
+        job = std::move(*next);
+        start = *begun;
+      }
+    } else if ((i == 4 || i == 9) && job) {
+      auto folded = fold_file(*job, start.covers);
+      if (folded.ok() && parts.journal.finish_fold(start, *folded).ok())
+        ++result.folds;
+      else
+        parts.journal.drop_fold();
+      job.reset();
+    }
+  }
+  return result;
+}
+
 // Opens what `fs` holds and checks it against the workload's acknowledgements.
 void check_survivor(FileSystem& fs, const WorkloadResult& result, const std::string& scenario) {
   INFO(scenario);
@@ -87,9 +129,11 @@ void check_survivor(FileSystem& fs, const WorkloadResult& result, const std::str
   CHECK(keystore.list().size() % 2 == 0);
 }
 
-void sweep(Durability durability, const char* name) {
+using Workload = WorkloadResult (*)(FileSystem&, Durability);
+
+void sweep(Durability durability, const char* name, Workload workload = run_workload) {
   FaultyFileSystem clean(-1, FaultyFileSystem::Fault::none, 1);
-  const WorkloadResult full = run_workload(clean, durability);
+  const WorkloadResult full = workload(clean, durability);
   REQUIRE(full.created);
   REQUIRE(full.acknowledged.size() == kCommits);
   const int steps = clean.steps();
@@ -98,7 +142,7 @@ void sweep(Durability durability, const char* name) {
     for (const auto fault : {FaultyFileSystem::Fault::error, FaultyFileSystem::Fault::power_loss}) {
       for (std::uint32_t seed = 1; seed <= 2; ++seed) {
         FaultyFileSystem fs(step, fault, seed * 7919 + static_cast<std::uint32_t>(step));
-        const WorkloadResult result = run_workload(fs, durability);
+        const WorkloadResult result = workload(fs, durability);
         const std::string scenario =
             fmt::format("{} durability, {} at step {} of {}, seed {}", name,
                         fault == FaultyFileSystem::Fault::error ? "failure" : "power loss", step, steps, seed);
@@ -122,4 +166,10 @@ TEST_CASE("a failure or a power loss at any step keeps every acknowledged commit
 
 TEST_CASE("a failure or a power loss at any step keeps every acknowledged commit (group durability)") {
   sweep(Durability::group, "group");
+}
+
+TEST_CASE("a failure or a power loss at any step of a fold beside the commits keeps every acknowledged commit") {
+  FaultyFileSystem clean(-1, FaultyFileSystem::Fault::none, 1);
+  REQUIRE(run_fold_workload(clean, Durability::sync).folds == 2);
+  sweep(Durability::sync, "fold", run_fold_workload);
 }

@@ -1,6 +1,7 @@
-// Files written by each format version keep opening. tests/fixtures/snapshot-v1.stronghold was
-// written by format version 1 (set STRONGHOLD_WRITE_FORMAT_FIXTURE=1 to write it again, which
-// only a format change should need).
+// Files written by each format version keep opening. tests/fixtures/snapshot-vN.stronghold was
+// written by format version N, with the same contents and the password "format-v1" (set
+// STRONGHOLD_WRITE_FORMAT_FIXTURE=1 to write the current version's again, which only a format
+// change should need).
 #include <cstdlib>
 #include <filesystem>
 
@@ -16,7 +17,9 @@ using stronghold::test::SnapshotFixture;
 namespace {
 
 const Bytes kFixturePassword = {'f', 'o', 'r', 'm', 'a', 't', '-', 'v', '1'};
-const std::string kFixture = std::string(STRONGHOLD_TEST_DATA_DIR) + "/fixtures/snapshot-v1.stronghold";
+std::string fixture_path(int version) {
+  return fmt::format("{}/fixtures/snapshot-v{}.stronghold", STRONGHOLD_TEST_DATA_DIR, version);
+}
 const Bytes kMessage = {'v', '1'};
 
 void write_fixture(SnapshotFixture& fixture) {
@@ -34,17 +37,19 @@ void write_fixture(SnapshotFixture& fixture) {
   REQUIRE(journal.put_secret("note", as_bytes("kept since v1")).ok());
   REQUIRE((*created)->commit(std::move(journal)).ok());  // in the journal
   created->reset();
-  std::filesystem::copy_file(fixture.path, kFixture, std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::copy_file(fixture.path, fixture_path(snapshot::kFormatVersion),
+                             std::filesystem::copy_options::overwrite_existing);
 }
 
-}  // namespace
-
-TEST_CASE_FIXTURE(SnapshotFixture, "a format version 1 file opens with everything it held") {
-  if (std::getenv("STRONGHOLD_WRITE_FORMAT_FIXTURE") != nullptr)
-    write_fixture(*this);
-  REQUIRE_MESSAGE(std::filesystem::exists(kFixture), "missing " << kFixture);
-  std::filesystem::copy_file(kFixture, path, std::filesystem::copy_options::overwrite_existing);
-  auto opened = snapshot::Snapshot::open(snapshot::posix_file_system(), path, kFixturePassword, options);
+// Opens the fixture of `version` with everything it held.
+void check_fixture(SnapshotFixture& fixture, int version) {
+  const std::string file = fixture_path(version);
+  REQUIRE_MESSAGE(std::filesystem::exists(file), "missing " << file);
+  std::filesystem::copy_file(file, fixture.path, std::filesystem::copy_options::overwrite_existing);
+  CHECK(test::read_bytes(fixture.path)[8] == version);
+  const auto at = [](std::string_view where) { return SnapshotFixture::at(where); };
+  auto opened =
+      snapshot::Snapshot::open(snapshot::posix_file_system(), fixture.path, kFixturePassword, fixture.options);
   REQUIRE_MESSAGE(opened.ok(), opened.status().to_string());
   const vault::Keystore& keystore = (*opened)->keystore();
   CHECK((*opened)->open_report().journal_entries == 1);
@@ -60,4 +65,14 @@ TEST_CASE_FIXTURE(SnapshotFixture, "a format version 1 file opens with everythin
   auto note = keystore.read_secret("note");
   REQUIRE(note.ok());
   CHECK(std::string(reinterpret_cast<const char*>(note->read().bytes().data()), note->size()) == "kept since v1");
+}
+
+}  // namespace
+
+TEST_CASE_FIXTURE(SnapshotFixture, "a format version 1 file opens with everything it held") { check_fixture(*this, 1); }
+
+TEST_CASE_FIXTURE(SnapshotFixture, "a format version 2 file opens with everything it held") {
+  if (std::getenv("STRONGHOLD_WRITE_FORMAT_FIXTURE") != nullptr)
+    write_fixture(*this);
+  check_fixture(*this, 2);
 }

@@ -134,7 +134,7 @@ TEST_CASE_FIXTURE(SnapshotFixture, "a file of a future format version is unsuppo
   five_keys(*this);
   const Bytes file = read_file();
   Header header = decode_header(file).value();
-  header.version = 2;
+  header.version = kFormatVersion + 1;
   Bytes future = encode_header(header);
   future.insert(future.end(), file.begin() + kHeaderSize, file.end());
   write_file(future);
@@ -472,16 +472,20 @@ TEST_CASE_FIXTURE(SnapshotFixture, "a journal writer refuses an entry that does 
     const auto image = chain.compact();
     REQUIRE(image.ok());
     const StagedEntry third = stage_key(chain, "o/3");
-    CHECK(journal.append(third).code() == Errc::internal);  // before the image it follows
-    REQUIRE(journal.replace(*image).ok());
+    REQUIRE(journal.append(third).ok());                      // the chain goes on across the image...
+    CHECK(journal.replace(*image).code() == Errc::internal);  // ...which then lacks the entry
+    CHECK(journal.append(third).code() == Errc::internal);    // twice
+    const auto holding_third = chain.compact();
+    REQUIRE(holding_third.ok());
+    REQUIRE(journal.replace(*holding_third).ok());
     CHECK(journal.append(second).code() == Errc::internal);  // from before the image
-    REQUIRE(journal.append(third).ok());
+    REQUIRE(journal.append(stage_key(chain, "o/4")).ok());
     REQUIRE(journal.sync().ok());
     CHECK_FALSE(journal.broken());
   }
   auto reopened = open();
   REQUIRE(reopened.ok());
-  CHECK((*reopened)->keystore().list().size() == 3);
+  CHECK((*reopened)->keystore().list().size() == 4);
   CHECK((*reopened)->open_report().journal_entries == 1);
 }
 

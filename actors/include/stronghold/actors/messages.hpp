@@ -53,6 +53,7 @@ using append_atom = caf::atom_constant<caf::atom("append")>;
 using replace_atom = caf::atom_constant<caf::atom("replace")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using sync_atom = caf::atom_constant<caf::atom("sync")>;
+using fold_atom = caf::atom_constant<caf::atom("fold")>;
 using signers_atom = caf::atom_constant<caf::atom("signers")>;
 using stats_atom = caf::atom_constant<caf::atom("stats")>;
 using children_atom = caf::atom_constant<caf::atom("children")>;

@@ -67,6 +67,28 @@ struct NewPassword {
   runtime::ShieldedSecret key;  // wraps the new snapshot key
 };
 
+// A compaction beside the commits, for an owner that must not stall (the engine's snapshot
+// actor), in three steps: the Chain names what to fold (fold_job: the state at its position, the
+// entries staged so far); the JournalWriter, once it appended those entries, notes where the file
+// ends (begin_fold) and from then on keeps a copy of what it appends; fold_file, on any thread,
+// reads the file up to there, folds it into a body and writes it, synced, to
+// JournalWriter::fold_path; and JournalWriter::finish_fold appends the entries since, syncs and
+// renames it over the file. The journal chain goes on across a version 2 body (format.hpp), so
+// neither the Chain nor the entries in flight need to know. The cost beside the commits is one
+// open of the file (time and memory); the commits wait only for the final append, sync and rename.
+struct FoldJob {
+  ReopenToken file;        // where the file is, and its key
+  Bytes header;            // the file's header: a file re-keyed since is not folded
+  ChainPosition position;  // where the file ends, once the entries staged so far are appended
+};
+
+// Folds the file of `job` up to `covers` bytes (where it ends at job.position; entries may have
+// been appended after) into a new file holding that state, written to JournalWriter::fold_path
+// and synced, and returns its size. Reads the file through its own reader, so it runs on any
+// thread beside the JournalWriter; busy when the file is no longer the one the job named,
+// already_exists when another fold's file is there.
+Result<std::uint64_t> fold_file(const FoldJob& job, std::uint64_t covers);
+
 class Chain {
  public:
   Chain(Chain&&) noexcept;
@@ -81,6 +103,9 @@ class Chain {
   // The current state as a whole new file (header and body), for JournalWriter::replace: entries
   // staged from now on follow it, so it must be written before them.
   Result<Image> compact();
+  // What a compaction beside the commits folds (see FoldJob): unsupported for a version 1 file.
+  // journal_bytes() counts from here again.
+  Result<FoldJob> fold_job();
   // The second step of a password change (the first is Snapshot::prepare_password_change, on any
   // thread): re-keys the state as Snapshot::change_password does, without a KDF, and returns the
   // new file as compact() does; busy if the header changed since the password was prepared. From
@@ -92,7 +117,9 @@ class Chain {
   Result<ReopenToken> reopen_token() const;
   const OpenReport& open_report() const noexcept;
   const SnapshotOptions& options() const noexcept;
-  // Of the journal and of the whole file, as they are once everything staged is written.
+  // Of the journal and of the whole file, as they are once everything staged is written (since
+  // the last fold_job, the journal bytes are those staged after it, and the file's size is an
+  // upper bound).
   std::uint64_t journal_bytes() const noexcept;
   std::uint64_t file_bytes() const noexcept;
 

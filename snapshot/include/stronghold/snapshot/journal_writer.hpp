@@ -47,18 +47,28 @@ class StagedEntry {
 class Image {
  public:
   ByteView bytes() const noexcept { return bytes_; }
+  // Where the file must end for the image to hold everything in it (the state's position).
+  const ChainPosition& follows() const noexcept { return follows_; }
   const ChainPosition& leaves() const noexcept { return leaves_; }
 
  private:
   friend class Chain;
-  Image(Bytes bytes, const ChainPosition& leaves) : bytes_(std::move(bytes)), leaves_(leaves) {}
+  Image(Bytes bytes, const ChainPosition& follows, const ChainPosition& leaves)
+      : bytes_(std::move(bytes)), follows_(follows), leaves_(leaves) {}
   Bytes bytes_;
+  ChainPosition follows_;
   ChainPosition leaves_;
 };
 
 // Writes `image` to `path` + ".compact", syncs it, renames it over `path` and syncs the
 // directory: `path` then holds the old file or the new one, whole, after any crash.
 Status write_file_atomically(FileSystem& fs, const std::string& path, ByteView image);
+
+// Where a compaction beside the commits started (JournalWriter::begin_fold).
+struct FoldStart {
+  std::uint64_t covers = 0;      // the size of the file then
+  std::uint64_t generation = 0;  // of the file: a replace starts a new one
+};
 
 class JournalWriter {
  public:
@@ -69,8 +79,25 @@ class JournalWriter {
   // After a failed sync the page cache can no longer be trusted: the writer turns broken.
   Status sync();
   // Writes `image` to a temporary file, syncs it, renames it over the snapshot and syncs the
-  // directory; later appends go to the new file and follow the image.
+  // directory; later appends go to the new file and follow the image. An image that does not
+  // hold every entry appended (made before the last of them was staged) is refused as internal:
+  // it would drop them.
   Status replace(const Image& image);
+
+  // The compaction beside the commits (chain.hpp, FoldJob). begin_fold removes a fold file left
+  // by an earlier fold and starts keeping what is appended; internal when the file does not end
+  // at `position` (append the staged entries first) or a fold is already running.
+  Result<FoldStart> begin_fold(const ChainPosition& position);
+  // Appends what was appended since `start` to the fold file (the `folded_size` bytes fold_file
+  // wrote), syncs it, renames it over the file and syncs the directory. busy, and the file as it
+  // was, when it was replaced since begin_fold; a failure before the rename leaves the file as it
+  // was too; after the rename the writer is broken, as with replace. The fold is over either way.
+  Status finish_fold(const FoldStart& start, std::uint64_t folded_size);
+  // Gives up the running fold (fold_file failed); its file is removed by the next begin_fold.
+  void drop_fold() noexcept;
+  bool folding() const noexcept { return folding_; }
+  // Where fold_file writes: `path` + ".fold".
+  static std::string fold_path(const std::string& path);
 
   // Set by a failure that could not be undone: every later call fails until the snapshot is
   // reopened from disk.
@@ -87,6 +114,8 @@ class JournalWriter {
   Status refuse_if_broken() const;
   Status refuse_out_of_chain(const StagedEntry& entry) const;
   Status cut_torn_tail();
+  // Renames `from` over the file and goes on appending there, after `size` bytes at `end`.
+  Status move_into_place(const std::string& from, std::uint64_t size, const ChainPosition& end);
   FileSystem* fs_;
   std::string path_;
   std::unique_ptr<AppendFile> file_;
@@ -94,6 +123,9 @@ class JournalWriter {
   ChainPosition end_;
   std::uint64_t torn_tail_;
   bool broken_ = false;
+  std::uint64_t generation_ = 0;  // replaces so far
+  bool folding_ = false;
+  Bytes appended_since_fold_;  // sealed entries: no plaintext
 };
 
 }  // namespace stronghold::snapshot

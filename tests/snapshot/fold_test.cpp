@@ -1,0 +1,149 @@
+// The compaction beside the commits (chain.hpp, FoldJob), driven step by step on one thread: the
+// entries appended while the fold runs survive it, a file rewritten meanwhile is not folded, and
+// the chain position a version 2 body names is authenticated. Version 1 files keep compacting in
+// place until a password change moves them on.
+#include <filesystem>
+
+#include <doctest/doctest.h>
+
+#include "fixture.hpp"
+
+using namespace stronghold;
+using namespace stronghold::snapshot;
+using stronghold::test::kPassword;
+using stronghold::test::SnapshotFixture;
+
+namespace {
+
+// Stages an Ed25519 key at `where` and appends its entry.
+void append_key(Snapshot::Parts& parts, std::string_view where) {
+  vault::Transaction tx(parts.chain.keystore());
+  REQUIRE(vault::generate_key(tx, SnapshotFixture::at(where), vault::KeyType::ed25519).ok());
+  auto entry = parts.chain.stage(std::move(tx).take());
+  REQUIRE(entry.ok());
+  REQUIRE(parts.journal.append(*entry).ok());
+}
+
+// A snapshot split as the engine splits it, with one key appended and a fold begun after it.
+struct Folding {
+  Snapshot::Parts parts;
+  FoldJob job;
+  FoldStart start;
+
+  explicit Folding(std::unique_ptr<Snapshot> snapshot) : parts(Snapshot::split(std::move(snapshot))) {
+    append_key(parts, "a/0");
+    auto made = parts.chain.fold_job();
+    REQUIRE(made.ok());
+    job = std::move(*made);
+    auto begun = parts.journal.begin_fold(job.position);
+    REQUIRE(begun.ok());
+    start = *begun;
+  }
+};
+
+std::uint16_t file_version(const Bytes& file) { return static_cast<std::uint16_t>(file[8] | (file[9] << 8)); }
+
+}  // namespace
+
+TEST_CASE_FIXTURE(SnapshotFixture, "the entries appended while a fold runs are in the file it puts in place") {
+  Snapshot::Parts parts = Snapshot::split(create());
+  for (int i = 0; i < 20; ++i)
+    append_key(parts, fmt::format("before/{}", i));
+  auto job = parts.chain.fold_job();
+  REQUIRE(job.ok());
+  auto start = parts.journal.begin_fold(job->position);
+  REQUIRE(start.ok());
+  CHECK(parts.journal.begin_fold(job->position).code() == Errc::internal);  // one fold at a time
+  for (int i = 0; i < 3; ++i)
+    append_key(parts, fmt::format("during/{}", i));
+  auto folded = fold_file(*job, start->covers);
+  REQUIRE_MESSAGE(folded.ok(), folded.status().to_string());
+  REQUIRE(parts.journal.finish_fold(*start, *folded).ok());
+  CHECK_FALSE(std::filesystem::exists(JournalWriter::fold_path(path)));
+  append_key(parts, "after/0");
+  REQUIRE(parts.journal.sync().ok());
+  const std::uint64_t size = parts.journal.size();
+  { [[maybe_unused]] auto released = std::move(parts); }
+
+  auto reopened = open();
+  REQUIRE_MESSAGE(reopened.ok(), reopened.status().to_string());
+  CHECK((*reopened)->open_report().journal_entries == 4);  // the 20 before are in the body
+  CHECK((*reopened)->file_bytes() == size);
+  for (const auto* where : {"before/0", "before/19", "during/0", "during/2", "after/0"})
+    CHECK_MESSAGE((*reopened)->keystore().exists(at(where)), where);
+}
+
+TEST_CASE_FIXTURE(SnapshotFixture, "a fold of a file rewritten while it ran is dropped, and the file stays whole") {
+  Folding folding(create());
+  auto& parts = folding.parts;
+  auto folded = fold_file(folding.job, folding.start.covers);
+  REQUIRE(folded.ok());
+  auto image = parts.chain.compact();  // an explicit compaction, in place
+  REQUIRE(image.ok());
+  REQUIRE(parts.journal.replace(*image).ok());
+  append_key(parts, "a/1");
+  CHECK(parts.journal.finish_fold(folding.start, *folded).code() == Errc::busy);
+  CHECK_FALSE(std::filesystem::exists(JournalWriter::fold_path(path)));
+  REQUIRE(parts.journal.sync().ok());
+  { [[maybe_unused]] auto released = std::move(parts); }
+
+  auto reopened = open();
+  REQUIRE_MESSAGE(reopened.ok(), reopened.status().to_string());
+  CHECK((*reopened)->keystore().exists(at("a/0")));
+  CHECK((*reopened)->keystore().exists(at("a/1")));
+}
+
+TEST_CASE_FIXTURE(SnapshotFixture,
+                  "a fold refuses a file that no longer ends where its job said, or another fold's file") {
+  Folding folding(create());
+  const FoldJob& job = folding.job;
+  const std::uint64_t covers = folding.start.covers;
+  CHECK(fold_file(job, covers - 1).code() == Errc::busy);  // cut inside the last entry
+  CHECK(fold_file(job, covers + 1).code() == Errc::busy);  // past the end
+  test::write_bytes(JournalWriter::fold_path(path), Bytes{1});
+  CHECK(fold_file(job, covers).code() == Errc::already_exists);
+  folding.parts.journal.drop_fold();
+  REQUIRE(folding.parts.journal.begin_fold(job.position).ok());  // removes what the dropped fold left
+  CHECK(fold_file(job, covers).ok());
+}
+
+TEST_CASE_FIXTURE(SnapshotFixture, "a version 2 body's chain position is authenticated") {
+  auto snapshot = create();
+  add_key(*snapshot, "a/0");
+  REQUIRE(snapshot->compact().ok());
+  add_key(*snapshot, "a/1");
+  snapshot.reset();
+  Bytes file = read_file();
+  REQUIRE(file_version(file) == 2);
+  file[kHeaderSize] ^= 1;  // the sequence number the journal goes on from
+  write_file(file);
+  auto opened = open();
+  CHECK(opened.code() == Errc::corrupted);
+  CHECK(opened.status().message().find("body") != std::string::npos);
+}
+
+TEST_CASE_FIXTURE(SnapshotFixture, "a version 1 file stays version 1 until a password change moves it to version 2") {
+  const std::string fixture = std::string(STRONGHOLD_TEST_DATA_DIR) + "/fixtures/snapshot-v1.stronghold";
+  std::filesystem::copy_file(fixture, path, std::filesystem::copy_options::overwrite_existing);
+  const Bytes v1_password = {'f', 'o', 'r', 'm', 'a', 't', '-', 'v', '1'};
+  auto opened = open(v1_password);
+  REQUIRE_MESSAGE(opened.ok(), opened.status().to_string());
+  add_key(**opened, "new/0");
+  REQUIRE((*opened)->compact().ok());
+  add_key(**opened, "new/1");
+  CHECK(file_version(read_file()) == 1);
+  Snapshot::Parts parts = Snapshot::split(std::move(*opened));
+  CHECK(parts.chain.fold_job().code() == Errc::unsupported);
+  { [[maybe_unused]] auto released = std::move(parts); }
+
+  opened = open(v1_password);
+  REQUIRE_MESSAGE(opened.ok(), opened.status().to_string());
+  CHECK((*opened)->keystore().exists(at("new/1")));
+  REQUIRE((*opened)->change_password(kPassword).ok());
+  opened->reset();
+  CHECK(file_version(read_file()) == 2);
+  opened = open();
+  REQUIRE_MESSAGE(opened.ok(), opened.status().to_string());
+  CHECK((*opened)->keystore().exists(at("wallet/ed25519")));
+  CHECK((*opened)->keystore().exists(at("new/1")));
+}
