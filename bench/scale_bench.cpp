@@ -26,6 +26,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <semaphore>
 #include <string>
 #include <vector>
@@ -59,18 +60,20 @@ struct Options {
   std::string measure_open;  // internal: the child that measures an open of this file
 };
 
+// 0 for anything but a positive count.
 std::size_t count_argument(const char* text) {
   char* end = nullptr;
   const unsigned long long value = std::strtoull(text, &end, 10);
-  if (end == text || *end != '\0' || value == 0)
-    fail(fmt::format("not a positive count: {}", text));
-  return value;
+  return end == text || *end != '\0' ? 0 : value;
 }
 
-Options parse(int argc, char** argv) {
+// Nothing for a command line it does not understand.
+std::optional<Options> parse(int argc, char** argv) {
   Options options;
   const char* configured = std::getenv("STRONGHOLD_BENCH_DIR");
   options.dir = configured != nullptr ? configured : "bench-data";
+  if (argc % 2 == 0)
+    return std::nullopt;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     if (flag == "--keys")
@@ -82,10 +85,10 @@ Options parse(int argc, char** argv) {
     else if (flag == "--measure-open")
       options.measure_open = argv[i + 1];
     else
-      fail("usage: bench_scale [--keys N] [--commits M] [--dir DIR]");
+      return std::nullopt;
   }
-  if (argc % 2 == 0 || options.keys < 100)
-    fail("usage: bench_scale [--keys N] [--commits M] [--dir DIR] (N at least 100)");
+  if (options.keys < 100 || options.commits == 0)
+    return std::nullopt;
   return options;
 }
 
@@ -306,7 +309,12 @@ void report_commits(const std::string& path, const std::filesystem::path& dir, s
 }  // namespace
 
 int main(int argc, char** argv) {
-  const Options options = parse(argc, argv);
+  const auto parsed = parse(argc, argv);
+  if (!parsed) {
+    fmt::print(stderr, "usage: bench_scale [--keys N] [--commits M] [--dir DIR] (N at least 100)\n");
+    return 2;
+  }
+  const Options& options = *parsed;
   if (sodium_init() < 0)
     fail("libsodium did not initialize");
   if (!options.measure_open.empty())
