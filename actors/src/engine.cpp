@@ -15,6 +15,7 @@
 #include "audit_trail.hpp"
 #include "dispatch.hpp"
 #include "identity_registry.hpp"
+#include "pending_writes.hpp"
 #include "policy_book.hpp"
 #include "rust_import.hpp"
 #include "stronghold/actors/pending.hpp"
@@ -354,6 +355,14 @@ struct VaultActorState {
   // The request whose handler runs now, and whether that handler announces its outcome itself
   // (after a password KDF, or not at all): see serve.
   Envelope* serving = nullptr;
+  const PolicyFacts* serving_facts = nullptr;  // the places it names, read before it ran
+  PendingWrites pending_writes;                // staged, not yet durable: requests naming them wait
+  struct Deferred {
+    Envelope envelope;
+    caf::typed_response_promise<Reply> promise;
+    std::uint64_t id = 0;  // in `waiting`
+  };
+  std::vector<Deferred> deferred;  // for pending writes
   bool announces_itself = false;
   static const char* name;
 
@@ -400,6 +409,16 @@ void compact(VaultSelf self) {
         .then([](caf::ok_atom) {}, [self](caf::error& failure) { self->quit(failure); });
 }
 
+// Sends the requests that waited for pending writes through the mailbox again: those whose places
+// are still pending wait again.
+void release_deferred(VaultSelf self) {
+  auto& state = self->state;
+  for (auto& deferred : std::exchange(state.deferred, {})) {
+    state.waiting.done(deferred.id);
+    deferred.promise.delegate(caf::actor_cast<vault_actor>(self), std::move(deferred.envelope));
+  }
+}
+
 template <class T, class Next>
 void after_durable(VaultSelf self, vault::Transaction&& tx, caf::typed_response_promise<T> promise, Next next) {
   auto& state = self->state;
@@ -409,10 +428,20 @@ void after_durable(VaultSelf self, vault::Transaction&& tx, caf::typed_response_
     return;
   }
   const std::uint64_t id = state.waiting.add(promise);
+  // What a request's handler stages is hidden from the requests that name the same places until it
+  // is durable. (Changes staged outside a handler, such as use reservations, audit anchors and
+  // what runs after a password KDF, are not held back.)
+  std::optional<std::uint64_t> ticket;
+  if (state.serving_facts != nullptr)
+    ticket = state.pending_writes.add(*state.serving_facts);
   self->request(state.writer, state.journal_timeout, append_atom::value, std::move(*entry))
       .then(
-          [self, id, promise, next = std::move(next)](caf::ok_atom) mutable {
+          [self, id, ticket, promise, next = std::move(next)](caf::ok_atom) mutable {
             self->state.waiting.done(id);
+            if (ticket) {
+              self->state.pending_writes.settle(*ticket);
+              release_deferred(self);
+            }
             next(promise);
           },
           [self](caf::error& failure) {
@@ -713,11 +742,22 @@ std::optional<snapshot::AuditEntry> asked_entry(VaultSelf self) {
 // Runs the handler of `envelope`, remembering which request it serves: a handler that leaves its
 // outcome to a password KDF announces it then (after_password_kdf).
 caf::result<Reply> serve(VaultSelf self, VaultHandler handler, Envelope& envelope) {
+  const PolicyFacts facts = facts_of(envelope);  // a handler may move the request's fields away
   self->state.serving = &envelope;
+  self->state.serving_facts = &facts;
   self->state.announces_itself = false;
   auto result = handler(self, envelope.request);
   self->state.serving = nullptr;
+  self->state.serving_facts = nullptr;
   return result;
+}
+
+// Holds a request that names a place with a pending write until the write is durable.
+caf::result<Reply> defer(VaultSelf self, Envelope& envelope) {
+  auto promise = self->make_response_promise<Reply>();
+  const std::uint64_t id = self->state.waiting.add(promise);
+  self->state.deferred.push_back({std::move(envelope), promise, id});
+  return promise;
 }
 
 // Has a password worker of its own run a KDF on `args` (it takes about a second by design, and
@@ -1815,6 +1855,8 @@ vault_actor::behavior_type vault_behavior(VaultSelf self, const std::shared_ptr<
         const VaultHandler handler = handler_of(vault_handlers(), envelope.kind);
         if (handler == nullptr)
           return not_served(envelope.kind);
+        if (!self->state.pending_writes.empty() && self->state.pending_writes.blocks(facts_of(envelope)))
+          return defer(self, envelope);
         return admit_and_run(self, handler, envelope);
       },
       [self](admitted_atom, Envelope& envelope) -> caf::result<Reply> {
@@ -1826,8 +1868,10 @@ vault_actor::behavior_type vault_behavior(VaultSelf self, const std::shared_ptr<
       [self](settle_atom) -> caf::result<caf::ok_atom> { return settle(self); },
       [self](material_atom, const Location& location) -> caf::result<vault::SigningMaterial> {
         auto& state = self->state;
-        if (state.audit.on() || state.approval_rule.on() || state.policies.governs(state.keystore(), location))
-          return vault::SigningMaterial{};  // no secret: sign through the vault actor, where policies and the log apply
+        if (state.audit.on() || state.approval_rule.on() || state.policies.governs(state.keystore(), location) ||
+            state.pending_writes.blocks(location.vault, location.record))
+          return vault::SigningMaterial{};  // no secret: sign through the vault actor, where policies, the log
+                                            // and pending writes apply
         auto material = state.keystore().signing_material(location, kSigningKeys);
         if (!material.ok())
           return to_error(material.status());
