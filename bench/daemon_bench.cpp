@@ -1,8 +1,9 @@
 // strongholdd over its socket against the in-process façade, in interleaved rounds: Ed25519
 // signatures per second with many requests in flight on each of a few connections (by the sign
 // op, and by the request op that carries any request of the vocabulary), and with batches of 64,
-// as a ratio of Engine::sign_async with as many in flight. The daemon is the real
-// binary, started here on a snapshot of its own.
+// as a ratio of Engine::sign_async with as many in flight, and all of them as a ratio of raw
+// libsodium signing on every core, measured in the same rounds. The daemon is the real binary,
+// started here on a snapshot of its own.
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -156,16 +157,30 @@ int main() {
   if (!engine->generate(key, vault::KeyType::ed25519).ok())
     return 1;
 
-  std::vector<double> facade, single, requested, batched;
+  // Per round: the raw rate, then each way as a ratio of the façade's and of the raw rate.
+  std::vector<double> raw, facade, facade_raw, single, single_raw, requested, batched, batched_raw;
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   for (int round = 0; round < kRounds; ++round) {
+    raw.push_back(raw_rate(cores, RawEd25519{}));
     facade.push_back(facade_rate(*engine, key));
-    single.push_back(daemon_rate(socket, Mode::sign_op) / facade.back());
+    facade_raw.push_back(facade.back() / raw.back());
+    const double sign_op = daemon_rate(socket, Mode::sign_op);
+    single.push_back(sign_op / facade.back());
+    single_raw.push_back(sign_op / raw.back());
     requested.push_back(daemon_rate(socket, Mode::request_op) / facade.back());
-    batched.push_back(daemon_rate(socket, Mode::batch_op) / facade.back());
+    const double batch_op = daemon_rate(socket, Mode::batch_op);
+    batched.push_back(batch_op / facade.back());
+    batched_raw.push_back(batch_op / raw.back());
   }
   fmt::print("strongholdd over its Unix socket, {} connections, median of {} interleaved rounds\n", kConnections,
              kRounds);
-  fmt::print("  in-process façade async, {} in flight   {:>8.0f}/s\n", kConnections * kInFlight, median(facade));
+  fmt::print("  raw libsodium, {} threads                 {:>8.0f}/s\n", cores, median(raw));
+  fmt::print("  in-process façade async, {} in flight   {:>8.0f}/s = {:.2f} x raw (rounds {:.2f}..{:.2f})\n",
+             kConnections * kInFlight, median(facade), median(facade_raw), min(facade_raw), max(facade_raw));
+  fmt::print("  daemon, {} requests in flight each        {:.2f} x raw (rounds {:.2f}..{:.2f})\n", kInFlight,
+             median(single_raw), min(single_raw), max(single_raw));
+  fmt::print("  daemon, batches of 64, {} messages each   {:.2f} x raw (rounds {:.2f}..{:.2f})\n", kInFlight,
+             median(batched_raw), min(batched_raw), max(batched_raw));
   fmt::print("  daemon, {} requests in flight each        {:.2f} x façade (rounds {:.2f}..{:.2f})\n", kInFlight,
              median(single), min(single), max(single));
   fmt::print("  daemon, {} sign requests (op 11) each    {:.2f} x façade (rounds {:.2f}..{:.2f})\n", kInFlight,

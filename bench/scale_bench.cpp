@@ -303,7 +303,8 @@ void report_commits(const std::string& path, const std::filesystem::path& dir, s
       median, commit.at(0.99), commit.at(0.999), commit.us.back(), commit.us.back() / median, stalls);
   fmt::print("   raw 200-byte append + fdatasync beside it: median {:.0f} us, p99 {:.0f} us, max {:.0f} us\n",
              sync.at(0.5), sync.at(0.99), sync.us.back());
-  fmt::print("   median commit / median raw fdatasync = {:.2f}\n", median / sync.at(0.5));
+  fmt::print("   commit / raw fdatasync: median {:.2f}, p99 {:.2f}, p99.9 {:.2f}, max {:.2f}\n", median / sync.at(0.5),
+             commit.at(0.99) / sync.at(0.99), commit.at(0.999) / sync.at(0.999), commit.us.back() / sync.us.back());
 }
 
 }  // namespace

@@ -845,7 +845,7 @@ caf::result<Reply> write_into(VaultSelf self, const Location& into, vault::Overw
 Status set_expiry(vault::Transaction& tx, const Location& at, std::int64_t expires_at) {
   constexpr vault::KeyTypes kAnyKey = vault::key_types(KeyType::seed, KeyType::ed25519, KeyType::x25519,
                                                        KeyType::secp256k1, KeyType::symmetric, KeyType::opaque);
-  return tx.keystore().use(at, kAnyKey, [&](ByteView secret, const vault::Record& record) {
+  return tx.use(at, kAnyKey, [&](ByteView secret, const vault::Record& record) {
     return tx.put(at, record.type, secret, record.public_key, {record.hint, expires_at});
   });
 }

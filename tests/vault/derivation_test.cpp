@@ -611,3 +611,56 @@ TEST_CASE_FIXTURE(KeystoreFixture, "seeds: 16 to 64 random bytes, each a start f
         derive_node_public(keystore, at("seed/other"), "m/0'", Curve::ed25519).value().public_key);
   CHECK(!record_equals(keystore, at("seed/long"), Bytes(64, 0)).value());
 }
+
+TEST_CASE_FIXTURE(KeystoreFixture,
+                  "a transaction reads what it staged: a seed derived from, a key copied, a deletion") {
+  const Bytes seed(64, 0x42);
+  vault::Transaction tx(keystore);
+  REQUIRE(vault::import_key(tx, at("w/seed"), KeyType::seed, seed).ok());
+  auto derived = vault::derive_key(tx, at("w/seed"), "m/44'/4218'/0'", vault::Curve::ed25519, at("w/derived"));
+  REQUIRE_MESSAGE(derived.ok(), derived.status().to_string());
+  auto child = vault::derive_key(tx, at("w/derived"), "m/1'", vault::Curve::ed25519, at("w/child"));
+  REQUIRE_MESSAGE(child.ok(), child.status().to_string());  // the staged key's staged chain code
+  REQUIRE(vault::copy_record(tx, at("w/child"), at("w/copy")).ok());
+  REQUIRE(tx.revoke(at("w/derived")).ok());
+  CHECK(vault::copy_record(tx, at("w/derived"), at("w/gone")).code() == Errc::not_found);
+  REQUIRE(keystore.commit(std::move(tx)).ok());
+
+  // The same keys as when each step commits before the next reads.
+  vault::Transaction step(keystore);
+  auto again = vault::derive_key(step, at("w/seed"), "m/44'/4218'/0'/1'", vault::Curve::ed25519, at("w/again"));
+  REQUIRE(again.ok());
+  REQUIRE(keystore.commit(std::move(step)).ok());
+  CHECK(*again == *child);
+  CHECK(keystore.public_key(at("w/copy")).value() == *child);
+  CHECK_FALSE(keystore.exists(at("w/derived")));
+  CHECK_FALSE(keystore.exists(at("w/gone")));
+  // The copy kept the child's chain code: it derives as the child does.
+  vault::Transaction from_copy(keystore);
+  auto grandchild = vault::derive_key(from_copy, at("w/copy"), "m/2'", vault::Curve::ed25519, at("w/grandchild"));
+  CHECK(grandchild.ok());
+}
+
+TEST_CASE_FIXTURE(KeystoreFixture, "a transaction reads the last of its own writes to a place") {
+  put("w/key", KeyType::symmetric, Bytes(32, 1));
+  vault::Transaction tx(keystore, vault::Overwrite::replace);
+  REQUIRE(vault::import_key(tx, at("w/key"), KeyType::symmetric, Bytes(32, 2)).ok());
+  REQUIRE(vault::import_key(tx, at("w/key"), KeyType::symmetric, Bytes(32, 3)).ok());
+  Bytes seen;
+  REQUIRE(tx.use(at("w/key"), vault::key_types(KeyType::symmetric), [&](ByteView secret, const vault::Record&) {
+              seen.assign(secret.begin(), secret.end());
+              return Status();
+            }).ok());
+  CHECK(seen == Bytes(32, 3));
+  CHECK(tx.use(at("w/key"), vault::key_types(KeyType::ed25519), [](ByteView, const vault::Record&) {
+            return Status();
+          }).code() == Errc::wrong_key_type);
+  CHECK(keystore
+            .use(at("w/key"), vault::key_types(KeyType::symmetric),
+                 [&](ByteView secret, const vault::Record&) {
+                   seen.assign(secret.begin(), secret.end());
+                   return Status();
+                 })
+            .ok());
+  CHECK(seen == Bytes(32, 1));  // the keystore is as committed
+}

@@ -12,6 +12,8 @@ struct CompanionRecords {
   static Result<Bytes> read(const Keystore& keystore, const Location& location);
   // Calls `use` with the record's plaintext, which lives only for the call (a key).
   static Status use(const Keystore& keystore, const Location& location, FunctionRef<Status(ByteView)> use);
+  // The same as `tx` sees it (Transaction::use).
+  static Status use(const Transaction& tx, const Location& location, FunctionRef<Status(ByteView)> use);
   // Stores `value` at `location`, replacing what is there.
   static Status put(Transaction& tx, const Location& location, ByteView value);
   // Removes the record at `location`, if there is one.

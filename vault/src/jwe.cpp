@@ -90,7 +90,7 @@ Status concat_kdf(Transaction& tx, const Location& shared_secret, Hash hash, std
                   const RecordOptions& options) {
   if (length == 0 || length > kMaxSecretSize)
     return error(Errc::invalid_argument, "a derived key is 1 to {} bytes", kMaxSecretSize);
-  return tx.keystore().use(shared_secret, key_types(KeyType::symmetric), [&](ByteView secret, const Record&) {
+  return tx.use(shared_secret, key_types(KeyType::symmetric), [&](ByteView secret, const Record&) {
     ScratchFrame frame;
     SH_ASSIGN_OR_RETURN(auto derived, frame.take(length));
     SH_RETURN_IF_ERROR(concat_kdf(hash, secret, algorithm_id, agreement, derived));

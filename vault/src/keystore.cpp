@@ -634,6 +634,58 @@ Status Transaction::put_at(const Location& location, KeyType type, ByteView secr
   return {};
 }
 
+const Change* Transaction::staged_change(const VaultId& vault, const RecordId& record) const {
+  for (auto change = changes_.changes.rbegin(); change != changes_.changes.rend(); ++change) {
+    if (const auto* put = std::get_if<PutRecord>(&*change); put && put->vault == vault && put->record.id == record)
+      return &*change;
+    if (const auto* removed = std::get_if<RemoveRecord>(&*change);
+        removed && removed->vault == vault && removed->record == record)
+      return &*change;
+    if (const auto* gone = std::get_if<RemoveVault>(&*change); gone && gone->id == vault)
+      return &*change;
+  }
+  return nullptr;
+}
+
+Status Transaction::use(const Location& location, KeyTypes allowed, SecretUse use) const {
+  SH_RETURN_IF_ERROR(location.check());
+  return read(location, allowed, use);
+}
+
+Status Transaction::read(const Location& location, KeyTypes allowed, SecretUse use) const {
+  const Keystore::State& state = *keystore_.state_;
+  const auto vault = state.vault_id(location.vault);
+  const auto record = vault ? state.record_id(*vault, location.record) : std::nullopt;
+  const Change* staged = record ? staged_change(*vault, *record) : nullptr;
+  if (staged == nullptr)
+    return state.use(location, allowed, use);
+  const auto* put = std::get_if<PutRecord>(staged);
+  if (put == nullptr || put->record.revoked)
+    return error(Errc::not_found, "the record at {} was deleted", location.to_string());
+  return use_staged(location, *vault, put->record, allowed, use);
+}
+
+// As Keystore::State::use, from the staged record and its vault's key as this transaction has it.
+Status Transaction::use_staged(const Location& location, const VaultId& vault, const Record& record, KeyTypes allowed,
+                               SecretUse use) const {
+  runtime::StackWipe wipe(record.type == KeyType::secp256k1 || record.type == KeyType::seed);
+  if (record.expired_at(keystore_.state_->clock()))
+    return error(Errc::expired, "the record at {} has expired", location.to_string());
+  if (!allowed.contains(record.type))
+    return error(Errc::wrong_key_type, "the record at {} holds a {} key, which this operation does not take",
+                 location.to_string(), key_type_name(record.type));
+  const auto staged_vault = staged_->vaults.find(vault);
+  if (staged_vault == staged_->vaults.end())
+    return error(Errc::internal, "no key for the vault of {} in this transaction", location.to_string());
+  ScratchFrame frame;
+  SH_ASSIGN_OR_RETURN(auto vault_key, frame.take(kSealKeySize));
+  SH_ASSIGN_OR_RETURN(auto secret, frame.take(record.secret_size()));
+  SH_RETURN_IF_ERROR(staged_vault->second.key->open(vault_key));
+  const RecordAd ad(vault, record);
+  SH_RETURN_IF_ERROR(open(vault_key, ad.view(), record.sealed, secret));
+  return use(secret, record);
+}
+
 // A derived key's chain code (slip10.hpp) goes with it: no secret of a deleted key stays behind.
 Status Transaction::revoke(const Location& location) {
   SH_RETURN_IF_ERROR(location.check());
@@ -641,16 +693,30 @@ Status Transaction::revoke(const Location& location) {
   return CompanionRecords::remove(*this, companion_location(Companion::chain, location.vault, location.record));
 }
 
+// The record as this transaction sees it: the last it staged, else the committed one.
+Result<std::pair<VaultId, const Record*>> Transaction::find(const Location& location) const {
+  const Keystore::State& state = *keystore_.state_;
+  const auto vault = state.vault_id(location.vault);
+  const auto record = vault ? state.record_id(*vault, location.record) : std::nullopt;
+  if (const Change* staged = record ? staged_change(*vault, *record) : nullptr) {
+    if (const auto* put = std::get_if<PutRecord>(staged))
+      return std::pair{*vault, &put->record};
+    return error(Errc::not_found, "no record at {}", location.to_string());
+  }
+  SH_ASSIGN_OR_RETURN(Keystore::State::Found found, state.find(location));
+  return std::pair{found.vault->id, found.record};
+}
+
 Status Transaction::revoke_at(const Location& location) {
-  SH_ASSIGN_OR_RETURN(Keystore::State::Found found, keystore_.state_->find(location));
-  if (found.record->revoked)
+  SH_ASSIGN_OR_RETURN(const auto found, find(location));
+  if (found.second->revoked)
     return error(Errc::not_found, "the record at {} was already deleted", location.to_string());
   SH_ASSIGN_OR_RETURN(StagedVault * vault, stage_vault(location.vault));
-  Record revoked = *found.record;
+  Record revoked = *found.second;
   revoked.revoked = true;
   revoked.sealed.clear();
   revoked.version = ++vault->last_version;
-  changes_.changes.emplace_back(PutRecord{found.vault->id, std::move(revoked)});
+  changes_.changes.emplace_back(PutRecord{found.first, std::move(revoked)});
   return {};
 }
 
@@ -789,13 +855,17 @@ Status CompanionRecords::use(const Keystore& keystore, const Location& location,
                               [&](ByteView plain, const Record&) { return use(plain); });
 }
 
+Status CompanionRecords::use(const Transaction& tx, const Location& location, FunctionRef<Status(ByteView)> use) {
+  return tx.read(location, key_types(KeyType::opaque), [&](ByteView plain, const Record&) { return use(plain); });
+}
+
 Status CompanionRecords::put(Transaction& tx, const Location& location, ByteView value) {
   return tx.put_at(location, KeyType::opaque, value, {}, {}, Overwrite::replace);
 }
 
 Status CompanionRecords::remove(Transaction& tx, const Location& location) {
-  const auto found = tx.keystore_.state_->find(location);
-  if (!found.ok() || found->record->revoked)
+  const auto found = tx.find(location);  // a companion this transaction staged goes too
+  if (!found.ok() || found->second->revoked)
     return {};
   return tx.revoke_at(location);
 }

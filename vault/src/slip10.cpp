@@ -129,7 +129,14 @@ Location chain_location(const Location& key) { return companion_location(Compani
 
 // The node of the derived key at `at` (its secret is `key`): the key and what its chain companion
 // holds, when that companion is of this very key.
-Status load_node(const Keystore& keystore, const Location& at, KeyType type, Curve curve, ByteView key, Node& node) {
+// Where a derivation reads its start and its chain code: the keystore, or a transaction, which
+// sees its own writes.
+struct NodeSource {
+  FunctionRef<Status(const Location&, KeyTypes, SecretUse)> key;
+  FunctionRef<Status(const Location&, FunctionRef<Status(ByteView)>)> companion;
+};
+
+Status load_node(const NodeSource& source, const Location& at, KeyType type, Curve curve, ByteView key, Node& node) {
   if ((type == KeyType::ed25519) != (curve == Curve::ed25519))
     return error(Errc::invalid_argument, "the key at {} is a {} key: derive from it on its own curve", at.to_string(),
                  key_type_name(type));
@@ -138,7 +145,7 @@ Status load_node(const Keystore& keystore, const Location& at, KeyType type, Cur
   std::memcpy(node.key, key.data(), sizeof node.key);
   SH_RETURN_IF_ERROR(compute_public(curve, node));
   bool matched = false;
-  Status read = CompanionRecords::use(keystore, chain_location(at), [&](ByteView stored) {
+  Status read = source.companion(chain_location(at), [&](ByteView stored) {
     matched = stored.size() == kStoredNodeSize && std::memcmp(stored.data() + 41, node.public_key, 33) == 0;
     if (matched) {
       std::memcpy(node.chain_code, stored.data(), 32);
@@ -172,16 +179,16 @@ Status store_node(Transaction& tx, const Location& into, const Node& node) {
 
 // Derives the node at `path` from the seed or derived key at `from` into `node` (scratch) and
 // calls `then`.
-Status with_node(const Keystore& keystore, const Location& from, std::string_view path, Curve curve,
+Status with_node(const NodeSource& source, const Location& from, std::string_view path, Curve curve,
                  FunctionRef<Status(const Node&)> then) {
   SH_ASSIGN_OR_RETURN(const std::vector<std::uint32_t> steps, parse_derivation_path(path));
   constexpr KeyTypes kStarts = key_types(KeyType::seed, KeyType::ed25519, KeyType::secp256k1);
-  return keystore.use(from, kStarts, [&](ByteView secret, const Record& record) {
+  return source.key(from, kStarts, [&](ByteView secret, const Record& record) {
     ScratchFrame frame;
     SH_ASSIGN_OR_RETURN(auto node_bytes, frame.take(sizeof(Node)));
     Node& node = *reinterpret_cast<Node*>(node_bytes.data());
     SH_RETURN_IF_ERROR(record.type == KeyType::seed ? derive_master(curve, secret, node)
-                                                    : load_node(keystore, from, record.type, curve, secret, node));
+                                                    : load_node(source, from, record.type, curve, secret, node));
     if (node.depth + steps.size() > kMaxDepth)  // BIP32 writes the depth in a byte
       return error(Errc::invalid_argument, "a node is at most {} steps from its seed; the key at {} is {} already",
                    kMaxDepth, from.to_string(), node.depth);
@@ -227,7 +234,11 @@ Result<std::vector<std::uint32_t>> parse_derivation_path(std::string_view text) 
 Result<Bytes> derive_key(Transaction& tx, const Location& from, std::string_view path, Curve curve,
                          const Location& into, const RecordOptions& options) {
   Bytes public_key;
-  SH_RETURN_IF_ERROR(with_node(tx.keystore(), from, path, curve, [&](const Node& node) {
+  const auto key = [&](const Location& at, KeyTypes allowed, SecretUse use) { return tx.use(at, allowed, use); };
+  const auto companion = [&](const Location& at, FunctionRef<Status(ByteView)> use) {
+    return CompanionRecords::use(tx, at, use);
+  };
+  SH_RETURN_IF_ERROR(with_node(NodeSource{key, companion}, from, path, curve, [&](const Node& node) {
     const bool ed = curve == Curve::ed25519;
     public_key.assign(node.public_key + (ed ? 1 : 0), node.public_key + 33);
     SH_RETURN_IF_ERROR(
@@ -238,16 +249,19 @@ Result<Bytes> derive_key(Transaction& tx, const Location& from, std::string_view
 }
 
 Status copy_chain_code(Transaction& tx, const Location& from, const Location& to) {
-  const Status copied = CompanionRecords::use(tx.keystore(), chain_location(from), [&](ByteView stored) {
-    return CompanionRecords::put(tx, chain_location(to), stored);
-  });
+  const Status copied = CompanionRecords::use(
+      tx, chain_location(from), [&](ByteView stored) { return CompanionRecords::put(tx, chain_location(to), stored); });
   return copied.code() == Errc::not_found ? Status() : copied;
 }
 
 Result<NodePublic> derive_node_public(const Keystore& keystore, const Location& from, std::string_view path,
                                       Curve curve) {
   NodePublic result;
-  SH_RETURN_IF_ERROR(with_node(keystore, from, path, curve, [&](const Node& node) {
+  const auto key = [&](const Location& at, KeyTypes allowed, SecretUse use) { return keystore.use(at, allowed, use); };
+  const auto companion = [&](const Location& at, FunctionRef<Status(ByteView)> use) {
+    return CompanionRecords::use(keystore, at, use);
+  };
+  SH_RETURN_IF_ERROR(with_node(NodeSource{key, companion}, from, path, curve, [&](const Node& node) {
     result = public_of(node);
     return Status{};
   }));

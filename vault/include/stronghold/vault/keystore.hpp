@@ -152,10 +152,11 @@ struct ImportedRecord {
 // documents): put_secret and delete_secret refuse them, so no front end can break the index.
 inline constexpr std::string_view kReservedSecretPrefix = "identity/";
 
-// The writes of one unit of work. Procedures read the committed keystore: a transaction does
-// not see its own writes (recover a seed and derive from it in two transactions). Every write
-// obeys the transaction's Overwrite rule: with refuse, a location that holds a live record, or
-// that this transaction already wrote, is already_exists.
+// The writes of one unit of work. A procedure reads through its transaction (use): it sees the
+// records the transaction staged itself, put, replaced or deleted, and the committed keystore
+// elsewhere, so a seed recovered and a key derived from it go in one commit. Every write obeys
+// the transaction's Overwrite rule: with refuse, a location that holds a live record, or that
+// this transaction already wrote, is already_exists.
 class Transaction {
  public:
   explicit Transaction(const Keystore& keystore, Overwrite overwrite = Overwrite::refuse);
@@ -164,6 +165,9 @@ class Transaction {
   ~Transaction();
 
   const Keystore& keystore() const noexcept { return keystore_; }
+  // Keystore::use as the transaction sees the keystore: a record it staged (the last write of it)
+  // is unsealed from its change; deleted there, it is not_found.
+  Status use(const Location& location, KeyTypes allowed, SecretUse use) const;
 
   Overwrite overwrite() const noexcept { return overwrite_; }
   void set_overwrite(Overwrite overwrite) noexcept { overwrite_ = overwrite; }
@@ -205,6 +209,15 @@ class Transaction {
   Status put_entry(std::string_view name, ByteView value, Overwrite overwrite);
   Status delete_entry(std::string_view name);
   Status revoke_at(const Location& location);  // revoke without the user-location checks
+  // The record at `location` as this transaction sees it, with its vault's id.
+  Result<std::pair<VaultId, const Record*>> find(const Location& location) const;
+  // use() without the user-location checks (companion records are read so).
+  Status read(const Location& location, KeyTypes allowed, SecretUse use) const;
+  // The last change this transaction staged for the record (a put, or a removal of it or of its
+  // vault); null when there is none.
+  const Change* staged_change(const VaultId& vault, const RecordId& record) const;
+  Status use_staged(const Location& location, const VaultId& vault, const Record& record, KeyTypes allowed,
+                    SecretUse use) const;
   const Keystore& keystore_;
   Overwrite overwrite_;
   ChangeSet changes_;
