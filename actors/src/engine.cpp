@@ -261,6 +261,13 @@ void flush(WriterSelf self) {
   state.waiting.clear();
 }
 
+// Closes the replaced file's handle on a thread of its own: the close frees the blocks of the
+// whole old file (snapshot::JournalWriter::take_retired).
+void close_elsewhere(std::unique_ptr<snapshot::AppendFile> file) {
+  if (file)
+    std::thread([retired = std::move(file)]() mutable { retired.reset(); }).detach();
+}
+
 // Folds a file beside its snapshot actor, then stops: detached, since it reads and writes the
 // whole file.
 using fold_actor =
@@ -295,6 +302,7 @@ void fold(WriterSelf self, const std::shared_ptr<const snapshot::FoldJob>& job) 
             auto& journal = *self->state.journal;
             if (Status finished = journal.finish_fold(start, folded_size); !finished.ok() && journal.broken())
               fail_writer(self, finished);
+            close_elsewhere(journal.take_retired());
           },
           [self](caf::error&) { self->state.journal->drop_fold(); });
 }
@@ -321,6 +329,7 @@ snapshot_actor::behavior_type snapshot_writer(WriterSelf self, const std::shared
         flush(self);  // earlier entries first
         if (Status replaced = self->state.journal->replace(image); !replaced.ok())
           return fail_writer(self, replaced);
+        close_elsewhere(self->state.journal->take_retired());
         return caf::ok_atom::value;
       },
       [self](flush_atom) { flush(self); },

@@ -99,7 +99,7 @@ Status JournalWriter::replace(const Image& image) {
 Status JournalWriter::move_into_place(const std::string& from, std::uint64_t size, const ChainPosition& end) {
   SH_RETURN_IF_ERROR(fs_->rename(from, path_));
   // From here the file at the path is the new one: the old handle must not be used.
-  file_.reset();
+  retired_ = std::move(file_);
   Status synced = fs_->sync_directory(path_);
   auto reopened = fs_->open_append(path_, false);
   if (!synced.ok() || !reopened.ok()) {
