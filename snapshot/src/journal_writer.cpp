@@ -89,6 +89,9 @@ Status JournalWriter::replace(const Image& image) {
   if (image.follows() != end_)
     return error(Errc::internal, "the new snapshot file holds the journal up to entry {}, the file up to entry {}",
                  image.follows().next_sequence, end_.next_sequence);
+  // A fold file a crash left may hold the state under a password this rewrite retires. A fold
+  // that still runs writes its file again; finish_fold then drops it, and an open removes it.
+  SH_RETURN_IF_ERROR(fs_->remove(fold_path(path_)));
   const std::string temporary = path_ + ".compact";
   SH_RETURN_IF_ERROR(write_temporary(*fs_, temporary, image.bytes()));
   ++generation_;  // a running fold folds the file this one replaces

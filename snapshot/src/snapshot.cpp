@@ -421,6 +421,10 @@ Snapshot::Snapshot(Chain chain, JournalWriter journal) noexcept
 Snapshot::~Snapshot() = default;
 
 Result<std::unique_ptr<Snapshot>> Snapshot::with_writer(std::unique_ptr<Chain::State> state) {
+  // What a crash left beside the file: a compaction or fold that never finished, which may hold
+  // the state under a password changed since. The file lock makes this writer the only one.
+  for (const std::string& leftover : {state->path + ".compact", JournalWriter::fold_path(state->path)})
+    SH_RETURN_IF_ERROR(state->fs.remove(leftover));
   SH_ASSIGN_OR_RETURN(auto append, state->fs.open_append(state->path, false));
   JournalWriter journal(state->fs, state->path, std::move(append), state->base_bytes + state->journal_bytes,
                         state->position, state->report.dropped_tail_bytes);

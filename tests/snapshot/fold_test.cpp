@@ -107,6 +107,25 @@ TEST_CASE_FIXTURE(SnapshotFixture,
   CHECK(fold_file(job, covers).ok());
 }
 
+TEST_CASE_FIXTURE(SnapshotFixture,
+                  "the files a crashed fold or compaction left, under the old password, go at open and at passwd") {
+  auto snapshot = create();
+  add_key(*snapshot, "a/0");
+  snapshot.reset();
+  const std::string folded = JournalWriter::fold_path(path);
+  const std::string compacted = path + ".compact";
+  for (const std::string& leftover : {folded, compacted})
+    test::write_bytes(leftover, read_file());  // the state, under the password of the moment
+  auto opened = open();
+  REQUIRE_MESSAGE(opened.ok(), opened.status().to_string());
+  CHECK_FALSE(std::filesystem::exists(folded));
+  CHECK_FALSE(std::filesystem::exists(compacted));
+
+  test::write_bytes(folded, read_file());  // as a fold that crashed in this process would leave it
+  REQUIRE((*opened)->change_password(Bytes{'n', 'e', 'w'}).ok());
+  CHECK_FALSE(std::filesystem::exists(folded));
+}
+
 TEST_CASE_FIXTURE(SnapshotFixture, "a version 2 body's chain position is authenticated") {
   auto snapshot = create();
   add_key(*snapshot, "a/0");

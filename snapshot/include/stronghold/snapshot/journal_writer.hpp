@@ -81,7 +81,8 @@ class JournalWriter {
   // Writes `image` to a temporary file, syncs it, renames it over the snapshot and syncs the
   // directory; later appends go to the new file and follow the image. An image that does not
   // hold every entry appended (made before the last of them was staged) is refused as internal:
-  // it would drop them.
+  // it would drop them. A fold file left beside the snapshot is removed first: it may hold the
+  // state under a password the image retires.
   Status replace(const Image& image);
 
   // The compaction beside the commits (chain.hpp, FoldJob). begin_fold removes a fold file left
