@@ -182,10 +182,10 @@ struct Chain::State {
     return vault::open(key, associated_data, sealed, plaintext);
   }
 
-  // Header and body of the current state, and the chain position that starts after them: in
-  // version 2 the chain goes on from where it stands, so entries already staged still follow.
-  Result<Bytes> image(ChainPosition& leaves) const {
-    const ChainPosition start = position;
+  // Header and body of the current state, and the chain position that starts after them. In
+  // version 2 that is `start`: where the chain stands, for a fold (the entries appended meanwhile
+  // follow it), or a fresh one (fresh_start) for a rewrite in place.
+  Result<Bytes> image(const ChainPosition& start, ChainPosition& leaves) const {
     Bytes image = encode_header(header);
     if (header.version >= 2) {
       ByteWriter out(image);
@@ -197,6 +197,15 @@ struct Chain::State {
     image.insert(image.end(), body.begin(), body.end());
     leaves = header.version >= 2 ? start : ChainPosition{1, tag_of(body)};
     return image;
+  }
+
+  // The position a rewrite in place starts the chain at: the same sequence number, a random tag.
+  // Entries of the history the rewrite replaces (cut off by a crash, in a copy of the old file)
+  // then never authenticate after the new file's body.
+  ChainPosition fresh_start() const {
+    ChainPosition start{position.next_sequence, {}};
+    runtime::random_bytes(start.previous_tag);
+    return start;
   }
 
   // The sealed journal entry for `changes`, next in the chain (the chain is not advanced).
@@ -366,7 +375,7 @@ Result<StagedEntry> Chain::stage(vault::ChangeSet changes) {
 
 Result<Image> Chain::image() const {
   ChainPosition leaves;
-  SH_ASSIGN_OR_RETURN(Bytes image, state_->image(leaves));
+  SH_ASSIGN_OR_RETURN(Bytes image, state_->image(state_->fresh_start(), leaves));
   return Image(std::move(image), state_->position, leaves);
 }
 
@@ -448,7 +457,7 @@ Result<std::unique_ptr<Snapshot>> Snapshot::create(FileSystem& fs, const std::st
   SH_ASSIGN_OR_RETURN(vault::Keystore keystore, vault::Keystore::create(snapshot_key, options.clock));
   state->keystore.emplace(std::move(keystore));
   // The first file is written like a compacted one.
-  SH_ASSIGN_OR_RETURN(const Bytes image, state->image(state->position));
+  SH_ASSIGN_OR_RETURN(const Bytes image, state->image(state->fresh_start(), state->position));
   SH_RETURN_IF_ERROR(write_file_atomically(fs, state->path, image));
   state->base_bytes = image.size();
   return with_writer(std::move(state));
@@ -504,7 +513,7 @@ Result<std::unique_ptr<Chain::State>> load_prefix(const FoldJob& job, std::uint6
 Result<std::uint64_t> fold_file(const FoldJob& job, std::uint64_t covers) {
   SH_ASSIGN_OR_RETURN(const auto state, load_prefix(job, covers));
   ChainPosition leaves;
-  SH_ASSIGN_OR_RETURN(const Bytes image, state->image(leaves));
+  SH_ASSIGN_OR_RETURN(const Bytes image, state->image(state->position, leaves));
   const std::string folded = JournalWriter::fold_path(job.file.path);
   // Created, never replaced: a fold file that is there belongs to another fold.
   auto out = job.file.fs->open_append(folded, true);

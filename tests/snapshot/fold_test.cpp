@@ -126,6 +126,31 @@ TEST_CASE_FIXTURE(SnapshotFixture,
   CHECK_FALSE(std::filesystem::exists(folded));
 }
 
+TEST_CASE_FIXTURE(SnapshotFixture, "an entry of the history a rewrite in place replaced does not follow it") {
+  auto snapshot = create();
+  add_key(*snapshot, "a/0");
+  REQUIRE(snapshot->compact().ok());
+  snapshot.reset();
+  const Bytes rewritten = read_file();
+  auto opened = open();
+  REQUIRE(opened.ok());
+  add_key(**opened, "a/1");
+  opened->reset();
+  const Bytes with_entry = read_file();
+  const Bytes entry(with_entry.begin() + static_cast<std::ptrdiff_t>(rewritten.size()), with_entry.end());
+
+  write_file(rewritten);  // the entry cut off, as a crash before its sync does
+  opened = open();
+  REQUIRE(opened.ok());
+  REQUIRE((*opened)->compact().ok());  // what a restart does: the same state, rewritten
+  opened->reset();
+  Bytes spliced = read_file();
+  spliced.insert(spliced.end(), entry.begin(), entry.end());
+  write_file(spliced);
+  opened = open();
+  CHECK(opened.code() == Errc::corrupted);
+}
+
 TEST_CASE_FIXTURE(SnapshotFixture, "a version 2 body's chain position is authenticated") {
   auto snapshot = create();
   add_key(*snapshot, "a/0");

@@ -469,17 +469,16 @@ TEST_CASE_FIXTURE(SnapshotFixture, "a journal writer refuses an entry that does 
     REQUIRE(journal.append(first).ok());
     CHECK(journal.append(first).code() == Errc::internal);  // twice
     REQUIRE(journal.append(second).ok());
-    const auto image = chain.compact();
-    REQUIRE(image.ok());
     const StagedEntry third = stage_key(chain, "o/3");
-    REQUIRE(journal.append(third).ok());                      // the chain goes on across the image...
-    CHECK(journal.replace(*image).code() == Errc::internal);  // ...which then lacks the entry
-    CHECK(journal.append(third).code() == Errc::internal);    // twice
-    const auto holding_third = chain.compact();
-    REQUIRE(holding_third.ok());
-    REQUIRE(journal.replace(*holding_third).ok());
-    CHECK(journal.append(second).code() == Errc::internal);  // from before the image
-    REQUIRE(journal.append(stage_key(chain, "o/4")).ok());
+    const auto image = chain.compact();  // holds the third entry, not yet appended
+    REQUIRE(image.ok());
+    const StagedEntry fourth = stage_key(chain, "o/4");
+    CHECK(journal.append(fourth).code() == Errc::internal);   // it follows the image, not the file
+    CHECK(journal.replace(*image).code() == Errc::internal);  // the file lacks an entry the image holds
+    REQUIRE(journal.append(third).ok());
+    REQUIRE(journal.replace(*image).ok());
+    CHECK(journal.append(third).code() == Errc::internal);  // from before the image
+    REQUIRE(journal.append(fourth).ok());
     REQUIRE(journal.sync().ok());
     CHECK_FALSE(journal.broken());
   }
