@@ -364,14 +364,17 @@ struct VaultActorState {
   // The request whose handler runs now, and whether that handler announces its outcome itself
   // (after a password KDF, or not at all): see serve.
   Envelope* serving = nullptr;
-  const PolicyFacts* serving_facts = nullptr;  // the places it names, read before it ran
-  PendingWrites pending_writes;                // staged, not yet durable: requests naming them wait
+  PendingWrites pending_writes;  // staged, not yet durable, and the requests that wait for them
+  // Where a waiting request goes on when it runs: the request as it came, or past its policies'
+  // admission, or past its fail-closed audit entry.
+  enum class Stage : std::uint8_t { arrived, admitted, audited };
   struct Deferred {
     Envelope envelope;
     caf::typed_response_promise<Reply> promise;
     std::uint64_t id = 0;  // in `waiting`
+    Stage stage = Stage::arrived;
   };
-  std::vector<Deferred> deferred;  // for pending writes
+  std::map<std::uint64_t, Deferred> deferred;  // by their id in pending_writes
   bool announces_itself = false;
   static const char* name;
 
@@ -384,7 +387,9 @@ using vault_actor = engine_actor::extend<caf::reacts_to<signers_atom, std::vecto
                                          // A request its policies admitted, once its use reservation is durable.
                                          caf::replies_to<admitted_atom, Envelope>::with<Reply>,
                                          // A request whose audit entry is durable (fail-closed mode).
-                                         caf::replies_to<audited_atom, Envelope>::with<Reply>>;
+                                         caf::replies_to<audited_atom, Envelope>::with<Reply>,
+                                         // A request that waited for pending writes (pending_writes.hpp).
+                                         caf::replies_to<released_atom, std::uint64_t>::with<Reply>>;
 using VaultSelf = vault_actor::stateful_pointer<VaultActorState>;
 using VaultHandler = caf::result<Reply> (*)(VaultSelf, caf::message&);
 
@@ -393,15 +398,48 @@ using VaultHandler = caf::result<Reply> (*)(VaultSelf, caf::message&);
 // the snapshot actor stops and the supervisor restarts both from the file.
 // Stages the transaction, with the audit log's head when it moved: the snapshot then records how
 // far the log reached (the anchor that exposes a log cut back), at no extra write.
-Result<snapshot::StagedEntry> stage(VaultSelf self, vault::Transaction&& tx) {
+// A staged change set on its way to the file, and the ticket that holds its places back until
+// the file has it.
+struct Staged {
+  snapshot::StagedEntry entry;
+  std::uint64_t ticket = 0;
+};
+
+// Stages `changes`: the state holds them at once, the requests that name their places wait until
+// the file does too (made_durable).
+Result<Staged> stage_changes(VaultSelf self, vault::ChangeSet changes) {
+  auto& state = self->state;
+  Places written = places_written(changes);
+  SH_ASSIGN_OR_RETURN(snapshot::StagedEntry entry, state.snapshot->stage(std::move(changes)));
+  return Staged{std::move(entry), state.pending_writes.add(std::move(written))};
+}
+
+Result<Staged> stage(VaultSelf self, vault::Transaction&& tx) {
   auto& state = self->state;
   const auto anchor = state.audit.unanchored();
   if (anchor)
     SH_RETURN_IF_ERROR(vault::write_audit_anchor(tx, *anchor));
-  auto staged = state.snapshot->stage(std::move(tx).take());
+  auto staged = stage_changes(self, std::move(tx).take());
   if (staged.ok() && anchor)
     state.audit.anchored(*anchor);
   return staged;
+}
+
+// Sends the requests that waited for pending writes and may run now back to the vault actor, in
+// the order they came (they run from released_atom).
+void release_deferred(VaultSelf self) {
+  auto& state = self->state;
+  for (const std::uint64_t waiter : state.pending_writes.release()) {
+    VaultActorState::Deferred& deferred = state.deferred.at(waiter);
+    state.waiting.done(deferred.id);
+    deferred.promise.delegate(caf::actor_cast<vault_actor>(self), released_atom::value, waiter);
+  }
+}
+
+// A staged write is in the file: the requests that waited for it may run.
+void made_durable(VaultSelf self, std::uint64_t ticket) {
+  self->state.pending_writes.settle(ticket);
+  release_deferred(self);
 }
 
 // Past the threshold the snapshot actor folds the journal beside the commits. A version 1 file
@@ -418,39 +456,20 @@ void compact(VaultSelf self) {
         .then([](caf::ok_atom) {}, [self](caf::error& failure) { self->quit(failure); });
 }
 
-// Sends the requests that waited for pending writes through the mailbox again: those whose places
-// are still pending wait again.
-void release_deferred(VaultSelf self) {
-  auto& state = self->state;
-  for (auto& deferred : std::exchange(state.deferred, {})) {
-    state.waiting.done(deferred.id);
-    deferred.promise.delegate(caf::actor_cast<vault_actor>(self), std::move(deferred.envelope));
-  }
-}
-
 template <class T, class Next>
 void after_durable(VaultSelf self, vault::Transaction&& tx, caf::typed_response_promise<T> promise, Next next) {
   auto& state = self->state;
-  auto entry = stage(self, std::move(tx));
-  if (!entry.ok()) {
-    promise.deliver(to_error(entry.status()));
+  auto staged = stage(self, std::move(tx));
+  if (!staged.ok()) {
+    promise.deliver(to_error(staged.status()));
     return;
   }
   const std::uint64_t id = state.waiting.add(promise);
-  // What a request's handler stages is hidden from the requests that name the same places until it
-  // is durable. (Changes staged outside a handler, such as use reservations, audit anchors and
-  // what runs after a password KDF, are not held back.)
-  std::optional<std::uint64_t> ticket;
-  if (state.serving_facts != nullptr)
-    ticket = state.pending_writes.add(*state.serving_facts);
-  self->request(state.writer, state.journal_timeout, append_atom::value, std::move(*entry))
+  self->request(state.writer, state.journal_timeout, append_atom::value, std::move(staged->entry))
       .then(
-          [self, id, ticket, promise, next = std::move(next)](caf::ok_atom) mutable {
+          [self, id, ticket = staged->ticket, promise, next = std::move(next)](caf::ok_atom) mutable {
             self->state.waiting.done(id);
-            if (ticket) {
-              self->state.pending_writes.settle(*ticket);
-              release_deferred(self);
-            }
+            made_durable(self, ticket);
             next(promise);
           },
           [self](caf::error& failure) {
@@ -701,12 +720,13 @@ caf::result<Reply> handle(VaultSelf self, CollectGarbage&) {
   auto& state = self->state;
   if (vault::ChangeSet garbage = state.keystore().garbage(); !garbage.empty()) {
     state.generations->bump_all();
-    auto entry = state.snapshot->stage(std::move(garbage));
-    if (!entry.ok())
-      return to_error(entry.status());
+    auto staged = stage_changes(self, std::move(garbage));
+    if (!staged.ok())
+      return to_error(staged.status());
     // Answered by the replacement below, which the snapshot actor handles after this.
-    self->request(state.writer, state.journal_timeout, append_atom::value, std::move(*entry))
-        .then([](caf::ok_atom) {}, [self](caf::error& failure) { self->quit(failure); });
+    self->request(state.writer, state.journal_timeout, append_atom::value, std::move(staged->entry))
+        .then([self, ticket = staged->ticket](caf::ok_atom) { made_durable(self, ticket); },
+              [self](caf::error& failure) { self->quit(failure); });
   }
   auto promise = self->make_response_promise<Reply>();
   replace_file(self, state.snapshot->compact(), promise);
@@ -751,22 +771,11 @@ std::optional<snapshot::AuditEntry> asked_entry(VaultSelf self) {
 // Runs the handler of `envelope`, remembering which request it serves: a handler that leaves its
 // outcome to a password KDF announces it then (after_password_kdf).
 caf::result<Reply> serve(VaultSelf self, VaultHandler handler, Envelope& envelope) {
-  const PolicyFacts facts = facts_of(envelope);  // a handler may move the request's fields away
   self->state.serving = &envelope;
-  self->state.serving_facts = &facts;
   self->state.announces_itself = false;
   auto result = handler(self, envelope.request);
   self->state.serving = nullptr;
-  self->state.serving_facts = nullptr;
   return result;
-}
-
-// Holds a request that names a place with a pending write until the write is durable.
-caf::result<Reply> defer(VaultSelf self, Envelope& envelope) {
-  auto promise = self->make_response_promise<Reply>();
-  const std::uint64_t id = self->state.waiting.add(promise);
-  self->state.deferred.push_back({std::move(envelope), promise, id});
-  return promise;
 }
 
 // Has a password worker of its own run a KDF on `args` (it takes about a second by design, and
@@ -1643,14 +1652,15 @@ std::int64_t now_ms() {
 // from the file, like any failed append.
 void reserve_ahead(VaultSelf self, vault::Transaction&& tx, std::vector<UseReservation> reservations) {
   auto& state = self->state;
-  auto entry = stage(self, std::move(tx));
-  if (!entry.ok()) {
-    self->quit(to_error(entry.status()));  // memory may be ahead of the file: restart from it
+  auto staged = stage(self, std::move(tx));
+  if (!staged.ok()) {
+    self->quit(to_error(staged.status()));  // memory may be ahead of the file: restart from it
     return;
   }
-  self->request(state.writer, state.journal_timeout, append_atom::value, std::move(*entry))
+  self->request(state.writer, state.journal_timeout, append_atom::value, std::move(staged->entry))
       .then(
-          [self, reservations = std::move(reservations)](caf::ok_atom) {
+          [self, ticket = staged->ticket, reservations = std::move(reservations)](caf::ok_atom) {
+            made_durable(self, ticket);
             for (const UseReservation& reservation : reservations)
               self->state.policies.reserved(reservation);
           },
@@ -1841,6 +1851,52 @@ caf::result<caf::ok_atom> settle(VaultSelf self) {
   return promise;
 }
 
+using Stage = VaultActorState::Stage;
+
+// Runs `envelope` from `stage` on.
+caf::result<Reply> run_from(VaultSelf self, Envelope& envelope, Stage stage) {
+  const VaultHandler handler = handler_of(vault_handlers(), envelope.kind);
+  switch (stage) {
+    case Stage::arrived: return admit_and_run(self, handler, envelope);
+    case Stage::admitted: return run_audited(self, handler, envelope);
+    case Stage::audited: return run_logged(self, handler, envelope, true);
+  }
+  return to_error(Status(Errc::internal, "a request at an unknown stage"));
+}
+
+// Runs `envelope` from `stage` on, or has it wait for the pending writes it names (durable before
+// visible, pending_writes.hpp). As it arrives it also waits behind the requests already waiting on
+// its places; at a later stage it came before them, and waits for the pending writes only.
+caf::result<Reply> proceed(VaultSelf self, Envelope& envelope, Stage stage) {
+  auto& state = self->state;
+  if (state.pending_writes.idle())
+    return run_from(self, envelope, stage);
+  Places places = places_named(state.keystore(), facts_of(envelope));
+  const bool wait =
+      stage == Stage::arrived ? state.pending_writes.must_wait(places) : state.pending_writes.holds(places);
+  if (!wait)
+    return run_from(self, envelope, stage);
+  auto promise = self->make_response_promise<Reply>();
+  const std::uint64_t id = state.waiting.add(promise);
+  state.deferred.emplace(state.pending_writes.wait(std::move(places)),
+                         VaultActorState::Deferred{std::move(envelope), promise, id, stage});
+  return promise;
+}
+
+// Runs a request that waited (release_deferred sent it), then releases the ones it held back.
+caf::result<Reply> run_released(VaultSelf self, std::uint64_t waiter) {
+  auto& state = self->state;
+  const auto found = state.deferred.find(waiter);
+  if (found == state.deferred.end())
+    return to_error(Status(Errc::internal, "no request waits under that number"));
+  VaultActorState::Deferred deferred = std::move(found->second);
+  state.deferred.erase(found);
+  state.pending_writes.ran(waiter);
+  auto result = run_from(self, deferred.envelope, deferred.stage);
+  release_deferred(self);  // a write it staged holds back the ones behind it
+  return result;
+}
+
 vault_actor::behavior_type vault_behavior(VaultSelf self, const std::shared_ptr<snapshot::Chain>& chain,
                                           std::shared_ptr<ReopenKeys> reopen_keys, snapshot_actor writer,
                                           std::vector<signer_actor> signers, const EngineOptions& options) {
@@ -1864,23 +1920,22 @@ vault_actor::behavior_type vault_behavior(VaultSelf self, const std::shared_ptr<
         const VaultHandler handler = handler_of(vault_handlers(), envelope.kind);
         if (handler == nullptr)
           return not_served(envelope.kind);
-        if (!self->state.pending_writes.empty() && self->state.pending_writes.blocks(facts_of(envelope)))
-          return defer(self, envelope);
-        return admit_and_run(self, handler, envelope);
+        return proceed(self, envelope, Stage::arrived);
       },
       [self](admitted_atom, Envelope& envelope) -> caf::result<Reply> {
-        return run_audited(self, handler_of(vault_handlers(), envelope.kind), envelope);
+        return proceed(self, envelope, Stage::admitted);
       },
       [self](audited_atom, Envelope& envelope) -> caf::result<Reply> {
-        return run_logged(self, handler_of(vault_handlers(), envelope.kind), envelope, true);
+        return proceed(self, envelope, Stage::audited);
       },
+      [self](released_atom, std::uint64_t waiter) -> caf::result<Reply> { return run_released(self, waiter); },
       [self](settle_atom) -> caf::result<caf::ok_atom> { return settle(self); },
       [self](material_atom, const Location& location) -> caf::result<vault::SigningMaterial> {
         auto& state = self->state;
-        if (state.audit.on() || state.approval_rule.on() || state.policies.governs(state.keystore(), location) ||
-            state.pending_writes.blocks(location.vault, location.record))
-          return vault::SigningMaterial{};  // no secret: sign through the vault actor, where policies, the log
-                                            // and pending writes apply
+        if (state.audit.on() || state.approval_rule.on() || state.policies.governs(state.keystore(), location))
+          return vault::SigningMaterial{};  // no secret: sign through the vault actor, where policies and the log apply
+        if (state.pending_writes.holds(place_of(state.keystore(), location.vault, location.record)))
+          return to_error(Status(Errc::busy, "a write of this key is not durable yet"));  // for now: not cached
         auto material = state.keystore().signing_material(location, kSigningKeys);
         if (!material.ok())
           return to_error(material.status());

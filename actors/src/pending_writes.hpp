@@ -1,41 +1,87 @@
-// The places whose changes the vault actor has staged but the file does not hold yet. A request
-// that names one waits until it does (durable before visible): no key signs, and no value is
-// read, that a crash could still take back; and no later change of the same place overtakes it.
-// Places are named as requests name them (PolicedTarget): a vault and a record, or a whole vault.
+// Durable before visible: the places whose changes the vault actor has staged but the file does
+// not hold yet, and the requests that wait for them. No key signs, and no value is read, that a
+// crash could still take back.
+//
+// A write's places come from the change set it staged, so every write counts, whichever request
+// (or none: a use reservation, an audit anchor) made it. A request's places come from what it names
+// (PolicyFacts); one that names none (a secret, a DID, a listing of every vault) waits for every
+// pending write. Requests that share a place run in the order they came: a waiting request holds
+// back the later ones that share a place with it, so no write overtakes a read that came first, and
+// no stream of writes starves a request that waits.
 #pragma once
 
 #include <cstdint>
 #include <map>
-#include <string>
 #include <utility>
 #include <vector>
 
 #include "policy_book.hpp"
+#include "stronghold/vault/keystore.hpp"
 
 namespace stronghold::actors {
 
-class PendingWrites {
+// Places in a keystore's ids: whole vaults, records, or everything.
+struct Places {
+  std::vector<vault::VaultId> vaults;
+  std::vector<std::pair<vault::VaultId, vault::RecordId>> records;
+  bool everything = false;
+};
+
+// What a change set writes: the vaults it puts or removes, and the records it puts or removes.
+Places places_written(const vault::ChangeSet& changes);
+// What a request names, in `keystore`'s ids; everything when it names no place.
+Places places_named(const vault::Keystore& keystore, const PolicyFacts& facts);
+// One record (or, with `record` empty, one vault).
+Places place_of(const vault::Keystore& keystore, const std::string& vault, const std::string& record);
+
+// A multiset of places, asked whether it shares one with other places.
+class PlaceCounts {
  public:
-  // Notes the places a staged change writes (the request's targets); the ticket settles them.
-  std::uint64_t add(const PolicyFacts& facts);
-  // The change is durable, or lost with the state that staged it.
-  void settle(std::uint64_t ticket);
-  bool empty() const noexcept { return tickets_.empty(); }
-  // Whether a request naming these places must wait.
-  bool blocks(const PolicyFacts& facts) const;
-  bool blocks(const std::string& vault, const std::string& record) const;
+  void add(const Places& places);
+  void remove(const Places& places);
+  bool overlaps(const Places& places) const;
 
  private:
-  using Place = std::pair<std::string, std::string>;  // record empty: the whole vault
-  struct Ticket {
-    std::vector<Place> places;
-    bool everything = false;
+  using RecordKey = std::pair<vault::VaultId, vault::RecordId>;
+  std::map<vault::VaultId, int> touched_;  // a place anywhere in the vault
+  std::map<vault::VaultId, int> whole_;
+  std::map<RecordKey, int> records_;
+  int everything_ = 0;
+  int entries_ = 0;
+};
+
+class PendingWrites {
+ public:
+  // Notes the places of a staged change set; settling the ticket (the change is durable, or lost
+  // with the state that staged it) frees them.
+  std::uint64_t add(Places written);
+  void settle(std::uint64_t ticket);
+  // Whether a write to one of `places` is pending.
+  bool holds(const Places& places) const { return pending_.overlaps(places); }
+  // Whether a request that arrives now naming `places` must wait: a pending write or an earlier
+  // waiting request shares one of them. Cheap when nothing is pending or waiting.
+  bool idle() const noexcept { return tickets_.empty() && waiters_.empty(); }
+  bool must_wait(const Places& places) const { return pending_.overlaps(places) || waiting_.overlaps(places); }
+
+  // Queues a request; the id names it in release and ran.
+  std::uint64_t wait(Places places);
+  // The queued requests that may run now, in the order they came: no pending write and no request
+  // queued before them shares a place with them. They stay queued, holding back later requests on
+  // their places, until ran() says they ran; release does not name them again.
+  std::vector<std::uint64_t> release();
+  void ran(std::uint64_t waiter);
+
+ private:
+  struct Waiter {
+    Places places;
+    bool released = false;
   };
-  std::map<std::uint64_t, Ticket> tickets_;
-  std::map<Place, int> places_;
-  std::map<std::string, int> vaults_;  // with a pending change anywhere in them
-  int everything_ = 0;                 // changes of every vault (an import of a whole export)
+  std::map<std::uint64_t, Places> tickets_;
+  PlaceCounts pending_;
+  std::map<std::uint64_t, Waiter> waiters_;  // in the order they came
+  PlaceCounts waiting_;
   std::uint64_t next_ticket_ = 0;
+  std::uint64_t next_waiter_ = 0;
 };
 
 }  // namespace stronghold::actors

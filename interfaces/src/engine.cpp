@@ -283,8 +283,10 @@ struct Engine::State {
       if (const auto found = cache.find(location); found != cache.end() && found->second.generation == generation)
         return check_expiry(found->second.material, location);
     }
-    SH_ASSIGN_OR_RETURN(vault::SigningMaterial fetched,
-                        ask<vault::SigningMaterial>(actors::material_atom::value, location));
+    auto asked = ask<vault::SigningMaterial>(actors::material_atom::value, location);
+    if (asked.code() == Errc::busy)
+      return vault::SigningMaterial{};  // a write of the key is not durable yet: through the vault actor, uncached
+    SH_ASSIGN_OR_RETURN(vault::SigningMaterial fetched, std::move(asked));
     {
       std::unique_lock lock(cache_mutex);
       cache.insert_or_assign(location, CachedKey{fetched, generation});

@@ -3,8 +3,10 @@
 // gone after the restart from the file, no signature was ever made with it.
 #include <condition_variable>
 #include <filesystem>
+#include <functional>
 #include <future>
 #include <mutex>
+#include <thread>
 #include <utility>
 
 #include <doctest/doctest.h>
@@ -90,49 +92,70 @@ class GatedFileSystem final : public snapshot::FileSystem {
   int waiting_ = 0;
 };
 
-}  // namespace
-
-TEST_CASE("a key signs only once its generate is durable: a failed sync leaves no signature behind") {
-  test::TempDir dir;
-  const std::string path = dir.file("visible.stronghold");
-  GatedFileSystem fs;
-  EngineOptions options = test::fast_engine_options();
-  options.file_system = &fs;
-  const Bytes password = {'v'};
-  auto engine = Engine::create(path, password, options);
-  REQUIRE(engine.ok());
-  const auto location = vault::Location::parse("hot/new").value();
-
+// Runs `write` with the syncs held at the gate and checks that `read` does not answer meanwhile;
+// then fails the sync: the write fails and so does the read, which never saw the lost change.
+void check_unseen_until_durable(GatedFileSystem& fs, const std::function<Status()>& write,
+                                const std::function<Status()>& read) {
   fs.close();
-  auto generated =
-      std::async(std::launch::async, [&] { return (*engine)->generate(location, vault::KeyType::ed25519).status(); });
-  fs.wait_for_sync();  // the key is in the state and in the file, not yet on the disk
-  auto signed_early = std::async(std::launch::async, [&] { return (*engine)->sign(location, as_bytes("m")); });
-  CHECK_MESSAGE(signed_early.wait_for(std::chrono::milliseconds(500)) == std::future_status::timeout,
-                "a key signed before its generate was durable");
+  auto written = std::async(std::launch::async, write);
+  fs.wait_for_sync();  // the change is in the state and in the file, not yet on the disk
+  auto early = std::async(std::launch::async, read);
+  CHECK_MESSAGE(early.wait_for(std::chrono::milliseconds(500)) == std::future_status::timeout,
+                "a change was used before it was durable");
   fs.open(true);
-  CHECK_FALSE(generated.get().ok());
-  const auto signature = signed_early.get();
-  CHECK_MESSAGE(!signature.ok(), "a signature with a key the file never held");
-  // The engine restarted from the file, which never held the key.
-  CHECK((*engine)->sign(location, as_bytes("m")).code() == Errc::not_found);
+  CHECK_FALSE(written.get().ok());
+  CHECK_MESSAGE(!early.get().ok(), "a change the file never held was used");
 }
 
-TEST_CASE("a key generated and acknowledged signs at once, with no write pending") {
+// The answer to `request` once the engine restarted from the file (unavailable meanwhile).
+Status after_restart(const std::function<Status()>& request) {
+  Status answer = request();
+  for (int tries = 0; answer.code() == Errc::unavailable && tries < 1000; ++tries) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    answer = request();
+  }
+  return answer;
+}
+
+struct GatedEngine {
   test::TempDir dir;
   GatedFileSystem fs;
-  EngineOptions options = test::fast_engine_options();
-  options.file_system = &fs;
-  auto engine = Engine::create(dir.file("visible.stronghold"), Bytes{'v'}, options);
-  REQUIRE(engine.ok());
+  std::unique_ptr<Engine> engine = [this] {
+    EngineOptions options = test::fast_engine_options();
+    options.file_system = &fs;
+    auto created = Engine::create(dir.file("visible.stronghold"), Bytes{'v'}, options);
+    REQUIRE(created.ok());
+    return std::move(created).value();
+  }();
+};
+
+}  // namespace
+
+TEST_CASE_FIXTURE(GatedEngine, "a key signs only once its generate is durable: a failed sync leaves no signature") {
   const auto location = vault::Location::parse("hot/new").value();
-  REQUIRE((*engine)->generate(location, vault::KeyType::ed25519).ok());
+  check_unseen_until_durable(
+      fs, [&] { return engine->generate(location, vault::KeyType::ed25519).status(); },
+      [&] { return engine->sign(location, as_bytes("m")).status(); });
+  // The engine restarted from the file, which never held the key.
+  CHECK(after_restart([&] { return engine->sign(location, as_bytes("m")).status(); }).code() == Errc::not_found);
+}
+
+TEST_CASE_FIXTURE(GatedEngine, "a secret reads back only once its put is durable") {
+  check_unseen_until_durable(
+      fs, [&] { return engine->put_secret("db/password", as_bytes("hunter2")); },
+      [&] { return engine->get_secret("db/password").status(); });
+  CHECK(after_restart([&] { return engine->get_secret("db/password").status(); }).code() == Errc::not_found);
+}
+
+TEST_CASE_FIXTURE(GatedEngine, "a key generated and acknowledged signs at once, with no write pending") {
+  const auto location = vault::Location::parse("hot/new").value();
+  REQUIRE(engine->generate(location, vault::KeyType::ed25519).ok());
   fs.close();  // another place's write pending does not hold this key back
   auto other = std::async(std::launch::async, [&] {
-    return (*engine)->generate(vault::Location::parse("hot/other").value(), vault::KeyType::ed25519).status();
+    return engine->generate(vault::Location::parse("hot/other").value(), vault::KeyType::ed25519).status();
   });
   fs.wait_for_sync();
-  CHECK((*engine)->sign(location, as_bytes("m")).ok());
+  CHECK(engine->sign(location, as_bytes("m")).ok());
   fs.open(false);
   CHECK(other.get().ok());
 }

@@ -292,6 +292,11 @@ bool Keystore::exists(const Location& location) const {
   return location.check().ok() && state_->find_usable(location).ok();
 }
 
+std::optional<VaultId> Keystore::vault_id(std::string_view path) const noexcept { return state_->vault_id(path); }
+std::optional<RecordId> Keystore::record_id(const VaultId& vault, std::string_view path) const noexcept {
+  return state_->record_id(vault, path);
+}
+
 Result<Bytes> Keystore::public_key(const Location& location) const {
   SH_RETURN_IF_ERROR(location.check());
   SH_ASSIGN_OR_RETURN(State::Found found, state_->find_usable(location));

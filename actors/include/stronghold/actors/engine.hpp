@@ -43,7 +43,8 @@ namespace stronghold::actors {
 using engine_actor = caf::typed_actor<caf::replies_to<Envelope>::with<Reply>,
                                       // The shielded material of an Ed25519 or secp256k1 key, for the façade's blocking
                                       // signatures on the caller's thread; without a secret for a key a policy
-                                      // governs, whose signatures must go through the vault actor.
+                                      // governs, whose signatures must go through the vault actor; busy while a write
+                                      // of the key is not durable.
                                       caf::replies_to<material_atom, vault::Location>::with<vault::SigningMaterial>,
                                       // Before a clean close: the use counts made exact in the file, so that
                                       // reopening wastes no reserved use (vault/policy.hpp).

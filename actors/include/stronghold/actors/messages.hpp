@@ -64,6 +64,7 @@ using passwd_atom = caf::atom_constant<caf::atom("passwd")>;
 using admitted_atom = caf::atom_constant<caf::atom("admitted")>;
 using settle_atom = caf::atom_constant<caf::atom("settle")>;
 using audited_atom = caf::atom_constant<caf::atom("audited")>;
+using released_atom = caf::atom_constant<caf::atom("released")>;
 
 // caf::error in the "stronghold" category, with the Status message as context.
 caf::error to_error(const Status& status);

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -96,6 +97,11 @@ class Keystore {
   bool exists(const Location& location) const;
   // The stored public key of a usable record (none for seeds and symmetric keys).
   Result<Bytes> public_key(const Location& location) const;
+
+  // The ids change sets name a vault and a record by here (keyed hashes of their paths, whether
+  // or not they exist); none for a path too long to have one.
+  std::optional<VaultId> vault_id(std::string_view path) const noexcept;
+  std::optional<RecordId> record_id(const VaultId& vault, std::string_view path) const noexcept;
 
   // Unseals the usable record at `location` into scratch and calls `use` with it; the
   // plaintext is wiped when `use` returns. Errors: invalid_argument (bad location),
