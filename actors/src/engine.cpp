@@ -228,6 +228,7 @@ struct SnapshotActorState {
   snapshot::Durability durability = snapshot::Durability::sync;
   std::vector<caf::typed_response_promise<caf::ok_atom>> waiting;  // appended, answered after the next sync
   bool flush_scheduled = false;
+  bool fold_running = false;  // a worker folds the file (its fold may have been dropped meanwhile)
   static const char* name;
 };
 const char* SnapshotActorState::name = "stronghold.snapshot";
@@ -290,21 +291,26 @@ fold_actor::behavior_type fold_worker(fold_actor::pointer self) {
 // appends wait only while the fold is put in place.
 void fold(WriterSelf self, const std::shared_ptr<const snapshot::FoldJob>& job) {
   auto& journal = *self->state.journal;
-  if (journal.folding())
+  if (self->state.fold_running)
     return;
   auto start = journal.begin_fold(job->position);
   if (!start.ok())
     return;  // the fold waits for the next job; the file is as it was
+  self->state.fold_running = true;
   auto worker = self->spawn<caf::detached>(fold_worker);
   self->request(worker, caf::infinite, job, start->covers)
       .then(
           [self, start = *start](std::uint64_t folded_size) {
+            self->state.fold_running = false;
             auto& journal = *self->state.journal;
             if (Status finished = journal.finish_fold(start, folded_size); !finished.ok() && journal.broken())
               fail_writer(self, finished);
             close_elsewhere(journal.take_retired());
           },
-          [self](caf::error&) { self->state.journal->drop_fold(); });
+          [self, start = *start](caf::error&) {
+            self->state.fold_running = false;
+            self->state.journal->drop_fold(start);
+          });
 }
 
 snapshot_actor::behavior_type snapshot_writer(WriterSelf self, const std::shared_ptr<snapshot::JournalWriter>& journal,

@@ -5,8 +5,14 @@
 namespace stronghold::snapshot {
 
 JournalWriter::JournalWriter(FileSystem& fs, std::string path, std::unique_ptr<AppendFile> file, std::uint64_t size,
-                             const ChainPosition& end, std::uint64_t torn_tail)
-    : fs_(&fs), path_(std::move(path)), file_(std::move(file)), size_(size), end_(end), torn_tail_(torn_tail) {}
+                             const ChainPosition& end, std::uint64_t torn_tail, std::uint64_t max_fold_tail)
+    : fs_(&fs),
+      path_(std::move(path)),
+      file_(std::move(file)),
+      size_(size),
+      end_(end),
+      torn_tail_(torn_tail),
+      max_fold_tail_(max_fold_tail) {}
 
 Status JournalWriter::refuse_if_broken() const {
   if (broken_ || !file_)
@@ -47,7 +53,9 @@ Status JournalWriter::append(const StagedEntry& entry) {
   }
   size_ += entry.bytes().size();
   end_ = entry.leaves();
-  if (folding_)
+  if (folding_ && appended_since_fold_.size() + entry.bytes().size() > max_fold_tail_)
+    drop_fold(FoldStart{0, generation_, folds_});  // it fell too far behind: memory stays bounded
+  else if (folding_)
     appended_since_fold_.insert(appended_since_fold_.end(), entry.bytes().begin(), entry.bytes().end());
   return {};
 }
@@ -130,10 +138,12 @@ Result<FoldStart> JournalWriter::begin_fold(const ChainPosition& position) {
   SH_RETURN_IF_ERROR(fs_->remove(fold_path(path_)));
   folding_ = true;
   appended_since_fold_.clear();
-  return FoldStart{size_, generation_};
+  return FoldStart{size_, generation_, ++folds_};
 }
 
-void JournalWriter::drop_fold() noexcept {
+void JournalWriter::drop_fold(const FoldStart& start) noexcept {
+  if (start.fold != folds_)
+    return;  // a fold that is over already
   folding_ = false;
   appended_since_fold_ = Bytes();
 }
@@ -153,10 +163,14 @@ Status append_synced(FileSystem& fs, const std::string& path, ByteView tail) {
 }  // namespace
 
 Status JournalWriter::finish_fold(const FoldStart& start, std::uint64_t folded_size) {
+  const std::string folded = fold_path(path_);
+  if (!folding_ || start.fold != folds_) {
+    (void)fs_->remove(folded);
+    return Status(Errc::busy, "the fold fell too far behind the commits and was dropped");
+  }
   const Bytes tail = std::exchange(appended_since_fold_, Bytes());
   folding_ = false;
   SH_RETURN_IF_ERROR(refuse_if_broken());
-  const std::string folded = fold_path(path_);
   if (start.generation != generation_ || start.covers > size_) {
     (void)fs_->remove(folded);
     return Status(Errc::busy, "the snapshot was rewritten while it was folded; the fold is dropped");

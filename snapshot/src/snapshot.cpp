@@ -436,7 +436,7 @@ Result<std::unique_ptr<Snapshot>> Snapshot::with_writer(std::unique_ptr<Chain::S
     SH_RETURN_IF_ERROR(state->fs.remove(leftover));
   SH_ASSIGN_OR_RETURN(auto append, state->fs.open_append(state->path, false));
   JournalWriter journal(state->fs, state->path, std::move(append), state->base_bytes + state->journal_bytes,
-                        state->position, state->report.dropped_tail_bytes);
+                        state->position, state->report.dropped_tail_bytes, state->options.max_fold_tail);
   return std::unique_ptr<Snapshot>(new Snapshot(Chain(std::move(state)), std::move(journal)));
 }
 

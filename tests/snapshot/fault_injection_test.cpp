@@ -95,7 +95,7 @@ WorkloadResult run_fold_workload(FileSystem& fs, Durability) {
       if (folded.ok() && parts.journal.finish_fold(start, *folded).ok())
         ++result.folds;
       else
-        parts.journal.drop_fold();
+        parts.journal.drop_fold(start);
       job.reset();
     }
   }

@@ -93,6 +93,33 @@ TEST_CASE_FIXTURE(SnapshotFixture, "a fold of a file rewritten while it ran is d
   CHECK((*reopened)->keystore().exists(at("a/1")));
 }
 
+TEST_CASE_FIXTURE(SnapshotFixture, "a fold that falls too far behind the commits is dropped, and nothing is lost") {
+  options.max_fold_tail = 1;  // the first entry appended while it runs is too much
+  Folding folding(create());
+  auto& parts = folding.parts;
+  append_key(parts, "a/1");  // drops the fold
+  auto folded = fold_file(folding.job, folding.start.covers);
+  REQUIRE(folded.ok());
+  CHECK(parts.journal.finish_fold(folding.start, *folded).code() == Errc::busy);
+  CHECK_FALSE(std::filesystem::exists(JournalWriter::fold_path(path)));
+
+  auto next = parts.chain.fold_job();  // the next fold starts from the file's end
+  REQUIRE(next.ok());
+  auto start = parts.journal.begin_fold(next->position);
+  REQUIRE(start.ok());
+  parts.journal.drop_fold(folding.start);  // the dropped fold's failure does not end this one
+  folded = fold_file(*next, start->covers);
+  REQUIRE(folded.ok());
+  REQUIRE(parts.journal.finish_fold(*start, *folded).ok());
+  { [[maybe_unused]] auto released = std::move(parts); }
+
+  auto reopened = open();
+  REQUIRE_MESSAGE(reopened.ok(), reopened.status().to_string());
+  CHECK((*reopened)->open_report().journal_entries == 0);
+  CHECK((*reopened)->keystore().exists(at("a/0")));
+  CHECK((*reopened)->keystore().exists(at("a/1")));
+}
+
 TEST_CASE_FIXTURE(SnapshotFixture,
                   "a fold refuses a file that no longer ends where its job said, or another fold's file") {
   Folding folding(create());
@@ -102,7 +129,7 @@ TEST_CASE_FIXTURE(SnapshotFixture,
   CHECK(fold_file(job, covers + 1).code() == Errc::busy);  // past the end
   test::write_bytes(JournalWriter::fold_path(path), Bytes{1});
   CHECK(fold_file(job, covers).code() == Errc::already_exists);
-  folding.parts.journal.drop_fold();
+  folding.parts.journal.drop_fold(folding.start);
   REQUIRE(folding.parts.journal.begin_fold(job.position).ok());  // removes what the dropped fold left
   CHECK(fold_file(job, covers).ok());
 }

@@ -38,6 +38,9 @@ struct SnapshotOptions {
   Durability durability = Durability::sync;
   std::uint64_t compaction_threshold = 4 << 20;  // journal bytes that trigger compaction
   std::uint64_t max_file_size = std::uint64_t{16} << 30;
+  // The entries a running fold may hold in memory (they follow its file): a fold that falls further
+  // behind the commits is dropped, and the next starts from the file's end.
+  std::uint64_t max_fold_tail = std::uint64_t{64} << 20;
   vault::Keystore::Clock clock;  // for the keystore; the system clock when empty
 };
 

@@ -25,6 +25,10 @@ class FileLock {
   virtual ~FileLock() = default;
 };
 
+// Called from several threads at once: a fold (chain.hpp, fold_file) reads the snapshot and
+// writes its fold file on a worker while the snapshot's writer appends, and a retired file is
+// closed on a thread of its own. Implementations are thread-safe; one AppendFile is used by one
+// thread at a time.
 class FileSystem {
  public:
   virtual ~FileSystem() = default;

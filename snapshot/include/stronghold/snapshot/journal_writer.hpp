@@ -68,6 +68,7 @@ Status write_file_atomically(FileSystem& fs, const std::string& path, ByteView i
 struct FoldStart {
   std::uint64_t covers = 0;      // the size of the file then
   std::uint64_t generation = 0;  // of the file: a replace starts a new one
+  std::uint64_t fold = 0;        // which fold of this writer
 };
 
 class JournalWriter {
@@ -93,9 +94,12 @@ class JournalWriter {
   // wrote), syncs it, renames it over the file and syncs the directory. busy, and the file as it
   // was, when it was replaced since begin_fold; a failure before the rename leaves the file as it
   // was too; after the rename the writer is broken, as with replace. The fold is over either way.
+  // busy, and the fold file removed, when the fold was dropped meanwhile.
   Status finish_fold(const FoldStart& start, std::uint64_t folded_size);
-  // Gives up the running fold (fold_file failed); its file is removed by the next begin_fold.
-  void drop_fold() noexcept;
+  // Gives up the fold `start` began, if it still runs (fold_file failed); its file is removed by
+  // the next begin_fold. A fold that keeps more than its tail limit (SnapshotOptions::max_fold_tail)
+  // is dropped by the append that passes it.
+  void drop_fold(const FoldStart& start) noexcept;
   bool folding() const noexcept { return folding_; }
   // The handle of the file the last replace or fold put aside, for the owner to close elsewhere:
   // closing the last handle of a removed file frees its blocks, which took 22 ms for a 60 MB
@@ -115,7 +119,7 @@ class JournalWriter {
   // torn write left after them, cut off the file only by the first append (opening only to read
   // changes nothing).
   JournalWriter(FileSystem& fs, std::string path, std::unique_ptr<AppendFile> file, std::uint64_t size,
-                const ChainPosition& end, std::uint64_t torn_tail = 0);
+                const ChainPosition& end, std::uint64_t torn_tail, std::uint64_t max_fold_tail);
   Status refuse_if_broken() const;
   Status refuse_out_of_chain(const StagedEntry& entry) const;
   Status cut_torn_tail();
@@ -131,7 +135,9 @@ class JournalWriter {
   bool broken_ = false;
   std::uint64_t generation_ = 0;  // replaces so far
   bool folding_ = false;
+  std::uint64_t folds_ = 0;    // begun so far: the running one's number
   Bytes appended_since_fold_;  // sealed entries: no plaintext
+  std::uint64_t max_fold_tail_;
 };
 
 }  // namespace stronghold::snapshot
