@@ -4,6 +4,7 @@
 
 #include "stronghold/runtime/base58.hpp"
 #include "stronghold/vault/identity.hpp"
+#include "stronghold/vault/identity_json.hpp"
 
 namespace stronghold::actors {
 namespace {
@@ -20,9 +21,19 @@ constexpr std::string_view kDocumentKey = "$document";
 constexpr std::string_view kMethodLists[] = {"verificationMethod", "authentication",       "assertionMethod",
                                              "keyAgreement",       "capabilityDelegation", "capabilityInvocation"};
 
-// Parses a value the file holds in the clear; the text is kept for the error, never the value.
+// Parses a value the file holds in the clear, nested at most as deep as the identity storage
+// takes (refused while parsing, before a deep value is built); the text is kept for the error,
+// never the value.
 Result<Json> parse_json(const runtime::SecretBytes& value, std::string_view what) {
-  Json parsed = Json::parse(value.view().begin(), value.view().end(), nullptr, /*allow_exceptions=*/false);
+  bool too_deep = false;
+  const auto bounded = [&too_deep](int depth, Json::parse_event_t, Json&) {
+    too_deep = too_deep || depth > vault::kMaxIdentityJsonDepth;
+    return !too_deep;
+  };
+  Json parsed = Json::parse(value.view().begin(), value.view().end(), bounded, /*allow_exceptions=*/false);
+  if (too_deep)
+    return error(Errc::invalid_argument, "the Rust Stronghold snapshot's {} nests deeper than {} levels", what,
+                 vault::kMaxIdentityJsonDepth);
   if (parsed.is_discarded())
     return error(Errc::invalid_argument, "the Rust Stronghold snapshot's {} is not JSON", what);
   return parsed;

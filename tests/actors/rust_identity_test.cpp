@@ -136,6 +136,14 @@ TEST_CASE_FIXTURE(IdentityImport, "An identity import that fails anywhere import
       CHECK(import(account.file()).code() == Errc::invalid_argument);
     }
   }
+  SUBCASE("a document or an index nested deeper than the identity storage takes") {
+    const std::string deep = std::string(100'000, '[') + std::string(100'000, ']');
+    SUBCASE("document") { account.document = deep; }
+    SUBCASE("index") { account.index = deep; }
+    const auto refused = import(account.file());
+    CHECK(refused.code() == Errc::invalid_argument);
+    CHECK(refused.status().message().find("deeper") != std::string::npos);
+  }
   SUBCASE("a DID named twice in the index") {
     account.index = fmt::format(R"(["{0}","{0}"])", account.did.to_string());
     CHECK(import(account.file()).code() == Errc::invalid_argument);
