@@ -1895,6 +1895,12 @@ caf::result<Reply> run_released(VaultSelf self, std::uint64_t waiter) {
   const auto found = state.deferred.find(waiter);
   if (found == state.deferred.end())
     return to_error(Status(Errc::internal, "no request waits under that number"));
+  if (state.pending_writes.held_again(waiter)) {
+    auto promise = self->make_response_promise<Reply>();  // this message's: the original requester's
+    found->second.promise = promise;
+    found->second.id = state.waiting.add(promise);
+    return promise;
+  }
   VaultActorState::Deferred deferred = std::move(found->second);
   state.deferred.erase(found);
   state.pending_writes.ran(waiter);

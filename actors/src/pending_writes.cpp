@@ -130,6 +130,14 @@ std::vector<std::uint64_t> PendingWrites::release() {
   return released;
 }
 
+bool PendingWrites::held_again(std::uint64_t waiter) {
+  const auto found = waiters_.find(waiter);
+  if (found == waiters_.end() || !pending_.overlaps(found->second.places))
+    return false;
+  found->second.released = false;
+  return true;
+}
+
 void PendingWrites::ran(std::uint64_t waiter) {
   const auto found = waiters_.find(waiter);
   if (found == waiters_.end())

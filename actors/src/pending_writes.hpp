@@ -7,7 +7,8 @@
 // (PolicyFacts); one that names none (a secret, a DID, a listing of every vault) waits for every
 // pending write. Requests that share a place run in the order they came: a waiting request holds
 // back the later ones that share a place with it, so no write overtakes a read that came first, and
-// no stream of writes starves a request that waits.
+// no stream of writes starves a request that waits. (A request that waits for its use reservation or
+// fail-closed audit entry is not in this queue meanwhile.)
 #pragma once
 
 #include <cstdint>
@@ -69,6 +70,10 @@ class PendingWrites {
   // queued before them shares a place with them. They stay queued, holding back later requests on
   // their places, until ran() says they ran; release does not name them again.
   std::vector<std::uint64_t> release();
+  // Whether a released request must wait again, as it is about to run: a write to one of its
+  // places was staged after its release (by what ran meanwhile without passing this queue, such as
+  // the end of a password KDF). It keeps its place in the queue, and a later release names it.
+  bool held_again(std::uint64_t waiter);
   void ran(std::uint64_t waiter);
 
  private:

@@ -1,5 +1,10 @@
 #include "stronghold/snapshot/change_codec.hpp"
 
+#include <algorithm>
+#include <cstdint>
+#include <optional>
+#include <utility>
+
 #include "stronghold/runtime/byte_codec.hpp"
 
 namespace stronghold::snapshot {
@@ -89,16 +94,19 @@ Bytes encode_changes(const ChangeSet& set) {
   return bytes;
 }
 
-Result<ChangeSet> decode_changes(ByteView bytes) {
+Status decode_changes_in_parts(ByteView bytes, std::size_t part_size,
+                               vault::FunctionRef<Status(ChangeSet&& part)> take) {
   ByteReader in(bytes);
   std::uint64_t count = 0;
   // Every change takes at least 17 bytes: bound the count before reserving for it.
   if (!in.varint(count) || count > in.remaining() / 17)
     return Status(Errc::corrupted, "a change list has an impossible length");
+  part_size = std::max<std::size_t>(part_size, 1);
   ChangeSet set;
-  set.changes.reserve(static_cast<std::size_t>(count));
-  const VaultId* previous_vault = nullptr;
+  std::optional<VaultId> previous_vault;  // a value: the change naming it may be in an earlier part
   for (std::uint64_t i = 0; i < count; ++i) {
+    if (set.changes.empty())
+      set.changes.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(count - i, part_size)));
     std::uint8_t tag = 0;
     in.u8(tag);
     bool read = false;
@@ -107,7 +115,8 @@ Result<ChangeSet> decode_changes(ByteView bytes) {
         PutVault put;
         read = in.array(put.id) && in.text(put.path, kMaxPathLength + 16) &&
                in.bytes(put.wrapped_key, kMaxWrappedKey) && in.varint(put.last_version);
-        previous_vault = read ? &std::get<PutVault>(set.changes.emplace_back(std::move(put))).id : nullptr;
+        previous_vault = put.id;
+        set.changes.emplace_back(std::move(put));
         break;
       }
       case kPutRecord:
@@ -115,33 +124,46 @@ Result<ChangeSet> decode_changes(ByteView bytes) {
         PutRecord put;
         if (tag == kPutRecord)
           read = in.array(put.vault);
-        else if (previous_vault != nullptr)
+        else if (previous_vault)
           put.vault = *previous_vault, read = true;
         read = read && read_record(in, put.record);
-        previous_vault = read ? &std::get<PutRecord>(set.changes.emplace_back(std::move(put))).vault : nullptr;
+        previous_vault = put.vault;
+        set.changes.emplace_back(std::move(put));
         break;
       }
       case kRemoveRecord: {
         RemoveRecord remove;
         read = in.array(remove.vault) && in.array(remove.record) && in.varint(remove.version);
-        previous_vault = read ? &std::get<RemoveRecord>(set.changes.emplace_back(remove)).vault : nullptr;
+        previous_vault = remove.vault;
+        set.changes.emplace_back(remove);
         break;
       }
       case kRemoveVault: {
         RemoveVault remove;
         read = in.array(remove.id);
         set.changes.emplace_back(remove);
-        previous_vault = nullptr;
+        previous_vault.reset();
         break;
       }
       default: break;
     }
     if (!read)
       return error(Errc::corrupted, "change {} of {} is malformed", i + 1, count);
+    if (set.changes.size() == part_size)
+      SH_RETURN_IF_ERROR(take(std::exchange(set, ChangeSet())));
   }
   if (in.remaining() != 0)
     return Status(Errc::corrupted, "a change list has trailing bytes");
-  return set;
+  return set.empty() ? Status{} : take(std::move(set));
+}
+
+Result<ChangeSet> decode_changes(ByteView bytes) {
+  ChangeSet whole;
+  SH_RETURN_IF_ERROR(decode_changes_in_parts(bytes, SIZE_MAX, [&](ChangeSet&& part) {
+    whole = std::move(part);
+    return Status{};
+  }));
+  return whole;
 }
 
 }  // namespace stronghold::snapshot

@@ -20,9 +20,15 @@ struct Pending {
   Places sign(std::string_view where) const {
     return places_named(f.keystore, policy_facts(Sign{at(where), Bytes{0x6d}}));
   }
-  // A key generated at `where`, staged and not yet durable.
+  // The vaults "hot" and "cold" exist, so a key made in them writes no vault.
+  Pending() {
+    writes.settle(generate("hot/old"));
+    writes.settle(generate("cold/old"));
+  }
+
+  // A key generated at `where` (in the place of one there), staged and not yet durable.
   std::uint64_t generate(std::string_view where) {
-    vault::Transaction tx(f.keystore);
+    vault::Transaction tx(f.keystore, vault::Overwrite::replace);
     REQUIRE(vault::generate_key(tx, at(where), vault::KeyType::ed25519).ok());
     const vault::ChangeSet changes = std::move(tx).take();
     const std::uint64_t ticket = writes.add(places_written(changes));
@@ -35,8 +41,6 @@ struct Pending {
 
 TEST_CASE("a staged write holds back the requests that name its places, and only those") {
   Pending p;
-  p.writes.settle(p.generate("hot/old"));
-  p.writes.settle(p.generate("cold/old"));
   const std::uint64_t ticket = p.generate("hot/new");
   CHECK(p.writes.must_wait(p.sign("hot/new")));
   CHECK_FALSE(p.writes.must_wait(p.sign("hot/other")));
@@ -69,7 +73,6 @@ TEST_CASE("a deletion and a vault's removal are writes of what they remove") {
 
 TEST_CASE("the requests that wait run in the order they came, and later writes never starve them") {
   Pending p;
-  p.writes.settle(p.generate("hot/old"));
   const std::uint64_t first = p.generate("hot/k");
   REQUIRE(p.writes.must_wait(p.sign("hot/k")));
   const std::uint64_t read = p.writes.wait(p.sign("hot/k"));
@@ -88,9 +91,24 @@ TEST_CASE("the requests that wait run in the order they came, and later writes n
   CHECK(p.writes.idle());
 }
 
+TEST_CASE("a released request that finds its place written again waits again, in its place") {
+  Pending p;
+  const std::uint64_t first = p.generate("hot/k");
+  const std::uint64_t read = p.writes.wait(p.sign("hot/k"));
+  p.writes.settle(first);
+  REQUIRE(p.writes.release() == std::vector<std::uint64_t>{read});
+  const std::uint64_t again = p.generate("hot/k");  // staged before the released request ran
+  CHECK(p.writes.held_again(read));
+  CHECK(p.writes.release().empty());
+  p.writes.settle(again);
+  CHECK(p.writes.release() == std::vector<std::uint64_t>{read});
+  CHECK_FALSE(p.writes.held_again(read));
+  p.writes.ran(read);
+  CHECK(p.writes.idle());
+}
+
 TEST_CASE("a request that names no place holds back every later one until it ran") {
   Pending p;
-  p.writes.settle(p.generate("hot/old"));
   const std::uint64_t pending = p.generate("hot/k");
   const std::uint64_t everything = p.writes.wait(places_named(p.f.keystore, policy_facts(GetSecret{"s"})));
   CHECK(p.writes.must_wait(p.sign("cold/elsewhere")));  // behind it, not overtaking it

@@ -387,6 +387,35 @@ TEST_CASE("the change codec round-trips and refuses malformed input without larg
   CHECK(decode_changes(huge_path).code() == Errc::corrupted);
 }
 
+TEST_CASE("a change list decoded in parts gives the same changes, in order, in parts no larger than asked") {
+  auto keystore = vault::Keystore::create(Bytes(32, 7)).value();
+  vault::Transaction tx(keystore);
+  for (int i = 0; i < 10; ++i)  // records of one vault in a row: the vault id is written once for them
+    REQUIRE(
+        vault::generate_key(tx, SnapshotFixture::at(fmt::format("v{}/r{}", i / 4, i)), vault::KeyType::ed25519).ok());
+  const Bytes encoded = encode_changes(std::move(tx).take());
+  for (const std::size_t part_size : {1, 2, 3, 5, 100}) {
+    CAPTURE(part_size);
+    vault::ChangeSet joined;
+    int parts = 0;
+    REQUIRE(decode_changes_in_parts(encoded, part_size, [&](vault::ChangeSet&& part) {
+              CHECK(part.changes.size() <= part_size);
+              ++parts;
+              for (auto& change : part.changes)
+                joined.changes.push_back(std::move(change));
+              return Status{};
+            }).ok());
+    CHECK(encode_changes(joined) == encoded);
+    CHECK(parts == static_cast<int>((joined.changes.size() + part_size - 1) / part_size));
+  }
+  int taken = 0;
+  const Status stopped = decode_changes_in_parts(encoded, 2, [&](vault::ChangeSet&&) {
+    return ++taken == 2 ? Status(Errc::invalid_argument, "enough") : Status{};
+  });
+  CHECK(stopped.code() == Errc::invalid_argument);
+  CHECK(taken == 2);
+}
+
 TEST_CASE("KDF presets parse from their names") {
   CHECK(parse_kdf_preset("fast").value() == KdfPreset::fast);
   CHECK(parse_kdf_preset("default").value() == KdfPreset::standard);

@@ -7,7 +7,10 @@
 // small codec of our own.
 #pragma once
 
+#include <cstddef>
+
 #include "stronghold/runtime/hex.hpp"
+#include "stronghold/vault/function_ref.hpp"
 #include "stronghold/vault/record.hpp"
 
 namespace stronghold::snapshot {
@@ -15,5 +18,11 @@ namespace stronghold::snapshot {
 Bytes encode_changes(const vault::ChangeSet& changes);
 void encode_changes_into(const vault::ChangeSet& changes, Bytes& out);
 Result<vault::ChangeSet> decode_changes(ByteView bytes);
+// The same, handing the changes to `take` in parts of at most `part_size` changes, in order, as they
+// are decoded: what a large body needs in memory at once is one part, not the whole change set.
+// Stops at the first error of the bytes (corrupted) or of `take` (returned as it is); the parts
+// taken before it stay taken.
+Status decode_changes_in_parts(ByteView bytes, std::size_t part_size,
+                               vault::FunctionRef<Status(vault::ChangeSet&& part)> take);
 
 }  // namespace stronghold::snapshot
