@@ -869,8 +869,8 @@ caf::result<Reply> write_into(VaultSelf self, const Location& into, vault::Overw
 Status set_expiry(vault::Transaction& tx, const Location& at, std::int64_t expires_at) {
   constexpr vault::KeyTypes kAnyKey = vault::key_types(KeyType::seed, KeyType::ed25519, KeyType::x25519,
                                                        KeyType::secp256k1, KeyType::symmetric, KeyType::opaque);
-  return tx.use(at, kAnyKey, [&](ByteView secret, const vault::Record& record) {
-    return tx.put(at, record.type, secret, record.public_key, {record.hint, expires_at});
+  return tx.use(at, kAnyKey, [&](ByteView secret, const vault::RecordView& record) {
+    return tx.put(at, record.type, secret, record.public_key, {std::string(record.hint), expires_at});
   });
 }
 
@@ -1054,7 +1054,7 @@ Result<Secret> aead_open(const vault::Keystore& keystore, const AeadDecrypt& req
   runtime::ScratchFrame frame;
   SH_ASSIGN_OR_RETURN(auto plaintext, frame.take(request.sealed.ciphertext.size()));
   SH_RETURN_IF_ERROR(
-      keystore.use(request.at, vault::key_types(KeyType::symmetric), [&](ByteView key, const vault::Record&) {
+      keystore.use(request.at, vault::key_types(KeyType::symmetric), [&](ByteView key, const vault::RecordView&) {
         return vault::aead_open_raw(request.cipher, key, request.sealed.nonce, ciphertext, request.associated_data,
                                     plaintext);
       }));

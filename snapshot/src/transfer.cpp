@@ -254,7 +254,7 @@ Status import_with_key(vault::Transaction& tx, ByteView file, const vault::Locat
     return Status(Errc::invalid_argument, "this export is sealed to a password, not to a key");
   SH_ASSIGN_OR_RETURN(const Bytes recipient_public, tx.keystore().public_key(recipient_key));
   return tx.keystore().use(recipient_key, vault::key_types(vault::KeyType::x25519),
-                           [&](ByteView secret, const vault::Record&) {
+                           [&](ByteView secret, const vault::RecordView&) {
                              ScratchFrame frame;
                              SH_ASSIGN_OR_RETURN(auto shared, frame.take(crypto_scalarmult_BYTES));
                              SH_ASSIGN_OR_RETURN(auto transfer_key, frame.take(kKeySize));

@@ -601,7 +601,7 @@ TEST_CASE_FIXTURE(KeystoreFixture, "seeds: 16 to 64 random bytes, each a start f
     const std::size_t expected = size;  // a lambda may not capture a structured binding (C++17)
     REQUIRE(keystore
                 .use(at(where), key_types(KeyType::seed),
-                     [&](ByteView secret, const Record&) {
+                     [&](ByteView secret, const RecordView&) {
                        CHECK(secret.size() == expected);
                        return Status();
                      })
@@ -647,17 +647,17 @@ TEST_CASE_FIXTURE(KeystoreFixture, "a transaction reads the last of its own writ
   REQUIRE(vault::import_key(tx, at("w/key"), KeyType::symmetric, Bytes(32, 2)).ok());
   REQUIRE(vault::import_key(tx, at("w/key"), KeyType::symmetric, Bytes(32, 3)).ok());
   Bytes seen;
-  REQUIRE(tx.use(at("w/key"), vault::key_types(KeyType::symmetric), [&](ByteView secret, const vault::Record&) {
+  REQUIRE(tx.use(at("w/key"), vault::key_types(KeyType::symmetric), [&](ByteView secret, const vault::RecordView&) {
               seen.assign(secret.begin(), secret.end());
               return Status();
             }).ok());
   CHECK(seen == Bytes(32, 3));
-  CHECK(tx.use(at("w/key"), vault::key_types(KeyType::ed25519), [](ByteView, const vault::Record&) {
+  CHECK(tx.use(at("w/key"), vault::key_types(KeyType::ed25519), [](ByteView, const vault::RecordView&) {
             return Status();
           }).code() == Errc::wrong_key_type);
   CHECK(keystore
             .use(at("w/key"), vault::key_types(KeyType::symmetric),
-                 [&](ByteView secret, const vault::Record&) {
+                 [&](ByteView secret, const vault::RecordView&) {
                    seen.assign(secret.begin(), secret.end());
                    return Status();
                  })

@@ -100,7 +100,7 @@ PutRecord& record_at(ChangeSet& state, const Place& place) {
 Status use(const Keystore& keystore, const Place& place) {
   if (place.secret_store)
     return keystore.read_secret(place.location.record).status();
-  return keystore.use(place.location, kAnyType, [](ByteView, const Record&) { return Status(); });
+  return keystore.use(place.location, kAnyType, [](ByteView, const RecordView&) { return Status(); });
 }
 
 // Imports an export of every vault of `keystore`: this opens every record, whatever its type.

@@ -117,7 +117,7 @@ Status aead_open_raw(Aead aead, ByteView key, ByteView nonce, ByteView ciphertex
 Result<Bytes> aead_encrypt_with_nonce(const Keystore& keystore, const Location& key, Aead aead, ByteView nonce,
                                       ByteView plaintext, ByteView associated_data) {
   Bytes ciphertext(plaintext.size() + kAeadTagSize);
-  SH_RETURN_IF_ERROR(keystore.use(key, key_types(KeyType::symmetric), [&](ByteView secret, const Record&) {
+  SH_RETURN_IF_ERROR(keystore.use(key, key_types(KeyType::symmetric), [&](ByteView secret, const RecordView&) {
     return aead_seal_raw(aead, secret, nonce, plaintext, associated_data, ciphertext);
   }));
   return ciphertext;
@@ -138,7 +138,7 @@ Result<Bytes> aead_decrypt(const Keystore& keystore, const Location& key, Aead a
   if (ciphertext.size() < kAeadTagSize)
     return Status(Errc::invalid_argument, "a ciphertext holds at least its 16-byte tag");
   Bytes plaintext(ciphertext.size() - kAeadTagSize);
-  SH_RETURN_IF_ERROR(keystore.use(key, key_types(KeyType::symmetric), [&](ByteView secret, const Record&) {
+  SH_RETURN_IF_ERROR(keystore.use(key, key_types(KeyType::symmetric), [&](ByteView secret, const RecordView&) {
     return aead_open_raw(aead, secret, nonce, ciphertext, associated_data, plaintext);
   }));
   return plaintext;

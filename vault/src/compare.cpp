@@ -9,7 +9,7 @@ Result<bool> record_equals(const Keystore& keystore, const Location& location, B
   SH_RETURN_IF_ERROR(keystore.use(location,
                                   key_types(KeyType::seed, KeyType::ed25519, KeyType::x25519, KeyType::secp256k1,
                                             KeyType::symmetric, KeyType::opaque),
-                                  [&](ByteView secret, const Record&) {
+                                  [&](ByteView secret, const RecordView&) {
                                     equal = runtime::constant_time_equal(secret, value);
                                     return Status{};
                                   }));

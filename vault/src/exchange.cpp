@@ -19,7 +19,7 @@ Status with_x25519_shared(const Keystore& keystore, const Location& key, ByteVie
                           FunctionRef<Status(ByteView shared)> then) {
   if (peer_public.size() != crypto_scalarmult_BYTES)
     return error(Errc::invalid_argument, "an X25519 public key is 32 bytes, not {}", peer_public.size());
-  return keystore.use(key, key_types(KeyType::x25519), [&](ByteView secret, const Record&) {
+  return keystore.use(key, key_types(KeyType::x25519), [&](ByteView secret, const RecordView&) {
     ScratchFrame frame;
     SH_ASSIGN_OR_RETURN(auto shared, frame.take(crypto_scalarmult_BYTES));
     if (crypto_scalarmult(shared.data(), secret.data(), peer_public.data()) != 0)
@@ -56,7 +56,7 @@ Status ecdh_secp256k1(Transaction& tx, const Location& key, ByteView peer_public
   secp256k1_pubkey point;
   if (!parse_public_key(peer_public.data(), peer_public.size(), &point))
     return Status(Errc::invalid_key, "the peer's secp256k1 public key is not a point on the curve");
-  return tx.use(key, key_types(KeyType::secp256k1), [&](ByteView secret, const Record&) {
+  return tx.use(key, key_types(KeyType::secp256k1), [&](ByteView secret, const RecordView&) {
     ScratchFrame frame;
     SH_ASSIGN_OR_RETURN(auto shared, frame.take(32));
     SH_ASSIGN_OR_RETURN(const secp256k1_context* context, secret_key_context());

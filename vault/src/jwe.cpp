@@ -90,7 +90,7 @@ Status concat_kdf(Transaction& tx, const Location& shared_secret, Hash hash, std
                   const RecordOptions& options) {
   if (length == 0 || length > kMaxSecretSize)
     return error(Errc::invalid_argument, "a derived key is 1 to {} bytes", kMaxSecretSize);
-  return tx.use(shared_secret, key_types(KeyType::symmetric), [&](ByteView secret, const Record&) {
+  return tx.use(shared_secret, key_types(KeyType::symmetric), [&](ByteView secret, const RecordView&) {
     ScratchFrame frame;
     SH_ASSIGN_OR_RETURN(auto derived, frame.take(length));
     SH_RETURN_IF_ERROR(concat_kdf(hash, secret, algorithm_id, agreement, derived));
@@ -167,7 +167,7 @@ Result<Bytes> jwe_decrypt_with_secret(ByteView recipient_secret, const Encrypted
 Result<Bytes> jwe_decrypt(const Keystore& keystore, const Location& key, const EncryptedData& data,
                           ContentEncryption content, KeyManagement management, const AgreementInfo& agreement) {
   Result<Bytes> plaintext = Status(Errc::internal, "the key was not used");
-  SH_RETURN_IF_ERROR(keystore.use(key, key_types(KeyType::x25519), [&](ByteView secret, const Record&) {
+  SH_RETURN_IF_ERROR(keystore.use(key, key_types(KeyType::x25519), [&](ByteView secret, const RecordView&) {
     plaintext = jwe_decrypt_with_secret(secret, data, content, management, agreement);
     return plaintext.status();
   }));

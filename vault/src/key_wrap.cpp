@@ -77,8 +77,8 @@ Status aes_key_unwrap_raw(ByteView kek, ByteView wrapped, std::span<std::uint8_t
 
 Result<Bytes> wrap_key(const Keystore& keystore, const Location& key, const Location& kek) {
   Bytes wrapped;
-  SH_RETURN_IF_ERROR(keystore.use(kek, key_types(KeyType::symmetric), [&](ByteView kek_secret, const Record&) {
-    return keystore.use(key, key_types(KeyType::symmetric), [&](ByteView key_secret, const Record&) {
+  SH_RETURN_IF_ERROR(keystore.use(kek, key_types(KeyType::symmetric), [&](ByteView kek_secret, const RecordView&) {
+    return keystore.use(key, key_types(KeyType::symmetric), [&](ByteView key_secret, const RecordView&) {
       wrapped.resize(key_secret.size() + kKeyWrapOverhead);
       return aes_key_wrap_raw(kek_secret, key_secret, wrapped);
     });
@@ -89,7 +89,7 @@ Result<Bytes> wrap_key(const Keystore& keystore, const Location& key, const Loca
 Status unwrap_key(Transaction& tx, ByteView wrapped, const Location& kek, const Location& into,
                   const RecordOptions& options) {
   SH_RETURN_IF_ERROR(check_wrapped_size(wrapped.size()));
-  return tx.use(kek, key_types(KeyType::symmetric), [&](ByteView kek_secret, const Record&) {
+  return tx.use(kek, key_types(KeyType::symmetric), [&](ByteView kek_secret, const RecordView&) {
     runtime::ScratchFrame frame;
     SH_ASSIGN_OR_RETURN(auto key, frame.take(wrapped.size() - kKeyWrapOverhead));
     SH_RETURN_IF_ERROR(aes_key_unwrap_raw(kek_secret, wrapped, key));

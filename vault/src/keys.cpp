@@ -106,13 +106,13 @@ Result<Bytes> public_key_uncompressed(const Keystore& keystore, const Location& 
 }
 
 Status copy_record(Transaction& tx, const Location& from, const Location& to) {
-  SH_RETURN_IF_ERROR(
-      tx.use(from,
-             key_types(KeyType::seed, KeyType::ed25519, KeyType::x25519, KeyType::secp256k1, KeyType::symmetric,
-                       KeyType::opaque),
-             [&](ByteView secret, const Record& record) {
-               return tx.put(to, record.type, secret, record.public_key, RecordOptions{record.hint, record.expires_at});
-             }));
+  SH_RETURN_IF_ERROR(tx.use(from,
+                            key_types(KeyType::seed, KeyType::ed25519, KeyType::x25519, KeyType::secp256k1,
+                                      KeyType::symmetric, KeyType::opaque),
+                            [&](ByteView secret, const RecordView& record) {
+                              return tx.put(to, record.type, secret, record.public_key,
+                                            RecordOptions{std::string(record.hint), record.expires_at});
+                            }));
   return copy_chain_code(tx, from, to);
 }
 

@@ -153,13 +153,13 @@ Result<Bytes> hmac(const Keystore& keystore, const Location& key, Hash hash, Byt
   Bytes tag(hash_size(hash));
   SH_RETURN_IF_ERROR(
       keystore.use(key, key_types(KeyType::symmetric, KeyType::seed),
-                   [&](ByteView secret, const Record&) { return hmac_raw(hash, secret, message, tag); }));
+                   [&](ByteView secret, const RecordView&) { return hmac_raw(hash, secret, message, tag); }));
   return tag;
 }
 
 Status hkdf(Transaction& tx, const Location& key, Hash hash, ByteView salt, ByteView info, std::size_t length,
             const Location& into, const RecordOptions& options) {
-  return tx.use(key, key_types(KeyType::symmetric, KeyType::seed), [&](ByteView secret, const Record&) {
+  return tx.use(key, key_types(KeyType::symmetric, KeyType::seed), [&](ByteView secret, const RecordView&) {
     ScratchFrame frame;
     SH_ASSIGN_OR_RETURN(auto derived, frame.take(length));
     SH_RETURN_IF_ERROR(hkdf_raw(hash, secret, salt, info, derived));
@@ -169,7 +169,7 @@ Status hkdf(Transaction& tx, const Location& key, Hash hash, ByteView salt, Byte
 
 Status pbkdf2_sha512(Transaction& tx, const Location& password, ByteView salt, std::uint32_t iterations,
                      std::size_t length, const Location& into, const RecordOptions& options) {
-  return tx.use(password, key_types(KeyType::symmetric, KeyType::opaque), [&](ByteView secret, const Record&) {
+  return tx.use(password, key_types(KeyType::symmetric, KeyType::opaque), [&](ByteView secret, const RecordView&) {
     ScratchFrame frame;
     SH_ASSIGN_OR_RETURN(auto derived, frame.take(length));
     SH_RETURN_IF_ERROR(pbkdf2_raw(Hash::sha512, secret, salt, iterations, derived));

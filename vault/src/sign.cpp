@@ -109,7 +109,7 @@ Status with_material(const SigningMaterial& key, KeyType expected, FunctionRef<S
 
 Result<Bytes> sign_ed25519(const Keystore& keystore, const Location& location, ByteView message) {
   Bytes signature;
-  SH_RETURN_IF_ERROR(keystore.use(location, key_types(KeyType::ed25519), [&](ByteView seed, const Record& record) {
+  SH_RETURN_IF_ERROR(keystore.use(location, key_types(KeyType::ed25519), [&](ByteView seed, const RecordView& record) {
     return ed25519_with(seed, record.public_key, message, signature);
   }));
   return signature;
@@ -126,7 +126,7 @@ Result<Bytes> sign_ecdsa(const Keystore& keystore, const Location& location, Byt
                          const EcdsaOptions& options) {
   SH_ASSIGN_OR_RETURN(const auto digest, ecdsa_digest(message, options));
   Bytes out;
-  SH_RETURN_IF_ERROR(keystore.use(location, key_types(KeyType::secp256k1), [&](ByteView secret, const Record&) {
+  SH_RETURN_IF_ERROR(keystore.use(location, key_types(KeyType::secp256k1), [&](ByteView secret, const RecordView&) {
     return ecdsa_with(secret, digest, options.format, out);
   }));
   return out;
@@ -149,7 +149,7 @@ Result<Bytes> sign_schnorr(const Keystore& keystore, const Location& location, B
   else
     std::memcpy(aux.data(), aux_random.data(), aux.size());
   Bytes signature(64);
-  SH_RETURN_IF_ERROR(keystore.use(location, key_types(KeyType::secp256k1), [&](ByteView secret, const Record&) {
+  SH_RETURN_IF_ERROR(keystore.use(location, key_types(KeyType::secp256k1), [&](ByteView secret, const RecordView&) {
     return schnorr_with(secret, message, aux, signature);
   }));
   return signature;

@@ -183,7 +183,7 @@ Status with_node(const NodeSource& source, const Location& from, std::string_vie
                  FunctionRef<Status(const Node&)> then) {
   SH_ASSIGN_OR_RETURN(const std::vector<std::uint32_t> steps, parse_derivation_path(path));
   constexpr KeyTypes kStarts = key_types(KeyType::seed, KeyType::ed25519, KeyType::secp256k1);
-  return source.key(from, kStarts, [&](ByteView secret, const Record& record) {
+  return source.key(from, kStarts, [&](ByteView secret, const RecordView& record) {
     ScratchFrame frame;
     SH_ASSIGN_OR_RETURN(auto node_bytes, frame.take(sizeof(Node)));
     Node& node = *reinterpret_cast<Node*>(node_bytes.data());

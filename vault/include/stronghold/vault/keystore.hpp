@@ -38,7 +38,7 @@ constexpr KeyTypes key_types(Types... types) noexcept {
   return KeyTypes{((1u << static_cast<unsigned>(types)) | ...)};
 }
 
-using SecretUse = FunctionRef<Status(ByteView secret, const Record& record)>;
+using SecretUse = FunctionRef<Status(ByteView secret, const RecordView& record)>;
 
 // What a signer needs to use a key away from its keystore: the key type, the public key and the
 // secret shielded under this process's shielding key (ciphertext, meaningless to another
@@ -216,7 +216,7 @@ class Transaction {
   Status delete_entry(std::string_view name);
   Status revoke_at(const Location& location);  // revoke without the user-location checks
   // The record at `location` as this transaction sees it, with its vault's id.
-  Result<std::pair<VaultId, const Record*>> find(const Location& location) const;
+  Result<std::pair<VaultId, RecordView>> find(const Location& location) const;
   // use() without the user-location checks (companion records are read so).
   Status read(const Location& location, KeyTypes allowed, SecretUse use) const;
   // The last change this transaction staged for the record (a put, or a removal of it or of its

@@ -9,6 +9,7 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -65,6 +66,39 @@ struct Record {
 
   std::size_t secret_size() const noexcept { return sealed.size() - kSealOverhead; }
   bool expired_at(std::int64_t now) const noexcept { return expires_at != 0 && now >= expires_at; }
+};
+
+// A record's fields without owning them, as a keystore hands them out: read from its packed
+// storage, or from a Record (a transaction's staged one). Valid until the keystore changes.
+struct RecordView {
+  RecordView() = default;
+  RecordView(const Record& record) noexcept  // implicit: a staged Record reads as a view
+      : id(record.id),
+        path(record.path),
+        type(record.type),
+        hint(record.hint),
+        version(record.version),
+        created_at(record.created_at),
+        expires_at(record.expires_at),
+        revoked(record.revoked),
+        public_key(record.public_key),
+        sealed(record.sealed) {}
+
+  RecordId id{};
+  std::string_view path;
+  KeyType type = KeyType::opaque;
+  std::string_view hint;
+  std::uint64_t version = 0;
+  std::int64_t created_at = 0;
+  std::int64_t expires_at = 0;
+  bool revoked = false;
+  ByteView public_key;
+  ByteView sealed;
+
+  std::size_t secret_size() const noexcept { return sealed.size() - kSealOverhead; }
+  bool expired_at(std::int64_t now) const noexcept { return expires_at != 0 && now >= expires_at; }
+  // An owning copy, for a change set.
+  Record to_record() const;
 };
 
 struct RecordOptions {

@@ -1,0 +1,172 @@
+// The keystore's record table (a flat hash table, vault/src/record_index.hpp) against a
+// std::map: random puts, replacements, deletions, garbage collections and reopens, with every
+// listing, lookup and use checked against the map along the way.
+#include <map>
+#include <random>
+
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+
+#include "fixture.hpp"
+
+using namespace stronghold;
+using namespace stronghold::vault;
+using stronghold::test::KeystoreFixture;
+
+namespace {
+
+constexpr std::size_t kVaults = 3;
+constexpr std::size_t kRecordsPerVault = 300;  // past several doublings of each vault's table
+constexpr int kSteps = 3000;
+
+struct Expected {
+  Bytes secret;
+  RecordInfo info;
+};
+
+// What the keystore should hold, kept the plain way.
+struct Model {
+  std::map<Location, Expected> records;
+  std::map<std::string, std::uint64_t> last_versions;  // by vault path
+};
+
+class RecordTableRun : public KeystoreFixture {
+ public:
+  void run() {
+    for (int step = 0; step < kSteps; ++step) {
+      INFO("step ", step);
+      act();
+      check_listing();
+      for (int i = 0; i < 8; ++i)
+        check_location(random_location());
+      if (step % 250 == 0)
+        check_every_location();
+    }
+    check_every_location();
+  }
+
+ private:
+  std::mt19937_64 random_{20261202};  // NOLINT(cert-msc32-c,cert-msc51-cpp): the same operations each run
+  Model model_;
+
+  std::size_t below(std::size_t bound) { return std::uniform_int_distribution<std::size_t>(0, bound - 1)(random_); }
+
+  Location location(std::size_t vault, std::size_t record) const { return at(fmt::format("v{}/r{}", vault, record)); }
+  Location random_location() { return location(below(kVaults), below(kRecordsPerVault)); }
+
+  void act() {
+    const std::size_t choice = below(100);
+    if (choice < 55)
+      put(random_location());
+    else if (choice < 80)
+      revoke(random_location());
+    else if (choice < 90)
+      *clock += static_cast<std::int64_t>(below(50));
+    else if (choice < 96)
+      collect_garbage();
+    else
+      reopen();
+  }
+
+  // A new record or a replacement, sometimes with an expiry within the next few clock moves.
+  void put(const Location& where) {
+    Bytes secret(32);
+    for (auto& byte : secret)
+      byte = static_cast<std::uint8_t>(below(256));
+    const std::string hint = below(2) == 0 ? std::string() : fmt::format("hint {}", below(1000));
+    const std::int64_t expires_at = below(4) == 0 ? *clock + 1 + static_cast<std::int64_t>(below(200)) : 0;
+    Transaction tx(keystore, Overwrite::replace);
+    REQUIRE(tx.put(where, KeyType::symmetric, secret, {}, RecordOptions{hint, expires_at}).ok());
+    REQUIRE(keystore.commit(std::move(tx)).ok());
+    const std::uint64_t version = ++model_.last_versions[where.vault];
+    model_.records[where] = {secret, {where, KeyType::symmetric, hint, version, *clock, expires_at, false}};
+  }
+
+  void revoke(const Location& where) {
+    Transaction tx(keystore);
+    const Status revoked = tx.revoke(where);
+    const auto expected = model_.records.find(where);
+    if (expected == model_.records.end() || expected->second.info.revoked) {
+      CHECK(revoked.code() == Errc::not_found);
+      return;
+    }
+    REQUIRE(revoked.ok());
+    REQUIRE(keystore.commit(std::move(tx)).ok());
+    expected->second.info.revoked = true;
+    expected->second.info.version = ++model_.last_versions[where.vault];
+  }
+
+  void collect_garbage() {
+    REQUIRE(keystore.apply(keystore.garbage()).ok());
+    std::erase_if(model_.records, [&](const auto& entry) {
+      const RecordInfo& info = entry.second.info;
+      return info.revoked || (info.expires_at != 0 && *clock >= info.expires_at);
+    });
+  }
+
+  // The state written as a snapshot body would be, read into a fresh keystore under the same key.
+  void reopen() {
+    Keystore fresh = make();
+    REQUIRE(fresh.apply(keystore.state()).ok());
+    keystore = std::move(fresh);
+  }
+
+  void check_listing() const {
+    const std::vector<RecordInfo> listed = keystore.list();
+    REQUIRE(listed.size() == model_.records.size());
+    auto expected = model_.records.begin();
+    for (const RecordInfo& info : listed) {
+      CHECK(same(info, expected->second.info));
+      ++expected;
+    }
+  }
+
+  void check_every_location() const {
+    for (std::size_t vault = 0; vault < kVaults; ++vault)
+      for (std::size_t record = 0; record < kRecordsPerVault; ++record)
+        check_location(location(vault, record));
+  }
+
+  void check_location(const Location& where) const {
+    INFO("at ", where.to_string());
+    const auto expected = model_.records.find(where);
+    const auto info = keystore.info(where);
+    Bytes seen;
+    const Status used =
+        keystore.use(where, key_types(KeyType::symmetric), [&](ByteView secret, const RecordView& record) {
+          seen.assign(secret.begin(), secret.end());
+          CHECK(record.hint == expected->second.info.hint);
+          CHECK(record.version == expected->second.info.version);
+          return Status();
+        });
+    if (expected == model_.records.end()) {
+      CHECK(info.code() == Errc::not_found);
+      CHECK(used.code() == Errc::not_found);
+      CHECK_FALSE(keystore.exists(where));
+      return;
+    }
+    REQUIRE(info.ok());
+    CHECK(same(*info, expected->second.info));
+    const RecordInfo& want = expected->second.info;
+    const bool expired = want.expires_at != 0 && *clock >= want.expires_at;
+    CHECK(keystore.exists(where) == (!want.revoked && !expired));
+    if (want.revoked)
+      CHECK(used.code() == Errc::not_found);
+    else if (expired)
+      CHECK(used.code() == Errc::expired);
+    else
+      CHECK((used.ok() && seen == expected->second.secret));
+  }
+
+  static bool same(const RecordInfo& a, const RecordInfo& b) {
+    return a.location == b.location && a.type == b.type && a.hint == b.hint && a.version == b.version &&
+           a.created_at == b.created_at && a.expires_at == b.expires_at && a.revoked == b.revoked;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("the record table agrees with a map over random puts, deletions, collections and reopens") {
+  RecordTableRun run;
+  run.run();
+}
