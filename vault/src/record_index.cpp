@@ -1,6 +1,7 @@
 #include "record_index.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <new>
 #include <utility>
@@ -79,7 +80,7 @@ RecordView PackedRecord::view(const RecordId& id) const noexcept {
 }
 
 RecordIndex::RecordIndex(RecordIndex&& other) noexcept
-    : slots_(std::move(other.slots_)), size_(std::exchange(other.size_, 0)) {
+    : slots_(std::move(other.slots_)), size_(std::exchange(other.size_, 0)), shift_(other.shift_) {
   other.slots_.clear();
 }
 
@@ -89,6 +90,7 @@ RecordIndex& RecordIndex::operator=(RecordIndex&& other) noexcept {
     slots_ = std::move(other.slots_);
     other.slots_.clear();
     size_ = std::exchange(other.size_, 0);
+    shift_ = other.shift_;
   }
   return *this;
 }
@@ -157,6 +159,7 @@ void RecordIndex::reserve(std::size_t count) {
 // Moves the slots only: the records, and with them their shielded slots, stay where they are.
 void RecordIndex::rehash(std::size_t capacity) {
   std::vector<Slot> old = std::exchange(slots_, std::vector<Slot>(capacity));
+  shift_ = 64 - std::countr_zero(capacity);
   for (const Slot& slot : old)
     if (slot.record != nullptr)
       slots_[position(slot.id)] = slot;
