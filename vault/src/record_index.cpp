@@ -1,12 +1,15 @@
 #include "record_index.hpp"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cstring>
 #include <new>
 #include <utility>
 
 #include <sodium.h>
+
+#include "stronghold/runtime/random.hpp"
 
 namespace stronghold::vault {
 namespace {
@@ -80,7 +83,7 @@ RecordView PackedRecord::view(const RecordId& id) const noexcept {
 }
 
 RecordIndex::RecordIndex(RecordIndex&& other) noexcept
-    : slots_(std::move(other.slots_)), size_(std::exchange(other.size_, 0)), shift_(other.shift_) {
+    : slots_(std::move(other.slots_)), size_(std::exchange(other.size_, 0)), shift_(other.shift_), seed_(other.seed_) {
   other.slots_.clear();
 }
 
@@ -91,6 +94,7 @@ RecordIndex& RecordIndex::operator=(RecordIndex&& other) noexcept {
     other.slots_.clear();
     size_ = std::exchange(other.size_, 0);
     shift_ = other.shift_;
+    seed_ = other.seed_;
   }
   return *this;
 }
@@ -148,6 +152,14 @@ void RecordIndex::erase(const RecordId& id) noexcept {
   slots_[hole] = Slot{};
 }
 
+std::size_t RecordIndex::longest_probe() const noexcept {
+  std::size_t longest = 0;
+  for (std::size_t at = 0; at < slots_.size(); ++at)
+    if (slots_[at].record != nullptr)
+      longest = std::max(longest, (at - home(slots_[at].id)) & mask());
+  return longest;
+}
+
 void RecordIndex::reserve(std::size_t count) {
   std::size_t capacity = std::max<std::size_t>(8, slots_.size());
   while (!fits(count, capacity))
@@ -160,6 +172,9 @@ void RecordIndex::reserve(std::size_t count) {
 void RecordIndex::rehash(std::size_t capacity) {
   std::vector<Slot> old = std::exchange(slots_, std::vector<Slot>(capacity));
   shift_ = 64 - std::countr_zero(capacity);
+  std::array<std::uint8_t, sizeof seed_> seed{};
+  runtime::random_bytes(seed);
+  std::memcpy(&seed_, seed.data(), sizeof seed_);
   for (const Slot& slot : old)
     if (slot.record != nullptr)
       slots_[position(slot.id)] = slot;

@@ -76,6 +76,8 @@ class RecordIndex {
   // Room for `count` records without a rehash.
   void reserve(std::size_t count);
   std::size_t size() const noexcept { return size_; }
+  // How many slots past its home the farthest record lies: what the longest lookup walks.
+  std::size_t longest_probe() const noexcept;
 
   // Calls fn(RecordView) for every record, in no particular order.
   template <class Fn>
@@ -91,13 +93,17 @@ class RecordIndex {
     PackedRecord* record = nullptr;  // null: empty
   };
   std::size_t mask() const noexcept { return slots_.size() - 1; }
-  // The top bits of the id times an odd constant (multiplicative hashing). A snapshot body lists
-  // records in the order of the table it was written from; homed on the id's low bits, a reader
-  // filling a smaller table in that order wrapped its runs around into one long cluster (an open
-  // of 1,000,000 keys took 17.7 s, most of it probing). With the top bits, that order is the order
-  // of the homes in a table of any size, so a body fills its table run after run.
+  // The top bits of a mix of the id and the table's seed. A snapshot body lists records in the
+  // order of the table it was written from. Under one hash for every table, a reader filling its
+  // growing table in that order put each prefix of the body into a prefix of the table at many
+  // times its capacity: one cluster (an open of 1,000,000 keys took 47.6 s, most of it probing;
+  // homed on the id's low bits instead, 17.7 s). A seed drawn at each rehash makes the order of
+  // one table random to every other.
   std::size_t home(const RecordId& id) const noexcept {
-    return static_cast<std::size_t>((IdHash{}(id)*0x9E3779B97F4A7C15ull) >> shift_);
+    std::uint64_t mixed = IdHash{}(id) ^ seed_;  // MurmurHash3's 64-bit finalizer
+    mixed = (mixed ^ (mixed >> 33)) * 0xff51afd7ed558ccdull;
+    mixed = (mixed ^ (mixed >> 33)) * 0xc4ceb9fe1a85ec53ull;
+    return static_cast<std::size_t>((mixed ^ (mixed >> 33)) >> shift_);
   }
   // The slot that holds `id`, else the empty slot where its probe ends. The table is not empty.
   std::size_t position(const RecordId& id) const noexcept;
@@ -107,6 +113,7 @@ class RecordIndex {
   std::vector<Slot> slots_;  // a power of two in size, or empty
   std::size_t size_ = 0;
   int shift_ = 64;  // 64 - log2(slots_.size())
+  std::uint64_t seed_ = 0;
 };
 
 }  // namespace stronghold::vault
