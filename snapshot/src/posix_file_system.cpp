@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <utility>
 
 #include "stronghold/snapshot/file_system.hpp"
 
@@ -29,6 +30,8 @@ Status os_error(std::string_view what, const std::string& path) {
 class Descriptor {
  public:
   explicit Descriptor(int fd) noexcept : fd_(fd) {}
+  Descriptor(Descriptor&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  Descriptor& operator=(Descriptor&&) = delete;
   Descriptor(const Descriptor&) = delete;
   Descriptor& operator=(const Descriptor&) = delete;
   ~Descriptor() {
@@ -67,6 +70,58 @@ class PosixAppendFile final : public AppendFile {
   std::string path_;
 };
 
+class PosixReadFile final : public ReadFile {
+ public:
+  PosixReadFile(Descriptor fd, std::uint64_t size, std::string path) noexcept
+      : fd_(std::move(fd)), size_(size), path_(std::move(path)) {}
+
+  std::uint64_t size() const noexcept override { return size_; }
+
+  Status read_at(std::uint64_t offset, std::span<std::uint8_t> out) override {
+    SH_ASSIGN_OR_RETURN(const std::size_t read, read_up_to(offset, out));
+    if (read != out.size())
+      return error(Errc::io_error, "{} ends before the {} bytes at {} were read", path_, out.size(), offset);
+    return {};
+  }
+
+  // What is there of `out.size()` bytes from `offset`: fewer at the end of the file.
+  Result<std::size_t> read_up_to(std::uint64_t offset, std::span<std::uint8_t> out) {
+    std::size_t done = 0;
+    while (done < out.size()) {
+      const ssize_t got = ::pread(fd_.get(), out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
+      if (got < 0 && errno == EINTR)
+        continue;
+      if (got < 0)
+        return os_error("cannot read", path_);
+      if (got == 0)
+        break;
+      done += static_cast<std::size_t>(got);
+    }
+    return done;
+  }
+
+ private:
+  Descriptor fd_;
+  std::uint64_t size_;
+  std::string path_;
+};
+
+// `path` opened for reading, once it is known to be a regular file of at most `max_size` bytes.
+Result<std::unique_ptr<PosixReadFile>> open_regular(const std::string& path, std::uint64_t max_size) {
+  // O_NONBLOCK: a FIFO put where a file belongs must not hold the open until a writer comes.
+  Descriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
+  if (fd.get() < 0)
+    return os_error("cannot open", path);
+  struct stat info {};
+  if (::fstat(fd.get(), &info) != 0)
+    return os_error("cannot stat", path);
+  if (!S_ISREG(info.st_mode))
+    return error(Errc::io_error, "{} is not a regular file", path);
+  if (static_cast<std::uint64_t>(info.st_size) > max_size)
+    return error(Errc::resource_exhausted, "{} is larger than {} bytes", path, max_size);
+  return std::make_unique<PosixReadFile>(std::move(fd), static_cast<std::uint64_t>(info.st_size), path);
+}
+
 class PosixLock final : public FileLock {
  public:
   explicit PosixLock(int fd) : fd_(fd) {}
@@ -99,31 +154,16 @@ class PosixFileSystem final : public FileSystem {
   }
 
   Result<Bytes> read_file(const std::string& path, std::uint64_t max_size) override {
-    // O_NONBLOCK: a FIFO put where a file belongs must not hold the open until a writer comes.
-    Descriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
-    if (fd.get() < 0)
-      return os_error("cannot open", path);
-    struct stat info {};
-    if (::fstat(fd.get(), &info) != 0)
-      return os_error("cannot stat", path);
-    if (!S_ISREG(info.st_mode))
-      return error(Errc::io_error, "{} is not a regular file", path);
-    if (static_cast<std::uint64_t>(info.st_size) > max_size)
-      return error(Errc::resource_exhausted, "{} is larger than {} bytes", path, max_size);
-    Bytes content(static_cast<std::size_t>(info.st_size));
-    std::size_t done = 0;
-    while (done < content.size()) {
-      const ssize_t got = ::read(fd.get(), content.data() + done, content.size() - done);
-      if (got < 0 && errno == EINTR)
-        continue;
-      if (got < 0)
-        return os_error("cannot read", path);
-      if (got == 0)
-        break;  // shrank while reading
-      done += static_cast<std::size_t>(got);
-    }
-    content.resize(done);
+    SH_ASSIGN_OR_RETURN(auto file, open_regular(path, max_size));
+    Bytes content(static_cast<std::size_t>(file->size()));
+    SH_ASSIGN_OR_RETURN(const std::size_t read, file->read_up_to(0, content));
+    content.resize(read);  // it shrank while read
     return content;
+  }
+
+  Result<std::unique_ptr<ReadFile>> open_read(const std::string& path, std::uint64_t max_size) override {
+    SH_ASSIGN_OR_RETURN(auto file, open_regular(path, max_size));
+    return std::unique_ptr<ReadFile>(std::move(file));
   }
 
   bool exists(const std::string& path) override { return ::access(path.c_str(), F_OK) == 0; }

@@ -27,6 +27,9 @@ constexpr std::size_t kEntryHeaderSize = 8;
 constexpr std::uint32_t kMaxEntrySize = 64u << 20;
 // The changes of a snapshot body decoded and applied at a time when it is opened.
 constexpr std::size_t kBodyPartChanges = 4096;
+// A version 3 body part is framed and bounded like a journal entry.
+constexpr std::size_t kPartHeaderSize = kEntryHeaderSize;
+constexpr std::size_t kBodyFieldsSize = 32;  // N, T and L after the header (versions 2 and 3)
 constexpr std::size_t kTagSize = vault::kSealTagSize;
 using Tag = std::array<std::uint8_t, kTagSize>;
 
@@ -51,6 +54,29 @@ Bytes body_context(const Header& header, const ChainPosition& start) {
     ad.insert(ad.end(), start.previous_tag.begin(), start.previous_tag.end());
   }
   return ad;
+}
+
+// A version 3 body part binds the body's context, its index, whether it ends the body, and the
+// tag of the part before it (zeros for the first): parts cannot be dropped, reordered, or mixed
+// in from another body, even one written at the same position.
+Bytes part_context(const Header& header, const ChainPosition& start, std::uint32_t index, bool last,
+                   const Tag& previous) {
+  Bytes ad = body_context(header, start);
+  ByteWriter out(ad);
+  out.u32(index);
+  out.u8(last ? 1 : 0);
+  out.raw(previous);
+  return ad;
+}
+
+// About what `change` adds to an encoded change set: enough to cut a body into parts.
+std::size_t encoded_size_estimate(const vault::Change& change) {
+  if (const auto* put = std::get_if<vault::PutRecord>(&change))
+    return 48 + put->record.path.size() + put->record.hint.size() + put->record.public_key.size() +
+           put->record.sealed.size();
+  if (const auto* vault = std::get_if<vault::PutVault>(&change))
+    return 32 + vault->path.size() + vault->wrapped_key.size();
+  return 48;
 }
 
 Bytes entry_context(const Header& header, const ChainPosition& position) {
@@ -194,11 +220,62 @@ struct Chain::State {
       out.u64(start.next_sequence);
       out.raw(start.previous_tag);
     }
+    if (header.version >= 3) {
+      const std::size_t length_at = image.size();
+      ByteWriter(image).u64(0);
+      SH_RETURN_IF_ERROR(append_body_parts(start, image));
+      const std::uint64_t length = image.size() - length_at - 8;
+      for (std::size_t i = 0; i < 8; ++i)
+        image[length_at + i] = static_cast<std::uint8_t>(length >> (8 * i));
+      leaves = start;
+      return image;
+    }
     SH_ASSIGN_OR_RETURN(Bytes body, seal(body_context(header, start), encode_changes(keystore->state())));
     ByteWriter(image).u64(body.size());
     image.insert(image.end(), body.begin(), body.end());
     leaves = header.version >= 2 ? start : ChainPosition{1, tag_of(body)};
     return image;
+  }
+
+  // The state as version 3 body parts, appended to `image`: change sets of about
+  // options.body_part_bytes each, so that neither this writer nor a reader holds the whole state
+  // encoded at once. A part is sealed once the next one is known to exist, since its seal says
+  // whether it is the last.
+  Status append_body_parts(const ChainPosition& start, Bytes& image) const {
+    const std::size_t part_bytes = std::clamp<std::size_t>(options.body_part_bytes, 1, kMaxEntrySize / 4);
+    std::uint32_t index = 0;
+    Tag previous{};
+    Bytes held;
+    const auto seal_held = [&](bool last) -> Status {
+      SH_ASSIGN_OR_RETURN(const Bytes sealed, seal(part_context(header, start, index, last, previous), held));
+      ByteWriter out(image);
+      out.u32(static_cast<std::uint32_t>(sealed.size()));
+      out.u32(~static_cast<std::uint32_t>(sealed.size()));
+      out.raw(sealed);
+      previous = tag_of(sealed);
+      ++index;
+      return {};
+    };
+    vault::ChangeSet part;
+    std::size_t estimate = 0;
+    Status status;
+    const auto next_part = [&] {
+      if (!held.empty() && status.ok())
+        status = seal_held(false);
+      held = encode_changes(part);
+      part.changes.clear();
+      estimate = 0;
+    };
+    keystore->for_each_state_change([&](vault::Change&& change) {
+      estimate += encoded_size_estimate(change);
+      part.changes.push_back(std::move(change));
+      if (estimate >= part_bytes)
+        next_part();
+    });
+    if (!part.empty() || held.empty())
+      next_part();
+    SH_RETURN_IF_ERROR(status);
+    return seal_held(true);
   }
 
   // The position a rewrite in place starts the chain at: the same sequence number, a random tag.
@@ -273,7 +350,17 @@ struct Chain::State {
     return {};
   }
 
-  Status load(ByteView file) {
+  // Reads the state from `file` up to byte `end` (its size, or where a fold stops). A version 3
+  // body is read a part at a time; older files are read whole.
+  Status load(ReadFile& file, std::uint64_t end) {
+    if (header.version >= 3)
+      return load_in_parts(file, end);
+    Bytes whole(static_cast<std::size_t>(end));
+    SH_RETURN_IF_ERROR(file.read_at(0, whole));
+    return load_whole(whole);
+  }
+
+  Status load_whole(ByteView file) {
     ByteReader in(file.subspan(kHeaderSize));
     ChainPosition start;
     if (header.version >= 2 && (!in.u64(start.next_sequence) || !in.array(start.previous_tag)))
@@ -285,27 +372,81 @@ struct Chain::State {
     Bytes plaintext;
     if (!open_sealed(body_context(header, start), body, plaintext).ok())
       return Status(Errc::corrupted, "the snapshot body is damaged (it failed to authenticate)");
-    // Decoded and applied in parts: the whole state decoded at once took about twice the file's
-    // size beside the keystore being built, the largest part of an open's peak memory.
-    SH_RETURN_IF_ERROR(decode_changes_in_parts(plaintext, kBodyPartChanges, [&](vault::ChangeSet&& part) {
-      if (Status applied = apply_moved(std::move(part)); !applied.ok())
-        return error(Errc::corrupted, "the snapshot body is inconsistent: {}", applied.message());
-      return Status{};
-    }));
+    SH_RETURN_IF_ERROR(apply_body(plaintext));
     position = header.version >= 2 ? start : ChainPosition{1, tag_of(body)};
     const std::size_t offset = file.size() - in.remaining();
     base_bytes = offset;
-    return replay_journal(file, offset);
+    return replay_journal(file.subspan(offset), offset);
   }
 
-  // Applies the whole entries from `offset` on. After the last one, what a crash can leave is
-  // dropped (see torn_write); anything else that does not open is damage, the final entry too.
-  Status replay_journal(ByteView file, std::size_t offset) {
-    std::size_t end = file.size();  // of the whole entries
-    while (offset < file.size()) {
-      const ByteView rest = file.subspan(offset);
+  // Decoded and applied in parts: the whole state decoded at once took about twice the file's
+  // size beside the keystore being built, the largest part of an open's peak memory.
+  Status apply_body(ByteView plaintext) {
+    return decode_changes_in_parts(plaintext, kBodyPartChanges, [&](vault::ChangeSet&& part) {
+      if (Status applied = apply_moved(std::move(part)); !applied.ok())
+        return error(Errc::corrupted, "the snapshot body is inconsistent: {}", applied.message());
+      return Status{};
+    });
+  }
+
+  Status load_in_parts(ReadFile& file, std::uint64_t end) {
+    std::array<std::uint8_t, kBodyFieldsSize> fields{};
+    if (end < kHeaderSize + fields.size())
+      return Status(Errc::corrupted, "the snapshot body is truncated");
+    SH_RETURN_IF_ERROR(file.read_at(kHeaderSize, fields));
+    ChainPosition start;
+    std::uint64_t body_size = 0;
+    ByteReader in(fields);
+    in.u64(start.next_sequence);
+    in.array(start.previous_tag);
+    in.u64(body_size);
+    const std::uint64_t body_start = kHeaderSize + fields.size();
+    if (body_size == 0 || body_size > end - body_start)
+      return Status(Errc::corrupted, "the snapshot body is truncated");
+    const std::uint64_t body_end = body_start + body_size;
+    Tag previous{};
+    Bytes sealed;
+    Bytes plaintext;
+    std::uint32_t index = 0;
+    for (std::uint64_t offset = body_start; offset < body_end; ++index) {
+      std::array<std::uint8_t, kPartHeaderSize> frame{};
+      if (body_end - offset < frame.size())
+        return error(Errc::corrupted, "body part {} at byte {} is truncated", index, offset);
+      SH_RETURN_IF_ERROR(file.read_at(offset, frame));
+      std::uint32_t size = 0;
+      std::uint32_t check = 0;
+      ByteReader sizes(frame);
+      sizes.u32(size);
+      sizes.u32(check);
+      if (check != ~size || size < kMinEntrySize || size > kMaxEntrySize || size > body_end - offset - frame.size())
+        return error(Errc::corrupted, "body part {} at byte {} has an impossible length", index, offset);
+      sealed.resize(size);
+      SH_RETURN_IF_ERROR(file.read_at(offset + frame.size(), sealed));
+      const bool last = offset + frame.size() + size == body_end;
+      if (!open_sealed(part_context(header, start, index, last, previous), sealed, plaintext).ok())
+        return error(Errc::corrupted, "body part {} at byte {} is damaged (it failed to authenticate)", index, offset);
+      SH_RETURN_IF_ERROR(apply_body(plaintext));
+      previous = tag_of(sealed);
+      offset += frame.size() + size;
+    }
+    position = start;
+    base_bytes = body_end;
+    Bytes journal(static_cast<std::size_t>(end - body_end));
+    SH_RETURN_IF_ERROR(file.read_at(body_end, journal));
+    return replay_journal(journal, body_end);
+  }
+
+  // Applies the whole entries of `journal`, the file's bytes from `origin` on. After the last one,
+  // what a crash can leave is dropped (see torn_write); anything else that does not open is
+  // damage, the final entry too.
+  Status replay_journal(ByteView journal, std::uint64_t origin) {
+    std::size_t at = 0;
+    std::size_t end = journal.size();  // of the whole entries
+    while (at < journal.size()) {
+      const ByteView rest = journal.subspan(at);
+      const std::uint64_t offset = origin + at;
       if (torn_write(rest)) {
-        end = offset;
+        end = at;
         break;
       }
       std::uint32_t size = 0;
@@ -331,10 +472,10 @@ struct Chain::State {
                      applied.message());
       position = after(sealed);
       ++report.journal_entries;
-      offset += kEntryHeaderSize + size;
+      at += kEntryHeaderSize + size;
       journal_bytes += kEntryHeaderSize + size;
     }
-    report.dropped_tail_bytes = file.size() - end;
+    report.dropped_tail_bytes = journal.size() - end;
     return {};
   }
 };
@@ -471,23 +612,32 @@ Result<std::unique_ptr<Snapshot>> Snapshot::create(FileSystem& fs, const std::st
 
 namespace {
 
+// The header's bytes, or what there is of them (decode_header tells what is wrong).
+Result<Bytes> read_header(ReadFile& file) {
+  Bytes bytes(static_cast<std::size_t>(std::min<std::uint64_t>(file.size(), kHeaderSize)));
+  SH_RETURN_IF_ERROR(file.read_at(0, bytes));
+  return bytes;
+}
+
 // Opens `path` with a snapshot key obtained by `unlock` from the file's header.
 Result<std::unique_ptr<Chain::State>> open_with(
     FileSystem& fs, const std::string& path, const SnapshotOptions& options,
-    vault::FunctionRef<Status(ByteView file, const Header& header, std::span<std::uint8_t> snapshot_key)> unlock) {
+    vault::FunctionRef<Status(ByteView header_bytes, const Header& header, std::span<std::uint8_t> snapshot_key)>
+        unlock) {
   if (!fs.exists(path))
     return error(Errc::not_found, "no snapshot at {}", path);
   SH_ASSIGN_OR_RETURN(std::string real_path, fs.resolve(path));
   auto state = std::make_unique<Chain::State>(fs, std::move(real_path), options);
   SH_ASSIGN_OR_RETURN(state->lock, fs.lock(state->path + ".lock"));
-  SH_ASSIGN_OR_RETURN(const Bytes file, fs.read_file(state->path, options.max_file_size));
-  SH_ASSIGN_OR_RETURN(state->header, decode_header(file));
+  SH_ASSIGN_OR_RETURN(const auto file, fs.open_read(state->path, options.max_file_size));
+  SH_ASSIGN_OR_RETURN(const Bytes header_bytes, read_header(*file));
+  SH_ASSIGN_OR_RETURN(state->header, decode_header(header_bytes));
   SH_RETURN_IF_ERROR(check_kdf_cost(state->header.kdf, options.max_kdf, "the snapshot header"));
   ScratchFrame frame;
   SH_ASSIGN_OR_RETURN(auto snapshot_key, frame.take(kKeySize));
-  SH_RETURN_IF_ERROR(unlock(file, state->header, snapshot_key));
+  SH_RETURN_IF_ERROR(unlock(header_bytes, state->header, snapshot_key));
   SH_RETURN_IF_ERROR(state->take_key(snapshot_key));
-  SH_RETURN_IF_ERROR(state->load(file));
+  SH_RETURN_IF_ERROR(state->load(*file, file->size()));
   return state;
 }
 
@@ -496,19 +646,19 @@ Result<std::unique_ptr<Chain::State>> load_prefix(const FoldJob& job, std::uint6
   const ReopenToken& token = job.file;
   if (token.fs == nullptr || !token.snapshot_key)
     return Status(Errc::invalid_argument, "a fold job without a file or key");
-  SH_ASSIGN_OR_RETURN(const Bytes file, token.fs->read_file(token.path, token.options.max_file_size));
-  if (covers < kHeaderSize || covers > file.size() || !std::equal(job.header.begin(), job.header.end(), file.begin()))
+  SH_ASSIGN_OR_RETURN(const auto file, token.fs->open_read(token.path, token.options.max_file_size));
+  SH_ASSIGN_OR_RETURN(const Bytes header_bytes, read_header(*file));
+  if (covers < kHeaderSize || covers > file->size() || header_bytes != job.header)
     return Status(Errc::busy, "the snapshot changed before it was folded; the fold is dropped");
-  const ByteView prefix = ByteView(file).first(static_cast<std::size_t>(covers));
   auto state = std::make_unique<Chain::State>(*token.fs, token.path, token.options);
-  SH_ASSIGN_OR_RETURN(state->header, decode_header(prefix));
+  SH_ASSIGN_OR_RETURN(state->header, decode_header(header_bytes));
   if (state->header.version < 2)
     return Status(Errc::unsupported, "a version 1 snapshot cannot be folded beside its commits");
   ScratchFrame frame;
   SH_ASSIGN_OR_RETURN(auto snapshot_key, frame.take(kKeySize));
   SH_RETURN_IF_ERROR(token.snapshot_key->open(snapshot_key));
   SH_RETURN_IF_ERROR(state->take_key(snapshot_key));
-  SH_RETURN_IF_ERROR(state->load(prefix));
+  SH_RETURN_IF_ERROR(state->load(*file, covers));
   if (state->report.dropped_tail_bytes != 0 || state->position != job.position)
     return Status(Errc::busy, "the snapshot does not end where its fold was to start; the fold is dropped");
   return state;
@@ -541,14 +691,15 @@ Result<std::unique_ptr<Snapshot>> Snapshot::open(FileSystem& fs, const std::stri
                                                  const SnapshotOptions& options) {
   SH_ASSIGN_OR_RETURN(
       auto state,
-      open_with(fs, path, options, [&](ByteView file, const Header& header, std::span<std::uint8_t> snapshot_key) {
-        ScratchFrame frame;
-        SH_ASSIGN_OR_RETURN(auto password_key, frame.take(kKeySize));
-        SH_RETURN_IF_ERROR(derive_password_key(password, header, password_key));
-        if (!vault::open(password_key, header_key_context(file), header.wrapped_key, snapshot_key).ok())
-          return Status(Errc::wrong_password, "wrong password");
-        return Status{};
-      }));
+      open_with(
+          fs, path, options, [&](ByteView header_bytes, const Header& header, std::span<std::uint8_t> snapshot_key) {
+            ScratchFrame frame;
+            SH_ASSIGN_OR_RETURN(auto password_key, frame.take(kKeySize));
+            SH_RETURN_IF_ERROR(derive_password_key(password, header, password_key));
+            if (!vault::open(password_key, header_key_context(header_bytes), header.wrapped_key, snapshot_key).ok())
+              return Status(Errc::wrong_password, "wrong password");
+            return Status{};
+          }));
   // Not compacted here even past the threshold: opening only to read writes nothing (the next
   // commit compacts).
   return with_writer(std::move(state));

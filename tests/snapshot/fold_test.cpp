@@ -1,7 +1,7 @@
 // The compaction beside the commits (chain.hpp, FoldJob), driven step by step on one thread: the
 // entries appended while the fold runs survive it, a file rewritten meanwhile is not folded, and
-// the chain position a version 2 body names is authenticated. Version 1 files keep compacting in
-// place until a password change moves them on.
+// the chain position a body names is authenticated. Version 1 files keep compacting in place, and
+// version 2 files keep their one-seal body, until a password change moves them on.
 #include <filesystem>
 
 #include <doctest/doctest.h>
@@ -178,14 +178,14 @@ TEST_CASE_FIXTURE(SnapshotFixture, "an entry of the history a rewrite in place r
   CHECK(opened.code() == Errc::corrupted);
 }
 
-TEST_CASE_FIXTURE(SnapshotFixture, "a version 2 body's chain position is authenticated") {
+TEST_CASE_FIXTURE(SnapshotFixture, "a body's chain position is authenticated") {
   auto snapshot = create();
   add_key(*snapshot, "a/0");
   REQUIRE(snapshot->compact().ok());
   add_key(*snapshot, "a/1");
   snapshot.reset();
   Bytes file = read_file();
-  REQUIRE(file_version(file) == 2);
+  REQUIRE(file_version(file) == kFormatVersion);
   file[kHeaderSize] ^= 1;  // the sequence number the journal goes on from
   write_file(file);
   auto opened = open();
@@ -193,28 +193,55 @@ TEST_CASE_FIXTURE(SnapshotFixture, "a version 2 body's chain position is authent
   CHECK(opened.status().message().find("body") != std::string::npos);
 }
 
-TEST_CASE_FIXTURE(SnapshotFixture, "a version 1 file stays version 1 until a password change moves it to version 2") {
-  const std::string fixture = std::string(STRONGHOLD_TEST_DATA_DIR) + "/fixtures/snapshot-v1.stronghold";
-  std::filesystem::copy_file(fixture, path, std::filesystem::copy_options::overwrite_existing);
-  const Bytes v1_password = {'f', 'o', 'r', 'm', 'a', 't', '-', 'v', '1'};
-  auto opened = open(v1_password);
-  REQUIRE_MESSAGE(opened.ok(), opened.status().to_string());
-  add_key(**opened, "new/0");
-  REQUIRE((*opened)->compact().ok());
-  add_key(**opened, "new/1");
-  CHECK(file_version(read_file()) == 1);
-  Snapshot::Parts parts = Snapshot::split(std::move(*opened));
-  CHECK(parts.chain.fold_job().code() == Errc::unsupported);
-  { [[maybe_unused]] auto released = std::move(parts); }
+namespace {
 
-  opened = open(v1_password);
+const Bytes kFixturePassword = {'f', 'o', 'r', 'm', 'a', 't', '-', 'v', '1'};
+
+// The format fixture of `version` copied over the test's snapshot, and opened.
+std::unique_ptr<Snapshot> open_fixture(SnapshotFixture& test, int version) {
+  const std::string fixture = fmt::format("{}/fixtures/snapshot-v{}.stronghold", STRONGHOLD_TEST_DATA_DIR, version);
+  std::filesystem::copy_file(fixture, test.path, std::filesystem::copy_options::overwrite_existing);
+  auto opened = test.open(kFixturePassword);
   REQUIRE_MESSAGE(opened.ok(), opened.status().to_string());
-  CHECK((*opened)->keystore().exists(at("new/1")));
+  return std::move(*opened);
+}
+
+// Opens the test's snapshot, still in its old version and holding `added`, and changes its
+// password: the file is then of the current version, with everything it held.
+void check_password_change_moves_it_on(SnapshotFixture& test, std::string_view added) {
+  auto opened = test.open(kFixturePassword);
+  REQUIRE_MESSAGE(opened.ok(), opened.status().to_string());
+  CHECK((*opened)->keystore().exists(SnapshotFixture::at(added)));
   REQUIRE((*opened)->change_password(kPassword).ok());
   opened->reset();
-  CHECK(file_version(read_file()) == 2);
-  opened = open();
+  CHECK(file_version(test.read_file()) == kFormatVersion);
+  opened = test.open();
   REQUIRE_MESSAGE(opened.ok(), opened.status().to_string());
-  CHECK((*opened)->keystore().exists(at("wallet/ed25519")));
-  CHECK((*opened)->keystore().exists(at("new/1")));
+  CHECK((*opened)->keystore().exists(SnapshotFixture::at("wallet/ed25519")));
+  CHECK((*opened)->keystore().exists(SnapshotFixture::at(added)));
+}
+
+}  // namespace
+
+TEST_CASE_FIXTURE(SnapshotFixture,
+                  "a version 1 file stays version 1 until a password change moves it to the current version") {
+  std::unique_ptr<Snapshot> opened = open_fixture(*this, 1);
+  add_key(*opened, "new/0");
+  REQUIRE(opened->compact().ok());
+  add_key(*opened, "new/1");
+  CHECK(file_version(read_file()) == 1);
+  Snapshot::Parts parts = Snapshot::split(std::move(opened));
+  CHECK(parts.chain.fold_job().code() == Errc::unsupported);
+  { [[maybe_unused]] auto released = std::move(parts); }
+  check_password_change_moves_it_on(*this, "new/1");
+}
+
+TEST_CASE_FIXTURE(SnapshotFixture, "a version 2 file keeps its one-seal body, folded, until a password change") {
+  Folding folding(open_fixture(*this, 2));
+  auto folded = fold_file(folding.job, folding.start.covers);
+  REQUIRE_MESSAGE(folded.ok(), folded.status().to_string());
+  REQUIRE(folding.parts.journal.finish_fold(folding.start, *folded).ok());
+  { [[maybe_unused]] auto released = std::move(folding.parts); }
+  CHECK(file_version(read_file()) == 2);
+  check_password_change_moves_it_on(*this, "a/0");
 }

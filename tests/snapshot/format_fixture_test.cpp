@@ -71,8 +71,10 @@ void check_fixture(SnapshotFixture& fixture, int version) {
 
 TEST_CASE_FIXTURE(SnapshotFixture, "a format version 1 file opens with everything it held") { check_fixture(*this, 1); }
 
-TEST_CASE_FIXTURE(SnapshotFixture, "a format version 2 file opens with everything it held") {
+TEST_CASE_FIXTURE(SnapshotFixture, "a format version 2 file opens with everything it held") { check_fixture(*this, 2); }
+
+TEST_CASE_FIXTURE(SnapshotFixture, "a format version 3 file opens with everything it held") {
   if (std::getenv("STRONGHOLD_WRITE_FORMAT_FIXTURE") != nullptr)
     write_fixture(*this);
-  check_fixture(*this, 2);
+  check_fixture(*this, 3);
 }

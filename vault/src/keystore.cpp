@@ -367,14 +367,16 @@ std::vector<std::string> Keystore::vault_paths() const {
 
 ChangeSet Keystore::state() const {
   ChangeSet set;
+  for_each_state_change([&](Change&& change) { set.changes.push_back(std::move(change)); });
+  return set;
+}
+
+void Keystore::for_each_state_change(FunctionRef<void(Change&&)> take) const {
   for (const auto& entry : state_->vaults) {
     const State::Vault& vault = entry.second;
-    set.changes.emplace_back(PutVault{vault.id, vault.path, vault.wrapped_key, vault.last_version});
-    vault.records.for_each([&](const RecordView& record) {
-      set.changes.emplace_back(PutRecord{vault.id, record.to_record()});
-    });
+    take(PutVault{vault.id, vault.path, vault.wrapped_key, vault.last_version});
+    vault.records.for_each([&](const RecordView& record) { take(PutRecord{vault.id, record.to_record()}); });
   }
-  return set;
 }
 
 Result<ChangeSet> Keystore::export_vaults(const std::vector<std::string>& vault_paths, ByteView transfer_key,
@@ -409,10 +411,17 @@ Result<ChangeSet> Keystore::export_vaults(const std::vector<std::string>& vault_
     SH_ASSIGN_OR_RETURN(Bytes wrapped, seal(transfer_key, ad.bytes, key));
     set.changes.emplace_back(PutVault{vault->id, vault->path, std::move(wrapped), vault->last_version});
     const std::int64_t now = state.clock();
+    // Sorted by path: the same contents export alike, whatever order a table holds them in (each
+    // table's is random), and an import numbers their versions in this order.
+    std::vector<PutRecord> records;
     vault->records.for_each([&](const RecordView& record) {
       if (!record.revoked && !record.expired_at(now))
-        set.changes.emplace_back(PutRecord{vault->id, record.to_record()});
+        records.push_back(PutRecord{vault->id, record.to_record()});
     });
+    std::sort(records.begin(), records.end(),
+              [](const PutRecord& a, const PutRecord& b) { return a.record.path < b.record.path; });
+    for (PutRecord& record : records)
+      set.changes.emplace_back(std::move(record));
   }
   return set;
 }

@@ -41,6 +41,9 @@ struct SnapshotOptions {
   // The entries a running fold may hold in memory (they follow its file): a fold that falls further
   // behind the commits is dropped, and the next starts from the file's end.
   std::uint64_t max_fold_tail = std::uint64_t{64} << 20;
+  // About how much of the state each part of a version 3 body holds: what an open decrypts and
+  // decodes at a time (tests make it small to write many parts).
+  std::size_t body_part_bytes = std::size_t{1} << 20;
   vault::Keystore::Clock clock;  // for the keystore; the system clock when empty
 };
 

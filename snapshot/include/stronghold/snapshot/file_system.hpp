@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,17 @@ class AppendFile {
   virtual ~AppendFile() = default;
   virtual Status append(ByteView bytes) = 0;
   virtual Status sync() = 0;  // fdatasync
+};
+
+// A file opened for reading at any offset. It reads the file it opened, whatever is renamed over
+// its path meanwhile; bytes appended after the open may or may not be read.
+class ReadFile {
+ public:
+  virtual ~ReadFile() = default;
+  // The file's size when it was opened.
+  virtual std::uint64_t size() const noexcept = 0;
+  // Fills `out` with the bytes from `offset`; io_error when fewer are there.
+  virtual Status read_at(std::uint64_t offset, std::span<std::uint8_t> out) = 0;
 };
 
 // An advisory lock held for as long as the object lives.
@@ -38,6 +50,10 @@ class FileSystem {
   virtual Result<std::string> resolve(const std::string& path) = 0;
   // The whole file; not_found when absent, resource_exhausted when larger than `max_size`.
   virtual Result<Bytes> read_file(const std::string& path, std::uint64_t max_size) = 0;
+  // The file, opened to be read in parts (errors as read_file): a snapshot's open reads its body
+  // a part at a time, so that the file is never in memory beside the state it holds. This default
+  // reads the whole file with read_file and serves the parts from memory.
+  virtual Result<std::unique_ptr<ReadFile>> open_read(const std::string& path, std::uint64_t max_size);
   virtual bool exists(const std::string& path) = 0;
   // The names (not paths) of the entries in `directory`, in no particular order; not_found when
   // it does not exist. (The audit log finds its rotated files so.)

@@ -1,25 +1,29 @@
-// The snapshot file format, version 2 (all integers little-endian):
+// The snapshot file format, version 3 (all integers little-endian):
 //
 //   header   magic "SHLDSNAP" | version u16 | KDF id u8 | 0 u8 | KDF ops u32 | KDF memory u64
 //            | salt 16 | file id 16 | snapshot key sealed under the password key 72
 //            | BLAKE2b-256 of everything before it 32                           (160 bytes)
 //   body     next sequence u64 | previous tag 16 (where the journal chain stands after the body)
-//            | length u64 | the whole state, sealed under the snapshot key
+//            | length u64 | parts, each: length u32 | length xor 0xffffffff u32 | a change set
+//            of part of the state, sealed under the snapshot key
 //   journal  entries, each: length u32 | length xor 0xffffffff u32 | one change set, sealed
 //
-// Seals are XChaCha20-Poly1305. The body's associated data binds the file id and the chain
-// position it holds the state at; an entry's binds the file id, its sequence number and the tag
-// of the seal before it, so entries cannot be dropped from the middle, reordered or spliced in
-// from another file. The header checksum tells a damaged header from a wrong password (a sound
-// header whose key does not open).
+// Seals are XChaCha20-Poly1305. A body part's associated data binds the file id, the chain
+// position the body holds the state at, the part's index, whether it is the last, and the tag of
+// the part before it; an entry's binds the file id, its sequence number and the tag of the seal
+// before it. So parts and entries cannot be dropped, reordered or spliced in from another body or
+// file. The header checksum tells a damaged header from a wrong password (a sound header whose
+// key does not open). A body in parts is read a part at a time: the file is never in memory
+// beside the state it holds.
 //
-// Version 1 has no chain position in the body: the chain starts again after it, at sequence 1
-// and the body's own tag. So a version 1 body can only be written from the state at the end of
-// the journal, whereas a version 2 body may fold a prefix of the journal while entries go on
-// being appended after it (a compaction beside the commits, chain.hpp): the entries after the
-// prefix follow the position the body names. This build reads both, writes version 1 bodies
-// into version 1 files (their header, bound to the wrapped key, cannot change without the
-// password) and version 2 everywhere else; a password change makes a file version 2.
+// Version 2 seals the whole state as one body, so an open held all of it decrypted. Version 1 has
+// no chain position in the body either: the chain starts again after it, at sequence 1 and the
+// body's own tag. So a version 1 body can only be written from the state at the end of the
+// journal, whereas later bodies may fold a prefix of the journal while entries go on being
+// appended after it (a compaction beside the commits, chain.hpp): the entries after the prefix
+// follow the position the body names. This build reads all three and writes each file's own
+// version (the header, bound to the wrapped key, cannot change without the password); new files
+// and every password change write version 3.
 #pragma once
 
 #include <array>
@@ -32,7 +36,7 @@
 namespace stronghold::snapshot {
 
 inline constexpr std::array<std::uint8_t, 8> kMagic = {'S', 'H', 'L', 'D', 'S', 'N', 'A', 'P'};
-inline constexpr std::uint16_t kFormatVersion = 2;
+inline constexpr std::uint16_t kFormatVersion = 3;
 inline constexpr std::uint16_t kOldestFormatVersion = 1;  // still read, and written into its own files
 inline constexpr std::size_t kHeaderSize = 160;
 inline constexpr std::uint8_t kKdfArgon2id = 1;

@@ -85,6 +85,9 @@ class Keystore {
   void apply(PreparedChanges&& prepared);
   // The whole state as one change set: what a snapshot body holds.
   ChangeSet state() const;
+  // The same changes, one at a time, so that a body can be written in parts: each vault's put
+  // before its records.
+  void for_each_state_change(FunctionRef<void(Change&&)> take) const;
   // Removal of every revoked or expired record (garbage collection), ready to apply.
   ChangeSet garbage() const;
 
