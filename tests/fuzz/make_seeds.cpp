@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
   const Bytes password = {'f', 'u', 'z', 'z'};
   snapshot::SnapshotOptions options;
   options.kdf = snapshot::KdfPreset::fast;
+  options.body_part_bytes = 200;  // a body of several parts, a record or two each
   for (int journal_entries : {0, 1, 4}) {
     const std::string path = (dir / fmt::format("seed-{}.stronghold", journal_entries)).string();
     std::filesystem::remove(path);

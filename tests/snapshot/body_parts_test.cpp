@@ -115,6 +115,13 @@ TEST_CASE_FIXTURE(PartsFixture, "a body part dropped, moved or taken from anothe
   changed = parts;
   changed.push_back(parts[1]);
   check_corrupted(with_parts(file, file, changed), "a part repeated at the end");
+  Bytes lengths = file;
+  set_body_length(lengths, 0);
+  check_corrupted(lengths, "no parts");
+  set_body_length(lengths, body_length(file) + body_parts(file).size());
+  check_corrupted(lengths, "the body stretched over the journal's first bytes");
+  set_body_length(lengths, file.size() - kBodyStart);
+  check_corrupted(lengths, "the body stretched over the whole journal");
 
   // Another body of the same state: written again, with its own parts.
   write_file(file);

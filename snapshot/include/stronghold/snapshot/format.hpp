@@ -13,7 +13,7 @@
 // the part before it; an entry's binds the file id, its sequence number and the tag of the seal
 // before it. So parts and entries cannot be dropped, reordered or spliced in from another body or
 // file. The header checksum tells a damaged header from a wrong password (a sound header whose
-// key does not open). A body in parts is read a part at a time: the file is never in memory
+// key does not open). A body in parts is read a part at a time: it is never in memory whole
 // beside the state it holds.
 //
 // Version 2 seals the whole state as one body, so an open held all of it decrypted. Version 1 has
