@@ -108,16 +108,11 @@ class ReopenKeys {
 
 // ---- signers: stateless, one per core, answer the original requester
 
-// Ed25519 for an Ed25519 key, ECDSA over SHA-256 (compact, low-S) for a secp256k1 key.
-Result<Bytes> sign_with(const vault::SigningMaterial& key, ByteView message) {
-  return key.type == KeyType::secp256k1 ? vault::sign_ecdsa(key, message) : vault::sign_ed25519(key, message);
-}
-
 Result<ByteList> sign_each(const vault::SigningMaterial& key, const ByteList& messages) {
   ByteList signatures;
   signatures.reserve(messages.size());
   for (const Bytes& message : messages) {
-    SH_ASSIGN_OR_RETURN(Bytes signature, sign_with(key, message));
+    SH_ASSIGN_OR_RETURN(Bytes signature, vault::sign_default(key, message));
     signatures.push_back(std::move(signature));
   }
   return signatures;
@@ -126,7 +121,7 @@ Result<ByteList> sign_each(const vault::SigningMaterial& key, const ByteList& me
 signer_actor::behavior_type signer(signer_actor::pointer) {
   return {
       [](const vault::SigningMaterial& key, const Sign& request) -> caf::result<Reply> {
-        return reply<Sign>(sign_with(key, request.message));
+        return reply<Sign>(vault::sign_default(key, request.message));
       },
       [](const vault::SigningMaterial& key, const SignEcdsa& request) -> caf::result<Reply> {
         return reply<SignEcdsa>(vault::sign_ecdsa(key, request.message, request.options));

@@ -596,12 +596,18 @@ void Server::announce(actors::EventType type, const vault::Caller& caller, std::
       std::move(detail)});
 }
 
+// Wakes the loop only for the first completion it has not taken yet: the loop reads the eventfd
+// before it takes the completions, so a later one is either taken with them or wakes it again.
+// One eventfd write per answer cost the daemon a system call per signature.
 void Server::complete(const Ticket& ticket, Message answer, Effect effect) {
+  bool first = false;
   {
     std::lock_guard guard(completions_mutex_);
+    first = completions_.empty();
     completions_.push_back(Completion{ticket, std::move(answer), std::move(effect)});
   }
-  wake();
+  if (first)
+    wake();
 }
 
 void Server::drain_completions() {

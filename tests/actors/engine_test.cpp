@@ -157,6 +157,33 @@ TEST_CASE_FIXTURE(EngineFixture, "many asynchronous requests in flight all get t
   CHECK(batches == 1);
 }
 
+// Asynchronous signatures sign with the key's material cached in the façade once a blocking
+// signature or an earlier drain fetched it; a replacement or a deletion must end its use at once.
+TEST_CASE_FIXTURE(EngineFixture, "asynchronous signatures follow their key through replacement and deletion") {
+  auto engine = create();
+  const auto signed_under = [&](const Bytes& public_key) {
+    std::vector<std::future<Result<Bytes>>> futures;
+    futures.reserve(300);
+    for (int i = 0; i < 300; ++i)
+      futures.push_back(engine->sign_future(at("w/ed"), kMessage));
+    int valid = 0;
+    for (auto& future : futures) {
+      const auto signature = future.get();
+      valid += signature.ok() && vault::verify_ed25519(public_key, kMessage, *signature);
+    }
+    return valid;
+  };
+  const Bytes first = engine->generate(at("w/ed"), KeyType::ed25519).value();
+  REQUIRE(engine->sign(at("w/ed"), kMessage).ok());  // the material is cached from here on
+  CHECK(signed_under(first) == 300);
+  const Bytes second = engine->generate(at("w/ed"), KeyType::ed25519, vault::Overwrite::replace).value();
+  REQUIRE(second != first);
+  CHECK(signed_under(second) == 300);
+  REQUIRE(engine->remove(at("w/ed")).ok());
+  CHECK(engine->sign_future(at("w/ed"), kMessage).get().code() == Errc::not_found);
+  CHECK(signed_under(second) == 0);
+}
+
 TEST_CASE_FIXTURE(EngineFixture, "a large batch is shared among the signers and answered in order") {
   options.actors.signers = 3;
   auto engine = create();

@@ -122,6 +122,10 @@ Result<Bytes> sign_ed25519(const SigningMaterial& key, ByteView message) {
   return signature;
 }
 
+Result<Bytes> sign_default(const SigningMaterial& key, ByteView message) {
+  return key.type == KeyType::secp256k1 ? sign_ecdsa(key, message) : sign_ed25519(key, message);
+}
+
 Result<Bytes> sign_ecdsa(const Keystore& keystore, const Location& location, ByteView message,
                          const EcdsaOptions& options) {
   SH_ASSIGN_OR_RETURN(const auto digest, ecdsa_digest(message, options));

@@ -27,6 +27,9 @@ Result<Bytes> sign_ecdsa(const Keystore& keystore, const Location& location, Byt
 // The same with material a keystore handed over (Keystore::signing_material), on any thread.
 Result<Bytes> sign_ed25519(const SigningMaterial& key, ByteView message);
 Result<Bytes> sign_ecdsa(const SigningMaterial& key, ByteView message, const EcdsaOptions& options = {});
+// A key's default signature: Ed25519 for an Ed25519 key, ECDSA over SHA-256 (compact, low-S) for
+// a secp256k1 key.
+Result<Bytes> sign_default(const SigningMaterial& key, ByteView message);
 
 // BIP340 Schnorr: 64 bytes. `aux_random` (32 bytes) is for reproducing test vectors; empty
 // means fresh randomness, which is what callers want.
