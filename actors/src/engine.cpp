@@ -59,6 +59,15 @@ void KeyGenerations::bump(const vault::Location& location) noexcept {
 
 void KeyGenerations::bump_all() noexcept { epoch_.fetch_add(1, std::memory_order_acq_rel); }
 
+std::size_t share_count(std::size_t messages, std::size_t signers) noexcept {
+  constexpr std::size_t kMinShare = 8;
+  return std::max<std::size_t>(1, std::min(signers, messages / kMinShare));
+}
+
+unsigned signer_count(const EngineOptions& options) noexcept {
+  return options.signers > 0 ? options.signers : std::max(1u, std::thread::hardware_concurrency());
+}
+
 namespace {
 
 // ---- the keys a restart reopens the file with
@@ -514,14 +523,6 @@ void replace_file(VaultSelf self, Result<snapshot::Image> image, caf::typed_resp
             promise.deliver(answer<SyncSnapshot>(Done{}));
           },
           [self](caf::error& failure) { self->quit(failure); });
-}
-
-// A batch is shared among the signers when every share keeps at least kMinShare messages, so one
-// large batch (or many coalesced requests) uses every core.
-constexpr std::size_t kMinShare = 8;
-
-std::size_t share_count(std::size_t messages, std::size_t signers) {
-  return std::max<std::size_t>(1, std::min(signers, messages / kMinShare));
 }
 
 // Splits a batch into one share per signer and answers with the signatures in order, or with the
@@ -2059,9 +2060,7 @@ supervisor_actor::behavior_type supervisor(SupervisorSelf self,
   auto& state = self->state;
   state.reopen_keys = std::move(reopen_keys);
   state.options = options;
-  const unsigned signer_count =
-      options.signers > 0 ? options.signers : std::max(1u, std::thread::hardware_concurrency());
-  for (unsigned i = 0; i < signer_count; ++i)
+  for (unsigned i = 0; i < signer_count(options); ++i)
     state.signers.push_back(self->spawn<caf::monitored>(signer));
   start_identity(self);
   start_core(self, std::move(*snapshot));

@@ -75,11 +75,23 @@ class SubmitQueue {
 
 Status engine_closed() { return Status(Errc::unavailable, "the engine is closed"); }
 
+// Calls an application's callback from an engine thread. What it throws is the application's own,
+// and must not stop the actor that answers every later request.
+template <class Callback, class Answer>
+void call_back(Callback&& done, Answer&& answer) noexcept {
+  try {
+    done(std::forward<Answer>(answer));
+  } catch (...) {
+    return;
+  }
+}
+
 // Asynchronous signatures for one key, signed by a share signer with cached material. Every
-// request is answered exactly once: a share dropped unsigned (its signer stopped) answers the rest
-// as the engine closed. The answers go out together once the share is signed: a consumer that
-// takes a lock per answer (the daemon's completion queue) then meets the other signer's answers
-// less often; answering each at once cost strongholdd 0.65 -> 0.52 x raw (bench_daemon).
+// request is answered exactly once: a share dropped unsigned (the engine closing) answers the rest
+// as the engine closed. The answers go out
+// together once the share is signed: a consumer that takes a lock per answer (the daemon's
+// completion queue) then meets the other signer's answers less often; answering each at once
+// cost strongholdd 0.65 -> 0.52 x raw (bench_daemon).
 class SignShare {
  public:
   explicit SignShare(vault::SigningMaterial key) : key_(std::move(key)) {}
@@ -88,7 +100,7 @@ class SignShare {
   ~SignShare() {
     for (PendingSign& request : requests_)
       if (request.done)
-        std::exchange(request.done, nullptr)(engine_closed());
+        call_back(request.done, engine_closed());
   }
 
   void add(PendingSign&& request) { requests_.push_back(std::move(request)); }
@@ -99,7 +111,7 @@ class SignShare {
     for (PendingSign& request : requests_)
       signatures.push_back(vault::sign_default(key_, request.message));
     for (std::size_t i = 0; i < requests_.size(); ++i)
-      std::exchange(requests_[i].done, nullptr)(std::move(signatures[i]));
+      call_back(std::exchange(requests_[i].done, nullptr), std::move(signatures[i]));
   }
 
  private:
@@ -135,7 +147,6 @@ using client_actor =
     caf::typed_actor<caf::reacts_to<drain_atom>, caf::reacts_to<call_atom, Envelope, SharedReplyCallback>>;
 
 constexpr std::size_t kMaxCoalesced = 64;  // a few batches in flight keep every signer busy
-constexpr std::size_t kMinShare = 8;       // signatures a share signer is woken for, at least
 
 struct ClientState {
   std::shared_ptr<SubmitQueue> queue;
@@ -156,16 +167,16 @@ using ClientSelf = client_actor::stateful_pointer<ClientState>;
 // Sends one request; `answer` gets the reply or the failure, exactly once.
 void send_request(ClientSelf self, Envelope envelope, const SharedReplyCallback& answer) {
   auto& state = self->state;
-  const std::uint64_t id = state.in_flight.add([answer](const caf::error&) { (*answer)(engine_closed()); });
+  const std::uint64_t id = state.in_flight.add([answer](const caf::error&) { call_back(*answer, engine_closed()); });
   self->request(state.engine, state.timeout, std::move(envelope))
       .then(
           [self, id, answer](Reply& reply) {
             self->state.in_flight.done(id);
-            (*answer)(std::move(reply));
+            call_back(*answer, std::move(reply));
           },
           [self, id, answer](caf::error& failure) {
             self->state.in_flight.done(id);
-            (*answer)(to_status(failure));
+            call_back(*answer, to_status(failure));
           });
 }
 
@@ -173,7 +184,7 @@ void send_request(ClientSelf self, Envelope envelope, const SharedReplyCallback&
 void send_sign(ClientSelf self, const vault::Location& location, Bytes message, Engine::SignCallback done,
                const vault::Caller& caller) {
   auto answer = [done = std::move(done)](Result<Reply> reply) {
-    done(reply.ok() ? actors::answer_in<Bytes>(*reply) : Result<Bytes>(reply.status()));
+    call_back(done, reply.ok() ? actors::answer_in<Bytes>(*reply) : Result<Bytes>(reply.status()));
   };
   send_request(self, actors::envelope(actors::Sign{location, std::move(message)}, caller),
                std::make_shared<ReplyCallback>(std::move(answer)));
@@ -204,7 +215,8 @@ void send_signs(ClientSelf self, const vault::Location& location, const std::vec
     }
     Result<ByteList> signatures = reply.ok() ? actors::answer_in<ByteList>(*reply) : Result<ByteList>(reply.status());
     for (std::size_t i = 0; i < callbacks.size(); ++i)
-      callbacks[i](signatures.ok() ? Result<Bytes>(std::move((*signatures)[i])) : Result<Bytes>(signatures.status()));
+      call_back(callbacks[i],
+                signatures.ok() ? Result<Bytes>(std::move((*signatures)[i])) : Result<Bytes>(signatures.status()));
   };
   send_request(self, actors::envelope(actors::SignBatch{location, *messages}, caller),
                std::make_shared<ReplyCallback>(std::move(answer)));
@@ -222,7 +234,8 @@ void fetch_material(ClientSelf self, const vault::Location& location) {
             self->state.fetching.erase(location);
             self->state.cache->put(location, std::move(material), asked_at);
           },
-          [self, location](caf::error&) { self->state.fetching.erase(location); });  // the vault actor answers
+          // Busy or missing: the requests for it go through the vault actor, which says why.
+          [self, location](caf::error&) { self->state.fetching.erase(location); });
 }
 
 // The key's material if this façade may sign with it: cached, current, holding the secret and
@@ -239,12 +252,12 @@ std::optional<vault::SigningMaterial> usable_material(ClientSelf self, const vau
   return key;
 }
 
-// Splits requests for one key into shares of at least kMinShare, one per share signer at most.
+// Splits requests for one key into shares as the vault actor splits a batch (actors::share_count).
 // Shares go to the signers in turn, so that small drains (a daemon's requests arrive a few at a
 // time) still use every core; this actor signs none itself, which would make it the bottleneck.
 void share_out(ClientSelf self, const vault::SigningMaterial& key, const std::vector<PendingSign*>& requests) {
   auto& state = self->state;
-  const std::size_t count = std::clamp<std::size_t>(requests.size() / kMinShare, 1, state.share_signers.size());
+  const std::size_t count = actors::share_count(requests.size(), state.share_signers.size());
   for (std::size_t share = 0; share < count; ++share) {
     auto signs = std::make_shared<SignShare>(key);
     for (std::size_t i = share; i < requests.size(); i += count)
@@ -454,9 +467,7 @@ Result<std::unique_ptr<Engine>> Engine::start(std::unique_ptr<snapshot::Snapshot
   actor_options.audit_path += ".audit";
   actor_options.audit_file_system = &file_system(options);
   SH_ASSIGN_OR_RETURN(state->engine, actors::spawn_engine(*state->system, std::move(snapshot), actor_options));
-  const unsigned share_signers =
-      options.actors.signers > 0 ? options.actors.signers : std::max(1u, std::thread::hardware_concurrency());
-  for (unsigned i = 0; i < share_signers; ++i)
+  for (unsigned i = 0; i < actors::signer_count(options.actors); ++i)
     state->share_signers.push_back(state->system->spawn(share_signer));
   state->client = state->system->spawn(async_client, ClientSetup{state->engine, options.timeout, state->submitted,
                                                                  state->cache, state->clock, state->share_signers});

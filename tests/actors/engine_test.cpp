@@ -1,5 +1,6 @@
 #include <atomic>
 #include <future>
+#include <stdexcept>
 #include <thread>
 
 #include <doctest/doctest.h>
@@ -182,6 +183,34 @@ TEST_CASE_FIXTURE(EngineFixture, "asynchronous signatures follow their key throu
   REQUIRE(engine->remove(at("w/ed")).ok());
   CHECK(engine->sign_future(at("w/ed"), kMessage).get().code() == Errc::not_found);
   CHECK(signed_under(second) == 0);
+}
+
+TEST_CASE_FIXTURE(EngineFixture, "an asynchronous callback that throws stops neither signing nor its neighbours") {
+  auto engine = create();
+  const Bytes public_key = engine->generate(at("w/ed"), KeyType::ed25519).value();
+  for (const bool cached : {false, true}) {  // through the vault actor, then with the cached material
+    if (cached)
+      REQUIRE(engine->sign(at("w/ed"), kMessage).ok());
+    std::atomic<int> thrown{0};
+    for (int i = 0; i < 200; ++i)
+      engine->sign_async(at("w/ed"), kMessage, [&thrown](const Result<Bytes>&) {
+        ++thrown;
+        throw std::runtime_error("the application's own");
+      });
+    std::vector<std::future<Result<Bytes>>> futures;
+    futures.reserve(300);
+    for (int i = 0; i < 300; ++i)
+      futures.push_back(engine->sign_future(at("w/ed"), kMessage));
+    int valid = 0;
+    for (auto& future : futures) {
+      const auto signature = future.get();
+      valid += signature.ok() && vault::verify_ed25519(public_key, kMessage, *signature);
+    }
+    CHECK(valid == 300);
+    for (int wait = 0; wait < 2000 && thrown < 200; ++wait)  // other signers may answer later
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    CHECK(thrown == 200);
+  }
 }
 
 TEST_CASE_FIXTURE(EngineFixture, "a large batch is shared among the signers and answered in order") {

@@ -36,7 +36,7 @@ TEST_CASE("the material cache forgets a key once its location changes, and an an
   cache.put(at("b"), material(4), cache.generation(at("b")));
   REQUIRE(cache.find(at("a")).has_value());
   CHECK(cache.find(at("a"))->public_key == Bytes(32, 3));
-  generations->bump_all();  // a password change, a restart: nothing cached holds
+  generations->bump_all();  // the audit log turned on, a restart: nothing cached holds
   CHECK_FALSE(cache.find(at("a")).has_value());
   CHECK_FALSE(cache.find(at("b")).has_value());
 }

@@ -38,8 +38,12 @@ struct EngineStats {
   std::uint32_t identity_restarts = 0;
 };
 
+// How many parts a batch of `messages` is signed in by `signers` signers: one per signer at most,
+// each of at least 8 messages, so that a large batch uses every core and a small one wakes one.
+std::size_t share_count(std::size_t messages, std::size_t signers) noexcept;
+
 struct EngineOptions {
-  unsigned signers = 0;                               // 0: one per core
+  unsigned signers = 0;                               // 0: one per core (signer_count)
   std::chrono::milliseconds journal_timeout{30'000};  // for requests between the engine's actors
   std::chrono::milliseconds partition_idle{10'000};   // an identity partition idle this long stops
   snapshot::Durability durability = snapshot::Durability::sync;
@@ -52,5 +56,8 @@ struct EngineOptions {
   // Where the engine publishes its watch events (events.hpp); null: it publishes none.
   std::shared_ptr<EventHub> events;
 };
+
+// The signers an engine with these options runs.
+unsigned signer_count(const EngineOptions& options) noexcept;
 
 }  // namespace stronghold::actors
