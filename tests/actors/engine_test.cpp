@@ -158,22 +158,29 @@ TEST_CASE_FIXTURE(EngineFixture, "many asynchronous requests in flight all get t
   CHECK(batches == 1);
 }
 
+namespace {
+
+// How many of 300 asynchronous signatures of kMessage with w/ed verify under `public_key`.
+int async_signed_under(Engine& engine, const Bytes& public_key) {
+  std::vector<std::future<Result<Bytes>>> futures;
+  futures.reserve(300);
+  for (int i = 0; i < 300; ++i)
+    futures.push_back(engine.sign_future(at("w/ed"), kMessage));
+  int valid = 0;
+  for (auto& future : futures) {
+    const auto signature = future.get();
+    valid += signature.ok() && vault::verify_ed25519(public_key, kMessage, *signature);
+  }
+  return valid;
+}
+
+}  // namespace
+
 // Asynchronous signatures sign with the key's material cached in the façade once a blocking
 // signature or an earlier drain fetched it; a replacement or a deletion must end its use at once.
 TEST_CASE_FIXTURE(EngineFixture, "asynchronous signatures follow their key through replacement and deletion") {
   auto engine = create();
-  const auto signed_under = [&](const Bytes& public_key) {
-    std::vector<std::future<Result<Bytes>>> futures;
-    futures.reserve(300);
-    for (int i = 0; i < 300; ++i)
-      futures.push_back(engine->sign_future(at("w/ed"), kMessage));
-    int valid = 0;
-    for (auto& future : futures) {
-      const auto signature = future.get();
-      valid += signature.ok() && vault::verify_ed25519(public_key, kMessage, *signature);
-    }
-    return valid;
-  };
+  const auto signed_under = [&](const Bytes& public_key) { return async_signed_under(*engine, public_key); };
   const Bytes first = engine->generate(at("w/ed"), KeyType::ed25519).value();
   REQUIRE(engine->sign(at("w/ed"), kMessage).ok());  // the material is cached from here on
   CHECK(signed_under(first) == 300);
@@ -197,16 +204,7 @@ TEST_CASE_FIXTURE(EngineFixture, "an asynchronous callback that throws stops nei
         ++thrown;
         throw std::runtime_error("the application's own");
       });
-    std::vector<std::future<Result<Bytes>>> futures;
-    futures.reserve(300);
-    for (int i = 0; i < 300; ++i)
-      futures.push_back(engine->sign_future(at("w/ed"), kMessage));
-    int valid = 0;
-    for (auto& future : futures) {
-      const auto signature = future.get();
-      valid += signature.ok() && vault::verify_ed25519(public_key, kMessage, *signature);
-    }
-    CHECK(valid == 300);
+    CHECK(async_signed_under(*engine, public_key) == 300);
     for (int wait = 0; wait < 2000 && thrown < 200; ++wait)  // other signers may answer later
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     CHECK(thrown == 200);
