@@ -216,24 +216,49 @@ bool all_zero(ByteView bytes) {
 // The smallest sealed change set: nonce, tag and at least one byte.
 constexpr std::uint32_t kMinEntrySize = vault::kSealNonceSize + kTagSize + 1;
 
-// True when `rest`, the bytes after the last whole journal entry, is what a crash leaves there.
-// An append writes an entry's header and seal in one write, which a crash can cut short: fewer
-// bytes than an entry header, or a sound header that asks for more bytes than follow. Or the
-// file system extended the file but never wrote the data (after a power loss, unsynced appends
-// can read back as zeros: several of them under group or no-sync durability), so zeros from an
-// entry boundary to the end are unwritten space; they are no more than cutting the file at that
-// boundary would be, which cannot be detected either. A whole entry that fails to authenticate is
-// never a crash (the file system does not invent bytes): that is damage.
-bool torn_write(ByteView rest) {
-  if (rest.size() < kEntryHeaderSize || all_zero(rest))
-    return true;
-  std::uint32_t size = 0;
-  std::uint32_t check = 0;
-  ByteReader in(rest);
-  in.u32(size);
-  in.u32(check);
-  return check == ~size && size >= kMinEntrySize && size <= kMaxEntrySize && size > in.remaining();
+// Whether the file's bytes from `from` to `end` are all zero, read a window at a time.
+Result<bool> zero_to_end(ReadFile& file, std::uint64_t from, std::uint64_t end) {
+  constexpr std::uint64_t kWindow = std::uint64_t{64} * 1024;
+  Bytes window;
+  for (std::uint64_t at = from; at < end; at += window.size()) {
+    window.resize(static_cast<std::size_t>(std::min(kWindow, end - at)));
+    SH_RETURN_IF_ERROR(file.read_at(at, window));
+    if (!all_zero(window))
+      return false;
+  }
+  return true;
 }
+
+// A journal's bytes, read ahead in windows of about 1 MiB (or one entry, when longer): an open
+// holds neither the whole journal, which it used to read into one buffer (the peak of an open of
+// 10,000,000 keys), nor asks the file system for every entry.
+class JournalReader {
+ public:
+  JournalReader(ReadFile& file, std::uint64_t from, std::uint64_t end) noexcept : file_(file), end_(end), at_(from) {}
+
+  std::uint64_t offset() const noexcept { return at_; }
+  std::uint64_t left() const noexcept { return end_ - at_; }
+
+  // The next `size` bytes, at most left(); valid until the next call.
+  Result<ByteView> peek(std::size_t size) {
+    if (at_ < window_at_ || at_ + size > window_at_ + window_.size()) {
+      constexpr std::uint64_t kWindow = std::uint64_t{1} << 20;
+      window_.resize(static_cast<std::size_t>(std::min(left(), std::max<std::uint64_t>(size, kWindow))));
+      SH_RETURN_IF_ERROR(file_.read_at(at_, window_));
+      window_at_ = at_;
+    }
+    return ByteView(window_).subspan(static_cast<std::size_t>(at_ - window_at_), size);
+  }
+
+  void skip(std::size_t size) noexcept { at_ += size; }
+
+ private:
+  ReadFile& file_;
+  std::uint64_t end_;
+  std::uint64_t at_;
+  std::uint64_t window_at_ = 0;  // the file offset of window_[0]
+  Bytes window_;
+};
 
 }  // namespace
 
@@ -417,12 +442,16 @@ struct Chain::State {
   Status load(ReadFile& file, std::uint64_t end) {
     if (header.version >= 3)
       return load_in_parts(file, end);
-    Bytes whole(static_cast<std::size_t>(end));
-    SH_RETURN_IF_ERROR(file.read_at(0, whole));
-    return load_whole(whole);
+    {
+      Bytes whole(static_cast<std::size_t>(end));
+      SH_RETURN_IF_ERROR(file.read_at(0, whole));
+      SH_RETURN_IF_ERROR(load_whole_body(whole));
+    }
+    return replay_journal(file, base_bytes, end);
   }
 
-  Status load_whole(ByteView file) {
+  // A version 1 or 2 body, sealed whole; sets where the journal begins.
+  Status load_whole_body(ByteView file) {
     ByteReader in(file.subspan(kHeaderSize));
     ChainPosition start;
     if (header.version >= 2 && (!in.u64(start.next_sequence) || !in.array(start.previous_tag)))
@@ -436,9 +465,8 @@ struct Chain::State {
       return Status(Errc::corrupted, "the snapshot body is damaged (it failed to authenticate)");
     SH_RETURN_IF_ERROR(apply_body(plaintext));
     position = header.version >= 2 ? start : ChainPosition{1, tag_of(body)};
-    const std::size_t offset = file.size() - in.remaining();
-    base_bytes = offset;
-    return replay_journal(file.subspan(offset), offset);
+    base_bytes = file.size() - in.remaining();
+    return {};
   }
 
   // Decoded and applied in parts: the whole state decoded at once took about twice the file's
@@ -469,9 +497,7 @@ struct Chain::State {
     SH_RETURN_IF_ERROR(apply_parts_read_beside(file, start, body_start, body_end));
     position = start;
     base_bytes = body_end;
-    Bytes journal(static_cast<std::size_t>(end - body_end));
-    SH_RETURN_IF_ERROR(file.read_at(body_end, journal));
-    return replay_journal(journal, body_end);
+    return replay_journal(file, body_end, end);
   }
 
   // Applies the parts that a thread of its own reads, opens and decodes meanwhile: on 2 cores the
@@ -541,31 +567,37 @@ struct Chain::State {
     return {};
   }
 
-  // Applies the whole entries of `journal`, the file's bytes from `origin` on. After the last one,
-  // what a crash can leave is dropped (see torn_write); anything else that does not open is
-  // damage, the final entry too.
-  Status replay_journal(ByteView journal, std::uint64_t origin) {
-    std::size_t at = 0;
-    std::size_t end = journal.size();  // of the whole entries
-    while (at < journal.size()) {
-      const ByteView rest = journal.subspan(at);
-      const std::uint64_t offset = origin + at;
-      if (torn_write(rest)) {
-        end = at;
-        break;
-      }
+  // Applies the whole journal entries between `origin` and `end`. After the last one, what a crash
+  // can leave is dropped: fewer bytes than an entry header, or a sound header that asks for more
+  // bytes than follow (an append writes an entry in one write, which a crash can cut short), or
+  // zeros to the end (after a power loss, unsynced appends can read back as zeros: no more than
+  // cutting the file at that boundary would be, which cannot be detected either). Anything else
+  // that does not open is damage, the final entry too: the file system does not invent bytes.
+  Status replay_journal(ReadFile& file, std::uint64_t origin, std::uint64_t end) {
+    JournalReader in(file, origin, end);
+    Bytes plaintext;
+    while (in.left() >= kEntryHeaderSize) {
+      const std::uint64_t offset = in.offset();
+      const std::uint64_t entry = position.next_sequence;
+      SH_ASSIGN_OR_RETURN(const ByteView frame, in.peek(kEntryHeaderSize));
       std::uint32_t size = 0;
       std::uint32_t check = 0;
-      ByteReader in(rest);
-      in.u32(size);
-      in.u32(check);
-      const std::uint64_t entry = position.next_sequence;
-      if (check != ~size)
-        return error(Errc::corrupted, "journal entry {} at byte {} has a damaged length", entry, offset);
-      if (size > kMaxEntrySize || size < kMinEntrySize || size > in.remaining())
+      ByteReader sizes(frame);
+      sizes.u32(size);
+      sizes.u32(check);
+      const bool sound = check == ~size && size >= kMinEntrySize && size <= kMaxEntrySize;
+      if (sound && size > in.left() - kEntryHeaderSize)
+        break;  // an append cut short
+      if (!sound) {
+        SH_ASSIGN_OR_RETURN(const bool unwritten, zero_to_end(file, offset, end));
+        if (unwritten)
+          break;
+        if (check != ~size)
+          return error(Errc::corrupted, "journal entry {} at byte {} has a damaged length", entry, offset);
         return error(Errc::corrupted, "journal entry {} at byte {} has an impossible length", entry, offset);
-      const ByteView sealed = rest.subspan(kEntryHeaderSize, size);
-      Bytes plaintext;
+      }
+      SH_ASSIGN_OR_RETURN(const ByteView whole, in.peek(kEntryHeaderSize + size));
+      const ByteView sealed = whole.subspan(kEntryHeaderSize);
       if (!open_sealed(entry_context(header, position), sealed, plaintext).ok())
         return error(Errc::corrupted, "journal entry {} at byte {} is damaged (it failed to authenticate)", entry,
                      offset);
@@ -577,10 +609,10 @@ struct Chain::State {
                      applied.message());
       position = after(sealed);
       ++report.journal_entries;
-      at += kEntryHeaderSize + size;
+      in.skip(kEntryHeaderSize + size);
       journal_bytes += kEntryHeaderSize + size;
     }
-    report.dropped_tail_bytes = journal.size() - end;
+    report.dropped_tail_bytes = in.left();
     return {};
   }
 };

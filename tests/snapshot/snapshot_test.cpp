@@ -1,5 +1,6 @@
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -247,6 +248,43 @@ TEST_CASE_FIXTURE(SnapshotFixture,
   CHECK((*again)->open_report().dropped_tail_bytes == 0);
   CHECK((*again)->keystore().list().size() == kept + 1);
   CHECK((*again)->keystore().exists(at("w/after")));
+}
+
+// An open reads the journal in windows of about 1 MiB, and checks a tail for zeros in windows of
+// 64 KiB: entries and tails longer than either must read as they do in one piece.
+TEST_CASE_FIXTURE(SnapshotFixture,
+                  "a journal longer than the open's read window replays whole, its long entries and zero tail too") {
+  options.compaction_threshold = std::uint64_t{1} << 40;  // every commit stays in the journal
+  const auto value = [](int commit, int secret) {
+    return Bytes(vault::kMaxSecretSize, static_cast<std::uint8_t>(commit * 41 + secret));
+  };
+  const auto secrets_of = [](int commit) { return commit % 2 == 0 ? 40 : 3; };  // 1.3 MiB entries, and short
+  {
+    auto snapshot = create();
+    for (int commit = 0; commit < 6; ++commit) {
+      vault::Transaction tx(snapshot->keystore());
+      for (int secret = 0; secret < secrets_of(commit); ++secret)
+        REQUIRE(tx.put_secret(fmt::format("s{}-{}", commit, secret), value(commit, secret)).ok());
+      REQUIRE(snapshot->commit(std::move(tx)).ok());
+    }
+  }
+  Bytes file = read_file();
+  constexpr std::size_t kZeroTail = std::size_t{200} * 1024;
+  file.insert(file.end(), kZeroTail, 0);
+  write_file(file);
+  auto reopened = open();
+  REQUIRE_MESSAGE(reopened.ok(), reopened.status().to_string());
+  CHECK((*reopened)->open_report().journal_entries == 6);
+  CHECK((*reopened)->open_report().dropped_tail_bytes == kZeroTail);
+  int same = 0;
+  int expected = 0;
+  for (int commit = 0; commit < 6; ++commit)
+    for (int secret = 0; secret < secrets_of(commit); ++secret, ++expected) {
+      const auto read = (*reopened)->keystore().read_secret(fmt::format("s{}-{}", commit, secret));
+      const Bytes wanted = value(commit, secret);
+      same += read.ok() && std::ranges::equal(read->read().bytes(), wanted);
+    }
+  CHECK(same == expected);
 }
 
 TEST_CASE_FIXTURE(SnapshotFixture,
