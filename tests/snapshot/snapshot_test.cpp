@@ -287,6 +287,40 @@ TEST_CASE_FIXTURE(SnapshotFixture,
   CHECK(same == expected);
 }
 
+// Only zeros to the end are unwritten space: a byte past the zero check's first window of 64 KiB,
+// or a length no entry can have, is damage, and dropping it would lose what follows.
+TEST_CASE_FIXTURE(SnapshotFixture, "a tail that is not a crash's leftover is corrupted, named by what is wrong") {
+  five_keys(*this);
+  const Bytes file = read_file();
+  Bytes tail;
+  std::string named;
+  SUBCASE("zeros, then one byte past the zero check's first window") {
+    tail.assign(std::size_t{70} * 1024, 0);
+    tail.push_back(0x01);
+    named = "damaged length";
+  }
+  SUBCASE("a length whose check is wrong") {
+    tail = {0x40, 0, 0, 0, 0x40, 0, 0, 0};
+    named = "damaged length";
+  }
+  SUBCASE("a checked length longer than any entry") {
+    tail = {0xff, 0xff, 0xff, 0x7f, 0x00, 0x00, 0x00, 0x80};
+    named = "impossible length";
+  }
+  SUBCASE("a checked length shorter than any entry") {
+    tail = {40, 0, 0, 0, static_cast<std::uint8_t>(~40u), 0xff, 0xff, 0xff};
+    tail.resize(200, 0x11);
+    named = "impossible length";
+  }
+  Bytes damaged = file;
+  damaged.insert(damaged.end(), tail.begin(), tail.end());
+  write_file(damaged);
+  const auto opened = open();
+  CHECK(opened.code() == Errc::corrupted);
+  CHECK_MESSAGE(opened.status().message().find(named) != std::string::npos, opened.status().to_string());
+  CHECK(read_file() == damaged);
+}
+
 TEST_CASE_FIXTURE(SnapshotFixture,
                   "a damaged final entry is corrupted, not a torn write, and the file is left as it was") {
   {
