@@ -88,10 +88,9 @@ void call_back(Callback&& done, Answer&& answer) noexcept {
 
 // Asynchronous signatures for one key, signed by a share signer with cached material. Every
 // request is answered exactly once: a share dropped unsigned (the engine closing) answers the rest
-// as the engine closed. The answers go out
-// together once the share is signed: a consumer that takes a lock per answer (the daemon's
-// completion queue) then meets the other signer's answers less often; answering each at once
-// cost strongholdd 0.65 -> 0.52 x raw (bench_daemon).
+// as the engine closed. The answers go out together once the share is signed: a consumer that
+// takes a lock per answer (the daemon's completion queue) then meets the other signer's answers
+// less often; answering each at once cost strongholdd 0.65 -> 0.52 x raw (bench_daemon).
 class SignShare {
  public:
   explicit SignShare(vault::SigningMaterial key) : key_(std::move(key)) {}
