@@ -34,6 +34,7 @@
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stronghold::snapshot::StagedEntry)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stronghold::snapshot::Image)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<const stronghold::snapshot::FoldJob>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stronghold::snapshot::FoldProgress)
 
 namespace stronghold::actors {
 namespace {
@@ -275,19 +276,52 @@ void close_elsewhere(std::unique_ptr<snapshot::AppendFile> file) {
 
 // Folds a file beside its snapshot actor, then stops: detached, since it reads and writes the
 // whole file.
-using fold_actor =
-    caf::typed_actor<caf::replies_to<std::shared_ptr<const snapshot::FoldJob>, std::uint64_t>::with<std::uint64_t>>;
+using fold_actor = caf::typed_actor<
+    caf::replies_to<std::shared_ptr<const snapshot::FoldJob>, std::uint64_t>::with<snapshot::FoldProgress>,
+    caf::replies_to<std::shared_ptr<const snapshot::FoldJob>, snapshot::FoldProgress,
+                    std::uint64_t>::with<snapshot::FoldProgress>>;
 
+// One step of a fold, on a thread of its own: the fold itself, or a catch-up copy.
 fold_actor::behavior_type fold_worker(fold_actor::pointer self) {
+  const auto reply = [](Result<snapshot::FoldProgress> progress) -> caf::result<snapshot::FoldProgress> {
+    if (!progress.ok())
+      return to_error(progress.status());
+    return *progress;
+  };
   return {
-      [self](const std::shared_ptr<const snapshot::FoldJob>& job, std::uint64_t covers) -> caf::result<std::uint64_t> {
+      [self, reply](const std::shared_ptr<const snapshot::FoldJob>& job, std::uint64_t covers) {
         self->quit();
-        auto folded = snapshot::fold_file(*job, covers);
-        if (!folded.ok())
-          return to_error(folded.status());
-        return *folded;
+        return reply(snapshot::fold_file(*job, covers));
+      },
+      [self, reply](const std::shared_ptr<const snapshot::FoldJob>& job, snapshot::FoldProgress progress,
+                    std::uint64_t to) {
+        self->quit();
+        return reply(snapshot::copy_fold_tail(*job->file.fs, job->file.path, progress, to));
       },
   };
+}
+
+void end_fold(WriterSelf self, const snapshot::FoldStart& start) {
+  self->state.fold_running = false;
+  self->state.journal->drop_fold(start);
+}
+
+// While the fold lags the appends, a worker copies the entries appended since; then the fold is
+// put in place, the appends waiting for the last few entries only.
+void catch_up(WriterSelf self, const std::shared_ptr<const snapshot::FoldJob>& job, const snapshot::FoldStart& start,
+              const snapshot::FoldProgress& progress) {
+  auto& journal = *self->state.journal;
+  if (journal.fold_lags(progress)) {
+    auto worker = self->spawn<caf::detached>(fold_worker);
+    self->request(worker, caf::infinite, job, progress, journal.size())
+        .then([self, job, start](snapshot::FoldProgress next) { catch_up(self, job, start, next); },
+              [self, start](caf::error&) { end_fold(self, start); });
+    return;
+  }
+  self->state.fold_running = false;
+  if (Status finished = journal.finish_fold(start, progress); !finished.ok() && journal.broken())
+    fail_writer(self, finished);
+  close_elsewhere(journal.take_retired());
 }
 
 // Starts folding the file up to its end (where `job` stands) beside the appends, one fold at a
@@ -303,18 +337,8 @@ void fold(WriterSelf self, const std::shared_ptr<const snapshot::FoldJob>& job) 
   self->state.fold_running = true;
   auto worker = self->spawn<caf::detached>(fold_worker);
   self->request(worker, caf::infinite, job, start->covers)
-      .then(
-          [self, start = *start](std::uint64_t folded_size) {
-            self->state.fold_running = false;
-            auto& journal = *self->state.journal;
-            if (Status finished = journal.finish_fold(start, folded_size); !finished.ok() && journal.broken())
-              fail_writer(self, finished);
-            close_elsewhere(journal.take_retired());
-          },
-          [self, start = *start](caf::error&) {
-            self->state.fold_running = false;
-            self->state.journal->drop_fold(start);
-          });
+      .then([self, job, start = *start](snapshot::FoldProgress progress) { catch_up(self, job, start, progress); },
+            [self, start = *start](caf::error&) { end_fold(self, start); });
 }
 
 snapshot_actor::behavior_type snapshot_writer(WriterSelf self, const std::shared_ptr<snapshot::JournalWriter>& journal,

@@ -1,5 +1,7 @@
 #include "stronghold/snapshot/journal_writer.hpp"
 
+#include <algorithm>
+#include <limits>
 #include <utility>
 
 namespace stronghold::snapshot {
@@ -53,10 +55,6 @@ Status JournalWriter::append(const StagedEntry& entry) {
   }
   size_ += entry.bytes().size();
   end_ = entry.leaves();
-  if (folding_ && appended_since_fold_.size() + entry.bytes().size() > max_fold_tail_)
-    drop_fold(FoldStart{0, generation_, folds_});  // it fell too far behind: memory stays bounded
-  else if (folding_)
-    appended_since_fold_.insert(appended_since_fold_.end(), entry.bytes().begin(), entry.bytes().end());
   return {};
 }
 
@@ -103,7 +101,6 @@ Status JournalWriter::replace(const Image& image) {
   const std::string temporary = path_ + ".compact";
   SH_RETURN_IF_ERROR(write_temporary(*fs_, temporary, image.bytes()));
   ++generation_;  // a running fold folds the file this one replaces
-  appended_since_fold_.clear();
   return move_into_place(temporary, image.bytes().size(), image.leaves());
 }
 
@@ -137,7 +134,6 @@ Result<FoldStart> JournalWriter::begin_fold(const ChainPosition& position) {
   // (after a restart) goes on into the removed file, or finds this fold's file there and fails.
   SH_RETURN_IF_ERROR(fs_->remove(fold_path(path_)));
   folding_ = true;
-  appended_since_fold_.clear();
   return FoldStart{size_, generation_, ++folds_};
 }
 
@@ -145,42 +141,54 @@ void JournalWriter::drop_fold(const FoldStart& start) noexcept {
   if (start.fold != folds_)
     return;  // a fold that is over already
   folding_ = false;
-  appended_since_fold_ = Bytes();
 }
 
-namespace {
-
-// Appends `tail` to the file at `path` and syncs it.
-Status append_synced(FileSystem& fs, const std::string& path, ByteView tail) {
-  auto out = fs.open_append(path, false);
-  if (!out.ok())
-    return out.status();
-  if (!tail.empty())
-    SH_RETURN_IF_ERROR((*out)->append(tail));
-  return (*out)->sync();
+bool JournalWriter::fold_lags(const FoldProgress& progress) const noexcept {
+  return progress.reaches <= size_ && size_ - progress.reaches > max_fold_tail_;
 }
 
-}  // namespace
+// A fold once kept the entries appended while it ran in memory, and was dropped past 64 MiB of
+// them: at 10,000,000 keys a fold outlasted that, so none finished and the journal grew to 1.4 GB.
+// Read back from the file, the entries cost no memory, and the appends wait for the last few only.
+Result<FoldProgress> copy_fold_tail(FileSystem& fs, const std::string& path, const FoldProgress& progress,
+                                    std::uint64_t to) {
+  if (to < progress.reaches)
+    return Status(Errc::busy, "the snapshot is shorter than its fold; the fold is dropped");
+  SH_ASSIGN_OR_RETURN(auto out, fs.open_append(JournalWriter::fold_path(path), false));
+  if (to > progress.reaches) {
+    SH_ASSIGN_OR_RETURN(auto in, fs.open_read(path, std::numeric_limits<std::uint64_t>::max()));
+    if (in->size() < to)
+      return Status(Errc::busy, "the snapshot is shorter than its fold; the fold is dropped");
+    Bytes window;  // sealed entries: no plaintext
+    for (std::uint64_t at = progress.reaches; at < to; at += window.size()) {
+      window.resize(static_cast<std::size_t>(std::min<std::uint64_t>(to - at, std::uint64_t{1} << 20)));
+      SH_RETURN_IF_ERROR(in->read_at(at, window));
+      SH_RETURN_IF_ERROR(out->append(window));
+    }
+  }
+  SH_RETURN_IF_ERROR(out->sync());
+  return FoldProgress{progress.written + (to - progress.reaches), to};
+}
 
-Status JournalWriter::finish_fold(const FoldStart& start, std::uint64_t folded_size) {
+Status JournalWriter::finish_fold(const FoldStart& start, const FoldProgress& progress) {
   const std::string folded = fold_path(path_);
   if (!folding_ || start.fold != folds_) {
     (void)fs_->remove(folded);
-    return Status(Errc::busy, "the fold fell too far behind the commits and was dropped");
+    return Status(Errc::busy, "the fold was dropped");
   }
-  const Bytes tail = std::exchange(appended_since_fold_, Bytes());
   folding_ = false;
   SH_RETURN_IF_ERROR(refuse_if_broken());
-  if (start.generation != generation_ || start.covers > size_) {
+  if (start.generation != generation_ || start.covers > size_ || progress.reaches < start.covers) {
     (void)fs_->remove(folded);
     return Status(Errc::busy, "the snapshot was rewritten while it was folded; the fold is dropped");
   }
-  if (Status written = append_synced(*fs_, folded, tail); !written.ok()) {
+  auto caught_up = copy_fold_tail(*fs_, path_, progress, size_);
+  if (!caught_up.ok()) {
     (void)fs_->remove(folded);
-    return written;
+    return caught_up.status();
   }
   ++generation_;
-  return move_into_place(folded, folded_size + tail.size(), end_);
+  return move_into_place(folded, caught_up->written, end_);
 }
 
 }  // namespace stronghold::snapshot

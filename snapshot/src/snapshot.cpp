@@ -803,7 +803,7 @@ Result<std::unique_ptr<Chain::State>> load_prefix(const FoldJob& job, std::uint6
 
 }  // namespace
 
-Result<std::uint64_t> fold_file(const FoldJob& job, std::uint64_t covers) {
+Result<FoldProgress> fold_file(const FoldJob& job, std::uint64_t covers) {
   SH_ASSIGN_OR_RETURN(const auto state, load_prefix(job, covers));
   ChainPosition leaves;
   SH_ASSIGN_OR_RETURN(const Bytes image, state->image(state->position, leaves));
@@ -821,7 +821,7 @@ Result<std::uint64_t> fold_file(const FoldJob& job, std::uint64_t covers) {
     (void)job.file.fs->remove(folded);
     return written;
   }
-  return image.size();
+  return FoldProgress{image.size(), covers};
 }
 
 Result<std::unique_ptr<Snapshot>> Snapshot::open(FileSystem& fs, const std::string& path, ByteView password,

@@ -93,31 +93,41 @@ TEST_CASE_FIXTURE(SnapshotFixture, "a fold of a file rewritten while it ran is d
   CHECK((*reopened)->keystore().exists(at("a/1")));
 }
 
-TEST_CASE_FIXTURE(SnapshotFixture, "a fold that falls too far behind the commits is dropped, and nothing is lost") {
-  options.max_fold_tail = 1;  // the first entry appended while it runs is too much
+TEST_CASE_FIXTURE(SnapshotFixture, "a fold far behind the commits catches up from the file, and nothing is lost") {
+  options.max_fold_tail = 1;  // the first entry appended while it runs is more than its end copies
   Folding folding(create());
   auto& parts = folding.parts;
-  append_key(parts, "a/1");  // drops the fold
-  auto folded = fold_file(folding.job, folding.start.covers);
-  REQUIRE(folded.ok());
-  CHECK(parts.journal.finish_fold(folding.start, *folded).code() == Errc::busy);
+  for (int i = 0; i < 3; ++i)
+    append_key(parts, fmt::format("during/{}", i));
+  auto progress = fold_file(folding.job, folding.start.covers);
+  REQUIRE(progress.ok());
+  CHECK(progress->reaches == folding.start.covers);
+  REQUIRE(parts.journal.fold_lags(*progress));
+  progress = copy_fold_tail(posix_file_system(), path, *progress, parts.journal.size());
+  REQUIRE_MESSAGE(progress.ok(), progress.status().to_string());
+  CHECK(progress->reaches == parts.journal.size());
+  CHECK_FALSE(parts.journal.fold_lags(*progress));
+  append_key(parts, "late/0");  // appended after the catch-up: the fold's end copies it
+  REQUIRE(parts.journal.finish_fold(folding.start, *progress).ok());
   CHECK_FALSE(std::filesystem::exists(JournalWriter::fold_path(path)));
-
-  auto next = parts.chain.fold_job();  // the next fold starts from the file's end
-  REQUIRE(next.ok());
-  auto start = parts.journal.begin_fold(next->position);
-  REQUIRE(start.ok());
-  parts.journal.drop_fold(folding.start);  // the dropped fold's failure does not end this one
-  folded = fold_file(*next, start->covers);
-  REQUIRE(folded.ok());
-  REQUIRE(parts.journal.finish_fold(*start, *folded).ok());
+  const std::uint64_t size = parts.journal.size();
   { [[maybe_unused]] auto released = std::move(parts); }
 
   auto reopened = open();
   REQUIRE_MESSAGE(reopened.ok(), reopened.status().to_string());
-  CHECK((*reopened)->open_report().journal_entries == 0);
-  CHECK((*reopened)->keystore().exists(at("a/0")));
-  CHECK((*reopened)->keystore().exists(at("a/1")));
+  CHECK((*reopened)->open_report().journal_entries == 4);  // 3 copied by the catch-up, 1 by the end
+  CHECK((*reopened)->file_bytes() == size);
+  for (const auto* where : {"a/0", "during/0", "during/2", "late/0"})
+    CHECK_MESSAGE((*reopened)->keystore().exists(at(where)), where);
+}
+
+TEST_CASE_FIXTURE(SnapshotFixture, "a catch-up copy refuses a file shorter than the fold already reaches") {
+  Folding folding(create());
+  auto progress = fold_file(folding.job, folding.start.covers);
+  REQUIRE(progress.ok());
+  CHECK(copy_fold_tail(posix_file_system(), path, *progress, progress->reaches - 1).code() == Errc::busy);
+  CHECK(copy_fold_tail(posix_file_system(), path, *progress, folding.parts.journal.size() + 1).code() == Errc::busy);
+  REQUIRE(folding.parts.journal.finish_fold(folding.start, *progress).ok());  // the file is as it was
 }
 
 TEST_CASE_FIXTURE(SnapshotFixture,

@@ -38,9 +38,9 @@ struct SnapshotOptions {
   Durability durability = Durability::sync;
   std::uint64_t compaction_threshold = 4 << 20;  // journal bytes that trigger compaction
   std::uint64_t max_file_size = std::uint64_t{16} << 30;
-  // The entries a running fold may hold in memory (they follow its file): a fold that falls further
-  // behind the commits is dropped, and the next starts from the file's end.
-  std::uint64_t max_fold_tail = std::uint64_t{64} << 20;
+  // The most journal bytes the end of a fold copies while the appends wait for it: a fold further
+  // behind the commits first copies their entries beside them (JournalWriter::fold_lags).
+  std::uint64_t max_fold_tail = std::uint64_t{1} << 20;
   // About how much of the state each part of a version 3 body holds: what an open decrypts and
   // decodes at a time (tests make it small to write many parts).
   std::size_t body_part_bytes = std::size_t{1} << 20;
@@ -76,12 +76,13 @@ struct NewPassword {
 // A compaction beside the commits, for an owner that must not stall (the engine's snapshot
 // actor), in three steps: the Chain names what to fold (fold_job: the state at its position, the
 // entries staged so far); the JournalWriter, once it appended those entries, notes where the file
-// ends (begin_fold) and from then on keeps a copy of what it appends; fold_file, on any thread,
-// reads the file up to there, folds it into a body and writes it, synced, to
-// JournalWriter::fold_path; and JournalWriter::finish_fold appends the entries since, syncs and
-// renames it over the file. The journal chain goes on across a version 2 body (format.hpp), so
-// neither the Chain nor the entries in flight need to know. The cost beside the commits is one
-// open of the file (time and memory); the commits wait only for the final append, sync and rename.
+// ends (begin_fold); fold_file, on any thread, reads the file up to there, folds it into a body
+// and writes it, synced, to JournalWriter::fold_path; copy_fold_tail, on any thread, copies the
+// entries appended since, as long as the writer says the fold lags; and
+// JournalWriter::finish_fold copies the last ones, syncs and renames it over the file. The journal
+// chain goes on across a version 2 body (format.hpp), so neither the Chain nor the entries in
+// flight need to know. The cost beside the commits is one open of the file (time and memory); the
+// commits wait only for the final copy (at most SnapshotOptions::max_fold_tail), sync and rename.
 struct FoldJob {
   ReopenToken file;        // where the file is, and its key
   Bytes header;            // the file's header: a file re-keyed since is not folded
@@ -90,10 +91,10 @@ struct FoldJob {
 
 // Folds the file of `job` up to `covers` bytes (where it ends at job.position; entries may have
 // been appended after) into a new file holding that state, written to JournalWriter::fold_path
-// and synced, and returns its size. Reads the file through its own reader, so it runs on any
-// thread beside the JournalWriter; busy when the file is no longer the one the job named,
-// already_exists when another fold's file is there.
-Result<std::uint64_t> fold_file(const FoldJob& job, std::uint64_t covers);
+// and synced, and returns its size (FoldProgress::written; it reaches `covers`). Reads the file
+// through its own reader, so it runs on any thread beside the JournalWriter; busy when the file is
+// no longer the one the job named, already_exists when another fold's file is there.
+Result<FoldProgress> fold_file(const FoldJob& job, std::uint64_t covers);
 
 class Chain {
  public:

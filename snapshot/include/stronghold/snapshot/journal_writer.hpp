@@ -71,6 +71,20 @@ struct FoldStart {
   std::uint64_t fold = 0;        // which fold of this writer
 };
 
+// Where a fold's file stands: the bytes it holds, and how far into the snapshot file the entries
+// it holds reach (its image covers the file up to FoldStart::covers; copied entries follow).
+struct FoldProgress {
+  std::uint64_t written = 0;
+  std::uint64_t reaches = 0;
+};
+
+// Copies the snapshot file's entries between `progress.reaches` and `to` to the end of its fold
+// file (JournalWriter::fold_path), in windows of 1 MiB, syncs the fold file, and returns where it
+// stands then. Runs on any thread beside the appends: the bytes before the writer's size() never
+// change while the file stays the same (a fold of a file replaced meanwhile is dropped at its end).
+Result<FoldProgress> copy_fold_tail(FileSystem& fs, const std::string& path, const FoldProgress& progress,
+                                    std::uint64_t to);
+
 class JournalWriter {
  public:
   // Appends one entry; a failed append is cut back off the file. Nothing is durable before
@@ -87,18 +101,20 @@ class JournalWriter {
   Status replace(const Image& image);
 
   // The compaction beside the commits (chain.hpp, FoldJob). begin_fold removes a fold file left
-  // by an earlier fold and starts keeping what is appended; internal when the file does not end
-  // at `position` (append the staged entries first) or a fold is already running.
+  // by an earlier fold and notes where the file ends; internal when the file does not end at
+  // `position` (append the staged entries first) or a fold is already running.
   Result<FoldStart> begin_fold(const ChainPosition& position);
-  // Appends what was appended since `start` to the fold file (the `folded_size` bytes fold_file
-  // wrote), syncs it, renames it over the file and syncs the directory. busy, and the file as it
-  // was, when it was replaced since begin_fold; a failure before the rename leaves the file as it
-  // was too; after the rename the writer is broken, as with replace. The fold is over either way.
-  // busy, and the fold file removed, when the fold was dropped meanwhile.
-  Status finish_fold(const FoldStart& start, std::uint64_t folded_size);
+  // Whether a fold at `progress` is further behind the appends than finish_fold copies while they
+  // wait (SnapshotOptions::max_fold_tail): then copy_fold_tail catches it up beside them first.
+  bool fold_lags(const FoldProgress& progress) const noexcept;
+  // Copies the entries appended since `progress` to the fold file, syncs it, renames it over the
+  // file and syncs the directory. busy, and the file as it was, when it was replaced since
+  // begin_fold; a failure before the rename leaves the file as it was too; after the rename the
+  // writer is broken, as with replace. The fold is over either way. busy, and the fold file
+  // removed, when the fold was dropped meanwhile.
+  Status finish_fold(const FoldStart& start, const FoldProgress& progress);
   // Gives up the fold `start` began, if it still runs (fold_file failed); its file is removed by
-  // the next begin_fold. A fold that keeps more than its tail limit (SnapshotOptions::max_fold_tail)
-  // is dropped by the append that passes it.
+  // the next begin_fold.
   void drop_fold(const FoldStart& start) noexcept;
   bool folding() const noexcept { return folding_; }
   // The handle of the file the last replace or fold put aside, for the owner to close elsewhere:
@@ -135,8 +151,7 @@ class JournalWriter {
   bool broken_ = false;
   std::uint64_t generation_ = 0;  // replaces so far
   bool folding_ = false;
-  std::uint64_t folds_ = 0;    // begun so far: the running one's number
-  Bytes appended_since_fold_;  // sealed entries: no plaintext
+  std::uint64_t folds_ = 0;  // begun so far: the running one's number
   std::uint64_t max_fold_tail_;
 };
 
