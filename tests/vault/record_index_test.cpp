@@ -2,6 +2,8 @@
 // std::map: random puts, replacements, deletions, garbage collections and reopens, with every
 // listing, lookup and use checked against the map along the way; and the table's probes, filled
 // in the order another table lists its records, as an open fills it.
+#include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <map>
 #include <random>
@@ -10,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "fixture.hpp"
+#include "large_pages.hpp"
 #include "record_index.hpp"
 
 using namespace stronghold;
@@ -204,4 +207,19 @@ TEST_CASE("a table filled in the order another lists its records keeps its probe
   MESSAGE("longest probe: written ", written.longest_probe(), ", while read ", longest_while_read);
   CHECK(written.longest_probe() < 2500);  // about 200 to 500: linear probing at 7/8 full
   CHECK(longest_while_read < 2500);
+}
+
+TEST_CASE("large slot arrays are zeroed, aligned for huge pages, and writable to their last byte") {
+  for (const std::size_t bytes :
+       {std::size_t{100}, (std::size_t{2} << 20) - 1, std::size_t{2} << 20, (std::size_t{5} << 20) + 3}) {
+    auto* memory = static_cast<unsigned char*>(allocate_large(bytes));
+    REQUIRE(memory != nullptr);
+    if (bytes >= (std::size_t{2} << 20))
+      CHECK(reinterpret_cast<std::uintptr_t>(memory) % (std::size_t{2} << 20) == 0);
+    else
+      std::memset(memory, 0, bytes);  // from operator new: not zeroed
+    CHECK(std::all_of(memory, memory + bytes, [](unsigned char byte) { return byte == 0; }));
+    std::memset(memory, 0xa5, bytes);
+    free_large(memory, bytes);
+  }
 }

@@ -170,7 +170,7 @@ void RecordIndex::reserve(std::size_t count) {
 
 // Moves the slots only: the records, and with them their shielded slots, stay where they are.
 void RecordIndex::rehash(std::size_t capacity) {
-  std::vector<Slot> old = std::exchange(slots_, std::vector<Slot>(capacity));
+  auto old = std::exchange(slots_, std::vector<Slot, LargePageAllocator<Slot>>(capacity));
   shift_ = 64 - std::countr_zero(capacity);
   std::array<std::uint8_t, sizeof seed_> seed{};
   runtime::random_bytes(seed);

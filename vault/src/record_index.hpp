@@ -7,6 +7,7 @@
 #include <memory>
 #include <vector>
 
+#include "large_pages.hpp"
 #include "stronghold/runtime/shield.hpp"
 #include "stronghold/vault/record.hpp"
 
@@ -110,7 +111,7 @@ class RecordIndex {
   void rehash(std::size_t capacity);
   void destroy_all() noexcept;
 
-  std::vector<Slot> slots_;  // a power of two in size, or empty
+  std::vector<Slot, LargePageAllocator<Slot>> slots_;  // a power of two in size, or empty
   std::size_t size_ = 0;
   int shift_ = 64;  // 64 - log2(slots_.size())
   std::uint64_t seed_ = 0;
