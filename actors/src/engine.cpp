@@ -293,7 +293,7 @@ fold_actor::behavior_type fold_worker(fold_actor::pointer self) {
         self->quit();
         return reply(snapshot::fold_file(*job, covers));
       },
-      [self, reply](const std::shared_ptr<const snapshot::FoldJob>& job, snapshot::FoldProgress progress,
+      [self, reply](const std::shared_ptr<const snapshot::FoldJob>& job, const snapshot::FoldProgress& progress,
                     std::uint64_t to) {
         self->quit();
         return reply(snapshot::copy_fold_tail(*job->file.fs, job->file.path, progress, to));
@@ -307,14 +307,20 @@ void end_fold(WriterSelf self, const snapshot::FoldStart& start) {
 }
 
 // While the fold lags the appends, a worker copies the entries appended since; then the fold is
-// put in place, the appends waiting for the last few entries only.
+// put in place, the appends waiting for the last few entries only. A round copies far faster than
+// commits append, so each lags less than the one before; the cap only ends a fold that a writer
+// appending faster than the disk copies would otherwise keep from finishing (the appends then
+// wait for a longer copy once).
+constexpr int kCatchUpRounds = 16;
+
 void catch_up(WriterSelf self, const std::shared_ptr<const snapshot::FoldJob>& job, const snapshot::FoldStart& start,
-              const snapshot::FoldProgress& progress) {
+              const snapshot::FoldProgress& progress, int round) {
   auto& journal = *self->state.journal;
-  if (journal.fold_lags(progress)) {
+  if (round < kCatchUpRounds && journal.fold_lags(progress)) {
     auto worker = self->spawn<caf::detached>(fold_worker);
     self->request(worker, caf::infinite, job, progress, journal.size())
-        .then([self, job, start](snapshot::FoldProgress next) { catch_up(self, job, start, next); },
+        .then([self, job, start,
+               round](const snapshot::FoldProgress& next) { catch_up(self, job, start, next, round + 1); },
               [self, start](caf::error&) { end_fold(self, start); });
     return;
   }
@@ -337,7 +343,8 @@ void fold(WriterSelf self, const std::shared_ptr<const snapshot::FoldJob>& job) 
   self->state.fold_running = true;
   auto worker = self->spawn<caf::detached>(fold_worker);
   self->request(worker, caf::infinite, job, start->covers)
-      .then([self, job, start = *start](snapshot::FoldProgress progress) { catch_up(self, job, start, progress); },
+      .then([self, job,
+             start = *start](const snapshot::FoldProgress& progress) { catch_up(self, job, start, progress, 0); },
             [self, start = *start](caf::error&) { end_fold(self, start); });
 }
 

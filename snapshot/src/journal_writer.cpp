@@ -131,7 +131,8 @@ Result<FoldStart> JournalWriter::begin_fold(const ChainPosition& position) {
     return error(Errc::internal, "the fold starts at journal entry {}, the file ends before entry {}",
                  position.next_sequence, end_.next_sequence);
   // What a crash or a failed fold left. A fold of an earlier writer of this file that still runs
-  // (after a restart) goes on into the removed file, or finds this fold's file there and fails.
+  // (after a restart) goes on into the removed file through its handle, or finds this fold's file
+  // there when it creates its own, and fails.
   SH_RETURN_IF_ERROR(fs_->remove(fold_path(path_)));
   folding_ = true;
   return FoldStart{size_, generation_, ++folds_};
@@ -141,6 +142,7 @@ void JournalWriter::drop_fold(const FoldStart& start) noexcept {
   if (start.fold != folds_)
     return;  // a fold that is over already
   folding_ = false;
+  (void)fs_->remove(fold_path(path_));  // a near full-size file, after a failure that may be ENOSPC
 }
 
 bool JournalWriter::fold_lags(const FoldProgress& progress) const noexcept {
@@ -152,30 +154,33 @@ bool JournalWriter::fold_lags(const FoldProgress& progress) const noexcept {
 // Read back from the file, the entries cost no memory, and the appends wait for the last few only.
 Result<FoldProgress> copy_fold_tail(FileSystem& fs, const std::string& path, const FoldProgress& progress,
                                     std::uint64_t to) {
+  if (!progress.file)
+    return Status(Errc::invalid_argument, "a fold without its file");
   if (to < progress.reaches)
     return Status(Errc::busy, "the snapshot is shorter than its fold; the fold is dropped");
-  SH_ASSIGN_OR_RETURN(auto out, fs.open_append(JournalWriter::fold_path(path), false));
+  constexpr std::uint64_t kWindow = std::uint64_t{1} << 20;
+  constexpr std::uint64_t kSyncEvery = 4 * kWindow;  // as fold_file: no long writeback for a commit to wait behind
   if (to > progress.reaches) {
     SH_ASSIGN_OR_RETURN(auto in, fs.open_read(path, std::numeric_limits<std::uint64_t>::max()));
     if (in->size() < to)
       return Status(Errc::busy, "the snapshot is shorter than its fold; the fold is dropped");
     Bytes window;  // sealed entries: no plaintext
     for (std::uint64_t at = progress.reaches; at < to; at += window.size()) {
-      window.resize(static_cast<std::size_t>(std::min<std::uint64_t>(to - at, std::uint64_t{1} << 20)));
+      window.resize(static_cast<std::size_t>(std::min(to - at, kWindow)));
       SH_RETURN_IF_ERROR(in->read_at(at, window));
-      SH_RETURN_IF_ERROR(out->append(window));
+      SH_RETURN_IF_ERROR(progress.file->append(window));
+      if ((at + window.size() - progress.reaches) % kSyncEvery == 0)
+        SH_RETURN_IF_ERROR(progress.file->sync());
     }
   }
-  SH_RETURN_IF_ERROR(out->sync());
-  return FoldProgress{progress.written + (to - progress.reaches), to};
+  SH_RETURN_IF_ERROR(progress.file->sync());
+  return FoldProgress{progress.file, progress.written + (to - progress.reaches), to};
 }
 
 Status JournalWriter::finish_fold(const FoldStart& start, const FoldProgress& progress) {
   const std::string folded = fold_path(path_);
-  if (!folding_ || start.fold != folds_) {
-    (void)fs_->remove(folded);
-    return Status(Errc::busy, "the fold was dropped");
-  }
+  if (!folding_ || start.fold != folds_)
+    return Status(Errc::busy, "the fold was dropped");  // drop_fold removed its file
   folding_ = false;
   SH_RETURN_IF_ERROR(refuse_if_broken());
   if (start.generation != generation_ || start.covers > size_ || progress.reaches < start.covers) {

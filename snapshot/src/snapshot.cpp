@@ -822,12 +822,12 @@ Result<FoldProgress> fold_file(const FoldJob& job, std::uint64_t covers) {
     if (written.ok())
       written = (*out)->sync();
   }
-  out->reset();
   if (!written.ok()) {
+    out->reset();
     (void)job.file.fs->remove(folded);
     return written;
   }
-  return FoldProgress{image.size(), covers};
+  return FoldProgress{std::shared_ptr<AppendFile>(std::move(*out)), image.size(), covers};
 }
 
 Result<std::unique_ptr<Snapshot>> Snapshot::open(FileSystem& fs, const std::string& path, ByteView password,

@@ -121,6 +121,37 @@ TEST_CASE_FIXTURE(SnapshotFixture, "a fold far behind the commits catches up fro
     CHECK_MESSAGE((*reopened)->keystore().exists(at(where)), where);
 }
 
+TEST_CASE_FIXTURE(SnapshotFixture, "a catch-up left from a dropped fold writes nothing into the next fold's file") {
+  Folding folding(create());
+  auto& parts = folding.parts;
+  append_key(parts, "a/1");
+  auto stray = fold_file(folding.job, folding.start.covers);
+  REQUIRE(stray.ok());
+  parts.journal.drop_fold(folding.start);  // as when its writer failed and a new one took over
+
+  auto next = parts.chain.fold_job();
+  REQUIRE(next.ok());
+  auto start = parts.journal.begin_fold(next->position);
+  REQUIRE(start.ok());
+  auto progress = fold_file(*next, start->covers);
+  REQUIRE(progress.ok());
+  append_key(parts, "a/2");
+  // The dropped fold's worker goes on: it must not append its entries to this fold's file.
+  REQUIRE(copy_fold_tail(posix_file_system(), path, *stray, parts.journal.size()).ok());
+  REQUIRE(parts.journal.finish_fold(*start, *progress).ok());
+  append_key(parts, "a/3");
+  REQUIRE(parts.journal.sync().ok());
+  const std::uint64_t size = parts.journal.size();
+  { [[maybe_unused]] auto released = std::move(parts); }
+
+  auto reopened = open();
+  REQUIRE_MESSAGE(reopened.ok(), reopened.status().to_string());
+  CHECK((*reopened)->file_bytes() == size);
+  CHECK((*reopened)->open_report().journal_entries == 2);
+  for (const auto* where : {"a/0", "a/1", "a/2", "a/3"})
+    CHECK_MESSAGE((*reopened)->keystore().exists(at(where)), where);
+}
+
 TEST_CASE_FIXTURE(SnapshotFixture, "a catch-up copy refuses a file shorter than the fold already reaches") {
   Folding folding(create());
   auto progress = fold_file(folding.job, folding.start.covers);

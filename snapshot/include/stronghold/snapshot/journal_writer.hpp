@@ -71,17 +71,21 @@ struct FoldStart {
   std::uint64_t fold = 0;        // which fold of this writer
 };
 
-// Where a fold's file stands: the bytes it holds, and how far into the snapshot file the entries
-// it holds reach (its image covers the file up to FoldStart::covers; copied entries follow).
+// Where a fold's file stands: the handle fold_file created it with (every later copy appends
+// through it, so a worker left from an earlier fold writes into that fold's removed file, never
+// into another's), the bytes it holds, and how far into the snapshot file the entries it holds
+// reach (its image covers the file up to FoldStart::covers; copied entries follow).
 struct FoldProgress {
+  std::shared_ptr<AppendFile> file;
   std::uint64_t written = 0;
   std::uint64_t reaches = 0;
 };
 
-// Copies the snapshot file's entries between `progress.reaches` and `to` to the end of its fold
-// file (JournalWriter::fold_path), in windows of 1 MiB, syncs the fold file, and returns where it
-// stands then. Runs on any thread beside the appends: the bytes before the writer's size() never
-// change while the file stays the same (a fold of a file replaced meanwhile is dropped at its end).
+// Copies the snapshot file's entries between `progress.reaches` and `to` to the end of the fold's
+// file, in windows of 1 MiB, syncing it every 4 MiB and at the end, and returns where it stands
+// then. Runs on any thread beside the appends: the bytes before the writer's size() (the end of
+// its whole entries) never change while the file stays the same, and a fold of a file replaced
+// meanwhile is dropped at its end. busy when the file at `path` is shorter than `to`.
 Result<FoldProgress> copy_fold_tail(FileSystem& fs, const std::string& path, const FoldProgress& progress,
                                     std::uint64_t to);
 
@@ -113,8 +117,8 @@ class JournalWriter {
   // writer is broken, as with replace. The fold is over either way. busy, and the fold file
   // removed, when the fold was dropped meanwhile.
   Status finish_fold(const FoldStart& start, const FoldProgress& progress);
-  // Gives up the fold `start` began, if it still runs (fold_file failed); its file is removed by
-  // the next begin_fold.
+  // Gives up the fold `start` began, if it still runs (fold_file or a catch-up copy failed), and
+  // removes its file: none of this fold's workers runs any more.
   void drop_fold(const FoldStart& start) noexcept;
   bool folding() const noexcept { return folding_; }
   // The handle of the file the last replace or fold put aside, for the owner to close elsewhere:
