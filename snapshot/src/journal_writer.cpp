@@ -158,22 +158,18 @@ Result<FoldProgress> copy_fold_tail(FileSystem& fs, const std::string& path, con
     return Status(Errc::invalid_argument, "a fold without its file");
   if (to < progress.reaches)
     return Status(Errc::busy, "the snapshot is shorter than its fold; the fold is dropped");
-  constexpr std::uint64_t kWindow = std::uint64_t{1} << 20;
-  constexpr std::uint64_t kSyncEvery = 4 * kWindow;  // as fold_file: no long writeback for a commit to wait behind
   if (to > progress.reaches) {
     SH_ASSIGN_OR_RETURN(auto in, fs.open_read(path, std::numeric_limits<std::uint64_t>::max()));
     if (in->size() < to)
       return Status(Errc::busy, "the snapshot is shorter than its fold; the fold is dropped");
     Bytes window;  // sealed entries: no plaintext
     for (std::uint64_t at = progress.reaches; at < to; at += window.size()) {
-      window.resize(static_cast<std::size_t>(std::min(to - at, kWindow)));
+      window.resize(static_cast<std::size_t>(std::min<std::uint64_t>(to - at, kFoldSyncBytes)));
       SH_RETURN_IF_ERROR(in->read_at(at, window));
       SH_RETURN_IF_ERROR(progress.file->append(window));
-      if ((at + window.size() - progress.reaches) % kSyncEvery == 0)
-        SH_RETURN_IF_ERROR(progress.file->sync());
+      SH_RETURN_IF_ERROR(progress.file->sync());
     }
   }
-  SH_RETURN_IF_ERROR(progress.file->sync());
   return FoldProgress{progress.file, progress.written + (to - progress.reaches), to};
 }
 

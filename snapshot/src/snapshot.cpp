@@ -813,12 +813,9 @@ Result<FoldProgress> fold_file(const FoldJob& job, std::uint64_t covers) {
   if (!out.ok())
     return out.code() == Errc::already_exists ? Status(Errc::already_exists, "another fold of the snapshot is running")
                                               : out.status();
-  // Synced a few MiB at a time: written whole and synced once, the fold left the whole image
-  // dirty, and a commit's fdatasync on the same file system waited behind its writeback.
-  constexpr std::size_t kSyncEvery = std::size_t{4} << 20;
   Status written;
-  for (std::size_t at = 0; written.ok() && at < image.size(); at += kSyncEvery) {
-    written = (*out)->append(ByteView(image).subspan(at, std::min(kSyncEvery, image.size() - at)));
+  for (std::size_t at = 0; written.ok() && at < image.size(); at += kFoldSyncBytes) {
+    written = (*out)->append(ByteView(image).subspan(at, std::min(kFoldSyncBytes, image.size() - at)));
     if (written.ok())
       written = (*out)->sync();
   }
