@@ -19,7 +19,8 @@ case "${1:-}" in
   *) echo "usage: scripts/test.sh [--sanitize]" >&2; exit 1 ;;
 esac
 
-ensure_packages
+# etcd for the cluster's tests (tests/cluster), which start their own members on loopback.
+ensure_packages etcd-server etcd-client
 # Tests on, whatever an earlier configure (the demo's) left in the cache; and no test run is a
 # failure, not a pass.
 configure_and_build "$build_dir" -DSTRONGHOLD_BUILD_TESTS=ON "${options[@]}"

@@ -222,6 +222,8 @@ password_actor::behavior_type password_worker(password_actor::pointer self) {
 
 using snapshot_actor =
     caf::typed_actor<caf::replies_to<append_atom, snapshot::StagedEntry>::with<caf::ok_atom>,
+                     // An entry another engine appended to the shared journal, for the file only.
+                     caf::replies_to<received_atom, snapshot::StagedEntry>::with<caf::ok_atom>,
                      caf::replies_to<replace_atom, snapshot::Image>::with<caf::ok_atom>, caf::reacts_to<flush_atom>,
                      // Folds the journal beside the appends (see snapshot::FoldJob).
                      caf::reacts_to<fold_atom, std::shared_ptr<const snapshot::FoldJob>>,
@@ -230,6 +232,7 @@ using snapshot_actor =
 
 struct SnapshotActorState {
   std::optional<snapshot::JournalWriter> journal;
+  std::shared_ptr<SharedJournal> shared;  // appended to before the file; null: alone
   snapshot::Durability durability = snapshot::Durability::sync;
   std::vector<caf::typed_response_promise<caf::ok_atom>> waiting;  // appended, answered after the next sync
   bool flush_scheduled = false;
@@ -348,24 +351,41 @@ void fold(WriterSelf self, const std::shared_ptr<const snapshot::FoldJob>& job) 
             [self, start = *start](caf::error&) { end_fold(self, start); });
 }
 
+// Appends `entry` to the file, answered after the next sync.
+caf::result<caf::ok_atom> append_to_file(WriterSelf self, const snapshot::StagedEntry& entry) {
+  auto& state = self->state;
+  if (Status written = state.journal->append(entry); !written.ok())
+    return fail_writer(self, written);
+  auto promise = self->make_response_promise<caf::ok_atom>();
+  state.waiting.push_back(promise);
+  if (!state.flush_scheduled) {
+    // Queued behind whatever else arrived meanwhile: those appends share this sync.
+    state.flush_scheduled = true;
+    self->send(self, flush_atom::value);
+  }
+  return promise;
+}
+
 snapshot_actor::behavior_type snapshot_writer(WriterSelf self, const std::shared_ptr<snapshot::JournalWriter>& journal,
-                                              snapshot::Durability durability) {
+                                              snapshot::Durability durability, std::shared_ptr<SharedJournal> shared) {
   self->state.journal.emplace(std::move(*journal));
   self->state.durability = durability;
+  self->state.shared = std::move(shared);
   return {
       [self](append_atom, const snapshot::StagedEntry& entry) -> caf::result<caf::ok_atom> {
-        auto& state = self->state;
-        if (Status written = state.journal->append(entry); !written.ok())
-          return fail_writer(self, written);
-        auto promise = self->make_response_promise<caf::ok_atom>();
-        state.waiting.push_back(promise);
-        if (!state.flush_scheduled) {
-          // Queued behind whatever else arrived meanwhile: those appends share this sync.
-          state.flush_scheduled = true;
-          self->send(self, flush_atom::value);
+        // In a cluster the shared journal decides the order, so an entry goes there first. When
+        // another engine's entry came first, the state here staged on a chain the cluster left:
+        // the entries before it are answered, this one and those after fail, and the supervisor
+        // restarts the state from the file, where the follower brings the others' entries.
+        if (const auto& shared = self->state.shared; shared != nullptr) {
+          if (Status appended = shared->append(entry); !appended.ok()) {
+            flush(self);
+            return fail_writer(self, appended);
+          }
         }
-        return promise;
+        return append_to_file(self, entry);
       },
+      [self](received_atom, const snapshot::StagedEntry& entry) { return append_to_file(self, entry); },
       [self](replace_atom, const snapshot::Image& image) -> caf::result<caf::ok_atom> {
         flush(self);  // earlier entries first
         if (Status replaced = self->state.journal->replace(image); !replaced.ok())
@@ -417,6 +437,7 @@ struct VaultActorState {
   };
   std::map<std::uint64_t, Deferred> deferred;  // by their id in pending_writes
   bool announces_itself = false;
+  std::string shared_failure;  // why the last entry of the shared journal did not apply
   static const char* name;
 
   const vault::Keystore& keystore() const { return snapshot->keystore(); }
@@ -425,6 +446,7 @@ struct VaultActorState {
 const char* VaultActorState::name = "stronghold.vault";
 
 using vault_actor = engine_actor::extend<caf::reacts_to<signers_atom, std::vector<signer_actor>>,
+                                         caf::replies_to<receive_atom, std::vector<SharedEntry>>::with<std::uint64_t>,
                                          // A request its policies admitted, once its use reservation is durable.
                                          caf::replies_to<admitted_atom, Envelope>::with<Reply>,
                                          // A request whose audit entry is durable (fail-closed mode).
@@ -1936,6 +1958,45 @@ caf::result<Reply> run_released(VaultSelf self, std::uint64_t waiter) {
   return result;
 }
 
+// Applies the entries of the shared journal that follow the state, in order, and has the
+// snapshot actor append them to the file; returns the sequence number of the entry the state
+// needs next. The state and the others' entries are visible at once: the shared journal has
+// made them durable. Entries before it are skipped (this engine's own, or ones its restart will
+// bring); it stops at a gap, and at an entry that does not open or fit (a damaged journal, or one
+// of another snapshot key), which stays unapplied: the engine refuses writes from then on (they
+// would conflict) and the follower retries.
+std::uint64_t receive_shared(VaultSelf self, std::vector<SharedEntry>& entries) {
+  auto& state = self->state;
+  bool changed = false;
+  for (SharedEntry& shared : entries) {
+    const std::uint64_t next = state.snapshot->position().next_sequence;
+    if (shared.sequence < next)
+      continue;
+    if (shared.sequence > next)
+      break;
+    auto entry = state.snapshot->receive(shared.bytes);
+    if (!entry.ok()) {
+      // Said once, not at every retry.
+      if (entry.status().message() != state.shared_failure)
+        (void)std::fprintf(stderr, "stronghold: the shared journal's %s\n", entry.status().message().c_str());
+      state.shared_failure = entry.status().message();
+      break;
+    }
+    state.shared_failure.clear();
+    changed = true;
+    self->request(state.writer, state.journal_timeout, received_atom::value, std::move(*entry))
+        .then([](caf::ok_atom) {}, [self](caf::error& failure) { self->quit(failure); });
+  }
+  if (changed) {
+    // Any key, policy or rule may have changed: cached material and rules are read again.
+    state.policies.forget_all();
+    configure_approvals(self);
+    if (state.snapshot->journal_bytes() > state.compaction_threshold)
+      compact(self);
+  }
+  return state.snapshot->position().next_sequence;
+}
+
 vault_actor::behavior_type vault_behavior(VaultSelf self, const std::shared_ptr<snapshot::Chain>& chain,
                                           std::shared_ptr<ReopenKeys> reopen_keys, snapshot_actor writer,
                                           std::vector<signer_actor> signers, const EngineOptions& options) {
@@ -1981,10 +2042,67 @@ vault_actor::behavior_type vault_behavior(VaultSelf self, const std::shared_ptr<
         return std::move(*material);
       },
       [self](signers_atom, std::vector<signer_actor>& signers) { self->state.signers = std::move(signers); },
+      [self](receive_atom, std::vector<SharedEntry>& entries) { return receive_shared(self, entries); },
   };
 }
 
 // ---- the supervisor: the entry point, restarts what fails
+
+// ---- the follower: brings the entries of the shared journal to the vault actor
+
+using follower_actor = caf::typed_actor<caf::reacts_to<follow_atom>>;
+
+struct FollowerState {
+  std::uint64_t next = 0;  // the entry the vault actor needs next (0: ask it)
+  static const char* name;
+};
+const char* FollowerState::name = "stronghold.follower";
+
+// How long a read of the shared journal waits for a new entry: what a stop waits for at most.
+constexpr std::chrono::milliseconds kFollowWait{500};
+// Between tries after a read that failed or entries that did not apply.
+constexpr std::chrono::milliseconds kFollowRetry{1'000};
+// The most entry bytes a read brings at once.
+constexpr std::size_t kFollowBytes = std::size_t{4} << 20;
+
+// Detached: it waits in the shared journal's read. Each round reads the entries after the one the
+// vault actor last said it needs, hands them over through the supervisor (so a restarted vault
+// actor gets them too) and goes on from the sequence number it answers.
+follower_actor::behavior_type follower(caf::stateful_actor<FollowerState, follower_actor::base>* self,
+                                       const std::shared_ptr<SharedJournal>& journal, const supervisor_actor& engine,
+                                       std::chrono::milliseconds timeout) {
+  const auto hand_over = [self, engine, timeout](std::vector<SharedEntry> entries) {
+    const std::uint64_t asked = self->state.next;
+    const bool had_entries = !entries.empty();
+    self->request(engine, timeout, receive_atom::value, std::move(entries))
+        .then(
+            [self, asked, had_entries](std::uint64_t next) {
+              self->state.next = next;
+              if (had_entries && next == asked)  // they did not apply: not again at once
+                self->delayed_send(self, kFollowRetry, follow_atom::value);
+              else
+                self->send(self, follow_atom::value);
+            },
+            [self](caf::error&) { self->delayed_send(self, kFollowRetry, follow_atom::value); });
+  };
+  self->send(self, follow_atom::value);
+  return {
+      [self, journal, hand_over](follow_atom) {
+        if (self->state.next == 0) {
+          hand_over({});
+          return;
+        }
+        auto entries = journal->read(self->state.next, kFollowWait, kFollowBytes);
+        if (!entries.ok()) {
+          self->delayed_send(self, kFollowRetry, follow_atom::value);
+          return;
+        }
+        // Nothing new: the vault actor still says where it stands, since a restart from the file
+        // may have put it behind what this follower handed over.
+        hand_over(std::move(*entries));
+      },
+  };
+}
 
 struct SupervisorState {
   std::shared_ptr<ReopenKeys> reopen_keys;
@@ -1992,6 +2110,7 @@ struct SupervisorState {
   vault_actor vault;
   snapshot_actor writer;
   identity_actor identity;
+  follower_actor follower;  // with a shared journal
   std::vector<signer_actor> signers;
   int core_down = 0;  // of the vault and snapshot actors, during a restart
   EngineStats stats;
@@ -2006,7 +2125,8 @@ void start_core(SupervisorSelf self, std::unique_ptr<snapshot::Snapshot> snapsho
   auto& state = self->state;
   auto [chain, journal] = snapshot::Snapshot::split(std::move(snapshot));
   state.writer = self->spawn<caf::detached + caf::monitored>(
-      snapshot_writer, std::make_shared<snapshot::JournalWriter>(std::move(journal)), state.options.durability);
+      snapshot_writer, std::make_shared<snapshot::JournalWriter>(std::move(journal)), state.options.durability,
+      state.options.shared_journal);
   state.vault = self->spawn<caf::monitored>(vault_behavior, std::make_shared<snapshot::Chain>(std::move(chain)),
                                             state.reopen_keys, state.writer, state.signers, state.options);
   state.core_down = 0;
@@ -2029,6 +2149,8 @@ void stop(SupervisorSelf self, const caf::error& reason) {
   self->send_exit(children.vault, reason);
   self->send_exit(children.writer, reason);
   self->send_exit(children.identity, reason);
+  if (children.follower)
+    self->send_exit(children.follower, reason);
   for (auto& signer : children.signers) {
     self->demonitor(signer.address());
     self->send_exit(signer, reason);
@@ -2095,6 +2217,9 @@ supervisor_actor::behavior_type supervisor(SupervisorSelf self,
     state.signers.push_back(self->spawn<caf::monitored>(signer));
   start_identity(self);
   start_core(self, std::move(*snapshot));
+  if (options.shared_journal)
+    state.follower = self->spawn<caf::detached + caf::linked>(
+        follower, options.shared_journal, caf::actor_cast<supervisor_actor>(self), options.journal_timeout);
   self->set_down_handler([self](caf::down_msg& down) { on_down(self, down); });
   self->set_exit_handler([self](caf::exit_msg& exit) { stop(self, exit.reason); });
   return {
@@ -2109,6 +2234,9 @@ supervisor_actor::behavior_type supervisor(SupervisorSelf self,
       [self](material_atom a, Location& l) { return self->delegate(self->state.vault, a, std::move(l)); },
       [self](settle_atom a) { return self->delegate(self->state.vault, a); },
       [self](stats_atom) { return self->state.stats; },
+      [self](receive_atom a, std::vector<SharedEntry>& entries) {
+        return self->delegate(self->state.vault, a, std::move(entries));
+      },
       [self](children_atom) {
         auto& children = self->state;
         std::vector<caf::actor> all{caf::actor_cast<caf::actor>(children.vault),
@@ -2127,6 +2255,14 @@ Result<supervisor_actor> spawn_engine(caf::actor_system& system, std::unique_ptr
                                       const EngineOptions& options) {
   if (!snapshot)
     return Status(Errc::invalid_argument, "no snapshot to serve");
+  if (options.shared_journal) {
+    if (!snapshot->options().shared_chain)
+      return Status(Errc::invalid_argument, "a snapshot in a cluster is opened with a shared chain");
+    SH_ASSIGN_OR_RETURN(const snapshot::Header header, snapshot::decode_header(snapshot->chain().header()));
+    if (header.version < 2)
+      return Status(Errc::unsupported, "a version 1 snapshot cannot join a cluster: change its password first");
+    SH_RETURN_IF_ERROR(options.shared_journal->attach(header.file_id));
+  }
   SH_ASSIGN_OR_RETURN(snapshot::ReopenToken token, snapshot->reopen_token());
   EngineOptions with_generations = options;
   if (!with_generations.generations)

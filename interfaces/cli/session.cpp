@@ -35,8 +35,14 @@ std::string default_snapshot_path() {
   return (data / "stronghold" / "default.stronghold").string();
 }
 
-std::string hint(Errc code) {
-  switch (code) {
+std::string hint(const Status& status) {
+  // A node of a cluster refuses writes it cannot append to etcd's journal (strongholdd --cluster).
+  if (status.message().starts_with("etcd at "))
+    return "a majority of the cluster's etcd members must run for writes; signing goes on meanwhile";
+  if (status.message().find("first; try again") != std::string::npos ||
+      status.message().find("moved past entry") != std::string::npos)
+    return "another node of the cluster wrote at the same moment: send it again";
+  switch (status.code()) {
     case Errc::wrong_password: return "check the password (--password-file or STRONGHOLD_PASSWORD)";
     case Errc::not_found: return "run 'stronghold list' to see what is stored";
     case Errc::did_not_found: return "run 'stronghold did list' to see the DIDs";
@@ -184,7 +190,7 @@ void Output::secret_value(const std::string& name, ByteView bytes) {
 }
 
 int report(const Status& status) {
-  (void)std::fprintf(stderr, "stronghold: %s; %s\n", status.message().c_str(), hint(status.code()).c_str());
+  (void)std::fprintf(stderr, "stronghold: %s; %s\n", status.message().c_str(), hint(status).c_str());
   return exit_code(status.code());
 }
 

@@ -433,10 +433,12 @@ Engine::~Engine() { close(); }
 namespace {
 
 // The engine's actors write the journal themselves, with group commit: the file is opened in
-// group mode and the snapshot actor syncs before it acknowledges (unless durability is none).
+// group mode and the snapshot actor syncs before it acknowledges (unless durability is none); in
+// a cluster its chain is shared.
 snapshot::SnapshotOptions file_options(const EngineOptions& options) {
   snapshot::SnapshotOptions file = options.snapshot;
   file.durability = snapshot::Durability::group;
+  file.shared_chain = options.actors.shared_journal != nullptr;
   return file;
 }
 

@@ -374,6 +374,33 @@ struct Chain::State {
     return start;
   }
 
+  // Where a rewrite in place starts the chain: a fresh start, unless other engines share the chain.
+  ChainPosition rewrite_start() const { return options.shared_chain ? position : fresh_start(); }
+
+  // The change set of a whole entry (length, check and seal) that follows the chain where it
+  // stands, opened and decoded.
+  Result<vault::ChangeSet> open_entry(ByteView entry) const {
+    const std::uint64_t sequence = position.next_sequence;
+    if (entry.size() < kEntryHeaderSize)
+      return error(Errc::corrupted, "journal entry {} is shorter than its header", sequence);
+    std::uint32_t size = 0;
+    std::uint32_t check = 0;
+    ByteReader sizes(entry.first(kEntryHeaderSize));
+    sizes.u32(size);
+    sizes.u32(check);
+    if (check != ~size || size < kMinEntrySize || size > kMaxEntrySize || size != entry.size() - kEntryHeaderSize)
+      return error(Errc::corrupted, "journal entry {} has a damaged length", sequence);
+    Bytes plaintext;
+    if (!open_sealed(entry_context(header, position), entry.subspan(kEntryHeaderSize), plaintext).ok())
+      return error(Errc::corrupted,
+                   "journal entry {} does not authenticate here (damaged, out of place, or sealed under another key)",
+                   sequence);
+    auto changes = decode_changes(plaintext);
+    if (!changes.ok())
+      return error(Errc::corrupted, "journal entry {}: {}", sequence, changes.status().message());
+    return changes;
+  }
+
   // The sealed journal entry for `changes`, next in the chain (the chain is not advanced).
   Result<Bytes> make_entry(const vault::ChangeSet& changes) const {
     SH_ASSIGN_OR_RETURN(Bytes sealed, seal(entry_context(header, position), encode_changes(changes)));
@@ -657,9 +684,23 @@ Result<StagedEntry> Chain::stage(vault::ChangeSet changes) {
   return std::move(sealed.entry);
 }
 
+Result<StagedEntry> Chain::receive(ByteView entry) {
+  SH_ASSIGN_OR_RETURN(vault::ChangeSet changes, state_->open_entry(entry));
+  auto prepared = state_->keystore->prepare(std::move(changes));
+  if (!prepared.ok())
+    return error(Errc::corrupted, "journal entry {} does not fit the state: {}", state_->position.next_sequence,
+                 prepared.status().message());
+  StagedEntry staged(Bytes(entry.begin(), entry.end()), state_->position, state_->after(entry));
+  apply(std::move(*prepared), staged);
+  return staged;
+}
+
+const ChainPosition& Chain::position() const noexcept { return state_->position; }
+const std::array<std::uint8_t, 16>& Chain::file_id() const noexcept { return state_->header.file_id; }
+
 Result<Image> Chain::image() const {
   ChainPosition leaves;
-  SH_ASSIGN_OR_RETURN(Bytes image, state_->image(state_->fresh_start(), leaves));
+  SH_ASSIGN_OR_RETURN(Bytes image, state_->image(state_->rewrite_start(), leaves));
   return Image(std::move(image), state_->position, leaves);
 }
 
@@ -686,6 +727,9 @@ Result<FoldJob> Chain::fold_job() {
 }
 
 Status Chain::rekey_then(ByteView password_key, const Salt& salt, vault::FunctionRef<Status()> write) {
+  // A new snapshot key starts a new chain, which the other engines could not follow.
+  if (state_->options.shared_chain)
+    return Status(Errc::unsupported, "the password of a snapshot in a cluster cannot be changed");
   SH_ASSIGN_OR_RETURN(State::Keys keys, state_->rekeyed(password_key, salt));
   state_->swap_keys(keys);
   if (Status written = write(); !written.ok()) {

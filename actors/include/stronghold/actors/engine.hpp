@@ -36,6 +36,9 @@
 #include "stronghold/actors/options.hpp"
 #include "stronghold/snapshot/snapshot.hpp"
 
+// Entries of the shared journal stay in the process: the follower hands them to the vault actor.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<stronghold::actors::SharedEntry>)
+
 namespace stronghold::actors {
 
 // The vault actor's interface, which the supervisor extends: every request of the vocabulary
@@ -54,12 +57,17 @@ using engine_actor = caf::typed_actor<caf::replies_to<Envelope>::with<Reply>,
 // requests to the identity registry and the rest to the vault actor. It also reports restart
 // counts and its children (the vault actor, the snapshot actor, the identity registry, then the
 // signers), for monitoring and for tests that make them fail.
-using supervisor_actor = engine_actor::extend<caf::replies_to<stats_atom>::with<EngineStats>,
-                                              // An identity request the DID's partition hands on, for the
-                                              // vault actor itself (a plain Envelope of that kind goes to
-                                              // the identity registry).
-                                              caf::replies_to<vault_atom, Envelope>::with<Reply>,
-                                              caf::replies_to<children_atom>::with<std::vector<caf::actor>>>;
+using supervisor_actor =
+    engine_actor::extend<caf::replies_to<stats_atom>::with<EngineStats>,
+                         // An identity request the DID's partition hands on, for the
+                         // vault actor itself (a plain Envelope of that kind goes to
+                         // the identity registry).
+                         caf::replies_to<vault_atom, Envelope>::with<Reply>,
+                         caf::replies_to<children_atom>::with<std::vector<caf::actor>>,
+                         // Entries of the shared journal (shared_journal.hpp) for
+                         // the vault actor to apply, in order: answered with the
+                         // sequence number of the entry it needs next.
+                         caf::replies_to<receive_atom, std::vector<SharedEntry>>::with<std::uint64_t>>;
 
 // A signer signs with the material the vault actor hands it and answers the requester directly.
 using signer_actor = caf::typed_actor<caf::replies_to<vault::SigningMaterial, Sign>::with<Reply>,

@@ -65,6 +65,9 @@ using admitted_atom = caf::atom_constant<caf::atom("admitted")>;
 using settle_atom = caf::atom_constant<caf::atom("settle")>;
 using audited_atom = caf::atom_constant<caf::atom("audited")>;
 using released_atom = caf::atom_constant<caf::atom("released")>;
+using receive_atom = caf::atom_constant<caf::atom("receive")>;    // entries of the shared journal
+using received_atom = caf::atom_constant<caf::atom("received")>;  // one of them, applied: to the file
+using follow_atom = caf::atom_constant<caf::atom("follow")>;
 
 // caf::error in the "stronghold" category, with the Status message as context.
 caf::error to_error(const Status& status);

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "stronghold/actors/events.hpp"
+#include "stronghold/actors/shared_journal.hpp"
 #include "stronghold/snapshot/snapshot.hpp"
 #include "stronghold/vault/location.hpp"
 
@@ -55,6 +56,11 @@ struct EngineOptions {
   std::uint64_t audit_max_file_bytes = std::uint64_t{64} << 20;
   // Where the engine publishes its watch events (events.hpp); null: it publishes none.
   std::shared_ptr<EventHub> events;
+  // The journal this engine shares with the other engines of a cluster (shared_journal.hpp);
+  // null: the engine is alone. With one, every commit is appended there before the file, entries
+  // of other engines are applied as they come, and the snapshot must be opened with
+  // SnapshotOptions::shared_chain.
+  std::shared_ptr<SharedJournal> shared_journal;
 };
 
 // The signers an engine with these options runs.

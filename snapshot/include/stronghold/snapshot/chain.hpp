@@ -45,6 +45,11 @@ struct SnapshotOptions {
   // decodes at a time (tests make it small to write many parts).
   std::size_t body_part_bytes = std::size_t{1} << 20;
   vault::Keystore::Clock clock;  // for the keystore; the system clock when empty
+  // The journal chain is shared with other engines (a cluster: actors/shared_journal.hpp), which
+  // append entries to it through Chain::receive. A rewrite in place then keeps the chain's
+  // position instead of starting a fresh one, so the entries the others seal go on following
+  // the file; and a password change (a new snapshot key, a new chain) is refused.
+  bool shared_chain = false;
 };
 
 struct OpenReport {
@@ -107,6 +112,16 @@ class Chain {
   // Checks, seals and applies the changes, and returns the entry to append. On any error
   // nothing is applied and the chain stays where it was.
   Result<StagedEntry> stage(vault::ChangeSet changes);
+  // Applies an entry another engine staged on the same chain (SnapshotOptions::shared_chain) and
+  // returns it, to append to the file: `entry` must be whole (length, check, seal) and follow the
+  // chain where it stands now. corrupted when it does not authenticate there (damaged, out of
+  // place, or sealed under another snapshot key) or does not fit the state; on any error nothing
+  // is applied.
+  Result<StagedEntry> receive(ByteView entry);
+  // Where the chain stands: the sequence number of the next entry and the tag it follows.
+  const ChainPosition& position() const noexcept;
+  // The file's identity (format.hpp): the same in every copy of a file, and in no other file.
+  const std::array<std::uint8_t, 16>& file_id() const noexcept;
   // The current state as a whole new file (header and body), for JournalWriter::replace: entries
   // staged from now on follow it, so it must be written before them.
   Result<Image> compact();

@@ -57,6 +57,7 @@ class Snapshot {
   static Parts split(std::unique_ptr<Snapshot> snapshot);
 
   const vault::Keystore& keystore() const noexcept;
+  const Chain& chain() const noexcept { return chain_; }
 
   // Checks the changes, appends them to the journal (synced in sync mode), then applies them.
   // On any error nothing is applied and the file keeps only whole entries.

@@ -1,0 +1,54 @@
+// A journal shared by the engines of a cluster: one chain of sealed entries (snapshot/chain.hpp),
+// in one order, that every engine appends to and follows. The engine holds the state and the
+// keys; the shared journal holds only sealed entries and where the chain ends, so whoever runs it
+// (etcd in strongholdd's cluster mode) can deny service but cannot read, forge or reorder them.
+// Free of CAF: the façade and its users implement it.
+//
+// Thread-safety: the engine calls append and read from two threads at once.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "stronghold/runtime/status.hpp"
+#include "stronghold/snapshot/journal_writer.hpp"
+
+namespace stronghold::actors {
+
+// One entry as the shared journal holds it: its place in the chain and its bytes, as a snapshot
+// file holds them (length, check, seal).
+struct SharedEntry {
+  std::uint64_t sequence = 0;
+  Bytes bytes;
+};
+
+// Where the shared journal stands, for status reports.
+struct SharedJournalStatus {
+  std::uint64_t next_sequence = 0;  // of the entry that comes next: 0 when none was ever appended
+  std::string detail;               // what runs it, in a line (members, their versions)
+};
+
+class SharedJournal {
+ public:
+  virtual ~SharedJournal() = default;
+
+  // Binds the journal to the snapshot file `file_id` names (every copy of one file carries the
+  // same id) before anything else: invalid_argument when the journal serves another file.
+  virtual Status attach(const std::array<std::uint8_t, 16>& file_id) = 0;
+  // Appends `entry` if the shared chain still ends where the entry follows (or holds nothing
+  // yet); ok only once the entry is durable wherever the journal keeps it. busy when another
+  // engine's entry came first (nothing was appended: stage again on top of it); unavailable or
+  // timeout when the journal cannot be reached or has no quorum (the entry may or may not be
+  // there: following the journal tells).
+  virtual Status append(const snapshot::StagedEntry& entry) = 0;
+  // The entries from sequence `from` on, in order and without gaps, at most `max_bytes` of them
+  // but at least one when there is one; when there is none yet, waits up to `wait` for one.
+  virtual Result<std::vector<SharedEntry>> read(std::uint64_t from, std::chrono::milliseconds wait,
+                                                std::size_t max_bytes) = 0;
+  virtual Result<SharedJournalStatus> status() = 0;
+};
+
+}  // namespace stronghold::actors

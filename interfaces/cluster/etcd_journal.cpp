@@ -1,0 +1,292 @@
+#include "cluster/etcd_journal.hpp"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "stronghold/runtime/hex.hpp"
+
+namespace stronghold::cluster {
+
+using Json = nlohmann::json;
+
+struct EtcdJournal::Answer {
+  Json json;
+};
+
+namespace {
+
+// etcd answers with at most this much: a read brings at most 64 entries of at most ~1.1 MiB
+// (etcd refuses requests over 1.5 MiB), base64 encoded.
+constexpr std::size_t kMaxAnswer = std::size_t{128} << 20;
+constexpr int kReadLimit = 64;
+
+// `object[name]`, or null when `object` is no object or has no such member: what etcd answers is
+// never trusted to have a shape (nlohmann's const operator[] requires the member).
+const Json& member(const Json& object, const char* name) {
+  static const Json null;
+  if (!object.is_object())
+    return null;
+  const auto found = object.find(name);
+  return found == object.end() ? null : *found;
+}
+bool flag(const Json& object, const char* name) {
+  const Json& value = member(object, name);
+  return value.is_boolean() && value.get<bool>();
+}
+std::string text(const Json& object, const char* name) {
+  const Json& value = member(object, name);
+  return value.is_string() ? value.get<std::string>() : std::string();
+}
+
+std::string base64(ByteView bytes) {
+  std::string text(sodium_base64_encoded_len(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+  sodium_bin2base64(text.data(), text.size(), bytes.data(), bytes.size(), sodium_base64_VARIANT_ORIGINAL);
+  text.resize(text.size() - 1);  // the terminating NUL
+  return text;
+}
+std::string base64(std::string_view text) {
+  return base64(ByteView(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+}
+
+Result<Bytes> from_base64(const Json& field) {
+  if (!field.is_string())
+    return Status(Errc::corrupted, "etcd answered a value that is not base64 text");
+  const std::string& text = field.get_ref<const std::string&>();
+  Bytes bytes(text.size() / 4 * 3 + 3);
+  std::size_t length = 0;
+  if (sodium_base642bin(bytes.data(), bytes.size(), text.data(), text.size(), nullptr, &length, nullptr,
+                        sodium_base64_VARIANT_ORIGINAL) != 0)
+    return Status(Errc::corrupted, "etcd answered a value that is not base64");
+  bytes.resize(length);
+  return bytes;
+}
+
+// etcd's int64 fields come as JSON strings; absent means 0.
+std::uint64_t number(const Json& object, const char* name) {
+  const Json& found = member(object, name);
+  if (found.is_number_unsigned())
+    return found.get<std::uint64_t>();
+  std::uint64_t value = 0;
+  if (found.is_string()) {
+    const std::string& digits = found.get_ref<const std::string&>();
+    std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  }
+  return value;
+}
+
+Bytes encode_position(const snapshot::ChainPosition& position) {
+  Bytes bytes(8 + position.previous_tag.size());
+  for (std::size_t i = 0; i < 8; ++i)
+    bytes[i] = static_cast<std::uint8_t>(position.next_sequence >> (8 * i));
+  std::copy(position.previous_tag.begin(), position.previous_tag.end(), bytes.begin() + 8);
+  return bytes;
+}
+
+// What a put of `key` to `value` is in a transaction.
+Json put(const std::string& key, ByteView value) {
+  return Json{{"request_put", {{"key", base64(key)}, {"value", base64(value)}}}};
+}
+Json range(const std::string& key) { return Json{{"request_range", {{"key", base64(key)}}}}; }
+
+// The kvs of the range response at `index` of a transaction's responses.
+// (etcd leaves empty fields out.) Null when there is none.
+const Json* range_kvs(const Json& answer, std::size_t index) {
+  const Json& responses = member(answer, "responses");
+  if (!responses.is_array() || responses.size() <= index)
+    return nullptr;
+  const Json& kvs = member(member(responses[index], "response_range"), "kvs");
+  return kvs.is_array() && !kvs.empty() ? &kvs : nullptr;
+}
+
+Status etcd_error(const Endpoint& endpoint, const HttpResponse& response) {
+  std::string message = "HTTP " + std::to_string(response.status);
+  int code = 0;
+  const Json error = Json::parse(response.body, nullptr, false);
+  if (const std::string said = text(error, "error"); !said.empty())
+    message = said.substr(0, 200);
+  if (const Json& number = member(error, "code"); number.is_number_integer())
+    code = number.get<int>();
+  // gRPC's codes: 3 invalid argument (a request etcd refuses, such as one over its size limit).
+  const Errc errc = code == 3 ? Errc::invalid_argument : Errc::unavailable;
+  return Status(errc, "etcd at " + endpoint.text() + ": " + message);
+}
+
+bool valid_cluster_name(const std::string& name) {
+  return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_' || c == '.';
+  });
+}
+
+}  // namespace
+
+EtcdJournal::EtcdJournal(EtcdJournalOptions options)
+    : options_(std::move(options)), prefix_("/stronghold/" + options_.cluster + "/") {}
+
+Result<std::shared_ptr<EtcdJournal>> EtcdJournal::make(EtcdJournalOptions options) {
+  if (options.endpoints.empty())
+    return Status(Errc::invalid_argument, "no etcd endpoint");
+  if (!valid_cluster_name(options.cluster))
+    return Status(Errc::invalid_argument,
+                  "a cluster name is 1 to 64 letters, digits, '-', '_' or '.': " + options.cluster.substr(0, 64));
+  return std::shared_ptr<EtcdJournal>(new EtcdJournal(std::move(options)));
+}
+
+std::string EtcdJournal::entry_key(std::uint64_t sequence) const {
+  char digits[24];
+  (void)std::snprintf(digits, sizeof digits, "%020lu", static_cast<unsigned long>(sequence));
+  return prefix_ + "journal/" + digits;
+}
+
+Result<EtcdJournal::Answer> EtcdJournal::call(std::string_view path, const std::string& body) {
+  std::size_t first = 0;
+  {
+    std::lock_guard lock(mutex_);
+    first = preferred_;
+  }
+  Status failure(Errc::unavailable, "no etcd endpoint");
+  const std::size_t count = options_.endpoints.size();
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::size_t at = (first + i) % count;
+    const Endpoint& endpoint = options_.endpoints[at];
+    auto response = post(endpoint, path, body, options_.timeout, kMaxAnswer);
+    if (!response.ok()) {
+      failure = Status(response.status().code() == Errc::timeout ? Errc::unavailable : response.status().code(),
+                       "etcd at " + endpoint.text() + ": " + response.status().message());
+      continue;
+    }
+    if (response->status != 200) {
+      failure = etcd_error(endpoint, *response);
+      if (failure.code() == Errc::invalid_argument)
+        return failure;  // every member would refuse it
+      continue;
+    }
+    Json json = Json::parse(response->body, nullptr, false);
+    if (!json.is_object()) {
+      failure = Status(Errc::corrupted, "etcd at " + endpoint.text() + " answered something other than JSON");
+      continue;
+    }
+    std::lock_guard lock(mutex_);
+    preferred_ = at;
+    return Answer{std::move(json)};
+  }
+  return failure;
+}
+
+Status EtcdJournal::attach(const std::array<std::uint8_t, 16>& file_id) {
+  const std::string id_key = key("file-id");
+  const Json txn{{"compare", Json::array({{{"target", "CREATE"}, {"key", base64(id_key)}, {"create_revision", "0"}}})},
+                 {"success", Json::array({put(id_key, file_id)})},
+                 {"failure", Json::array({range(id_key)})}};
+  SH_ASSIGN_OR_RETURN(const Answer answer, call("/v3/kv/txn", txn.dump()));
+  if (flag(answer.json, "succeeded"))
+    return {};
+  const Json* kvs = range_kvs(answer.json, 0);
+  if (kvs == nullptr)
+    return Status(Errc::unavailable, "etcd lost the cluster's file id while it was read; try again");
+  SH_ASSIGN_OR_RETURN(const Bytes served, from_base64(member((*kvs)[0], "value")));
+  if (served != Bytes(file_id.begin(), file_id.end()))
+    return Status(Errc::invalid_argument, "the cluster '" + options_.cluster + "' serves another snapshot (file id " +
+                                              to_hex(served) + "); this file's id is " + to_hex(file_id) +
+                                              ": start from a copy of the cluster's file");
+  return {};
+}
+
+Status EtcdJournal::append(const snapshot::StagedEntry& entry) {
+  const std::uint64_t sequence = entry.follows().next_sequence;
+  const std::string head = key("head");
+  const std::string at = entry_key(sequence);
+  const Json puts = Json::array({put(at, entry.bytes()), put(head, encode_position(entry.leaves()))});
+  // Head where the entry follows; or no head at all (the first entry), with no entry there either.
+  const Json follows = Json::array({{{"target", "VALUE"},
+                                     {"key", base64(head)},
+                                     {"result", "EQUAL"},
+                                     {"value", base64(encode_position(entry.follows()))}}});
+  const Json first = Json::array({{{"target", "CREATE"}, {"key", base64(head)}, {"create_revision", "0"}},
+                                  {{"target", "CREATE"}, {"key", base64(at)}, {"create_revision", "0"}}});
+  for (const Json* compare : {&follows, &first}) {
+    const Json txn{{"compare", *compare}, {"success", puts}, {"failure", Json::array({range(head), range(at)})}};
+    SH_ASSIGN_OR_RETURN(const Answer answer, call("/v3/kv/txn", txn.dump()));
+    if (flag(answer.json, "succeeded"))
+      return {};
+    // An earlier try that timed out may have appended it after all.
+    if (const Json* there = range_kvs(answer.json, 1); there != nullptr) {
+      SH_ASSIGN_OR_RETURN(const Bytes bytes, from_base64(member((*there)[0], "value")));
+      const ByteView ours = entry.bytes();
+      if (bytes.size() == ours.size() && std::equal(bytes.begin(), bytes.end(), ours.begin()))
+        return {};
+      return Status(Errc::busy, "another node appended entry " + std::to_string(sequence) + " first; try again");
+    }
+    if (range_kvs(answer.json, 0) != nullptr)
+      return Status(Errc::busy, "the cluster's journal moved past entry " + std::to_string(sequence) + "; try again");
+  }
+  return Status(Errc::busy, "the cluster's journal changed meanwhile; try again");
+}
+
+Result<std::vector<actors::SharedEntry>> EtcdJournal::read(std::uint64_t from, std::chrono::milliseconds wait,
+                                                           std::size_t max_bytes) {
+  const Json request{{"key", base64(entry_key(from))},
+                     {"range_end", base64(prefix_ + "journal0")},  // '0' follows '/': every entry key
+                     {"limit", std::to_string(kReadLimit)}};
+  SH_ASSIGN_OR_RETURN(const Answer answer, call("/v3/kv/range", request.dump()));
+  std::vector<actors::SharedEntry> entries;
+  std::size_t bytes = 0;
+  if (const Json& kvs = member(answer.json, "kvs"); kvs.is_array()) {
+    for (const Json& kv : kvs) {
+      SH_ASSIGN_OR_RETURN(const Bytes name, from_base64(member(kv, "key")));
+      const std::string expected = entry_key(from + entries.size());
+      if (std::string_view(reinterpret_cast<const char*>(name.data()), name.size()) != expected)
+        break;  // a gap, or a key that is no entry: the engine stops there
+      SH_ASSIGN_OR_RETURN(Bytes value, from_base64(member(kv, "value")));
+      bytes += value.size();
+      entries.push_back({from + entries.size(), std::move(value)});
+      if (bytes >= max_bytes)
+        break;
+    }
+  }
+  if (!entries.empty() || wait.count() <= 0)
+    return entries;
+  // None yet: watch for the next one from just after what the range saw, then read it.
+  const std::uint64_t revision = number(member(answer.json, "header"), "revision");
+  const Json watch{
+      {"create_request", {{"key", base64(entry_key(from))}, {"start_revision", std::to_string(revision + 1)}}}};
+  const Endpoint endpoint = [&] {
+    std::lock_guard lock(mutex_);
+    return options_.endpoints[preferred_];
+  }();
+  const Status watched = post_until(endpoint, "/v3/watch", watch.dump(), wait, kMaxAnswer, [](std::string_view got) {
+    return got.find("\"events\"") != std::string_view::npos;
+  });
+  if (!watched.ok())
+    return entries;  // nothing came, or the watch failed: the next read tries again
+  return read(from, std::chrono::milliseconds(0), max_bytes);
+}
+
+Result<actors::SharedJournalStatus> EtcdJournal::status() {
+  SH_ASSIGN_OR_RETURN(const Answer head, call("/v3/kv/range", Json{{"key", base64(key("head"))}}.dump()));
+  actors::SharedJournalStatus status;
+  if (const Json& kvs = member(head.json, "kvs"); kvs.is_array() && !kvs.empty()) {
+    SH_ASSIGN_OR_RETURN(const Bytes position, from_base64(member(kvs[0], "value")));
+    if (position.size() != 24)
+      return Status(Errc::corrupted, "the cluster's head in etcd is damaged");
+    for (std::size_t i = 0; i < 8; ++i)
+      status.next_sequence |= std::uint64_t{position[i]} << (8 * i);
+  }
+  SH_ASSIGN_OR_RETURN(const Answer members, call("/v3/cluster/member/list", "{}"));
+  std::string detail;
+  if (const Json& list = member(members.json, "members"); list.is_array())
+    for (const Json& etcd : list) {
+      detail += detail.empty() ? "etcd members: " : ", ";
+      const std::string name = text(etcd, "name");
+      detail += name.empty() ? "(starting)" : name.substr(0, 64);
+      if (const Json& urls = member(etcd, "clientURLs"); urls.is_array() && !urls.empty() && urls[0].is_string())
+        detail += " " + urls[0].get<std::string>().substr(0, 128);
+    }
+  status.detail = std::move(detail);
+  return status;
+}
+
+}  // namespace stronghold::cluster

@@ -1,0 +1,60 @@
+// The shared journal of a cluster (stronghold/actors/shared_journal.hpp) in etcd, through its
+// JSON gateway (etcd 3.4: /v3/kv/range, /v3/kv/txn, /v3/watch). Under the prefix
+// /stronghold/CLUSTER/ it keeps:
+//   file-id            the snapshot file the cluster serves (16 bytes, set by the first node)
+//   head               where the chain ends: next sequence u64 LE | previous tag 16
+//   journal/SEQUENCE   each entry as a snapshot file holds it, SEQUENCE in 20 decimal digits
+// An append is one transaction: if head still holds the position the entry follows, put the entry
+// and move head past it. etcd acknowledges it once a majority of its members has it on disk.
+// etcd sees only sealed entries and chain positions, never a key or a password.
+//
+// Plain HTTP: run etcd on loopback or a private network (TLS to etcd is not supported yet).
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "cluster/http.hpp"
+#include "stronghold/actors/shared_journal.hpp"
+
+namespace stronghold::cluster {
+
+struct EtcdJournalOptions {
+  std::vector<Endpoint> endpoints;  // etcd's client URLs, tried in turn
+  std::string cluster = "default";  // the key prefix's name: one cluster, one snapshot file
+  // For each request to one member; past it the next member is tried. etcd itself gives up on a
+  // write without a quorum after about 7 s.
+  std::chrono::milliseconds timeout{3'000};
+};
+
+class EtcdJournal final : public actors::SharedJournal {
+ public:
+  // invalid_argument without endpoints or with a cluster name that is empty, longer than 64
+  // bytes, or not of letters, digits, '-', '_' and '.'. Contacts nobody yet.
+  static Result<std::shared_ptr<EtcdJournal>> make(EtcdJournalOptions options);
+
+  Status attach(const std::array<std::uint8_t, 16>& file_id) override;
+  Status append(const snapshot::StagedEntry& entry) override;
+  Result<std::vector<actors::SharedEntry>> read(std::uint64_t from, std::chrono::milliseconds wait,
+                                                std::size_t max_bytes) override;
+  Result<actors::SharedJournalStatus> status() override;
+
+ private:
+  explicit EtcdJournal(EtcdJournalOptions options);
+  struct Answer;
+  // POSTs `body` to the members in turn from the last that answered; the JSON answer of the first
+  // that does, or the last failure.
+  Result<Answer> call(std::string_view path, const std::string& body);
+  std::string key(std::string_view name) const { return prefix_ + std::string(name); }
+  std::string entry_key(std::uint64_t sequence) const;
+
+  EtcdJournalOptions options_;
+  std::string prefix_;
+  std::mutex mutex_;  // guards preferred_
+  std::size_t preferred_ = 0;
+};
+
+}  // namespace stronghold::cluster

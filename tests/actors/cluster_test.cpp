@@ -1,0 +1,255 @@
+// Engines that share one journal (actors/shared_journal.hpp): commits made on one are applied on
+// the others, the shared journal decides the order, and an entry that does not belong is refused
+// without touching anyone's state. The journal here is in memory; tests/cluster runs the same
+// through etcd and strongholdd.
+#include <atomic>
+#include <condition_variable>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include <doctest/doctest.h>
+
+#include "actors/fast_options.hpp"
+#include "stronghold/engine.hpp"
+#include "stronghold/vault/verify.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace stronghold;
+using vault::KeyType;
+using vault::Location;
+
+namespace {
+
+const Bytes kPassword = {'c', 'l', 'u', 's', 't', 'e', 'r'};
+const Bytes kMessage = {'h', 'i'};
+
+Location at(std::string_view text) { return Location::parse(text).value(); }
+
+// A shared journal in memory: what etcd holds in a cluster, with the same compare-and-append.
+class MemoryJournal final : public actors::SharedJournal {
+ public:
+  Status attach(const std::array<std::uint8_t, 16>& file_id) override {
+    std::lock_guard lock(mutex_);
+    if (!file_id_)
+      file_id_ = file_id;
+    if (*file_id_ != file_id)
+      return Status(Errc::invalid_argument, "the journal serves another snapshot");
+    return {};
+  }
+  Status append(const snapshot::StagedEntry& entry) override {
+    std::lock_guard lock(mutex_);
+    if (head_ && !(*head_ == entry.follows()))
+      return Status(Errc::busy, "another engine appended first");
+    entries_[entry.follows().next_sequence] = Bytes(entry.bytes().begin(), entry.bytes().end());
+    head_ = entry.leaves();
+    changed_.notify_all();
+    return {};
+  }
+  Result<std::vector<actors::SharedEntry>> read(std::uint64_t from, std::chrono::milliseconds wait,
+                                                std::size_t max_bytes) override {
+    std::unique_lock lock(mutex_);
+    changed_.wait_for(lock, wait, [&] { return entries_.count(from) != 0; });
+    std::vector<actors::SharedEntry> found;
+    std::size_t bytes = 0;
+    for (auto it = entries_.find(from); it != entries_.end() && it->first == from && bytes <= max_bytes; ++it, ++from) {
+      found.push_back({it->first, it->second});
+      bytes += it->second.size();
+    }
+    return found;
+  }
+  Result<actors::SharedJournalStatus> status() override {
+    std::lock_guard lock(mutex_);
+    return actors::SharedJournalStatus{head_ ? head_->next_sequence : 0, "memory"};
+  }
+
+  // Puts `bytes` in as the next entry, whatever they hold (a hostile or damaged journal).
+  void force_next(Bytes bytes) {
+    std::lock_guard lock(mutex_);
+    const std::uint64_t next = head_ ? head_->next_sequence : 1;
+    entries_[next] = std::move(bytes);
+    head_ = snapshot::ChainPosition{next + 1, {}};
+    changed_.notify_all();
+  }
+  std::size_t size() {
+    std::lock_guard lock(mutex_);
+    return entries_.size();
+  }
+  Bytes entry(std::uint64_t sequence) {
+    std::lock_guard lock(mutex_);
+    return entries_.at(sequence);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::optional<std::array<std::uint8_t, 16>> file_id_;
+  std::optional<snapshot::ChainPosition> head_;
+  std::map<std::uint64_t, Bytes> entries_;
+};
+
+struct ClusterFixture {
+  test::TempDir dir;
+  std::shared_ptr<MemoryJournal> journal = std::make_shared<MemoryJournal>();
+
+  EngineOptions options() const {
+    EngineOptions options = test::fast_engine_options();
+    options.actors.shared_journal = journal;
+    return options;
+  }
+  // Two nodes: copies of one freshly created file.
+  std::pair<std::unique_ptr<Engine>, std::unique_ptr<Engine>> two_nodes() {
+    {
+      auto first = Engine::create(dir.file("a.stronghold"), kPassword, test::fast_engine_options());
+      REQUIRE(first.ok());
+    }
+    std::filesystem::copy_file(dir.file("a.stronghold"), dir.file("b.stronghold"));
+    return {open("a.stronghold"), open("b.stronghold")};
+  }
+  std::unique_ptr<Engine> open(const std::string& name) {
+    auto engine = Engine::open(dir.file(name), kPassword, options());
+    REQUIRE_MESSAGE(engine.ok(), engine.status().to_string());
+    return std::move(engine).value();
+  }
+};
+
+// The public key at `location` on `engine` once it has it (the follower brings it within its
+// read's wait), or the last error after 10 s.
+Result<Bytes> public_key_when_there(Engine& engine, const Location& location) {
+  Result<Bytes> key = engine.public_key(location);
+  for (int attempt = 0; attempt < 1000 && !key.ok(); ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    key = engine.public_key(location);
+  }
+  return key;
+}
+
+// `write` until it is not refused for a conflict or a restart (the journal moved on).
+template <class Write>
+Status retrying(Write write) {
+  Status status = write();
+  for (int attempt = 0; attempt < 200 && (status.code() == Errc::busy || status.code() == Errc::unavailable);
+       ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    status = write();
+  }
+  return status;
+}
+
+}  // namespace
+
+TEST_CASE_FIXTURE(ClusterFixture, "a key generated on one node signs on the other, and a secret put there reads back") {
+  auto nodes = two_nodes();
+  std::unique_ptr<Engine>& a = nodes.first;
+  std::unique_ptr<Engine>& b = nodes.second;
+  const Bytes public_key = a->generate(at("w/ed"), KeyType::ed25519).value();
+  REQUIRE(public_key_when_there(*b, at("w/ed")).value() == public_key);
+  CHECK(vault::verify_ed25519(public_key, kMessage, b->sign(at("w/ed"), kMessage).value()));
+
+  REQUIRE(b->put_secret("token", Bytes{7, 8, 9}).ok());
+  Result<runtime::SecretBuffer> secret = a->get_secret("token");
+  for (int attempt = 0; attempt < 1000 && !secret.ok(); ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    secret = a->get_secret("token");
+  }
+  REQUIRE(secret.ok());
+  const auto read = secret->read();
+  CHECK(Bytes(read.bytes().begin(), read.bytes().end()) == Bytes{7, 8, 9});
+  CHECK(journal->size() == 2);
+}
+
+TEST_CASE_FIXTURE(ClusterFixture, "concurrent writes through both nodes end in one order, the same on both") {
+  auto nodes = two_nodes();
+  std::unique_ptr<Engine>& a = nodes.first;
+  std::unique_ptr<Engine>& b = nodes.second;
+  constexpr int kPerNode = 60;
+  std::atomic<int> failed{0};
+  const auto writer = [&](Engine& engine, char node) {
+    for (int i = 0; i < kPerNode; ++i) {
+      const Location location = at(std::string("w/") + node + std::to_string(i));
+      if (!retrying([&] { return engine.generate(location, KeyType::ed25519).status(); }).ok())
+        ++failed;
+    }
+  };
+  std::thread on_a(writer, std::ref(*a), 'a');
+  std::thread on_b(writer, std::ref(*b), 'b');
+  on_a.join();
+  on_b.join();
+  REQUIRE(failed == 0);
+  // A retried write may have been appended before its answer was lost: at least every key once.
+  REQUIRE(public_key_when_there(*a, at("w/b" + std::to_string(kPerNode - 1))).ok());
+  REQUIRE(public_key_when_there(*b, at("w/a" + std::to_string(kPerNode - 1))).ok());
+  for (int i = 0; i < kPerNode; ++i)
+    for (const char node : {'a', 'b'}) {
+      const Location location = at(std::string("w/") + node + std::to_string(i));
+      CHECK(public_key_when_there(*a, location).value() == public_key_when_there(*b, location).value());
+    }
+  // Both files follow the one chain: reopened alone, each holds every key.
+  a.reset();
+  b.reset();
+  for (const char* name : {"a.stronghold", "b.stronghold"}) {
+    auto alone = Engine::open(dir.file(name), kPassword, test::fast_engine_options()).value();
+    CHECK(alone->public_key(at("w/a0")).ok());
+    CHECK(alone->public_key(at("w/b" + std::to_string(kPerNode - 1))).ok());
+  }
+}
+
+TEST_CASE_FIXTURE(ClusterFixture, "a node that was down catches up from the journal when it opens again") {
+  auto nodes = two_nodes();
+  std::unique_ptr<Engine>& a = nodes.first;
+  std::unique_ptr<Engine>& b = nodes.second;
+  b.reset();
+  const Bytes public_key = a->generate(at("w/while-down"), KeyType::secp256k1).value();
+  b = open("b.stronghold");
+  CHECK(public_key_when_there(*b, at("w/while-down")).value() == public_key);
+  // And writes on top of it.
+  CHECK(retrying([&] { return b->generate(at("w/after"), KeyType::ed25519).status(); }).ok());
+  CHECK(public_key_when_there(*a, at("w/after")).ok());
+}
+
+TEST_CASE_FIXTURE(ClusterFixture, "an entry sealed under another key is refused, and the node's state stays whole") {
+  auto nodes = two_nodes();
+  std::unique_ptr<Engine>& a = nodes.first;
+  std::unique_ptr<Engine>& b = nodes.second;
+  REQUIRE(a->generate(at("w/first"), KeyType::ed25519).ok());
+  REQUIRE(public_key_when_there(*b, at("w/first")).ok());
+  // An entry of another snapshot, put in the shared journal as if it came next.
+  {
+    MemoryJournal other_journal;
+    EngineOptions other = test::fast_engine_options();
+    auto stranger = Engine::create(dir.file("other.stronghold"), kPassword, other).value();
+    stranger.reset();
+    other.actors.shared_journal = std::shared_ptr<MemoryJournal>(&other_journal, [](MemoryJournal*) {});
+    stranger = Engine::open(dir.file("other.stronghold"), kPassword, other).value();
+    REQUIRE(stranger->generate(at("w/foreign"), KeyType::ed25519).ok());
+    journal->force_next(other_journal.entry(1));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));  // the followers' next reads
+  CHECK(b->public_key(at("w/foreign")).code() == Errc::not_found);
+  CHECK(b->public_key(at("w/first")).ok());
+  // A write on top of a chain the node cannot follow is refused, not diverged.
+  CHECK(b->generate(at("w/after"), KeyType::ed25519).code() == Errc::busy);
+  // Both files still open whole, without the foreign entry.
+  a.reset();
+  b.reset();
+  for (const char* name : {"a.stronghold", "b.stronghold"}) {
+    auto alone = Engine::open(dir.file(name), kPassword, test::fast_engine_options()).value();
+    CHECK(alone->public_key(at("w/first")).ok());
+    CHECK(alone->public_key(at("w/foreign")).code() == Errc::not_found);
+  }
+}
+
+TEST_CASE_FIXTURE(ClusterFixture,
+                  "a journal that serves one snapshot refuses another, and a clustered password stays") {
+  auto nodes = two_nodes();
+  std::unique_ptr<Engine>& a = nodes.first;
+  {
+    auto other = Engine::create(dir.file("other.stronghold"), kPassword, test::fast_engine_options());
+    REQUIRE(other.ok());
+  }
+  auto refused = Engine::open(dir.file("other.stronghold"), kPassword, options());
+  CHECK(refused.code() == Errc::invalid_argument);
+  CHECK(a->change_password(kPassword, Bytes{'n', 'e', 'w'}).code() == Errc::unsupported);
+  CHECK(a->check_password(kPassword).ok());
+}

@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# Two strongholdd nodes sharing their journal through a real three-member etcd cluster on loopback:
+# replication both ways, concurrent writes through both nodes ending in one state, a node killed
+# in the middle of a write load losing nothing it acknowledged, and etcd losing one member (writes
+# go on) then two (writes refused with exit 6, signing goes on, and writes come back once a
+# majority is).
+# Usage: cluster_test.sh STRONGHOLD STRONGHOLDD
+set -euo pipefail
+cli=$1
+daemon=$2
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+source "$root/scripts/etcd-members.sh"
+command -v etcd >/dev/null && command -v etcdctl >/dev/null || { echo "FAIL: etcd and etcdctl are needed (Debian: etcd-server etcd-client; scripts/test.sh installs them)" >&2; exit 1; }
+
+dir=$(mktemp -d)
+declare -A node_pid=()
+cleanup() {
+  local node
+  for node in "${!node_pid[@]}"; do
+    kill -9 "${node_pid[$node]}" 2>/dev/null || true
+  done
+  stop_etcd_members
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+fail() {
+  echo "FAIL: $*" >&2
+  for log in "$dir"/*.log; do
+    echo "--- $log" >&2
+    tail -n 20 "$log" >&2
+  done
+  exit 1
+}
+
+export STRONGHOLD_PASSWORD=cluster-test-password
+export STRONGHOLD_TIMEOUT=30
+on() {  # on NODE COMMAND...: the command through that node's socket
+  local node=$1
+  shift
+  timeout 60 "$cli" --socket "$dir/$node.sock" "$@"
+}
+start_node() {
+  "$daemon" --snapshot "$dir/$1.stronghold" --socket "$dir/$1.sock" --cluster "$ETCD_ENDPOINTS" \
+    >>"$dir/$1.log" 2>&1 &
+  node_pid[$1]=$!
+  for _ in $(seq 1 100); do
+    [ -S "$dir/$1.sock" ] && on "$1" list >/dev/null 2>&1 && return 0
+    kill -0 "${node_pid[$1]}" 2>/dev/null || fail "node $1 exited at start"
+    sleep 0.1
+  done
+  fail "node $1 did not start"
+}
+kill_node() {
+  kill -9 "${node_pid[$1]}"
+  wait "${node_pid[$1]}" 2>/dev/null || true
+  unset "node_pid[$1]"
+  rm -f "$dir/$1.sock"
+}
+# Waits until NODE answers COMMAND... with exit 0 (the follower applies within its read's wait).
+eventually() {
+  local node=$1
+  shift
+  for _ in $(seq 1 100); do
+    on "$node" "$@" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  return 1
+}
+# A write through NODE, tried again while refused for a conflict or a restart (exit 6).
+write() {
+  local node=$1 rc
+  shift
+  for _ in $(seq 1 100); do
+    rc=0
+    on "$node" "$@" >/dev/null 2>>"$dir/writes.log" || rc=$?
+    [ "$rc" -ne 6 ] && return "$rc"
+    sleep 0.05
+  done
+  return 6
+}
+
+start_etcd_members "$dir/etcd" || exit 1
+"$cli" --snapshot "$dir/a.stronghold" init --kdf fast 2>/dev/null
+cp "$dir/a.stronghold" "$dir/b.stronghold"
+start_node a
+start_node b
+
+echo "a key made on one node signs on the other, and a secret put there reads back"
+on a key generate --type ed25519 --at w/first >"$dir/first.pub"
+eventually b key public --at w/first || fail "node b never got w/first"
+[ "$(on b key public --at w/first)" = "$(cat "$dir/first.pub")" ] || fail "the public keys differ"
+# Ed25519 is deterministic: the same signature from both nodes is the same private key.
+[ "$(on a sign --at w/first --hex 00ff)" = "$(on b sign --at w/first --hex 00ff)" ] || fail "the signatures differ"
+echo -n "kept on b" | on b secret put from-b
+eventually a secret get from-b || fail "node a never got the secret"
+[ "$(on a secret get from-b)" = "kept on b" ] || fail "the secret reads back differently"
+
+echo "concurrent writes through both nodes end with the same state on both"
+writers=()
+for node in a b; do
+  (for i in $(seq 1 40); do write "$node" key generate --type ed25519 --at "w/$node$i" || exit 1; done) &
+  writers+=($!)
+done
+wait "${writers[0]}" || fail "writes through a failed"
+wait "${writers[1]}" || fail "writes through b failed"
+eventually a key public --at w/b40 || fail "node a never got w/b40"
+eventually b key public --at w/a40 || fail "node b never got w/a40"
+on a list >"$dir/a.list"
+on b list >"$dir/b.list"
+cmp -s "$dir/a.list" "$dir/b.list" || fail "the nodes list different records"
+[ "$(grep -c '^w/' "$dir/a.list")" -eq 81 ] || fail "expected 81 records, listed $(grep -c '^w/' "$dir/a.list")"
+
+echo "a node killed in the middle of a write load loses nothing it acknowledged"
+for round in 1 2 3; do
+  : >"$dir/acked"
+  (for i in $(seq 1 200); do
+    if on a key generate --type ed25519 --at "w/r$round-$i" >/dev/null 2>&1; then
+      echo "w/r$round-$i" >>"$dir/acked"
+    fi
+  done) &
+  load=$!
+  for _ in $(seq 1 100); do
+    [ -s "$dir/acked" ] && break
+    sleep 0.1
+  done
+  sleep "0.$((RANDOM % 5))"
+  kill_node a
+  wait "$load" 2>/dev/null || true
+  [ -s "$dir/acked" ] || fail "round $round: nothing was acknowledged before the kill"
+  while read -r at; do
+    eventually b key public --at "$at" || fail "round $round: $at was acknowledged by a, and b does not have it"
+  done <"$dir/acked"
+  start_node a
+  while read -r at; do
+    eventually a key public --at "$at" || fail "round $round: $at was acknowledged, and a lost it across its restart"
+  done <"$dir/acked"
+  echo "  round $round: $(wc -l <"$dir/acked") acknowledged writes, all on both nodes"
+done
+
+echo "with one etcd member down writes go on; with two they are refused (exit 6) and signing goes on"
+stop_etcd_member 1
+write b key generate --type secp256k1 --at w/one-down || fail "a write with one etcd member down failed"
+eventually a key public --at w/one-down || fail "node a never got w/one-down"
+stop_etcd_member 2
+rc=0
+on b key generate --type secp256k1 --at w/two-down 2>"$dir/refused.txt" || rc=$?
+[ "$rc" -eq 6 ] || fail "a write without an etcd majority exited $rc, not 6"
+grep -q etcd "$dir/refused.txt" || fail "the refusal does not name etcd: $(cat "$dir/refused.txt")"
+on a sign --at w/first --hex 00ff >/dev/null || fail "signing stopped without an etcd majority"
+on b sign --at w/first --hex 00ff >/dev/null || fail "signing stopped without an etcd majority"
+restart_etcd_member 1
+write a key generate --type secp256k1 --at w/healed || fail "writes did not come back with the majority"
+eventually b key public --at w/healed || fail "node b never got w/healed"
+echo "PASS"
