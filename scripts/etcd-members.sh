@@ -15,6 +15,7 @@ _etcd_member() {
     --initial-advertise-peer-urls "http://127.0.0.1:${_ETCD_PEER_PORTS[$n]}" \
     --initial-cluster "$_ETCD_INITIAL" --initial-cluster-state new --initial-cluster-token "stronghold-$$" \
     --heartbeat-interval 50 --election-timeout 500 --logger zap --log-level error \
+    --auto-compaction-mode revision --auto-compaction-retention 1000 \
     >>"$_ETCD_DIR/etcd$n.log" 2>&1 &
   ETCD_PIDS[$n]=$!
 }

@@ -378,6 +378,9 @@ snapshot_actor::behavior_type snapshot_writer(WriterSelf self, const std::shared
         // the entries before it are answered, this one and those after fail, and the supervisor
         // restarts the state from the file, where the follower brings the others' entries.
         if (const auto& shared = self->state.shared; shared != nullptr) {
+          // An entry the file would refuse never reaches the others.
+          if (Status ready = self->state.journal->can_append(entry); !ready.ok())
+            return fail_writer(self, ready);
           if (Status appended = shared->append(entry); !appended.ok()) {
             flush(self);
             return fail_writer(self, appended);
@@ -1361,6 +1364,8 @@ void apply_audit_mode(VaultSelf self, vault::AuditMode mode, Promise promise) {
 
 // Takes the snapshot's password, whoever asks: the mode decides what is recorded of everyone.
 caf::result<Reply> handle(VaultSelf self, SetAuditMode& request) {
+  if (self->state.snapshot->options().shared_chain)
+    return to_error(Status(Errc::unsupported, "a node of a cluster keeps no audit log yet"));
   if (self->state.audit.place().path.empty())
     return to_error(Status(Errc::unsupported, "this engine keeps no audit log"));
   return after_password_kdf<Reply>(
@@ -1988,7 +1993,8 @@ std::uint64_t receive_shared(VaultSelf self, std::vector<SharedEntry>& entries) 
         .then([](caf::ok_atom) {}, [self](caf::error& failure) { self->quit(failure); });
   }
   if (changed) {
-    // Any key, policy or rule may have changed: cached material and rules are read again.
+    // Any key, policy or rule may have changed: cached material and rules are read again
+    // (configure_approvals also invalidates every cached key: KeyGenerations::bump_all).
     state.policies.forget_all();
     configure_approvals(self);
     if (state.snapshot->journal_bytes() > state.compaction_threshold)
@@ -2011,7 +2017,10 @@ vault_actor::behavior_type vault_behavior(VaultSelf self, const std::shared_ptr<
   state.waiting.fail_on_exit(self);
   snapshot::FileSystem* fs =
       options.audit_file_system != nullptr ? options.audit_file_system : &snapshot::posix_file_system();
-  state.audit.set_place(AuditPlace{fs, options.audit_path, {options.audit_max_file_bytes}});
+  // The log's anchor is one record of the state, which a cluster shares, while each node would
+  // keep a log of its own: a node of a cluster keeps none (docs/cluster.md).
+  const bool shared = state.snapshot->options().shared_chain;
+  state.audit.set_place(AuditPlace{fs, shared ? std::string() : options.audit_path, {options.audit_max_file_bytes}});
   state.events = options.events;
   configure_audit(self);
   configure_approvals(self);
@@ -2112,7 +2121,8 @@ struct SupervisorState {
   identity_actor identity;
   follower_actor follower;  // with a shared journal
   std::vector<signer_actor> signers;
-  int core_down = 0;  // of the vault and snapshot actors, during a restart
+  int core_down = 0;     // of the vault and snapshot actors, during a restart
+  bool rewrite = false;  // whether the restart rewrites the file (see on_down)
   EngineStats stats;
   static const char* name;
 };
@@ -2183,6 +2193,13 @@ void on_down(SupervisorSelf self, const caf::down_msg& down) {
   }
   if (down.source != state.vault.address() && down.source != state.writer.address())
     return;
+  // The shared journal's refusals (another node came first, no majority, an entry too large) come
+  // before anything is written to the file: a restart for those alone rereads the file as it is,
+  // where rewriting it whole would cost its size at every write refused during an outage.
+  const Errc reason = to_status(down.reason).code();
+  if (!state.options.shared_journal ||
+      (reason != Errc::busy && reason != Errc::unavailable && reason != Errc::invalid_argument))
+    state.rewrite = true;
   // The vault actor and the snapshot actor restart together, from the file, once both are down
   // (the old state must have released the file's lock).
   if (++state.core_down == 1) {
@@ -2197,7 +2214,8 @@ void on_down(SupervisorSelf self, const caf::down_msg& down) {
   // writeback failed, and a later fdatasync then succeeds): an entry appended after them would be
   // acknowledged on top of a hole. So the core restarts on a whole new file; when that cannot be
   // written the engine stops, and every later request fails.
-  const Status rewritten = reopened.ok() ? (*reopened)->compact() : reopened.status();
+  const Status rewritten = !reopened.ok() ? reopened.status() : state.rewrite ? (*reopened)->compact() : Status();
+  state.rewrite = false;
   if (!rewritten.ok()) {
     stop(self, to_error(rewritten));
     return;
@@ -2261,7 +2279,7 @@ Result<supervisor_actor> spawn_engine(caf::actor_system& system, std::unique_ptr
     SH_ASSIGN_OR_RETURN(const snapshot::Header header, snapshot::decode_header(snapshot->chain().header()));
     if (header.version < 2)
       return Status(Errc::unsupported, "a version 1 snapshot cannot join a cluster: change its password first");
-    SH_RETURN_IF_ERROR(options.shared_journal->attach(header.file_id));
+    SH_RETURN_IF_ERROR(options.shared_journal->attach(header.file_id, snapshot->chain().position()));
   }
   SH_ASSIGN_OR_RETURN(snapshot::ReopenToken token, snapshot->reopen_token());
   EngineOptions with_generations = options;

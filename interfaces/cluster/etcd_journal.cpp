@@ -19,10 +19,15 @@ struct EtcdJournal::Answer {
 
 namespace {
 
-// etcd answers with at most this much: a read brings at most 64 entries of at most ~1.1 MiB
-// (etcd refuses requests over 1.5 MiB), base64 encoded.
-constexpr std::size_t kMaxAnswer = std::size_t{128} << 20;
-constexpr int kReadLimit = 64;
+// The most an answer of etcd may hold. An entry is at most about 1.5 MiB (etcd refuses larger
+// requests), 2 MiB in base64: a transaction's answer holds at most two of them; a read at most
+// kReadLimit; a watch is read only until it says an event came.
+constexpr std::size_t kMaxTxnAnswer = std::size_t{5} << 20;
+constexpr int kReadLimit = 8;
+constexpr std::size_t kMaxReadAnswer = std::size_t{20} << 20;
+constexpr std::size_t kMaxWatchBytes = std::size_t{64} << 10;
+// etcd's answers nest four levels deep; anything deeper is not etcd's, and is not built.
+constexpr int kMaxJsonDepth = 8;
 
 // `object[name]`, or null when `object` is no object or has no such member: what etcd answers is
 // never trusted to have a shape (nlohmann's const operator[] requires the member).
@@ -86,6 +91,17 @@ Bytes encode_position(const snapshot::ChainPosition& position) {
   return bytes;
 }
 
+Result<snapshot::ChainPosition> decode_position(const Json& field) {
+  SH_ASSIGN_OR_RETURN(const Bytes bytes, from_base64(field));
+  snapshot::ChainPosition position;
+  if (bytes.size() != 8 + position.previous_tag.size())
+    return Status(Errc::corrupted, "the cluster's head in etcd is damaged");
+  for (std::size_t i = 0; i < 8; ++i)
+    position.next_sequence |= std::uint64_t{bytes[i]} << (8 * i);
+  std::copy(bytes.begin() + 8, bytes.end(), position.previous_tag.begin());
+  return position;
+}
+
 // What a put of `key` to `value` is in a transaction.
 Json put(const std::string& key, ByteView value) {
   return Json{{"request_put", {{"key", base64(key)}, {"value", base64(value)}}}};
@@ -102,12 +118,25 @@ const Json* range_kvs(const Json& answer, std::size_t index) {
   return kvs.is_array() && !kvs.empty() ? &kvs : nullptr;
 }
 
+// `text` with only printable ASCII kept, at most 200 bytes: etcd's words reach a terminal.
+std::string printable(std::string_view text) {
+  std::string kept;
+  for (const char c : text.substr(0, 200))
+    kept += (c >= 0x20 && c < 0x7f) ? c : '?';
+  return kept;
+}
+
+Json parse_bounded(const std::string& body) {
+  return Json::parse(
+      body, [](int depth, Json::parse_event_t, Json&) { return depth <= kMaxJsonDepth; }, false);
+}
+
 Status etcd_error(const Endpoint& endpoint, const HttpResponse& response) {
   std::string message = "HTTP " + std::to_string(response.status);
   int code = 0;
-  const Json error = Json::parse(response.body, nullptr, false);
+  const Json error = parse_bounded(response.body);
   if (const std::string said = text(error, "error"); !said.empty())
-    message = said.substr(0, 200);
+    message = printable(said);
   if (const Json& number = member(error, "code"); number.is_number_integer())
     code = number.get<int>();
   // gRPC's codes: 3 invalid argument (a request etcd refuses, such as one over its size limit).
@@ -141,7 +170,7 @@ std::string EtcdJournal::entry_key(std::uint64_t sequence) const {
   return prefix_ + "journal/" + digits;
 }
 
-Result<EtcdJournal::Answer> EtcdJournal::call(std::string_view path, const std::string& body) {
+Result<EtcdJournal::Answer> EtcdJournal::call(std::string_view path, const std::string& body, std::size_t max_answer) {
   std::size_t first = 0;
   {
     std::lock_guard lock(mutex_);
@@ -152,7 +181,7 @@ Result<EtcdJournal::Answer> EtcdJournal::call(std::string_view path, const std::
   for (std::size_t i = 0; i < count; ++i) {
     const std::size_t at = (first + i) % count;
     const Endpoint& endpoint = options_.endpoints[at];
-    auto response = post(endpoint, path, body, options_.timeout, kMaxAnswer);
+    auto response = post(endpoint, path, body, options_.timeout, max_answer);
     if (!response.ok()) {
       failure = Status(response.status().code() == Errc::timeout ? Errc::unavailable : response.status().code(),
                        "etcd at " + endpoint.text() + ": " + response.status().message());
@@ -164,7 +193,7 @@ Result<EtcdJournal::Answer> EtcdJournal::call(std::string_view path, const std::
         return failure;  // every member would refuse it
       continue;
     }
-    Json json = Json::parse(response->body, nullptr, false);
+    Json json = parse_bounded(response->body);
     if (!json.is_object()) {
       failure = Status(Errc::corrupted, "etcd at " + endpoint.text() + " answered something other than JSON");
       continue;
@@ -176,22 +205,43 @@ Result<EtcdJournal::Answer> EtcdJournal::call(std::string_view path, const std::
   return failure;
 }
 
-Status EtcdJournal::attach(const std::array<std::uint8_t, 16>& file_id) {
+Status EtcdJournal::attach(const std::array<std::uint8_t, 16>& file_id, const snapshot::ChainPosition& position) {
   const std::string id_key = key("file-id");
+  const std::string head = key("head");
+  const std::uint64_t next = position.next_sequence;
+  // The first node sets both: the cluster's chain starts where its file stands.
   const Json txn{{"compare", Json::array({{{"target", "CREATE"}, {"key", base64(id_key)}, {"create_revision", "0"}}})},
-                 {"success", Json::array({put(id_key, file_id)})},
-                 {"failure", Json::array({range(id_key)})}};
-  SH_ASSIGN_OR_RETURN(const Answer answer, call("/v3/kv/txn", txn.dump()));
+                 {"success", Json::array({put(id_key, file_id), put(head, encode_position(position))})},
+                 {"failure", Json::array({range(id_key), range(head), range(entry_key(next > 1 ? next - 1 : 0))})}};
+  SH_ASSIGN_OR_RETURN(const Answer answer, call("/v3/kv/txn", txn.dump(), kMaxTxnAnswer));
   if (flag(answer.json, "succeeded"))
     return {};
-  const Json* kvs = range_kvs(answer.json, 0);
-  if (kvs == nullptr)
-    return Status(Errc::unavailable, "etcd lost the cluster's file id while it was read; try again");
-  SH_ASSIGN_OR_RETURN(const Bytes served, from_base64(member((*kvs)[0], "value")));
+  const Json* id = range_kvs(answer.json, 0);
+  const Json* chain_head = range_kvs(answer.json, 1);
+  if (id == nullptr || chain_head == nullptr)
+    return Status(Errc::corrupted, "the cluster '" + options_.cluster + "' in etcd has a file id without a head");
+  SH_ASSIGN_OR_RETURN(const Bytes served, from_base64(member((*id)[0], "value")));
   if (served != Bytes(file_id.begin(), file_id.end()))
     return Status(Errc::invalid_argument, "the cluster '" + options_.cluster + "' serves another snapshot (file id " +
                                               to_hex(served) + "); this file's id is " + to_hex(file_id) +
                                               ": start from a copy of the cluster's file");
+  SH_ASSIGN_OR_RETURN(const snapshot::ChainPosition ends, decode_position(member((*chain_head)[0], "value")));
+  const auto outside = [&](const std::string& why) {
+    return Status(Errc::corrupted, "this file's journal (at entry " + std::to_string(next) + ") " + why +
+                                       ": it was written outside the cluster; start from a copy of a node's file");
+  };
+  if (next > ends.next_sequence)
+    return outside("goes past the cluster's (at entry " + std::to_string(ends.next_sequence) + ")");
+  if (next == ends.next_sequence && ends.previous_tag != position.previous_tag)
+    return outside("ends on another entry than the cluster's");
+  // Behind the head: the cluster's entry before this file's next must be the one it ends on.
+  if (const Json* last = range_kvs(answer.json, 2); next < ends.next_sequence && last != nullptr) {
+    SH_ASSIGN_OR_RETURN(const Bytes entry, from_base64(member((*last)[0], "value")));
+    const auto& tag = position.previous_tag;
+    if (entry.size() < tag.size() ||
+        !std::equal(tag.begin(), tag.end(), entry.begin() + static_cast<std::ptrdiff_t>(entry.size() - tag.size())))
+      return outside("left the cluster's at entry " + std::to_string(next - 1));
+  }
   return {};
 }
 
@@ -199,31 +249,24 @@ Status EtcdJournal::append(const snapshot::StagedEntry& entry) {
   const std::uint64_t sequence = entry.follows().next_sequence;
   const std::string head = key("head");
   const std::string at = entry_key(sequence);
-  const Json puts = Json::array({put(at, entry.bytes()), put(head, encode_position(entry.leaves()))});
-  // Head where the entry follows; or no head at all (the first entry), with no entry there either.
-  const Json follows = Json::array({{{"target", "VALUE"},
-                                     {"key", base64(head)},
-                                     {"result", "EQUAL"},
-                                     {"value", base64(encode_position(entry.follows()))}}});
-  const Json first = Json::array({{{"target", "CREATE"}, {"key", base64(head)}, {"create_revision", "0"}},
-                                  {{"target", "CREATE"}, {"key", base64(at)}, {"create_revision", "0"}}});
-  for (const Json* compare : {&follows, &first}) {
-    const Json txn{{"compare", *compare}, {"success", puts}, {"failure", Json::array({range(head), range(at)})}};
-    SH_ASSIGN_OR_RETURN(const Answer answer, call("/v3/kv/txn", txn.dump()));
-    if (flag(answer.json, "succeeded"))
+  const Json txn{{"compare", Json::array({{{"target", "VALUE"},
+                                           {"key", base64(head)},
+                                           {"result", "EQUAL"},
+                                           {"value", base64(encode_position(entry.follows()))}}})},
+                 {"success", Json::array({put(at, entry.bytes()), put(head, encode_position(entry.leaves()))})},
+                 {"failure", Json::array({range(at)})}};
+  SH_ASSIGN_OR_RETURN(const Answer answer, call("/v3/kv/txn", txn.dump(), kMaxTxnAnswer));
+  if (flag(answer.json, "succeeded"))
+    return {};
+  // An earlier try whose answer was lost (a timeout) may have appended it after all.
+  if (const Json* there = range_kvs(answer.json, 0); there != nullptr) {
+    SH_ASSIGN_OR_RETURN(const Bytes bytes, from_base64(member((*there)[0], "value")));
+    const ByteView ours = entry.bytes();
+    if (bytes.size() == ours.size() && std::equal(bytes.begin(), bytes.end(), ours.begin()))
       return {};
-    // An earlier try that timed out may have appended it after all.
-    if (const Json* there = range_kvs(answer.json, 1); there != nullptr) {
-      SH_ASSIGN_OR_RETURN(const Bytes bytes, from_base64(member((*there)[0], "value")));
-      const ByteView ours = entry.bytes();
-      if (bytes.size() == ours.size() && std::equal(bytes.begin(), bytes.end(), ours.begin()))
-        return {};
-      return Status(Errc::busy, "another node appended entry " + std::to_string(sequence) + " first; try again");
-    }
-    if (range_kvs(answer.json, 0) != nullptr)
-      return Status(Errc::busy, "the cluster's journal moved past entry " + std::to_string(sequence) + "; try again");
+    return Status(Errc::busy, "another node appended entry " + std::to_string(sequence) + " first; try again");
   }
-  return Status(Errc::busy, "the cluster's journal changed meanwhile; try again");
+  return Status(Errc::busy, "the cluster's journal moved past entry " + std::to_string(sequence) + "; try again");
 }
 
 Result<std::vector<actors::SharedEntry>> EtcdJournal::read(std::uint64_t from, std::chrono::milliseconds wait,
@@ -231,7 +274,7 @@ Result<std::vector<actors::SharedEntry>> EtcdJournal::read(std::uint64_t from, s
   const Json request{{"key", base64(entry_key(from))},
                      {"range_end", base64(prefix_ + "journal0")},  // '0' follows '/': every entry key
                      {"limit", std::to_string(kReadLimit)}};
-  SH_ASSIGN_OR_RETURN(const Answer answer, call("/v3/kv/range", request.dump()));
+  SH_ASSIGN_OR_RETURN(const Answer answer, call("/v3/kv/range", request.dump(), kMaxReadAnswer));
   std::vector<actors::SharedEntry> entries;
   std::size_t bytes = 0;
   if (const Json& kvs = member(answer.json, "kvs"); kvs.is_array()) {
@@ -257,33 +300,38 @@ Result<std::vector<actors::SharedEntry>> EtcdJournal::read(std::uint64_t from, s
     std::lock_guard lock(mutex_);
     return options_.endpoints[preferred_];
   }();
-  const Status watched = post_until(endpoint, "/v3/watch", watch.dump(), wait, kMaxAnswer, [](std::string_view got) {
-    return got.find("\"events\"") != std::string_view::npos;
-  });
+  // The first message says the watch was created; the next one that names events is enough.
+  // Only the bytes since the last look are searched (with room for the word to straddle them).
+  std::size_t searched = 0;
+  const Status watched =
+      post_until(endpoint, "/v3/watch", watch.dump(), wait, kMaxWatchBytes, [&searched](std::string_view got) {
+        constexpr std::string_view kEvents = "\"events\"";
+        const std::size_t from = searched < kEvents.size() ? 0 : searched - kEvents.size();
+        searched = got.size();
+        return got.find(kEvents, from) != std::string_view::npos;
+      });
   if (!watched.ok())
     return entries;  // nothing came, or the watch failed: the next read tries again
   return read(from, std::chrono::milliseconds(0), max_bytes);
 }
 
 Result<actors::SharedJournalStatus> EtcdJournal::status() {
-  SH_ASSIGN_OR_RETURN(const Answer head, call("/v3/kv/range", Json{{"key", base64(key("head"))}}.dump()));
+  SH_ASSIGN_OR_RETURN(const Answer head,
+                      call("/v3/kv/range", Json{{"key", base64(key("head"))}}.dump(), kMaxTxnAnswer));
   actors::SharedJournalStatus status;
   if (const Json& kvs = member(head.json, "kvs"); kvs.is_array() && !kvs.empty()) {
-    SH_ASSIGN_OR_RETURN(const Bytes position, from_base64(member(kvs[0], "value")));
-    if (position.size() != 24)
-      return Status(Errc::corrupted, "the cluster's head in etcd is damaged");
-    for (std::size_t i = 0; i < 8; ++i)
-      status.next_sequence |= std::uint64_t{position[i]} << (8 * i);
+    SH_ASSIGN_OR_RETURN(const snapshot::ChainPosition position, decode_position(member(kvs[0], "value")));
+    status.next_sequence = position.next_sequence;
   }
-  SH_ASSIGN_OR_RETURN(const Answer members, call("/v3/cluster/member/list", "{}"));
+  SH_ASSIGN_OR_RETURN(const Answer members, call("/v3/cluster/member/list", "{}", kMaxTxnAnswer));
   std::string detail;
   if (const Json& list = member(members.json, "members"); list.is_array())
     for (const Json& etcd : list) {
       detail += detail.empty() ? "etcd members: " : ", ";
       const std::string name = text(etcd, "name");
-      detail += name.empty() ? "(starting)" : name.substr(0, 64);
+      detail += name.empty() ? "(starting)" : printable(name.substr(0, 64));
       if (const Json& urls = member(etcd, "clientURLs"); urls.is_array() && !urls.empty() && urls[0].is_string())
-        detail += " " + urls[0].get<std::string>().substr(0, 128);
+        detail += " " + printable(urls[0].get<std::string>().substr(0, 128));
     }
   status.detail = std::move(detail);
   return status;

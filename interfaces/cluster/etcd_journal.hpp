@@ -2,7 +2,8 @@
 // JSON gateway (etcd 3.4: /v3/kv/range, /v3/kv/txn, /v3/watch). Under the prefix
 // /stronghold/CLUSTER/ it keeps:
 //   file-id            the snapshot file the cluster serves (16 bytes, set by the first node)
-//   head               where the chain ends: next sequence u64 LE | previous tag 16
+//   head               where the chain ends: next sequence u64 LE | previous tag 16 (set by the
+//                      first node to where its file stands, together with file-id)
 //   journal/SEQUENCE   each entry as a snapshot file holds it, SEQUENCE in 20 decimal digits
 // An append is one transaction: if head still holds the position the entry follows, put the entry
 // and move head past it. etcd acknowledges it once a majority of its members has it on disk.
@@ -36,7 +37,7 @@ class EtcdJournal final : public actors::SharedJournal {
   // bytes, or not of letters, digits, '-', '_' and '.'. Contacts nobody yet.
   static Result<std::shared_ptr<EtcdJournal>> make(EtcdJournalOptions options);
 
-  Status attach(const std::array<std::uint8_t, 16>& file_id) override;
+  Status attach(const std::array<std::uint8_t, 16>& file_id, const snapshot::ChainPosition& position) override;
   Status append(const snapshot::StagedEntry& entry) override;
   Result<std::vector<actors::SharedEntry>> read(std::uint64_t from, std::chrono::milliseconds wait,
                                                 std::size_t max_bytes) override;
@@ -45,9 +46,9 @@ class EtcdJournal final : public actors::SharedJournal {
  private:
   explicit EtcdJournal(EtcdJournalOptions options);
   struct Answer;
-  // POSTs `body` to the members in turn from the last that answered; the JSON answer of the first
-  // that does, or the last failure.
-  Result<Answer> call(std::string_view path, const std::string& body);
+  // POSTs `body` to the members in turn from the last that answered; the JSON answer (at most
+  // `max_answer` bytes) of the first that does, or the last failure.
+  Result<Answer> call(std::string_view path, const std::string& body, std::size_t max_answer);
   std::string key(std::string_view name) const { return prefix_ + std::string(name); }
   std::string entry_key(std::uint64_t sequence) const;
 

@@ -111,6 +111,9 @@ Result<bool> receive(const Socket& socket, std::string& received, std::size_t ma
                      const std::function<bool(std::string_view)>& enough) {
   char buffer[16384];
   for (;;) {
+    // A peer that trickles bytes never makes recv wait: the deadline is checked at every piece.
+    if (Clock::now() >= deadline)
+      return false;
     const ssize_t got = ::recv(socket.fd(), buffer, sizeof buffer, 0);
     if (got > 0) {
       if (received.size() + static_cast<std::size_t>(got) > max_bytes)

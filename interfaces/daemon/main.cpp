@@ -25,7 +25,8 @@ constexpr const char* kUsage =
     "With --cluster (etcd's client URLs), the snapshot is one node of a cluster: every commit is\n"
     "appended to a journal in etcd first (acknowledged once a majority of etcd's members has it),\n"
     "and the other nodes' commits are applied as they come. Start every node from a copy of the same\n"
-    "file, with its password. Without a majority of etcd, writes fail (exit 6) and signing goes on.\n"
+    "file, with its password. Without a majority of etcd, writes fail (exit 6); signing with keys\n"
+    "that have no use limit goes on. A node keeps no audit log (see docs/cluster.md).\n"
     "--cluster-name (default 'default') names the cluster's keys in etcd, so that one etcd serves\n"
     "several. A node does not lock itself when idle unless --idle-lock says so.\n";
 

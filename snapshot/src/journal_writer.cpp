@@ -38,9 +38,13 @@ Status JournalWriter::cut_torn_tail() {
   return {};
 }
 
-Status JournalWriter::append(const StagedEntry& entry) {
+Status JournalWriter::can_append(const StagedEntry& entry) const {
   SH_RETURN_IF_ERROR(refuse_if_broken());
-  SH_RETURN_IF_ERROR(refuse_out_of_chain(entry));
+  return refuse_out_of_chain(entry);
+}
+
+Status JournalWriter::append(const StagedEntry& entry) {
+  SH_RETURN_IF_ERROR(can_append(entry));
   SH_RETURN_IF_ERROR(cut_torn_tail());  // entries must follow whole entries
   if (Status written = file_->append(entry.bytes()); !written.ok()) {
     // Cut a partial entry back off, so the next one follows whole entries.

@@ -13,6 +13,7 @@
 
 #include "actors/fast_options.hpp"
 #include "stronghold/engine.hpp"
+#include "stronghold/vault/audit_settings.hpp"
 #include "stronghold/vault/verify.hpp"
 #include "support/temp_dir.hpp"
 
@@ -30,17 +31,22 @@ Location at(std::string_view text) { return Location::parse(text).value(); }
 // A shared journal in memory: what etcd holds in a cluster, with the same compare-and-append.
 class MemoryJournal final : public actors::SharedJournal {
  public:
-  Status attach(const std::array<std::uint8_t, 16>& file_id) override {
+  Status attach(const std::array<std::uint8_t, 16>& file_id, const snapshot::ChainPosition& position) override {
     std::lock_guard lock(mutex_);
-    if (!file_id_)
+    if (!file_id_) {
       file_id_ = file_id;
+      head_ = position;
+    }
     if (*file_id_ != file_id)
       return Status(Errc::invalid_argument, "the journal serves another snapshot");
+    if (position.next_sequence > head_->next_sequence ||
+        (position.next_sequence == head_->next_sequence && !(position == *head_)))
+      return Status(Errc::corrupted, "the file was written outside the cluster");
     return {};
   }
   Status append(const snapshot::StagedEntry& entry) override {
     std::lock_guard lock(mutex_);
-    if (head_ && !(*head_ == entry.follows()))
+    if (!(*head_ == entry.follows()))
       return Status(Errc::busy, "another engine appended first");
     entries_[entry.follows().next_sequence] = Bytes(entry.bytes().begin(), entry.bytes().end());
     head_ = entry.leaves();
@@ -67,7 +73,7 @@ class MemoryJournal final : public actors::SharedJournal {
   // Puts `bytes` in as the next entry, whatever they hold (a hostile or damaged journal).
   void force_next(Bytes bytes) {
     std::lock_guard lock(mutex_);
-    const std::uint64_t next = head_ ? head_->next_sequence : 1;
+    const std::uint64_t next = head_->next_sequence;
     entries_[next] = std::move(bytes);
     head_ = snapshot::ChainPosition{next + 1, {}};
     changed_.notify_all();
@@ -125,15 +131,22 @@ Result<Bytes> public_key_when_there(Engine& engine, const Location& location) {
   return key;
 }
 
-// `write` until it is not refused for a conflict or a restart (the journal moved on).
+// `write` until it is not refused for a conflict or a restart (the journal moved on), for up to
+// 30 s. A write refused as unavailable may have been appended all the same (its answer was lost
+// in the restart): when it is then refused as already there, it counts as done.
 template <class Write>
 Status retrying(Write write) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   Status status = write();
-  for (int attempt = 0; attempt < 200 && (status.code() == Errc::busy || status.code() == Errc::unavailable);
-       ++attempt) {
+  bool maybe_done = false;
+  while ((status.code() == Errc::busy || status.code() == Errc::unavailable) &&
+         std::chrono::steady_clock::now() < deadline) {
+    maybe_done = maybe_done || status.code() == Errc::unavailable;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
     status = write();
   }
+  if (maybe_done && status.code() == Errc::already_exists)
+    return {};
   return status;
 }
 
@@ -228,6 +241,7 @@ TEST_CASE_FIXTURE(ClusterFixture, "an entry sealed under another key is refused,
   std::this_thread::sleep_for(std::chrono::milliseconds(1200));  // the followers' next reads
   CHECK(b->public_key(at("w/foreign")).code() == Errc::not_found);
   CHECK(b->public_key(at("w/first")).ok());
+  CHECK(b->call(actors::ListRecords{}).value().size() == 1);
   // A write on top of a chain the node cannot follow is refused, not diverged.
   CHECK(b->generate(at("w/after"), KeyType::ed25519).code() == Errc::busy);
   // Both files still open whole, without the foreign entry.
@@ -252,4 +266,34 @@ TEST_CASE_FIXTURE(ClusterFixture,
   CHECK(refused.code() == Errc::invalid_argument);
   CHECK(a->change_password(kPassword, Bytes{'n', 'e', 'w'}).code() == Errc::unsupported);
   CHECK(a->check_password(kPassword).ok());
+}
+
+TEST_CASE_FIXTURE(ClusterFixture, "an entry of the cluster's own key put out of place is refused") {
+  auto nodes = two_nodes();
+  std::unique_ptr<Engine>& a = nodes.first;
+  std::unique_ptr<Engine>& b = nodes.second;
+  REQUIRE(a->generate(at("w/first"), KeyType::ed25519).ok());
+  REQUIRE(a->generate(at("w/second"), KeyType::ed25519).ok());
+  REQUIRE(public_key_when_there(*b, at("w/second")).ok());
+  REQUIRE(b->remove(at("w/first")).ok());
+  REQUIRE(public_key_when_there(*a, at("w/second")).ok());
+  // Entry 1 (w/first generated) again as entry 4: sealed under the right key, at another place.
+  journal->force_next(journal->entry(1));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));  // the followers' next reads
+  for (Engine* node : {a.get(), b.get()})
+    CHECK(node->public_key(at("w/first")).code() == Errc::not_found);
+}
+
+TEST_CASE_FIXTURE(ClusterFixture, "a file written outside the cluster is refused, and so is an audit log") {
+  auto nodes = two_nodes();
+  std::unique_ptr<Engine>& a = nodes.first;
+  nodes.second.reset();
+  // b's file gets an entry the cluster never saw.
+  {
+    auto alone = Engine::open(dir.file("b.stronghold"), kPassword, test::fast_engine_options()).value();
+    REQUIRE(alone->generate(at("w/outside"), KeyType::ed25519).ok());
+  }
+  CHECK(Engine::open(dir.file("b.stronghold"), kPassword, options()).code() == Errc::corrupted);
+  CHECK(a->call(actors::SetAuditMode{vault::AuditMode::best_effort, actors::Secret::seal(kPassword).value()}).code() ==
+        Errc::unsupported);
 }

@@ -66,14 +66,20 @@ eventually() {
   done
   return 1
 }
-# A write through NODE, tried again while refused for a conflict or a restart (exit 6).
+# A write through NODE, tried again while refused for a conflict or a restart (exit 6). A write
+# refused as unavailable may have been appended all the same (its answer was lost in a restart):
+# when its next try finds it there (exit 5), it is done.
 write() {
-  local node=$1 rc
+  local node=$1 rc refused=false
   shift
   for _ in $(seq 1 100); do
     rc=0
     on "$node" "$@" >/dev/null 2>>"$dir/writes.log" || rc=$?
+    if [ "$rc" -eq 5 ] && $refused; then
+      return 0
+    fi
     [ "$rc" -ne 6 ] && return "$rc"
+    refused=true
     sleep 0.05
   done
   return 6

@@ -36,10 +36,13 @@ class SharedJournal {
   virtual ~SharedJournal() = default;
 
   // Binds the journal to the snapshot file `file_id` names (every copy of one file carries the
-  // same id) before anything else: invalid_argument when the journal serves another file.
-  virtual Status attach(const std::array<std::uint8_t, 16>& file_id) = 0;
-  // Appends `entry` if the shared chain still ends where the entry follows (or holds nothing
-  // yet); ok only once the entry is durable wherever the journal keeps it. busy when another
+  // same id), whose chain stands at `position`, before anything else. The first file attached
+  // starts the shared chain where it stands. invalid_argument when the journal serves another
+  // file; corrupted when the file's chain is not on the journal's (it holds entries the journal
+  // does not: written outside the cluster).
+  virtual Status attach(const std::array<std::uint8_t, 16>& file_id, const snapshot::ChainPosition& position) = 0;
+  // Appends `entry` if the shared chain still ends where the entry follows; ok only once the
+  // entry is durable wherever the journal keeps it. busy when another
   // engine's entry came first (nothing was appended: stage again on top of it); unavailable or
   // timeout when the journal cannot be reached or has no quorum (the entry may or may not be
   // there: following the journal tells).

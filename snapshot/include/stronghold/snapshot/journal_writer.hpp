@@ -101,6 +101,9 @@ class JournalWriter {
   // sync(). An entry that does not follow the file's end (staged before the image the file was
   // replaced with, or after one not yet appended) is refused as internal, and nothing is written.
   Status append(const StagedEntry& entry);
+  // What append refuses before it writes: internal for an entry out of the chain, the failure
+  // for a broken writer. (A cluster's node asks before the entry goes to the shared journal.)
+  Status can_append(const StagedEntry& entry) const;
   // After a failed sync the page cache can no longer be trusted: the writer turns broken.
   Status sync();
   // Writes `image` to a temporary file, syncs it, renames it over the snapshot and syncs the
