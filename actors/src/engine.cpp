@@ -2055,8 +2055,6 @@ vault_actor::behavior_type vault_behavior(VaultSelf self, const std::shared_ptr<
   };
 }
 
-// ---- the supervisor: the entry point, restarts what fails
-
 // ---- the follower: brings the entries of the shared journal to the vault actor
 
 using follower_actor = caf::typed_actor<caf::reacts_to<follow_atom>>;
@@ -2112,6 +2110,8 @@ follower_actor::behavior_type follower(caf::stateful_actor<FollowerState, follow
       },
   };
 }
+
+// ---- the supervisor: the entry point, restarts what fails
 
 struct SupervisorState {
   std::shared_ptr<ReopenKeys> reopen_keys;

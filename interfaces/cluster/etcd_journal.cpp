@@ -315,26 +315,4 @@ Result<std::vector<actors::SharedEntry>> EtcdJournal::read(std::uint64_t from, s
   return read(from, std::chrono::milliseconds(0), max_bytes);
 }
 
-Result<actors::SharedJournalStatus> EtcdJournal::status() {
-  SH_ASSIGN_OR_RETURN(const Answer head,
-                      call("/v3/kv/range", Json{{"key", base64(key("head"))}}.dump(), kMaxTxnAnswer));
-  actors::SharedJournalStatus status;
-  if (const Json& kvs = member(head.json, "kvs"); kvs.is_array() && !kvs.empty()) {
-    SH_ASSIGN_OR_RETURN(const snapshot::ChainPosition position, decode_position(member(kvs[0], "value")));
-    status.next_sequence = position.next_sequence;
-  }
-  SH_ASSIGN_OR_RETURN(const Answer members, call("/v3/cluster/member/list", "{}", kMaxTxnAnswer));
-  std::string detail;
-  if (const Json& list = member(members.json, "members"); list.is_array())
-    for (const Json& etcd : list) {
-      detail += detail.empty() ? "etcd members: " : ", ";
-      const std::string name = text(etcd, "name");
-      detail += name.empty() ? "(starting)" : printable(name.substr(0, 64));
-      if (const Json& urls = member(etcd, "clientURLs"); urls.is_array() && !urls.empty() && urls[0].is_string())
-        detail += " " + printable(urls[0].get<std::string>().substr(0, 128));
-    }
-  status.detail = std::move(detail);
-  return status;
-}
-
 }  // namespace stronghold::cluster

@@ -41,7 +41,6 @@ class EtcdJournal final : public actors::SharedJournal {
   Status append(const snapshot::StagedEntry& entry) override;
   Result<std::vector<actors::SharedEntry>> read(std::uint64_t from, std::chrono::milliseconds wait,
                                                 std::size_t max_bytes) override;
-  Result<actors::SharedJournalStatus> status() override;
 
  private:
   explicit EtcdJournal(EtcdJournalOptions options);

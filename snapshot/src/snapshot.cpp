@@ -696,7 +696,6 @@ Result<StagedEntry> Chain::receive(ByteView entry) {
 }
 
 const ChainPosition& Chain::position() const noexcept { return state_->position; }
-const std::array<std::uint8_t, 16>& Chain::file_id() const noexcept { return state_->header.file_id; }
 
 Result<Image> Chain::image() const {
   ChainPosition leaves;

@@ -65,10 +65,6 @@ class MemoryJournal final : public actors::SharedJournal {
     }
     return found;
   }
-  Result<actors::SharedJournalStatus> status() override {
-    std::lock_guard lock(mutex_);
-    return actors::SharedJournalStatus{head_ ? head_->next_sequence : 0, "memory"};
-  }
 
   // Puts `bytes` in as the next entry, whatever they hold (a hostile or damaged journal).
   void force_next(Bytes bytes) {

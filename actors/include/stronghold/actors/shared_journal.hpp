@@ -1,7 +1,8 @@
 // A journal shared by the engines of a cluster: one chain of sealed entries (snapshot/chain.hpp),
 // in one order, that every engine appends to and follows. The engine holds the state and the
 // keys; the shared journal holds only sealed entries and where the chain ends, so whoever runs it
-// (etcd in strongholdd's cluster mode) can deny service but cannot read, forge or reorder them.
+// (etcd in strongholdd's cluster mode) cannot read, forge or reorder them; it can still withhold
+// them or show engines different ones (docs/cluster.md).
 // Free of CAF: the façade and its users implement it.
 //
 // Thread-safety: the engine calls append and read from two threads at once.
@@ -9,8 +10,8 @@
 
 #include <array>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
-#include <string>
 #include <vector>
 
 #include "stronghold/runtime/status.hpp"
@@ -23,12 +24,6 @@ namespace stronghold::actors {
 struct SharedEntry {
   std::uint64_t sequence = 0;
   Bytes bytes;
-};
-
-// Where the shared journal stands, for status reports.
-struct SharedJournalStatus {
-  std::uint64_t next_sequence = 0;  // of the entry that comes next: 0 when none was ever appended
-  std::string detail;               // what runs it, in a line (members, their versions)
 };
 
 class SharedJournal {
@@ -51,7 +46,6 @@ class SharedJournal {
   // but at least one when there is one; when there is none yet, waits up to `wait` for one.
   virtual Result<std::vector<SharedEntry>> read(std::uint64_t from, std::chrono::milliseconds wait,
                                                 std::size_t max_bytes) = 0;
-  virtual Result<SharedJournalStatus> status() = 0;
 };
 
 }  // namespace stronghold::actors

@@ -120,8 +120,6 @@ class Chain {
   Result<StagedEntry> receive(ByteView entry);
   // Where the chain stands: the sequence number of the next entry and the tag it follows.
   const ChainPosition& position() const noexcept;
-  // The file's identity (format.hpp): the same in every copy of a file, and in no other file.
-  const std::array<std::uint8_t, 16>& file_id() const noexcept;
   // The current state as a whole new file (header and body), for JournalWriter::replace: entries
   // staged from now on follow it, so it must be written before them.
   Result<Image> compact();
