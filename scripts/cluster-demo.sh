@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the project if needed, then shows a cluster on one machine: three etcd members and two
-# strongholdd nodes on loopback, all in a temporary folder. A key made on one node signs on the
-# other; a node is killed in the middle of writes and loses nothing it acknowledged; etcd loses
+# strongholdd nodes on loopback, all in a temporary folder, the nodes reached over mutual TLS with
+# throw-away certificates (scripts/tls-certs.sh). A key made on one node signs on the other; a node is killed in the middle of writes and loses nothing it acknowledged; etcd loses
 # one member and writes go on. Then everything stops and the folder is removed. Installs missing
 # Debian packages (etcd among them).
 set -euo pipefail
@@ -16,7 +16,7 @@ if [ ! -x "$bin/strongholdd" ] || [ ! -x "$bin/stronghold" ]; then
 fi
 
 dir=$(mktemp -d)
-declare -A node_pid=()
+declare -A node_pid=() node_port=()
 cleanup() {
   local node
   for node in "${!node_pid[@]}"; do
@@ -33,13 +33,17 @@ run() {  # prints the command, then runs it
   printf '$ %s\n' "$*"
   "$@"
 }
-node() { "$bin/stronghold" --socket "$dir/$1.sock" "${@:2}"; }
+tls() { echo --tls-cert "$dir/certs/$1.pem" --tls-key "$dir/certs/$1.key" --tls-ca "$dir/certs/ca.pem"; }
+# node NAME COMMAND...: the command in that node, over TLS with the client's certificate.
+node() { "$bin/stronghold" --remote "127.0.0.1:${node_port[$1]}" $(tls client) "${@:2}"; }
 start_node() {
+  : >"$dir/$1.log"
   "$bin/strongholdd" --snapshot "$dir/$1.stronghold" --socket "$dir/$1.sock" --cluster "$ETCD_ENDPOINTS" \
-    >>"$dir/$1.log" 2>&1 &
+    --node-name "$1" --listen 127.0.0.1:0 $(tls "$1") >>"$dir/$1.log" 2>&1 &
   node_pid[$1]=$!
   for _ in $(seq 1 100); do
-    [ -S "$dir/$1.sock" ] && node "$1" list >/dev/null 2>&1 && return 0
+    node_port[$1]=$(sed -n 's/.*listens on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$dir/$1.log")
+    [ -n "${node_port[$1]}" ] && [ -S "$dir/$1.sock" ] && node "$1" list >/dev/null 2>&1 && return 0
     sleep 0.1
   done
   echo "node $1 did not start:" >&2
@@ -60,11 +64,14 @@ start_etcd_members "$dir/etcd"
 echo "etcd client URLs: $ETCD_ENDPOINTS"
 
 say "one snapshot file, copied for each node; two nodes share its journal through etcd"
+"$STRONGHOLD_ROOT/scripts/tls-certs.sh" "$dir/certs" a b client
 "$bin/stronghold" --snapshot "$dir/a.stronghold" init --kdf fast 2>/dev/null
 cp "$dir/a.stronghold" "$dir/b.stronghold"
 start_node a
 start_node b
-echo "strongholdd --snapshot a.stronghold --socket a.sock --cluster $ETCD_ENDPOINTS   (and b)"
+echo "strongholdd --snapshot a.stronghold --socket a.sock --cluster $ETCD_ENDPOINTS \\"
+echo "  --node-name a --listen 127.0.0.1:${node_port[a]} --tls-cert a.pem --tls-key a.key --tls-ca ca.pem   (and b)"
+echo "clients: stronghold --remote 127.0.0.1:PORT --tls-cert client.pem --tls-key client.key --tls-ca ca.pem COMMAND"
 
 say "a key made on node a signs on node b"
 run node a key generate --type ed25519 --at treasury/hot

@@ -440,7 +440,8 @@ struct VaultActorState {
   };
   std::map<std::uint64_t, Deferred> deferred;  // by their id in pending_writes
   bool announces_itself = false;
-  std::string shared_failure;  // why the last entry of the shared journal did not apply
+  std::string shared_failure;             // why the last entry of the shared journal did not apply
+  std::shared_ptr<SharedJournal> shared;  // null: the engine is alone
   static const char* name;
 
   const vault::Keystore& keystore() const { return snapshot->keystore(); }
@@ -1464,6 +1465,30 @@ Result<std::vector<ClientEntry>> registry_entries(const vault::KeyRegistry& regi
   return entries;
 }
 
+// An engine alone answers at once. The shared journal's view takes etcd's round trips: a detached
+// worker waits for them, and the state's position is the one when the request came.
+caf::result<Reply> handle(VaultSelf self, ClusterStatus&) {
+  const std::uint64_t position = self->state.snapshot->position().next_sequence;
+  if (!self->state.shared)
+    return answer<ClusterStatus>(ClusterState{.node = {}, .position = position, .head = position});
+  auto worker = self->spawn<caf::detached>(
+      [shared = self->state.shared, position](caf::event_based_actor* worker) -> caf::behavior {
+        return {[worker, shared, position](view_atom) -> caf::result<Reply> {
+          worker->quit();
+          auto view = shared->view();
+          if (!view.ok())
+            return to_error(view.status());
+          view->position = position;
+          return answer<ClusterStatus>(std::move(*view));
+        }};
+      });
+  auto promise = self->make_response_promise<Reply>();
+  self->request(worker, self->state.journal_timeout, view_atom::value)
+      .then([promise](Reply& view) mutable { promise.deliver(std::move(view)); },
+            [promise](caf::error& failure) mutable { promise.deliver(std::move(failure)); });
+  return promise;
+}
+
 caf::result<Reply> handle(VaultSelf self, ClientList& request) {
   return reply<ClientList>(registry_entries(vault::client_registry(), self->state.keystore(), request.name));
 }
@@ -2022,6 +2047,7 @@ vault_actor::behavior_type vault_behavior(VaultSelf self, const std::shared_ptr<
   const bool shared = state.snapshot->options().shared_chain;
   state.audit.set_place(AuditPlace{fs, shared ? std::string() : options.audit_path, {options.audit_max_file_bytes}});
   state.events = options.events;
+  state.shared = options.shared_journal;
   configure_audit(self);
   configure_approvals(self);
   return {

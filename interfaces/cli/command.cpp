@@ -8,7 +8,7 @@ const std::vector<Command>& commands() {
   static const std::vector<Command> all = [] {
     std::vector<Command> joined = vault_commands();
     for (const auto* more : {&policy_commands(), &audit_commands(), &client_commands(), &approval_commands(),
-                             &identity_commands(), &rust_commands()})
+                             &identity_commands(), &rust_commands(), &cluster_commands()})
       joined.insert(joined.end(), more->begin(), more->end());
     return joined;
   }();

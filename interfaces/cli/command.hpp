@@ -83,6 +83,7 @@ const std::vector<Command>& client_commands();
 const std::vector<Command>& approval_commands();
 const std::vector<Command>& identity_commands();
 const std::vector<Command>& rust_commands();
+const std::vector<Command>& cluster_commands();
 const Command* find_command(const std::string& name);
 // The command's words checked against its options.
 Result<Args> parse_command_words(const Command& command, const std::vector<std::string>& words);

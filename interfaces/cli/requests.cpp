@@ -5,8 +5,21 @@
 #include <fmt/format.h>
 
 #include "client_keys.hpp"
+#include "remote/tunnel.hpp"
 
 namespace stronghold::cli {
+
+namespace {
+
+// Through the local socket, or the tunnel to a node (remote/tunnel.hpp).
+Result<wire::Client> open_connection(const GlobalOptions& options, std::chrono::seconds timeout) {
+  if (options.remote.empty())
+    return wire::Client::connect(options.socket, timeout);
+  SH_ASSIGN_OR_RETURN(const remote::Address node, remote::parse_address(options.remote, false));
+  return remote::connect({node, {options.tls_cert, options.tls_key, options.tls_ca}}, timeout);
+}
+
+}  // namespace
 
 Result<wire::Client> connect_to_daemon(const GlobalOptions& options) {
   std::chrono::seconds timeout = wire::kDefaultAnswerTimeout;
@@ -18,7 +31,7 @@ Result<wire::Client> connect_to_daemon(const GlobalOptions& options) {
                    value);
     timeout = std::chrono::seconds(seconds);
   }
-  SH_ASSIGN_OR_RETURN(wire::Client client, wire::Client::connect(options.socket, timeout));
+  SH_ASSIGN_OR_RETURN(wire::Client client, open_connection(options, timeout));
   if (!options.client.empty()) {
     SH_ASSIGN_OR_RETURN(const runtime::SecretBytes seed, read_key_file(options.client_key, "client key file"));
     SH_RETURN_IF_ERROR(client.prove(options.client, seed.view()));
@@ -70,7 +83,7 @@ Result<runtime::SecretBytes> Requests::call_daemon(const Result<runtime::SecretB
   if ((request.ok() && request->size() > wire::kMaxWireMessage) || request.status().code() == Errc::resource_exhausted)
     return error(Errc::invalid_argument,
                  "the request is more than strongholdd takes in one request ({} bytes); run the command without "
-                 "--socket while strongholdd is stopped",
+                 "--socket or --remote while strongholdd is stopped",
                  wire::kMaxWireMessage);
   SH_RETURN_IF_ERROR(request.status());
   if (!client_) {

@@ -14,9 +14,9 @@
 
 namespace stronghold::cli {
 
-// A connection to the strongholdd at `options.socket`, whose answers are awaited for
-// $STRONGHOLD_TIMEOUT seconds (default 60; invalid_argument for a value that is not a number of
-// seconds), on which the client identity --client names is proven with --client-key's key.
+// A connection to the strongholdd at `options.socket`, or through the node at `options.remote`, whose answers are
+// awaited for $STRONGHOLD_TIMEOUT seconds (default 60; invalid_argument for a value that is not a number of seconds),
+// on which the client identity --client names is proven with --client-key's key.
 Result<wire::Client> connect_to_daemon(const GlobalOptions& options);
 
 class Requests {
@@ -26,7 +26,7 @@ class Requests {
   // The request's answer, or its error.
   template <actors::EngineRequest R>
   Result<typename R::Answer> call(R request) {
-    if (options_.socket.empty()) {
+    if (!options_.through_daemon()) {
       SH_ASSIGN_OR_RETURN(Engine* const engine, local_engine());
       return engine->call(std::move(request));
     }
@@ -49,6 +49,8 @@ class Requests {
       request.after = key(page.back());
     }
   }
+
+  const GlobalOptions& options() const noexcept { return options_; }
 
   // The password the snapshot was opened with: what passwd on the file changes.
   Result<actors::Secret> opening_password();

@@ -52,8 +52,8 @@ Status init(const GlobalOptions& options, const std::vector<std::string>& words)
   SH_ASSIGN_OR_RETURN(const Args args, Args::parse(words, {{"--kdf"}, {}, {}}));
   if (!args.positional().empty())
     return error(Errc::invalid_argument, "unexpected argument '{}'", args.positional().front());
-  if (!options.socket.empty())
-    return Status(Errc::invalid_argument, "init creates a snapshot file: run it without --socket");
+  if (options.through_daemon())
+    return Status(Errc::invalid_argument, "init creates a snapshot file: run it without --socket or --remote");
   snapshot::SnapshotOptions file;
   SH_ASSIGN_OR_RETURN(file.kdf, snapshot::parse_kdf_preset(args.value("--kdf").value_or("default")));
   if (file.kdf == snapshot::KdfPreset::fast)
@@ -73,8 +73,8 @@ Status init(const GlobalOptions& options, const std::vector<std::string>& words)
 Status lock_or_unlock(const GlobalOptions& options, const std::string& name, const std::vector<std::string>& words) {
   if (!words.empty())
     return error(Errc::invalid_argument, "unexpected argument '{}'", words.front());
-  if (options.socket.empty())
-    return Status(Errc::invalid_argument, "lock and unlock talk to strongholdd: give --socket");
+  if (!options.through_daemon())
+    return Status(Errc::invalid_argument, "lock and unlock talk to strongholdd: give --socket or --remote");
   SH_ASSIGN_OR_RETURN(wire::Client client, connect_to_daemon(options));
   if (name == kLock.name)
     return client.call(wire::Op::lock, {}).status();
@@ -87,8 +87,7 @@ Status lock_or_unlock(const GlobalOptions& options, const std::string& name, con
 
 Status run_requests(const GlobalOptions& options, const Command& command, const std::vector<std::string>& words) {
   SH_ASSIGN_OR_RETURN(const Args args, parse_command_words(command, words));
-  const bool remote = !options.socket.empty();
-  SH_ASSIGN_OR_RETURN(const Inputs inputs, read_inputs(options, command, args, remote));
+  SH_ASSIGN_OR_RETURN(const Inputs inputs, read_inputs(options, command, args, options.through_daemon()));
   Output out(options.json);
   Requests requests(options);
   return command.run(args, inputs, requests, out);
@@ -102,13 +101,16 @@ std::string first_line(const char* text) {
 const std::string& overall_usage() {
   static const std::string text = [] {
     std::string usage =
-        "usage: stronghold [--snapshot PATH] [--password-file PATH] [--socket PATH [--client NAME --client-key FILE]]\n"
-        "                  [--json] COMMAND [options]\n"
+        "usage: stronghold [--snapshot PATH] [--password-file PATH]\n"
+        "                  [--socket PATH | --remote HOST:PORT --tls-cert FILE --tls-key FILE --tls-ca FILE]\n"
+        "                  [--client NAME --client-key FILE] [--json] COMMAND [options]\n"
         "\n"
         "The snapshot: --snapshot, else $STRONGHOLD_SNAPSHOT, else $XDG_DATA_HOME/stronghold/default.stronghold\n"
         "(~/.local/share/stronghold/default.stronghold). The password: --password-file, else $STRONGHOLD_PASSWORD,\n"
         "else a prompt on the terminal. --socket PATH: run the command in the strongholdd serving that socket\n"
         "(no password needed while it is unlocked; its answer awaited $STRONGHOLD_TIMEOUT seconds, default 60);\n"
+        "--remote HOST:PORT: the same, in the strongholdd of a cluster's node (strongholdd --listen), over mutual\n"
+        "TLS with this client's certificate and key, signed by the cluster's CA (--tls-ca).\n"
         "--client NAME --client-key FILE: prove the client identity NAME to it first (see 'client add').\n"
         "Output: one value per line, bytes as lowercase hex; --json\n"
         "prints one JSON object per result. Locations are written VAULT/RECORD.\n\ncommands:\n";
@@ -190,7 +192,7 @@ int run_command(const GlobalOptions& options, const std::vector<std::string>& wo
   if (done.code() == Errc::invalid_argument &&
       (message.ends_with("is required") || message.starts_with("unknown option") ||
        message.ends_with("needs a value") || message.ends_with("given twice") ||
-       message.starts_with("unexpected argument") || message.ends_with("give --socket")))
+       message.starts_with("unexpected argument") || message.ends_with("give --socket or --remote")))
     return usage_error(message, command);
   return report(done);
 }

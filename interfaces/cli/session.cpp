@@ -36,6 +36,8 @@ std::string default_snapshot_path() {
 }
 
 std::string hint(const Status& status) {
+  if (status.code() == Errc::unavailable && status.message().find("the node at ") != std::string::npos)
+    return "check --remote, and that strongholdd runs there with --listen";
   // A node of a cluster refuses writes it cannot append to etcd's journal (strongholdd --cluster).
   if (status.message().starts_with("etcd at "))
     return "a majority of the cluster's etcd members must run for writes; signing goes on meanwhile";
@@ -82,7 +84,11 @@ Result<std::pair<GlobalOptions, std::vector<std::string>>> parse_global(int argc
                                                               {"--password-file", &options.password_file},
                                                               {"--socket", &options.socket},
                                                               {"--client", &options.client},
-                                                              {"--client-key", &options.client_key}};
+                                                              {"--client-key", &options.client_key},
+                                                              {"--remote", &options.remote},
+                                                              {"--tls-cert", &options.tls_cert},
+                                                              {"--tls-key", &options.tls_key},
+                                                              {"--tls-ca", &options.tls_ca}};
     const auto target = targets.find(word);
     if (target == targets.end())
       break;
@@ -92,8 +98,17 @@ Result<std::pair<GlobalOptions, std::vector<std::string>>> parse_global(int argc
   }
   if (options.client.empty() != options.client_key.empty())
     return Status(Errc::invalid_argument, "--client and --client-key go together: the name and the file of its key");
-  if (!options.client.empty() && options.socket.empty())
-    return Status(Errc::invalid_argument, "--client proves a client identity to strongholdd: give --socket");
+  if (!options.client.empty() && !options.through_daemon())
+    return Status(Errc::invalid_argument,
+                  "--client proves a client identity to strongholdd: give --socket or --remote");
+  if (!options.remote.empty() && !options.socket.empty())
+    return Status(Errc::invalid_argument, "--socket and --remote each name a strongholdd: give one of them");
+  const bool tls_given = !options.tls_cert.empty() || !options.tls_key.empty() || !options.tls_ca.empty();
+  if (!options.remote.empty() && (options.tls_cert.empty() || options.tls_key.empty() || options.tls_ca.empty()))
+    return Status(Errc::invalid_argument,
+                  "--remote needs --tls-cert, --tls-key and --tls-ca: a node accepts mutual TLS only");
+  if (options.remote.empty() && tls_given)
+    return Status(Errc::invalid_argument, "--tls-cert, --tls-key and --tls-ca go with --remote");
   options.snapshot = snapshot.empty() ? default_snapshot_path() : snapshot;
   std::vector<std::string> words(argv + i, argv + argc);
   if (words.size() > 1 && words.back() == "--json") {  // `audit show --json`, as well as `--json audit show`

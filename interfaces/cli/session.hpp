@@ -21,9 +21,15 @@ struct GlobalOptions {
   std::string snapshot;       // resolved: --snapshot, $STRONGHOLD_SNAPSHOT, the XDG default
   std::string password_file;  // --password-file
   std::string socket;         // --socket
-  std::string client;         // --client: the client identity to prove to strongholdd
-  std::string client_key;     // --client-key: the file of its key
+  std::string remote;         // --remote HOST:PORT: a node of a cluster, over mutual TLS
+  std::string tls_cert;       // --tls-cert, --tls-key, --tls-ca: this client's certificate, its
+  std::string tls_key;        // key, and the cluster's CA (all three with --remote)
+  std::string tls_ca;
+  std::string client;      // --client: the client identity to prove to strongholdd
+  std::string client_key;  // --client-key: the file of its key
   bool json = false;
+  // Whether commands run in a strongholdd (--socket or --remote) rather than on the file.
+  bool through_daemon() const { return !socket.empty() || !remote.empty(); }
 };
 
 // Splits the global options off the front of argv; the rest is the command and its words.

@@ -32,8 +32,8 @@ Status watch(const GlobalOptions& options, const std::vector<std::string>& words
   SH_ASSIGN_OR_RETURN(const Args args, Args::parse(words, {{"--count", "--queue"}, {}, {}}));
   if (!args.positional().empty())
     return error(Errc::invalid_argument, "unexpected argument '{}'", args.positional().front());
-  if (options.socket.empty())
-    return Status(Errc::invalid_argument, "watch streams strongholdd's events: give --socket");
+  if (!options.through_daemon())
+    return Status(Errc::invalid_argument, "watch streams strongholdd's events: give --socket or --remote");
   SH_ASSIGN_OR_RETURN(const std::uint64_t count, count_option(args, "--count", UINT64_MAX, UINT64_MAX));
   SH_ASSIGN_OR_RETURN(const std::uint64_t queue, count_option(args, "--queue", 1024, actors::EventHub::kMaxCapacity));
   SH_ASSIGN_OR_RETURN(wire::Client client, connect_to_daemon(options));

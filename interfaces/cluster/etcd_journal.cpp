@@ -26,6 +26,10 @@ constexpr std::size_t kMaxTxnAnswer = std::size_t{5} << 20;
 constexpr int kReadLimit = 8;
 constexpr std::size_t kMaxReadAnswer = std::size_t{20} << 20;
 constexpr std::size_t kMaxWatchBytes = std::size_t{64} << 10;
+// A lease's, a put's, the head's, the member list's answers: small.
+constexpr std::size_t kMaxSmallAnswer = std::size_t{256} << 10;
+// The nodes `cluster status` lists.
+constexpr int kMaxNodes = 256;
 // etcd's answers nest four levels deep; anything deeper is not etcd's, and is not built.
 constexpr int kMaxJsonDepth = 8;
 
@@ -96,6 +100,7 @@ Result<snapshot::ChainPosition> decode_position(const Json& field) {
   snapshot::ChainPosition position;
   if (bytes.size() != 8 + position.previous_tag.size())
     return Status(Errc::corrupted, "the cluster's head in etcd is damaged");
+  position.next_sequence = 0;  // not the default's 1: the bytes are ORed in
   for (std::size_t i = 0; i < 8; ++i)
     position.next_sequence |= std::uint64_t{bytes[i]} << (8 * i);
   std::copy(bytes.begin() + 8, bytes.end(), position.previous_tag.begin());
@@ -161,6 +166,9 @@ Result<std::shared_ptr<EtcdJournal>> EtcdJournal::make(EtcdJournalOptions option
   if (!valid_cluster_name(options.cluster))
     return Status(Errc::invalid_argument,
                   "a cluster name is 1 to 64 letters, digits, '-', '_' or '.': " + options.cluster.substr(0, 64));
+  if (!valid_cluster_name(options.node_name))
+    return Status(Errc::invalid_argument,
+                  "a node name is 1 to 64 letters, digits, '-', '_' or '.': " + options.node_name.substr(0, 64));
   return std::shared_ptr<EtcdJournal>(new EtcdJournal(std::move(options)));
 }
 
@@ -242,7 +250,76 @@ Status EtcdJournal::attach(const std::array<std::uint8_t, 16>& file_id, const sn
         !std::equal(tag.begin(), tag.end(), entry.begin() + static_cast<std::ptrdiff_t>(entry.size() - tag.size())))
       return outside("left the cluster's at entry " + std::to_string(next - 1));
   }
+  register_node();
   return {};
+}
+
+void EtcdJournal::register_node() {
+  const Json grant{{"TTL", std::to_string(kNodeTtl.count())}};
+  const auto granted = call("/v3/lease/grant", grant.dump(), kMaxSmallAnswer);
+  const std::string lease = granted.ok() ? text(granted->json, "ID") : std::string();
+  if (lease.empty())
+    return;
+  const std::string value = Json{{"address", options_.node_address}}.dump();
+  const Json entry{{"key", base64(key("nodes/" + options_.node_name))}, {"value", base64(value)}, {"lease", lease}};
+  if (!call("/v3/kv/put", entry.dump(), kMaxSmallAnswer).ok())
+    return;
+  std::lock_guard lock(lease_mutex_);
+  lease_ = lease;
+  renewed_ = std::chrono::steady_clock::now();
+}
+
+void EtcdJournal::keep_registered() {
+  std::string lease;
+  {
+    std::lock_guard lock(lease_mutex_);
+    if (std::chrono::steady_clock::now() - renewed_ < kNodeRenewal)
+      return;
+    lease = lease_;
+    renewed_ = std::chrono::steady_clock::now();  // one try per period, whatever comes of it
+  }
+  const auto kept = lease.empty() ? Result<Answer>(Status(Errc::not_found, "no lease"))
+                                  : call("/v3/lease/keepalive", Json{{"ID", lease}}.dump(), kMaxSmallAnswer);
+  // A lease etcd forgot (it expired while etcd or this node was away) comes back without a TTL.
+  if (!kept.ok() || number(member(kept->json, "result"), "TTL") == 0)
+    register_node();
+}
+
+Result<actors::ClusterState> EtcdJournal::view() {
+  actors::ClusterState state;
+  state.node = options_.node_name;
+  const Json head{{"key", base64(key("head"))}};
+  SH_ASSIGN_OR_RETURN(const Answer found, call("/v3/kv/range", head.dump(), kMaxSmallAnswer));
+  if (const Json& kvs = member(found.json, "kvs"); kvs.is_array() && !kvs.empty()) {
+    SH_ASSIGN_OR_RETURN(const snapshot::ChainPosition ends, decode_position(member(kvs[0], "value")));
+    state.head = ends.next_sequence;
+  }
+  const std::string nodes_prefix = key("nodes/");
+  const Json nodes{{"key", base64(nodes_prefix)},
+                   {"range_end", base64(key("nodes0"))},  // '0' follows '/': every node's key
+                   {"limit", std::to_string(kMaxNodes)}};
+  SH_ASSIGN_OR_RETURN(const Answer registered, call("/v3/kv/range", nodes.dump(), kMaxReadAnswer));
+  if (const Json& kvs = member(registered.json, "kvs"); kvs.is_array())
+    for (const Json& kv : kvs) {
+      const auto name = from_base64(member(kv, "key"));
+      const auto value = from_base64(member(kv, "value"));
+      if (!name.ok() || !value.ok() || name->size() <= nodes_prefix.size())
+        continue;
+      const std::string_view all(reinterpret_cast<const char*>(name->data()), name->size());
+      const Json entry = parse_bounded(std::string(value->begin(), value->end()));
+      state.nodes.push_back({printable(all.substr(nodes_prefix.size())), printable(text(entry, "address"))});
+    }
+  SH_ASSIGN_OR_RETURN(const Answer listed, call("/v3/cluster/member/list", "{}", kMaxSmallAnswer));
+  if (const Json& members = member(listed.json, "members"); members.is_array())
+    for (const Json& one : members) {
+      std::string urls;
+      if (const Json& client_urls = member(one, "clientURLs"); client_urls.is_array())
+        for (const Json& url : client_urls)
+          if (url.is_string())
+            urls += (urls.empty() ? "" : ",") + printable(url.get<std::string>());
+      state.members.push_back({printable(text(one, "name")), std::move(urls)});
+    }
+  return state;
 }
 
 Status EtcdJournal::append(const snapshot::StagedEntry& entry) {
@@ -271,6 +348,7 @@ Status EtcdJournal::append(const snapshot::StagedEntry& entry) {
 
 Result<std::vector<actors::SharedEntry>> EtcdJournal::read(std::uint64_t from, std::chrono::milliseconds wait,
                                                            std::size_t max_bytes) {
+  keep_registered();
   const Json request{{"key", base64(entry_key(from))},
                      {"range_end", base64(prefix_ + "journal0")},  // '0' follows '/': every entry key
                      {"limit", std::to_string(kReadLimit)}};

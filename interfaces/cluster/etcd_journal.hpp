@@ -5,6 +5,8 @@
 //   head               where the chain ends: next sequence u64 LE | previous tag 16 (set by the
 //                      first node to where its file stands, together with file-id)
 //   journal/SEQUENCE   each entry as a snapshot file holds it, SEQUENCE in 20 decimal digits
+//   nodes/NAME         {"address": where the node listens, or ""}, under a lease of kNodeTtl
+//                      that the node's reads of the journal keep alive (cluster status)
 // An append is one transaction: if head still holds the position the entry follows, put the entry
 // and move head past it. etcd acknowledges it once a majority of its members has it on disk.
 // etcd sees only sealed entries and chain positions, never a key or a password.
@@ -29,18 +31,28 @@ struct EtcdJournalOptions {
   // For each request to one member; past it the next member is tried. etcd itself gives up on a
   // write without a quorum after about 7 s.
   std::chrono::milliseconds timeout{3'000};
+  // This node, as `cluster status` shows it: a name (the rules of a cluster name; unique in the
+  // cluster, or nodes overwrite each other's entries) and where it listens (may be empty).
+  std::string node_name = "node";
+  std::string node_address;
 };
+
+// How long a node's entry outlives its last keep-alive, and how often its reads renew it.
+inline constexpr std::chrono::seconds kNodeTtl{10};
+inline constexpr std::chrono::seconds kNodeRenewal{3};
 
 class EtcdJournal final : public actors::SharedJournal {
  public:
   // invalid_argument without endpoints or with a cluster name that is empty, longer than 64
-  // bytes, or not of letters, digits, '-', '_' and '.'. Contacts nobody yet.
+  // bytes, or not of letters, digits, '-', '_' and '.', and likewise for a node name. Contacts
+  // nobody yet.
   static Result<std::shared_ptr<EtcdJournal>> make(EtcdJournalOptions options);
 
   Status attach(const std::array<std::uint8_t, 16>& file_id, const snapshot::ChainPosition& position) override;
   Status append(const snapshot::StagedEntry& entry) override;
   Result<std::vector<actors::SharedEntry>> read(std::uint64_t from, std::chrono::milliseconds wait,
                                                 std::size_t max_bytes) override;
+  Result<actors::ClusterState> view() override;
 
  private:
   explicit EtcdJournal(EtcdJournalOptions options);
@@ -50,11 +62,18 @@ class EtcdJournal final : public actors::SharedJournal {
   Result<Answer> call(std::string_view path, const std::string& body, std::size_t max_answer);
   std::string key(std::string_view name) const { return prefix_ + std::string(name); }
   std::string entry_key(std::uint64_t sequence) const;
+  // Puts this node's entry under a fresh lease; renews the lease when kNodeRenewal passed, and
+  // puts the entry again when etcd forgot the lease. Failures wait for the next read.
+  void register_node();
+  void keep_registered();
 
   EtcdJournalOptions options_;
   std::string prefix_;
   std::mutex mutex_;  // guards preferred_
   std::size_t preferred_ = 0;
+  std::mutex lease_mutex_;  // guards what follows
+  std::string lease_;       // etcd's lease id, as its text; empty before the first registration
+  std::chrono::steady_clock::time_point renewed_{};
 };
 
 }  // namespace stronghold::cluster

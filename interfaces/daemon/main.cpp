@@ -1,11 +1,17 @@
 // strongholdd: serves one snapshot to local clients over a Unix socket, alone or as a node of a
 // cluster that shares its journal through etcd.
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
+#include <map>
+#include <new>
 #include <string_view>
 
 #include "cluster/etcd_journal.hpp"
+#include "remote/tunnel.hpp"
 #include "server.hpp"
 #include "stronghold/runtime/hardening.hpp"
 #include "wire/terminal.hpp"
@@ -14,7 +20,8 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: strongholdd --snapshot PATH --socket PATH [--idle-lock SECONDS] [--password-file PATH]\n"
-    "                   [--cluster http://HOST:PORT[,...] [--cluster-name NAME]]\n"
+    "                   [--cluster http://HOST:PORT[,...] [--cluster-name NAME] [--node-name NAME]]\n"
+    "                   [--listen HOST:PORT --tls-cert FILE --tls-key FILE --tls-ca FILE]\n"
     "\n"
     "Serves the snapshot to this user's processes over a Unix socket (created 0600; peers of other\n"
     "users are refused). The password comes from --password-file, $STRONGHOLD_PASSWORD or a prompt;\n"
@@ -28,7 +35,15 @@ constexpr const char* kUsage =
     "file, with its password. Without a majority of etcd, writes fail (exit 6); signing with keys\n"
     "that have no use limit goes on. A node keeps no audit log (see docs/cluster.md).\n"
     "--cluster-name (default 'default') names the cluster's keys in etcd, so that one etcd serves\n"
-    "several. A node does not lock itself when idle unless --idle-lock says so.\n";
+    "several. A node does not lock itself when idle unless --idle-lock says so.\n"
+    "\n"
+    "With --listen, it also serves on that TCP port (0: any free one, printed at start) to clients\n"
+    "(stronghold --remote) over mutual TLS only: --tls-cert and --tls-key are its own, --tls-ca the\n"
+    "cluster's CA, and only peers whose certificate that CA signed are served, as the snapshot's\n"
+    "owner unless they prove a client identity. Each session there is a connection to --socket.\n"
+    "A node registers its --node-name (default: the host's name; unique in the cluster) and its\n"
+    "--listen address in etcd, for 'stronghold --remote ... cluster status': listen on an address\n"
+    "that clients reach (not 0.0.0.0).\n";
 
 // The CLI's hints speak of its own commands: the daemon's messages say what to do themselves.
 int fail(const stronghold::Status& status) {
@@ -36,81 +51,153 @@ int fail(const stronghold::Status& status) {
   return stronghold::wire::exit_code(status.code());
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  using namespace stronghold;
-  runtime::exec_with_symbols_bound_now(argv);  // before any secret passes through a register
-  daemon::ServerOptions options;
+struct Arguments {
+  stronghold::daemon::ServerOptions server;
   std::string password_file;
   std::string cluster_urls;
+  stronghold::cluster::EtcdJournalOptions etcd;
   bool idle_lock_set = false;
-  cluster::EtcdJournalOptions etcd;
+  std::string listen;
+  std::string node_name;
+  stronghold::remote::TlsFiles tls;
+};
+
+// invalid_argument, with what to say, for a command line that is not one.
+stronghold::Status parse(int argc, char** argv, Arguments& arguments) {
+  using stronghold::Errc;
+  const std::map<std::string_view, std::string*> texts = {{"--snapshot", &arguments.server.snapshot},
+                                                          {"--socket", &arguments.server.socket},
+                                                          {"--password-file", &arguments.password_file},
+                                                          {"--cluster", &arguments.cluster_urls},
+                                                          {"--cluster-name", &arguments.etcd.cluster},
+                                                          {"--listen", &arguments.listen},
+                                                          {"--tls-cert", &arguments.tls.certificate},
+                                                          {"--tls-key", &arguments.tls.key},
+                                                          {"--tls-ca", &arguments.tls.ca},
+                                                          {"--node-name", &arguments.node_name}};
   for (int i = 1; i < argc; ++i) {
     const std::string_view word = argv[i];
-    if (word == "--help" || word == "-h") {
-      (void)std::fputs(kUsage, stdout);
-      return 0;
-    }
-    if (i + 1 == argc || (word != "--snapshot" && word != "--socket" && word != "--idle-lock" &&
-                          word != "--password-file" && word != "--cluster" && word != "--cluster-name")) {
-      (void)std::fprintf(stderr, "strongholdd: unexpected '%s'; run 'strongholdd --help'\n", argv[i]);
-      return wire::kUsage;
-    }
+    const auto text = texts.find(word);
+    if (i + 1 == argc || (text == texts.end() && word != "--idle-lock"))
+      return stronghold::error(Errc::invalid_argument, "unexpected '{}'; run 'strongholdd --help'", word);
     const std::string value = argv[++i];
-    if (word == "--snapshot")
-      options.snapshot = value;
-    else if (word == "--socket")
-      options.socket = value;
-    else if (word == "--password-file")
-      password_file = value;
-    else if (word == "--cluster")
-      cluster_urls = value;
-    else if (word == "--cluster-name")
-      etcd.cluster = value;
-    else {
-      char* end = nullptr;
-      const long seconds = std::strtol(value.c_str(), &end, 10);
-      if (*end != '\0' || seconds < 0) {
-        (void)std::fprintf(stderr, "strongholdd: --idle-lock takes a number of seconds\n");
-        return wire::kUsage;
-      }
-      options.idle_lock = std::chrono::seconds(seconds);
-      idle_lock_set = true;
+    if (text != texts.end()) {
+      *text->second = value;
+      continue;
     }
+    char* end = nullptr;
+    const long seconds = std::strtol(value.c_str(), &end, 10);
+    if (*end != '\0' || seconds < 0)
+      return stronghold::Status(Errc::invalid_argument, "--idle-lock takes a number of seconds");
+    arguments.server.idle_lock = std::chrono::seconds(seconds);
+    arguments.idle_lock_set = true;
   }
-  if (options.snapshot.empty() || options.socket.empty()) {
-    (void)std::fputs(kUsage, stderr);
+  if (arguments.server.snapshot.empty() || arguments.server.socket.empty())
+    return stronghold::Status(Errc::invalid_argument, kUsage);
+  const bool tls_given = !arguments.tls.certificate.empty() || !arguments.tls.key.empty() || !arguments.tls.ca.empty();
+  if (arguments.listen.empty() && tls_given)
+    return stronghold::Status(Errc::invalid_argument, "--tls-cert, --tls-key and --tls-ca go with --listen");
+  if (arguments.cluster_urls.empty() && !arguments.node_name.empty())
+    return stronghold::Status(Errc::invalid_argument, "--node-name names a node of a cluster: it goes with --cluster");
+  if (!arguments.listen.empty() &&
+      (arguments.tls.certificate.empty() || arguments.tls.key.empty() || arguments.tls.ca.empty()))
+    return stronghold::Status(
+        Errc::invalid_argument,
+        "--listen needs --tls-cert, --tls-key and --tls-ca: nodes and clients use mutual TLS only");
+  return {};
+}
+
+// This node's name in `cluster status`: --node-name, else the host's name.
+std::string node_name(const Arguments& arguments) {
+  if (!arguments.node_name.empty())
+    return arguments.node_name;
+  char host[256] = {};
+  return ::gethostname(host, sizeof host - 1) == 0 && host[0] != '\0' ? std::string(host) : std::string("node");
+}
+
+// The shared journal that makes the snapshot a node of a cluster; `listener`, when there is one,
+// says where clients reach the node.
+stronghold::Status join_cluster(Arguments& arguments, const stronghold::remote::Listener* listener) {
+  arguments.etcd.node_name = node_name(arguments);
+  if (listener != nullptr) {
+    const auto address = stronghold::remote::parse_address(arguments.listen, true);
+    arguments.etcd.node_address = address->host + ":" + std::to_string(listener->port());
+  }
+  const std::string& urls = arguments.cluster_urls;
+  for (std::size_t start = 0; start <= urls.size();) {
+    const std::size_t comma = std::min(urls.find(',', start), urls.size());
+    auto endpoint = stronghold::cluster::parse_endpoint(std::string_view(urls).substr(start, comma - start));
+    if (!endpoint.ok())
+      return stronghold::Status(endpoint.status().code(), "--cluster: " + endpoint.status().message());
+    arguments.etcd.endpoints.push_back(std::move(*endpoint));
+    start = comma + 1;
+  }
+  SH_ASSIGN_OR_RETURN(arguments.server.engine.actors.shared_journal,
+                      stronghold::cluster::EtcdJournal::make(std::move(arguments.etcd)));
+  if (!arguments.idle_lock_set)
+    arguments.server.idle_lock = std::chrono::seconds(0);  // a node serves the cluster's clients: it stays unlocked
+  return {};
+}
+
+// The TLS port, whose sessions are connections to the node's own socket.
+stronghold::Result<std::unique_ptr<stronghold::remote::Listener>> listen(const Arguments& arguments) {
+  SH_ASSIGN_OR_RETURN(const stronghold::remote::Address address,
+                      stronghold::remote::parse_address(arguments.listen, true));
+  SH_ASSIGN_OR_RETURN(auto listener,
+                      stronghold::remote::Listener::start({address, arguments.tls, arguments.server.socket}));
+  const std::string name = node_name(arguments);
+  (void)std::fprintf(stderr, "strongholdd: node %s listens on %s:%u (mutual TLS)\n", name.c_str(), address.host.c_str(),
+                     static_cast<unsigned>(listener->port()));
+  return listener;
+}
+
+int run(int argc, char** argv) {
+  using namespace stronghold;
+  if (argc > 1 && (std::string_view(argv[1]) == "--help" || std::string_view(argv[1]) == "-h")) {
+    (void)std::fputs(kUsage, stdout);
+    return 0;
+  }
+  Arguments arguments;
+  if (const Status parsed = parse(argc, argv, arguments); !parsed.ok()) {
+    (void)std::fprintf(stderr, parsed.message() == kUsage ? "%s" : "strongholdd: %s\n", parsed.message().c_str());
     return wire::kUsage;
   }
-  if (!cluster_urls.empty()) {
-    for (std::size_t start = 0; start <= cluster_urls.size();) {
-      const std::size_t comma = std::min(cluster_urls.find(',', start), cluster_urls.size());
-      auto endpoint = cluster::parse_endpoint(std::string_view(cluster_urls).substr(start, comma - start));
-      if (!endpoint.ok()) {
-        (void)std::fprintf(stderr, "strongholdd: --cluster: %s\n", endpoint.status().message().c_str());
-        return wire::kUsage;
-      }
-      etcd.endpoints.push_back(std::move(*endpoint));
-      start = comma + 1;
-    }
-    auto journal = cluster::EtcdJournal::make(std::move(etcd));
-    if (!journal.ok()) {
-      (void)std::fprintf(stderr, "strongholdd: %s\n", journal.status().message().c_str());
+  runtime::harden_process();
+  if (const Status prepared = daemon::prepare_signals(); !prepared.ok())
+    return fail(prepared);
+  std::unique_ptr<remote::Listener> listener;
+  if (!arguments.listen.empty()) {
+    auto started = listen(arguments);
+    if (!started.ok())
+      return fail(started.status());
+    listener = std::move(*started);
+  }
+  if (!arguments.cluster_urls.empty())
+    if (const Status joined = join_cluster(arguments, listener.get()); !joined.ok()) {
+      (void)std::fprintf(stderr, "strongholdd: %s\n", joined.message().c_str());
       return wire::kUsage;
     }
-    options.engine.actors.shared_journal = std::move(*journal);
-    if (!idle_lock_set)
-      options.idle_lock = std::chrono::seconds(0);  // a node serves the cluster's clients: it stays unlocked
-  }
-  runtime::harden_process();
   std::optional<runtime::SecretBuffer> password;
-  if (auto read = wire::read_password(password_file, "STRONGHOLD_PASSWORD", "Snapshot password: "); read.ok())
+  if (auto read = wire::read_password(arguments.password_file, "STRONGHOLD_PASSWORD", "Snapshot password: "); read.ok())
     password = std::move(*read);
-  else if (!password_file.empty())
+  else if (!arguments.password_file.empty())
     return fail(read.status());
-  const Status served = daemon::serve(options, std::move(password));
+  const Status served = daemon::serve(arguments.server, std::move(password));
   if (!served.ok())
     return fail(served);
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  stronghold::runtime::exec_with_symbols_bound_now(argv);  // before any secret passes through a register
+  try {
+    return run(argc, argv);
+  } catch (const std::bad_alloc&) {
+    (void)std::fputs("strongholdd: out of memory\n", stderr);
+  } catch (const std::exception& failure) {
+    (void)std::fprintf(stderr, "strongholdd: unexpected error: %s; this is a bug: please report it\n", failure.what());
+  }
+  return stronghold::wire::exit_code(stronghold::Errc::internal);
 }

@@ -950,13 +950,16 @@ void Server::handle_watch(Call& call) {
 
 }  // namespace
 
-Status serve(const ServerOptions& options, std::optional<runtime::SecretBuffer> password) {
-  // Blocked before any thread starts (the engine's, the workers'), so that every thread inherits
-  // the mask and the signals reach only the signalfd.
+Status prepare_signals() {
   pthread_sigmask(SIG_BLOCK, &stop_signals(), nullptr);
   // A client that hangs up must not stop the daemon with SIGPIPE.
   if (::signal(SIGPIPE, SIG_IGN) == SIG_ERR)
     return system_error("signal");
+  return {};
+}
+
+Status serve(const ServerOptions& options, std::optional<runtime::SecretBuffer> password) {
+  SH_RETURN_IF_ERROR(prepare_signals());
   Server server(options);
   SH_RETURN_IF_ERROR(server.start(std::move(password)));
   return server.run();

@@ -24,6 +24,10 @@ struct ServerOptions {
   EngineOptions engine;
 };
 
+// Blocks SIGTERM and SIGINT, so that they reach only the server's signalfd, and ignores SIGPIPE.
+// Threads inherit the mask: call it before any thread starts (serve calls it too).
+Status prepare_signals();
+
 // Serves until SIGTERM or SIGINT; then makes everything acknowledged durable, removes the socket
 // and returns. `password`: unlock at start (none: start locked).
 Status serve(const ServerOptions& options, std::optional<runtime::SecretBuffer> password);

@@ -19,7 +19,7 @@
 
 namespace stronghold::wire {
 
-Result<Client> Client::connect(const std::string& socket_path, std::chrono::seconds answer_timeout) {
+Result<int> connect_trusted(const std::string& socket_path) {
   char resolved[PATH_MAX];
   if (::realpath(socket_path.c_str(), resolved) == nullptr)
     return error(Errc::unavailable, "no strongholdd answers at {}", socket_path);
@@ -36,16 +36,32 @@ Result<Client> Client::connect(const std::string& socket_path, std::chrono::seco
   const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0)
     return Status(Errc::io_error, "cannot create a socket");
-  Client client(fd, answer_timeout);
+  Status checked;
   if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0)
-    return error(Errc::unavailable, "no strongholdd answers at {}", socket_path);
-  if (Status server = check_server(fd, socket_path); !server.ok())
-    return refused(server);
+    checked = error(Errc::unavailable, "no strongholdd answers at {}", socket_path);
+  else if (Status server = check_server(fd, socket_path); !server.ok())
+    checked = refused(server);
+  if (!checked.ok()) {
+    ::close(fd);
+    return checked;
+  }
+  return fd;
+}
+
+Result<Client> Client::connect(const std::string& socket_path, std::chrono::seconds answer_timeout) {
+  SH_ASSIGN_OR_RETURN(const int fd, connect_trusted(socket_path));
+  return Client(fd, answer_timeout);
+}
+
+Client Client::over(int fd, std::unique_ptr<Carrier> carrier, std::chrono::seconds answer_timeout) noexcept {
+  Client client(fd, answer_timeout);
+  client.carrier_ = std::move(carrier);
   return client;
 }
 
 Client::Client(Client&& other) noexcept
     : fd_(other.fd_),
+      carrier_(std::move(other.carrier_)),
       answer_timeout_(other.answer_timeout_),
       next_id_(other.next_id_),
       reader_(std::move(other.reader_)) {

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "protocol.hpp"
@@ -11,6 +12,16 @@ namespace stronghold::wire {
 
 inline constexpr std::chrono::seconds kDefaultAnswerTimeout{60};
 
+// What carries a connection's bytes when they do not go straight to a local strongholdd (a
+// tunnel to a node of a cluster: remote/tunnel.hpp); it lives as long as the client.
+class Carrier {
+ public:
+  virtual ~Carrier() = default;
+};
+
+// A connected socket to the strongholdd at `socket_path`, checked as Client::connect says.
+Result<int> connect_trusted(const std::string& socket_path);
+
 class Client {
  public:
   // unavailable when nothing listens there, or when the socket or the process serving it is not
@@ -18,6 +29,10 @@ class Client {
   // takes longer than `answer_timeout` fails with timeout.
   static Result<Client> connect(const std::string& socket_path,
                                 std::chrono::seconds answer_timeout = kDefaultAnswerTimeout);
+  // A client speaking through `fd` (one end of a socket pair), whose other end `carrier` takes
+  // elsewhere; owns both.
+  static Client over(int fd, std::unique_ptr<Carrier> carrier,
+                     std::chrono::seconds answer_timeout = kDefaultAnswerTimeout) noexcept;
   Client(Client&& other) noexcept;
   Client& operator=(Client&&) = delete;
   ~Client();
@@ -46,6 +61,7 @@ class Client {
   // The next message, which must answer request `id`; waits until `deadline` (max(): for ever).
   Result<std::vector<Bytes>> receive(std::uint64_t id, std::chrono::steady_clock::time_point deadline);
   int fd_ = -1;
+  std::unique_ptr<Carrier> carrier_;  // destroyed after fd_ is closed, so its end sees the close
   std::chrono::seconds answer_timeout_;
   std::uint64_t next_id_ = 1;
   FrameReader reader_;  // frames may arrive together: what follows one is kept for the next

@@ -66,6 +66,11 @@ class MemoryJournal final : public actors::SharedJournal {
     return found;
   }
 
+  Result<actors::ClusterState> view() override {
+    std::lock_guard lock(mutex_);
+    return actors::ClusterState{.node = "memory", .position = 0, .head = head_->next_sequence};
+  }
+
   // Puts `bytes` in as the next entry, whatever they hold (a hostile or damaged journal).
   void force_next(Bytes bytes) {
     std::lock_guard lock(mutex_);

@@ -39,12 +39,16 @@ on() {  # on NODE COMMAND...: the command through that node's socket
   shift
   timeout 60 "$cli" --socket "$dir/$node.sock" "$@"
 }
+tls() { echo --tls-cert "$dir/certs/$1.pem" --tls-key "$dir/certs/$1.key" --tls-ca "$dir/certs/ca.pem"; }
+declare -A node_port=()
 start_node() {
+  : >"$dir/$1.log"
   "$daemon" --snapshot "$dir/$1.stronghold" --socket "$dir/$1.sock" --cluster "$ETCD_ENDPOINTS" \
-    >>"$dir/$1.log" 2>&1 &
+    --node-name "$1" --listen 127.0.0.1:0 $(tls "$1") >>"$dir/$1.log" 2>&1 &
   node_pid[$1]=$!
   for _ in $(seq 1 100); do
-    [ -S "$dir/$1.sock" ] && on "$1" list >/dev/null 2>&1 && return 0
+    node_port[$1]=$(sed -n 's/.*listens on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$dir/$1.log")
+    [ -n "${node_port[$1]}" ] && [ -S "$dir/$1.sock" ] && on "$1" list >/dev/null 2>&1 && return 0
     kill -0 "${node_pid[$1]}" 2>/dev/null || fail "node $1 exited at start"
     sleep 0.1
   done
@@ -86,6 +90,7 @@ write() {
 }
 
 start_etcd_members "$dir/etcd" || exit 1
+"$root/scripts/tls-certs.sh" "$dir/certs" a b client
 "$cli" --snapshot "$dir/a.stronghold" init --kdf fast 2>/dev/null
 cp "$dir/a.stronghold" "$dir/b.stronghold"
 start_node a
@@ -115,6 +120,20 @@ on a list >"$dir/a.list"
 on b list >"$dir/b.list"
 cmp -s "$dir/a.list" "$dir/b.list" || fail "the nodes list different records"
 [ "$(grep -c '^w/' "$dir/a.list")" -eq 81 ] || fail "expected 81 records, listed $(grep -c '^w/' "$dir/a.list")"
+
+echo "cluster status, asked of node a over TLS: both nodes at the head, and etcd's three members"
+# Twice, one entry apart, so that the head is once odd and once even.
+for round in 1 2; do
+  timeout 60 "$cli" --remote "127.0.0.1:${node_port[a]}" $(tls client) cluster status >"$dir/status" ||
+    fail "cluster status failed"
+  head=$(head -n 1 "$dir/status")
+  [ "$head" -eq "$(($(grep -c '^w/' "$dir/a.list") + round + 1))" ] || fail "head $head after $round rounds"
+  grep -qP "^a\t127\.0\.0\.1:${node_port[a]}\t$head\t0\tthis node$" "$dir/status" || fail "node a: $(cat "$dir/status")"
+  grep -qP "^b\t127\.0\.0\.1:${node_port[b]}\t$head\t0\t-$" "$dir/status" || fail "node b: $(cat "$dir/status")"
+  [ "$(grep -c "http://127.0.0.1:" "$dir/status")" -eq 3 ] || fail "etcd's members: $(cat "$dir/status")"
+  on a key generate --type ed25519 --at "w/status$round" >/dev/null
+  eventually b key public --at "w/status$round" || fail "node b never got w/status$round"
+done
 
 echo "a node killed in the middle of a write load loses nothing it acknowledged"
 for round in 1 2 3; do

@@ -121,6 +121,7 @@ SH_SAMPLE(SignBatch) { return {at("w/k1"), {Bytes{1}, Bytes{}, Bytes{2, 3}}}; }
 SH_SAMPLE(PutSecret) { return {"t", secret("another")}; }
 SH_SAMPLE(GetSecret) { return {"s"}; }
 SH_SAMPLE(SyncSnapshot) { return {}; }
+SH_SAMPLE(ClusterStatus) { return {}; }  // an engine alone: its own position
 SH_SAMPLE(CollectGarbage) { return {}; }
 SH_SAMPLE(ChangePassword) { return {secret(kPassword), secret(kNewPassword)}; }
 SH_SAMPLE(CheckPassword) { return {secret(kNewPassword)}; }

@@ -1031,6 +1031,44 @@ struct DidValueSet {
   SH_FIELDS(did, which, json)
 };
 
+// ---- a cluster (docs/cluster.md)
+
+// A member of the etcd cluster that holds a cluster's journal.
+struct ClusterMember {
+  static constexpr std::string_view kTypeName = "stronghold.ClusterMember";
+  std::string name;
+  std::string urls;  // its client URLs, comma-separated
+  SH_FIELDS(name, urls)
+};
+
+// A node of a cluster, as it registered itself (strongholdd --node-name, --listen).
+struct ClusterNode {
+  static constexpr std::string_view kTypeName = "stronghold.ClusterNode";
+  std::string name;
+  std::string address;  // where it listens for stronghold --remote; empty when it does not
+  SH_FIELDS(name, address)
+};
+
+// Where this engine's chain stands, and what the cluster's shared journal says: its head, the
+// registered nodes and etcd's members. An engine alone answers with its own position as the
+// head, no name, and no nodes or members.
+struct ClusterState {
+  static constexpr std::string_view kTypeName = "stronghold.ClusterState";
+  std::string node;            // this node's name
+  std::uint64_t position = 0;  // the sequence number of the next entry this engine's state needs
+  std::uint64_t head = 0;      // the shared journal's: the next entry's sequence number
+  std::vector<ClusterNode> nodes{};
+  std::vector<ClusterMember> members{};
+  SH_FIELDS(node, position, head, nodes, members)
+};
+
+struct ClusterStatus {
+  static constexpr bool kUsesSecret = false;
+  static constexpr std::string_view kName = "cluster.status";
+  using Answer = ClusterState;
+  SH_FIELDS()
+};
+
 // ---- the list: X(kind, type). A kind is on the wire: append new requests, never renumber.
 #define SH_ENGINE_REQUESTS(X) \
   X(1, GenerateKey)           \
@@ -1100,7 +1138,8 @@ struct DidValueSet {
   X(73, DidKeySign)           \
   X(74, DidDecrypt)           \
   X(75, DidValueGet)          \
-  X(76, DidValueSet)
+  X(76, DidValueSet)          \
+  X(77, ClusterStatus)
 
 // The kinds, by name (RequestKind::GenerateKey) and number.
 enum class RequestKind : std::uint16_t {

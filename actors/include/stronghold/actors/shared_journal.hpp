@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "stronghold/actors/requests.hpp"
 #include "stronghold/runtime/status.hpp"
 #include "stronghold/snapshot/journal_writer.hpp"
 
@@ -46,6 +47,10 @@ class SharedJournal {
   // but at least one when there is one; when there is none yet, waits up to `wait` for one.
   virtual Result<std::vector<SharedEntry>> read(std::uint64_t from, std::chrono::milliseconds wait,
                                                 std::size_t max_bytes) = 0;
+  // What the journal knows of the cluster (`cluster status`): this node's name, the head, the
+  // registered nodes and the journal's own members; `position` is the engine's to fill. May
+  // block for the journal's round trips: the engine calls it off its actors' threads.
+  virtual Result<ClusterState> view() = 0;
 };
 
 }  // namespace stronghold::actors
