@@ -220,15 +220,15 @@ password_actor::behavior_type password_worker(password_actor::pointer self) {
 
 // ---- the snapshot actor: owns the journal file, detached because it blocks in fdatasync
 
-using snapshot_actor =
-    caf::typed_actor<caf::replies_to<append_atom, snapshot::StagedEntry>::with<caf::ok_atom>,
-                     // An entry another engine appended to the shared journal, for the file only.
-                     caf::replies_to<received_atom, snapshot::StagedEntry>::with<caf::ok_atom>,
-                     caf::replies_to<replace_atom, snapshot::Image>::with<caf::ok_atom>, caf::reacts_to<flush_atom>,
-                     // Folds the journal beside the appends (see snapshot::FoldJob).
-                     caf::reacts_to<fold_atom, std::shared_ptr<const snapshot::FoldJob>>,
-                     // Everything appended so far synced, whatever the durability.
-                     caf::replies_to<sync_atom>::with<caf::ok_atom>>;
+using snapshot_actor = caf::typed_actor<caf::replies_to<append_atom, snapshot::StagedEntry>::with<caf::ok_atom>,
+                                        // An entry another engine appended to the shared journal, for the file only.
+                                        caf::replies_to<received_atom, snapshot::StagedEntry>::with<caf::ok_atom>,
+                                        caf::replies_to<replace_atom, snapshot::Image>::with<caf::ok_atom>,
+                                        caf::reacts_to<flush_atom>, caf::reacts_to<ship_atom>,
+                                        // Folds the journal beside the appends (see snapshot::FoldJob).
+                                        caf::reacts_to<fold_atom, std::shared_ptr<const snapshot::FoldJob>>,
+                                        // Everything appended so far synced, whatever the durability.
+                                        caf::replies_to<sync_atom>::with<caf::ok_atom>>;
 
 struct SnapshotActorState {
   std::optional<snapshot::JournalWriter> journal;
@@ -236,6 +236,10 @@ struct SnapshotActorState {
   snapshot::Durability durability = snapshot::Durability::sync;
   std::vector<caf::typed_response_promise<caf::ok_atom>> waiting;  // appended, answered after the next sync
   bool flush_scheduled = false;
+  // Staged entries for the shared journal, in order, and their answers: sent together (ship).
+  std::vector<snapshot::StagedEntry> outgoing;
+  std::vector<caf::typed_response_promise<caf::ok_atom>> outgoing_answers;
+  bool ship_scheduled = false;
   bool fold_running = false;  // a worker folds the file (its fold may have been dropped meanwhile)
   static const char* name;
 };
@@ -249,9 +253,12 @@ using WriterSelf = snapshot_actor::stateful_pointer<SnapshotActorState>;
 // Answers every waiting append with `failure` and stops: the supervisor restarts from the file.
 caf::error fail_writer(WriterSelf self, const Status& failure) {
   caf::error reason = to_error(failure);
-  for (auto& promise : self->state.waiting)
-    promise.deliver(reason);
-  self->state.waiting.clear();
+  for (auto* promises : {&self->state.waiting, &self->state.outgoing_answers}) {
+    for (auto& promise : *promises)
+      promise.deliver(reason);
+    promises->clear();
+  }
+  self->state.outgoing.clear();
   self->quit(reason);
   return reason;
 }
@@ -366,39 +373,97 @@ caf::result<caf::ok_atom> append_to_file(WriterSelf self, const snapshot::Staged
   return promise;
 }
 
+// The most a transaction of the shared journal carries: etcd refuses requests above 1.5 MiB, and
+// its JSON gateway writes bytes in base64 (4 for 3). An entry larger than this goes alone.
+constexpr std::size_t kShipBytes = std::size_t{768} << 10;
+constexpr std::size_t kShipEntries = 128;
+
+// Sends the entries staged since the last time to the shared journal, as few transactions as the
+// bounds allow, then appends them to the file. Whatever queued up while one transaction was on
+// its way goes in the next: group commit through the shared journal. False when it failed (the
+// actor stops: see append_atom).
+bool ship(WriterSelf self) {
+  auto& state = self->state;
+  state.ship_scheduled = false;
+  std::size_t done = 0;
+  while (done < state.outgoing.size()) {
+    std::size_t end = done, bytes = 0;
+    while (end < state.outgoing.size() && end - done < kShipEntries &&
+           (end == done || bytes + state.outgoing[end].bytes().size() <= kShipBytes))
+      bytes += state.outgoing[end++].bytes().size();
+    const std::span<const snapshot::StagedEntry> batch(state.outgoing.data() + done, end - done);
+    // An entry the file would refuse never reaches the others.
+    if (Status ready = state.journal->can_append(batch.front()); !ready.ok()) {
+      fail_writer(self, ready);
+      return false;
+    }
+    if (Status appended = state.shared->append(batch); !appended.ok()) {
+      flush(self);
+      fail_writer(self, appended);
+      return false;
+    }
+    for (; done < end; ++done) {
+      if (Status written = state.journal->append(state.outgoing[done]); !written.ok()) {
+        fail_writer(self, written);
+        return false;
+      }
+      state.waiting.push_back(std::move(state.outgoing_answers[done]));
+    }
+  }
+  state.outgoing.clear();
+  state.outgoing_answers.clear();
+  if (done > 0 && !state.flush_scheduled) {
+    state.flush_scheduled = true;
+    self->send(self, flush_atom::value);
+  }
+  return true;
+}
+
 snapshot_actor::behavior_type snapshot_writer(WriterSelf self, const std::shared_ptr<snapshot::JournalWriter>& journal,
                                               snapshot::Durability durability, std::shared_ptr<SharedJournal> shared) {
   self->state.journal.emplace(std::move(*journal));
   self->state.durability = durability;
   self->state.shared = std::move(shared);
   return {
-      [self](append_atom, const snapshot::StagedEntry& entry) -> caf::result<caf::ok_atom> {
-        // In a cluster the shared journal decides the order, so an entry goes there first. When
-        // another engine's entry came first, the state here staged on a chain the cluster left:
-        // the entries before it are answered, this one and those after fail, and the supervisor
-        // restarts the state from the file, where the follower brings the others' entries.
-        if (const auto& shared = self->state.shared; shared != nullptr) {
-          // An entry the file would refuse never reaches the others.
-          if (Status ready = self->state.journal->can_append(entry); !ready.ok())
-            return fail_writer(self, ready);
-          if (Status appended = shared->append(entry); !appended.ok()) {
-            flush(self);
-            return fail_writer(self, appended);
-          }
+      [self](append_atom, snapshot::StagedEntry& entry) -> caf::result<caf::ok_atom> {
+        // In a cluster the shared journal decides the order, so entries go there first (ship).
+        // When another engine's entry came first, the state here staged on a chain the cluster
+        // left: the entries before it are answered, this one and those after fail, and the
+        // supervisor restarts the state from the file, where the follower brings the others'.
+        auto& state = self->state;
+        if (state.shared == nullptr)
+          return append_to_file(self, entry);
+        auto promise = self->make_response_promise<caf::ok_atom>();
+        state.outgoing.push_back(std::move(entry));
+        state.outgoing_answers.push_back(promise);
+        if (!state.ship_scheduled) {
+          // Queued behind whatever else arrived meanwhile: those entries share the transaction.
+          state.ship_scheduled = true;
+          self->send(self, ship_atom::value);
         }
-        return append_to_file(self, entry);
+        return promise;
       },
+      [self](ship_atom) { ship(self); },
+      // Another engine's entry follows everything this one shipped (it could not follow an entry
+      // still waiting here: see receive_shared), so it needs no ship first.
       [self](received_atom, const snapshot::StagedEntry& entry) { return append_to_file(self, entry); },
       [self](replace_atom, const snapshot::Image& image) -> caf::result<caf::ok_atom> {
-        flush(self);  // earlier entries first
+        if (!ship(self))  // earlier entries first
+          return to_error(Status(Errc::unavailable, "the shared journal refused an earlier entry"));
+        flush(self);
         if (Status replaced = self->state.journal->replace(image); !replaced.ok())
           return fail_writer(self, replaced);
         close_elsewhere(self->state.journal->take_retired());
         return caf::ok_atom::value;
       },
       [self](flush_atom) { flush(self); },
-      [self](fold_atom, const std::shared_ptr<const snapshot::FoldJob>& job) { fold(self, job); },
+      [self](fold_atom, const std::shared_ptr<const snapshot::FoldJob>& job) {
+        if (ship(self))  // the job covers the state, entries waiting here included
+          fold(self, job);
+      },
       [self](sync_atom) -> caf::result<caf::ok_atom> {
+        if (!ship(self))
+          return to_error(Status(Errc::unavailable, "the shared journal refused an earlier entry"));
         flush(self);
         if (Status synced = self->state.journal->sync(); !synced.ok())
           return fail_writer(self, synced);
@@ -2006,10 +2071,13 @@ std::uint64_t receive_shared(VaultSelf self, std::vector<SharedEntry>& entries) 
       break;
     auto entry = state.snapshot->receive(shared.bytes);
     if (!entry.ok()) {
-      // Said once, not at every retry.
-      if (entry.status().message() != state.shared_failure)
+      // Said once, not at every retry; and not while this engine's own entries wait for the shared
+      // journal: an entry that does not follow them is another engine's that came first, so their
+      // append is refused and the state restarts from the file (a conflict, not damage).
+      if (state.pending_writes.idle() && entry.status().message() != state.shared_failure) {
         (void)std::fprintf(stderr, "stronghold: the shared journal's %s\n", entry.status().message().c_str());
-      state.shared_failure = entry.status().message();
+        state.shared_failure = entry.status().message();
+      }
       break;
     }
     state.shared_failure.clear();

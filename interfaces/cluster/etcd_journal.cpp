@@ -322,23 +322,31 @@ Result<actors::ClusterState> EtcdJournal::view() {
   return state;
 }
 
-Status EtcdJournal::append(const snapshot::StagedEntry& entry) {
-  const std::uint64_t sequence = entry.follows().next_sequence;
+Status EtcdJournal::append(std::span<const snapshot::StagedEntry> entries) {
+  if (entries.empty())
+    return Status(Errc::internal, "an append of no entry");
+  const snapshot::StagedEntry& first = entries.front();
+  const std::uint64_t sequence = first.follows().next_sequence;
   const std::string head = key("head");
   const std::string at = entry_key(sequence);
+  Json puts = Json::array();
+  for (const snapshot::StagedEntry& entry : entries)
+    puts.push_back(put(entry_key(entry.follows().next_sequence), entry.bytes()));
+  puts.push_back(put(head, encode_position(entries.back().leaves())));
   const Json txn{{"compare", Json::array({{{"target", "VALUE"},
                                            {"key", base64(head)},
                                            {"result", "EQUAL"},
-                                           {"value", base64(encode_position(entry.follows()))}}})},
-                 {"success", Json::array({put(at, entry.bytes()), put(head, encode_position(entry.leaves()))})},
+                                           {"value", base64(encode_position(first.follows()))}}})},
+                 {"success", std::move(puts)},
                  {"failure", Json::array({range(at)})}};
   SH_ASSIGN_OR_RETURN(const Answer answer, call("/v3/kv/txn", txn.dump(), kMaxTxnAnswer));
   if (flag(answer.json, "succeeded"))
     return {};
-  // An earlier try whose answer was lost (a timeout) may have appended it after all.
+  // An earlier try whose answer was lost (a timeout) may have appended them after all: the
+  // transaction put all or none, so the first tells.
   if (const Json* there = range_kvs(answer.json, 0); there != nullptr) {
     SH_ASSIGN_OR_RETURN(const Bytes bytes, from_base64(member((*there)[0], "value")));
-    const ByteView ours = entry.bytes();
+    const ByteView ours = first.bytes();
     if (bytes.size() == ours.size() && std::equal(bytes.begin(), bytes.end(), ours.begin()))
       return {};
     return Status(Errc::busy, "another node appended entry " + std::to_string(sequence) + " first; try again");

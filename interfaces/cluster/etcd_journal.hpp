@@ -7,8 +7,8 @@
 //   journal/SEQUENCE   each entry as a snapshot file holds it, SEQUENCE in 20 decimal digits
 //   nodes/NAME         {"address": where the node listens, or ""}, under a lease of kNodeTtl
 //                      that the node's reads of the journal keep alive (cluster status)
-// An append is one transaction: if head still holds the position the entry follows, put the entry
-// and move head past it. etcd acknowledges it once a majority of its members has it on disk.
+// An append is one transaction: if head still holds the position the first entry follows, put the
+// entries and move head past the last. etcd acknowledges it once a majority of its members has it on disk.
 // etcd sees only sealed entries and chain positions, never a key or a password.
 //
 // Plain HTTP: run etcd on loopback or a private network (TLS to etcd is not supported yet).
@@ -49,7 +49,7 @@ class EtcdJournal final : public actors::SharedJournal {
   static Result<std::shared_ptr<EtcdJournal>> make(EtcdJournalOptions options);
 
   Status attach(const std::array<std::uint8_t, 16>& file_id, const snapshot::ChainPosition& position) override;
-  Status append(const snapshot::StagedEntry& entry) override;
+  Status append(std::span<const snapshot::StagedEntry> entries) override;
   Result<std::vector<actors::SharedEntry>> read(std::uint64_t from, std::chrono::milliseconds wait,
                                                 std::size_t max_bytes) override;
   Result<actors::ClusterState> view() override;

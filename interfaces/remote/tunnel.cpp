@@ -33,10 +33,6 @@ struct TunnelConfig : caf::actor_system_config {
     openssl_cafile = tls.ca;
     set("scheduler.max-threads", threads);
     set("middleman.app-identifiers", std::vector<std::string>{"stronghold-tunnel-1"});
-    // A peer whose host vanished without closing the connection is noticed (its sessions end)
-    // once it missed heartbeats for this long; well above a TLS handshake.
-    set("middleman.heartbeat-interval", caf::timespan{std::chrono::seconds(5)});
-    set("middleman.connection-timeout", caf::timespan{std::chrono::seconds(30)});
   }
 };
 

@@ -44,14 +44,26 @@ class MemoryJournal final : public actors::SharedJournal {
       return Status(Errc::corrupted, "the file was written outside the cluster");
     return {};
   }
-  Status append(const snapshot::StagedEntry& entry) override {
+  Status append(std::span<const snapshot::StagedEntry> entries) override {
+    std::this_thread::sleep_for(delay);  // as etcd's round trip and disk would take
     std::lock_guard lock(mutex_);
-    if (!(*head_ == entry.follows()))
+    if (!(*head_ == entries.front().follows()))
       return Status(Errc::busy, "another engine appended first");
-    entries_[entry.follows().next_sequence] = Bytes(entry.bytes().begin(), entry.bytes().end());
-    head_ = entry.leaves();
+    for (const snapshot::StagedEntry& entry : entries) {
+      REQUIRE(*head_ == entry.follows());  // each follows the one before it
+      entries_[entry.follows().next_sequence] = Bytes(entry.bytes().begin(), entry.bytes().end());
+      head_ = entry.leaves();
+    }
+    ++appends_;
     changed_.notify_all();
     return {};
+  }
+  std::chrono::milliseconds delay{0};  // of each append: set before the engines start
+
+  // Transactions appended: fewer than entries when they came in batches.
+  std::size_t appends() {
+    std::lock_guard lock(mutex_);
+    return appends_;
   }
   Result<std::vector<actors::SharedEntry>> read(std::uint64_t from, std::chrono::milliseconds wait,
                                                 std::size_t max_bytes) override {
@@ -94,6 +106,7 @@ class MemoryJournal final : public actors::SharedJournal {
   std::optional<std::array<std::uint8_t, 16>> file_id_;
   std::optional<snapshot::ChainPosition> head_;
   std::map<std::uint64_t, Bytes> entries_;
+  std::size_t appends_ = 0;
 };
 
 struct ClusterFixture {
@@ -207,6 +220,30 @@ TEST_CASE_FIXTURE(ClusterFixture, "concurrent writes through both nodes end in o
     CHECK(alone->public_key(at("w/a0")).ok());
     CHECK(alone->public_key(at("w/b" + std::to_string(kPerNode - 1))).ok());
   }
+}
+
+TEST_CASE_FIXTURE(ClusterFixture, "writes staged while a transaction is on its way share the next one") {
+  journal->delay = std::chrono::milliseconds(20);
+  auto nodes = two_nodes();
+  constexpr int kWrites = 100;
+  std::atomic<int> answered{0}, failed{0};
+  for (int i = 0; i < kWrites; ++i)
+    nodes.first->call_async(actors::GenerateKey{at("w/k" + std::to_string(i)), KeyType::ed25519},
+                            [&](const Result<Bytes>& made) {
+                              if (!made.ok())
+                                ++failed;
+                              ++answered;
+                            });
+  while (answered < kWrites)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  CHECK(failed == 0);
+  CHECK(journal->size() >= kWrites);
+  CHECK(journal->appends() * 4 < journal->size());
+  REQUIRE(public_key_when_there(*nodes.second, at("w/k" + std::to_string(kWrites - 1))).ok());
+  nodes.first.reset();
+  auto reopened = Engine::open(dir.file("a.stronghold"), kPassword, test::fast_engine_options()).value();
+  for (int i = 0; i < kWrites; ++i)
+    CHECK(reopened->public_key(at("w/k" + std::to_string(i))).ok());
 }
 
 TEST_CASE_FIXTURE(ClusterFixture, "a node that was down catches up from the journal when it opens again") {

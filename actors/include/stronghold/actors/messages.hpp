@@ -52,6 +52,7 @@ struct Reply {
 using append_atom = caf::atom_constant<caf::atom("append")>;
 using replace_atom = caf::atom_constant<caf::atom("replace")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
+using ship_atom = caf::atom_constant<caf::atom("ship")>;  // the entries waiting for the shared journal
 using sync_atom = caf::atom_constant<caf::atom("sync")>;
 using fold_atom = caf::atom_constant<caf::atom("fold")>;
 using signers_atom = caf::atom_constant<caf::atom("signers")>;

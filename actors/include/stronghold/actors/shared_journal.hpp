@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "stronghold/actors/requests.hpp"
@@ -37,12 +38,12 @@ class SharedJournal {
   // file; corrupted when the file's chain is not on the journal's (it holds entries the journal
   // does not: written outside the cluster).
   virtual Status attach(const std::array<std::uint8_t, 16>& file_id, const snapshot::ChainPosition& position) = 0;
-  // Appends `entry` if the shared chain still ends where the entry follows; ok only once the
-  // entry is durable wherever the journal keeps it. busy when another
-  // engine's entry came first (nothing was appended: stage again on top of it); unavailable or
-  // timeout when the journal cannot be reached or has no quorum (the entry may or may not be
-  // there: following the journal tells).
-  virtual Status append(const snapshot::StagedEntry& entry) = 0;
+  // Appends `entries` (at least one; each follows the one before it) if the shared chain still
+  // ends where the first follows: all of them or none. ok only once they are durable wherever the
+  // journal keeps them. busy when another engine's entry came first (nothing was appended: stage
+  // again on top of it); unavailable or timeout when the journal cannot be reached or has no
+  // quorum (they may or may not be there: following the journal tells).
+  virtual Status append(std::span<const snapshot::StagedEntry> entries) = 0;
   // The entries from sequence `from` on, in order and without gaps, at most `max_bytes` of them
   // but at least one when there is one; when there is none yet, waits up to `wait` for one.
   virtual Result<std::vector<SharedEntry>> read(std::uint64_t from, std::chrono::milliseconds wait,
