@@ -16,6 +16,7 @@
 #include <caf/io/all.hpp>
 #include <caf/openssl/all.hpp>
 
+#include "openssl_error_queue.hpp"
 #include "stronghold/runtime/random.hpp"
 #include "tunnel_end.hpp"
 
@@ -297,6 +298,7 @@ Result<Address> parse_address(std::string_view text, bool any_port) {
 
 Result<std::unique_ptr<Listener>> Listener::start(const ListenOptions& options) {
   SH_RETURN_IF_ERROR(check_tls_files(options.tls));
+  SH_RETURN_IF_ERROR(check_openssl_error_queue_guard());
   auto listener = std::make_unique<TunnelListener>();
   listener->config_ = std::make_unique<TunnelConfig>(options.tls, 2);
   listener->system_ = std::make_unique<caf::actor_system>(*listener->config_);
@@ -312,6 +314,7 @@ Result<std::unique_ptr<Listener>> Listener::start(const ListenOptions& options) 
 
 Result<wire::Client> connect(const RemoteOptions& options, std::chrono::seconds answer_timeout) {
   SH_RETURN_IF_ERROR(check_tls_files(options.tls));
+  SH_RETURN_IF_ERROR(check_openssl_error_queue_guard());
   SH_RETURN_IF_ERROR(probe(options));
   auto tunnel = std::make_unique<Tunnel>();
   tunnel->config_ = std::make_unique<TunnelConfig>(options.tls, 1);
