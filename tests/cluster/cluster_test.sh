@@ -1,21 +1,25 @@
 #!/usr/bin/env bash
 # Two strongholdd nodes sharing their journal through a real three-member etcd cluster on loopback:
 # replication both ways, concurrent writes through both nodes ending in one state, a node killed
-# in the middle of a write load losing nothing it acknowledged, and etcd losing one member (writes
-# go on) then two (writes refused with exit 6, signing goes on, and writes come back once a
-# majority is).
-# Usage: cluster_test.sh STRONGHOLD STRONGHOLDD
+# in the middle of a write load losing nothing it acknowledged, a third node cut off from etcd
+# (writes refused with exit 6, signing goes on, it catches up once healed), and etcd losing one
+# member (writes go on) then two (writes refused with exit 6, signing goes on, and writes come
+# back once a majority is).
+# Usage: cluster_test.sh STRONGHOLD STRONGHOLDD TCP_RELAY
 set -euo pipefail
 cli=$1
 daemon=$2
+relay=$3
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 source "$root/scripts/etcd-members.sh"
 command -v etcd >/dev/null && command -v etcdctl >/dev/null || { echo "FAIL: etcd and etcdctl are needed (Debian: etcd-server etcd-client; scripts/test.sh installs them)" >&2; exit 1; }
 
 dir=$(mktemp -d)
 declare -A node_pid=()
+relay_pid=
 cleanup() {
   local node
+  [ -n "$relay_pid" ] && kill -9 "$relay_pid" 2>/dev/null
   for node in "${!node_pid[@]}"; do
     kill -9 "${node_pid[$node]}" 2>/dev/null || true
   done
@@ -40,10 +44,10 @@ on() {  # on NODE COMMAND...: the command through that node's socket
   timeout 60 "$cli" --socket "$dir/$node.sock" "$@"
 }
 tls() { echo --tls-cert "$dir/certs/$1.pem" --tls-key "$dir/certs/$1.key" --tls-ca "$dir/certs/ca.pem"; }
-declare -A node_port=()
-start_node() {
+declare -A node_port=() node_cluster=()
+start_node() {  # start_node NAME: etcd's members as node_cluster[NAME] names them, or directly
   : >"$dir/$1.log"
-  "$daemon" --snapshot "$dir/$1.stronghold" --socket "$dir/$1.sock" --cluster "$ETCD_ENDPOINTS" \
+  "$daemon" --snapshot "$dir/$1.stronghold" --socket "$dir/$1.sock" --cluster "${node_cluster[$1]:-$ETCD_ENDPOINTS}" \
     --node-name "$1" --listen 127.0.0.1:0 $(tls "$1") >>"$dir/$1.log" 2>&1 &
   node_pid[$1]=$!
   for _ in $(seq 1 100); do
@@ -90,9 +94,10 @@ write() {
 }
 
 start_etcd_members "$dir/etcd" || exit 1
-"$root/scripts/tls-certs.sh" "$dir/certs" a b client
+"$root/scripts/tls-certs.sh" "$dir/certs" a b c client
 "$cli" --snapshot "$dir/a.stronghold" init --kdf fast 2>/dev/null
 cp "$dir/a.stronghold" "$dir/b.stronghold"
+cp "$dir/a.stronghold" "$dir/c.stronghold"
 start_node a
 start_node b
 
@@ -161,6 +166,44 @@ for round in 1 2 3; do
   done <"$dir/acked"
   echo "  round $round: $(wc -l <"$dir/acked") acknowledged writes, all on both nodes"
 done
+
+echo "a node cut off from etcd refuses writes rather than diverge, signs on, and catches up when healed"
+# Node c reaches etcd's members only through a relay: killing the relay is the partition (its
+# connections reset, new ones refused); a new relay on the same ports heals it.
+relay_to_etcd() {  # relay_to_etcd PORT PORT PORT (0: any free port)
+  "$relay" "$1:${ETCD_CLIENT_PORTS[1]}" "$2:${ETCD_CLIENT_PORTS[2]}" "$3:${ETCD_CLIENT_PORTS[3]}" \
+    >"$dir/relay.ports" 2>>"$dir/relay.log" &
+  relay_pid=$!
+  for _ in $(seq 1 50); do
+    [ -s "$dir/relay.ports" ] && return 0
+    sleep 0.1
+  done
+  fail "the relay did not start"
+}
+relay_to_etcd 0 0 0
+read -r -a relay_ports <"$dir/relay.ports"
+node_cluster[c]="http://127.0.0.1:${relay_ports[0]},http://127.0.0.1:${relay_ports[1]},http://127.0.0.1:${relay_ports[2]}"
+start_node c
+eventually c key public --at w/b40 || fail "node c, started from the first copy, never caught up"
+kill -9 "$relay_pid"
+wait "$relay_pid" 2>/dev/null || true
+rc=0
+on c key generate --type ed25519 --at w/cut-off 2>"$dir/cut-off.txt" || rc=$?
+[ "$rc" -eq 6 ] || fail "a write through a node cut off from etcd exited $rc, not 6"
+grep -q etcd "$dir/cut-off.txt" || fail "the refusal does not name etcd: $(cat "$dir/cut-off.txt")"
+[ "$(on c sign --at w/first --hex 00ff)" = "$(on a sign --at w/first --hex 00ff)" ] || fail "node c stopped signing"
+write a key generate --type ed25519 --at w/while-cut-off || fail "a write through node a failed"
+! on c key public --at w/while-cut-off >/dev/null 2>&1 || fail "node c got an entry while cut off"
+relay_to_etcd "${relay_ports[@]}"
+eventually c key public --at w/while-cut-off || fail "node c never caught up once healed"
+write c key generate --type ed25519 --at w/healed-c || fail "writes through node c did not come back"
+eventually a key public --at w/healed-c || fail "node a never got w/healed-c"
+eventually b key public --at w/healed-c || fail "node b never got w/healed-c"
+for node in a b c; do
+  on "$node" list >"$dir/$node.list"
+done
+cmp -s "$dir/a.list" "$dir/c.list" && cmp -s "$dir/b.list" "$dir/c.list" || fail "the nodes list different records"
+! grep -q '^w/cut-off' "$dir/c.list" || fail "the refused write is listed"
 
 echo "with one etcd member down writes go on; with two they are refused (exit 6) and signing goes on"
 stop_etcd_member 1
