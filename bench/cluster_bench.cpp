@@ -101,16 +101,16 @@ void wait_for(const std::string& socket) {
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
 }
 
-// key.generate at `at`, replacing what is there: one commit. ok; busy when another node committed
-// first, or unavailable when it was queued behind such a commit, while the node restarts its state
-// (both: try again); anything else ends the benchmark.
+// key.generate at `at`, replacing what is there: one commit. ok; conflict when another node
+// committed first every time the node sent it, or unavailable when it was queued behind such a
+// commit while the node restarts its state (both: try again); anything else ends the benchmark.
 Errc commit(wire::Client& client, const vault::Location& at) {
   const auto request =
       actors::wire::encode_request(actors::GenerateKey{at, vault::KeyType::ed25519, vault::Overwrite::replace, 0});
   auto answer = client.call(request.value().view());
   const Status outcome =
       answer.ok() ? actors::wire::decode_answer<actors::GenerateKey>(answer->view()).status() : answer.status();
-  if (!outcome.ok() && outcome.code() != Errc::busy && outcome.code() != Errc::unavailable) {
+  if (!outcome.ok() && outcome.code() != Errc::conflict && outcome.code() != Errc::unavailable) {
     fmt::print(stderr, "bench_cluster: a commit failed: {}\n", outcome.message());
     std::abort();
   }
@@ -133,7 +133,7 @@ std::vector<double> commit_latencies(const std::string& socket) {
 
 struct Written {
   double per_second = 0;
-  double refused_share = 0;  // of the tries, refused (busy or unavailable: see commit)
+  double refused_share = 0;  // of the tries, refused (conflict or unavailable: see commit)
 };
 
 // kWriters writers, spread over `sockets`, each committing one at a time for kWriteSeconds.

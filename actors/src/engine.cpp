@@ -2207,6 +2207,15 @@ follower_actor::behavior_type follower(caf::stateful_actor<FollowerState, follow
 
 // ---- the supervisor: the entry point, restarts what fails
 
+// A request of a cluster's node that the vault actor refused because another node appended
+// first, or that it never saw (it stopped first): it changed nothing, so the supervisor sends it
+// again once the state has caught up, a few times.
+struct RefusedRequest {
+  Envelope envelope;
+  caf::typed_response_promise<Reply> promise;
+  int tries = 0;
+};
+
 struct SupervisorState {
   std::shared_ptr<ReopenKeys> reopen_keys;
   EngineOptions options;
@@ -2218,6 +2227,8 @@ struct SupervisorState {
   int core_down = 0;     // of the vault and snapshot actors, during a restart
   bool rewrite = false;  // whether the restart rewrites the file (see on_down)
   EngineStats stats;
+  std::vector<RefusedRequest> refused;  // to send again (send_until_placed)
+  bool retry_scheduled = false;
   static const char* name;
 };
 const char* SupervisorState::name = "stronghold.supervisor";
@@ -2259,6 +2270,9 @@ void stop(SupervisorSelf self, const caf::error& reason) {
     self->demonitor(signer.address());
     self->send_exit(signer, reason);
   }
+  for (RefusedRequest& request : children.refused)
+    request.promise.deliver(reason);
+  children.refused.clear();
   self->quit(reason);
 }
 
@@ -2266,6 +2280,50 @@ void stop(SupervisorSelf self, const caf::error& reason) {
 void announce_restart(SupervisorSelf self, std::string what) {
   if (const auto& events = self->state.options.events; events != nullptr && events->watched())
     events->publish(Event{now_ms(), EventType::actor_restarted, {}, {}, {}, std::move(what)});
+}
+
+// How many times a request refused for a conflict is sent, in all, and how long the supervisor
+// waits for the follower before it sends such requests again anyway. After a conflict the state
+// restarts from its file, and the follower brings the other node's entries within one read of
+// etcd (milliseconds); a request sent before that stages on the old chain and loses again.
+constexpr int kConflictTries = 6;
+constexpr auto kConflictWait = std::chrono::milliseconds(50);
+
+// Whether a request failed in a way that says it changed nothing and may simply be sent again:
+// another node appended first (the transaction put nothing), or the vault actor stopped before
+// it took the request (CAF bounced it from the mailbox).
+bool sent_again_is_safe(const caf::error& failure) {
+  return failure == caf::sec::request_receiver_down || to_status(failure).code() == Errc::conflict;
+}
+
+void send_until_placed(SupervisorSelf self, RefusedRequest request);
+
+// Sends every refused request again, to the vault actor as it is now.
+void send_refused_again(SupervisorSelf self) {
+  auto refused = std::exchange(self->state.refused, {});
+  for (RefusedRequest& request : refused)
+    send_until_placed(self, std::move(request));
+}
+
+// In a cluster: sends a request to the vault actor and answers with its reply, or, when the
+// vault refused it because another node came first, keeps it to send again (send_refused_again:
+// when the follower has brought entries, or after kConflictWait), at most kConflictTries times
+// in all. A client sees a conflict only when its request lost that often.
+void send_until_placed(SupervisorSelf self, RefusedRequest request) {
+  ++request.tries;
+  self->request(self->state.vault, caf::infinite, request.envelope)
+      .then([promise = request.promise](Reply& reply) mutable { promise.deliver(std::move(reply)); },
+            [self, request](caf::error& failure) mutable {
+              if (request.tries >= kConflictTries || !sent_again_is_safe(failure)) {
+                request.promise.deliver(std::move(failure));
+                return;
+              }
+              self->state.refused.push_back(std::move(request));
+              if (!self->state.retry_scheduled) {
+                self->state.retry_scheduled = true;
+                self->delayed_send(self, kConflictWait, retry_atom::value);
+              }
+            });
 }
 
 void on_down(SupervisorSelf self, const caf::down_msg& down) {
@@ -2292,7 +2350,7 @@ void on_down(SupervisorSelf self, const caf::down_msg& down) {
   // where rewriting it whole would cost its size at every write refused during an outage.
   const Errc reason = to_status(down.reason).code();
   if (!state.options.shared_journal ||
-      (reason != Errc::busy && reason != Errc::unavailable && reason != Errc::invalid_argument))
+      (reason != Errc::conflict && reason != Errc::unavailable && reason != Errc::invalid_argument))
     state.rewrite = true;
   // The vault actor and the snapshot actor restart together, from the file, once both are down
   // (the old state must have released the file's lock).
@@ -2319,6 +2377,18 @@ void on_down(SupervisorSelf self, const caf::down_msg& down) {
   announce_restart(self, "the vault and snapshot actors, from the file");
 }
 
+// A request for the vault actor: in a cluster, sent again when another node's write refused it
+// (send_until_placed), except signatures, which write nothing; otherwise handed on.
+caf::result<Reply> to_vault(SupervisorSelf self, Envelope&& envelope) {
+  const bool signs = envelope.kind == RequestKind::Sign || envelope.kind == RequestKind::SignEcdsa ||
+                     envelope.kind == RequestKind::SignBatch || envelope.kind == RequestKind::SignSchnorr;
+  if (!self->state.options.shared_journal || signs)
+    return self->delegate(self->state.vault, std::move(envelope));
+  auto promise = self->make_response_promise<Reply>();
+  send_until_placed(self, RefusedRequest{std::move(envelope), promise, 0});
+  return promise;
+}
+
 supervisor_actor::behavior_type supervisor(SupervisorSelf self,
                                            const std::shared_ptr<std::unique_ptr<snapshot::Snapshot>>& snapshot,
                                            std::shared_ptr<ReopenKeys> reopen_keys, const EngineOptions& options) {
@@ -2335,19 +2405,32 @@ supervisor_actor::behavior_type supervisor(SupervisorSelf self,
   self->set_down_handler([self](caf::down_msg& down) { on_down(self, down); });
   self->set_exit_handler([self](caf::exit_msg& exit) { stop(self, exit.reason); });
   return {
-      [self](Envelope& envelope) -> caf::delegated<Reply> {
+      [self](Envelope& envelope) -> caf::result<Reply> {
         if (is_identity_request(envelope.kind))
           return self->delegate(self->state.identity, std::move(envelope));
-        return self->delegate(self->state.vault, std::move(envelope));
+        return to_vault(self, std::move(envelope));
       },
-      [self](vault_atom, Envelope& envelope) -> caf::delegated<Reply> {
-        return self->delegate(self->state.vault, std::move(envelope));
-      },
+      [self](vault_atom, Envelope& envelope) { return to_vault(self, std::move(envelope)); },
       [self](material_atom a, Location& l) { return self->delegate(self->state.vault, a, std::move(l)); },
       [self](settle_atom a) { return self->delegate(self->state.vault, a); },
       [self](stats_atom) { return self->state.stats; },
-      [self](receive_atom a, std::vector<SharedEntry>& entries) {
-        return self->delegate(self->state.vault, a, std::move(entries));
+      [self](receive_atom a, std::vector<SharedEntry>& entries) -> caf::result<std::uint64_t> {
+        if (self->state.refused.empty())
+          return self->delegate(self->state.vault, a, std::move(entries));
+        // Requests wait to be sent again on top of what these entries bring.
+        auto promise = self->make_response_promise<std::uint64_t>();
+        self->request(self->state.vault, caf::infinite, a, std::move(entries))
+            .then(
+                [self, promise](std::uint64_t next) mutable {
+                  promise.deliver(next);
+                  send_refused_again(self);
+                },
+                [promise](caf::error& failure) mutable { promise.deliver(std::move(failure)); });
+        return promise;
+      },
+      [self](retry_atom) {
+        self->state.retry_scheduled = false;
+        send_refused_again(self);
       },
       [self](children_atom) {
         auto& children = self->state;

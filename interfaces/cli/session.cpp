@@ -41,10 +41,8 @@ std::string hint(const Status& status) {
   // A node of a cluster refuses writes it cannot append to etcd's journal (strongholdd --cluster).
   if (status.message().starts_with("etcd at "))
     return "a majority of the cluster's etcd members must run for writes; signing goes on meanwhile";
-  if (status.message().find("first; try again") != std::string::npos ||
-      status.message().find("moved past entry") != std::string::npos)
-    return "another node of the cluster wrote at the same moment: send it again";
   switch (status.code()) {
+    case Errc::conflict: return "another node of the cluster wrote at the same moment: send it again";
     case Errc::wrong_password: return "check the password (--password-file or STRONGHOLD_PASSWORD)";
     case Errc::not_found: return "run 'stronghold list' to see what is stored";
     case Errc::did_not_found: return "run 'stronghold did list' to see the DIDs";

@@ -349,9 +349,9 @@ Status EtcdJournal::append(std::span<const snapshot::StagedEntry> entries) {
     const ByteView ours = first.bytes();
     if (bytes.size() == ours.size() && std::equal(bytes.begin(), bytes.end(), ours.begin()))
       return {};
-    return Status(Errc::busy, "another node appended entry " + std::to_string(sequence) + " first; try again");
+    return Status(Errc::conflict, "another node appended entry " + std::to_string(sequence) + " first");
   }
-  return Status(Errc::busy, "the cluster's journal moved past entry " + std::to_string(sequence) + "; try again");
+  return Status(Errc::conflict, "the cluster's journal moved past entry " + std::to_string(sequence));
 }
 
 Result<std::vector<actors::SharedEntry>> EtcdJournal::read(std::uint64_t from, std::chrono::milliseconds wait,

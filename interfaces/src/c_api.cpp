@@ -36,6 +36,7 @@ static_assert(static_cast<int>(Errc::did_not_found) == STRONGHOLD_DID_NOT_FOUND,
 static_assert(static_cast<int>(Errc::denied) == STRONGHOLD_DENIED, "the C status codes follow Errc");
 static_assert(static_cast<int>(Errc::pending_approval) == STRONGHOLD_PENDING_APPROVAL,
               "the C status codes follow Errc");
+static_assert(static_cast<int>(Errc::conflict) == STRONGHOLD_CONFLICT, "the C status codes follow Errc");
 static_assert(static_cast<int>(Errc::internal) == STRONGHOLD_INTERNAL, "the C status codes follow Errc");
 static_assert(STRONGHOLD_WIRE_VERSION == stronghold::actors::wire::kVersion, "the C header names the wire version");
 

@@ -87,6 +87,7 @@ int exit_code(Errc code) noexcept {
     case Errc::expired:
     case Errc::already_exists: return kInvalidInput;
     case Errc::busy:
+    case Errc::conflict:
     case Errc::unavailable:
     case Errc::timeout: return kBusy;
     case Errc::io_error: return kIoError;

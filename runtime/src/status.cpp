@@ -26,6 +26,7 @@ std::string_view errc_name(Errc code) noexcept {
     case Errc::did_not_found: return "did_not_found";
     case Errc::denied: return "denied";
     case Errc::pending_approval: return "pending_approval";
+    case Errc::conflict: return "conflict";
   }
   return "unknown";
 }

@@ -57,6 +57,7 @@ enum {
   STRONGHOLD_DID_NOT_FOUND = 17,
   STRONGHOLD_DENIED = 18,           /* refused by a policy: the error text names the rule */
   STRONGHOLD_PENDING_APPROVAL = 19, /* waits for approvals: the error text names the request id and digest */
+  STRONGHOLD_CONFLICT = 20,         /* another node of a cluster appended first: nothing changed, send it again */
   STRONGHOLD_BUFFER_TOO_SMALL = 100
 };
 

@@ -67,7 +67,10 @@ using supervisor_actor =
                          // Entries of the shared journal (shared_journal.hpp) for
                          // the vault actor to apply, in order: answered with the
                          // sequence number of the entry it needs next.
-                         caf::replies_to<receive_atom, std::vector<SharedEntry>>::with<std::uint64_t>>;
+                         caf::replies_to<receive_atom, std::vector<SharedEntry>>::with<std::uint64_t>,
+                         // Sends again the requests refused because another node appended
+                         // first (a timer's, in a cluster).
+                         caf::reacts_to<retry_atom>>;
 
 // A signer signs with the material the vault actor hands it and answers the requester directly.
 using signer_actor = caf::typed_actor<caf::replies_to<vault::SigningMaterial, Sign>::with<Reply>,

@@ -69,7 +69,8 @@ using released_atom = caf::atom_constant<caf::atom("released")>;
 using receive_atom = caf::atom_constant<caf::atom("receive")>;    // entries of the shared journal
 using received_atom = caf::atom_constant<caf::atom("received")>;  // one of them, applied: to the file
 using follow_atom = caf::atom_constant<caf::atom("follow")>;
-using view_atom = caf::atom_constant<caf::atom("view")>;  // the shared journal's view of the cluster
+using retry_atom = caf::atom_constant<caf::atom("retry")>;  // requests another node's write refused
+using view_atom = caf::atom_constant<caf::atom("view")>;    // the shared journal's view of the cluster
 
 // caf::error in the "stronghold" category, with the Status message as context.
 caf::error to_error(const Status& status);

@@ -40,8 +40,8 @@ class SharedJournal {
   virtual Status attach(const std::array<std::uint8_t, 16>& file_id, const snapshot::ChainPosition& position) = 0;
   // Appends `entries` (at least one; each follows the one before it) if the shared chain still
   // ends where the first follows: all of them or none. ok only once they are durable wherever the
-  // journal keeps them. busy when another engine's entry came first (nothing was appended: stage
-  // again on top of it); unavailable or timeout when the journal cannot be reached or has no
+  // journal keeps them. conflict when another engine's entry came first (nothing was appended:
+  // stage again on top of it); unavailable or timeout when the journal cannot be reached or has no
   // quorum (they may or may not be there: following the journal tells).
   virtual Status append(std::span<const snapshot::StagedEntry> entries) = 0;
   // The entries from sequence `from` on, in order and without gaps, at most `max_bytes` of them

@@ -34,9 +34,10 @@ enum class Errc : std::uint8_t {
   did_not_found,     // an identity (DID) the storage does not hold
   denied,            // refused by a policy (the message names the rule)
   pending_approval,  // waits for M approvals (the message names the pending request's id and digest)
+  conflict,          // another node of a cluster appended first: nothing changed, send it again
 };
 // The highest code: a number above it is no Errc (the wire and the C ABI check this).
-inline constexpr Errc kLastErrc = Errc::pending_approval;
+inline constexpr Errc kLastErrc = Errc::conflict;
 
 std::string_view errc_name(Errc code) noexcept;
 
