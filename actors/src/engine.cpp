@@ -263,18 +263,20 @@ caf::error fail_writer(WriterSelf self, const Status& failure) {
   return reason;
 }
 
-void flush(WriterSelf self) {
+// False when the sync failed (the actor stops, and answers everyone: see fail_writer).
+bool flush(WriterSelf self) {
   auto& state = self->state;
   state.flush_scheduled = false;
   if (state.durability != snapshot::Durability::none && !state.waiting.empty()) {
     if (Status synced = state.journal->sync(); !synced.ok()) {
       fail_writer(self, synced);
-      return;
+      return false;
     }
   }
   for (auto& promise : state.waiting)
     promise.deliver(caf::ok_atom::value);
   state.waiting.clear();
+  return true;
 }
 
 // Closes the replaced file's handle on a thread of its own: the close frees the blocks of the
@@ -398,8 +400,10 @@ bool ship(WriterSelf self) {
       return false;
     }
     if (Status appended = state.shared->append(batch); !appended.ok()) {
-      flush(self);
-      fail_writer(self, appended);
+      // What the file took before is answered first; a failed sync stops the actor with its own
+      // reason, which must not become the journal's (on_down rewrites the file only after it).
+      if (flush(self))
+        fail_writer(self, appended);
       return false;
     }
     for (; done < end; ++done) {
@@ -450,7 +454,8 @@ snapshot_actor::behavior_type snapshot_writer(WriterSelf self, const std::shared
       [self](replace_atom, const snapshot::Image& image) -> caf::result<caf::ok_atom> {
         if (!ship(self))  // earlier entries first
           return to_error(Status(Errc::unavailable, "the shared journal refused an earlier entry"));
-        flush(self);
+        if (!flush(self))  // the actor stops: nothing more is written
+          return to_error(Status(Errc::io_error, "a sync of the journal failed"));
         if (Status replaced = self->state.journal->replace(image); !replaced.ok())
           return fail_writer(self, replaced);
         close_elsewhere(self->state.journal->take_retired());
@@ -464,7 +469,8 @@ snapshot_actor::behavior_type snapshot_writer(WriterSelf self, const std::shared
       [self](sync_atom) -> caf::result<caf::ok_atom> {
         if (!ship(self))
           return to_error(Status(Errc::unavailable, "the shared journal refused an earlier entry"));
-        flush(self);
+        if (!flush(self))
+          return to_error(Status(Errc::io_error, "a sync of the journal failed"));
         if (Status synced = self->state.journal->sync(); !synced.ok())
           return fail_writer(self, synced);
         return caf::ok_atom::value;
@@ -2207,13 +2213,13 @@ follower_actor::behavior_type follower(caf::stateful_actor<FollowerState, follow
 
 // ---- the supervisor: the entry point, restarts what fails
 
-// A request of a cluster's node that the vault actor refused because another node appended
-// first, or that it never saw (it stopped first): it changed nothing, so the supervisor sends it
-// again once the state has caught up, a few times.
-struct RefusedRequest {
+// A request for the vault actor of a cluster's node, which the supervisor sends and answers
+// itself: when another node appended first, or the restarting state never took it, it changed
+// nothing, and the supervisor sends it again once the state has caught up (send_to_vault).
+struct VaultRequest {
   Envelope envelope;
   caf::typed_response_promise<Reply> promise;
-  int tries = 0;
+  int tries = 0;  // sends so far
 };
 
 struct SupervisorState {
@@ -2227,7 +2233,12 @@ struct SupervisorState {
   int core_down = 0;     // of the vault and snapshot actors, during a restart
   bool rewrite = false;  // whether the restart rewrites the file (see on_down)
   EngineStats stats;
-  std::vector<RefusedRequest> refused;  // to send again (send_until_placed)
+  // By order of arrival, so that one sent again never overtakes a later one (a DID's requests
+  // must stay in order, identity.cpp): sent and not answered yet, and refused, to send again.
+  std::map<std::uint64_t, VaultRequest> in_flight;
+  std::map<std::uint64_t, VaultRequest> refused;
+  std::uint64_t arrivals = 0;
+  std::uint64_t follower_next = 0;  // the entry the state needed at the follower's last hand-over
   bool retry_scheduled = false;
   static const char* name;
 };
@@ -2270,9 +2281,11 @@ void stop(SupervisorSelf self, const caf::error& reason) {
     self->demonitor(signer.address());
     self->send_exit(signer, reason);
   }
-  for (RefusedRequest& request : children.refused)
-    request.promise.deliver(reason);
-  children.refused.clear();
+  for (auto* requests : {&children.in_flight, &children.refused}) {
+    for (auto& [arrival, request] : *requests)
+      request.promise.deliver(reason);
+    requests->clear();
+  }
   self->quit(reason);
 }
 
@@ -2296,34 +2309,48 @@ bool sent_again_is_safe(const caf::error& failure) {
   return failure == caf::sec::request_receiver_down || to_status(failure).code() == Errc::conflict;
 }
 
-void send_until_placed(SupervisorSelf self, RefusedRequest request);
+void refused_or_failed(SupervisorSelf self, std::uint64_t arrival, caf::error& failure);
 
-// Sends every refused request again, to the vault actor as it is now.
-void send_refused_again(SupervisorSelf self) {
-  auto refused = std::exchange(self->state.refused, {});
-  for (RefusedRequest& request : refused)
-    send_until_placed(self, std::move(request));
-}
-
-// In a cluster: sends a request to the vault actor and answers with its reply, or, when the
-// vault refused it because another node came first, keeps it to send again (send_refused_again:
-// when the follower has brought entries, or after kConflictWait), at most kConflictTries times
-// in all. A client sees a conflict only when its request lost that often.
-void send_until_placed(SupervisorSelf self, RefusedRequest request) {
+// Sends a request to the vault actor as it is now; the supervisor answers it (refused_or_failed).
+void send_to_vault(SupervisorSelf self, std::uint64_t arrival, VaultRequest request) {
   ++request.tries;
   self->request(self->state.vault, caf::infinite, request.envelope)
-      .then([promise = request.promise](Reply& reply) mutable { promise.deliver(std::move(reply)); },
-            [self, request](caf::error& failure) mutable {
-              if (request.tries >= kConflictTries || !sent_again_is_safe(failure)) {
-                request.promise.deliver(std::move(failure));
-                return;
-              }
-              self->state.refused.push_back(std::move(request));
-              if (!self->state.retry_scheduled) {
-                self->state.retry_scheduled = true;
-                self->delayed_send(self, kConflictWait, retry_atom::value);
-              }
-            });
+      .then(
+          [self, arrival](Reply& reply) {
+            if (auto sent = self->state.in_flight.extract(arrival))
+              sent.mapped().promise.deliver(std::move(reply));
+          },
+          [self, arrival](caf::error& failure) { refused_or_failed(self, arrival, failure); });
+  self->state.in_flight.emplace(arrival, std::move(request));
+}
+
+// Sends every refused request again, in the order they came. Not while the state restarts: they
+// would only bounce off the old one.
+void send_refused_again(SupervisorSelf self) {
+  if (self->state.core_down != 0)
+    return;
+  auto refused = std::exchange(self->state.refused, {});
+  for (auto& [arrival, request] : refused)
+    send_to_vault(self, arrival, std::move(request));
+}
+
+// A request the vault actor failed: kept to send again when it changed nothing and has tries
+// left (when the follower has brought entries, or after kConflictWait), answered otherwise. A
+// client sees a conflict only when its request lost kConflictTries times.
+void refused_or_failed(SupervisorSelf self, std::uint64_t arrival, caf::error& failure) {
+  auto& state = self->state;
+  auto sent = state.in_flight.extract(arrival);
+  if (!sent)
+    return;
+  if (sent.mapped().tries >= kConflictTries || !sent_again_is_safe(failure)) {
+    sent.mapped().promise.deliver(std::move(failure));
+    return;
+  }
+  state.refused.insert(std::move(sent));
+  if (!state.retry_scheduled) {
+    state.retry_scheduled = true;
+    self->delayed_send(self, kConflictWait, retry_atom::value);
+  }
 }
 
 void on_down(SupervisorSelf self, const caf::down_msg& down) {
@@ -2377,15 +2404,33 @@ void on_down(SupervisorSelf self, const caf::down_msg& down) {
   announce_restart(self, "the vault and snapshot actors, from the file");
 }
 
+// Whether a request only signs: it writes nothing, so another node's write cannot refuse it.
+bool only_signs(RequestKind kind) {
+  switch (kind) {
+    case RequestKind::Sign:
+    case RequestKind::SignEcdsa:
+    case RequestKind::SignBatch:
+    case RequestKind::SignSchnorr:
+    case RequestKind::SignKeccak:
+    case RequestKind::DidKeySign: return true;
+    default: return false;
+  }
+}
+
 // A request for the vault actor: in a cluster, sent again when another node's write refused it
-// (send_until_placed), except signatures, which write nothing; otherwise handed on.
+// (send_to_vault), except signatures; otherwise handed on. While refused requests wait, a new
+// one waits behind them.
 caf::result<Reply> to_vault(SupervisorSelf self, Envelope&& envelope) {
-  const bool signs = envelope.kind == RequestKind::Sign || envelope.kind == RequestKind::SignEcdsa ||
-                     envelope.kind == RequestKind::SignBatch || envelope.kind == RequestKind::SignSchnorr;
-  if (!self->state.options.shared_journal || signs)
-    return self->delegate(self->state.vault, std::move(envelope));
+  auto& state = self->state;
+  if (!state.options.shared_journal || only_signs(envelope.kind))
+    return self->delegate(state.vault, std::move(envelope));
   auto promise = self->make_response_promise<Reply>();
-  send_until_placed(self, RefusedRequest{std::move(envelope), promise, 0});
+  VaultRequest request{std::move(envelope), promise, 0};
+  const std::uint64_t arrival = ++state.arrivals;
+  if (state.refused.empty())
+    send_to_vault(self, arrival, std::move(request));
+  else
+    state.refused.emplace(arrival, std::move(request));
   return promise;
 }
 
@@ -2423,14 +2468,20 @@ supervisor_actor::behavior_type supervisor(SupervisorSelf self,
             .then(
                 [self, promise](std::uint64_t next) mutable {
                   promise.deliver(next);
-                  send_refused_again(self);
+                  if (next > std::exchange(self->state.follower_next, next))
+                    send_refused_again(self);
                 },
                 [promise](caf::error& failure) mutable { promise.deliver(std::move(failure)); });
         return promise;
       },
       [self](retry_atom) {
-        self->state.retry_scheduled = false;
+        auto& state = self->state;
+        state.retry_scheduled = false;
         send_refused_again(self);
+        if (!state.refused.empty()) {  // the state restarts still
+          state.retry_scheduled = true;
+          self->delayed_send(self, kConflictWait, retry_atom::value);
+        }
       },
       [self](children_atom) {
         auto& children = self->state;

@@ -19,7 +19,9 @@ declare -A node_pid=()
 relay_pid=
 cleanup() {
   local node
-  [ -n "$relay_pid" ] && kill -9 "$relay_pid" 2>/dev/null
+  if [ -n "$relay_pid" ]; then
+    kill -9 "$relay_pid" 2>/dev/null || true
+  fi
   for node in "${!node_pid[@]}"; do
     kill -9 "${node_pid[$node]}" 2>/dev/null || true
   done
@@ -169,8 +171,10 @@ done
 
 echo "a node cut off from etcd refuses writes rather than diverge, signs on, and catches up when healed"
 # Node c reaches etcd's members only through a relay: killing the relay is the partition (its
-# connections reset, new ones refused); a new relay on the same ports heals it.
-relay_to_etcd() {  # relay_to_etcd PORT PORT PORT (0: any free port)
+# connections reset, new ones refused); a new relay on the same ports heals it. The ports are the
+# free ones of etcd's block, below the range the kernel picks outgoing ports from, so that no
+# connection takes one while the relay is down.
+relay_to_etcd() {  # relay_to_etcd PORT PORT PORT
   "$relay" "$1:${ETCD_CLIENT_PORTS[1]}" "$2:${ETCD_CLIENT_PORTS[2]}" "$3:${ETCD_CLIENT_PORTS[3]}" \
     >"$dir/relay.ports" 2>>"$dir/relay.log" &
   relay_pid=$!
@@ -180,8 +184,8 @@ relay_to_etcd() {  # relay_to_etcd PORT PORT PORT (0: any free port)
   done
   fail "the relay did not start"
 }
-relay_to_etcd 0 0 0
-read -r -a relay_ports <"$dir/relay.ports"
+relay_ports=($((ETCD_CLIENT_PORTS[1] + 6)) $((ETCD_CLIENT_PORTS[1] + 7)) $((ETCD_CLIENT_PORTS[1] + 8)))
+relay_to_etcd "${relay_ports[@]}"
 node_cluster[c]="http://127.0.0.1:${relay_ports[0]},http://127.0.0.1:${relay_ports[1]},http://127.0.0.1:${relay_ports[2]}"
 start_node c
 eventually c key public --at w/b40 || fail "node c, started from the first copy, never caught up"
@@ -193,6 +197,8 @@ on c key generate --type ed25519 --at w/cut-off 2>"$dir/cut-off.txt" || rc=$?
 grep -q etcd "$dir/cut-off.txt" || fail "the refusal does not name etcd: $(cat "$dir/cut-off.txt")"
 [ "$(on c sign --at w/first --hex 00ff)" = "$(on a sign --at w/first --hex 00ff)" ] || fail "node c stopped signing"
 write a key generate --type ed25519 --at w/while-cut-off || fail "a write through node a failed"
+eventually b key public --at w/while-cut-off || fail "node b never got w/while-cut-off"
+sleep 1  # what a node that reached etcd would have by now
 ! on c key public --at w/while-cut-off >/dev/null 2>&1 || fail "node c got an entry while cut off"
 relay_to_etcd "${relay_ports[@]}"
 eventually c key public --at w/while-cut-off || fail "node c never caught up once healed"

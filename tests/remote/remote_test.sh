@@ -137,11 +137,16 @@ for round in 1 2 3; do
   for client in "${clients[@]:3}"; do
     wait "$client" || fail "round $round: a concurrent client failed: $(cat "$dir"/concurrent*)"
   done
-  sleep 1  # the watchers' sessions are open: each sees the next change
-  expect 0 "$cli" --socket "$dir/s.sock" delete --at "w/c$round-1"
+  # Each watcher sees the next deletion once its session is open.
+  for try in $(seq 1 50); do
+    expect 0 "$cli" --socket "$dir/s.sock" key generate --type ed25519 --at "w/c$round-gone$try"
+    expect 0 "$cli" --socket "$dir/s.sock" delete --at "w/c$round-gone$try"
+    [ "$(cat "$dir"/watch[123] | grep -c deleted)" -eq 3 ] && break
+    sleep 0.1
+  done
   for i in 1 2 3; do
     wait "${clients[$((i - 1))]}" || fail "round $round: watcher $i failed: $(cat "$dir/watch$i")"
-    grep -qP "\tdeleted\t.*\tw/c$round-1\t" "$dir/watch$i" || fail "round $round: watcher $i saw: $(cat "$dir/watch$i")"
+    grep -qP "\tdeleted\t.*\tw/c$round-gone" "$dir/watch$i" || fail "round $round: watcher $i saw: $(cat "$dir/watch$i")"
   done
   wait "$refused" "$vanished" || true
 done
