@@ -2281,9 +2281,10 @@ void stop(SupervisorSelf self, const caf::error& reason) {
     self->demonitor(signer.address());
     self->send_exit(signer, reason);
   }
+  const caf::error failure = reason ? reason : to_error(Status(Errc::unavailable, "the engine stopped"));
   for (auto* requests : {&children.in_flight, &children.refused}) {
     for (auto& [arrival, request] : *requests)
-      request.promise.deliver(reason);
+      request.promise.deliver(failure);
     requests->clear();
   }
   self->quit(reason);
@@ -2404,15 +2405,15 @@ void on_down(SupervisorSelf self, const caf::down_msg& down) {
   announce_restart(self, "the vault and snapshot actors, from the file");
 }
 
-// Whether a request only signs: it writes nothing, so another node's write cannot refuse it.
+// Whether a request only signs: it writes nothing, so another node's write cannot refuse it. A
+// DID's signature is not among them: it keeps its place among the DID's other requests.
 bool only_signs(RequestKind kind) {
   switch (kind) {
     case RequestKind::Sign:
     case RequestKind::SignEcdsa:
     case RequestKind::SignBatch:
     case RequestKind::SignSchnorr:
-    case RequestKind::SignKeccak:
-    case RequestKind::DidKeySign: return true;
+    case RequestKind::SignKeccak: return true;
     default: return false;
   }
 }
