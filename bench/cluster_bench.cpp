@@ -7,6 +7,8 @@
 //     the strongholdd alone (appended to its file and synced).
 //   - Commits per second with 8 writers: on one node, across both nodes (whose commits conflict:
 //     one of two at once is refused busy), and on the strongholdd alone.
+// With --etcd-tls, etcd's members serve clients over TLS only, with client certificates
+// (scripts/tls-certs.sh), and the nodes reach them through https://.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -16,6 +18,7 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -63,7 +66,8 @@ struct Etcd {
   int input = -1;
   std::string endpoints;
 
-  explicit Etcd(const std::filesystem::path& dir) {
+  // `certificates`: a folder of scripts/tls-certs.sh's for members over TLS; empty for plain HTTP.
+  Etcd(const std::filesystem::path& dir, const std::string& certificates) {
     int to_shell[2], from_shell[2];
     if (::pipe(to_shell) != 0 || ::pipe(from_shell) != 0)
       std::abort();
@@ -74,9 +78,9 @@ struct Etcd {
       for (const int fd : {to_shell[0], to_shell[1], from_shell[0], from_shell[1]})
         ::close(fd);
       const std::string script = fmt::format(
-          "source '{}/etcd-members.sh' && start_etcd_members '{}' >&2 && echo \"$ETCD_ENDPOINTS\" && read -r _; "
-          "stop_etcd_members",
-          STRONGHOLD_SCRIPTS_DIR, dir.string());
+          "TLS_FOR_ETCD='{}'; source '{}/etcd-members.sh' && start_etcd_members '{}' >&2 && "
+          "echo \"$ETCD_ENDPOINTS\" && read -r _; stop_etcd_members",
+          certificates, STRONGHOLD_SCRIPTS_DIR, dir.string());
       ::execlp("bash", "bash", "-c", script.c_str(), static_cast<char*>(nullptr));
       ::_exit(127);
     }
@@ -166,10 +170,25 @@ double percentile(std::vector<double> values, double share) {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  const bool tls = argc == 2 && std::string_view(argv[1]) == "--etcd-tls";
+  if (argc > 2 || (argc == 2 && !tls)) {
+    (void)std::fprintf(stderr, "usage: bench_cluster [--etcd-tls]\n");
+    return 2;
+  }
   const std::filesystem::path dir = std::filesystem::absolute("bench-data/cluster");
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
+  const std::string certificates = tls ? (dir / "certs").string() : "";
+  if (tls) {
+    const pid_t made = spawn({fmt::format("{}/tls-certs.sh", STRONGHOLD_SCRIPTS_DIR), certificates, "etcd", "a", "b"},
+                             (dir / "certs.log").string());
+    int status = 0;
+    if (::waitpid(made, &status, 0) != made || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+      (void)std::fprintf(stderr, "bench_cluster: scripts/tls-certs.sh failed (see %s)\n", (dir / "certs.log").c_str());
+      return 1;
+    }
+  }
   EngineOptions options;
   options.snapshot.kdf = snapshot::KdfPreset::fast;
   {
@@ -180,7 +199,7 @@ int main() {
   std::filesystem::copy_file(dir / "a.stronghold", dir / "b.stronghold");
   std::filesystem::copy_file(dir / "a.stronghold", dir / "alone.stronghold");
   std::ofstream((dir / "password").string()) << "b\n";
-  std::optional<Etcd> etcd(std::in_place, dir / "etcd");
+  std::optional<Etcd> etcd(std::in_place, dir / "etcd", certificates);
   const auto socket = [&](const char* name) { return (dir / fmt::format("{}.sock", name)).string(); };
   const auto daemon = [&](const char* name, const char* core, bool node) {
     std::vector<std::string> words = {"taskset",
@@ -195,6 +214,10 @@ int main() {
                                       (dir / "password").string()};
     if (node)
       words.insert(words.end(), {"--cluster", etcd->endpoints, "--node-name", name});
+    if (node && tls)
+      words.insert(words.end(),
+                   {"--etcd-ca", certificates + "/ca.pem", "--etcd-cert", fmt::format("{}/{}.pem", certificates, name),
+                    "--etcd-key", fmt::format("{}/{}.key", certificates, name)});
     return spawn(words, (dir / fmt::format("{}.log", name)).string());
   };
   const pid_t a = daemon("a", "0", true);
@@ -215,7 +238,8 @@ int main() {
   const Written on_both = write_rate({socket("a"), socket("b")});
   const Written written_alone = write_rate({socket("alone")});
 
-  fmt::print("a cluster of 2 strongholdd nodes, each pinned to one core, and 3 etcd members on this machine\n");
+  fmt::print("a cluster of 2 strongholdd nodes, each pinned to one core, and 3 etcd members on this machine{}\n",
+             tls ? ", over TLS" : "");
   fmt::print("  signing, batches of 64, {} connections, median of {} interleaved rounds:\n", kConnections, kRounds);
   fmt::print("    1 node                      {:>9.0f}/s\n", median(one));
   fmt::print("    2 nodes                     {:>9.0f}/s = {:.2f} x 1 node (rounds {:.2f}..{:.2f})\n", median(two),

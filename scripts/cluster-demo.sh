@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the project if needed, then shows a cluster on one machine: three etcd members and two
-# strongholdd nodes on loopback, all in a temporary folder, the nodes reached over mutual TLS with
-# throw-away certificates (scripts/tls-certs.sh). A key made on one node signs on the other; a node is killed in the middle of writes and loses nothing it acknowledged; etcd loses
+# strongholdd nodes on loopback, all in a temporary folder, the nodes and etcd reached over mutual
+# TLS with throw-away certificates (scripts/tls-certs.sh). A key made on one node signs on the other; a node is killed in the middle of writes and loses nothing it acknowledged; etcd loses
 # one member and writes go on. Then everything stops and the folder is removed. Installs missing
 # Debian packages (etcd among them).
 set -euo pipefail
@@ -39,7 +39,8 @@ node() { "$bin/stronghold" --remote "127.0.0.1:${node_port[$1]}" $(tls client) "
 start_node() {
   : >"$dir/$1.log"
   "$bin/strongholdd" --snapshot "$dir/$1.stronghold" --socket "$dir/$1.sock" --cluster "$ETCD_ENDPOINTS" \
-    --node-name "$1" --listen 127.0.0.1:0 $(tls "$1") >>"$dir/$1.log" 2>&1 &
+    --node-name "$1" --listen 127.0.0.1:0 $(tls "$1") \
+    --etcd-ca "$dir/certs/ca.pem" --etcd-cert "$dir/certs/$1.pem" --etcd-key "$dir/certs/$1.key" >>"$dir/$1.log" 2>&1 &
   node_pid[$1]=$!
   for _ in $(seq 1 100); do
     node_port[$1]=$(sed -n 's/.*listens on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$dir/$1.log")
@@ -59,17 +60,19 @@ until_there() {  # waits until node $1 has the key at $2
   exit 1
 }
 
-say "three etcd members on loopback"
+say "three etcd members on loopback, serving clients over TLS only, with client certificates"
+"$STRONGHOLD_ROOT/scripts/tls-certs.sh" "$dir/certs" etcd a b client
+TLS_FOR_ETCD=$dir/certs
 start_etcd_members "$dir/etcd"
 echo "etcd client URLs: $ETCD_ENDPOINTS"
 
 say "one snapshot file, copied for each node; two nodes share its journal through etcd"
-"$STRONGHOLD_ROOT/scripts/tls-certs.sh" "$dir/certs" a b client
 "$bin/stronghold" --snapshot "$dir/a.stronghold" init --kdf fast 2>/dev/null
 cp "$dir/a.stronghold" "$dir/b.stronghold"
 start_node a
 start_node b
 echo "strongholdd --snapshot a.stronghold --socket a.sock --cluster $ETCD_ENDPOINTS \\"
+echo "  --etcd-ca ca.pem --etcd-cert a.pem --etcd-key a.key \\"
 echo "  --node-name a --listen 127.0.0.1:${node_port[a]} --tls-cert a.pem --tls-key a.key --tls-ca ca.pem   (and b)"
 echo "clients: stronghold --remote 127.0.0.1:PORT --tls-cert client.pem --tls-key client.key --tls-ca ca.pem COMMAND"
 

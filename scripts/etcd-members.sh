@@ -5,12 +5,26 @@
 #   stop_etcd_member N        SIGKILLs member N (1..3)
 #   restart_etcd_member N     starts member N again on its data
 #   stop_etcd_members         SIGKILLs every member still running
+# With TLS_FOR_ETCD set (holding ca.pem, etcd.pem and etcd.key, as scripts/tls-certs.sh makes
+# them), members serve clients over TLS only (https://) and ask each for a certificate the CA signed.
+
+_etcd_scheme() { if [ -n "${TLS_FOR_ETCD:-}" ]; then echo https; else echo http; fi; }
+
+_etcd_tls() {  # the options that give a member, or etcdctl, TLS's files
+  [ -n "${TLS_FOR_ETCD:-}" ] || return 0
+  case $1 in
+    member) echo --cert-file "$TLS_FOR_ETCD/etcd.pem" --key-file "$TLS_FOR_ETCD/etcd.key" \
+      --trusted-ca-file "$TLS_FOR_ETCD/ca.pem" --client-cert-auth ;;
+    etcdctl) echo --cacert "$TLS_FOR_ETCD/ca.pem" --cert "$TLS_FOR_ETCD/etcd.pem" --key "$TLS_FOR_ETCD/etcd.key" ;;
+  esac
+}
 
 _etcd_member() {
   local n=$1
-  etcd --name "etcd$n" --data-dir "$_ETCD_DIR/etcd$n" \
-    --listen-client-urls "http://127.0.0.1:${ETCD_CLIENT_PORTS[$n]}" \
-    --advertise-client-urls "http://127.0.0.1:${ETCD_CLIENT_PORTS[$n]}" \
+  # shellcheck disable=SC2046  # the options are words
+  etcd --name "etcd$n" --data-dir "$_ETCD_DIR/etcd$n" $(_etcd_tls member) \
+    --listen-client-urls "$(_etcd_scheme)://127.0.0.1:${ETCD_CLIENT_PORTS[$n]}" \
+    --advertise-client-urls "$(_etcd_scheme)://127.0.0.1:${ETCD_CLIENT_PORTS[$n]}" \
     --listen-peer-urls "http://127.0.0.1:${_ETCD_PEER_PORTS[$n]}" \
     --initial-advertise-peer-urls "http://127.0.0.1:${_ETCD_PEER_PORTS[$n]}" \
     --initial-cluster "$_ETCD_INITIAL" --initial-cluster-state new --initial-cluster-token "stronghold-$$" \
@@ -25,7 +39,9 @@ _etcd_healthy() {
   for n in 1 2 3; do
     kill -0 "${ETCD_PIDS[$n]}" 2>/dev/null || return 1
   done
-  ETCDCTL_API=3 etcdctl --endpoints="$ETCD_ENDPOINTS" --command-timeout=1s endpoint health >/dev/null 2>&1
+  # shellcheck disable=SC2046  # the options are words
+  ETCDCTL_API=3 etcdctl --endpoints="$ETCD_ENDPOINTS" $(_etcd_tls etcdctl) --command-timeout=1s endpoint health \
+    >/dev/null 2>&1
 }
 
 start_etcd_members() {
@@ -42,7 +58,7 @@ start_etcd_members() {
       ETCD_CLIENT_PORTS[$n]=$((base + n))
       _ETCD_PEER_PORTS[$n]=$((base + 3 + n))
       _ETCD_INITIAL+="${_ETCD_INITIAL:+,}etcd$n=http://127.0.0.1:${_ETCD_PEER_PORTS[$n]}"
-      ETCD_ENDPOINTS+="${ETCD_ENDPOINTS:+,}http://127.0.0.1:${ETCD_CLIENT_PORTS[$n]}"
+      ETCD_ENDPOINTS+="${ETCD_ENDPOINTS:+,}$(_etcd_scheme)://127.0.0.1:${ETCD_CLIENT_PORTS[$n]}"
     done
     rm -rf "$_ETCD_DIR"/etcd[123]
     mkdir -p "$_ETCD_DIR"

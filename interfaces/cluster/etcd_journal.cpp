@@ -142,6 +142,8 @@ Status etcd_error(const Endpoint& endpoint, const HttpResponse& response) {
   const Json error = parse_bounded(response.body);
   if (const std::string said = text(error, "error"); !said.empty())
     message = printable(said);
+  else if (!error.is_object() && !response.body.empty())
+    message += ": " + printable(response.body.substr(0, 160));  // "... an HTTP request to an HTTPS server"
   if (const Json& number = member(error, "code"); number.is_number_integer())
     code = number.get<int>();
   // gRPC's codes: 3 invalid argument (a request etcd refuses, such as one over its size limit).
@@ -157,8 +159,8 @@ bool valid_cluster_name(const std::string& name) {
 
 }  // namespace
 
-EtcdJournal::EtcdJournal(EtcdJournalOptions options)
-    : options_(std::move(options)), prefix_("/stronghold/" + options_.cluster + "/") {}
+EtcdJournal::EtcdJournal(EtcdJournalOptions options, std::shared_ptr<const TlsClient> tls)
+    : options_(std::move(options)), http_(std::move(tls)), prefix_("/stronghold/" + options_.cluster + "/") {}
 
 Result<std::shared_ptr<EtcdJournal>> EtcdJournal::make(EtcdJournalOptions options) {
   if (options.endpoints.empty())
@@ -169,7 +171,18 @@ Result<std::shared_ptr<EtcdJournal>> EtcdJournal::make(EtcdJournalOptions option
   if (!valid_cluster_name(options.node_name))
     return Status(Errc::invalid_argument,
                   "a node name is 1 to 64 letters, digits, '-', '_' or '.': " + options.node_name.substr(0, 64));
-  return std::shared_ptr<EtcdJournal>(new EtcdJournal(std::move(options)));
+  const bool tls = options.endpoints.front().tls;
+  if (std::any_of(options.endpoints.begin(), options.endpoints.end(),
+                  [tls](const Endpoint& endpoint) { return endpoint.tls != tls; }))
+    return Status(Errc::invalid_argument, "etcd's endpoints are all https:// or all http://, not both");
+  const remote::TlsFiles& files = options.tls;
+  if (!tls && (!files.ca.empty() || !files.certificate.empty() || !files.key.empty()))
+    return Status(Errc::invalid_argument, "TLS files for etcd go with https:// endpoints");
+  std::shared_ptr<const TlsClient> client;
+  if (tls) {
+    SH_ASSIGN_OR_RETURN(client, TlsClient::make(files));
+  }
+  return std::shared_ptr<EtcdJournal>(new EtcdJournal(std::move(options), std::move(client)));
 }
 
 std::string EtcdJournal::entry_key(std::uint64_t sequence) const {
@@ -189,7 +202,7 @@ Result<EtcdJournal::Answer> EtcdJournal::call(std::string_view path, const std::
   for (std::size_t i = 0; i < count; ++i) {
     const std::size_t at = (first + i) % count;
     const Endpoint& endpoint = options_.endpoints[at];
-    auto response = post(endpoint, path, body, options_.timeout, max_answer);
+    auto response = http_.post(endpoint, path, body, options_.timeout, max_answer);
     if (!response.ok()) {
       failure = Status(response.status().code() == Errc::timeout ? Errc::unavailable : response.status().code(),
                        "etcd at " + endpoint.text() + ": " + response.status().message());
@@ -390,7 +403,7 @@ Result<std::vector<actors::SharedEntry>> EtcdJournal::read(std::uint64_t from, s
   // Only the bytes since the last look are searched (with room for the word to straddle them).
   std::size_t searched = 0;
   const Status watched =
-      post_until(endpoint, "/v3/watch", watch.dump(), wait, kMaxWatchBytes, [&searched](std::string_view got) {
+      http_.post_until(endpoint, "/v3/watch", watch.dump(), wait, kMaxWatchBytes, [&searched](std::string_view got) {
         constexpr std::string_view kEvents = "\"events\"";
         const std::size_t from = searched < kEvents.size() ? 0 : searched - kEvents.size();
         searched = got.size();

@@ -11,7 +11,9 @@
 // entries and move head past the last. etcd acknowledges it once a majority of its members has it on disk.
 // etcd sees only sealed entries and chain positions, never a key or a password.
 //
-// Plain HTTP: run etcd on loopback or a private network (TLS to etcd is not supported yet).
+// Over TLS when the endpoints are https:// (etcd's certificate verified against a CA and the
+// endpoint's host, a client certificate when etcd asks for one); plain HTTP otherwise, for
+// loopback or a private network only.
 #pragma once
 
 #include <chrono>
@@ -26,7 +28,10 @@
 namespace stronghold::cluster {
 
 struct EtcdJournalOptions {
-  std::vector<Endpoint> endpoints;  // etcd's client URLs, tried in turn
+  std::vector<Endpoint> endpoints;  // etcd's client URLs, tried in turn: all https:// or none
+  // For https:// endpoints (TlsClient): the CA that signed etcd's certificates (the system's when
+  // empty), and this node's certificate and key when etcd runs with --client-cert-auth.
+  remote::TlsFiles tls;
   std::string cluster = "default";  // the key prefix's name: one cluster, one snapshot file
   // For each request to one member; past it the next member is tried. etcd itself gives up on a
   // write without a quorum after about 7 s.
@@ -43,9 +48,10 @@ inline constexpr std::chrono::seconds kNodeRenewal{3};
 
 class EtcdJournal final : public actors::SharedJournal {
  public:
-  // invalid_argument without endpoints or with a cluster name that is empty, longer than 64
-  // bytes, or not of letters, digits, '-', '_' and '.', and likewise for a node name. Contacts
-  // nobody yet.
+  // invalid_argument without endpoints, with https:// and http:// endpoints mixed, with TLS files
+  // for plain endpoints or files TlsClient::make refuses, or with a cluster name that is empty,
+  // longer than 64 bytes, or not of letters, digits, '-', '_' and '.', and likewise for a node
+  // name. Contacts nobody yet.
   static Result<std::shared_ptr<EtcdJournal>> make(EtcdJournalOptions options);
 
   Status attach(const std::array<std::uint8_t, 16>& file_id, const snapshot::ChainPosition& position) override;
@@ -55,7 +61,7 @@ class EtcdJournal final : public actors::SharedJournal {
   Result<actors::ClusterState> view() override;
 
  private:
-  explicit EtcdJournal(EtcdJournalOptions options);
+  EtcdJournal(EtcdJournalOptions options, std::shared_ptr<const TlsClient> tls);  // tls: for https://
   struct Answer;
   // POSTs `body` to the members in turn from the last that answered; the JSON answer (at most
   // `max_answer` bytes) of the first that does, or the last failure.
@@ -68,6 +74,7 @@ class EtcdJournal final : public actors::SharedJournal {
   void keep_registered();
 
   EtcdJournalOptions options_;
+  HttpClient http_;
   std::string prefix_;
   std::mutex mutex_;  // guards preferred_
   std::size_t preferred_ = 0;

@@ -1,34 +1,26 @@
 #include "cluster/http.hpp"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <optional>
 
 namespace stronghold::cluster {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-class Socket {
- public:
-  explicit Socket(int fd) : fd_(fd) {}
-  Socket(const Socket&) = delete;
-  Socket& operator=(const Socket&) = delete;
-  ~Socket() {
-    if (fd_ >= 0)
-      ::close(fd_);
-  }
-  int fd() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 int remaining_ms(Clock::time_point deadline) {
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
@@ -47,7 +39,56 @@ bool wait_for(int fd, short events, Clock::time_point deadline) {
   }
 }
 
-Result<std::unique_ptr<Socket>> connect_to(const Endpoint& endpoint, Clock::time_point deadline) {
+// Bytes sent or received (0 for the end of the stream), or nothing when the socket must wait.
+using Moved = std::optional<std::size_t>;
+
+}  // namespace
+
+// One connection to an endpoint, plain or TLS, its socket non-blocking: every wait is bounded by
+// the caller's deadline.
+class HttpClient::Connection {
+ public:
+  static Result<std::unique_ptr<Connection>> open(const Endpoint& endpoint, const TlsClient* tls,
+                                                  Clock::time_point deadline);
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+  ~Connection() {
+    if (ssl_ != nullptr)
+      SSL_free(ssl_);
+    if (fd_ >= 0)
+      ::close(fd_);
+  }
+
+  // Whether the peer has closed or sent something unasked since the last response: then the
+  // connection is no use for the next request.
+  bool stale() const {
+    pollfd ready{fd_, POLLIN | POLLRDHUP, 0};
+    return ::poll(&ready, 1, 0) != 0;
+  }
+  Status send_all(std::string_view bytes, Clock::time_point deadline);
+  // Reads what arrives into `received` (at most `max_bytes` in all) until the peer closes (true)
+  // or `enough` says it has enough (true); false at the deadline.
+  Result<bool> receive(std::string& received, std::size_t max_bytes, Clock::time_point deadline,
+                       const std::function<bool(std::string_view)>& enough);
+
+ private:
+  explicit Connection(int fd) : fd_(fd) {}
+  Status handshake(const Endpoint& endpoint, const TlsClient& tls, Clock::time_point deadline);
+  // One send or receive; when nothing moved, `wait` is the poll event to wait for.
+  Result<Moved> send_some(std::string_view bytes, short& wait);
+  Result<Moved> receive_some(char* buffer, std::size_t size, short& wait);
+  Result<Moved> tls_outcome(int result, short& wait, const char* doing);
+
+  int fd_;
+  SSL* ssl_ = nullptr;
+  bool exchanged_ = false;  // a response came on this connection
+};
+
+Result<std::unique_ptr<HttpClient::Connection>> HttpClient::Connection::open(const Endpoint& endpoint,
+                                                                             const TlsClient* tls,
+                                                                             Clock::time_point deadline) {
+  if (endpoint.tls && tls == nullptr)
+    return Status(Errc::invalid_argument, endpoint.text() + " is an https:// endpoint: it needs TLS's settings");
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -57,81 +98,175 @@ Result<std::unique_ptr<Socket>> connect_to(const Endpoint& endpoint, Clock::time
     return Status(Errc::unavailable, "cannot resolve " + endpoint.host);
   std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> addresses(found, &::freeaddrinfo);
   for (const addrinfo* at = found; at != nullptr; at = at->ai_next) {
-    auto socket = std::make_unique<Socket>(::socket(at->ai_family, at->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-    if (socket->fd() < 0)
+    std::unique_ptr<Connection> connection(
+        new Connection(::socket(at->ai_family, at->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)));
+    if (connection->fd_ < 0)
       continue;
-    if (::connect(socket->fd(), at->ai_addr, at->ai_addrlen) != 0) {
-      if (errno != EINPROGRESS || !wait_for(socket->fd(), POLLOUT, deadline))
+    if (::connect(connection->fd_, at->ai_addr, at->ai_addrlen) != 0) {
+      if (errno != EINPROGRESS || !wait_for(connection->fd_, POLLOUT, deadline))
         continue;
       int error = 0;
       socklen_t length = sizeof error;
-      if (::getsockopt(socket->fd(), SOL_SOCKET, SO_ERROR, &error, &length) != 0 || error != 0)
+      if (::getsockopt(connection->fd_, SOL_SOCKET, SO_ERROR, &error, &length) != 0 || error != 0)
         continue;
     }
-    return socket;
+    if (endpoint.tls)
+      SH_RETURN_IF_ERROR(connection->handshake(endpoint, *tls, deadline));
+    return connection;
   }
   return Status(Errc::unavailable, "cannot connect to " + endpoint.text());
 }
 
-Status send_all(const Socket& socket, std::string_view bytes, Clock::time_point deadline) {
+Status HttpClient::Connection::handshake(const Endpoint& endpoint, const TlsClient& tls, Clock::time_point deadline) {
+  ERR_clear_error();
+  ssl_ = SSL_new(tls.context());
+  if (ssl_ == nullptr || SSL_set_fd(ssl_, fd_) != 1)
+    return Status(Errc::internal, "cannot start TLS: " + remote::openssl_reason());
+  // The certificate must name the host the URL names: an IP address as an IP address, a host name
+  // as a DNS name (also sent as SNI).
+  in6_addr address{};
+  const bool literal = ::inet_pton(AF_INET, endpoint.host.c_str(), &address) == 1 ||
+                       ::inet_pton(AF_INET6, endpoint.host.c_str(), &address) == 1;
+  const bool named = literal ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_), endpoint.host.c_str()) == 1
+                             : SSL_set_tlsext_host_name(ssl_, endpoint.host.c_str()) == 1 &&
+                                   SSL_set1_host(ssl_, endpoint.host.c_str()) == 1;
+  if (!named)
+    return Status(Errc::internal, "cannot check the host name of " + endpoint.text() + ": " + remote::openssl_reason());
+  for (;;) {
+    ERR_clear_error();
+    const int result = SSL_connect(ssl_);
+    if (result == 1)
+      return {};
+    const int error = SSL_get_error(ssl_, result);
+    if (error != SSL_ERROR_WANT_READ && error != SSL_ERROR_WANT_WRITE) {
+      const long verified = SSL_get_verify_result(ssl_);
+      if (verified != X509_V_OK)
+        return Status(Errc::unavailable,
+                      endpoint.text() + "'s certificate does not verify: " + X509_verify_cert_error_string(verified));
+      return Status(Errc::unavailable, "TLS with " + endpoint.text() +
+                                           " failed (is it an https:// endpoint?): " + remote::openssl_reason());
+    }
+    if (!wait_for(fd_, error == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline))
+      return Status(Errc::timeout, "TLS's handshake with " + endpoint.text() + " timed out");
+  }
+}
+
+Result<Moved> HttpClient::Connection::tls_outcome(int result, short& wait, const char* doing) {
+  if (result > 0)
+    return Moved(static_cast<std::size_t>(result));
+  switch (SSL_get_error(ssl_, result)) {
+    case SSL_ERROR_WANT_READ: wait = POLLIN; return Moved();
+    case SSL_ERROR_WANT_WRITE: wait = POLLOUT; return Moved();
+    case SSL_ERROR_ZERO_RETURN: return Moved(0);
+    case SSL_ERROR_SYSCALL: {
+      const int error = errno;
+      ERR_clear_error();
+      // With TLS 1.3 the server judges a client's certificate after the client's handshake is done,
+      // and may close before its alert can be read.
+      return Status(Errc::unavailable, std::string("TLS failed while ") + doing + ": " +
+                                           (error != 0 ? errno_text(error) : std::string("the peer closed")) +
+                                           (exchanged_ ? "" : " (did the server refuse this side's certificate?)"));
+    }
+    default:
+      return Status(Errc::unavailable, std::string("TLS failed while ") + doing + ": " + remote::openssl_reason());
+  }
+}
+
+Result<Moved> HttpClient::Connection::send_some(std::string_view bytes, short& wait) {
+  const std::size_t size = std::min<std::size_t>(bytes.size(), 1U << 20U);
+  if (ssl_ != nullptr) {
+    ERR_clear_error();
+    return tls_outcome(SSL_write(ssl_, bytes.data(), static_cast<int>(size)), wait, "sending");
+  }
+  for (;;) {
+    const ssize_t sent = ::send(fd_, bytes.data(), size, MSG_NOSIGNAL);
+    if (sent >= 0)
+      return Moved(static_cast<std::size_t>(sent));
+    if (errno == EINTR)
+      continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK)
+      return Status(Errc::unavailable, "the connection closed while sending");
+    wait = POLLOUT;
+    return Moved();
+  }
+}
+
+Result<Moved> HttpClient::Connection::receive_some(char* buffer, std::size_t size, short& wait) {
+  if (ssl_ != nullptr) {
+    ERR_clear_error();
+    return tls_outcome(SSL_read(ssl_, buffer, static_cast<int>(size)), wait, "receiving");
+  }
+  for (;;) {
+    const ssize_t got = ::recv(fd_, buffer, size, 0);
+    if (got >= 0)
+      return Moved(static_cast<std::size_t>(got));
+    if (errno == EINTR)
+      continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK)
+      return Status(Errc::unavailable, "the connection failed while receiving: " + errno_text(errno));
+    wait = POLLIN;
+    return Moved();
+  }
+}
+
+Status HttpClient::Connection::send_all(std::string_view bytes, Clock::time_point deadline) {
   while (!bytes.empty()) {
-    const ssize_t sent = ::send(socket.fd(), bytes.data(), bytes.size(), MSG_NOSIGNAL);
-    if (sent > 0) {
-      bytes.remove_prefix(static_cast<std::size_t>(sent));
-      continue;
-    }
-    if (sent < 0 && errno == EINTR)
-      continue;
-    if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      if (!wait_for(socket.fd(), POLLOUT, deadline))
-        return Status(Errc::timeout, "sending timed out");
-      continue;
-    }
-    return Status(Errc::unavailable, "the connection closed while sending");
+    short wait = 0;
+    SH_ASSIGN_OR_RETURN(const auto sent, send_some(bytes, wait));
+    if (sent.has_value() && *sent == 0)
+      return Status(Errc::unavailable, "the connection closed while sending");
+    if (sent.has_value())
+      bytes.remove_prefix(*sent);
+    else if (!wait_for(fd_, wait, deadline))
+      return Status(Errc::timeout, "sending timed out");
   }
   return {};
 }
 
-std::string request_text(const Endpoint& endpoint, std::string_view path, std::string_view body) {
+Result<bool> HttpClient::Connection::receive(std::string& received, std::size_t max_bytes, Clock::time_point deadline,
+                                             const std::function<bool(std::string_view)>& enough) {
+  char buffer[16384];
+  for (;;) {
+    // A peer that trickles bytes never makes a read wait: the deadline is checked at every piece.
+    if (Clock::now() >= deadline)
+      return false;
+    short wait = 0;
+    auto got = receive_some(buffer, sizeof buffer, wait);
+    if (!got.ok() && ssl_ == nullptr && received.empty())  // etcd resets plain HTTP on a TLS port
+      return Status(got.status().code(), got.status().message() + " (does it take https:// only?)");
+    if (!got.ok())
+      return got.status();
+    if (!got->has_value()) {
+      if (!wait_for(fd_, wait, deadline))
+        return false;
+      continue;
+    }
+    const std::size_t size = **got;
+    if (size == 0)
+      return true;
+    if (received.size() + size > max_bytes)
+      return Status(Errc::resource_exhausted, "the response is larger than " + std::to_string(max_bytes) + " bytes");
+    received.append(buffer, size);
+    exchanged_ = true;
+    if (enough && enough(received))
+      return true;
+  }
+}
+
+namespace {
+
+// `close`: ask the server to close the connection after its answer (a watch's stream, which ends
+// with the connection); otherwise the connection is kept for the next request.
+std::string request_text(const Endpoint& endpoint, std::string_view path, std::string_view body, bool close) {
   std::string text = "POST ";
   text.append(path);
   // etcd's gateway turns Grpc-Metadata-* headers into gRPC metadata: with hasleader, a member
   // without a leader (no majority) answers at once instead of after its own 6-7 s timeout.
   text += " HTTP/1.1\r\nHost: " + endpoint.text() +
-          "\r\nContent-Type: application/json\r\nGrpc-Metadata-hasleader: true\r\nConnection: close\r\n"
-          "Content-Length: " +
-          std::to_string(body.size()) + "\r\n\r\n";
+          "\r\nContent-Type: application/json\r\nGrpc-Metadata-hasleader: true\r\n" +
+          (close ? "Connection: close\r\n" : "") + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
   text.append(body);
   return text;
-}
-
-// Reads what arrives into `received` (at most `max_bytes` in all) until the peer closes (true)
-// or `more` says it has enough (true); false at the deadline.
-Result<bool> receive(const Socket& socket, std::string& received, std::size_t max_bytes, Clock::time_point deadline,
-                     const std::function<bool(std::string_view)>& enough) {
-  char buffer[16384];
-  for (;;) {
-    // A peer that trickles bytes never makes recv wait: the deadline is checked at every piece.
-    if (Clock::now() >= deadline)
-      return false;
-    const ssize_t got = ::recv(socket.fd(), buffer, sizeof buffer, 0);
-    if (got > 0) {
-      if (received.size() + static_cast<std::size_t>(got) > max_bytes)
-        return Status(Errc::resource_exhausted, "the response is larger than " + std::to_string(max_bytes) + " bytes");
-      received.append(buffer, static_cast<std::size_t>(got));
-      if (enough && enough(received))
-        return true;
-      continue;
-    }
-    if (got == 0)
-      return true;
-    if (errno == EINTR)
-      continue;
-    if (errno != EAGAIN && errno != EWOULDBLOCK)
-      return Status(Errc::unavailable, "the connection failed while receiving");
-    if (!wait_for(socket.fd(), POLLIN, deadline))
-      return false;
-  }
 }
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -141,6 +276,96 @@ bool iequals(std::string_view a, std::string_view b) {
     if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
       return false;
   return true;
+}
+
+// What the head of a response says about it and its body.
+struct Head {
+  int status = 0;
+  std::size_t size = 0;  // of the head, its blank line included
+  bool chunked = false;
+  std::optional<std::size_t> content_length;
+  bool close = false;  // "Connection: close": the connection ends with this response
+};
+
+// The head, once `raw` holds all of it; nothing before. corrupted for what is not one.
+Result<std::optional<Head>> read_head(std::string_view raw) {
+  const std::size_t head_end = raw.find("\r\n\r\n");
+  if (head_end == std::string_view::npos)
+    return raw.size() >= 5 && !raw.starts_with("HTTP/") ? Status(Errc::corrupted, "not an HTTP response")
+                                                        : Result<std::optional<Head>>(std::optional<Head>());
+  const std::string_view head = raw.substr(0, head_end);
+  if (!head.starts_with("HTTP/1."))
+    return Status(Errc::corrupted, "not an HTTP response");
+  Head parsed;
+  parsed.size = head_end + 4;
+  const std::size_t space = head.find(' ');
+  if (space == std::string_view::npos || head.size() < space + 4)
+    return Status(Errc::corrupted, "an HTTP response without a status");
+  const auto [end, error] = std::from_chars(head.data() + space + 1, head.data() + space + 4, parsed.status);
+  if (error != std::errc() || end != head.data() + space + 4)
+    return Status(Errc::corrupted, "an HTTP response with a damaged status");
+  std::size_t line_start = head.find("\r\n");
+  while (line_start != std::string_view::npos && line_start + 2 <= head.size()) {
+    const std::size_t next = head.find("\r\n", line_start + 2);
+    const std::string_view line =
+        head.substr(line_start + 2, next == std::string_view::npos ? std::string_view::npos : next - line_start - 2);
+    line_start = next;
+    const std::size_t colon = line.find(':');
+    if (colon == std::string_view::npos)
+      continue;
+    const std::string_view name = line.substr(0, colon);
+    std::string_view value = line.substr(colon + 1);
+    while (!value.empty() && value.front() == ' ')
+      value.remove_prefix(1);
+    if (iequals(name, "transfer-encoding") && iequals(value, "chunked")) {
+      parsed.chunked = true;
+    } else if (iequals(name, "connection") && iequals(value, "close")) {
+      parsed.close = true;
+    } else if (iequals(name, "content-length")) {
+      std::size_t length = 0;
+      const auto [at, failed] = std::from_chars(value.data(), value.data() + value.size(), length);
+      if (failed != std::errc() || at != value.data() + value.size())
+        return Status(Errc::corrupted, "an HTTP response with a damaged Content-Length");
+      parsed.content_length = length;
+    }
+  }
+  return std::optional<Head>(parsed);
+}
+
+// Where the chunked body that starts at `at` ends in `raw` (after its last chunk and trailer);
+// nothing while more must come. corrupted for a damaged chunk size.
+Result<std::optional<std::size_t>> chunked_end(std::string_view raw, std::size_t at) {
+  for (;;) {
+    const std::size_t line_end = raw.find("\r\n", at);
+    if (line_end == std::string_view::npos)
+      return std::optional<std::size_t>();
+    std::size_t size = 0;
+    const auto [end, error] = std::from_chars(raw.data() + at, raw.data() + line_end, size, 16);
+    if (error != std::errc() || end == raw.data() + at)
+      return Status(Errc::corrupted, "a chunked response has a damaged chunk size");
+    if (size == 0) {  // the last chunk; then trailer lines, if any, and a blank line
+      const std::size_t blank = raw.find("\r\n\r\n", line_end);
+      return blank == std::string_view::npos ? std::optional<std::size_t>() : std::optional<std::size_t>(blank + 4);
+    }
+    if (size > raw.size() || raw.size() - line_end - 2 < size + 2)
+      return std::optional<std::size_t>();
+    at = line_end + 2 + size + 2;
+  }
+}
+
+// The size of the whole response when `raw` holds all of it; nothing while more must come, and
+// always nothing for a body without a length, which ends when the connection does.
+Result<std::optional<std::size_t>> response_size(std::string_view raw) {
+  SH_ASSIGN_OR_RETURN(const auto head, read_head(raw));
+  if (!head.has_value())
+    return std::optional<std::size_t>();
+  if (head->chunked)
+    return chunked_end(raw, head->size);
+  if (head->content_length.has_value())
+    return raw.size() - head->size >= *head->content_length
+               ? std::optional<std::size_t>(head->size + *head->content_length)
+               : std::optional<std::size_t>();
+  return std::optional<std::size_t>();
 }
 
 // The body of a chunked response; corrupted when the framing is broken.
@@ -164,38 +389,18 @@ Result<std::string> unchunk(std::string_view chunked) {
   }
 }
 
+// The response in `raw`, which holds all of it (and, for a body without a length, ends with it).
 Result<HttpResponse> parse_response(std::string_view raw) {
-  const std::size_t head_end = raw.find("\r\n\r\n");
-  if (head_end == std::string_view::npos || !raw.starts_with("HTTP/1."))
+  SH_ASSIGN_OR_RETURN(const auto head, read_head(raw));
+  if (!head.has_value())
     return Status(Errc::corrupted, "not an HTTP response");
-  const std::string_view head = raw.substr(0, head_end);
   HttpResponse response;
-  const std::size_t space = head.find(' ');
-  if (space == std::string_view::npos || head.size() < space + 4)
-    return Status(Errc::corrupted, "an HTTP response without a status");
-  const auto [end, error] = std::from_chars(head.data() + space + 1, head.data() + space + 4, response.status);
-  if (error != std::errc() || end != head.data() + space + 4)
-    return Status(Errc::corrupted, "an HTTP response with a damaged status");
-  bool chunked = false;
-  std::size_t line_start = head.find("\r\n");
-  while (line_start != std::string_view::npos && line_start + 2 <= head.size()) {
-    const std::size_t next = head.find("\r\n", line_start + 2);
-    const std::string_view line =
-        head.substr(line_start + 2, next == std::string_view::npos ? std::string_view::npos : next - line_start - 2);
-    if (const std::size_t colon = line.find(':'); colon != std::string_view::npos) {
-      std::string_view value = line.substr(colon + 1);
-      while (!value.empty() && value.front() == ' ')
-        value.remove_prefix(1);
-      if (iequals(line.substr(0, colon), "transfer-encoding") && iequals(value, "chunked"))
-        chunked = true;
-    }
-    line_start = next;
-  }
-  const std::string_view body = raw.substr(head_end + 4);
-  if (chunked) {
+  response.status = head->status;
+  const std::string_view body = raw.substr(head->size);
+  if (head->chunked) {
     SH_ASSIGN_OR_RETURN(response.body, unchunk(body));
   } else {
-    response.body = std::string(body);
+    response.body = std::string(body.substr(0, head->content_length.value_or(body.size())));
   }
   return response;
 }
@@ -204,48 +409,132 @@ Result<HttpResponse> parse_response(std::string_view raw) {
 
 Result<Endpoint> parse_endpoint(std::string_view url) {
   const std::string original(url);
-  if (url.starts_with("https://"))
-    return Status(Errc::invalid_argument,
-                  original + ": TLS to etcd is not supported yet; use http:// on a private network");
-  if (url.starts_with("http://"))
+  const bool tls = url.starts_with("https://");
+  if (tls)
+    url.remove_prefix(8);
+  else if (url.starts_with("http://"))
     url.remove_prefix(7);
   if (!url.empty() && url.back() == '/')
     url.remove_suffix(1);
   const std::size_t colon = url.rfind(':');
   if (url.empty() || colon == std::string_view::npos || colon == 0 || url.find('/') != std::string_view::npos)
-    return Status(Errc::invalid_argument, original + ": expected http://HOST:PORT");
+    return Status(Errc::invalid_argument, original + ": expected http://HOST:PORT or https://HOST:PORT");
   unsigned port = 0;
   const std::string_view digits = url.substr(colon + 1);
   const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
   if (error != std::errc() || end != digits.data() + digits.size() || port == 0 || port > 65535)
     return Status(Errc::invalid_argument, original + ": the port must be 1 to 65535");
-  return Endpoint{std::string(url.substr(0, colon)), static_cast<std::uint16_t>(port)};
+  return Endpoint{std::string(url.substr(0, colon)), static_cast<std::uint16_t>(port), tls};
 }
 
-Result<HttpResponse> post(const Endpoint& endpoint, std::string_view path, std::string_view body,
-                          std::chrono::milliseconds timeout, std::size_t max_body) {
-  const auto deadline = Clock::now() + timeout;
-  SH_ASSIGN_OR_RETURN(auto socket, connect_to(endpoint, deadline));
-  SH_RETURN_IF_ERROR(send_all(*socket, request_text(endpoint, path, body), deadline));
+void TlsClient::FreeContext::operator()(SSL_CTX* context) const { SSL_CTX_free(context); }
+
+Result<std::shared_ptr<const TlsClient>> TlsClient::make(const remote::TlsFiles& files) {
+  ERR_clear_error();
+  SSL_CTX* context = SSL_CTX_new(TLS_client_method());
+  if (context == nullptr)
+    return Status(Errc::internal, "cannot create a TLS context: " + remote::openssl_reason());
+  std::shared_ptr<const TlsClient> client(new TlsClient(context));
+  if (SSL_CTX_set_min_proto_version(context, TLS1_2_VERSION) != 1)
+    return Status(Errc::internal, "cannot require TLS 1.2: " + remote::openssl_reason());
+  SSL_CTX_set_verify(context, SSL_VERIFY_PEER, nullptr);
+  SH_RETURN_IF_ERROR(remote::use_tls_files(context, files));
+  if (files.ca.empty() && SSL_CTX_set_default_verify_paths(context) != 1)
+    return Status(Errc::internal, "cannot use the system's CA certificates: " + remote::openssl_reason());
+  return client;
+}
+
+HttpClient::HttpClient(std::shared_ptr<const TlsClient> tls) : tls_(std::move(tls)) {}
+
+HttpClient::~HttpClient() = default;
+
+std::unique_ptr<HttpClient::Connection> HttpClient::take_kept(const Endpoint& endpoint) {
+  std::lock_guard lock(mutex_);
+  auto& idle = kept_[endpoint.text()];
+  while (!idle.empty()) {
+    std::unique_ptr<Connection> connection = std::move(idle.back());
+    idle.pop_back();
+    if (!connection->stale())
+      return connection;
+  }
+  return nullptr;
+}
+
+void HttpClient::keep(const Endpoint& endpoint, std::unique_ptr<Connection> connection) {
+  // As many as requests run at once: a commit, the follower's read, a registration, a status.
+  constexpr std::size_t kMaxKept = 4;
+  std::lock_guard lock(mutex_);
+  auto& idle = kept_[endpoint.text()];
+  if (idle.size() < kMaxKept)
+    idle.push_back(std::move(connection));
+}
+
+Result<HttpResponse> HttpClient::exchange(Connection& connection, const Endpoint& endpoint, std::string_view path,
+                                          std::string_view body, Clock::time_point deadline, std::size_t max_body,
+                                          bool& reusable, bool& heard) {
+  reusable = false;
+  SH_RETURN_IF_ERROR(connection.send_all(request_text(endpoint, path, body, false), deadline));
   std::string raw;
-  SH_ASSIGN_OR_RETURN(const bool complete, receive(*socket, raw, max_body + std::size_t{64} * 1024, deadline, {}));
-  if (!complete)
-    return Status(Errc::timeout, endpoint.text() + " did not answer in " + std::to_string(timeout.count()) + " ms");
+  std::optional<std::size_t> size;
+  Status framing;
+  SH_ASSIGN_OR_RETURN(const bool ended, connection.receive(raw, max_body + std::size_t{64} * 1024, deadline,
+                                                           [&](std::string_view received) {
+                                                             auto complete = response_size(received);
+                                                             if (!complete.ok())
+                                                               framing = complete.status();
+                                                             else
+                                                               size = *complete;
+                                                             return !complete.ok() || size.has_value();
+                                                           }));
+  heard = !raw.empty();
+  SH_RETURN_IF_ERROR(framing);
+  if (!ended)
+    return Status(Errc::timeout, endpoint.text() + " did not answer in time");
+  if (raw.empty())
+    return Status(Errc::unavailable, endpoint.text() + " closed the connection without an answer");
+  SH_ASSIGN_OR_RETURN(const auto head, read_head(raw));
+  if (size.has_value()) {
+    if (*size != raw.size())
+      return Status(Errc::corrupted, endpoint.text() + " sent more than its response");
+    reusable = !head->close;
+  } else if (!head.has_value() || head->chunked || head->content_length.has_value()) {
+    return Status(Errc::unavailable, endpoint.text() + " closed the connection inside its answer");
+  }
   return parse_response(raw);
 }
 
-Status post_until(const Endpoint& endpoint, std::string_view path, std::string_view body,
-                  std::chrono::milliseconds wait, std::size_t max_bytes,
-                  const std::function<bool(std::string_view received)>& until) {
+Result<HttpResponse> HttpClient::post(const Endpoint& endpoint, std::string_view path, std::string_view body,
+                                      std::chrono::milliseconds timeout, std::size_t max_body) {
+  const auto deadline = Clock::now() + timeout;
+  bool reusable = false;
+  bool heard = false;
+  if (std::unique_ptr<Connection> kept = take_kept(endpoint)) {
+    auto response = exchange(*kept, endpoint, path, body, deadline, max_body, reusable, heard);
+    if (response.ok() && reusable)
+      keep(endpoint, std::move(kept));
+    // A kept connection the server closed meanwhile fails before an answer: then once more anew.
+    if (response.ok() || heard || response.status().code() != Errc::unavailable)
+      return response;
+  }
+  SH_ASSIGN_OR_RETURN(auto connection, Connection::open(endpoint, tls_.get(), deadline));
+  auto response = exchange(*connection, endpoint, path, body, deadline, max_body, reusable, heard);
+  if (response.ok() && reusable)
+    keep(endpoint, std::move(connection));
+  return response;
+}
+
+Status HttpClient::post_until(const Endpoint& endpoint, std::string_view path, std::string_view body,
+                              std::chrono::milliseconds wait, std::size_t max_bytes,
+                              const std::function<bool(std::string_view received)>& until) {
   const auto deadline = Clock::now() + wait;
-  SH_ASSIGN_OR_RETURN(auto socket, connect_to(endpoint, deadline));
-  SH_RETURN_IF_ERROR(send_all(*socket, request_text(endpoint, path, body), deadline));
+  SH_ASSIGN_OR_RETURN(auto connection, Connection::open(endpoint, tls_.get(), deadline));
+  SH_RETURN_IF_ERROR(connection->send_all(request_text(endpoint, path, body, true), deadline));
   std::string raw;
   bool stopped = false;
-  SH_ASSIGN_OR_RETURN(const bool ended, receive(*socket, raw, max_bytes, deadline, [&](std::string_view received) {
-                        stopped = until(received);
-                        return stopped;
-                      }));
+  SH_ASSIGN_OR_RETURN(const bool ended, connection->receive(raw, max_bytes, deadline, [&](std::string_view received) {
+    stopped = until(received);
+    return stopped;
+  }));
   if (stopped)
     return {};
   if (ended)

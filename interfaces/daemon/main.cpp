@@ -20,7 +20,8 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: strongholdd --snapshot PATH --socket PATH [--idle-lock SECONDS] [--password-file PATH]\n"
-    "                   [--cluster http://HOST:PORT[,...] [--cluster-name NAME] [--node-name NAME]]\n"
+    "                   [--cluster URL[,...] [--cluster-name NAME] [--node-name NAME]\n"
+    "                    [--etcd-ca FILE] [--etcd-cert FILE --etcd-key FILE]]\n"
     "                   [--listen HOST:PORT --tls-cert FILE --tls-key FILE --tls-ca FILE]\n"
     "\n"
     "Serves the snapshot to this user's processes over a Unix socket (created 0600; peers of other\n"
@@ -36,6 +37,9 @@ constexpr const char* kUsage =
     "that have no use limit goes on. A node keeps no audit log (see docs/cluster.md).\n"
     "--cluster-name (default 'default') names the cluster's keys in etcd, so that one etcd serves\n"
     "several. A node does not lock itself when idle unless --idle-lock says so.\n"
+    "etcd's URLs are http://HOST:PORT (a private network only) or https://HOST:PORT: then etcd's\n"
+    "certificate must verify against --etcd-ca (else the system's CAs) and name HOST, and\n"
+    "--etcd-cert and --etcd-key answer etcd's --client-cert-auth.\n"
     "\n"
     "With --listen, it also serves on that TCP port (0: any free one, printed at start) to clients\n"
     "(stronghold --remote) over mutual TLS only: --tls-cert and --tls-key are its own, --tls-ca the\n"
@@ -70,6 +74,9 @@ stronghold::Status parse(int argc, char** argv, Arguments& arguments) {
                                                           {"--password-file", &arguments.password_file},
                                                           {"--cluster", &arguments.cluster_urls},
                                                           {"--cluster-name", &arguments.etcd.cluster},
+                                                          {"--etcd-ca", &arguments.etcd.tls.ca},
+                                                          {"--etcd-cert", &arguments.etcd.tls.certificate},
+                                                          {"--etcd-key", &arguments.etcd.tls.key},
                                                           {"--listen", &arguments.listen},
                                                           {"--tls-cert", &arguments.tls.certificate},
                                                           {"--tls-key", &arguments.tls.key},
@@ -97,6 +104,10 @@ stronghold::Status parse(int argc, char** argv, Arguments& arguments) {
   const bool tls_given = !arguments.tls.certificate.empty() || !arguments.tls.key.empty() || !arguments.tls.ca.empty();
   if (arguments.listen.empty() && tls_given)
     return stronghold::Status(Errc::invalid_argument, "--tls-cert, --tls-key and --tls-ca go with --listen");
+  const stronghold::remote::TlsFiles& etcd_tls = arguments.etcd.tls;
+  if (arguments.cluster_urls.empty() &&
+      (!etcd_tls.ca.empty() || !etcd_tls.certificate.empty() || !etcd_tls.key.empty()))
+    return stronghold::Status(Errc::invalid_argument, "--etcd-ca, --etcd-cert and --etcd-key go with --cluster");
   if (arguments.cluster_urls.empty() && !arguments.node_name.empty())
     return stronghold::Status(Errc::invalid_argument, "--node-name names a node of a cluster: it goes with --cluster");
   if (!arguments.listen.empty() &&

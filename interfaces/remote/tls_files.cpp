@@ -11,16 +11,6 @@
 namespace stronghold::remote {
 namespace {
 
-// OpenSSL's reason for the last failure, its queue emptied.
-std::string openssl_reason() {
-  const unsigned long code = ERR_peek_last_error();
-  ERR_clear_error();
-  if (code == 0)
-    return "no reason given";
-  const char* reason = ERR_reason_error_string(code);
-  return reason != nullptr ? reason : "no reason given";
-}
-
 // A FIFO or a device would block or feed without end: only a regular file (or a link to one).
 Status check_regular(const std::string& path, const char* what) {
   struct stat info {};
@@ -36,28 +26,50 @@ int no_passphrase(char*, int, int, void*) { return 0; }
 
 }  // namespace
 
+std::string openssl_reason() {
+  const unsigned long code = ERR_peek_last_error();
+  ERR_clear_error();
+  if (code == 0)
+    return "no reason given";
+  const char* reason = ERR_reason_error_string(code);
+  return reason != nullptr ? reason : "no reason given";
+}
+
+Status use_tls_files(SSL_CTX* context, const TlsFiles& files) {
+  if (files.certificate.empty() != files.key.empty())
+    return Status(Errc::invalid_argument, "a certificate goes with its key: give both or neither");
+  ERR_clear_error();
+  if (!files.certificate.empty()) {
+    SH_RETURN_IF_ERROR(check_regular(files.certificate, "certificate"));
+    SH_RETURN_IF_ERROR(check_regular(files.key, "key"));
+    SSL_CTX_set_default_passwd_cb(context, no_passphrase);
+    if (SSL_CTX_use_certificate_chain_file(context, files.certificate.c_str()) != 1)
+      return error(Errc::invalid_argument, "cannot use the certificate in {}: {}", files.certificate, openssl_reason());
+    if (SSL_CTX_use_PrivateKey_file(context, files.key.c_str(), SSL_FILETYPE_PEM) != 1)
+      return error(Errc::invalid_argument, "cannot use the private key in {} (an encrypted key is not supported): {}",
+                   files.key, openssl_reason());
+    if (SSL_CTX_check_private_key(context) != 1)
+      return error(Errc::invalid_argument, "the key in {} is not the certificate's in {}", files.key,
+                   files.certificate);
+  }
+  if (!files.ca.empty()) {
+    SH_RETURN_IF_ERROR(check_regular(files.ca, "CA"));
+    if (SSL_CTX_load_verify_locations(context, files.ca.c_str(), nullptr) != 1)
+      return error(Errc::invalid_argument, "cannot use the CA certificate in {}: {}", files.ca, openssl_reason());
+  }
+  return {};
+}
+
 Status check_tls_files(const TlsFiles& files) {
   if (files.certificate.empty() || files.key.empty() || files.ca.empty())
     return Status(Errc::invalid_argument,
                   "--tls-cert, --tls-key and --tls-ca are all required: connections between a cluster's "
                   "nodes and clients use mutual TLS only");
-  SH_RETURN_IF_ERROR(check_regular(files.certificate, "certificate"));
-  SH_RETURN_IF_ERROR(check_regular(files.key, "key"));
-  SH_RETURN_IF_ERROR(check_regular(files.ca, "CA"));
   ERR_clear_error();
   const std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> context(SSL_CTX_new(TLS_method()), SSL_CTX_free);
   if (!context)
     return error(Errc::internal, "cannot create a TLS context: {}", openssl_reason());
-  SSL_CTX_set_default_passwd_cb(context.get(), no_passphrase);
-  if (SSL_CTX_use_certificate_chain_file(context.get(), files.certificate.c_str()) != 1)
-    return error(Errc::invalid_argument, "cannot use the certificate in {}: {}", files.certificate, openssl_reason());
-  if (SSL_CTX_use_PrivateKey_file(context.get(), files.key.c_str(), SSL_FILETYPE_PEM) != 1)
-    return error(Errc::invalid_argument, "cannot use the private key in {} (an encrypted key is not supported): {}",
-                 files.key, openssl_reason());
-  if (SSL_CTX_check_private_key(context.get()) != 1)
-    return error(Errc::invalid_argument, "the key in {} is not the certificate's in {}", files.key, files.certificate);
-  if (SSL_CTX_load_verify_locations(context.get(), files.ca.c_str(), nullptr) != 1)
-    return error(Errc::invalid_argument, "cannot use the CA certificate in {}: {}", files.ca, openssl_reason());
+  SH_RETURN_IF_ERROR(use_tls_files(context.get(), files));
   STACK_OF(X509)* chain = nullptr;
   (void)SSL_CTX_get0_chain_certs(context.get(), &chain);
   const std::unique_ptr<X509_STORE_CTX, decltype(&X509_STORE_CTX_free)> verify(X509_STORE_CTX_new(),

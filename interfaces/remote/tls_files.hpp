@@ -7,6 +7,8 @@
 // check_tls_files proves, once at start, that they work together.
 #pragma once
 
+#include <openssl/types.h>
+
 #include <string>
 
 #include "stronghold/runtime/status.hpp"
@@ -23,5 +25,14 @@ struct TlsFiles {
 // the key load and match; the key is not encrypted (nothing may prompt for a passphrase); and the
 // certificate verifies against the CA at this moment (not expired, signed by it).
 Status check_tls_files(const TlsFiles& files);
+
+// Loads `files` into `context`: the certificate and key when both are given (they must load and
+// match, and the key must not be encrypted), and the CA when given, as the one trusted to verify
+// the peer. invalid_argument naming the file and why; a file that is not a regular file (a FIFO, a
+// device) is refused before OpenSSL reads it.
+Status use_tls_files(SSL_CTX* context, const TlsFiles& files);
+
+// OpenSSL's reason for the last failure of this thread, its error queue emptied.
+std::string openssl_reason();
 
 }  // namespace stronghold::remote

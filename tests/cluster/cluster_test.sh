@@ -12,6 +12,7 @@ daemon=$2
 relay=$3
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 source "$root/scripts/etcd-members.sh"
+source "$root/tests/cluster/nodes.sh"
 command -v etcd >/dev/null && command -v etcdctl >/dev/null || { echo "FAIL: etcd and etcdctl are needed (Debian: etcd-server etcd-client; scripts/test.sh installs them)" >&2; exit 1; }
 
 dir=$(mktemp -d)
@@ -40,11 +41,6 @@ fail() {
 
 export STRONGHOLD_PASSWORD=cluster-test-password
 export STRONGHOLD_TIMEOUT=30
-on() {  # on NODE COMMAND...: the command through that node's socket
-  local node=$1
-  shift
-  timeout 60 "$cli" --socket "$dir/$node.sock" "$@"
-}
 tls() { echo --tls-cert "$dir/certs/$1.pem" --tls-key "$dir/certs/$1.key" --tls-ca "$dir/certs/ca.pem"; }
 declare -A node_port=() node_cluster=()
 start_node() {  # start_node NAME: etcd's members as node_cluster[NAME] names them, or directly
@@ -65,16 +61,6 @@ kill_node() {
   wait "${node_pid[$1]}" 2>/dev/null || true
   unset "node_pid[$1]"
   rm -f "$dir/$1.sock"
-}
-# Waits until NODE answers COMMAND... with exit 0 (the follower applies within its read's wait).
-eventually() {
-  local node=$1
-  shift
-  for _ in $(seq 1 100); do
-    on "$node" "$@" >/dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  return 1
 }
 # A write through NODE, tried again while refused for a conflict or a restart (exit 6). A write
 # refused as unavailable may have been appended all the same (its answer was lost in a restart):

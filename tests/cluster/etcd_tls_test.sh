@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Two strongholdd nodes reaching a three-member etcd cluster over TLS only (https://, etcd asking
+# each client for a certificate its CA signed): replication, and writes going on with a member
+# down. A node is refused, with exit 6 and its file untouched, when etcd's certificate does not
+# verify against --etcd-ca or does not name the host, when its own certificate is missing or from
+# another CA, and when it speaks plain HTTP to etcd's TLS port; TLS files without https:// URLs,
+# or a certificate without its key, are refused with exit 1 (invalid input).
+# Usage: etcd_tls_test.sh STRONGHOLD STRONGHOLDD
+set -euo pipefail
+cli=$1
+daemon=$2
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+source "$root/scripts/etcd-members.sh"
+source "$root/tests/cluster/nodes.sh"
+command -v etcd >/dev/null && command -v etcdctl >/dev/null || { echo "FAIL: etcd and etcdctl are needed (Debian: etcd-server etcd-client; scripts/test.sh installs them)" >&2; exit 1; }
+command -v openssl >/dev/null || { echo "FAIL: the openssl command is needed" >&2; exit 1; }
+
+dir=$(mktemp -d)
+declare -A node_pid=()
+impostor_pid=
+cleanup() {
+  local node
+  for node in "${!node_pid[@]}"; do
+    kill -9 "${node_pid[$node]}" 2>/dev/null || true
+  done
+  if [ -n "$impostor_pid" ]; then
+    kill -9 "$impostor_pid" 2>/dev/null || true
+  fi
+  stop_etcd_members
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+fail() {
+  echo "FAIL: $*" >&2
+  for log in "$dir"/*.log "$dir"/etcd/*.log; do
+    [ -e "$log" ] || continue
+    echo "--- $log" >&2
+    tail -n 20 "$log" >&2
+  done
+  exit 1
+}
+
+export STRONGHOLD_PASSWORD=etcd-tls-test-password
+export STRONGHOLD_TIMEOUT=30
+"$root/scripts/tls-certs.sh" "$dir/certs" etcd a b
+"$root/scripts/tls-certs.sh" "$dir/other" a
+TLS_FOR_ETCD=$dir/certs
+start_etcd_members "$dir/etcd" || fail "etcd did not start"
+plain=${ETCD_ENDPOINTS//https:/http:}
+etcd_tls() { echo --etcd-ca "$dir/$1/ca.pem" --etcd-cert "$dir/$2/$3.pem" --etcd-key "$dir/$2/$3.key"; }
+
+"$cli" --snapshot "$dir/a.stronghold" init --kdf fast 2>/dev/null
+cp "$dir/a.stronghold" "$dir/b.stronghold"
+cp "$dir/a.stronghold" "$dir/pristine.stronghold"
+
+# refused NAME CODE PATTERN ARGS...: the node does not start (exit CODE, saying what the extended
+# regular expression PATTERN matches) and leaves its file as it was.
+refused() {
+  local name=$1 code=$2 text=$3 status=0
+  shift 3
+  timeout 60 "$daemon" --snapshot "$dir/a.stronghold" --socket "$dir/refused.sock" --node-name a "$@" \
+    >"$dir/refused.out" 2>&1 || status=$?
+  [ "$status" -eq "$code" ] || fail "$name: exit $status, expected $code: $(cat "$dir/refused.out")"
+  grep -Eq -- "$text" "$dir/refused.out" || fail "$name: expected '$text' in: $(cat "$dir/refused.out")"
+  cmp -s "$dir/a.stronghold" "$dir/pristine.stronghold" || fail "$name: the file changed"
+  [ ! -e "$dir/refused.sock" ] || fail "$name: left its socket"
+}
+# etcd's alert, or, when etcd closed before it could be read, the node's guess (TLS 1.3).
+etcd_refused="alert bad certificate|refuse this side's certificate"
+# shellcheck disable=SC2046  # the options are words
+{
+  refused "another CA's etcd" 6 "certificate does not verify" --cluster "$ETCD_ENDPOINTS" $(etcd_tls other certs a)
+  refused "no client certificate" 6 "$etcd_refused" --cluster "$ETCD_ENDPOINTS" --etcd-ca "$dir/certs/ca.pem"
+  refused "another CA's client" 6 "$etcd_refused" --cluster "$ETCD_ENDPOINTS" $(etcd_tls certs other a)
+  refused "plain HTTP to TLS" 6 "https:// only" --cluster "$plain"
+  refused "TLS files for plain URLs" 1 "go with https://" --cluster "$plain" $(etcd_tls certs certs a)
+  refused "a certificate without its key" 1 "give both or neither" --cluster "$ETCD_ENDPOINTS" \
+    --etcd-ca "$dir/certs/ca.pem" --etcd-cert "$dir/certs/a.pem"
+  refused "mixed schemes" 1 "not both" --cluster "${ETCD_ENDPOINTS%%,*},${plain#*,}" $(etcd_tls certs certs a)
+  refused "TLS files without a cluster" 1 "go with --cluster" --etcd-ca "$dir/certs/ca.pem"
+}
+
+# A TLS server whose certificate the CA signed for another name stands in for etcd.
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$dir/elsewhere.key" \
+  -out "$dir/elsewhere.csr" -subj "/CN=elsewhere" 2>/dev/null
+printf 'subjectAltName=DNS:elsewhere.invalid\nextendedKeyUsage=serverAuth\n' >"$dir/elsewhere.ext"
+openssl x509 -req -in "$dir/elsewhere.csr" -CA "$dir/certs/ca.pem" -CAkey "$dir/certs/ca.key" -CAcreateserial \
+  -days 1 -extfile "$dir/elsewhere.ext" -out "$dir/elsewhere.pem" 2>/dev/null
+impostor_port=$((ETCD_CLIENT_PORTS[1] + 7))
+openssl s_server -quiet -accept "127.0.0.1:$impostor_port" -cert "$dir/elsewhere.pem" -key "$dir/elsewhere.key" \
+  </dev/null >"$dir/impostor.log" 2>&1 &
+impostor_pid=$!
+for _ in $(seq 1 50); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$impostor_port") 2>/dev/null && break
+  sleep 0.1
+done
+# shellcheck disable=SC2046  # the options are words
+refused "a certificate for another host" 6 "IP address mismatch" --cluster "https://127.0.0.1:$impostor_port" \
+  $(etcd_tls certs certs a)
+
+start_node() {
+  : >"$dir/$1.log"
+  # shellcheck disable=SC2046  # the options are words
+  "$daemon" --snapshot "$dir/$1.stronghold" --socket "$dir/$1.sock" --cluster "$ETCD_ENDPOINTS" --node-name "$1" \
+    $(etcd_tls certs certs "$1") >>"$dir/$1.log" 2>&1 &
+  node_pid[$1]=$!
+  for _ in $(seq 1 100); do
+    [ -S "$dir/$1.sock" ] && on "$1" list >/dev/null 2>&1 && return 0
+    kill -0 "${node_pid[$1]}" 2>/dev/null || fail "node $1 exited at start"
+    sleep 0.1
+  done
+  fail "node $1 did not start"
+}
+
+start_node a
+start_node b
+on a key generate --type ed25519 --at w/first >"$dir/first.pub" || fail "a write through a"
+eventually b key public --at w/first || fail "node b never got w/first"
+[ "$(on a sign --at w/first --hex 00ff)" = "$(on b sign --at w/first --hex 00ff)" ] || fail "the signatures differ"
+echo -n "kept on b" | on b secret put from-b || fail "a write through b"
+eventually a secret get from-b || fail "node a never got the secret"
+[ "$(on a secret get from-b)" = "kept on b" ] || fail "the secret reads back differently"
+
+stop_etcd_member 1
+on a key generate --type ed25519 --at w/second >/dev/null || fail "a write with one etcd member down"
+eventually b key public --at w/second || fail "node b never got w/second"
+[ "$(on a list)" = "$(on b list)" ] || fail "a and b list different records"
+echo "PASS: nodes over TLS to etcd replicate; every bad certificate or scheme is refused"
