@@ -2161,6 +2161,7 @@ using follower_actor = caf::typed_actor<caf::reacts_to<follow_atom>>;
 
 struct FollowerState {
   std::uint64_t next = 0;  // the entry the vault actor needs next (0: ask it)
+  std::string said;        // the last failure said on standard error
   static const char* name;
 };
 const char* FollowerState::name = "stronghold.follower";
@@ -2200,6 +2201,13 @@ follower_actor::behavior_type follower(caf::stateful_actor<FollowerState, follow
           return;
         }
         auto entries = journal->read(self->state.next, kFollowWait, kFollowBytes);
+        // A journal that moved on without this node is said once; one out of reach (the usual
+        // failure: etcd down or cut off) is not, the refused writes say it.
+        if (!entries.ok() && entries.status().code() == Errc::expired &&
+            entries.status().message() != self->state.said) {
+          (void)std::fprintf(stderr, "stronghold: %s\n", entries.status().message().c_str());
+          self->state.said = entries.status().message();
+        }
         if (!entries.ok()) {
           self->delayed_send(self, kFollowRetry, follow_atom::value);
           return;

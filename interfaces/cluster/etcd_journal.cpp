@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "stronghold/runtime/hex.hpp"
 
@@ -113,6 +114,27 @@ Json put(const std::string& key, ByteView value) {
 }
 Json range(const std::string& key) { return Json{{"request_range", {{"key", base64(key)}}}}; }
 
+// A range, in a transaction, of the journal's first entry's key.
+Json first_entry(const std::string& prefix) {
+  return Json{{"request_range",
+               {{"key", base64(prefix + "journal/")},
+                {"range_end", base64(prefix + "journal0")},  // '0' follows '/': every entry key
+                {"limit", "1"},
+                {"keys_only", true}}}};
+}
+
+// The sequence number in an entry's key (`prefix` then 20 digits); nothing for another key.
+std::optional<std::uint64_t> entry_sequence(ByteView key, std::string_view prefix) {
+  const std::string_view name(reinterpret_cast<const char*>(key.data()), key.size());
+  if (name.size() != prefix.size() + 20 || !name.starts_with(prefix))
+    return std::nullopt;
+  std::uint64_t sequence = 0;
+  const auto [end, error] = std::from_chars(name.data() + prefix.size(), name.data() + name.size(), sequence);
+  if (error != std::errc() || end != name.data() + name.size())
+    return std::nullopt;
+  return sequence;
+}
+
 // The kvs of the range response at `index` of a transaction's responses.
 // (etcd leaves empty fields out.) Null when there is none.
 const Json* range_kvs(const Json& answer, std::size_t index) {
@@ -165,6 +187,8 @@ EtcdJournal::EtcdJournal(EtcdJournalOptions options, std::shared_ptr<const TlsCl
 Result<std::shared_ptr<EtcdJournal>> EtcdJournal::make(EtcdJournalOptions options) {
   if (options.endpoints.empty())
     return Status(Errc::invalid_argument, "no etcd endpoint");
+  if (options.keep_entries == 0)
+    return Status(Errc::invalid_argument, "etcd keeps at least the last entry of the journal: keep 1 or more");
   if (!valid_cluster_name(options.cluster))
     return Status(Errc::invalid_argument,
                   "a cluster name is 1 to 64 letters, digits, '-', '_' or '.': " + options.cluster.substr(0, 64));
@@ -233,7 +257,8 @@ Status EtcdJournal::attach(const std::array<std::uint8_t, 16>& file_id, const sn
   // The first node sets both: the cluster's chain starts where its file stands.
   const Json txn{{"compare", Json::array({{{"target", "CREATE"}, {"key", base64(id_key)}, {"create_revision", "0"}}})},
                  {"success", Json::array({put(id_key, file_id), put(head, encode_position(position))})},
-                 {"failure", Json::array({range(id_key), range(head), range(entry_key(next > 1 ? next - 1 : 0))})}};
+                 {"failure", Json::array({range(id_key), range(head), range(entry_key(next > 1 ? next - 1 : 0)),
+                                          first_entry(prefix_)})}};
   SH_ASSIGN_OR_RETURN(const Answer answer, call("/v3/kv/txn", txn.dump(), kMaxTxnAnswer));
   if (flag(answer.json, "succeeded"))
     return {};
@@ -263,6 +288,20 @@ Status EtcdJournal::attach(const std::array<std::uint8_t, 16>& file_id, const sn
         !std::equal(tag.begin(), tag.end(), entry.begin() + static_cast<std::ptrdiff_t>(entry.size() - tag.size())))
       return outside("left the cluster's at entry " + std::to_string(next - 1));
   }
+  if (next < ends.next_sequence) {
+    const Json* first = range_kvs(answer.json, 3);
+    std::optional<std::uint64_t> starts;
+    if (first != nullptr) {
+      SH_ASSIGN_OR_RETURN(const Bytes name, from_base64(member((*first)[0], "key")));
+      starts = entry_sequence(name, prefix_ + "journal/");
+    }
+    if (!starts.has_value() || *starts > next)
+      return Status(Errc::expired,
+                    "this file's journal ends before entry " + std::to_string(next) + ", which the cluster's journal " +
+                        (starts.has_value() ? "(from entry " + std::to_string(*starts) + " on) " : std::string()) +
+                        "no longer holds: start this node from a copy of a live node's file");
+  }
+  position_ = next;
   register_node();
   return {};
 }
@@ -273,29 +312,94 @@ void EtcdJournal::register_node() {
   const std::string lease = granted.ok() ? text(granted->json, "ID") : std::string();
   if (lease.empty())
     return;
-  const std::string value = Json{{"address", options_.node_address}}.dump();
-  const Json entry{{"key", base64(key("nodes/" + options_.node_name))}, {"value", base64(value)}, {"lease", lease}};
-  if (!call("/v3/kv/put", entry.dump(), kMaxSmallAnswer).ok())
+  const std::uint64_t position = position_;
+  if (!put_node_entry(lease, position))
     return;
   std::lock_guard lock(lease_mutex_);
   lease_ = lease;
   renewed_ = std::chrono::steady_clock::now();
+  registered_position_ = position;
+}
+
+bool EtcdJournal::put_node_entry(const std::string& lease, std::uint64_t position) {
+  const std::string value = Json{{"address", options_.node_address}, {"position", position}}.dump();
+  const Json entry{{"key", base64(key("nodes/" + options_.node_name))}, {"value", base64(value)}, {"lease", lease}};
+  return call("/v3/kv/put", entry.dump(), kMaxSmallAnswer).ok();
 }
 
 void EtcdJournal::keep_registered() {
   std::string lease;
+  std::uint64_t registered = 0;
   {
     std::lock_guard lock(lease_mutex_);
     if (std::chrono::steady_clock::now() - renewed_ < kNodeRenewal)
       return;
     lease = lease_;
+    registered = registered_position_;
     renewed_ = std::chrono::steady_clock::now();  // one try per period, whatever comes of it
   }
   const auto kept = lease.empty() ? Result<Answer>(Status(Errc::not_found, "no lease"))
                                   : call("/v3/lease/keepalive", Json{{"ID", lease}}.dump(), kMaxSmallAnswer);
   // A lease etcd forgot (it expired while etcd or this node was away) comes back without a TTL.
-  if (!kept.ok() || number(member(kept->json, "result"), "TTL") == 0)
+  if (!kept.ok() || number(member(kept->json, "result"), "TTL") == 0) {
     register_node();
+    return;
+  }
+  if (const std::uint64_t position = position_; position != registered && put_node_entry(lease, position)) {
+    std::lock_guard lock(lease_mutex_);
+    registered_position_ = position;
+  }
+  trim();
+}
+
+void EtcdJournal::trim() {
+  const std::string nodes_prefix = key("nodes/");
+  const Json nodes{{"request_range",
+                    {{"key", base64(nodes_prefix)},
+                     {"range_end", base64(key("nodes0"))},  // '0' follows '/': every node's key
+                     {"limit", std::to_string(kMaxNodes)}}}};
+  const Json look{{"success", Json::array({nodes, range(key("head"))})}};
+  const auto seen = call("/v3/kv/txn", look.dump(), kMaxReadAnswer);
+  if (!seen.ok())
+    return;
+  const Json* registered = range_kvs(seen->json, 0);
+  const Json* head = range_kvs(seen->json, 1);
+  const Json& responses = member(seen->json, "responses");
+  // More nodes than one look lists: the unlisted may need anything.
+  if (registered == nullptr || head == nullptr || flag(member(responses[0], "response_range"), "more"))
+    return;
+  const auto ends = decode_position(member((*head)[0], "value"));
+  if (!ends.ok() || ends->next_sequence <= options_.keep_entries)
+    return;
+  std::uint64_t cut = ends->next_sequence - options_.keep_entries;
+  for (const Json& kv : *registered) {
+    const auto value = from_base64(member(kv, "value"));
+    const Json entry = value.ok() ? parse_bounded(std::string(value->begin(), value->end())) : Json();
+    const Json& position = member(entry, "position");
+    if (!position.is_number_unsigned())
+      return;  // a node that does not say where it stands may need anything
+    cut = std::min(cut, position.get<std::uint64_t>());
+  }
+  {
+    std::lock_guard lock(lease_mutex_);
+    if (cut <= trimmed_below_)
+      return;
+  }
+  // Unless a node registered after the look (its key created later), which may need more.
+  const std::uint64_t revision = number(member(seen->json, "header"), "revision");
+  const Json txn{
+      {"compare", Json::array({{{"target", "CREATE"},
+                                {"key", base64(nodes_prefix)},
+                                {"range_end", base64(key("nodes0"))},
+                                {"result", "LESS"},
+                                {"create_revision", std::to_string(revision + 1)}}})},
+      {"success", Json::array({{{"request_delete_range",
+                                 {{"key", base64(key("journal/"))}, {"range_end", base64(entry_key(cut))}}}}})}};
+  const auto trimmed = call("/v3/kv/txn", txn.dump(), kMaxSmallAnswer);
+  if (trimmed.ok() && flag(trimmed->json, "succeeded")) {
+    std::lock_guard lock(lease_mutex_);
+    trimmed_below_ = cut;
+  }
 }
 
 Result<actors::ClusterState> EtcdJournal::view() {
@@ -369,6 +473,7 @@ Status EtcdJournal::append(std::span<const snapshot::StagedEntry> entries) {
 
 Result<std::vector<actors::SharedEntry>> EtcdJournal::read(std::uint64_t from, std::chrono::milliseconds wait,
                                                            std::size_t max_bytes) {
+  position_ = from;
   keep_registered();
   const Json request{{"key", base64(entry_key(from))},
                      {"range_end", base64(prefix_ + "journal0")},  // '0' follows '/': every entry key
@@ -380,8 +485,14 @@ Result<std::vector<actors::SharedEntry>> EtcdJournal::read(std::uint64_t from, s
     for (const Json& kv : kvs) {
       SH_ASSIGN_OR_RETURN(const Bytes name, from_base64(member(kv, "key")));
       const std::string expected = entry_key(from + entries.size());
-      if (std::string_view(reinterpret_cast<const char*>(name.data()), name.size()) != expected)
+      if (std::string_view(reinterpret_cast<const char*>(name.data()), name.size()) != expected) {
+        const auto later = entry_sequence(name, prefix_ + "journal/");
+        if (entries.empty() && later.has_value() && *later > from)
+          return Status(Errc::expired, "the cluster's journal no longer holds entry " + std::to_string(from) +
+                                           " (it starts at " + std::to_string(*later) +
+                                           "): restart this node from a copy of a live node's file");
         break;  // a gap, or a key that is no entry: the engine stops there
+      }
       SH_ASSIGN_OR_RETURN(Bytes value, from_base64(member(kv, "value")));
       bytes += value.size();
       entries.push_back({from + entries.size(), std::move(value)});

@@ -5,8 +5,10 @@
 //   head               where the chain ends: next sequence u64 LE | previous tag 16 (set by the
 //                      first node to where its file stands, together with file-id)
 //   journal/SEQUENCE   each entry as a snapshot file holds it, SEQUENCE in 20 decimal digits
-//   nodes/NAME         {"address": where the node listens, or ""}, under a lease of kNodeTtl
-//                      that the node's reads of the journal keep alive (cluster status)
+//   nodes/NAME         {"address": where the node listens, or "", "position": the entry the node
+//                      needs next}, under a lease of kNodeTtl that the node's reads of the journal
+//                      keep alive (cluster status, trimming)
+// Entries every live node has and that are not among the last keep_entries are deleted (trim).
 // An append is one transaction: if head still holds the position the first entry follows, put the
 // entries and move head past the last. etcd acknowledges it once a majority of its members has it on disk.
 // etcd sees only sealed entries and chain positions, never a key or a password.
@@ -16,6 +18,7 @@
 // loopback or a private network only.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -29,8 +32,8 @@ namespace stronghold::cluster {
 
 struct EtcdJournalOptions {
   std::vector<Endpoint> endpoints;  // etcd's client URLs, tried in turn: all https:// or none
-  // For https:// endpoints (TlsClient): the CA that signed etcd's certificates (the system's when
-  // empty), and this node's certificate and key when etcd runs with --client-cert-auth.
+  // For https:// endpoints (TlsClient): the CA that signed etcd's certificates (required), and
+  // this node's certificate and key when etcd runs with --client-cert-auth.
   remote::TlsFiles tls;
   std::string cluster = "default";  // the key prefix's name: one cluster, one snapshot file
   // For each request to one member; past it the next member is tried. etcd itself gives up on a
@@ -40,6 +43,9 @@ struct EtcdJournalOptions {
   // cluster, or nodes overwrite each other's entries) and where it listens (may be empty).
   std::string node_name = "node";
   std::string node_address;
+  // etcd keeps at least the last this many entries (at least 1), beyond every entry a live node
+  // still needs; a node whose file is older must start from a copy of a live node's file.
+  std::uint64_t keep_entries = 100'000;
 };
 
 // How long a node's entry outlives its last keep-alive, and how often its reads renew it.
@@ -72,6 +78,11 @@ class EtcdJournal final : public actors::SharedJournal {
   // puts the entry again when etcd forgot the lease. Failures wait for the next read.
   void register_node();
   void keep_registered();
+  // Puts this node's entry (its address and `position`) under `lease`; whether etcd took it.
+  bool put_node_entry(const std::string& lease, std::uint64_t position);
+  // Deletes the entries before the oldest any registered node needs and before the last
+  // keep_entries, unless a node registered meanwhile (a transaction compares the nodes' keys).
+  void trim();
 
   EtcdJournalOptions options_;
   HttpClient http_;
@@ -81,6 +92,9 @@ class EtcdJournal final : public actors::SharedJournal {
   std::mutex lease_mutex_;  // guards what follows
   std::string lease_;       // etcd's lease id, as its text; empty before the first registration
   std::chrono::steady_clock::time_point renewed_{};
+  std::uint64_t registered_position_ = 0;   // the position this node's entry in etcd says
+  std::uint64_t trimmed_below_ = 0;         // the entries before it are gone
+  std::atomic<std::uint64_t> position_{0};  // the entry this node needs next, as it last asked
 };
 
 }  // namespace stronghold::cluster

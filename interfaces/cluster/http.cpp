@@ -63,7 +63,7 @@ class HttpClient::Connection {
   // connection is no use for the next request.
   bool stale() const {
     pollfd ready{fd_, POLLIN | POLLRDHUP, 0};
-    return ::poll(&ready, 1, 0) != 0;
+    return (ssl_ != nullptr && SSL_has_pending(ssl_) == 1) || ::poll(&ready, 1, 0) != 0;
   }
   Status send_all(std::string_view bytes, Clock::time_point deadline);
   // Reads what arrives into `received` (at most `max_bytes` in all) until the peer closes (true)
@@ -284,31 +284,46 @@ struct Head {
   std::size_t size = 0;  // of the head, its blank line included
   bool chunked = false;
   std::optional<std::size_t> content_length;
-  bool close = false;  // "Connection: close": the connection ends with this response
+  bool close = false;    // the connection ends with this response
+  bool no_body = false;  // 1xx, 204, 304: the response ends with its head
 };
 
-// The head, once `raw` holds all of it; nothing before. corrupted for what is not one.
-Result<std::optional<Head>> read_head(std::string_view raw) {
-  const std::size_t head_end = raw.find("\r\n\r\n");
-  if (head_end == std::string_view::npos)
-    return raw.size() >= 5 && !raw.starts_with("HTTP/") ? Status(Errc::corrupted, "not an HTTP response")
-                                                        : Result<std::optional<Head>>(std::optional<Head>());
-  const std::string_view head = raw.substr(0, head_end);
-  if (!head.starts_with("HTTP/1."))
+// Whether a header's comma-separated value holds `token`.
+bool has_token(std::string_view value, std::string_view token) {
+  while (!value.empty()) {
+    const std::size_t comma = std::min(value.find(','), value.size());
+    std::string_view one = value.substr(0, comma);
+    while (!one.empty() && one.front() == ' ')
+      one.remove_prefix(1);
+    while (!one.empty() && one.back() == ' ')
+      one.remove_suffix(1);
+    if (iequals(one, token))
+      return true;
+    value.remove_prefix(std::min(comma + 1, value.size()));
+  }
+  return false;
+}
+
+// The head `text` (up to and without its blank line); corrupted for what is not one, or for one
+// whose framing is unclear (two lengths, a transfer coding other than chunked).
+Result<Head> parse_head(std::string_view text) {
+  if (!text.starts_with("HTTP/1."))
     return Status(Errc::corrupted, "not an HTTP response");
-  Head parsed;
-  parsed.size = head_end + 4;
-  const std::size_t space = head.find(' ');
-  if (space == std::string_view::npos || head.size() < space + 4)
+  Head head;
+  head.size = text.size() + 4;
+  head.close = !text.starts_with("HTTP/1.1");  // HTTP/1.0 closes unless told otherwise: not kept
+  const std::size_t space = text.find(' ');
+  if (space == std::string_view::npos || text.size() < space + 4)
     return Status(Errc::corrupted, "an HTTP response without a status");
-  const auto [end, error] = std::from_chars(head.data() + space + 1, head.data() + space + 4, parsed.status);
-  if (error != std::errc() || end != head.data() + space + 4)
+  const auto [end, error] = std::from_chars(text.data() + space + 1, text.data() + space + 4, head.status);
+  if (error != std::errc() || end != text.data() + space + 4)
     return Status(Errc::corrupted, "an HTTP response with a damaged status");
-  std::size_t line_start = head.find("\r\n");
-  while (line_start != std::string_view::npos && line_start + 2 <= head.size()) {
-    const std::size_t next = head.find("\r\n", line_start + 2);
+  head.no_body = head.status / 100 == 1 || head.status == 204 || head.status == 304;
+  std::size_t line_start = text.find("\r\n");
+  while (line_start != std::string_view::npos && line_start + 2 <= text.size()) {
+    const std::size_t next = text.find("\r\n", line_start + 2);
     const std::string_view line =
-        head.substr(line_start + 2, next == std::string_view::npos ? std::string_view::npos : next - line_start - 2);
+        text.substr(line_start + 2, next == std::string_view::npos ? std::string_view::npos : next - line_start - 2);
     line_start = next;
     const std::size_t colon = line.find(':');
     if (colon == std::string_view::npos)
@@ -317,91 +332,116 @@ Result<std::optional<Head>> read_head(std::string_view raw) {
     std::string_view value = line.substr(colon + 1);
     while (!value.empty() && value.front() == ' ')
       value.remove_prefix(1);
-    if (iequals(name, "transfer-encoding") && iequals(value, "chunked")) {
-      parsed.chunked = true;
-    } else if (iequals(name, "connection") && iequals(value, "close")) {
-      parsed.close = true;
+    if (iequals(name, "transfer-encoding")) {
+      if (!iequals(value, "chunked"))
+        return Status(Errc::corrupted, "an HTTP response in a transfer coding other than chunked");
+      head.chunked = true;
+    } else if (iequals(name, "connection") && has_token(value, "close")) {
+      head.close = true;
     } else if (iequals(name, "content-length")) {
       std::size_t length = 0;
       const auto [at, failed] = std::from_chars(value.data(), value.data() + value.size(), length);
-      if (failed != std::errc() || at != value.data() + value.size())
+      if (failed != std::errc() || at != value.data() + value.size() || value.empty() ||
+          (head.content_length.has_value() && *head.content_length != length))
         return Status(Errc::corrupted, "an HTTP response with a damaged Content-Length");
-      parsed.content_length = length;
+      head.content_length = length;
     }
   }
-  return std::optional<Head>(parsed);
+  return head;
 }
 
-// Where the chunked body that starts at `at` ends in `raw` (after its last chunk and trailer);
-// nothing while more must come. corrupted for a damaged chunk size.
-Result<std::optional<std::size_t>> chunked_end(std::string_view raw, std::size_t at) {
-  for (;;) {
-    const std::size_t line_end = raw.find("\r\n", at);
-    if (line_end == std::string_view::npos)
+// Finds where a response ends as its bytes arrive, looking at each byte about once: an answer
+// trickled in small pieces costs no more than one that comes whole.
+class Framing {
+ public:
+  // The whole response's size once `raw` (everything received so far) holds all of it; nothing
+  // while more must come, and always nothing for a body that ends with the connection. corrupted
+  // for what is not HTTP or breaks its framing.
+  Result<std::optional<std::size_t>> update(std::string_view raw);
+  // The head, once it came.
+  const std::optional<Head>& head() const { return head_; }
+
+ private:
+  // A head, a chunk size line or a trailer longer than this is no etcd's.
+  static constexpr std::size_t kMaxLine = std::size_t{64} << 10;
+  Result<std::optional<std::size_t>> chunks(std::string_view raw);
+
+  std::optional<Head> head_;
+  std::size_t searched_ = 0;  // where the search for the blank line that ends the head goes on
+  std::size_t chunk_ = 0;     // where the next chunk's size line starts
+};
+
+Result<std::optional<std::size_t>> Framing::update(std::string_view raw) {
+  if (!head_.has_value()) {
+    const std::size_t end = raw.find("\r\n\r\n", searched_ < 3 ? 0 : searched_ - 3);
+    if (end == std::string_view::npos) {
+      searched_ = raw.size();
+      if ((raw.size() >= 7 && !raw.starts_with("HTTP/1.")) || raw.size() > kMaxLine)
+        return Status(Errc::corrupted, "not an HTTP response");
       return std::optional<std::size_t>();
-    std::size_t size = 0;
-    const auto [end, error] = std::from_chars(raw.data() + at, raw.data() + line_end, size, 16);
-    if (error != std::errc() || end == raw.data() + at)
-      return Status(Errc::corrupted, "a chunked response has a damaged chunk size");
-    if (size == 0) {  // the last chunk; then trailer lines, if any, and a blank line
-      const std::size_t blank = raw.find("\r\n\r\n", line_end);
-      return blank == std::string_view::npos ? std::optional<std::size_t>() : std::optional<std::size_t>(blank + 4);
     }
-    if (size > raw.size() || raw.size() - line_end - 2 < size + 2)
-      return std::optional<std::size_t>();
-    at = line_end + 2 + size + 2;
+    SH_ASSIGN_OR_RETURN(head_, parse_head(raw.substr(0, end)));
+    chunk_ = head_->size;
   }
-}
-
-// The size of the whole response when `raw` holds all of it; nothing while more must come, and
-// always nothing for a body without a length, which ends when the connection does.
-Result<std::optional<std::size_t>> response_size(std::string_view raw) {
-  SH_ASSIGN_OR_RETURN(const auto head, read_head(raw));
-  if (!head.has_value())
-    return std::optional<std::size_t>();
-  if (head->chunked)
-    return chunked_end(raw, head->size);
-  if (head->content_length.has_value())
-    return raw.size() - head->size >= *head->content_length
-               ? std::optional<std::size_t>(head->size + *head->content_length)
+  if (head_->no_body)
+    return std::optional<std::size_t>(head_->size);
+  if (head_->chunked)
+    return chunks(raw);
+  if (head_->content_length.has_value())
+    return raw.size() - head_->size >= *head_->content_length
+               ? std::optional<std::size_t>(head_->size + *head_->content_length)
                : std::optional<std::size_t>();
   return std::optional<std::size_t>();
 }
 
-// The body of a chunked response; corrupted when the framing is broken.
-Result<std::string> unchunk(std::string_view chunked) {
+Result<std::optional<std::size_t>> Framing::chunks(std::string_view raw) {
+  for (;;) {
+    const std::size_t line_end = raw.find("\r\n", chunk_);
+    if (line_end == std::string_view::npos)
+      return raw.size() - chunk_ > kMaxLine ? Status(Errc::corrupted, "a chunked response has a damaged chunk size")
+                                            : Result<std::optional<std::size_t>>(std::optional<std::size_t>());
+    std::size_t size = 0;
+    const auto [end, error] = std::from_chars(raw.data() + chunk_, raw.data() + line_end, size, 16);
+    if (error != std::errc() || end == raw.data() + chunk_ || line_end - chunk_ > kMaxLine)
+      return Status(Errc::corrupted, "a chunked response has a damaged chunk size");
+    if (size == 0) {  // the last chunk; then trailer lines, if any, and a blank line
+      const std::size_t blank = raw.find("\r\n\r\n", line_end);
+      if (blank == std::string_view::npos && raw.size() - line_end > kMaxLine)
+        return Status(Errc::corrupted, "a chunked response's trailer does not end");
+      return blank == std::string_view::npos ? std::optional<std::size_t>() : std::optional<std::size_t>(blank + 4);
+    }
+    if (size > raw.size() || raw.size() - line_end - 2 < size + 2)
+      return std::optional<std::size_t>();
+    if (raw.substr(line_end + 2 + size, 2) != "\r\n")
+      return Status(Errc::corrupted, "a chunked response's chunk is longer than it says");
+    chunk_ = line_end + 2 + size + 2;
+  }
+}
+
+// The body of a chunked response that Framing found whole.
+std::string unchunk(std::string_view chunked) {
   std::string body;
   for (;;) {
     const std::size_t line_end = chunked.find("\r\n");
-    if (line_end == std::string_view::npos)
-      return Status(Errc::corrupted, "a chunked response ends inside a chunk header");
     std::size_t size = 0;
-    const auto [end, error] = std::from_chars(chunked.data(), chunked.data() + line_end, size, 16);
-    if (error != std::errc() || end == chunked.data())
-      return Status(Errc::corrupted, "a chunked response has a damaged chunk size");
+    (void)std::from_chars(chunked.data(), chunked.data() + line_end, size, 16);
     chunked.remove_prefix(line_end + 2);
     if (size == 0)
       return body;
-    if (size > chunked.size() || chunked.size() - size < 2)
-      return Status(Errc::corrupted, "a chunked response ends inside a chunk");
     body.append(chunked.substr(0, size));
     chunked.remove_prefix(size + 2);
   }
 }
 
-// The response in `raw`, which holds all of it (and, for a body without a length, ends with it).
-Result<HttpResponse> parse_response(std::string_view raw) {
-  SH_ASSIGN_OR_RETURN(const auto head, read_head(raw));
-  if (!head.has_value())
-    return Status(Errc::corrupted, "not an HTTP response");
+// The response in `raw`, whose head is `head`: all of it, or, for a body without a length, what
+// came before the connection ended.
+HttpResponse parse_response(std::string_view raw, const Head& head) {
   HttpResponse response;
-  response.status = head->status;
-  const std::string_view body = raw.substr(head->size);
-  if (head->chunked) {
-    SH_ASSIGN_OR_RETURN(response.body, unchunk(body));
-  } else {
-    response.body = std::string(body.substr(0, head->content_length.value_or(body.size())));
-  }
+  response.status = head.status;
+  const std::string_view body = raw.substr(head.size);
+  if (head.no_body)
+    return response;
+  response.body = head.chunked ? unchunk(body) : std::string(body.substr(0, head.content_length.value_or(body.size())));
   return response;
 }
 
@@ -438,9 +478,9 @@ Result<std::shared_ptr<const TlsClient>> TlsClient::make(const remote::TlsFiles&
   if (SSL_CTX_set_min_proto_version(context, TLS1_2_VERSION) != 1)
     return Status(Errc::internal, "cannot require TLS 1.2: " + remote::openssl_reason());
   SSL_CTX_set_verify(context, SSL_VERIFY_PEER, nullptr);
+  if (files.ca.empty())
+    return Status(Errc::invalid_argument, "TLS to etcd needs the CA that signed etcd's certificates (--etcd-ca)");
   SH_RETURN_IF_ERROR(remote::use_tls_files(context, files));
-  if (files.ca.empty() && SSL_CTX_set_default_verify_paths(context) != 1)
-    return Status(Errc::internal, "cannot use the system's CA certificates: " + remote::openssl_reason());
   return client;
 }
 
@@ -473,26 +513,28 @@ Result<HttpResponse> HttpClient::exchange(Connection& connection, const Endpoint
                                           std::string_view body, Clock::time_point deadline, std::size_t max_body,
                                           bool& reusable, bool& heard) {
   reusable = false;
+  heard = false;
   SH_RETURN_IF_ERROR(connection.send_all(request_text(endpoint, path, body, false), deadline));
   std::string raw;
+  Framing framing;
   std::optional<std::size_t> size;
-  Status framing;
-  SH_ASSIGN_OR_RETURN(const bool ended, connection.receive(raw, max_body + std::size_t{64} * 1024, deadline,
-                                                           [&](std::string_view received) {
-                                                             auto complete = response_size(received);
-                                                             if (!complete.ok())
-                                                               framing = complete.status();
-                                                             else
-                                                               size = *complete;
-                                                             return !complete.ok() || size.has_value();
-                                                           }));
-  heard = !raw.empty();
-  SH_RETURN_IF_ERROR(framing);
-  if (!ended)
+  Status broken;
+  const auto ended = connection.receive(raw, max_body + std::size_t{64} * 1024, deadline, [&](std::string_view got) {
+    auto complete = framing.update(got);
+    if (!complete.ok())
+      broken = complete.status();
+    else
+      size = *complete;
+    return !complete.ok() || size.has_value();
+  });
+  heard = !raw.empty();  // what came before a failure too: such a request is not sent again
+  SH_RETURN_IF_ERROR(ended.status());
+  SH_RETURN_IF_ERROR(broken);
+  if (!*ended)
     return Status(Errc::timeout, endpoint.text() + " did not answer in time");
   if (raw.empty())
     return Status(Errc::unavailable, endpoint.text() + " closed the connection without an answer");
-  SH_ASSIGN_OR_RETURN(const auto head, read_head(raw));
+  const std::optional<Head>& head = framing.head();
   if (size.has_value()) {
     if (*size != raw.size())
       return Status(Errc::corrupted, endpoint.text() + " sent more than its response");
@@ -500,7 +542,7 @@ Result<HttpResponse> HttpClient::exchange(Connection& connection, const Endpoint
   } else if (!head.has_value() || head->chunked || head->content_length.has_value()) {
     return Status(Errc::unavailable, endpoint.text() + " closed the connection inside its answer");
   }
-  return parse_response(raw);
+  return parse_response(raw, *head);
 }
 
 Result<HttpResponse> HttpClient::post(const Endpoint& endpoint, std::string_view path, std::string_view body,

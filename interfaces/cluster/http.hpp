@@ -28,13 +28,15 @@ struct Endpoint {
 };
 Result<Endpoint> parse_endpoint(std::string_view url);
 
-// What https:// endpoints need: the peer's certificate must verify against `files.ca` (the
-// system's CAs when it is empty) and name the endpoint's host (a DNS name or an IP address); the
-// certificate and key, when given, answer a server that asks for a client's (etcd's
-// --client-cert-auth). TLS 1.2 at least. Thread-safe once made.
+// What https:// endpoints need: the peer's certificate must verify against `files.ca` and name
+// the endpoint's host (a DNS name or an IP address); the certificate and key, when given, answer
+// a server that asks for a client's (etcd's --client-cert-auth). TLS 1.2 at least. Not the
+// system's CAs: any public CA could then vouch for a name of etcd's. Over TLS a peer's reset can
+// raise SIGPIPE (OpenSSL writes without MSG_NOSIGNAL): the process ignores it (strongholdd does).
+// Thread-safe once made.
 class TlsClient {
  public:
-  // invalid_argument naming a file that cannot be used (remote::use_tls_files).
+  // invalid_argument without a CA, or naming a file that cannot be used (remote::use_tls_files).
   static Result<std::shared_ptr<const TlsClient>> make(const remote::TlsFiles& files);
   SSL_CTX* context() const { return context_.get(); }
 

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -21,7 +22,7 @@ namespace {
 constexpr const char* kUsage =
     "usage: strongholdd --snapshot PATH --socket PATH [--idle-lock SECONDS] [--password-file PATH]\n"
     "                   [--cluster URL[,...] [--cluster-name NAME] [--node-name NAME]\n"
-    "                    [--etcd-ca FILE] [--etcd-cert FILE --etcd-key FILE]]\n"
+    "                    [--etcd-ca FILE] [--etcd-cert FILE --etcd-key FILE] [--keep-entries N]]\n"
     "                   [--listen HOST:PORT --tls-cert FILE --tls-key FILE --tls-ca FILE]\n"
     "\n"
     "Serves the snapshot to this user's processes over a Unix socket (created 0600; peers of other\n"
@@ -38,8 +39,11 @@ constexpr const char* kUsage =
     "--cluster-name (default 'default') names the cluster's keys in etcd, so that one etcd serves\n"
     "several. A node does not lock itself when idle unless --idle-lock says so.\n"
     "etcd's URLs are http://HOST:PORT (a private network only) or https://HOST:PORT: then etcd's\n"
-    "certificate must verify against --etcd-ca (else the system's CAs) and name HOST, and\n"
-    "--etcd-cert and --etcd-key answer etcd's --client-cert-auth.\n"
+    "certificate must verify against --etcd-ca (required) and name HOST, and --etcd-cert and\n"
+    "--etcd-key answer etcd's --client-cert-auth.\n"
+    "etcd keeps the journal's entries that a live node still needs and the last --keep-entries\n"
+    "(default 100000); older ones are deleted, and a node whose file is older than that must start\n"
+    "from a copy of a live node's file.\n"
     "\n"
     "With --listen, it also serves on that TCP port (0: any free one, printed at start) to clients\n"
     "(stronghold --remote) over mutual TLS only: --tls-cert and --tls-key are its own, --tls-ca the\n"
@@ -61,6 +65,7 @@ struct Arguments {
   std::string cluster_urls;
   stronghold::cluster::EtcdJournalOptions etcd;
   bool idle_lock_set = false;
+  bool keep_entries_set = false;
   std::string listen;
   std::string node_name;
   stronghold::remote::TlsFiles tls;
@@ -85,7 +90,7 @@ stronghold::Status parse(int argc, char** argv, Arguments& arguments) {
   for (int i = 1; i < argc; ++i) {
     const std::string_view word = argv[i];
     const auto text = texts.find(word);
-    if (i + 1 == argc || (text == texts.end() && word != "--idle-lock"))
+    if (i + 1 == argc || (text == texts.end() && word != "--idle-lock" && word != "--keep-entries"))
       return stronghold::error(Errc::invalid_argument, "unexpected '{}'; run 'strongholdd --help'", word);
     const std::string value = argv[++i];
     if (text != texts.end()) {
@@ -93,10 +98,18 @@ stronghold::Status parse(int argc, char** argv, Arguments& arguments) {
       continue;
     }
     char* end = nullptr;
-    const long seconds = std::strtol(value.c_str(), &end, 10);
-    if (*end != '\0' || seconds < 0)
-      return stronghold::Status(Errc::invalid_argument, "--idle-lock takes a number of seconds");
-    arguments.server.idle_lock = std::chrono::seconds(seconds);
+    errno = 0;
+    const unsigned long long number = std::strtoull(value.c_str(), &end, 10);
+    if (value.empty() || value.front() == '-' || *end != '\0' || errno == ERANGE)
+      return stronghold::error(Errc::invalid_argument, "{} takes a number", word);
+    if (word == "--keep-entries") {
+      arguments.etcd.keep_entries = number;
+      arguments.keep_entries_set = true;
+      continue;
+    }
+    if (number > 100ULL * 365 * 24 * 3600)
+      return stronghold::Status(Errc::invalid_argument, "--idle-lock takes a number of seconds up to 100 years");
+    arguments.server.idle_lock = std::chrono::seconds(number);
     arguments.idle_lock_set = true;
   }
   if (arguments.server.snapshot.empty() || arguments.server.socket.empty())
@@ -108,6 +121,8 @@ stronghold::Status parse(int argc, char** argv, Arguments& arguments) {
   if (arguments.cluster_urls.empty() &&
       (!etcd_tls.ca.empty() || !etcd_tls.certificate.empty() || !etcd_tls.key.empty()))
     return stronghold::Status(Errc::invalid_argument, "--etcd-ca, --etcd-cert and --etcd-key go with --cluster");
+  if (arguments.cluster_urls.empty() && arguments.keep_entries_set)
+    return stronghold::Status(Errc::invalid_argument, "--keep-entries goes with --cluster");
   if (arguments.cluster_urls.empty() && !arguments.node_name.empty())
     return stronghold::Status(Errc::invalid_argument, "--node-name names a node of a cluster: it goes with --cluster");
   if (!arguments.listen.empty() &&

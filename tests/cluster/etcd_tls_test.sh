@@ -2,9 +2,11 @@
 # Two strongholdd nodes reaching a three-member etcd cluster over TLS only (https://, etcd asking
 # each client for a certificate its CA signed): replication, and writes going on with a member
 # down. A node is refused, with exit 6 and its file untouched, when etcd's certificate does not
-# verify against --etcd-ca or does not name the host, when its own certificate is missing or from
+# verify against --etcd-ca or does not name the host (its address or its name), when its own certificate is missing or from
 # another CA, and when it speaks plain HTTP to etcd's TLS port; TLS files without https:// URLs,
-# or a certificate without its key, are refused with exit 1 (invalid input).
+# a certificate without its key, or https:// without --etcd-ca, are refused with exit 1 (invalid input). Then etcd's journal is
+# trimmed to the last entries (--keep-entries), a node from an older copy of the file is refused
+# (exit 5), and one from a copy of a live node's file catches up.
 # Usage: etcd_tls_test.sh STRONGHOLD STRONGHOLDD
 set -euo pipefail
 cli=$1
@@ -42,7 +44,7 @@ fail() {
 
 export STRONGHOLD_PASSWORD=etcd-tls-test-password
 export STRONGHOLD_TIMEOUT=30
-"$root/scripts/tls-certs.sh" "$dir/certs" etcd a b
+"$root/scripts/tls-certs.sh" "$dir/certs" etcd a b c
 "$root/scripts/tls-certs.sh" "$dir/other" a
 TLS_FOR_ETCD=$dir/certs
 start_etcd_members "$dir/etcd" || fail "etcd did not start"
@@ -78,6 +80,7 @@ etcd_refused="alert bad certificate|refuse this side's certificate"
     --etcd-ca "$dir/certs/ca.pem" --etcd-cert "$dir/certs/a.pem"
   refused "mixed schemes" 1 "not both" --cluster "${ETCD_ENDPOINTS%%,*},${plain#*,}" $(etcd_tls certs certs a)
   refused "TLS files without a cluster" 1 "go with --cluster" --etcd-ca "$dir/certs/ca.pem"
+  refused "no CA" 1 "needs the CA" --cluster "$ETCD_ENDPOINTS" --etcd-cert "$dir/certs/a.pem" --etcd-key "$dir/certs/a.key"
 }
 
 # A TLS server whose certificate the CA signed for another name stands in for etcd.
@@ -95,14 +98,17 @@ for _ in $(seq 1 50); do
   sleep 0.1
 done
 # shellcheck disable=SC2046  # the options are words
-refused "a certificate for another host" 6 "IP address mismatch" --cluster "https://127.0.0.1:$impostor_port" \
+refused "a certificate for another address" 6 "IP address mismatch" --cluster "https://127.0.0.1:$impostor_port" \
+  $(etcd_tls certs certs a)
+# shellcheck disable=SC2046  # the options are words
+refused "a certificate for another name" 6 "hostname mismatch" --cluster "https://localhost:$impostor_port" \
   $(etcd_tls certs certs a)
 
 start_node() {
   : >"$dir/$1.log"
   # shellcheck disable=SC2046  # the options are words
   "$daemon" --snapshot "$dir/$1.stronghold" --socket "$dir/$1.sock" --cluster "$ETCD_ENDPOINTS" --node-name "$1" \
-    $(etcd_tls certs certs "$1") >>"$dir/$1.log" 2>&1 &
+    $(etcd_tls certs certs "$1") --keep-entries 3 >>"$dir/$1.log" 2>&1 &
   node_pid[$1]=$!
   for _ in $(seq 1 100); do
     [ -S "$dir/$1.sock" ] && on "$1" list >/dev/null 2>&1 && return 0
@@ -125,4 +131,47 @@ stop_etcd_member 1
 on a key generate --type ed25519 --at w/second >/dev/null || fail "a write with one etcd member down"
 eventually b key public --at w/second || fail "node b never got w/second"
 [ "$(on a list)" = "$(on b list)" ] || fail "a and b list different records"
-echo "PASS: nodes over TLS to etcd replicate; every bad certificate or scheme is refused"
+
+# Trimming: with --keep-entries 3, etcd keeps the last 3 entries (both nodes are past them).
+journal_keys() {
+  # shellcheck disable=SC2046  # the options are words
+  ETCDCTL_API=3 etcdctl --endpoints="$ETCD_ENDPOINTS" $(_etcd_tls etcdctl) --command-timeout=3s \
+    get --prefix --keys-only /stronghold/default/journal/ | grep journal/ || true
+}
+first_kept=$(journal_keys | head -n 1)
+for i in 1 2 3 4 5 6; do
+  on a key generate --type ed25519 --at "w/more$i" >/dev/null || fail "write w/more$i"
+done
+eventually b key public --at w/more6 || fail "node b never got w/more6"
+for _ in $(seq 1 100); do
+  [ "$(journal_keys | wc -l)" -le 3 ] && break
+  sleep 0.1
+done
+[ "$(journal_keys | wc -l)" -le 3 ] || fail "etcd still holds $(journal_keys | wc -l) entries: $(journal_keys | tr '\n' ' ')"
+[ "$(journal_keys | head -n 1)" \> "$first_kept" ] || fail "the journal's first entry did not move"
+# A node from the first copy of the file needs entries etcd no longer holds: refused, its file intact.
+cp "$dir/pristine.stronghold" "$dir/c.stronghold"
+status=0
+# shellcheck disable=SC2046  # the options are words
+timeout 60 "$daemon" --snapshot "$dir/c.stronghold" --socket "$dir/c.sock" --cluster "$ETCD_ENDPOINTS" --node-name c \
+  $(etcd_tls certs certs a) >"$dir/c.out" 2>&1 || status=$?
+[ "$status" -eq 5 ] || fail "a node older than the journal: exit $status: $(cat "$dir/c.out")"
+grep -q "no longer holds: start this node from a copy of a live node's file" "$dir/c.out" ||
+  fail "a node older than the journal said: $(cat "$dir/c.out")"
+cmp -s "$dir/c.stronghold" "$dir/pristine.stronghold" || fail "the refused node's file changed"
+# A copy of a live node's file starts, and catches up.
+cp "$dir/b.stronghold" "$dir/c.stronghold"
+start_node c
+eventually c key public --at w/more6 || fail "node c never got w/more6"
+on a key generate --type ed25519 --at w/last >/dev/null || fail "a write after trimming"
+eventually c key public --at w/last || fail "node c never got w/last"
+# A live node that stands still (stopped for less than its lease of 10 s) holds trimming back.
+kill -STOP "${node_pid[b]}"
+for i in 1 2 3 4 5 6; do
+  on a key generate --type ed25519 --at "w/held$i" >/dev/null || fail "write w/held$i"
+done
+sleep 4  # past a's next look (every 3 s)
+[ "$(journal_keys | wc -l)" -ge 6 ] || fail "etcd trimmed entries the stopped node b needs: $(journal_keys | tr '\n' ' ')"
+kill -CONT "${node_pid[b]}"
+eventually b key public --at w/held6 || fail "node b never caught up after it stood still"
+echo "PASS: nodes over TLS to etcd replicate; every bad certificate or scheme is refused; etcd's journal is trimmed"

@@ -159,22 +159,75 @@ TEST_CASE("a request the server drops on a kept connection is sent again on a ne
   CHECK(server.requests() == 3);
 }
 
-TEST_CASE("an answer cut off on a kept connection is an error, and is not sent again") {
+TEST_CASE("an answer cut off on a kept connection, closed or reset, is an error, and is not sent again") {
+  for (const bool reset : {false, true}) {
+    ScriptedServer server([reset](int fd, int request) {
+      if (request == 0) {
+        write_all(fd, with_length("{}"));
+        return true;
+      }
+      write_all(fd, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"cut\":");
+      if (reset) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the bytes reach the client first
+        const linger abort{1, 0};                                    // close with a reset: the client's next read fails
+        ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &abort, sizeof abort);
+      }
+      return false;
+    });
+    HttpClient client(nullptr);
+    REQUIRE(post(client, server).ok());
+    auto cut = post(client, server);
+    REQUIRE_FALSE(cut.ok());
+    CHECK(cut.status().code() == Errc::unavailable);
+    CHECK(server.requests() == 2);
+  }
+}
+
+TEST_CASE("a request that times out on a kept connection is not sent again") {
   ScriptedServer server([](int fd, int request) {
-    if (request == 0) {
-      write_all(fd, with_length("{}"));
-      return true;
+    if (request == 1) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(400));
+      return false;
     }
-    write_all(fd, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"cut\":");
-    return false;
+    write_all(fd, with_length("{}"));
+    return true;
   });
   HttpClient client(nullptr);
   REQUIRE(post(client, server).ok());
-  auto cut = post(client, server);
-  REQUIRE_FALSE(cut.ok());
-  CHECK(cut.status().code() == Errc::unavailable);
-  CHECK(cut.status().message().find("inside its answer") != std::string::npos);
+  auto late = client.post(server.endpoint(), "/v3/kv/range", "{}", std::chrono::milliseconds(150), kMaxBody);
+  CHECK(late.status().code() == Errc::timeout);
   CHECK(server.requests() == 2);
+}
+
+TEST_CASE("a kept connection the server closed while idle is replaced") {
+  ScriptedServer server([](int fd, int) {
+    write_all(fd, with_length("{}"));
+    return false;  // closed after the answer, without saying so
+  });
+  HttpClient client(nullptr);
+  REQUIRE(post(client, server).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  REQUIRE(post(client, server).ok());
+  CHECK(server.connections() == 2);
+  CHECK(server.requests() == 2);
+}
+
+TEST_CASE("an answer trickled a byte at a time, or without a body, keeps its connection") {
+  ScriptedServer server([](int fd, int request) {
+    const std::string answer = request == 0 ? with_length("{\"slow\":1}") : "HTTP/1.1 204 No Content\r\n\r\n";
+    for (const char byte : answer)
+      write_all(fd, std::string_view(&byte, 1));
+    return true;
+  });
+  HttpClient client(nullptr);
+  auto slow = post(client, server);
+  REQUIRE(slow.ok());
+  CHECK(slow->body == "{\"slow\":1}");
+  auto empty = post(client, server);
+  REQUIRE(empty.ok());
+  CHECK(empty->status == 204);
+  CHECK(empty->body.empty());
+  CHECK(server.connections() == 1);
 }
 
 TEST_CASE("an answer that says Connection: close is not kept") {
@@ -211,6 +264,11 @@ TEST_CASE("what is not an HTTP answer, or is larger than the bound, is refused")
       {"a damaged chunk size", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
        Errc::corrupted},
       {"a damaged Content-Length", "HTTP/1.1 200 OK\r\nContent-Length: 12x\r\n\r\n{}", Errc::corrupted},
+      {"two lengths", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}", Errc::corrupted},
+      {"another transfer coding", "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n{}", Errc::corrupted},
+      {"a chunk longer than it says", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\n{}\r\n0\r\n\r\n",
+       Errc::corrupted},
+      {"more than its response", with_length("{}") + "HTTP/1.1 200 OK\r\n", Errc::corrupted},
       {"larger than the bound", with_length(std::string(kMaxBody + std::size_t{128} * 1024, 'x')),
        Errc::resource_exhausted},
   };

@@ -36,7 +36,8 @@ class SharedJournal {
   // same id), whose chain stands at `position`, before anything else. The first file attached
   // starts the shared chain where it stands. invalid_argument when the journal serves another
   // file; corrupted when the file's chain is not on the journal's (it holds entries the journal
-  // does not: written outside the cluster).
+  // does not: written outside the cluster); expired when the journal no longer holds the entries
+  // that follow the file's (trimmed: the file is older than every live engine's).
   virtual Status attach(const std::array<std::uint8_t, 16>& file_id, const snapshot::ChainPosition& position) = 0;
   // Appends `entries` (at least one; each follows the one before it) if the shared chain still
   // ends where the first follows: all of them or none. ok only once they are durable wherever the
@@ -46,6 +47,7 @@ class SharedJournal {
   virtual Status append(std::span<const snapshot::StagedEntry> entries) = 0;
   // The entries from sequence `from` on, in order and without gaps, at most `max_bytes` of them
   // but at least one when there is one; when there is none yet, waits up to `wait` for one.
+  // expired when the journal no longer holds entry `from` (trimmed) but holds later ones.
   virtual Result<std::vector<SharedEntry>> read(std::uint64_t from, std::chrono::milliseconds wait,
                                                 std::size_t max_bytes) = 0;
   // What the journal knows of the cluster (`cluster status`): this node's name, the head, the
