@@ -240,7 +240,9 @@ struct SnapshotActorState {
   std::vector<snapshot::StagedEntry> outgoing;
   std::vector<caf::typed_response_promise<caf::ok_atom>> outgoing_answers;
   bool ship_scheduled = false;
-  bool fold_running = false;  // a worker folds the file (its fold may have been dropped meanwhile)
+  bool fold_running = false;       // a worker folds the file (its fold may have been dropped meanwhile)
+  std::uint64_t written_next = 0;  // the entry after the last one written to the file (0: none yet)
+  std::uint64_t said_durable = 0;  // written_next as last told to the shared journal
   static const char* name;
 };
 const char* SnapshotActorState::name = "stronghold.snapshot";
@@ -263,6 +265,15 @@ caf::error fail_writer(WriterSelf self, const Status& failure) {
   return reason;
 }
 
+// Tells the shared journal how far the file is synced, once flush has synced what was written.
+void tell_durable(WriterSelf self) {
+  auto& state = self->state;
+  if (state.shared && state.written_next != 0 && state.written_next != state.said_durable) {
+    state.shared->durable(state.written_next);
+    state.said_durable = state.written_next;
+  }
+}
+
 // False when the sync failed (the actor stops, and answers everyone: see fail_writer).
 bool flush(WriterSelf self) {
   auto& state = self->state;
@@ -273,6 +284,7 @@ bool flush(WriterSelf self) {
       return false;
     }
   }
+  tell_durable(self);
   for (auto& promise : state.waiting)
     promise.deliver(caf::ok_atom::value);
   state.waiting.clear();
@@ -365,6 +377,7 @@ caf::result<caf::ok_atom> append_to_file(WriterSelf self, const snapshot::Staged
   auto& state = self->state;
   if (Status written = state.journal->append(entry); !written.ok())
     return fail_writer(self, written);
+  state.written_next = entry.leaves().next_sequence;
   auto promise = self->make_response_promise<caf::ok_atom>();
   state.waiting.push_back(promise);
   if (!state.flush_scheduled) {
@@ -411,6 +424,7 @@ bool ship(WriterSelf self) {
         fail_writer(self, written);
         return false;
       }
+      state.written_next = state.outgoing[done].leaves().next_sequence;
       state.waiting.push_back(std::move(state.outgoing_answers[done]));
     }
   }
@@ -458,6 +472,8 @@ snapshot_actor::behavior_type snapshot_writer(WriterSelf self, const std::shared
           return to_error(Status(Errc::io_error, "a sync of the journal failed"));
         if (Status replaced = self->state.journal->replace(image); !replaced.ok())
           return fail_writer(self, replaced);
+        self->state.written_next = image.leaves().next_sequence;  // the new file is synced
+        tell_durable(self);
         close_elsewhere(self->state.journal->take_retired());
         return caf::ok_atom::value;
       },

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <utility>
 
 #include "stronghold/runtime/hex.hpp"
 
@@ -251,11 +252,26 @@ Result<EtcdJournal::Answer> EtcdJournal::call(std::string_view path, const std::
 }
 
 Status EtcdJournal::attach(const std::array<std::uint8_t, 16>& file_id, const snapshot::ChainPosition& position) {
+  durable_ = position.next_sequence;
+  SH_RETURN_IF_ERROR(register_node());
+  Status attached = check_attach(file_id, position);
+  if (!attached.ok()) {  // a refused node leaves the list at once, not when its lease runs out
+    std::string lease;
+    {
+      std::lock_guard lock(lease_mutex_);
+      lease = std::exchange(lease_, std::string());
+    }
+    (void)call("/v3/lease/revoke", Json{{"ID", lease}}.dump(), kMaxSmallAnswer);
+  }
+  return attached;
+}
+
+Status EtcdJournal::check_attach(const std::array<std::uint8_t, 16>& file_id, const snapshot::ChainPosition& position) {
   const std::string id_key = key("file-id");
   const std::string head = key("head");
   const std::uint64_t next = position.next_sequence;
   // The first node sets both: the cluster's chain starts where its file stands.
-  const Json txn{{"compare", Json::array({{{"target", "CREATE"}, {"key", base64(id_key)}, {"create_revision", "0"}}})},
+  const Json txn{{"compare", Json::array({{{"target", "MOD"}, {"key", base64(id_key)}, {"create_revision", "0"}}})},
                  {"success", Json::array({put(id_key, file_id), put(head, encode_position(position))})},
                  {"failure", Json::array({range(id_key), range(head), range(entry_key(next > 1 ? next - 1 : 0)),
                                           first_entry(prefix_)})}};
@@ -301,30 +317,28 @@ Status EtcdJournal::attach(const std::array<std::uint8_t, 16>& file_id, const sn
                         (starts.has_value() ? "(from entry " + std::to_string(*starts) + " on) " : std::string()) +
                         "no longer holds: start this node from a copy of a live node's file");
   }
-  position_ = next;
-  register_node();
   return {};
 }
 
-void EtcdJournal::register_node() {
+Status EtcdJournal::register_node() {
   const Json grant{{"TTL", std::to_string(kNodeTtl.count())}};
-  const auto granted = call("/v3/lease/grant", grant.dump(), kMaxSmallAnswer);
-  const std::string lease = granted.ok() ? text(granted->json, "ID") : std::string();
+  SH_ASSIGN_OR_RETURN(const Answer granted, call("/v3/lease/grant", grant.dump(), kMaxSmallAnswer));
+  const std::string lease = text(granted.json, "ID");
   if (lease.empty())
-    return;
-  const std::uint64_t position = position_;
-  if (!put_node_entry(lease, position))
-    return;
+    return Status(Errc::corrupted, "etcd granted a lease without an id");
+  const std::uint64_t position = durable_;
+  SH_RETURN_IF_ERROR(put_node_entry(lease, position));
   std::lock_guard lock(lease_mutex_);
   lease_ = lease;
   renewed_ = std::chrono::steady_clock::now();
   registered_position_ = position;
+  return {};
 }
 
-bool EtcdJournal::put_node_entry(const std::string& lease, std::uint64_t position) {
+Status EtcdJournal::put_node_entry(const std::string& lease, std::uint64_t position) {
   const std::string value = Json{{"address", options_.node_address}, {"position", position}}.dump();
   const Json entry{{"key", base64(key("nodes/" + options_.node_name))}, {"value", base64(value)}, {"lease", lease}};
-  return call("/v3/kv/put", entry.dump(), kMaxSmallAnswer).ok();
+  return call("/v3/kv/put", entry.dump(), kMaxSmallAnswer).status();
 }
 
 void EtcdJournal::keep_registered() {
@@ -342,10 +356,10 @@ void EtcdJournal::keep_registered() {
                                   : call("/v3/lease/keepalive", Json{{"ID", lease}}.dump(), kMaxSmallAnswer);
   // A lease etcd forgot (it expired while etcd or this node was away) comes back without a TTL.
   if (!kept.ok() || number(member(kept->json, "result"), "TTL") == 0) {
-    register_node();
+    (void)register_node();
     return;
   }
-  if (const std::uint64_t position = position_; position != registered && put_node_entry(lease, position)) {
+  if (const std::uint64_t position = durable_; position != registered && put_node_entry(lease, position).ok()) {
     std::lock_guard lock(lease_mutex_);
     registered_position_ = position;
   }
@@ -358,7 +372,7 @@ void EtcdJournal::trim() {
                     {{"key", base64(nodes_prefix)},
                      {"range_end", base64(key("nodes0"))},  // '0' follows '/': every node's key
                      {"limit", std::to_string(kMaxNodes)}}}};
-  const Json look{{"success", Json::array({nodes, range(key("head"))})}};
+  const Json look{{"success", Json::array({nodes, range(key("head")), first_entry(prefix_)})}};
   const auto seen = call("/v3/kv/txn", look.dump(), kMaxReadAnswer);
   if (!seen.ok())
     return;
@@ -368,31 +382,39 @@ void EtcdJournal::trim() {
   // More nodes than one look lists: the unlisted may need anything.
   if (registered == nullptr || head == nullptr || flag(member(responses[0], "response_range"), "more"))
     return;
+  const Json* first = range_kvs(seen->json, 2);
   const auto ends = decode_position(member((*head)[0], "value"));
-  if (!ends.ok() || ends->next_sequence <= options_.keep_entries)
+  const auto first_name = first != nullptr ? from_base64(member((*first)[0], "key")) : Result<Bytes>(Bytes());
+  const auto starts = first_name.ok() ? entry_sequence(*first_name, prefix_ + "journal/") : std::nullopt;
+  if (!ends.ok() || !starts.has_value() || ends->next_sequence <= options_.keep_entries)
     return;
-  std::uint64_t cut = ends->next_sequence - options_.keep_entries;
+  // A trim deletes at most kMaxTrim entries: a journal that grew long before a node first trimmed
+  // it is cut over several looks, none of which holds etcd up for long.
+  constexpr std::uint64_t kMaxTrim = 10'000;
+  std::uint64_t cut = std::min(ends->next_sequence - options_.keep_entries, *starts + kMaxTrim);
   for (const Json& kv : *registered) {
     const auto value = from_base64(member(kv, "value"));
     const Json entry = value.ok() ? parse_bounded(std::string(value->begin(), value->end())) : Json();
     const Json& position = member(entry, "position");
     if (!position.is_number_unsigned())
       return;  // a node that does not say where it stands may need anything
-    cut = std::min(cut, position.get<std::uint64_t>());
+    // Its start checks its file's last entry against the entry before its position: kept.
+    cut = std::min(cut, std::max<std::uint64_t>(position.get<std::uint64_t>(), 1) - 1);
   }
   {
     std::lock_guard lock(lease_mutex_);
     if (cut <= trimmed_below_)
       return;
   }
-  // Unless a node registered after the look (its key created later), which may need more.
+  // Unless a node's entry was put after the look (a node registered, or says it stands
+  // elsewhere: a restart put it behind), which may need more.
   const std::uint64_t revision = number(member(seen->json, "header"), "revision");
   const Json txn{
-      {"compare", Json::array({{{"target", "CREATE"},
+      {"compare", Json::array({{{"target", "MOD"},
                                 {"key", base64(nodes_prefix)},
                                 {"range_end", base64(key("nodes0"))},
                                 {"result", "LESS"},
-                                {"create_revision", std::to_string(revision + 1)}}})},
+                                {"mod_revision", std::to_string(revision + 1)}}})},
       {"success", Json::array({{{"request_delete_range",
                                  {{"key", base64(key("journal/"))}, {"range_end", base64(entry_key(cut))}}}}})}};
   const auto trimmed = call("/v3/kv/txn", txn.dump(), kMaxSmallAnswer);
@@ -473,7 +495,6 @@ Status EtcdJournal::append(std::span<const snapshot::StagedEntry> entries) {
 
 Result<std::vector<actors::SharedEntry>> EtcdJournal::read(std::uint64_t from, std::chrono::milliseconds wait,
                                                            std::size_t max_bytes) {
-  position_ = from;
   keep_registered();
   const Json request{{"key", base64(entry_key(from))},
                      {"range_end", base64(prefix_ + "journal0")},  // '0' follows '/': every entry key

@@ -5,9 +5,9 @@
 //   head               where the chain ends: next sequence u64 LE | previous tag 16 (set by the
 //                      first node to where its file stands, together with file-id)
 //   journal/SEQUENCE   each entry as a snapshot file holds it, SEQUENCE in 20 decimal digits
-//   nodes/NAME         {"address": where the node listens, or "", "position": the entry the node
-//                      needs next}, under a lease of kNodeTtl that the node's reads of the journal
-//                      keep alive (cluster status, trimming)
+//   nodes/NAME         {"address": where the node listens, or "", "position": the first entry
+//                      its file does not hold synced}, under a lease of kNodeTtl that the node's
+//                      reads of the journal keep alive (cluster status, trimming)
 // Entries every live node has and that are not among the last keep_entries are deleted (trim).
 // An append is one transaction: if head still holds the position the first entry follows, put the
 // entries and move head past the last. etcd acknowledges it once a majority of its members has it on disk.
@@ -65,6 +65,7 @@ class EtcdJournal final : public actors::SharedJournal {
   Result<std::vector<actors::SharedEntry>> read(std::uint64_t from, std::chrono::milliseconds wait,
                                                 std::size_t max_bytes) override;
   Result<actors::ClusterState> view() override;
+  void durable(std::uint64_t next_sequence) override { durable_ = next_sequence; }
 
  private:
   EtcdJournal(EtcdJournalOptions options, std::shared_ptr<const TlsClient> tls);  // tls: for https://
@@ -75,13 +76,16 @@ class EtcdJournal final : public actors::SharedJournal {
   std::string key(std::string_view name) const { return prefix_ + std::string(name); }
   std::string entry_key(std::uint64_t sequence) const;
   // Puts this node's entry under a fresh lease; renews the lease when kNodeRenewal passed, and
-  // puts the entry again when etcd forgot the lease. Failures wait for the next read.
-  void register_node();
+  // puts the entry again when etcd forgot the lease. Failures of the renewal wait for the next read.
+  Status register_node();
+  // attach's checks, once this node is registered (so that no trim passes its file meanwhile).
+  Status check_attach(const std::array<std::uint8_t, 16>& file_id, const snapshot::ChainPosition& position);
   void keep_registered();
-  // Puts this node's entry (its address and `position`) under `lease`; whether etcd took it.
-  bool put_node_entry(const std::string& lease, std::uint64_t position);
-  // Deletes the entries before the oldest any registered node needs and before the last
-  // keep_entries, unless a node registered meanwhile (a transaction compares the nodes' keys).
+  // Puts this node's entry (its address and `position`) under `lease`.
+  Status put_node_entry(const std::string& lease, std::uint64_t position);
+  // Deletes the entries before the oldest any registered node needs (and the one before it,
+  // which a node's start checks its file's chain against) and before the last keep_entries, at
+  // most kMaxTrim at once, unless a node's entry changed meanwhile (a transaction compares them).
   void trim();
 
   EtcdJournalOptions options_;
@@ -92,9 +96,9 @@ class EtcdJournal final : public actors::SharedJournal {
   std::mutex lease_mutex_;  // guards what follows
   std::string lease_;       // etcd's lease id, as its text; empty before the first registration
   std::chrono::steady_clock::time_point renewed_{};
-  std::uint64_t registered_position_ = 0;   // the position this node's entry in etcd says
-  std::uint64_t trimmed_below_ = 0;         // the entries before it are gone
-  std::atomic<std::uint64_t> position_{0};  // the entry this node needs next, as it last asked
+  std::uint64_t registered_position_ = 0;  // the position this node's entry in etcd says
+  std::uint64_t trimmed_below_ = 0;        // the entries before it are gone
+  std::atomic<std::uint64_t> durable_{0};  // the file holds every entry before it (durable())
 };
 
 }  // namespace stronghold::cluster

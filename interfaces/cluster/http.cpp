@@ -39,6 +39,10 @@ bool wait_for(int fd, short events, Clock::time_point deadline) {
   }
 }
 
+// What a plain connection that ends before any answer may mean: etcd resets or closes one on a
+// port that takes TLS only.
+constexpr const char* kHttpsOnly = " (does it take https:// only?)";
+
 // Bytes sent or received (0 for the end of the stream), or nothing when the socket must wait.
 using Moved = std::optional<std::size_t>;
 
@@ -65,6 +69,7 @@ class HttpClient::Connection {
     pollfd ready{fd_, POLLIN | POLLRDHUP, 0};
     return (ssl_ != nullptr && SSL_has_pending(ssl_) == 1) || ::poll(&ready, 1, 0) != 0;
   }
+  bool tls() const { return ssl_ != nullptr; }
   Status send_all(std::string_view bytes, Clock::time_point deadline);
   // Reads what arrives into `received` (at most `max_bytes` in all) until the peer closes (true)
   // or `enough` says it has enough (true); false at the deadline.
@@ -233,7 +238,7 @@ Result<bool> HttpClient::Connection::receive(std::string& received, std::size_t 
     short wait = 0;
     auto got = receive_some(buffer, sizeof buffer, wait);
     if (!got.ok() && ssl_ == nullptr && received.empty())  // etcd resets plain HTTP on a TLS port
-      return Status(got.status().code(), got.status().message() + " (does it take https:// only?)");
+      return Status(got.status().code(), got.status().message() + kHttpsOnly);
     if (!got.ok())
       return got.status();
     if (!got->has_value()) {
@@ -533,7 +538,8 @@ Result<HttpResponse> HttpClient::exchange(Connection& connection, const Endpoint
   if (!*ended)
     return Status(Errc::timeout, endpoint.text() + " did not answer in time");
   if (raw.empty())
-    return Status(Errc::unavailable, endpoint.text() + " closed the connection without an answer");
+    return Status(Errc::unavailable, endpoint.text() + " closed the connection without an answer" +
+                                         std::string(connection.tls() ? "" : kHttpsOnly));
   const std::optional<Head>& head = framing.head();
   if (size.has_value()) {
     if (*size != raw.size())

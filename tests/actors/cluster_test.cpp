@@ -2,6 +2,7 @@
 // the others, the shared journal decides the order, and an entry that does not belong is refused
 // without touching anyone's state. The journal here is in memory; tests/cluster runs the same
 // through etcd and strongholdd.
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <filesystem>
@@ -80,6 +81,20 @@ class MemoryJournal final : public actors::SharedJournal {
     return found;
   }
 
+  void durable(std::uint64_t next_sequence) override {
+    std::lock_guard lock(mutex_);
+    durable_.push_back(next_sequence);
+  }
+  // What the engines said of their files, in order.
+  std::vector<std::uint64_t> durable_said() {
+    std::lock_guard lock(mutex_);
+    return durable_;
+  }
+  std::uint64_t head() {
+    std::lock_guard lock(mutex_);
+    return head_->next_sequence;
+  }
+
   Result<actors::ClusterState> view() override {
     std::lock_guard lock(mutex_);
     return actors::ClusterState{.node = "memory", .position = 0, .head = head_->next_sequence};
@@ -116,6 +131,7 @@ class MemoryJournal final : public actors::SharedJournal {
   std::map<std::uint64_t, Bytes> entries_;
   std::size_t appends_ = 0;
   bool holding_ = false;
+  std::vector<std::uint64_t> durable_;
 };
 
 struct ClusterFixture {
@@ -193,6 +209,23 @@ TEST_CASE_FIXTURE(ClusterFixture, "a key generated on one node signs on the othe
   const auto read = secret->read();
   CHECK(Bytes(read.bytes().begin(), read.bytes().end()) == Bytes{7, 8, 9});
   CHECK(journal->size() == 2);
+}
+
+TEST_CASE_FIXTURE(ClusterFixture, "a node tells the journal how far its file is synced, once it is") {
+  {
+    auto first = Engine::create(dir.file("a.stronghold"), kPassword, test::fast_engine_options());
+    REQUIRE(first.ok());
+  }
+  auto node = open("a.stronghold");
+  CHECK(journal->durable_said().empty());  // nothing written yet: the journal knows the file's start
+  for (const char* name : {"w/one", "w/two", "w/three"}) {
+    REQUIRE(node->generate(at(name), KeyType::ed25519).ok());
+    // A write is answered after its sync, and the journal heard of that sync before the answer.
+    REQUIRE_FALSE(journal->durable_said().empty());
+    CHECK(journal->durable_said().back() == journal->head());
+  }
+  const std::vector<std::uint64_t> said = journal->durable_said();
+  CHECK(std::is_sorted(said.begin(), said.end()));
 }
 
 TEST_CASE_FIXTURE(ClusterFixture, "concurrent writes through both nodes end in one order, the same on both") {

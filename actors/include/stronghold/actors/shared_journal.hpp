@@ -50,6 +50,10 @@ class SharedJournal {
   // expired when the journal no longer holds entry `from` (trimmed) but holds later ones.
   virtual Result<std::vector<SharedEntry>> read(std::uint64_t from, std::chrono::milliseconds wait,
                                                 std::size_t max_bytes) = 0;
+  // The engine's file holds, synced (or written, without syncs), every entry before
+  // `next_sequence`: what the engine no longer needs from the journal should it restart. Called
+  // from the engine's snapshot actor after its syncs; must not block.
+  virtual void durable(std::uint64_t next_sequence) = 0;
   // What the journal knows of the cluster (`cluster status`): this node's name, the head, the
   // registered nodes and the journal's own members; `position` is the engine's to fill. May
   // block for the journal's round trips: the engine calls it off its actors' threads.
