@@ -255,14 +255,8 @@ Status EtcdJournal::attach(const std::array<std::uint8_t, 16>& file_id, const sn
   durable_ = position.next_sequence;
   SH_RETURN_IF_ERROR(register_node());
   Status attached = check_attach(file_id, position);
-  if (!attached.ok()) {  // a refused node leaves the list at once, not when its lease runs out
-    std::string lease;
-    {
-      std::lock_guard lock(lease_mutex_);
-      lease = std::exchange(lease_, std::string());
-    }
-    (void)call("/v3/lease/revoke", Json{{"ID", lease}}.dump(), kMaxSmallAnswer);
-  }
+  if (!attached.ok())
+    strand();  // a refused node leaves the list at once, not when its lease runs out
   return attached;
 }
 
@@ -271,7 +265,7 @@ Status EtcdJournal::check_attach(const std::array<std::uint8_t, 16>& file_id, co
   const std::string head = key("head");
   const std::uint64_t next = position.next_sequence;
   // The first node sets both: the cluster's chain starts where its file stands.
-  const Json txn{{"compare", Json::array({{{"target", "MOD"}, {"key", base64(id_key)}, {"create_revision", "0"}}})},
+  const Json txn{{"compare", Json::array({{{"target", "CREATE"}, {"key", base64(id_key)}, {"create_revision", "0"}}})},
                  {"success", Json::array({put(id_key, file_id), put(head, encode_position(position))})},
                  {"failure", Json::array({range(id_key), range(head), range(entry_key(next > 1 ? next - 1 : 0)),
                                           first_entry(prefix_)})}};
@@ -326,12 +320,10 @@ Status EtcdJournal::register_node() {
   const std::string lease = text(granted.json, "ID");
   if (lease.empty())
     return Status(Errc::corrupted, "etcd granted a lease without an id");
-  const std::uint64_t position = durable_;
-  SH_RETURN_IF_ERROR(put_node_entry(lease, position));
+  SH_RETURN_IF_ERROR(put_node_entry(lease, durable_));
   std::lock_guard lock(lease_mutex_);
   lease_ = lease;
   renewed_ = std::chrono::steady_clock::now();
-  registered_position_ = position;
   return {};
 }
 
@@ -343,13 +335,11 @@ Status EtcdJournal::put_node_entry(const std::string& lease, std::uint64_t posit
 
 void EtcdJournal::keep_registered() {
   std::string lease;
-  std::uint64_t registered = 0;
   {
     std::lock_guard lock(lease_mutex_);
-    if (std::chrono::steady_clock::now() - renewed_ < kNodeRenewal)
+    if (stranded_ || std::chrono::steady_clock::now() - renewed_ < kNodeRenewal)
       return;
     lease = lease_;
-    registered = registered_position_;
     renewed_ = std::chrono::steady_clock::now();  // one try per period, whatever comes of it
   }
   const auto kept = lease.empty() ? Result<Answer>(Status(Errc::not_found, "no lease"))
@@ -359,11 +349,23 @@ void EtcdJournal::keep_registered() {
     (void)register_node();
     return;
   }
-  if (const std::uint64_t position = durable_; position != registered && put_node_entry(lease, position).ok()) {
-    std::lock_guard lock(lease_mutex_);
-    registered_position_ = position;
-  }
+  // Put again at every renewal, changed or not: another process under this node's name may have
+  // overwritten the entry, or removed it with its own lease.
+  (void)put_node_entry(lease, durable_);
   trim();
+}
+
+void EtcdJournal::strand() {
+  std::string lease;
+  {
+    std::lock_guard lock(lease_mutex_);
+    if (stranded_)
+      return;
+    stranded_ = true;
+    lease = std::exchange(lease_, std::string());
+  }
+  if (!lease.empty())
+    (void)call("/v3/lease/revoke", Json{{"ID", lease}}.dump(), kMaxSmallAnswer);
 }
 
 void EtcdJournal::trim() {
@@ -508,10 +510,12 @@ Result<std::vector<actors::SharedEntry>> EtcdJournal::read(std::uint64_t from, s
       const std::string expected = entry_key(from + entries.size());
       if (std::string_view(reinterpret_cast<const char*>(name.data()), name.size()) != expected) {
         const auto later = entry_sequence(name, prefix_ + "journal/");
-        if (entries.empty() && later.has_value() && *later > from)
+        if (entries.empty() && later.has_value() && *later > from) {
+          strand();
           return Status(Errc::expired, "the cluster's journal no longer holds entry " + std::to_string(from) +
                                            " (it starts at " + std::to_string(*later) +
                                            "): restart this node from a copy of a live node's file");
+        }
         break;  // a gap, or a key that is no entry: the engine stops there
       }
       SH_ASSIGN_OR_RETURN(Bytes value, from_base64(member(kv, "value")));

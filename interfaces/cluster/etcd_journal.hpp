@@ -75,8 +75,9 @@ class EtcdJournal final : public actors::SharedJournal {
   Result<Answer> call(std::string_view path, const std::string& body, std::size_t max_answer);
   std::string key(std::string_view name) const { return prefix_ + std::string(name); }
   std::string entry_key(std::uint64_t sequence) const;
-  // Puts this node's entry under a fresh lease; renews the lease when kNodeRenewal passed, and
-  // puts the entry again when etcd forgot the lease. Failures of the renewal wait for the next read.
+  // Puts this node's entry under a fresh lease; renews the lease when kNodeRenewal passed and
+  // puts the entry again (under a fresh lease when etcd forgot the old one), then trims. Failures
+  // of the renewal wait for the next read.
   Status register_node();
   // attach's checks, once this node is registered (so that no trim passes its file meanwhile).
   Status check_attach(const std::array<std::uint8_t, 16>& file_id, const snapshot::ChainPosition& position);
@@ -87,6 +88,10 @@ class EtcdJournal final : public actors::SharedJournal {
   // which a node's start checks its file's chain against) and before the last keep_entries, at
   // most kMaxTrim at once, unless a node's entry changed meanwhile (a transaction compares them).
   void trim();
+  // Leaves the list of nodes for good (revokes the lease): this node was refused, or the journal
+  // moved past its file, so that it can never catch up from etcd. A node that stayed registered
+  // there would hold trimming back for ever.
+  void strand();
 
   EtcdJournalOptions options_;
   HttpClient http_;
@@ -96,7 +101,7 @@ class EtcdJournal final : public actors::SharedJournal {
   std::mutex lease_mutex_;  // guards what follows
   std::string lease_;       // etcd's lease id, as its text; empty before the first registration
   std::chrono::steady_clock::time_point renewed_{};
-  std::uint64_t registered_position_ = 0;  // the position this node's entry in etcd says
+  bool stranded_ = false;                  // refused, or behind the journal's start: no longer registered
   std::uint64_t trimmed_below_ = 0;        // the entries before it are gone
   std::atomic<std::uint64_t> durable_{0};  // the file holds every entry before it (durable())
 };

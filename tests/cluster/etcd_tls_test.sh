@@ -6,7 +6,8 @@
 # another CA, and when it speaks plain HTTP to etcd's TLS port; TLS files without https:// URLs,
 # a certificate without its key, or https:// without --etcd-ca, are refused with exit 1 (invalid input). Then etcd's journal is
 # trimmed to the last entries (--keep-entries), a node from an older copy of the file is refused
-# (exit 5), and one from a copy of a live node's file catches up.
+# (exit 5), one from a copy of a live node's file catches up, and a node away for longer than its
+# lease says the journal moved past it and no longer holds trimming back.
 # Usage: etcd_tls_test.sh STRONGHOLD STRONGHOLDD
 set -euo pipefail
 cli=$1
@@ -174,4 +175,29 @@ sleep 4  # past a's next look (every 3 s)
 [ "$(journal_keys | wc -l)" -ge 6 ] || fail "etcd trimmed entries the stopped node b needs: $(journal_keys | tr '\n' ' ')"
 kill -CONT "${node_pid[b]}"
 eventually b key public --at w/held6 || fail "node b never caught up after it stood still"
+# A node away for longer than its lease while the journal moved past its file: once back, it says
+# so and leaves the list of nodes, so that trimming goes on without it.
+kill -STOP "${node_pid[c]}"
+sleep 11  # its lease (10 s) runs out
+for i in 1 2 3 4 5 6; do
+  on a key generate --type ed25519 --at "w/away$i" >/dev/null || fail "write w/away$i"
+done
+trimmed_to_3() {
+  for _ in $(seq 1 100); do
+    [ "$(journal_keys | wc -l)" -le 3 ] && return 0
+    sleep 0.1
+  done
+  fail "etcd holds $(journal_keys | wc -l) entries, not 3: $(journal_keys | tr '\n' ' ')"
+}
+trimmed_to_3
+kill -CONT "${node_pid[c]}"
+for _ in $(seq 1 100); do
+  grep -q "no longer holds entry" "$dir/c.log" && break
+  sleep 0.1
+done
+grep -q "no longer holds entry" "$dir/c.log" || fail "node c did not say the journal moved past it"
+for i in 1 2 3 4 5 6; do
+  on a key generate --type ed25519 --at "w/after$i" >/dev/null || fail "write w/after$i"
+done
+trimmed_to_3
 echo "PASS: nodes over TLS to etcd replicate; every bad certificate or scheme is refused; etcd's journal is trimmed"
