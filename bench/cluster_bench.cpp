@@ -2,7 +2,9 @@
 // two strongholdd nodes pinned to one core each (taskset), and a strongholdd alone, on snapshots of
 // their own in bench-data/cluster.
 //   - Ed25519 signatures per second through the nodes' sockets, in batches of 64 (signing never
-//     touches etcd): both nodes loaded, as a ratio of node a loaded alone, the same client load.
+//     touches etcd): both nodes loaded, as a ratio of node a loaded alone, the same client load;
+//     and a third node, f, on a's core, loaded alone and forwarding to b what it does not sign
+//     itself (--forward-to, over the nodes' mutual TLS), as a ratio of a alone.
 //   - The latency of one commit (key.generate, one at a time) through etcd, as a ratio of one in
 //     the strongholdd alone (appended to its file and synced).
 //   - Commits per second with 8 writers: on one node, across both nodes (whose commits conflict:
@@ -105,6 +107,29 @@ void wait_for(const std::string& socket) {
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
 }
 
+// The first line of `log` that holds `text`, once a process wrote it (up to 10 s); empty if none.
+std::string wait_for_line(const std::filesystem::path& log, std::string_view text) {
+  for (int i = 0; i < 1000; ++i) {
+    std::ifstream in(log);
+    for (std::string line; std::getline(in, line);)
+      if (line.find(text) != std::string::npos)
+        return line;
+    ::usleep(10'000);
+  }
+  return "";
+}
+
+// Where the node whose log is `log` listens: HOST:PORT.
+std::string listen_address(const std::filesystem::path& log) {
+  const std::string line = wait_for_line(log, " listens on ");
+  if (line.empty()) {
+    fmt::print(stderr, "bench_cluster: {} never said where it listens\n", log.string());
+    std::abort();
+  }
+  const std::size_t start = line.find(" listens on ") + std::string_view(" listens on ").size();
+  return line.substr(start, line.find(' ', start) - start);
+}
+
 // key.generate at `at`, replacing what is there: one commit. ok; conflict when another node
 // committed first every time the node sent it, or unavailable when it was queued behind such a
 // commit while the node restarts its state (both: try again); anything else ends the benchmark.
@@ -179,10 +204,11 @@ int main(int argc, char** argv) {
   const std::filesystem::path dir = std::filesystem::absolute("bench-data/cluster");
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
-  const std::string certificates = tls ? (dir / "certs").string() : "";
-  if (tls) {
-    const pid_t made = spawn({fmt::format("{}/tls-certs.sh", STRONGHOLD_SCRIPTS_DIR), certificates, "etcd", "a", "b"},
-                             (dir / "certs.log").string());
+  const std::string certificates = (dir / "certs").string();  // for the nodes' ports, and etcd with --etcd-tls
+  {
+    const pid_t made =
+        spawn({fmt::format("{}/tls-certs.sh", STRONGHOLD_SCRIPTS_DIR), certificates, "etcd", "a", "b", "f"},
+              (dir / "certs.log").string());
     int status = 0;
     if (::waitpid(made, &status, 0) != made || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
       (void)std::fprintf(stderr, "bench_cluster: scripts/tls-certs.sh failed (see %s)\n", (dir / "certs.log").c_str());
@@ -197,11 +223,12 @@ int main(int argc, char** argv) {
       return 1;
   }
   std::filesystem::copy_file(dir / "a.stronghold", dir / "b.stronghold");
+  std::filesystem::copy_file(dir / "a.stronghold", dir / "f.stronghold");
   std::filesystem::copy_file(dir / "a.stronghold", dir / "alone.stronghold");
   std::ofstream((dir / "password").string()) << "b\n";
-  std::optional<Etcd> etcd(std::in_place, dir / "etcd", certificates);
+  std::optional<Etcd> etcd(std::in_place, dir / "etcd", tls ? certificates : "");
   const auto socket = [&](const char* name) { return (dir / fmt::format("{}.sock", name)).string(); };
-  const auto daemon = [&](const char* name, const char* core, bool node) {
+  const auto daemon = [&](const char* name, const char* core, bool node, const std::vector<std::string>& more) {
     std::vector<std::string> words = {"taskset",
                                       "-c",
                                       core,
@@ -213,24 +240,32 @@ int main(int argc, char** argv) {
                                       "--password-file",
                                       (dir / "password").string()};
     if (node)
-      words.insert(words.end(), {"--cluster", etcd->endpoints, "--node-name", name});
+      words.insert(words.end(), {"--cluster", etcd->endpoints, "--node-name", name, "--listen", "127.0.0.1:0",
+                                 "--tls-cert", fmt::format("{}/{}.pem", certificates, name), "--tls-key",
+                                 fmt::format("{}/{}.key", certificates, name), "--tls-ca", certificates + "/ca.pem"});
+    words.insert(words.end(), more.begin(), more.end());
     if (node && tls)
       words.insert(words.end(),
                    {"--etcd-ca", certificates + "/ca.pem", "--etcd-cert", fmt::format("{}/{}.pem", certificates, name),
                     "--etcd-key", fmt::format("{}/{}.key", certificates, name)});
     return spawn(words, (dir / fmt::format("{}.log", name)).string());
   };
-  const pid_t a = daemon("a", "0", true);
-  const pid_t b = daemon("b", "1", true);
-  const pid_t alone = daemon("alone", "0", false);
+  const pid_t a = daemon("a", "0", true, {});
+  const pid_t b = daemon("b", "1", true, {});
+  const pid_t alone = daemon("alone", "0", false, {});
   for (const char* name : {"a", "b", "alone"})
     wait_for(socket(name));
+  const pid_t f = daemon("f", "0", true, {"--forward-to", listen_address(dir / "b.log")});
+  wait_for(socket("f"));
+  wait_for_line(dir / "f.log", "signing goes to peer");
 
-  std::vector<double> one, two, ratio;
+  std::vector<double> one, two, ratio, forwarding, forwarding_ratio;
   for (int round = 0; round < kRounds; ++round) {
     one.push_back(daemon_rate({socket("a")}, kConnections, kInFlight, Mode::batch_op));
     two.push_back(daemon_rate({socket("a"), socket("b")}, kConnections / 2, kInFlight, Mode::batch_op));
     ratio.push_back(two.back() / one.back());
+    forwarding.push_back(daemon_rate({socket("f")}, kConnections, kInFlight, Mode::batch_op));
+    forwarding_ratio.push_back(forwarding.back() / one.back());
   }
   const std::vector<double> through_etcd = commit_latencies(socket("a"));
   const std::vector<double> local = commit_latencies(socket("alone"));
@@ -244,6 +279,9 @@ int main(int argc, char** argv) {
   fmt::print("    1 node                      {:>9.0f}/s\n", median(one));
   fmt::print("    2 nodes                     {:>9.0f}/s = {:.2f} x 1 node (rounds {:.2f}..{:.2f})\n", median(two),
              median(ratio), min(ratio), max(ratio));
+  fmt::print("    1 node forwarding to the other, loaded alone\n");
+  fmt::print("                                {:>9.0f}/s = {:.2f} x 1 node (rounds {:.2f}..{:.2f})\n",
+             median(forwarding), median(forwarding_ratio), min(forwarding_ratio), max(forwarding_ratio));
   fmt::print("  one commit at a time ({} commits), median and 99th percentile:\n", kCommits);
   fmt::print("    strongholdd alone (synced)  {:>7.2f} ms   {:>7.2f} ms\n", median(local) * 1e3,
              percentile(local, 0.99) * 1e3);
@@ -255,9 +293,9 @@ int main(int argc, char** argv) {
              on_one.per_second / written_alone.per_second);
   fmt::print("    across both nodes           {:>7.0f}/s = {:.2f} x alone ({:.0f}% of tries refused, to try again)\n",
              on_both.per_second, on_both.per_second / written_alone.per_second, on_both.refused_share * 100);
-  for (const pid_t pid : {a, b, alone})
+  for (const pid_t pid : {f, a, b, alone})
     stop(pid);
-  for (const char* name : {"a", "b", "alone"}) {  // what a node said, before its folder goes
+  for (const char* name : {"a", "b", "f", "alone"}) {  // what a node said, before its folder goes
     std::ifstream log((dir / fmt::format("{}.log", name)).string());
     for (std::string line; std::getline(log, line);)
       fmt::print(stderr, "{}: {}\n", name, line);

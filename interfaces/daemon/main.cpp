@@ -23,7 +23,8 @@ constexpr const char* kUsage =
     "usage: strongholdd --snapshot PATH --socket PATH [--idle-lock SECONDS] [--password-file PATH]\n"
     "                   [--cluster URL[,...] [--cluster-name NAME] [--node-name NAME]\n"
     "                    [--etcd-ca FILE] [--etcd-cert FILE --etcd-key FILE] [--keep-entries N]]\n"
-    "                   [--listen HOST:PORT --tls-cert FILE --tls-key FILE --tls-ca FILE]\n"
+    "                   [--listen HOST:PORT --tls-cert FILE --tls-key FILE --tls-ca FILE\n"
+    "                    [--forward-to HOST:PORT[,...] [--forward-above N]]]\n"
     "\n"
     "Serves the snapshot to this user's processes over a Unix socket (created 0600; peers of other\n"
     "users are refused). The password comes from --password-file, $STRONGHOLD_PASSWORD or a prompt;\n"
@@ -51,7 +52,11 @@ constexpr const char* kUsage =
     "owner unless they prove a client identity. Each session there is a connection to --socket.\n"
     "A node registers its --node-name (default: the host's name; unique in the cluster) and its\n"
     "--listen address in etcd, for 'stronghold --remote ... cluster status': listen on an address\n"
-    "that clients reach (not 0.0.0.0).\n";
+    "that clients reach (not 0.0.0.0).\n"
+    "With --forward-to (other nodes' --listen addresses), a node busy signing (--forward-above\n"
+    "messages or more at once, default 256; 0: always) hands new signature requests to those nodes\n"
+    "over the same mutual TLS, and serves them itself when a peer does not answer with a signature.\n"
+    "Requests of a client identity are not forwarded: its policies are counted where it connected.\n";
 
 // The CLI's hints speak of its own commands: the daemon's messages say what to do themselves.
 int fail(const stronghold::Status& status) {
@@ -69,7 +74,31 @@ struct Arguments {
   std::string listen;
   std::string node_name;
   stronghold::remote::TlsFiles tls;
+  std::string forward_to;
+  bool forward_above_set = false;
 };
+
+// --forward-to's addresses, reached with the node's own TLS files.
+stronghold::Status parse_peers(Arguments& arguments) {
+  const std::string& peers = arguments.forward_to;
+  for (std::size_t start = 0; !peers.empty() && start <= peers.size();) {
+    const std::size_t comma = std::min(peers.find(',', start), peers.size());
+    auto address = stronghold::remote::parse_address(std::string_view(peers).substr(start, comma - start), false);
+    if (!address.ok())
+      return stronghold::Status(stronghold::Errc::invalid_argument, "--forward-to: " + address.status().message());
+    for (const auto& known : arguments.server.forward.peers)
+      if (known.host == address->host && known.port == address->port)
+        return stronghold::error(stronghold::Errc::invalid_argument, "--forward-to names {}:{} twice", known.host,
+                                 known.port);
+    if (std::string_view(peers).substr(start, comma - start) == arguments.listen)
+      return stronghold::error(stronghold::Errc::invalid_argument,
+                               "--forward-to names this node's own --listen address {}", arguments.listen);
+    arguments.server.forward.peers.push_back(std::move(*address));
+    start = comma + 1;
+  }
+  arguments.server.forward.tls = arguments.tls;
+  return {};
+}
 
 // invalid_argument, with what to say, for a command line that is not one.
 stronghold::Status parse(int argc, char** argv, Arguments& arguments) {
@@ -86,11 +115,13 @@ stronghold::Status parse(int argc, char** argv, Arguments& arguments) {
                                                           {"--tls-cert", &arguments.tls.certificate},
                                                           {"--tls-key", &arguments.tls.key},
                                                           {"--tls-ca", &arguments.tls.ca},
-                                                          {"--node-name", &arguments.node_name}};
+                                                          {"--node-name", &arguments.node_name},
+                                                          {"--forward-to", &arguments.forward_to}};
   for (int i = 1; i < argc; ++i) {
     const std::string_view word = argv[i];
     const auto text = texts.find(word);
-    if (i + 1 == argc || (text == texts.end() && word != "--idle-lock" && word != "--keep-entries"))
+    if (i + 1 == argc ||
+        (text == texts.end() && word != "--idle-lock" && word != "--keep-entries" && word != "--forward-above"))
       return stronghold::error(Errc::invalid_argument, "unexpected '{}'; run 'strongholdd --help'", word);
     const std::string value = argv[++i];
     if (text != texts.end()) {
@@ -105,6 +136,11 @@ stronghold::Status parse(int argc, char** argv, Arguments& arguments) {
     if (word == "--keep-entries") {
       arguments.etcd.keep_entries = number;
       arguments.keep_entries_set = true;
+      continue;
+    }
+    if (word == "--forward-above") {
+      arguments.server.forward.above = number;
+      arguments.forward_above_set = true;
       continue;
     }
     if (number > 100ULL * 365 * 24 * 3600)
@@ -130,7 +166,13 @@ stronghold::Status parse(int argc, char** argv, Arguments& arguments) {
     return stronghold::Status(
         Errc::invalid_argument,
         "--listen needs --tls-cert, --tls-key and --tls-ca: nodes and clients use mutual TLS only");
-  return {};
+  if (arguments.forward_to.empty() && arguments.forward_above_set)
+    return stronghold::Status(Errc::invalid_argument, "--forward-above goes with --forward-to");
+  if (!arguments.forward_to.empty() && (arguments.cluster_urls.empty() || arguments.listen.empty()))
+    return stronghold::Status(Errc::invalid_argument,
+                              "--forward-to names other nodes of a cluster: it goes with --cluster, and with "
+                              "--listen and its TLS files, which the node presents to its peers");
+  return parse_peers(arguments);
 }
 
 // This node's name in `cluster status`: --node-name, else the host's name.

@@ -14,6 +14,8 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstdio>
 #include <cstring>
 #include <functional>
 #include <map>
@@ -73,6 +75,7 @@ struct Call {
   std::shared_ptr<Engine> engine;  // when the route needs the engine
   vault::Location location;        // when the route needs a location (the request's first field)
   vault::Caller caller;            // the connection's peer: policies name it
+  bool from_peer = false;          // the connection's (Connection::from_peer)
 };
 
 // A challenge issued on a connection (Op::challenge) and not yet answered: single-use.
@@ -94,7 +97,8 @@ struct Connection {
   // The watch stream (Op::watch): the connection's queue in the hub and the id its events carry.
   std::shared_ptr<actors::EventHub::Subscription> watching;
   std::uint64_t watch_id = 0;
-  bool closing = false;  // closed once its answers are sent (too many failed proofs)
+  bool closing = false;    // closed once its answers are sent (too many failed proofs)
+  bool from_peer = false;  // another node forwards its requests here (Op::from_peer): never forwarded on
   bool reading = true;
   bool writing = false;
   // No request in flight and no answer unsent: closing it to make room loses no answer (a frame
@@ -155,13 +159,22 @@ class Server {
   void handle_public_key(Call& call);
   void handle_sign(Call& call);
   void handle_sign_batch(Call& call);
+  void sign_here(Call& call);
+  void sign_batch_here(Call& call);
   void handle_remove(Call& call);
   void handle_sync(Call& call);
   void handle_retired_command(Call& call);
   void handle_request(Call& call);
+  void request_here(Call& call);
   void handle_challenge(Call& call);
   void handle_prove(Call& call);
   void handle_watch(Call& call);
+  void handle_from_peer(Call& call);
+  // Hands a signature request to a peer (forwarder.hpp) when this node signs more than
+  // --forward-above messages already, and the request may go: no client identity asked it (its
+  // policies and rate limits are counted where it connected) and no peer sent it. `here` serves
+  // it when the peer does not answer with a signature. False, `call` untouched, when it stays.
+  bool forward(Call& call, void (Server::*here)(Call&));
   // Moves a watching connection's queued events into its outbox while it has room; false when
   // none moved.
   bool feed_watcher(Connection& connection);
@@ -199,6 +212,8 @@ class Server {
   std::shared_ptr<Engine> engine_;  // null while locked
   std::chrono::steady_clock::time_point last_request_ = std::chrono::steady_clock::now();
   std::unique_ptr<Workers> workers_ = std::make_unique<Workers>(kWorkers);
+  std::unique_ptr<Forwarder> forwarder_;  // with --forward-to
+  std::atomic<std::size_t> signing_{0};   // messages being signed here
   std::unique_ptr<Workers> kdf_workers_ = std::make_unique<Workers>(1, kMaxKdfWaiting);
   // The watch stream's hub: the engine publishes to it (options_.engine.actors.events), and so
   // does the server; it outlives every engine the server opens.
@@ -259,7 +274,8 @@ std::size_t charge_for(std::size_t size, const Result<Message>& request) {
 }
 
 Server::~Server() {
-  workers_.reset();  // finishes the tasks that still hold the engine
+  forwarder_.reset();  // its lanes may still serve requests here
+  workers_.reset();    // finishes the tasks that still hold the engine
   kdf_workers_.reset();
   for (auto& [id, connection] : connections_)
     ::close(connection.fd);
@@ -287,6 +303,9 @@ Status Server::start(std::optional<runtime::SecretBuffer> password) {
   if (::listen(listener_, 512) != 0)
     return system_error("listen");
   spare_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (!options_.forward.peers.empty()) {
+    SH_ASSIGN_OR_RETURN(forwarder_, Forwarder::start(options_.forward));
+  }
 
   signals_ = ::signalfd(-1, &stop_signals(), SFD_NONBLOCK | SFD_CLOEXEC);
   timer_ = ::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
@@ -381,6 +400,14 @@ Status Server::run() {
   ::close(listener_);
   listener_ = -1;
   ::unlink(options_.socket.c_str());
+  if (forwarder_) {
+    forwarder_->stop();  // serves here what waited for a peer
+    const Forwarder::Counts counts = forwarder_->counts();
+    forwarder_.reset();
+    (void)std::fprintf(stderr, "strongholdd: %llu signature requests went to peers; %llu came back to be signed here\n",
+                       static_cast<unsigned long long>(counts.forwarded),
+                       static_cast<unsigned long long>(counts.came_back));
+  }
   workers_.reset();
   kdf_workers_.reset();
   std::shared_ptr<Engine> engine;
@@ -691,6 +718,7 @@ const Route* Server::route(Op op) {
       {Op::challenge, nothing, loop, false, &Server::handle_challenge},
       {Op::prove, engine, loop, false, &Server::handle_prove},   // looks the key up through the asynchronous API
       {Op::watch, nothing, loop, false, &Server::handle_watch},  // also while locked: failed unlocks are news
+      {Op::from_peer, nothing, loop, false, &Server::handle_from_peer},
   };
   const auto* const found =
       std::find_if(std::begin(kRoutes), std::end(kRoutes), [op](const Route& row) { return row.op == op; });
@@ -705,8 +733,10 @@ void Server::handle(const Ticket& ticket, Message request) {
     return;
   }
   Call call{ticket, std::move(request), nullptr, {}, {}};
-  if (const auto connection = connections_.find(ticket.connection); connection != connections_.end())
+  if (const auto connection = connections_.find(ticket.connection); connection != connections_.end()) {
     call.caller = connection->second.caller;
+    call.from_peer = connection->second.from_peer;
+  }
   if (row->needs != Route::Needs::nothing) {
     call.engine = engine();
     if (!call.engine) {
@@ -773,17 +803,55 @@ void Server::handle_sign(Call& call) {
     reply(call.ticket, Status(Errc::invalid_argument, "sign takes a location and a message"));
     return;
   }
-  call.engine->call_async(
-      actors::Sign{call.location, std::move(call.request.fields[1])}, call.caller,
-      [this, ticket = call.ticket](Result<Bytes> signature) { reply(ticket, std::move(signature)); });
+  if (!forward(call, &Server::sign_here))
+    sign_here(call);
+}
+
+void Server::sign_here(Call& call) {
+  ++signing_;
+  call.engine->call_async(actors::Sign{call.location, std::move(call.request.fields[1])}, call.caller,
+                          [this, ticket = call.ticket](Result<Bytes> signature) {
+                            --signing_;
+                            reply(ticket, std::move(signature));
+                          });
 }
 
 void Server::handle_sign_batch(Call& call) {
+  if (!forward(call, &Server::sign_batch_here))
+    sign_batch_here(call);
+}
+
+void Server::sign_batch_here(Call& call) {
   std::vector<Bytes> messages(std::make_move_iterator(call.request.fields.begin() + 1),
                               std::make_move_iterator(call.request.fields.end()));
-  call.engine->call_async(
-      actors::SignBatch{call.location, std::move(messages)}, call.caller,
-      [this, ticket = call.ticket](Result<std::vector<Bytes>> signatures) { reply(ticket, std::move(signatures)); });
+  const std::size_t count = messages.size();
+  signing_ += count;
+  call.engine->call_async(actors::SignBatch{call.location, std::move(messages)}, call.caller,
+                          [this, ticket = call.ticket, count](Result<std::vector<Bytes>> signatures) {
+                            signing_ -= count;
+                            reply(ticket, std::move(signatures));
+                          });
+}
+
+bool Server::forward(Call& call, void (Server::*here)(Call&)) {
+  if (!forwarder_ || call.from_peer || !call.caller.client.empty() || signing_.load() < forwarder_->above())
+    return false;
+  // Held until the peer answers or the request is served here.
+  auto held = std::make_shared<Call>(std::move(call));
+  const bool taken = forwarder_->offer(static_cast<Op>(held->request.code), held->request.fields,
+                                       [this, held, here](std::optional<std::vector<Bytes>> answer) {
+                                         if (answer)
+                                           reply(held->ticket, std::move(*answer));
+                                         else
+                                           (this->*here)(*held);
+                                       });
+  if (!taken)
+    call = std::move(*held);
+  return taken;
+}
+
+void Server::handle_from_peer(Call& call) {
+  complete(call.ticket, Message{call.ticket.id, 0, {}}, [](Connection& connection) { connection.from_peer = true; });
 }
 
 void Server::handle_remove(Call& call) {
@@ -832,6 +900,15 @@ Result<Bytes> answer_field(actors::RequestKind kind, Result<runtime::SecretBytes
 }
 
 void Server::handle_request(Call& call) {
+  if (call.request.fields.size() == 1) {
+    const auto kind = actors::wire::message_kind(call.request.fields[0]);
+    if (kind.ok() && forwards_kind(*kind) && forward(call, &Server::request_here))
+      return;
+  }
+  request_here(call);
+}
+
+void Server::request_here(Call& call) {
   if (call.request.fields.size() != 1) {
     reply(call.ticket, Status(Errc::invalid_argument, "the request op takes one request in its wire form"));
     return;
@@ -850,10 +927,14 @@ void Server::handle_request(Call& call) {
     return;
   }
   // Decoded (its secrets sealed) before this returns: the request's bytes are wiped with the call.
-  call.engine->call_wire_async(call.request.fields[0], call.caller,
-                               [this, ticket = call.ticket, kind = *kind](Result<runtime::SecretBytes> answer) {
-                                 reply(ticket, answer_field(kind, std::move(answer)));
-                               });
+  const std::size_t signatures = forwards_kind(*kind) ? 1 : 0;
+  signing_ += signatures;
+  call.engine->call_wire_async(
+      call.request.fields[0], call.caller,
+      [this, ticket = call.ticket, kind = *kind, signatures](Result<runtime::SecretBytes> answer) {
+        signing_ -= signatures;
+        reply(ticket, answer_field(kind, std::move(answer)));
+      });
 }
 
 // ---- client identities: a challenge, then its signature (docs/wire-protocol.md)

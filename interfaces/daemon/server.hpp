@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 
+#include "forwarder.hpp"
 #include "stronghold/engine.hpp"
 #include "stronghold/runtime/secret_buffer.hpp"
 
@@ -22,6 +23,7 @@ struct ServerOptions {
   std::string socket;
   std::chrono::seconds idle_lock{300};  // 0: never lock
   EngineOptions engine;
+  ForwardOptions forward;  // peers: signing goes to them too when this node is busy
 };
 
 // Blocks SIGTERM and SIGINT, so that they reach only the server's signalfd, and ignores SIGPIPE.

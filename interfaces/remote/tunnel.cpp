@@ -17,6 +17,7 @@
 #include <caf/openssl/all.hpp>
 
 #include "openssl_error_queue.hpp"
+#include "stronghold/actors/system_config.hpp"
 #include "stronghold/runtime/random.hpp"
 #include "tunnel_end.hpp"
 
@@ -32,7 +33,7 @@ struct TunnelConfig : caf::actor_system_config {
     openssl_certificate = tls.certificate;
     openssl_key = tls.key;
     openssl_cafile = tls.ca;
-    set("scheduler.max-threads", threads);
+    actors::configure_scheduler(*this, static_cast<unsigned>(threads));
     set("middleman.app-identifiers", std::vector<std::string>{"stronghold-tunnel-1"});
   }
 };
@@ -194,6 +195,13 @@ caf::behavior receiver(caf::event_based_actor* self, const std::shared_ptr<Slot>
   };
 }
 
+// A client's actor system, shared by the sessions a Connector opens (each keeps it alive).
+struct ClientSystem {
+  explicit ClientSystem(const TlsFiles& tls) : config(tls, 1), system(config) {}
+  TunnelConfig config;  // outlives the system, which refers to it
+  caf::actor_system system;
+};
+
 class Tunnel final : public wire::Carrier {
  public:
   ~Tunnel() override {
@@ -210,8 +218,7 @@ class Tunnel final : public wire::Carrier {
       caf::anon_send_exit(receiver_, caf::exit_reason::user_shutdown);
   }
 
-  std::unique_ptr<TunnelConfig> config_;
-  std::unique_ptr<caf::actor_system> system_;
+  std::shared_ptr<ClientSystem> client_;  // outlives the actors below
   caf::actor node_;
   caf::actor receiver_;
   std::shared_ptr<Slot> slot_ = std::make_shared<Slot>();
@@ -312,19 +319,21 @@ Result<std::unique_ptr<Listener>> Listener::start(const ListenOptions& options) 
   return std::unique_ptr<Listener>(std::move(listener));
 }
 
-Result<wire::Client> connect(const RemoteOptions& options, std::chrono::seconds answer_timeout) {
-  SH_RETURN_IF_ERROR(check_tls_files(options.tls));
-  SH_RETURN_IF_ERROR(check_openssl_error_queue_guard());
+namespace {
+
+// A session with the node, through `client`'s actor system.
+Result<wire::Client> open_tunnel(std::shared_ptr<ClientSystem> client, const RemoteOptions& options,
+                                 std::chrono::seconds answer_timeout) {
   SH_RETURN_IF_ERROR(probe(options));
   auto tunnel = std::make_unique<Tunnel>();
-  tunnel->config_ = std::make_unique<TunnelConfig>(options.tls, 1);
-  tunnel->system_ = std::make_unique<caf::actor_system>(*tunnel->config_);
-  SH_ASSIGN_OR_RETURN(tunnel->node_, reach_node(*tunnel->system_, options));
-  tunnel->receiver_ = tunnel->system_->spawn(receiver, tunnel->slot_, tunnel->node_);
+  tunnel->client_ = std::move(client);
+  caf::actor_system& system = tunnel->client_->system;
+  SH_ASSIGN_OR_RETURN(tunnel->node_, reach_node(system, options));
+  tunnel->receiver_ = system.spawn(receiver, tunnel->slot_, tunnel->node_);
   SH_ASSIGN_OR_RETURN(const KeyExchange pair, KeyExchange::make());
   Result<SessionKeys> keys = Status(Errc::unavailable, "no answer");
   {
-    caf::scoped_actor self{*tunnel->system_};
+    caf::scoped_actor self{system};
     self->request(tunnel->node_, options.connect_timeout, tunnel_open_atom::value, as_chars(pair.public_key()),
                   tunnel->receiver_)
         .receive(
@@ -338,7 +347,7 @@ Result<wire::Client> connect(const RemoteOptions& options, std::chrono::seconds 
             },
             [&](const caf::error& failure) {
               keys = error(Errc::unavailable, "the node at {} did not open a session: {}", where(options.node),
-                           tunnel->system_->render(failure));
+                           system.render(failure));
             });
   }
   SH_RETURN_IF_ERROR(keys.status());
@@ -359,6 +368,34 @@ Result<wire::Client> connect(const RemoteOptions& options, std::chrono::seconds 
     tunnel->slot_->end = std::move(end);
   }
   return wire::Client::over(pair_fds[0], std::move(tunnel), answer_timeout);
+}
+
+class SharedConnector final : public Connector {
+ public:
+  SharedConnector(const TlsFiles& tls, std::chrono::seconds timeout)
+      : tls_(tls), timeout_(timeout), client_(std::make_shared<ClientSystem>(tls)) {}
+  Result<wire::Client> connect(const Address& node) override {
+    return open_tunnel(client_, RemoteOptions{node, tls_, timeout_}, timeout_);
+  }
+
+ private:
+  const TlsFiles tls_;
+  const std::chrono::seconds timeout_;
+  const std::shared_ptr<ClientSystem> client_;
+};
+
+}  // namespace
+
+Result<wire::Client> connect(const RemoteOptions& options, std::chrono::seconds answer_timeout) {
+  SH_RETURN_IF_ERROR(check_tls_files(options.tls));
+  SH_RETURN_IF_ERROR(check_openssl_error_queue_guard());
+  return open_tunnel(std::make_shared<ClientSystem>(options.tls), options, answer_timeout);
+}
+
+Result<std::unique_ptr<Connector>> Connector::make(const TlsFiles& tls, std::chrono::seconds timeout) {
+  SH_RETURN_IF_ERROR(check_tls_files(tls));
+  SH_RETURN_IF_ERROR(check_openssl_error_queue_guard());
+  return std::unique_ptr<Connector>(std::make_unique<SharedConnector>(tls, timeout));
 }
 
 }  // namespace stronghold::remote

@@ -52,4 +52,16 @@ struct RemoteOptions {
 // when the node cannot be reached, refuses this side's certificate, or refuses the session.
 Result<wire::Client> connect(const RemoteOptions& options, std::chrono::seconds answer_timeout);
 
+// Opens sessions as connect() does, all through one actor system: its threads, and the one TLS
+// connection CAF keeps with each node, are shared by the sessions (strongholdd's forwarder opens
+// several with each peer, on a core that is busy signing). Its clients may outlive it.
+class Connector {
+ public:
+  // invalid_argument for TLS files that do not work together. `timeout` bounds both reaching a
+  // node and each answer of its clients.
+  static Result<std::unique_ptr<Connector>> make(const TlsFiles& tls, std::chrono::seconds timeout);
+  virtual ~Connector() = default;
+  virtual Result<wire::Client> connect(const Address& node) = 0;
+};
+
 }  // namespace stronghold::remote

@@ -54,8 +54,11 @@ enum class Op : std::uint8_t {
   // The watch stream (docs/wire-protocol.md, "Watching"): [] or [queue capacity, u32 big-endian] -> [], then,
   // under the same id, one message per event (event_fields) for as long as the connection lasts.
   watch = 14,
+  // [] -> []: another node of the cluster forwards its requests on this connection
+  // (daemon/forwarder.hpp): they are served by this node, never forwarded again.
+  from_peer = 15,
 };
-inline constexpr Op kLastOp = Op::watch;
+inline constexpr Op kLastOp = Op::from_peer;
 
 inline constexpr std::size_t kChallengeSize = 32;
 // Failed proofs a connection may make; the last one's answer is followed by a hang-up, so a

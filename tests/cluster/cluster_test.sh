@@ -4,7 +4,9 @@
 # in the middle of a write load losing nothing it acknowledged, a third node cut off from etcd
 # (writes refused with exit 6, signing goes on, it catches up once healed), and etcd losing one
 # member (writes go on) then two (writes refused with exit 6, signing goes on, and writes come
-# back once a majority is).
+# back once a majority is); then two nodes forwarding signing to each other (--forward-to): one
+# gives the other's signatures, keeps a client identity's requests, never hands a peer's requests
+# back, and signs itself once its peer is gone.
 # Usage: cluster_test.sh STRONGHOLD STRONGHOLDD TCP_RELAY
 set -euo pipefail
 cli=$1
@@ -42,11 +44,13 @@ fail() {
 export STRONGHOLD_PASSWORD=cluster-test-password
 export STRONGHOLD_TIMEOUT=30
 tls() { echo --tls-cert "$dir/certs/$1.pem" --tls-key "$dir/certs/$1.key" --tls-ca "$dir/certs/ca.pem"; }
-declare -A node_port=() node_cluster=()
-start_node() {  # start_node NAME: etcd's members as node_cluster[NAME] names them, or directly
+declare -A node_port=() node_cluster=() node_listen=() node_options=()
+# start_node NAME: etcd's members as node_cluster[NAME] names them, or directly; on the port
+# node_listen[NAME] or any free one; with node_options[NAME] besides.
+start_node() {
   : >"$dir/$1.log"
   "$daemon" --snapshot "$dir/$1.stronghold" --socket "$dir/$1.sock" --cluster "${node_cluster[$1]:-$ETCD_ENDPOINTS}" \
-    --node-name "$1" --listen 127.0.0.1:0 $(tls "$1") >>"$dir/$1.log" 2>&1 &
+    --node-name "$1" --listen "127.0.0.1:${node_listen[$1]:-0}" $(tls "$1") ${node_options[$1]:-} >>"$dir/$1.log" 2>&1 &
   node_pid[$1]=$!
   for _ in $(seq 1 100); do
     node_port[$1]=$(sed -n 's/.*listens on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$dir/$1.log")
@@ -56,8 +60,8 @@ start_node() {  # start_node NAME: etcd's members as node_cluster[NAME] names th
   done
   fail "node $1 did not start"
 }
-kill_node() {
-  kill -9 "${node_pid[$1]}"
+kill_node() {  # kill_node NAME [SIGNAL]: SIGKILL unless named
+  kill "-${2:-9}" "${node_pid[$1]}"
   wait "${node_pid[$1]}" 2>/dev/null || true
   unset "node_pid[$1]"
   rm -f "$dir/$1.sock"
@@ -82,10 +86,11 @@ write() {
 }
 
 start_etcd_members "$dir/etcd" || exit 1
-"$root/scripts/tls-certs.sh" "$dir/certs" a b c client
+"$root/scripts/tls-certs.sh" "$dir/certs" a b c d client
 "$cli" --snapshot "$dir/a.stronghold" init --kdf fast 2>/dev/null
 cp "$dir/a.stronghold" "$dir/b.stronghold"
 cp "$dir/a.stronghold" "$dir/c.stronghold"
+cp "$dir/a.stronghold" "$dir/d.stronghold"
 start_node a
 start_node b
 
@@ -211,4 +216,41 @@ on b sign --at w/first --hex 00ff >/dev/null || fail "signing stopped without an
 restart_etcd_member 1
 write a key generate --type secp256k1 --at w/healed || fail "writes did not come back with the majority"
 eventually b key public --at w/healed || fail "node b never got w/healed"
+
+echo "a node busy signing hands signature requests to a peer, which does not hand them back"
+# Both forward everything (--forward-above 0): d to b, and b to d, which listens on the port
+# below etcd's block (free: each block of ten holds three members' two ports and the relay's
+# three). b must serve what d forwards itself, and d serve itself once b is gone.
+node_listen[d]=$((ETCD_CLIENT_PORTS[1] - 1))
+kill_node b
+node_options[b]="--forward-to 127.0.0.1:${node_listen[d]} --forward-above 0"
+start_node b
+node_options[d]="--forward-to 127.0.0.1:${node_port[b]} --forward-above 0"
+start_node d
+peered() {  # peered NODE PEER: NODE's log says it forwards to PEER
+  for _ in $(seq 1 100); do
+    grep -q "signing goes to peer 127.0.0.1:$2 too" "$dir/$1.log" && return 0
+    sleep 0.1
+  done
+  fail "node $1 never reached its peer on port $2"
+}
+peered d "${node_port[b]}"
+peered b "${node_listen[d]}"
+eventually d key public --at w/first || fail "node d never caught up"
+expected=$(on a sign --at w/first --hex 00ff)
+for _ in 1 2 3 4 5; do
+  [ "$(on d sign --at w/first --hex 00ff)" = "$expected" ] || fail "a signature forwarded to b differs"
+done
+# A client identity's request stays on the node it reached (d's count below stays at 5).
+"$cli" client keygen --out "$dir/alice.key" >"$dir/alice.pub"
+on d client add alice --public-key "$(cat "$dir/alice.pub")" >/dev/null || fail "client add failed"
+[ "$(on d --client alice --client-key "$dir/alice.key" sign --at w/first --hex 00ff)" = "$expected" ] ||
+  fail "a client identity's signature differs"
+kill_node b TERM
+grep -q "^strongholdd: 0 signature requests went to peers" "$dir/b.log" ||
+  fail "node b forwarded what node d had forwarded to it: $(grep 'went to peers' "$dir/b.log")"
+[ "$(on d sign --at w/first --hex 00ff)" = "$expected" ] || fail "node d did not sign itself once b was gone"
+kill_node d TERM
+grep -qP "^strongholdd: 5 signature requests went to peers; [1-9][0-9]* came back to be signed here$" "$dir/d.log" ||
+  fail "node d: $(grep 'went to peers' "$dir/d.log")"
 echo "PASS"

@@ -4,7 +4,8 @@
 # down. A node is refused, with exit 6 and its file untouched, when etcd's certificate does not
 # verify against --etcd-ca or does not name the host (its address or its name), when its own certificate is missing or from
 # another CA, and when it speaks plain HTTP to etcd's TLS port; TLS files without https:// URLs,
-# a certificate without its key, or https:// without --etcd-ca, are refused with exit 1 (invalid input). Then etcd's journal is
+# a certificate without its key, https:// without --etcd-ca, or forwarding options without peers, a
+# TLS port or a valid peer address, are refused with exit 1 (invalid input). Then etcd's journal is
 # trimmed to the last entries (--keep-entries), a node from an older copy of the file is refused
 # (exit 5), one from a copy of a live node's file catches up, and a node away for longer than its
 # lease says the journal moved past it and no longer holds trimming back.
@@ -82,6 +83,13 @@ etcd_refused="alert bad certificate|refuse this side's certificate"
   refused "mixed schemes" 1 "not both" --cluster "${ETCD_ENDPOINTS%%,*},${plain#*,}" $(etcd_tls certs certs a)
   refused "TLS files without a cluster" 1 "go with --cluster" --etcd-ca "$dir/certs/ca.pem"
   refused "no CA" 1 "needs the CA" --cluster "$ETCD_ENDPOINTS" --etcd-cert "$dir/certs/a.pem" --etcd-key "$dir/certs/a.key"
+  refused "forwarding without peers" 1 "goes with --forward-to" --cluster "$ETCD_ENDPOINTS" $(etcd_tls certs certs a) \
+    --forward-above 3
+  refused "forwarding without a TLS port" 1 "goes with --cluster, and with --listen" --cluster "$ETCD_ENDPOINTS" \
+    $(etcd_tls certs certs a) --forward-to 127.0.0.1:7443
+  refused "a peer without a port" 1 "--forward-to: '0' is not a port" --cluster "$ETCD_ENDPOINTS" \
+    $(etcd_tls certs certs a) --listen 127.0.0.1:0 --tls-cert "$dir/certs/a.pem" --tls-key "$dir/certs/a.key" \
+    --tls-ca "$dir/certs/ca.pem" --forward-to 127.0.0.1:7443,127.0.0.1:0
 }
 
 # A TLS server whose certificate the CA signed for another name stands in for etcd.

@@ -6,7 +6,9 @@
 namespace stronghold::actors {
 
 // Worker threads equal to the cores (CAF 0.17 defaults to at least four, which oversubscribes
-// small machines). `threads` 0 means one per core.
+// small machines). `threads` 0 means one per core. The sharing policy: an idle worker waits on a
+// condition variable, where CAF's default work stealing polls its queue every 50 µs for 500 tries
+// after each job (in a node forwarding signatures, 13% of its core's samples were those sleeps).
 void configure_scheduler(caf::actor_system_config& config, unsigned threads = 0);
 
 // CAF 0.17 keeps a reference to the actor system's logger in a thread-local of every thread that
