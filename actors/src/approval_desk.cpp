@@ -61,7 +61,7 @@ Result<Bytes> approval_digest(RequestKind kind, const vault::Caller& caller, con
 
 std::vector<ApprovalDesk::Entry> ApprovalDesk::expire(std::int64_t now_s) {
   const auto live = std::stable_partition(entries_.begin(), entries_.end(),
-                                          [&](const Entry& entry) { return entry.deadline > now_s; });
+                                          [&](const Entry& entry) { return entry.deadline >= now_s; });
   std::vector<Entry> expired(std::make_move_iterator(live), std::make_move_iterator(entries_.end()));
   entries_.erase(live, entries_.end());
   return expired;

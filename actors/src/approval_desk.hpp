@@ -67,7 +67,9 @@ class ApprovalDesk {
     std::vector<std::string> approvers;
   };
 
-  // Drops the requests whose deadline passed and answers them (for the audit log).
+  // Drops the requests whose deadline passed and answers them (for the audit log). A request
+  // lives through its deadline's second: whole seconds would otherwise let one made late in a
+  // second expire a moment later, short of the N seconds the rule gives.
   std::vector<Entry> expire(std::int64_t now_s);
   // With `threshold` approvals on file for `entry.digest`: consumes them and answers ok (the
   // request runs). Otherwise pending_approval naming the (new or waiting) request; busy when

@@ -162,6 +162,19 @@ TEST_CASE("a request whose deadline passes is dropped and logged as expired") {
   CHECK(outcomes == expected);
 }
 
+TEST_CASE("a request lives through the whole second of its deadline, however late in a second it was made") {
+  actors::ApprovalDesk desk;
+  bool created = false;
+  actors::ApprovalDesk::Entry entry;
+  entry.digest = Bytes(32, 7);
+  entry.deadline = 1000;  // made at second 999 with a deadline of 1 s: at 999.999 it would have had 1 ms
+  REQUIRE(desk.admit(entry, 2, created).code() == Errc::pending_approval);
+  CHECK(desk.expire(1000).empty());
+  CHECK(desk.entries().size() == 1);
+  CHECK(desk.expire(1001).size() == 1);
+  CHECK(desk.entries().empty());
+}
+
 TEST_CASE("a threshold above the approvers, or removing one below it, is refused") {
   ApprovalFixture f;
   CHECK(f.engine->call(actors::SetApprovalRule{4, {}, 3600, password()}).status().code() == Errc::invalid_argument);
