@@ -270,6 +270,7 @@ void tell_durable(WriterSelf self) {
   auto& state = self->state;
   if (state.shared && state.written_next != 0 && state.written_next != state.said_durable) {
     state.shared->durable(state.written_next);
+    state.shared->advance_applied(state.written_next);  // the vault actor applied them before
     state.said_durable = state.written_next;
   }
 }
@@ -2114,6 +2115,10 @@ std::uint64_t receive_shared(VaultSelf self, std::vector<SharedEntry>& entries) 
     configure_approvals(self);
     if (state.snapshot->journal_bytes() > state.compaction_threshold)
       compact(self);
+    // An entry applied here follows the chain it authenticated: the staged ones before it too
+    // are the cluster's.
+    if (state.shared)
+      state.shared->advance_applied(state.snapshot->position().next_sequence);
   }
   return state.snapshot->position().next_sequence;
 }
@@ -2140,6 +2145,8 @@ vault_actor::behavior_type vault_behavior(VaultSelf self, const std::shared_ptr<
   state.shared = options.shared_journal;
   configure_audit(self);
   configure_approvals(self);
+  if (state.shared)  // a file holds only entries the cluster confirmed
+    state.shared->advance_applied(state.snapshot->position().next_sequence);
   return {
       [self](Envelope& envelope) -> caf::result<Reply> {
         const VaultHandler handler = handler_of(vault_handlers(), envelope.kind);

@@ -120,7 +120,14 @@ void Forwarder::report(std::size_t peer, bool reachable, const std::string& why)
 
 // Only an answer of the request's shape is taken: a signature per message of a batch, one for a
 // single message, an answer of the request's kind for the request op.
-std::optional<std::vector<Bytes>> Forwarder::ask(wire::Client& client, Task& task) {
+std::optional<std::vector<Bytes>> Forwarder::ask(wire::Client& client, std::uint64_t& told, Task& task) const {
+  // Read once the task is here: as far as this node had applied when the request came, or further.
+  const std::uint64_t applied = options_.journal ? options_.journal->applied() : 0;
+  if (applied > told) {
+    if (!client.call(wire::Op::from_peer, {wire::u64_field(applied)}).ok())
+      return std::nullopt;
+    told = applied;
+  }
   const std::size_t fields = task.fields.size();
   const auto asked = task.op == wire::Op::request && fields == 1
                          ? actors::wire::message_kind(task.fields[0])
@@ -155,11 +162,12 @@ void Forwarder::run_lane(std::size_t peer) {
       continue;
     }
     report(peer, true, "");
+    std::uint64_t told = 0;
     for (;;) {
       std::optional<Task> task = next_task();
       if (!task)
         return;
-      std::optional<std::vector<Bytes>> answer = ask(*connected, *task);
+      std::optional<std::vector<Bytes>> answer = ask(*connected, told, *task);
       const bool answered = answer.has_value();
       (answered ? forwarded_ : came_back_)++;
       task->done(std::move(answer));

@@ -7,7 +7,10 @@
 // sees the answer this node would have given. Each peer gets kLanesPerPeer sessions, each with
 // one request at a time; a request is handed over only to a lane that is idle, so nothing waits
 // behind a slow peer. A peer's session first says so (Op::from_peer), and requests that arrive
-// that way are never forwarded again: two busy nodes do not pass a request back and forth.
+// that way are never forwarded again: two busy nodes do not pass a request back and forth. The
+// session also says how far this node has applied the cluster's journal, again whenever that
+// moved, and a peer that has applied less answers an error (the request comes back): a key
+// deleted here, or a policy set, is never undone by a peer that has not seen it yet.
 #pragma once
 
 #include <atomic>
@@ -24,6 +27,7 @@
 
 #include "remote/tunnel.hpp"
 #include "stronghold/actors/requests.hpp"
+#include "stronghold/actors/shared_journal.hpp"
 #include "wire/protocol.hpp"
 
 namespace stronghold::daemon {
@@ -37,6 +41,9 @@ struct ForwardOptions {
   // Signatures being made here at once from which on new signature requests go to a peer (0:
   // always; a request op's batch counts as one).
   std::size_t above = 256;
+  // This node's journal: a peer serves a request only once it has applied as much of it as this
+  // node had when the request went (wire::Op::from_peer). Set by the server from its engine's.
+  std::shared_ptr<const actors::SharedJournal> journal;
 };
 
 class Forwarder {
@@ -82,8 +89,9 @@ class Forwarder {
   void run_lane(std::size_t peer);
   // Waits for the next task; none when stopping.
   std::optional<Task> next_task();
-  // What the peer answered with a signature, or none.
-  static std::optional<std::vector<Bytes>> ask(wire::Client& client, Task& task);
+  // What the peer answered with a signature, or none. `told` is how far this node had applied
+  // the journal when the session last said so.
+  std::optional<std::vector<Bytes>> ask(wire::Client& client, std::uint64_t& told, Task& task) const;
   // Says on stderr when a peer becomes reachable or unreachable.
   void report(std::size_t peer, bool reachable, const std::string& why);
   // Sleeps kRetryDelay or until stopping; false when stopping.

@@ -76,6 +76,7 @@ struct Call {
   vault::Location location;        // when the route needs a location (the request's first field)
   vault::Caller caller;            // the connection's peer: policies name it
   bool from_peer = false;          // the connection's (Connection::from_peer)
+  std::uint64_t fence = 0;         // the connection's (Connection::fence)
 };
 
 // A challenge issued on a connection (Op::challenge) and not yet answered: single-use.
@@ -97,8 +98,9 @@ struct Connection {
   // The watch stream (Op::watch): the connection's queue in the hub and the id its events carry.
   std::shared_ptr<actors::EventHub::Subscription> watching;
   std::uint64_t watch_id = 0;
-  bool closing = false;    // closed once its answers are sent (too many failed proofs)
-  bool from_peer = false;  // another node forwards its requests here (Op::from_peer): never forwarded on
+  bool closing = false;     // closed once its answers are sent (too many failed proofs)
+  bool from_peer = false;   // another node forwards its requests here (Op::from_peer): never forwarded on
+  std::uint64_t fence = 0;  // how far that node had applied the cluster's journal (Op::from_peer)
   bool reading = true;
   bool writing = false;
   // No request in flight and no answer unsent: closing it to make room loses no answer (a frame
@@ -170,6 +172,9 @@ class Server {
   void handle_prove(Call& call);
   void handle_watch(Call& call);
   void handle_from_peer(Call& call);
+  // unavailable when `call` came from a node that had applied more of the cluster's journal than
+  // this one has: its answer could miss a change that node had (a key deleted there).
+  Status check_fence(const Call& call) const;
   // Hands a signature request to a peer (forwarder.hpp) when this node signs more than
   // --forward-above messages already, and the request may go: no client identity asked it (its
   // policies and rate limits are counted where it connected) and no peer sent it. `here` serves
@@ -304,6 +309,7 @@ Status Server::start(std::optional<runtime::SecretBuffer> password) {
     return system_error("listen");
   spare_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (!options_.forward.peers.empty()) {
+    options_.forward.journal = options_.engine.actors.shared_journal;
     SH_ASSIGN_OR_RETURN(forwarder_, Forwarder::start(options_.forward));
   }
 
@@ -736,11 +742,16 @@ void Server::handle(const Ticket& ticket, Message request) {
   if (const auto connection = connections_.find(ticket.connection); connection != connections_.end()) {
     call.caller = connection->second.caller;
     call.from_peer = connection->second.from_peer;
+    call.fence = connection->second.fence;
   }
   if (row->needs != Route::Needs::nothing) {
     call.engine = engine();
     if (!call.engine) {
       reply(ticket, Status(Errc::busy, "strongholdd is locked"));
+      return;
+    }
+    if (Status behind = check_fence(call); !behind.ok()) {
+      reply(ticket, behind);
       return;
     }
   }
@@ -851,7 +862,37 @@ bool Server::forward(Call& call, void (Server::*here)(Call&)) {
 }
 
 void Server::handle_from_peer(Call& call) {
-  complete(call.ticket, Message{call.ticket.id, 0, {}}, [](Connection& connection) { connection.from_peer = true; });
+  std::uint64_t fence = 0;
+  if (call.request.fields.size() > 1) {
+    reply(call.ticket, Status(Errc::invalid_argument, "from_peer takes nothing, or how far the peer applied (u64)"));
+    return;
+  }
+  if (call.request.fields.size() == 1) {
+    auto applied = wire::u64_from_field(call.request.fields[0]);
+    if (!applied.ok()) {
+      reply(call.ticket, applied.status());
+      return;
+    }
+    fence = *applied;
+  }
+  complete(call.ticket, Message{call.ticket.id, 0, {}}, [fence](Connection& connection) {
+    connection.from_peer = true;
+    connection.fence = std::max(connection.fence, fence);
+  });
+}
+
+Status Server::check_fence(const Call& call) const {
+  if (call.fence == 0)
+    return {};
+  const auto& journal = options_.engine.actors.shared_journal;
+  if (!journal)
+    return Status(Errc::unavailable, "this node is in no cluster: it cannot serve what another node forwards");
+  const std::uint64_t applied = journal->applied();
+  if (applied < call.fence)
+    return error(Errc::unavailable,
+                 "this node has applied the cluster's journal before entry {}, the forwarding node before entry {}",
+                 applied, call.fence);
+  return {};
 }
 
 void Server::handle_remove(Call& call) {

@@ -139,14 +139,24 @@ bool FrameReader::next(runtime::SecretBytes& body) {
   return true;
 }
 
-std::vector<Bytes> event_fields(const actors::Event& event) {
-  Bytes time(8);
+Bytes u64_field(std::uint64_t value) {
+  Bytes field(8);
   for (std::size_t i = 0; i < 8; ++i)
-    time[i] = static_cast<std::uint8_t>(static_cast<std::uint64_t>(event.time_ms) >> (8 * (7 - i)));
+    field[i] = static_cast<std::uint8_t>(value >> (8 * (7 - i)));
+  return field;
+}
+
+Result<std::uint64_t> u64_from_field(ByteView field) {
+  if (field.size() != 8)
+    return error(Errc::invalid_argument, "an integer field is 8 bytes, not {}", field.size());
+  return get_be(field, 8);
+}
+
+std::vector<Bytes> event_fields(const actors::Event& event) {
   const auto text = [](const std::string& field) { return Bytes(field.begin(), field.end()); };
   std::vector<Bytes> fields;
   fields.push_back(Bytes{static_cast<std::uint8_t>(event.type)});
-  fields.push_back(std::move(time));
+  fields.push_back(u64_field(static_cast<std::uint64_t>(event.time_ms)));
   fields.push_back(text(event.caller));
   fields.push_back(text(event.kind));
   fields.push_back(text(event.location));
@@ -162,10 +172,7 @@ Result<actors::Event> event_from_fields(const std::vector<Bytes>& fields) {
     return Status(Errc::invalid_argument, "strongholdd sent an event this client cannot read");
   actors::Event event;
   event.type = static_cast<actors::EventType>(fields[0][0]);
-  std::uint64_t time = 0;
-  for (std::size_t i = 0; i < 8; ++i)
-    time = (time << 8) | fields[1][i];
-  event.time_ms = static_cast<std::int64_t>(time);
+  event.time_ms = static_cast<std::int64_t>(get_be(fields[1], 8));
   const auto text = [](const Bytes& field) { return std::string(field.begin(), field.end()); };
   event.caller = text(fields[2]);
   event.kind = text(fields[3]);

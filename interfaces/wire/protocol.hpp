@@ -54,8 +54,10 @@ enum class Op : std::uint8_t {
   // The watch stream (docs/wire-protocol.md, "Watching"): [] or [queue capacity, u32 big-endian] -> [], then,
   // under the same id, one message per event (event_fields) for as long as the connection lasts.
   watch = 14,
-  // [] -> []: another node of the cluster forwards its requests on this connection
-  // (daemon/forwarder.hpp): they are served by this node, never forwarded again.
+  // [] or [applied: u64 big-endian] -> []: another node of the cluster forwards its requests on
+  // this connection (daemon/forwarder.hpp): they are served by this node, never forwarded again,
+  // and only while this node has applied the cluster's journal as far as the forwarding node had
+  // (`applied`, sent again whenever it moved; the largest counts).
   from_peer = 15,
 };
 inline constexpr Op kLastOp = Op::from_peer;
@@ -93,6 +95,11 @@ runtime::SecretBytes encode_frame(const Message& message);
 // Decodes a frame body: invalid_argument for anything malformed (short, trailing bytes, a field
 // past the end, too many fields, an unknown op when `request`).
 Result<Message> decode_body(ByteView body, bool request);
+
+// An unsigned integer as a field of its own: 8 bytes, big-endian; and back (invalid_argument for
+// a field of another size).
+Bytes u64_field(std::uint64_t value);
+Result<std::uint64_t> u64_from_field(ByteView field);
 
 // An event of the watch stream as a message's fields: type (u8) || time (unix ms, i64
 // big-endian, like every integer of this protocol) || caller || kind || location || detail; and back (invalid_argument

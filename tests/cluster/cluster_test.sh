@@ -6,7 +6,8 @@
 # member (writes go on) then two (writes refused with exit 6, signing goes on, and writes come
 # back once a majority is); then two nodes forwarding signing to each other (--forward-to): one
 # gives the other's signatures, keeps a client identity's requests, never hands a peer's requests
-# back, and signs itself once its peer is gone.
+# back, is not answered by a peer that lacks what it had applied (a deleted key), and signs itself
+# once its peer is gone.
 # Usage: cluster_test.sh STRONGHOLD STRONGHOLDD TCP_RELAY
 set -euo pipefail
 cli=$1
@@ -223,6 +224,8 @@ echo "a node busy signing hands signature requests to a peer, which does not han
 # three). b must serve what d forwards itself, and d serve itself once b is gone.
 node_listen[d]=$((ETCD_CLIENT_PORTS[1] - 1))
 kill_node b
+# b reaches etcd through the relay too (below: cut off, it must not answer for what it lacks).
+node_cluster[b]=${node_cluster[c]}
 node_options[b]="--forward-to 127.0.0.1:${node_listen[d]} --forward-above 0"
 start_node b
 node_options[d]="--forward-to 127.0.0.1:${node_port[b]} --forward-above 0"
@@ -236,7 +239,9 @@ peered() {  # peered NODE PEER: NODE's log says it forwards to PEER
 }
 peered d "${node_port[b]}"
 peered b "${node_listen[d]}"
-eventually d key public --at w/first || fail "node d never caught up"
+# Both have applied the journal's last entry: b serves what d forwards.
+eventually d key public --at w/healed || fail "node d never caught up"
+eventually b key public --at w/healed || fail "node b never caught up"
 expected=$(on a sign --at w/first --hex 00ff)
 for _ in 1 2 3 4 5; do
   [ "$(on d sign --at w/first --hex 00ff)" = "$expected" ] || fail "a signature forwarded to b differs"
@@ -246,11 +251,31 @@ done
 on d client add alice --public-key "$(cat "$dir/alice.pub")" >/dev/null || fail "client add failed"
 [ "$(on d --client alice --client-key "$dir/alice.key" sign --at w/first --hex 00ff)" = "$expected" ] ||
   fail "a client identity's signature differs"
+# A peer that has not applied what the forwarding node had does not answer for it: with b cut off
+# from etcd, a key deleted through d does not sign through b; once b has the deletion, b signs
+# for d again (d's count below: 6).
+write d key generate --type ed25519 --at w/revoked || fail "a write through node d failed"
+eventually b key public --at w/revoked || fail "node b never got w/revoked"
+kill -9 "$relay_pid"
+wait "$relay_pid" 2>/dev/null || true
+write d delete --at w/revoked || fail "the deletion through node d failed"
+rc=0
+on d sign --at w/revoked --hex 00ff >/dev/null 2>"$dir/revoked.txt" || rc=$?
+[ "$rc" -ne 0 ] || fail "node b signed for node d with a key deleted through d, which b had not applied"
+grep -q "w/revoked was deleted" "$dir/revoked.txt" || fail "the deleted key's refusal: $(cat "$dir/revoked.txt")"
+on b key public --at w/revoked >/dev/null || fail "node b, cut off, lost w/revoked"
+relay_to_etcd "${relay_ports[@]}"
+for _ in $(seq 1 100); do
+  on b key public --at w/revoked >/dev/null 2>&1 || break
+  sleep 0.1
+done
+! on b key public --at w/revoked >/dev/null 2>&1 || fail "node b never applied the deletion once healed"
+[ "$(on d sign --at w/first --hex 00ff)" = "$expected" ] || fail "a signature forwarded to b differs"
 kill_node b TERM
 grep -q "^strongholdd: 0 signature requests went to peers" "$dir/b.log" ||
   fail "node b forwarded what node d had forwarded to it: $(grep 'went to peers' "$dir/b.log")"
 [ "$(on d sign --at w/first --hex 00ff)" = "$expected" ] || fail "node d did not sign itself once b was gone"
 kill_node d TERM
-grep -qP "^strongholdd: 5 signature requests went to peers; [1-9][0-9]* came back to be signed here$" "$dir/d.log" ||
+grep -qP "^strongholdd: 6 signature requests went to peers; [1-9][0-9]* came back to be signed here$" "$dir/d.log" ||
   fail "node d: $(grep 'went to peers' "$dir/d.log")"
 echo "PASS"

@@ -381,6 +381,23 @@ TEST_CASE("ping says the protocol version, and an older client's command words a
   CHECK(daemon.stop() == 0);
 }
 
+TEST_CASE("a forwarded request is refused where the node cannot tell it applied what the forwarder had") {
+  Daemon daemon;  // alone: no cluster journal to compare with
+  auto client = daemon.client();
+  REQUIRE(client.call(Op::generate, {text("w/ed"), text("ed25519")}).ok());
+  CHECK(client.call(Op::from_peer, {Bytes(3)}).code() == Errc::invalid_argument);
+  CHECK(client.call(Op::from_peer, {Bytes(8), Bytes(8)}).code() == Errc::invalid_argument);
+  // Without a position, a peer's session is served as any (what an earlier forwarder sent).
+  REQUIRE(client.call(Op::from_peer, {}).ok());
+  CHECK(client.call(Op::sign, {text("w/ed"), Bytes{1}}).ok());
+  REQUIRE(client.call(Op::from_peer, {wire::u64_field(1)}).ok());
+  const auto refused = client.call(Op::sign, {text("w/ed"), Bytes{1}});
+  CHECK(refused.code() == Errc::unavailable);
+  CHECK(refused.status().message().find("in no cluster") != std::string::npos);
+  CHECK(client.call(Op::ping, {}).ok());  // the session goes on
+  CHECK(daemon.stop() == 0);
+}
+
 TEST_CASE("a flood of connections, beyond the bound or at the file limit, does not keep a new client out") {
   Daemon daemon;
   const pid_t pid = daemon.pid();

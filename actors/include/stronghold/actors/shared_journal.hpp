@@ -3,12 +3,13 @@
 // keys; the shared journal holds only sealed entries and where the chain ends, so whoever runs it
 // (etcd in strongholdd's cluster mode) cannot read, forge or reorder them; it can still withhold
 // them or show engines different ones (docs/cluster.md).
-// Free of CAF: the façade and its users implement it.
+// Free of CAF: the façade and its users implement it (the applied position is the engine's).
 //
 // Thread-safety: the engine calls append and read from two threads at once.
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -58,6 +59,22 @@ class SharedJournal {
   // registered nodes and the journal's own members; `position` is the engine's to fill. May
   // block for the journal's round trips: the engine calls it off its actors' threads.
   virtual Result<ClusterState> view() = 0;
+
+  // How far this engine has applied the shared chain: every entry before the answer is in its
+  // state and is the cluster's (etcd confirmed it), none staged here and possibly refused. A node
+  // that forwards signing sends its own to the peer, which signs only when it has applied as much
+  // (docs/cluster.md, "Spreading signing"). Only grows; 0 until the engine opened.
+  std::uint64_t applied() const noexcept { return applied_.load(std::memory_order_acquire); }
+  // Called by the engine once its state holds the entries before `next_sequence`, and anything
+  // cached from before them is stale (its key generations were bumped).
+  void advance_applied(std::uint64_t next_sequence) noexcept {
+    std::uint64_t known = applied_.load(std::memory_order_relaxed);
+    while (known < next_sequence && !applied_.compare_exchange_weak(known, next_sequence, std::memory_order_release))
+      ;
+  }
+
+ private:
+  std::atomic<std::uint64_t> applied_{0};
 };
 
 }  // namespace stronghold::actors
