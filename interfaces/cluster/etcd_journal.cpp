@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <thread>
 #include <utility>
 
 #include "stronghold/runtime/hex.hpp"
@@ -253,6 +254,7 @@ Result<EtcdJournal::Answer> EtcdJournal::call(std::string_view path, const std::
 
 Status EtcdJournal::attach(const std::array<std::uint8_t, 16>& file_id, const snapshot::ChainPosition& position) {
   durable_ = position.next_sequence;
+  SH_RETURN_IF_ERROR(check_name_free());
   SH_RETURN_IF_ERROR(register_node());
   Status attached = check_attach(file_id, position);
   if (!attached.ok())
@@ -312,6 +314,43 @@ Status EtcdJournal::check_attach(const std::array<std::uint8_t, 16>& file_id, co
                         "no longer holds: start this node from a copy of a live node's file");
   }
   return {};
+}
+
+Result<std::uint64_t> EtcdJournal::lease_left(const std::string& lease) {
+  SH_ASSIGN_OR_RETURN(const Answer answer, call("/v3/lease/timetolive", Json{{"ID", lease}}.dump(), kMaxSmallAnswer));
+  return number(answer.json, "TTL");  // -1 for a lease etcd no longer has: not a number here, 0
+}
+
+Status EtcdJournal::check_name_free() {
+  const Json entry{{"key", base64(key("nodes/" + options_.node_name))}};
+  const auto watched = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(kNameWatch).count());
+  std::string lease, address;
+  std::uint64_t first_left = 0;
+  for (int look = 0; look < 2; ++look) {
+    SH_ASSIGN_OR_RETURN(const Answer found, call("/v3/kv/range", entry.dump(), kMaxSmallAnswer));
+    const Json& kvs = member(found.json, "kvs");
+    if (!kvs.is_array() || kvs.empty())
+      return {};
+    const std::string held = text(kvs[0], "lease");
+    if (auto value = from_base64(member(kvs[0], "value")); value.ok())
+      address = text(parse_bounded(std::string(value->begin(), value->end())), "address");
+    if (look == 1 && held != lease)
+      break;  // put again under another lease meanwhile: a node that started
+    lease = held;
+    std::uint64_t left = 0;
+    if (!lease.empty()) {
+      SH_ASSIGN_OR_RETURN(left, lease_left(lease));
+    }
+    // Not renewed, the lease lost the time watched; renewed, it went back up near kNodeTtl.
+    if (left == 0 || (look == 1 && left + watched - 1 <= first_left))
+      return {};
+    first_left = left;
+    if (look == 0)
+      std::this_thread::sleep_for(kNameWatch);
+  }
+  return Status(Errc::already_exists, "a node named '" + options_.node_name + "' runs in this cluster already" +
+                                          (address.empty() ? std::string() : " (at " + address + ")") +
+                                          ": give each node its own --node-name");
 }
 
 Status EtcdJournal::register_node() {

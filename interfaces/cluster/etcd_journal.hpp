@@ -51,6 +51,9 @@ struct EtcdJournalOptions {
 // How long a node's entry outlives its last keep-alive, and how often its reads renew it.
 inline constexpr std::chrono::seconds kNodeTtl{10};
 inline constexpr std::chrono::seconds kNodeRenewal{3};
+// How long a starting node watches an entry under its name for a renewal: longer than a live
+// node takes between two (kNodeRenewal, plus up to a follower's read of 500 ms).
+inline constexpr std::chrono::milliseconds kNameWatch{4'500};
 
 class EtcdJournal final : public actors::SharedJournal {
  public:
@@ -79,6 +82,12 @@ class EtcdJournal final : public actors::SharedJournal {
   // puts the entry again (under a fresh lease when etcd forgot the old one), then trims. Failures
   // of the renewal wait for the next read.
   Status register_node();
+  // already_exists when another node runs under this node's name: its entry's lease is renewed
+  // while this one watches it for kNameWatch. An entry whose lease etcd does not renew (its node
+  // was killed a moment ago) is this node's to take.
+  Status check_name_free();
+  // The seconds `lease` has left (0: none; it expired, or etcd forgot it).
+  Result<std::uint64_t> lease_left(const std::string& lease);
   // attach's checks, once this node is registered (so that no trim passes its file meanwhile).
   Status check_attach(const std::array<std::uint8_t, 16>& file_id, const snapshot::ChainPosition& position);
   void keep_registered();

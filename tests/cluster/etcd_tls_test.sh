@@ -129,6 +129,16 @@ start_node() {
 
 start_node a
 start_node b
+# A second node under a running node's name is refused: a's entry in etcd is renewed meanwhile.
+cp "$dir/b.stronghold" "$dir/twin.stronghold"
+status=0
+# shellcheck disable=SC2046  # the options are words
+timeout 60 "$daemon" --snapshot "$dir/twin.stronghold" --socket "$dir/twin.sock" --cluster "$ETCD_ENDPOINTS" \
+  --node-name a $(etcd_tls certs certs b) >"$dir/twin.out" 2>&1 || status=$?
+[ "$status" -eq 5 ] || fail "a second node named a: exit $status: $(cat "$dir/twin.out")"
+grep -q "a node named 'a' runs in this cluster already" "$dir/twin.out" ||
+  fail "a second node named a said: $(cat "$dir/twin.out")"
+[ ! -e "$dir/twin.sock" ] || fail "the refused twin left its socket"
 on a key generate --type ed25519 --at w/first >"$dir/first.pub" || fail "a write through a"
 eventually b key public --at w/first || fail "node b never got w/first"
 [ "$(on a sign --at w/first --hex 00ff)" = "$(on b sign --at w/first --hex 00ff)" ] || fail "the signatures differ"
