@@ -2085,7 +2085,7 @@ caf::result<Reply> run_released(VaultSelf self, std::uint64_t waiter) {
 // would conflict) and the follower retries.
 std::uint64_t receive_shared(VaultSelf self, std::vector<SharedEntry>& entries) {
   auto& state = self->state;
-  bool changed = false;
+  std::vector<snapshot::StagedEntry> applied;
   for (SharedEntry& shared : entries) {
     const std::uint64_t next = state.snapshot->position().next_sequence;
     if (shared.sequence < next)
@@ -2104,15 +2104,17 @@ std::uint64_t receive_shared(VaultSelf self, std::vector<SharedEntry>& entries) 
       break;
     }
     state.shared_failure.clear();
-    changed = true;
-    self->request(state.writer, state.journal_timeout, received_atom::value, std::move(*entry))
-        .then([](caf::ok_atom) {}, [self](caf::error& failure) { self->quit(failure); });
+    applied.push_back(std::move(*entry));
   }
-  if (changed) {
+  if (!applied.empty()) {
     // Any key, policy or rule may have changed: cached material and rules are read again
-    // (configure_approvals also invalidates every cached key: KeyGenerations::bump_all).
+    // (configure_approvals also invalidates every cached key: KeyGenerations::bump_all). Before
+    // the snapshot actor has them: once it synced them it counts them applied (tell_durable).
     state.policies.forget_all();
     configure_approvals(self);
+    for (snapshot::StagedEntry& entry : applied)
+      self->request(state.writer, state.journal_timeout, received_atom::value, std::move(entry))
+          .then([](caf::ok_atom) {}, [self](caf::error& failure) { self->quit(failure); });
     if (state.snapshot->journal_bytes() > state.compaction_threshold)
       compact(self);
     // An entry applied here follows the chain it authenticated: the staged ones before it too
