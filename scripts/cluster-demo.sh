@@ -42,7 +42,7 @@ start_node() {
     --node-name "$1" --listen 127.0.0.1:0 $(tls "$1") \
     --etcd-ca "$dir/certs/ca.pem" --etcd-cert "$dir/certs/$1.pem" --etcd-key "$dir/certs/$1.key" >>"$dir/$1.log" 2>&1 &
   node_pid[$1]=$!
-  for _ in $(seq 1 100); do
+  for _ in $(seq 1 300); do
     node_port[$1]=$(sed -n 's/.*listens on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$dir/$1.log")
     [ -n "${node_port[$1]}" ] && [ -S "$dir/$1.sock" ] && node "$1" list >/dev/null 2>&1 && return 0
     sleep 0.1

@@ -270,7 +270,9 @@ void tell_durable(WriterSelf self) {
   auto& state = self->state;
   if (state.shared && state.written_next != 0 && state.written_next != state.said_durable) {
     state.shared->durable(state.written_next);
-    state.shared->advance_applied(state.written_next);  // the vault actor applied them before
+    // The vault actor applied them before (and others' after it bumped the key generations), and
+    // a restart of its state from the file keeps them: what the file holds synced never goes back.
+    state.shared->advance_applied(state.written_next);
     state.said_durable = state.written_next;
   }
 }
@@ -2117,10 +2119,6 @@ std::uint64_t receive_shared(VaultSelf self, std::vector<SharedEntry>& entries) 
           .then([](caf::ok_atom) {}, [self](caf::error& failure) { self->quit(failure); });
     if (state.snapshot->journal_bytes() > state.compaction_threshold)
       compact(self);
-    // An entry applied here follows the chain it authenticated: the staged ones before it too
-    // are the cluster's.
-    if (state.shared)
-      state.shared->advance_applied(state.snapshot->position().next_sequence);
   }
   return state.snapshot->position().next_sequence;
 }

@@ -318,35 +318,48 @@ Status EtcdJournal::check_attach(const std::array<std::uint8_t, 16>& file_id, co
 
 Result<std::uint64_t> EtcdJournal::lease_left(const std::string& lease) {
   SH_ASSIGN_OR_RETURN(const Answer answer, call("/v3/lease/timetolive", Json{{"ID", lease}}.dump(), kMaxSmallAnswer));
-  return number(answer.json, "TTL");  // -1 for a lease etcd no longer has: not a number here, 0
+  // Absent (etcd's JSON leaves out zeros) or -1 (a lease etcd no longer has): 0.
+  return number(answer.json, "TTL");
 }
 
 Status EtcdJournal::check_name_free() {
   const Json entry{{"key", base64(key("nodes/" + options_.node_name))}};
-  const auto watched = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(kNameWatch).count());
+  // A lease etcd renewed once more without its node (a new leader renews every lease) ends
+  // within a second kNodeTtl.
+  const auto deadline = std::chrono::steady_clock::now() + 2 * kNodeTtl + std::chrono::seconds(1);
   std::string lease, address;
-  std::uint64_t first_left = 0;
-  for (int look = 0; look < 2; ++look) {
+  std::uint64_t revision = 0;
+  for (bool first = true;; first = false) {
     SH_ASSIGN_OR_RETURN(const Answer found, call("/v3/kv/range", entry.dump(), kMaxSmallAnswer));
     const Json& kvs = member(found.json, "kvs");
     if (!kvs.is_array() || kvs.empty())
-      return {};
+      return {};  // no entry, or its lease ended
     const std::string held = text(kvs[0], "lease");
-    if (auto value = from_base64(member(kvs[0], "value")); value.ok())
-      address = text(parse_bounded(std::string(value->begin(), value->end())), "address");
-    if (look == 1 && held != lease)
-      break;  // put again under another lease meanwhile: a node that started
-    lease = held;
-    std::uint64_t left = 0;
-    if (!lease.empty()) {
-      SH_ASSIGN_OR_RETURN(left, lease_left(lease));
+    const std::uint64_t modified = number(kvs[0], "mod_revision");
+    {
+      std::lock_guard lock(lease_mutex_);
+      if (!held.empty() && held == lease_)
+        return {};  // this journal's own, from before a lock
     }
-    // Not renewed, the lease lost the time watched; renewed, it went back up near kNodeTtl.
-    if (left == 0 || (look == 1 && left + watched - 1 <= first_left))
+    if (!first && (held != lease || modified != revision))
+      break;  // put again (a node renews its entry with its lease): its node runs
+    lease = held;
+    revision = modified;
+    if (auto value = from_base64(member(kvs[0], "value")); value.ok())
+      address = printable(text(parse_bounded(std::string(value->begin(), value->end())), "address"));
+    if (lease.empty())
+      return {};  // no lease keeps it: no node does
+    SH_ASSIGN_OR_RETURN(const std::uint64_t left, lease_left(lease));
+    if (left == 0)
       return {};
-    first_left = left;
-    if (look == 0)
-      std::this_thread::sleep_for(kNameWatch);
+    if (std::chrono::steady_clock::now() >= deadline)
+      break;  // renewed all along without a put: a node that runs
+    if (first)
+      (void)std::fprintf(stderr,
+                         "strongholdd: a node named '%s' holds a lease for %llu s more: waiting for it to end (a "
+                         "node killed a moment ago) or be renewed (a node that runs)\n",
+                         printable(options_.node_name).c_str(), static_cast<unsigned long long>(left));
+    std::this_thread::sleep_for(kNameLook);
   }
   return Status(Errc::already_exists, "a node named '" + options_.node_name + "' runs in this cluster already" +
                                           (address.empty() ? std::string() : " (at " + address + ")") +

@@ -51,9 +51,9 @@ struct EtcdJournalOptions {
 // How long a node's entry outlives its last keep-alive, and how often its reads renew it.
 inline constexpr std::chrono::seconds kNodeTtl{10};
 inline constexpr std::chrono::seconds kNodeRenewal{3};
-// How long a starting node watches an entry under its name for a renewal: longer than a live
-// node takes between two (kNodeRenewal, plus up to a follower's read of 500 ms).
-inline constexpr std::chrono::milliseconds kNameWatch{4'500};
+// How often a starting node looks at an entry under its name, waiting for its lease to end or
+// its node to put it again (check_name_free).
+inline constexpr std::chrono::milliseconds kNameLook{500};
 
 class EtcdJournal final : public actors::SharedJournal {
  public:
@@ -82,9 +82,9 @@ class EtcdJournal final : public actors::SharedJournal {
   // puts the entry again (under a fresh lease when etcd forgot the old one), then trims. Failures
   // of the renewal wait for the next read.
   Status register_node();
-  // already_exists when another node runs under this node's name: its entry's lease is renewed
-  // while this one watches it for kNameWatch. An entry whose lease etcd does not renew (its node
-  // was killed a moment ago) is this node's to take.
+  // already_exists when another node runs under this node's name: it puts its entry again (as
+  // each renewal does) while this one waits. An entry whose lease ends meanwhile (its node was
+  // killed a moment ago: at most kNodeTtl) is this node's to take, and so is its own.
   Status check_name_free();
   // The seconds `lease` has left (0: none; it expired, or etcd forgot it).
   Result<std::uint64_t> lease_left(const std::string& lease);

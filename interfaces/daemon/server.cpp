@@ -875,10 +875,12 @@ void Server::handle_from_peer(Call& call) {
     }
     fence = *applied;
   }
-  complete(call.ticket, Message{call.ticket.id, 0, {}}, [fence](Connection& connection) {
-    connection.from_peer = true;
-    connection.fence = std::max(connection.fence, fence);
-  });
+  // On the loop: the connection's next request sees it, however soon it follows.
+  if (const auto connection = connections_.find(call.ticket.connection); connection != connections_.end()) {
+    connection->second.from_peer = true;
+    connection->second.fence = std::max(connection->second.fence, fence);
+  }
+  reply(call.ticket, Status{});
 }
 
 Status Server::check_fence(const Call& call) const {

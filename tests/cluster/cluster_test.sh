@@ -48,12 +48,13 @@ tls() { echo --tls-cert "$dir/certs/$1.pem" --tls-key "$dir/certs/$1.key" --tls-
 declare -A node_port=() node_cluster=() node_listen=() node_options=()
 # start_node NAME: etcd's members as node_cluster[NAME] names them, or directly; on the port
 # node_listen[NAME] or any free one; with node_options[NAME] besides.
+# Up to 30 s: a restart after SIGKILL waits for the killed node's lease (up to 10 s).
 start_node() {
   : >"$dir/$1.log"
   "$daemon" --snapshot "$dir/$1.stronghold" --socket "$dir/$1.sock" --cluster "${node_cluster[$1]:-$ETCD_ENDPOINTS}" \
     --node-name "$1" --listen "127.0.0.1:${node_listen[$1]:-0}" $(tls "$1") ${node_options[$1]:-} >>"$dir/$1.log" 2>&1 &
   node_pid[$1]=$!
-  for _ in $(seq 1 100); do
+  for _ in $(seq 1 300); do
     node_port[$1]=$(sed -n 's/.*listens on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$dir/$1.log")
     [ -n "${node_port[$1]}" ] && [ -S "$dir/$1.sock" ] && on "$1" list >/dev/null 2>&1 && return 0
     kill -0 "${node_pid[$1]}" 2>/dev/null || fail "node $1 exited at start"

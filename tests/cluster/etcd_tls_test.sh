@@ -119,7 +119,7 @@ start_node() {
   "$daemon" --snapshot "$dir/$1.stronghold" --socket "$dir/$1.sock" --cluster "$ETCD_ENDPOINTS" --node-name "$1" \
     $(etcd_tls certs certs "$1") --keep-entries 3 >>"$dir/$1.log" 2>&1 &
   node_pid[$1]=$!
-  for _ in $(seq 1 100); do
+  for _ in $(seq 1 300); do
     [ -S "$dir/$1.sock" ] && on "$1" list >/dev/null 2>&1 && return 0
     kill -0 "${node_pid[$1]}" 2>/dev/null || fail "node $1 exited at start"
     sleep 0.1

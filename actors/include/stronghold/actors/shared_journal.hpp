@@ -61,12 +61,13 @@ class SharedJournal {
   virtual Result<ClusterState> view() = 0;
 
   // How far this engine has applied the shared chain: every entry before the answer is in its
-  // state and is the cluster's (etcd confirmed it), none staged here and possibly refused. A node
+  // state, synced in its file (so a restart of the state from the file keeps it) and the
+  // cluster's (etcd confirmed it), none staged here and possibly refused. A node
   // that forwards signing sends its own to the peer, which signs only when it has applied as much
   // (docs/cluster.md, "Spreading signing"). Only grows; 0 until the engine opened.
   std::uint64_t applied() const noexcept { return applied_.load(std::memory_order_acquire); }
-  // Called by the engine once its state holds the entries before `next_sequence`, and anything
-  // cached from before them is stale (its key generations were bumped).
+  // Called by the engine once its state holds the entries before `next_sequence`, its file holds
+  // them synced, and anything cached from before them is stale (its key generations were bumped).
   void advance_applied(std::uint64_t next_sequence) noexcept {
     std::uint64_t known = applied_.load(std::memory_order_relaxed);
     while (known < next_sequence && !applied_.compare_exchange_weak(known, next_sequence, std::memory_order_release))
