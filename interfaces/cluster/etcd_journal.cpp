@@ -407,6 +407,8 @@ void EtcdJournal::keep_registered() {
   trim();
 }
 
+EtcdJournal::~EtcdJournal() { strand(); }
+
 void EtcdJournal::strand() {
   std::string lease;
   {

@@ -62,6 +62,9 @@ class EtcdJournal final : public actors::SharedJournal {
   // longer than 64 bytes, or not of letters, digits, '-', '_' and '.', and likewise for a node
   // name. Contacts nobody yet.
   static Result<std::shared_ptr<EtcdJournal>> make(EtcdJournalOptions options);
+  // Leaves the list of nodes (revokes the lease): a node that stopped cleanly holds trimming back
+  // no longer, and its restart need not wait for its lease to end.
+  ~EtcdJournal() override;
 
   Status attach(const std::array<std::uint8_t, 16>& file_id, const snapshot::ChainPosition& position) override;
   Status append(std::span<const snapshot::StagedEntry> entries) override;

@@ -224,11 +224,12 @@ echo "a node busy signing hands signature requests to a peer, which does not han
 # below etcd's block (free: each block of ten holds three members' two ports and the relay's
 # three). b must serve what d forwards itself, and d serve itself once b is gone.
 node_listen[d]=$((ETCD_CLIENT_PORTS[1] - 1))
-kill_node b
+kill_node b TERM  # a clean stop leaves the list of nodes: the restart does not wait for a lease
 # b reaches etcd through the relay too (below: cut off, it must not answer for what it lacks).
 node_cluster[b]=${node_cluster[c]}
 node_options[b]="--forward-to 127.0.0.1:${node_listen[d]} --forward-above 0"
 start_node b
+! grep -q "holds a lease" "$dir/b.log" || fail "node b waited for the lease of its own clean stop"
 node_options[d]="--forward-to 127.0.0.1:${node_port[b]} --forward-above 0"
 start_node d
 peered() {  # peered NODE PEER: NODE's log says it forwards to PEER
