@@ -407,7 +407,12 @@ void EtcdJournal::keep_registered() {
   trim();
 }
 
-EtcdJournal::~EtcdJournal() { strand(); }
+EtcdJournal::~EtcdJournal() {
+  try {
+    strand();
+  } catch (...) {  // out of memory building the request: the lease ends by itself within kNodeTtl
+  }
+}
 
 void EtcdJournal::strand() {
   std::string lease;
