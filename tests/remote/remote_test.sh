@@ -11,8 +11,10 @@ command -v openssl >/dev/null || { echo "FAIL: the openssl command is needed" >&
 
 dir=$(mktemp -d)
 pid=
+impostor=
 cleanup() {
-  [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
+  [ -z "$pid" ] || kill -9 "$pid" 2>/dev/null || true
+  [ -z "$impostor" ] || kill -9 "$impostor" 2>/dev/null || true
   rm -rf "$dir"
 }
 trap cleanup EXIT
@@ -51,6 +53,8 @@ mkfifo "$dir/fifo"
 expect 5 "${start[@]}" --listen 127.0.0.1:0 --tls-cert "$c/node.pem" --tls-key "$dir/fifo" --tls-ca "$c/ca.pem"
 [ ! -e "$dir/s.sock" ] || fail "a refused start left a socket"
 
+# The log exists before the node's shell opens it: the loop below reads it at once.
+: >"$dir/node.log"
 "${start[@]}" --listen 127.0.0.1:0 "${node_tls[@]}" >"$dir/node.log" 2>&1 &
 pid=$!
 port=
@@ -155,6 +159,7 @@ kill -0 "$pid" || fail "the node died"
 # A node whose certificate another CA signed is refused by the client: the client authenticates
 # the node too.
 "$cli" --snapshot "$dir/impostor.stronghold" init --kdf fast 2>/dev/null
+: >"$dir/impostor.log"
 "$daemon" --snapshot "$dir/impostor.stronghold" --socket "$dir/impostor.sock" --listen 127.0.0.1:0 \
   --tls-cert "$dir/other/mallory.pem" --tls-key "$dir/other/mallory.key" --tls-ca "$dir/other/ca.pem" \
   >"$dir/impostor.log" 2>&1 &
@@ -169,6 +174,7 @@ done
 expect 6 "$cli" --remote "127.0.0.1:$impostor_port" --tls-cert "$c/client.pem" --tls-key "$c/client.key" \
   --tls-ca "$c/ca.pem" list
 { kill -9 "$impostor" && wait "$impostor"; } 2>/dev/null || true
+impostor=
 
 # Stopping: SIGTERM, exit 0.
 kill -TERM "$pid"
