@@ -254,6 +254,11 @@ Result<EtcdJournal::Answer> EtcdJournal::call(std::string_view path, const std::
 
 Status EtcdJournal::attach(const std::array<std::uint8_t, 16>& file_id, const snapshot::ChainPosition& position) {
   durable_ = position.next_sequence;
+  {
+    // A start again (from another file: a live node's copy) may register again.
+    std::lock_guard lock(lease_mutex_);
+    stranded_ = false;
+  }
   SH_RETURN_IF_ERROR(check_name_free());
   SH_RETURN_IF_ERROR(register_node());
   Status attached = check_attach(file_id, position);

@@ -43,8 +43,9 @@ constexpr const char* kUsage =
     "certificate must verify against --etcd-ca (required) and name HOST, and --etcd-cert and\n"
     "--etcd-key answer etcd's --client-cert-auth.\n"
     "etcd keeps the journal's entries that a live node still needs and the last --keep-entries\n"
-    "(default 100000); older ones are deleted, and a node whose file is older than that must start\n"
-    "from a copy of a live node's file.\n"
+    "(default 100000); older ones are deleted. A node whose file is older than that starts from a\n"
+    "copy of a live node's file, which it fetches itself when it listens (--listen and its TLS files:\n"
+    "its file as it was is kept at PATH.behind-UNIXTIME), or which an operator copies.\n"
     "\n"
     "With --listen, it also serves on that TCP port (0: any free one, printed at start) to clients\n"
     "(stronghold --remote) over mutual TLS only: --tls-cert and --tls-key are its own, --tls-ca the\n"
@@ -97,7 +98,6 @@ stronghold::Status parse_peers(Arguments& arguments) {
     arguments.server.forward.peers.push_back(std::move(*address));
     start = comma + 1;
   }
-  arguments.server.forward.tls = arguments.tls;
   return {};
 }
 
@@ -173,6 +173,8 @@ stronghold::Status parse(int argc, char** argv, Arguments& arguments) {
     return stronghold::Status(Errc::invalid_argument,
                               "--forward-to names other nodes of a cluster: it goes with --cluster, and with "
                               "--listen and its TLS files, which the node presents to its peers");
+  arguments.server.tls = arguments.tls;
+  arguments.server.forward.tls = arguments.tls;
   return parse_peers(arguments);
 }
 

@@ -23,6 +23,7 @@
 #include <optional>
 #include <utility>
 
+#include "image_copy.hpp"
 #include "socket_claim.hpp"
 #include "stronghold/actors/wire.hpp"
 #include "stronghold/runtime/random.hpp"
@@ -172,6 +173,7 @@ class Server {
   void handle_prove(Call& call);
   void handle_watch(Call& call);
   void handle_from_peer(Call& call);
+  void handle_image(Call& call);
   // unavailable when `call` came from a node that had applied more of the cluster's journal than
   // this one has: its answer could miss a change that node had (a key deleted there).
   Status check_fence(const Call& call) const;
@@ -197,6 +199,10 @@ class Server {
   void lock_engine();
   // Opens the engine with `password`, or checks it when the engine is open; `caller` asked.
   Status unlock_engine(ByteView password, const vault::Caller& caller);
+  // For a node whose file stands before the cluster journal's first entry (`behind`, from the
+  // engine's open): takes a live node's copy of the file (image_copy.hpp) and opens that, or puts
+  // the file back as it was.
+  Result<std::unique_ptr<Engine>> open_from_peer(ByteView password, const Status& behind);
   std::shared_ptr<Engine> engine();
 
   ServerOptions options_;
@@ -353,6 +359,8 @@ Status Server::unlock_engine(ByteView password, const vault::Caller& caller) {
     return open->call(actors::CheckPassword{std::move(sealed)}, caller).status();
   }
   auto opened = Engine::open(options_.snapshot, password, options_.engine);
+  if (opened.code() == Errc::expired && !options_.tls.ca.empty())
+    opened = open_from_peer(password, opened.status());
   if (!opened.ok()) {
     if (opened.code() == Errc::wrong_password)
       announce(actors::EventType::unlock_failed, caller, "unlock", opened.status().message());
@@ -362,6 +370,29 @@ Status Server::unlock_engine(ByteView password, const vault::Caller& caller) {
   if (!engine_)
     engine_ = std::move(*opened);
   return {};
+}
+
+Result<std::unique_ptr<Engine>> Server::open_from_peer(ByteView password, const Status& behind) {
+  (void)std::fprintf(stderr, "strongholdd: %s; copying a live node's file instead\n", behind.message().c_str());
+  const ImageFetchOptions fetch{
+      options_.snapshot, options_.tls, options_.engine.actors.shared_journal.get(),
+      options_.engine.file_system != nullptr ? options_.engine.file_system : &snapshot::posix_file_system()};
+  auto fetched = fetch_image(fetch);
+  if (!fetched.ok())
+    return Status(behind.code(), behind.message() + "; " + fetched.status().message());
+  auto opened = Engine::open(options_.snapshot, password, options_.engine);
+  if (!opened.ok()) {
+    const Status restored = put_back(fetch, *fetched);
+    return Status(
+        opened.code(),
+        "node " + fetched->node + "'s copy of the file does not open here (" + opened.status().message() + "); " +
+            (restored.ok() ? "this node's file is back as it was"
+                           : "this node's file as it was is at " + fetched->kept + " (" + restored.message() + ")"));
+  }
+  (void)std::fprintf(stderr,
+                     "strongholdd: started from node %s's copy of the file; this node's file as it was is kept at %s\n",
+                     fetched->node.c_str(), fetched->kept.c_str());
+  return opened;
 }
 
 Status Server::run() {
@@ -725,6 +756,7 @@ const Route* Server::route(Op op) {
       {Op::prove, engine, loop, false, &Server::handle_prove},   // looks the key up through the asynchronous API
       {Op::watch, nothing, loop, false, &Server::handle_watch},  // also while locked: failed unlocks are news
       {Op::from_peer, nothing, loop, false, &Server::handle_from_peer},
+      {Op::image, nothing, workers, true, &Server::handle_image},  // reads the file
   };
   const auto* const found =
       std::find_if(std::begin(kRoutes), std::end(kRoutes), [op](const Route& row) { return row.op == op; });
@@ -881,6 +913,24 @@ void Server::handle_from_peer(Call& call) {
     connection->second.fence = std::max(connection->second.fence, fence);
   }
   reply(call.ticket, Status{});
+}
+
+void Server::handle_image(Call& call) {
+  if (!call.caller.client.empty()) {
+    reply(call.ticket, Status(Errc::denied, "a client identity cannot copy the snapshot file"));
+    return;
+  }
+  if (!options_.engine.actors.shared_journal) {
+    reply(call.ticket, Status(Errc::unavailable, "this node is in no cluster: it gives no copy of its file"));
+    return;
+  }
+  if (call.request.fields.size() != 1) {
+    reply(call.ticket, Status(Errc::invalid_argument, "image takes where the piece starts (u64)"));
+    return;
+  }
+  auto offset = wire::u64_from_field(call.request.fields[0]);
+  reply(call.ticket,
+        offset.ok() ? read_image_piece(options_.snapshot, *offset) : Result<std::vector<Bytes>>(offset.status()));
 }
 
 Status Server::check_fence(const Call& call) const {

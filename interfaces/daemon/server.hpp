@@ -24,6 +24,10 @@ struct ServerOptions {
   std::chrono::seconds idle_lock{300};  // 0: never lock
   EngineOptions engine;
   ForwardOptions forward;  // peers: signing goes to them too when this node is busy
+  // A node's own certificate and the cluster's CA, when it listens (--listen): with them, a node
+  // whose file stands before the cluster journal's first entry starts from a live node's copy of
+  // the file (image_copy.hpp) rather than not at all.
+  remote::TlsFiles tls;
 };
 
 // Blocks SIGTERM and SIGINT, so that they reach only the server's signalfd, and ignores SIGPIPE.

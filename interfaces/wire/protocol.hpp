@@ -59,8 +59,12 @@ enum class Op : std::uint8_t {
   // and only while this node has applied the cluster's journal as far as the forwarding node had
   // (`applied`, sent again whenever it moved; the largest counts).
   from_peer = 15,
+  // [offset: u64] -> [the file: device and inode, u64 each] [its size now: u64] [its bytes from
+  // offset, at most 512 KiB]: a piece of the node's snapshot file, for a node of the cluster that
+  // fell behind the journal's start (daemon/image_copy.hpp). Only for the snapshot's owner.
+  image = 16,
 };
-inline constexpr Op kLastOp = Op::from_peer;
+inline constexpr Op kLastOp = Op::image;
 
 inline constexpr std::size_t kChallengeSize = 32;
 // Failed proofs a connection may make; the last one's answer is followed by a hang-up, so a

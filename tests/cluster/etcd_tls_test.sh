@@ -6,9 +6,11 @@
 # another CA, and when it speaks plain HTTP to etcd's TLS port; TLS files without https:// URLs,
 # a certificate without its key, https:// without --etcd-ca, or forwarding options without peers, a
 # TLS port or a valid peer address, are refused with exit 1 (invalid input). Then etcd's journal is
-# trimmed to the last entries (--keep-entries), a node from an older copy of the file is refused
-# (exit 5), one from a copy of a live node's file catches up, and a node away for longer than its
-# lease says the journal moved past it and no longer holds trimming back.
+# trimmed to the last entries (--keep-entries): a node from an older copy of the file is refused
+# (exit 5) when it does not listen, and when it listens it copies a live node's file over the
+# nodes' mutual TLS (passing over a node of another snapshot that etcd lists first), keeps its own
+# file beside it and catches up; a node away for longer than its lease says the journal moved
+# past it and no longer holds trimming back.
 # Usage: etcd_tls_test.sh STRONGHOLD STRONGHOLDD
 set -euo pipefail
 cli=$1
@@ -117,7 +119,8 @@ start_node() {
   : >"$dir/$1.log"
   # shellcheck disable=SC2046  # the options are words
   "$daemon" --snapshot "$dir/$1.stronghold" --socket "$dir/$1.sock" --cluster "$ETCD_ENDPOINTS" --node-name "$1" \
-    $(etcd_tls certs certs "$1") --keep-entries 3 >>"$dir/$1.log" 2>&1 &
+    $(etcd_tls certs certs "$1") --keep-entries 3 --listen 127.0.0.1:0 --tls-cert "$dir/certs/$1.pem" \
+    --tls-key "$dir/certs/$1.key" --tls-ca "$dir/certs/ca.pem" >>"$dir/$1.log" 2>&1 &
   node_pid[$1]=$!
   for _ in $(seq 1 300); do
     [ -S "$dir/$1.sock" ] && on "$1" list >/dev/null 2>&1 && return 0
@@ -158,6 +161,10 @@ journal_keys() {
     get --prefix --keys-only /stronghold/default/journal/ | grep journal/ || true
 }
 first_kept=$(journal_keys | head -n 1)
+# A file larger than two pieces of a copy (512 KiB each): 48 secrets of 32 KiB.
+for i in $(seq 1 48); do
+  head -c 24576 /dev/urandom | base64 -w 0 | on a secret put "bulk$i" || fail "write bulk$i"
+done
 for i in 1 2 3 4 5 6; do
   on a key generate --type ed25519 --at "w/more$i" >/dev/null || fail "write w/more$i"
 done
@@ -178,10 +185,37 @@ timeout 60 "$daemon" --snapshot "$dir/c.stronghold" --socket "$dir/c.sock" --clu
 grep -q "no longer holds: start this node from a copy of a live node's file" "$dir/c.out" ||
   fail "a node older than the journal said: $(cat "$dir/c.out")"
 cmp -s "$dir/c.stronghold" "$dir/pristine.stronghold" || fail "the refused node's file changed"
-# A copy of a live node's file starts, and catches up.
-cp "$dir/b.stronghold" "$dir/c.stronghold"
+# One that listens copies a live node's file. A node of another snapshot (same password, another
+# file) is listed first in etcd: its copy is refused, and c's file is left for a live node's.
+"$cli" --snapshot "$dir/x.stronghold" init --kdf fast 2>/dev/null
+: >"$dir/x.log"
+# shellcheck disable=SC2046  # the options are words
+"$daemon" --snapshot "$dir/x.stronghold" --socket "$dir/x.sock" --cluster "$ETCD_ENDPOINTS" --cluster-name other \
+  --node-name x $(etcd_tls certs certs a) --listen 127.0.0.1:0 --tls-cert "$dir/certs/a.pem" \
+  --tls-key "$dir/certs/a.key" --tls-ca "$dir/certs/ca.pem" >>"$dir/x.log" 2>&1 &
+node_pid[x]=$!
+for _ in $(seq 1 300); do
+  x_address=$(sed -n 's/.*node x listens on \([0-9.:]*\) .*/\1/p' "$dir/x.log")
+  [ -n "$x_address" ] && break
+  sleep 0.1
+done
+[ -n "$x_address" ] || fail "node x did not start"
+# shellcheck disable=SC2046  # the options are words
+ETCDCTL_API=3 etcdctl --endpoints="$ETCD_ENDPOINTS" $(_etcd_tls etcdctl) --command-timeout=3s \
+  put /stronghold/default/nodes/0x "{\"address\":\"$x_address\",\"position\":999999}" >/dev/null ||
+  fail "could not list node x in etcd"
 start_node c
+# shellcheck disable=SC2046  # the options are words
+ETCDCTL_API=3 etcdctl --endpoints="$ETCD_ENDPOINTS" $(_etcd_tls etcdctl) --command-timeout=3s \
+  del /stronghold/default/nodes/0x >/dev/null
+grep -q "node 0x at $x_address gave no copy: its file is not a copy of this one" "$dir/c.log" ||
+  fail "node c did not refuse the other snapshot's copy: $(cat "$dir/c.log")"
+grep -Eq "started from node [ab]'s copy of the file" "$dir/c.log" || fail "node c took no copy: $(cat "$dir/c.log")"
+kept=$(ls "$dir"/c.stronghold.behind-*)
+cmp -s "$kept" "$dir/pristine.stronghold" || fail "node c did not keep its file as it was"
+[ "$(stat -c %s "$dir/c.stronghold")" -gt 1048576 ] || fail "node c's copy is not larger than two pieces"
 eventually c key public --at w/more6 || fail "node c never got w/more6"
+[ "$(on c secret get bulk48)" = "$(on a secret get bulk48)" ] || fail "node c's copy reads differently"
 on a key generate --type ed25519 --at w/last >/dev/null || fail "a write after trimming"
 eventually c key public --at w/last || fail "node c never got w/last"
 # A live node that stands still (stopped for less than its lease of 10 s) holds trimming back.

@@ -398,6 +398,16 @@ TEST_CASE("a forwarded request is refused where the node cannot tell it applied 
   CHECK(daemon.stop() == 0);
 }
 
+TEST_CASE("a node in no cluster gives no copy of its file") {
+  Daemon daemon;
+  auto client = daemon.client();
+  const auto refused = client.call(Op::image, {wire::u64_field(0)});
+  CHECK(refused.code() == Errc::unavailable);
+  CHECK(refused.status().message().find("in no cluster") != std::string::npos);
+  CHECK(client.call(Op::ping, {}).ok());
+  CHECK(daemon.stop() == 0);
+}
+
 TEST_CASE("a flood of connections, beyond the bound or at the file limit, does not keep a new client out") {
   Daemon daemon;
   const pid_t pid = daemon.pid();

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iterator>
+#include <ostream>
 #include <thread>
 
 #include "support/temp_dir.hpp"
@@ -81,6 +82,10 @@ int wait_at_most(pid_t pid, std::chrono::seconds deadline) {
 
 }  // namespace
 
+std::ostream& operator<<(std::ostream& out, const ExitCode& code) {
+  return out << code.value << " (its standard error: \"" << code.err << "\")";
+}
+
 ProgramRun run_program(std::vector<std::string> args, std::vector<std::string> environment, const std::string& input,
                        std::chrono::seconds deadline, std::uint64_t address_space) {
   const TempDir dir;
@@ -108,9 +113,9 @@ ProgramRun run_program(std::vector<std::string> args, std::vector<std::string> e
   if (pid < 0)
     return run;
   const int status = wait_at_most(pid, deadline);
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   run.out = read_text(out);
   run.err = read_text(err);
+  run.exit_code = {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), run.err};
   return run;
 }
 

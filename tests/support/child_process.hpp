@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -24,8 +25,20 @@ ChildOutcome run_in_child(const std::function<int()>& body);
 // Starts the program `args[0]` with `args` in a new process; its pid, or -1.
 pid_t spawn_program(std::vector<std::string> args);
 
+// A program's exit code (or 128 + the signal that ended it), which prints with what the program
+// wrote to standard error: a failed check of the code then shows why the program ended so, even
+// when the failure comes once in hundreds of runs.
+struct ExitCode {
+  int value = -1;
+  std::string err;
+
+  friend bool operator==(const ExitCode& code, int value) { return code.value == value; }
+  friend auto operator<=>(const ExitCode& code, int value) { return code.value <=> value; }
+};
+std::ostream& operator<<(std::ostream& out, const ExitCode& code);
+
 struct ProgramRun {
-  int exit_code = -1;  // or 128 + the signal that ended it
+  ExitCode exit_code;
   std::string out;
   std::string err;
 };
