@@ -22,22 +22,6 @@ constexpr int kCopiesPerNode = 3;
 // For reaching a peer and for each piece it sends.
 constexpr std::chrono::seconds kPeerTimeout{10};
 
-// Closes the descriptor it holds.
-class OpenFile {
- public:
-  explicit OpenFile(int fd) noexcept : fd_(fd) {}
-  OpenFile(const OpenFile&) = delete;
-  OpenFile& operator=(const OpenFile&) = delete;
-  ~OpenFile() {
-    if (fd_ >= 0)
-      ::close(fd_);
-  }
-  int get() const noexcept { return fd_; }
-
- private:
-  int fd_;
-};
-
 struct Piece {
   Bytes file;  // the file it came from: device and inode
   std::uint64_t size = 0;
@@ -131,13 +115,10 @@ Result<std::string> take_copy(snapshot::FileSystem& fs, const std::string& file,
   return kept;
 }
 
-}  // namespace
-
-Result<std::vector<Bytes>> read_image_piece(const std::string& path, std::uint64_t offset) {
-  // O_NONBLOCK: a FIFO put where the file belongs fails instead of holding a worker.
-  const OpenFile fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+// read_image_piece, from the open file `fd`.
+Result<std::vector<Bytes>> read_piece(int fd, std::uint64_t offset) {
   struct stat info {};
-  if (fd.get() < 0 || ::fstat(fd.get(), &info) != 0)
+  if (::fstat(fd, &info) != 0)
     return error(Errc::io_error, "cannot read this node's file: {}", errno_text(errno));
   if (!S_ISREG(info.st_mode))
     return Status(Errc::io_error, "this node's file is not a regular file");
@@ -146,7 +127,7 @@ Result<std::vector<Bytes>> read_image_piece(const std::string& path, std::uint64
     return error(Errc::invalid_argument, "this node's file has {} bytes: no piece starts at {}", size, offset);
   Bytes bytes(static_cast<std::size_t>(std::min<std::uint64_t>(kImagePiece, size - offset)));
   for (std::size_t got = 0; got < bytes.size();) {
-    const ssize_t read = ::pread(fd.get(), bytes.data() + got, bytes.size() - got, static_cast<off_t>(offset + got));
+    const ssize_t read = ::pread(fd, bytes.data() + got, bytes.size() - got, static_cast<off_t>(offset + got));
     if (read < 0 && errno == EINTR)
       continue;
     if (read < 0)
@@ -163,6 +144,18 @@ Result<std::vector<Bytes>> read_image_piece(const std::string& path, std::uint64
   fields.push_back(wire::u64_field(size));
   fields.push_back(std::move(bytes));
   return fields;
+}
+
+}  // namespace
+
+Result<std::vector<Bytes>> read_image_piece(const std::string& path, std::uint64_t offset) {
+  // O_NONBLOCK: a FIFO put where the file belongs fails instead of holding a worker.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (fd < 0)
+    return error(Errc::io_error, "cannot read this node's file: {}", errno_text(errno));
+  auto piece = read_piece(fd, offset);
+  ::close(fd);
+  return piece;
 }
 
 Result<FetchedImage> fetch_image(const ImageFetchOptions& options) {

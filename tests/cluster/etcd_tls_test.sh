@@ -48,7 +48,7 @@ fail() {
 
 export STRONGHOLD_PASSWORD=etcd-tls-test-password
 export STRONGHOLD_TIMEOUT=30
-"$root/scripts/tls-certs.sh" "$dir/certs" etcd a b c
+"$root/scripts/tls-certs.sh" "$dir/certs" etcd a b c x
 "$root/scripts/tls-certs.sh" "$dir/other" a
 TLS_FOR_ETCD=$dir/certs
 start_etcd_members "$dir/etcd" || fail "etcd did not start"
@@ -115,19 +115,23 @@ refused "a certificate for another address" 6 "IP address mismatch" --cluster "h
 refused "a certificate for another name" 6 "hostname mismatch" --cluster "https://localhost:$impostor_port" \
   $(etcd_tls certs certs a)
 
+# start_node NAME [OPTION...]
 start_node() {
-  : >"$dir/$1.log"
+  local name=$1
+  shift
+  : >"$dir/$name.log"
   # shellcheck disable=SC2046  # the options are words
-  "$daemon" --snapshot "$dir/$1.stronghold" --socket "$dir/$1.sock" --cluster "$ETCD_ENDPOINTS" --node-name "$1" \
-    $(etcd_tls certs certs "$1") --keep-entries 3 --listen 127.0.0.1:0 --tls-cert "$dir/certs/$1.pem" \
-    --tls-key "$dir/certs/$1.key" --tls-ca "$dir/certs/ca.pem" >>"$dir/$1.log" 2>&1 &
-  node_pid[$1]=$!
+  "$daemon" --snapshot "$dir/$name.stronghold" --socket "$dir/$name.sock" --cluster "$ETCD_ENDPOINTS" \
+    --node-name "$name" $(etcd_tls certs certs "$name") --keep-entries 3 --listen 127.0.0.1:0 \
+    --tls-cert "$dir/certs/$name.pem" --tls-key "$dir/certs/$name.key" --tls-ca "$dir/certs/ca.pem" "$@" \
+    >>"$dir/$name.log" 2>&1 &
+  node_pid[$name]=$!
   for _ in $(seq 1 300); do
-    [ -S "$dir/$1.sock" ] && on "$1" list >/dev/null 2>&1 && return 0
-    kill -0 "${node_pid[$1]}" 2>/dev/null || fail "node $1 exited at start"
+    [ -S "$dir/$name.sock" ] && on "$name" list >/dev/null 2>&1 && return 0
+    kill -0 "${node_pid[$name]}" 2>/dev/null || fail "node $name exited at start"
     sleep 0.1
   done
-  fail "node $1 did not start"
+  fail "node $name did not start"
 }
 
 start_node a
@@ -188,18 +192,8 @@ cmp -s "$dir/c.stronghold" "$dir/pristine.stronghold" || fail "the refused node'
 # One that listens copies a live node's file. A node of another snapshot (same password, another
 # file) is listed first in etcd: its copy is refused, and c's file is left for a live node's.
 "$cli" --snapshot "$dir/x.stronghold" init --kdf fast 2>/dev/null
-: >"$dir/x.log"
-# shellcheck disable=SC2046  # the options are words
-"$daemon" --snapshot "$dir/x.stronghold" --socket "$dir/x.sock" --cluster "$ETCD_ENDPOINTS" --cluster-name other \
-  --node-name x $(etcd_tls certs certs a) --listen 127.0.0.1:0 --tls-cert "$dir/certs/a.pem" \
-  --tls-key "$dir/certs/a.key" --tls-ca "$dir/certs/ca.pem" >>"$dir/x.log" 2>&1 &
-node_pid[x]=$!
-for _ in $(seq 1 300); do
-  x_address=$(sed -n 's/.*node x listens on \([0-9.:]*\) .*/\1/p' "$dir/x.log")
-  [ -n "$x_address" ] && break
-  sleep 0.1
-done
-[ -n "$x_address" ] || fail "node x did not start"
+start_node x --cluster-name other
+x_address=$(sed -n 's/.*node x listens on \([0-9.:]*\) .*/\1/p' "$dir/x.log")
 # shellcheck disable=SC2046  # the options are words
 ETCDCTL_API=3 etcdctl --endpoints="$ETCD_ENDPOINTS" $(_etcd_tls etcdctl) --command-timeout=3s \
   put /stronghold/default/nodes/0x "{\"address\":\"$x_address\",\"position\":999999}" >/dev/null ||
