@@ -29,13 +29,14 @@ struct Piece {
 };
 
 // A piece of the peer's file from `offset`, which must be as long as read_image_piece makes it.
-Result<Piece> ask_piece(wire::Client& client, std::uint64_t offset) {
+Result<Piece> ask_piece(wire::Client& client, std::uint64_t offset, std::uint64_t max_size) {
   SH_ASSIGN_OR_RETURN(std::vector<Bytes> fields, client.call(wire::Op::image, {wire::u64_field(offset)}));
   if (fields.size() != 3 || fields[0].size() != 16)
     return Status(Errc::corrupted, "it answered something other than a piece of its file");
   SH_ASSIGN_OR_RETURN(const std::uint64_t size, wire::u64_from_field(fields[1]));
-  if (size > kMaxImage)
-    return error(Errc::corrupted, "it says its file has {} bytes, more than the {} a copy may have", size, kMaxImage);
+  if (size > max_size)
+    return error(Errc::corrupted, "it says its file has {} bytes, more than the {} a snapshot may have", size,
+                 max_size);
   if (offset > size || fields[2].size() != std::min<std::uint64_t>(kImagePiece, size - offset))
     return Status(Errc::corrupted, "it sent a piece that does not fit its file");
   return Piece{std::move(fields[0]), size, std::move(fields[2])};
@@ -43,11 +44,10 @@ Result<Piece> ask_piece(wire::Client& client, std::uint64_t offset) {
 
 // Copies the peer's file into `out`: the file of the first piece, up to its size then, which
 // must begin with `header`.
-Status copy_file(wire::Client& client, snapshot::AppendFile& out, ByteView header) {
-  SH_ASSIGN_OR_RETURN(Piece piece, ask_piece(client, 0));
+Status copy_file(wire::Client& client, snapshot::AppendFile& out, ByteView header, std::uint64_t max_size) {
+  SH_ASSIGN_OR_RETURN(Piece piece, ask_piece(client, 0, max_size));
   if (piece.bytes.size() < header.size() || !std::equal(header.begin(), header.end(), piece.bytes.begin()))
-    return Status(Errc::invalid_argument,
-                  "its file is not a copy of this one (its header differs: another snapshot, or another password)");
+    return Status(Errc::invalid_argument, "its file is not a copy of this one (its header differs: another snapshot)");
   const Bytes file = piece.file;
   const std::uint64_t size = piece.size;
   std::uint64_t copied = 0;
@@ -57,7 +57,7 @@ Status copy_file(wire::Client& client, snapshot::AppendFile& out, ByteView heade
     copied += take;
     if (copied == size)
       return out.sync();
-    SH_ASSIGN_OR_RETURN(piece, ask_piece(client, copied));
+    SH_ASSIGN_OR_RETURN(piece, ask_piece(client, copied, max_size));
     if (piece.file != file || piece.size < size)
       return Status(Errc::conflict, "its file was replaced while it was copied");
   }
@@ -74,7 +74,7 @@ Status fetch_from(const ImageFetchOptions& options, const remote::Address& addre
     auto out = options.fs->open_append(temporary, true);
     if (!out.ok())
       return out.status();
-    copied = copy_file(client, **out, header);
+    copied = copy_file(client, **out, header, options.max_size);
     if (copied.code() != Errc::conflict)
       break;
   }
@@ -84,7 +84,7 @@ Status fetch_from(const ImageFetchOptions& options, const remote::Address& addre
 }
 
 Result<Bytes> read_header(snapshot::FileSystem& fs, const std::string& file) {
-  SH_ASSIGN_OR_RETURN(auto reader, fs.open_read(file, kMaxImage));
+  SH_ASSIGN_OR_RETURN(auto reader, fs.open_read(file, std::uint64_t{1} << 62));
   if (reader->size() < snapshot::kHeaderSize)
     return error(Errc::corrupted, "{} is shorter than a snapshot's header", file);
   Bytes header(snapshot::kHeaderSize);
@@ -93,26 +93,47 @@ Result<Bytes> read_header(snapshot::FileSystem& fs, const std::string& file) {
   return header;
 }
 
-// A name beside `file` that nothing has: FILE.behind-UNIXTIME, with a count after it if needed.
-std::string aside_name(snapshot::FileSystem& fs, const std::string& file) {
+// Gives `file` a second name beside it that nothing has: FILE.behind-UNIXTIME, with a count after
+// it when needed.
+Result<std::string> keep_aside(snapshot::FileSystem& fs, const std::string& file) {
   const std::string stem = file + ".behind-" + std::to_string(std::time(nullptr));
-  std::string name = stem;
-  for (int count = 2; fs.exists(name); ++count)
-    name = stem + "-" + std::to_string(count);
-  return name;
+  for (int count = 1; count <= 100; ++count) {
+    std::string name = count == 1 ? stem : stem + "-" + std::to_string(count);
+    const Status linked = fs.link(file, name);
+    if (linked.ok())
+      return name;
+    if (linked.code() != Errc::already_exists)
+      return linked;
+  }
+  return error(Errc::already_exists, "{}-2 to -100 are all taken", stem);
 }
 
-// Puts `file` aside and `copy` in its place, durably; on failure `file` is where it was.
-Result<std::string> take_copy(snapshot::FileSystem& fs, const std::string& file, const std::string& copy) {
-  const std::string kept = aside_name(fs, file);
-  SH_RETURN_IF_ERROR(fs.rename(file, kept));
-  if (Status moved = fs.rename(copy, file); !moved.ok()) {
-    (void)fs.rename(kept, file);
-    (void)fs.remove(copy);
+// Copies the file of the node at `address` and renames it over `file`, which stays at the name
+// returned; the file's lock is held meanwhile. On failure `file` is as it was.
+Result<std::string> copy_into_place(const ImageFetchOptions& options, const std::string& file,
+                                    const remote::Address& address, ByteView header) {
+  snapshot::FileSystem& fs = *options.fs;
+  SH_ASSIGN_OR_RETURN(const auto lock, fs.lock(file + ".lock"));
+  const std::string temporary = file + ".fetch";
+  SH_RETURN_IF_ERROR(fetch_from(options, address, temporary, header));
+  auto kept = keep_aside(fs, file);
+  Status moved = kept.ok() ? fs.rename(temporary, file) : kept.status();
+  if (moved.ok())
+    moved = fs.sync_directory(file);
+  if (!moved.ok()) {
+    (void)fs.remove(temporary);
+    if (kept.ok())
+      (void)fs.rename(*kept, file);  // the file as it was, whether the rename happened or not
     return moved;
   }
-  SH_RETURN_IF_ERROR(fs.sync_directory(file));
   return kept;
+}
+
+// Puts the file kept at `kept` back in place of the copy.
+Status put_back(snapshot::FileSystem& fs, const std::string& file, const std::string& kept) {
+  SH_ASSIGN_OR_RETURN(const auto lock, fs.lock(file + ".lock"));
+  SH_RETURN_IF_ERROR(fs.rename(kept, file));
+  return fs.sync_directory(file);
 }
 
 // read_image_piece, from the open file `fd`.
@@ -150,7 +171,7 @@ Result<std::vector<Bytes>> read_piece(int fd, std::uint64_t offset) {
 
 Result<std::vector<Bytes>> read_image_piece(const std::string& path, std::uint64_t offset) {
   // O_NONBLOCK: a FIFO put where the file belongs fails instead of holding a worker.
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
   if (fd < 0)
     return error(Errc::io_error, "cannot read this node's file: {}", errno_text(errno));
   auto piece = read_piece(fd, offset);
@@ -158,36 +179,36 @@ Result<std::vector<Bytes>> read_image_piece(const std::string& path, std::uint64
   return piece;
 }
 
-Result<FetchedImage> fetch_image(const ImageFetchOptions& options) {
+Result<FetchedImage> fetch_image(const ImageFetchOptions& options, const OpenCopy& open_copy) {
   snapshot::FileSystem& fs = *options.fs;
   SH_ASSIGN_OR_RETURN(const std::string file, fs.resolve(options.snapshot));
-  SH_ASSIGN_OR_RETURN(const auto lock, fs.lock(file + ".lock"));
   SH_ASSIGN_OR_RETURN(const Bytes header, read_header(fs, file));
   SH_ASSIGN_OR_RETURN(const actors::ClusterState cluster, options.journal->view());
-  const std::string temporary = file + ".fetch";
   std::string answers;
   for (const actors::ClusterNode& node : cluster.nodes) {
     if (node.name == cluster.node || node.address.empty())
       continue;
     auto address = remote::parse_address(node.address, false);
-    const Status fetched = address.ok() ? fetch_from(options, *address, temporary, header) : address.status();
-    if (fetched.ok()) {
-      SH_ASSIGN_OR_RETURN(std::string kept, take_copy(fs, file, temporary));
-      return FetchedImage{node.name, file, std::move(kept)};
+    auto kept = address.ok() ? copy_into_place(options, file, *address, header) : Result<std::string>(address.status());
+    Status refused = kept.status();
+    if (kept.ok()) {
+      const Status opened = open_copy();
+      if (opened.ok())
+        return FetchedImage{node.name, std::move(*kept)};
+      if (const Status restored = put_back(fs, file, *kept); !restored.ok())
+        return error(opened.code(),
+                     "node {}'s copy of the file does not open here ({}), and putting this node's file "
+                     "back failed ({}): it is at {}",
+                     node.name, opened.message(), restored.message(), *kept);
+      refused = Status(opened.code(), "its copy does not open here: " + opened.message());
     }
-    const std::string answer = "node " + node.name + " at " + node.address + " gave no copy: " + fetched.message();
+    const std::string answer = "node " + node.name + " at " + node.address + " gave no copy: " + refused.message();
     (void)std::fprintf(stderr, "strongholdd: %s\n", answer.c_str());
     answers += "; " + answer;
   }
   return Status(Errc::unavailable,
                 "no live node gave a copy of its file" +
                     (answers.empty() ? std::string(": etcd lists no other node with an address") : answers));
-}
-
-Status put_back(const ImageFetchOptions& options, const FetchedImage& fetched) {
-  SH_ASSIGN_OR_RETURN(const auto lock, options.fs->lock(fetched.file + ".lock"));
-  SH_RETURN_IF_ERROR(options.fs->rename(fetched.kept, fetched.file));
-  return options.fs->sync_directory(fetched.file);
 }
 
 }  // namespace stronghold::daemon

@@ -16,12 +16,14 @@
 //
 // The fetching node takes a copy only when its header is byte for byte its own file's (the same
 // wrapped snapshot key, the same file id): a node of another cluster, or a peer that answers
-// garbage, leaves its file as it was. Then its file is kept beside it (PATH.behind-UNIXTIME) and
-// the copy takes its place; the engine's open then checks every entry, and the chain against
-// etcd, and when that fails the file is put back (put_back).
+// garbage, leaves its file as it was. Its file then gets a second name beside it
+// (PATH.behind-UNIXTIME, a hard link: the file never is without a name) and the copy is renamed
+// over it; the engine's open checks every entry, and the chain against etcd, and when that fails
+// the file is put back and the next node asked.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -33,12 +35,11 @@ namespace stronghold::daemon {
 
 // The most bytes one answer of Op::image carries, well inside a frame.
 inline constexpr std::size_t kImagePiece = std::size_t{512} << 10;
-// The largest file a node copies from a peer: past it a peer's answer is not believed.
-inline constexpr std::uint64_t kMaxImage = std::uint64_t{64} << 30;
 
-// Op::image's answer for `path` (this node's file) from `offset`: [file identity (device, inode:
-// u64 big-endian each)] [the file's size now (u64)] [its bytes from offset, at most kImagePiece].
-// invalid_argument for an offset past the end; io_error when the file cannot be read.
+// Op::image's answer for `path` (this node's file, symbolic links resolved: one found there is not
+// followed) from `offset`: [file identity (device, inode: u64 big-endian each)] [the file's size
+// now (u64)] [its bytes from offset, at most kImagePiece]. invalid_argument for an offset past the
+// end; io_error when the file cannot be read.
 Result<std::vector<Bytes>> read_image_piece(const std::string& path, std::uint64_t offset);
 
 struct ImageFetchOptions {
@@ -46,19 +47,21 @@ struct ImageFetchOptions {
   remote::TlsFiles tls;            // this node's certificate and the cluster's CA
   actors::SharedJournal* journal;  // the cluster's: its live nodes and where they listen
   snapshot::FileSystem* fs;        // where the file is
+  std::uint64_t max_size;          // the largest file the engine opens: a peer's larger one is not copied
 };
 
 struct FetchedImage {
   std::string node;  // whose copy this node's file now is
-  std::string file;  // this node's file, symbolic links resolved
   std::string kept;  // where this node's file as it was is kept
 };
 
-// Replaces this node's file with the first copy that passes (see above) of a live node that
-// etcd lists with an address, this node left out; the file is locked meanwhile. unavailable,
-// naming what each node answered, when none gave one (the file is then as it was).
-Result<FetchedImage> fetch_image(const ImageFetchOptions& options);
-// Puts the file as it was back in place of the copy.
-Status put_back(const ImageFetchOptions& options, const FetchedImage& fetched);
+// Opens the node's file once a copy is in its place (the engine's open, which takes the file's lock).
+using OpenCopy = std::function<Status()>;
+
+// For each node etcd lists with an address (this one left out), in turn, until `open_copy` takes
+// a copy: copies the node's file and puts it in place of this node's file (see above), the file's
+// lock held meanwhile; a copy that does not open is taken out again. unavailable, naming what
+// each node answered, when no copy opened (the file is then as it was, and kept nowhere else).
+Result<FetchedImage> fetch_image(const ImageFetchOptions& options, const OpenCopy& open_copy);
 
 }  // namespace stronghold::daemon

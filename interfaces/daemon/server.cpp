@@ -221,6 +221,7 @@ class Server {
   std::vector<Completion> completions_;
   std::mutex engine_mutex_;
   std::shared_ptr<Engine> engine_;  // null while locked
+  std::string snapshot_file_;       // options_.snapshot with its symbolic links resolved at start (Op::image)
   std::chrono::steady_clock::time_point last_request_ = std::chrono::steady_clock::now();
   std::unique_ptr<Workers> workers_ = std::make_unique<Workers>(kWorkers);
   std::unique_ptr<Forwarder> forwarder_;  // with --forward-to
@@ -297,6 +298,9 @@ Server::~Server() {
 
 Status Server::start(std::optional<runtime::SecretBuffer> password) {
   options_.engine.actors.events = events_;
+  // Resolved once: a link put at the path later does not make Op::image serve another file.
+  auto resolved = snapshot::posix_file_system().resolve(options_.snapshot);
+  snapshot_file_ = resolved.ok() ? *resolved : options_.snapshot;
   if (password) {
     auto view = password->read();
     SH_RETURN_IF_ERROR(unlock_engine(view.bytes(), vault::Caller{}));
@@ -376,23 +380,19 @@ Result<std::unique_ptr<Engine>> Server::open_from_peer(ByteView password, const 
   (void)std::fprintf(stderr, "strongholdd: %s; copying a live node's file instead\n", behind.message().c_str());
   const ImageFetchOptions fetch{
       options_.snapshot, options_.tls, options_.engine.actors.shared_journal.get(),
-      options_.engine.file_system != nullptr ? options_.engine.file_system : &snapshot::posix_file_system()};
-  auto fetched = fetch_image(fetch);
+      options_.engine.file_system != nullptr ? options_.engine.file_system : &snapshot::posix_file_system(),
+      options_.engine.snapshot.max_file_size};
+  std::unique_ptr<Engine> engine;
+  auto fetched = fetch_image(fetch, [&]() -> Status {
+    SH_ASSIGN_OR_RETURN(engine, Engine::open(options_.snapshot, password, options_.engine));
+    return {};
+  });
   if (!fetched.ok())
     return Status(behind.code(), behind.message() + "; " + fetched.status().message());
-  auto opened = Engine::open(options_.snapshot, password, options_.engine);
-  if (!opened.ok()) {
-    const Status restored = put_back(fetch, *fetched);
-    return Status(
-        opened.code(),
-        "node " + fetched->node + "'s copy of the file does not open here (" + opened.status().message() + "); " +
-            (restored.ok() ? "this node's file is back as it was"
-                           : "this node's file as it was is at " + fetched->kept + " (" + restored.message() + ")"));
-  }
   (void)std::fprintf(stderr,
                      "strongholdd: started from node %s's copy of the file; this node's file as it was is kept at %s\n",
                      fetched->node.c_str(), fetched->kept.c_str());
-  return opened;
+  return engine;
 }
 
 Status Server::run() {
@@ -756,7 +756,7 @@ const Route* Server::route(Op op) {
       {Op::prove, engine, loop, false, &Server::handle_prove},   // looks the key up through the asynchronous API
       {Op::watch, nothing, loop, false, &Server::handle_watch},  // also while locked: failed unlocks are news
       {Op::from_peer, nothing, loop, false, &Server::handle_from_peer},
-      {Op::image, nothing, workers, true, &Server::handle_image},  // reads the file
+      {Op::image, engine, workers, true, &Server::handle_image},  // reads the file: only while unlocked
   };
   const auto* const found =
       std::find_if(std::begin(kRoutes), std::end(kRoutes), [op](const Route& row) { return row.op == op; });
@@ -929,8 +929,10 @@ void Server::handle_image(Call& call) {
     return;
   }
   auto offset = wire::u64_from_field(call.request.fields[0]);
+  if (offset.ok() && *offset == 0)
+    announce(actors::EventType::exported, call.caller, "image", "a copy of the snapshot file");
   reply(call.ticket,
-        offset.ok() ? read_image_piece(options_.snapshot, *offset) : Result<std::vector<Bytes>>(offset.status()));
+        offset.ok() ? read_image_piece(snapshot_file_, *offset) : Result<std::vector<Bytes>>(offset.status()));
 }
 
 Status Server::check_fence(const Call& call) const {

@@ -26,6 +26,10 @@ class ReadFileInMemory final : public ReadFile {
 
 }  // namespace
 
+Status FileSystem::link(const std::string& from, const std::string&) {
+  return error(Errc::unsupported, "cannot link {}: this file system has no links", from);
+}
+
 Result<std::unique_ptr<ReadFile>> FileSystem::open_read(const std::string& path, std::uint64_t max_size) {
   SH_ASSIGN_OR_RETURN(Bytes content, read_file(path, max_size));
   return std::unique_ptr<ReadFile>(new ReadFileInMemory(std::move(content)));

@@ -208,6 +208,12 @@ class PosixFileSystem final : public FileSystem {
     return {};
   }
 
+  Status link(const std::string& from, const std::string& to) override {
+    if (::link(from.c_str(), to.c_str()) != 0)
+      return os_error("cannot link", to);
+    return {};
+  }
+
   Status remove(const std::string& path) override {
     if (::unlink(path.c_str()) != 0 && errno != ENOENT)
       return os_error("cannot remove", path);

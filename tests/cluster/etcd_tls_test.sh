@@ -48,7 +48,7 @@ fail() {
 
 export STRONGHOLD_PASSWORD=etcd-tls-test-password
 export STRONGHOLD_TIMEOUT=30
-"$root/scripts/tls-certs.sh" "$dir/certs" etcd a b c x
+"$root/scripts/tls-certs.sh" "$dir/certs" etcd a b c x y
 "$root/scripts/tls-certs.sh" "$dir/other" a
 TLS_FOR_ETCD=$dir/certs
 start_etcd_members "$dir/etcd" || fail "etcd did not start"
@@ -189,21 +189,33 @@ timeout 60 "$daemon" --snapshot "$dir/c.stronghold" --socket "$dir/c.sock" --clu
 grep -q "no longer holds: start this node from a copy of a live node's file" "$dir/c.out" ||
   fail "a node older than the journal said: $(cat "$dir/c.out")"
 cmp -s "$dir/c.stronghold" "$dir/pristine.stronghold" || fail "the refused node's file changed"
-# One that listens copies a live node's file. A node of another snapshot (same password, another
-# file) is listed first in etcd: its copy is refused, and c's file is left for a live node's.
+# One that listens copies a live node's file. Two nodes that serve other clusters are listed first
+# in etcd: x serves another snapshot (same password, another file), whose copy is refused; y serves
+# the first copy of this file in a cluster of its own, whose copy does not open here (it stands
+# before the journal's start too) and is taken out again. Then a live node's copy is taken.
 "$cli" --snapshot "$dir/x.stronghold" init --kdf fast 2>/dev/null
 start_node x --cluster-name other
-x_address=$(sed -n 's/.*node x listens on \([0-9.:]*\) .*/\1/p' "$dir/x.log")
-# shellcheck disable=SC2046  # the options are words
-ETCDCTL_API=3 etcdctl --endpoints="$ETCD_ENDPOINTS" $(_etcd_tls etcdctl) --command-timeout=3s \
-  put /stronghold/default/nodes/0x "{\"address\":\"$x_address\",\"position\":999999}" >/dev/null ||
-  fail "could not list node x in etcd"
+cp "$dir/pristine.stronghold" "$dir/y.stronghold"
+start_node y --cluster-name third
+list_in_etcd() {  # list_in_etcd NAME NODE: etcd lists NODE's address under NAME in this cluster
+  local address
+  address=$(sed -n "s/.*node $2 listens on \([0-9.:]*\) .*/\1/p" "$dir/$2.log")
+  # shellcheck disable=SC2046  # the options are words
+  ETCDCTL_API=3 etcdctl --endpoints="$ETCD_ENDPOINTS" $(_etcd_tls etcdctl) --command-timeout=3s \
+    put "/stronghold/default/nodes/$1" "{\"address\":\"$address\",\"position\":999999}" >/dev/null ||
+    fail "could not list node $2 in etcd"
+  echo "$address"
+}
+x_address=$(list_in_etcd 0x x)
+y_address=$(list_in_etcd 0y y)
 start_node c
 # shellcheck disable=SC2046  # the options are words
 ETCDCTL_API=3 etcdctl --endpoints="$ETCD_ENDPOINTS" $(_etcd_tls etcdctl) --command-timeout=3s \
-  del /stronghold/default/nodes/0x >/dev/null
+  del --prefix /stronghold/default/nodes/0 >/dev/null
 grep -q "node 0x at $x_address gave no copy: its file is not a copy of this one" "$dir/c.log" ||
   fail "node c did not refuse the other snapshot's copy: $(cat "$dir/c.log")"
+grep -q "node 0y at $y_address gave no copy: its copy does not open here: this file's journal ends before" \
+  "$dir/c.log" || fail "node c did not take out a copy that does not open: $(cat "$dir/c.log")"
 grep -Eq "started from node [ab]'s copy of the file" "$dir/c.log" || fail "node c took no copy: $(cat "$dir/c.log")"
 kept=$(ls "$dir"/c.stronghold.behind-*)
 cmp -s "$kept" "$dir/pristine.stronghold" || fail "node c did not keep its file as it was"

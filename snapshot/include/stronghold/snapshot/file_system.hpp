@@ -63,6 +63,9 @@ class FileSystem {
   // Shortens `path` to `size` bytes and makes that durable.
   virtual Status truncate(const std::string& path, std::uint64_t size) = 0;
   virtual Status rename(const std::string& from, const std::string& to) = 0;
+  // A second name `to` for the file `from` (a hard link); already_exists when `to` is taken. This
+  // default, for file systems without links, answers unsupported.
+  virtual Status link(const std::string& from, const std::string& to);
   virtual Status remove(const std::string& path) = 0;
   // Makes renames and creations in the directory of `path` durable.
   virtual Status sync_directory(const std::string& path) = 0;
