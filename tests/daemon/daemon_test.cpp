@@ -398,13 +398,18 @@ TEST_CASE("a forwarded request is refused where the node cannot tell it applied 
   CHECK(daemon.stop() == 0);
 }
 
-TEST_CASE("a node in no cluster gives no copy of its file") {
+TEST_CASE("a node in no cluster gives no copy of its file, and a locked one none at all") {
   Daemon daemon;
   auto client = daemon.client();
   const auto refused = client.call(Op::image, {wire::u64_field(0)});
   CHECK(refused.code() == Errc::unavailable);
   CHECK(refused.status().message().find("in no cluster") != std::string::npos);
   CHECK(client.call(Op::ping, {}).ok());
+  // Locked, its file would be a target for guessing the password that nothing else gives.
+  REQUIRE(client.call(Op::lock, {}).ok());
+  const auto locked = client.call(Op::image, {wire::u64_field(0)});
+  CHECK(locked.code() == Errc::busy);
+  CHECK(locked.status().message().find("locked") != std::string::npos);
   CHECK(daemon.stop() == 0);
 }
 
