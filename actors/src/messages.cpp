@@ -1,5 +1,13 @@
 #include "stronghold/actors/messages.hpp"
 
+// The one instantiation of the message classes that messages.hpp declares extern.
+#define SH_OWN_MESSAGE(type) SH_MESSAGE_CLASSES(, type)
+#define SH_REQUEST_MESSAGE(number, type) SH_MESSAGE_CLASSES(, stronghold::actors::type)
+SH_OWN_MESSAGE_TYPES(SH_OWN_MESSAGE)
+SH_ENGINE_REQUESTS(SH_REQUEST_MESSAGE)
+#undef SH_OWN_MESSAGE
+#undef SH_REQUEST_MESSAGE
+
 namespace stronghold::actors {
 namespace {
 
