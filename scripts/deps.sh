@@ -30,3 +30,19 @@ configure_and_build() {
   cmake -S "$STRONGHOLD_ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release "$@"
   cmake --build "$dir" --parallel "$(nproc)"
 }
+
+# configure_instrumented: configures build-sanitize/, the tree of the tests under ASan and UBSan
+# (scripts/test.sh --sanitize) and of the fuzzers (scripts/fuzz.sh). One clang tree serves both:
+# the fuzzers need clang's libFuzzer and its coverage in every library they reach, and the
+# libraries compiled once so serve the tests too (a second instrumented build of the libraries
+# cost CI about a tenth of its time).
+configure_instrumented() {
+  ensure_packages clang libclang-rt-14-dev
+  local dir="$STRONGHOLD_ROOT/build-sanitize"
+  # A tree another compiler configured (an older layout of this one) starts again from nothing.
+  if [ -f "$dir/CMakeCache.txt" ] && ! grep -q '^CMAKE_CXX_COMPILER:[A-Z]*=.*clang++$' "$dir/CMakeCache.txt"; then
+    rm -rf "$dir"
+  fi
+  CC=clang CXX=clang++ cmake -S "$STRONGHOLD_ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    -DSTRONGHOLD_FUZZ=ON -DSTRONGHOLD_BUILD_TESTS=ON -DSTRONGHOLD_BUILD_BENCH=OFF
+}

@@ -8,10 +8,9 @@ STRONGHOLD_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$STRONGHOLD_ROOT/scripts/deps.sh"
 seconds=${1:-90}
 
-ensure_packages clang libclang-rt-14-dev
-build="$STRONGHOLD_ROOT/build-fuzz"
-CC=clang CXX=clang++ cmake -S "$STRONGHOLD_ROOT" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-  -DSTRONGHOLD_FUZZ=ON -DSTRONGHOLD_BUILD_BENCH=OFF
+# The tree of scripts/test.sh --sanitize: after it, the fuzzers are built already.
+configure_instrumented
+build="$STRONGHOLD_ROOT/build-sanitize"
 cmake --build "$build" --parallel "$(nproc)" --target snapshot_open_fuzzer frame_decoder_fuzzer wire_decoder_fuzzer \
   audit_log_fuzzer rust_stronghold_fuzzer make_snapshot_seeds
 corpus="$build/corpus"

@@ -2,17 +2,18 @@
 # Builds the project (Release) and runs every test with ctest. Installs missing Debian packages.
 #   scripts/test.sh              the normal build, in build/
 #   scripts/test.sh --sanitize   AddressSanitizer + UndefinedBehaviorSanitizer, in build-sanitize/
+#                                (clang; the fuzzers' tree too: scripts/fuzz.sh)
 set -euo pipefail
 STRONGHOLD_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$STRONGHOLD_ROOT/scripts/deps.sh"
 
 build_dir="$STRONGHOLD_ROOT/build"
-options=()
+sanitize=false
 case "${1:-}" in
   "") ;;
   --sanitize)
+    sanitize=true
     build_dir="$STRONGHOLD_ROOT/build-sanitize"
-    options=(-DSTRONGHOLD_SANITIZE=ON -DSTRONGHOLD_BUILD_BENCH=OFF)
     export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
     export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
     ;;
@@ -23,5 +24,10 @@ esac
 ensure_packages etcd-server etcd-client
 # Tests on, whatever an earlier configure (the demo's) left in the cache; and no test run is a
 # failure, not a pass.
-configure_and_build "$build_dir" -DSTRONGHOLD_BUILD_TESTS=ON "${options[@]}"
+if $sanitize; then
+  configure_instrumented
+  cmake --build "$build_dir" --parallel "$(nproc)"
+else
+  configure_and_build "$build_dir" -DSTRONGHOLD_BUILD_TESTS=ON
+fi
 ctest --test-dir "$build_dir" --output-on-failure --no-tests=error --parallel "$(nproc)"

@@ -23,6 +23,7 @@
 #include <sodium.h>
 
 #include "stronghold/runtime/hex.hpp"
+#include "stronghold/runtime/sanitizers.hpp"
 #include "stronghold/snapshot/snapshot.hpp"
 #include "stronghold/vault/keys.hpp"
 #include "stronghold/vault/verify.hpp"
@@ -867,7 +868,7 @@ TEST_CASE("bad paths: a long snapshot path, a password file longer than its limi
   CHECK(cli.run({"--password-file", cli.file("pw"), "list"}, "", "").exit_code == 5);
   // A small import file is read by its size: 1 GiB is never reserved for it, even under a
   // memory limit (the sanitizers need more address space than any limit leaves).
-#if !defined(__SANITIZE_ADDRESS__)
+#if !STRONGHOLD_ADDRESS_SANITIZER
   std::ofstream(cli.file("small.export"), std::ios::binary) << std::string(521, 'x');
   cli.limit_address_space(rlim_t{512} << 20);
   const Run small = cli.run({"import", "--in", cli.file("small.export"), "--export-password-file", cli.file("pw")});

@@ -26,6 +26,7 @@
 
 #include "stronghold/actors/wire.hpp"
 #include "stronghold/engine.hpp"
+#include "stronghold/runtime/sanitizers.hpp"
 #include "stronghold/snapshot/snapshot.hpp"
 #include "stronghold/snapshot/transfer.hpp"
 #include "stronghold/vault/keys.hpp"
@@ -422,7 +423,7 @@ TEST_CASE("a flood of connections, beyond the bound or at the file limit, does n
   // Not under the sanitizers: their runtime checks that memory is readable by writing it to a pipe
   // (IsAccessibleMemoryRange), which fails at the file limit, and UBSan then reports a sound
   // object as having an invalid vptr. The plain builds run this case.
-#if !defined(__SANITIZE_ADDRESS__)
+#if !STRONGHOLD_ADDRESS_SANITIZER
   SUBCASE("at the process's file limit") {
     rlimit limit{};
     REQUIRE(::prlimit(pid, RLIMIT_NOFILE, nullptr, &limit) == 0);

@@ -9,6 +9,7 @@
 
 #include "stronghold/runtime/guarded_memory.hpp"
 #include "stronghold/runtime/random.hpp"
+#include "stronghold/runtime/sanitizers.hpp"
 #include "stronghold/runtime/scratch.hpp"
 #include "stronghold/runtime/shield.hpp"
 #include "support/child_process.hpp"
@@ -110,7 +111,7 @@ TEST_CASE("one million shielded 32-byte secrets, with no guarded allocation per 
       fmt::format("1,000,000 shielded 32-byte secrets: {:.1f} bytes each ({:.1f} on the heap + {} handle), "
                   "{:.1f} MiB in all",
                   total_each, bytes_each, sizeof(ShieldedSecret), total_each * kCount / (1024.0 * 1024.0)));
-#if !defined(__SANITIZE_ADDRESS__)
+#if !STRONGHOLD_ADDRESS_SANITIZER
   CHECK(bytes_each < 100.0);  // 56-byte blob in a 64-byte heap chunk, plus the 8-byte handle
 #endif
 

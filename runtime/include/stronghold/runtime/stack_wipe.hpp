@@ -11,12 +11,14 @@
 
 #include <cstddef>
 
+#include "stronghold/runtime/sanitizers.hpp"
+
 namespace stronghold::runtime {
 
 // Measured by the memory-scan test: libsecp256k1's signing, ECDH and key derivation use less;
 // AddressSanitizer's red zones make the instrumented frames between them several times larger.
-#if defined(__SANITIZE_ADDRESS__)
-inline constexpr std::size_t kStackWipeBytes = 128 * 1024;
+#if STRONGHOLD_ADDRESS_SANITIZER
+inline constexpr std::size_t kStackWipeBytes = std::size_t{128} * 1024;
 #else
 inline constexpr std::size_t kStackWipeBytes = std::size_t{16} * 1024;
 #endif
