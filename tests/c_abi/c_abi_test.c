@@ -1,6 +1,6 @@
 /* The C ABI from a C program: open, keys, signatures, secrets, identities, every error path that
  * a binding meets (small buffers, bad input, wrong password), and close. Exits 0 when all pass. */
-#define _GNU_SOURCE /* NOLINT(bugprone-reserved-identifier): glibc's feature-test macro, for nftw's flags */
+#define _GNU_SOURCE /* glibc's feature-test macro, for nftw's flags */
 #include <ftw.h>
 #include <pthread.h>
 #include <sched.h>

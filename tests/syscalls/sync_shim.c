@@ -1,7 +1,7 @@
 // Loaded into strongholdd with LD_PRELOAD: appends "CALL PATH" to the file named by
 // STRONGHOLD_SYNC_LOG after each fdatasync and fsync returns, PATH being the file the
 // descriptor names.
-#define _GNU_SOURCE /* NOLINT(bugprone-reserved-identifier): glibc's feature-test macro, for RTLD_NEXT */
+#define _GNU_SOURCE /* glibc's feature-test macro, for RTLD_NEXT */
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <limits.h>

@@ -6,7 +6,12 @@
 
 #include "syscalls/sync_log.hpp"
 
-// NOLINTBEGIN(bugprone-reserved-identifier): the linker's --wrap names these __real_ and __wrap_.
+// The linker's --wrap names these __real_ and __wrap_: reserved names, which the lint's
+// -Wreserved-identifier would refuse.
+#if defined(__clang__)
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wreserved-identifier"
+#endif
 extern "C" int __real_fdatasync(int fd);
 extern "C" int __real_fsync(int fd);
 extern "C" int __real_rename(const char* from, const char* to);
@@ -52,4 +57,6 @@ extern "C" int __wrap_rename(const char* from, const char* to) {
   return record(__real_rename(from, to),
                 {"rename", std::filesystem::absolute(to).string(), std::filesystem::absolute(from).string()});
 }
-// NOLINTEND(bugprone-reserved-identifier)
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#endif
