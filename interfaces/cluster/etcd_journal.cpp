@@ -160,6 +160,26 @@ Json parse_bounded(const std::string& body) {
       body, [](int depth, Json::parse_event_t, Json&) { return depth <= kMaxJsonDepth; }, false);
 }
 
+// The address in a node's entry in etcd (`kv`: one of a range's kvs), printable; may be empty.
+std::string node_address(const Json& kv) {
+  const auto value = from_base64(member(kv, "value"));
+  return value.ok() ? printable(text(parse_bounded(std::string(value->begin(), value->end())), "address"))
+                    : std::string();
+}
+
+Status name_taken(const std::string& name, const std::string& address) {
+  return Status(Errc::already_exists, "a node named '" + name + "' runs in this cluster already" +
+                                          (address.empty() ? std::string() : " (at " + address + ")") +
+                                          ": give each node its own --node-name");
+}
+
+// A put of a node's entry (its address and `position`) to `name_key` under `lease`.
+Json node_entry(const std::string& name_key, const std::string& address, const std::string& lease,
+                std::uint64_t position) {
+  const std::string value = Json{{"address", address}, {"position", position}}.dump();
+  return Json{{"key", base64(name_key)}, {"value", base64(value)}, {"lease", lease}};
+}
+
 Status etcd_error(const Endpoint& endpoint, const HttpResponse& response) {
   std::string message = "HTTP " + std::to_string(response.status);
   int code = 0;
@@ -259,8 +279,8 @@ Status EtcdJournal::attach(const std::array<std::uint8_t, 16>& file_id, const sn
     std::lock_guard lock(lease_mutex_);
     stranded_ = false;
   }
-  SH_RETURN_IF_ERROR(check_name_free());
-  SH_RETURN_IF_ERROR(register_node());
+  SH_ASSIGN_OR_RETURN(const std::uint64_t free_at, check_name_free());
+  SH_RETURN_IF_ERROR(register_node(free_at));
   Status attached = check_attach(file_id, position);
   if (!attached.ok())
     strand();  // a refused node leaves the list at once, not when its lease runs out
@@ -327,7 +347,7 @@ Result<std::uint64_t> EtcdJournal::lease_left(const std::string& lease) {
   return number(answer.json, "TTL");
 }
 
-Status EtcdJournal::check_name_free() {
+Result<std::uint64_t> EtcdJournal::check_name_free() {
   const Json entry{{"key", base64(key("nodes/" + options_.node_name))}};
   // A lease etcd renewed once more without its node (a new leader renews every lease) ends
   // within a second kNodeTtl.
@@ -338,25 +358,24 @@ Status EtcdJournal::check_name_free() {
     SH_ASSIGN_OR_RETURN(const Answer found, call("/v3/kv/range", entry.dump(), kMaxSmallAnswer));
     const Json& kvs = member(found.json, "kvs");
     if (!kvs.is_array() || kvs.empty())
-      return {};  // no entry, or its lease ended
+      return 0;  // no entry, or its lease ended
     const std::string held = text(kvs[0], "lease");
     const std::uint64_t modified = number(kvs[0], "mod_revision");
     {
       std::lock_guard lock(lease_mutex_);
       if (!held.empty() && held == lease_)
-        return {};  // this journal's own, from before a lock
+        return modified;  // this journal's own, from before a lock
     }
     if (!first && (held != lease || modified != revision))
       break;  // put again (a node renews its entry with its lease): its node runs
     lease = held;
     revision = modified;
-    if (auto value = from_base64(member(kvs[0], "value")); value.ok())
-      address = printable(text(parse_bounded(std::string(value->begin(), value->end())), "address"));
+    address = node_address(kvs[0]);
     if (lease.empty())
-      return {};  // no lease keeps it: no node does
+      return modified;  // no lease keeps it: no node does
     SH_ASSIGN_OR_RETURN(const std::uint64_t left, lease_left(lease));
     if (left == 0)
-      return {};
+      return modified;
     if (std::chrono::steady_clock::now() >= deadline)
       break;  // renewed all along without a put: a node that runs
     if (first)
@@ -366,27 +385,57 @@ Status EtcdJournal::check_name_free() {
                          printable(options_.node_name).c_str(), static_cast<unsigned long long>(left));
     std::this_thread::sleep_for(kNameLook);
   }
-  return Status(Errc::already_exists, "a node named '" + options_.node_name + "' runs in this cluster already" +
-                                          (address.empty() ? std::string() : " (at " + address + ")") +
-                                          ": give each node its own --node-name");
+  return name_taken(options_.node_name, address);
 }
 
-Status EtcdJournal::register_node() {
+Status EtcdJournal::register_node(std::optional<std::uint64_t> replacing) {
   const Json grant{{"TTL", std::to_string(kNodeTtl.count())}};
   SH_ASSIGN_OR_RETURN(const Answer granted, call("/v3/lease/grant", grant.dump(), kMaxSmallAnswer));
   const std::string lease = text(granted.json, "ID");
   if (lease.empty())
     return Status(Errc::corrupted, "etcd granted a lease without an id");
-  SH_RETURN_IF_ERROR(put_node_entry(lease, durable_));
+  if (replacing.has_value()) {
+    SH_RETURN_IF_ERROR(claim_name(lease, *replacing));
+  } else {
+    SH_RETURN_IF_ERROR(put_node_entry(lease, durable_));
+  }
   std::lock_guard lock(lease_mutex_);
   lease_ = lease;
   renewed_ = std::chrono::steady_clock::now();
   return {};
 }
 
+Status EtcdJournal::claim_name(const std::string& lease, std::uint64_t replacing) {
+  // etcd counts a missing key's revision as 0.
+  const std::string name_key = key("nodes/" + options_.node_name);
+  const Json put_entry{{"request_put", node_entry(name_key, options_.node_address, lease, durable_)}};
+  const Json txn{
+      {"compare",
+       Json::array({{{"target", "MOD"}, {"key", base64(name_key)}, {"mod_revision", std::to_string(replacing)}}})},
+      {"success", Json::array({put_entry})},
+      {"failure", Json::array({range(name_key)})}};
+  SH_ASSIGN_OR_RETURN(const Answer answer, call("/v3/kv/txn", txn.dump(), kMaxSmallAnswer));
+  if (flag(answer.json, "succeeded"))
+    return {};
+  const Json* taken = range_kvs(answer.json, 0);
+  // An entry whose lease ended between check_name_free's look (which saw it with less than a
+  // second left) and this transaction is gone: the name is free.
+  if (taken == nullptr && replacing != 0)
+    return claim_name(lease, 0);
+  const std::string held = taken != nullptr ? text((*taken)[0], "lease") : std::string();
+  if (!held.empty() && held == lease)
+    return {};  // the transaction was sent again after etcd applied it (HttpClient::post)
+  {
+    std::lock_guard lock(lease_mutex_);
+    if (!held.empty() && held == lease_)  // this journal's renewal put it again meanwhile
+      return put_node_entry(lease, durable_);
+  }
+  (void)call("/v3/lease/revoke", Json{{"ID", lease}}.dump(), kMaxSmallAnswer);
+  return name_taken(options_.node_name, taken != nullptr ? node_address((*taken)[0]) : std::string());
+}
+
 Status EtcdJournal::put_node_entry(const std::string& lease, std::uint64_t position) {
-  const std::string value = Json{{"address", options_.node_address}, {"position", position}}.dump();
-  const Json entry{{"key", base64(key("nodes/" + options_.node_name))}, {"value", base64(value)}, {"lease", lease}};
+  const Json entry = node_entry(key("nodes/" + options_.node_name), options_.node_address, lease, position);
   return call("/v3/kv/put", entry.dump(), kMaxSmallAnswer).status();
 }
 

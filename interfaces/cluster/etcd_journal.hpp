@@ -22,6 +22,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -81,18 +82,25 @@ class EtcdJournal final : public actors::SharedJournal {
   Result<Answer> call(std::string_view path, const std::string& body, std::size_t max_answer);
   std::string key(std::string_view name) const { return prefix_ + std::string(name); }
   std::string entry_key(std::uint64_t sequence) const;
-  // Puts this node's entry under a fresh lease; renews the lease when kNodeRenewal passed and
-  // puts the entry again (under a fresh lease when etcd forgot the old one), then trims. Failures
-  // of the renewal wait for the next read.
-  Status register_node();
-  // already_exists when another node runs under this node's name: it puts its entry again (as
-  // each renewal does) while this one waits. An entry whose lease ends meanwhile (its node was
-  // killed a moment ago: at most kNodeTtl) is this node's to take, and so is its own.
-  Status check_name_free();
+  // Puts this node's entry under a fresh lease; with `replacing`, only if the entry's revision is
+  // still that one (0: no entry), else already_exists: of nodes started under one name at the
+  // same moment, each of which found the name free, one gets it.
+  Status register_node(std::optional<std::uint64_t> replacing = std::nullopt);
+  // The revision of the entry under this node's name that it may take (0: none), or
+  // already_exists when another node runs under that name: it puts its entry again (as each
+  // renewal does) while this one waits. An entry whose lease ends meanwhile (its node was killed
+  // a moment ago: at most kNodeTtl) is this node's to take, and so is its own.
+  Result<std::uint64_t> check_name_free();
+  // Puts this node's entry under `lease` if its revision is still `replacing` (or, that entry
+  // gone meanwhile, if there is none); else, unless the entry is this journal's own, revokes
+  // `lease` and returns already_exists.
+  Status claim_name(const std::string& lease, std::uint64_t replacing);
   // The seconds `lease` has left (0: none; it expired, or etcd forgot it).
   Result<std::uint64_t> lease_left(const std::string& lease);
   // attach's checks, once this node is registered (so that no trim passes its file meanwhile).
   Status check_attach(const std::array<std::uint8_t, 16>& file_id, const snapshot::ChainPosition& position);
+  // Renews the lease when kNodeRenewal passed and puts the entry again (under a fresh lease when
+  // etcd forgot the old one), then trims. Failures wait for the next read.
   void keep_registered();
   // Puts this node's entry (its address and `position`) under `lease`.
   Status put_node_entry(const std::string& lease, std::uint64_t position);

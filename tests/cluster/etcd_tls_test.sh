@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # Two strongholdd nodes reaching a three-member etcd cluster over TLS only (https://, etcd asking
-# each client for a certificate its CA signed): replication, and writes going on with a member
-# down. A node is refused, with exit 6 and its file untouched, when etcd's certificate does not
-# verify against --etcd-ca or does not name the host (its address or its name), when its own certificate is missing or from
-# another CA, and when it speaks plain HTTP to etcd's TLS port; TLS files without https:// URLs,
-# a certificate without its key, https:// without --etcd-ca, or forwarding options without peers, a
-# TLS port or a valid peer address, are refused with exit 1 (invalid input). Then etcd's journal is
-# trimmed to the last entries (--keep-entries): a node from an older copy of the file is refused
-# (exit 5) when it does not listen, and when it listens it copies a live node's file over the
-# nodes' mutual TLS (passing over a node of another snapshot that etcd lists first), keeps its own
-# file beside it and catches up; a node away for longer than its lease says the journal moved
-# past it and no longer holds trimming back.
+# each client for a certificate its CA signed): replication, and writes going on with a member down;
+# of four nodes started under one name at the same moment, one runs. A node is refused, with exit 6
+# and its file untouched, when etcd's certificate does not verify against --etcd-ca or does not name
+# the host (its address or its name), when its own certificate is missing or from another CA, and
+# when it speaks plain HTTP to etcd's TLS port; TLS files without https:// URLs, a certificate
+# without its key, https:// without --etcd-ca, or forwarding options without peers, a TLS port or a
+# valid peer address, are refused with exit 1 (invalid input). Then etcd's journal is trimmed to the
+# last entries (--keep-entries): a node from an older copy of the file is refused (exit 5) when it
+# does not listen, and when it listens it copies a live node's file over the nodes' mutual TLS
+# (passing over a node of another snapshot that etcd lists first), keeps its own file beside it and
+# catches up; a node away for longer than its lease says the journal moved past it and no longer
+# holds trimming back.
 # Usage: etcd_tls_test.sh STRONGHOLD STRONGHOLDD
 set -euo pipefail
 cli=$1
@@ -146,6 +147,41 @@ timeout 60 "$daemon" --snapshot "$dir/twin.stronghold" --socket "$dir/twin.sock"
 grep -q "a node named 'a' runs in this cluster already" "$dir/twin.out" ||
   fail "a second node named a said: $(cat "$dir/twin.out")"
 [ ! -e "$dir/twin.sock" ] || fail "the refused twin left its socket"
+# Nodes started under one new name at the same moment: one runs, every other is refused (exit 5).
+racers=4
+for n in $(seq 1 "$racers"); do
+  cp "$dir/pristine.stronghold" "$dir/race$n.stronghold"
+done
+for n in $(seq 1 "$racers"); do
+  # shellcheck disable=SC2046  # the options are words
+  "$daemon" --snapshot "$dir/race$n.stronghold" --socket "$dir/race$n.sock" --cluster "$ETCD_ENDPOINTS" \
+    --node-name racer $(etcd_tls certs certs b) >"$dir/race$n.log" 2>&1 &
+  node_pid[race$n]=$!
+done
+running=()
+for n in $(seq 1 "$racers"); do
+  for _ in $(seq 1 300); do
+    kill -0 "${node_pid[race$n]}" 2>/dev/null || break
+    if [ -S "$dir/race$n.sock" ] && on "race$n" list >/dev/null 2>&1; then
+      running+=("$n")
+      break
+    fi
+    sleep 0.1
+  done
+done
+[ "${#running[@]}" -eq 1 ] || fail "${#running[@]} of $racers nodes named racer run: ${running[*]}"
+for n in $(seq 1 "$racers"); do
+  [ "$n" = "${running[0]}" ] && continue
+  status=0
+  wait "${node_pid[race$n]}" || status=$?
+  unset "node_pid[race$n]"
+  [ "$status" -eq 5 ] || fail "racer $n: exit $status: $(cat "$dir/race$n.log")"
+  grep -q "a node named 'racer' runs in this cluster already" "$dir/race$n.log" ||
+    fail "racer $n said: $(cat "$dir/race$n.log")"
+done
+kill "${node_pid[race${running[0]}]}"
+wait "${node_pid[race${running[0]}]}" || true
+unset "node_pid[race${running[0]}]"
 on a key generate --type ed25519 --at w/first >"$dir/first.pub" || fail "a write through a"
 eventually b key public --at w/first || fail "node b never got w/first"
 [ "$(on a sign --at w/first --hex 00ff)" = "$(on b sign --at w/first --hex 00ff)" ] || fail "the signatures differ"
