@@ -277,9 +277,12 @@ TEST_CASE("append refuses an entry with a field over its bound and appends none 
   CHECK(read_all(fs) == batch);
 }
 
-TEST_CASE("every single-byte flip of a 1,000-entry audit log is detected at the record it hit") {
+// Each flip costs a verification up to the byte it changed, so the sweep grows with the square
+// of the log: 300 entries (sequences past one byte, 19 seals) take a tenth of 1,000's time, which
+// was 358 s of the suite's 1,324 under the sanitizers. The larger logs below take samples.
+TEST_CASE("every single-byte flip of a 300-entry audit log is detected at the record it hit") {
   SweepLog log;
-  make_sweep_log(log, 1000);
+  make_sweep_log(log, 300);
   const auto start = std::chrono::steady_clock::now();
   log.fs.file = log.file;
   for (std::size_t at = 0; at < log.file.size(); ++at)
@@ -287,7 +290,7 @@ TEST_CASE("every single-byte flip of a 1,000-entry audit log is detected at the 
   MESSAGE("flips of " << log.file.size() << " bytes in " << seconds_since(start) << " s");
   const AuditVerification clean = verify_mutation(log, log.file);
   CHECK_MESSAGE(!clean.first_break, break_text(clean));
-  CHECK(clean.entries == 1000);
+  CHECK(clean.entries == 300);
 }
 
 TEST_CASE("every dropped entry, adjacent swap and cut at a record boundary of a 1,000-entry audit log is detected") {
