@@ -43,6 +43,7 @@ struct AuditPlace {
   snapshot::FileSystem* fs = nullptr;
   std::string path;  // empty: the engine has no log (then audit.set is refused)
   snapshot::AuditLogOptions options;
+  std::string node;  // in a cluster, this node's name: its anchor's (vault/audit_settings.hpp)
 };
 
 // `anchor`: the head the snapshot recorded; a log that ends before it (deleted, cut back) is refused.

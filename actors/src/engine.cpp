@@ -575,7 +575,7 @@ Result<Staged> stage(VaultSelf self, vault::Transaction&& tx) {
   auto& state = self->state;
   const auto anchor = state.audit.unanchored();
   if (anchor)
-    SH_RETURN_IF_ERROR(vault::write_audit_anchor(tx, *anchor));
+    SH_RETURN_IF_ERROR(vault::write_audit_anchor(tx, *anchor, state.audit.place().node));
   auto staged = stage_changes(self, std::move(tx).take());
   if (staged.ok() && anchor)
     state.audit.anchored(*anchor);
@@ -1418,16 +1418,35 @@ caf::result<Reply> handle(VaultSelf self, ShowPolicy& request) {
 
 void reserve_ahead(VaultSelf self, vault::Transaction&& tx, std::vector<UseReservation> reservations);
 
+// Why an engine without a node name keeps no log on a node's file (configure_audit).
+Status cluster_file_alone() {
+  return Status(Errc::unsupported,
+                "this snapshot is a node's of a cluster: its audit log is the node's; use it through the node, or "
+                "`audit set` here to take the file out of the cluster's logging");
+}
+
 // The audit log as the snapshot sets it. Settings that cannot be read keep every request out
 // (as a log that cannot be written does in fail-closed mode), except those that manage the log.
 void configure_audit(VaultSelf self) {
   auto& audit = self->state.audit;
-  // A log written without commits still gets its head recorded, at most a second late.
+  // A log written without commits still gets its head recorded, at most a second late; not on
+  // a node of a cluster, where that commit is an append to the shared journal, whose failure (a
+  // conflict, etcd out of reach) restarts the node's state: its head goes with its own writes.
   audit.set_on_written([self] {
-    if (self->state.audit.anchor_due())
+    if (!self->state.shared && self->state.audit.anchor_due())
       reserve_ahead(self, vault::Transaction(self->state.keystore()), {});
   });
-  auto settings = vault::read_audit_settings(self->state.keystore());
+  auto settings = vault::read_audit_settings(self->state.keystore(), audit.place().node);
+  if (settings.ok() && settings->cluster && audit.place().node.empty() && settings->mode != vault::AuditMode::off) {
+    // A node's file opened alone: its log is the node's, anchored under the node's name, and an
+    // anchor written here would be an entry outside the cluster. Best-effort logs nothing here;
+    // fail-closed refuses.
+    if (settings->mode == vault::AuditMode::fail_closed) {
+      audit.fail(cluster_file_alone());
+      return;
+    }
+    settings->mode = vault::AuditMode::off;
+  }
   if (settings.ok())
     audit.configure(self->state.keystore(), *settings);
   else
@@ -1441,22 +1460,24 @@ void apply_audit_mode(VaultSelf self, vault::AuditMode mode, Promise promise) {
   state.audit.drain(self, [self, mode, promise]() mutable {
     auto& state = self->state;
     vault::Transaction tx(state.keystore());
-    if (Status written = vault::write_audit_mode(tx, mode); !written.ok()) {
+    if (Status written = vault::write_audit_mode(tx, mode, state.audit.place().node); !written.ok()) {
       promise.deliver(to_error(written));
       return;
     }
     state.audit.restart_log();  // before staging: the transaction drops the anchor, nothing re-adds it
-    persist(self, std::move(tx), answer<SetAuditMode>(Done{}), std::move(promise));
-    // The state holds the change from now on (a failed write restarts the actor from the file).
-    configure_audit(self);
-    state.generations->bump_all();  // while the log is on, every signature goes through this actor
+    // The log follows the mode once the mode is durable: a write refused (in a cluster, another
+    // node's came first, with a key of its own) leaves no log under a key the snapshot never kept.
+    after_durable(self, std::move(tx), std::move(promise), [self](Promise& durable) {
+      configure_audit(self);
+      self->state.generations->bump_all();  // while the log is on, every signature goes through this actor
+      durable.deliver(answer<SetAuditMode>(Done{}));
+    });
   });
 }
 
-// Takes the snapshot's password, whoever asks: the mode decides what is recorded of everyone.
+// Takes the snapshot's password, whoever asks: the mode decides what is recorded of everyone. On
+// a node's file opened alone, it takes the file out of the cluster's logging (a cluster retired).
 caf::result<Reply> handle(VaultSelf self, SetAuditMode& request) {
-  if (self->state.snapshot->options().shared_chain)
-    return to_error(Status(Errc::unsupported, "a node of a cluster keeps no audit log yet"));
   if (self->state.audit.place().path.empty())
     return to_error(Status(Errc::unsupported, "this engine keeps no audit log"));
   return after_password_kdf<Reply>(
@@ -1481,9 +1502,12 @@ caf::result<Reply> ask_log(VaultSelf self, R& request, Extra... extra) {
 }
 
 caf::result<Reply> handle(VaultSelf self, VerifyAudit& request) {
-  auto settings = vault::read_audit_settings(self->state.keystore());
+  const std::string& node = self->state.audit.place().node;
+  auto settings = vault::read_audit_settings(self->state.keystore(), node);
   if (!settings.ok())
     return to_error(settings.status());
+  if (settings->cluster && node.empty())
+    return to_error(cluster_file_alone());  // its anchor is under the node's name
   return ask_log(self, request, *settings);
 }
 
@@ -2114,6 +2138,7 @@ std::uint64_t receive_shared(VaultSelf self, std::vector<SharedEntry>& entries) 
     // the snapshot actor has them: once it synced them it counts them applied (tell_durable).
     state.policies.forget_all();
     configure_approvals(self);
+    configure_audit(self);  // another node may have set the mode
     for (snapshot::StagedEntry& entry : applied)
       self->request(state.writer, state.journal_timeout, received_atom::value, std::move(entry))
           .then([](caf::ok_atom) {}, [self](caf::error& failure) { self->quit(failure); });
@@ -2137,10 +2162,10 @@ vault_actor::behavior_type vault_behavior(VaultSelf self, const std::shared_ptr<
   state.waiting.fail_on_exit(self);
   snapshot::FileSystem* fs =
       options.audit_file_system != nullptr ? options.audit_file_system : &snapshot::posix_file_system();
-  // The log's anchor is one record of the state, which a cluster shares, while each node would
-  // keep a log of its own: a node of a cluster keeps none (docs/cluster.md).
-  const bool shared = state.snapshot->options().shared_chain;
-  state.audit.set_place(AuditPlace{fs, shared ? std::string() : options.audit_path, {options.audit_max_file_bytes}});
+  // In a cluster each node keeps a log of its own, anchored in the shared state under its name.
+  const bool nameless = state.snapshot->options().shared_chain && options.node_name.empty();
+  state.audit.set_place(
+      AuditPlace{fs, nameless ? std::string() : options.audit_path, {options.audit_max_file_bytes}, options.node_name});
   state.events = options.events;
   state.shared = options.shared_journal;
   configure_audit(self);

@@ -36,7 +36,8 @@ constexpr const char* kUsage =
     "appended to a journal in etcd first (acknowledged once a majority of etcd's members has it),\n"
     "and the other nodes' commits are applied as they come. Start every node from a copy of the same\n"
     "file, with its password. Without a majority of etcd, writes fail (exit 6); signing with keys\n"
-    "that have no use limit goes on. A node keeps no audit log (see docs/cluster.md).\n"
+    "that have no use limit goes on. The audit mode is the cluster's; each node writes its own log\n"
+    "(PATH.audit), anchored in the shared state under its name (see docs/cluster.md).\n"
     "--cluster-name (default 'default') names the cluster's keys in etcd, so that one etcd serves\n"
     "several. A node does not lock itself when idle unless --idle-lock says so.\n"
     "etcd's URLs are http://HOST:PORT (a private network only) or https://HOST:PORT: then etcd's\n"
@@ -190,6 +191,7 @@ std::string node_name(const Arguments& arguments) {
 // says where clients reach the node.
 stronghold::Status join_cluster(Arguments& arguments, const stronghold::remote::Listener* listener) {
   arguments.etcd.node_name = node_name(arguments);
+  arguments.server.engine.actors.node_name = arguments.etcd.node_name;
   if (listener != nullptr) {
     const auto address = stronghold::remote::parse_address(arguments.listen, true);
     arguments.etcd.node_address = address->host + ":" + std::to_string(listener->port());

@@ -48,6 +48,8 @@ class MemoryJournal final : public actors::SharedJournal {
   Status append(std::span<const snapshot::StagedEntry> entries) override {
     std::this_thread::sleep_for(delay);  // as etcd's round trip and disk would take
     std::lock_guard lock(mutex_);
+    if (out_of_reach_)
+      return Status(Errc::unavailable, "etcd is out of reach");
     if (!(*head_ == entries.front().follows()))
       return Status(Errc::conflict, "another engine appended first");
     for (const snapshot::StagedEntry& entry : entries) {
@@ -108,6 +110,11 @@ class MemoryJournal final : public actors::SharedJournal {
     head_ = snapshot::ChainPosition{next + 1, {}};
     changed_.notify_all();
   }
+  // While out of reach, every append is refused as unavailable, as without an etcd majority.
+  void set_out_of_reach(bool out_of_reach) {
+    std::lock_guard lock(mutex_);
+    out_of_reach_ = out_of_reach;
+  }
   // While held, reads find nothing new: the followers fall behind, as over a slow network.
   void hold_reads(bool hold) {
     std::lock_guard lock(mutex_);
@@ -131,6 +138,7 @@ class MemoryJournal final : public actors::SharedJournal {
   std::map<std::uint64_t, Bytes> entries_;
   std::size_t appends_ = 0;
   bool holding_ = false;
+  bool out_of_reach_ = false;
   std::vector<std::uint64_t> durable_;
 };
 
@@ -152,8 +160,11 @@ struct ClusterFixture {
     std::filesystem::copy_file(dir.file("a.stronghold"), dir.file("b.stronghold"));
     return {open("a.stronghold"), open("b.stronghold")};
   }
-  std::unique_ptr<Engine> open(const std::string& name) {
-    auto engine = Engine::open(dir.file(name), kPassword, options());
+  // `node`: the node's name, which gives it an audit log of its own.
+  std::unique_ptr<Engine> open(const std::string& name, const std::string& node = {}) {
+    EngineOptions named = options();
+    named.actors.node_name = node;
+    auto engine = Engine::open(dir.file(name), kPassword, named);
     REQUIRE_MESSAGE(engine.ok(), engine.status().to_string());
     return std::move(engine).value();
   }
@@ -382,7 +393,8 @@ TEST_CASE_FIXTURE(ClusterFixture, "an entry of the cluster's own key put out of 
     CHECK(node->public_key(at("w/first")).code() == Errc::not_found);
 }
 
-TEST_CASE_FIXTURE(ClusterFixture, "a file written outside the cluster is refused, and so is an audit log") {
+TEST_CASE_FIXTURE(ClusterFixture,
+                  "a file written outside the cluster is refused, and a node without a name keeps no audit log") {
   auto nodes = two_nodes();
   std::unique_ptr<Engine>& a = nodes.first;
   nodes.second.reset();
@@ -394,4 +406,54 @@ TEST_CASE_FIXTURE(ClusterFixture, "a file written outside the cluster is refused
   CHECK(Engine::open(dir.file("b.stronghold"), kPassword, options()).code() == Errc::corrupted);
   CHECK(a->call(actors::SetAuditMode{vault::AuditMode::best_effort, actors::Secret::seal(kPassword).value()}).code() ==
         Errc::unsupported);
+}
+
+// An engine alone records its log's head in a commit of its own, a second after a batch; on a node
+// that commit would be an append, whose refusal restarts the node's state and fails the requests
+// in flight: signing would stop with etcd.
+TEST_CASE_FIXTURE(ClusterFixture,
+                  "a node signs with its audit log on while no append goes through, and does not restart") {
+  REQUIRE(Engine::create(dir.file("a.stronghold"), kPassword, test::fast_engine_options()).ok());
+  auto a = open("a.stronghold", "a");
+  REQUIRE(a->call(actors::SetAuditMode{vault::AuditMode::fail_closed, actors::Secret::seal(kPassword).value()}).ok());
+  REQUIRE(a->generate(at("w/ed"), KeyType::ed25519).ok());
+  journal->set_out_of_reach(true);
+  actors::AuditReport before;
+  for (int i = 0; i < 3; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // past an engine alone's second
+    CHECK(a->sign(at("w/ed"), kMessage).ok());
+    before = a->call(actors::VerifyAudit{}).value();  // runs once the signature's entry is written
+  }
+  CHECK(a->stats().value().vault_restarts == 0);
+  CHECK(a->generate(at("w/refused"), KeyType::ed25519).code() == Errc::unavailable);
+  journal->set_out_of_reach(false);
+  // The node's next write records its head, past the signatures.
+  REQUIRE(retrying([&] { return a->generate(at("w/after"), KeyType::ed25519).status(); }).ok());
+  const actors::AuditReport after = a->call(actors::VerifyAudit{}).value();
+  CHECK(after.first_break.empty());
+  CHECK(after.anchor_sequence > before.anchor_sequence);
+}
+
+TEST_CASE_FIXTURE(ClusterFixture,
+                  "a node's file opened alone keeps no audit log, fail-closed refuses, until its mode "
+                  "is set there") {
+  REQUIRE(Engine::create(dir.file("a.stronghold"), kPassword, test::fast_engine_options()).ok());
+  {
+    auto a = open("a.stronghold", "a");
+    REQUIRE(a->call(actors::SetAuditMode{vault::AuditMode::fail_closed, actors::Secret::seal(kPassword).value()}).ok());
+    REQUIRE(a->generate(at("w/ed"), KeyType::ed25519).ok());
+    REQUIRE(a->sign(at("w/ed"), kMessage).ok());
+  }
+  auto alone = Engine::open(dir.file("a.stronghold"), kPassword, test::fast_engine_options()).value();
+  const Status refused = alone->sign(at("w/ed"), kMessage).status();
+  CHECK(refused.code() == Errc::unavailable);  // as by any log that cannot be written
+  CHECK(refused.message().find("node's of a cluster") != std::string::npos);
+  CHECK(alone->call(actors::VerifyAudit{}).code() == Errc::unsupported);
+  // The cluster retired: the mode set here makes the node's log the file's own.
+  REQUIRE(
+      alone->call(actors::SetAuditMode{vault::AuditMode::fail_closed, actors::Secret::seal(kPassword).value()}).ok());
+  CHECK(alone->sign(at("w/ed"), kMessage).ok());
+  const actors::AuditReport report = alone->call(actors::VerifyAudit{}).value();
+  CHECK(report.first_break.empty());
+  CHECK(report.entries >= 3);  // the node's generate and sign, and this engine's sign
 }

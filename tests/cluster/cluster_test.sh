@@ -280,4 +280,56 @@ grep -q "^strongholdd: 0 signature requests went to peers" "$dir/b.log" ||
 kill_node d TERM
 grep -qP "^strongholdd: 6 signature requests went to peers; [1-9][0-9]* came back to be signed here$" "$dir/d.log" ||
   fail "node d: $(grep 'went to peers' "$dir/d.log")"
+
+echo "the audit mode is the cluster's; each node logs its own requests, anchored under its name"
+# The first `audit set` on two nodes at once, while both sign: each makes a key, one commit wins,
+# the other is sent again and takes the winner's key (a log under the loser's would never open
+# again).
+signing=()
+for node in a c; do
+  (for _ in $(seq 1 40); do on "$node" sign --at w/first --hex 01 >/dev/null || exit 1; done) &
+  signing+=($!)
+done
+write a audit set --mode best-effort &
+first_set=$!
+write c audit set --mode best-effort || fail "audit set through node c failed"
+wait "$first_set" || fail "audit set through node a failed"
+for pid in "${signing[@]}"; do
+  wait "$pid" || fail "signing while the mode was set failed"
+done
+# A node's anchor goes with its own writes (in a cluster no commit of its own): each signs, then
+# writes.
+for node in a c; do
+  # c has the mode once it applied a's entry; each log verifies against its own node's anchor.
+  eventually "$node" audit verify || fail "node $node's log does not verify: $(on "$node" audit verify 2>&1)"
+  key=w/a1
+  [ "$node" = c ] && key=w/b1
+  on "$node" sign --at "$key" --hex 00ff >/dev/null || fail "signing through $node with the log on"
+  on "$node" sign --at "$key" --hex 00ff >/dev/null || fail "signing through $node with the log on"
+  write "$node" key generate --type ed25519 --at "w/audited-$node" || fail "a write through $node with the log on"
+done
+for node in a c; do
+  theirs=w/b1
+  [ "$node" = c ] && theirs=w/a1
+  on "$node" audit show >"$dir/$node.audit" || fail "audit show through node $node failed"
+  [ "$(grep -cP '\tsign\tw/[ab]1\tallowed\t' "$dir/$node.audit")" -eq 2 ] ||
+    fail "node $node's log: $(cat "$dir/$node.audit")"
+  ! grep -q "$theirs" "$dir/$node.audit" || fail "node $node logged the other node's requests"
+done
+# Each node's anchor is its own: both verify once both recorded theirs (c's last).
+for node in a c; do
+  on "$node" audit verify --json >"$dir/$node.verify" || fail "node $node's log: $(cat "$dir/$node.verify")"
+  grep -qF '{"check":"anchor_sequence","value":"0"}' "$dir/$node.verify" &&
+    fail "node $node recorded no anchor: $(cat "$dir/$node.verify")"
+done
+# The CLI on a stopped node's file keeps no log there and writes no anchor into it (an entry
+# outside the cluster): the node starts again. Its log is checked through the node only.
+kill_node c TERM
+"$cli" --snapshot "$dir/c.stronghold" sign --at w/first --hex 00ff >/dev/null || fail "the CLI on c's file"
+rc=0
+"$cli" --snapshot "$dir/c.stronghold" audit verify 2>"$dir/alone.txt" || rc=$?
+[ "$rc" -ne 0 ] && grep -q "node's of a cluster" "$dir/alone.txt" ||
+  fail "audit verify on c's file: exit $rc, $(cat "$dir/alone.txt")"
+start_node c
+on c audit verify >/dev/null || fail "node c's log after the CLI used its file"
 echo "PASS"

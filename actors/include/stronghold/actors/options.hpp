@@ -61,6 +61,10 @@ struct EngineOptions {
   // of other engines are applied as they come, and the snapshot must be opened with
   // SnapshotOptions::shared_chain.
   std::shared_ptr<SharedJournal> shared_journal;
+  // With a shared journal: this node's name, unique in the cluster. Each node writes an audit log
+  // of its own, at audit_path; the shared state keeps each node's anchor under its name. A node
+  // without a name keeps no log.
+  std::string node_name;
 };
 
 // The signers an engine with these options runs.

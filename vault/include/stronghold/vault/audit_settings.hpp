@@ -37,17 +37,22 @@ struct AuditSettings {
   AuditMode mode = AuditMode::off;
   bool has_key = false;               // the log was enabled once: it can be verified and shown
   std::optional<AuditAnchor> anchor;  // none before the first one is recorded
+  bool cluster = false;               // set through a node of a cluster: each node keeps its log
 };
 
-// corrupted when a record is damaged.
-Result<AuditSettings> read_audit_settings(const Keystore& keystore);
+// `node`: in a cluster, this node's name (each node keeps a log of its own, and the state one
+// anchor per node); empty for an engine alone. corrupted when a record is damaged.
+Result<AuditSettings> read_audit_settings(const Keystore& keystore, std::string_view node = {});
 // Calls `use` with the 32-byte key that seals the log's chain (plaintext only for the call);
 // not_found when the log was never enabled.
 Status use_audit_key(const Keystore& keystore, FunctionRef<Status(ByteView)> use);
-// Sets the mode and drops the anchor (whoever sets the mode accepts the log as it stands); the
-// first time, also makes the key (random, in guarded memory).
-Status write_audit_mode(Transaction& tx, AuditMode mode);
-Status write_audit_anchor(Transaction& tx, const AuditAnchor& anchor);
+// Sets the mode and drops `node`'s anchor (whoever sets the mode accepts its log as it stands;
+// other nodes' logs keep theirs); the first time, also makes the key (random, in guarded memory).
+// Through a node (`node` not empty), also marks the snapshot as a cluster's (AuditSettings::cluster);
+// set alone, it removes the mark: the snapshot's log is then its own again.
+Status write_audit_mode(Transaction& tx, AuditMode mode, std::string_view node = {});
+// A node's anchor marks the snapshot as a cluster's too (a mode set before it joined left none).
+Status write_audit_anchor(Transaction& tx, const AuditAnchor& anchor, std::string_view node = {});
 // The vault that holds them: hidden from listings and exports.
 bool is_audit_vault(std::string_view path) noexcept;
 
