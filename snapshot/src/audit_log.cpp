@@ -1,6 +1,8 @@
 // The audit log's writer: opening (with the recovery of a crashed tail), appending, sealing and
 // rotating.
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -12,6 +14,24 @@ namespace {
 
 using audit::Scanner;
 using audit::Stop;
+
+// How long open waits for another writer's lock: a restarted engine's new writer opens while the
+// old one may still be appending its last batch (at most kMaxAuditBatch entries and a sync).
+constexpr auto kLockWait = std::chrono::seconds(2);
+
+// One writer at a time: a second one repairing what it takes for a torn tail would rewrite the
+// file under the first, whose next appends would go to the old, unlinked file.
+Result<std::unique_ptr<FileLock>> lock_log(FileSystem& fs, const std::string& path) {
+  const auto give_up = std::chrono::steady_clock::now() + kLockWait;
+  for (;;) {
+    auto lock = fs.lock(path + ".lock");
+    if (lock.code() != Errc::busy)
+      return lock;
+    if (std::chrono::steady_clock::now() >= give_up)
+      return error(Errc::busy, "another writer holds the audit log {} ({}.lock)", path, path);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
 
 Status refusal(const std::string& path, Scanner& scanner) {
   const AuditBreak at = scanner.result().first_break.value_or(AuditBreak{});  // set when a scan fails
@@ -60,6 +80,7 @@ Result<std::unique_ptr<AuditLog>> AuditLog::open(FileSystem& fs, const std::stri
   options.max_file_bytes = std::min(options.max_file_bytes, kAuditMaxFileBytes / 2);
   SH_ASSIGN_OR_RETURN(runtime::GuardedKey key, runtime::GuardedKey::from(mac_key));
   std::unique_ptr<AuditLog> log(new AuditLog(fs, path, std::move(key), options));
+  SH_ASSIGN_OR_RETURN(log->lock_, lock_log(fs, path));
   auto existing = fs.read_file(path, kAuditMaxFileBytes);
   if (existing.ok()) {
     SH_RETURN_IF_ERROR(log->resume(*existing));

@@ -1,9 +1,12 @@
 // The audit log: round trips, a tamper sweep (flips, drops, swaps, truncations), rotation, the
 // wrong key, crashed tails, failures at every file step, and the JSON form.
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <optional>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <doctest/doctest.h>
@@ -12,6 +15,7 @@
 #include "faulty_file_system.hpp"
 #include "stronghold/runtime/utf8.hpp"
 #include "stronghold/snapshot/audit_log.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace stronghold;
 using namespace stronghold::snapshot;
@@ -624,4 +628,32 @@ TEST_CASE("an audit entry's JSON is valid UTF-8 JSON whatever bytes its strings 
   CHECK(parsed.at("time").get<decltype(entry.time_ms)>() == entry.time_ms);
   CHECK(parsed.at("status").get<int>() == 0);
   CHECK(parsed.at("digest").get<std::string>() == to_hex(entry.digest));
+}
+
+// A restarted engine's new writer opens the log while the old one may still append its last
+// batch: repairing what it takes for a torn tail would rewrite the file under the old writer.
+TEST_CASE("a second writer of one log waits for the first to close it, and gives up while it holds on") {
+  const stronghold::test::TempDir dir;
+  const std::string path = dir.file("requests.log");
+  auto first = AuditLog::open(posix_file_system(), path, kKey);
+  REQUIRE(first.ok());
+  write_entries(**first, 1, 5, 2);
+  const AuditHead head = (*first)->head();
+  CHECK(AuditLog::open(posix_file_system(), path, kKey).code() == Errc::busy);
+
+  std::atomic<bool> first_closed{false};
+  bool opened_after_close = false;
+  std::optional<AuditHead> second_head;
+  std::thread second([&] {
+    auto opened = AuditLog::open(posix_file_system(), path, kKey);
+    opened_after_close = first_closed.load();
+    if (opened.ok())
+      second_head = (*opened)->head();
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the second one waits meanwhile
+  first_closed = true;
+  first->reset();
+  second.join();
+  CHECK(opened_after_close);
+  CHECK(second_head == head);  // it continues the first one's chain
 }

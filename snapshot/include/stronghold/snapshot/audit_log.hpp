@@ -68,11 +68,13 @@ struct AuditLogOptions {
   std::uint64_t max_file_bytes = std::uint64_t{64} << 20;
 };
 
-// One writer (the actor that owns it); not thread-safe.
+// One writer (the actor that owns it); not thread-safe. An open log holds an exclusive lock on
+// `path.lock` (FileSystem::lock), so a second writer of the same files waits for the first.
 class AuditLog {
  public:
   // Opens the log at `path`, continuing its chain, or starts one (a new `path` continuing the
-  // newest rotated file, or the empty chain). `mac_key` (kAuditKeySize bytes, else
+  // newest rotated file, or the empty chain). Waits up to 2 s for another writer's lock, then
+  // answers busy. `mac_key` (kAuditKeySize bytes, else
   // invalid_argument) is copied into guarded memory; the caller wipes its own copy.
   //
   // Only the active file is checked here (verify_audit_log checks them all). A break before its
@@ -119,6 +121,7 @@ class AuditLog {
   std::string path_;
   runtime::GuardedKey key_;
   AuditLogOptions options_;
+  std::unique_ptr<FileLock> lock_;  // released after file_ is closed
   std::unique_ptr<AppendFile> file_;
   std::uint64_t size_ = 0;        // of the active file
   std::uint64_t file_first_ = 1;  // the first sequence the active file holds or will hold
